@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // CI reads the JSON report (.ci/run prints `N passed, N failed` from it).
+    reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]],
     env: { HARDHAT_CONFIG: new URL('./contracts/hardhat.config.cjs', import.meta.url).pathname },
   },
 });
