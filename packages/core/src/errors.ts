@@ -23,3 +23,39 @@ export class PlasmaError<Code extends string = string, Data extends object = Rec
 export function isPlasmaError(e: unknown, code?: string): e is PlasmaError {
   return e instanceof PlasmaError && (code === undefined || e.code === code);
 }
+
+/** Rejections of the state transition function (docs/SPEC.md); the node returns them as `data.reason`. */
+export type StfErrorCode =
+  | 'BAD_SIGNATURE'
+  | 'WRONG_CHAIN'
+  | 'NONCE_MISMATCH'
+  | 'INSUFFICIENT_BALANCE'
+  | 'ZERO_AMOUNT'
+  | 'UNKNOWN_SLOT'
+  | 'SLOT_OWNER_MISMATCH'
+  | 'SLOT_TOKEN_MISMATCH'
+  | 'SELF_TRANSFER'
+  | 'SLOT_OCCUPIED'
+  | 'DEPOSIT_OUT_OF_ORDER'
+  | 'DEPOSIT_MISMATCH'
+  /** The parent's record for a deposit is not known (yet): not a fraud, retry once the parent is synced. */
+  | 'DEPOSIT_UNKNOWN'
+  | 'BALANCE_OVERFLOW'
+  | 'MALFORMED_TX';
+
+/** Every code `@plasma-tree/core` raises. */
+export type CoreErrorCode =
+  | StfErrorCode
+  | 'MALFORMED_BLOCK'
+  | 'INVALID_BLOCK'
+  | 'BLOCK_FULL'
+  | 'STATE_ROOT_MISMATCH'
+  | 'STATE_FULL'
+  | 'INVALID_ACCOUNT'
+  | 'NO_CHECKPOINT'
+  | 'BACKEND_UNAVAILABLE'
+  | 'INVALID_HEX'
+  | 'INVALID_ADDRESS'
+  | 'INVALID_PRIVATE_KEY'
+  | 'VALUE_OUT_OF_RANGE'
+  | 'INVALID_MERKLE_INPUT';

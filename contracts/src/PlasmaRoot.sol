@@ -1,0 +1,591 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+import {Header, Exit} from "./lib/PlasmaTypes.sol";
+import {PlasmaEncoding} from "./lib/PlasmaEncoding.sol";
+import {PlasmaMerkle} from "./lib/PlasmaMerkle.sol";
+import {IValidatorSetSource, ValidatorSets} from "./lib/ValidatorSets.sol";
+
+/// @title PlasmaRoot
+/// @notice The root-chain (L1) contract of a Plasma Tree: the parent side for every child of the root.
+///         It keeps a registry of child chains, takes deposits (parent half of transferToChild), stores one hash per
+///         validator-signed block commitment, and pays out exits after the challenge window (parent half of
+///         transferToParent). Deeper levels of the tree run the same parent logic inside child chains; this contract
+///         only ever sees its direct children, whose ids are `keccak256(abi.encode(bytes32(0), index))`.
+/// @dev Core safety property: every child chain has a per-token `subtreeBalance` (what it and its descendants hold on
+///      this contract). Withdrawals can never exceed it, so even a child whose validators sign a fraudulent block can
+///      only lose funds that were deposited into that child, never anybody else's.
+///      Encodings and rules follow docs/SPEC.md word for word.
+contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
+    using SafeERC20 for IERC20;
+    using TransientSlot for *;
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Constants
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @notice Smallest validator bond accepted by {spawnChain}; it is what a fraud proof will slash.
+    uint256 public constant MIN_BOND = 0.01 ether;
+    /// @notice Largest validator set (bounds the gas of {spawnChain}; a commit pays per signature it carries).
+    uint256 public constant MAX_VALIDATORS = 256;
+    /// @notice Longest challenge window a chain may choose.
+    uint64 public constant MAX_CHALLENGE_WINDOW = 30 days;
+    /// @notice Depth of every block's exit tree (SPEC: at most 65,536 exits per block).
+    uint256 public constant EXIT_TREE_DEPTH = 16;
+
+    uint256 private constant SIGNATURE_LENGTH = 65;
+    /// @dev secp256k1n / 2: a larger `s` is the malleable twin of a valid signature (EIP-2).
+    uint256 private constant HALF_CURVE_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
+    /// @dev Transient slot holding the set {spawnChain} is writing (length here, element i at slot + 1 + i).
+    bytes32 private constant PENDING_SET_SLOT = keccak256("plasma-tree.PlasmaRoot.pendingValidatorSet");
+
+    /// @dev Hash of the (constant) init code of validator-set contracts: with the chain id it gives their address.
+    bytes32 private immutable _validatorSetCodeHash = ValidatorSets.initCodeHash();
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Storage
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @dev Everything {commit} and the deposit functions read or write, packed into ONE slot so that each of them
+    ///      pays for a single cold SLOAD. The narrow types cannot overflow in practice (2^48 deposits, timestamps up
+    ///      to the year 36812) and every narrowing is checked.
+    struct ChainState {
+        uint64 headNumber; // number of the last committed block (0 = none)
+        uint40 headWindowEnd; // windowEnd of that block: with the head's record it pins down the head's hash
+        uint48 headDepositNonce; // depositNonce of that block (the lower bound for the next one)
+        uint48 depositCount; // deposits made so far = nonce of the last one
+        uint32 challengeWindow; // seconds
+        uint8 threshold; // signatures needed; 0 means "no such chain"
+        // 16 bits free: status flags (fraud proofs, escape hatch) and a validator-set version for rotations.
+    }
+
+    struct Chain {
+        ChainState state;
+        address spawner;
+        uint96 bond;
+        uint256 index; // position among the root's children
+        /// number => keccak256(abi.encode(blockHash, uint64 windowEnd)): the single slot stored per commitment.
+        mapping(uint256 number => bytes32) commitmentRecord;
+        /// nonce => depositHash.
+        mapping(uint256 nonce => bytes32) depositRecord;
+        /// token => amount the chain and its descendants hold here; caps every withdrawal.
+        mapping(address token => uint256) subtreeBalance;
+        /// (number << 8 | index >> 8) => bitmap of finalized exit indices (index < 2^16, so keys never collide).
+        mapping(uint256 word => uint256) withdrawnBitmap;
+    }
+    // The validator set is not in storage: it is the code of a contract at validatorSetAddress(chainId).
+
+    mapping(bytes32 chainId => Chain) private _chains;
+    bytes32[] private _children;
+
+    /// @notice A chain's configuration and head, as returned by {chainInfo}.
+    struct ChainInfo {
+        bytes32 parentChainId;
+        uint256 index;
+        address spawner;
+        uint256 bond;
+        uint8 threshold;
+        uint64 challengeWindow;
+        uint256 validatorCount;
+        uint64 headNumber;
+        uint64 headWindowEnd;
+        uint64 headDepositNonce;
+        uint64 depositCount;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Events
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @param validators The validator set, in ascending address order (as stored).
+    event ChainSpawned(
+        bytes32 indexed chainId,
+        uint256 indexed index,
+        address indexed spawner,
+        address[] validators,
+        uint8 threshold,
+        uint64 challengeWindow,
+        uint256 bond
+    );
+    event Deposited(
+        bytes32 indexed chainId, uint64 indexed nonce, address from, address to, address token, uint256 amount
+    );
+    event Committed(
+        bytes32 indexed chainId,
+        uint64 indexed number,
+        bytes32 blockHash,
+        bytes32 stateRoot,
+        bytes32 exitRoot,
+        uint64 windowEnd
+    );
+    event WithdrawalFinalized(
+        bytes32 indexed chainId,
+        uint64 indexed number,
+        uint256 indexed index,
+        address recipient,
+        address token,
+        uint256 amount
+    );
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Errors
+    // ---------------------------------------------------------------------------------------------------------------
+
+    // spawnChain
+    error BondTooLow(uint256 bond, uint256 minimum);
+    error EmptyValidatorSet();
+    error TooManyValidators(uint256 count, uint256 maximum);
+    error ZeroAddressValidator();
+    error DuplicateValidator(address validator);
+    error BadThreshold(uint256 threshold, uint256 validatorCount);
+    error BadChallengeWindow(uint64 challengeWindow, uint64 maximum);
+    // shared
+    error UnknownChain(bytes32 chainId);
+    error ZeroAmount();
+    // deposits
+    error ZeroRecipient();
+    error NotAnERC20(address token);
+    // commit
+    error ChainIdMismatch(bytes32 chainId, bytes32 headerChainId);
+    error WrongBlockNumber(uint64 expected, uint64 actual);
+    error WrongParentHash(uint64 number, bytes32 parentHash);
+    error DepositNonceOutOfRange(uint64 depositNonce, uint64 minimum, uint64 maximum);
+    error BadSignaturesLength(uint256 length);
+    error NotEnoughSignatures(uint256 count, uint256 threshold);
+    error SignatureBadV(uint256 position, uint8 v);
+    error SignatureHighS(uint256 position);
+    error InvalidSignature(uint256 position);
+    error SignersNotSorted(uint256 position, address previous, address signer);
+    error SignerNotValidator(uint256 position, address signer);
+    // finalizeWithdrawal
+    error UnknownCommitment(bytes32 chainId, uint64 number);
+    error ChallengeWindowOpen(uint64 windowEnd, uint256 now);
+    error ExitIndexOutOfRange(uint256 index);
+    error BadProofLength(uint256 length, uint256 expected);
+    error InvalidExitProof(bytes32 chainId, uint64 number, uint256 index);
+    error AlreadyWithdrawn(bytes32 chainId, uint64 number, uint256 index);
+    error SubtreeBalanceExceeded(bytes32 chainId, address token, uint256 requested, uint256 available);
+    error EthTransferFailed(address recipient, uint256 amount);
+
+    constructor() EIP712("PlasmaTree", "1") {}
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Child registry
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @notice Registers a new child chain of the root. `msg.value` is the validators' bond.
+    /// @param validatorSet The signers of the chain's commitments: non-empty, distinct, non-zero, in any order (they
+    ///        are stored, reported and expected in signatures in ascending address order).
+    /// @param threshold How many distinct validator signatures a commitment needs (1..validatorSet.length).
+    /// @param challengeWindow Seconds between a commitment and the first withdrawal from it (1..MAX_CHALLENGE_WINDOW).
+    /// @return chainId keccak256(abi.encode(bytes32(0), index)) where index = number of children before this one.
+    function spawnChain(address[] calldata validatorSet, uint8 threshold, uint64 challengeWindow)
+        external
+        payable
+        returns (bytes32 chainId)
+    {
+        if (msg.value < MIN_BOND) revert BondTooLow(msg.value, MIN_BOND);
+        uint256 n = validatorSet.length;
+        if (n == 0) revert EmptyValidatorSet();
+        if (n > MAX_VALIDATORS) revert TooManyValidators(n, MAX_VALIDATORS);
+        if (threshold == 0 || threshold > n) revert BadThreshold(threshold, n);
+        if (challengeWindow == 0 || challengeWindow > MAX_CHALLENGE_WINDOW) {
+            revert BadChallengeWindow(challengeWindow, MAX_CHALLENGE_WINDOW);
+        }
+        address[] memory sorted = _sortedDistinct(validatorSet);
+
+        uint256 index = _children.length;
+        chainId = PlasmaEncoding.childChainId(PlasmaEncoding.ROOT_CHAIN_ID, index);
+        _children.push(chainId);
+
+        Chain storage c = _chains[chainId];
+        c.state.challengeWindow = uint32(challengeWindow); // <= 30 days, checked above
+        c.state.threshold = threshold;
+        c.spawner = msg.sender;
+        c.bond = SafeCast.toUint96(msg.value);
+        c.index = index;
+        _writeValidatorSet(chainId, sorted);
+
+        emit ChainSpawned(chainId, index, msg.sender, sorted, threshold, challengeWindow, msg.value);
+    }
+
+    /// @dev Copies `set` to memory in ascending order; rejects the zero address and duplicates.
+    function _sortedDistinct(address[] calldata set) private pure returns (address[] memory sorted) {
+        sorted = set; // ABI decoding has checked that every element is a clean 20-byte address
+        // Insertion sort on the raw words: linear for sorted input; 256 validators in reverse order cost ~4M gas more.
+        assembly ("memory-safe") {
+            let base := add(sorted, 0x20)
+            let n := mload(sorted)
+            for { let i := 1 } lt(i, n) { i := add(i, 1) } {
+                let key := mload(add(base, shl(5, i)))
+                let j := i
+                for {} gt(j, 0) { j := sub(j, 1) } {
+                    let before := mload(add(base, shl(5, sub(j, 1))))
+                    if iszero(gt(before, key)) { break }
+                    mstore(add(base, shl(5, j)), before)
+                }
+                mstore(add(base, shl(5, j)), key)
+            }
+        }
+        if (sorted[0] == address(0)) revert ZeroAddressValidator();
+        for (uint256 i = 1; i < sorted.length; ++i) {
+            if (sorted[i] == sorted[i - 1]) revert DuplicateValidator(sorted[i]);
+        }
+    }
+
+    /// @dev Deploys the set as contract code at validatorSetAddress(chainId). The constructor of that contract reads the
+    ///      set back through {pendingValidatorSet}, from transient storage.
+    function _writeValidatorSet(bytes32 chainId, address[] memory set) private {
+        PENDING_SET_SLOT.asUint256().tstore(set.length);
+        for (uint256 i; i < set.length; ++i) {
+            bytes32(uint256(PENDING_SET_SLOT) + 1 + i).asAddress().tstore(set[i]);
+        }
+        ValidatorSets.deploy(_validatorSetSalt(chainId));
+        PENDING_SET_SLOT.asUint256().tstore(0);
+    }
+
+    /// @inheritdoc IValidatorSetSource
+    /// @dev Empty except while {spawnChain} deploys a set.
+    function pendingValidatorSet() external view returns (address[] memory set) {
+        set = new address[](PENDING_SET_SLOT.asUint256().tload());
+        for (uint256 i; i < set.length; ++i) {
+            set[i] = bytes32(uint256(PENDING_SET_SLOT) + 1 + i).asAddress().tload();
+        }
+    }
+
+    /// @dev A validator rotation will mix a version number (kept in ChainState's spare bits) into this salt.
+    function _validatorSetSalt(bytes32 chainId) private pure returns (bytes32) {
+        return chainId;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Deposits (parent half of transferToChild)
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @notice Deposits `msg.value` wei for `to` on child chain `chainId`.
+    /// @return nonce The deposit's per-chain nonce (1, 2, 3, ...); the child credits deposits in nonce order.
+    function depositETH(bytes32 chainId, address to) external payable returns (uint64 nonce) {
+        if (msg.value == 0) revert ZeroAmount();
+        Chain storage c = _knownChain(chainId);
+        if (to == address(0)) revert ZeroRecipient();
+        return _recordDeposit(c, chainId, to, address(0), msg.value);
+    }
+
+    /// @notice Deposits `amount` of ERC-20 `token` (needs an allowance) for `to` on child chain `chainId`.
+    /// @dev Credits `amount`, so fee-on-transfer and rebasing tokens are NOT supported (wrap them first, as with the
+    ///      OP and Arbitrum standard bridges): crediting the amount actually received takes two balanceOf calls and
+    ///      a reentrancy guard, ~2,200 gas, which would lift a steady-state deposit from ~79,400 to ~81,600, over the
+    ///      80,000 budget. Such a token would only short the holders of that same token.
+    ///      Effects come before the token pull, so a token calling back into this contract sees consistent state.
+    /// @return nonce The deposit's per-chain nonce.
+    function depositERC20(bytes32 chainId, address token, address to, uint256 amount) external returns (uint64 nonce) {
+        if (amount == 0) revert ZeroAmount();
+        if (token == address(0)) revert NotAnERC20(token); // ETH goes through depositETH
+        Chain storage c = _knownChain(chainId);
+        if (to == address(0)) revert ZeroRecipient();
+        nonce = _recordDeposit(c, chainId, to, token, amount);
+        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    function _recordDeposit(Chain storage c, bytes32 chainId, address to, address token, uint256 amount)
+        private
+        returns (uint64 nonce)
+    {
+        nonce = c.state.depositCount + 1; // checked: reverts rather than wrap at 2^48
+        c.state.depositCount = uint48(nonce);
+        c.subtreeBalance[token] += amount;
+        c.depositRecord[nonce] = PlasmaEncoding.depositHash(chainId, nonce, msg.sender, to, token, amount);
+        emit Deposited(chainId, nonce, msg.sender, to, token, amount);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Commitments
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @notice Commits the next block of child chain `chainId`. Anyone may submit; the validators' signatures are the
+    ///         authority.
+    /// @param h The block header; its hash is keccak256(abi.encode(h)).
+    /// @param signatures Packed 65-byte signatures `r ‖ s ‖ v` (v ∈ {27, 28}, low s), concatenated without padding, at
+    ///        least `threshold` of them, over the EIP-712 message Commitment(chainId, number, blockHash), ordered by
+    ///        signer address strictly ascending. Packed rather than `bytes[]` to save ~1,000 gas of calldata.
+    function commit(bytes32 chainId, Header calldata h, bytes calldata signatures) external {
+        Chain storage c = _chains[chainId];
+        ChainState memory s = c.state; // the one cold SLOAD of chain data
+        if (s.threshold == 0) revert UnknownChain(chainId);
+        if (h.chainId != chainId) revert ChainIdMismatch(chainId, h.chainId);
+
+        uint64 number = h.number;
+        if (number != s.headNumber + 1) revert WrongBlockNumber(s.headNumber + 1, number);
+        // The head's hash is not stored separately (that would cost a second SSTORE per commit): the head's record
+        // and its windowEnd from the packed state pin it down just as well.
+        if (
+            number == 1
+                ? h.parentHash != bytes32(0)
+                : c.commitmentRecord[s.headNumber] != PlasmaEncoding.commitmentRecord(h.parentHash, s.headWindowEnd)
+        ) revert WrongParentHash(number, h.parentHash);
+
+        uint64 depositNonce = h.depositNonce;
+        if (depositNonce < s.headDepositNonce || depositNonce > s.depositCount) {
+            revert DepositNonceOutOfRange(depositNonce, s.headDepositNonce, s.depositCount);
+        }
+
+        bytes32 blockHash = PlasmaEncoding.blockHash(h);
+        _verifyQuorum(
+            ValidatorSets.read(validatorSetAddress(chainId)),
+            s.threshold,
+            _hashTypedDataV4(PlasmaEncoding.commitmentStructHash(chainId, number, blockHash)),
+            signatures
+        );
+
+        uint40 windowEnd = SafeCast.toUint40(block.timestamp + s.challengeWindow);
+        c.commitmentRecord[number] = PlasmaEncoding.commitmentRecord(blockHash, windowEnd);
+        s.headNumber = number;
+        s.headWindowEnd = windowEnd;
+        s.headDepositNonce = uint48(depositNonce); // <= depositCount, a uint48
+        _storeState(c, s);
+
+        emit Committed(chainId, number, blockHash, h.stateRoot, h.exitRoot, windowEnd);
+    }
+
+    /// @dev Writes `s` with a single SSTORE where `c.state = s` would read-modify-write the slot once per field
+    ///      (~900 gas). Solidity packs struct members from the low-order bits up, in declaration order: a field added
+    ///      to ChainState must be added here too. The tests read every field back through {chainInfo}.
+    function _storeState(Chain storage c, ChainState memory s) private {
+        uint256 packed = uint256(s.headNumber) | (uint256(s.headWindowEnd) << 64) | (uint256(s.headDepositNonce) << 104)
+            | (uint256(s.depositCount) << 152) | (uint256(s.challengeWindow) << 200) | (uint256(s.threshold) << 232);
+        assembly ("memory-safe") {
+            sstore(c.slot, packed) // c.slot is the slot of c.state, Chain's first member
+        }
+    }
+
+    /// @dev Reverts unless `signatures` holds at least `threshold` valid, low-s signatures of `digest` by distinct
+    ///      members of `validatorSet` (ascending) in ascending signer order. Both lists ascend, so distinctness is one
+    ///      comparison per signature and membership is a single forward scan of the set.
+    function _verifyQuorum(
+        address[] memory validatorSet,
+        uint256 threshold,
+        bytes32 digest,
+        bytes calldata signatures
+    ) private pure {
+        if (signatures.length % SIGNATURE_LENGTH != 0) revert BadSignaturesLength(signatures.length);
+        uint256 count = signatures.length / SIGNATURE_LENGTH;
+        if (count < threshold) revert NotEnoughSignatures(count, threshold);
+
+        uint256 n = validatorSet.length;
+        address previous = address(0);
+        uint256 cursor = 0; // validators before the cursor are below every signer still to come
+        for (uint256 i; i < count; ++i) {
+            address signer = _recoverSigner(digest, signatures, i);
+            if (signer <= previous) revert SignersNotSorted(i, previous, signer);
+            address candidate;
+            while (cursor < n && (candidate = validatorSet[cursor]) < signer) {
+                unchecked {
+                    ++cursor;
+                }
+            }
+            if (candidate != signer) revert SignerNotValidator(i, signer);
+            previous = signer;
+        }
+    }
+
+    /// @dev Signer of the `i`-th packed signature; rejects a bad v, a high s (malleability) and a failed recovery.
+    function _recoverSigner(bytes32 digest, bytes calldata signatures, uint256 i) private pure returns (address signer) {
+        bytes32 r;
+        bytes32 s;
+        uint8 v;
+        assembly ("memory-safe") {
+            let p := add(signatures.offset, mul(i, SIGNATURE_LENGTH))
+            r := calldataload(p)
+            s := calldataload(add(p, 0x20))
+            v := byte(0, calldataload(add(p, 0x40)))
+        }
+        if (v != 27 && v != 28) revert SignatureBadV(i, v);
+        if (uint256(s) > HALF_CURVE_ORDER) revert SignatureHighS(i);
+        signer = ecrecover(digest, v, r, s);
+        if (signer == address(0)) revert InvalidSignature(i);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Withdrawals (parent half of transferToParent)
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @notice Pays out exit `index` of committed block `h` of chain `chainId` once its challenge window has passed.
+    ///         Anyone may call it; the funds always go to `e.recipient`.
+    /// @param h The committed header (its exitRoot holds the exit).
+    /// @param windowEnd The block's windowEnd, from its Committed event.
+    /// @param e The exit: recipient, token (address(0) = ETH), amount.
+    /// @param index The exit's position among the block's exits (< 2^16).
+    /// @param proof The 16 siblings of the exit leaf, from the leaf upward (empty subtrees padded with zero hashes).
+    function finalizeWithdrawal(
+        bytes32 chainId,
+        Header calldata h,
+        uint64 windowEnd,
+        Exit calldata e,
+        uint256 index,
+        bytes32[] calldata proof
+    ) external nonReentrant {
+        Chain storage c = _chains[chainId];
+        _verifyExit(c, chainId, h, windowEnd, e, index, proof);
+        _markWithdrawn(c, chainId, h.number, index);
+        _debitSubtree(c, chainId, e.token, e.amount);
+        emit WithdrawalFinalized(chainId, h.number, index, e.recipient, e.token, e.amount);
+        _pay(e.token, e.recipient, e.amount); // last: all effects are done (checks-effects-interactions)
+    }
+
+    /// @dev Checks that `h` is a committed block of the chain whose window has passed and that `e` is its exit `index`.
+    function _verifyExit(
+        Chain storage c,
+        bytes32 chainId,
+        Header calldata h,
+        uint64 windowEnd,
+        Exit calldata e,
+        uint256 index,
+        bytes32[] calldata proof
+    ) private view {
+        uint64 number = h.number;
+        // `number <= headNumber` keeps blocks above the head unusable once fraud proofs can roll the head back.
+        if (
+            number > c.state.headNumber
+                || c.commitmentRecord[number] != PlasmaEncoding.commitmentRecord(PlasmaEncoding.blockHash(h), windowEnd)
+        ) revert UnknownCommitment(chainId, number);
+        if (block.timestamp < windowEnd) revert ChallengeWindowOpen(windowEnd, block.timestamp);
+        if (e.amount == 0) revert ZeroAmount();
+        // Without this bound the bits above 16 would be ignored and one exit could be paid under many indices.
+        if (index >> EXIT_TREE_DEPTH != 0) revert ExitIndexOutOfRange(index);
+        if (proof.length != EXIT_TREE_DEPTH) revert BadProofLength(proof.length, EXIT_TREE_DEPTH);
+        if (PlasmaMerkle.computeRoot(PlasmaEncoding.exitHash(e), index, proof) != h.exitRoot) {
+            revert InvalidExitProof(chainId, number, index);
+        }
+    }
+
+    /// @dev Sets the exit's bit in the chain's bitmap; reverts if it was already set.
+    function _markWithdrawn(Chain storage c, bytes32 chainId, uint64 number, uint256 index) private {
+        uint256 word = (uint256(number) << 8) | (index >> 8);
+        uint256 bit = 1 << (index & 0xff);
+        uint256 bits = c.withdrawnBitmap[word];
+        if (bits & bit != 0) revert AlreadyWithdrawn(chainId, number, index);
+        c.withdrawnBitmap[word] = bits | bit;
+    }
+
+    /// @dev The core safety property: a chain never takes out more of a token than its subtree put in.
+    function _debitSubtree(Chain storage c, bytes32 chainId, address token, uint256 amount) private {
+        uint256 available = c.subtreeBalance[token];
+        if (amount > available) revert SubtreeBalanceExceeded(chainId, token, amount, available);
+        c.subtreeBalance[token] = available - amount;
+    }
+
+    function _pay(address token, address recipient, uint256 amount) private {
+        if (token == address(0)) {
+            bool ok;
+            assembly ("memory-safe") {
+                // No return data is copied: a recipient cannot make the caller pay for a huge revert message.
+                ok := call(gas(), recipient, amount, 0, 0, 0, 0)
+            }
+            if (!ok) revert EthTransferFailed(recipient, amount);
+        } else {
+            IERC20(token).safeTransfer(recipient, amount);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Views
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @notice Number of children of the root spawned so far.
+    function childCount() external view returns (uint256) {
+        return _children.length;
+    }
+
+    /// @notice Id of the `index`-th child of the root.
+    function childAt(uint256 index) external view returns (bytes32) {
+        return _children[index];
+    }
+
+    /// @notice Whether `chainId` is a child of this contract.
+    function chainExists(bytes32 chainId) external view returns (bool) {
+        return _chains[chainId].state.threshold != 0;
+    }
+
+    /// @notice Configuration and head of a child chain. Reverts with UnknownChain for an unknown id.
+    function chainInfo(bytes32 chainId) external view returns (ChainInfo memory info) {
+        Chain storage c = _knownChain(chainId);
+        ChainState memory s = c.state;
+        info = ChainInfo({
+            parentChainId: PlasmaEncoding.ROOT_CHAIN_ID,
+            index: c.index,
+            spawner: c.spawner,
+            bond: c.bond,
+            threshold: s.threshold,
+            challengeWindow: s.challengeWindow,
+            validatorCount: ValidatorSets.read(validatorSetAddress(chainId)).length,
+            headNumber: s.headNumber,
+            headWindowEnd: s.headWindowEnd,
+            headDepositNonce: s.headDepositNonce,
+            depositCount: s.depositCount
+        });
+    }
+
+    /// @notice The validator set of a chain, in ascending address order. Reverts with UnknownChain for an unknown id.
+    function validators(bytes32 chainId) external view returns (address[] memory) {
+        _knownChain(chainId);
+        return ValidatorSets.read(validatorSetAddress(chainId));
+    }
+
+    /// @notice Whether `account` is in the validator set of `chainId` (false for an unknown chain).
+    function isValidator(bytes32 chainId, address account) external view returns (bool) {
+        address[] memory set = ValidatorSets.read(validatorSetAddress(chainId));
+        for (uint256 i; i < set.length; ++i) {
+            if (set[i] == account) return true;
+        }
+        return false;
+    }
+
+    /// @notice The contract whose code holds the validator set of `chainId` (computed, whether or not it exists).
+    function validatorSetAddress(bytes32 chainId) public view returns (address) {
+        return ValidatorSets.locate(_validatorSetSalt(chainId), _validatorSetCodeHash);
+    }
+
+    /// @notice Amount of `token` held here for chain `chainId` and its subtree; the cap on its withdrawals.
+    function subtreeBalance(bytes32 chainId, address token) external view returns (uint256) {
+        return _chains[chainId].subtreeBalance[token];
+    }
+
+    /// @notice depositHash of deposit `nonce` of chain `chainId` (0 if none).
+    function depositRecord(bytes32 chainId, uint64 nonce) external view returns (bytes32) {
+        return _chains[chainId].depositRecord[nonce];
+    }
+
+    /// @notice keccak256(abi.encode(blockHash, uint64 windowEnd)) of block `number` of chain `chainId` (0 if none).
+    function commitmentRecord(bytes32 chainId, uint64 number) external view returns (bytes32) {
+        return _chains[chainId].commitmentRecord[number];
+    }
+
+    /// @notice Whether exit `index` of block `number` of chain `chainId` has been paid out.
+    function isWithdrawn(bytes32 chainId, uint64 number, uint256 index) external view returns (bool) {
+        if (index >> EXIT_TREE_DEPTH != 0) return false;
+        uint256 bits = _chains[chainId].withdrawnBitmap[(uint256(number) << 8) | (index >> 8)];
+        return bits & (1 << (index & 0xff)) != 0;
+    }
+
+    /// @notice The EIP-712 domain separator {commit} uses (name "PlasmaTree", version "1", this chain, this contract).
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    /// @notice The EIP-712 digest validators sign for block `number` of chain `chainId`.
+    function commitmentDigest(bytes32 chainId, uint64 number, bytes32 blockHash) external view returns (bytes32) {
+        return _hashTypedDataV4(PlasmaEncoding.commitmentStructHash(chainId, number, blockHash));
+    }
+
+    function _knownChain(bytes32 chainId) private view returns (Chain storage c) {
+        c = _chains[chainId];
+        if (c.state.threshold == 0) revert UnknownChain(chainId);
+    }
+}

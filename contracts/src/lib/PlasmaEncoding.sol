@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Header, Exit, BlockTx} from "./PlasmaTypes.sol";
+
+/// @title PlasmaEncoding
+/// @notice Every hash of docs/SPEC.md, in one place. Each is `keccak256(abi.encode(...))` of static words, so the
+///         TypeScript implementation in `core` reproduces it byte for byte (see contracts/test/vectors.test.ts).
+library PlasmaEncoding {
+    /// @notice The root chain (L1 itself) has the all-zero chain id.
+    bytes32 internal constant ROOT_CHAIN_ID = bytes32(0);
+
+    bytes32 internal constant TRANSFER_TYPEHASH =
+        keccak256("Transfer(bytes32 chainId,uint32 slot,address to,address token,uint256 amount,uint64 nonce)");
+    bytes32 internal constant WITHDRAW_TYPEHASH =
+        keccak256("Withdraw(bytes32 chainId,uint32 slot,address recipient,address token,uint256 amount,uint64 nonce)");
+    bytes32 internal constant COMMITMENT_TYPEHASH = keccak256("Commitment(bytes32 chainId,uint64 number,bytes32 blockHash)");
+
+    /// @notice Id of the `index`-th (0-based) child of `parent`. Works at any depth of the tree.
+    function childChainId(bytes32 parent, uint256 index) internal pure returns (bytes32) {
+        return keccak256(abi.encode(parent, index));
+    }
+
+    function accountHash(address owner, address token, uint256 balance, uint64 nonce) internal pure returns (bytes32) {
+        return keccak256(abi.encode(owner, token, balance, nonce));
+    }
+
+    function depositHash(bytes32 chainId, uint64 nonce, address from, address to, address token, uint256 amount)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(chainId, nonce, from, to, token, amount));
+    }
+
+    function exitHash(Exit calldata e) internal pure returns (bytes32) {
+        return keccak256(abi.encode(e.recipient, e.token, e.amount));
+    }
+
+    /// @notice Transaction-tree leaf: the 11 BlockTx words followed by the post-state root (12 words).
+    function txLeafHash(BlockTx calldata t, bytes32 postStateRoot) internal pure returns (bytes32) {
+        return keccak256(abi.encode(t, postStateRoot));
+    }
+
+    function blockHash(Header calldata h) internal pure returns (bytes32) {
+        return keccak256(abi.encode(h));
+    }
+
+    /// @notice The one slot stored per commitment: binds the block hash to the end of its challenge window.
+    function commitmentRecord(bytes32 blockHash_, uint64 windowEnd) internal pure returns (bytes32) {
+        return keccak256(abi.encode(blockHash_, windowEnd));
+    }
+
+    function commitmentStructHash(bytes32 chainId, uint64 number, bytes32 blockHash_) internal pure returns (bytes32) {
+        return keccak256(abi.encode(COMMITMENT_TYPEHASH, chainId, number, blockHash_));
+    }
+
+    function transferStructHash(bytes32 chainId, uint32 slot, address to, address token, uint256 amount, uint64 nonce)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(TRANSFER_TYPEHASH, chainId, slot, to, token, amount, nonce));
+    }
+
+    function withdrawStructHash(
+        bytes32 chainId,
+        uint32 slot,
+        address recipient,
+        address token,
+        uint256 amount,
+        uint64 nonce
+    ) internal pure returns (bytes32) {
+        return keccak256(abi.encode(WITHDRAW_TYPEHASH, chainId, slot, recipient, token, amount, nonce));
+    }
+}

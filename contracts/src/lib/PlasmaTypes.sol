@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+// The wire types of docs/SPEC.md. Every field is a static ABI word, so `abi.encode` of any of these
+// structs is exactly the word layout the TypeScript side hashes.
+
+/// @notice A child-chain block header. `keccak256(abi.encode(header))` (256 bytes) is the block hash.
+struct Header {
+    bytes32 chainId;
+    uint64 number; // 1, 2, 3, ...
+    bytes32 parentHash; // 0 for block 1
+    bytes32 txRoot; // depth-16 tree of txLeafHash
+    bytes32 stateRoot; // depth-32 sparse tree of accountHash
+    bytes32 exitRoot; // depth-16 tree of exitHash
+    uint64 depositNonce; // highest parent deposit nonce applied so far (0 = none)
+    uint64 timestamp;
+}
+
+/// @notice One leaf of a block's exit tree (child half of transferToParent).
+struct Exit {
+    address recipient;
+    address token; // address(0) = ETH
+    uint256 amount;
+}
+
+/// @notice The uniform 11-word form of every transaction inside a block (kind 0 deposit, 1 transfer, 2 withdraw).
+struct BlockTx {
+    uint8 kind;
+    uint32 slot;
+    uint32 toSlot;
+    address from;
+    address to;
+    address token;
+    uint256 amount;
+    uint64 nonce;
+    bytes32 r;
+    bytes32 s;
+    uint8 v;
+}

@@ -1,0 +1,61 @@
+/** The package's tooling: artifacts, the spawned Hardhat node, the dev accounts, and the gas budget. */
+import { JsonRpcProvider, parseEther } from 'ethers';
+import { describe, expect, it } from 'vitest';
+import { HARDHAT_MNEMONIC, hardhatAccounts, loadArtifact, measureGas, startHardhatNode } from '../index.js';
+
+describe('loadArtifact', () => {
+  it('loads compiled contracts by name or fully qualified name', () => {
+    const root = loadArtifact('PlasmaRoot');
+    expect(root.contractName).toBe('PlasmaRoot');
+    expect(root.sourceName).toBe('src/PlasmaRoot.sol');
+    expect(root.bytecode.length).toBeGreaterThan(2);
+    expect(loadArtifact('src/test/TestToken.sol:TestToken').contractName).toBe('TestToken');
+    // EIP-170: the root must stay deployable without allowUnlimitedContractSize
+    expect((root.deployedBytecode.length - 2) / 2).toBeLessThanOrEqual(24_576);
+  });
+
+  it('tells the user to build when an artifact is missing', () => {
+    expect(() => loadArtifact('NoSuchContract')).toThrow(/npm run build:contracts/);
+    expect(() => loadArtifact('src/Nope.sol:Nope')).toThrow(/npm run build:contracts/);
+  });
+});
+
+describe('startHardhatNode', () => {
+  it('spawns a real node on a free port with chain id 31337 and the 20 funded default accounts', async () => {
+    const [a, b] = await Promise.all([startHardhatNode(), startHardhatNode()]);
+    try {
+      expect(a.port).not.toBe(b.port);
+      expect(a.url).toBe(`http://127.0.0.1:${a.port}`);
+      const provider = new JsonRpcProvider(a.url, undefined, { cacheTimeout: -1, staticNetwork: true });
+      expect((await provider.getNetwork()).chainId).toBe(31337n);
+      const remote = (await provider.send('eth_accounts', [])) as string[];
+      expect(a.accounts.map((x) => x.address.toLowerCase())).toEqual(remote.map((x) => x.toLowerCase()));
+      expect(a.accounts).toHaveLength(20);
+      expect(a.accounts[0].address).toBe('0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266');
+      expect(await provider.getBalance(a.accounts[19].address)).toBe(parseEther('10000'));
+      provider.destroy();
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+    await expect(fetch(a.url, { method: 'POST', body: '{}' })).rejects.toThrow();
+    await a.stop(); // idempotent
+  });
+
+  it('derives the accounts from the well-known mnemonic', () => {
+    expect(HARDHAT_MNEMONIC).toBe('test test test test test test test test test test test junk');
+    const accounts = hardhatAccounts();
+    expect(accounts[1].privateKey).toBe('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d');
+  });
+});
+
+describe('gas', () => {
+  it('stays within the budget on every value-moving path', async () => {
+    const gas = await measureGas();
+    expect(gas.depositETH).toBeLessThan(80_000);
+    expect(gas.depositERC20).toBeLessThan(80_000);
+    expect(gas.commit1of1).toBeLessThan(80_000);
+    expect(gas.commit3of4).toBeLessThan(80_000);
+    expect(gas.finalizeWithdrawalETH).toBeLessThan(120_000);
+    expect(gas.finalizeWithdrawalERC20).toBeLessThan(120_000);
+  });
+});

@@ -1,0 +1,239 @@
+/**
+ * Cross-language test vectors (docs/SPEC.md): every hash is computed three ways and must agree byte for byte:
+ *   sol  - EncodingHarness, i.e. the PlasmaEncoding / PlasmaMerkle libraries PlasmaRoot itself uses;
+ *   core - @plasma-tree/core, the protocol implementation the nodes run;
+ *   ref  - an independent reading of the SPEC with ethers' ABI coder and EIP-712 encoder.
+ * A few results are also pinned as constants, so that a change to all three at once is still noticed.
+ */
+import * as core from '@plasma-tree/core';
+import { AbiCoder, Contract, MaxUint256, TypedDataEncoder, getAddress, id, keccak256, toUtf8Bytes, type TypedDataDomain } from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployContract } from '../index.js';
+import {
+  COMMITMENT_TYPES,
+  FixedMerkleTree,
+  ROOT_CHAIN_ID,
+  ZERO_HASHES,
+  childChainId,
+  commitmentRecord,
+  computeMerkleRoot,
+  hashDeposit,
+  hashExit,
+  hashHeader,
+  plasmaDomain,
+} from '../encoding.js';
+import { setup, type Fixture } from './helpers.js';
+
+const abi = AbiCoder.defaultAbiCoder();
+const MAX_U64 = 2n ** 64n - 1n;
+const hex = (b: Uint8Array): core.Hex => core.bytesToHex(b);
+const addr = (s: string): core.Address => s.toLowerCase() as core.Address;
+
+// Addresses with leading zero bytes and with every byte set catch padding mistakes.
+const A1 = getAddress('0x00000000000000000000000000000000000000a1');
+const A2 = getAddress('0xffffffffffffffffffffffffffffffffffffffff');
+const A3 = getAddress('0x5b38da6a701c568545dcfcb03fcb875f56beddc4');
+const CHAIN = childChainId(ROOT_CHAIN_ID, 0n);
+const GRANDCHILD = childChainId(childChainId(CHAIN, 3n), 2n ** 64n);
+
+const HEADERS: core.Header[] = [
+  {
+    chainId: CHAIN as core.Hex,
+    number: 1n,
+    parentHash: `0x${'00'.repeat(32)}`,
+    txRoot: id('tx') as core.Hex,
+    stateRoot: hex(core.zeroHashes(32)[32]),
+    exitRoot: hex(core.zeroHashes(16)[16]),
+    depositNonce: 0n,
+    timestamp: 1_700_000_000n,
+  },
+  {
+    chainId: GRANDCHILD as core.Hex,
+    number: MAX_U64,
+    parentHash: id('parent') as core.Hex,
+    txRoot: id('txs') as core.Hex,
+    stateRoot: id('state') as core.Hex,
+    exitRoot: id('exits') as core.Hex,
+    depositNonce: MAX_U64,
+    timestamp: MAX_U64,
+  },
+];
+
+const BLOCK_TXS: core.BlockTx[] = [
+  { kind: core.TxKind.Deposit, slot: 0, toSlot: 7, from: addr(A1), to: addr(A3), token: addr(A2), amount: 5n, nonce: 1n, r: `0x${'00'.repeat(32)}`, s: `0x${'00'.repeat(32)}`, v: 0 },
+  { kind: core.TxKind.Transfer, slot: 2 ** 32 - 1, toSlot: 3, from: addr(A3), to: addr(A1), token: `0x${'00'.repeat(20)}`, amount: MaxUint256, nonce: MAX_U64, r: id('r') as core.Hex, s: id('s') as core.Hex, v: 28 },
+  { kind: core.TxKind.Withdraw, slot: 9, toSlot: 0, from: addr(A2), to: addr(A2), token: addr(A1), amount: 1n, nonce: 0n, r: id('r2') as core.Hex, s: id('s2') as core.Hex, v: 27 },
+];
+
+const EXITS: core.Exit[] = [
+  { recipient: addr(A1), token: `0x${'00'.repeat(20)}`, amount: 1n },
+  { recipient: addr(A2), token: addr(A3), amount: MaxUint256 },
+  { recipient: addr(A3), token: addr(A1), amount: 10n ** 18n },
+  { recipient: addr(A3), token: addr(A3), amount: 12_345n },
+  { recipient: addr(A1), token: addr(A2), amount: 2n },
+];
+
+const headerTuple = (h: core.Header) => [h.chainId, h.number, h.parentHash, h.txRoot, h.stateRoot, h.exitRoot, h.depositNonce, h.timestamp];
+const blockTxTuple = (t: core.BlockTx) => [t.kind, t.slot, t.toSlot, t.from, t.to, t.token, t.amount, t.nonce, t.r, t.s, t.v];
+const exitTuple = (e: core.Exit) => [e.recipient, e.token, e.amount];
+
+let f: Fixture;
+let harness: Contract;
+let ethersDomain: TypedDataDomain;
+let coreDomain: core.Eip712Domain;
+
+beforeAll(async () => {
+  f = await setup();
+  harness = (await deployContract(f.wallets[0], 'EncodingHarness')).contract;
+  ethersDomain = plasmaDomain(31337n, f.rootAddress);
+  coreDomain = core.plasmaDomain(31337n, addr(f.rootAddress));
+});
+
+afterAll(async () => {
+  await f?.stop();
+});
+
+describe('SPEC vectors: Solidity = core = reference', () => {
+  it('chain ids, at any depth', async () => {
+    for (const [parent, index] of [[ROOT_CHAIN_ID, 0n], [ROOT_CHAIN_ID, 7n], [CHAIN, 3n], [GRANDCHILD, MaxUint256]] as const) {
+      const sol = await harness.childChainId(parent, index);
+      expect(core.chainIdOf(parent as core.Hex, index)).toBe(sol);
+      expect(childChainId(parent, index)).toBe(sol);
+    }
+  });
+
+  it('accountHash', async () => {
+    for (const a of [
+      { owner: addr(A1), token: addr(A2), balance: 0n, nonce: 0n },
+      { owner: addr(A2), token: addr(A3), balance: MaxUint256, nonce: MAX_U64 },
+    ]) {
+      const sol = await harness.accountHash(a.owner, a.token, a.balance, a.nonce);
+      expect(core.hashAccount(a)).toBe(sol);
+      expect(keccak256(abi.encode(['address', 'address', 'uint256', 'uint64'], [a.owner, a.token, a.balance, a.nonce]))).toBe(sol);
+    }
+  });
+
+  it('depositHash', async () => {
+    for (const d of [
+      { chainId: CHAIN as core.Hex, nonce: 1n, from: addr(A1), to: addr(A2), token: `0x${'00'.repeat(20)}` as core.Hex, amount: 1n },
+      { chainId: GRANDCHILD as core.Hex, nonce: MAX_U64, from: addr(A3), to: addr(A3), token: addr(A2), amount: MaxUint256 },
+    ]) {
+      const sol = await harness.depositHash(d.chainId, d.nonce, d.from, d.to, d.token, d.amount);
+      expect(core.hashDeposit(d)).toBe(sol);
+      expect(hashDeposit(d)).toBe(sol);
+    }
+  });
+
+  it('exitHash', async () => {
+    for (const e of EXITS) {
+      const sol = await harness.exitHash(exitTuple(e));
+      expect(core.hashExit(e)).toBe(sol);
+      expect(hashExit(e)).toBe(sol);
+    }
+  });
+
+  it('txLeafHash: the 11 BlockTx words and the post-state root', async () => {
+    for (const [i, t] of BLOCK_TXS.entries()) {
+      const post = id(`post ${i}`);
+      const sol = await harness.txLeafHash(blockTxTuple(t), post);
+      expect(core.hashTxLeaf(t, post as core.Hex)).toBe(sol);
+      const words = ['uint8', 'uint32', 'uint32', 'address', 'address', 'address', 'uint256', 'uint64', 'bytes32', 'bytes32', 'uint8', 'bytes32'];
+      expect(keccak256(abi.encode(words, [...blockTxTuple(t), post]))).toBe(sol);
+    }
+  });
+
+  it('blockHash (256 bytes) and the commitment record', async () => {
+    for (const h of HEADERS) {
+      const sol = await harness.blockHash(headerTuple(h));
+      expect(core.encodeHeader(h).length).toBe(256);
+      expect(core.hashHeader(h)).toBe(sol);
+      expect(hashHeader(h)).toBe(sol);
+      for (const windowEnd of [0n, 1_700_000_100n, MAX_U64]) {
+        expect(commitmentRecord(sol, windowEnd)).toBe(await harness.commitmentRecord(sol, windowEnd));
+      }
+    }
+  });
+
+  it('zero hashes 0..32', async () => {
+    const sol = (await harness.zeroHashes(32)) as string[];
+    expect(sol.length).toBe(33);
+    expect(core.zeroHashes(32).map(hex)).toEqual([...sol]);
+    expect([...ZERO_HASHES]).toEqual([...sol]);
+    expect(await harness.zeroHash(16)).toBe(sol[16]);
+  });
+
+  it('exit-tree roots and depth-16 proofs', async () => {
+    const coreTree = new core.MerkleTree(EXITS.map((e) => core.exitLeaf(e)), 16);
+    const refTree = new FixedMerkleTree(EXITS.map(hashExit), 16);
+    expect(refTree.root).toBe(hex(coreTree.root));
+    for (let i = 0; i < EXITS.length; i++) {
+      const proof = coreTree.proof(i).map(hex);
+      expect(refTree.proof(i)).toEqual(proof);
+      expect(await harness.merkleRoot(hashExit(EXITS[i]), i, proof)).toBe(refTree.root);
+      expect(computeMerkleRoot(hashExit(EXITS[i]), i, proof)).toBe(refTree.root);
+    }
+    // an empty tree and a full-width index
+    expect(new FixedMerkleTree([], 16).root).toBe(hex(core.zeroHashes(16)[16]));
+    const last = 2 ** 16 - 1;
+    const sparse = Array<string>(last + 1).fill(ZERO_HASHES[0]);
+    sparse[last] = hashExit(EXITS[0]);
+    const sparseTree = new FixedMerkleTree(sparse, 16);
+    expect(await harness.merkleRoot(sparse[last], last, sparseTree.proof(last))).toBe(sparseTree.root);
+    expect(await harness.hashPair(ZERO_HASHES[0], ZERO_HASHES[0])).toBe(ZERO_HASHES[1]);
+  });
+
+  it('EIP-712 type hashes and domain separator', async () => {
+    expect(await harness.transferTypehash()).toBe(id('Transfer(bytes32 chainId,uint32 slot,address to,address token,uint256 amount,uint64 nonce)'));
+    expect(await harness.withdrawTypehash()).toBe(id('Withdraw(bytes32 chainId,uint32 slot,address recipient,address token,uint256 amount,uint64 nonce)'));
+    expect(await harness.commitmentTypehash()).toBe(id('Commitment(bytes32 chainId,uint64 number,bytes32 blockHash)'));
+    expect(keccak256(toUtf8Bytes(core.encodeType('Transfer')))).toBe(await harness.transferTypehash());
+    expect(keccak256(toUtf8Bytes(core.encodeType('Withdraw')))).toBe(await harness.withdrawTypehash());
+    expect(keccak256(toUtf8Bytes(core.encodeType('Commitment')))).toBe(await harness.commitmentTypehash());
+
+    const sol = await harness.domainSeparator(f.rootAddress);
+    expect(await f.root.domainSeparator()).toBe(sol);
+    expect(core.domainSeparator(coreDomain)).toBe(sol);
+    expect(TypedDataEncoder.hashDomain(ethersDomain)).toBe(sol);
+  });
+
+  it('Transfer and Withdraw digests', async () => {
+    const m = { chainId: GRANDCHILD as core.Hex, slot: 2 ** 32 - 1, token: addr(A2), amount: MaxUint256, nonce: MAX_U64 };
+    const transfer = await harness.transferDigest(f.rootAddress, m.chainId, m.slot, A1, m.token, m.amount, m.nonce);
+    expect(core.transferDigest(coreDomain, { ...m, to: addr(A1) })).toBe(transfer);
+    expect(TypedDataEncoder.hash(ethersDomain, core.TRANSFER_TYPES, { ...m, to: A1 })).toBe(transfer);
+
+    const withdraw = await harness.withdrawDigest(f.rootAddress, m.chainId, m.slot, A1, m.token, m.amount, m.nonce);
+    expect(core.withdrawDigest(coreDomain, { ...m, recipient: addr(A1) })).toBe(withdraw);
+    expect(TypedDataEncoder.hash(ethersDomain, core.WITHDRAW_TYPES, { ...m, recipient: A1 })).toBe(withdraw);
+    expect(withdraw).not.toBe(transfer);
+  });
+
+  it('Commitment digest, as PlasmaRoot verifies it', async () => {
+    for (const h of HEADERS) {
+      const blockHash = core.hashHeader(h);
+      const sol = await harness.commitmentDigest(f.rootAddress, h.chainId, h.number, blockHash);
+      expect(await f.root.commitmentDigest(h.chainId, h.number, blockHash)).toBe(sol);
+      expect(core.commitmentDigest(coreDomain, h.chainId, h.number, blockHash)).toBe(sol);
+      expect(TypedDataEncoder.hash(ethersDomain, COMMITMENT_TYPES, { chainId: h.chainId, number: h.number, blockHash })).toBe(sol);
+    }
+  });
+
+  it('pinned values', async () => {
+    expect(ZERO_HASHES[1]).toBe('0xad3228b676f7d3cd4284a5443f17f1962b36e491b30a40b2405849e597ba5fb5');
+    expect(ZERO_HASHES[16]).toBe(PINNED.zero16);
+    expect(ZERO_HASHES[32]).toBe(PINNED.zero32);
+    expect(childChainId(ROOT_CHAIN_ID, 0n)).toBe(PINNED.firstChild);
+    expect(await harness.blockHash(headerTuple(HEADERS[0]))).toBe(PINNED.header0);
+    expect(await harness.exitHash(exitTuple(EXITS[1]))).toBe(PINNED.exit1);
+  });
+});
+
+// zero[16] and zero[32] are the well-known keccak zero-subtree roots (e.g. of the eth2 deposit contract). The first
+// child's id is keccak256(64 zero bytes), i.e. equal to zero[1]: harmless, chain ids and tree nodes never meet.
+const PINNED = {
+  zero16: '0x2733e50f526ec2fa19a22b31e8ed50f23cd1fdf94c9154ed3a7609a2f1ff981f',
+  zero32: '0x27ae5ba08d7291c96c8cbddcc148bf48a6d68c7974b94356f53754ef6171d757',
+  firstChild: '0xad3228b676f7d3cd4284a5443f17f1962b36e491b30a40b2405849e597ba5fb5',
+  header0: '0x6b6cc97b0fd96c9866002e32fd7b061b13c0182f7b994f2f376d9d98fd4fed6a',
+  exit1: '0x4bc14db88065d6444311ea8b7a37358739dd3dfac8c71dbe16491962123532a7',
+};

@@ -1,0 +1,45 @@
+import { parseEther } from 'ethers';
+import { PlasmaError } from '@plasma-tree/core';
+import { spawnChain } from '@plasma-tree/sdk';
+import { l1Provider, resolveAddress, resolveL1, resolveWallet, type AccountFlags, type ConnectionFlags } from '../context.js';
+import { print, printJson } from '../common.js';
+import { Spinner, c, formatAmount, humanDuration, kv } from '../ui.js';
+import { addr } from '../fmt.js';
+
+type Flags = ConnectionFlags & AccountFlags & { validators?: string; threshold?: number; window: number; bond: string; json?: boolean };
+
+export async function keysNew(flags: Flags): Promise<void> {
+  const { l1Url, rootContract, devnet } = resolveL1(flags);
+  if (!rootContract) throw new PlasmaError('MISSING_CONFIG', 'no root contract given', { hint: 'pass --root <address>, or start a devnet (`plasma-tree devnet`)' });
+  if (!flags.validators) throw new PlasmaError('MISSING_VALIDATORS', 'no validators given', { hint: 'pass --validators 0xA,0xB,0xC (the addresses whose keys will sign commitments)' });
+  const validators = flags.validators.split(',').map((v) => v.trim()).filter(Boolean).map((v, i) => resolveAddress(v, devnet, `validator ${i + 1}`));
+  const threshold = flags.threshold ?? Math.min(validators.length, Math.floor((2 * validators.length) / 3) + 1);
+  let bond: bigint;
+  try {
+    bond = parseEther(flags.bond);
+  } catch {
+    throw new PlasmaError('INVALID_AMOUNT', `invalid bond ${JSON.stringify(flags.bond)}`, { hint: 'pass the bond in ETH, e.g. --bond 0.5' });
+  }
+  const provider = await l1Provider(l1Url);
+  try {
+    const wallet = (await resolveWallet(flags, devnet)).connect(provider);
+    const sp = new Spinner(process.stderr, { quiet: flags.json }).start(`spawning a ${threshold}-of-${validators.length} chain with a ${humanDuration(flags.window)} challenge window…`);
+    const r = await spawnChain(wallet, rootContract, { validators, threshold, challengeWindow: flags.window, bond }).catch((e) => {
+      sp.fail('spawnChain failed');
+      throw e;
+    });
+    sp.succeed(`chain #${r.index} of the root spawned`);
+    if (flags.json) return printJson(r);
+    print(kv([
+      ['chain id', c.bold(r.chainId)],
+      ['validators', `${r.threshold}-of-${r.validators.length}: ${r.validators.map(addr).join(', ')}`],
+      ['challenge window', humanDuration(r.challengeWindow)],
+      ['bond', `${formatAmount(r.bond, 18)} ETH`],
+      ['L1 tx', r.l1TxHash],
+    ]));
+    print(`\n  ${c.bold('next')}: start its validator node(s) with the validator keys:`);
+    print(`  ${c.cyan(`PLASMA_TREE_VALIDATOR_KEYS=0x… plasma-tree node start --chain ${r.chainId} --l1 ${l1Url} --root ${rootContract}`)}`);
+  } finally {
+    provider.destroy();
+  }
+}

@@ -1,0 +1,28 @@
+import { Option, type Command } from 'commander';
+import { ENV_VALIDATOR_KEYS, collect, connectionOptions, examples, intArg, lazy } from '../common.js';
+
+const load = () => import('../actions/node.js');
+
+export function registerNodeCommands(program: Command): void {
+  const node = program.command('node').description('run a child-chain node');
+  const start = node
+    .command('start')
+    .description(`start a validator node (with validator keys) or a full node (without) of a child chain; runs until Ctrl-C`)
+    .option('--config <file>', 'JSON config: {dataDir, l1RpcUrl, rootContract, chainId, rpc: {host, port}, blockTimeMs, l1Confirmations, …}; flags override it')
+    .option('--data-dir <dir>', 'database directory (default ./.data/<chain id prefix>)')
+    .option('--rpc-host <host>', 'JSON-RPC listen address (default 127.0.0.1)')
+    .option('--rpc-port <port>', 'JSON-RPC port (default 8645; 0: any free port)', intArg('--rpc-port', 0, 65_535))
+    .option('--block-time <ms>', 'seal a block at most this often (default 1000)', intArg('--block-time', 1, 3_600_000))
+    .option('--l1-confirmations <n>', 'L1 blocks a deposit waits before it is applied (default 2)', intArg('--l1-confirmations', 0, 1000))
+    .option('--validator <name|address>', `sign with this keystore key (repeatable); or set ${ENV_VALIDATOR_KEYS}=0xkey1,0xkey2`, collect)
+    .option('--keystore <dir>', 'keystore directory for --validator')
+    .option('--log-level <level>', 'debug | info | warn | error (default info)')
+    .option('--log-format <format>', 'pretty (default on a terminal) | json');
+  connectionOptions(start, { node: false });
+  start.addOption(new Option('--private-key <key>', 'refused: keys never go on the command line').hideHelp());
+  examples(start, [
+    `${ENV_VALIDATOR_KEYS}=0xkey1 plasma-tree node start --chain 0x<id> --l1 http://127.0.0.1:8545 --root 0x<root>`,
+    'plasma-tree node start --config node.json --validator alice --validator bob',
+  ]);
+  start.action(lazy(load, 'nodeStart'));
+}

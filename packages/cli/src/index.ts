@@ -1,0 +1,4 @@
+export { createProgram, run, formatError } from './program.js';
+export { resolveConnection, resolveWallet, resolveToken, parseAmount, loadDevnet, DEFAULT_DEVNET_DIR } from './context.js';
+export { listKeys, findKey, saveKey, unlockKey, defaultKeystoreDir, ENV_PRIVATE_KEY, ENV_PASSWORD } from './keys.js';
+export { table, formatAmount, formatDuration } from './ui.js';

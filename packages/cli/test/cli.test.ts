@@ -1,0 +1,172 @@
+/**
+ * `plasma-tree` as a real process (bin/plasma-tree.js): help, key handling errors, and deposit → transfer →
+ * balance against a devnet this test starts (its devnet.json is what the CLI reads its defaults from).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEther } from 'ethers';
+import { startDevnet, type Devnet } from '@plasma-tree/devnet';
+
+const BIN = fileURLToPath(new URL('../bin/plasma-tree.js', import.meta.url));
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string | undefined> = {}, cwd?: string): Promise<Result> {
+  const fullEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, PLASMA_TREE_PRIVATE_KEY: undefined, PLASMA_TREE_PASSWORD: undefined, ...env };
+  for (const k of Object.keys(fullEnv)) if (fullEnv[k] === undefined) delete fullEnv[k];
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: fullEnv, cwd: cwd ?? tmpdir(), timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const NOWHERE = ['--l1', 'http://127.0.0.1:9', '--root', '0x5FbDB2315678afecb367f032d93F642f64180aa3', '--chain', `0x${'ab'.repeat(32)}`, '--node', 'http://127.0.0.1:9'];
+
+describe('plasma-tree --help', () => {
+  it('lists every command with examples', async () => {
+    const r = await cli(['--help']);
+    expect(r.code).toBe(0);
+    for (const cmd of ['devnet', 'deposit', 'transfer', 'withdraw', 'finalize', 'balance', 'status', 'chain', 'node', 'keys']) expect(r.stdout).toContain(cmd);
+    expect(r.stdout).toContain('Quick start:');
+  });
+
+  it('has help with examples on every command', async () => {
+    for (const cmd of [['deposit'], ['transfer'], ['withdraw'], ['finalize'], ['balance'], ['status'], ['devnet'], ['chain', 'create'], ['node', 'start'], ['keys']]) {
+      const r = await cli([...cmd, '--help']);
+      expect(r.code, cmd.join(' ')).toBe(0);
+      expect(r.stdout, cmd.join(' ')).toContain('Examples:');
+    }
+    const d = await cli(['deposit', '--help']);
+    expect(d.stdout).toContain('--account');
+    expect(d.stdout).not.toContain('--private-key');
+  });
+
+  it('exits 1 on an unknown command or option', async () => {
+    const r = await cli(['depositt']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/unknown command/);
+  });
+});
+
+describe('keys are never taken from the command line', () => {
+  it('refuses a malformed PLASMA_TREE_PRIVATE_KEY without echoing it', async () => {
+    const secret = 'not-a-key-but-still-secret';
+    const r = await cli(['deposit', '--amount', '1', ...NOWHERE], { PLASMA_TREE_PRIVATE_KEY: secret });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error INVALID_PRIVATE_KEY: PLASMA_TREE_PRIVATE_KEY is not a valid private key/m);
+    expect(r.stderr).toMatch(/hint: /);
+    expect(r.stderr + r.stdout).not.toContain(secret);
+  });
+
+  it('refuses --private-key and a key passed as --account', async () => {
+    const key = `0x${'11'.repeat(32)}`;
+    for (const args of [['--private-key', key], ['--account', key]]) {
+      const r = await cli(['transfer', '--to', '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', '--amount', '1', ...args, ...NOWHERE]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^error KEY_ON_COMMAND_LINE: /m);
+      expect(r.stderr).toContain('PLASMA_TREE_PRIVATE_KEY');
+    }
+  });
+
+  it('says what to do when no key is given and when the L1 is down', async () => {
+    const none = await cli(['deposit', '--amount', '1', ...NOWHERE]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/^error NO_ACCOUNT: /m);
+    const down = await cli(['deposit', '--amount', '1', ...NOWHERE], { PLASMA_TREE_PRIVATE_KEY: `0x${'11'.repeat(32)}` });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/^error L1_UNREACHABLE: cannot reach the L1 node at http:\/\/127\.0\.0\.1:9/m);
+    const nothing = await cli(['status', '--devnet-dir', join(tmpdir(), 'no-such-devnet')]);
+    expect(nothing.stderr).toMatch(/^error MISSING_CONFIG: no L1 URL given/m);
+    expect(nothing.stderr).toContain('plasma-tree devnet');
+  });
+});
+
+describe('against a devnet', () => {
+  let dir: string;
+  let devnet: Devnet;
+  let keystore: string;
+  const d = () => ['--devnet-dir', dir];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'plasma-cli-'));
+    keystore = join(dir, 'keystore');
+    devnet = await startDevnet({ dataDir: dir, l1Port: 0, rpcPort: 0, challengeWindow: 120, blockTimeMs: 200, fundAccounts: 3 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await devnet?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('deposit → transfer → balance', async () => {
+    const [dev0, dev1] = devnet.accounts;
+    const dep = await cli(['deposit', '--amount', '2', '--token', 'ETH', '--json', ...d()], { PLASMA_TREE_PRIVATE_KEY: dev0.privateKey });
+    expect(dep.code, dep.stderr).toBe(0);
+    const depJson = JSON.parse(dep.stdout);
+    expect(depJson).toMatchObject({ nonce: '1', amount: parseEther('2').toString(), to: dev0.address, symbol: 'ETH' });
+    expect(depJson.creditedInBlock).toBeGreaterThan(0);
+
+    const tr = await cli(['transfer', '--account', 'dev0', '--to', 'dev1', '--amount', '0.5', ...d()]);
+    expect(tr.code, tr.stderr).toBe(0);
+    expect(tr.stderr).toMatch(/sent 0\.5 ETH to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8, included in block #\d+/);
+    expect(tr.stdout).toMatch(/tx hash\s+0x[0-9a-f]{64}/);
+
+    const bal = await cli(['balance', dev1.address, '--json', ...d()]);
+    expect(bal.code, bal.stderr).toBe(0);
+    const b = JSON.parse(bal.stdout);
+    const eth = b.balances.find((x: { symbol: string }) => x.symbol === 'ETH');
+    expect(eth).toMatchObject({ child: parseEther('0.5').toString(), subtree: parseEther('2').toString() });
+    expect(BigInt(eth.l1)).toBeGreaterThan(parseEther('9000'));
+
+    const table = await cli(['balance', '--account', 'dev0', ...d()]);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/token\s+chain A\s+L1\s+subtree/);
+    expect(table.stdout).toMatch(/ETH\s+1\.5\s+/);
+    expect(table.stdout).toMatch(/DEV\s+0\s+1,000,000\s+0/);
+  }, 60_000);
+
+  it('status shows the chain, and refuses an early finalize with CHALLENGE_WINDOW_OPEN', async () => {
+    const w = await cli(['withdraw', '--account', 'dev1', '--amount', '0.1', '--json', ...d()]);
+    expect(w.code, w.stderr).toBe(0);
+    const hash = JSON.parse(w.stdout).hash as string;
+    const st = await cli(['status', '--json', ...d()]);
+    expect(st.code, st.stderr).toBe(0);
+    const s = JSON.parse(st.stdout);
+    expect(s.node).toMatchObject({ chainId: devnet.chains[0].chainId, threshold: 1, challengeWindow: 120 });
+    expect(s.l1.depositCount).toBe(1);
+    const early = await cli(['finalize', hash, '--account', 'dev1', ...d()]);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toMatch(/^error (CHALLENGE_WINDOW_OPEN|WITHDRAWAL_NOT_COMMITTED): /m);
+    expect(early.stderr).toContain(`plasma-tree finalize ${hash} --wait`);
+  }, 60_000);
+
+  it('keys new | import | list, and signing with a keystore key', async () => {
+    const env = { PLASMA_TREE_PASSWORD: 'correct horse battery' };
+    const created = await cli(['keys', 'new', 'alice', '--keystore', keystore, '--json'], env);
+    expect(created.code, created.stderr).toBe(0);
+    const alice = JSON.parse(created.stdout);
+    expect(alice.address).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    const imported = await cli(['keys', 'import', 'bob', '--keystore', keystore], { ...env, PLASMA_TREE_PRIVATE_KEY: devnet.accounts[2].privateKey });
+    expect(imported.code, imported.stderr).toBe(0);
+    const list = await cli(['keys', 'list', '--keystore', keystore, '--json']);
+    expect(JSON.parse(list.stdout).keys.map((k: { name: string; address: string }) => [k.name, k.address.toLowerCase()])).toEqual([
+      ['alice', alice.address.toLowerCase()],
+      ['bob', devnet.accounts[2].address],
+    ]);
+    const wrong = await cli(['balance', '--account', 'bob', '--keystore', keystore, ...d()], { PLASMA_TREE_PASSWORD: 'nope' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^error WRONG_PASSWORD: /m);
+    const dep = await cli(['deposit', '--account', 'bob', '--keystore', keystore, '--amount', '5', '--token', 'DEV', '--json', ...d()], env);
+    expect(dep.code, dep.stderr).toBe(0);
+    expect(JSON.parse(dep.stdout)).toMatchObject({ symbol: 'DEV', to: devnet.accounts[2].address });
+  }, 60_000);
+});

@@ -1,0 +1,289 @@
+/**
+ * Building a block (producer) and re-executing one (watchers, tests): the same STF, the same roots.
+ */
+import { bytesToHex, ZERO_BYTES32 } from './bytes.js';
+import { exitLeaf, hashHeader, txLeaf } from './encoding.js';
+import { isPlasmaError, PlasmaError } from './errors.js';
+import { MerkleTree, merkleRoot, zeroHashes } from './merkle.js';
+import type { AccountState } from './state.js';
+import { applyTx, placeDeposit, placeSignedTx, type ApplyOptions, type SigningContext, type StfContext, type TxOutcome } from './stf.js';
+import {
+  EXIT_TREE_DEPTH,
+  MAX_TXS_PER_BLOCK,
+  STATE_TREE_DEPTH,
+  TX_TREE_DEPTH,
+  TxKind,
+  type Address,
+  type Block,
+  type BlockTx,
+  type Deposit,
+  type Exit,
+  type Header,
+  type Hex,
+  type SignedTx,
+} from './types.js';
+
+/** The state root before block 1: the root of an empty state tree, zero[32]. */
+export const EMPTY_STATE_ROOT: Hex = bytesToHex(zeroHashes(STATE_TREE_DEPTH)[STATE_TREE_DEPTH]);
+
+export interface BlockContext extends SigningContext {
+  /** The parent's depositHash for a deposit nonce, or undefined while unknown. */
+  depositRecord?(nonce: bigint): Hex | undefined;
+}
+
+export interface BlockBuilderOptions {
+  /** The parent block's header; null for block 1. */
+  parent: Header | null;
+  /** The state after the parent block; the builder mutates it (revert with `abort()`). */
+  state: AccountState;
+  ctx: BlockContext;
+}
+
+/** What each block starts from: number, parent hash, pre-state root and deposit nonce. */
+function childOf(parent: Header | null): { number: bigint; parentHash: Hex; preStateRoot: Hex; depositNonce: bigint } {
+  if (parent === null) return { number: 1n, parentHash: ZERO_BYTES32, preStateRoot: EMPTY_STATE_ROOT, depositNonce: 0n };
+  return { number: parent.number + 1n, parentHash: hashHeader(parent), preStateRoot: parent.stateRoot.toLowerCase() as Hex, depositNonce: parent.depositNonce };
+}
+
+/**
+ * Applies transactions one by one to the state (each checked by the STF, the state root recorded after
+ * each), then seals them into a block. The state is checkpointed at the start: `seal()` keeps the changes,
+ * `abort()` undoes them.
+ */
+export class BlockBuilder {
+  readonly number: bigint;
+  readonly parentHash: Hex;
+  private readonly state: AccountState;
+  private readonly ctx: StfContext;
+  private readonly txs: BlockTx[] = [];
+  private readonly postRoots: Hex[] = [];
+  private readonly exits: Exit[] = [];
+  private open = true;
+
+  constructor({ parent, state, ctx }: BlockBuilderOptions) {
+    const start = childOf(parent);
+    if (parent !== null && parent.chainId.toLowerCase() !== ctx.chainId.toLowerCase()) {
+      throw new PlasmaError('WRONG_CHAIN', `the parent block is on chain ${parent.chainId}, the builder on ${ctx.chainId}`);
+    }
+    const root = state.root;
+    if (root !== start.preStateRoot) {
+      throw new PlasmaError('STATE_ROOT_MISMATCH', `the state root is ${root}, block ${start.number} starts from ${start.preStateRoot}`, {
+        hint: 'pass the state as it was right after the parent block',
+        data: { expected: start.preStateRoot, found: root },
+      });
+    }
+    this.number = start.number;
+    this.parentHash = start.parentHash;
+    this.state = state;
+    this.ctx = { ...ctx, lastDepositNonce: start.depositNonce };
+    state.checkpoint();
+  }
+
+  get txCount(): number {
+    return this.txs.length;
+  }
+
+  /** Highest deposit nonce applied so far (the parent's until a deposit is added). */
+  get depositNonce(): bigint {
+    return this.ctx.lastDepositNonce;
+  }
+
+  /** Applies a transaction in block form; on error nothing changes and the builder stays usable. */
+  add(tx: BlockTx, options?: ApplyOptions): TxOutcome {
+    this.checkOpen();
+    if (this.txs.length >= MAX_TXS_PER_BLOCK) {
+      throw new PlasmaError('BLOCK_FULL', `a block holds at most ${MAX_TXS_PER_BLOCK} transactions`, {
+        hint: 'seal this block and add the transaction to the next one',
+      });
+    }
+    const outcome = applyTx(this.state, tx, this.ctx, options);
+    this.txs.push(tx);
+    this.postRoots.push(outcome.postRoot);
+    if (outcome.exit !== undefined) this.exits.push(outcome.exit);
+    if (tx.kind === TxKind.Deposit) this.ctx.lastDepositNonce = tx.nonce;
+    return outcome;
+  }
+
+  /** Places a user's tx (choosing the recipient slot) and applies it; `from` skips recovery when already done. */
+  addSignedTx(tx: SignedTx, from?: Address): BlockTx {
+    this.checkOpen();
+    const placed = placeSignedTx(this.state, tx, this.ctx, from);
+    this.add(placed, { signatureChecked: true });
+    return placed;
+  }
+
+  addDeposit(deposit: Deposit): BlockTx {
+    this.checkOpen();
+    const placed = placeDeposit(this.state, deposit);
+    this.add(placed);
+    return placed;
+  }
+
+  /** Closes the block and keeps its state changes. */
+  seal(timestamp: bigint): Block {
+    this.checkOpen();
+    this.open = false;
+    this.state.commit();
+    const header: Header = {
+      chainId: this.ctx.chainId.toLowerCase() as Hex,
+      number: this.number,
+      parentHash: this.parentHash,
+      txRoot: bytesToHex(computeTxRoot(this.txs, this.postRoots)),
+      stateRoot: this.state.root,
+      exitRoot: bytesToHex(computeExitRoot(this.exits)),
+      depositNonce: this.ctx.lastDepositNonce,
+      timestamp,
+    };
+    return { header, hash: hashHeader(header), txs: this.txs.slice(), postRoots: this.postRoots.slice(), exits: this.exits.slice() };
+  }
+
+  /** Discards the block: the state returns to the parent's. */
+  abort(): void {
+    this.checkOpen();
+    this.open = false;
+    this.state.revert();
+  }
+
+  private checkOpen(): void {
+    if (!this.open) throw new PlasmaError('INVALID_BLOCK', `block ${this.number} is already sealed or aborted`, { data: { reason: 'CLOSED' } });
+  }
+}
+
+export function computeTxRoot(txs: readonly BlockTx[], postRoots: readonly Hex[]): Uint8Array {
+  return merkleRoot(txs.map((tx, i) => txLeaf(tx, postRoots[i])), TX_TREE_DEPTH);
+}
+
+export function computeExitRoot(exits: readonly Exit[]): Uint8Array {
+  return merkleRoot(exits.map((exit) => exitLeaf(exit)), EXIT_TREE_DEPTH);
+}
+
+/** Why `verifyBlock` refused a block (`data.reason` of its INVALID_BLOCK error). */
+export type InvalidBlockReason =
+  | 'WRONG_CHAIN'
+  | 'WRONG_NUMBER'
+  | 'WRONG_PARENT'
+  | 'HASH_MISMATCH'
+  | 'TOO_MANY_TXS'
+  | 'TRACE_LENGTH_MISMATCH'
+  | 'POST_ROOT_MISMATCH'
+  | 'EXIT_MISMATCH'
+  | 'TX_ROOT_MISMATCH'
+  | 'EXIT_ROOT_MISMATCH'
+  | 'STATE_ROOT_MISMATCH'
+  | 'DEPOSIT_NONCE_MISMATCH'
+  /** A transaction the STF refuses; `data.code` holds the STF's code. */
+  | 'INVALID_TX';
+
+export interface InvalidBlockData {
+  reason: InvalidBlockReason;
+  blockNumber: string;
+  txIndex?: number;
+  /** The STF error code when reason = INVALID_TX. */
+  code?: string;
+  expected?: string;
+  found?: string;
+}
+
+export interface VerifyBlockOptions {
+  /** Re-execute and check, then undo the changes even when the block is valid. */
+  dryRun?: boolean;
+  /** Skip signature recovery (only for blocks this node verified before, e.g. replaying its own store). */
+  trustSignatures?: boolean;
+}
+
+/**
+ * Re-executes `block` on `preState` (the state after `parent`) and checks every field and root. A valid block
+ * leaves `preState` advanced to the block's post-state (unless `dryRun`); an invalid one leaves it as it was and
+ * throws PlasmaError('INVALID_BLOCK', InvalidBlockData). A deposit whose parent record is not known yet throws
+ * DEPOSIT_UNKNOWN instead: that is not evidence of fraud.
+ */
+export function verifyBlock(block: Block, parent: Header | null, preState: AccountState, ctx: BlockContext, options: VerifyBlockOptions = {}): void {
+  const { header } = block;
+  const start = childOf(parent);
+  const invalid = (data: Omit<InvalidBlockData, 'blockNumber'>, message: string): PlasmaError =>
+    new PlasmaError('INVALID_BLOCK', `block ${header.number}: ${message}`, { data: { ...data, blockNumber: String(header.number) } });
+  const mismatch = (reason: InvalidBlockReason, what: string, expected: string, found: string, txIndex?: number): PlasmaError =>
+    invalid({ reason, txIndex, expected, found }, `${what} is ${found}, re-execution gives ${expected}`);
+
+  const chainId = ctx.chainId.toLowerCase();
+  if (header.chainId.toLowerCase() !== chainId) throw mismatch('WRONG_CHAIN', 'chainId', chainId, header.chainId);
+  if (parent !== null && parent.chainId.toLowerCase() !== chainId) throw mismatch('WRONG_CHAIN', "the parent's chainId", chainId, parent.chainId);
+  if (header.number !== start.number) throw mismatch('WRONG_NUMBER', 'number', String(start.number), String(header.number));
+  if (header.parentHash.toLowerCase() !== start.parentHash) throw mismatch('WRONG_PARENT', 'parentHash', start.parentHash, header.parentHash);
+  const hash = hashHeader(header);
+  if (block.hash.toLowerCase() !== hash) throw mismatch('HASH_MISMATCH', 'hash', hash, block.hash);
+  if (block.txs.length > MAX_TXS_PER_BLOCK) throw mismatch('TOO_MANY_TXS', 'the tx count', `<= ${MAX_TXS_PER_BLOCK}`, String(block.txs.length));
+  if (block.postRoots.length !== block.txs.length) {
+    throw mismatch('TRACE_LENGTH_MISMATCH', 'the number of post-state roots', String(block.txs.length), String(block.postRoots.length));
+  }
+  const preRoot = preState.root;
+  if (preRoot !== start.preStateRoot) {
+    throw new PlasmaError('STATE_ROOT_MISMATCH', `the state to verify on has root ${preRoot}, the parent's is ${start.preStateRoot}`, {
+      hint: 'pass the state as it was right after the parent block',
+      data: { expected: start.preStateRoot, found: preRoot },
+    });
+  }
+
+  const stfCtx: StfContext = { ...ctx, lastDepositNonce: start.depositNonce };
+  const applyOptions: ApplyOptions = { signatureChecked: options.trustSignatures === true };
+  const exits: Exit[] = [];
+  preState.checkpoint();
+  try {
+    block.txs.forEach((tx, txIndex) => {
+      let outcome: TxOutcome;
+      try {
+        outcome = applyTx(preState, tx, stfCtx, applyOptions);
+      } catch (e) {
+        if (!isPlasmaError(e) || e.code === 'DEPOSIT_UNKNOWN') throw e;
+        throw invalid({ reason: 'INVALID_TX', txIndex, code: e.code }, `tx ${txIndex} is refused: ${e.code}: ${e.message}`);
+      }
+      if (block.postRoots[txIndex].toLowerCase() !== outcome.postRoot) {
+        throw mismatch('POST_ROOT_MISMATCH', `the post-state root of tx ${txIndex}`, outcome.postRoot, block.postRoots[txIndex], txIndex);
+      }
+      if (outcome.exit !== undefined) exits.push(outcome.exit);
+      if (tx.kind === TxKind.Deposit) stfCtx.lastDepositNonce = tx.nonce;
+    });
+    checkExits(block.exits, exits, (expected, found) => mismatch('EXIT_MISMATCH', 'the exit list', expected, found));
+    const txRoot = bytesToHex(computeTxRoot(block.txs, block.postRoots));
+    if (header.txRoot.toLowerCase() !== txRoot) throw mismatch('TX_ROOT_MISMATCH', 'txRoot', txRoot, header.txRoot);
+    const exitRoot = bytesToHex(computeExitRoot(exits));
+    if (header.exitRoot.toLowerCase() !== exitRoot) throw mismatch('EXIT_ROOT_MISMATCH', 'exitRoot', exitRoot, header.exitRoot);
+    const stateRoot = preState.root;
+    if (header.stateRoot.toLowerCase() !== stateRoot) throw mismatch('STATE_ROOT_MISMATCH', 'stateRoot', stateRoot, header.stateRoot);
+    if (header.depositNonce !== stfCtx.lastDepositNonce) {
+      throw mismatch('DEPOSIT_NONCE_MISMATCH', 'depositNonce', String(stfCtx.lastDepositNonce), String(header.depositNonce));
+    }
+  } catch (e) {
+    preState.revert();
+    throw e;
+  }
+  if (options.dryRun) preState.revert();
+  else preState.commit();
+}
+
+function checkExits(claimed: readonly Exit[], derived: readonly Exit[], fail: (expected: string, found: string) => PlasmaError): void {
+  if (claimed.length !== derived.length) throw fail(`${derived.length} exits`, `${claimed.length} exits`);
+  derived.forEach((exit, i) => {
+    const other = claimed[i];
+    if (other.recipient.toLowerCase() !== exit.recipient || other.token.toLowerCase() !== exit.token || other.amount !== exit.amount) {
+      throw fail(`exit ${i} = (${exit.recipient}, ${exit.token}, ${exit.amount})`, `(${other.recipient}, ${other.token}, ${other.amount})`);
+    }
+  });
+}
+
+/** Exit-tree proof of exit `exitIndex` of `block` (what finalizing a withdrawal on the parent needs). */
+export function exitProof(block: Block, exitIndex: number): Hex[] {
+  if (!Number.isInteger(exitIndex) || exitIndex < 0 || exitIndex >= block.exits.length) {
+    throw new PlasmaError('INVALID_MERKLE_INPUT', `block ${block.header.number} has ${block.exits.length} exits, no exit ${exitIndex}`);
+  }
+  return new MerkleTree(block.exits.map((exit) => exitLeaf(exit)), EXIT_TREE_DEPTH).proof(exitIndex).map(bytesToHex);
+}
+
+/** Transaction-tree proof of tx `txIndex` of `block` (what a fraud proof about that tx needs). */
+export function txProof(block: Block, txIndex: number): Hex[] {
+  if (!Number.isInteger(txIndex) || txIndex < 0 || txIndex >= block.txs.length) {
+    throw new PlasmaError('INVALID_MERKLE_INPUT', `block ${block.header.number} has ${block.txs.length} txs, no tx ${txIndex}`);
+  }
+  const leaves = block.txs.map((tx, i) => txLeaf(tx, block.postRoots[i]));
+  return new MerkleTree(leaves, TX_TREE_DEPTH).proof(txIndex).map(bytesToHex);
+}

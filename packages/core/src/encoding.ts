@@ -1,0 +1,117 @@
+/**
+ * The SPEC's encodings, each `abi.encode` of static words, and their keccak hashes. `hashX` returns the 0x-hex
+ * identifier; `xLeaf` returns the same hash as bytes for the Merkle trees (no hex on the hot path).
+ */
+import { WORD, writeAddressWord, writeBytes32Word, writeUintWord } from './abi.js';
+import { bytesToHex } from './bytes.js';
+import { keccak256, keccakHasher, type Hasher } from './hash.js';
+import type { Account, BlockTx, ChainId, Deposit, Exit, Header, Hex } from './types.js';
+
+export const HEADER_BYTES = 8 * WORD;
+export const BLOCK_TX_BYTES = 11 * WORD;
+
+// Scratch buffers: encodings that are hashed straight away reuse one buffer (JS is single-threaded per isolate).
+const accountScratch = new Uint8Array(4 * WORD);
+const exitScratch = new Uint8Array(3 * WORD);
+const txLeafScratch = new Uint8Array(BLOCK_TX_BYTES + WORD);
+
+/** `abi.encode(bytes32 chainId, uint64 number, bytes32 parentHash, bytes32 txRoot, bytes32 stateRoot, bytes32 exitRoot, uint64 depositNonce, uint64 timestamp)` */
+export function encodeHeader(header: Header): Uint8Array {
+  const out = new Uint8Array(HEADER_BYTES);
+  writeBytes32Word(out, 0, header.chainId);
+  writeUintWord(out, 32, header.number, 64);
+  writeBytes32Word(out, 64, header.parentHash);
+  writeBytes32Word(out, 96, header.txRoot);
+  writeBytes32Word(out, 128, header.stateRoot);
+  writeBytes32Word(out, 160, header.exitRoot);
+  writeUintWord(out, 192, header.depositNonce, 64);
+  writeUintWord(out, 224, header.timestamp, 64);
+  return out;
+}
+
+/** The block hash. */
+export function hashHeader(header: Header): Hex {
+  return bytesToHex(keccak256(encodeHeader(header)));
+}
+
+/** `keccak256(abi.encode(address owner, address token, uint256 balance, uint64 nonce))` as bytes. */
+export function accountLeaf(account: Account, hasher: Hasher = keccakHasher): Uint8Array {
+  writeAddressWord(accountScratch, 0, account.owner);
+  writeAddressWord(accountScratch, 32, account.token);
+  writeUintWord(accountScratch, 64, account.balance, 256);
+  writeUintWord(accountScratch, 96, account.nonce, 64);
+  return hasher.hash(accountScratch);
+}
+
+export function hashAccount(account: Account): Hex {
+  return bytesToHex(accountLeaf(account));
+}
+
+/** `abi.encode(bytes32 chainId, uint64 nonce, address from, address to, address token, uint256 amount)` */
+export function encodeDeposit(deposit: Deposit): Uint8Array {
+  const out = new Uint8Array(6 * WORD);
+  writeBytes32Word(out, 0, deposit.chainId);
+  writeUintWord(out, 32, deposit.nonce, 64);
+  writeAddressWord(out, 64, deposit.from);
+  writeAddressWord(out, 96, deposit.to);
+  writeAddressWord(out, 128, deposit.token);
+  writeUintWord(out, 160, deposit.amount, 256);
+  return out;
+}
+
+/** The parent's deposit record. */
+export function hashDeposit(deposit: Deposit): Hex {
+  return bytesToHex(keccak256(encodeDeposit(deposit)));
+}
+
+/** `keccak256(abi.encode(address recipient, address token, uint256 amount))` as bytes. */
+export function exitLeaf(exit: Exit, hasher: Hasher = keccakHasher): Uint8Array {
+  writeAddressWord(exitScratch, 0, exit.recipient);
+  writeAddressWord(exitScratch, 32, exit.token);
+  writeUintWord(exitScratch, 64, exit.amount, 256);
+  return hasher.hash(exitScratch);
+}
+
+export function hashExit(exit: Exit): Hex {
+  return bytesToHex(exitLeaf(exit));
+}
+
+function writeBlockTx(out: Uint8Array, tx: BlockTx): void {
+  writeUintWord(out, 0, tx.kind, 8);
+  writeUintWord(out, 32, tx.slot, 32);
+  writeUintWord(out, 64, tx.toSlot, 32);
+  writeAddressWord(out, 96, tx.from);
+  writeAddressWord(out, 128, tx.to);
+  writeAddressWord(out, 160, tx.token);
+  writeUintWord(out, 192, tx.amount, 256);
+  writeUintWord(out, 224, tx.nonce, 64);
+  writeBytes32Word(out, 256, tx.r);
+  writeBytes32Word(out, 288, tx.s);
+  writeUintWord(out, 320, tx.v, 8);
+}
+
+/** The 11-word form of a transaction inside a block. */
+export function encodeBlockTx(tx: BlockTx): Uint8Array {
+  const out = new Uint8Array(BLOCK_TX_BYTES);
+  writeBlockTx(out, tx);
+  return out;
+}
+
+/** `keccak256(abi.encode(BlockTx..., bytes32 postStateRoot))` as bytes: the transaction tree's leaf. */
+export function txLeaf(tx: BlockTx, postStateRoot: Hex | Uint8Array, hasher: Hasher = keccakHasher): Uint8Array {
+  writeBlockTx(txLeafScratch, tx);
+  writeBytes32Word(txLeafScratch, BLOCK_TX_BYTES, postStateRoot);
+  return hasher.hash(txLeafScratch);
+}
+
+export function hashTxLeaf(tx: BlockTx, postStateRoot: Hex | Uint8Array): Hex {
+  return bytesToHex(txLeaf(tx, postStateRoot));
+}
+
+/** Id of the `index`-th (0-based) child of `parentId`: `keccak256(abi.encode(bytes32 parentId, uint256 index))`. */
+export function chainIdOf(parentId: ChainId, index: bigint | number): ChainId {
+  const out = new Uint8Array(2 * WORD);
+  writeBytes32Word(out, 0, parentId);
+  writeUintWord(out, 32, index, 256);
+  return bytesToHex(keccak256(out));
+}

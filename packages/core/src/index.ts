@@ -1,0 +1,19 @@
+/**
+ * @plasma-tree/core: the protocol as pure, deterministic code (docs/SPEC.md). Importing it initialises the
+ * fast keccak (hash-wasm) through a top-level await; `initCore()` reports which backends are in use.
+ */
+export * from './types.js';
+export * from './errors.js';
+export * from './bytes.js';
+export * from './hash.js';
+export * from './abi.js';
+export * from './encoding.js';
+export * from './json.js';
+export * from './merkle.js';
+export * from './smt.js';
+export * from './eip712.js';
+export * from './signature.js';
+export * from './state.js';
+export * from './stf.js';
+export * from './block.js';
+export { initCore, type CoreBackends } from './init.js';

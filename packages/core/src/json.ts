@@ -1,0 +1,321 @@
+/**
+ * JSON forms (docs/SPEC.md "Node JSON-RPC"): amounts as decimal strings, byte strings as 0x-hex, counters as
+ * JSON numbers. Decoders are strict and name the exact field that is wrong; addresses come out lowercase.
+ */
+import { isHex, MAX_UINT256, normalizeAddress } from './bytes.js';
+import { PlasmaError } from './errors.js';
+import { TxKind, type Address, type Block, type BlockTx, type ChainId, type Exit, type Header, type Hex, type SignedTx } from './types.js';
+
+export type SignedTxKindJson = 'transfer' | 'withdraw';
+export type BlockTxKindJson = 'deposit' | SignedTxKindJson;
+
+export interface HeaderJson {
+  chainId: ChainId;
+  number: number;
+  parentHash: Hex;
+  txRoot: Hex;
+  stateRoot: Hex;
+  exitRoot: Hex;
+  depositNonce: number;
+  timestamp: number;
+}
+
+export interface SignedTxJson {
+  kind: SignedTxKindJson;
+  chainId: ChainId;
+  slot: number;
+  to: Address;
+  token: Address;
+  amount: string;
+  nonce: number;
+  signature: Hex;
+}
+
+export interface BlockTxJson {
+  kind: BlockTxKindJson;
+  slot: number;
+  toSlot: number;
+  from: Address;
+  to: Address;
+  token: Address;
+  amount: string;
+  nonce: number;
+  r: Hex;
+  s: Hex;
+  v: number;
+}
+
+export interface ExitJson {
+  recipient: Address;
+  token: Address;
+  amount: string;
+}
+
+export interface BlockJson {
+  header: HeaderJson;
+  hash: Hex;
+  txs: BlockTxJson[];
+  postRoots: Hex[];
+  exits: ExitJson[];
+}
+
+const KIND_TO_JSON: Record<TxKind, BlockTxKindJson> = { [TxKind.Deposit]: 'deposit', [TxKind.Transfer]: 'transfer', [TxKind.Withdraw]: 'withdraw' };
+const KIND_FROM_JSON: Record<string, TxKind> = { deposit: TxKind.Deposit, transfer: TxKind.Transfer, withdraw: TxKind.Withdraw };
+const DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
+
+// ---- encoding ---------------------------------------------------------------------------------------------
+
+export function headerToJson(header: Header): HeaderJson {
+  return {
+    chainId: header.chainId,
+    number: toJsonNumber(header.number, 'header.number'),
+    parentHash: header.parentHash,
+    txRoot: header.txRoot,
+    stateRoot: header.stateRoot,
+    exitRoot: header.exitRoot,
+    depositNonce: toJsonNumber(header.depositNonce, 'header.depositNonce'),
+    timestamp: toJsonNumber(header.timestamp, 'header.timestamp'),
+  };
+}
+
+export function signedTxToJson(tx: SignedTx): SignedTxJson {
+  return {
+    kind: KIND_TO_JSON[tx.kind] as SignedTxKindJson,
+    chainId: tx.chainId,
+    slot: tx.slot,
+    to: tx.to,
+    token: tx.token,
+    amount: tx.amount.toString(),
+    nonce: toJsonNumber(tx.nonce, 'tx.nonce'),
+    signature: tx.signature,
+  };
+}
+
+export function blockTxToJson(tx: BlockTx): BlockTxJson {
+  return {
+    kind: KIND_TO_JSON[tx.kind],
+    slot: tx.slot,
+    toSlot: tx.toSlot,
+    from: tx.from,
+    to: tx.to,
+    token: tx.token,
+    amount: tx.amount.toString(),
+    nonce: toJsonNumber(tx.nonce, 'tx.nonce'),
+    r: tx.r,
+    s: tx.s,
+    v: tx.v,
+  };
+}
+
+export function exitToJson(exit: Exit): ExitJson {
+  return { recipient: exit.recipient, token: exit.token, amount: exit.amount.toString() };
+}
+
+export function blockToJson(block: Block): BlockJson {
+  return {
+    header: headerToJson(block.header),
+    hash: block.hash,
+    txs: block.txs.map(blockTxToJson),
+    postRoots: block.postRoots.slice(),
+    exits: block.exits.map(exitToJson),
+  };
+}
+
+function toJsonNumber(value: bigint, field: string): number {
+  if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new PlasmaError('VALUE_OUT_OF_RANGE', `${field} = ${value} does not fit in a JSON number`);
+  }
+  return Number(value);
+}
+
+// ---- decoding ---------------------------------------------------------------------------------------------
+
+type MalformedCode = 'MALFORMED_TX' | 'MALFORMED_BLOCK';
+
+/** Reads fields of one JSON object, throwing `code` with the full path of the first bad field. */
+class FieldReader {
+  private readonly obj: Record<string, unknown>;
+
+  constructor(
+    private readonly code: MalformedCode,
+    private readonly path: string,
+    value: unknown,
+    /** When set, any other key is refused (user input: a stray field is a client bug). */
+    allowedKeys?: readonly string[],
+  ) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(path, 'an object', value);
+    this.obj = value as Record<string, unknown>;
+    if (allowedKeys) {
+      for (const key of Object.keys(this.obj)) {
+        if (!allowedKeys.includes(key)) {
+          throw new PlasmaError(code, `unknown field ${path}.${key}`, {
+            data: { field: `${path}.${key}` },
+            hint: `the fields are ${allowedKeys.join(', ')}`,
+          });
+        }
+      }
+    }
+  }
+
+  raw(key: string): unknown {
+    return this.obj[key];
+  }
+
+  hex32(key: string): Hex {
+    const value = this.obj[key];
+    if (!isHex(value, 32)) this.fail(this.at(key), '32 bytes of 0x-hex', value);
+    return value.toLowerCase() as Hex;
+  }
+
+  hex(key: string, byteLength: number): Hex {
+    const value = this.obj[key];
+    if (!isHex(value, byteLength)) this.fail(this.at(key), `${byteLength} bytes of 0x-hex`, value);
+    return value.toLowerCase() as Hex;
+  }
+
+  address(key: string): Address {
+    const value = this.obj[key];
+    try {
+      return normalizeAddress(value as string);
+    } catch (e) {
+      return this.fail(this.at(key), 'a 0x address (20 bytes, valid EIP-55 checksum if mixed case)', value, e);
+    }
+  }
+
+  /** A JSON number that is an integer in 0..max. */
+  integer(key: string, max: number, what: string): number {
+    const value = this.obj[key];
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > max) this.fail(this.at(key), what, value);
+    return value;
+  }
+
+  /** A uint64 carried as a JSON number (so below 2^53). */
+  uint64(key: string): bigint {
+    return BigInt(this.integer(key, Number.MAX_SAFE_INTEGER, 'a non-negative integer JSON number'));
+  }
+
+  /** A uint256 carried as a decimal string. */
+  amount(key: string): bigint {
+    const value = this.obj[key];
+    if (typeof value !== 'string' || !DECIMAL.test(value) || BigInt(value) > MAX_UINT256) {
+      this.fail(this.at(key), 'a decimal string of a uint256 (no sign, no leading zeros, no exponent)', value);
+    }
+    return BigInt(value);
+  }
+
+  array(key: string): unknown[] {
+    const value = this.obj[key];
+    if (!Array.isArray(value)) this.fail(this.at(key), 'an array', value);
+    return value;
+  }
+
+  oneOf<T>(key: string, options: Record<string, T>): T {
+    const value = this.obj[key];
+    if (typeof value !== 'string' || !Object.hasOwn(options, value)) {
+      this.fail(this.at(key), `one of ${Object.keys(options).map((o) => `"${o}"`).join(', ')}`, value);
+    }
+    return options[value];
+  }
+
+  at(key: string): string {
+    return `${this.path}.${key}`;
+  }
+
+  fail(field: string, expected: string, value: unknown, cause?: unknown): never {
+    throw new PlasmaError(this.code, `${field} must be ${expected}, got ${show(value)}`, { data: { field }, cause });
+  }
+}
+
+const SIGNED_TX_KEYS = ['kind', 'chainId', 'slot', 'to', 'token', 'amount', 'nonce', 'signature'] as const;
+const UINT32_MAX = 2 ** 32 - 1;
+
+/** Decodes a user's transaction; throws MALFORMED_TX naming the field. */
+export function signedTxFromJson(json: unknown): SignedTx {
+  const r = new FieldReader('MALFORMED_TX', 'tx', json, SIGNED_TX_KEYS);
+  return {
+    kind: r.oneOf('kind', { transfer: TxKind.Transfer, withdraw: TxKind.Withdraw } as const),
+    chainId: r.hex32('chainId'),
+    slot: r.integer('slot', UINT32_MAX, 'a uint32 JSON number'),
+    to: r.address('to'),
+    token: r.address('token'),
+    amount: r.amount('amount'),
+    nonce: r.uint64('nonce'),
+    signature: r.hex('signature', 65),
+  };
+}
+
+function headerFrom(r: FieldReader): Header {
+  return {
+    chainId: r.hex32('chainId'),
+    number: r.uint64('number'),
+    parentHash: r.hex32('parentHash'),
+    txRoot: r.hex32('txRoot'),
+    stateRoot: r.hex32('stateRoot'),
+    exitRoot: r.hex32('exitRoot'),
+    depositNonce: r.uint64('depositNonce'),
+    timestamp: r.uint64('timestamp'),
+  };
+}
+
+/** Decodes a header; throws MALFORMED_BLOCK naming the field. */
+export function headerFromJson(json: unknown, path = 'header'): Header {
+  return headerFrom(new FieldReader('MALFORMED_BLOCK', path, json));
+}
+
+function blockTxFrom(r: FieldReader): BlockTx {
+  return {
+    kind: r.oneOf('kind', KIND_FROM_JSON),
+    slot: r.integer('slot', UINT32_MAX, 'a uint32 JSON number'),
+    toSlot: r.integer('toSlot', UINT32_MAX, 'a uint32 JSON number'),
+    from: r.address('from'),
+    to: r.address('to'),
+    token: r.address('token'),
+    amount: r.amount('amount'),
+    nonce: r.uint64('nonce'),
+    r: r.hex32('r'),
+    s: r.hex32('s'),
+    v: r.integer('v', 255, 'a uint8 JSON number'),
+  };
+}
+
+export function blockTxFromJson(json: unknown, path = 'tx'): BlockTx {
+  return blockTxFrom(new FieldReader('MALFORMED_BLOCK', path, json));
+}
+
+export function exitFromJson(json: unknown, path = 'exit'): Exit {
+  const r = new FieldReader('MALFORMED_BLOCK', path, json);
+  return { recipient: r.address('recipient'), token: r.address('token'), amount: r.amount('amount') };
+}
+
+/**
+ * Decodes a block; throws MALFORMED_BLOCK naming the field (e.g. `block.txs[3].amount`). Only the shape is
+ * checked here: `verifyBlock` checks hashes, roots and the transactions themselves.
+ */
+export function blockFromJson(json: unknown): Block {
+  const r: FieldReader = new FieldReader('MALFORMED_BLOCK', 'block', json);
+  const header = headerFromJson(r.raw('header'), r.at('header'));
+  const hash = r.hex32('hash');
+  const txs = r.array('txs').map((tx, i) => blockTxFromJson(tx, `${r.at('txs')}[${i}]`));
+  const postRootsJson = r.array('postRoots');
+  const postRoots = postRootsJson.map((root, i) => {
+    if (!isHex(root, 32)) r.fail(`${r.at('postRoots')}[${i}]`, '32 bytes of 0x-hex', root);
+    return root.toLowerCase() as Hex;
+  });
+  if (postRoots.length !== txs.length) {
+    r.fail(r.at('postRoots'), `one root per transaction (${txs.length})`, `${postRoots.length} roots`);
+  }
+  const exits = r.array('exits').map((exit, i) => exitFromJson(exit, `${r.at('exits')}[${i}]`));
+  return { header, hash, txs, postRoots, exits };
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  if (typeof value === 'bigint') return `${value}n`;
+  try {
+    const text = JSON.stringify(value);
+    return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+  } catch {
+    return String(value);
+  }
+}

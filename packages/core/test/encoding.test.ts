@@ -1,0 +1,200 @@
+import { AbiCoder, getAddress, keccak256 as ethersKeccak } from 'ethers';
+import { describe, expect, it } from 'vitest';
+import {
+  MAX_UINT256,
+  ROOT_CHAIN_ID,
+  TxKind,
+  bigintToWord,
+  bytesToHex,
+  chainIdOf,
+  concatBytes,
+  decodeWords,
+  encodeBlockTx,
+  encodeHeader,
+  encodeWords,
+  equalBytes,
+  hashAccount,
+  hashDeposit,
+  hashExit,
+  hashHeader,
+  hashTxLeaf,
+  hexToBytes,
+  isPlasmaError,
+  keccak256,
+  keccakBackend,
+  keccakHasher,
+  nobleKeccakHasher,
+  normalizeAddress,
+  toChecksumAddress,
+  wordToBigint,
+  type BlockTx,
+  type Header,
+} from '../src/index.js';
+import { CHAIN_ID, TOKEN, alice, bob, breakChecksum } from './fixtures.js';
+
+const abi = AbiCoder.defaultAbiCoder();
+
+const header: Header = {
+  chainId: CHAIN_ID,
+  number: 42n,
+  parentHash: `0x${'11'.repeat(32)}`,
+  txRoot: `0x${'22'.repeat(32)}`,
+  stateRoot: `0x${'33'.repeat(32)}`,
+  exitRoot: `0x${'44'.repeat(32)}`,
+  depositNonce: 7n,
+  timestamp: 1_700_000_000n,
+};
+
+const transfer: BlockTx = {
+  kind: TxKind.Transfer,
+  slot: 3,
+  toSlot: 2 ** 32 - 1,
+  from: alice.address,
+  to: bob.address,
+  token: TOKEN,
+  amount: MAX_UINT256,
+  nonce: 2n ** 64n - 1n,
+  r: `0x${'5a'.repeat(32)}`,
+  s: `0x${'6b'.repeat(32)}`,
+  v: 28,
+};
+
+describe('keccak', () => {
+  it('uses hash-wasm, and it agrees with noble and ethers', () => {
+    expect(keccakBackend).toBe('hash-wasm');
+    for (const length of [0, 1, 31, 32, 64, 135, 136, 137, 1000, 20_000]) {
+      const data = Uint8Array.from({ length }, (_, i) => (i * 7 + length) & 0xff);
+      expect(bytesToHex(keccak256(data))).toBe(ethersKeccak(data));
+      expect(keccakHasher.hash(data)).toEqual(nobleKeccakHasher.hash(data));
+    }
+    const a = keccak256(new Uint8Array([1]));
+    const b = keccak256(new Uint8Array([2]));
+    expect(keccakHasher.hashPair(a, b)).toEqual(keccak256(concatBytes(a, b)));
+    expect(nobleKeccakHasher.hashPair(a, b)).toEqual(keccak256(concatBytes(a, b)));
+  });
+
+  it('returns a fresh array each call', () => {
+    const first = keccak256(new Uint8Array([1]));
+    const copy = first.slice();
+    keccak256(new Uint8Array([2]));
+    expect(first).toEqual(copy);
+  });
+});
+
+describe('bytes', () => {
+  it('round-trips hex and rejects malformed hex', () => {
+    expect(bytesToHex(hexToBytes('0x00ff10Ab'))).toBe('0x00ff10ab');
+    expect(hexToBytes('0x')).toEqual(new Uint8Array());
+    for (const bad of ['00ff', '0x0', '0xzz', '0x00', 'nope']) {
+      expect(() => hexToBytes(bad, bad === '0x00' ? 2 : undefined)).toThrow(expect.objectContaining({ code: 'INVALID_HEX' }));
+    }
+  });
+
+  it('converts words and compares bytes', () => {
+    expect(bytesToHex(bigintToWord(0x1234n))).toBe(`0x${'00'.repeat(30)}1234`);
+    expect(bytesToHex(bigintToWord(MAX_UINT256))).toBe(`0x${'ff'.repeat(32)}`);
+    expect(wordToBigint(bigintToWord(123456789012345678901234567890n))).toBe(123456789012345678901234567890n);
+    expect(() => bigintToWord(-1n)).toThrow(expect.objectContaining({ code: 'VALUE_OUT_OF_RANGE' }));
+    expect(() => bigintToWord(MAX_UINT256 + 1n)).toThrow(expect.objectContaining({ code: 'VALUE_OUT_OF_RANGE' }));
+    expect(equalBytes(new Uint8Array([1, 2]), new Uint8Array([1, 2]))).toBe(true);
+    expect(equalBytes(new Uint8Array([1, 2]), new Uint8Array([1, 3]))).toBe(false);
+    expect(equalBytes(new Uint8Array([1]), new Uint8Array([1, 0]))).toBe(false);
+  });
+
+  it('normalizes addresses and checks EIP-55 checksums like ethers', () => {
+    const checksummed = getAddress(alice.address);
+    expect(toChecksumAddress(alice.address)).toBe(checksummed);
+    expect(normalizeAddress(checksummed)).toBe(alice.address);
+    expect(normalizeAddress(alice.address.toUpperCase().replace('0X', '0x'))).toBe(alice.address);
+    const broken = breakChecksum(checksummed);
+    expect(() => normalizeAddress(broken)).toThrow(expect.objectContaining({ code: 'INVALID_ADDRESS' }));
+    expect(() => normalizeAddress('0x1234')).toThrow(expect.objectContaining({ code: 'INVALID_ADDRESS' }));
+  });
+});
+
+describe('abi words', () => {
+  it('matches ethers AbiCoder and decodes back', () => {
+    const types = ['uint8', 'uint32', 'uint64', 'uint256', 'address', 'bytes32'] as const;
+    const values = [255, 2 ** 32 - 1, 2n ** 64n - 1n, MAX_UINT256, alice.address, CHAIN_ID] as const;
+    const encoded = encodeWords(types, values);
+    expect(bytesToHex(encoded)).toBe(abi.encode([...types], [...values]));
+    expect(decodeWords(types, encoded)).toEqual([255n, 2n ** 32n - 1n, 2n ** 64n - 1n, MAX_UINT256, alice.address, CHAIN_ID]);
+  });
+
+  it('refuses values that do not fit their type', () => {
+    const cases: [Parameters<typeof encodeWords>[0][number], unknown][] = [
+      ['uint8', 256],
+      ['uint32', 2 ** 32],
+      ['uint64', 2n ** 64n],
+      ['uint64', -1n],
+      ['uint256', 1.5],
+      ['address', '0x1234'],
+      ['bytes32', '0x1234'],
+    ];
+    for (const [type, value] of cases) {
+      expect(() => encodeWords([type], [value as never]), `${type} ${String(value)}`).toThrow();
+    }
+    const dirty = encodeWords(['uint256'], [256n]);
+    expect(() => decodeWords(['uint8'], dirty)).toThrow(expect.objectContaining({ code: 'VALUE_OUT_OF_RANGE' }));
+  });
+});
+
+describe('SPEC encodings match abi.encode + keccak256 (ethers)', () => {
+  it('header and block hash', () => {
+    const expected = abi.encode(
+      ['bytes32', 'uint64', 'bytes32', 'bytes32', 'bytes32', 'bytes32', 'uint64', 'uint64'],
+      [header.chainId, header.number, header.parentHash, header.txRoot, header.stateRoot, header.exitRoot, header.depositNonce, header.timestamp],
+    );
+    expect(bytesToHex(encodeHeader(header))).toBe(expected);
+    expect(encodeHeader(header).length).toBe(256);
+    expect(hashHeader(header)).toBe(ethersKeccak(expected));
+  });
+
+  it('account, deposit and exit hashes', () => {
+    const account = { owner: alice.address, token: TOKEN, balance: 10n ** 30n, nonce: 5n };
+    expect(hashAccount(account)).toBe(
+      ethersKeccak(abi.encode(['address', 'address', 'uint256', 'uint64'], [account.owner, account.token, account.balance, account.nonce])),
+    );
+    const deposit = { chainId: CHAIN_ID, nonce: 9n, from: alice.address, to: bob.address, token: TOKEN, amount: 12345n };
+    expect(hashDeposit(deposit)).toBe(
+      ethersKeccak(
+        abi.encode(
+          ['bytes32', 'uint64', 'address', 'address', 'address', 'uint256'],
+          [deposit.chainId, deposit.nonce, deposit.from, deposit.to, deposit.token, deposit.amount],
+        ),
+      ),
+    );
+    const exit = { recipient: bob.address, token: TOKEN, amount: 77n };
+    expect(hashExit(exit)).toBe(ethersKeccak(abi.encode(['address', 'address', 'uint256'], [exit.recipient, exit.token, exit.amount])));
+  });
+
+  it('block tx (11 words) and tx leaf (12 words)', () => {
+    const types = ['uint8', 'uint32', 'uint32', 'address', 'address', 'address', 'uint256', 'uint64', 'bytes32', 'bytes32', 'uint8'];
+    const values = [transfer.kind, transfer.slot, transfer.toSlot, transfer.from, transfer.to, transfer.token, transfer.amount, transfer.nonce, transfer.r, transfer.s, transfer.v];
+    expect(bytesToHex(encodeBlockTx(transfer))).toBe(abi.encode(types, values));
+    const postRoot = `0x${'77'.repeat(32)}` as const;
+    expect(hashTxLeaf(transfer, postRoot)).toBe(ethersKeccak(abi.encode([...types, 'bytes32'], [...values, postRoot])));
+    expect(hashTxLeaf(transfer, hexToBytes(postRoot))).toBe(hashTxLeaf(transfer, postRoot));
+  });
+
+  it('chain ids at any depth', () => {
+    const child = chainIdOf(ROOT_CHAIN_ID, 0);
+    expect(child).toBe(ethersKeccak(abi.encode(['bytes32', 'uint256'], [ROOT_CHAIN_ID, 0])));
+    const grandchild = chainIdOf(child, 3n);
+    expect(grandchild).toBe(ethersKeccak(abi.encode(['bytes32', 'uint256'], [child, 3])));
+    expect(chainIdOf(child, 3)).toBe(grandchild);
+    expect(grandchild).not.toBe(chainIdOf(ROOT_CHAIN_ID, 3));
+  });
+
+  it('refuses malformed fields instead of hashing garbage', () => {
+    const bad = (patch: Partial<Header>) => () => hashHeader({ ...header, ...patch });
+    expect(bad({ number: 2n ** 64n })).toThrow(expect.objectContaining({ code: 'VALUE_OUT_OF_RANGE' }));
+    expect(bad({ txRoot: '0x1234' })).toThrow(expect.objectContaining({ code: 'INVALID_HEX' }));
+    try {
+      hashAccount({ owner: '0xnothex' as never, token: TOKEN, balance: 1n, nonce: 0n });
+      expect.unreachable();
+    } catch (e) {
+      expect(isPlasmaError(e, 'INVALID_HEX')).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,101 @@
+import { PlasmaError } from '@plasma-tree/core';
+
+/** The name of the root chain (L1) in a layout's `parent` field. */
+export const ROOT = 'root';
+
+/**
+ * One chain of the devnet tree, as data. A tree is a list of these: `[{ name: 'A' }, { name: 'B' },
+ * { name: 'A1', parent: 'A' }, { name: 'A2', parent: 'A' }]`.
+ */
+export interface ChainSpec {
+  /** Unique, short: it names the chain in devnet.json, the CLI (`--chain A`) and the data dir. */
+  name: string;
+  /** Name of the parent chain, or 'root' (default) for a child of the root contract. */
+  parent?: string;
+  /** Number of validators (default: the devnet's `validators`, else 1). */
+  validators?: number;
+  /** Signatures a commitment needs (default: the devnet's `threshold`, else a 2/3 majority). */
+  threshold?: number;
+  /** Seconds (default: the devnet's `challengeWindow`). */
+  challengeWindow?: number;
+  /** Validator bond in wei (default 0.01 ETH, the root's MIN_BOND). */
+  bond?: bigint;
+  /** JSON-RPC port of the chain's node (default: the devnet's rpcPort + position; 0 = any free port). */
+  rpcPort?: number;
+}
+
+/** A ChainSpec with every default applied. */
+export interface ResolvedChainSpec {
+  name: string;
+  parent: string;
+  validators: number;
+  threshold: number;
+  challengeWindow: number;
+  bond: bigint;
+  rpcPort: number;
+}
+
+export const MIN_BOND = 10n ** 16n;
+
+/** 2/3 majority: 1 of 1, 2 of 2, 2 of 3, 3 of 4, … */
+export function defaultThreshold(validators: number): number {
+  return Math.min(validators, Math.floor((2 * validators) / 3) + 1);
+}
+
+function bad(message: string, hint: string, data: Record<string, unknown> = {}): PlasmaError {
+  return new PlasmaError('BAD_LAYOUT', message, { data, hint });
+}
+
+/**
+ * Validates a chain layout and fills in defaults. Parents come before their children in the result, so a
+ * caller can spawn the chains in order.
+ */
+export function resolveLayout(
+  chains: ChainSpec[],
+  defaults: { validators?: number; threshold?: number; challengeWindow: number; rpcPort: number },
+): ResolvedChainSpec[] {
+  if (!Array.isArray(chains) || chains.length === 0) throw bad('the layout has no chains', 'pass at least one chain, e.g. [{ name: "A" }]');
+  const names = new Set<string>();
+  for (const c of chains) {
+    if (typeof c?.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/.test(c.name)) {
+      throw bad(`invalid chain name ${JSON.stringify(c?.name)}`, 'use 1-32 letters, digits, "_" or "-", e.g. "A" or "A1"');
+    }
+    if (c.name === ROOT) throw bad('"root" is the name of L1 itself', 'pick another chain name');
+    if (names.has(c.name)) throw bad(`chain name ${c.name} is used twice`, 'give every chain its own name');
+    names.add(c.name);
+  }
+  const resolved = chains.map((c, i): ResolvedChainSpec => {
+    const parent = c.parent ?? ROOT;
+    if (parent !== ROOT && !names.has(parent)) throw bad(`chain ${c.name}: unknown parent ${JSON.stringify(parent)}`, `use "root" or the name of another chain (${[...names].join(', ')})`);
+    if (parent === c.name) throw bad(`chain ${c.name} is its own parent`, 'pick another parent');
+    const validators = c.validators ?? defaults.validators ?? 1;
+    if (!Number.isInteger(validators) || validators < 1 || validators > 64) throw bad(`chain ${c.name}: validators must be 1..64, got ${validators}`, 'a devnet chain has 1 to 64 validators');
+    const threshold = c.threshold ?? (defaults.threshold !== undefined ? Math.min(defaults.threshold, validators) : defaultThreshold(validators));
+    if (!Number.isInteger(threshold) || threshold < 1 || threshold > validators) {
+      throw bad(`chain ${c.name}: threshold ${threshold} is not in 1..${validators}`, 'the threshold must be between 1 and the number of validators');
+    }
+    const challengeWindow = c.challengeWindow ?? defaults.challengeWindow;
+    if (!Number.isInteger(challengeWindow) || challengeWindow < 1 || challengeWindow > 30 * 86_400) {
+      throw bad(`chain ${c.name}: challenge window must be 1 s .. 30 days, got ${challengeWindow}`, 'pass a whole number of seconds');
+    }
+    const bond = c.bond ?? MIN_BOND;
+    if (bond < MIN_BOND) throw bad(`chain ${c.name}: bond ${bond} wei is below the minimum 0.01 ETH`, 'pass a bond of at least 10^16 wei');
+    const rpcPort = c.rpcPort ?? (defaults.rpcPort === 0 ? 0 : defaults.rpcPort + i);
+    return { name: c.name, parent, validators, threshold, challengeWindow, bond, rpcPort };
+  });
+  // Parents first (stable topological order); a cycle means some chain never gets placed.
+  const out: ResolvedChainSpec[] = [];
+  const placed = new Set<string>([ROOT]);
+  while (out.length < resolved.length) {
+    const next = resolved.filter((c) => !placed.has(c.name) && placed.has(c.parent));
+    if (next.length === 0) {
+      const stuck = resolved.filter((c) => !placed.has(c.name)).map((c) => c.name);
+      throw bad(`the layout has a cycle among ${stuck.join(', ')}`, 'every chain must descend from "root"');
+    }
+    for (const c of next) {
+      out.push(c);
+      placed.add(c.name);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { PlasmaError } from '@plasma-tree/core';
+import { resolveLayout, defaultThreshold, MIN_BOND } from '@plasma-tree/devnet';
+
+const defaults = { challengeWindow: 30, rpcPort: 8645 };
+
+function code(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(PlasmaError);
+    return (e as PlasmaError).code;
+  }
+  throw new Error('expected an error');
+}
+
+describe('chain layout (data, not code)', () => {
+  it('fills in defaults: parent root, 2/3 threshold, window, bond, consecutive RPC ports', () => {
+    expect(resolveLayout([{ name: 'A' }, { name: 'B', validators: 4 }], defaults)).toEqual([
+      { name: 'A', parent: 'root', validators: 1, threshold: 1, challengeWindow: 30, bond: MIN_BOND, rpcPort: 8645 },
+      { name: 'B', parent: 'root', validators: 4, threshold: 3, challengeWindow: 30, bond: MIN_BOND, rpcPort: 8646 },
+    ]);
+    expect([1, 2, 3, 4, 7].map(defaultThreshold)).toEqual([1, 2, 3, 3, 5]);
+    expect(resolveLayout([{ name: 'A' }], { ...defaults, rpcPort: 0 })[0].rpcPort).toBe(0);
+  });
+
+  it('orders a tree parents first (root → A, B; A → A1, A2)', () => {
+    const tree = resolveLayout([{ name: 'A1', parent: 'A' }, { name: 'A' }, { name: 'A2', parent: 'A' }, { name: 'B' }], { ...defaults, validators: 3, threshold: 2 });
+    expect(tree.map((c) => `${c.parent}>${c.name}`)).toEqual(['root>A', 'root>B', 'A>A1', 'A>A2']);
+    expect(tree.every((c) => c.validators === 3 && c.threshold === 2)).toBe(true);
+  });
+
+  it('refuses bad layouts with BAD_LAYOUT', () => {
+    expect(code(() => resolveLayout([], defaults))).toBe('BAD_LAYOUT');
+    expect(code(() => resolveLayout([{ name: 'A' }, { name: 'A' }], defaults))).toBe('BAD_LAYOUT');
+    expect(code(() => resolveLayout([{ name: 'A', parent: 'Z' }], defaults))).toBe('BAD_LAYOUT');
+    expect(code(() => resolveLayout([{ name: 'A', parent: 'B' }, { name: 'B', parent: 'A' }], defaults))).toBe('BAD_LAYOUT');
+    expect(code(() => resolveLayout([{ name: 'A', validators: 2, threshold: 3 }], defaults))).toBe('BAD_LAYOUT');
+    expect(code(() => resolveLayout([{ name: 'root' }], defaults))).toBe('BAD_LAYOUT');
+    expect(code(() => resolveLayout([{ name: 'a b' }], defaults))).toBe('BAD_LAYOUT');
+    expect(code(() => resolveLayout([{ name: 'A', bond: 1n }], defaults))).toBe('BAD_LAYOUT');
+  });
+});

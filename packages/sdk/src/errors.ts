@@ -1,0 +1,72 @@
+import { PlasmaError } from '@plasma-tree/core';
+
+/**
+ * Hints for error codes the SDK raises or receives from a node / the root contract. The hint tells the
+ * user what to do next; it is shown by the CLI under the error line.
+ */
+export const ERROR_HINTS: Record<string, string> = {
+  // node (JSON-RPC `data.reason`)
+  BAD_SIGNATURE: 'the signature does not recover to the sender: sign with the key that owns the account, for the right chain and root contract',
+  NONCE_MISMATCH: 'another transaction from this account changed its nonce; send again (the client reads the pending nonce)',
+  INSUFFICIENT_BALANCE: 'check the balance with `plasma-tree balance`, or deposit more with `plasma-tree deposit`',
+  UNKNOWN_SLOT: 'the sender has no state slot for this token: deposit first with `plasma-tree deposit`',
+  SLOT_OWNER_MISMATCH: 'the slot belongs to another owner: let the client fetch your slot (pt_getAccount) before signing',
+  SLOT_TOKEN_MISMATCH: 'the slot holds another token: let the client fetch your slot (pt_getAccount) before signing',
+  SELF_TRANSFER: 'a transfer to yourself changes nothing: pass another recipient',
+  TX_KNOWN: 'this exact transaction is already waiting in the mempool',
+  NODE_CLOSING: 'the node is shutting down: retry once it is back',
+  MALFORMED_TX: 'the transaction is malformed: check the amount, addresses and the chain id',
+  UNKNOWN_ACCOUNT: 'this address holds nothing of this token on the child chain yet: deposit first with `plasma-tree deposit`',
+  WRONG_CHAIN: 'the transaction was signed for another chain: check --chain / the node URL',
+  MEMPOOL_FULL: 'the node is busy; retry in a few seconds',
+  UNKNOWN_TX: 'check the transaction hash; a node only knows the transactions it received or included',
+  NOT_A_WITHDRAWAL: 'only withdrawal transactions (`plasma-tree withdraw`) can be finalized on the parent chain',
+  // root contract
+  CHALLENGE_WINDOW_OPEN: 'wait until the challenge window ends: `plasma-tree finalize <tx> --wait` waits and sends it then',
+  ALREADY_WITHDRAWN: 'this exit was already paid out; check `plasma-tree balance` on L1',
+  SUBTREE_BALANCE_EXCEEDED: 'the chain holds less of this token than the exit claims: the chain is insolvent or the proof is wrong; report it to the chain operators',
+  INVALID_EXIT_PROOF: 'the exit proof does not match the committed block: fetch a fresh proof from an honest node',
+  UNKNOWN_COMMITMENT: 'the header or window end do not match the commitment stored on the parent chain: fetch a fresh proof from an honest node',
+  UNKNOWN_CHAIN: 'no chain with this id exists under the root contract: check --chain and --root (see devnet.json or `plasma-tree status`)',
+  NOT_ENOUGH_SIGNATURES: 'the commitment needs at least `threshold` validator signatures',
+  ETH_TRANSFER_FAILED: 'the recipient contract refused the ETH: withdraw to an address that accepts ETH',
+  ZERO_AMOUNT: 'pass an amount greater than 0',
+  ZERO_RECIPIENT: 'pass a recipient address other than 0x0',
+  BOND_TOO_LOW: 'a chain needs a validator bond of at least 0.01 ETH: pass --bond 0.01 or more',
+  BAD_THRESHOLD: 'the threshold must be between 1 and the number of validators',
+  BAD_CHALLENGE_WINDOW: 'the challenge window must be between 1 s and 30 days',
+  EMPTY_VALIDATOR_SET: 'pass at least one validator address',
+  DUPLICATE_VALIDATOR: 'list every validator once',
+  ZERO_ADDRESS_VALIDATOR: 'a validator cannot be the zero address',
+  WITHDRAWAL_NOT_COMMITTED: 'the block with this withdrawal is not committed to L1 yet: wait with `plasma-tree finalize <tx> --wait`',
+  ERC20_INSUFFICIENT_BALANCE: 'the L1 account holds less of this token than the amount: check `plasma-tree balance`',
+  ERC20_INSUFFICIENT_ALLOWANCE: 'approve the root contract to spend the token first (the SDK does it in depositERC20)',
+  // transport
+  NODE_UNREACHABLE: 'is the node running? start it with `plasma-tree node start` or `plasma-tree devnet`',
+  NODE_TIMEOUT: 'the node did not answer in time: is it overloaded or stuck? retry, or raise the timeout',
+  L1_UNREACHABLE: 'is the L1 node running? start a local one with `plasma-tree devnet`, or pass --l1 <url>',
+  INSUFFICIENT_FUNDS: 'the L1 account cannot pay value + gas: fund it on L1 (on a devnet, use one of the dev accounts)',
+  TIMEOUT: 'it may still happen: check again later with `plasma-tree status`',
+};
+
+export function hintFor(code: string, fallback = ''): string {
+  return ERROR_HINTS[code] ?? fallback;
+}
+
+/** `SubtreeBalanceExceeded` → `SUBTREE_BALANCE_EXCEEDED`. */
+export function errorNameToCode(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toUpperCase();
+}
+
+export function plasmaError(code: string, message: string, data: Record<string, unknown> = {}, cause?: unknown, hint?: string): PlasmaError {
+  return new PlasmaError(code, message, { data, hint: hint ?? hintFor(code), cause });
+}
+
+/** The message of a PlasmaError without the ` — hint` suffix core appends. */
+export function bareMessage(e: PlasmaError): string {
+  const suffix = e.hint ? ` — ${e.hint}` : '';
+  return suffix && e.message.endsWith(suffix) ? e.message.slice(0, -suffix.length) : e.message;
+}

@@ -1,0 +1,266 @@
+import { PlasmaError, blockFromJson, exitFromJson, headerFromJson, signedTxToJson, type Address, type Block, type ChainId, type Exit, type Header, type Hex, type SignedTx } from '@plasma-tree/core';
+import { plasmaError, hintFor } from './errors.js';
+
+/** `pt_chainInfo`, with numbers that can exceed 2^53 as bigint. */
+export interface ChainInfo {
+  chainId: ChainId;
+  parentChainId: ChainId;
+  l1ChainId: number;
+  rootContract: Address;
+  validators: Address[];
+  threshold: number;
+  /** Seconds. */
+  challengeWindow: number;
+  head: { number: number; hash: Hex };
+  committed: { number: number; hash: Hex };
+  depositNonce: number;
+  mempoolSize: number;
+}
+
+/** `pt_getAccount`. `slot` is null while the (owner, token) pair has no state slot yet. */
+export interface AccountInfo {
+  slot: number | null;
+  balance: bigint;
+  nonce: bigint;
+  /** The nonce the next transaction must carry (counts transactions waiting in the mempool). */
+  pendingNonce: bigint;
+}
+
+/** `rejected`: the node accepted the transaction, then the block producer refused it (see `reason`). */
+export type ReceiptStatus = 'pending' | 'included' | 'committed' | 'rejected';
+
+/** `pt_getReceipt`. */
+export interface Receipt {
+  txHash: Hex;
+  status: ReceiptStatus;
+  blockNumber: number | null;
+  index: number | null;
+  /** Position among the block's exits, for a withdrawal; null otherwise. */
+  exitIndex: number | null;
+  /** L1 timestamp (seconds) when the challenge window of the committed block ends; null until committed. */
+  windowEnd: number | null;
+  /** For a rejected transaction: the error code (e.g. NONCE_MISMATCH) and message. */
+  reason?: string;
+  message?: string;
+}
+
+/** `pt_getWithdrawalProof`: everything `PlasmaRoot.finalizeWithdrawal` needs. */
+export interface WithdrawalProof {
+  chainId: ChainId;
+  blockNumber: number;
+  header: Header;
+  windowEnd: number;
+  exit: Exit;
+  index: number;
+  proof: Hex[];
+}
+
+export type SendResult = { hash: Hex } | { error: { code: string; message: string } };
+
+export interface NodeClientOptions {
+  url: string;
+  /** Per-request timeout, ms (default 15 000). */
+  timeoutMs?: number;
+  /** Custom fetch (tests, proxies). */
+  fetch?: typeof fetch;
+}
+
+const big = (v: unknown, field: string): bigint => {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+  if (typeof v === 'string' && /^(0x[0-9a-fA-F]+|\d+)$/.test(v)) return BigInt(v);
+  throw plasmaError('BAD_RESPONSE', `the node sent an invalid number for ${field}: ${JSON.stringify(v)}`, { field }, undefined, 'is the URL a Plasma Tree node of a compatible version?');
+};
+const num = (v: unknown, field: string): number => Number(big(v, field));
+const numOrNull = (v: unknown, field: string): number | null => (v === null || v === undefined ? null : num(v, field));
+
+/** Decodes with core's strict JSON decoders; a malformed answer is the node's fault: BAD_RESPONSE. */
+function decode<T>(what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw plasmaError('BAD_RESPONSE', `the node sent a malformed ${what}: ${(e as Error).message}`, { what }, e, 'is the URL a Plasma Tree node of a compatible version?');
+  }
+}
+
+function isConnectionError(e: unknown): boolean {
+  const seen = new Set<unknown>();
+  let cur: any = e;
+  while (cur && !seen.has(cur)) {
+    seen.add(cur);
+    const code = cur.code ?? cur.errno;
+    if (['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT'].includes(code)) return true;
+    if (Array.isArray(cur.errors) && cur.errors.some(isConnectionError)) return true;
+    cur = cur.cause;
+  }
+  return e instanceof TypeError && /fetch failed/.test(e.message);
+}
+
+/**
+ * Typed JSON-RPC client of a Plasma Tree child node. Every method of docs/SPEC.md "Node JSON-RPC".
+ * Failures are `PlasmaError`s: NODE_UNREACHABLE, NODE_TIMEOUT, NODE_HTTP_ERROR, BAD_RESPONSE, or the node's
+ * own `data.reason` code (BAD_SIGNATURE, NONCE_MISMATCH, INSUFFICIENT_BALANCE, …).
+ */
+export class NodeClient {
+  readonly url: string;
+  readonly timeoutMs: number;
+  private readonly fetchFn: typeof fetch;
+  private nextId = 1;
+
+  constructor(opts: string | NodeClientOptions) {
+    const o = typeof opts === 'string' ? { url: opts } : opts;
+    try {
+      this.url = new URL(o.url).toString().replace(/\/$/, '');
+    } catch {
+      throw plasmaError('BAD_URL', `not a valid node URL: ${JSON.stringify(o.url)}`, { url: o.url }, undefined, 'pass an http URL, e.g. http://127.0.0.1:8645');
+    }
+    this.timeoutMs = o.timeoutMs ?? 15_000;
+    this.fetchFn = o.fetch ?? globalThis.fetch;
+  }
+
+  /** Raw JSON-RPC call. Prefer the typed methods. */
+  async request<T = unknown>(method: string, params: unknown[] = []): Promise<T> {
+    const id = this.nextId++;
+    let res: Response;
+    try {
+      res = await this.fetchFn(this.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (e) {
+      if ((e as Error)?.name === 'TimeoutError') {
+        throw plasmaError('NODE_TIMEOUT', `the node at ${this.url} did not answer ${method} within ${this.timeoutMs} ms`, { url: this.url, method }, e);
+      }
+      if (isConnectionError(e)) {
+        throw plasmaError('NODE_UNREACHABLE', `cannot reach the node at ${this.url}`, { url: this.url, method }, e,
+          `is the node running at ${this.url}? start it with \`plasma-tree node start\` or \`plasma-tree devnet\``);
+      }
+      throw plasmaError('NODE_UNREACHABLE', `request to ${this.url} failed: ${(e as Error)?.message ?? e}`, { url: this.url, method }, e,
+        `is the node running at ${this.url}? start it with \`plasma-tree node start\` or \`plasma-tree devnet\``);
+    }
+    const text = await res.text();
+    let body: any;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      if (!res.ok) {
+        throw plasmaError('NODE_HTTP_ERROR', `the node at ${this.url} answered HTTP ${res.status} ${res.statusText}`, { url: this.url, status: res.status, method }, undefined,
+          'check the URL: it must be the JSON-RPC endpoint of a Plasma Tree node');
+      }
+      throw plasmaError('BAD_RESPONSE', `the node at ${this.url} did not answer JSON-RPC (got ${JSON.stringify(text.slice(0, 80))})`, { url: this.url, method }, undefined,
+        'check the URL: it must be the JSON-RPC endpoint of a Plasma Tree node');
+    }
+    if (body?.error) throw NodeClient.toPlasmaError(body.error, method, this.url);
+    if (!res.ok) {
+      throw plasmaError('NODE_HTTP_ERROR', `the node at ${this.url} answered HTTP ${res.status} ${res.statusText}`, { url: this.url, status: res.status, method });
+    }
+    if (!body || typeof body !== 'object' || !('result' in body)) {
+      throw plasmaError('BAD_RESPONSE', `the node at ${this.url} sent a JSON-RPC answer without result for ${method}`, { url: this.url, method });
+    }
+    return body.result as T;
+  }
+
+  /** Maps a JSON-RPC error object `{code, message, data}` back to the PlasmaError the node raised. */
+  static toPlasmaError(err: { code?: number; message?: string; data?: any }, method: string, url: string): PlasmaError {
+    const data = err?.data && typeof err.data === 'object' ? err.data : {};
+    const reason: string | undefined = typeof data.reason === 'string' ? data.reason : undefined;
+    const message = err?.message ?? 'unknown error';
+    if (reason) {
+      const { reason: _r, hint: nodeHint, ...rest } = data;
+      const hint = typeof nodeHint === 'string' && nodeHint ? nodeHint : hintFor(reason);
+      // The node's PlasmaError message already ends with " — hint": keep the bare message.
+      const suffix = typeof nodeHint === 'string' && nodeHint ? ` — ${nodeHint}` : '';
+      const bare = suffix && message.endsWith(suffix) ? message.slice(0, -suffix.length) : message;
+      return new PlasmaError(reason, bare, { data: { ...rest, rpcCode: err.code, method }, hint });
+    }
+    if (err?.code === -32601) {
+      return plasmaError('METHOD_NOT_FOUND', `the node at ${url} does not support ${method}`, { rpcCode: err.code, method }, undefined,
+        'is this a Plasma Tree node of a compatible version?');
+    }
+    if (err?.code === -32602) return plasmaError('INVALID_PARAMS', `${method}: ${message}`, { rpcCode: err.code, method });
+    return plasmaError('RPC_ERROR', `${method}: ${message}`, { rpcCode: err?.code, method, data: err?.data });
+  }
+
+  async chainInfo(): Promise<ChainInfo> {
+    const r = await this.request<any>('pt_chainInfo');
+    return {
+      chainId: r.chainId,
+      parentChainId: r.parentChainId,
+      l1ChainId: num(r.l1ChainId, 'l1ChainId'),
+      rootContract: r.rootContract,
+      validators: r.validators ?? [],
+      threshold: num(r.threshold, 'threshold'),
+      challengeWindow: num(r.challengeWindow, 'challengeWindow'),
+      head: { number: num(r.head?.number ?? 0, 'head.number'), hash: r.head?.hash },
+      committed: { number: num(r.committed?.number ?? 0, 'committed.number'), hash: r.committed?.hash },
+      depositNonce: num(r.depositNonce ?? 0, 'depositNonce'),
+      mempoolSize: num(r.mempoolSize ?? 0, 'mempoolSize'),
+    };
+  }
+
+  async sendTransaction(tx: SignedTx): Promise<{ hash: Hex }> {
+    const r = await this.request<{ hash: Hex }>('pt_sendTransaction', [signedTxToJson(tx)]);
+    return { hash: r.hash };
+  }
+
+  async sendTransactions(txs: SignedTx[]): Promise<SendResult[]> {
+    return this.request<SendResult[]>('pt_sendTransactions', [txs.map(signedTxToJson)]);
+  }
+
+  async getAccount(owner: Address, token: Address): Promise<AccountInfo> {
+    const r = await this.request<any>('pt_getAccount', [owner, token]);
+    return {
+      slot: r.slot === null || r.slot === undefined ? null : num(r.slot, 'slot'),
+      balance: big(r.balance ?? 0, 'balance'),
+      nonce: big(r.nonce ?? 0, 'nonce'),
+      pendingNonce: big(r.pendingNonce ?? r.nonce ?? 0, 'pendingNonce'),
+    };
+  }
+
+  async getBalance(owner: Address, token: Address): Promise<bigint> {
+    return big(await this.request('pt_getBalance', [owner, token]), 'balance');
+  }
+
+  async getBlockByNumber(number: number | bigint | 'latest'): Promise<Block | null> {
+    const r = await this.request('pt_getBlockByNumber', [typeof number === 'bigint' ? Number(number) : number]);
+    return r === null || r === undefined ? null : decode('block', () => blockFromJson(r));
+  }
+
+  async getBlockByHash(hash: Hex): Promise<Block | null> {
+    const r = await this.request('pt_getBlockByHash', [hash]);
+    return r === null || r === undefined ? null : decode('block', () => blockFromJson(r));
+  }
+
+  async getReceipt(txHash: Hex): Promise<Receipt | null> {
+    const r = await this.request<any>('pt_getReceipt', [txHash]);
+    if (!r) return null;
+    return {
+      txHash: r.txHash ?? txHash,
+      status: r.status,
+      blockNumber: numOrNull(r.blockNumber, 'blockNumber'),
+      index: numOrNull(r.index, 'index'),
+      exitIndex: numOrNull(r.exitIndex, 'exitIndex'),
+      windowEnd: numOrNull(r.windowEnd, 'windowEnd'),
+      ...(typeof r.reason === 'string' ? { reason: r.reason } : {}),
+      ...(typeof r.message === 'string' ? { message: r.message } : {}),
+    };
+  }
+
+  async getWithdrawalProof(txHash: Hex): Promise<WithdrawalProof> {
+    const r = await this.request<any>('pt_getWithdrawalProof', [txHash]);
+    if (!r) {
+      throw plasmaError('UNKNOWN_TX', `the node at ${this.url} has no withdrawal proof for ${txHash}`, { txHash });
+    }
+    return {
+      chainId: r.chainId,
+      blockNumber: num(r.blockNumber, 'blockNumber'),
+      header: decode('withdrawal proof', () => headerFromJson(r.header, 'proof.header')),
+      windowEnd: num(r.windowEnd, 'windowEnd'),
+      exit: decode('withdrawal proof', () => exitFromJson(r.exit, 'proof.exit')),
+      index: num(r.index, 'index'),
+      proof: r.proof,
+    };
+  }
+}
