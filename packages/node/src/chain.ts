@@ -1,0 +1,82 @@
+import { AccountState, EMPTY_STATE_ROOT, plasmaDomain, type Account, type Address, type ChainId, type Eip712Domain, type Header } from '@plasma-tree/core';
+import type { BlockWrite, ChainHead, ChainStore } from './db/chainStore.js';
+import { nodeError } from './errors.js';
+
+/** What the root contract says about the chain this node runs. */
+export interface ChainParams {
+  chainId: ChainId;
+  parentChainId: ChainId;
+  /** Chain id of the L1 (part of the EIP-712 domain). */
+  l1ChainId: bigint;
+  rootContract: Address;
+  /** Lowercase, in the contract's order. */
+  validators: Address[];
+  /** Signatures a commitment needs. */
+  threshold: number;
+  /** Seconds between a commitment and the first withdrawal from it. */
+  challengeWindow: number;
+}
+
+/**
+ * The chain as this node holds it: the store, the account state after the head block (in memory), and the
+ * head's header. Only the block producer advances it, through `append`.
+ */
+export class Chain {
+  readonly domain: Eip712Domain;
+
+  private constructor(
+    readonly params: ChainParams,
+    readonly store: ChainStore,
+    readonly state: AccountState,
+    private headHeader_: Header | null,
+  ) {
+    this.domain = plasmaDomain(params.l1ChainId, params.rootContract);
+  }
+
+  /**
+   * Rebuilds the account state from the stored leaves and checks that it hashes to the head's stateRoot: a
+   * store that does not is refused rather than served.
+   */
+  static async load(params: ChainParams, store: ChainStore): Promise<Chain> {
+    const entries: [number, Account][] = [];
+    for await (const entry of store.accounts()) entries.push(entry);
+    const state = AccountState.fromEntries(entries);
+
+    const head = store.head;
+    let headHeader: Header | null = null;
+    if (head.number > 0) {
+      const stored = await store.getBlock(head.number);
+      if (!stored || stored.block.hash !== head.hash) {
+        throw nodeError('STORE_CORRUPT', `the database names block ${head.number} (${head.hash}) as head but does not hold it`,
+          'restore the data directory from a backup, or start from an empty one', { head });
+      }
+      headHeader = stored.block.header;
+    }
+    const expected = headHeader?.stateRoot ?? EMPTY_STATE_ROOT;
+    if (state.root !== expected) {
+      throw nodeError('STORE_CORRUPT', `the ${state.size} stored accounts hash to ${state.root}, but head block ${head.number} has stateRoot ${expected}`,
+        'restore the data directory from a backup, or start from an empty one', { head, stateRoot: state.root, expected });
+    }
+    return new Chain(params, store, state, headHeader);
+  }
+
+  get head(): ChainHead {
+    return this.store.head;
+  }
+
+  /** Header of the head block; null before block 1. */
+  get headHeader(): Header | null {
+    return this.headHeader_;
+  }
+
+  /** Highest deposit nonce applied by the chain so far. */
+  get depositNonce(): bigint {
+    return this.headHeader_?.depositNonce ?? 0n;
+  }
+
+  /** Persists a sealed block built on the head; `state` must already hold the block's post-state. */
+  async append(write: BlockWrite): Promise<void> {
+    await this.store.putBlock(write);
+    this.headHeader_ = write.stored.block.header;
+  }
+}

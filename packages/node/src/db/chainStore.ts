@@ -1,0 +1,301 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Level } from 'level';
+import { TxKind, ZERO_BYTES32, type Account, type Address, type ChainId, type Hex } from '@plasma-tree/core';
+import { nodeError } from '../errors.js';
+import {
+  STORE_FORMAT_VERSION,
+  decodeAccount,
+  decodeSignatures,
+  decodeStoredBlock,
+  decodeTxLocation,
+  encodeAccount,
+  encodeSignatures,
+  encodeStoredBlock,
+  encodeTxLocation,
+  storedBlockHash,
+  type StoredBlock,
+  type TxLocation,
+} from './codec.js';
+
+export type { StoredBlock, TxLocation } from './codec.js';
+
+/** Newest block of the chain; number 0 (with a zero hash) before the first block. */
+export interface ChainHead {
+  number: number;
+  hash: Hex;
+}
+
+/** A transaction admitted to the mempool that failed when its block was built. */
+export interface Rejection {
+  reason: string;
+  message: string;
+  /** The block during whose building it failed. */
+  blockNumber: number;
+}
+
+/** What the root contract recorded for a committed block. */
+export interface CommitmentRecord {
+  blockHash: Hex;
+  /** L1 timestamp (seconds) from which withdrawals of the block may be finalized. */
+  windowEnd: number;
+  /** The L1 transaction that committed it. */
+  l1TxHash: Hex;
+}
+
+/** Everything one block changes, written in a single atomic batch by `ChainStore.putBlock`. */
+export interface BlockWrite {
+  stored: StoredBlock;
+  /** Every state slot the block changed, with its account after the block. */
+  accounts: Iterable<[slot: number, account: Account]>;
+  /** Commitment signatures of this node's validator keys (65-byte r ‖ s ‖ v). */
+  signatures: Hex[];
+  /** Admitted transactions dropped while building the block, by hash. */
+  rejected: Iterable<[txHash: Hex, rejection: Omit<Rejection, 'blockNumber'>]>;
+}
+
+/** Decoded blocks kept in memory (a full block is a few MB decoded). */
+const RECENT_BLOCKS = 8;
+
+// One-byte key prefixes: each record kind is one contiguous, ordered key range.
+const P = {
+  META: 0x4d, // 'M' + name
+  BLOCK: 0x42, // 'B' + u64 number → StoredBlock
+  BLOCK_NUMBER: 0x4e, // 'N' + block hash → u64 number
+  TX: 0x54, // 'T' + tx hash → TxLocation
+  REJECTED: 0x58, // 'X' + tx hash → Rejection (JSON)
+  ACCOUNT: 0x53, // 'S' + u32 slot → Account
+  SIGNATURES: 0x47, // 'G' + u64 number → packed validator signatures
+  COMMITMENT: 0x43, // 'C' + u64 number → CommitmentRecord (JSON)
+} as const;
+
+const META_IDENTITY = 'identity';
+const META_HEAD = 'head';
+const META_COMMITTED = 'committed';
+
+function key(prefix: number, body: Uint8Array | string): Buffer {
+  const bodyBytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  const out = Buffer.allocUnsafe(1 + bodyBytes.length);
+  out[0] = prefix;
+  out.set(bodyBytes, 1);
+  return out;
+}
+
+function u64Key(prefix: number, n: number): Buffer {
+  const out = Buffer.allocUnsafe(9);
+  out[0] = prefix;
+  out.writeBigUInt64BE(BigInt(n), 1);
+  return out;
+}
+
+function hashKey(prefix: number, hash: Hex): Buffer {
+  const out = Buffer.allocUnsafe(33);
+  out[0] = prefix;
+  if (out.write(hash.slice(2), 1, 'hex') !== 32) throw new TypeError(`not a 32-byte hash: ${hash}`);
+  return out;
+}
+
+function slotKey(slot: number): Buffer {
+  const out = Buffer.allocUnsafe(5);
+  out[0] = P.ACCOUNT;
+  out.writeUInt32BE(slot, 1);
+  return out;
+}
+
+/** A Buffer view of `bytes` (level's buffer encoding wants Buffers; no copy). */
+const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
+const parse = <T>(bytes: Buffer): T => JSON.parse(bytes.toString('utf8')) as T;
+
+/**
+ * The node's database (`level`, under `<dataDir>/chain`). Every block is written with everything it changes
+ * in one atomic batch, so whatever kills the process, a restart finds the chain at its last complete block.
+ */
+export class ChainStore {
+  private head_: ChainHead = { number: 0, hash: ZERO_BYTES32 };
+  private committed_: ChainHead = { number: 0, hash: ZERO_BYTES32 };
+  /** Recently written or read blocks, decoded (the committer and proof requests ask for fresh blocks). */
+  private readonly recentBlocks = new Map<number, StoredBlock>();
+
+  private constructor(private readonly db: Level<Buffer, Buffer>) {}
+
+  /**
+   * Opens (or creates) the store of chain `chainId` under root contract `rootContract`; refuses a store that
+   * was written for another chain, another contract, or in another format.
+   */
+  static async open(dataDir: string, identity: { chainId: ChainId; rootContract: Address }): Promise<ChainStore> {
+    const location = join(dataDir, 'chain');
+    await mkdir(location, { recursive: true });
+    const db = new Level<Buffer, Buffer>(location, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    try {
+      await db.open();
+    } catch (e) {
+      const locked = (e as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED';
+      throw nodeError('STORE_UNAVAILABLE', locked ? `the database at ${location} is in use by another process` : `cannot open the database at ${location}: ${(e as Error).message}`,
+        locked ? 'another node runs on this data directory: stop it, or choose another dataDir' : 'check that dataDir is writable', { location });
+    }
+    const store = new ChainStore(db);
+    try {
+      await store.load({ version: STORE_FORMAT_VERSION, ...identity }, location);
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
+    return store;
+  }
+
+  private async load(identity: { version: number; chainId: ChainId; rootContract: Address }, location: string): Promise<void> {
+    const stored = await this.db.get(key(P.META, META_IDENTITY));
+    if (stored === undefined) {
+      await this.db.put(key(P.META, META_IDENTITY), json(identity), { sync: true });
+    } else {
+      const found = parse<typeof identity>(stored);
+      if (found.version !== identity.version || found.chainId !== identity.chainId || found.rootContract !== identity.rootContract) {
+        throw nodeError('STORE_MISMATCH', `the database at ${location} was written for chain ${found.chainId} of root contract ${found.rootContract} (format ${found.version}), not chain ${identity.chainId} of ${identity.rootContract} (format ${identity.version})`,
+          'point dataDir at this chain\'s own directory, or at an empty one to start from genesis', { location, found, expected: identity });
+      }
+    }
+    const head = await this.db.get(key(P.META, META_HEAD));
+    if (head !== undefined) this.head_ = parse<ChainHead>(head);
+    const committed = await this.db.get(key(P.META, META_COMMITTED));
+    if (committed !== undefined) this.committed_ = parse<ChainHead>(committed);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.status === 'open' || this.db.status === 'opening') await this.db.close();
+  }
+
+  /** The last complete block (number 0 before the first). */
+  get head(): ChainHead {
+    return this.head_;
+  }
+
+  /** The newest block known to be committed on L1 (number 0 = none). */
+  get committed(): ChainHead {
+    return this.committed_;
+  }
+
+  /**
+   * Writes a block and everything it changes (tx index, rejections, changed accounts, signatures, head) in
+   * one atomic batch. Blocks must come in order.
+   */
+  async putBlock(write: BlockWrite): Promise<void> {
+    const { block, txHashes } = write.stored;
+    const number = Number(block.header.number);
+    if (number !== this.head_.number + 1) throw new Error(`ChainStore.putBlock: block ${number} does not follow head ${this.head_.number}`);
+
+    const batch = this.db.batch();
+    batch.put(u64Key(P.BLOCK, number), asBuffer(encodeStoredBlock(write.stored)));
+    batch.put(hashKey(P.BLOCK_NUMBER, block.hash), u64Key(P.BLOCK, number).subarray(1));
+    let exitIndex = 0;
+    for (let i = 0; i < block.txs.length; i++) {
+      const isWithdrawal = block.txs[i].kind === TxKind.Withdraw;
+      const location = { blockNumber: number, index: i, exitIndex: isWithdrawal ? exitIndex++ : null };
+      batch.put(hashKey(P.TX, txHashes[i]), asBuffer(encodeTxLocation(location)));
+    }
+    for (const [hash, rejection] of write.rejected) batch.put(hashKey(P.REJECTED, hash), json({ ...rejection, blockNumber: number }));
+    for (const [slot, account] of write.accounts) batch.put(slotKey(slot), asBuffer(encodeAccount(account)));
+    if (write.signatures.length > 0) batch.put(u64Key(P.SIGNATURES, number), asBuffer(encodeSignatures(write.signatures)));
+    const head: ChainHead = { number, hash: block.hash };
+    batch.put(key(P.META, META_HEAD), json(head));
+    // No fsync: the batch is in the OS page cache when this resolves, which survives a killed process
+    // (not a power cut, where LevelDB's log still recovers a prefix of complete batches).
+    await batch.write();
+    this.head_ = head;
+    this.remember(number, write.stored);
+  }
+
+  /** Persists the rejections of a block attempt that ended up with no transaction (so no block). */
+  async putRejections(rejected: Iterable<[txHash: Hex, rejection: Omit<Rejection, 'blockNumber'>]>): Promise<void> {
+    const blockNumber = this.head_.number + 1;
+    const batch = this.db.batch();
+    for (const [hash, rejection] of rejected) batch.put(hashKey(P.REJECTED, hash), json({ ...rejection, blockNumber }));
+    await batch.write();
+  }
+
+  async getBlock(number: number): Promise<StoredBlock | undefined> {
+    if (!Number.isSafeInteger(number) || number < 1 || number > this.head_.number) return undefined;
+    const cached = this.recentBlocks.get(number);
+    if (cached) return cached;
+    const bytes = await this.db.get(u64Key(P.BLOCK, number));
+    if (bytes === undefined) return undefined;
+    const stored = decodeStoredBlock(bytes);
+    this.remember(number, stored);
+    return stored;
+  }
+
+  private remember(number: number, stored: StoredBlock): void {
+    this.recentBlocks.delete(number);
+    this.recentBlocks.set(number, stored);
+    if (this.recentBlocks.size > RECENT_BLOCKS) this.recentBlocks.delete(this.recentBlocks.keys().next().value!);
+  }
+
+  /** Hash of block `number`, without decoding the block. */
+  async getBlockHash(number: number): Promise<Hex | undefined> {
+    if (!Number.isSafeInteger(number) || number < 1 || number > this.head_.number) return undefined;
+    const cached = this.recentBlocks.get(number);
+    if (cached) return cached.block.hash;
+    const bytes = await this.db.get(u64Key(P.BLOCK, number));
+    return bytes === undefined ? undefined : storedBlockHash(bytes);
+  }
+
+  async getBlockNumber(hash: Hex): Promise<number | undefined> {
+    const bytes = await this.db.get(hashKey(P.BLOCK_NUMBER, hash));
+    return bytes === undefined ? undefined : Number(bytes.readBigUInt64BE(0));
+  }
+
+  async getBlockByHash(hash: Hex): Promise<StoredBlock | undefined> {
+    const number = await this.getBlockNumber(hash);
+    return number === undefined ? undefined : this.getBlock(number);
+  }
+
+  async getTxLocation(txHash: Hex): Promise<TxLocation | undefined> {
+    const bytes = await this.db.get(hashKey(P.TX, txHash));
+    return bytes === undefined ? undefined : decodeTxLocation(bytes);
+  }
+
+  async getRejection(txHash: Hex): Promise<Rejection | undefined> {
+    const bytes = await this.db.get(hashKey(P.REJECTED, txHash));
+    return bytes === undefined ? undefined : parse<Rejection>(bytes);
+  }
+
+  async getSignatures(number: number): Promise<Hex[]> {
+    const bytes = await this.db.get(u64Key(P.SIGNATURES, number));
+    return bytes === undefined ? [] : decodeSignatures(bytes);
+  }
+
+  /** Every non-empty state slot, in slot order. */
+  async *accounts(): AsyncGenerator<[slot: number, account: Account]> {
+    const range = { gte: slotKey(0), lt: Buffer.from([P.ACCOUNT + 1]) };
+    for await (const [k, v] of this.db.iterator(range)) yield [k.readUInt32BE(1), decodeAccount(v)];
+  }
+
+  async getCommitment(number: number): Promise<CommitmentRecord | undefined> {
+    const bytes = await this.db.get(u64Key(P.COMMITMENT, number));
+    return bytes === undefined ? undefined : parse<CommitmentRecord>(bytes);
+  }
+
+  /** Records that block `number` (the next after `committed`) is committed on L1. */
+  async putCommitment(number: number, record: CommitmentRecord): Promise<void> {
+    if (number !== this.committed_.number + 1) {
+      throw new Error(`ChainStore.putCommitment: block ${number} does not follow committed block ${this.committed_.number}`);
+    }
+    const committed: ChainHead = { number, hash: record.blockHash };
+    await this.db.batch([
+      { type: 'put', key: u64Key(P.COMMITMENT, number), value: json(record) },
+      { type: 'put', key: key(P.META, META_COMMITTED), value: json(committed) },
+    ]);
+    this.committed_ = committed;
+  }
+
+  /** Forgets the commitments of blocks above `number` (their L1 transactions were reorged out). */
+  async rollbackCommitments(number: number): Promise<void> {
+    if (number >= this.committed_.number) return;
+    const committed: ChainHead = number === 0 ? { number: 0, hash: ZERO_BYTES32 } : { number, hash: (await this.getCommitment(number))!.blockHash };
+    const ops: Array<{ type: 'del'; key: Buffer } | { type: 'put'; key: Buffer; value: Buffer }> = [];
+    for (let n = number + 1; n <= this.committed_.number; n++) ops.push({ type: 'del', key: u64Key(P.COMMITMENT, n) });
+    ops.push({ type: 'put', key: key(P.META, META_COMMITTED), value: json(committed) });
+    await this.db.batch(ops);
+    this.committed_ = committed;
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * Binary forms of what the ChainStore keeps. This is the node's private storage format, not a protocol
+ * encoding (those are core's): fields are packed without ABI padding, which halves the bytes a block writes.
+ */
+import { SIGNATURE_BYTES, bytesToHex, writeHex, writeUint256, type Account, type Address, type Block, type BlockTx, type Exit, type Header, type Hex } from '@plasma-tree/core';
+import { nodeError } from '../errors.js';
+
+/** Bumped when a stored layout changes; a store written with another version is refused. */
+export const STORE_FORMAT_VERSION = 1;
+
+const HEADER_BYTES = 32 + 8 + 32 * 4 + 8 + 8;
+/** kind, slot, toSlot, from, to, token, amount, nonce, r, s, v, postRoot, tx hash. */
+const TX_BYTES = 1 + 4 + 4 + 20 * 3 + 32 + 8 + 32 + 32 + 1 + 32 + 32;
+const EXIT_BYTES = 20 + 20 + 32;
+const ACCOUNT_BYTES = 20 + 20 + 32 + 8;
+
+/** A block as stored: core's Block plus, per transaction, the hash users look it up by. */
+export interface StoredBlock {
+  block: Block;
+  /** EIP-712 digest for user transactions, depositHash for deposits. */
+  txHashes: Hex[];
+}
+
+class Writer {
+  readonly bytes: Uint8Array;
+  private readonly view: DataView;
+  private pos = 0;
+  constructor(size: number) {
+    this.bytes = new Uint8Array(size);
+    this.view = new DataView(this.bytes.buffer);
+  }
+  u8(v: number): void {
+    this.view.setUint8(this.pos, v);
+    this.pos += 1;
+  }
+  u32(v: number): void {
+    this.view.setUint32(this.pos, v);
+    this.pos += 4;
+  }
+  u64(v: bigint): void {
+    this.view.setBigUint64(this.pos, v);
+    this.pos += 8;
+  }
+  u256(v: bigint): void {
+    writeUint256(this.bytes, this.pos, v);
+    this.pos += 32;
+  }
+  hex(v: string, length: number): void {
+    writeHex(this.bytes, this.pos, v, length);
+    this.pos += length;
+  }
+}
+
+class Reader {
+  private readonly view: DataView;
+  private pos = 0;
+  constructor(private readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  u8(): number {
+    return this.view.getUint8(this.pos++);
+  }
+  u32(): number {
+    const v = this.view.getUint32(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  u64(): bigint {
+    const v = this.view.getBigUint64(this.pos);
+    this.pos += 8;
+    return v;
+  }
+  u256(): bigint {
+    let v = 0n;
+    for (let i = 0; i < 4; i++) v = (v << 64n) | this.u64();
+    return v;
+  }
+  hex(length: number): Hex {
+    const v = bytesToHex(this.bytes.subarray(this.pos, this.pos + length));
+    this.pos += length;
+    return v;
+  }
+}
+
+export function encodeStoredBlock({ block, txHashes }: StoredBlock): Uint8Array {
+  const w = new Writer(1 + 32 + HEADER_BYTES + 8 + block.txs.length * TX_BYTES + block.exits.length * EXIT_BYTES);
+  w.u8(STORE_FORMAT_VERSION);
+  w.hex(block.hash, 32);
+  writeHeader(w, block.header);
+  w.u32(block.txs.length);
+  w.u32(block.exits.length);
+  for (let i = 0; i < block.txs.length; i++) {
+    const tx = block.txs[i];
+    w.u8(tx.kind);
+    w.u32(tx.slot);
+    w.u32(tx.toSlot);
+    w.hex(tx.from, 20);
+    w.hex(tx.to, 20);
+    w.hex(tx.token, 20);
+    w.u256(tx.amount);
+    w.u64(tx.nonce);
+    w.hex(tx.r, 32);
+    w.hex(tx.s, 32);
+    w.u8(tx.v);
+    w.hex(block.postRoots[i], 32);
+    w.hex(txHashes[i], 32);
+  }
+  for (const exit of block.exits) {
+    w.hex(exit.recipient, 20);
+    w.hex(exit.token, 20);
+    w.u256(exit.amount);
+  }
+  return w.bytes;
+}
+
+export function decodeStoredBlock(bytes: Uint8Array): StoredBlock {
+  const r = new Reader(bytes);
+  const version = r.u8();
+  if (version !== STORE_FORMAT_VERSION) {
+    throw nodeError('STORE_CORRUPT', `a stored block has format ${version}, this node reads format ${STORE_FORMAT_VERSION}`, 'restore the data directory from a backup, or start from an empty one');
+  }
+  const hash = r.hex(32);
+  const header = readHeader(r);
+  const txCount = r.u32();
+  const exitCount = r.u32();
+  const txs: BlockTx[] = new Array(txCount);
+  const postRoots: Hex[] = new Array(txCount);
+  const txHashes: Hex[] = new Array(txCount);
+  for (let i = 0; i < txCount; i++) {
+    txs[i] = {
+      kind: r.u8(),
+      slot: r.u32(),
+      toSlot: r.u32(),
+      from: r.hex(20),
+      to: r.hex(20),
+      token: r.hex(20),
+      amount: r.u256(),
+      nonce: r.u64(),
+      r: r.hex(32),
+      s: r.hex(32),
+      v: r.u8(),
+    };
+    postRoots[i] = r.hex(32);
+    txHashes[i] = r.hex(32);
+  }
+  const exits: Exit[] = new Array(exitCount);
+  for (let i = 0; i < exitCount; i++) exits[i] = { recipient: r.hex(20), token: r.hex(20), amount: r.u256() };
+  return { block: { header, hash, txs, postRoots, exits }, txHashes };
+}
+
+/** The block hash of an encoded StoredBlock (it follows the format byte). */
+export function storedBlockHash(bytes: Uint8Array): Hex {
+  return bytesToHex(bytes.subarray(1, 33));
+}
+
+function writeHeader(w: Writer, h: Header): void {
+  w.hex(h.chainId, 32);
+  w.u64(h.number);
+  w.hex(h.parentHash, 32);
+  w.hex(h.txRoot, 32);
+  w.hex(h.stateRoot, 32);
+  w.hex(h.exitRoot, 32);
+  w.u64(h.depositNonce);
+  w.u64(h.timestamp);
+}
+
+function readHeader(r: Reader): Header {
+  return {
+    chainId: r.hex(32),
+    number: r.u64(),
+    parentHash: r.hex(32),
+    txRoot: r.hex(32),
+    stateRoot: r.hex(32),
+    exitRoot: r.hex(32),
+    depositNonce: r.u64(),
+    timestamp: r.u64(),
+  };
+}
+
+export function encodeAccount(a: Account): Uint8Array {
+  const w = new Writer(ACCOUNT_BYTES);
+  w.hex(a.owner, 20);
+  w.hex(a.token, 20);
+  w.u256(a.balance);
+  w.u64(a.nonce);
+  return w.bytes;
+}
+
+export function decodeAccount(bytes: Uint8Array): Account {
+  const r = new Reader(bytes);
+  return { owner: r.hex(20) as Address, token: r.hex(20) as Address, balance: r.u256(), nonce: r.u64() };
+}
+
+/** Where a transaction sits: block number, position, and position among the block's exits (withdrawals only). */
+export interface TxLocation {
+  blockNumber: number;
+  index: number;
+  exitIndex: number | null;
+}
+
+export function encodeTxLocation(loc: TxLocation): Uint8Array {
+  const w = new Writer(16);
+  w.u64(BigInt(loc.blockNumber));
+  w.u32(loc.index);
+  w.u32(loc.exitIndex === null ? 0xffffffff : loc.exitIndex);
+  return w.bytes;
+}
+
+export function decodeTxLocation(bytes: Uint8Array): TxLocation {
+  const r = new Reader(bytes);
+  const blockNumber = Number(r.u64());
+  const index = r.u32();
+  const exitIndex = r.u32();
+  return { blockNumber, index, exitIndex: exitIndex === 0xffffffff ? null : exitIndex };
+}
+
+export function encodeSignatures(signatures: Hex[]): Uint8Array {
+  const w = new Writer(signatures.length * SIGNATURE_BYTES);
+  for (const sig of signatures) w.hex(sig, SIGNATURE_BYTES);
+  return w.bytes;
+}
+
+export function decodeSignatures(bytes: Uint8Array): Hex[] {
+  const out: Hex[] = [];
+  for (let pos = 0; pos < bytes.length; pos += SIGNATURE_BYTES) out.push(bytesToHex(bytes.subarray(pos, pos + SIGNATURE_BYTES)));
+  return out;
+}

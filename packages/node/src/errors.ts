@@ -1,0 +1,39 @@
+import { PlasmaError } from '@plasma-tree/core';
+
+/**
+ * Codes the node raises on top of core's (`StfErrorCode` for transaction rejections). JSON-RPC carries the
+ * code as `data.reason`.
+ */
+export type NodeErrorCode =
+  /** NodeOptions or the config file is invalid. */
+  | 'BAD_CONFIG'
+  /** The root contract does not know the configured chain id. */
+  | 'UNKNOWN_CHAIN'
+  /** The L1 node cannot be reached or answers nonsense. */
+  | 'L1_UNREACHABLE'
+  /** The database cannot be opened (locked by another process, not writable). */
+  | 'STORE_UNAVAILABLE'
+  /** The database on disk is inconsistent (its state does not hash to the head's stateRoot). */
+  | 'STORE_CORRUPT'
+  /** The database belongs to another chain or root contract. */
+  | 'STORE_MISMATCH'
+  /** The root contract holds commitments this node's database does not agree with. */
+  | 'COMMITMENT_CONFLICT'
+  /** The same signed transaction is already waiting in the mempool. */
+  | 'TX_KNOWN'
+  /** The mempool holds `mempoolMaxTxs` transactions. */
+  | 'MEMPOOL_FULL'
+  /** No transaction with this hash is known to the node. */
+  | 'UNKNOWN_TX'
+  /** A withdrawal proof was asked for a transaction that is not a withdrawal. */
+  | 'NOT_A_WITHDRAWAL'
+  /** A withdrawal proof was asked for a block that is not committed on L1 yet. */
+  | 'WITHDRAWAL_NOT_COMMITTED'
+  /** The node is shutting down. */
+  | 'NODE_CLOSING';
+
+export function nodeError(code: NodeErrorCode, message: string, hint: string, data: Record<string, unknown> = {}): PlasmaError<NodeErrorCode> {
+  return new PlasmaError(code, message, { data, hint });
+}
+
+export { PlasmaError, isPlasmaError } from '@plasma-tree/core';

@@ -1,0 +1,17 @@
+/**
+ * @plasma-tree/node: the Plasma Tree child-chain node as a library. `PlasmaNode.init(options)` runs one;
+ * `src/bin.ts` is the process entry around it.
+ */
+export { PlasmaNode } from './node.js';
+export { resolveNodeOptions, DEFAULT_RPC_PORT, type NodeOptions, type ResolvedNodeOptions } from './options.js';
+export type { ChainParams } from './chain.js';
+export { spawnNodeProcess, type NodeProcess, type NodeProcessOptions } from './nodeProcess.js';
+export { optionsFromArgs, VALIDATOR_KEYS_ENV } from './config.js';
+export { ChainStore, type BlockWrite, type ChainHead, type CommitmentRecord, type Rejection, type StoredBlock, type TxLocation } from './db/chainStore.js';
+export { Mempool, type MempoolComponents, type MempoolOptions, type PendingTx, type SubmitResult } from './mempool.js';
+export { SignaturePool, type RecoveryItem, type RecoveryResult } from './sigPool.js';
+export { LocalSignatureCollector, type SignatureCollector, type ValidatorSignature } from './l1/signatureCollector.js';
+export { PlasmaError, isPlasmaError, nodeError, type NodeErrorCode } from './errors.js';
+export { createLogger, silentLogger, LOG_LEVELS, type Logger, type LogLevel, type LogContext } from './logger.js';
+export { createNodeMetrics, type NodeMetrics, type MetricSample } from './metrics.js';
+export { RpcErrorCode } from './rpc/server.js';

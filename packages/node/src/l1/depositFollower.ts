@@ -1,0 +1,125 @@
+import { hashDeposit, type ChainId, type Deposit, type Hex } from '@plasma-tree/core';
+import type { Logger } from '../logger.js';
+import type { NodeMetrics } from '../metrics.js';
+import { pollLoop } from '../util/loop.js';
+import type { RootContract } from './rootContract.js';
+
+/** Where the block producer takes deposits from. */
+export interface DepositSource {
+  /** Confirmed deposits with consecutive nonces `afterNonce + 1, afterNonce + 2, …`, at most `max`. */
+  next(afterNonce: bigint, max: number): Deposit[];
+  /** The parent's depositHash of a confirmed deposit (what the STF checks a deposit against). */
+  record(nonce: bigint): Hex | undefined;
+}
+
+export interface DepositFollowerComponents {
+  root: Pick<RootContract, 'blockNumber' | 'depositCount' | 'depositEvents' | 'depositRecord'>;
+  chainId: ChainId;
+  /** Highest deposit nonce the chain has applied (deposits up to it are dropped). */
+  appliedNonce: () => bigint;
+  logger: Logger;
+  metrics: NodeMetrics;
+}
+
+export interface DepositFollowerOptions {
+  /** L1 blocks a deposit must be buried under. */
+  confirmations: number;
+  pollMs: number;
+}
+
+/** Most new deposits fetched per poll (bounds one eth_getLogs topic list and its eth_calls). */
+const MAX_DEPOSITS_PER_POLL = 500;
+
+/**
+ * Follows the root contract's `Deposited` events of one chain. Only the L1 up to `head - confirmations` is
+ * ever read, logs and contract state at the same block number, and each event is checked against
+ * `depositRecord(chainId, nonce)` at that block: a deposit that a reorg removes before it is confirmed is
+ * never seen, and a different deposit that takes its nonce is the one applied.
+ */
+export class DepositFollower implements DepositSource {
+  /** Confirmed deposits not yet applied, by nonce, with their verified record. */
+  private readonly deposits = new Map<bigint, { deposit: Deposit; record: Hex }>();
+  /** L1 block of the newest verified deposit: later nonces cannot be in earlier blocks. */
+  private searchFromBlock = 0;
+
+  constructor(private readonly c: DepositFollowerComponents, private readonly opts: DepositFollowerOptions) {}
+
+  /** Polls until `signal` aborts; L1 failures are retried with backoff, never thrown. */
+  run(signal: AbortSignal): Promise<void> {
+    return pollLoop(
+      signal,
+      { task: 'read deposits from L1', intervalMs: this.opts.pollMs, logger: this.c.logger, onError: () => this.c.metrics.l1Errors.inc(1, 'depositFollower') },
+      () => this.poll(),
+    );
+  }
+
+  next(afterNonce: bigint, max: number): Deposit[] {
+    const out: Deposit[] = [];
+    for (let nonce = afterNonce + 1n; out.length < max; nonce++) {
+      const confirmed = this.deposits.get(nonce);
+      if (!confirmed) break;
+      out.push(confirmed.deposit);
+    }
+    return out;
+  }
+
+  record(nonce: bigint): Hex | undefined {
+    return this.deposits.get(nonce)?.record;
+  }
+
+  /** Highest nonce up to which deposits are confirmed and waiting (or applied). */
+  get confirmedNonce(): bigint {
+    let nonce = this.c.appliedNonce();
+    while (this.deposits.has(nonce + 1n)) nonce++;
+    return nonce;
+  }
+
+  /** One round: read the confirmed L1 and take in the deposits it holds beyond those known. */
+  async poll(): Promise<void> {
+    const head = await this.c.root.blockNumber();
+    this.c.metrics.l1Head.set(head);
+    const confirmedBlock = head - this.opts.confirmations;
+    if (confirmedBlock < 0) return;
+
+    const applied = this.c.appliedNonce();
+    for (const nonce of this.deposits.keys()) if (nonce <= applied) this.deposits.delete(nonce);
+
+    const depositCount = await this.c.root.depositCount(this.c.chainId, confirmedBlock);
+    this.forgetBeyond(depositCount);
+    const known = this.confirmedNonce;
+    if (depositCount <= known) return;
+
+    const wanted: bigint[] = [];
+    for (let n = known + 1n; n <= depositCount && wanted.length < MAX_DEPOSITS_PER_POLL; n++) wanted.push(n);
+    const events = await this.c.root.depositEvents(this.c.chainId, wanted, this.searchFromBlock, confirmedBlock);
+    const records = await Promise.all(events.map((e) => this.c.root.depositRecord(this.c.chainId, e.deposit.nonce, confirmedBlock)));
+    events.forEach(({ deposit, l1Block }, i) => {
+      const expected = hashDeposit(deposit);
+      if (records[i] !== expected) {
+        // The log and the contract state disagree: they were read from two forks. The next round rereads both.
+        this.c.logger.warn('deposit event does not match the contract record; will read it again', { nonce: deposit.nonce, l1Block, record: records[i], expected });
+        return;
+      }
+      this.deposits.set(deposit.nonce, { deposit, record: expected });
+      this.searchFromBlock = Math.max(this.searchFromBlock, l1Block);
+    });
+    const confirmed = this.confirmedNonce;
+    this.c.metrics.depositsConfirmed.set(Number(confirmed));
+    if (confirmed > known) this.c.logger.debug('deposits confirmed', { from: known + 1n, to: confirmed, l1Block: confirmedBlock });
+  }
+
+  /** A reorg deeper than `confirmations` took deposits back: forget them, and search their range again. */
+  private forgetBeyond(depositCount: bigint): void {
+    let forgotten = 0;
+    for (const nonce of this.deposits.keys()) {
+      if (nonce > depositCount) {
+        this.deposits.delete(nonce);
+        forgotten++;
+      }
+    }
+    if (forgotten > 0) {
+      this.searchFromBlock = 0;
+      this.c.logger.warn('confirmed deposits disappeared from L1 (reorg deeper than l1Confirmations); raise l1Confirmations', { forgotten, depositCount });
+    }
+  }
+}

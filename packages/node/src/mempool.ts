@@ -1,0 +1,264 @@
+import {
+  PlasmaError,
+  TxKind,
+  bytesToHex,
+  signedTxDigestBytes,
+  type Account,
+  type Address,
+  type ChainId,
+  type Eip712Domain,
+  type Hex,
+  type SignedTx,
+} from '@plasma-tree/core';
+import { nodeError } from './errors.js';
+import type { NodeMetrics } from './metrics.js';
+import type { RecoveryItem, RecoveryResult } from './sigPool.js';
+
+/** A transaction admitted to the mempool, with what admission computed so block building need not redo it. */
+export interface PendingTx {
+  tx: SignedTx;
+  /** The EIP-712 digest: the transaction's hash. */
+  hash: Hex;
+  /** The recovered signer (owner of `tx.slot` when admitted). */
+  signer: Address;
+}
+
+/** Per item of a submission: the hash, or why it was refused. */
+export type SubmitResult = { hash: Hex } | { error: PlasmaError };
+
+export interface MempoolComponents {
+  chainId: ChainId;
+  domain: Eip712Domain;
+  /** The account in a slot after the newest block (or the block being built: see `settle`). */
+  account(slot: number): Readonly<Account> | undefined;
+  recoverSigners(items: readonly RecoveryItem[]): Promise<RecoveryResult[]>;
+  metrics: NodeMetrics;
+}
+
+export interface MempoolOptions {
+  /** Most transactions held (queued, being admitted or being built into a block). */
+  maxTxs: number;
+}
+
+/** What the mempool holds per sender slot: its transactions not yet applied to the state. */
+interface SlotPending {
+  count: number;
+  spend: bigint;
+}
+
+/** A submission that passed the stateless checks and waits for its signatures and its turn. */
+interface Candidate {
+  index: number;
+  tx: SignedTx;
+  digest: Uint8Array;
+  hash: Hex;
+}
+
+/**
+ * Transactions waiting for a block, in arrival order (so per-slot FIFO). Admission checks chain id,
+ * signature, slot ownership, and nonce and balance against the slot's pending state (the state plus what
+ * its admitted transactions will do), with core's error codes; the refused get a clear reason.
+ *
+ * A submission is checked in three stages: stateless checks and hashing at once; signer recovery in the
+ * signature pool (batched, off the main thread); then the stateful checks, run strictly in submission order
+ * so that a client streaming nonces n, n+1, … over concurrent requests never sees a false nonce gap.
+ */
+export class Mempool {
+  private readonly queue: PendingTx[] = [];
+  /** queue[head] is the oldest queued transaction (a moving start keeps `take` O(taken)). */
+  private head = 0;
+  /** Hashes of every transaction held: queued, or taken for a block that is not persisted yet. */
+  private readonly known = new Set<Hex>();
+  /** Hashes being admitted (counted against the bound, refused as duplicates). */
+  private readonly admitting = new Set<Hex>();
+  private readonly pendingBySlot = new Map<number, SlotPending>();
+  /** Tail of the admission chain: stateful checks run in submission order. */
+  private admissionTail: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly c: MempoolComponents, private readonly opts: MempoolOptions) {}
+
+  /** Transactions held, including those in a block that is being built or persisted. */
+  get size(): number {
+    return this.known.size;
+  }
+
+  /** Transactions waiting to be taken into a block. */
+  get queued(): number {
+    return this.queue.length - this.head;
+  }
+
+  has(hash: Hex): boolean {
+    return this.known.has(hash);
+  }
+
+  /** The nonce the next transaction of `slot` must carry. */
+  pendingNonce(slot: number): bigint | undefined {
+    const account = this.c.account(slot);
+    if (!account) return undefined;
+    return account.nonce + BigInt(this.pendingBySlot.get(slot)?.count ?? 0);
+  }
+
+  /**
+   * Checks and admits `txs` (one batch, answered in order); never throws for a bad transaction. Addresses and
+   * the chain id must be canonical (lowercase), as `signedTxFromJson` returns them.
+   */
+  submit(txs: readonly SignedTx[]): Promise<SubmitResult[]> {
+    const results: SubmitResult[] = new Array(txs.length);
+    const candidates: Candidate[] = [];
+    for (let index = 0; index < txs.length; index++) {
+      try {
+        const candidate = this.precheck(txs[index], index);
+        this.admitting.add(candidate.hash);
+        candidates.push(candidate);
+      } catch (e) {
+        results[index] = { error: this.refuse(e) };
+      }
+    }
+    // Recovery starts now, in parallel with earlier submissions; the stateful stage waits for their turn.
+    const signers = candidates.length > 0 ? this.c.recoverSigners(candidates.map(toRecoveryItem)) : Promise.resolve([]);
+    const admitted = this.admissionTail.then(async () => {
+      let recovered: RecoveryResult[];
+      try {
+        recovered = await signers;
+      } catch (e) {
+        for (const candidate of candidates) this.admitting.delete(candidate.hash);
+        throw e;
+      }
+      for (let i = 0; i < candidates.length; i++) {
+        const { index, hash } = candidates[i];
+        this.admitting.delete(hash);
+        try {
+          results[index] = { hash: this.admit(candidates[i], recovered[i]) };
+        } catch (e) {
+          results[index] = { error: this.refuse(e) };
+        }
+      }
+      this.c.metrics.mempoolSize.set(this.size);
+      return results;
+    });
+    this.admissionTail = admitted.catch(() => undefined);
+    return admitted;
+  }
+
+  /**
+   * Removes and returns up to `max` of the oldest queued transactions. They stay counted in their slot's
+   * pending state until `settle` is called for each, and known (receipts say 'pending') until `release`.
+   */
+  take(max: number): PendingTx[] {
+    const end = Math.min(this.queue.length, this.head + max);
+    const taken = this.queue.slice(this.head, end);
+    this.head = end;
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    return taken;
+  }
+
+  /**
+   * A taken transaction was applied to the state or dropped: its slot's pending state stops counting it. Call
+   * it in the same tick as the state change, so that admission never counts a transaction twice or not at all.
+   */
+  settle(pending: PendingTx): void {
+    const slot = pending.tx.slot;
+    const entry = this.pendingBySlot.get(slot);
+    if (!entry) return;
+    entry.count--;
+    entry.spend -= pending.tx.amount;
+    if (entry.count === 0) this.pendingBySlot.delete(slot);
+  }
+
+  /** Forgets the hashes of transactions whose block is persisted (their receipts now come from the store). */
+  release(hashes: Iterable<Hex>): void {
+    for (const hash of hashes) this.known.delete(hash);
+    this.c.metrics.mempoolSize.set(this.size);
+  }
+
+  /** Checks that need no state and no signature; also computes the hash. */
+  private precheck(tx: SignedTx, index: number): Candidate {
+    if (tx.chainId !== this.c.chainId) {
+      throw new PlasmaError('WRONG_CHAIN', `the tx is for chain ${tx.chainId}, this node runs chain ${this.c.chainId}`, {
+        hint: 'send it to the node of the chain it was signed for, or sign it again for this chain',
+        data: { expected: this.c.chainId, found: tx.chainId },
+      });
+    }
+    if (tx.amount === 0n) throw new PlasmaError('ZERO_AMOUNT', 'the amount is 0', { hint: 'send a positive amount' });
+    const digest = signedTxDigestBytes(this.c.domain, tx);
+    const hash = bytesToHex(digest);
+    if (this.known.has(hash) || this.admitting.has(hash)) {
+      throw nodeError('TX_KNOWN', `transaction ${hash} is already in the mempool`, 'wait for its receipt (pt_getReceipt); to replace it, a new tx needs another nonce', { hash });
+    }
+    if (this.known.size + this.admitting.size >= this.opts.maxTxs) {
+      throw nodeError('MEMPOOL_FULL', `the mempool holds its maximum of ${this.opts.maxTxs} transactions`, 'the node is busy; retry in a few seconds', { maxTxs: this.opts.maxTxs });
+    }
+    return { index, tx, digest, hash };
+  }
+
+  /** The stateful checks against the slot's pending state; on success the tx is queued. */
+  private admit({ tx, hash }: Candidate, recovered: RecoveryResult): Hex {
+    if ('error' in recovered) {
+      throw new PlasmaError('BAD_SIGNATURE', recovered.error, { hint: 'sign the EIP-712 message with a secp256k1 key (65 bytes r ‖ s ‖ v, v 27/28, low s)' });
+    }
+    const { signer } = recovered;
+    const account = this.c.account(tx.slot);
+    if (!account) {
+      throw new PlasmaError('UNKNOWN_SLOT', `slot ${tx.slot} is empty`, {
+        hint: 'sign with the slot that holds your balance (pt_getAccount returns it); deposit first if you have none',
+        data: { slot: tx.slot },
+      });
+    }
+    if (account.owner !== signer) {
+      throw new PlasmaError('SLOT_OWNER_MISMATCH', `slot ${tx.slot} belongs to ${account.owner}, but the signature recovers to ${signer}`, {
+        hint: "sign with the key of the slot's owner, for this chain's EIP-712 domain (L1 chain id and root contract)",
+        data: { slot: tx.slot, expected: account.owner, found: signer },
+      });
+    }
+    if (account.token !== tx.token) {
+      throw new PlasmaError('SLOT_TOKEN_MISMATCH', `slot ${tx.slot} holds token ${account.token}, the tx spends ${tx.token}`, {
+        hint: 'each token has its own slot: look it up with pt_getAccount(owner, token)',
+        data: { slot: tx.slot, expected: account.token, found: tx.token },
+      });
+    }
+    if (tx.kind === TxKind.Transfer && tx.to === signer) {
+      throw new PlasmaError('SELF_TRANSFER', `a transfer from slot ${tx.slot} back to its owner`, {
+        hint: 'send to another address',
+        data: { slot: tx.slot },
+      });
+    }
+    const pending = this.pendingBySlot.get(tx.slot);
+    const pendingNonce = account.nonce + BigInt(pending?.count ?? 0);
+    if (tx.nonce !== pendingNonce) {
+      throw new PlasmaError('NONCE_MISMATCH', `slot ${tx.slot} expects nonce ${pendingNonce}, the tx has ${tx.nonce}`, {
+        hint: 'sign again with pendingNonce from pt_getAccount (it counts the transactions waiting in the mempool)',
+        data: { slot: tx.slot, expected: String(pendingNonce), found: String(tx.nonce) },
+      });
+    }
+    const available = account.balance - (pending?.spend ?? 0n);
+    if (available < tx.amount) {
+      throw new PlasmaError('INSUFFICIENT_BALANCE', `slot ${tx.slot} can spend ${available} (balance ${account.balance} minus pending transactions), the tx spends ${tx.amount}`, {
+        hint: 'lower the amount, wait for pending transactions, or deposit more',
+        data: { slot: tx.slot, balance: String(account.balance), available: String(available), amount: String(tx.amount) },
+      });
+    }
+    if (pending) {
+      pending.count++;
+      pending.spend += tx.amount;
+    } else {
+      this.pendingBySlot.set(tx.slot, { count: 1, spend: tx.amount });
+    }
+    this.queue.push({ tx, hash, signer });
+    this.known.add(hash);
+    this.c.metrics.txsAccepted.inc();
+    return hash;
+  }
+
+  private refuse(e: unknown): PlasmaError {
+    const error = e instanceof PlasmaError ? e : new PlasmaError('MALFORMED_TX', (e as Error)?.message ?? String(e));
+    this.c.metrics.txsRejected.inc(1, error.code);
+    return error;
+  }
+}
+
+function toRecoveryItem({ digest, tx }: Candidate): RecoveryItem {
+  return { digest, signature: tx.signature };
+}

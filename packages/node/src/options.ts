@@ -1,0 +1,138 @@
+import { availableParallelism } from 'node:os';
+import { MAX_TXS_PER_BLOCK, PlasmaError, type Address, type ChainId, type Hex } from '@plasma-tree/core';
+import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './logger.js';
+
+export interface NodeOptions {
+  /** Directory of the node's database (`<dataDir>/chain`); created if missing. */
+  dataDir: string;
+  /** HTTP(S) JSON-RPC endpoint of the L1 node that holds the root contract. */
+  l1RpcUrl: string;
+  rootContract: Address;
+  /** The child chain this node runs (must exist in the root contract). */
+  chainId: ChainId;
+  /**
+   * Private keys this process signs commitments with; empty = full node. The first key also pays the gas of
+   * the commitments this node submits to L1.
+   */
+  validatorKeys: Hex[];
+  rpc?: {
+    /** Default 127.0.0.1. */
+    host?: string;
+    /** 0 = any free port (read the chosen one from `PlasmaNode.rpcUrl`). Default 8645. */
+    port?: number;
+  };
+  /** A block is sealed at most this often when there is work. Default 1000. */
+  blockTimeMs?: number;
+  /** A block is sealed as soon as this many transactions are pending. Default 10 000. */
+  maxBlockTxs?: number;
+  /** L1 blocks a deposit must be buried under before the child chain applies it. Default 2. */
+  l1Confirmations?: number;
+  /** How often the L1 is polled for deposits and commitments. Default 500. */
+  l1PollMs?: number;
+  /** Most transactions waiting in the mempool; more are refused with MEMPOOL_FULL. Default 100 000. */
+  mempoolMaxTxs?: number;
+  /** Worker threads recovering signers; 0 recovers on the main thread. Default: cores − 1, at least 1. */
+  signatureWorkers?: number;
+  logger?: Logger;
+  /** Level of the default logger (ignored when `logger` is given). Default 'info'. */
+  logLevel?: LogLevel;
+}
+
+/** NodeOptions after validation, with every default filled in. */
+export interface ResolvedNodeOptions {
+  dataDir: string;
+  l1RpcUrl: string;
+  rootContract: Address;
+  chainId: ChainId;
+  validatorKeys: Hex[];
+  rpc: { host: string; port: number };
+  blockTimeMs: number;
+  maxBlockTxs: number;
+  l1Confirmations: number;
+  l1PollMs: number;
+  mempoolMaxTxs: number;
+  signatureWorkers: number;
+  logger: Logger;
+}
+
+export const DEFAULT_RPC_PORT = 8645;
+
+/** The options without a default, and what to do when one is missing or wrong. */
+const hints = {
+  dataDir: 'set dataDir to a directory the node may write its database to',
+  l1RpcUrl: 'set l1RpcUrl to the http URL of an L1 node, e.g. http://127.0.0.1:8545',
+  rootContract: 'set rootContract to the address PlasmaRoot was deployed at',
+  chainId: 'set chainId to the id spawnChain returned (see docs/SPEC.md "Identifiers")',
+} as const;
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+
+function badConfig(field: string, message: string, hint: string): PlasmaError {
+  return new PlasmaError('BAD_CONFIG', `${field}: ${message}`, { data: { field }, hint });
+}
+
+function integer(field: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw badConfig(field, `expected an integer in [${min}, ${max}], got ${JSON.stringify(value)}`, `set ${field} to a whole number between ${min} and ${max}`);
+  }
+  return value;
+}
+
+/** Validates `opts` and fills in defaults; throws PlasmaError('BAD_CONFIG') naming the field at fault. */
+export function resolveNodeOptions(opts: NodeOptions): ResolvedNodeOptions {
+  if (typeof opts !== 'object' || opts === null) throw badConfig('options', 'expected an object', 'pass the node options as an object');
+  for (const field of Object.keys(hints) as (keyof typeof hints)[]) {
+    if (opts[field] === undefined || opts[field] === '') throw badConfig(field, 'missing', hints[field]);
+  }
+  if (typeof opts.dataDir !== 'string') throw badConfig('dataDir', 'expected a directory path', hints.dataDir);
+  let l1Url: URL;
+  try {
+    l1Url = new URL(opts.l1RpcUrl);
+  } catch {
+    throw badConfig('l1RpcUrl', `not a URL: ${JSON.stringify(opts.l1RpcUrl)}`, hints.l1RpcUrl);
+  }
+  if (l1Url.protocol !== 'http:' && l1Url.protocol !== 'https:') {
+    throw badConfig('l1RpcUrl', `unsupported protocol ${l1Url.protocol}`, 'use an http:// or https:// JSON-RPC endpoint');
+  }
+  if (typeof opts.rootContract !== 'string' || !ADDRESS.test(opts.rootContract)) {
+    throw badConfig('rootContract', `not a 20-byte 0x address: ${JSON.stringify(opts.rootContract)}`, hints.rootContract);
+  }
+  if (typeof opts.chainId !== 'string' || !BYTES32.test(opts.chainId)) {
+    throw badConfig('chainId', `not a 32-byte 0x hex chain id: ${JSON.stringify(opts.chainId)}`, hints.chainId);
+  }
+  if (!Array.isArray(opts.validatorKeys)) {
+    throw badConfig('validatorKeys', 'expected an array of private keys', 'pass [] for a full node, or the validator keys this node signs with');
+  }
+  opts.validatorKeys.forEach((key, i) => {
+    if (typeof key !== 'string' || !BYTES32.test(key)) {
+      // Never echo the value: it may be a (mistyped) private key.
+      throw badConfig(`validatorKeys[${i}]`, 'not a 32-byte 0x hex private key', 'each key must be 0x followed by 64 hex digits');
+    }
+  });
+  if (opts.validatorKeys.length !== new Set(opts.validatorKeys.map((k) => k.toLowerCase())).size) {
+    throw badConfig('validatorKeys', 'the same key is given twice', 'list every validator key once');
+  }
+  const host = opts.rpc?.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || host === '') throw badConfig('rpc.host', 'expected a host name or IP address', 'e.g. 127.0.0.1, or 0.0.0.0 to listen on every interface');
+  if (opts.logLevel !== undefined && !LOG_LEVELS.includes(opts.logLevel)) {
+    throw badConfig('logLevel', `unknown level ${JSON.stringify(opts.logLevel)}`, `use one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  return {
+    dataDir: opts.dataDir,
+    l1RpcUrl: opts.l1RpcUrl,
+    rootContract: opts.rootContract.toLowerCase() as Address,
+    chainId: opts.chainId.toLowerCase() as ChainId,
+    validatorKeys: opts.validatorKeys.map((k) => k.toLowerCase() as Hex),
+    rpc: { host, port: integer('rpc.port', opts.rpc?.port, DEFAULT_RPC_PORT, 0, 65_535) },
+    blockTimeMs: integer('blockTimeMs', opts.blockTimeMs, 1000, 1, 3_600_000),
+    maxBlockTxs: integer('maxBlockTxs', opts.maxBlockTxs, 10_000, 1, MAX_TXS_PER_BLOCK),
+    l1Confirmations: integer('l1Confirmations', opts.l1Confirmations, 2, 0, 1000),
+    l1PollMs: integer('l1PollMs', opts.l1PollMs, 500, 1, 3_600_000),
+    mempoolMaxTxs: integer('mempoolMaxTxs', opts.mempoolMaxTxs, 100_000, 1, 10_000_000),
+    signatureWorkers: integer('signatureWorkers', opts.signatureWorkers, Math.max(1, availableParallelism() - 1), 0, 64),
+    logger: opts.logger ?? createLogger({ level: opts.logLevel ?? 'info' }),
+  };
+}

@@ -1,0 +1,208 @@
+import {
+  PlasmaError,
+  blockToJson,
+  exitProof,
+  exitToJson,
+  headerToJson,
+  isHex,
+  isPlasmaError,
+  normalizeAddress,
+  signedTxFromJson,
+  type Address,
+  type Hex,
+  type SignedTx,
+} from '@plasma-tree/core';
+import type { Chain } from '../chain.js';
+import type { StoredBlock } from '../db/chainStore.js';
+import { nodeError } from '../errors.js';
+import type { Mempool } from '../mempool.js';
+import { RpcError, RpcErrorCode, invalidParams, type RpcMethods } from './server.js';
+
+export interface RpcComponents {
+  chain: Chain;
+  mempool: Mempool;
+}
+
+/** Most transactions in one `pt_sendTransactions` call. */
+export const MAX_TXS_PER_CALL = 10_000;
+
+type ReceiptStatus = 'pending' | 'included' | 'committed' | 'rejected';
+
+/**
+ * The node's JSON-RPC methods (docs/SPEC.md "Node JSON-RPC"): amounts as decimal strings, byte strings as
+ * 0x-hex, counters as JSON numbers. Domain errors are PlasmaErrors (answered as -32000 with `data.reason`);
+ * malformed parameters are -32602.
+ */
+export function createRpcMethods({ chain, mempool }: RpcComponents): RpcMethods {
+  const { store, state, params } = chain;
+
+  const blockJson = ({ block, txHashes }: StoredBlock) => ({ ...blockToJson(block), txHashes });
+
+  return {
+    pt_chainInfo: () => ({
+      chainId: params.chainId,
+      parentChainId: params.parentChainId,
+      l1ChainId: Number(params.l1ChainId),
+      rootContract: params.rootContract,
+      validators: params.validators,
+      threshold: params.threshold,
+      challengeWindow: params.challengeWindow,
+      head: chain.head,
+      committed: store.committed,
+      depositNonce: Number(chain.depositNonce),
+      mempoolSize: mempool.size,
+    }),
+
+    pt_sendTransaction: async (p) => {
+      const tx = parseSignedTx(param(p, 0, 'tx'));
+      const [result] = await mempool.submit([tx]);
+      if ('error' in result) throw result.error;
+      return { hash: result.hash };
+    },
+
+    pt_sendTransactions: async (p) => {
+      const list = param(p, 0, 'txs');
+      if (!Array.isArray(list)) throw invalidParams('params[0] must be an array of signed transactions');
+      if (list.length > MAX_TXS_PER_CALL) throw invalidParams(`at most ${MAX_TXS_PER_CALL} transactions per call, got ${list.length}: split the batch`);
+      const answers: ({ hash: Hex } | { error: { code: string; message: string } })[] = new Array(list.length);
+      const txs: SignedTx[] = [];
+      const positions: number[] = [];
+      list.forEach((json, i) => {
+        try {
+          txs.push(signedTxFromJson(json));
+          positions.push(i);
+        } catch (e) {
+          answers[i] = { error: itemError(e) };
+        }
+      });
+      const results = await mempool.submit(txs);
+      results.forEach((result, k) => {
+        answers[positions[k]] = 'error' in result ? { error: itemError(result.error) } : { hash: result.hash };
+      });
+      return answers;
+    },
+
+    pt_getAccount: (p) => {
+      const owner = addressParam(p, 0, 'owner');
+      const token = addressParam(p, 1, 'token');
+      const slot = state.slotOf(owner, token);
+      const account = slot === undefined ? undefined : state.get(slot);
+      if (slot === undefined || !account) return { slot: null, balance: '0', nonce: 0, pendingNonce: 0 };
+      return {
+        slot,
+        balance: account.balance.toString(),
+        nonce: Number(account.nonce),
+        pendingNonce: Number(mempool.pendingNonce(slot) ?? account.nonce),
+      };
+    },
+
+    pt_getBalance: (p) => {
+      const slot = state.slotOf(addressParam(p, 0, 'owner'), addressParam(p, 1, 'token'));
+      return (slot === undefined ? 0n : (state.get(slot)?.balance ?? 0n)).toString();
+    },
+
+    pt_getBlockByNumber: async (p) => {
+      const which = param(p, 0, 'number');
+      let number: number;
+      if (which === 'latest') number = chain.head.number;
+      else if (typeof which === 'number' && Number.isSafeInteger(which) && which >= 0) number = which;
+      else throw invalidParams(`params[0] must be a block number or "latest", got ${JSON.stringify(which)}`);
+      const stored = await store.getBlock(number);
+      return stored ? blockJson(stored) : null;
+    },
+
+    pt_getBlockByHash: async (p) => {
+      const stored = await store.getBlockByHash(hashParam(p, 0, 'hash'));
+      return stored ? blockJson(stored) : null;
+    },
+
+    pt_getReceipt: async (p) => {
+      const txHash = hashParam(p, 0, 'txHash');
+      const receipt = (status: ReceiptStatus, extra: Record<string, unknown> = {}) => ({
+        txHash,
+        status,
+        blockNumber: null,
+        index: null,
+        exitIndex: null,
+        windowEnd: null,
+        ...extra,
+      });
+      if (mempool.has(txHash)) return receipt('pending');
+      const location = await store.getTxLocation(txHash);
+      if (location) {
+        const commitment = location.blockNumber <= store.committed.number ? await store.getCommitment(location.blockNumber) : undefined;
+        return receipt(commitment ? 'committed' : 'included', { ...location, windowEnd: commitment?.windowEnd ?? null });
+      }
+      const rejection = await store.getRejection(txHash);
+      if (rejection) return receipt('rejected', { reason: rejection.reason, message: rejection.message });
+      return null;
+    },
+
+    pt_getWithdrawalProof: async (p) => {
+      const txHash = hashParam(p, 0, 'txHash');
+      const location = await store.getTxLocation(txHash);
+      if (!location) {
+        if (mempool.has(txHash)) {
+          throw nodeError('WITHDRAWAL_NOT_COMMITTED', `transaction ${txHash} is still waiting for a block`,
+            'wait until its block is committed on L1 (pt_getReceipt says "committed"), then ask again', { txHash, blockNumber: null });
+        }
+        throw nodeError('UNKNOWN_TX', `no transaction ${txHash} in this chain`, 'check the hash (pt_getReceipt); a node only knows transactions it received or included', { txHash });
+      }
+      const { blockNumber, index, exitIndex } = location;
+      if (exitIndex === null) {
+        throw nodeError('NOT_A_WITHDRAWAL', `transaction ${txHash} is not a withdrawal`, 'only withdrawals have exits to finalize on L1', { txHash, blockNumber, index });
+      }
+      const commitment = blockNumber <= store.committed.number ? await store.getCommitment(blockNumber) : undefined;
+      if (!commitment) {
+        throw nodeError('WITHDRAWAL_NOT_COMMITTED', `block ${blockNumber} with withdrawal ${txHash} is not committed on L1 yet (committed up to block ${store.committed.number})`,
+          'wait until pt_getReceipt says "committed", then ask again', { txHash, blockNumber, committedNumber: store.committed.number });
+      }
+      const { block } = (await store.getBlock(blockNumber))!;
+      return {
+        chainId: params.chainId,
+        blockNumber,
+        header: headerToJson(block.header),
+        windowEnd: commitment.windowEnd,
+        exit: exitToJson(block.exits[exitIndex]),
+        index: exitIndex,
+        proof: exitProof(block, exitIndex),
+      };
+    },
+  };
+}
+
+function param(p: unknown[], index: number, name: string): unknown {
+  if (index >= p.length) throw invalidParams(`missing params[${index}] (${name})`);
+  return p[index];
+}
+
+function addressParam(p: unknown[], index: number, name: string): Address {
+  const value = param(p, index, name);
+  try {
+    return normalizeAddress(value as string);
+  } catch (e) {
+    throw invalidParams(`params[${index}] (${name}): ${(e as Error).message}`);
+  }
+}
+
+function hashParam(p: unknown[], index: number, name: string): Hex {
+  const value = param(p, index, name);
+  if (!isHex(value, 32)) throw invalidParams(`params[${index}] (${name}) must be 32 bytes of 0x-hex, got ${JSON.stringify(value)}`);
+  return value.toLowerCase() as Hex;
+}
+
+/** A malformed transaction is an invalid parameter (-32602), still with `data.reason` for clients. */
+function parseSignedTx(json: unknown): SignedTx {
+  try {
+    return signedTxFromJson(json);
+  } catch (e) {
+    if (isPlasmaError(e)) throw new RpcError(RpcErrorCode.INVALID_PARAMS, e.message, { reason: e.code, ...e.data });
+    throw e;
+  }
+}
+
+/** Per-transaction error of `pt_sendTransactions`: the core/node code and its message. */
+function itemError(e: unknown): { code: string; message: string } {
+  if (e instanceof PlasmaError) return { code: e.code, message: e.message };
+  return { code: 'MALFORMED_TX', message: (e as Error)?.message ?? String(e) };
+}
