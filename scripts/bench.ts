@@ -9,7 +9,7 @@ import { runThroughputBench } from '@plasma-tree/node/bench';
 
 interface Row { metric: string; value: number; unit: string; target: string; ok: boolean }
 
-const txCount = Number(process.env.BENCH_TXS ?? 20_000);
+const txCount = Number(process.env.BENCH_TXS ?? 100_000);
 
 async function main(): Promise<void> {
   const rows: Row[] = [];
