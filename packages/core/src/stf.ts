@@ -99,41 +99,65 @@ function applySpend(state: AccountState, tx: BlockTx, ctx: StfContext, options: 
     });
   }
   const sender = state.get(tx.slot);
-  if (sender === undefined) {
-    throw stfError('UNKNOWN_SLOT', `slot ${tx.slot} is empty`, {
-      hint: 'sign with the slot that holds your balance (pt_getAccount returns it); deposit first if you have none',
-      data: { slot: tx.slot },
-    });
-  }
-  if (sender.owner !== tx.from) {
-    throw stfError('SLOT_OWNER_MISMATCH', `slot ${tx.slot} belongs to ${sender.owner}, not to the signer ${tx.from}`, {
-      hint: 'sign with the slot that pt_getAccount returns for your address',
-      data: { slot: tx.slot, expected: sender.owner, found: tx.from },
-    });
-  }
-  if (sender.token !== tx.token) {
-    throw stfError('SLOT_TOKEN_MISMATCH', `slot ${tx.slot} holds token ${sender.token}, the tx spends ${tx.token}`, {
-      hint: 'each token has its own slot: look it up with pt_getAccount(owner, token)',
-      data: { slot: tx.slot, expected: sender.token, found: tx.token },
-    });
-  }
-  if (sender.nonce !== tx.nonce) {
-    throw stfError('NONCE_MISMATCH', `slot ${tx.slot} expects nonce ${sender.nonce}, the tx has ${tx.nonce}`, {
-      hint: 'sign again with the nonce from pt_getAccount (pendingNonce while earlier txs are pending)',
-      data: { slot: tx.slot, expected: String(sender.nonce), found: String(tx.nonce) },
-    });
-  }
-  if (sender.balance < tx.amount) {
-    throw stfError('INSUFFICIENT_BALANCE', `slot ${tx.slot} holds ${sender.balance}, the tx spends ${tx.amount}`, {
-      hint: 'lower the amount or deposit more first',
-      data: { slot: tx.slot, balance: String(sender.balance), amount: String(tx.amount) },
-    });
-  }
+  checkSender(tx.slot, sender, tx);
   const credited = isTransfer ? creditedAccount(state, tx) : undefined;
   if (!options.signatureChecked) checkSigner(tx, ctx);
 
   state.put(tx.slot, { owner: sender.owner, token: sender.token, balance: sender.balance - tx.amount, nonce: sender.nonce + 1n });
   if (credited !== undefined) state.put(tx.toSlot, credited);
+}
+
+/** What a mempool has already promised out of a slot: the transactions waiting and the amount they spend. */
+export interface PendingSpend {
+  count: number;
+  spend: bigint;
+}
+
+/**
+ * The sender-side rules of TRANSFER and WITHDRAW, shared by the STF and by a node's mempool (which checks a
+ * transaction against the slot's state after the transactions it already accepted, `pending`).
+ */
+export function checkSender(
+  slot: number,
+  sender: Account | undefined,
+  spend: { from: Address; token: Address; nonce: bigint; amount: bigint },
+  pending?: PendingSpend,
+): asserts sender is Account {
+  if (sender === undefined) {
+    throw stfError('UNKNOWN_SLOT', `slot ${slot} is empty`, {
+      hint: 'sign with the slot that holds your balance (pt_getAccount returns it); deposit first if you have none',
+      data: { slot },
+    });
+  }
+  if (sender.owner !== spend.from) {
+    throw stfError('SLOT_OWNER_MISMATCH', `slot ${slot} belongs to ${sender.owner}, not to the signer ${spend.from}`, {
+      hint: "sign with the key of the slot's owner, for this chain's EIP-712 domain (L1 chain id and root contract)",
+      data: { slot, expected: sender.owner, found: spend.from },
+    });
+  }
+  if (sender.token !== spend.token) {
+    throw stfError('SLOT_TOKEN_MISMATCH', `slot ${slot} holds token ${sender.token}, the tx spends ${spend.token}`, {
+      hint: 'each token has its own slot: look it up with pt_getAccount(owner, token)',
+      data: { slot, expected: sender.token, found: spend.token },
+    });
+  }
+  const nonce = sender.nonce + BigInt(pending?.count ?? 0);
+  if (nonce !== spend.nonce) {
+    throw stfError('NONCE_MISMATCH', `slot ${slot} expects nonce ${nonce}, the tx has ${spend.nonce}`, {
+      hint: pending
+        ? 'sign again with pendingNonce from pt_getAccount (it counts the transactions waiting in the mempool)'
+        : 'sign again with the nonce from pt_getAccount (pendingNonce while earlier txs are pending)',
+      data: { slot, expected: String(nonce), found: String(spend.nonce) },
+    });
+  }
+  const available = sender.balance - (pending?.spend ?? 0n);
+  if (available < spend.amount) {
+    const what = pending ? `can spend ${available} (balance ${sender.balance} minus pending transactions)` : `holds ${sender.balance}`;
+    throw stfError('INSUFFICIENT_BALANCE', `slot ${slot} ${what}, the tx spends ${spend.amount}`, {
+      hint: pending ? 'lower the amount, wait for pending transactions, or deposit more' : 'lower the amount or deposit more first',
+      data: { slot, balance: String(sender.balance), available: String(available), amount: String(spend.amount) },
+    });
+  }
 }
 
 /** The recipient slot after receiving `tx.amount`, checked but not written. */

@@ -1,4 +1,5 @@
 import {
+  checkSender,
   PlasmaError,
   TxKind,
   bytesToHex,
@@ -200,44 +201,12 @@ export class Mempool {
       throw new PlasmaError('BAD_SIGNATURE', recovered.error, { hint: 'sign the EIP-712 message with a secp256k1 key (65 bytes r ‖ s ‖ v, v 27/28, low s)' });
     }
     const { signer } = recovered;
-    const account = this.c.account(tx.slot);
-    if (!account) {
-      throw new PlasmaError('UNKNOWN_SLOT', `slot ${tx.slot} is empty`, {
-        hint: 'sign with the slot that holds your balance (pt_getAccount returns it); deposit first if you have none',
-        data: { slot: tx.slot },
-      });
-    }
-    if (account.owner !== signer) {
-      throw new PlasmaError('SLOT_OWNER_MISMATCH', `slot ${tx.slot} belongs to ${account.owner}, but the signature recovers to ${signer}`, {
-        hint: "sign with the key of the slot's owner, for this chain's EIP-712 domain (L1 chain id and root contract)",
-        data: { slot: tx.slot, expected: account.owner, found: signer },
-      });
-    }
-    if (account.token !== tx.token) {
-      throw new PlasmaError('SLOT_TOKEN_MISMATCH', `slot ${tx.slot} holds token ${account.token}, the tx spends ${tx.token}`, {
-        hint: 'each token has its own slot: look it up with pt_getAccount(owner, token)',
-        data: { slot: tx.slot, expected: account.token, found: tx.token },
-      });
-    }
+    const pending = this.pendingBySlot.get(tx.slot);
+    checkSender(tx.slot, this.c.account(tx.slot), { from: signer, token: tx.token, nonce: tx.nonce, amount: tx.amount }, pending);
     if (tx.kind === TxKind.Transfer && tx.to === signer) {
       throw new PlasmaError('SELF_TRANSFER', `a transfer from slot ${tx.slot} back to its owner`, {
         hint: 'send to another address',
         data: { slot: tx.slot },
-      });
-    }
-    const pending = this.pendingBySlot.get(tx.slot);
-    const pendingNonce = account.nonce + BigInt(pending?.count ?? 0);
-    if (tx.nonce !== pendingNonce) {
-      throw new PlasmaError('NONCE_MISMATCH', `slot ${tx.slot} expects nonce ${pendingNonce}, the tx has ${tx.nonce}`, {
-        hint: 'sign again with pendingNonce from pt_getAccount (it counts the transactions waiting in the mempool)',
-        data: { slot: tx.slot, expected: String(pendingNonce), found: String(tx.nonce) },
-      });
-    }
-    const available = account.balance - (pending?.spend ?? 0n);
-    if (available < tx.amount) {
-      throw new PlasmaError('INSUFFICIENT_BALANCE', `slot ${tx.slot} can spend ${available} (balance ${account.balance} minus pending transactions), the tx spends ${tx.amount}`, {
-        hint: 'lower the amount, wait for pending transactions, or deposit more',
-        data: { slot: tx.slot, balance: String(account.balance), available: String(available), amount: String(tx.amount) },
       });
     }
     if (pending) {

@@ -198,9 +198,9 @@ export class ChainStore {
     if (write.signatures.length > 0) batch.put(u64Key(P.SIGNATURES, number), asBuffer(encodeSignatures(write.signatures)));
     const head: ChainHead = { number, hash: block.hash };
     batch.put(key(P.META, META_HEAD), json(head));
-    // No fsync: the batch is in the OS page cache when this resolves, which survives a killed process
-    // (not a power cut, where LevelDB's log still recovers a prefix of complete batches).
-    await batch.write();
+    // fsync before the block is signed or served: a validator must never commit to L1 a block that a power
+    // cut could take from its disk (it could not answer a data-availability challenge). One sync per block.
+    await batch.write({ sync: true });
     this.head_ = head;
     this.remember(number, write.stored);
   }
