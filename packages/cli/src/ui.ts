@@ -129,6 +129,22 @@ export function formatDuration(seconds: number): string {
   return h ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
 }
 
+/** A countdown in its two largest units, zeros dropped: 7 → "7s", 250 → "4m 10s", 3660 → "1h 1m", 7 days → "7d". */
+export function compactDuration(seconds: number): string {
+  const total = Math.max(0, Math.ceil(seconds));
+  const units: Array<[string, number]> = [['d', 86_400], ['h', 3600], ['m', 60], ['s', 1]];
+  const parts: string[] = [];
+  let rest = total;
+  for (const [unit, size] of units) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (parts.length === 0 && n === 0 && size > 1) continue;
+    parts.push(`${n}${unit}`);
+    if (parts.length === 2) break;
+  }
+  return parts.filter((p, i) => i === 0 || !p.startsWith('0')).join(' ');
+}
+
 /** JSON with bigints as decimal strings. */
 export function toJson(v: unknown): string {
   return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x), 2);

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEther } from 'ethers';
+import { JsonRpcProvider, parseEther } from 'ethers';
 import { startDevnet, type Devnet } from '@plasma-tree/devnet';
+import { readTree, sleep } from '@plasma-tree/sdk';
 
 const BIN = fileURLToPath(new URL('../bin/plasma-tree.js', import.meta.url));
 
@@ -35,12 +36,12 @@ describe('plasma-tree --help', () => {
   it('lists every command with examples', async () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);
-    for (const cmd of ['devnet', 'deposit', 'transfer', 'withdraw', 'finalize', 'balance', 'status', 'chain', 'node', 'keys']) expect(r.stdout).toContain(cmd);
+    for (const cmd of ['devnet', 'deposit', 'transfer', 'withdraw', 'finalize', 'balance', 'status', 'route', 'chain', 'node', 'keys']) expect(r.stdout).toContain(cmd);
     expect(r.stdout).toContain('Quick start:');
   });
 
   it('has help with examples on every command', async () => {
-    for (const cmd of [['deposit'], ['transfer'], ['withdraw'], ['finalize'], ['balance'], ['status'], ['devnet'], ['chain', 'create'], ['node', 'start'], ['keys']]) {
+    for (const cmd of [['deposit'], ['transfer'], ['withdraw'], ['finalize'], ['balance'], ['status'], ['route'], ['devnet'], ['chain', 'create'], ['node', 'start'], ['keys']]) {
       const r = await cli([...cmd, '--help']);
       expect(r.code, cmd.join(' ')).toBe(0);
       expect(r.stdout, cmd.join(' ')).toContain('Examples:');
@@ -99,7 +100,7 @@ describe('against a devnet', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'plasma-cli-'));
     keystore = join(dir, 'keystore');
-    devnet = await startDevnet({ dataDir: dir, l1Port: 0, rpcPort: 0, challengeWindow: 120, blockTimeMs: 200, fundAccounts: 3 });
+    devnet = await startDevnet({ dataDir: dir, chains: [{ name: 'A' }, { name: 'B' }], l1Port: 0, rpcPort: 0, challengeWindow: 120, blockTimeMs: 200, fundAccounts: 3 });
   }, 120_000);
 
   afterAll(async () => {
@@ -132,6 +133,49 @@ describe('against a devnet', () => {
     expect(table.stdout).toMatch(/token\s+chain A\s+L1\s+subtree/);
     expect(table.stdout).toMatch(/ETH\s+1\.5\s+/);
     expect(table.stdout).toMatch(/DEV\s+0\s+1,000,000\s+0/);
+  }, 60_000);
+
+  it('status draws the tree: both chains with validators, head, balances per token and open windows', async () => {
+    const dep = await cli(['deposit', '--account', 'dev2', '--chain', 'B', '--amount', '7', '--token', 'DEV', ...d()]);
+    expect(dep.code, dep.stderr).toBe(0);
+    // Until B's block with the deposit is committed on L1 (then its window is open).
+    const provider = new JsonRpcProvider(devnet.l1.url, undefined, { cacheTimeout: -1 });
+    try {
+      for (const start = Date.now(); ; await sleep(200)) {
+        const t = await readTree({ provider, rootContract: devnet.rootContract });
+        if (t.children[1]?.headNumber >= 1) break;
+        expect(Date.now() - start).toBeLessThan(30_000);
+      }
+    } finally {
+      provider.destroy();
+    }
+    const st = await cli(['status', ...d()]);
+    expect(st.code, st.stderr).toBe(0);
+    const [a, b] = devnet.chains;
+    const short = (id: string) => `${id.slice(0, 6)}…${id.slice(-4)}`;
+    // chain  id  validators  head  ETH  DEV  challenge windows: L1 holds 2 + 0.02 (bonds) ETH and 7 DEV.
+    expect(st.stdout).toMatch(/^ {2}chain +id +validators +head +ETH +DEV +challenge windows$/m);
+    expect(st.stdout).toMatch(/^ {2}L1 +chain 31337 +— +#\d+ +2\.02 +7$/m);
+    expect(st.stdout).toMatch(new RegExp(`^  ├─ A +${short(a.chainId)} +1-of-1 +#[1-9]\\d* +2 +0 +window #\\d+ ends in (2m|1m( \\d+s)?|\\d+s)$`, 'm'));
+    expect(st.stdout).toMatch(new RegExp(`^  └─ B +${short(b.chainId)} +1-of-1 +#1 +0 +7 +window #1 ends in (2m|1m( \\d+s)?|\\d+s)$`, 'm'));
+    // The per-chain details stay below the tree.
+    expect(st.stdout).toMatch(/^Chain A {2}0x[0-9a-f]{64} {2}\(child of the root\)$/m);
+
+    const json = JSON.parse((await cli(['status', '--json', ...d()])).stdout);
+    expect(json.tree.children.map((c: { name: string }) => c.name)).toEqual(['A', 'B']);
+    expect(json.tree.children[1].subtreeBalances).toEqual({ '0x0000000000000000000000000000000000000000': '0', [devnet.token.address]: parseEther('7').toString() });
+    expect(json.tree.children[1].openWindows[0]).toMatchObject({ number: 1 });
+
+    const route = await cli(['route', '--from', 'A', '--to', 'B', ...d()]);
+    expect(route.code, route.stderr).toBe(0);
+    expect(route.stdout).toMatch(/^Route A → B {2}via L1 · 2 hops · about 2m 3s$/m);
+    expect(route.stdout).toMatch(/^ {2}1 +↑ up +A → L1 +commit to L1 \(2s\) \+ challenge window of A \(2m\) +2m 2s$/m);
+    expect(route.stdout).toMatch(/^ {2}2 +↓ down +L1 → B +L1 confirmations \(1s\) +1s$/m);
+    expect(route.stdout).toMatch(/total +2m 3s$/m);
+    const unknown = await cli(['route', '--from', 'A', '--to', 'Z', ...d()]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^error UNKNOWN_CHAIN: --to "Z" is not a chain of this tree$/m);
+    expect(unknown.stderr).toContain('the tree has L1, A, B');
   }, 60_000);
 
   it('status shows the chain, and refuses an early finalize with CHALLENGE_WINDOW_OPEN', async () => {

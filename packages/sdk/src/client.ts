@@ -2,7 +2,7 @@ import { getAddress, Signature, type Provider, type Signer, type TransactionRece
 import { PlasmaError, TxKind, NATIVE_TOKEN, type Address, type ChainId, type Hex, type SignedTx } from '@plasma-tree/core';
 import { NodeClient, type AccountInfo, type ChainInfo, type Receipt, type ReceiptStatus, type WithdrawalProof } from './node-client.js';
 import { typedDataFor, type UnsignedTx } from './protocol.js';
-import { erc20, mapL1Error, plasmaRoot, plasmaRootInterface } from './l1.js';
+import { erc20, mapL1Error, plasmaRoot, plasmaRootInterface, readL1Time, readTokenInfo, type TokenInfo } from './l1.js';
 import { bareMessage, hintFor, plasmaError } from './errors.js';
 
 export interface PlasmaClientOptions {
@@ -105,11 +105,7 @@ export interface Commitment {
   l1TxHash: Hex;
 }
 
-export interface TokenInfo {
-  address: Address;
-  symbol: string;
-  decimals: number;
-}
+export type { TokenInfo };
 
 /** Errors worth retrying during a long wait. */
 const TRANSIENT = new Set(['NODE_UNREACHABLE', 'NODE_TIMEOUT', 'NODE_HTTP_ERROR', 'L1_UNREACHABLE', 'L1_ERROR', 'NODE_CLOSING']);
@@ -248,11 +244,9 @@ export class PlasmaClient {
   /** Symbol and decimals of a token (`address(0)` is ETH). */
   async tokenInfo(token: string): Promise<TokenInfo> {
     const address = checkAddress(token, 'token');
-    if (address === NATIVE_TOKEN) return { address, symbol: 'ETH', decimals: 18 };
     let p = this.tokenCache.get(address);
     if (!p) {
-      const c = erc20(address, this.provider);
-      p = Promise.all([c.symbol().catch(() => 'ERC20'), c.decimals().catch(() => 18n)]).then(([symbol, decimals]) => ({ address, symbol: String(symbol), decimals: Number(decimals) }));
+      p = readTokenInfo(this.provider, address);
       this.tokenCache.set(address, p);
     }
     return p;
@@ -486,18 +480,7 @@ export class PlasmaClient {
    * time a transaction sent now executes at, and it moves on even when no block is mined), else the latest.
    */
   async l1Time(): Promise<number> {
-    try {
-      const [pending, latest] = await Promise.all([
-        (this.provider as any).send ? (this.provider as any).send('eth_getBlockByNumber', ['pending', false]).catch(() => null) : null,
-        this.provider.getBlock('latest'),
-      ]);
-      const latestTs = latest?.timestamp ?? 0;
-      const pendingTs = pending && typeof pending.timestamp === 'string' ? Number(BigInt(pending.timestamp)) : 0;
-      if (!latest && !pendingTs) throw new Error('the L1 node returned no block');
-      return Math.max(latestTs, pendingTs);
-    } catch (e) {
-      throw mapL1Error(e, 'reading the L1 time');
-    }
+    return readL1Time(this.provider);
   }
 
   /** Where a withdrawal stands: pending → included → committed → challenge-window → finalizable → finalized. */

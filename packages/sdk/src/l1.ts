@@ -1,5 +1,5 @@
-import { Contract, Interface, isError, type ContractRunner } from 'ethers';
-import { PlasmaError } from '@plasma-tree/core';
+import { Contract, Interface, getAddress, isError, type ContractRunner, type Provider } from 'ethers';
+import { NATIVE_TOKEN, PlasmaError, type Address } from '@plasma-tree/core';
 import { loadArtifact } from '@plasma-tree/contracts';
 import { errorNameToCode, plasmaError } from './errors.js';
 
@@ -119,4 +119,43 @@ export function mapL1Error(e: unknown, action: string, l1Url?: string): PlasmaEr
     return plasmaError('L1_UNREACHABLE', `cannot reach the L1 node${l1Url ? ` at ${l1Url}` : ''} (${action})`, { url: l1Url ?? null }, e);
   }
   return plasmaError('L1_ERROR', `${action} failed: ${anyE?.shortMessage ?? anyE?.message ?? String(e)}`, {}, e, '');
+}
+
+/** Symbol and decimals of a token. */
+export interface TokenInfo {
+  address: Address;
+  symbol: string;
+  decimals: number;
+}
+
+/**
+ * Symbol and decimals of `token` on L1: `address(0)` is ETH (18); an ERC-20 without `symbol()` / `decimals()`
+ * reads as 'ERC20' / 18.
+ */
+export async function readTokenInfo(provider: Provider, token: string): Promise<TokenInfo> {
+  const address = getAddress(token).toLowerCase() as Address;
+  if (address === NATIVE_TOKEN) return { address, symbol: 'ETH', decimals: 18 };
+  const c = erc20(address, provider);
+  const [symbol, decimals] = await Promise.all([c.symbol().catch(() => 'ERC20'), c.decimals().catch(() => 18n)]);
+  return { address, symbol: String(symbol), decimals: Number(decimals) };
+}
+
+/**
+ * The current L1 time in seconds: the timestamp of the pending block where the node offers one (that is the
+ * time a transaction sent now executes at, and it moves on even when no block is mined), else the latest.
+ */
+export async function readL1Time(provider: Provider): Promise<number> {
+  try {
+    const send = (provider as { send?: (method: string, params: unknown[]) => Promise<any> }).send;
+    const [pending, latest] = await Promise.all([
+      send ? send.call(provider, 'eth_getBlockByNumber', ['pending', false]).catch(() => null) : null,
+      provider.getBlock('latest'),
+    ]);
+    const latestTs = latest?.timestamp ?? 0;
+    const pendingTs = pending && typeof pending.timestamp === 'string' ? Number(BigInt(pending.timestamp)) : 0;
+    if (!latest && !pendingTs) throw new Error('the L1 node returned no block');
+    return Math.max(latestTs, pendingTs);
+  } catch (e) {
+    throw mapL1Error(e, 'reading the L1 time');
+  }
 }
