@@ -43,9 +43,54 @@ export type StfErrorCode =
   | 'BALANCE_OVERFLOW'
   | 'MALFORMED_TX';
 
+/**
+ * Refusals of the parent rules (ParentLedger, docs/TREE.md §1): each is a PlasmaRoot custom error, its name in
+ * SCREAMING_SNAKE_CASE, and `data` holds the error's arguments by their Solidity names (integers as decimal
+ * strings), so a child-chain host and the root contract refuse the same inputs in the same words.
+ */
+export type ParentLedgerErrorCode =
+  // spawnChild
+  | 'BOND_TOO_LOW'
+  | 'EMPTY_VALIDATOR_SET'
+  | 'TOO_MANY_VALIDATORS'
+  | 'ZERO_ADDRESS_VALIDATOR'
+  | 'DUPLICATE_VALIDATOR'
+  | 'BAD_THRESHOLD'
+  | 'BAD_CHALLENGE_WINDOW'
+  // shared
+  | 'UNKNOWN_CHAIN'
+  | 'ZERO_AMOUNT'
+  // deposit
+  | 'ZERO_RECIPIENT'
+  // commit
+  | 'CHAIN_ID_MISMATCH'
+  | 'WRONG_BLOCK_NUMBER'
+  | 'WRONG_PARENT_HASH'
+  | 'DEPOSIT_NONCE_OUT_OF_RANGE'
+  | 'BAD_SIGNATURES_LENGTH'
+  | 'NOT_ENOUGH_SIGNATURES'
+  | 'SIGNATURE_BAD_V'
+  | 'SIGNATURE_HIGH_S'
+  | 'INVALID_SIGNATURE'
+  | 'SIGNERS_NOT_SORTED'
+  | 'SIGNER_NOT_VALIDATOR'
+  // finalizeExit
+  | 'UNKNOWN_COMMITMENT'
+  | 'CHALLENGE_WINDOW_OPEN'
+  | 'EXIT_INDEX_OUT_OF_RANGE'
+  | 'BAD_PROOF_LENGTH'
+  | 'INVALID_EXIT_PROOF'
+  | 'ALREADY_WITHDRAWN'
+  | 'SUBTREE_BALANCE_EXCEEDED'
+  /** OpenZeppelin's SafeCastOverflowedUintDowncast(bits, value): a bond or windowEnd too wide for PlasmaRoot's storage. */
+  | 'SAFE_CAST_OVERFLOWED_UINT_DOWNCAST'
+  /** Solidity's Panic(0x11): a deposit counter or a subtree balance past the maximum of its type. */
+  | 'ARITHMETIC_OVERFLOW';
+
 /** Every code `@plasma-tree/core` raises. */
 export type CoreErrorCode =
   | StfErrorCode
+  | ParentLedgerErrorCode
   | 'MALFORMED_BLOCK'
   | 'INVALID_BLOCK'
   | 'BLOCK_FULL'

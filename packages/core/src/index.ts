@@ -16,4 +16,7 @@ export * from './signature.js';
 export * from './state.js';
 export * from './stf.js';
 export * from './block.js';
+export * from './ledgerTree.js';
+export * from './ledgerEntries.js';
+export * from './parentLedger.js';
 export { initCore, type CoreBackends } from './init.js';

@@ -1,0 +1,691 @@
+/**
+ * Shared vectors of the parent rules (docs/TREE.md §1): one operation sequence, run step by step against
+ * PlasmaRoot on a real Hardhat node and against core's ParentLedger with selfId = bytes32(0), so that both
+ * name their children keccak256(abi.encode(0, index)). After every step both must agree on the outcome (the
+ * result, or the custom error with the same arguments: BondTooLow ↔ BOND_TOO_LOW, args ↔ `data` by name) and
+ * on everything observable: children, configuration and head, deposit records, subtree balances, commitment
+ * records, spent exits. The ledger's `now` is the block timestamp of the step's L1 transaction.
+ *
+ * Not in the vectors, because a ledger moves no coins (the host does): NotAnERC20 (the ledger's `deposit`
+ * takes address(0) as the native coin), EthTransferFailed and the ERC-20 pull failures.
+ */
+import * as core from '@plasma-tree/core';
+import {
+  Contract,
+  ErrorDescription,
+  Interface,
+  JsonRpcProvider,
+  MaxUint256,
+  Signature,
+  Wallet,
+  concat,
+  toBeHex,
+  toQuantity,
+  zeroPadValue,
+  type Result as Result_,
+  type TransactionReceipt,
+} from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadArtifact } from '../index.js';
+import { COMMITMENT_TYPES, ETH_TOKEN, ROOT_CHAIN_ID, ZERO_BYTES32 } from '../encoding.js';
+import { setup, type Fixture } from './helpers.js';
+
+// ---- the vectors ------------------------------------------------------------------------------------------
+
+type Actor = 'deployer' | 'alice' | 'bob' | 'carol' | 'v0' | 'v1' | 'v2' | 'v3' | 'outsider' | 'zero';
+type TokenName = 'ETH' | 'TST';
+/** How a valid, sorted quorum is spoiled before it is submitted. */
+type SignatureTamper = 'reverse' | 'repeat-first' | 'high-s' | 'bad-v' | 'zero-r' | 'cut-byte';
+
+interface ExitSpec {
+  to: Actor;
+  token: TokenName;
+  amount: bigint;
+}
+
+interface Outcome {
+  /** The PlasmaRoot custom error the step must revert with; absent = it must succeed. */
+  reverts?: string;
+  /** Absolute L1 timestamp of the step (default: one second after the previous step). */
+  at?: bigint;
+}
+
+/** A child spawned by `deployer`; `validators` as actors, or a number of generated addresses. */
+interface SpawnStep extends Outcome {
+  op: 'spawn';
+  as?: string;
+  validators: readonly Actor[] | number;
+  threshold: number;
+  window: bigint;
+  bond?: bigint;
+}
+
+/** A deposit by `alice` (depositETH or depositERC20 on L1). Chain '?' is unknown. */
+interface DepositStep extends Outcome {
+  op: 'deposit';
+  chain: string;
+  to: Actor;
+  token: TokenName;
+  amount: bigint;
+}
+
+/** Block `block` (a label) of `chain`, committed with the signatures of `signers`. */
+interface CommitStep extends Outcome {
+  op: 'commit';
+  block: string;
+  chain: string;
+  number: bigint;
+  /** Label of the committed parent block, or any other text for a parent hash that is not the head. */
+  parent?: string;
+  depositNonce: bigint;
+  exits?: readonly ExitSpec[];
+  signers: readonly Actor[];
+  tamper?: SignatureTamper;
+  /** The chain the header names, when it differs from the one committed to. */
+  headerChain?: string;
+}
+
+interface WaitStep {
+  op: 'wait';
+  seconds: bigint;
+}
+
+/** Finalizes exit `leaf` of committed block `block`, possibly forged. */
+interface ExitStep extends Outcome {
+  op: 'exit';
+  block: string;
+  leaf: number;
+  /** The index claimed (default: `leaf`). */
+  index?: bigint;
+  /** Fields changed after the proof was made. */
+  forge?: Partial<ExitSpec>;
+  proof?: 'short';
+  windowEnd?: 'later';
+  /** The chain it is claimed from, when it differs from the block's. */
+  chain?: string;
+}
+
+type Step = SpawnStep | DepositStep | CommitStep | WaitStep | ExitStep;
+
+const ETHER = 10n ** 18n;
+const DAY = 86_400n;
+const QUORUM: Actor[] = ['v0', 'v1', 'v2', 'v3'];
+
+const VECTORS: readonly Step[] = [
+  // ---- child registry
+  { op: 'spawn', as: 'A', validators: QUORUM, threshold: 3, window: 100n },
+  { op: 'spawn', as: 'B', validators: ['v3', 'v1'], threshold: 1, window: 30n * DAY, bond: 2n * ETHER }, // unsorted set, longest window
+  { op: 'spawn', as: 'W', validators: 256, threshold: 255, window: 1n }, // the widest set (threshold is a uint8)
+  { op: 'spawn', validators: ['v0'], threshold: 1, window: 100n, bond: core.MIN_BOND - 1n, reverts: 'BondTooLow' },
+  { op: 'spawn', validators: [], threshold: 1, window: 100n, bond: 0n, reverts: 'BondTooLow' }, // the bond is checked first
+  { op: 'spawn', validators: [], threshold: 1, window: 100n, reverts: 'EmptyValidatorSet' },
+  { op: 'spawn', validators: 257, threshold: 1, window: 100n, reverts: 'TooManyValidators' },
+  { op: 'spawn', validators: ['v0'], threshold: 0, window: 100n, reverts: 'BadThreshold' },
+  { op: 'spawn', validators: ['v0', 'v1'], threshold: 3, window: 100n, reverts: 'BadThreshold' },
+  { op: 'spawn', validators: ['v0'], threshold: 1, window: 0n, reverts: 'BadChallengeWindow' },
+  { op: 'spawn', validators: ['v0'], threshold: 1, window: 30n * DAY + 1n, reverts: 'BadChallengeWindow' },
+  { op: 'spawn', validators: ['v0', 'zero'], threshold: 1, window: 100n, reverts: 'ZeroAddressValidator' },
+  { op: 'spawn', validators: ['zero', 'v0', 'zero'], threshold: 1, window: 100n, reverts: 'ZeroAddressValidator' }, // before duplicates
+  { op: 'spawn', validators: ['v2', 'v1', 'v2', 'v1'], threshold: 2, window: 100n, reverts: 'DuplicateValidator' }, // the lowest one
+  { op: 'spawn', validators: ['v0'], threshold: 1, window: 100n, bond: 1n << 96n, reverts: 'SafeCastOverflowedUintDowncast' },
+
+  // ---- deposits: ETH and ERC-20 share one nonce sequence per chain
+  { op: 'deposit', chain: 'A', to: 'bob', token: 'ETH', amount: ETHER },
+  { op: 'deposit', chain: 'A', to: 'carol', token: 'TST', amount: 500n },
+  { op: 'deposit', chain: 'B', to: 'bob', token: 'ETH', amount: 7n },
+  { op: 'deposit', chain: 'A', to: 'bob', token: 'ETH', amount: 0n, reverts: 'ZeroAmount' },
+  { op: 'deposit', chain: 'A', to: 'bob', token: 'TST', amount: 0n, reverts: 'ZeroAmount' },
+  { op: 'deposit', chain: '?', to: 'bob', token: 'ETH', amount: 0n, reverts: 'ZeroAmount' }, // before the chain
+  { op: 'deposit', chain: '?', to: 'bob', token: 'ETH', amount: 1n, reverts: 'UnknownChain' },
+  { op: 'deposit', chain: '?', to: 'zero', token: 'TST', amount: 1n, reverts: 'UnknownChain' }, // before the recipient
+  { op: 'deposit', chain: 'A', to: 'zero', token: 'ETH', amount: 1n, reverts: 'ZeroRecipient' },
+  { op: 'deposit', chain: 'A', to: 'zero', token: 'TST', amount: 1n, reverts: 'ZeroRecipient' },
+
+  // ---- commitments of chain A (3 of 4; deposits 1..2 recorded)
+  { op: 'commit', block: 'A/1', chain: 'A', number: 1n, parent: 'bogus', depositNonce: 1n, signers: ['v0', 'v1', 'v2'], reverts: 'WrongParentHash' },
+  { op: 'commit', block: 'A/1', chain: 'A', number: 1n, depositNonce: 1n, signers: ['v0', 'v1', 'v2'] },
+  { op: 'commit', block: 'A/2', chain: 'A', number: 2n, parent: 'A/1', depositNonce: 2n, signers: ['v0', 'v1'], reverts: 'NotEnoughSignatures' },
+  { op: 'commit', block: 'A/2', chain: 'A', number: 2n, parent: 'A/1', depositNonce: 2n, signers: ['v0', 'v1', 'v2'], tamper: 'reverse', reverts: 'SignersNotSorted' },
+  { op: 'commit', block: 'A/2', chain: 'A', number: 2n, parent: 'A/1', depositNonce: 2n, signers: ['v0', 'v1', 'v2'], tamper: 'repeat-first', reverts: 'SignersNotSorted' },
+  { op: 'commit', block: 'A/2', chain: 'A', number: 2n, parent: 'A/1', depositNonce: 2n, signers: ['v0', 'v1', 'outsider'], reverts: 'SignerNotValidator' },
+  { op: 'commit', block: 'A/2', chain: 'A', number: 2n, parent: 'A/1', depositNonce: 2n, signers: ['v0', 'v1', 'v2'], tamper: 'high-s', reverts: 'SignatureHighS' },
+  { op: 'commit', block: 'A/2', chain: 'A', number: 2n, parent: 'A/1', depositNonce: 2n, signers: ['v0', 'v1', 'v2'], tamper: 'bad-v', reverts: 'SignatureBadV' },
+  { op: 'commit', block: 'A/2', chain: 'A', number: 2n, parent: 'A/1', depositNonce: 2n, signers: ['v0', 'v1', 'v2'], tamper: 'zero-r', reverts: 'InvalidSignature' },
+  { op: 'commit', block: 'A/2', chain: 'A', number: 2n, parent: 'A/1', depositNonce: 2n, signers: ['v0', 'v1', 'v2'], tamper: 'cut-byte', reverts: 'BadSignaturesLength' },
+  { op: 'commit', block: 'A/3', chain: 'A', number: 3n, parent: 'A/1', depositNonce: 2n, signers: ['v0', 'v1', 'v2'], reverts: 'WrongBlockNumber' },
+  { op: 'commit', block: 'A/1', chain: 'A', number: 1n, depositNonce: 1n, signers: ['v0', 'v1', 'v2'], reverts: 'WrongBlockNumber' }, // again
+  { op: 'commit', block: 'A/2', chain: 'A', number: 2n, parent: 'bogus', depositNonce: 2n, signers: ['v0', 'v1', 'v2'], reverts: 'WrongParentHash' },
+  { op: 'commit', block: 'A/2', chain: 'A', number: 2n, parent: 'A/1', depositNonce: 0n, signers: ['v0', 'v1', 'v2'], reverts: 'DepositNonceOutOfRange' },
+  { op: 'commit', block: 'A/2', chain: 'A', number: 2n, parent: 'A/1', depositNonce: 3n, signers: ['v0', 'v1', 'v2'], reverts: 'DepositNonceOutOfRange' },
+  { op: 'commit', block: 'A/2', chain: 'A', number: 2n, parent: 'A/1', depositNonce: 2n, signers: ['v0', 'v1', 'v2'], headerChain: 'B', reverts: 'ChainIdMismatch' },
+  { op: 'commit', block: '?/1', chain: '?', number: 1n, depositNonce: 0n, signers: ['v0', 'v1', 'v2'], reverts: 'UnknownChain' },
+  { op: 'commit', block: 'A/2', chain: 'A', number: 2n, parent: 'A/1', depositNonce: 2n, signers: QUORUM }, // more than the threshold is fine
+  { op: 'commit', block: 'B/1', chain: 'B', number: 1n, depositNonce: 1n, signers: ['v1'] },
+  { op: 'deposit', chain: 'A', to: 'carol', token: 'ETH', amount: 3n }, // nonce 3, after the commits
+
+  // ---- exits of chain L, whose quorum signs a block that also holds lies
+  { op: 'spawn', as: 'L', validators: QUORUM, threshold: 3, window: 100n },
+  { op: 'deposit', chain: 'L', to: 'alice', token: 'ETH', amount: ETHER },
+  { op: 'deposit', chain: 'L', to: 'alice', token: 'TST', amount: 100n * ETHER },
+  {
+    op: 'commit', block: 'L/1', chain: 'L', number: 1n, depositNonce: 2n, signers: ['v1', 'v2', 'v3'],
+    exits: [
+      { to: 'bob', token: 'ETH', amount: (4n * ETHER) / 10n }, // 0
+      { to: 'carol', token: 'TST', amount: 40n * ETHER }, // 1
+      { to: 'bob', token: 'ETH', amount: 0n }, // 2: a zero exit
+      { to: 'outsider', token: 'ETH', amount: 5n * ETHER }, // 3: a lie, more than L ever received
+      { to: 'outsider', token: 'TST', amount: 61n * ETHER }, // 4: a lie that only fits until exit 1 is paid
+      { to: 'carol', token: 'ETH', amount: (6n * ETHER) / 10n }, // 5: with exit 0, all of L's ETH
+    ],
+  },
+  { op: 'exit', block: 'L/1', leaf: 0, reverts: 'ChallengeWindowOpen' },
+  { op: 'wait', seconds: 98n },
+  { op: 'exit', block: 'L/1', leaf: 0 }, // exactly at windowEnd (commit + 1 + 98 + 1)
+  { op: 'exit', block: 'L/1', leaf: 0, reverts: 'AlreadyWithdrawn' },
+  { op: 'exit', block: 'L/1', leaf: 5, forge: { amount: ETHER }, reverts: 'InvalidExitProof' },
+  { op: 'exit', block: 'L/1', leaf: 5, forge: { to: 'outsider' }, reverts: 'InvalidExitProof' },
+  { op: 'exit', block: 'L/1', leaf: 5, index: 4n, reverts: 'InvalidExitProof' }, // a proof for another index
+  { op: 'exit', block: 'L/1', leaf: 5, index: 65_536n + 5n, reverts: 'ExitIndexOutOfRange' },
+  { op: 'exit', block: 'L/1', leaf: 5, proof: 'short', reverts: 'BadProofLength' },
+  { op: 'exit', block: 'L/1', leaf: 5, windowEnd: 'later', reverts: 'UnknownCommitment' },
+  { op: 'exit', block: 'L/1', leaf: 5, chain: 'A', reverts: 'UnknownCommitment' }, // L's block presented as A's
+  { op: 'exit', block: 'L/1', leaf: 2, reverts: 'ZeroAmount' },
+  { op: 'exit', block: 'L/1', leaf: 3, reverts: 'SubtreeBalanceExceeded' },
+  { op: 'exit', block: 'L/1', leaf: 4 }, // 61 of L's 100 TST: allowed, the lie only takes L's own deposits
+  { op: 'exit', block: 'L/1', leaf: 1, reverts: 'SubtreeBalanceExceeded' }, // the honest 40 no longer fit
+  { op: 'exit', block: 'L/1', leaf: 5 }, // L's ETH subtree balance reaches 0
+  { op: 'deposit', chain: 'L', to: 'alice', token: 'ETH', amount: 1n },
+
+  // ---- last, because L1 time cannot go back: windowEnd at the edge of PlasmaRoot's uint40
+  { op: 'commit', block: 'A/3', chain: 'A', number: 3n, parent: 'A/2', depositNonce: 3n, signers: QUORUM, at: (1n << 40n) - 101n }, // 2^40 - 1 fits
+  { op: 'commit', block: 'A/4', chain: 'A', number: 4n, parent: 'A/3', depositNonce: 3n, signers: QUORUM, at: (1n << 40n) - 100n, reverts: 'SafeCastOverflowedUintDowncast' },
+];
+
+/** PlasmaRoot's custom errors that need coins to move, so no ledger can raise them (see the top of the file). */
+const NOT_MIRRORED = ['NotAnERC20', 'EthTransferFailed', 'SafeERC20FailedOperation', 'ReentrancyGuardReentrantCall', 'InvalidShortString', 'StringTooLong'];
+
+// ---- the runner -------------------------------------------------------------------------------------------
+
+type ActionStep = Exclude<Step, WaitStep>;
+
+/** What one side did with a step: its result, or its refusal as a PlasmaError code and data. */
+type Result = { ok: true; value: unknown } | { ok: false; code: string; data: Record<string, string> };
+
+interface CommittedBlock {
+  chainId: core.ChainId;
+  header: core.Header;
+  specs: readonly ExitSpec[];
+  exits: core.Exit[];
+  tree: core.MerkleTree;
+  windowEnd: bigint;
+}
+
+const GAS_LIMIT = 15_000_000n; // fixed, so that a reverting transaction is mined (at the step's timestamp), not estimated
+const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+const UNKNOWN_CHAIN = core.chainIdOf(core.ROOT_CHAIN_ID, 999_999);
+
+let f: Fixture;
+let rpc: JsonRpcProvider;
+let root: Contract;
+let ledger: core.ParentLedger;
+let domain: core.Eip712Domain;
+let rootErrors: Interface;
+let wallets: Record<Exclude<Actor, 'zero'>, Wallet>;
+let clock: bigint;
+const chains = new Map<string, core.ChainId>([['?', UNKNOWN_CHAIN]]);
+const blocks = new Map<string, CommittedBlock>();
+
+beforeAll(async () => {
+  f = await setup();
+  // Ethers waits batchStallTime (10 ms by default) before each request; a step makes several in sequence.
+  rpc = new JsonRpcProvider(f.node.url, undefined, { cacheTimeout: -1, staticNetwork: true, batchStallTime: 0 });
+  root = new Contract(f.rootAddress, f.root.interface, rpc);
+  ledger = new core.ParentLedger(core.ROOT_CHAIN_ID);
+  domain = core.plasmaDomain(31337n, lower(f.rootAddress));
+  rootErrors = new Interface(loadArtifact('PlasmaRoot').abi);
+  const w = f.wallets;
+  wallets = { deployer: w[0], alice: w[1], bob: w[2], carol: w[3], v0: w[10], v1: w[11], v2: w[12], v3: w[13], outsider: w[15] };
+  // L1 plumbing the vectors take for granted: alice's tokens and allowance, and enough ETH for a 2^96 wei bond.
+  await (await (f.token.connect(wallets.alice) as Contract).mint(wallets.alice.address, 1_000_000n * ETHER)).wait();
+  await (await (f.token.connect(wallets.alice) as Contract).approve(f.rootAddress, MaxUint256)).wait();
+  await rpc.send('hardhat_setBalance', [wallets.deployer.address, toBeHex(1n << 100n)]);
+  clock = BigInt((await rpc.getBlock('latest'))!.timestamp);
+});
+
+afterAll(async () => {
+  rpc?.destroy();
+  await f?.stop();
+});
+
+describe('ParentLedger(selfId = 0) = PlasmaRoot on the shared vectors', () => {
+  it('share the limits', async () => {
+    expect(await root.MIN_BOND()).toBe(core.MIN_BOND);
+    expect(await root.MAX_VALIDATORS()).toBe(BigInt(core.MAX_VALIDATORS));
+    expect(await root.MAX_CHALLENGE_WINDOW()).toBe(core.MAX_CHALLENGE_WINDOW);
+    expect(await root.EXIT_TREE_DEPTH()).toBe(BigInt(core.EXIT_TREE_DEPTH));
+  });
+
+  it('cover every custom error a ledger can raise', () => {
+    const raised = new Set(VECTORS.flatMap((step) => ('reverts' in step && step.reverts ? [step.reverts] : [])));
+    const uncovered: string[] = [];
+    rootErrors.forEachError((error) => {
+      if (!NOT_MIRRORED.includes(error.name) && !raised.has(error.name)) uncovered.push(error.name);
+    });
+    expect(uncovered).toEqual([]);
+  });
+
+  VECTORS.forEach((step, i) => {
+    it(`${String(i).padStart(2, '0')} ${title(step)}`, async () => {
+      if (step.op === 'wait') {
+        clock += step.seconds;
+        return;
+      }
+      const before = ledger.root;
+      const { l1, local, revertName } = await runOnBoth(step);
+      expect(revertName, 'PlasmaRoot').toBe(step.reverts);
+      expect(local, 'ParentLedger vs PlasmaRoot').toEqual(l1);
+      if (!local.ok) expect(ledger.root, 'a refusal changes nothing').toBe(before);
+      else remember(step, l1);
+      await expectSameViews();
+    });
+  });
+});
+
+/** Sends the step to PlasmaRoot at the next timestamp, then gives it to the ledger with that block's timestamp. */
+async function runOnBoth(step: ActionStep): Promise<{ l1: Result; local: Result; revertName: string | undefined }> {
+  const inputs = await prepare(step);
+  clock = step.at ?? clock + 1n;
+  await rpc.send('evm_setNextBlockTimestamp', [Number(clock)]);
+  let l1: Result;
+  let revertName: string | undefined;
+  try {
+    l1 = { ok: true, value: await resultOf(inputs, await sendToRoot(callOf(inputs))) };
+  } catch (e) {
+    const refusal = decodeRevert(e);
+    revertName = refusal.name;
+    l1 = { ok: false, code: screamingSnake(refusal.name), data: refusal.args };
+  }
+  const now = BigInt((await rpc.getBlock('latest'))!.timestamp);
+  expect(now).toBe(clock);
+  return { l1, local: applyToLedger(inputs, now), revertName };
+}
+
+// ---- one step's inputs, identical for both sides -----------------------------------------------------------
+
+type Inputs =
+  | { op: 'spawn'; validators: core.Address[]; threshold: number; window: bigint; bond: bigint }
+  | { op: 'deposit'; chainId: core.ChainId; to: core.Address; token: core.Address; amount: bigint }
+  | { op: 'commit'; chainId: core.ChainId; header: core.Header; exits: core.Exit[]; signatures: core.Hex }
+  | { op: 'exit'; chainId: core.ChainId; header: core.Header; windowEnd: bigint; exit: core.Exit; index: bigint; proof: core.Hex[] };
+
+async function prepare(step: ActionStep): Promise<Inputs> {
+  switch (step.op) {
+    case 'spawn':
+      return {
+        op: 'spawn',
+        validators: typeof step.validators === 'number' ? generatedAddresses(step.validators) : step.validators.map(address),
+        threshold: step.threshold,
+        window: step.window,
+        bond: step.bond ?? core.MIN_BOND,
+      };
+    case 'deposit':
+      return { op: 'deposit', chainId: chain(step.chain), to: address(step.to), token: token(step.token), amount: step.amount };
+    case 'commit': {
+      const exits = (step.exits ?? []).map(exitOf);
+      const header = headerOf(step, exits);
+      const sigs = sortedSignatures(await rawSignatures(step.signers, header));
+      return { op: 'commit', chainId: chain(step.chain), header, exits, signatures: spoil(sigs, step.tamper) };
+    }
+    case 'exit': {
+      const block = blocks.get(step.block);
+      if (!block) throw new Error(`vector error: block ${step.block} was not committed`);
+      const proof = block.tree.proof(step.leaf).map(core.bytesToHex);
+      return {
+        op: 'exit',
+        chainId: step.chain ? chain(step.chain) : block.chainId,
+        header: block.header,
+        windowEnd: block.windowEnd + (step.windowEnd === 'later' ? 1n : 0n),
+        exit: exitOf({ ...block.specs[step.leaf], ...step.forge }),
+        index: step.index ?? BigInt(step.leaf),
+        proof: step.proof === 'short' ? proof.slice(0, -1) : proof,
+      };
+    }
+  }
+}
+
+function headerOf(step: CommitStep, exits: core.Exit[]): core.Header {
+  return {
+    chainId: chain(step.headerChain ?? step.chain),
+    number: step.number,
+    parentHash: parentHashOf(step.parent),
+    txRoot: text(`${step.block} txs`),
+    stateRoot: text(`${step.block} state`),
+    exitRoot: core.bytesToHex(new core.MerkleTree(exits.map((e) => core.exitLeaf(e)), core.EXIT_TREE_DEPTH).root),
+    depositNonce: step.depositNonce,
+    timestamp: 1_700_000_000n + step.number,
+  };
+}
+
+/** Block 1's zero, a committed block's hash, or (any other label) a hash that is not the head. */
+function parentHashOf(parent: string | undefined): core.Hex {
+  if (parent === undefined) return core.ZERO_BYTES32;
+  const block = blocks.get(parent);
+  return block ? core.hashHeader(block.header) : text(parent);
+}
+
+interface RawSig {
+  signer: string;
+  r: string;
+  s: string;
+  v: number;
+}
+
+async function rawSignatures(signers: readonly Actor[], h: core.Header): Promise<RawSig[]> {
+  const message = { chainId: h.chainId, number: h.number, blockHash: core.hashHeader(h) };
+  const ethersDomain = { name: 'PlasmaTree', version: '1', chainId: 31337n, verifyingContract: f.rootAddress };
+  return Promise.all(
+    signers.map(async (actor) => {
+      const wallet = walletOf(actor);
+      const sig = Signature.from(await wallet.signTypedData(ethersDomain, COMMITMENT_TYPES, message));
+      return { signer: wallet.address, r: sig.r, s: sig.s, v: sig.v };
+    }),
+  );
+}
+
+const sortedSignatures = (sigs: RawSig[]): RawSig[] => [...sigs].sort((a, b) => (BigInt(a.signer) < BigInt(b.signer) ? -1 : 1));
+const pack = (sigs: readonly RawSig[]): core.Hex => lower(concat(sigs.map((s) => concat([s.r, s.s, toBeHex(s.v, 1)]))));
+
+/** The packed signatures of a sorted quorum, spoiled as the vector says. */
+function spoil(sigs: RawSig[], tamper: SignatureTamper | undefined): core.Hex {
+  const last = sigs.length - 1;
+  switch (tamper) {
+    case undefined:
+      return pack(sigs);
+    case 'reverse':
+      return pack([...sigs].reverse());
+    case 'repeat-first':
+      return pack([sigs[0], ...sigs.slice(0, -1)]);
+    case 'high-s': // the malleable twin: s' = n - s with the other v
+      return pack(sigs.map((s, i) => (i === last ? { ...s, s: zeroPadValue(toBeHex(SECP256K1_N - BigInt(s.s)), 32), v: 55 - s.v } : s)));
+    case 'bad-v':
+      return pack(sigs.map((s, i) => (i === 1 ? { ...s, v: 29 } : s)));
+    case 'zero-r':
+      return pack(sigs.map((s, i) => (i === 0 ? { ...s, r: ZERO_BYTES32 } : s)));
+    case 'cut-byte':
+      return pack(sigs).slice(0, -2) as core.Hex;
+  }
+}
+
+// ---- the two sides ----------------------------------------------------------------------------------------
+
+interface RootCall {
+  from: Wallet;
+  data: string;
+  value: bigint;
+}
+
+/** The PlasmaRoot call of a step: deployer spawns, commits and finalizes; alice deposits. */
+function callOf(x: Inputs): RootCall {
+  const encode = (name: string, args: unknown[]) => root.interface.encodeFunctionData(name, args);
+  switch (x.op) {
+    case 'spawn':
+      return { from: wallets.deployer, data: encode('spawnChain', [x.validators, x.threshold, x.window]), value: x.bond };
+    case 'deposit':
+      return x.token === ETH_TOKEN
+        ? { from: wallets.alice, data: encode('depositETH', [x.chainId, x.to]), value: x.amount }
+        : { from: wallets.alice, data: encode('depositERC20', [x.chainId, x.token, x.to, x.amount]), value: 0n };
+    case 'commit':
+      return { from: wallets.deployer, data: encode('commit', [x.chainId, x.header, x.signatures]), value: 0n };
+    case 'exit':
+      return { from: wallets.deployer, data: encode('finalizeWithdrawal', [x.chainId, x.header, x.windowEnd, x.exit, x.index, x.proof]), value: 0n };
+  }
+}
+
+/**
+ * Through the node's unlocked accounts, with a fixed gas limit: no estimate, so a reverting call is mined at the
+ * step's timestamp too, and the node answers with its revert data.
+ */
+async function sendToRoot(call: RootCall): Promise<TransactionReceipt> {
+  const tx = { from: call.from.address, to: f.rootAddress, data: call.data, value: toQuantity(call.value), gas: toQuantity(GAS_LIMIT) };
+  const hash = (await rpc.send('eth_sendTransaction', [tx])) as string;
+  return (await rpc.getTransactionReceipt(hash))!;
+}
+
+/** What PlasmaRoot's events say the step did, in the shape the ledger returns it. */
+async function resultOf(x: Inputs, receipt: TransactionReceipt): Promise<unknown> {
+  switch (x.op) {
+    case 'spawn':
+      return lower(eventOf(receipt, 'ChainSpawned').chainId);
+    case 'deposit': {
+      const { chainId, nonce } = eventOf(receipt, 'Deposited');
+      return { nonce, depositHash: lower(await root.depositRecord(chainId, nonce)) };
+    }
+    case 'commit': {
+      const { blockHash, windowEnd } = eventOf(receipt, 'Committed');
+      return { blockHash: lower(blockHash), windowEnd };
+    }
+    case 'exit': {
+      const { recipient, token, amount } = eventOf(receipt, 'WithdrawalFinalized');
+      return { recipient: lower(recipient), token: lower(token), amount };
+    }
+  }
+}
+
+function eventOf(receipt: TransactionReceipt, name: string): Result_ {
+  for (const log of receipt.logs) {
+    const parsed = root.interface.parseLog(log);
+    if (parsed?.name === name) return parsed.args;
+  }
+  throw new Error(`no ${name} event in ${receipt.hash}`);
+}
+
+function applyToLedger(x: Inputs, now: bigint): Result {
+  try {
+    return { ok: true, value: ledgerCall(x, now) };
+  } catch (e) {
+    if (!core.isPlasmaError(e)) throw e;
+    return { ok: false, code: e.code, data: e.data as Record<string, string> };
+  }
+}
+
+function ledgerCall(x: Inputs, now: bigint): unknown {
+  switch (x.op) {
+    case 'spawn':
+      return ledger.spawnChild({ validators: x.validators, threshold: x.threshold, challengeWindow: x.window, bond: x.bond, spawner: address('deployer') });
+    case 'deposit':
+      return ledger.deposit({ child: x.chainId, from: address('alice'), to: x.to, token: x.token, amount: x.amount });
+    case 'commit':
+      return ledger.commit({ child: x.chainId, header: x.header, signatures: x.signatures, now, domain });
+    case 'exit':
+      return ledger.finalizeExit({ child: x.chainId, header: x.header, windowEnd: x.windowEnd, exit: x.exit, index: x.index, proof: x.proof, now });
+  }
+}
+
+/** Labels what a successful step created, for the steps after it. */
+function remember(step: ActionStep, l1: Result): void {
+  if (!l1.ok) return;
+  if (step.op === 'spawn' && step.as) chains.set(step.as, l1.value as core.ChainId);
+  if (step.op === 'commit') {
+    const exits = (step.exits ?? []).map(exitOf);
+    const tree = new core.MerkleTree(exits.map((e) => core.exitLeaf(e)), core.EXIT_TREE_DEPTH);
+    const { windowEnd } = l1.value as { windowEnd: bigint };
+    blocks.set(step.block, { chainId: chain(step.chain), header: headerOf(step, exits), specs: step.exits ?? [], exits, tree, windowEnd });
+  }
+}
+
+// ---- everything observable, on both sides -----------------------------------------------------------------
+
+interface Probe {
+  name: string;
+  l1(): Promise<unknown>;
+  local(): unknown;
+}
+
+async function expectSameViews(): Promise<void> {
+  const list = probes();
+  const onL1 = await Promise.all(list.map(async (p) => [p.name, normalize(await p.l1())] as const));
+  const onLedger = list.map((p) => [p.name, normalize(p.local())] as const);
+  expect(Object.fromEntries(onLedger)).toEqual(Object.fromEntries(onL1));
+}
+
+/** Every view of every child the ledger knows (and of an unknown one), with ranges one past the last record. */
+function probes(): Probe[] {
+  const list: Probe[] = [
+    { name: 'childCount', l1: () => root.childCount(), local: () => ledger.childCount },
+    { name: 'exists(?)', l1: () => root.chainExists(UNKNOWN_CHAIN), local: () => ledger.hasChild(UNKNOWN_CHAIN) },
+    ...recordProbes('?', UNKNOWN_CHAIN, 0n, 0n),
+  ];
+  ledger.children().forEach((id, index) => {
+    const name = labelOf(id);
+    const info = ledger.childInfo(id);
+    list.push(
+      { name: `childAt(${index})`, l1: () => root.childAt(index), local: () => id },
+      { name: `chainInfo(${name})`, l1: async () => chainInfoOf(await root.chainInfo(id)), local: () => ledgerInfoOf(info) },
+      { name: `validators(${name})`, l1: async () => [...(await root.validators(id))], local: () => info.validators },
+      ...recordProbes(name, id, info.depositCount, info.headNumber),
+    );
+  });
+  for (const [label, block] of blocks) {
+    for (const index of [...block.exits.keys(), 65_536 + 5]) {
+      list.push({
+        name: `isWithdrawn(${label}, ${index})`,
+        l1: () => root.isWithdrawn(block.chainId, block.header.number, index),
+        local: () => ledger.isWithdrawn(block.chainId, block.header.number, index),
+      });
+    }
+  }
+  return list;
+}
+
+function recordProbes(name: string, id: core.ChainId, depositCount: bigint, headNumber: bigint): Probe[] {
+  const list: Probe[] = [];
+  for (const tokenName of ['ETH', 'TST'] as const) {
+    const t = token(tokenName);
+    list.push({ name: `subtreeBalance(${name}, ${tokenName})`, l1: () => root.subtreeBalance(id, t), local: () => ledger.subtreeBalance(id, t) });
+  }
+  for (let nonce = 1n; nonce <= depositCount + 1n; nonce++) {
+    list.push({ name: `depositRecord(${name}, ${nonce})`, l1: () => root.depositRecord(id, nonce), local: () => ledger.depositRecord(id, nonce) });
+  }
+  for (let number = 0n; number <= headNumber + 1n; number++) {
+    list.push({ name: `commitmentRecord(${name}, ${number})`, l1: () => root.commitmentRecord(id, number), local: () => ledger.commitmentRecord(id, number) });
+  }
+  return list;
+}
+
+function chainInfoOf(info: Record<string, unknown>) {
+  return {
+    parentChainId: info.parentChainId,
+    index: info.index,
+    spawner: info.spawner,
+    bond: info.bond,
+    threshold: info.threshold,
+    challengeWindow: info.challengeWindow,
+    validatorCount: info.validatorCount,
+    headNumber: info.headNumber,
+    headWindowEnd: info.headWindowEnd,
+    headDepositNonce: info.headDepositNonce,
+    depositCount: info.depositCount,
+  };
+}
+
+function ledgerInfoOf(info: core.ChildInfo) {
+  return chainInfoOf({ ...info, threshold: BigInt(info.threshold), validatorCount: BigInt(info.validators.length) });
+}
+
+/** One form for both sides: lowercase hex, plain arrays and objects. */
+function normalize(value: unknown): unknown {
+  if (typeof value === 'string') return value.toLowerCase();
+  if (Array.isArray(value)) return value.map(normalize);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalize(v)]));
+  return value;
+}
+
+// ---- reverts ----------------------------------------------------------------------------------------------
+
+/** The PlasmaRoot custom error in a failed transaction, its arguments by name as ParentLedger's `data` has them. */
+function decodeRevert(e: unknown): { name: string; args: Record<string, string> } {
+  const data = revertDataOf(e);
+  let parsed: ErrorDescription | null = null;
+  try {
+    parsed = data ? rootErrors.parseError(data) : null;
+  } catch {
+    parsed = null;
+  }
+  if (!parsed) throw e;
+  const args = Object.fromEntries(parsed.fragment.inputs.map((input, i) => [input.name, String(parsed.args[i]).toLowerCase()]));
+  return { name: parsed.name, args };
+}
+
+function revertDataOf(e: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  const stack: unknown[] = [e];
+  while (stack.length > 0) {
+    const cur = stack.pop() as Record<string, unknown> | undefined;
+    if (!cur || typeof cur !== 'object' || seen.has(cur)) continue;
+    seen.add(cur);
+    if (typeof cur.data === 'string' && /^0x[0-9a-f]{8}/i.test(cur.data)) return cur.data;
+    for (const key of ['error', 'info', 'cause', 'data', 'payload']) stack.push(cur[key]);
+  }
+  return undefined;
+}
+
+/** BondTooLow -> BOND_TOO_LOW: a Solidity custom error name as a PlasmaError code. */
+function screamingSnake(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+// ---- names ------------------------------------------------------------------------------------------------
+
+const lower = (hex: string): core.Hex => hex.toLowerCase() as core.Hex;
+const text = (s: string): core.Hex => core.bytesToHex(core.keccak256(new TextEncoder().encode(s)));
+
+function walletOf(actor: Actor): Wallet {
+  if (actor === 'zero') throw new Error('vector error: address(0) cannot sign');
+  return wallets[actor];
+}
+
+function address(actor: Actor): core.Address {
+  return actor === 'zero' ? core.ZERO_ADDRESS : lower(walletOf(actor).address);
+}
+
+function token(name: TokenName): core.Address {
+  return name === 'ETH' ? core.NATIVE_TOKEN : lower(f.tokenAddress);
+}
+
+function chain(label: string): core.ChainId {
+  const id = chains.get(label);
+  if (!id) throw new Error(`vector error: chain ${label} was not spawned`);
+  return id;
+}
+
+function labelOf(id: core.ChainId): string {
+  for (const [label, known] of chains) if (known === id) return label;
+  return id.slice(0, 10);
+}
+
+function exitOf(spec: ExitSpec): core.Exit {
+  return { recipient: address(spec.to), token: token(spec.token), amount: spec.amount };
+}
+
+/** 0x…01, 0x…02, …: distinct non-zero addresses in ascending order. */
+function generatedAddresses(count: number): core.Address[] {
+  return Array.from({ length: count }, (_, i) => lower(zeroPadValue(toBeHex(i + 1), 20)));
+}
+
+function title(step: Step): string {
+  const outcome = 'reverts' in step && step.reverts ? ` → ${step.reverts}` : '';
+  switch (step.op) {
+    case 'spawn': {
+      const set = typeof step.validators === 'number' ? `${step.validators} addresses` : `[${step.validators.join(',')}]`;
+      return `spawn${step.as ? ` ${step.as}` : ''} ${set} threshold ${step.threshold} window ${step.window}${outcome}`;
+    }
+    case 'deposit':
+      return `deposit ${step.amount} ${step.token} into ${step.chain} for ${step.to}${outcome}`;
+    case 'commit':
+      return `commit ${step.block} by ${step.signers.join(',')}${step.tamper ? ` (${step.tamper})` : ''}${outcome}`;
+    case 'wait':
+      return `wait ${step.seconds} s`;
+    case 'exit':
+      return `exit ${step.leaf} of ${step.block}${step.forge ? ' (forged)' : ''}${outcome}`;
+  }
+}

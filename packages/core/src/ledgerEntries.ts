@@ -1,0 +1,173 @@
+/**
+ * Where a ParentLedger keeps its state in the ledger tree (docs/TREE.md §2). Each record is one entry under
+ * `ledgerKey(kind, child, a, b)`, and its leaf is `keccak256(value)` where `value` is the `abi.encode` of the
+ * record's fields listed below. An entry whose value is the default (a zero balance, no children) is an empty
+ * leaf, so the root depends on the state only, never on the history that led to it.
+ *
+ * | kind | key `(child, a, b)` | value |
+ * |---|---|---|
+ * | 0 Child | `(child, 0, 0)` | `(uint256 index, address spawner, uint256 bond, uint8 threshold, uint64 challengeWindow, bytes32 validatorSetHash, uint64 headNumber, uint64 headWindowEnd, uint64 headDepositNonce, uint64 depositCount)` |
+ * | 1 SubtreeBalance | `(child, bytes32(token), 0)` | `(uint256 amount)` |
+ * | 2 Deposit | `(child, 0, nonce)` | `(bytes32 depositHash)` |
+ * | 3 Commitment | `(child, 0, number)` | `(bytes32 keccak256(abi.encode(blockHash, uint64 windowEnd)))` |
+ * | 4 SpentExit | `(child, bytes32(number), index)` | `(uint256 1)` |
+ * | 5 ChildCount | `(0, 0, 0)` | `(uint256 count)` |
+ *
+ * Child holds what PlasmaRoot packs into one storage slot (configuration and head) plus the registry fields;
+ * ChildCount, the next child's index, is the one addition to TREE.md's list. `validatorSetHash` is
+ * `keccak256(abi.encodePacked(address[] validators))` of the ascending set (one padded word per validator).
+ * Values are 32 or 320 bytes, never 64, so a leaf can never pass for an internal node (docs/SPEC.md).
+ */
+import { encodeWords, WORD, writeAddressWord, type StaticAbiType, type StaticAbiValue } from './abi.js';
+import { bigintToWord, bytesToHex, ZERO_BYTES32 } from './bytes.js';
+import { keccak256 } from './hash.js';
+import { ledgerKey } from './ledgerTree.js';
+import type { Address, ChainId, Hex } from './types.js';
+
+export enum LedgerKind {
+  Child = 0,
+  SubtreeBalance = 1,
+  Deposit = 2,
+  Commitment = 3,
+  SpentExit = 4,
+  ChildCount = 5,
+}
+
+/** A child chain's registry record, configuration and head. */
+export interface ChildEntry {
+  kind: LedgerKind.Child;
+  child: ChainId;
+  /** Position among this chain's children: child = chainIdOf(parent, index). */
+  index: bigint;
+  spawner: Address;
+  bond: bigint;
+  threshold: number;
+  challengeWindow: bigint;
+  /** Ascending, distinct, lowercase. */
+  validators: readonly Address[];
+  /** Number of the last committed block (0 = none). */
+  headNumber: bigint;
+  headWindowEnd: bigint;
+  headDepositNonce: bigint;
+  /** Deposits so far = the nonce of the last one. */
+  depositCount: bigint;
+}
+
+export interface SubtreeBalanceEntry {
+  kind: LedgerKind.SubtreeBalance;
+  child: ChainId;
+  token: Address;
+  amount: bigint;
+}
+
+export interface DepositEntry {
+  kind: LedgerKind.Deposit;
+  child: ChainId;
+  nonce: bigint;
+  depositHash: Hex;
+}
+
+export interface CommitmentEntry {
+  kind: LedgerKind.Commitment;
+  child: ChainId;
+  number: bigint;
+  /** keccak256(abi.encode(blockHash, uint64 windowEnd)), as PlasmaRoot stores it. */
+  record: Hex;
+}
+
+export interface SpentExitEntry {
+  kind: LedgerKind.SpentExit;
+  child: ChainId;
+  number: bigint;
+  index: number;
+}
+
+export interface ChildCountEntry {
+  kind: LedgerKind.ChildCount;
+  count: bigint;
+}
+
+export type LedgerEntry = ChildEntry | SubtreeBalanceEntry | DepositEntry | CommitmentEntry | SpentExitEntry | ChildCountEntry;
+
+/** The key of each kind of entry (the table at the top of this file). */
+export const ledgerKeys = Object.freeze({
+  child: (child: ChainId): Hex => ledgerKey(LedgerKind.Child, child, ZERO_BYTES32, 0n),
+  subtreeBalance: (child: ChainId, token: Address): Hex => ledgerKey(LedgerKind.SubtreeBalance, child, addressWord(token), 0n),
+  deposit: (child: ChainId, nonce: bigint): Hex => ledgerKey(LedgerKind.Deposit, child, ZERO_BYTES32, nonce),
+  commitment: (child: ChainId, number: bigint): Hex => ledgerKey(LedgerKind.Commitment, child, ZERO_BYTES32, number),
+  spentExit: (child: ChainId, number: bigint, index: bigint | number): Hex =>
+    ledgerKey(LedgerKind.SpentExit, child, bigintToWord(number), index),
+  childCount: (): Hex => CHILD_COUNT_KEY,
+});
+
+const CHILD_COUNT_KEY = ledgerKey(LedgerKind.ChildCount, ZERO_BYTES32, ZERO_BYTES32, 0n);
+
+export function ledgerEntryKey(entry: LedgerEntry): Hex {
+  switch (entry.kind) {
+    case LedgerKind.Child:
+      return ledgerKeys.child(entry.child);
+    case LedgerKind.SubtreeBalance:
+      return ledgerKeys.subtreeBalance(entry.child, entry.token);
+    case LedgerKind.Deposit:
+      return ledgerKeys.deposit(entry.child, entry.nonce);
+    case LedgerKind.Commitment:
+      return ledgerKeys.commitment(entry.child, entry.number);
+    case LedgerKind.SpentExit:
+      return ledgerKeys.spentExit(entry.child, entry.number, entry.index);
+    case LedgerKind.ChildCount:
+      return CHILD_COUNT_KEY;
+  }
+}
+
+const CHILD_VALUE_TYPES: readonly StaticAbiType[] = [
+  'uint256', 'address', 'uint256', 'uint8', 'uint64', 'bytes32', 'uint64', 'uint64', 'uint64', 'uint64',
+];
+
+/** The `abi.encode`d value an entry's leaf hashes. */
+export function ledgerEntryValue(entry: LedgerEntry): Uint8Array {
+  switch (entry.kind) {
+    case LedgerKind.Child:
+      return encodeWords(CHILD_VALUE_TYPES, childValue(entry));
+    case LedgerKind.SubtreeBalance:
+      return encodeWords(['uint256'], [entry.amount]);
+    case LedgerKind.Deposit:
+      return encodeWords(['bytes32'], [entry.depositHash]);
+    case LedgerKind.Commitment:
+      return encodeWords(['bytes32'], [entry.record]);
+    case LedgerKind.SpentExit:
+      return encodeWords(['uint256'], [1n]);
+    case LedgerKind.ChildCount:
+      return encodeWords(['uint256'], [entry.count]);
+  }
+}
+
+function childValue(e: ChildEntry): StaticAbiValue[] {
+  return [
+    e.index, e.spawner, e.bond, e.threshold, e.challengeWindow, validatorSetHash(e.validators),
+    e.headNumber, e.headWindowEnd, e.headDepositNonce, e.depositCount,
+  ];
+}
+
+/** The leaf of an entry: keccak256 of its value. */
+export function ledgerEntryLeaf(entry: LedgerEntry): Uint8Array {
+  return keccak256(ledgerEntryValue(entry));
+}
+
+/** True for the values the tree leaves empty (they equal a key that was never written). */
+export function isDefaultLedgerEntry(entry: LedgerEntry): boolean {
+  return (entry.kind === LedgerKind.SubtreeBalance && entry.amount === 0n) || (entry.kind === LedgerKind.ChildCount && entry.count === 0n);
+}
+
+/** `keccak256(abi.encodePacked(address[] validators))`: one left-padded word per validator, in the order given. */
+export function validatorSetHash(validators: readonly Address[]): Hex {
+  const out = new Uint8Array(validators.length * WORD);
+  validators.forEach((validator, i) => writeAddressWord(out, i * WORD, validator));
+  return bytesToHex(keccak256(out));
+}
+
+/** `bytes32(uint256(uint160(token)))`. */
+function addressWord(address: Address): Uint8Array {
+  const out = new Uint8Array(WORD);
+  writeAddressWord(out, 0, address);
+  return out;
+}

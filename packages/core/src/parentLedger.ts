@@ -1,0 +1,618 @@
+/**
+ * ParentLedger: PlasmaRoot's parent rules, hosted by a child chain that has children of its own (docs/TREE.md
+ * §1). The same inputs give the same records, balances and refusals as the contract: every check runs in the
+ * contract's order and fails with its custom error's name (PlasmaError code, see ParentLedgerErrorCode).
+ *
+ * All state is entries of a LedgerTree (see ledgerEntries.ts), so `root` commits to everything. The class is
+ * pure: no I/O, no clock (the host passes its block timestamp as `now`), deterministic. Every operation checks
+ * everything before it writes anything, so a refusal leaves the ledger as it was; checkpoints undo operations
+ * that succeeded (a block producer dropping a transaction refused further on).
+ *
+ * What the contract does and a ledger cannot: move coins. Paying the bond, pulling a deposit and paying an exit
+ * are the host's part (on a child chain, debits and credits of account slots), so PlasmaRoot's transfer
+ * failures (EthTransferFailed, SafeERC20 and ERC-20 errors) and NotAnERC20 (ETH and tokens share `deposit`
+ * here; address(0) is the native coin) have no counterpart.
+ */
+import { encodeWords } from './abi.js';
+import { bytesToHex, isHex, MAX_UINT256, normalizeAddress, toBytes, wordToBigint, ZERO_BYTES32 } from './bytes.js';
+import { commitmentDigest, type Eip712Domain } from './eip712.js';
+import { chainIdOf, exitLeaf, hashDeposit, hashHeader } from './encoding.js';
+import { isPlasmaError, PlasmaError, type ParentLedgerErrorCode } from './errors.js';
+import { keccak256 } from './hash.js';
+import {
+  isDefaultLedgerEntry,
+  LedgerKind,
+  ledgerEntryKey,
+  ledgerEntryLeaf,
+  ledgerKeys,
+  type ChildEntry,
+  type LedgerEntry,
+} from './ledgerEntries.js';
+import { LedgerTree, type LedgerProof } from './ledgerTree.js';
+import { computeMerkleRoot } from './merkle.js';
+import { secp256k1Scheme, SIGNATURE_BYTES, type SignatureScheme } from './signature.js';
+import { EXIT_TREE_DEPTH, ZERO_ADDRESS, type Address, type ChainId, type Exit, type Header, type Hex } from './types.js';
+
+// ---- PlasmaRoot's limits ----------------------------------------------------------------------------------
+
+/** Smallest bond spawnChild accepts (PlasmaRoot.MIN_BOND: 0.01 of the native coin). */
+export const MIN_BOND = 10n ** 16n;
+/** Largest validator set (PlasmaRoot.MAX_VALIDATORS). */
+export const MAX_VALIDATORS = 256;
+/** Longest challenge window, in seconds (PlasmaRoot.MAX_CHALLENGE_WINDOW: 30 days). */
+export const MAX_CHALLENGE_WINDOW = 30n * 86_400n;
+
+// Widths of PlasmaRoot's storage fields: a value beyond them reverts there, so it is refused here too.
+const BOND_BITS = 96;
+const WINDOW_END_BITS = 40;
+const DEPOSIT_COUNT_BITS = 48;
+/** secp256k1n / 2: a larger s is the malleable twin of a valid signature (EIP-2). */
+const HALF_CURVE_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
+
+// ---- parameters and results -------------------------------------------------------------------------------
+
+export interface SpawnChildParams {
+  /** Non-empty, distinct, non-zero, in any order (stored ascending). */
+  validators: readonly Address[];
+  /** Signatures a commitment needs: 1..validators.length (a uint8). */
+  threshold: number;
+  /** Seconds between a commitment and the first exit from it: 1..MAX_CHALLENGE_WINDOW. */
+  challengeWindow: bigint;
+  /** Already debited by the host from the spawner; at least MIN_BOND. */
+  bond: bigint;
+  spawner: Address;
+}
+
+export interface DepositParams {
+  child: ChainId;
+  /** The depositor (PlasmaRoot's msg.sender). */
+  from: Address;
+  to: Address;
+  /** address(0) = this chain's native coin. */
+  token: Address;
+  amount: bigint;
+}
+
+export interface DepositResult {
+  nonce: bigint;
+  depositHash: Hex;
+}
+
+export interface CommitParams {
+  child: ChainId;
+  header: Header;
+  /** Packed 65-byte r ‖ s ‖ v signatures (v 27/28, low s), by signer address strictly ascending. */
+  signatures: Hex | Uint8Array;
+  /** The host's block timestamp (seconds). */
+  now: bigint;
+  /** The tree's EIP-712 domain (the root's: L1 chain id, root contract). */
+  domain: Eip712Domain;
+  /** Defaults to secp256k1Scheme. */
+  scheme?: SignatureScheme;
+}
+
+export interface CommitResult {
+  blockHash: Hex;
+  /** now + challengeWindow: exits from this block are final from then on. */
+  windowEnd: bigint;
+}
+
+export interface FinalizeExitParams {
+  child: ChainId;
+  /** The committed header; its exitRoot holds the exit. */
+  header: Header;
+  /** The block's windowEnd, as `commit` returned it. */
+  windowEnd: bigint;
+  exit: Exit;
+  /** Position among the block's exits (< 2^16). */
+  index: bigint | number;
+  /** The EXIT_TREE_DEPTH siblings of the exit leaf, from the leaf upward. */
+  proof: readonly (Hex | Uint8Array)[];
+  now: bigint;
+}
+
+/** A child's configuration and head (PlasmaRoot.chainInfo, with the validator set itself). */
+export interface ChildInfo extends Omit<ChildEntry, 'kind' | 'child'> {
+  chainId: ChainId;
+  parentChainId: ChainId;
+}
+
+// ---- the ledger -------------------------------------------------------------------------------------------
+
+/** Undo log of one checkpoint: each key's entry before its first write since the checkpoint. */
+type Journal = Map<Hex, Readonly<LedgerEntry> | undefined>;
+
+export class ParentLedger {
+  /** The chain hosting this ledger; its children are chainIdOf(selfId, index). */
+  readonly selfId: ChainId;
+  private readonly tree = new LedgerTree();
+  private readonly store = new Map<Hex, Readonly<LedgerEntry>>();
+  private readonly journals: Journal[] = [];
+  /** chainIdOf(selfId, i) for each i children() has listed (ids never change: this cache needs no undo). */
+  private readonly childIds: ChainId[] = [];
+
+  constructor(selfId: ChainId) {
+    this.selfId = bytes32Input(selfId, 'selfId');
+  }
+
+  /** Rebuilds a ledger from `entries()` (persistence); WRONG_CHAIN if they belong to another chain's ledger. */
+  static fromEntries(selfId: ChainId, entries: Iterable<Readonly<LedgerEntry>>): ParentLedger {
+    const ledger = new ParentLedger(selfId);
+    for (const entry of entries) {
+      if (entry.kind === LedgerKind.Child && entry.child !== chainIdOf(ledger.selfId, entry.index)) {
+        throw new PlasmaError('WRONG_CHAIN', `entry of child ${entry.child} does not belong to the ledger of ${ledger.selfId}`, {
+          hint: 'rebuild a ledger with the selfId it was saved with',
+          data: { child: entry.child, selfId: ledger.selfId },
+        });
+      }
+      ledger.put(ledgerEntryKey(entry), freezeEntry(entry));
+    }
+    return ledger;
+  }
+
+  /** The ledger tree's root: commits to every child, balance, record and spent exit. */
+  get root(): Hex {
+    return this.tree.root;
+  }
+
+  /** Proof of the entry under `key` (see ledgerKeys), or of its absence, against `root`. */
+  proof(key: Hex): LedgerProof {
+    return this.tree.proof(key);
+  }
+
+  /** Every non-default entry, for persistence; rebuild with `ParentLedger.fromEntries`. */
+  entries(): IterableIterator<Readonly<LedgerEntry>> {
+    return this.store.values();
+  }
+
+  // ---- child registry (PlasmaRoot.spawnChain) ---------------------------------------------------------
+
+  /** Registers the next child; returns its id, chainIdOf(selfId, index). */
+  spawnChild(params: SpawnChildParams): ChainId {
+    const input = spawnInput(params);
+    if (input.bond < MIN_BOND) throw refuse.bondTooLow(input.bond);
+    const count = input.validators.length;
+    if (count === 0) throw refuse.emptyValidatorSet();
+    if (count > MAX_VALIDATORS) throw refuse.tooManyValidators(count);
+    if (input.threshold === 0 || input.threshold > count) throw refuse.badThreshold(input.threshold, count);
+    if (input.challengeWindow === 0n || input.challengeWindow > MAX_CHALLENGE_WINDOW) throw refuse.badChallengeWindow(input.challengeWindow);
+    const validators = sortedDistinct(input.validators);
+    checkFits(input.bond, BOND_BITS);
+
+    const index = this.childCount;
+    const child = chainIdOf(this.selfId, index);
+    this.write({ kind: LedgerKind.ChildCount, count: index + 1n });
+    this.write({
+      kind: LedgerKind.Child,
+      child,
+      index,
+      spawner: input.spawner,
+      bond: input.bond,
+      threshold: input.threshold,
+      challengeWindow: input.challengeWindow,
+      validators,
+      headNumber: 0n,
+      headWindowEnd: 0n,
+      headDepositNonce: 0n,
+      depositCount: 0n,
+    });
+    return child;
+  }
+
+  // ---- deposits (PlasmaRoot.depositETH / depositERC20) ------------------------------------------------
+
+  /** Records a deposit under the child's next nonce and raises its subtree balance of `token`. */
+  deposit(params: DepositParams): DepositResult {
+    const { child, from, to, token, amount } = depositInput(params);
+    if (amount === 0n) throw refuse.zeroAmount();
+    const config = this.knownChild(child);
+    if (to === ZERO_ADDRESS) throw refuse.zeroRecipient();
+    const nonce = config.depositCount + 1n;
+    if (nonce >> BigInt(DEPOSIT_COUNT_BITS) !== 0n) throw refuse.overflow('depositCount');
+    const balance = this.subtreeBalance(child, token) + amount;
+    if (balance > MAX_UINT256) throw refuse.overflow('subtreeBalance');
+
+    const depositHash = hashDeposit({ chainId: child, nonce, from, to, token, amount });
+    this.write({ ...config, depositCount: nonce });
+    this.write({ kind: LedgerKind.SubtreeBalance, child, token, amount: balance });
+    this.write({ kind: LedgerKind.Deposit, child, nonce, depositHash });
+    return { nonce, depositHash };
+  }
+
+  // ---- commitments (PlasmaRoot.commit) ----------------------------------------------------------------
+
+  /** Records the child's next block once a quorum of its validators signed it; returns its windowEnd. */
+  commit(params: CommitParams): CommitResult {
+    const { child, header, signatures, now } = commitInput(params);
+    const config = this.knownChild(child);
+    if (header.chainId !== child) throw refuse.chainIdMismatch(child, header.chainId);
+    const expected = config.headNumber + 1n;
+    if (header.number !== expected) throw refuse.wrongBlockNumber(expected, header.number);
+    if (!this.extendsHead(config, header)) throw refuse.wrongParentHash(header.number, header.parentHash);
+    if (header.depositNonce < config.headDepositNonce || header.depositNonce > config.depositCount) {
+      throw refuse.depositNonceOutOfRange(header.depositNonce, config.headDepositNonce, config.depositCount);
+    }
+    const blockHash = hashHeader(header);
+    const digest = commitmentDigest(params.domain, child, header.number, blockHash);
+    verifyQuorum(config, digest, signatures, params.scheme ?? secp256k1Scheme);
+    const windowEnd = now + config.challengeWindow;
+    checkFits(windowEnd, WINDOW_END_BITS);
+
+    this.write({ kind: LedgerKind.Commitment, child, number: header.number, record: hashCommitmentRecord(blockHash, windowEnd) });
+    this.write({ ...config, headNumber: header.number, headWindowEnd: windowEnd, headDepositNonce: header.depositNonce });
+    return { blockHash, windowEnd };
+  }
+
+  /**
+   * Whether `header` names the head as its parent. As in PlasmaRoot, the head's hash is not kept apart: the
+   * head's record and its windowEnd pin it down.
+   */
+  private extendsHead(config: ChildEntry, header: Header): boolean {
+    if (header.number === 1n) return header.parentHash === ZERO_BYTES32;
+    return this.commitmentRecord(config.child, config.headNumber) === hashCommitmentRecord(header.parentHash, config.headWindowEnd);
+  }
+
+  // ---- exits (PlasmaRoot.finalizeWithdrawal) ----------------------------------------------------------
+
+  /**
+   * Consumes exit `index` of a committed block of `child` once its window has passed: marks it spent and lowers
+   * the subtree balance. Returns the exit; crediting the recipient is the host's part.
+   */
+  finalizeExit(params: FinalizeExitParams): Exit {
+    const { child, header, windowEnd, exit, index, proof, now } = exitInput(params);
+    const blockHash = hashHeader(header);
+    const number = header.number;
+    const headNumber = this.childEntry(child)?.headNumber ?? 0n;
+    // `number <= headNumber` keeps blocks above the head unusable once fraud proofs can roll the head back.
+    if (number > headNumber || this.commitmentRecord(child, number) !== hashCommitmentRecord(blockHash, windowEnd)) {
+      throw refuse.unknownCommitment(child, number);
+    }
+    if (now < windowEnd) throw refuse.challengeWindowOpen(windowEnd, now);
+    if (exit.amount === 0n) throw refuse.zeroAmount();
+    // Without this bound the bits above 16 would be ignored and one exit could be consumed under many indices.
+    if (index >> BigInt(EXIT_TREE_DEPTH) !== 0n) throw refuse.exitIndexOutOfRange(index);
+    if (proof.length !== EXIT_TREE_DEPTH) throw refuse.badProofLength(proof.length);
+    if (bytesToHex(computeMerkleRoot(exitLeaf(exit), Number(index), proof)) !== header.exitRoot) {
+      throw refuse.invalidExitProof(child, number, index);
+    }
+    if (this.isWithdrawn(child, number, index)) throw refuse.alreadyWithdrawn(child, number, index);
+    const available = this.subtreeBalance(child, exit.token);
+    if (exit.amount > available) throw refuse.subtreeBalanceExceeded(child, exit.token, exit.amount, available);
+
+    this.write({ kind: LedgerKind.SpentExit, child, number, index: Number(index) });
+    this.write({ kind: LedgerKind.SubtreeBalance, child, token: exit.token, amount: available - exit.amount });
+    return exit;
+  }
+
+  // ---- views ------------------------------------------------------------------------------------------
+
+  /** Number of children spawned so far (the next child's index). */
+  get childCount(): bigint {
+    const entry = this.store.get(ledgerKeys.childCount());
+    return entry?.kind === LedgerKind.ChildCount ? entry.count : 0n;
+  }
+
+  /** Every child id, in spawn order. */
+  children(): ChainId[] {
+    const count = Number(this.childCount);
+    for (let i = this.childIds.length; i < count; i++) this.childIds.push(chainIdOf(this.selfId, i));
+    return this.childIds.slice(0, count);
+  }
+
+  hasChild(child: ChainId): boolean {
+    return this.childEntry(bytes32Input(child, 'child')) !== undefined;
+  }
+
+  /** Configuration and head of a child; UNKNOWN_CHAIN for an unknown id. */
+  childInfo(child: ChainId): ChildInfo {
+    const { kind: _kind, child: chainId, ...config } = this.knownChild(bytes32Input(child, 'child'));
+    return { chainId, parentChainId: this.selfId, ...config };
+  }
+
+  /** What `child` and its descendants hold here in `token`: the cap on their exits. */
+  subtreeBalance(child: ChainId, token: Address): bigint {
+    const entry = this.store.get(ledgerKeys.subtreeBalance(bytes32Input(child, 'child'), normalizeAddress(token)));
+    return entry?.kind === LedgerKind.SubtreeBalance ? entry.amount : 0n;
+  }
+
+  /** depositHash of deposit `nonce` of `child` (zero if none). */
+  depositRecord(child: ChainId, nonce: bigint): Hex {
+    const entry = this.store.get(ledgerKeys.deposit(bytes32Input(child, 'child'), nonce));
+    return entry?.kind === LedgerKind.Deposit ? entry.depositHash : ZERO_BYTES32;
+  }
+
+  /** keccak256(abi.encode(blockHash, uint64 windowEnd)) of block `number` of `child` (zero if none). */
+  commitmentRecord(child: ChainId, number: bigint): Hex {
+    const entry = this.store.get(ledgerKeys.commitment(bytes32Input(child, 'child'), number));
+    return entry?.kind === LedgerKind.Commitment ? entry.record : ZERO_BYTES32;
+  }
+
+  /** Whether exit `index` of block `number` of `child` has been consumed (false for an index of 2^16 or more). */
+  isWithdrawn(child: ChainId, number: bigint, index: bigint | number): boolean {
+    const i = BigInt(index);
+    if (i < 0n || i >> BigInt(EXIT_TREE_DEPTH) !== 0n) return false;
+    return this.store.has(ledgerKeys.spentExit(bytes32Input(child, 'child'), number, i));
+  }
+
+  // ---- checkpoints ------------------------------------------------------------------------------------
+
+  /** Opens a checkpoint; checkpoints nest. */
+  checkpoint(): void {
+    this.journals.push(new Map());
+  }
+
+  /** Keeps every change since the matching checkpoint (AccountState.commit; `commit` here is the child's). */
+  commitCheckpoint(): void {
+    const journal = this.popJournal('commitCheckpoint');
+    const outer = this.journals[this.journals.length - 1];
+    if (outer === undefined) return;
+    for (const [key, previous] of journal) if (!outer.has(key)) outer.set(key, previous);
+  }
+
+  /** Undoes every change since the matching checkpoint. */
+  revert(): void {
+    for (const [key, previous] of this.popJournal('revert')) this.put(key, previous);
+  }
+
+  get checkpointDepth(): number {
+    return this.journals.length;
+  }
+
+  // ---- storage ----------------------------------------------------------------------------------------
+
+  private childEntry(child: ChainId): Readonly<ChildEntry> | undefined {
+    const entry = this.store.get(ledgerKeys.child(child));
+    return entry?.kind === LedgerKind.Child ? entry : undefined;
+  }
+
+  private knownChild(child: ChainId): Readonly<ChildEntry> {
+    const entry = this.childEntry(child);
+    if (entry === undefined) throw refuse.unknownChain(child);
+    return entry;
+  }
+
+  private write(entry: LedgerEntry): void {
+    const key = ledgerEntryKey(entry);
+    const journal = this.journals[this.journals.length - 1];
+    if (journal !== undefined && !journal.has(key)) journal.set(key, this.store.get(key));
+    this.put(key, freezeEntry(entry));
+  }
+
+  private put(key: Hex, entry: Readonly<LedgerEntry> | undefined): void {
+    if (entry === undefined || isDefaultLedgerEntry(entry)) {
+      this.store.delete(key);
+      this.tree.delete(key);
+    } else {
+      this.store.set(key, entry);
+      this.tree.set(key, ledgerEntryLeaf(entry));
+    }
+  }
+
+  private popJournal(operation: string): Journal {
+    const journal = this.journals.pop();
+    if (journal === undefined) {
+      throw new PlasmaError('NO_CHECKPOINT', `${operation}() without an open checkpoint()`, {
+        hint: 'pair every commitCheckpoint() or revert() with an earlier checkpoint()',
+      });
+    }
+    return journal;
+  }
+}
+
+/** `keccak256(abi.encode(bytes32 blockHash, uint64 windowEnd))`: the one record kept per commitment. */
+export function hashCommitmentRecord(blockHash: Hex, windowEnd: bigint): Hex {
+  return bytesToHex(keccak256(encodeWords(['bytes32', 'uint64'], [blockHash, windowEnd])));
+}
+
+/** A frozen copy: callers may keep mutating what they passed, and entries() hands out what is stored. */
+function freezeEntry(entry: Readonly<LedgerEntry>): Readonly<LedgerEntry> {
+  if (entry.kind === LedgerKind.Child) return Object.freeze({ ...entry, validators: Object.freeze([...entry.validators]) });
+  return Object.freeze({ ...entry });
+}
+
+// ---- rules shared with PlasmaRoot ---------------------------------------------------------------------------
+
+/** The set in ascending order; refuses the zero address, then the lowest duplicate (as _sortedDistinct). */
+function sortedDistinct(validators: readonly Address[]): Address[] {
+  const sorted = [...validators].sort(); // lowercase hex of one length: string order is numeric order
+  if (sorted[0] === ZERO_ADDRESS) throw refuse.zeroAddressValidator();
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i] === sorted[i - 1]) throw refuse.duplicateValidator(sorted[i]);
+  }
+  return sorted;
+}
+
+/**
+ * Refuses unless `signatures` holds at least `threshold` valid low-s signatures of `digest` by distinct
+ * validators in ascending signer order (PlasmaRoot._verifyQuorum: both lists ascend, so one forward scan).
+ */
+function verifyQuorum(config: Readonly<ChildEntry>, digest: Hex, signatures: Uint8Array, scheme: SignatureScheme): void {
+  if (signatures.length % SIGNATURE_BYTES !== 0) throw refuse.badSignaturesLength(signatures.length);
+  const count = signatures.length / SIGNATURE_BYTES;
+  if (count < config.threshold) throw refuse.notEnoughSignatures(count, config.threshold);
+  const validators = config.validators;
+  let previous: Address = ZERO_ADDRESS;
+  let cursor = 0;
+  for (let i = 0; i < count; i++) {
+    const signer = recoverSigner(digest, signatures.subarray(i * SIGNATURE_BYTES, (i + 1) * SIGNATURE_BYTES), i, scheme);
+    if (signer <= previous) throw refuse.signersNotSorted(i, previous, signer);
+    while (cursor < validators.length && validators[cursor] < signer) cursor++;
+    if (validators[cursor] !== signer) throw refuse.signerNotValidator(i, signer);
+    previous = signer;
+  }
+}
+
+/** Signer of the `position`-th signature; refuses a bad v, then a high s, then a failed recovery (as ecrecover). */
+function recoverSigner(digest: Hex, signature: Uint8Array, position: number, scheme: SignatureScheme): Address {
+  const v = signature[64];
+  if (v !== 27 && v !== 28) throw refuse.signatureBadV(position, v);
+  if (wordToBigint(signature.subarray(32, 64)) > HALF_CURVE_ORDER) throw refuse.signatureHighS(position);
+  try {
+    return scheme.recover(digest, signature);
+  } catch (e) {
+    if (isPlasmaError(e, 'BAD_SIGNATURE')) throw refuse.invalidSignature(position);
+    throw e;
+  }
+}
+
+/** Refuses a value wider than the PlasmaRoot storage field it goes to (SafeCast.toUintN). */
+function checkFits(value: bigint, bits: number): void {
+  if (value >> BigInt(bits) !== 0n) throw refuse.safeCastOverflow(bits, value);
+}
+
+// ---- refusals: PlasmaRoot's custom errors -------------------------------------------------------------------
+
+type ErrorArgument = bigint | number | string;
+
+function refusal(code: ParentLedgerErrorCode, message: string, args: Record<string, ErrorArgument>, hint: string): PlasmaError {
+  const data: Record<string, string> = {};
+  // Hex (addresses, hashes) in the canonical lowercase form; integers as decimal strings, as everywhere in JSON-RPC.
+  for (const [name, value] of Object.entries(args)) data[name] = isHex(value) ? value.toLowerCase() : String(value);
+  return new PlasmaError(code, message, { data, hint });
+}
+
+const refuse = {
+  bondTooLow: (bond: bigint) =>
+    refusal('BOND_TOO_LOW', `a bond of ${bond} is below the minimum of ${MIN_BOND}`, { bond, minimum: MIN_BOND }, 'bond at least MIN_BOND of the native coin'),
+  emptyValidatorSet: () => refusal('EMPTY_VALIDATOR_SET', 'the validator set is empty', {}, 'name at least one validator'),
+  tooManyValidators: (count: number) =>
+    refusal('TOO_MANY_VALIDATORS', `${count} validators, at most ${MAX_VALIDATORS}`, { count, maximum: MAX_VALIDATORS }, 'use a smaller validator set'),
+  zeroAddressValidator: () => refusal('ZERO_ADDRESS_VALIDATOR', 'the zero address is in the validator set', {}, 'remove address(0) from the set'),
+  duplicateValidator: (validator: Address) =>
+    refusal('DUPLICATE_VALIDATOR', `validator ${validator} is listed twice`, { validator }, 'list every validator once'),
+  badThreshold: (threshold: number, validatorCount: number) =>
+    refusal('BAD_THRESHOLD', `threshold ${threshold} is outside 1..${validatorCount}`, { threshold, validatorCount }, 'choose a threshold between 1 and the number of validators'),
+  badChallengeWindow: (challengeWindow: bigint) =>
+    refusal('BAD_CHALLENGE_WINDOW', `a challenge window of ${challengeWindow} s is outside 1..${MAX_CHALLENGE_WINDOW}`, { challengeWindow, maximum: MAX_CHALLENGE_WINDOW }, 'choose a window between 1 second and 30 days'),
+  unknownChain: (chainId: ChainId) =>
+    refusal('UNKNOWN_CHAIN', `chain ${chainId} is not a child of this chain`, { chainId }, 'use an id from children(); spawn the chain first'),
+  zeroAmount: () => refusal('ZERO_AMOUNT', 'the amount is 0', {}, 'move a positive amount'),
+  zeroRecipient: () => refusal('ZERO_RECIPIENT', 'the recipient is the zero address', {}, 'name a recipient on the child chain'),
+  chainIdMismatch: (chainId: ChainId, headerChainId: ChainId) =>
+    refusal('CHAIN_ID_MISMATCH', `the header is for chain ${headerChainId}, not ${chainId}`, { chainId, headerChainId }, 'commit the header to the chain it names'),
+  wrongBlockNumber: (expected: bigint, actual: bigint) =>
+    refusal('WRONG_BLOCK_NUMBER', `block ${actual} committed, the next one is ${expected}`, { expected, actual }, 'commit blocks in order, each once'),
+  wrongParentHash: (number: bigint, parentHash: Hex) =>
+    refusal('WRONG_PARENT_HASH', `block ${number} names parent ${parentHash}, which is not the committed head`, { number, parentHash }, 'build on the last committed block (block 1 on zero)'),
+  depositNonceOutOfRange: (depositNonce: bigint, minimum: bigint, maximum: bigint) =>
+    refusal('DEPOSIT_NONCE_OUT_OF_RANGE', `deposit nonce ${depositNonce} is outside ${minimum}..${maximum}`, { depositNonce, minimum, maximum }, 'apply only recorded deposits, never fewer than the head did'),
+  badSignaturesLength: (length: number) =>
+    refusal('BAD_SIGNATURES_LENGTH', `${length} bytes of signatures is not a multiple of ${SIGNATURE_BYTES}`, { length }, 'concatenate 65-byte r ‖ s ‖ v signatures'),
+  notEnoughSignatures: (count: number, threshold: number) =>
+    refusal('NOT_ENOUGH_SIGNATURES', `${count} signatures, the threshold is ${threshold}`, { count, threshold }, 'collect more validator signatures'),
+  signatureBadV: (position: number, v: number) =>
+    refusal('SIGNATURE_BAD_V', `signature ${position} has v = ${v}`, { position, v }, 'use v = 27 or 28 (add 27 to a 0/1 recovery id)'),
+  signatureHighS: (position: number) =>
+    refusal('SIGNATURE_HIGH_S', `signature ${position} has a high s (malleable, EIP-2)`, { position }, 'use s = n - s and flip v'),
+  invalidSignature: (position: number) =>
+    refusal('INVALID_SIGNATURE', `signature ${position} recovers no address`, { position }, 'sign the Commitment digest again'),
+  signersNotSorted: (position: number, previous: Address, signer: Address) =>
+    refusal('SIGNERS_NOT_SORTED', `signer ${signer} at ${position} does not come after ${previous}`, { position, previous, signer }, 'order signatures by signer address, ascending, each signer once'),
+  signerNotValidator: (position: number, signer: Address) =>
+    refusal('SIGNER_NOT_VALIDATOR', `signature ${position} is by ${signer}, not a validator`, { position, signer }, "check the digest (chain id, number, block hash, the root's EIP-712 domain) and the set"),
+  unknownCommitment: (chainId: ChainId, number: bigint) =>
+    refusal('UNKNOWN_COMMITMENT', `block ${number} of chain ${chainId} is not committed with this header and windowEnd`, { chainId, number }, 'pass the header and windowEnd exactly as committed'),
+  challengeWindowOpen: (windowEnd: bigint, now: bigint) =>
+    refusal('CHALLENGE_WINDOW_OPEN', `the challenge window is open until ${windowEnd} (now ${now})`, { windowEnd, now }, 'retry once the window has passed'),
+  exitIndexOutOfRange: (index: bigint) =>
+    refusal('EXIT_INDEX_OUT_OF_RANGE', `exit index ${index} is 2^${EXIT_TREE_DEPTH} or more`, { index }, 'pass the exit position within its block'),
+  badProofLength: (length: number) =>
+    refusal('BAD_PROOF_LENGTH', `an exit proof has ${EXIT_TREE_DEPTH} siblings, got ${length}`, { length, expected: EXIT_TREE_DEPTH }, 'pass the proof as the child node returned it'),
+  invalidExitProof: (chainId: ChainId, number: bigint, index: bigint) =>
+    refusal('INVALID_EXIT_PROOF', `exit ${index} is not in the exit tree of block ${number}`, { chainId, number, index }, 'pass the exit and proof exactly as the child node returned them'),
+  alreadyWithdrawn: (chainId: ChainId, number: bigint, index: bigint) =>
+    refusal('ALREADY_WITHDRAWN', `exit ${index} of block ${number} was already consumed`, { chainId, number, index }, 'an exit is paid once'),
+  subtreeBalanceExceeded: (chainId: ChainId, token: Address, requested: bigint, available: bigint) =>
+    refusal('SUBTREE_BALANCE_EXCEEDED', `chain ${chainId} holds ${available} of ${token} here, the exit asks ${requested}`, { chainId, token, requested, available }, 'a chain never takes out more than its subtree put in'),
+  safeCastOverflow: (bits: number, value: bigint) =>
+    refusal('SAFE_CAST_OVERFLOWED_UINT_DOWNCAST', `${value} does not fit in ${bits} bits`, { bits, value }, 'PlasmaRoot stores this value in a narrower field'),
+  overflow: (counter: string) =>
+    refusal('ARITHMETIC_OVERFLOW', `the ${counter} would overflow`, { counter }, 'PlasmaRoot reverts with Panic(0x11) here'),
+};
+
+// ---- input forms (what the contract's ABI decoder guarantees before its rules run) -----------------------
+
+function spawnInput(p: SpawnChildParams): Omit<SpawnChildParams, 'validators'> & { validators: Address[] } {
+  if (!Array.isArray(p.validators)) throw badInput('validators', 'an array of addresses');
+  if (!Number.isInteger(p.threshold) || p.threshold < 0 || p.threshold > 255) throw badInput('threshold', 'a uint8');
+  return {
+    validators: p.validators.map((v) => normalizeAddress(v)),
+    threshold: p.threshold,
+    challengeWindow: uintInput(p.challengeWindow, 64, 'challengeWindow'),
+    bond: uintInput(p.bond, 256, 'bond'),
+    spawner: normalizeAddress(p.spawner),
+  };
+}
+
+function depositInput(p: DepositParams): DepositParams {
+  return {
+    child: bytes32Input(p.child, 'child'),
+    from: normalizeAddress(p.from),
+    to: normalizeAddress(p.to),
+    token: normalizeAddress(p.token),
+    amount: uintInput(p.amount, 256, 'amount'),
+  };
+}
+
+function commitInput(p: CommitParams): { child: ChainId; header: Header; signatures: Uint8Array; now: bigint } {
+  let signatures: Uint8Array;
+  try {
+    signatures = toBytes(p.signatures);
+  } catch {
+    throw badInput('signatures', '0x-hex bytes');
+  }
+  return { child: bytes32Input(p.child, 'child'), header: headerInput(p.header), signatures, now: uintInput(p.now, 256, 'now') };
+}
+
+/** A lowercase copy whose every field is a well-formed ABI word (`Header` as PlasmaRoot decodes it). */
+function headerInput(h: Header): Header {
+  return {
+    chainId: bytes32Input(h.chainId, 'header.chainId'),
+    number: uintInput(h.number, 64, 'header.number'),
+    parentHash: bytes32Input(h.parentHash, 'header.parentHash'),
+    txRoot: bytes32Input(h.txRoot, 'header.txRoot'),
+    stateRoot: bytes32Input(h.stateRoot, 'header.stateRoot'),
+    exitRoot: bytes32Input(h.exitRoot, 'header.exitRoot'),
+    depositNonce: uintInput(h.depositNonce, 64, 'header.depositNonce'),
+    timestamp: uintInput(h.timestamp, 64, 'header.timestamp'),
+  };
+}
+
+function exitInput(p: FinalizeExitParams): Omit<FinalizeExitParams, 'index' | 'proof'> & { index: bigint; proof: Uint8Array[] } {
+  const exit: Exit = {
+    recipient: normalizeAddress(p.exit.recipient),
+    token: normalizeAddress(p.exit.token),
+    amount: uintInput(p.exit.amount, 256, 'exit.amount'),
+  };
+  return {
+    child: bytes32Input(p.child, 'child'),
+    header: headerInput(p.header),
+    windowEnd: uintInput(p.windowEnd, 64, 'windowEnd'),
+    exit,
+    index: uintInput(typeof p.index === 'number' && Number.isSafeInteger(p.index) ? BigInt(p.index) : p.index, 256, 'index'),
+    proof: p.proof.map((sibling, i) => toWordInput(sibling, `proof[${i}]`)),
+    now: uintInput(p.now, 256, 'now'),
+  };
+}
+
+function bytes32Input(value: string, field: string): Hex {
+  if (!isHex(value, 32)) throw badInput(field, 'a bytes32 (0x and 64 hex digits)', 'INVALID_HEX');
+  return value.toLowerCase() as Hex;
+}
+
+function toWordInput(value: Hex | Uint8Array, field: string): Uint8Array {
+  try {
+    return toBytes(value, 32);
+  } catch {
+    throw badInput(field, 'a bytes32', 'INVALID_HEX');
+  }
+}
+
+function uintInput(value: unknown, bits: number, field: string): bigint {
+  if (typeof value !== 'bigint' || value < 0n || value >> BigInt(bits) !== 0n) throw badInput(field, `a uint${bits} (bigint)`);
+  return value;
+}
+
+function badInput(field: string, expected: string, code: 'VALUE_OUT_OF_RANGE' | 'INVALID_HEX' = 'VALUE_OUT_OF_RANGE'): PlasmaError {
+  return new PlasmaError(code, `${field} must be ${expected}`, { data: { field }, hint: 'pass values the contract ABI could encode' });
+}
