@@ -59,10 +59,19 @@ const HEADERS: core.Header[] = [
   },
 ];
 
+const Z32 = `0x${'00'.repeat(32)}` as core.Hex;
+const Z20 = `0x${'00'.repeat(20)}` as core.Address;
+const SIGNATURES = `0x${'ab'.repeat(65)}${'cd'.repeat(65)}` as core.Hex;
+const PROOF = Array.from({ length: 16 }, (_, i) => id(`sibling ${i}`) as core.Hex);
+
 const BLOCK_TXS: core.BlockTx[] = [
-  { kind: core.TxKind.Deposit, slot: 0, toSlot: 7, from: addr(A1), to: addr(A3), token: addr(A2), amount: 5n, nonce: 1n, r: `0x${'00'.repeat(32)}`, s: `0x${'00'.repeat(32)}`, v: 0 },
-  { kind: core.TxKind.Transfer, slot: 2 ** 32 - 1, toSlot: 3, from: addr(A3), to: addr(A1), token: `0x${'00'.repeat(20)}`, amount: MaxUint256, nonce: MAX_U64, r: id('r') as core.Hex, s: id('s') as core.Hex, v: 28 },
-  { kind: core.TxKind.Withdraw, slot: 9, toSlot: 0, from: addr(A2), to: addr(A2), token: addr(A1), amount: 1n, nonce: 0n, r: id('r2') as core.Hex, s: id('s2') as core.Hex, v: 27 },
+  { kind: core.TxKind.Deposit, slot: 0, toSlot: 7, from: addr(A1), to: addr(A3), token: addr(A2), amount: 5n, nonce: 1n, r: Z32, s: Z32, v: 0, data: '0x' },
+  { kind: core.TxKind.Transfer, slot: 2 ** 32 - 1, toSlot: 3, from: addr(A3), to: addr(A1), token: Z20, amount: MaxUint256, nonce: MAX_U64, r: id('r') as core.Hex, s: id('s') as core.Hex, v: 28, data: '0x' },
+  { kind: core.TxKind.Withdraw, slot: 9, toSlot: 0, from: addr(A2), to: addr(A2), token: addr(A1), amount: 1n, nonce: 0n, r: id('r2') as core.Hex, s: id('s2') as core.Hex, v: 27, data: '0x' },
+  { kind: core.TxKind.DepositToChild, slot: 4, toSlot: 0, from: addr(A3), to: addr(A1), token: addr(A2), amount: 9n, nonce: 2n, r: id('r3') as core.Hex, s: id('s3') as core.Hex, v: 27, data: core.encodeDepositToChildData(GRANDCHILD as core.Hex) },
+  { kind: core.TxKind.CommitChild, slot: 0, toSlot: 0, from: Z20, to: Z20, token: Z20, amount: 0n, nonce: 0n, r: Z32, s: Z32, v: 0, data: core.encodeCommitChildData({ child: CHAIN as core.Hex, header: HEADERS[0], signatures: SIGNATURES }) },
+  { kind: core.TxKind.FinalizeChildExit, slot: 0, toSlot: 11, from: Z20, to: addr(A2), token: addr(A3), amount: MaxUint256, nonce: 0n, r: Z32, s: Z32, v: 0, data: core.encodeFinalizeChildExitData({ child: GRANDCHILD as core.Hex, header: HEADERS[1], windowEnd: MAX_U64, exit: { recipient: addr(A2), token: addr(A3), amount: MaxUint256 }, index: 65_535n, proof: PROOF }) },
+  { kind: core.TxKind.SpawnChild, slot: 1, toSlot: 0, from: addr(A1), to: Z20, token: Z20, amount: 10n ** 16n, nonce: 5n, r: id('r4') as core.Hex, s: id('s4') as core.Hex, v: 28, data: core.encodeSpawnChildData({ validators: [addr(A3), addr(A1)], threshold: 2, challengeWindow: 86_400n }) },
 ];
 
 const EXITS: core.Exit[] = [
@@ -132,13 +141,50 @@ describe('SPEC vectors: Solidity = core = reference', () => {
     }
   });
 
-  it('txLeafHash: the 11 BlockTx words and the post-state root', async () => {
+  it('txLeafHash: the 11 BlockTx words, keccak256(data) and the post-state root', async () => {
     for (const [i, t] of BLOCK_TXS.entries()) {
       const post = id(`post ${i}`);
-      const sol = await harness.txLeafHash(blockTxTuple(t), post);
+      const sol = await harness.txLeafHash(blockTxTuple(t), t.data, post);
       expect(core.hashTxLeaf(t, post as core.Hex)).toBe(sol);
-      const words = ['uint8', 'uint32', 'uint32', 'address', 'address', 'address', 'uint256', 'uint64', 'bytes32', 'bytes32', 'uint8', 'bytes32'];
-      expect(keccak256(abi.encode(words, [...blockTxTuple(t), post]))).toBe(sol);
+      const words = ['uint8', 'uint32', 'uint32', 'address', 'address', 'address', 'uint256', 'uint64', 'bytes32', 'bytes32', 'uint8', 'bytes32', 'bytes32'];
+      expect(keccak256(abi.encode(words, [...blockTxTuple(t), keccak256(t.data), post]))).toBe(sol);
+    }
+  });
+
+  it('data of the tree kinds: Solidity abi.encode = core = ethers, and core decodes it back', async () => {
+    const exit = { recipient: addr(A2), token: addr(A3), amount: MaxUint256 };
+    const finalize = { child: GRANDCHILD as core.Hex, header: HEADERS[1], windowEnd: MAX_U64, exit, index: 65_535n, proof: PROOF };
+    const commit = { child: CHAIN as core.Hex, header: HEADERS[0], signatures: SIGNATURES };
+    const spawn = { validators: [addr(A3), addr(A1), addr(A2)], threshold: 255, challengeWindow: MAX_U64 };
+    const HEADER = 'tuple(bytes32,uint64,bytes32,bytes32,bytes32,bytes32,uint64,uint64)';
+
+    const deposit = await harness.depositToChildData(GRANDCHILD);
+    expect(core.encodeDepositToChildData(GRANDCHILD as core.Hex)).toBe(deposit);
+    expect(core.decodeDepositToChildData(deposit)).toBe(GRANDCHILD);
+
+    for (const c of [commit, { ...commit, signatures: '0x' as core.Hex }, { ...commit, signatures: `0x${'ee'.repeat(33)}` as core.Hex }]) {
+      const sol = await harness.commitChildData(c.child, headerTuple(c.header), c.signatures);
+      expect(core.encodeCommitChildData(c)).toBe(sol);
+      expect(abi.encode(['bytes32', HEADER, 'bytes'], [c.child, headerTuple(c.header), c.signatures])).toBe(sol);
+      expect(core.decodeCommitChildData(sol)).toEqual(c);
+    }
+
+    for (const f of [finalize, { ...finalize, proof: [] as core.Hex[], index: 0n }]) {
+      const sol = await harness.finalizeChildExitData(f.child, headerTuple(f.header), f.windowEnd, exitTuple(f.exit), f.index, f.proof);
+      expect(core.encodeFinalizeChildExitData(f)).toBe(sol);
+      expect(abi.encode(['bytes32', HEADER, 'uint64', 'tuple(address,address,uint256)', 'uint256', 'bytes32[]'], [f.child, headerTuple(f.header), f.windowEnd, exitTuple(f.exit), f.index, f.proof])).toBe(sol);
+      expect(core.decodeFinalizeChildExitData(sol)).toEqual(f);
+      const decoded = await harness.decodeFinalizeChildExitData(sol);
+      expect(decoded[0]).toBe(f.child);
+      expect(decoded[2]).toBe(f.windowEnd);
+      expect([...decoded[5]]).toEqual(f.proof);
+    }
+
+    for (const sp of [spawn, { ...spawn, validators: [] }]) {
+      const sol = await harness.spawnChildData(sp.validators, sp.threshold, sp.challengeWindow);
+      expect(core.encodeSpawnChildData(sp)).toBe(sol);
+      expect(abi.encode(['address[]', 'uint8', 'uint64'], [sp.validators, sp.threshold, sp.challengeWindow])).toBe(sol);
+      expect(core.decodeSpawnChildData(sol)).toEqual(sp);
     }
   });
 
@@ -189,6 +235,8 @@ describe('SPEC vectors: Solidity = core = reference', () => {
     expect(keccak256(toUtf8Bytes(core.encodeType('Transfer')))).toBe(await harness.transferTypehash());
     expect(keccak256(toUtf8Bytes(core.encodeType('Withdraw')))).toBe(await harness.withdrawTypehash());
     expect(keccak256(toUtf8Bytes(core.encodeType('Commitment')))).toBe(await harness.commitmentTypehash());
+    expect(keccak256(toUtf8Bytes(core.encodeType('DepositToChild')))).toBe(await harness.depositToChildTypehash());
+    expect(keccak256(toUtf8Bytes(core.encodeType('SpawnChild')))).toBe(await harness.spawnChildTypehash());
 
     const sol = await harness.domainSeparator(f.rootAddress);
     expect(await f.root.domainSeparator()).toBe(sol);
@@ -206,6 +254,23 @@ describe('SPEC vectors: Solidity = core = reference', () => {
     expect(core.withdrawDigest(coreDomain, { ...m, recipient: addr(A1) })).toBe(withdraw);
     expect(TypedDataEncoder.hash(ethersDomain, core.WITHDRAW_TYPES, { ...m, recipient: A1 })).toBe(withdraw);
     expect(withdraw).not.toBe(transfer);
+  });
+
+  it('DepositToChild and SpawnChild digests (signed on a child chain that is a parent)', async () => {
+    const m = { chainId: GRANDCHILD as core.Hex, slot: 2 ** 32 - 1, child: CHAIN as core.Hex, token: addr(A2), amount: MaxUint256, nonce: MAX_U64 };
+    const deposit = await harness.depositToChildDigest(f.rootAddress, m.chainId, m.slot, m.child, A1, m.token, m.amount, m.nonce);
+    expect(core.depositToChildDigest(coreDomain, { ...m, to: addr(A1) })).toBe(deposit);
+    expect(TypedDataEncoder.hash(ethersDomain, core.DEPOSIT_TO_CHILD_TYPES, { ...m, to: A1 })).toBe(deposit);
+
+    const validators = [addr(A3), addr(A1)];
+    const validatorsHash = await harness.validatorsHash(validators);
+    expect(core.validatorSetHash(validators)).toBe(validatorsHash);
+    const s = { chainId: CHAIN as core.Hex, slot: 3, validatorsHash, threshold: 2, challengeWindow: MAX_U64, bond: MaxUint256, nonce: MAX_U64 };
+    const spawn = await harness.spawnChildDigest(f.rootAddress, s.chainId, s.slot, s.validatorsHash, s.threshold, s.challengeWindow, s.bond, s.nonce);
+    expect(core.spawnChildDigest(coreDomain, s)).toBe(spawn);
+    expect(TypedDataEncoder.hash(ethersDomain, core.SPAWN_CHILD_TYPES, s)).toBe(spawn);
+    const tx = { kind: core.TxKind.SpawnChild as const, chainId: s.chainId, slot: s.slot, validators, threshold: s.threshold, challengeWindow: s.challengeWindow, bond: s.bond, nonce: s.nonce };
+    expect(core.signedTxDigest(coreDomain, tx)).toBe(spawn);
   });
 
   it('Commitment digest, as PlasmaRoot verifies it', async () => {

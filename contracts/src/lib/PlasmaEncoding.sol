@@ -15,6 +15,13 @@ library PlasmaEncoding {
     bytes32 internal constant WITHDRAW_TYPEHASH =
         keccak256("Withdraw(bytes32 chainId,uint32 slot,address recipient,address token,uint256 amount,uint64 nonce)");
     bytes32 internal constant COMMITMENT_TYPEHASH = keccak256("Commitment(bytes32 chainId,uint64 number,bytes32 blockHash)");
+    // Signed by users on a child chain that is a parent itself (docs/TREE.md §3); no contract verifies them yet.
+    bytes32 internal constant DEPOSIT_TO_CHILD_TYPEHASH = keccak256(
+        "DepositToChild(bytes32 chainId,uint32 slot,bytes32 child,address to,address token,uint256 amount,uint64 nonce)"
+    );
+    bytes32 internal constant SPAWN_CHILD_TYPEHASH = keccak256(
+        "SpawnChild(bytes32 chainId,uint32 slot,bytes32 validatorsHash,uint8 threshold,uint64 challengeWindow,uint256 bond,uint64 nonce)"
+    );
 
     /// @notice Id of the `index`-th (0-based) child of `parent`. Works at any depth of the tree.
     function childChainId(bytes32 parent, uint256 index) internal pure returns (bytes32) {
@@ -37,9 +44,10 @@ library PlasmaEncoding {
         return keccak256(abi.encode(e.recipient, e.token, e.amount));
     }
 
-    /// @notice Transaction-tree leaf: the 11 BlockTx words followed by the post-state root (12 words).
-    function txLeafHash(BlockTx calldata t, bytes32 postStateRoot) internal pure returns (bytes32) {
-        return keccak256(abi.encode(t, postStateRoot));
+    /// @notice Transaction-tree leaf: the 11 BlockTx words, the hash of the tx's data (empty for kinds 0-2) and the
+    ///         post-state root (13 words).
+    function txLeafHash(BlockTx calldata t, bytes calldata data, bytes32 postStateRoot) internal pure returns (bytes32) {
+        return keccak256(abi.encode(t, keccak256(data), postStateRoot));
     }
 
     function blockHash(Header calldata h) internal pure returns (bytes32) {
@@ -61,6 +69,31 @@ library PlasmaEncoding {
         returns (bytes32)
     {
         return keccak256(abi.encode(TRANSFER_TYPEHASH, chainId, slot, to, token, amount, nonce));
+    }
+
+    function depositToChildStructHash(
+        bytes32 chainId,
+        uint32 slot,
+        bytes32 child,
+        address to,
+        address token,
+        uint256 amount,
+        uint64 nonce
+    ) internal pure returns (bytes32) {
+        return keccak256(abi.encode(DEPOSIT_TO_CHILD_TYPEHASH, chainId, slot, child, to, token, amount, nonce));
+    }
+
+    /// @param validatorsHash keccak256(abi.encodePacked(validators)): one left-padded word per validator, in order.
+    function spawnChildStructHash(
+        bytes32 chainId,
+        uint32 slot,
+        bytes32 validatorsHash,
+        uint8 threshold,
+        uint64 challengeWindow,
+        uint256 bond,
+        uint64 nonce
+    ) internal pure returns (bytes32) {
+        return keccak256(abi.encode(SPAWN_CHILD_TYPEHASH, chainId, slot, validatorsHash, threshold, challengeWindow, bond, nonce));
     }
 
     function withdrawStructHash(

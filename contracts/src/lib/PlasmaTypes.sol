@@ -23,7 +23,9 @@ struct Exit {
     uint256 amount;
 }
 
-/// @notice The uniform 11-word form of every transaction inside a block (kind 0 deposit, 1 transfer, 2 withdraw).
+/// @notice The uniform 11-word form of every transaction inside a block (kind 0 deposit, 1 transfer, 2 withdraw,
+///         3 deposit to a child, 4 commit a child's block, 5 finalize a child's exit, 6 spawn a child). A tx also has
+///         `bytes data` (empty for kinds 0-2), hashed into its leaf next to these words (PlasmaEncoding.txLeafHash).
 struct BlockTx {
     uint8 kind;
     uint32 slot;

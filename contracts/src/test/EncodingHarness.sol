@@ -31,8 +31,50 @@ contract EncodingHarness {
         return PlasmaEncoding.exitHash(e);
     }
 
-    function txLeafHash(BlockTx calldata t, bytes32 postStateRoot) external pure returns (bytes32) {
-        return PlasmaEncoding.txLeafHash(t, postStateRoot);
+    function txLeafHash(BlockTx calldata t, bytes calldata data, bytes32 postStateRoot) external pure returns (bytes32) {
+        return PlasmaEncoding.txLeafHash(t, data, postStateRoot);
+    }
+
+    // The `data` layouts of the tree kinds (docs/SPEC.md), as Solidity's ABI encoder writes them.
+
+    function depositToChildData(bytes32 child) external pure returns (bytes memory) {
+        return abi.encode(child);
+    }
+
+    function commitChildData(bytes32 child, Header calldata header, bytes calldata signatures)
+        external
+        pure
+        returns (bytes memory)
+    {
+        return abi.encode(child, header, signatures);
+    }
+
+    function finalizeChildExitData(
+        bytes32 child,
+        Header calldata header,
+        uint64 windowEnd,
+        Exit calldata exit,
+        uint256 index,
+        bytes32[] calldata proof
+    ) external pure returns (bytes memory) {
+        return abi.encode(child, header, windowEnd, exit, index, proof);
+    }
+
+    function spawnChildData(address[] calldata validators, uint8 threshold, uint64 challengeWindow)
+        external
+        pure
+        returns (bytes memory)
+    {
+        return abi.encode(validators, threshold, challengeWindow);
+    }
+
+    /// @notice abi.decode of a FINALIZE_CHILD_EXIT payload: what a contract reading it would see.
+    function decodeFinalizeChildExitData(bytes calldata data)
+        external
+        pure
+        returns (bytes32 child, Header memory header, uint64 windowEnd, Exit memory exit, uint256 index, bytes32[] memory proof)
+    {
+        return abi.decode(data, (bytes32, Header, uint64, Exit, uint256, bytes32[]));
     }
 
     function blockHash(Header calldata h) external pure returns (bytes32) {
@@ -76,6 +118,18 @@ contract EncodingHarness {
         return PlasmaEncoding.COMMITMENT_TYPEHASH;
     }
 
+    function depositToChildTypehash() external pure returns (bytes32) {
+        return PlasmaEncoding.DEPOSIT_TO_CHILD_TYPEHASH;
+    }
+
+    function spawnChildTypehash() external pure returns (bytes32) {
+        return PlasmaEncoding.SPAWN_CHILD_TYPEHASH;
+    }
+
+    function validatorsHash(address[] calldata validators) external pure returns (bytes32) {
+        return keccak256(abi.encodePacked(validators));
+    }
+
     /// @notice The Plasma Tree EIP-712 domain separator for a root contract at `verifyingContract` on this L1.
     function domainSeparator(address verifyingContract) public view returns (bytes32) {
         return keccak256(
@@ -108,6 +162,37 @@ contract EncodingHarness {
     ) external view returns (bytes32) {
         return _typedData(
             verifyingContract, PlasmaEncoding.withdrawStructHash(chainId, slot, recipient, token, amount, nonce)
+        );
+    }
+
+    function depositToChildDigest(
+        address verifyingContract,
+        bytes32 chainId,
+        uint32 slot,
+        bytes32 child,
+        address to,
+        address token,
+        uint256 amount,
+        uint64 nonce
+    ) external view returns (bytes32) {
+        return _typedData(
+            verifyingContract, PlasmaEncoding.depositToChildStructHash(chainId, slot, child, to, token, amount, nonce)
+        );
+    }
+
+    function spawnChildDigest(
+        address verifyingContract,
+        bytes32 chainId,
+        uint32 slot,
+        bytes32 validatorsHash_,
+        uint8 threshold,
+        uint64 challengeWindow,
+        uint256 bond,
+        uint64 nonce
+    ) external view returns (bytes32) {
+        return _typedData(
+            verifyingContract,
+            PlasmaEncoding.spawnChildStructHash(chainId, slot, validatorsHash_, threshold, challengeWindow, bond, nonce)
         );
     }
 

@@ -12,6 +12,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import {
   AccountState,
   BlockBuilder,
+  ChainState,
   NATIVE_TOKEN,
   ROOT_CHAIN_ID,
   SparseMerkleTree,
@@ -33,13 +34,13 @@ import {
   type Address,
   type Header,
   type Hex,
-  type SignedTx,
+  type SpendTx,
   type StfContext,
 } from '../src/index.js';
 
 const CHAIN_ID = chainIdOf(ROOT_CHAIN_ID, 0);
 const DOMAIN = plasmaDomain(31337n, '0x5fbdb2315678afecb367f032d93f642f64180aa3');
-const CTX: StfContext = { chainId: CHAIN_ID, domain: DOMAIN, lastDepositNonce: 0n };
+const CTX: StfContext = { chainId: CHAIN_ID, domain: DOMAIN, lastDepositNonce: 0n, timestamp: 1n };
 /** Accounts owned by real keys (the senders); the rest of the state is filler. */
 const SIGNERS = 1_000;
 
@@ -89,9 +90,9 @@ function randomGenerator(seed = 0x2545f491): (max: number) => number {
 
 interface Workload {
   /** A fresh state of `accounts` accounts (the first SIGNERS owned by real keys). */
-  buildState(): AccountState;
+  buildState(): ChainState;
   /** Transfers from the signers' slots to random accounts, nonces in order. */
-  signed: SignedTx[];
+  signed: SpendTx[];
   senders: Address[];
 }
 
@@ -102,9 +103,11 @@ function makeWorkload(accounts: number, txs: number): Workload {
     slot < SIGNERS ? secp256k1Scheme.addressOf(keys[slot]) : (`0x${(slot + 1).toString(16).padStart(40, '0')}` as Address),
   );
   const buildState = () =>
-    AccountState.fromEntries(owners.map((owner, slot) => [slot, { owner, token: NATIVE_TOKEN, balance: 10n ** 30n, nonce: 0n }] as const));
+    new ChainState(CHAIN_ID, {
+      accounts: AccountState.fromEntries(owners.map((owner, slot) => [slot, { owner, token: NATIVE_TOKEN, balance: 10n ** 30n, nonce: 0n }] as const)),
+    });
   const nonces = new Array<bigint>(SIGNERS).fill(0n);
-  const signed = Array.from({ length: txs }, (_, i): SignedTx => {
+  const signed = Array.from({ length: txs }, (_, i): SpendTx => {
     const slot = random(SIGNERS);
     let toSlot = random(accounts);
     if (toSlot === slot) toSlot = (toSlot + 1) % accounts;
@@ -115,7 +118,7 @@ function makeWorkload(accounts: number, txs: number): Workload {
 }
 
 /** A parent block whose post-state is `state` (so a BlockBuilder can start from it). */
-function parentOf(state: AccountState): Header {
+function parentOf(state: ChainState): Header {
   return { chainId: CHAIN_ID, number: 41n, parentHash: ZERO_BYTES32, txRoot: ZERO_BYTES32, stateRoot: state.root, exitRoot: ZERO_BYTES32, depositNonce: 0n, timestamp: 0n };
 }
 
@@ -177,13 +180,13 @@ function benchStf(work: Workload, accounts: number): Rate {
   }));
 
   state = work.buildState();
-  const builder = new BlockBuilder({ parent: parentOf(state), state, ctx: CTX });
+  const builder = new BlockBuilder({ parent: parentOf(state), state, ctx: CTX, timestamp: 1n });
   const serial = timed(work.signed.length, () => {
     work.signed.forEach((tx, i) => builder.addSignedTx(tx, work.senders[i]));
   });
   report('BlockBuilder.addSignedTx, sender pre-recovered', serial);
   const start = performance.now();
-  const block = builder.seal(1n);
+  const block = builder.seal();
   console.log(`BlockBuilder.seal of ${block.txs.length} txs: ${Math.round(performance.now() - start)} ms (tx tree, exit tree, header)`);
   return serial;
 }
@@ -201,11 +204,11 @@ const BATCH = 256;
 async function benchPipeline(work: Workload, workers: number): Promise<Rate> {
   const pool = Array.from({ length: workers }, () => new Worker(WORKER_BOOT, { eval: true }));
   await Promise.all(pool.map((worker) => new Promise((resolve) => worker.once('message', resolve))));
-  const batches: SignedTx[][] = [];
+  const batches: SpendTx[][] = [];
   for (let i = 0; i < work.signed.length; i += BATCH) batches.push(work.signed.slice(i, i + BATCH));
   const senders: (Address[] | undefined)[] = new Array(batches.length);
   const state = work.buildState();
-  const builder = new BlockBuilder({ parent: parentOf(state), state, ctx: CTX });
+  const builder = new BlockBuilder({ parent: parentOf(state), state, ctx: CTX, timestamp: 1n });
 
   const cpuStart = process.cpuUsage();
   const start = performance.now();
@@ -224,7 +227,7 @@ async function benchPipeline(work: Workload, workers: number): Promise<Rate> {
     }
     batches.forEach((txs, id) => pool[id % workers].postMessage({ id, txs }));
   });
-  const block = builder.seal(1n);
+  const block = builder.seal();
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   await Promise.all(pool.map((worker) => worker.terminate()));
@@ -236,7 +239,7 @@ async function benchPipeline(work: Workload, workers: number): Promise<Rate> {
 }
 
 function serveRecoveries(): void {
-  parentPort!.on('message', ({ id, txs }: { id: number; txs: SignedTx[] }) => {
+  parentPort!.on('message', ({ id, txs }: { id: number; txs: SpendTx[] }) => {
     parentPort!.postMessage({ id, batchSenders: txs.map((tx) => recoverSender(tx, CTX)) });
   });
   parentPort!.postMessage('ready');

@@ -2,15 +2,14 @@
  * Building a block (producer) and re-executing one (watchers, tests): the same STF, the same roots.
  */
 import { bytesToHex, ZERO_BYTES32 } from './bytes.js';
+import { EMPTY_STATE_ROOT, type ChainState } from './chainState.js';
 import { exitLeaf, hashHeader, txLeaf } from './encoding.js';
 import { isPlasmaError, PlasmaError } from './errors.js';
-import { MerkleTree, merkleRoot, zeroHashes } from './merkle.js';
-import type { AccountState } from './state.js';
+import { MerkleTree, merkleRoot } from './merkle.js';
 import { applyTx, placeDeposit, placeSignedTx, type ApplyOptions, type SigningContext, type StfContext, type TxOutcome } from './stf.js';
 import {
   EXIT_TREE_DEPTH,
   MAX_TXS_PER_BLOCK,
-  STATE_TREE_DEPTH,
   TX_TREE_DEPTH,
   TxKind,
   type Address,
@@ -23,9 +22,6 @@ import {
   type SignedTx,
 } from './types.js';
 
-/** The state root before block 1: the root of an empty state tree, zero[32]. */
-export const EMPTY_STATE_ROOT: Hex = bytesToHex(zeroHashes(STATE_TREE_DEPTH)[STATE_TREE_DEPTH]);
-
 export interface BlockContext extends SigningContext {
   /** The parent's depositHash for a deposit nonce, or undefined while unknown. */
   depositRecord?(nonce: bigint): Hex | undefined;
@@ -35,14 +31,34 @@ export interface BlockBuilderOptions {
   /** The parent block's header; null for block 1. */
   parent: Header | null;
   /** The state after the parent block; the builder mutates it (revert with `abort()`). */
-  state: AccountState;
+  state: ChainState;
   ctx: BlockContext;
+  /**
+   * The block's timestamp (seconds), fixed when the block starts: it is the clock of the transactions inside
+   * (commitments of children, their challenge windows). Never before the parent's.
+   */
+  timestamp: bigint;
 }
 
-/** What each block starts from: number, parent hash, pre-state root and deposit nonce. */
-function childOf(parent: Header | null): { number: bigint; parentHash: Hex; preStateRoot: Hex; depositNonce: bigint } {
-  if (parent === null) return { number: 1n, parentHash: ZERO_BYTES32, preStateRoot: EMPTY_STATE_ROOT, depositNonce: 0n };
-  return { number: parent.number + 1n, parentHash: hashHeader(parent), preStateRoot: parent.stateRoot.toLowerCase() as Hex, depositNonce: parent.depositNonce };
+interface BlockStart {
+  number: bigint;
+  parentHash: Hex;
+  preStateRoot: Hex;
+  depositNonce: bigint;
+  /** The earliest timestamp the block may have: the parent's. */
+  minTimestamp: bigint;
+}
+
+/** What each block starts from: number, parent hash, pre-state root, deposit nonce and earliest timestamp. */
+function childOf(parent: Header | null): BlockStart {
+  if (parent === null) return { number: 1n, parentHash: ZERO_BYTES32, preStateRoot: EMPTY_STATE_ROOT, depositNonce: 0n, minTimestamp: 0n };
+  return {
+    number: parent.number + 1n,
+    parentHash: hashHeader(parent),
+    preStateRoot: parent.stateRoot.toLowerCase() as Hex,
+    depositNonce: parent.depositNonce,
+    minTimestamp: parent.timestamp,
+  };
 }
 
 /**
@@ -53,17 +69,27 @@ function childOf(parent: Header | null): { number: bigint; parentHash: Hex; preS
 export class BlockBuilder {
   readonly number: bigint;
   readonly parentHash: Hex;
-  private readonly state: AccountState;
+  readonly timestamp: bigint;
+  private readonly state: ChainState;
   private readonly ctx: StfContext;
   private readonly txs: BlockTx[] = [];
   private readonly postRoots: Hex[] = [];
   private readonly exits: Exit[] = [];
   private open = true;
 
-  constructor({ parent, state, ctx }: BlockBuilderOptions) {
+  constructor({ parent, state, ctx, timestamp }: BlockBuilderOptions) {
     const start = childOf(parent);
     if (parent !== null && parent.chainId.toLowerCase() !== ctx.chainId.toLowerCase()) {
       throw new PlasmaError('WRONG_CHAIN', `the parent block is on chain ${parent.chainId}, the builder on ${ctx.chainId}`);
+    }
+    if (state.chainId !== ctx.chainId.toLowerCase()) {
+      throw new PlasmaError('WRONG_CHAIN', `the state is chain ${state.chainId}'s, the builder builds chain ${ctx.chainId}`);
+    }
+    if (typeof timestamp !== 'bigint' || timestamp < start.minTimestamp || timestamp >= 1n << 64n) {
+      throw new PlasmaError('INVALID_BLOCK', `block ${start.number} cannot have timestamp ${String(timestamp)}: the parent's is ${start.minTimestamp}`, {
+        hint: "use the wall clock in seconds, or the parent's timestamp when the clock is behind it",
+        data: { reason: 'WRONG_TIMESTAMP', expected: `>= ${start.minTimestamp}`, found: String(timestamp) },
+      });
     }
     const root = state.root;
     if (root !== start.preStateRoot) {
@@ -74,8 +100,9 @@ export class BlockBuilder {
     }
     this.number = start.number;
     this.parentHash = start.parentHash;
+    this.timestamp = timestamp;
     this.state = state;
-    this.ctx = { ...ctx, lastDepositNonce: start.depositNonce };
+    this.ctx = { ...ctx, lastDepositNonce: start.depositNonce, timestamp };
     state.checkpoint();
   }
 
@@ -104,7 +131,7 @@ export class BlockBuilder {
     return outcome;
   }
 
-  /** Places a user's tx (choosing the recipient slot) and applies it; `from` skips recovery when already done. */
+  /** Places a tx (choosing the recipient slot) and applies it; `from` skips a user-signed tx's recovery when already done. */
   addSignedTx(tx: SignedTx, from?: Address): BlockTx {
     this.checkOpen();
     const placed = placeSignedTx(this.state, tx, this.ctx, from);
@@ -119,8 +146,8 @@ export class BlockBuilder {
     return placed;
   }
 
-  /** Closes the block and keeps its state changes. */
-  seal(timestamp: bigint): Block {
+  /** Closes the block (with the timestamp given at the start) and keeps its state changes. */
+  seal(): Block {
     this.checkOpen();
     this.open = false;
     this.state.commit();
@@ -132,7 +159,7 @@ export class BlockBuilder {
       stateRoot: this.state.root,
       exitRoot: bytesToHex(computeExitRoot(this.exits)),
       depositNonce: this.ctx.lastDepositNonce,
-      timestamp,
+      timestamp: this.timestamp,
     };
     return { header, hash: hashHeader(header), txs: this.txs.slice(), postRoots: this.postRoots.slice(), exits: this.exits.slice() };
   }
@@ -171,6 +198,8 @@ export type InvalidBlockReason =
   | 'EXIT_ROOT_MISMATCH'
   | 'STATE_ROOT_MISMATCH'
   | 'DEPOSIT_NONCE_MISMATCH'
+  /** The timestamp is before the parent's (the clock of a chain never runs backwards). */
+  | 'WRONG_TIMESTAMP'
   /** A transaction the STF refuses; `data.code` holds the STF's code. */
   | 'INVALID_TX';
 
@@ -197,7 +226,7 @@ export interface VerifyBlockOptions {
  * throws PlasmaError('INVALID_BLOCK', InvalidBlockData). A deposit whose parent record is not known yet throws
  * DEPOSIT_UNKNOWN instead: that is not evidence of fraud.
  */
-export function verifyBlock(block: Block, parent: Header | null, preState: AccountState, ctx: BlockContext, options: VerifyBlockOptions = {}): void {
+export function verifyBlock(block: Block, parent: Header | null, preState: ChainState, ctx: BlockContext, options: VerifyBlockOptions = {}): void {
   const { header } = block;
   const start = childOf(parent);
   const invalid = (data: Omit<InvalidBlockData, 'blockNumber'>, message: string): PlasmaError =>
@@ -210,11 +239,18 @@ export function verifyBlock(block: Block, parent: Header | null, preState: Accou
   if (parent !== null && parent.chainId.toLowerCase() !== chainId) throw mismatch('WRONG_CHAIN', "the parent's chainId", chainId, parent.chainId);
   if (header.number !== start.number) throw mismatch('WRONG_NUMBER', 'number', String(start.number), String(header.number));
   if (header.parentHash.toLowerCase() !== start.parentHash) throw mismatch('WRONG_PARENT', 'parentHash', start.parentHash, header.parentHash);
+  if (header.timestamp < start.minTimestamp) throw mismatch('WRONG_TIMESTAMP', 'timestamp', `>= ${start.minTimestamp}`, String(header.timestamp));
   const hash = hashHeader(header);
   if (block.hash.toLowerCase() !== hash) throw mismatch('HASH_MISMATCH', 'hash', hash, block.hash);
   if (block.txs.length > MAX_TXS_PER_BLOCK) throw mismatch('TOO_MANY_TXS', 'the tx count', `<= ${MAX_TXS_PER_BLOCK}`, String(block.txs.length));
   if (block.postRoots.length !== block.txs.length) {
     throw mismatch('TRACE_LENGTH_MISMATCH', 'the number of post-state roots', String(block.txs.length), String(block.postRoots.length));
+  }
+  if (preState.chainId !== chainId) {
+    throw new PlasmaError('WRONG_CHAIN', `the state to verify on is chain ${preState.chainId}'s, the block is chain ${chainId}'s`, {
+      hint: "verify a chain's blocks on that chain's state",
+      data: { expected: chainId, found: preState.chainId },
+    });
   }
   const preRoot = preState.root;
   if (preRoot !== start.preStateRoot) {
@@ -224,7 +260,7 @@ export function verifyBlock(block: Block, parent: Header | null, preState: Accou
     });
   }
 
-  const stfCtx: StfContext = { ...ctx, lastDepositNonce: start.depositNonce };
+  const stfCtx: StfContext = { ...ctx, lastDepositNonce: start.depositNonce, timestamp: header.timestamp };
   const applyOptions: ApplyOptions = { signatureChecked: options.trustSignatures === true };
   const exits: Exit[] = [];
   preState.checkpoint();

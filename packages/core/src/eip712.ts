@@ -6,7 +6,8 @@ import { WORD, writeAddressWord, writeBytes32Word, writeUintWord } from './abi.j
 import { bytesToHex } from './bytes.js';
 import { PlasmaError } from './errors.js';
 import { keccak256 } from './hash.js';
-import { TxKind, type Address, type ChainId, type Hex, type SignedTx } from './types.js';
+import { validatorSetHash } from './ledgerEntries.js';
+import { TxKind, type Address, type ChainId, type Hex, type UserSignedTx } from './types.js';
 
 export interface Eip712Domain {
   name: 'PlasmaTree';
@@ -57,12 +58,42 @@ export const COMMITMENT_TYPES: { Commitment: TypedField[] } = freezeTypes({
   ],
 });
 
+export const DEPOSIT_TO_CHILD_TYPES: { DepositToChild: TypedField[] } = freezeTypes({
+  DepositToChild: [
+    { name: 'chainId', type: 'bytes32' },
+    { name: 'slot', type: 'uint32' },
+    { name: 'child', type: 'bytes32' },
+    { name: 'to', type: 'address' },
+    { name: 'token', type: 'address' },
+    { name: 'amount', type: 'uint256' },
+    { name: 'nonce', type: 'uint64' },
+  ],
+});
+
+export const SPAWN_CHILD_TYPES: { SpawnChild: TypedField[] } = freezeTypes({
+  SpawnChild: [
+    { name: 'chainId', type: 'bytes32' },
+    { name: 'slot', type: 'uint32' },
+    { name: 'validatorsHash', type: 'bytes32' },
+    { name: 'threshold', type: 'uint8' },
+    { name: 'challengeWindow', type: 'uint64' },
+    { name: 'bond', type: 'uint256' },
+    { name: 'nonce', type: 'uint64' },
+  ],
+});
+
 /**
- * All three primary types (for `eth_signTypedData_v4`, which names the primary type). ethers'
+ * Every primary type (for `eth_signTypedData_v4`, which names the primary type). ethers'
  * `signTypedData` wants exactly one primary type per call: pass TRANSFER_TYPES etc., or use
  * `signedTxTypedData`.
  */
-export const EIP712_TYPES = Object.freeze({ ...TRANSFER_TYPES, ...WITHDRAW_TYPES, ...COMMITMENT_TYPES });
+export const EIP712_TYPES = Object.freeze({
+  ...TRANSFER_TYPES,
+  ...WITHDRAW_TYPES,
+  ...COMMITMENT_TYPES,
+  ...DEPOSIT_TO_CHILD_TYPES,
+  ...SPAWN_CHILD_TYPES,
+});
 
 export type Eip712PrimaryType = keyof typeof EIP712_TYPES;
 
@@ -96,6 +127,8 @@ const DOMAIN_TYPEHASH = keccak256(utf8.encode(EIP712_DOMAIN_TYPE));
 const TRANSFER_TYPEHASH = keccak256(utf8.encode(encodeType('Transfer')));
 const WITHDRAW_TYPEHASH = keccak256(utf8.encode(encodeType('Withdraw')));
 const COMMITMENT_TYPEHASH = keccak256(utf8.encode(encodeType('Commitment')));
+const DEPOSIT_TO_CHILD_TYPEHASH = keccak256(utf8.encode(encodeType('DepositToChild')));
+const SPAWN_CHILD_TYPEHASH = keccak256(utf8.encode(encodeType('SpawnChild')));
 
 export function domainSeparator(domain: Eip712Domain): Hex {
   return bytesToHex(domainSeparatorBytes(domain));
@@ -119,7 +152,7 @@ function domainSeparatorBytes(domain: Eip712Domain): Uint8Array {
   return separator;
 }
 
-const structScratch = new Uint8Array(7 * WORD);
+const structScratch = new Uint8Array(8 * WORD);
 const digestScratch = new Uint8Array(2 + 2 * WORD);
 digestScratch[0] = 0x19;
 digestScratch[1] = 0x01;
@@ -131,8 +164,13 @@ function finishDigest(domain: Eip712Domain, structBytes: number): Uint8Array {
   return keccak256(digestScratch);
 }
 
-/** What a user signs: the signed fields of a SignedTx (`to` is the recipient, on the parent for a withdrawal). */
-export type UnsignedTx = Omit<SignedTx, 'signature'>;
+type Unsigned<T> = T extends unknown ? Omit<T, 'signature'> : never;
+
+/**
+ * What a user signs: the signed fields of a user-signed tx (`to` is the recipient, on the parent for a
+ * withdrawal, on the child for a deposit to a child).
+ */
+export type UnsignedTx = Unsigned<UserSignedTx>;
 
 export interface TransferMessage {
   chainId: ChainId;
@@ -140,6 +178,27 @@ export interface TransferMessage {
   to: Address;
   token: Address;
   amount: bigint;
+  nonce: bigint;
+}
+
+export interface DepositToChildMessage {
+  chainId: ChainId;
+  slot: number;
+  child: ChainId;
+  to: Address;
+  token: Address;
+  amount: bigint;
+  nonce: bigint;
+}
+
+export interface SpawnChildMessage {
+  chainId: ChainId;
+  slot: number;
+  /** validatorSetHash(validators): keccak256 of one left-padded word per validator, in the order of the tx. */
+  validatorsHash: Hex;
+  threshold: number;
+  challengeWindow: bigint;
+  bond: bigint;
   nonce: bigint;
 }
 
@@ -182,18 +241,71 @@ export function withdrawDigest(domain: Eip712Domain, m: WithdrawMessage): Hex {
   );
 }
 
-/** The digest a SignedTx's signature covers, as bytes (the signature-check hot path). */
-export function signedTxDigestBytes(domain: Eip712Domain, tx: UnsignedTx): Uint8Array {
-  const typeHash = tx.kind === TxKind.Transfer ? TRANSFER_TYPEHASH : tx.kind === TxKind.Withdraw ? WITHDRAW_TYPEHASH : undefined;
-  if (typeHash === undefined) {
-    throw new PlasmaError('MALFORMED_TX', `only transfers and withdrawals are signed, got kind ${String(tx.kind)}`, {
-      data: { field: 'kind' },
-    });
-  }
-  return transferLikeDigest(domain, typeHash, tx.chainId, tx.slot, tx.to, tx.token, tx.amount, tx.nonce);
+function depositToChildDigestBytes(domain: Eip712Domain, m: DepositToChildMessage): Uint8Array {
+  structScratch.set(DEPOSIT_TO_CHILD_TYPEHASH, 0);
+  writeBytes32Word(structScratch, 32, m.chainId);
+  writeUintWord(structScratch, 64, m.slot, 32);
+  writeBytes32Word(structScratch, 96, m.child);
+  writeAddressWord(structScratch, 128, m.to);
+  writeAddressWord(structScratch, 160, m.token);
+  writeUintWord(structScratch, 192, m.amount, 256);
+  writeUintWord(structScratch, 224, m.nonce, 64);
+  return finishDigest(domain, 8 * WORD);
 }
 
-/** The digest a SignedTx's signature covers; it is also the transaction's hash in the node's JSON-RPC. */
+function spawnChildDigestBytes(domain: Eip712Domain, m: SpawnChildMessage): Uint8Array {
+  structScratch.set(SPAWN_CHILD_TYPEHASH, 0);
+  writeBytes32Word(structScratch, 32, m.chainId);
+  writeUintWord(structScratch, 64, m.slot, 32);
+  writeBytes32Word(structScratch, 96, m.validatorsHash);
+  writeUintWord(structScratch, 128, m.threshold, 8);
+  writeUintWord(structScratch, 160, m.challengeWindow, 64);
+  writeUintWord(structScratch, 192, m.bond, 256);
+  writeUintWord(structScratch, 224, m.nonce, 64);
+  return finishDigest(domain, 8 * WORD);
+}
+
+export function depositToChildDigest(domain: Eip712Domain, m: DepositToChildMessage): Hex {
+  return bytesToHex(depositToChildDigestBytes(domain, m));
+}
+
+export function spawnChildDigest(domain: Eip712Domain, m: SpawnChildMessage): Hex {
+  return bytesToHex(spawnChildDigestBytes(domain, m));
+}
+
+/** The SpawnChild message of a spawn transaction (its validators hashed in the order given). */
+function spawnMessage(tx: Unsigned<Extract<UserSignedTx, { kind: TxKind.SpawnChild }>>): SpawnChildMessage {
+  return {
+    chainId: tx.chainId,
+    slot: tx.slot,
+    validatorsHash: validatorSetHash(tx.validators),
+    threshold: tx.threshold,
+    challengeWindow: tx.challengeWindow,
+    bond: tx.bond,
+    nonce: tx.nonce,
+  };
+}
+
+/** The digest a user-signed tx's signature covers, as bytes (the signature-check hot path). */
+export function signedTxDigestBytes(domain: Eip712Domain, tx: UnsignedTx): Uint8Array {
+  switch (tx.kind) {
+    case TxKind.Transfer:
+      return transferLikeDigest(domain, TRANSFER_TYPEHASH, tx.chainId, tx.slot, tx.to, tx.token, tx.amount, tx.nonce);
+    case TxKind.Withdraw:
+      return transferLikeDigest(domain, WITHDRAW_TYPEHASH, tx.chainId, tx.slot, tx.to, tx.token, tx.amount, tx.nonce);
+    case TxKind.DepositToChild:
+      return depositToChildDigestBytes(domain, tx);
+    case TxKind.SpawnChild:
+      return spawnChildDigestBytes(domain, spawnMessage(tx));
+    default:
+      throw new PlasmaError('MALFORMED_TX', `kind ${String((tx as { kind: unknown }).kind)} is not signed by a user`, {
+        hint: 'users sign transfers, withdrawals, deposits to a child and spawns; commitments carry validator signatures, exits a proof',
+        data: { field: 'kind' },
+      });
+  }
+}
+
+/** The digest a user-signed tx's signature covers; it is also the transaction's hash in the node's JSON-RPC. */
 export function signedTxDigest(domain: Eip712Domain, tx: UnsignedTx): Hex {
   return bytesToHex(signedTxDigestBytes(domain, tx));
 }
@@ -209,19 +321,23 @@ export function commitmentDigest(domain: Eip712Domain, chainId: ChainId, number:
 
 /** Typed data for a wallet: `signer.signTypedData(t.domain, t.types, t.message)` (ethers) signs `tx`. */
 export function signedTxTypedData(domain: Eip712Domain, tx: UnsignedTx) {
-  const common = { chainId: tx.chainId, slot: tx.slot, token: tx.token, amount: tx.amount, nonce: tx.nonce };
-  if (tx.kind === TxKind.Withdraw) {
-    return {
-      domain,
-      types: WITHDRAW_TYPES,
-      primaryType: 'Withdraw' as const,
-      message: { ...common, recipient: tx.to } satisfies WithdrawMessage,
-    };
+  switch (tx.kind) {
+    case TxKind.Withdraw: {
+      const { chainId, slot, to, token, amount, nonce } = tx;
+      const message: WithdrawMessage = { chainId, slot, recipient: to, token, amount, nonce };
+      return { domain, types: WITHDRAW_TYPES, primaryType: 'Withdraw' as const, message };
+    }
+    case TxKind.DepositToChild: {
+      const { chainId, slot, child, to, token, amount, nonce } = tx;
+      const message: DepositToChildMessage = { chainId, slot, child, to, token, amount, nonce };
+      return { domain, types: DEPOSIT_TO_CHILD_TYPES, primaryType: 'DepositToChild' as const, message };
+    }
+    case TxKind.SpawnChild:
+      return { domain, types: SPAWN_CHILD_TYPES, primaryType: 'SpawnChild' as const, message: spawnMessage(tx) };
+    default: {
+      const { chainId, slot, to, token, amount, nonce } = tx;
+      const message: TransferMessage = { chainId, slot, to, token, amount, nonce };
+      return { domain, types: TRANSFER_TYPES, primaryType: 'Transfer' as const, message };
+    }
   }
-  return {
-    domain,
-    types: TRANSFER_TYPES,
-    primaryType: 'Transfer' as const,
-    message: { ...common, to: tx.to } satisfies TransferMessage,
-  };
 }

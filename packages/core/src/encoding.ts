@@ -3,7 +3,7 @@
  * identifier; `xLeaf` returns the same hash as bytes for the Merkle trees (no hex on the hot path).
  */
 import { WORD, writeAddressWord, writeBytes32Word, writeUintWord } from './abi.js';
-import { bytesToHex } from './bytes.js';
+import { bytesToHex, hexToBytes } from './bytes.js';
 import { keccak256, keccakHasher, type Hasher } from './hash.js';
 import type { Account, BlockTx, ChainId, Deposit, Exit, Header, Hex } from './types.js';
 
@@ -13,7 +13,7 @@ export const BLOCK_TX_BYTES = 11 * WORD;
 // Scratch buffers: encodings that are hashed straight away reuse one buffer (JS is single-threaded per isolate).
 const accountScratch = new Uint8Array(4 * WORD);
 const exitScratch = new Uint8Array(3 * WORD);
-const txLeafScratch = new Uint8Array(BLOCK_TX_BYTES + WORD);
+const txLeafScratch = new Uint8Array(BLOCK_TX_BYTES + 2 * WORD);
 
 /** `abi.encode(bytes32 chainId, uint64 number, bytes32 parentHash, bytes32 txRoot, bytes32 stateRoot, bytes32 exitRoot, uint64 depositNonce, uint64 timestamp)` */
 export function encodeHeader(header: Header): Uint8Array {
@@ -90,17 +90,30 @@ function writeBlockTx(out: Uint8Array, tx: BlockTx): void {
   writeUintWord(out, 320, tx.v, 8);
 }
 
-/** The 11-word form of a transaction inside a block. */
+/** The 11 words of a transaction inside a block (its `data` is hashed separately into the leaf). */
 export function encodeBlockTx(tx: BlockTx): Uint8Array {
   const out = new Uint8Array(BLOCK_TX_BYTES);
   writeBlockTx(out, tx);
   return out;
 }
 
-/** `keccak256(abi.encode(BlockTx..., bytes32 postStateRoot))` as bytes: the transaction tree's leaf. */
+/** keccak256 of empty bytes: the data hash of kinds 0-2 (no hashing on the transfer hot path). */
+export const EMPTY_DATA_HASH: Hex = '0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470';
+const EMPTY_DATA_HASH_BYTES = hexToBytes(EMPTY_DATA_HASH, 32);
+
+/** `keccak256(data)` of a transaction's payload, as bytes. */
+export function txDataHash(data: Hex): Uint8Array {
+  return data === '0x' ? EMPTY_DATA_HASH_BYTES : keccak256(hexToBytes(data));
+}
+
+/**
+ * `keccak256(abi.encode(<the 11 BlockTx words>, bytes32 keccak256(data), bytes32 postStateRoot))` as bytes: the
+ * transaction tree's leaf (13 words).
+ */
 export function txLeaf(tx: BlockTx, postStateRoot: Hex | Uint8Array, hasher: Hasher = keccakHasher): Uint8Array {
   writeBlockTx(txLeafScratch, tx);
-  writeBytes32Word(txLeafScratch, BLOCK_TX_BYTES, postStateRoot);
+  writeBytes32Word(txLeafScratch, BLOCK_TX_BYTES, txDataHash(tx.data));
+  writeBytes32Word(txLeafScratch, BLOCK_TX_BYTES + WORD, postStateRoot);
   return hasher.hash(txLeafScratch);
 }
 

@@ -14,6 +14,8 @@ export * from './smt.js';
 export * from './eip712.js';
 export * from './signature.js';
 export * from './state.js';
+export * from './chainState.js';
+export * from './txData.js';
 export * from './stf.js';
 export * from './block.js';
 export * from './ledgerTree.js';

@@ -6,7 +6,7 @@ import { isHex, MAX_UINT256, normalizeAddress } from './bytes.js';
 import { PlasmaError } from './errors.js';
 import { TxKind, type Address, type Block, type BlockTx, type ChainId, type Exit, type Header, type Hex, type SignedTx } from './types.js';
 
-export type SignedTxKindJson = 'transfer' | 'withdraw';
+export type SignedTxKindJson = 'transfer' | 'withdraw' | 'depositToChild' | 'commitChild' | 'finalizeChildExit' | 'spawnChild';
 export type BlockTxKindJson = 'deposit' | SignedTxKindJson;
 
 export interface HeaderJson {
@@ -20,8 +20,9 @@ export interface HeaderJson {
   timestamp: number;
 }
 
-export interface SignedTxJson {
-  kind: SignedTxKindJson;
+/** A transfer or a withdrawal. */
+export interface SpendTxJson {
+  kind: 'transfer' | 'withdraw';
   chainId: ChainId;
   slot: number;
   to: Address;
@@ -30,6 +31,51 @@ export interface SignedTxJson {
   nonce: number;
   signature: Hex;
 }
+
+export interface DepositToChildTxJson {
+  kind: 'depositToChild';
+  chainId: ChainId;
+  slot: number;
+  child: ChainId;
+  to: Address;
+  token: Address;
+  amount: string;
+  nonce: number;
+  signature: Hex;
+}
+
+export interface CommitChildTxJson {
+  kind: 'commitChild';
+  chainId: ChainId;
+  child: ChainId;
+  header: HeaderJson;
+  signatures: Hex;
+}
+
+export interface FinalizeChildExitTxJson {
+  kind: 'finalizeChildExit';
+  chainId: ChainId;
+  child: ChainId;
+  header: HeaderJson;
+  windowEnd: number;
+  exit: ExitJson;
+  index: number;
+  proof: Hex[];
+}
+
+export interface SpawnChildTxJson {
+  kind: 'spawnChild';
+  chainId: ChainId;
+  slot: number;
+  validators: Address[];
+  threshold: number;
+  challengeWindow: number;
+  bond: string;
+  nonce: number;
+  signature: Hex;
+}
+
+export type SignedTxJson = SpendTxJson | DepositToChildTxJson | CommitChildTxJson | FinalizeChildExitTxJson | SpawnChildTxJson;
 
 export interface BlockTxJson {
   kind: BlockTxKindJson;
@@ -43,6 +89,8 @@ export interface BlockTxJson {
   r: Hex;
   s: Hex;
   v: number;
+  /** '0x' for kinds 0-2. */
+  data: Hex;
 }
 
 export interface ExitJson {
@@ -59,8 +107,18 @@ export interface BlockJson {
   exits: ExitJson[];
 }
 
-const KIND_TO_JSON: Record<TxKind, BlockTxKindJson> = { [TxKind.Deposit]: 'deposit', [TxKind.Transfer]: 'transfer', [TxKind.Withdraw]: 'withdraw' };
-const KIND_FROM_JSON: Record<string, TxKind> = { deposit: TxKind.Deposit, transfer: TxKind.Transfer, withdraw: TxKind.Withdraw };
+const KIND_TO_JSON: Record<TxKind, BlockTxKindJson> = {
+  [TxKind.Deposit]: 'deposit',
+  [TxKind.Transfer]: 'transfer',
+  [TxKind.Withdraw]: 'withdraw',
+  [TxKind.DepositToChild]: 'depositToChild',
+  [TxKind.CommitChild]: 'commitChild',
+  [TxKind.FinalizeChildExit]: 'finalizeChildExit',
+  [TxKind.SpawnChild]: 'spawnChild',
+};
+const KIND_FROM_JSON: Record<string, TxKind> = Object.fromEntries(Object.entries(KIND_TO_JSON).map(([kind, json]) => [json, Number(kind) as TxKind]));
+/** Every kind but 0: deposits are not submitted, they come from the parent. */
+const SIGNED_KIND_FROM_JSON: Record<string, TxKind> = Object.fromEntries(Object.entries(KIND_FROM_JSON).filter(([json]) => json !== 'deposit'));
 const DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
 
 // ---- encoding ---------------------------------------------------------------------------------------------
@@ -79,16 +137,57 @@ export function headerToJson(header: Header): HeaderJson {
 }
 
 export function signedTxToJson(tx: SignedTx): SignedTxJson {
-  return {
-    kind: KIND_TO_JSON[tx.kind] as SignedTxKindJson,
-    chainId: tx.chainId,
-    slot: tx.slot,
-    to: tx.to,
-    token: tx.token,
-    amount: tx.amount.toString(),
-    nonce: toJsonNumber(tx.nonce, 'tx.nonce'),
-    signature: tx.signature,
-  };
+  switch (tx.kind) {
+    case TxKind.Transfer:
+    case TxKind.Withdraw:
+      return {
+        kind: tx.kind === TxKind.Transfer ? 'transfer' : 'withdraw',
+        chainId: tx.chainId,
+        slot: tx.slot,
+        to: tx.to,
+        token: tx.token,
+        amount: tx.amount.toString(),
+        nonce: toJsonNumber(tx.nonce, 'tx.nonce'),
+        signature: tx.signature,
+      };
+    case TxKind.DepositToChild:
+      return {
+        kind: 'depositToChild',
+        chainId: tx.chainId,
+        slot: tx.slot,
+        child: tx.child,
+        to: tx.to,
+        token: tx.token,
+        amount: tx.amount.toString(),
+        nonce: toJsonNumber(tx.nonce, 'tx.nonce'),
+        signature: tx.signature,
+      };
+    case TxKind.CommitChild:
+      return { kind: 'commitChild', chainId: tx.chainId, child: tx.child, header: headerToJson(tx.header), signatures: tx.signatures };
+    case TxKind.FinalizeChildExit:
+      return {
+        kind: 'finalizeChildExit',
+        chainId: tx.chainId,
+        child: tx.child,
+        header: headerToJson(tx.header),
+        windowEnd: toJsonNumber(tx.windowEnd, 'tx.windowEnd'),
+        exit: exitToJson(tx.exit),
+        index: toJsonNumber(tx.index, 'tx.index'),
+        proof: tx.proof.slice(),
+      };
+    case TxKind.SpawnChild:
+      return {
+        kind: 'spawnChild',
+        chainId: tx.chainId,
+        slot: tx.slot,
+        validators: tx.validators.slice(),
+        threshold: tx.threshold,
+        challengeWindow: toJsonNumber(tx.challengeWindow, 'tx.challengeWindow'),
+        bond: tx.bond.toString(),
+        nonce: toJsonNumber(tx.nonce, 'tx.nonce'),
+        signature: tx.signature,
+      };
+  }
 }
 
 export function blockTxToJson(tx: BlockTx): BlockTxJson {
@@ -104,6 +203,7 @@ export function blockTxToJson(tx: BlockTx): BlockTxJson {
     r: tx.r,
     s: tx.s,
     v: tx.v,
+    data: tx.data,
   };
 }
 
@@ -173,6 +273,18 @@ class FieldReader {
     return value.toLowerCase() as Hex;
   }
 
+  /** 0x-hex bytes of any length (an even number of digits). */
+  bytes(key: string): Hex {
+    const value = this.obj[key];
+    if (!isHex(value)) this.fail(this.at(key), '0x-hex bytes (an even number of digits)', value);
+    return value.toLowerCase() as Hex;
+  }
+
+  /** A nested object, read with the same error code. */
+  object(key: string, allowedKeys?: readonly string[]): FieldReader {
+    return new FieldReader(this.code, this.at(key), this.obj[key], allowedKeys);
+  }
+
   address(key: string): Address {
     const value = this.obj[key];
     try {
@@ -226,22 +338,92 @@ class FieldReader {
   }
 }
 
-const SIGNED_TX_KEYS = ['kind', 'chainId', 'slot', 'to', 'token', 'amount', 'nonce', 'signature'] as const;
+const SIGNED_TX_KEYS: Record<SignedTxKindJson, readonly string[]> = {
+  transfer: ['kind', 'chainId', 'slot', 'to', 'token', 'amount', 'nonce', 'signature'],
+  withdraw: ['kind', 'chainId', 'slot', 'to', 'token', 'amount', 'nonce', 'signature'],
+  depositToChild: ['kind', 'chainId', 'slot', 'child', 'to', 'token', 'amount', 'nonce', 'signature'],
+  commitChild: ['kind', 'chainId', 'child', 'header', 'signatures'],
+  finalizeChildExit: ['kind', 'chainId', 'child', 'header', 'windowEnd', 'exit', 'index', 'proof'],
+  spawnChild: ['kind', 'chainId', 'slot', 'validators', 'threshold', 'challengeWindow', 'bond', 'nonce', 'signature'],
+};
+const HEADER_KEYS = ['chainId', 'number', 'parentHash', 'txRoot', 'stateRoot', 'exitRoot', 'depositNonce', 'timestamp'] as const;
+const EXIT_KEYS = ['recipient', 'token', 'amount'] as const;
 const UINT32_MAX = 2 ** 32 - 1;
 
-/** Decodes a user's transaction; throws MALFORMED_TX naming the field. */
+/** Decodes a transaction as submitted (any of kinds 1-6); throws MALFORMED_TX naming the field. */
 export function signedTxFromJson(json: unknown): SignedTx {
-  const r = new FieldReader('MALFORMED_TX', 'tx', json, SIGNED_TX_KEYS);
-  return {
-    kind: r.oneOf('kind', { transfer: TxKind.Transfer, withdraw: TxKind.Withdraw } as const),
-    chainId: r.hex32('chainId'),
-    slot: r.integer('slot', UINT32_MAX, 'a uint32 JSON number'),
-    to: r.address('to'),
-    token: r.address('token'),
-    amount: r.amount('amount'),
-    nonce: r.uint64('nonce'),
-    signature: r.hex('signature', 65),
-  };
+  const kind = new FieldReader('MALFORMED_TX', 'tx', json).oneOf('kind', SIGNED_KIND_FROM_JSON);
+  // Typed explicitly so that `r.fail` (never) narrows.
+  const r: FieldReader = new FieldReader('MALFORMED_TX', 'tx', json, SIGNED_TX_KEYS[KIND_TO_JSON[kind] as SignedTxKindJson]);
+  const slot = () => r.integer('slot', UINT32_MAX, 'a uint32 JSON number');
+  switch (kind) {
+    case TxKind.Transfer:
+    case TxKind.Withdraw:
+      return {
+        kind,
+        chainId: r.hex32('chainId'),
+        slot: slot(),
+        to: r.address('to'),
+        token: r.address('token'),
+        amount: r.amount('amount'),
+        nonce: r.uint64('nonce'),
+        signature: r.hex('signature', 65),
+      };
+    case TxKind.DepositToChild:
+      return {
+        kind,
+        chainId: r.hex32('chainId'),
+        slot: slot(),
+        child: r.hex32('child'),
+        to: r.address('to'),
+        token: r.address('token'),
+        amount: r.amount('amount'),
+        nonce: r.uint64('nonce'),
+        signature: r.hex('signature', 65),
+      };
+    case TxKind.CommitChild:
+      return {
+        kind,
+        chainId: r.hex32('chainId'),
+        child: r.hex32('child'),
+        header: headerFrom(r.object('header', HEADER_KEYS)),
+        signatures: r.bytes('signatures'),
+      };
+    case TxKind.FinalizeChildExit:
+      return {
+        kind,
+        chainId: r.hex32('chainId'),
+        child: r.hex32('child'),
+        header: headerFrom(r.object('header', HEADER_KEYS)),
+        windowEnd: r.uint64('windowEnd'),
+        exit: exitFrom(r.object('exit', EXIT_KEYS)),
+        index: r.uint64('index'),
+        proof: r.array('proof').map((sibling, i) => {
+          if (!isHex(sibling, 32)) r.fail(`${r.at('proof')}[${i}]`, '32 bytes of 0x-hex', sibling);
+          return sibling.toLowerCase() as Hex;
+        }),
+      };
+    case TxKind.SpawnChild:
+      return {
+        kind,
+        chainId: r.hex32('chainId'),
+        slot: slot(),
+        validators: r.array('validators').map((validator, i) => {
+          try {
+            return normalizeAddress(validator as string);
+          } catch (e) {
+            return r.fail(`${r.at('validators')}[${i}]`, 'a 0x address (20 bytes, valid EIP-55 checksum if mixed case)', validator, e);
+          }
+        }),
+        threshold: r.integer('threshold', 255, 'a uint8 JSON number'),
+        challengeWindow: r.uint64('challengeWindow'),
+        bond: r.amount('bond'),
+        nonce: r.uint64('nonce'),
+        signature: r.hex('signature', 65),
+      };
+    default:
+      return r.fail(r.at('kind'), 'a submitted kind', kind);
+  }
 }
 
 function headerFrom(r: FieldReader): Header {
@@ -275,6 +457,7 @@ function blockTxFrom(r: FieldReader): BlockTx {
     r: r.hex32('r'),
     s: r.hex32('s'),
     v: r.integer('v', 255, 'a uint8 JSON number'),
+    data: r.bytes('data'),
   };
 }
 
@@ -282,9 +465,12 @@ export function blockTxFromJson(json: unknown, path = 'tx'): BlockTx {
   return blockTxFrom(new FieldReader('MALFORMED_BLOCK', path, json));
 }
 
-export function exitFromJson(json: unknown, path = 'exit'): Exit {
-  const r = new FieldReader('MALFORMED_BLOCK', path, json);
+function exitFrom(r: FieldReader): Exit {
   return { recipient: r.address('recipient'), token: r.address('token'), amount: r.amount('amount') };
+}
+
+export function exitFromJson(json: unknown, path = 'exit'): Exit {
+  return exitFrom(new FieldReader('MALFORMED_BLOCK', path, json));
 }
 
 /**

@@ -5,14 +5,42 @@
  * Signature recovery is the expensive part (~75 µs native) and is separable: a node recovers senders in a
  * worker pool with `recoverSender`, places them with `placeSignedTx(state, tx, ctx, from)` and applies with
  * `{ signatureChecked: true }`.
+ *
+ * The state is a ChainState: kinds 0-2 touch its accounts only; the parent kinds 3-6 (docs/TREE.md §3) run the
+ * ParentLedger's rules on its ledger, with the block's timestamp as the clock, and debit or credit accounts.
  */
 import { isCanonicalAddress, isHex, MAX_UINT256, normalizeAddress, writeHex, ZERO_BYTES32 } from './bytes.js';
-import { signedTxDigestBytes, type Eip712Domain } from './eip712.js';
+import type { ChainState } from './chainState.js';
+import { signedTxDigestBytes, type Eip712Domain, type UnsignedTx } from './eip712.js';
 import { hashDeposit } from './encoding.js';
 import { PlasmaError, type StfErrorCode } from './errors.js';
+import type { ParentLedger } from './parentLedger.js';
 import { secp256k1Scheme, splitSignature, type SignatureScheme } from './signature.js';
 import type { AccountState } from './state.js';
-import { TxKind, type Account, type Address, type BlockTx, type ChainId, type Deposit, type Exit, type Hex, type SignedTx } from './types.js';
+import {
+  decodeCommitChildData,
+  decodeDepositToChildData,
+  decodeFinalizeChildExitData,
+  decodeSpawnChildData,
+  encodeCommitChildData,
+  encodeDepositToChildData,
+  encodeFinalizeChildExitData,
+  encodeSpawnChildData,
+} from './txData.js';
+import {
+  NATIVE_TOKEN,
+  TxKind,
+  ZERO_ADDRESS,
+  type Account,
+  type Address,
+  type BlockTx,
+  type ChainId,
+  type Deposit,
+  type Exit,
+  type Hex,
+  type SignedTx,
+  type UserSignedTx,
+} from './types.js';
 
 const MAX_UINT64 = (1n << 64n) - 1n;
 
@@ -27,6 +55,8 @@ export interface SigningContext {
 export interface StfContext extends SigningContext {
   /** Highest parent deposit nonce applied before this transaction (0 = none). */
   lastDepositNonce: bigint;
+  /** The block's timestamp (seconds): the clock of the ledger's commitments and challenge windows. */
+  timestamp: bigint;
   /** The parent's depositHash for `nonce`, or undefined while the parent's record is not known. */
   depositRecord?(nonce: bigint): Hex | undefined;
 }
@@ -43,19 +73,34 @@ export interface TxOutcome {
   exit?: Exit;
 }
 
-/** Applies one block transaction to `state`; throws a PlasmaError with an StfErrorCode and leaves `state` as it was. */
-export function applyTx(state: AccountState, tx: BlockTx, ctx: StfContext, options: ApplyOptions = {}): TxOutcome {
+/**
+ * Applies one block transaction to `state`; throws a PlasmaError (an StfErrorCode, or for kinds 3-6 a
+ * ParentLedgerErrorCode) and leaves `state` as it was.
+ */
+export function applyTx(state: ChainState, tx: BlockTx, ctx: StfContext, options: ApplyOptions = {}): TxOutcome {
   checkBlockTxForm(tx, state.depth);
   switch (tx.kind) {
     case TxKind.Deposit:
-      applyDeposit(state, tx, ctx);
+      applyDeposit(state.accounts, tx, ctx);
       return { postRoot: state.root };
     case TxKind.Transfer:
-      applySpend(state, tx, ctx, options);
+      applySpend(state.accounts, tx, ctx, options);
       return { postRoot: state.root };
     case TxKind.Withdraw:
-      applySpend(state, tx, ctx, options);
+      applySpend(state.accounts, tx, ctx, options);
       return { postRoot: state.root, exit: { recipient: tx.to, token: tx.token, amount: tx.amount } };
+    case TxKind.DepositToChild:
+      applyDepositToChild(state, tx, ctx, options);
+      return { postRoot: state.root };
+    case TxKind.CommitChild:
+      applyCommitChild(state.ledger, tx, ctx);
+      return { postRoot: state.root };
+    case TxKind.FinalizeChildExit:
+      applyFinalizeChildExit(state, tx, ctx);
+      return { postRoot: state.root };
+    case TxKind.SpawnChild:
+      applySpawnChild(state, tx, ctx, options);
+      return { postRoot: state.root };
   }
 }
 
@@ -105,6 +150,52 @@ function applySpend(state: AccountState, tx: BlockTx, ctx: StfContext, options: 
 
   state.put(tx.slot, { owner: sender.owner, token: sender.token, balance: sender.balance - tx.amount, nonce: sender.nonce + 1n });
   if (credited !== undefined) state.put(tx.toSlot, credited);
+}
+
+/** DEPOSIT_TO_CHILD: the sender-side checks of a withdrawal, then ParentLedger.deposit, then the debit. */
+function applyDepositToChild(state: ChainState, tx: BlockTx, ctx: StfContext, options: ApplyOptions): void {
+  const child = decodeDepositToChildData(tx.data);
+  if (tx.amount === 0n) throw stfError('ZERO_AMOUNT', 'the amount is 0', { hint: 'deposit a positive amount' });
+  const sender = state.accounts.get(tx.slot);
+  checkSender(tx.slot, sender, tx);
+  if (!options.signatureChecked) checkSigner(tx, ctx);
+  // The ledger checks everything before it writes; the debit below cannot fail after the checks above.
+  state.ledger.deposit({ child, from: tx.from, to: tx.to, token: tx.token, amount: tx.amount });
+  state.accounts.put(tx.slot, debited(sender, tx.amount));
+}
+
+/** COMMIT_CHILD: ParentLedger.commit of the child's header and quorum, at the block's timestamp. */
+function applyCommitChild(ledger: ParentLedger, tx: BlockTx, ctx: StfContext): void {
+  const { child, header, signatures } = decodeCommitChildData(tx.data);
+  ledger.commit({ child, header, signatures, now: ctx.timestamp, domain: ctx.domain, scheme: ctx.scheme });
+}
+
+/** FINALIZE_CHILD_EXIT: ParentLedger.finalizeExit, then the exit's amount credited to slot `toSlot`. */
+function applyFinalizeChildExit(state: ChainState, tx: BlockTx, ctx: StfContext): void {
+  const { child, header, windowEnd, exit, index, proof } = decodeFinalizeChildExitData(tx.data);
+  if (exit.recipient !== tx.to || exit.token !== tx.token || exit.amount !== tx.amount) {
+    throw stfError('MALFORMED_TX', `tx.to, tx.token and tx.amount must repeat the exit in tx.data (${exit.recipient}, ${exit.token}, ${exit.amount})`, {
+      hint: 'build the transaction with placeSignedTx',
+      data: { field: 'data' },
+    });
+  }
+  const credited = creditedAccount(state.accounts, tx);
+  state.ledger.finalizeExit({ child, header, windowEnd, exit, index, proof, now: ctx.timestamp });
+  state.accounts.put(tx.toSlot, credited);
+}
+
+/** SPAWN_CHILD: the bond is spent from the signer's native-token slot, then ParentLedger.spawnChild. */
+function applySpawnChild(state: ChainState, tx: BlockTx, ctx: StfContext, options: ApplyOptions): void {
+  const { validators, threshold, challengeWindow } = decodeSpawnChildData(tx.data);
+  const sender = state.accounts.get(tx.slot);
+  checkSender(tx.slot, sender, tx);
+  if (!options.signatureChecked) checkSigner(tx, ctx);
+  state.ledger.spawnChild({ validators, threshold, challengeWindow, bond: tx.amount, spawner: tx.from });
+  state.accounts.put(tx.slot, debited(sender, tx.amount));
+}
+
+function debited(sender: Account, amount: bigint): Account {
+  return { owner: sender.owner, token: sender.token, balance: sender.balance - amount, nonce: sender.nonce + 1n };
 }
 
 /** What a mempool has already promised out of a slot: the transactions waiting and the amount they spend. */
@@ -180,16 +271,23 @@ function creditedAccount(state: AccountState, tx: BlockTx): Account {
   return { owner: recipient.owner, token: recipient.token, balance, nonce: recipient.nonce };
 }
 
+/** The user-signed fields of a block tx of kind 1, 2, 3 or 6, on this chain. */
+function unsignedOf(tx: BlockTx, chainId: ChainId): UnsignedTx {
+  const { slot, to, token, amount, nonce } = tx;
+  switch (tx.kind) {
+    case TxKind.DepositToChild:
+      return { kind: tx.kind, chainId, slot, child: decodeDepositToChildData(tx.data), to, token, amount, nonce };
+    case TxKind.SpawnChild: {
+      const { validators, threshold, challengeWindow } = decodeSpawnChildData(tx.data);
+      return { kind: tx.kind, chainId, slot, validators, threshold, challengeWindow, bond: amount, nonce };
+    }
+    default:
+      return { kind: tx.kind as TxKind.Transfer | TxKind.Withdraw, chainId, slot, to, token, amount, nonce };
+  }
+}
+
 function checkSigner(tx: BlockTx, ctx: SigningContext): void {
-  const digest = signedTxDigestBytes(ctx.domain, {
-    kind: tx.kind as TxKind.Transfer | TxKind.Withdraw,
-    chainId: ctx.chainId,
-    slot: tx.slot,
-    to: tx.to,
-    token: tx.token,
-    amount: tx.amount,
-    nonce: tx.nonce,
-  });
+  const digest = signedTxDigestBytes(ctx.domain, unsignedOf(tx, ctx.chainId));
   const signature = new Uint8Array(65);
   writeHex(signature, 0, tx.r, 32);
   writeHex(signature, 32, tx.s, 32);
@@ -198,38 +296,82 @@ function checkSigner(tx: BlockTx, ctx: SigningContext): void {
   if (signer !== tx.from) throw wrongSigner(signer, tx.from);
 }
 
+/** Whether a user signs `tx` (transfer, withdrawal, deposit to a child, spawn), i.e. it has a sender. */
+export function isUserSignedTx(tx: SignedTx): tx is UserSignedTx {
+  return tx.kind === TxKind.Transfer || tx.kind === TxKind.Withdraw || tx.kind === TxKind.DepositToChild || tx.kind === TxKind.SpawnChild;
+}
+
 /**
- * The sender of a SignedTx on this chain (the step a node runs in its worker pool). Throws WRONG_CHAIN when the
- * tx names another chain, BAD_SIGNATURE when the signature is malformed.
+ * The sender of a user-signed tx on this chain (the step a node runs in its worker pool). Throws WRONG_CHAIN
+ * when the tx names another chain, BAD_SIGNATURE when the signature is malformed.
  */
-export function recoverSender(tx: SignedTx, ctx: SigningContext): Address {
+export function recoverSender(tx: UserSignedTx, ctx: SigningContext): Address {
   checkChain(tx, ctx);
   return (ctx.scheme ?? secp256k1Scheme).recover(signedTxDigestBytes(ctx.domain, tx), tx.signature);
 }
 
+/** What placing a transaction needs of the state: where a pair lives, and the next free slot. */
+export type SlotIndex = Pick<AccountState, 'slotOf' | 'nextFreeSlot'>;
+
 /**
- * Turns a user's SignedTx into its block form, choosing the recipient slot: the slot already holding
- * (to, token), else the lowest free slot. Recovers the sender unless `from` (already recovered) is given.
- * Place and apply one transaction at a time: the next free slot moves as accounts are created.
+ * Turns a SignedTx into its block form, choosing the recipient slot where it has one (a transfer, an exit paid
+ * here): the slot already holding (to, token), else the lowest free slot. Recovers the sender of a user-signed
+ * tx unless `from` (already recovered) is given. Place and apply one transaction at a time: the next free slot
+ * moves as accounts are created.
  */
-export function placeSignedTx(state: AccountState, tx: SignedTx, ctx: SigningContext, from?: Address): BlockTx {
+export function placeSignedTx(state: SlotIndex, tx: SignedTx, ctx: SigningContext, from?: Address): BlockTx {
   checkChain(tx, ctx);
-  if (tx.kind !== TxKind.Transfer && tx.kind !== TxKind.Withdraw) {
-    throw stfError('MALFORMED_TX', `a signed tx is a transfer or a withdrawal, got kind ${String(tx.kind)}`, {
-      hint: 'deposits come from the parent chain; users sign transfers and withdrawals',
-      data: { field: 'kind' },
-    });
+  switch (tx.kind) {
+    case TxKind.Transfer:
+    case TxKind.Withdraw: {
+      const { r, s, v } = splitSignature(tx.signature);
+      const sender = from ?? recoverSender(tx, ctx);
+      const to = normalizeAddress(tx.to);
+      const token = normalizeAddress(tx.token);
+      const toSlot = tx.kind === TxKind.Withdraw ? 0 : (state.slotOf(to, token) ?? state.nextFreeSlot());
+      return { kind: tx.kind, slot: tx.slot, toSlot, from: normalizeAddress(sender), to, token, amount: tx.amount, nonce: tx.nonce, r, s, v, data: '0x' };
+    }
+    case TxKind.DepositToChild: {
+      const { r, s, v } = splitSignature(tx.signature);
+      const sender = from ?? recoverSender(tx, ctx);
+      const to = normalizeAddress(tx.to);
+      const token = normalizeAddress(tx.token);
+      const data = encodeDepositToChildData(tx.child.toLowerCase() as ChainId);
+      return { kind: tx.kind, slot: tx.slot, toSlot: 0, from: normalizeAddress(sender), to, token, amount: tx.amount, nonce: tx.nonce, r, s, v, data };
+    }
+    case TxKind.SpawnChild: {
+      const { r, s, v } = splitSignature(tx.signature);
+      const sender = from ?? recoverSender(tx, ctx);
+      const validators = tx.validators.map((validator) => normalizeAddress(validator));
+      const data = encodeSpawnChildData({ validators, threshold: tx.threshold, challengeWindow: tx.challengeWindow });
+      const spawn = { kind: tx.kind, slot: tx.slot, toSlot: 0, from: normalizeAddress(sender), to: ZERO_ADDRESS, token: NATIVE_TOKEN };
+      return { ...spawn, amount: tx.bond, nonce: tx.nonce, r, s, v, data };
+    }
+    case TxKind.CommitChild: {
+      const data = encodeCommitChildData({ child: tx.child.toLowerCase() as ChainId, header: tx.header, signatures: tx.signatures });
+      return { ...unsignedWords(tx.kind), data };
+    }
+    case TxKind.FinalizeChildExit: {
+      const exit: Exit = { recipient: normalizeAddress(tx.exit.recipient), token: normalizeAddress(tx.exit.token), amount: tx.exit.amount };
+      const data = encodeFinalizeChildExitData({ child: tx.child.toLowerCase() as ChainId, header: tx.header, windowEnd: tx.windowEnd, exit, index: tx.index, proof: tx.proof });
+      const toSlot = state.slotOf(exit.recipient, exit.token) ?? state.nextFreeSlot();
+      return { ...unsignedWords(tx.kind), toSlot, to: exit.recipient, token: exit.token, amount: exit.amount, data };
+    }
+    default:
+      throw stfError('MALFORMED_TX', `unknown transaction kind ${String((tx as { kind: unknown }).kind)}`, {
+        hint: 'deposits come from the parent chain; submit kinds 1-6',
+        data: { field: 'kind' },
+      });
   }
-  const { r, s, v } = splitSignature(tx.signature);
-  const sender = from ?? recoverSender(tx, ctx);
-  const to = normalizeAddress(tx.to);
-  const token = normalizeAddress(tx.token);
-  const toSlot = tx.kind === TxKind.Withdraw ? 0 : (state.slotOf(to, token) ?? state.nextFreeSlot());
-  return { kind: tx.kind, slot: tx.slot, toSlot, from: normalizeAddress(sender), to, token, amount: tx.amount, nonce: tx.nonce, r, s, v };
+}
+
+/** The words of a tx nobody signs (kinds 4, 5): all zero but the kind. */
+function unsignedWords(kind: TxKind): Omit<BlockTx, 'data'> {
+  return { kind, slot: 0, toSlot: 0, from: ZERO_ADDRESS, to: ZERO_ADDRESS, token: ZERO_ADDRESS, amount: 0n, nonce: 0n, r: ZERO_BYTES32, s: ZERO_BYTES32, v: 0 };
 }
 
 /** The block form of a parent deposit, credited to the recipient's existing slot for the token, else a free one. */
-export function placeDeposit(state: AccountState, deposit: Deposit): BlockTx {
+export function placeDeposit(state: SlotIndex, deposit: Deposit): BlockTx {
   const to = normalizeAddress(deposit.to);
   const token = normalizeAddress(deposit.token);
   return {
@@ -244,6 +386,7 @@ export function placeDeposit(state: AccountState, deposit: Deposit): BlockTx {
     r: ZERO_BYTES32,
     s: ZERO_BYTES32,
     v: 0,
+    data: '0x',
   };
 }
 
@@ -257,8 +400,9 @@ function checkChain(tx: SignedTx, ctx: SigningContext): void {
 }
 
 /**
- * The SPEC's 11-word form: field ranges, canonical addresses, and the fixed fields of each kind (a deposit has
- * slot = 0 and r = s = v = 0, a withdrawal toSlot = 0).
+ * The SPEC's block form: field ranges, canonical addresses, and the fixed fields of each kind (docs/SPEC.md
+ * "Transactions inside a block": e.g. a deposit has slot = 0 and r = s = v = 0, a withdrawal toSlot = 0, kinds
+ * 0-2 have empty data). The layout of `data` itself is checked when the kind decodes it.
  */
 export function checkBlockTxForm(tx: BlockTx, stateDepth = 32): void {
   const maxSlot = 2 ** stateDepth;
@@ -268,7 +412,8 @@ export function checkBlockTxForm(tx: BlockTx, stateDepth = 32): void {
       data: { field },
     });
   };
-  if (tx.kind !== TxKind.Deposit && tx.kind !== TxKind.Transfer && tx.kind !== TxKind.Withdraw) bad('kind', '0, 1 or 2', tx.kind);
+  const kind = tx.kind;
+  if (!Number.isInteger(kind) || kind < TxKind.Deposit || kind > TxKind.SpawnChild) bad('kind', 'an integer in 0..6', kind);
   if (!Number.isInteger(tx.slot) || tx.slot < 0 || tx.slot >= maxSlot) bad('slot', `a slot in 0..2^${stateDepth}-1`, tx.slot);
   if (!Number.isInteger(tx.toSlot) || tx.toSlot < 0 || tx.toSlot >= maxSlot) bad('toSlot', `a slot in 0..2^${stateDepth}-1`, tx.toSlot);
   if (!isCanonicalAddress(tx.from)) bad('from', 'a lowercase 0x address', tx.from);
@@ -279,13 +424,51 @@ export function checkBlockTxForm(tx: BlockTx, stateDepth = 32): void {
   if (!isHex(tx.r, 32)) bad('r', '32 bytes of 0x-hex', tx.r);
   if (!isHex(tx.s, 32)) bad('s', '32 bytes of 0x-hex', tx.s);
   if (!Number.isInteger(tx.v) || tx.v < 0 || tx.v > 255) bad('v', 'a uint8', tx.v);
-  if (tx.kind === TxKind.Deposit) {
-    if (tx.slot !== 0) bad('slot', '0 in a deposit', tx.slot);
-    if (tx.r !== ZERO_BYTES32) bad('r', 'zero in a deposit', tx.r);
-    if (tx.s !== ZERO_BYTES32) bad('s', 'zero in a deposit', tx.s);
-    if (tx.v !== 0) bad('v', '0 in a deposit', tx.v);
-  } else if (tx.kind === TxKind.Withdraw && tx.toSlot !== 0) {
-    bad('toSlot', '0 in a withdrawal', tx.toSlot);
+  if (!isHex(tx.data)) bad('data', '0x-hex bytes', tx.data);
+  const none = (field: 'slot' | 'toSlot', what: string): void => {
+    if (tx[field] !== 0) bad(field, `0 in ${what}`, tx[field]);
+  };
+  const noSignature = (what: string): void => {
+    if (tx.r !== ZERO_BYTES32) bad('r', `zero in ${what}`, tx.r);
+    if (tx.s !== ZERO_BYTES32) bad('s', `zero in ${what}`, tx.s);
+    if (tx.v !== 0) bad('v', `0 in ${what}`, tx.v);
+  };
+  const zeroAddress = (field: 'from' | 'to' | 'token', what: string): void => {
+    if (tx[field] !== ZERO_ADDRESS) bad(field, `the zero address in ${what}`, tx[field]);
+  };
+  if (kind <= TxKind.Withdraw && tx.data !== '0x') bad('data', `empty (0x) in kind ${kind}`, tx.data);
+  switch (kind) {
+    case TxKind.Deposit:
+      none('slot', 'a deposit');
+      noSignature('a deposit');
+      break;
+    case TxKind.Withdraw:
+      none('toSlot', 'a withdrawal');
+      break;
+    case TxKind.DepositToChild:
+      none('toSlot', 'a deposit to a child');
+      break;
+    case TxKind.CommitChild:
+      none('slot', 'a commitment');
+      none('toSlot', 'a commitment');
+      zeroAddress('from', 'a commitment');
+      zeroAddress('to', 'a commitment');
+      zeroAddress('token', 'a commitment');
+      if (tx.amount !== 0n) bad('amount', '0 in a commitment', tx.amount);
+      if (tx.nonce !== 0n) bad('nonce', '0 in a commitment', tx.nonce);
+      noSignature('a commitment');
+      break;
+    case TxKind.FinalizeChildExit:
+      none('slot', 'an exit finalization');
+      zeroAddress('from', 'an exit finalization');
+      if (tx.nonce !== 0n) bad('nonce', '0 in an exit finalization', tx.nonce);
+      noSignature('an exit finalization');
+      break;
+    case TxKind.SpawnChild:
+      none('toSlot', 'a spawn');
+      zeroAddress('to', 'a spawn');
+      if (tx.token !== NATIVE_TOKEN) bad('token', 'the native token (the zero address) in a spawn', tx.token);
+      break;
   }
 }
 

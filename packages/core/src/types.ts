@@ -19,6 +19,14 @@ export enum TxKind {
   Deposit = 0,
   Transfer = 1,
   Withdraw = 2,
+  /** A user moves tokens from this chain into a child chain (ParentLedger.deposit). */
+  DepositToChild = 3,
+  /** A quorum-signed header of a child chain is recorded (ParentLedger.commit). */
+  CommitChild = 4,
+  /** An exit of a child chain is paid out on this chain after its window (ParentLedger.finalizeExit). */
+  FinalizeChildExit = 5,
+  /** A user registers a new child chain of this chain, bonding native coins (ParentLedger.spawnChild). */
+  SpawnChild = 6,
 }
 
 export interface Header {
@@ -51,8 +59,8 @@ export interface Deposit {
   amount: bigint;
 }
 
-/** A transaction as a user signs it (EIP-712), before the block producer places it. */
-export interface SignedTx {
+/** A transfer or a withdrawal as a user signs it (EIP-712 `Transfer` / `Withdraw`). */
+export interface SpendTx {
   kind: TxKind.Transfer | TxKind.Withdraw;
   chainId: ChainId;
   /** The sender's state slot. */
@@ -66,7 +74,67 @@ export interface SignedTx {
   signature: Hex;
 }
 
-/** The uniform 11-word form of every transaction inside a block (docs/SPEC.md). */
+/** Tokens from the sender's slot into child chain `child` (EIP-712 `DepositToChild`). */
+export interface DepositToChildTx {
+  kind: TxKind.DepositToChild;
+  chainId: ChainId;
+  slot: number;
+  child: ChainId;
+  /** The recipient on the child chain. */
+  to: Address;
+  token: Address;
+  amount: bigint;
+  nonce: bigint;
+  signature: Hex;
+}
+
+/** A new child chain of this chain; the bond comes from the signer's native-token slot (EIP-712 `SpawnChild`). */
+export interface SpawnChildTx {
+  kind: TxKind.SpawnChild;
+  chainId: ChainId;
+  /** The spawner's slot: it must hold the native token. */
+  slot: number;
+  /** The signed validatorsHash is validatorSetHash of this list, in this order. */
+  validators: Address[];
+  threshold: number;
+  challengeWindow: bigint;
+  bond: bigint;
+  nonce: bigint;
+  signature: Hex;
+}
+
+/** A child's block header with its validators' quorum (nobody signs the transaction itself). */
+export interface CommitChildTx {
+  kind: TxKind.CommitChild;
+  chainId: ChainId;
+  child: ChainId;
+  header: Header;
+  /** Packed 65-byte Commitment signatures, by signer address ascending. */
+  signatures: Hex;
+}
+
+/** An exit of a child's committed block, paid to its recipient here (nobody signs: the proof is the authority). */
+export interface FinalizeChildExitTx {
+  kind: TxKind.FinalizeChildExit;
+  chainId: ChainId;
+  child: ChainId;
+  header: Header;
+  /** The block's windowEnd, as the commitment recorded it. */
+  windowEnd: bigint;
+  exit: Exit;
+  /** Position among the block's exits. */
+  index: bigint;
+  /** EXIT_TREE_DEPTH siblings, from the leaf upward. */
+  proof: Hex[];
+}
+
+/** The transactions a user signs with EIP-712. */
+export type UserSignedTx = SpendTx | DepositToChildTx | SpawnChildTx;
+
+/** A transaction as submitted to a chain, before the block producer places it (chooses slots). */
+export type SignedTx = UserSignedTx | CommitChildTx | FinalizeChildExitTx;
+
+/** The uniform form of every transaction inside a block: 11 words and `data` (docs/SPEC.md). */
 export interface BlockTx {
   kind: TxKind;
   slot: number;
@@ -79,6 +147,8 @@ export interface BlockTx {
   r: Hex;
   s: Hex;
   v: number;
+  /** Kind-specific payload, hashed into the tx leaf as keccak256(data); '0x' for kinds 0-2. */
+  data: Hex;
 }
 
 /** Child half of transferToParent: one leaf of a block's exit tree. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AccountState,
   BlockBuilder,
+  ChainState,
   EMPTY_STATE_ROOT,
   EXIT_TREE_DEPTH,
   PlasmaError,
@@ -30,15 +30,15 @@ import { CHAIN_ID, ETH, FakeParent, OTHER_CHAIN_ID, TOKEN, alice, blockContext, 
 function buildChain() {
   const parent = new FakeParent();
   const ctx = blockContext(parent);
-  const state = new AccountState();
+  const state = new ChainState(CHAIN_ID);
 
-  const b1 = new BlockBuilder({ parent: null, state, ctx });
+  const b1 = new BlockBuilder({ parent: null, state, ctx, timestamp: 1_000n });
   b1.addDeposit(parent.deposit(alice.address, ETH, 1000n));
   b1.addDeposit(parent.deposit(bob.address, TOKEN, 500n));
   b1.addDeposit(parent.deposit(alice.address, ETH, 1n, carol.address));
-  const block1 = b1.seal(1_000n);
+  const block1 = b1.seal();
 
-  const b2 = new BlockBuilder({ parent: block1.header, state, ctx });
+  const b2 = new BlockBuilder({ parent: block1.header, state, ctx, timestamp: 1_012n });
   b2.addSignedTx(signTx(alice, { slot: 0, to: bob.address, amount: 100n, nonce: 0n }));
   b2.addSignedTx(signTx(bob, { kind: TxKind.Withdraw, slot: 1, to: carol.address, token: TOKEN, amount: 20n, nonce: 0n }));
   expect(() => b2.addSignedTx(signTx(alice, { slot: 0, to: bob.address, amount: 1n, nonce: 0n }))).toThrow(
@@ -47,7 +47,7 @@ function buildChain() {
   b2.addSignedTx(signTx(alice, { slot: 0, to: carol.address, amount: 50n, nonce: 1n }));
   b2.addDeposit(parent.deposit(carol.address, TOKEN, 7n));
   b2.addSignedTx(signTx(alice, { kind: TxKind.Withdraw, slot: 0, to: alice.address, amount: 30n, nonce: 2n }));
-  const block2 = b2.seal(1_012n);
+  const block2 = b2.seal();
   return { parent, ctx, state, block1, block2 };
 }
 
@@ -91,47 +91,61 @@ describe('BlockBuilder', () => {
 
   it('abort() returns the state to the parent, and a closed builder refuses more work', () => {
     const parent = new FakeParent();
-    const state = new AccountState();
-    const builder = new BlockBuilder({ parent: null, state, ctx: blockContext(parent) });
+    const state = new ChainState(CHAIN_ID);
+    const builder = new BlockBuilder({ parent: null, state, ctx: blockContext(parent), timestamp: 1n });
     builder.addDeposit(parent.deposit(alice.address, ETH, 5n));
     expect(state.size).toBe(1);
     builder.abort();
     expect(state.root).toBe(EMPTY_STATE_ROOT);
     expect(state.checkpointDepth).toBe(0);
-    expect(() => builder.seal(1n)).toThrow(expect.objectContaining({ code: 'INVALID_BLOCK' }));
+    expect(() => builder.seal()).toThrow(expect.objectContaining({ code: 'INVALID_BLOCK' }));
   });
 
   it('refuses to start from a state that is not the parent state', () => {
     const { ctx, state, block1 } = buildChain();
-    expect(() => new BlockBuilder({ parent: block1.header, state, ctx })).toThrow(expect.objectContaining({ code: 'STATE_ROOT_MISMATCH' }));
-    expect(() => new BlockBuilder({ parent: null, state, ctx })).toThrow(expect.objectContaining({ code: 'STATE_ROOT_MISMATCH' }));
-    expect(() => new BlockBuilder({ parent: block1.header, state, ctx: { ...ctx, chainId: OTHER_CHAIN_ID } })).toThrow(
+    const timestamp = 2_000n;
+    expect(() => new BlockBuilder({ parent: block1.header, state, ctx, timestamp })).toThrow(expect.objectContaining({ code: 'STATE_ROOT_MISMATCH' }));
+    expect(() => new BlockBuilder({ parent: null, state, ctx, timestamp })).toThrow(expect.objectContaining({ code: 'STATE_ROOT_MISMATCH' }));
+    expect(() => new BlockBuilder({ parent: block1.header, state, ctx: { ...ctx, chainId: OTHER_CHAIN_ID }, timestamp })).toThrow(
+      expect.objectContaining({ code: 'WRONG_CHAIN' }),
+    );
+    expect(() => new BlockBuilder({ parent: null, state: new ChainState(OTHER_CHAIN_ID), ctx, timestamp })).toThrow(
       expect.objectContaining({ code: 'WRONG_CHAIN' }),
     );
   });
 
+  it('takes its timestamp at the start, never before the parent one', () => {
+    const { ctx, state, block2 } = buildChain();
+    expect(() => new BlockBuilder({ parent: block2.header, state, ctx, timestamp: 1_011n })).toThrow(
+      expect.objectContaining({ code: 'INVALID_BLOCK', data: expect.objectContaining({ reason: 'WRONG_TIMESTAMP' }) }),
+    );
+    const same = new BlockBuilder({ parent: block2.header, state, ctx, timestamp: 1_012n });
+    expect(same.timestamp).toBe(1_012n);
+    expect(same.seal().header.timestamp).toBe(1_012n);
+  });
+
   it('seals an empty block', () => {
-    const state = new AccountState();
-    const block = new BlockBuilder({ parent: null, state, ctx: blockContext(new FakeParent()) }).seal(5n);
+    const state = new ChainState(CHAIN_ID);
+    const block = new BlockBuilder({ parent: null, state, ctx: blockContext(new FakeParent()), timestamp: 5n }).seal();
     expect(block.header.stateRoot).toBe(EMPTY_STATE_ROOT);
     expect(block.header.txRoot).toBe(bytesToHex(zeroHashes(TX_TREE_DEPTH)[TX_TREE_DEPTH]));
-    verifyBlock(block, null, new AccountState(), blockContext(new FakeParent()));
+    verifyBlock(block, null, new ChainState(CHAIN_ID), blockContext(new FakeParent()));
   });
 });
 
 describe('verifyBlock', () => {
   it('re-executes valid blocks and ends at the same state', () => {
     const { ctx, state, block1, block2 } = buildChain();
-    const watcher = new AccountState();
+    const watcher = new ChainState(CHAIN_ID);
     verifyBlock(block1, null, watcher, ctx);
     verifyBlock(block2, block1.header, watcher, ctx);
     expect(watcher.root).toBe(state.root);
-    expect([...watcher.entries()]).toEqual([...state.entries()]);
+    expect([...watcher.accounts.entries()]).toEqual([...state.accounts.entries()]);
   });
 
   it('survives a JSON round trip', () => {
     const { ctx, block1, block2 } = buildChain();
-    const watcher = new AccountState();
+    const watcher = new ChainState(CHAIN_ID);
     for (const [block, parentHeader] of [[block1, null], [block2, block1.header]] as const) {
       const decoded = blockFromJson(JSON.parse(JSON.stringify(blockToJson(block))));
       expect(decoded).toEqual(block);
@@ -141,14 +155,14 @@ describe('verifyBlock', () => {
 
   it('dryRun checks without advancing the state', () => {
     const { ctx, block1 } = buildChain();
-    const watcher = new AccountState();
+    const watcher = new ChainState(CHAIN_ID);
     verifyBlock(block1, null, watcher, ctx, { dryRun: true });
     expect(watcher.root).toBe(EMPTY_STATE_ROOT);
   });
 
   function expectInvalid(block: Block, reason: InvalidBlockData['reason'], extra: Partial<InvalidBlockData> = {}) {
     const { ctx, block1 } = buildChain();
-    const watcher = new AccountState();
+    const watcher = new ChainState(CHAIN_ID);
     verifyBlock(block1, null, watcher, ctx);
     const before = watcher.root;
     let error: unknown;
@@ -200,6 +214,7 @@ describe('verifyBlock', () => {
     expectInvalid(withHeader(block2, { depositNonce: 3n }), 'DEPOSIT_NONCE_MISMATCH');
     expectInvalid(withHeader(block2, { number: 3n }), 'WRONG_NUMBER');
     expectInvalid(withHeader(block2, { parentHash: ZERO_BYTES32 }), 'WRONG_PARENT');
+    expectInvalid(withHeader(block2, { timestamp: 999n }), 'WRONG_TIMESTAMP');
     expectInvalid(withHeader(block2, { chainId: OTHER_CHAIN_ID }), 'WRONG_CHAIN');
     expectInvalid({ ...block2, hash: block2.header.txRoot }, 'HASH_MISMATCH');
     expectInvalid({ ...block2, postRoots: block2.postRoots.slice(1) }, 'TRACE_LENGTH_MISMATCH');
@@ -208,13 +223,13 @@ describe('verifyBlock', () => {
   it('a deposit not yet known on the parent is DEPOSIT_UNKNOWN, not fraud', () => {
     const { ctx, block1 } = buildChain();
     const unsynced = { ...ctx, depositRecord: () => undefined };
-    expect(() => verifyBlock(block1, null, new AccountState(), unsynced)).toThrow(expect.objectContaining({ code: 'DEPOSIT_UNKNOWN' }));
+    expect(() => verifyBlock(block1, null, new ChainState(CHAIN_ID), unsynced)).toThrow(expect.objectContaining({ code: 'DEPOSIT_UNKNOWN' }));
   });
 
   it('refuses to verify on a state that is not the parent state', () => {
     const { ctx, block2 } = buildChain();
-    expect(() => verifyBlock(block2, null, new AccountState(), ctx)).toThrow(expect.objectContaining({ code: 'INVALID_BLOCK' }));
+    expect(() => verifyBlock(block2, null, new ChainState(CHAIN_ID), ctx)).toThrow(expect.objectContaining({ code: 'INVALID_BLOCK' }));
     const { block1 } = buildChain();
-    expect(() => verifyBlock(block2, block1.header, new AccountState(), ctx)).toThrow(expect.objectContaining({ code: 'STATE_ROOT_MISMATCH' }));
+    expect(() => verifyBlock(block2, block1.header, new ChainState(CHAIN_ID), ctx)).toThrow(expect.objectContaining({ code: 'STATE_ROOT_MISMATCH' }));
   });
 });

@@ -2,14 +2,17 @@ import { Signature, TypedDataEncoder, Wallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import {
   COMMITMENT_TYPES,
+  DEPOSIT_TO_CHILD_TYPES,
   EIP712_DOMAIN_FIELDS,
   EIP712_DOMAIN_TYPE,
   EIP712_TYPES,
+  SPAWN_CHILD_TYPES,
   TRANSFER_TYPES,
   TxKind,
   WITHDRAW_TYPES,
   bytesToHex,
   commitmentDigest,
+  depositToChildDigest,
   domainSeparator,
   encodeType,
   hexToBytes,
@@ -21,11 +24,14 @@ import {
   secp256k1Scheme,
   signedTxDigest,
   signedTxTypedData,
+  spawnChildDigest,
   splitSignature,
   transferDigest,
+  validatorSetHash,
   withdrawDigest,
   type Hex,
   type SignatureScheme,
+  type UnsignedTx,
 } from '../src/index.js';
 import { CHAIN_ID, DOMAIN, OTHER_CHAIN_ID, ROOT_CONTRACT, TOKEN, alice, bob } from './fixtures.js';
 
@@ -64,11 +70,32 @@ describe('EIP-712 digests equal ethers TypedDataEncoder', () => {
     );
   });
 
+  it('DepositToChild and SpawnChild (the tree kinds, docs/TREE.md §3)', () => {
+    expect(encodeType('DepositToChild')).toBe('DepositToChild(bytes32 chainId,uint32 slot,bytes32 child,address to,address token,uint256 amount,uint64 nonce)');
+    expect(encodeType('SpawnChild')).toBe(
+      'SpawnChild(bytes32 chainId,uint32 slot,bytes32 validatorsHash,uint8 threshold,uint64 challengeWindow,uint256 bond,uint64 nonce)',
+    );
+    const deposit = { chainId: CHAIN_ID, slot: 2 ** 32 - 1, child: OTHER_CHAIN_ID, to: bob.address, token: TOKEN, amount: 2n ** 256n - 1n, nonce: 2n ** 64n - 1n };
+    expect(depositToChildDigest(DOMAIN, deposit)).toBe(TypedDataEncoder.hash(DOMAIN, DEPOSIT_TO_CHILD_TYPES, deposit));
+    expect(signedTxDigest(DOMAIN, { ...deposit, kind: TxKind.DepositToChild })).toBe(depositToChildDigest(DOMAIN, deposit));
+
+    const validators = [bob.address, alice.address];
+    // validatorsHash is how EIP-712 encodes an address[] member: keccak of one padded word per validator, in order.
+    const encoded = TypedDataEncoder.from({ V: [{ name: 'v', type: 'address[]' }] }).encodeData('V', { v: validators });
+    expect(validatorSetHash(validators)).toBe(`0x${encoded.slice(2 + 64)}`);
+    const spawn = { chainId: CHAIN_ID, slot: 7, validatorsHash: validatorSetHash(validators), threshold: 255, challengeWindow: 86_400n, bond: 10n ** 16n, nonce: 3n };
+    expect(spawnChildDigest(DOMAIN, spawn)).toBe(TypedDataEncoder.hash(DOMAIN, SPAWN_CHILD_TYPES, spawn));
+    const spawnTx = { kind: TxKind.SpawnChild as const, chainId: CHAIN_ID, slot: 7, validators, threshold: 255, challengeWindow: 86_400n, bond: 10n ** 16n, nonce: 3n };
+    expect(signedTxDigest(DOMAIN, spawnTx)).toBe(spawnChildDigest(DOMAIN, spawn));
+    expect(signedTxDigest(DOMAIN, { ...spawnTx, validators: [...validators].reverse() })).not.toBe(spawnChildDigest(DOMAIN, spawn));
+  });
+
   it('signedTxDigest picks the type by kind', () => {
     const base = { chainId: CHAIN_ID, slot: 4, to: bob.address, token: TOKEN, amount: 5n, nonce: 4n };
     expect(signedTxDigest(DOMAIN, { ...base, kind: TxKind.Transfer })).toBe(transferDigest(DOMAIN, base));
     expect(signedTxDigest(DOMAIN, { ...base, kind: TxKind.Withdraw })).toBe(withdrawDigest(DOMAIN, { ...base, recipient: base.to }));
     expect(() => signedTxDigest(DOMAIN, { ...base, kind: TxKind.Deposit as never })).toThrow(expect.objectContaining({ code: 'MALFORMED_TX' }));
+    expect(() => signedTxDigest(DOMAIN, { ...base, kind: TxKind.CommitChild as never })).toThrow(expect.objectContaining({ code: 'MALFORMED_TX' }));
   });
 
   it('the digest binds the child chain id and the domain', () => {
@@ -97,8 +124,12 @@ describe('wallet signatures', () => {
   });
 
   it('ethers signTypedData (through signedTxTypedData) recovers to the signer with every scheme', async () => {
-    for (const kind of [TxKind.Transfer, TxKind.Withdraw] as const) {
-      const tx = { kind, chainId: CHAIN_ID, slot: 1, to: bob.address, token: TOKEN, amount: 99n, nonce: 0n };
+    const txs: UnsignedTx[] = [
+      ...([TxKind.Transfer, TxKind.Withdraw] as const).map((kind) => ({ kind, chainId: CHAIN_ID, slot: 1, to: bob.address, token: TOKEN, amount: 99n, nonce: 0n })),
+      { kind: TxKind.DepositToChild, chainId: CHAIN_ID, slot: 1, child: OTHER_CHAIN_ID, to: bob.address, token: TOKEN, amount: 99n, nonce: 0n },
+      { kind: TxKind.SpawnChild, chainId: CHAIN_ID, slot: 1, validators: [bob.address], threshold: 1, challengeWindow: 60n, bond: 10n ** 16n, nonce: 0n },
+    ];
+    for (const tx of txs) {
       const typed = signedTxTypedData(DOMAIN, tx);
       const signature = (await wallet.signTypedData(typed.domain, typed.types, typed.message)) as Hex;
       for (const scheme of schemes) expect(scheme.recover(signedTxDigest(DOMAIN, tx), signature)).toBe(alice.address);
@@ -160,8 +191,8 @@ describe('wallet signatures', () => {
     expect(joinSignature(splitSignature(signature))).toBe(signature);
   });
 
-  it('EIP712_TYPES carries the three primary types and is frozen', () => {
-    expect(Object.keys(EIP712_TYPES).sort()).toEqual(['Commitment', 'Transfer', 'Withdraw']);
+  it('EIP712_TYPES carries the five primary types and is frozen', () => {
+    expect(Object.keys(EIP712_TYPES).sort()).toEqual(['Commitment', 'DepositToChild', 'SpawnChild', 'Transfer', 'Withdraw']);
     expect(Object.isFrozen(EIP712_TYPES.Transfer)).toBe(true);
   });
 });

@@ -18,6 +18,7 @@ import {
   hashExit,
   hashHeader,
   hashTxLeaf,
+  EMPTY_DATA_HASH,
   hexToBytes,
   isPlasmaError,
   keccak256,
@@ -57,6 +58,7 @@ const transfer: BlockTx = {
   r: `0x${'5a'.repeat(32)}`,
   s: `0x${'6b'.repeat(32)}`,
   v: 28,
+  data: '0x',
 };
 
 describe('keccak', () => {
@@ -168,13 +170,17 @@ describe('SPEC encodings match abi.encode + keccak256 (ethers)', () => {
     expect(hashExit(exit)).toBe(ethersKeccak(abi.encode(['address', 'address', 'uint256'], [exit.recipient, exit.token, exit.amount])));
   });
 
-  it('block tx (11 words) and tx leaf (12 words)', () => {
+  it('block tx (11 words) and tx leaf (13 words: the 11, keccak256(data), the post-state root)', () => {
     const types = ['uint8', 'uint32', 'uint32', 'address', 'address', 'address', 'uint256', 'uint64', 'bytes32', 'bytes32', 'uint8'];
     const values = [transfer.kind, transfer.slot, transfer.toSlot, transfer.from, transfer.to, transfer.token, transfer.amount, transfer.nonce, transfer.r, transfer.s, transfer.v];
     expect(bytesToHex(encodeBlockTx(transfer))).toBe(abi.encode(types, values));
     const postRoot = `0x${'77'.repeat(32)}` as const;
-    expect(hashTxLeaf(transfer, postRoot)).toBe(ethersKeccak(abi.encode([...types, 'bytes32'], [...values, postRoot])));
+    const leafTypes = [...types, 'bytes32', 'bytes32'];
+    expect(EMPTY_DATA_HASH).toBe(ethersKeccak('0x'));
+    expect(hashTxLeaf(transfer, postRoot)).toBe(ethersKeccak(abi.encode(leafTypes, [...values, ethersKeccak('0x'), postRoot])));
     expect(hashTxLeaf(transfer, hexToBytes(postRoot))).toBe(hashTxLeaf(transfer, postRoot));
+    const withData = { ...transfer, kind: TxKind.CommitChild, data: '0x0102ff' as const };
+    expect(hashTxLeaf(withData, postRoot)).toBe(ethersKeccak(abi.encode(leafTypes, [TxKind.CommitChild, ...values.slice(1), ethersKeccak('0x0102ff'), postRoot])));
   });
 
   it('chain ids at any depth', () => {

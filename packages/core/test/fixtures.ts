@@ -1,5 +1,5 @@
 import {
-  AccountState,
+  ChainState,
   NATIVE_TOKEN,
   ROOT_CHAIN_ID,
   TxKind,
@@ -14,7 +14,7 @@ import {
   type BlockContext,
   type Deposit,
   type Hex,
-  type SignedTx,
+  type SpendTx,
   type StfContext,
 } from '../src/index.js';
 
@@ -64,15 +64,15 @@ export function blockContext(parent: FakeParent): BlockContext {
   return { chainId: CHAIN_ID, domain: DOMAIN, depositRecord: parent.depositRecord };
 }
 
-export function stfContext(parent: FakeParent, lastDepositNonce = 0n): StfContext {
-  return { ...blockContext(parent), lastDepositNonce };
+export function stfContext(parent: FakeParent, lastDepositNonce = 0n, timestamp = 1_700_000_000n): StfContext {
+  return { ...blockContext(parent), lastDepositNonce, timestamp };
 }
 
 export function signTx(
   signer: TestUser,
   fields: { kind?: TxKind.Transfer | TxKind.Withdraw; slot: number; to: Address; token?: Address; amount: bigint; nonce: bigint; chainId?: Hex },
   domain = DOMAIN,
-): SignedTx {
+): SpendTx {
   const unsigned = {
     kind: fields.kind ?? TxKind.Transfer,
     chainId: fields.chainId ?? CHAIN_ID,
@@ -85,9 +85,9 @@ export function signTx(
   return { ...unsigned, signature: secp256k1Scheme.sign(signedTxDigest(domain, unsigned), signer.key) };
 }
 
-/** A state with accounts put directly (no deposits), for STF unit tests. */
-export function stateWith(accounts: { slot: number; owner: Address; token?: Address; balance: bigint; nonce?: bigint }[]): AccountState {
-  const state = new AccountState();
-  for (const a of accounts) state.put(a.slot, { owner: a.owner, token: a.token ?? ETH, balance: a.balance, nonce: a.nonce ?? 0n });
+/** A state of CHAIN_ID with accounts put directly (no deposits), for STF unit tests. */
+export function stateWith(accounts: { slot: number; owner: Address; token?: Address; balance: bigint; nonce?: bigint }[], chainId = CHAIN_ID): ChainState {
+  const state = new ChainState(chainId);
+  for (const a of accounts) state.accounts.put(a.slot, { owner: a.owner, token: a.token ?? ETH, balance: a.balance, nonce: a.nonce ?? 0n });
   return state;
 }

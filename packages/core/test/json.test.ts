@@ -1,8 +1,8 @@
 import { getAddress } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import {
-  AccountState,
   BlockBuilder,
+  ChainState,
   MAX_UINT256,
   PlasmaError,
   TxKind,
@@ -13,8 +13,9 @@ import {
   signedTxFromJson,
   signedTxToJson,
   type SignedTx,
+  type SpendTx,
 } from '../src/index.js';
-import { CHAIN_ID, ETH, FakeParent, TOKEN, alice, blockContext, bob, breakChecksum, signTx } from './fixtures.js';
+import { CHAIN_ID, ETH, FakeParent, OTHER_CHAIN_ID, TOKEN, alice, blockContext, bob, breakChecksum, signTx } from './fixtures.js';
 
 function expectMalformed(run: () => unknown, code: 'MALFORMED_TX' | 'MALFORMED_BLOCK', field: string): void {
   let error: unknown;
@@ -30,7 +31,7 @@ function expectMalformed(run: () => unknown, code: 'MALFORMED_TX' | 'MALFORMED_B
 }
 
 describe('SignedTx JSON', () => {
-  const tx: SignedTx = signTx(alice, { kind: TxKind.Withdraw, slot: 3, to: bob.address, token: TOKEN, amount: MAX_UINT256, nonce: 12n });
+  const tx: SpendTx = signTx(alice, { kind: TxKind.Withdraw, slot: 3, to: bob.address, token: TOKEN, amount: MAX_UINT256, nonce: 12n });
 
   it('round-trips with amounts as decimal strings and counters as numbers', () => {
     const json = signedTxToJson(tx);
@@ -84,20 +85,62 @@ describe('SignedTx JSON', () => {
   });
 });
 
+describe('SignedTx JSON of the tree kinds', () => {
+  const header = { chainId: OTHER_CHAIN_ID, number: 3n, parentHash: `0x${'11'.repeat(32)}`, txRoot: `0x${'22'.repeat(32)}`, stateRoot: `0x${'33'.repeat(32)}`, exitRoot: `0x${'44'.repeat(32)}`, depositNonce: 2n, timestamp: 1_700_000_000n } as const;
+  const signature = `0x${'5a'.repeat(64)}1b` as const;
+  const txs: SignedTx[] = [
+    { kind: TxKind.DepositToChild, chainId: CHAIN_ID, slot: 2, child: OTHER_CHAIN_ID, to: bob.address, token: TOKEN, amount: MAX_UINT256, nonce: 4n, signature },
+    { kind: TxKind.CommitChild, chainId: CHAIN_ID, child: OTHER_CHAIN_ID, header, signatures: `0x${'ab'.repeat(130)}` },
+    { kind: TxKind.FinalizeChildExit, chainId: CHAIN_ID, child: OTHER_CHAIN_ID, header, windowEnd: 1_700_000_100n, exit: { recipient: bob.address, token: ETH, amount: 7n }, index: 3n, proof: Array.from({ length: 16 }, (_, i) => `0x${i.toString(16).padStart(64, '0')}` as const) },
+    { kind: TxKind.SpawnChild, chainId: CHAIN_ID, slot: 0, validators: [alice.address, bob.address], threshold: 2, challengeWindow: 3_600n, bond: 10n ** 16n, nonce: 0n, signature },
+  ];
+
+  it('round-trip, kind by kind', () => {
+    expect(txs.map((tx) => signedTxToJson(tx).kind)).toEqual(['depositToChild', 'commitChild', 'finalizeChildExit', 'spawnChild']);
+    for (const tx of txs) expect(signedTxFromJson(JSON.parse(JSON.stringify(signedTxToJson(tx))))).toEqual(tx);
+    const spawn = signedTxToJson(txs[3]);
+    expect(spawn).toMatchObject({ bond: '10000000000000000', challengeWindow: 3600, validators: [alice.address, bob.address] });
+  });
+
+  it('name the exact field that is wrong, nested ones with their path', () => {
+    const json = txs.map((tx) => JSON.parse(JSON.stringify(signedTxToJson(tx))));
+    const cases: [number, string, (j: any) => void][] = [
+      [0, 'tx.child', (j) => (j.child = '0x12')],
+      [0, 'tx.slot', (j) => delete j.slot],
+      [1, 'tx.header.number', (j) => (j.header.number = '3')],
+      [1, 'tx.header.extra', (j) => (j.header.extra = 1)],
+      [1, 'tx.signatures', (j) => (j.signatures = '0xabc')],
+      [1, 'tx.slot', (j) => (j.slot = 0)],
+      [2, 'tx.exit.amount', (j) => (j.exit.amount = 7)],
+      [2, 'tx.proof[3]', (j) => (j.proof[3] = '0x00')],
+      [2, 'tx.proof', (j) => (j.proof = '0x00')],
+      [2, 'tx.windowEnd', (j) => (j.windowEnd = -1)],
+      [3, 'tx.validators[1]', (j) => (j.validators[1] = 'bob')],
+      [3, 'tx.threshold', (j) => (j.threshold = 256)],
+      [3, 'tx.bond', (j) => (j.bond = 1)],
+    ];
+    for (const [i, field, mutate] of cases) {
+      const bad = structuredClone(json[i]);
+      mutate(bad);
+      expectMalformed(() => signedTxFromJson(bad), 'MALFORMED_TX', field);
+    }
+  });
+});
+
 describe('Block JSON', () => {
   function block() {
     const parent = new FakeParent();
-    const state = new AccountState();
-    const builder = new BlockBuilder({ parent: null, state, ctx: blockContext(parent) });
+    const state = new ChainState(CHAIN_ID);
+    const builder = new BlockBuilder({ parent: null, state, ctx: blockContext(parent), timestamp: 1_700_000_000n });
     builder.addDeposit(parent.deposit(alice.address, ETH, 10n));
     builder.addSignedTx(signTx(alice, { kind: TxKind.Withdraw, slot: 0, to: bob.address, amount: 4n, nonce: 0n }));
-    return builder.seal(1_700_000_000n);
+    return builder.seal();
   }
 
   it('round-trips', () => {
     const b = block();
     const json = JSON.parse(JSON.stringify(blockToJson(b)));
-    expect(json.txs[0]).toMatchObject({ kind: 'deposit', amount: '10', nonce: 1 });
+    expect(json.txs[0]).toMatchObject({ kind: 'deposit', amount: '10', nonce: 1, data: '0x' });
     expect(json.exits[0]).toEqual({ recipient: bob.address, token: ETH, amount: '4' });
     expect(blockFromJson(json)).toEqual(b);
     expect(headerFromJson(headerToJson(b.header))).toEqual(b.header);
@@ -118,6 +161,8 @@ describe('Block JSON', () => {
       ['block.txs[1].v', (j) => (j.txs[1].v = 256)],
       ['block.txs[1].r', (j) => (j.txs[1].r = 'ff')],
       ['block.txs[0].from', (j) => (j.txs[0].from = 'alice')],
+      ['block.txs[0].data', (j) => delete j.txs[0].data],
+      ['block.txs[1].data', (j) => (j.txs[1].data = '0x1')],
       ['block.postRoots[1]', (j) => (j.postRoots[1] = '0x')],
       ['block.postRoots', (j) => j.postRoots.pop()],
       ['block.exits[0].amount', (j) => (j.exits[0].amount = 4)],

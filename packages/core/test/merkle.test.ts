@@ -1,7 +1,7 @@
 import { concat, keccak256 as ethersKeccak } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import {
-  EMPTY_STATE_ROOT,
+  EMPTY_ACCOUNTS_ROOT,
   MerkleTree,
   SparseMerkleTree,
   bytesToHex,
@@ -49,7 +49,7 @@ describe('zero hashes', () => {
       expected = ethersKeccak(concat([expected, expected]));
       expect(bytesToHex(zeros[i])).toBe(expected);
     }
-    expect(EMPTY_STATE_ROOT).toBe(expected);
+    expect(EMPTY_ACCOUNTS_ROOT).toBe(expected);
     expect(zeroHashes(16, nobleKeccakHasher).map(bytesToHex)).toEqual(zeros.slice(0, 17).map(bytesToHex));
   });
 
@@ -110,7 +110,7 @@ describe('MerkleTree (fixed depth, dense leaves)', () => {
 describe('SparseMerkleTree', () => {
   it('starts at zero[32] and matches the reference after updates, including far slots', () => {
     const tree = new SparseMerkleTree();
-    expect(bytesToHex(tree.root)).toBe(EMPTY_STATE_ROOT);
+    expect(bytesToHex(tree.root)).toBe(EMPTY_ACCOUNTS_ROOT);
     const leaves = new Map<number, Uint8Array>();
     const slots = [0, 1, 2, 3, 5, 1000, 1023, 1024, 70_000, 2 ** 31, 2 ** 32 - 1, 2 ** 32 - 2];
     slots.forEach((slot, i) => {
@@ -151,7 +151,7 @@ describe('SparseMerkleTree', () => {
     for (const slot of [7, 8, 4_000_000]) tree.set(slot, leaf(slot));
     void tree.root;
     for (const slot of [7, 8, 4_000_000]) tree.set(slot, new Uint8Array(32));
-    expect(bytesToHex(tree.root)).toBe(EMPTY_STATE_ROOT);
+    expect(bytesToHex(tree.root)).toBe(EMPTY_ACCOUNTS_ROOT);
   });
 
   it('root is the same whatever the order and batching of writes', () => {

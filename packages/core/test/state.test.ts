@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AccountState, EMPTY_STATE_ROOT, SparseMerkleTree, accountLeaf, bytesToHex, verifySmtProof, type Account } from '../src/index.js';
+import { AccountState, EMPTY_ACCOUNTS_ROOT, SparseMerkleTree, accountLeaf, bytesToHex, verifySmtProof, type Account } from '../src/index.js';
 import { ETH, TOKEN, alice, bob, carol } from './fixtures.js';
 
 const account = (owner = alice.address, balance = 100n, nonce = 0n, token = ETH): Account => ({ owner, token, balance, nonce });
@@ -7,7 +7,7 @@ const account = (owner = alice.address, balance = 100n, nonce = 0n, token = ETH)
 describe('AccountState', () => {
   it('starts empty at the genesis state root', () => {
     const state = new AccountState();
-    expect(state.root).toBe(EMPTY_STATE_ROOT);
+    expect(state.root).toBe(EMPTY_ACCOUNTS_ROOT);
     expect(state.size).toBe(0);
     expect(state.nextFreeSlot()).toBe(0);
     expect(state.get(0)).toBeUndefined();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AccountState,
+  ChainState,
   MAX_UINT256,
   PlasmaError,
   TxKind,
@@ -28,11 +28,11 @@ function setup() {
 }
 
 /** A signed transfer from alice's slot 0, placed in block form. */
-function aliceTransfer(state: AccountState, ctx: StfContext, patch: Partial<Parameters<typeof signTx>[1]> = {}): BlockTx {
+function aliceTransfer(state: ChainState, ctx: StfContext, patch: Partial<Parameters<typeof signTx>[1]> = {}): BlockTx {
   return placeSignedTx(state, signTx(alice, { slot: 0, to: bob.address, amount: 10n, nonce: 0n, ...patch }), ctx);
 }
 
-function expectRefusal(run: () => unknown, state: AccountState, code: StfErrorCode, ...messageParts: string[]): PlasmaError {
+function expectRefusal(run: () => unknown, state: ChainState, code: StfErrorCode, ...messageParts: string[]): PlasmaError {
   const root = state.root;
   const size = state.size;
   let error: unknown;
@@ -248,7 +248,9 @@ describe('applyTx: every refusal, state untouched', () => {
     const tx = aliceTransfer(state, ctx);
     const deposit = placeDeposit(state, parent.deposit(bob.address, ETH, 1n));
     const cases: [BlockTx, string][] = [
-      [{ ...tx, kind: 3 as TxKind }, 'kind'],
+      [{ ...tx, kind: 7 as TxKind }, 'kind'],
+      [{ ...tx, data: '0x00' }, 'data'],
+      [{ ...tx, data: 'zz' as never }, 'data'],
       [{ ...tx, slot: -1 }, 'slot'],
       [{ ...tx, toSlot: 2 ** 32 }, 'toSlot'],
       [{ ...tx, slot: 1.5 }, 'slot'],

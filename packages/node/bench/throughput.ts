@@ -30,7 +30,7 @@ import {
   type ChainId,
   type Eip712Domain,
   type Hex,
-  type SignedTx,
+  type SpendTx,
 } from '@plasma-tree/core';
 import { spawnNodeProcess, type NodeProcess } from '../src/nodeProcess.js';
 
@@ -140,7 +140,7 @@ export async function runThroughputBench(options: ThroughputOptions): Promise<Th
     const bodies: string[] = [];
     for (let round = 0; round < rounds; round++) {
       for (let b = 0; b < batchesPerRound; b++) {
-        const txs: SignedTx[] = [];
+        const txs: SpendTx[] = [];
         for (let i = b * batchSize; i < Math.min(accounts, (b + 1) * batchSize); i++) {
           const to = lower(users[(i + 1) % accounts].address);
           txs.push(sign(users[i], domain, { kind: TxKind.Transfer, chainId, slot: slots[i], to, token: NATIVE_TOKEN, amount: GWEI / 2n, nonce: BigInt(round) }));
@@ -214,7 +214,7 @@ export async function runThroughputBench(options: ThroughputOptions): Promise<Th
 
 const lower = (address: string): Address => address.toLowerCase() as Address;
 
-function sign(wallet: { privateKey: string }, domain: Eip712Domain, tx: Omit<SignedTx, 'signature'>): SignedTx {
+function sign(wallet: { privateKey: string }, domain: Eip712Domain, tx: Omit<SpendTx, 'signature'>): SpendTx {
   return { ...tx, signature: secp256k1Scheme.sign(signedTxDigest(domain, tx), wallet.privateKey as Hex) };
 }
 

@@ -1,4 +1,4 @@
-import { AccountState, EMPTY_STATE_ROOT, plasmaDomain, type Account, type Address, type ChainId, type Eip712Domain, type Header } from '@plasma-tree/core';
+import { ChainState, EMPTY_STATE_ROOT, plasmaDomain, type Account, type Address, type ChainId, type Eip712Domain, type Header } from '@plasma-tree/core';
 import type { BlockWrite, ChainHead, ChainStore } from './db/chainStore.js';
 import { nodeError } from './errors.js';
 
@@ -27,20 +27,21 @@ export class Chain {
   private constructor(
     readonly params: ChainParams,
     readonly store: ChainStore,
-    readonly state: AccountState,
+    readonly state: ChainState,
     private headHeader_: Header | null,
   ) {
     this.domain = plasmaDomain(params.l1ChainId, params.rootContract);
   }
 
   /**
-   * Rebuilds the account state from the stored leaves and checks that it hashes to the head's stateRoot: a
-   * store that does not is refused rather than served.
+   * Rebuilds the state from the stored accounts and checks that it hashes to the head's stateRoot: a store that
+   * does not is refused rather than served. This node keeps no ledger yet (it hosts no children): its ledger is
+   * the empty one.
    */
   static async load(params: ChainParams, store: ChainStore): Promise<Chain> {
     const entries: [number, Account][] = [];
     for await (const entry of store.accounts()) entries.push(entry);
-    const state = AccountState.fromEntries(entries);
+    const state = ChainState.fromEntries(params.chainId, entries);
 
     const head = store.head;
     let headHeader: Header | null = null;

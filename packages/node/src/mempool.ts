@@ -9,7 +9,7 @@ import {
   type ChainId,
   type Eip712Domain,
   type Hex,
-  type SignedTx,
+  type SpendTx,
 } from '@plasma-tree/core';
 import { nodeError } from './errors.js';
 import type { NodeMetrics } from './metrics.js';
@@ -17,7 +17,7 @@ import type { RecoveryItem, RecoveryResult } from './sigPool.js';
 
 /** A transaction admitted to the mempool, with what admission computed so block building need not redo it. */
 export interface PendingTx {
-  tx: SignedTx;
+  tx: SpendTx;
   /** The EIP-712 digest: the transaction's hash. */
   hash: Hex;
   /** The recovered signer (owner of `tx.slot` when admitted). */
@@ -50,7 +50,7 @@ interface SlotPending {
 /** A submission that passed the stateless checks and waits for its signatures and its turn. */
 interface Candidate {
   index: number;
-  tx: SignedTx;
+  tx: SpendTx;
   digest: Uint8Array;
   hash: Hex;
 }
@@ -103,7 +103,7 @@ export class Mempool {
    * Checks and admits `txs` (one batch, answered in order); never throws for a bad transaction. Addresses and
    * the chain id must be canonical (lowercase), as `signedTxFromJson` returns them.
    */
-  submit(txs: readonly SignedTx[]): Promise<SubmitResult[]> {
+  submit(txs: readonly SpendTx[]): Promise<SubmitResult[]> {
     const results: SubmitResult[] = new Array(txs.length);
     const candidates: Candidate[] = [];
     for (let index = 0; index < txs.length; index++) {
@@ -176,7 +176,7 @@ export class Mempool {
   }
 
   /** Checks that need no state and no signature; also computes the hash. */
-  private precheck(tx: SignedTx, index: number): Candidate {
+  private precheck(tx: SpendTx, index: number): Candidate {
     if (tx.chainId !== this.c.chainId) {
       throw new PlasmaError('WRONG_CHAIN', `the tx is for chain ${tx.chainId}, this node runs chain ${this.c.chainId}`, {
         hint: 'send it to the node of the chain it was signed for, or sign it again for this chain',

@@ -71,6 +71,7 @@ export class BlockProducer {
       parent: chain.headHeader,
       state: chain.state,
       ctx: { chainId: chain.params.chainId, domain: chain.domain, depositRecord: (nonce) => this.c.deposits.record(nonce) },
+      timestamp: this.timestamp(),
     });
     const txHashes: Hex[] = [];
     const touchedSlots = new Set<number>();
@@ -125,7 +126,7 @@ export class BlockProducer {
       return undefined;
     }
 
-    const block = builder.seal(this.timestamp());
+    const block = builder.seal();
     const subject = { chainId: block.header.chainId, number: block.header.number, blockHash: block.hash };
     const signatures = signCommitment(this.c.validatorKeys, chain.domain, subject).map((s) => s.signature);
     const accounts = [...touchedSlots].map((slot): [number, Account] => [slot, chain.state.get(slot)!]);

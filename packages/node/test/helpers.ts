@@ -16,7 +16,7 @@ import {
   type Deposit,
   type Eip712Domain,
   type Hex,
-  type SignedTx,
+  type SpendTx,
 } from '@plasma-tree/core';
 import { Chain, type ChainParams } from '../src/chain.js';
 import { ChainStore, createLogger, silentLogger, type Logger, type NodeOptions } from '../src/index.js';
@@ -106,17 +106,17 @@ export class User {
     this.domain = plasmaDomain(l1ChainId, rootContract);
   }
 
-  sign(tx: Omit<SignedTx, 'signature' | 'chainId' | 'token'> & { chainId?: ChainId; token?: Address }): SignedTx {
+  sign(tx: Omit<SpendTx, 'signature' | 'chainId' | 'token'> & { chainId?: ChainId; token?: Address }): SpendTx {
     const unsigned = { chainId: this.chainId, token: ETH, ...tx };
     const signature = secp256k1Scheme.sign(signedTxDigest(this.domain, unsigned), this.wallet.privateKey as Hex);
     return { ...unsigned, signature };
   }
 
-  transfer(slot: number, to: Address, amount: bigint, nonce: bigint): SignedTx {
+  transfer(slot: number, to: Address, amount: bigint, nonce: bigint): SpendTx {
     return this.sign({ kind: TxKind.Transfer, slot, to, amount, nonce });
   }
 
-  withdraw(slot: number, recipient: Address, amount: bigint, nonce: bigint): SignedTx {
+  withdraw(slot: number, recipient: Address, amount: bigint, nonce: bigint): SpendTx {
     return this.sign({ kind: TxKind.Withdraw, slot, to: recipient, amount, nonce });
   }
 }
@@ -150,7 +150,7 @@ export async function rpcError(url: string, method: string, params: unknown[] = 
   throw new Error(`${method} succeeded, an error was expected`);
 }
 
-export const txJson = (tx: SignedTx) => signedTxToJson(tx);
+export const txJson = (tx: SpendTx) => signedTxToJson(tx);
 
 /** Polls `check` until it returns a value other than undefined/false. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {

@@ -1,5 +1,5 @@
 import { getAddress, Signature, type Provider, type Signer, type TransactionReceipt, type TransactionResponse, type Contract } from 'ethers';
-import { PlasmaError, TxKind, NATIVE_TOKEN, type Address, type ChainId, type Hex, type SignedTx } from '@plasma-tree/core';
+import { PlasmaError, TxKind, NATIVE_TOKEN, type Address, type ChainId, type Hex, type UserSignedTx } from '@plasma-tree/core';
 import { NodeClient, type AccountInfo, type ChainInfo, type Receipt, type ReceiptStatus, type WithdrawalProof } from './node-client.js';
 import { typedDataFor, type UnsignedTx } from './protocol.js';
 import { erc20, mapL1Error, plasmaRoot, plasmaRootInterface, readL1Time, readTokenInfo, type TokenInfo } from './l1.js';
@@ -417,7 +417,7 @@ export class PlasmaClient {
   }
 
   /** Signs a transaction without sending it (EIP-712 typed data, `signer.signTypedData`). */
-  async signTx(tx: UnsignedTx): Promise<SignedTx> {
+  async signTx(tx: UnsignedTx): Promise<UserSignedTx> {
     const signer = this.requireSigner('signing');
     const { domain, types, message } = typedDataFor(await this.l1ChainId(), this.rootContract, tx);
     let sig: string;

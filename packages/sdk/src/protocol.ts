@@ -12,7 +12,7 @@ export function domainFor(l1ChainId: bigint | number, rootContract: Address): Ty
 /** Domain, the single primary type's field list and the message of a user transaction, for `signTypedData`. */
 export function typedDataFor(l1ChainId: bigint | number, rootContract: Address, tx: UnsignedTx): {
   domain: TypedDataDomain;
-  primaryType: 'Transfer' | 'Withdraw';
+  primaryType: 'Transfer' | 'Withdraw' | 'DepositToChild' | 'SpawnChild';
   types: Record<string, TypedDataField[]>;
   message: Record<string, unknown>;
 } {

@@ -23,6 +23,7 @@ import {
   type Exit,
   type Header,
   type Hex,
+  type SpendTx,
 } from '@plasma-tree/core';
 import { startHardhatNode, deployRoot, deployTestToken, type HardhatNode } from '@plasma-tree/contracts';
 import { PlasmaClient, spawnChain, plasmaRoot, type WithdrawalStatus } from '@plasma-tree/sdk';
@@ -79,7 +80,7 @@ describe('PlasmaClient: transactions are EIP-712 typed data any wallet can sign'
       pt_getAccount: () => ({ slot: 5, balance: '1000', nonce: 1, pendingNonce: 2 }),
       pt_sendTransaction: ([tx]) => {
         sent = tx;
-        const decoded = signedTxFromJson(tx);
+        const decoded = signedTxFromJson(tx) as SpendTx;
         return { hash: signedTxDigest(plasmaDomain(31337, root), decoded) };
       },
     });
@@ -87,7 +88,7 @@ describe('PlasmaClient: transactions are EIP-712 typed data any wallet can sign'
       const client = new PlasmaClient({ l1: user, rootContract: root, chainId, nodeUrl: node.url });
       const to = '0x' + 'ab'.repeat(20);
       const r = await client.transfer({ to, token: NATIVE_TOKEN, amount: 250n });
-      const tx = signedTxFromJson(sent);
+      const tx = signedTxFromJson(sent) as SpendTx;
       expect(tx).toMatchObject({ kind: 1, slot: 5, nonce: 2n, amount: 250n, to, chainId });
       const digest = signedTxDigest(plasmaDomain(31337, root), tx);
       expect(secp256k1Scheme.recover(digest, tx.signature)).toBe(user.address.toLowerCase());
@@ -95,7 +96,7 @@ describe('PlasmaClient: transactions are EIP-712 typed data any wallet can sign'
       expect(r).toMatchObject({ kind: 'transfer', slot: 5, nonce: 2n, from: user.address.toLowerCase() });
 
       const w = await client.withdraw({ token: NATIVE_TOKEN, amount: 100n });
-      const wtx = signedTxFromJson(sent);
+      const wtx = signedTxFromJson(sent) as SpendTx;
       expect(wtx).toMatchObject({ kind: 2, to: user.address.toLowerCase(), amount: 100n });
       expect(secp256k1Scheme.recover(signedTxDigest(plasmaDomain(31337, root), wtx), wtx.signature)).toBe(user.address.toLowerCase());
       expect(w.kind).toBe('withdraw');

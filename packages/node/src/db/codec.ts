@@ -91,6 +91,8 @@ export function encodeStoredBlock({ block, txHashes }: StoredBlock): Uint8Array 
   w.u32(block.exits.length);
   for (let i = 0; i < block.txs.length; i++) {
     const tx = block.txs[i];
+    // Format 1 holds kinds 0-2 only, whose data is always empty (the node produces no tree kinds yet).
+    if (tx.data !== '0x') throw nodeError('STORE_CORRUPT', `tx ${i} of block ${block.header.number} has data, which store format ${STORE_FORMAT_VERSION} cannot hold`, 'this node stores transfers, withdrawals and deposits only', { kind: tx.kind });
     w.u8(tx.kind);
     w.u32(tx.slot);
     w.u32(tx.toSlot);
@@ -139,6 +141,7 @@ export function decodeStoredBlock(bytes: Uint8Array): StoredBlock {
       r: r.hex(32),
       s: r.hex(32),
       v: r.u8(),
+      data: '0x',
     };
     postRoots[i] = r.hex(32);
     txHashes[i] = r.hex(32);

@@ -8,9 +8,10 @@ import {
   isPlasmaError,
   normalizeAddress,
   signedTxFromJson,
+  TxKind,
   type Address,
   type Hex,
-  type SignedTx,
+  type SpendTx,
 } from '@plasma-tree/core';
 import type { Chain } from '../chain.js';
 import type { StoredBlock } from '../db/chainStore.js';
@@ -65,11 +66,11 @@ export function createRpcMethods({ chain, mempool }: RpcComponents): RpcMethods 
       if (!Array.isArray(list)) throw invalidParams('params[0] must be an array of signed transactions');
       if (list.length > MAX_TXS_PER_CALL) throw invalidParams(`at most ${MAX_TXS_PER_CALL} transactions per call, got ${list.length}: split the batch`);
       const answers: ({ hash: Hex } | { error: { code: string; message: string } })[] = new Array(list.length);
-      const txs: SignedTx[] = [];
+      const txs: SpendTx[] = [];
       const positions: number[] = [];
       list.forEach((json, i) => {
         try {
-          txs.push(signedTxFromJson(json));
+          txs.push(spendTxFromJson(json));
           positions.push(i);
         } catch (e) {
           answers[i] = { error: itemError(e) };
@@ -191,10 +192,23 @@ function hashParam(p: unknown[], index: number, name: string): Hex {
   return value.toLowerCase() as Hex;
 }
 
+/**
+ * A transfer or a withdrawal. The tree kinds (docs/TREE.md §3) decode too, but this node does not serve them yet
+ * (it keeps no ledger): they are refused as MALFORMED_TX on `tx.kind`.
+ */
+function spendTxFromJson(json: unknown): SpendTx {
+  const tx = signedTxFromJson(json);
+  if (tx.kind === TxKind.Transfer || tx.kind === TxKind.Withdraw) return tx;
+  throw new PlasmaError('MALFORMED_TX', `this node accepts transfers and withdrawals, not kind ${TxKind[tx.kind]}`, {
+    hint: 'send transactions of the child-chain kinds to a node that hosts a parent ledger',
+    data: { field: 'tx.kind' },
+  });
+}
+
 /** A malformed transaction is an invalid parameter (-32602), still with `data.reason` for clients. */
-function parseSignedTx(json: unknown): SignedTx {
+function parseSignedTx(json: unknown): SpendTx {
   try {
-    return signedTxFromJson(json);
+    return spendTxFromJson(json);
   } catch (e) {
     if (isPlasmaError(e)) throw new RpcError(RpcErrorCode.INVALID_PARAMS, e.message, { reason: e.code, ...e.data });
     throw e;

@@ -1,0 +1,211 @@
+/**
+ * The `data` payloads of the transaction kinds a parent chain runs (docs/TREE.md §3, docs/SPEC.md "Transactions
+ * inside a block"). Each is a Solidity `abi.encode`, dynamic parts included, so a contract (a future fraud proof)
+ * decodes it with `abi.decode`. Decoding is strict: the payload must be the one canonical encoding of what it
+ * decodes to (decode, re-encode, compare), so a transaction has exactly one leaf.
+ *
+ * | kind | data |
+ * |---|---|
+ * | 3 DEPOSIT_TO_CHILD | `abi.encode(bytes32 child)` |
+ * | 4 COMMIT_CHILD | `abi.encode(bytes32 child, Header header, bytes signatures)` |
+ * | 5 FINALIZE_CHILD_EXIT | `abi.encode(bytes32 child, Header header, uint64 windowEnd, Exit exit, uint256 index, bytes32[] proof)` |
+ * | 6 SPAWN_CHILD | `abi.encode(address[] validators, uint8 threshold, uint64 challengeWindow)` |
+ */
+import { decodeWords, WORD, writeAddressWord, writeBytes32Word, writeUintWord, type StaticAbiType } from './abi.js';
+import { bytesToHex, equalBytes, hexToBytes, isHex, wordToBigint } from './bytes.js';
+import { encodeHeader, HEADER_BYTES } from './encoding.js';
+import { PlasmaError } from './errors.js';
+import type { Address, ChainId, Exit, Header, Hex } from './types.js';
+
+export interface CommitChildData {
+  child: ChainId;
+  header: Header;
+  /** Packed 65-byte signatures. */
+  signatures: Hex;
+}
+
+export interface FinalizeChildExitData {
+  child: ChainId;
+  header: Header;
+  windowEnd: bigint;
+  exit: Exit;
+  index: bigint;
+  proof: Hex[];
+}
+
+export interface SpawnChildData {
+  validators: Address[];
+  threshold: number;
+  challengeWindow: bigint;
+}
+
+const HEADER_WORDS: readonly StaticAbiType[] = ['bytes32', 'uint64', 'bytes32', 'bytes32', 'bytes32', 'bytes32', 'uint64', 'uint64'];
+const EXIT_WORDS: readonly StaticAbiType[] = ['address', 'address', 'uint256'];
+const EXIT_BYTES = 3 * WORD;
+
+// ---- encoding ---------------------------------------------------------------------------------------------
+
+/** `abi.encode(bytes32 child)` */
+export function encodeDepositToChildData(child: ChainId): Hex {
+  const out = new Uint8Array(WORD);
+  writeBytes32Word(out, 0, child);
+  return bytesToHex(out);
+}
+
+/** `abi.encode(bytes32 child, Header header, bytes signatures)` */
+export function encodeCommitChildData(d: CommitChildData): Hex {
+  const signatures = hexToBytes(d.signatures);
+  const head = WORD + HEADER_BYTES + WORD;
+  const out = new Uint8Array(head + WORD + padded(signatures.length));
+  writeBytes32Word(out, 0, d.child);
+  out.set(encodeHeader(d.header), WORD);
+  writeUintWord(out, WORD + HEADER_BYTES, head, 256);
+  writeUintWord(out, head, signatures.length, 256);
+  out.set(signatures, head + WORD);
+  return bytesToHex(out);
+}
+
+/** `abi.encode(bytes32 child, Header header, uint64 windowEnd, Exit exit, uint256 index, bytes32[] proof)` */
+export function encodeFinalizeChildExitData(d: FinalizeChildExitData): Hex {
+  const head = WORD + HEADER_BYTES + WORD + EXIT_BYTES + WORD + WORD;
+  const out = new Uint8Array(head + WORD + d.proof.length * WORD);
+  let at = 0;
+  writeBytes32Word(out, at, d.child);
+  out.set(encodeHeader(d.header), (at += WORD));
+  writeUintWord(out, (at += HEADER_BYTES), d.windowEnd, 64);
+  writeAddressWord(out, (at += WORD), d.exit.recipient);
+  writeAddressWord(out, (at += WORD), d.exit.token);
+  writeUintWord(out, (at += WORD), d.exit.amount, 256);
+  writeUintWord(out, (at += WORD), d.index, 256);
+  writeUintWord(out, (at += WORD), head, 256);
+  writeUintWord(out, head, d.proof.length, 256);
+  d.proof.forEach((sibling, i) => writeBytes32Word(out, head + WORD + i * WORD, sibling));
+  return bytesToHex(out);
+}
+
+/** `abi.encode(address[] validators, uint8 threshold, uint64 challengeWindow)` */
+export function encodeSpawnChildData(d: SpawnChildData): Hex {
+  const head = 3 * WORD;
+  const out = new Uint8Array(head + WORD + d.validators.length * WORD);
+  writeUintWord(out, 0, head, 256);
+  writeUintWord(out, WORD, d.threshold, 8);
+  writeUintWord(out, 2 * WORD, d.challengeWindow, 64);
+  writeUintWord(out, head, d.validators.length, 256);
+  d.validators.forEach((validator, i) => writeAddressWord(out, head + WORD + i * WORD, validator));
+  return bytesToHex(out);
+}
+
+// ---- decoding ---------------------------------------------------------------------------------------------
+
+/** Inverse of encodeDepositToChildData; MALFORMED_TX (field `data`) unless `data` is its canonical form. */
+export function decodeDepositToChildData(data: Hex): ChainId {
+  return strictly(data, 'abi.encode(bytes32 child)', (bytes) => {
+    if (bytes.length !== WORD) throw new Error('length');
+    return bytesToHex(bytes) as ChainId;
+  }, encodeDepositToChildData);
+}
+
+export function decodeCommitChildData(data: Hex): CommitChildData {
+  return strictly(data, 'abi.encode(bytes32 child, Header header, bytes signatures)', (bytes) => {
+    const child = bytesToHex(word(bytes, 0)) as ChainId;
+    const header = decodeHeader(bytes, WORD);
+    const signatures = bytesToHex(dynamicBytes(bytes, WORD + HEADER_BYTES));
+    return { child, header, signatures };
+  }, encodeCommitChildData);
+}
+
+export function decodeFinalizeChildExitData(data: Hex): FinalizeChildExitData {
+  const layout = 'abi.encode(bytes32 child, Header header, uint64 windowEnd, Exit exit, uint256 index, bytes32[] proof)';
+  return strictly(data, layout, (bytes) => {
+    let at = 0;
+    const child = bytesToHex(word(bytes, at)) as ChainId;
+    const header = decodeHeader(bytes, (at += WORD));
+    const [windowEnd] = decodeWords(['uint64'], word(bytes, (at += HEADER_BYTES))) as [bigint];
+    const [recipient, token, amount] = decodeWords(EXIT_WORDS, slice(bytes, (at += WORD), EXIT_BYTES)) as [Address, Address, bigint];
+    const index = wordToBigint(word(bytes, (at += EXIT_BYTES)));
+    const proof = dynamicWords(bytes, (at += WORD)).map((w) => bytesToHex(w));
+    return { child, header, windowEnd, exit: { recipient, token, amount }, index, proof };
+  }, encodeFinalizeChildExitData);
+}
+
+export function decodeSpawnChildData(data: Hex): SpawnChildData {
+  return strictly(data, 'abi.encode(address[] validators, uint8 threshold, uint64 challengeWindow)', (bytes) => {
+    const [threshold, challengeWindow] = decodeWords(['uint8', 'uint64'], slice(bytes, WORD, 2 * WORD)) as [bigint, bigint];
+    const validators = dynamicWords(bytes, 0).map((w) => decodeWords(['address'], w)[0] as Address);
+    return { validators, threshold: Number(threshold), challengeWindow };
+  }, encodeSpawnChildData);
+}
+
+/** Decodes `data` with `decode`, then requires that `encode` gives `data` back byte for byte. */
+function strictly<T>(data: Hex, layout: string, decode: (bytes: Uint8Array) => T, encode: (value: T) => Hex): T {
+  const fail = (cause?: unknown): never => {
+    throw new PlasmaError('MALFORMED_TX', `tx.data must be the canonical ${layout}`, {
+      hint: 'build the transaction with placeSignedTx, or encode data with the encode…Data functions of core',
+      data: { field: 'data' },
+      cause,
+    });
+  };
+  if (!isHex(data)) return fail();
+  const bytes = hexToBytes(data);
+  let value: T;
+  try {
+    value = decode(bytes);
+  } catch (e) {
+    return fail(e);
+  }
+  let again: Hex;
+  try {
+    again = encode(value);
+  } catch (e) {
+    return fail(e);
+  }
+  if (!equalBytes(hexToBytes(again), bytes)) fail();
+  return value;
+}
+
+function slice(bytes: Uint8Array, offset: number, length: number): Uint8Array {
+  if (offset + length > bytes.length) throw new Error('out of bounds');
+  return bytes.subarray(offset, offset + length);
+}
+
+function word(bytes: Uint8Array, offset: number): Uint8Array {
+  return slice(bytes, offset, WORD);
+}
+
+function decodeHeader(bytes: Uint8Array, offset: number): Header {
+  const [chainId, number, parentHash, txRoot, stateRoot, exitRoot, depositNonce, timestamp] = decodeWords(HEADER_WORDS, slice(bytes, offset, HEADER_BYTES));
+  return {
+    chainId: chainId as Hex,
+    number: number as bigint,
+    parentHash: parentHash as Hex,
+    txRoot: txRoot as Hex,
+    stateRoot: stateRoot as Hex,
+    exitRoot: exitRoot as Hex,
+    depositNonce: depositNonce as bigint,
+    timestamp: timestamp as bigint,
+  };
+}
+
+/** The tail a head word at `headOffset` points to: its length word, as a safe count. */
+function tail(bytes: Uint8Array, headOffset: number): { start: number; length: number } {
+  const offset = wordToBigint(word(bytes, headOffset));
+  if (offset > BigInt(bytes.length)) throw new Error('offset out of bounds');
+  const length = wordToBigint(word(bytes, Number(offset)));
+  if (length > BigInt(bytes.length)) throw new Error('length out of bounds');
+  return { start: Number(offset) + WORD, length: Number(length) };
+}
+
+function dynamicBytes(bytes: Uint8Array, headOffset: number): Uint8Array {
+  const { start, length } = tail(bytes, headOffset);
+  return slice(bytes, start, length).slice();
+}
+
+function dynamicWords(bytes: Uint8Array, headOffset: number): Uint8Array[] {
+  const { start, length } = tail(bytes, headOffset);
+  slice(bytes, start, length * WORD);
+  return Array.from({ length }, (_, i) => word(bytes, start + i * WORD));
+}
+
+function padded(length: number): number {
+  return Math.ceil(length / WORD) * WORD;
+}
