@@ -242,8 +242,9 @@ describe('readTree against a devnet with chains A and B', () => {
       expect(last.secondsLeft).toBeLessThanOrEqual(WINDOW);
     }
 
-    // By a clock at the head's window end, every window has closed.
-    const later = await readTree({ provider, rootContract: devnet.rootContract, now: a.headWindowEnd, names: names() });
+    // By a clock one window past the head's window end, every window has closed (including those of blocks
+    // the node committed since `t` was read).
+    const later = await readTree({ provider, rootContract: devnet.rootContract, now: a.headWindowEnd + WINDOW, names: names() });
     expect(later.children[0]).toMatchObject({ openWindows: [], openWindowCount: 0 });
     expect(later.children[0].subtreeBalances).toEqual(new Map([[NATIVE_TOKEN, parseEther('1')]]));
 
