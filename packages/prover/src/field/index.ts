@@ -1,0 +1,5 @@
+export * from './constants.js';
+export * from './prime.js';
+export * from './fields.js';
+export * from './g1.js';
+export * from './encoding.js';
