@@ -160,6 +160,11 @@ export class ParentLedger {
     return this.tree.proof(key);
   }
 
+  /** The entry under `key` (see ledgerKeys), undefined when it holds the default (an empty leaf). */
+  entry(key: Hex): Readonly<LedgerEntry> | undefined {
+    return this.store.get(key.toLowerCase() as Hex);
+  }
+
   /** Every non-default entry, for persistence; rebuild with `ParentLedger.fromEntries`. */
   entries(): IterableIterator<Readonly<LedgerEntry>> {
     return this.store.values();

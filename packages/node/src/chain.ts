@@ -1,4 +1,4 @@
-import { ChainState, EMPTY_STATE_ROOT, plasmaDomain, type Account, type Address, type ChainId, type Eip712Domain, type Header } from '@plasma-tree/core';
+import { ChainState, EMPTY_STATE_ROOT, plasmaDomain, type Account, type Address, type ChainId, type Eip712Domain, type Header, type LedgerEntry } from '@plasma-tree/core';
 import type { BlockWrite, ChainHead, ChainStore } from './db/chainStore.js';
 import { nodeError } from './errors.js';
 
@@ -34,14 +34,21 @@ export class Chain {
   }
 
   /**
-   * Rebuilds the state from the stored accounts and checks that it hashes to the head's stateRoot: a store that
-   * does not is refused rather than served. This node keeps no ledger yet (it hosts no children): its ledger is
-   * the empty one.
+   * Rebuilds the state from the stored accounts and ledger entries (the ParentLedger of this chain's children)
+   * and checks that it hashes to the head's stateRoot: a store that does not is refused rather than served.
    */
   static async load(params: ChainParams, store: ChainStore): Promise<Chain> {
     const entries: [number, Account][] = [];
     for await (const entry of store.accounts()) entries.push(entry);
-    const state = ChainState.fromEntries(params.chainId, entries);
+    const ledger: LedgerEntry[] = [];
+    for await (const entry of store.ledgerEntries()) ledger.push(entry);
+    let state: ChainState;
+    try {
+      state = ChainState.fromEntries(params.chainId, entries, ledger);
+    } catch (e) {
+      throw nodeError('STORE_CORRUPT', `the stored ledger cannot be rebuilt: ${(e as Error).message}`,
+        'restore the data directory from a backup, or start from an empty one', { ledgerEntries: ledger.length });
+    }
 
     const head = store.head;
     let headHeader: Header | null = null;
@@ -55,7 +62,7 @@ export class Chain {
     }
     const expected = headHeader?.stateRoot ?? EMPTY_STATE_ROOT;
     if (state.root !== expected) {
-      throw nodeError('STORE_CORRUPT', `the ${state.size} stored accounts hash to ${state.root}, but head block ${head.number} has stateRoot ${expected}`,
+      throw nodeError('STORE_CORRUPT', `the ${state.size} stored accounts and ${ledger.length} ledger entries hash to ${state.root}, but head block ${head.number} has stateRoot ${expected}`,
         'restore the data directory from a backup, or start from an empty one', { head, stateRoot: state.root, expected });
     }
     return new Chain(params, store, state, headHeader);

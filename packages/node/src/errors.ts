@@ -17,6 +17,8 @@ export type NodeErrorCode =
   | 'STORE_CORRUPT'
   /** The database belongs to another chain or root contract. */
   | 'STORE_MISMATCH'
+  /** The database was written in another store format (e.g. format 1, before the ledger was persisted). */
+  | 'STORE_FORMAT'
   /** The root contract holds commitments this node's database does not agree with. */
   | 'COMMITMENT_CONFLICT'
   /** The same signed transaction is already waiting in the mempool. */

@@ -3,26 +3,36 @@ import {
   PlasmaError,
   TxKind,
   bytesToHex,
+  isUserSignedTx,
+  NATIVE_TOKEN,
   signedTxDigestBytes,
   type Account,
   type Address,
   type ChainId,
   type Eip712Domain,
   type Hex,
-  type SpendTx,
+  type SignedTx,
+  type UserSignedTx,
 } from '@plasma-tree/core';
+import { unsignedTxHash } from './txHash.js';
 import { nodeError } from './errors.js';
 import type { NodeMetrics } from './metrics.js';
 import type { RecoveryItem, RecoveryResult } from './sigPool.js';
 
 /** A transaction admitted to the mempool, with what admission computed so block building need not redo it. */
 export interface PendingTx {
-  tx: SpendTx;
-  /** The EIP-712 digest: the transaction's hash. */
+  tx: SignedTx;
+  /** The EIP-712 digest for a user-signed tx, `unsignedTxHash` for COMMIT_CHILD and FINALIZE_CHILD_EXIT. */
   hash: Hex;
-  /** The recovered signer (owner of `tx.slot` when admitted). */
-  signer: Address;
+  /** The recovered signer (owner of `tx.slot` when admitted); undefined for kinds 4 and 5 (nobody signs them). */
+  signer?: Address;
 }
+
+/**
+ * Dry-runs a parent-kind tx (3-6) against a checkpoint of the state (checkpoint → apply → revert), after the
+ * parent-kind txs already waiting (`before`, failures ignored); throws the ledger's or the STF's refusal.
+ */
+export type DryRun = (tx: SignedTx, signer: Address | undefined, before: readonly PendingTx[]) => void;
 
 /** Per item of a submission: the hash, or why it was refused. */
 export type SubmitResult = { hash: Hex } | { error: PlasmaError };
@@ -33,6 +43,8 @@ export interface MempoolComponents {
   /** The account in a slot after the newest block (or the block being built: see `settle`). */
   account(slot: number): Readonly<Account> | undefined;
   recoverSigners(items: readonly RecoveryItem[]): Promise<RecoveryResult[]>;
+  /** Checks kinds 3-6 against the ledger; without it they are admitted on the account checks alone. */
+  dryRun?: DryRun;
   metrics: NodeMetrics;
 }
 
@@ -50,8 +62,9 @@ interface SlotPending {
 /** A submission that passed the stateless checks and waits for its signatures and its turn. */
 interface Candidate {
   index: number;
-  tx: SpendTx;
-  digest: Uint8Array;
+  tx: SignedTx;
+  /** The EIP-712 digest of a user-signed tx; undefined for kinds 4 and 5. */
+  digest?: Uint8Array;
   hash: Hex;
 }
 
@@ -73,6 +86,8 @@ export class Mempool {
   /** Hashes being admitted (counted against the bound, refused as duplicates). */
   private readonly admitting = new Set<Hex>();
   private readonly pendingBySlot = new Map<number, SlotPending>();
+  /** Parent-kind txs (3-6) admitted and not settled: a dry-run applies them first. */
+  private readonly pendingParent: PendingTx[] = [];
   /** Tail of the admission chain: stateful checks run in submission order. */
   private admissionTail: Promise<unknown> = Promise.resolve();
 
@@ -103,7 +118,7 @@ export class Mempool {
    * Checks and admits `txs` (one batch, answered in order); never throws for a bad transaction. Addresses and
    * the chain id must be canonical (lowercase), as `signedTxFromJson` returns them.
    */
-  submit(txs: readonly SpendTx[]): Promise<SubmitResult[]> {
+  submit(txs: readonly SignedTx[]): Promise<SubmitResult[]> {
     const results: SubmitResult[] = new Array(txs.length);
     const candidates: Candidate[] = [];
     for (let index = 0; index < txs.length; index++) {
@@ -116,7 +131,8 @@ export class Mempool {
       }
     }
     // Recovery starts now, in parallel with earlier submissions; the stateful stage waits for their turn.
-    const signers = candidates.length > 0 ? this.c.recoverSigners(candidates.map(toRecoveryItem)) : Promise.resolve([]);
+    const signed = candidates.filter((candidate) => candidate.digest !== undefined);
+    const signers = signed.length > 0 ? this.c.recoverSigners(signed.map(toRecoveryItem)) : Promise.resolve([]);
     const admitted = this.admissionTail.then(async () => {
       let recovered: RecoveryResult[];
       try {
@@ -125,11 +141,12 @@ export class Mempool {
         for (const candidate of candidates) this.admitting.delete(candidate.hash);
         throw e;
       }
+      let next = 0;
       for (let i = 0; i < candidates.length; i++) {
-        const { index, hash } = candidates[i];
+        const { index, hash, digest } = candidates[i];
         this.admitting.delete(hash);
         try {
-          results[index] = { hash: this.admit(candidates[i], recovered[i]) };
+          results[index] = { hash: this.admit(candidates[i], digest === undefined ? undefined : recovered[next++]) };
         } catch (e) {
           results[index] = { error: this.refuse(e) };
         }
@@ -161,11 +178,16 @@ export class Mempool {
    * it in the same tick as the state change, so that admission never counts a transaction twice or not at all.
    */
   settle(pending: PendingTx): void {
+    if (pending.tx.kind !== TxKind.Transfer && pending.tx.kind !== TxKind.Withdraw) {
+      const at = this.pendingParent.indexOf(pending);
+      if (at >= 0) this.pendingParent.splice(at, 1);
+    }
+    if (!isUserSignedTx(pending.tx)) return;
     const slot = pending.tx.slot;
     const entry = this.pendingBySlot.get(slot);
     if (!entry) return;
     entry.count--;
-    entry.spend -= pending.tx.amount;
+    entry.spend -= spendOf(pending.tx);
     if (entry.count === 0) this.pendingBySlot.delete(slot);
   }
 
@@ -176,16 +198,22 @@ export class Mempool {
   }
 
   /** Checks that need no state and no signature; also computes the hash. */
-  private precheck(tx: SpendTx, index: number): Candidate {
+  private precheck(tx: SignedTx, index: number): Candidate {
     if (tx.chainId !== this.c.chainId) {
       throw new PlasmaError('WRONG_CHAIN', `the tx is for chain ${tx.chainId}, this node runs chain ${this.c.chainId}`, {
         hint: 'send it to the node of the chain it was signed for, or sign it again for this chain',
         data: { expected: this.c.chainId, found: tx.chainId },
       });
     }
-    if (tx.amount === 0n) throw new PlasmaError('ZERO_AMOUNT', 'the amount is 0', { hint: 'send a positive amount' });
-    const digest = signedTxDigestBytes(this.c.domain, tx);
-    const hash = bytesToHex(digest);
+    let digest: Uint8Array | undefined;
+    let hash: Hex;
+    if (isUserSignedTx(tx)) {
+      if (tx.kind !== TxKind.SpawnChild && tx.amount === 0n) throw new PlasmaError('ZERO_AMOUNT', 'the amount is 0', { hint: 'send a positive amount' });
+      digest = signedTxDigestBytes(this.c.domain, tx);
+      hash = bytesToHex(digest);
+    } else {
+      hash = unsignedTxHash(tx);
+    }
     if (this.known.has(hash) || this.admitting.has(hash)) {
       throw nodeError('TX_KNOWN', `transaction ${hash} is already in the mempool`, 'wait for its receipt (pt_getReceipt); to replace it, a new tx needs another nonce', { hash });
     }
@@ -196,26 +224,43 @@ export class Mempool {
   }
 
   /** The stateful checks against the slot's pending state; on success the tx is queued. */
-  private admit({ tx, hash }: Candidate, recovered: RecoveryResult): Hex {
-    if ('error' in recovered) {
-      throw new PlasmaError('BAD_SIGNATURE', recovered.error, { hint: 'sign the EIP-712 message with a secp256k1 key (65 bytes r ‖ s ‖ v, v 27/28, low s)' });
+  private admit({ tx, hash }: Candidate, recovered: RecoveryResult | undefined): Hex {
+    if (!isUserSignedTx(tx)) {
+      // Kinds 4 and 5: nobody signs them; the ledger is the authority (quorum, proof, window).
+      const admitted: PendingTx = { tx, hash };
+      this.c.dryRun?.(tx, undefined, this.pendingParent);
+      this.pendingParent.push(admitted);
+      this.queue.push(admitted);
+      this.known.add(hash);
+      this.c.metrics.txsAccepted.inc();
+      return hash;
+    }
+    if (recovered === undefined || 'error' in recovered) {
+      throw new PlasmaError('BAD_SIGNATURE', recovered?.error ?? 'no signer recovered', { hint: 'sign the EIP-712 message with a secp256k1 key (65 bytes r ‖ s ‖ v, v 27/28, low s)' });
     }
     const { signer } = recovered;
     const pending = this.pendingBySlot.get(tx.slot);
-    checkSender(tx.slot, this.c.account(tx.slot), { from: signer, token: tx.token, nonce: tx.nonce, amount: tx.amount }, pending);
+    const amount = spendOf(tx);
+    const token = tx.kind === TxKind.SpawnChild ? NATIVE_TOKEN : tx.token;
+    checkSender(tx.slot, this.c.account(tx.slot), { from: signer, token, nonce: tx.nonce, amount }, pending);
     if (tx.kind === TxKind.Transfer && tx.to === signer) {
       throw new PlasmaError('SELF_TRANSFER', `a transfer from slot ${tx.slot} back to its owner`, {
         hint: 'send to another address',
         data: { slot: tx.slot },
       });
     }
+    const admitted: PendingTx = { tx, hash, signer };
+    if (tx.kind === TxKind.DepositToChild || tx.kind === TxKind.SpawnChild) {
+      this.c.dryRun?.(tx, signer, this.pendingParent);
+      this.pendingParent.push(admitted);
+    }
     if (pending) {
       pending.count++;
-      pending.spend += tx.amount;
+      pending.spend += amount;
     } else {
-      this.pendingBySlot.set(tx.slot, { count: 1, spend: tx.amount });
+      this.pendingBySlot.set(tx.slot, { count: 1, spend: amount });
     }
-    this.queue.push({ tx, hash, signer });
+    this.queue.push(admitted);
     this.known.add(hash);
     this.c.metrics.txsAccepted.inc();
     return hash;
@@ -229,5 +274,10 @@ export class Mempool {
 }
 
 function toRecoveryItem({ digest, tx }: Candidate): RecoveryItem {
-  return { digest, signature: tx.signature };
+  return { digest: digest!, signature: (tx as UserSignedTx).signature };
+}
+
+/** What a user-signed tx takes out of its slot: the amount, or the bond of a spawn. */
+function spendOf(tx: UserSignedTx): bigint {
+  return tx.kind === TxKind.SpawnChild ? tx.bond : tx.amount;
 }

@@ -8,6 +8,7 @@ import { DepositFollower } from './l1/depositFollower.js';
 import { RootContract } from './l1/rootContract.js';
 import { LocalSignatureCollector, toValidatorKeys } from './l1/signatureCollector.js';
 import type { Logger } from './logger.js';
+import { createDryRun } from './dryRun.js';
 import { Mempool } from './mempool.js';
 import { createNodeMetrics, type NodeMetrics } from './metrics.js';
 import { resolveNodeOptions, type NodeOptions, type ResolvedNodeOptions } from './options.js';
@@ -108,6 +109,7 @@ export class PlasmaNode {
           domain: chain.domain,
           account: (slot) => chain.state.get(slot),
           recoverSigners: (items) => pool.recover(items),
+          dryRun: createDryRun(chain),
           metrics,
         },
         { maxTxs: opts.mempoolMaxTxs },

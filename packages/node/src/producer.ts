@@ -1,6 +1,7 @@
-import { BlockBuilder, TxKind, hashDeposit, isPlasmaError, type Account, type Block, type Hex } from '@plasma-tree/core';
+import { BlockBuilder, TxKind, hashDeposit, isPlasmaError, type Account, type Block, type Hex, type LedgerEntry } from '@plasma-tree/core';
 import type { Chain } from './chain.js';
-import type { Rejection } from './db/chainStore.js';
+import type { ChildCommitmentRecord, ChildDepositRecord, Rejection } from './db/chainStore.js';
+import { ledgerEffects } from './ledgerEffects.js';
 import type { DepositSource } from './l1/depositFollower.js';
 import { signCommitment, type ValidatorKey } from './l1/signatureCollector.js';
 import type { Logger } from './logger.js';
@@ -75,6 +76,9 @@ export class BlockProducer {
     });
     const txHashes: Hex[] = [];
     const touchedSlots = new Set<number>();
+    const ledgerKeysTouched = new Set<Hex>();
+    const childDeposits: ChildDepositRecord[] = [];
+    const childCommitments: ChildCommitmentRecord[] = [];
     let depositCount = 0;
 
     for (const deposit of this.c.deposits.next(builder.depositNonce, this.opts.maxBlockTxs)) {
@@ -101,8 +105,15 @@ export class BlockProducer {
           try {
             const placed = builder.addSignedTx(pending.tx, pending.signer);
             txHashes.push(pending.hash);
-            touchedSlots.add(placed.slot);
-            if (placed.kind === TxKind.Transfer) touchedSlots.add(placed.toSlot);
+            if (placed.kind !== TxKind.CommitChild && placed.kind !== TxKind.FinalizeChildExit) touchedSlots.add(placed.slot);
+            if (placed.kind === TxKind.Transfer || placed.kind === TxKind.FinalizeChildExit) touchedSlots.add(placed.toSlot);
+            const effects = ledgerEffects(placed, chain.state.ledger);
+            if (effects) {
+              for (const key of effects.keys) ledgerKeysTouched.add(key);
+              const at = { blockNumber: Number(builder.number) };
+              if (effects.deposit) childDeposits.push({ ...effects.deposit, ...at, index: builder.txCount - 1 });
+              if (effects.commitment) childCommitments.push({ ...effects.commitment, ...at, timestamp: builder.timestamp });
+            }
           } catch (e) {
             if (!isPlasmaError(e)) throw e;
             rejected.push([pending.hash, { reason: e.code, message: e.message }]);
@@ -130,7 +141,8 @@ export class BlockProducer {
     const subject = { chainId: block.header.chainId, number: block.header.number, blockHash: block.hash };
     const signatures = signCommitment(this.c.validatorKeys, chain.domain, subject).map((s) => s.signature);
     const accounts = [...touchedSlots].map((slot): [number, Account] => [slot, chain.state.get(slot)!]);
-    await chain.append({ stored: { block, txHashes }, accounts, signatures, rejected });
+    const ledger = [...ledgerKeysTouched].map((key): [Hex, LedgerEntry | undefined] => [key, chain.state.ledger.entry(key)]);
+    await chain.append({ stored: { block, txHashes }, accounts, ledger, childDeposits, childCommitments, signatures, rejected });
     mempool.release(taken);
 
     const ms = performance.now() - started;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keccak256, plasmaDomain, secp256k1Scheme, type Account, type Address, type Hex } from '@plasma-tree/core';
+import { keccak256, plasmaDomain, secp256k1Scheme, type Account, type Address, type Hex, type SpendTx } from '@plasma-tree/core';
 import { Mempool, SignaturePool, createNodeMetrics, silentLogger, type RecoveryItem, type SubmitResult } from '../src/index.js';
 import { ETH, User } from './helpers.js';
 
@@ -45,7 +45,7 @@ describe('Mempool', () => {
     expect(codes(await first)).toEqual(['ok', 'ok']);
     expect(codes(await second)).toEqual(['ok', 'ok']);
     expect(mempool.pendingNonce(0)).toBe(7n);
-    expect(mempool.take(10).map((p) => p.tx.nonce)).toEqual([3n, 4n, 5n, 6n]);
+    expect(mempool.take(10).map((p) => (p.tx as SpendTx).nonce)).toEqual([3n, 4n, 5n, 6n]);
   });
 
   it('refuses duplicates, within a batch and across batches, until the block holding them is released', async () => {

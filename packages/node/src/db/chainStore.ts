@@ -1,15 +1,17 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
-import { TxKind, ZERO_BYTES32, type Account, type Address, type ChainId, type Hex } from '@plasma-tree/core';
+import { TxKind, ZERO_BYTES32, type Account, type Address, type ChainId, type Hex, type LedgerEntry } from '@plasma-tree/core';
 import { nodeError } from '../errors.js';
 import {
   STORE_FORMAT_VERSION,
   decodeAccount,
+  decodeLedgerEntry,
   decodeSignatures,
   decodeStoredBlock,
   decodeTxLocation,
   encodeAccount,
+  encodeLedgerEntry,
   encodeSignatures,
   encodeStoredBlock,
   encodeTxLocation,
@@ -43,11 +45,42 @@ export interface CommitmentRecord {
   l1TxHash: Hex;
 }
 
+/** A DEPOSIT_TO_CHILD of this chain as its children read it (pt_getDepositRecord). */
+export interface ChildDepositRecord {
+  child: ChainId;
+  nonce: bigint;
+  from: Address;
+  to: Address;
+  token: Address;
+  amount: bigint;
+  depositHash: Hex;
+  /** This chain's block holding the DEPOSIT_TO_CHILD. */
+  blockNumber: number;
+  /** Its position in that block. */
+  index: number;
+}
+
+/** A COMMIT_CHILD this chain applied (pt_getCommitment). */
+export interface ChildCommitmentRecord {
+  child: ChainId;
+  number: bigint;
+  blockHash: Hex;
+  windowEnd: bigint;
+  /** This chain's block holding the COMMIT_CHILD, and its timestamp (the commitment's `now`). */
+  blockNumber: number;
+  timestamp: bigint;
+}
+
 /** Everything one block changes, written in a single atomic batch by `ChainStore.putBlock`. */
 export interface BlockWrite {
   stored: StoredBlock;
   /** Every state slot the block changed, with its account after the block. */
   accounts: Iterable<[slot: number, account: Account]>;
+  /** Every ledger key the block changed, with its entry after the block (undefined: back to the default). */
+  ledger?: Iterable<[key: Hex, entry: Readonly<LedgerEntry> | undefined]>;
+  /** The block's DEPOSIT_TO_CHILD and COMMIT_CHILD records, indexed for the children's nodes. */
+  childDeposits?: Iterable<ChildDepositRecord>;
+  childCommitments?: Iterable<ChildCommitmentRecord>;
   /** Commitment signatures of this node's validator keys (65-byte r ‖ s ‖ v). */
   signatures: Hex[];
   /** Admitted transactions dropped while building the block, by hash. */
@@ -67,6 +100,9 @@ const P = {
   ACCOUNT: 0x53, // 'S' + u32 slot → Account
   SIGNATURES: 0x47, // 'G' + u64 number → packed validator signatures
   COMMITMENT: 0x43, // 'C' + u64 number → CommitmentRecord (JSON)
+  LEDGER: 0x4c, // 'L' + ledger key → LedgerEntry (JSON, bigints as "n:…")
+  CHILD_DEPOSIT: 0x44, // 'D' + child + u64 nonce → ChildDepositRecord (JSON)
+  CHILD_COMMITMENT: 0x4b, // 'K' + child + u64 number → ChildCommitmentRecord (JSON)
 } as const;
 
 const META_IDENTITY = 'identity';
@@ -101,6 +137,18 @@ function slotKey(slot: number): Buffer {
   out.writeUInt32BE(slot, 1);
   return out;
 }
+
+function childKey(prefix: number, child: ChainId, n: bigint): Buffer {
+  const out = Buffer.allocUnsafe(41);
+  out[0] = prefix;
+  if (out.write(child.slice(2), 1, 'hex') !== 32) throw new TypeError(`not a 32-byte chain id: ${child}`);
+  out.writeBigUInt64BE(n, 33);
+  return out;
+}
+
+const bigJson = (value: unknown): Buffer => Buffer.from(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `n:${v}` : v)));
+const bigParse = <T>(bytes: Buffer): T =>
+  JSON.parse(bytes.toString('utf8'), (_k, v: unknown) => (typeof v === 'string' && v.startsWith('n:') ? BigInt(v.slice(2)) : v)) as T;
 
 /** A Buffer view of `bytes` (level's buffer encoding wants Buffers; no copy). */
 const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -150,6 +198,11 @@ export class ChainStore {
       await this.db.put(key(P.META, META_IDENTITY), json(identity), { sync: true });
     } else {
       const found = parse<typeof identity>(stored);
+      if (found.version !== identity.version) {
+        throw nodeError('STORE_FORMAT', `the database at ${location} has store format ${found.version}, this node reads format ${identity.version}`,
+          `format ${identity.version} persists the parent ledger and transaction data; there is no migration (nothing is deployed): start from an empty dataDir (or delete ${location})`,
+          { location, found: found.version, expected: identity.version });
+      }
       if (found.version !== identity.version || found.chainId !== identity.chainId || found.rootContract !== identity.rootContract) {
         throw nodeError('STORE_MISMATCH', `the database at ${location} was written for chain ${found.chainId} of root contract ${found.rootContract} (format ${found.version}), not chain ${identity.chainId} of ${identity.rootContract} (format ${identity.version})`,
           'point dataDir at this chain\'s own directory, or at an empty one to start from genesis', { location, found, expected: identity });
@@ -195,6 +248,12 @@ export class ChainStore {
     }
     for (const [hash, rejection] of write.rejected) batch.put(hashKey(P.REJECTED, hash), json({ ...rejection, blockNumber: number }));
     for (const [slot, account] of write.accounts) batch.put(slotKey(slot), asBuffer(encodeAccount(account)));
+    for (const [ledgerKey, entry] of write.ledger ?? []) {
+      if (entry === undefined) batch.del(hashKey(P.LEDGER, ledgerKey));
+      else batch.put(hashKey(P.LEDGER, ledgerKey), asBuffer(encodeLedgerEntry(entry)));
+    }
+    for (const d of write.childDeposits ?? []) batch.put(childKey(P.CHILD_DEPOSIT, d.child, d.nonce), bigJson(d));
+    for (const c of write.childCommitments ?? []) batch.put(childKey(P.CHILD_COMMITMENT, c.child, c.number), bigJson(c));
     if (write.signatures.length > 0) batch.put(u64Key(P.SIGNATURES, number), asBuffer(encodeSignatures(write.signatures)));
     const head: ChainHead = { number, hash: block.hash };
     batch.put(key(P.META, META_HEAD), json(head));
@@ -268,6 +327,33 @@ export class ChainStore {
   async *accounts(): AsyncGenerator<[slot: number, account: Account]> {
     const range = { gte: slotKey(0), lt: Buffer.from([P.ACCOUNT + 1]) };
     for await (const [k, v] of this.db.iterator(range)) yield [k.readUInt32BE(1), decodeAccount(v)];
+  }
+
+  /** Every stored ledger entry (ParentLedger.fromEntries rebuilds the ledger from them). */
+  async *ledgerEntries(): AsyncGenerator<LedgerEntry> {
+    const range = { gt: Buffer.from([P.LEDGER]), lt: Buffer.from([P.LEDGER + 1]) };
+    for await (const [, v] of this.db.iterator(range)) yield decodeLedgerEntry(v);
+  }
+
+  async getChildDeposit(child: ChainId, nonce: bigint): Promise<ChildDepositRecord | undefined> {
+    if (nonce < 0n || nonce >= 1n << 64n) return undefined;
+    const bytes = await this.db.get(childKey(P.CHILD_DEPOSIT, child, nonce));
+    return bytes === undefined ? undefined : bigParse<ChildDepositRecord>(bytes);
+  }
+
+  /** The deposits to `child` with nonces in [fromNonce, toNonce], in nonce order. */
+  async getChildDeposits(child: ChainId, fromNonce: bigint, toNonce: bigint): Promise<ChildDepositRecord[]> {
+    const out: ChildDepositRecord[] = [];
+    if (toNonce < fromNonce) return out;
+    const range = { gte: childKey(P.CHILD_DEPOSIT, child, fromNonce), lte: childKey(P.CHILD_DEPOSIT, child, toNonce) };
+    for await (const [, v] of this.db.iterator(range)) out.push(bigParse<ChildDepositRecord>(v));
+    return out;
+  }
+
+  async getChildCommitment(child: ChainId, number: bigint): Promise<ChildCommitmentRecord | undefined> {
+    if (number < 0n || number >= 1n << 64n) return undefined;
+    const bytes = await this.db.get(childKey(P.CHILD_COMMITMENT, child, number));
+    return bytes === undefined ? undefined : bigParse<ChildCommitmentRecord>(bytes);
   }
 
   async getCommitment(number: number): Promise<CommitmentRecord | undefined> {

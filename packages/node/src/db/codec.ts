@@ -2,15 +2,18 @@
  * Binary forms of what the ChainStore keeps. This is the node's private storage format, not a protocol
  * encoding (those are core's): fields are packed without ABI padding, which halves the bytes a block writes.
  */
-import { SIGNATURE_BYTES, bytesToHex, writeHex, writeUint256, type Account, type Address, type Block, type BlockTx, type Exit, type Header, type Hex } from '@plasma-tree/core';
+import { SIGNATURE_BYTES, bytesToHex, hexToBytes, writeHex, writeUint256, type Account, type Address, type Block, type BlockTx, type Exit, type Header, type Hex, type LedgerEntry } from '@plasma-tree/core';
 import { nodeError } from '../errors.js';
 
-/** Bumped when a stored layout changes; a store written with another version is refused. */
-export const STORE_FORMAT_VERSION = 1;
+/**
+ * Bumped when a stored layout changes; a store written with another version is refused. Format 2 (state v2):
+ * each tx carries its `data`, and the ParentLedger's entries are stored beside the accounts.
+ */
+export const STORE_FORMAT_VERSION = 2;
 
 const HEADER_BYTES = 32 + 8 + 32 * 4 + 8 + 8;
-/** kind, slot, toSlot, from, to, token, amount, nonce, r, s, v, postRoot, tx hash. */
-const TX_BYTES = 1 + 4 + 4 + 20 * 3 + 32 + 8 + 32 + 32 + 1 + 32 + 32;
+/** kind, slot, toSlot, from, to, token, amount, nonce, r, s, v, postRoot, tx hash, data length (data follows). */
+const TX_BYTES = 1 + 4 + 4 + 20 * 3 + 32 + 8 + 32 + 32 + 1 + 32 + 32 + 4;
 const EXIT_BYTES = 20 + 20 + 32;
 const ACCOUNT_BYTES = 20 + 20 + 32 + 8;
 
@@ -49,6 +52,10 @@ class Writer {
     writeHex(this.bytes, this.pos, v, length);
     this.pos += length;
   }
+  raw(v: Uint8Array): void {
+    this.bytes.set(v, this.pos);
+    this.pos += v.length;
+  }
 }
 
 class Reader {
@@ -76,6 +83,7 @@ class Reader {
     return v;
   }
   hex(length: number): Hex {
+    if (this.pos + length > this.bytes.length) throw new RangeError('read past the end');
     const v = bytesToHex(this.bytes.subarray(this.pos, this.pos + length));
     this.pos += length;
     return v;
@@ -83,7 +91,14 @@ class Reader {
 }
 
 export function encodeStoredBlock({ block, txHashes }: StoredBlock): Uint8Array {
-  const w = new Writer(1 + 32 + HEADER_BYTES + 8 + block.txs.length * TX_BYTES + block.exits.length * EXIT_BYTES);
+  let dataBytes = 0;
+  const data: (Uint8Array | undefined)[] = block.txs.map((tx) => {
+    if (tx.data === '0x') return undefined;
+    const bytes = hexToBytes(tx.data);
+    dataBytes += bytes.length;
+    return bytes;
+  });
+  const w = new Writer(1 + 32 + HEADER_BYTES + 8 + block.txs.length * TX_BYTES + dataBytes + block.exits.length * EXIT_BYTES);
   w.u8(STORE_FORMAT_VERSION);
   w.hex(block.hash, 32);
   writeHeader(w, block.header);
@@ -91,8 +106,6 @@ export function encodeStoredBlock({ block, txHashes }: StoredBlock): Uint8Array 
   w.u32(block.exits.length);
   for (let i = 0; i < block.txs.length; i++) {
     const tx = block.txs[i];
-    // Format 1 holds kinds 0-2 only, whose data is always empty (the node produces no tree kinds yet).
-    if (tx.data !== '0x') throw nodeError('STORE_CORRUPT', `tx ${i} of block ${block.header.number} has data, which store format ${STORE_FORMAT_VERSION} cannot hold`, 'this node stores transfers, withdrawals and deposits only', { kind: tx.kind });
     w.u8(tx.kind);
     w.u32(tx.slot);
     w.u32(tx.toSlot);
@@ -106,6 +119,9 @@ export function encodeStoredBlock({ block, txHashes }: StoredBlock): Uint8Array 
     w.u8(tx.v);
     w.hex(block.postRoots[i], 32);
     w.hex(txHashes[i], 32);
+    const bytes = data[i];
+    w.u32(bytes?.length ?? 0);
+    if (bytes) w.raw(bytes);
   }
   for (const exit of block.exits) {
     w.hex(exit.recipient, 20);
@@ -145,6 +161,8 @@ export function decodeStoredBlock(bytes: Uint8Array): StoredBlock {
     };
     postRoots[i] = r.hex(32);
     txHashes[i] = r.hex(32);
+    const dataLength = r.u32();
+    if (dataLength > 0) txs[i].data = r.hex(dataLength);
   }
   const exits: Exit[] = new Array(exitCount);
   for (let i = 0; i < exitCount; i++) exits[i] = { recipient: r.hex(20), token: r.hex(20), amount: r.u256() };
@@ -227,4 +245,17 @@ export function decodeSignatures(bytes: Uint8Array): Hex[] {
   const out: Hex[] = [];
   for (let pos = 0; pos < bytes.length; pos += SIGNATURE_BYTES) out.push(bytesToHex(bytes.subarray(pos, pos + SIGNATURE_BYTES)));
   return out;
+}
+
+/**
+ * A ParentLedger entry as stored: its JSON with bigints as `"n:<decimal>"` strings (entries are few and small:
+ * edge operations are rare next to transfers).
+ */
+export function encodeLedgerEntry(entry: Readonly<LedgerEntry>): Uint8Array {
+  return Buffer.from(JSON.stringify(entry, (_k, v: unknown) => (typeof v === 'bigint' ? `n:${v}` : v)));
+}
+
+export function decodeLedgerEntry(bytes: Uint8Array): LedgerEntry {
+  return JSON.parse(Buffer.from(bytes).toString('utf8'), (_k, v: unknown) =>
+    typeof v === 'string' && v.startsWith('n:') ? BigInt(v.slice(2)) : v) as LedgerEntry;
 }

@@ -1,20 +1,23 @@
 import {
   PlasmaError,
   blockToJson,
+  blockTxToJson,
+  bytesToHex,
   exitProof,
   exitToJson,
   headerToJson,
   isHex,
   isPlasmaError,
+  ledgerEntryLeaf,
   normalizeAddress,
   signedTxFromJson,
-  TxKind,
   type Address,
+  type ChainId,
   type Hex,
-  type SpendTx,
+  type SignedTx,
 } from '@plasma-tree/core';
 import type { Chain } from '../chain.js';
-import type { StoredBlock } from '../db/chainStore.js';
+import type { ChildDepositRecord, StoredBlock } from '../db/chainStore.js';
 import { nodeError } from '../errors.js';
 import type { Mempool } from '../mempool.js';
 import { RpcError, RpcErrorCode, invalidParams, type RpcMethods } from './server.js';
@@ -66,11 +69,11 @@ export function createRpcMethods({ chain, mempool }: RpcComponents): RpcMethods 
       if (!Array.isArray(list)) throw invalidParams('params[0] must be an array of signed transactions');
       if (list.length > MAX_TXS_PER_CALL) throw invalidParams(`at most ${MAX_TXS_PER_CALL} transactions per call, got ${list.length}: split the batch`);
       const answers: ({ hash: Hex } | { error: { code: string; message: string } })[] = new Array(list.length);
-      const txs: SpendTx[] = [];
+      const txs: SignedTx[] = [];
       const positions: number[] = [];
       list.forEach((json, i) => {
         try {
-          txs.push(spendTxFromJson(json));
+          txs.push(signedTxFromJson(json));
           positions.push(i);
         } catch (e) {
           answers[i] = { error: itemError(e) };
@@ -132,11 +135,90 @@ export function createRpcMethods({ chain, mempool }: RpcComponents): RpcMethods 
       const location = await store.getTxLocation(txHash);
       if (location) {
         const commitment = location.blockNumber <= store.committed.number ? await store.getCommitment(location.blockNumber) : undefined;
-        return receipt(commitment ? 'committed' : 'included', { ...location, windowEnd: commitment?.windowEnd ?? null });
+        const stored = await store.getBlock(location.blockNumber);
+        const tx = stored ? blockTxToJson(stored.block.txs[location.index]) : undefined;
+        return receipt(commitment ? 'committed' : 'included', { ...location, windowEnd: commitment?.windowEnd ?? null, kind: tx?.kind ?? null, data: tx?.data ?? null });
       }
       const rejection = await store.getRejection(txHash);
       if (rejection) return receipt('rejected', { reason: rejection.reason, message: rejection.message });
       return null;
+    },
+
+    // ---- the ledger of this chain's children (docs/SPEC.md "Serving children") ----------------------------
+
+    pt_time: () => Number(chain.headHeader?.timestamp ?? 0n),
+
+    pt_getChildren: () => state.ledger.children(),
+
+    pt_getChildInfo: (p) => {
+      const child = hashParam(p, 0, 'child') as ChainId;
+      if (!state.ledger.hasChild(child)) return null;
+      const info = state.ledger.childInfo(child);
+      return {
+        chainId: info.chainId,
+        parentChainId: info.parentChainId,
+        index: Number(info.index),
+        spawner: info.spawner,
+        bond: info.bond.toString(),
+        validators: info.validators,
+        threshold: info.threshold,
+        challengeWindow: Number(info.challengeWindow),
+        headNumber: Number(info.headNumber),
+        headWindowEnd: Number(info.headWindowEnd),
+        headDepositNonce: Number(info.headDepositNonce),
+        depositCount: Number(info.depositCount),
+      };
+    },
+
+    pt_getSubtreeBalance: (p) => state.ledger.subtreeBalance(hashParam(p, 0, 'child') as ChainId, addressParam(p, 1, 'token')).toString(),
+
+    pt_getDepositRecord: async (p) => {
+      const record = await store.getChildDeposit(hashParam(p, 0, 'child') as ChainId, uintParam(p, 1, 'nonce'));
+      return record ? depositJson(record) : null;
+    },
+
+    pt_getChildDeposits: async (p) => {
+      const child = hashParam(p, 0, 'child') as ChainId;
+      const from = uintParam(p, 1, 'fromNonce');
+      const to = uintParam(p, 2, 'toNonce');
+      if (to >= from && to - from >= BigInt(MAX_DEPOSITS_PER_CALL)) {
+        throw invalidParams(`at most ${MAX_DEPOSITS_PER_CALL} deposits per call: ask for a smaller range`);
+      }
+      return (await store.getChildDeposits(child, from, to)).map(depositJson);
+    },
+
+    pt_getCommitment: async (p) => {
+      const child = hashParam(p, 0, 'child') as ChainId;
+      const number = uintParam(p, 1, 'number');
+      const record = state.ledger.commitmentRecord(child, number);
+      const indexed = await store.getChildCommitment(child, number);
+      if (!indexed || record === ZERO_HASH) return null;
+      return {
+        child,
+        number: Number(number),
+        record,
+        blockHash: indexed.blockHash,
+        windowEnd: Number(indexed.windowEnd),
+        blockNumber: indexed.blockNumber,
+        timestamp: Number(indexed.timestamp),
+      };
+    },
+
+    pt_getLedgerProof: (p) => {
+      const key = hashParam(p, 0, 'key');
+      const proof = state.ledger.proof(key);
+      const entry = state.ledger.entry(key);
+      return {
+        key,
+        entry: entry ? jsonSafe(entry) : null,
+        leaf: entry ? bytesToHex(ledgerEntryLeaf(entry)) : ZERO_HASH,
+        bitmap: proof.bitmap,
+        siblings: proof.siblings,
+        ledgerRoot: state.ledger.root,
+        accountsRoot: state.accounts.root,
+        stateRoot: state.root,
+        blockNumber: chain.head.number,
+      };
     },
 
     pt_getWithdrawalProof: async (p) => {
@@ -172,6 +254,41 @@ export function createRpcMethods({ chain, mempool }: RpcComponents): RpcMethods 
   };
 }
 
+/** Most deposits in one `pt_getChildDeposits` answer. */
+export const MAX_DEPOSITS_PER_CALL = 1000;
+
+const ZERO_HASH = `0x${'00'.repeat(32)}`;
+
+function depositJson(d: ChildDepositRecord) {
+  return {
+    child: d.child,
+    nonce: Number(d.nonce),
+    from: d.from,
+    to: d.to,
+    token: d.token,
+    amount: d.amount.toString(),
+    depositHash: d.depositHash,
+    blockNumber: d.blockNumber,
+    index: d.index,
+  };
+}
+
+/** A value with its bigints as decimal strings and its byte arrays as 0x-hex. */
+function jsonSafe(value: unknown): any {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Uint8Array) return bytesToHex(value);
+  if (Array.isArray(value)) return value.map(jsonSafe);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonSafe(v)]));
+  return value;
+}
+
+function uintParam(p: unknown[], index: number, name: string): bigint {
+  const value = param(p, index, name);
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
+  if (typeof value === 'string' && /^(0|[1-9][0-9]*)$/.test(value) && value.length <= 20) return BigInt(value);
+  throw invalidParams(`params[${index}] (${name}) must be a non-negative integer, got ${JSON.stringify(value)}`);
+}
+
 function param(p: unknown[], index: number, name: string): unknown {
   if (index >= p.length) throw invalidParams(`missing params[${index}] (${name})`);
   return p[index];
@@ -192,23 +309,10 @@ function hashParam(p: unknown[], index: number, name: string): Hex {
   return value.toLowerCase() as Hex;
 }
 
-/**
- * A transfer or a withdrawal. The tree kinds (docs/TREE.md §3) decode too, but this node does not serve them yet
- * (it keeps no ledger): they are refused as MALFORMED_TX on `tx.kind`.
- */
-function spendTxFromJson(json: unknown): SpendTx {
-  const tx = signedTxFromJson(json);
-  if (tx.kind === TxKind.Transfer || tx.kind === TxKind.Withdraw) return tx;
-  throw new PlasmaError('MALFORMED_TX', `this node accepts transfers and withdrawals, not kind ${TxKind[tx.kind]}`, {
-    hint: 'send transactions of the child-chain kinds to a node that hosts a parent ledger',
-    data: { field: 'tx.kind' },
-  });
-}
-
 /** A malformed transaction is an invalid parameter (-32602), still with `data.reason` for clients. */
-function parseSignedTx(json: unknown): SpendTx {
+function parseSignedTx(json: unknown): SignedTx {
   try {
-    return spendTxFromJson(json);
+    return signedTxFromJson(json);
   } catch (e) {
     if (isPlasmaError(e)) throw new RpcError(RpcErrorCode.INVALID_PARAMS, e.message, { reason: e.code, ...e.data });
     throw e;
