@@ -2,7 +2,22 @@ import { createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs'
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Contract, HDNodeWallet, JsonRpcProvider, Wallet, parseEther, parseUnits, type Signer } from 'ethers';
-import { PlasmaError, ROOT_CHAIN_ID, type Address, type ChainId, type Hex } from '@plasma-tree/core';
+import {
+  PlasmaError,
+  ROOT_CHAIN_ID,
+  TxKind,
+  chainIdOf,
+  plasmaDomain,
+  secp256k1Scheme,
+  signedTxDigest,
+  type Address,
+  type ChainId,
+  type Eip712Domain,
+  type Hex,
+  type SignedTx,
+  type UnsignedTx,
+} from '@plasma-tree/core';
+import { NodeClient } from '@plasma-tree/sdk';
 import { deployRoot, deployTestToken, startHardhatNode, HARDHAT_MNEMONIC } from '@plasma-tree/contracts';
 import { PlasmaNode, createLogger, type LogLevel } from '@plasma-tree/node';
 import { resolveLayout, ROOT, type ChainSpec, type ResolvedChainSpec } from './layout.js';
@@ -45,6 +60,11 @@ export interface DevnetOptions {
   devTokens?: bigint;
   /** L1 confirmations before a node applies a deposit (default 1). */
   l1Confirmations?: number;
+  /**
+   * When the node of a child of a child chain applies a deposit made on its parent chain (NodeOptions
+   * `parent.finality`): 'committed' (default here, fast) or 'final' (after the parent's own challenge window).
+   */
+  parentFinality?: 'committed' | 'final';
   /** Node log level; the logs go to `<dataDir>/chains/<name>/node.log` (default 'info'). */
   logLevel?: LogLevel;
   /** Whether to write `<dataDir>/devnet.json` (default true). */
@@ -130,14 +150,6 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     challengeWindow: opts.challengeWindow ?? 30,
     rpcPort,
   });
-  const nested = layout.filter((c) => c.parent !== ROOT);
-  if (nested.length) {
-    throw new PlasmaError('NOT_SUPPORTED', `chains below a child chain (${nested.map((c) => `${c.name} under ${c.parent}`).join(', ')}) are not supported yet`, {
-      data: { chains: nested.map((c) => c.name) },
-      hint: 'this version spawns children of the root only: give every chain parent "root"',
-    });
-  }
-
   if (activeDirs.has(dataDir)) {
     throw new PlasmaError('DEVNET_RUNNING', `a devnet of this process is already running with data dir ${dataDir}`, {
       data: { pid: process.pid, dataDir },
@@ -221,8 +233,16 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       for (const v of validators.filter((x) => x.hdIndex >= HARDHAT_FUNDED)) {
         await (await deployer.sendTransaction({ to: v.address, value: parseEther('100') })).wait();
       }
-      progress('spawn', `spawning chain ${spec.name}: ${spec.threshold}-of-${spec.validators} validators, ${spec.challengeWindow} s challenge window`);
-      const chainId = await spawn(rootC, spec, validators);
+      // A child of a child chain is spawned later, on its parent's node (SPAWN_CHILD): its id is known already,
+      // the parent's i-th child (the devnet spawns the children of a fresh chain in layout order).
+      let chainId: ChainId;
+      if (spec.parent === ROOT) {
+        progress('spawn', `spawning chain ${spec.name}: ${spec.threshold}-of-${spec.validators} validators, ${spec.challengeWindow} s challenge window`);
+        chainId = await spawn(rootC, spec, validators);
+      } else {
+        const index = layout.filter((c) => c.parent === spec.parent).indexOf(spec);
+        chainId = chainIdOf(ids.get(spec.parent)!, index);
+      }
       ids.set(spec.name, chainId);
       chains.push({
         name: spec.name,
@@ -250,10 +270,13 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     if (l1BlockTimeMs > 0) await provider.send('evm_setIntervalMining', [l1BlockTimeMs]);
 
     // ---- nodes (in this process for now; the layout is what a multi-process launcher would need too)
+    const nested = new NestedSpawner({ chains, deployer, rootContract, l1ChainId: BigInt(l1ChainId), dev0: accounts[0], progress });
     for (const [i, chain] of chains.entries()) {
       const spec = layout[i];
+      if (spec.parent !== ROOT) await nested.spawn(chain, spec);
       progress('node', `starting the validator node of chain ${chain.name}`);
-      const { node, logStream } = await startChainNode(chain, spec, { l1Url: hh.url, rootContract, opts });
+      const parentUrl = spec.parent === ROOT ? undefined : chains.find((c) => c.name === spec.parent)!.nodeUrl;
+      const { node, logStream } = await startChainNode(chain, spec, { l1Url: hh.url, rootContract, opts, parentUrl });
       closers.push({ name: `node ${chain.name}`, close: async () => {
         await node.close();
         await new Promise<void>((r) => logStream.end(() => r()));
@@ -298,7 +321,7 @@ async function spawn(root: Contract, spec: ResolvedChainSpec, validators: Devnet
 async function startChainNode(
   chain: DevnetChain,
   spec: ResolvedChainSpec,
-  ctx: { l1Url: string; rootContract: Address; opts: DevnetOptions },
+  ctx: { l1Url: string; rootContract: Address; opts: DevnetOptions; parentUrl?: string },
 ): Promise<{ node: PlasmaNode; logStream: WriteStream }> {
   mkdirSync(chain.dataDir, { recursive: true });
   const logStream = createWriteStream(join(chain.dataDir, 'node.log'), { flags: 'a' });
@@ -314,6 +337,7 @@ async function startChainNode(
       blockTimeMs: ctx.opts.blockTimeMs ?? 500,
       l1Confirmations: ctx.opts.l1Confirmations ?? 1,
       l1PollMs: 250,
+      parent: ctx.parentUrl === undefined ? { kind: 'root' } : { kind: 'child', nodeUrl: ctx.parentUrl, finality: ctx.opts.parentFinality ?? 'committed' },
       logger,
     });
     return { node, logStream };
@@ -326,4 +350,114 @@ async function startChainNode(
 function fmtUnits(v: bigint, decimals: number): string {
   const whole = v / 10n ** BigInt(decimals);
   return whole.toLocaleString('en-US');
+}
+
+const NATIVE: Address = `0x${'00'.repeat(20)}`;
+
+/**
+ * Spawns the children of child chains: dev account 0 brings the bond to the parent chain (an L1 deposit for a
+ * child of the root, a DEPOSIT_TO_CHILD from the grandparent below that), then sends SPAWN_CHILD there.
+ */
+class NestedSpawner {
+  private readonly domain: Eip712Domain;
+  private readonly dev0: Address;
+
+  constructor(
+    private readonly c: {
+      chains: DevnetChain[];
+      deployer: Signer;
+      rootContract: Address;
+      l1ChainId: bigint;
+      dev0: DevnetAccount;
+      progress: (step: DevnetProgress['step'], message: string) => void;
+    },
+  ) {
+    this.domain = plasmaDomain(c.l1ChainId, c.rootContract);
+    this.dev0 = c.dev0.address.toLowerCase() as Address;
+  }
+
+  async spawn(chain: DevnetChain, spec: ResolvedChainSpec): Promise<void> {
+    const parent = this.byName(spec.parent);
+    this.c.progress('spawn', `spawning chain ${spec.name} on ${parent.name}: ${spec.threshold}-of-${spec.validators} validators, ${spec.challengeWindow} s challenge window`);
+    await this.fund(parent, spec.bond);
+    const client = new NodeClient(parent.nodeUrl);
+    const account = await client.getAccount(this.dev0, NATIVE);
+    const hash = await this.send(client, {
+      kind: TxKind.SpawnChild,
+      chainId: parent.chainId,
+      slot: account.slot!,
+      validators: chain.validators.map((v) => v.address.toLowerCase() as Address),
+      threshold: spec.threshold,
+      challengeWindow: BigInt(spec.challengeWindow),
+      bond: spec.bond,
+      nonce: account.pendingNonce,
+    });
+    await this.included(client, hash, `SPAWN_CHILD of ${spec.name}`);
+    const children = (await rpcCall<ChainId[]>(parent.nodeUrl, 'pt_getChildren')).map((id) => id.toLowerCase());
+    if (!children.includes(chain.chainId)) {
+      throw new PlasmaError('DEVNET_FAILED', `chain ${parent.name} spawned ${spec.name}, but not as ${chain.chainId} (children: ${children.join(', ')})`, { hint: 'start the devnet from an empty data dir' });
+    }
+  }
+
+  /** Makes dev account 0 hold at least `amount` wei of the native token on `chain` (funding its parents first). */
+  private async fund(chain: DevnetChain, amount: bigint): Promise<void> {
+    const client = new NodeClient(chain.nodeUrl);
+    const balance = await client.getBalance(this.dev0, NATIVE);
+    if (balance >= amount) return;
+    const need = amount - balance;
+    if (chain.parent === ROOT) {
+      const root = new Contract(this.c.rootContract, ['function depositETH(bytes32 chainId, address to) payable returns (uint64)'], this.c.deployer);
+      await (await root.depositETH(chain.chainId, this.dev0, { value: need })).wait();
+    } else {
+      const parent = this.byName(chain.parent);
+      await this.fund(parent, need);
+      const parentClient = new NodeClient(parent.nodeUrl);
+      const account = await parentClient.getAccount(this.dev0, NATIVE);
+      const hash = await this.send(parentClient, {
+        kind: TxKind.DepositToChild,
+        chainId: parent.chainId,
+        slot: account.slot!,
+        child: chain.chainId,
+        to: this.dev0,
+        token: NATIVE,
+        amount: need,
+        nonce: account.pendingNonce,
+      });
+      await this.included(parentClient, hash, `DEPOSIT_TO_CHILD to ${chain.name}`);
+    }
+    const deadline = Date.now() + 120_000;
+    while ((await client.getBalance(this.dev0, NATIVE)) < amount) {
+      if (Date.now() > deadline) {
+        throw new PlasmaError('DEVNET_FAILED', `the deposit of dev account 0 to chain ${chain.name} was not applied within 120 s`, { hint: `see ${join(chain.dataDir, 'node.log')}` });
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  private async send(client: NodeClient, unsigned: UnsignedTx): Promise<Hex> {
+    const signature = secp256k1Scheme.sign(signedTxDigest(this.domain, unsigned), this.c.dev0.privateKey);
+    return (await client.sendTransaction({ ...unsigned, signature } as SignedTx)).hash;
+  }
+
+  private async included(client: NodeClient, hash: Hex, what: string): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const receipt = await client.getReceipt(hash);
+      if (receipt?.status === 'rejected') throw new PlasmaError('DEVNET_FAILED', `${what} was rejected: ${receipt.reason} ${receipt.message ?? ''}`, { hint: 'see the node logs' });
+      if (receipt && (receipt.status === 'included' || receipt.status === 'committed')) return;
+      if (Date.now() > deadline) throw new PlasmaError('DEVNET_FAILED', `${what} was not included within 60 s`, { hint: 'see the node logs' });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  private byName(name: string): DevnetChain {
+    return this.c.chains.find((c) => c.name === name)!;
+  }
+}
+
+async function rpcCall<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  const body = (await res.json()) as { result?: T; error?: { message: string } };
+  if (body.error) throw new PlasmaError('DEVNET_FAILED', `${method} on ${url}: ${body.error.message}`, { hint: 'see the node logs' });
+  return body.result as T;
 }

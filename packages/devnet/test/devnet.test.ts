@@ -68,14 +68,13 @@ describe('startDevnet', () => {
     expect(info.validators).toEqual(devnet.chains[0].validators.map((v) => v.address));
   });
 
-  it('refuses a busy port with PORT_IN_USE and a nested layout with NOT_SUPPORTED, starting nothing', async () => {
+  it('refuses a busy port with PORT_IN_USE and a running data dir with DEVNET_RUNNING, starting nothing', async () => {
     const busy = createServer();
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
     const port = (busy.address() as { port: number }).port;
     try {
       const other = mkdtempSync(join(tmpdir(), 'plasma-devnet-'));
       await expect(startDevnet({ dataDir: other, l1Port: port, rpcPort: 0 })).rejects.toMatchObject({ code: 'PORT_IN_USE' });
-      await expect(startDevnet({ dataDir: other, l1Port: 0, rpcPort: 0, chains: [{ name: 'A' }, { name: 'A1', parent: 'A' }] })).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
       await expect(startDevnet({ dataDir: dir, l1Port: 0, rpcPort: 0 })).rejects.toMatchObject({ code: 'DEVNET_RUNNING' });
       rmSync(other, { recursive: true, force: true });
     } finally {

@@ -1,8 +1,8 @@
-import { ChainState, EMPTY_STATE_ROOT, plasmaDomain, type Account, type Address, type ChainId, type Eip712Domain, type Header, type LedgerEntry } from '@plasma-tree/core';
+import { ChainState, EMPTY_STATE_ROOT, ZERO_BYTES32, plasmaDomain, type Account, type Address, type ChainId, type Eip712Domain, type Header, type LedgerEntry } from '@plasma-tree/core';
 import type { BlockWrite, ChainHead, ChainStore } from './db/chainStore.js';
 import { nodeError } from './errors.js';
 
-/** What the root contract says about the chain this node runs. */
+/** What the parent (the root contract, or the parent chain's node) says about the chain this node runs. */
 export interface ChainParams {
   chainId: ChainId;
   parentChainId: ChainId;
@@ -23,6 +23,12 @@ export interface ChainParams {
  */
 export class Chain {
   readonly domain: Eip712Domain;
+  /**
+   * The newest committed block whose challenge window has passed on the parent's clock (number 0 = none): what
+   * this chain's children wait for with finality 'final' (pt_chainInfo.final). Kept in memory by the committer;
+   * after a restart it is found again on the committer's first round.
+   */
+  final: ChainHead = { number: 0, hash: ZERO_BYTES32 };
 
   private constructor(
     readonly params: ChainParams,

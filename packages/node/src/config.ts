@@ -14,7 +14,7 @@ export const VALIDATOR_KEYS_ENV = 'PLASMA_TREE_VALIDATOR_KEYS';
 export const USAGE = `usage: bin.ts --config <file.json> | --data-dir <dir> --l1 <url> --root <address> --chain <chainId>
   [--rpc-host <host>] [--rpc-port <port>] [--block-time-ms <ms>] [--max-block-txs <n>]
   [--l1-confirmations <n>] [--l1-poll-ms <ms>] [--mempool-max-txs <n>] [--signature-workers <n>]
-  [--log-level debug|info|warn|error]
+  [--log-level debug|info|warn|error] [--parent-url <url of the parent chain's node> [--parent-finality final|committed]]
 validator keys: ${VALIDATOR_KEYS_ENV}=0x…,0x… or "validatorKeys" in the config file`;
 
 const INTEGER_FLAGS = {
@@ -48,6 +48,8 @@ export function optionsFromArgs(argv: string[], env: NodeJS.ProcessEnv): NodeOpt
         'rpc-host': { type: 'string' },
         'rpc-port': { type: 'string' },
         'log-level': { type: 'string' },
+        'parent-url': { type: 'string' },
+        'parent-finality': { type: 'string' },
         ...Object.fromEntries(Object.keys(INTEGER_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
       },
       strict: true,
@@ -84,6 +86,17 @@ export function optionsFromArgs(argv: string[], env: NodeJS.ProcessEnv): NodeOpt
     rpc: { ...file.rpc, host: values['rpc-host'] ?? file.rpc?.host, port: integer('rpc-port') ?? file.rpc?.port },
     logLevel: values['log-level'] ?? file.logLevel,
   } as NodeOptions;
+  if (values['parent-finality'] !== undefined && values['parent-url'] === undefined && file.parent?.kind !== 'child') {
+    throw badConfig('--parent-finality needs --parent-url (or a config file with parent.kind "child")');
+  }
+  if (values['parent-url'] !== undefined || values['parent-finality'] !== undefined) {
+    const fromFile = file.parent?.kind === 'child' ? file.parent : undefined;
+    options.parent = {
+      kind: 'child',
+      nodeUrl: values['parent-url'] ?? fromFile!.nodeUrl,
+      finality: (values['parent-finality'] ?? fromFile?.finality) as 'committed' | 'final' | undefined,
+    };
+  }
   for (const [flag, field] of Object.entries(INTEGER_FLAGS)) {
     const value = integer(flag);
     if (value !== undefined) options[field] = value;

@@ -11,6 +11,8 @@ export type NodeErrorCode =
   | 'UNKNOWN_CHAIN'
   /** The L1 node cannot be reached or answers nonsense. */
   | 'L1_UNREACHABLE'
+  /** The parent chain's node (NodeOptions.parent.nodeUrl) cannot be reached or answers nonsense. */
+  | 'PARENT_UNREACHABLE'
   /** The database cannot be opened (locked by another process, not writable). */
   | 'STORE_UNAVAILABLE'
   /** The database on disk is inconsistent (its state does not hash to the head's stateRoot). */

@@ -3,7 +3,10 @@
  * `src/bin.ts` is the process entry around it.
  */
 export { PlasmaNode } from './node.js';
-export { resolveNodeOptions, DEFAULT_RPC_PORT, type NodeOptions, type ResolvedNodeOptions } from './options.js';
+export { resolveNodeOptions, DEFAULT_RPC_PORT, type NodeOptions, type ParentOption, type ResolvedNodeOptions } from './options.js';
+export type { ParentChain, ParentCommitment, ParentDeposits } from './parent/parentChain.js';
+export { RootParent } from './parent/rootParent.js';
+export { ChildParent, ParentNodeClient, type ParentFinality } from './parent/childParent.js';
 export type { ChainParams } from './chain.js';
 export { spawnNodeProcess, type NodeProcess, type NodeProcessOptions } from './nodeProcess.js';
 export { optionsFromArgs, VALIDATOR_KEYS_ENV } from './config.js';

@@ -1,17 +1,17 @@
-import { Wallet } from 'ethers';
 import { initCore } from '@plasma-tree/core';
 import { Chain, type ChainParams } from './chain.js';
 import { ChainStore, type ChainHead } from './db/chainStore.js';
-import { isPlasmaError, nodeError } from './errors.js';
+import { nodeError } from './errors.js';
 import { Committer } from './l1/committer.js';
-import { DepositFollower } from './l1/depositFollower.js';
-import { RootContract } from './l1/rootContract.js';
+import { ChildParent } from './parent/childParent.js';
+import type { ParentChain } from './parent/parentChain.js';
+import { RootParent } from './parent/rootParent.js';
 import { LocalSignatureCollector, toValidatorKeys } from './l1/signatureCollector.js';
 import type { Logger } from './logger.js';
 import { createDryRun } from './dryRun.js';
 import { Mempool } from './mempool.js';
 import { createNodeMetrics, type NodeMetrics } from './metrics.js';
-import { resolveNodeOptions, type NodeOptions, type ResolvedNodeOptions } from './options.js';
+import { resolveNodeOptions, type NodeOptions } from './options.js';
 import { BlockProducer } from './producer.js';
 import { createRpcMethods } from './rpc/methods.js';
 import { JsonRpcServer } from './rpc/server.js';
@@ -55,9 +55,10 @@ export class PlasmaNode {
   }
 
   /**
-   * Opens the database, reads the chain's parameters from the root contract, restores state and head, then
-   * starts the mempool, the L1 deposit follower, the block producer (with validator keys), the committer and
-   * the JSON-RPC server. Throws PlasmaError (BAD_CONFIG, UNKNOWN_CHAIN, L1_UNREACHABLE, STORE_CORRUPT,
+   * Opens the database, reads the chain's parameters from its parent (`options.parent`: the root contract, or
+   * the parent chain's node), restores state and head, then starts the mempool, the parent's deposit follower,
+   * the block producer (with validator keys), the committer and the JSON-RPC server. Throws PlasmaError
+   * (BAD_CONFIG, UNKNOWN_CHAIN, L1_UNREACHABLE, PARENT_UNREACHABLE, STORE_CORRUPT,
    * STORE_MISMATCH, …) and leaves nothing running when a step fails.
    */
   static async init(options: NodeOptions, signal?: AbortSignal): Promise<PlasmaNode> {
@@ -79,16 +80,19 @@ export class PlasmaNode {
 
     try {
       const backends = await initCore();
-      logger.info('starting node', { chainId: opts.chainId, rootContract: opts.rootContract, validatorKeys: opts.validatorKeys.length, crypto: backends });
+      logger.info('starting node', { chainId: opts.chainId, rootContract: opts.rootContract, parent: opts.parent, validatorKeys: opts.validatorKeys.length, crypto: backends });
 
       const store = await ChainStore.open(opts.dataDir, { chainId: opts.chainId, rootContract: opts.rootContract });
       services.push({ name: 'database', stop: () => store.close() });
       signal?.throwIfAborted();
 
-      const root = await RootContract.connect(opts.l1RpcUrl, opts.rootContract, opts.l1PollMs, signal);
-      services.push({ name: 'L1 provider', stop: async () => root.destroy() });
-      const params = await loadChainParams(root, opts);
       const keys = toValidatorKeys(opts.validatorKeys);
+      const parent: ParentChain =
+        opts.parent.kind === 'root'
+          ? await RootParent.connect({ l1RpcUrl: opts.l1RpcUrl, rootContract: opts.rootContract, l1PollMs: opts.l1PollMs, l1Confirmations: opts.l1Confirmations, senderKey: keys[0]?.privateKey }, signal)
+          : new ChildParent({ nodeUrl: opts.parent.nodeUrl, finality: opts.parent.finality, rootContract: opts.rootContract, pollMs: opts.l1PollMs });
+      services.push({ name: opts.parent.kind === 'root' ? 'L1 provider' : 'parent client', stop: async () => parent.close() });
+      const params = await parent.chainParams(opts.chainId);
       for (const key of keys) {
         if (!params.validators.includes(key.address)) {
           throw nodeError('BAD_CONFIG', `validator key of ${key.address} is not a validator of chain ${params.chainId}`,
@@ -115,10 +119,7 @@ export class PlasmaNode {
         { maxTxs: opts.mempoolMaxTxs },
       );
 
-      const follower = new DepositFollower(
-        { root, chainId: params.chainId, appliedNonce: () => chain.depositNonce, logger: logger.child('deposits'), metrics },
-        { confirmations: opts.l1Confirmations, pollMs: opts.l1PollMs },
-      );
+      const follower = parent.deposits({ chainId: params.chainId, appliedNonce: () => chain.depositNonce, logger: logger.child('deposits'), metrics });
       startLoop('deposit follower', (s) => follower.run(s));
 
       if (keys.length > 0) {
@@ -129,15 +130,15 @@ export class PlasmaNode {
         startLoop('block producer', (s) => producer.run(s));
       }
 
-      const canCommit = keys.length >= params.threshold;
+      const canCommit = keys.length >= params.threshold && parent.canSubmit;
       if (keys.length > 0 && !canCommit) {
         logger.warn('this node holds fewer validator keys than the threshold: it produces and signs blocks but cannot commit them alone', { keys: keys.length, threshold: params.threshold });
       }
       const committer = new Committer(
         {
-          root,
+          parent,
           chain,
-          submit: canCommit ? { sender: new Wallet(keys[0].privateKey, root.provider), collector: new LocalSignatureCollector(params.threshold) } : undefined,
+          submit: canCommit ? { collector: new LocalSignatureCollector(params.threshold) } : undefined,
           logger: logger.child('committer'),
           metrics,
         },
@@ -206,33 +207,4 @@ async function stopServices(services: readonly Service[], logger: Logger): Promi
       logger.error(`failed to stop ${service.name}`, { error: e });
     }
   }
-}
-
-/** Reads the chain's configuration from the root contract; refuses an unknown chain id. */
-async function loadChainParams(root: RootContract, opts: ResolvedNodeOptions): Promise<ChainParams> {
-  let exists: boolean;
-  try {
-    if (!(await root.hasCode())) {
-      throw nodeError('BAD_CONFIG', `there is no contract at rootContract ${opts.rootContract} on the L1 at ${opts.l1RpcUrl}`,
-        'check rootContract and l1RpcUrl (was the L1 restarted without redeploying?)', { rootContract: opts.rootContract });
-    }
-    exists = await root.chainExists(opts.chainId);
-  } catch (e) {
-    if (isPlasmaError(e)) throw e;
-    throw nodeError('L1_UNREACHABLE', `cannot read the root contract at ${opts.rootContract}: ${(e as Error).message}`, 'is the L1 node running and is l1RpcUrl right?', { url: opts.l1RpcUrl });
-  }
-  if (!exists) {
-    throw nodeError('UNKNOWN_CHAIN', `the root contract ${opts.rootContract} has no chain ${opts.chainId}`,
-      'check chainId: it is the id spawnChain returned (see `plasma-tree status`)', { chainId: opts.chainId, rootContract: opts.rootContract });
-  }
-  const [info, validators] = await Promise.all([root.chainInfo(opts.chainId), root.validators(opts.chainId)]);
-  return {
-    chainId: opts.chainId,
-    parentChainId: info.parentChainId,
-    l1ChainId: root.l1ChainId,
-    rootContract: opts.rootContract,
-    validators,
-    threshold: info.threshold,
-    challengeWindow: info.challengeWindow,
-  };
 }

@@ -8,8 +8,15 @@ export interface NodeOptions {
   /** HTTP(S) JSON-RPC endpoint of the L1 node that holds the root contract. */
   l1RpcUrl: string;
   rootContract: Address;
-  /** The child chain this node runs (must exist in the root contract). */
+  /** The child chain this node runs (must be a child of the parent: the root contract, or `parent`'s chain). */
   chainId: ChainId;
+  /**
+   * The chain this chain is a child of (docs/TREE.md §5). Default `{ kind: 'root' }`: the root contract on L1.
+   * `{ kind: 'child', nodeUrl }`: a child chain, followed through its node's JSON-RPC; `finality` says when a
+   * deposit recorded there is applied here: 'final' (default) once the parent block holding it is committed on
+   * the parent's own parent and its challenge window has passed, 'committed' once it is committed there.
+   */
+  parent?: ParentOption;
   /**
    * Private keys this process signs commitments with; empty = full node. The first key also pays the gas of
    * the commitments this node submits to L1.
@@ -38,8 +45,11 @@ export interface NodeOptions {
   logLevel?: LogLevel;
 }
 
+export type ParentOption = { kind: 'root' } | { kind: 'child'; nodeUrl: string; finality?: 'committed' | 'final' };
+
 /** NodeOptions after validation, with every default filled in. */
 export interface ResolvedNodeOptions {
+  parent: { kind: 'root' } | { kind: 'child'; nodeUrl: string; finality: 'committed' | 'final' };
   dataDir: string;
   l1RpcUrl: string;
   rootContract: Address;
@@ -121,6 +131,7 @@ export function resolveNodeOptions(opts: NodeOptions): ResolvedNodeOptions {
   }
 
   return {
+    parent: resolveParent(opts.parent),
     dataDir: opts.dataDir,
     l1RpcUrl: opts.l1RpcUrl,
     rootContract: opts.rootContract.toLowerCase() as Address,
@@ -135,4 +146,21 @@ export function resolveNodeOptions(opts: NodeOptions): ResolvedNodeOptions {
     signatureWorkers: integer('signatureWorkers', opts.signatureWorkers, Math.max(1, availableParallelism() - 1), 0, 64),
     logger: opts.logger ?? createLogger({ level: opts.logLevel ?? 'info' }),
   };
+}
+
+function resolveParent(parent: ParentOption | undefined): ResolvedNodeOptions['parent'] {
+  if (parent === undefined) return { kind: 'root' };
+  if (typeof parent !== 'object' || parent === null) throw badConfig('parent', 'expected { kind: "root" } or { kind: "child", nodeUrl }', 'leave parent out for a child of the root contract');
+  if (parent.kind === 'root') return { kind: 'root' };
+  if (parent.kind !== 'child') throw badConfig('parent.kind', `expected "root" or "child", got ${JSON.stringify((parent as { kind?: unknown }).kind)}`, 'use "child" with the nodeUrl of the parent chain\'s node');
+  let url: URL;
+  try {
+    url = new URL(parent.nodeUrl);
+  } catch {
+    throw badConfig('parent.nodeUrl', `not a URL: ${JSON.stringify(parent.nodeUrl)}`, "set parent.nodeUrl to the JSON-RPC URL of the parent chain's node, e.g. http://127.0.0.1:8645");
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badConfig('parent.nodeUrl', `unsupported protocol ${url.protocol}`, 'use an http:// or https:// URL');
+  const finality = parent.finality ?? 'final';
+  if (finality !== 'final' && finality !== 'committed') throw badConfig('parent.finality', `expected "final" or "committed", got ${JSON.stringify(finality)}`, 'use "final" (safe) or "committed" (faster)');
+  return { kind: 'child', nodeUrl: parent.nodeUrl, finality };
 }

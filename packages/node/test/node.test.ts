@@ -89,6 +89,7 @@ describe('PlasmaNode.init', () => {
         challengeWindow: 60,
         head: { number: 0, hash: ZERO_BYTES32 },
         committed: { number: 0, hash: ZERO_BYTES32 },
+        final: { number: 0, hash: ZERO_BYTES32 },
         depositNonce: 0,
         mempoolSize: 0,
       });

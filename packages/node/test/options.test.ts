@@ -73,6 +73,16 @@ describe('resolveNodeOptions', () => {
   });
 });
 
+describe('resolveNodeOptions: parent', () => {
+  it('defaults to the root, fills in finality "final" and refuses a bad kind, URL or finality', () => {
+    expect(resolveNodeOptions(valid).parent).toEqual({ kind: 'root' });
+    expect(resolveNodeOptions({ ...valid, parent: { kind: 'child', nodeUrl: 'http://127.0.0.1:8645' } }).parent).toEqual({ kind: 'child', nodeUrl: 'http://127.0.0.1:8645', finality: 'final' });
+    expect(configError({ ...valid, parent: { kind: 'uncle' } }).data).toMatchObject({ field: 'parent.kind' });
+    expect(configError({ ...valid, parent: { kind: 'child', nodeUrl: 'nope' } }).data).toMatchObject({ field: 'parent.nodeUrl' });
+    expect(configError({ ...valid, parent: { kind: 'child', nodeUrl: 'http://x', finality: 'soon' } }).data).toMatchObject({ field: 'parent.finality' });
+  });
+});
+
 describe('optionsFromArgs (bin.ts)', () => {
   const args = ['--data-dir', '/d', '--l1', 'http://l1', '--root', valid.rootContract, '--chain', valid.chainId];
 
@@ -84,6 +94,12 @@ describe('optionsFromArgs (bin.ts)', () => {
 
   it('refuses keys on the command line', () => {
     expect(() => optionsFromArgs([...args, '--validator-keys', '0x11'], {})).toThrow(/not accepted on the command line/);
+  });
+
+  it('reads the parent chain node from --parent-url and --parent-finality', () => {
+    expect(optionsFromArgs(args, {}).parent).toBeUndefined();
+    expect(optionsFromArgs([...args, '--parent-url', 'http://127.0.0.1:8645', '--parent-finality', 'committed'], {}).parent).toEqual({ kind: 'child', nodeUrl: 'http://127.0.0.1:8645', finality: 'committed' });
+    expect(() => optionsFromArgs([...args, '--parent-finality', 'final'], {})).toThrow(/needs --parent-url/);
   });
 
   it('refuses unknown flags and non-numeric numbers', () => {

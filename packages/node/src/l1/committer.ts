@@ -1,4 +1,3 @@
-import type { Wallet } from 'ethers';
 import { packSignatures } from '@plasma-tree/contracts';
 import type { Hex } from '@plasma-tree/core';
 import type { Chain } from '../chain.js';
@@ -6,17 +5,18 @@ import { nodeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { NodeMetrics } from '../metrics.js';
 import { pollLoop } from '../util/loop.js';
-import type { CommittedEvent, RootContract } from './rootContract.js';
+import type { ParentChain, ParentCommitment } from '../parent/parentChain.js';
 import { withSigners, type SignatureCollector } from './signatureCollector.js';
 
 export interface CommitterComponents {
-  root: Pick<RootContract, 'chainInfo' | 'committedEvents' | 'commit'>;
+  /** Where this chain's blocks are committed: the root contract, or the parent chain's node. */
+  parent: Pick<ParentChain, 'headNumber' | 'commitments' | 'submitCommitment' | 'time'>;
   chain: Chain;
   /**
-   * Submission: who pays for `commit` and where the signatures come from. Without it the committer only
-   * tracks which blocks the L1 holds (what receipts and withdrawal proofs need).
+   * Submission: where the signatures come from (the parent pays or needs no gas). Without it the committer
+   * only tracks which blocks the parent holds (what receipts and withdrawal proofs need).
    */
-  submit?: { sender: Wallet; collector: SignatureCollector };
+  submit?: { collector: SignatureCollector };
   logger: Logger;
   metrics: NodeMetrics;
 }
@@ -26,10 +26,11 @@ export interface CommitterOptions {
 }
 
 /**
- * Keeps the root contract's commitments of this chain and the store in step: records the windowEnd of
- * every committed block (from the `Committed` event), follows an L1 reorg that drops commitments, and, with
- * `submit`, commits the next blocks in order. State lives on L1 and in the store, so a restart resumes from
- * the contract's head.
+ * Keeps the parent's commitments of this chain and the store in step: records the windowEnd of every
+ * committed block (the root contract's `Committed` event, or the parent node's `pt_getCommitment`), follows an
+ * L1 reorg that drops commitments, and, with `submit`, commits the next blocks in order. State lives on the
+ * parent and in the store, so a restart resumes from the parent's head. Each round also moves the chain's
+ * final head (`Chain.final`): the newest committed block whose window has passed on the parent's clock.
  */
 export class Committer {
   constructor(private readonly c: CommitterComponents, private readonly opts: CommitterOptions) {}
@@ -45,32 +46,57 @@ export class Committer {
   /** Brings the store in line with the contract, then commits every block above the contract's head. */
   async round(signal: AbortSignal): Promise<void> {
     const { chain } = this.c;
-    const onChain = (await this.c.root.chainInfo(chain.params.chainId)).headNumber;
+    const onChain = await this.c.parent.headNumber(chain.params.chainId);
     await this.reconcile(onChain);
-    if (!this.c.submit) return;
-    for (let number = onChain + 1; number <= chain.head.number && !signal.aborted; number++) {
-      await this.commitBlock(number, signal);
+    if (this.c.submit) {
+      for (let number = onChain + 1; number <= chain.head.number && !signal.aborted; number++) {
+        await this.commitBlock(number, signal);
+      }
     }
+    await this.updateFinal();
+  }
+
+  /**
+   * Moves `chain.final` to the newest committed block whose windowEnd the parent's clock has reached. windowEnds
+   * never decrease with the block number (parent timestamps never do), so a binary search finds it.
+   */
+  private async updateFinal(): Promise<void> {
+    const { chain } = this.c;
+    const { store } = chain;
+    if (chain.final.number > store.committed.number) chain.final = store.committed;
+    if (store.committed.number === chain.final.number) return;
+    const now = await this.c.parent.time();
+    // Invariant: block `lo` is final (or lo is the current final head); blocks above `hi` are not.
+    let lo = chain.final.number;
+    let hi = store.committed.number;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      const record = await store.getCommitment(mid);
+      if (record && record.windowEnd <= now) lo = mid;
+      else hi = mid - 1;
+    }
+    if (lo > chain.final.number) chain.final = { number: lo, hash: (await store.getCommitment(lo))!.blockHash };
   }
 
   private async reconcile(onChain: number): Promise<void> {
     const { store } = this.c.chain;
     const local = store.committed.number;
     if (onChain < local) {
-      this.c.logger.warn('commitments disappeared from L1 (reorg); they will be committed again', { from: onChain + 1, to: local });
+      this.c.logger.warn('commitments disappeared from the parent (reorg); they will be committed again', { from: onChain + 1, to: local });
       await store.rollbackCommitments(onChain);
+      if (this.c.chain.final.number > onChain) this.c.chain.final = store.committed;
     }
     if (onChain > this.c.chain.head.number) {
-      throw nodeError('COMMITMENT_CONFLICT', `the root contract holds commitments up to block ${onChain}, this node's chain ends at block ${this.c.chain.head.number}`,
+      throw nodeError('COMMITMENT_CONFLICT', `the parent holds commitments up to block ${onChain}, this node's chain ends at block ${this.c.chain.head.number}`,
         'this data directory is behind the chain (or belongs to another run of it): restore it, or sync it from a validator', { onChain, head: this.c.chain.head.number });
     }
     while (store.committed.number < onChain) {
       const from = store.committed.number + 1;
-      const events = await this.c.root.committedEvents(this.c.chain.params.chainId, from, onChain);
+      const events = await this.c.parent.commitments(this.c.chain.params.chainId, from, onChain);
       for (const event of events.sort((a, b) => a.number - b.number)) {
         if (event.number === store.committed.number + 1) await this.record(event, await store.getBlockHash(event.number));
       }
-      if (store.committed.number < from) throw new Error(`no Committed event found for block ${from} (is the L1 node still indexing?)`);
+      if (store.committed.number < from) throw new Error(`the parent reports no commitment of block ${from} (is the L1 node still indexing?)`);
     }
   }
 
@@ -82,20 +108,20 @@ export class Committer {
     const subject = { chainId: header.chainId, number: header.number, blockHash: hash };
     const own = withSigners(chain.domain, subject, await chain.store.getSignatures(number));
     const signatures = await submit!.collector.collect(subject, own, signal);
-    const event = await this.c.root.commit(submit!.sender, header, packSignatures(signatures) as Hex);
+    const event = await this.c.parent.submitCommitment(header, packSignatures(signatures) as Hex, signal);
     await this.record(event, hash);
     this.c.metrics.commitments.inc();
-    this.c.logger.info('block committed', { number, hash, windowEnd: event.windowEnd, l1Tx: event.l1TxHash });
+    this.c.logger.info('block committed', { number, hash, windowEnd: event.windowEnd, parentTx: event.txHash });
   }
 
-  /** Stores a commitment after checking that L1 committed the block this node holds at that height. */
-  private async record(event: CommittedEvent, localHash: Hex | undefined): Promise<void> {
+  /** Stores a commitment after checking that the parent committed the block this node holds at that height. */
+  private async record(event: ParentCommitment, localHash: Hex | undefined): Promise<void> {
     if (localHash !== event.blockHash) {
-      throw nodeError('COMMITMENT_CONFLICT', `L1 committed block ${event.number} as ${event.blockHash}, this node holds ${localHash ?? 'no such block'}`,
+      throw nodeError('COMMITMENT_CONFLICT', `the parent committed block ${event.number} as ${event.blockHash}, this node holds ${localHash ?? 'no such block'}`,
         'another producer signed a different block at this height: stop this node and investigate before it signs anything else',
         { number: event.number, committed: event.blockHash, local: localHash });
     }
-    await this.c.chain.store.putCommitment(event.number, { blockHash: event.blockHash, windowEnd: event.windowEnd, l1TxHash: event.l1TxHash });
+    await this.c.chain.store.putCommitment(event.number, { blockHash: event.blockHash, windowEnd: event.windowEnd, l1TxHash: event.txHash });
     this.c.metrics.committedNumber.set(event.number);
   }
 }

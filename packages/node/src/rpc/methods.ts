@@ -53,6 +53,7 @@ export function createRpcMethods({ chain, mempool }: RpcComponents): RpcMethods 
       challengeWindow: params.challengeWindow,
       head: chain.head,
       committed: store.committed,
+      final: chain.final,
       depositNonce: Number(chain.depositNonce),
       mempoolSize: mempool.size,
     }),
