@@ -22,6 +22,23 @@ interface Flags {
   json?: boolean;
 }
 
+/** The default devnet: a tree of three levels, root → A, B; A → A1, A2 (docs/TREE.md). */
+export const DEFAULT_CHAINS = 'A,B,A/A1,A/A2';
+
+/** `A,B,A/A1` → chains A and B under the root, A1 under A. */
+export function parseChains(spec: string): ChainSpec[] {
+  return spec
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const parts = item.split('/');
+      const name = parts.at(-1)!.trim();
+      const parent = parts.length > 1 ? parts.at(-2)!.trim() : undefined;
+      return parent ? { name, parent } : { name };
+    });
+}
+
 function readLayout(file: string): ChainSpec[] {
   let raw: unknown;
   try {
@@ -37,7 +54,7 @@ function readLayout(file: string): ChainSpec[] {
 export async function devnet(flags: Flags): Promise<void> {
   const chains: ChainSpec[] = flags.layout
     ? readLayout(flags.layout)
-    : (flags.chains ?? 'A').split(',').map((name) => ({ name: name.trim() })).filter((ch) => ch.name);
+    : parseChains(flags.chains ?? DEFAULT_CHAINS);
   const t0 = Date.now();
   let devnet: Devnet;
   try {

@@ -1,6 +1,6 @@
 import type { Provider } from 'ethers';
-import { NATIVE_TOKEN, PlasmaError, type Address, type Hex } from '@plasma-tree/core';
-import { PlasmaClient, readTokenInfo, readTree, treeToJson, type ChainInfo, type Commitment, type ParentChainState, type TokenInfo } from '@plasma-tree/sdk';
+import { NATIVE_TOKEN, PlasmaError, type Address, type ChainId, type Hex } from '@plasma-tree/core';
+import { NodeTreeSource, PlasmaClient, readTokenInfo, readTree, treeToJson, type ChainInfo, type Commitment, type ParentChainState, type TokenInfo } from '@plasma-tree/sdk';
 import type { DevnetInfo } from '@plasma-tree/devnet';
 import { l1Provider, makeClient, resolveConnection, resolveL1, resolveToken, type AccountFlags, type Connection, type ConnectionFlags } from '../context.js';
 import { print, printJson } from '../common.js';
@@ -59,7 +59,10 @@ export async function status(txHash: string | undefined, flags: Flags & { lookba
     const client = conn && new PlasmaClient({ l1: provider, rootContract, chainId: conn.chainId, nodeUrl: conn.nodeUrl });
     const lookbackBlocks = Number(flags.lookback) || 10_000;
     const [tree, details, network] = await Promise.all([
-      readTree({ provider, rootContract, tokens: tokens.map((t) => t.address), names: devnetNames(devnet) }),
+      readTree({
+        provider, rootContract, tokens: tokens.map((t) => t.address), names: devnetNames(devnet),
+        sourceFor: nodeSources({ ...devnetNodeUrls(devnet), ...(conn ? { [conn.chainId]: conn.nodeUrl } : {}) }),
+      }),
       client
         ? Promise.all([client.chainInfo(), client.parentChainState(), client.openWindows({ lookbackBlocks }), client.l1Time()]).then(
           ([info, parent, windows, l1Time]) => ({ ok: true as const, info, parent, windows, l1Time }),
@@ -100,6 +103,27 @@ function missingRoot(): PlasmaError {
 /** Chain names of the devnet by chain id, for the tree. */
 export function devnetNames(devnet: DevnetInfo | undefined): Record<string, string> {
   return Object.fromEntries((devnet?.chains ?? []).map((ch) => [ch.chainId, ch.name]));
+}
+
+/** Node URLs of the devnet's chains by chain id. */
+export function devnetNodeUrls(devnet: DevnetInfo | undefined): Record<string, string> {
+  return Object.fromEntries((devnet?.chains ?? []).filter((ch) => ch.nodeUrl).map((ch) => [ch.chainId.toLowerCase(), ch.nodeUrl]));
+}
+
+/**
+ * `readTree`'s `sourceFor`: the root contract for L1; below it, the chain's node (by `nodeUrls`) when it answers
+ * `pt_getChildren` with children. A chain with no known node, none that answers, or no children is a leaf.
+ */
+export function nodeSources(nodeUrls: Record<string, string>, opts: { timeoutMs?: number } = {}): NonNullable<Parameters<typeof readTree>[0]['sourceFor']> {
+  const urls = new Map(Object.entries(nodeUrls).map(([id, url]) => [id.toLowerCase(), url]));
+  return async (node, root) => {
+    if (node.depth === 0) return root;
+    const url = urls.get(node.chainId.toLowerCase());
+    if (!url) return undefined;
+    const source = new NodeTreeSource({ node: { url, timeoutMs: opts.timeoutMs ?? 5_000 }, hostId: node.chainId as ChainId });
+    const children = await source.client.getChildren().catch(() => []);
+    return children.length ? source : undefined;
+  };
 }
 
 /** --token values (default: ETH and the devnet token) with symbol and decimals. */

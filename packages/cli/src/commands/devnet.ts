@@ -8,7 +8,7 @@ export function registerDevnetCommand(program: Command): void {
     .command('devnet')
     .description('start a local devnet: a Hardhat L1, the root contract, a DEV token, child chains with their validator nodes, funded dev accounts')
     .option('--dir <dir>', 'data directory (devnet.json, node databases and logs)', DEFAULT_DEVNET_DIR)
-    .option('--chains <names>', 'comma-separated names of child chains of the root to spawn', 'A')
+    .option('--chains <names>', 'comma-separated chains to spawn; parent/name puts a chain under another (default: the three-level tree A,B,A/A1,A/A2)')
     .option('--layout <file>', 'JSON file with the chain layout: [{name, parent?, validators?, threshold?, challengeWindow?}]')
     .option('--validators <n>', 'validators per chain', intArg('--validators', 1, 64))
     .option('--threshold <n>', 'signatures per commitment (default: a 2/3 majority)', intArg('--threshold', 1, 64))
