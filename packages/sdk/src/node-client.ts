@@ -55,6 +55,37 @@ export interface WithdrawalProof {
   proof: Hex[];
 }
 
+/** `pt_getChildInfo`: a child chain as this chain's parent ledger records it. */
+export interface ChildChainInfo {
+  chainId: ChainId;
+  parentChainId: ChainId;
+  index: number;
+  spawner: Address;
+  bond: bigint;
+  validators: Address[];
+  threshold: number;
+  /** Seconds, by this chain's clock (`pt_time`). */
+  challengeWindow: number;
+  headNumber: number;
+  headWindowEnd: number;
+  headDepositNonce: number;
+  depositCount: number;
+}
+
+/** `pt_getCommitment`: a child's block committed on this chain. */
+export interface ChildCommitment {
+  child: ChainId;
+  number: number;
+  /** keccak256(abi.encode(blockHash, uint64 windowEnd)). */
+  record: Hex;
+  blockHash: Hex;
+  /** This chain's time (s) at which the challenge window ends. */
+  windowEnd: number;
+  /** The block of this chain holding the COMMIT_CHILD, and its timestamp. */
+  blockNumber: number;
+  timestamp: number;
+}
+
 export type SendResult = { hash: Hex } | { error: { code: string; message: string } };
 
 export interface NodeClientOptions {
@@ -261,6 +292,62 @@ export class NodeClient {
       exit: decode('withdrawal proof', () => exitFromJson(r.exit, 'proof.exit')),
       index: num(r.index, 'index'),
       proof: r.proof,
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------- ledger (serving children)
+
+  /** `pt_time`: the head block's timestamp (s), the clock of the challenge windows of this chain's children (0 before block 1). */
+  async time(): Promise<number> {
+    return num(await this.request('pt_time'), 'time');
+  }
+
+  /** `pt_getChildren`: the child chain ids this chain hosts, in spawn order. */
+  async getChildren(): Promise<ChainId[]> {
+    const r = await this.request<unknown>('pt_getChildren');
+    if (!Array.isArray(r) || !r.every((x) => typeof x === 'string' && /^0x[0-9a-fA-F]{64}$/.test(x))) {
+      throw plasmaError('BAD_RESPONSE', `the node sent a malformed child list: ${JSON.stringify(r)?.slice(0, 80)}`, { what: 'children' }, undefined, 'is the URL a Plasma Tree node of a compatible version?');
+    }
+    return r.map((x: string) => x.toLowerCase() as ChainId);
+  }
+
+  /** `pt_getChildInfo`: null when this chain hosts no such child. */
+  async getChildInfo(child: ChainId): Promise<ChildChainInfo | null> {
+    const r = await this.request<any>('pt_getChildInfo', [child]);
+    if (r === null || r === undefined) return null;
+    return {
+      chainId: String(r.chainId).toLowerCase() as ChainId,
+      parentChainId: String(r.parentChainId).toLowerCase() as ChainId,
+      index: num(r.index, 'index'),
+      spawner: String(r.spawner).toLowerCase() as Address,
+      bond: big(r.bond ?? 0, 'bond'),
+      validators: ((r.validators ?? []) as string[]).map((v) => v.toLowerCase() as Address),
+      threshold: num(r.threshold, 'threshold'),
+      challengeWindow: num(r.challengeWindow, 'challengeWindow'),
+      headNumber: num(r.headNumber ?? 0, 'headNumber'),
+      headWindowEnd: num(r.headWindowEnd ?? 0, 'headWindowEnd'),
+      headDepositNonce: num(r.headDepositNonce ?? 0, 'headDepositNonce'),
+      depositCount: num(r.depositCount ?? 0, 'depositCount'),
+    };
+  }
+
+  /** `pt_getSubtreeBalance`: what this chain holds of `token` for `child` and its descendants. */
+  async getSubtreeBalance(child: ChainId, token: Address): Promise<bigint> {
+    return big(await this.request('pt_getSubtreeBalance', [child, token]), 'subtreeBalance');
+  }
+
+  /** `pt_getCommitment`: null when block `number` of `child` is not committed here. */
+  async getCommitment(child: ChainId, number: number | bigint): Promise<ChildCommitment | null> {
+    const r = await this.request<any>('pt_getCommitment', [child, Number(number)]);
+    if (r === null || r === undefined) return null;
+    return {
+      child: String(r.child ?? child).toLowerCase() as ChainId,
+      number: num(r.number, 'number'),
+      record: r.record,
+      blockHash: String(r.blockHash).toLowerCase() as Hex,
+      windowEnd: num(r.windowEnd, 'windowEnd'),
+      blockNumber: num(r.blockNumber ?? 0, 'blockNumber'),
+      timestamp: num(r.timestamp ?? 0, 'timestamp'),
     };
   }
 }

@@ -9,6 +9,7 @@ import { getAddress, toBeHex, type Contract, type Provider } from 'ethers';
 import { NATIVE_TOKEN, PlasmaError, ROOT_CHAIN_ID, type Address, type ChainId, type Hex } from '@plasma-tree/core';
 import { erc20, mapL1Error, plasmaRoot, plasmaRootInterface, readL1Time } from './l1.js';
 import { plasmaError } from './errors.js';
+import { NodeClient, type NodeClientOptions } from './node-client.js';
 
 // ------------------------------------------------------------------------------------------------ model
 
@@ -207,6 +208,83 @@ export class RootContractSource implements TreeSource {
 
   time(): Promise<number> {
     return readL1Time(this.provider);
+  }
+}
+
+export interface NodeTreeSourceOptions {
+  /** The hosting chain's node: a `NodeClient`, or what to build one from. */
+  node: NodeClient | string | NodeClientOptions;
+  /** The hosting chain's id (`NodeTreeSource.connect` asks the node for it). */
+  hostId: ChainId;
+  /** Most calls in flight (default 8). */
+  concurrency?: number;
+}
+
+/**
+ * A child chain that hosts children, read through its node's JSON-RPC ledger methods (docs/SPEC.md "Serving
+ * children"): `pt_getChildren`, `pt_getChildInfo`, `pt_getSubtreeBalance`, `pt_getCommitment`, `pt_time`.
+ */
+export class NodeTreeSource implements TreeSource {
+  readonly hostId: ChainId;
+  readonly client: NodeClient;
+  private readonly concurrency: number;
+
+  constructor(opts: NodeTreeSourceOptions) {
+    this.client = opts.node instanceof NodeClient ? opts.node : new NodeClient(opts.node);
+    if (typeof opts.hostId !== 'string' || !isBytes32(opts.hostId)) {
+      throw plasmaError('INVALID_CHAIN_ID', `hostId is not a chain id: ${JSON.stringify(opts.hostId)}`, {}, undefined, 'pass the hosting chain\'s id, 0x + 64 hex digits');
+    }
+    this.hostId = opts.hostId.toLowerCase() as ChainId;
+    this.concurrency = opts.concurrency ?? 8;
+  }
+
+  /** A source for the chain the node at `node` runs, its id read from `pt_chainInfo`. */
+  static async connect(node: NodeClient | string | NodeClientOptions, opts: { concurrency?: number } = {}): Promise<NodeTreeSource> {
+    const client = node instanceof NodeClient ? node : new NodeClient(node);
+    const info = await client.chainInfo();
+    return new NodeTreeSource({ node: client, hostId: info.chainId, concurrency: opts.concurrency });
+  }
+
+  /** The host records only its own children; for any other chain it knows none. */
+  async children(chainId: ChainId): Promise<ChainId[]> {
+    if (chainId.toLowerCase() !== this.hostId) return [];
+    return this.client.getChildren();
+  }
+
+  async chainInfo(chainId: ChainId): Promise<ChildRecord> {
+    const info = await this.client.getChildInfo(chainId);
+    if (!info) {
+      throw plasmaError('UNKNOWN_CHAIN', `chain ${this.hostId} (node ${this.client.url}) hosts no child ${chainId}`, { chainId, hostId: this.hostId }, undefined,
+        'list the chain\'s children with pt_getChildren, or check which node serves the parent');
+    }
+    return {
+      chainId: info.chainId,
+      parentId: info.parentChainId,
+      index: info.index,
+      validators: info.validators,
+      threshold: info.threshold,
+      challengeWindow: info.challengeWindow,
+      headNumber: info.headNumber,
+      headWindowEnd: info.headWindowEnd,
+      depositCount: info.depositCount,
+    };
+  }
+
+  subtreeBalance(chainId: ChainId, token: Address): Promise<bigint> {
+    return this.client.getSubtreeBalance(chainId, token);
+  }
+
+  /** One `pt_getCommitment` per block number in the range (the reader asks for short ranges). */
+  async commitments(chainId: ChainId, range: { from: number; to: number }): Promise<CommitmentRecord[]> {
+    const from = Math.max(1, range.from);
+    if (range.to < from) return [];
+    const numbers = Array.from({ length: range.to - from + 1 }, (_, k) => from + k);
+    const found = await mapLimit(numbers, this.concurrency, (n) => this.client.getCommitment(chainId, n));
+    return found.flatMap((c) => (c ? [{ number: c.number, blockHash: c.blockHash, windowEnd: c.windowEnd }] : []));
+  }
+
+  time(): Promise<number> {
+    return this.client.time();
   }
 }
 

@@ -4,7 +4,7 @@ import { l1Provider, resolveL1, type ConnectionFlags } from '../context.js';
 import { print, printJson } from '../common.js';
 import { c, compactDuration } from '../ui.js';
 import { chainLabel, renderRoute } from '../tree-view.js';
-import { devnetNames } from './read.js';
+import { devnetNames, devnetNodeUrls, nodeSources } from './read.js';
 
 type Flags = ConnectionFlags & { from: string; to: string; commitTime?: number; confirmations?: number; l1BlockTime?: number; json?: boolean };
 
@@ -33,7 +33,7 @@ export async function route(flags: Flags): Promise<void> {
   } satisfies RouteEstimates;
   const provider = await l1Provider(l1Url);
   try {
-    const tree = await readTree({ provider, rootContract, tokens: [], names: devnetNames(devnet) });
+    const tree = await readTree({ provider, rootContract, tokens: [], names: devnetNames(devnet), sourceFor: nodeSources(devnetNodeUrls(devnet)) });
     const from = chainArg(tree, flags.from, '--from');
     const to = chainArg(tree, flags.to, '--to');
     const r = planRoute(tree, from.chainId, to.chainId, estimates);
