@@ -1,3 +1,4 @@
+import { ConfirmedDeposits } from '../parent/confirmedDeposits.js';
 import { hashDeposit, type ChainId, type Deposit, type Hex } from '@plasma-tree/core';
 import type { Logger } from '../logger.js';
 import type { NodeMetrics } from '../metrics.js';
@@ -38,7 +39,7 @@ const MAX_DEPOSITS_PER_POLL = 500;
  */
 export class DepositFollower implements DepositSource {
   /** Confirmed deposits not yet applied, by nonce, with their verified record. */
-  private readonly deposits = new Map<bigint, { deposit: Deposit; record: Hex }>();
+  private readonly deposits = new ConfirmedDeposits();
   /** L1 block of the newest verified deposit: later nonces cannot be in earlier blocks. */
   private searchFromBlock = 0;
 
@@ -54,24 +55,16 @@ export class DepositFollower implements DepositSource {
   }
 
   next(afterNonce: bigint, max: number): Deposit[] {
-    const out: Deposit[] = [];
-    for (let nonce = afterNonce + 1n; out.length < max; nonce++) {
-      const confirmed = this.deposits.get(nonce);
-      if (!confirmed) break;
-      out.push(confirmed.deposit);
-    }
-    return out;
+    return this.deposits.next(afterNonce, max);
   }
 
   record(nonce: bigint): Hex | undefined {
-    return this.deposits.get(nonce)?.record;
+    return this.deposits.record(nonce);
   }
 
   /** Highest nonce up to which deposits are confirmed and waiting (or applied). */
   get confirmedNonce(): bigint {
-    let nonce = this.c.appliedNonce();
-    while (this.deposits.has(nonce + 1n)) nonce++;
-    return nonce;
+    return this.deposits.confirmedNonce(this.c.appliedNonce());
   }
 
   /** One round: read the confirmed L1 and take in the deposits it holds beyond those known. */
@@ -82,7 +75,7 @@ export class DepositFollower implements DepositSource {
     if (confirmedBlock < 0) return;
 
     const applied = this.c.appliedNonce();
-    for (const nonce of this.deposits.keys()) if (nonce <= applied) this.deposits.delete(nonce);
+    this.deposits.dropApplied(applied);
 
     const depositCount = await this.c.root.depositCount(this.c.chainId, confirmedBlock);
     this.forgetBeyond(depositCount);
@@ -100,7 +93,7 @@ export class DepositFollower implements DepositSource {
         this.c.logger.warn('deposit event does not match the contract record; will read it again', { nonce: deposit.nonce, l1Block, record: records[i], expected });
         return;
       }
-      this.deposits.set(deposit.nonce, { deposit, record: expected });
+      this.deposits.add(deposit, expected);
       this.searchFromBlock = Math.max(this.searchFromBlock, l1Block);
     });
     const confirmed = this.confirmedNonce;
@@ -110,13 +103,7 @@ export class DepositFollower implements DepositSource {
 
   /** A reorg deeper than `confirmations` took deposits back: forget them, and search their range again. */
   private forgetBeyond(depositCount: bigint): void {
-    let forgotten = 0;
-    for (const nonce of this.deposits.keys()) {
-      if (nonce > depositCount) {
-        this.deposits.delete(nonce);
-        forgotten++;
-      }
-    }
+    const forgotten = this.deposits.dropAbove(depositCount);
     if (forgotten > 0) {
       this.searchFromBlock = 0;
       this.c.logger.warn('confirmed deposits disappeared from L1 (reorg deeper than l1Confirmations); raise l1Confirmations', { forgotten, depositCount });

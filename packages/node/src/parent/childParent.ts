@@ -1,3 +1,4 @@
+import { ConfirmedDeposits } from './confirmedDeposits.js';
 import {
   PlasmaError,
   TxKind,
@@ -217,7 +218,7 @@ export class ChildParent implements ParentChain {
  * its record: `hashDeposit` of the served fields must be the served `depositHash`, with consecutive nonces.
  */
 export class ChildDepositFollower implements ParentDeposits {
-  private readonly deposits = new Map<bigint, { deposit: Deposit; record: Hex }>();
+  private readonly deposits = new ConfirmedDeposits();
 
   constructor(
     private readonly client: ParentNodeClient,
@@ -234,23 +235,15 @@ export class ChildDepositFollower implements ParentDeposits {
   }
 
   next(afterNonce: bigint, max: number): Deposit[] {
-    const out: Deposit[] = [];
-    for (let nonce = afterNonce + 1n; out.length < max; nonce++) {
-      const found = this.deposits.get(nonce);
-      if (!found) break;
-      out.push(found.deposit);
-    }
-    return out;
+    return this.deposits.next(afterNonce, max);
   }
 
   record(nonce: bigint): Hex | undefined {
-    return this.deposits.get(nonce)?.record;
+    return this.deposits.record(nonce);
   }
 
   get confirmedNonce(): bigint {
-    let nonce = this.c.appliedNonce();
-    while (this.deposits.has(nonce + 1n)) nonce++;
-    return nonce;
+    return this.deposits.confirmedNonce(this.c.appliedNonce());
   }
 
   /** Parent block height up to which deposits are final, per `finality`. */
@@ -266,7 +259,7 @@ export class ChildDepositFollower implements ParentDeposits {
 
   async poll(): Promise<void> {
     const applied = this.c.appliedNonce();
-    for (const nonce of this.deposits.keys()) if (nonce <= applied) this.deposits.delete(nonce);
+    this.deposits.dropApplied(applied);
     const height = await this.finalHeight();
     const known = this.confirmedNonce;
     const records = await this.client.call<DepositRecordJson[]>('pt_getChildDeposits', [this.c.chainId, Number(known + 1n), Number(known + BigInt(MAX_DEPOSITS_PER_POLL))]);
@@ -286,7 +279,7 @@ export class ChildDepositFollower implements ParentDeposits {
         throw nodeError('PARENT_UNREACHABLE', `the parent node served deposit ${r.nonce} with a record that does not match its fields`,
           "the parent chain's node answers nonsense: check parent.nodeUrl", { nonce: r.nonce, served: r.depositHash, computed: record });
       }
-      this.deposits.set(deposit.nonce, { deposit, record });
+      this.deposits.add(deposit, record);
       expected++;
     }
     const confirmed = this.confirmedNonce;
