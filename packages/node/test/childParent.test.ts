@@ -25,7 +25,7 @@ import {
 } from '@plasma-tree/core';
 import { PlasmaNode, createNodeMetrics, silentLogger } from '../src/index.js';
 import { ChildDepositFollower, type ParentNodeClient } from '../src/parent/childParent.js';
-import { ETH, User, fund, mine, nodeOptions, rpc, rpcError, spawnChain, startL1, tempDir, txJson, validatorKey, waitFor, type L1 } from './helpers.js';
+import { ETH, User, fund, mine, nodeOptions, rpc, rpcError, spawnChain, startL1, tempDir, txJson, validatorKey, waitFor, type L1, signTx as sign, sendTx as send, sendTxReason as sendError } from './helpers.js';
 
 let l1: L1;
 beforeAll(async () => {
@@ -35,18 +35,6 @@ afterAll(async () => {
   await l1?.stop();
 });
 
-function sign(user: User, unsigned: UnsignedTx): SignedTx {
-  const signature = secp256k1Scheme.sign(signedTxDigest(user.domain, unsigned), user.wallet.privateKey as Hex);
-  return { ...unsigned, signature } as SignedTx;
-}
-
-async function send(url: string, tx: SignedTx): Promise<Hex> {
-  return (await rpc<{ hash: Hex }>(url, 'pt_sendTransaction', [signedTxToJson(tx)])).hash;
-}
-
-async function sendError(url: string, tx: SignedTx): Promise<string | undefined> {
-  return (await rpcError(url, 'pt_sendTransaction', [signedTxToJson(tx)])).data?.reason;
-}
 
 async function receipt(url: string, hash: Hex, statuses: string[] = ['included', 'committed'], timeoutMs = 20_000): Promise<any> {
   return waitFor(`tx ${hash} ${statuses.join('/')}`, async () => {

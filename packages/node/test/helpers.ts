@@ -16,7 +16,9 @@ import {
   type Deposit,
   type Eip712Domain,
   type Hex,
+  type SignedTx,
   type SpendTx,
+  type UnsignedTx,
 } from '@plasma-tree/core';
 import { Chain, type ChainParams } from '../src/chain.js';
 import { ChainStore, createLogger, silentLogger, type Logger, type NodeOptions } from '../src/index.js';
@@ -248,4 +250,20 @@ export class FakeDeposits {
     const deposit = this.list[Number(nonce) - 1];
     return deposit && hashDeposit(deposit);
   }
+}
+
+/** Signs any user-signed kind (spends, deposits to a child, spawns) with `user`'s key. */
+export function signTx(user: User, unsigned: UnsignedTx): SignedTx {
+  const signature = secp256k1Scheme.sign(signedTxDigest(user.domain, unsigned), user.wallet.privateKey as Hex);
+  return { ...unsigned, signature } as SignedTx;
+}
+
+/** Sends `tx` over JSON-RPC and returns its hash. */
+export async function sendTx(url: string, tx: SignedTx): Promise<Hex> {
+  return (await rpc<{ hash: Hex }>(url, 'pt_sendTransaction', [signedTxToJson(tx)])).hash;
+}
+
+/** Sends `tx` expecting a refusal, and returns the refusal's reason code. */
+export async function sendTxReason(url: string, tx: SignedTx): Promise<string | undefined> {
+  return (await rpcError(url, 'pt_sendTransaction', [signedTxToJson(tx)])).data?.reason;
 }

@@ -29,7 +29,7 @@ import {
   type UnsignedTx,
 } from '@plasma-tree/core';
 import { PlasmaNode } from '../src/index.js';
-import { ETH, User, fund, nodeOptions, rpc, rpcError, spawnChain, startL1, tempDir, validatorKey, waitFor, type L1 } from './helpers.js';
+import { ETH, User, fund, nodeOptions, rpc, rpcError, spawnChain, startL1, tempDir, validatorKey, waitFor, type L1, signTx as sign, sendTx as send, sendTxReason as sendError } from './helpers.js';
 
 let l1: L1;
 beforeAll(async () => {
@@ -39,14 +39,6 @@ afterAll(async () => {
   await l1?.stop();
 });
 
-function sign(user: User, unsigned: UnsignedTx): SignedTx {
-  const signature = secp256k1Scheme.sign(signedTxDigest(user.domain, unsigned), user.wallet.privateKey as Hex);
-  return { ...unsigned, signature } as SignedTx;
-}
-
-async function send(url: string, tx: SignedTx): Promise<Hex> {
-  return (await rpc<{ hash: Hex }>(url, 'pt_sendTransaction', [signedTxToJson(tx)])).hash;
-}
 
 async function included(url: string, hash: Hex): Promise<{ blockNumber: number; index: number; kind: string; data: Hex }> {
   return waitFor(`tx ${hash} included`, async () => {
@@ -54,10 +46,6 @@ async function included(url: string, hash: Hex): Promise<{ blockNumber: number; 
     if (receipt?.status === 'rejected') throw new Error(`rejected: ${receipt.reason} ${receipt.message}`);
     return receipt && (receipt.status === 'included' || receipt.status === 'committed') ? receipt : undefined;
   });
-}
-
-async function sendError(url: string, tx: SignedTx): Promise<string | undefined> {
-  return (await rpcError(url, 'pt_sendTransaction', [signedTxToJson(tx)])).data?.reason;
 }
 
 describe('a node hosting children', () => {
