@@ -128,3 +128,63 @@ export function chainIdOf(parentId: ChainId, index: bigint | number): ChainId {
   writeUintWord(out, 32, index, 256);
   return bytesToHex(keccak256(out));
 }
+
+// ---- edge events (docs/EDGE.md) -----------------------------------------------------------------------
+
+/** Largest payload an edge event carries (PlasmaRoot.MAX_EDGE_PAYLOAD). */
+export const MAX_EDGE_PAYLOAD = 4096;
+
+/** An edge function's id: `keccak256(utf8(name))`. */
+export function edgeFunctionId(name: string): Hex {
+  return bytesToHex(keccak256(new TextEncoder().encode(name)));
+}
+
+/** The built-in cross-chain message function (PlasmaRoot.MESSAGE_FN). */
+export const MESSAGE_FN_NAME = 'plasma-tree/message/v1';
+export const MESSAGE_FN: Hex = edgeFunctionId(MESSAGE_FN_NAME);
+
+/** `keccak256(payload)` of an edge event. */
+export function edgePayloadHash(payload: Hex): Hex {
+  return bytesToHex(keccak256(hexToBytes(payload)));
+}
+
+/**
+ * What a parent records under a child's nonce for a down edge event (the counterpart of a depositHash):
+ * `keccak256(abi.encode(bytes32 fn, bytes32 child, uint64 nonce, address sender, bytes32 keccak256(payload)))`.
+ * 160 bytes are hashed, a deposit 192, so a record is unambiguously one or the other.
+ */
+export function edgeDownRecord(e: { fn: Hex; child: ChainId; nonce: bigint; sender: Hex; payload: Hex }): Hex {
+  const out = new Uint8Array(5 * WORD);
+  writeBytes32Word(out, 0, e.fn);
+  writeBytes32Word(out, WORD, e.child);
+  writeUintWord(out, 2 * WORD, e.nonce, 64);
+  writeAddressWord(out, 3 * WORD, e.sender);
+  writeBytes32Word(out, 4 * WORD, edgePayloadHash(e.payload));
+  return bytesToHex(keccak256(out));
+}
+
+/**
+ * The exit-tree leaf of an up edge event, beside token exits:
+ * `keccak256(abi.encode(bytes32 fn, bytes32 sourceChain, address sender, bytes32 keccak256(payload)))`.
+ * 128 bytes are hashed, a token exit 96, so a leaf is unambiguously one or the other.
+ */
+export function edgeUpLeaf(e: { fn: Hex; sourceChain: ChainId; sender: Hex; payload: Hex }): Hex {
+  const out = new Uint8Array(4 * WORD);
+  writeBytes32Word(out, 0, e.fn);
+  writeBytes32Word(out, WORD, e.sourceChain);
+  writeAddressWord(out, 2 * WORD, e.sender);
+  writeBytes32Word(out, 3 * WORD, edgePayloadHash(e.payload));
+  return bytesToHex(keccak256(out));
+}
+
+/** The message function's payload: `abi.encode(address target, bytes data)`. */
+export function encodeMessagePayload(m: { target: Hex; data: Hex }): Hex {
+  const data = hexToBytes(m.data);
+  const padded = Math.ceil(data.length / WORD) * WORD;
+  const out = new Uint8Array(3 * WORD + padded);
+  writeAddressWord(out, 0, m.target);
+  writeUintWord(out, WORD, 2 * WORD, 256);
+  writeUintWord(out, 2 * WORD, data.length, 256);
+  out.set(data, 3 * WORD);
+  return bytesToHex(out);
+}
