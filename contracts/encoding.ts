@@ -1,10 +1,10 @@
 /**
- * The few docs/SPEC.md encodings the contract tooling needs (header hash, exit tree, commitment signatures),
+ * The few docs/SPEC.md encodings the contract tooling needs (header hash, exit tree, edge events, commitment signatures),
  * written with ethers. `@plasma-tree/core` is the protocol's real implementation; this file exists so that the
  * contracts package, its tests and the gas benchmark stand on their own, and so that the vector tests can check
  * Solidity against an independent TypeScript reading of the SPEC.
  */
-import { AbiCoder, concat, keccak256, type Signer, type TypedDataDomain } from 'ethers';
+import { AbiCoder, concat, keccak256, toUtf8Bytes, type Signer, type TypedDataDomain } from 'ethers';
 
 const coder = AbiCoder.defaultAbiCoder();
 
@@ -55,6 +55,29 @@ export function hashDeposit(d: { chainId: string; nonce: bigint; from: string; t
   return keccak256(
     coder.encode(['bytes32', 'uint64', 'address', 'address', 'address', 'uint256'], [d.chainId, d.nonce, d.from, d.to, d.token, d.amount]),
   );
+}
+
+/** `keccak256(utf8(name))`: the id of edge function `name` (docs/EDGE.md). */
+export function edgeFunctionId(name: string): string {
+  return keccak256(toUtf8Bytes(name));
+}
+
+/** The built-in message function's id. */
+export const MESSAGE_FN = edgeFunctionId('plasma-tree/message/v1');
+
+/** The message function's payload: `abi.encode(address target, bytes data)`. */
+export function encodeMessagePayload(target: string, data: string): string {
+  return coder.encode(['address', 'bytes'], [target, data]);
+}
+
+/** A down edge event's record: `keccak256(abi.encode(fn, child, uint64 nonce, sender, keccak256(payload)))`. */
+export function hashEdgeDownRecord(e: { fn: string; child: string; nonce: bigint; sender: string; payload: string }): string {
+  return keccak256(coder.encode(['bytes32', 'bytes32', 'uint64', 'address', 'bytes32'], [e.fn, e.child, e.nonce, e.sender, keccak256(e.payload)]));
+}
+
+/** An up edge event's exit-tree leaf: `keccak256(abi.encode(fn, sourceChain, sender, keccak256(payload)))`. */
+export function hashEdgeUpLeaf(e: { fn: string; sourceChain: string; sender: string; payload: string }): string {
+  return keccak256(coder.encode(['bytes32', 'bytes32', 'address', 'bytes32'], [e.fn, e.sourceChain, e.sender, keccak256(e.payload)]));
 }
 
 /** What the root stores per commitment: keccak256(abi.encode(blockHash, uint64 windowEnd)). */

@@ -8,16 +8,21 @@
  * - commits: block 2 (checks the parent link against block 1's record), real-looking roots, exactly `threshold`
  *   signatures;
  * - withdrawals: the first exit of its 256-exit bitmap word (a new slot), paid to an address that holds none of
- *   the token (for ETH: a brand-new account, which alone costs 25,000 more than an existing one).
+ *   the token (for ETH: a brand-new account, which alone costs 25,000 more than an existing one);
+ * - messages: not the first sendMessage of the chain, with 32 bytes of data; relaying such a message, the first
+ *   leaf of its bitmap word, to a receiver that does nothing (the receiver's own work comes on top).
  */
 import { pathToFileURL } from 'node:url';
 import { Contract, JsonRpcProvider, Wallet, id, parseEther, type ContractTransactionResponse } from 'ethers';
-import { deployRoot, deployTestToken } from './deploy.js';
+import { deployContract, deployRoot, deployTestToken } from './deploy.js';
 import { hardhatAccounts, startHardhatNode } from './hardhat-node.js';
 import {
   ETH_TOKEN,
   FixedMerkleTree,
+  MESSAGE_FN,
   ZERO_BYTES32,
+  encodeMessagePayload,
+  hashEdgeUpLeaf,
   hashExit,
   hashHeader,
   plasmaDomain,
@@ -33,6 +38,8 @@ export interface GasReport {
   commit3of4: number;
   finalizeWithdrawalETH: number;
   finalizeWithdrawalERC20: number;
+  sendMessage: number;
+  relayMessage: number;
 }
 
 async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
@@ -75,13 +82,21 @@ export async function measureGas(options: { url?: string } = {}): Promise<GasRep
     await gasOf(asAlice.depositERC20(chain, await token.getAddress(), alice.address, parseEther('10')));
     const depositERC20 = await gasOf(asAlice.depositERC20(chain, await token.getAddress(), alice.address, parseEther('10')));
 
-    // Block 1, then the measured block 2 whose exit tree holds an ETH exit at 0 and an ERC-20 exit at 256
-    // (different bitmap words, so each withdrawal pays for a new slot).
+    // Messages down: the second is the steady state.
+    const { address: sink } = await deployContract(deployer, 'MessageSink');
+    const messageData = id('a 32-byte message');
+    await gasOf(asAlice.sendMessage(chain, sink, messageData));
+    const sendMessage = await gasOf(asAlice.sendMessage(chain, sink, messageData));
+
+    // Block 1, then the measured block 2 whose exit tree holds an ETH exit at 0, an ERC-20 exit at 256 and a message
+    // at 512 (different bitmap words, so each pays for a new slot).
     const ethExit: ExitStruct = { recipient: Wallet.createRandom().address, token: ETH_TOKEN, amount: parseEther('0.5') };
     const tokenExit: ExitStruct = { recipient: Wallet.createRandom().address, token: await token.getAddress(), amount: parseEther('5') };
-    const leaves = Array<string>(257).fill(ZERO_BYTES32);
+    const leaves = Array<string>(513).fill(ZERO_BYTES32);
     leaves[0] = hashExit(ethExit);
     leaves[256] = hashExit(tokenExit);
+    const messagePayload = encodeMessagePayload(sink, messageData);
+    leaves[512] = hashEdgeUpLeaf({ fn: MESSAGE_FN, sourceChain: chain, sender: alice.address, payload: messagePayload });
     const exitTree = new FixedMerkleTree(leaves);
 
     const commitTwo = async (chainId: string, signers: Wallet[], depositNonce: bigint, exitRoot: string) => {
@@ -111,8 +126,20 @@ export async function measureGas(options: { url?: string } = {}): Promise<GasRep
       gasOf(root.finalizeWithdrawal(chain, measured.header, measured.windowEnd, exit, index, exitTree.proof(index)));
     const finalizeWithdrawalETH = await finalize(ethExit, 0);
     const finalizeWithdrawalERC20 = await finalize(tokenExit, 256);
+    const relayMessage = await gasOf(
+      root.relayMessage(chain, measured.header, measured.windowEnd, alice.address, sink, messageData, 512, exitTree.proof(512)),
+    );
 
-    return { depositETH, depositERC20, commit1of1, commit3of4, finalizeWithdrawalETH, finalizeWithdrawalERC20 };
+    return {
+      depositETH,
+      depositERC20,
+      commit1of1,
+      commit3of4,
+      finalizeWithdrawalETH,
+      finalizeWithdrawalERC20,
+      sendMessage,
+      relayMessage,
+    };
   } finally {
     provider.destroy();
     await node?.stop();

@@ -12,12 +12,14 @@ import {Header, Exit} from "./lib/PlasmaTypes.sol";
 import {PlasmaEncoding} from "./lib/PlasmaEncoding.sol";
 import {PlasmaMerkle} from "./lib/PlasmaMerkle.sol";
 import {IValidatorSetSource, ValidatorSets} from "./lib/ValidatorSets.sol";
+import {IPlasmaMessageReceiver} from "./interfaces/IPlasmaMessageReceiver.sol";
 
 /// @title PlasmaRoot
 /// @notice The root-chain (L1) contract of a Plasma Tree: the parent side for every child of the root.
 ///         It keeps a registry of child chains, takes deposits (parent half of transferToChild), stores one hash per
-///         validator-signed block commitment, and pays out exits after the challenge window (parent half of
-///         transferToParent). Deeper levels of the tree run the same parent logic inside child chains; this contract
+///         validator-signed block commitment, pays out exits after the challenge window (parent half of
+///         transferToParent), and carries edge events (docs/EDGE.md): any down event, and messages up to L1
+///         contracts. Deeper levels of the tree run the same parent logic inside child chains; this contract
 ///         only ever sees its direct children, whose ids are `keccak256(abi.encode(bytes32(0), index))`.
 /// @dev Core safety property: every child chain has a per-token `subtreeBalance` (what it and its descendants hold on
 ///      this contract). Withdrawals can never exceed it, so even a child whose validators sign a fraudulent block can
@@ -39,6 +41,11 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     uint64 public constant MAX_CHALLENGE_WINDOW = 30 days;
     /// @notice Depth of every block's exit tree (SPEC: at most 65,536 exits per block).
     uint256 public constant EXIT_TREE_DEPTH = 16;
+    /// @notice Largest edge-event payload (docs/EDGE.md). Every validator of the child replays the event, so its size
+    ///         is bounded like any other block content.
+    uint256 public constant MAX_EDGE_PAYLOAD = 4096;
+    /// @notice Id of the built-in message function: keccak256("plasma-tree/message/v1").
+    bytes32 public constant MESSAGE_FN = PlasmaEncoding.MESSAGE_FN;
 
     uint256 private constant SIGNATURE_LENGTH = 65;
     /// @dev secp256k1n / 2: a larger `s` is the malleable twin of a valid signature (EIP-2).
@@ -73,11 +80,13 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         uint256 index; // position among the root's children
         /// number => keccak256(abi.encode(blockHash, uint64 windowEnd)): the single slot stored per commitment.
         mapping(uint256 number => bytes32) commitmentRecord;
-        /// nonce => depositHash.
+        /// nonce => depositHash, or the edgeDownRecord of a down edge event: one nonce stream, so the child applies
+        /// everything sent down its edge in one total order.
         mapping(uint256 nonce => bytes32) depositRecord;
         /// token => amount the chain and its descendants hold here; caps every withdrawal.
         mapping(address token => uint256) subtreeBalance;
-        /// (number << 8 | index >> 8) => bitmap of finalized exit indices (index < 2^16, so keys never collide).
+        /// (number << 8 | index >> 8) => bitmap of consumed exit-tree leaves, token exits and messages alike
+        /// (index < 2^16, so keys never collide).
         mapping(uint256 word => uint256) withdrawnBitmap;
     }
     // The validator set is not in storage: it is the code of a contract at validatorSetAddress(chainId).
@@ -133,6 +142,9 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         address token,
         uint256 amount
     );
+    /// @param payload Emitted in full: the child's validators take the event from here (the record only hashes it).
+    event EdgeEventSent(bytes32 indexed chainId, uint64 indexed nonce, bytes32 indexed fn, address sender, bytes payload);
+    event MessageRelayed(bytes32 indexed chainId, uint64 indexed number, uint256 index, address sender, address target);
 
     // ---------------------------------------------------------------------------------------------------------------
     // Errors
@@ -152,6 +164,8 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     // deposits
     error ZeroRecipient();
     error NotAnERC20(address token);
+    // sendEdgeEvent
+    error PayloadTooLarge(uint256 length, uint256 maximum);
     // commit
     error ChainIdMismatch(bytes32 chainId, bytes32 headerChainId);
     error WrongBlockNumber(uint64 expected, uint64 actual);
@@ -164,7 +178,7 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     error InvalidSignature(uint256 position);
     error SignersNotSorted(uint256 position, address previous, address signer);
     error SignerNotValidator(uint256 position, address signer);
-    // finalizeWithdrawal
+    // finalizeWithdrawal (and relayMessage, up to AlreadyWithdrawn)
     error UnknownCommitment(bytes32 chainId, uint64 number);
     error ChallengeWindowOpen(uint64 windowEnd, uint256 now);
     error ExitIndexOutOfRange(uint256 index);
@@ -281,7 +295,7 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     /// @notice Deposits `amount` of ERC-20 `token` (needs an allowance) for `to` on child chain `chainId`.
     /// @dev Credits `amount`, so fee-on-transfer and rebasing tokens are NOT supported (wrap them first, as with the
     ///      OP and Arbitrum standard bridges): crediting the amount actually received takes two balanceOf calls and
-    ///      a reentrancy guard, ~2,200 gas, which would lift a steady-state deposit from ~79,400 to ~81,600, over the
+    ///      a reentrancy guard, ~2,200 gas, which would lift a steady-state deposit from ~79,600 to ~81,800, over the
     ///      80,000 budget. Such a token would only short the holders of that same token.
     ///      Effects come before the token pull, so a token calling back into this contract sees consistent state.
     /// @return nonce The deposit's per-chain nonce.
@@ -298,11 +312,46 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         private
         returns (uint64 nonce)
     {
-        nonce = c.state.depositCount + 1; // checked: reverts rather than wrap at 2^48
-        c.state.depositCount = uint48(nonce);
+        nonce = _nextDepositNonce(c);
         c.subtreeBalance[token] += amount;
         c.depositRecord[nonce] = PlasmaEncoding.depositHash(chainId, nonce, msg.sender, to, token, amount);
         emit Deposited(chainId, nonce, msg.sender, to, token, amount);
+    }
+
+    /// @dev Takes the chain's next nonce, shared by deposits and down edge events.
+    function _nextDepositNonce(Chain storage c) private returns (uint64 nonce) {
+        nonce = c.state.depositCount + 1; // checked: reverts rather than wrap at 2^48
+        c.state.depositCount = uint48(nonce);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Down edge events (parent half of any edge function sent to a child; docs/EDGE.md)
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @notice Sends edge event `fn` with `payload` down to child chain `child`; the child runs the function's receive
+    ///         half when it applies the event's nonce. Carries no value: tokens travel with deposits.
+    /// @dev The sender is `msg.sender`, so a contract can be the parent half of its own edge function. Refusals:
+    ///      PayloadTooLarge, UnknownChain, and an overflow of the deposit count (as for deposits).
+    /// @return nonce The event's nonce in the chain's deposit stream; `depositRecord(child, nonce)` is its
+    ///         edgeDownRecord.
+    function sendEdgeEvent(bytes32 child, bytes32 fn, bytes calldata payload) external returns (uint64 nonce) {
+        return _sendEdgeEvent(child, fn, payload);
+    }
+
+    /// @notice Sends a message to `target` on child chain `child` (docs/EDGE.md `message`): the edge event MESSAGE_FN
+    ///         with payload `abi.encode(target, data)`. The child delivers it to the handler registered for `target`,
+    ///         or keeps it in its inbox if there is none.
+    /// @return nonce The event's nonce in the chain's deposit stream.
+    function sendMessage(bytes32 child, address target, bytes calldata data) external returns (uint64 nonce) {
+        return _sendEdgeEvent(child, MESSAGE_FN, PlasmaEncoding.messagePayload(target, data));
+    }
+
+    function _sendEdgeEvent(bytes32 child, bytes32 fn, bytes memory payload) private returns (uint64 nonce) {
+        if (payload.length > MAX_EDGE_PAYLOAD) revert PayloadTooLarge(payload.length, MAX_EDGE_PAYLOAD);
+        Chain storage c = _knownChain(child);
+        nonce = _nextDepositNonce(c);
+        c.depositRecord[nonce] = PlasmaEncoding.edgeDownRecord(fn, child, nonce, msg.sender, keccak256(payload));
+        emit EdgeEventSent(child, nonce, fn, msg.sender, payload);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -432,23 +481,16 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         bytes32[] calldata proof
     ) external nonReentrant {
         Chain storage c = _chains[chainId];
-        _verifyExit(c, chainId, h, windowEnd, e, index, proof);
-        _markWithdrawn(c, chainId, h.number, index);
+        _verifyFinal(c, chainId, h, windowEnd);
+        if (e.amount == 0) revert ZeroAmount();
+        _consumeExitLeaf(c, chainId, h, PlasmaEncoding.exitHash(e), index, proof);
         _debitSubtree(c, chainId, e.token, e.amount);
         emit WithdrawalFinalized(chainId, h.number, index, e.recipient, e.token, e.amount);
         _pay(e.token, e.recipient, e.amount); // last: all effects are done (checks-effects-interactions)
     }
 
-    /// @dev Checks that `h` is a committed block of the chain whose window has passed and that `e` is its exit `index`.
-    function _verifyExit(
-        Chain storage c,
-        bytes32 chainId,
-        Header calldata h,
-        uint64 windowEnd,
-        Exit calldata e,
-        uint256 index,
-        bytes32[] calldata proof
-    ) private view {
+    /// @dev Checks that `h` is a committed block of the chain whose challenge window has passed.
+    function _verifyFinal(Chain storage c, bytes32 chainId, Header calldata h, uint64 windowEnd) private view {
         uint64 number = h.number;
         // `number <= headNumber` keeps blocks above the head unusable once fraud proofs can roll the head back.
         if (
@@ -456,16 +498,28 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
                 || c.commitmentRecord[number] != PlasmaEncoding.commitmentRecord(PlasmaEncoding.blockHash(h), windowEnd)
         ) revert UnknownCommitment(chainId, number);
         if (block.timestamp < windowEnd) revert ChallengeWindowOpen(windowEnd, block.timestamp);
-        if (e.amount == 0) revert ZeroAmount();
-        // Without this bound the bits above 16 would be ignored and one exit could be paid under many indices.
-        if (index >> EXIT_TREE_DEPTH != 0) revert ExitIndexOutOfRange(index);
-        if (proof.length != EXIT_TREE_DEPTH) revert BadProofLength(proof.length, EXIT_TREE_DEPTH);
-        if (PlasmaMerkle.computeRoot(PlasmaEncoding.exitHash(e), index, proof) != h.exitRoot) {
-            revert InvalidExitProof(chainId, number, index);
-        }
     }
 
-    /// @dev Sets the exit's bit in the chain's bitmap; reverts if it was already set.
+    /// @dev Checks that `leaf` (a token exit's or an up edge event's) is leaf `index` of `h`'s exit tree, then marks
+    ///      the index spent. One spent set for both kinds of leaf: an index is consumed once, whatever it holds.
+    function _consumeExitLeaf(
+        Chain storage c,
+        bytes32 chainId,
+        Header calldata h,
+        bytes32 leaf,
+        uint256 index,
+        bytes32[] calldata proof
+    ) private {
+        // Without this bound the bits above 16 would be ignored and one leaf could be consumed under many indices.
+        if (index >> EXIT_TREE_DEPTH != 0) revert ExitIndexOutOfRange(index);
+        if (proof.length != EXIT_TREE_DEPTH) revert BadProofLength(proof.length, EXIT_TREE_DEPTH);
+        if (PlasmaMerkle.computeRoot(leaf, index, proof) != h.exitRoot) {
+            revert InvalidExitProof(chainId, h.number, index);
+        }
+        _markWithdrawn(c, chainId, h.number, index);
+    }
+
+    /// @dev Sets the leaf's bit in the chain's bitmap; reverts if it was already set.
     function _markWithdrawn(Chain storage c, bytes32 chainId, uint64 number, uint256 index) private {
         uint256 word = (uint256(number) << 8) | (index >> 8);
         uint256 bit = 1 << (index & 0xff);
@@ -492,6 +546,44 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         } else {
             IERC20(token).safeTransfer(recipient, amount);
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Up messages (parent half of `message` sent from a child to L1; docs/EDGE.md)
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @notice Delivers message leaf `index` of committed block `h` of chain `child` to `target` once the block's
+    ///         challenge window has passed: calls `target.onPlasmaMessage(child, sender, data)`. Anyone may call it.
+    ///         The message's leaf is consumed in the spent set of withdrawals, so it is delivered at most once.
+    /// @dev The checks of {finalizeWithdrawal} in the same order, without the amount and the subtree balance (messages
+    ///      carry no tokens). If the target reverts, the relay reverts with its error and nothing is spent, so the
+    ///      message can be relayed again once the target accepts it: a message is never lost to a failed call, and
+    ///      a caller cannot get it marked delivered by starving the call of gas. `nonReentrant`, as
+    ///      {finalizeWithdrawal}: the target cannot relay or withdraw while it runs.
+    /// @param h The committed header (its exitRoot holds the message's leaf).
+    /// @param windowEnd The block's windowEnd, from its Committed event.
+    /// @param sender The message's sender on the child chain.
+    /// @param target The L1 contract the message is for, an IPlasmaMessageReceiver (without code the call reverts).
+    /// @param data The message's data.
+    /// @param index The leaf's position in the block's exit tree (< 2^16).
+    /// @param proof The 16 siblings of the leaf, from the leaf upward.
+    function relayMessage(
+        bytes32 child,
+        Header calldata h,
+        uint64 windowEnd,
+        address sender,
+        address target,
+        bytes calldata data,
+        uint256 index,
+        bytes32[] calldata proof
+    ) external nonReentrant {
+        Chain storage c = _chains[child];
+        _verifyFinal(c, child, h, windowEnd);
+        bytes32 leaf =
+            PlasmaEncoding.edgeUpLeaf(MESSAGE_FN, child, sender, keccak256(PlasmaEncoding.messagePayload(target, data)));
+        _consumeExitLeaf(c, child, h, leaf, index, proof);
+        emit MessageRelayed(child, h.number, index, sender, target);
+        IPlasmaMessageReceiver(target).onPlasmaMessage(child, sender, data); // last: all effects are done
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -557,7 +649,8 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         return _chains[chainId].subtreeBalance[token];
     }
 
-    /// @notice depositHash of deposit `nonce` of chain `chainId` (0 if none).
+    /// @notice What chain `chainId`'s nonce `nonce` holds (0 if none): a deposit's depositHash or a down edge event's
+    ///         edgeDownRecord.
     function depositRecord(bytes32 chainId, uint64 nonce) external view returns (bytes32) {
         return _chains[chainId].depositRecord[nonce];
     }
@@ -567,7 +660,8 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         return _chains[chainId].commitmentRecord[number];
     }
 
-    /// @notice Whether exit `index` of block `number` of chain `chainId` has been paid out.
+    /// @notice Whether exit-tree leaf `index` of block `number` of chain `chainId` has been consumed: a token exit
+    ///         paid out, or a message relayed.
     function isWithdrawn(bytes32 chainId, uint64 number, uint256 index) external view returns (bool) {
         if (index >> EXIT_TREE_DEPTH != 0) return false;
         uint256 bits = _chains[chainId].withdrawnBitmap[(uint256(number) << 8) | (index >> 8)];

@@ -134,9 +134,9 @@ export function word(n: bigint): string {
 
 let errorInterfaces: Interface[] | undefined;
 
-/** Every custom error the tests may meet: the root's, the token's, the guard's. */
+/** Every custom error the tests may meet: the root's, the token's, the guard's, the test receiver's. */
 function interfaces(): Interface[] {
-  errorInterfaces ??= ['PlasmaRoot', 'TestToken', 'ReentrantRecipient'].map((n) => new Interface(loadArtifact(n).abi));
+  errorInterfaces ??= ['PlasmaRoot', 'TestToken', 'ReentrantRecipient', 'RecordingReceiver'].map((n) => new Interface(loadArtifact(n).abi));
   return errorInterfaces;
 }
 

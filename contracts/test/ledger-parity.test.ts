@@ -4,7 +4,8 @@
  * name their children keccak256(abi.encode(0, index)). After every step both must agree on the outcome (the
  * result, or the custom error with the same arguments: BondTooLow ↔ BOND_TOO_LOW, args ↔ `data` by name) and
  * on everything observable: children, configuration and head, deposit records, subtree balances, commitment
- * records, spent exits. The ledger's `now` is the block timestamp of the step's L1 transaction.
+ * records, spent exits. The ledger's `now` is the block timestamp of the step's L1 transaction. Edge events
+ * (docs/EDGE.md) too: sendEdgeEvent / sendMessage ↔ recordEdgeEvent, relayMessage ↔ consumeEdgeEvent.
  *
  * Not in the vectors, because a ledger moves no coins (the host does): NotAnERC20 (the ledger's `deposit`
  * takes address(0) as the native coin), EthTransferFailed and the ERC-20 pull failures.
@@ -26,7 +27,7 @@ import {
   type TransactionReceipt,
 } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadArtifact } from '../index.js';
+import { deployContract, loadArtifact } from '../index.js';
 import { COMMITMENT_TYPES, ETH_TOKEN, ROOT_CHAIN_ID, ZERO_BYTES32 } from '../encoding.js';
 import { setup, type Fixture } from './helpers.js';
 
@@ -41,6 +42,12 @@ interface ExitSpec {
   to: Actor;
   token: TokenName;
   amount: bigint;
+}
+
+/** A message a child sends up to L1 (to the test receiver), as a leaf of its block's exit tree. */
+interface MessageSpec {
+  from: Actor;
+  data: string;
 }
 
 interface Outcome {
@@ -79,6 +86,8 @@ interface CommitStep extends Outcome {
   parent?: string;
   depositNonce: bigint;
   exits?: readonly ExitSpec[];
+  /** Leaves after the exits: message `i` is leaf `exits.length + i`. */
+  messages?: readonly MessageSpec[];
   signers: readonly Actor[];
   tamper?: SignatureTamper;
   /** The chain the header names, when it differs from the one committed to. */
@@ -105,11 +114,33 @@ interface ExitStep extends Outcome {
   chain?: string;
 }
 
-type Step = SpawnStep | DepositStep | CommitStep | WaitStep | ExitStep;
+/** An edge event sent down by `alice`: `size` bytes of payload (counter), or of data for `carol` (message). */
+interface SendStep extends Outcome {
+  op: 'send';
+  chain: string;
+  fn: 'counter' | 'message';
+  size: number;
+}
+
+/** Relays message `message` of committed block `block`, possibly forged. */
+interface RelayStep extends Outcome {
+  op: 'relay';
+  block: string;
+  message: number;
+  /** The index claimed (default: the message's leaf). */
+  index?: bigint;
+  forge?: Partial<MessageSpec>;
+  proof?: 'short';
+  windowEnd?: 'later';
+  chain?: string;
+}
+
+type Step = SpawnStep | DepositStep | CommitStep | WaitStep | ExitStep | SendStep | RelayStep;
 
 const ETHER = 10n ** 18n;
 const DAY = 86_400n;
 const QUORUM: Actor[] = ['v0', 'v1', 'v2', 'v3'];
+const COUNTER_FN = core.edgeFunctionId('example/counter/v1');
 
 const VECTORS: readonly Step[] = [
   // ---- child registry
@@ -196,6 +227,45 @@ const VECTORS: readonly Step[] = [
   { op: 'exit', block: 'L/1', leaf: 5 }, // L's ETH subtree balance reaches 0
   { op: 'deposit', chain: 'L', to: 'alice', token: 'ETH', amount: 1n },
 
+  // ---- edge events down: the deposits' nonce stream (B holds deposit 1)
+  { op: 'send', chain: 'B', fn: 'counter', size: 33 }, // nonce 2
+  { op: 'send', chain: 'B', fn: 'message', size: 4 }, // nonce 3
+  { op: 'deposit', chain: 'B', to: 'carol', token: 'ETH', amount: 2n }, // nonce 4
+  { op: 'send', chain: 'B', fn: 'counter', size: core.MAX_EDGE_PAYLOAD },
+  { op: 'send', chain: 'B', fn: 'counter', size: 0 },
+  { op: 'send', chain: 'B', fn: 'counter', size: core.MAX_EDGE_PAYLOAD + 1, reverts: 'PayloadTooLarge' },
+  { op: 'send', chain: 'B', fn: 'message', size: core.MAX_EDGE_PAYLOAD - 95, reverts: 'PayloadTooLarge' }, // 96 + 4032 bytes
+  { op: 'send', chain: '?', fn: 'counter', size: core.MAX_EDGE_PAYLOAD + 1, reverts: 'PayloadTooLarge' }, // before the chain
+  { op: 'send', chain: '?', fn: 'message', size: 1, reverts: 'UnknownChain' },
+
+  // ---- messages up, beside a token exit in the same block, in the same spent set
+  { op: 'spawn', as: 'M', validators: QUORUM, threshold: 3, window: 100n },
+  { op: 'deposit', chain: 'M', to: 'alice', token: 'ETH', amount: ETHER },
+  {
+    op: 'commit', block: 'M/1', chain: 'M', number: 1n, depositNonce: 1n, signers: ['v0', 'v2', 'v3'],
+    exits: [{ to: 'bob', token: 'ETH', amount: ETHER / 2n }], // leaf 0
+    messages: [
+      { from: 'alice', data: '0xdeadbeef' }, // leaf 1
+      { from: 'carol', data: '0x' }, // leaf 2
+      { from: 'bob', data: `0x${'5a'.repeat(33)}` }, // leaf 3
+    ],
+  },
+  { op: 'relay', block: 'M/1', message: 0, reverts: 'ChallengeWindowOpen' },
+  { op: 'wait', seconds: 98n },
+  { op: 'relay', block: 'M/1', message: 0 }, // exactly at windowEnd
+  { op: 'relay', block: 'M/1', message: 0, reverts: 'AlreadyWithdrawn' },
+  { op: 'relay', block: 'M/1', message: 1, forge: { from: 'bob' }, reverts: 'InvalidExitProof' },
+  { op: 'relay', block: 'M/1', message: 1, forge: { data: '0x00' }, reverts: 'InvalidExitProof' },
+  { op: 'relay', block: 'M/1', message: 1, index: 3n, reverts: 'InvalidExitProof' }, // a proof for another index
+  { op: 'relay', block: 'M/1', message: 1, index: 0n, reverts: 'InvalidExitProof' }, // the token exit's index
+  { op: 'relay', block: 'M/1', message: 1, index: 65_536n + 2n, reverts: 'ExitIndexOutOfRange' },
+  { op: 'relay', block: 'M/1', message: 1, proof: 'short', reverts: 'BadProofLength' },
+  { op: 'relay', block: 'M/1', message: 1, windowEnd: 'later', reverts: 'UnknownCommitment' },
+  { op: 'relay', block: 'M/1', message: 1, chain: 'A', reverts: 'UnknownCommitment' }, // M's block presented as A's
+  { op: 'exit', block: 'M/1', leaf: 0 },
+  { op: 'relay', block: 'M/1', message: 1 },
+  { op: 'relay', block: 'M/1', message: 2 },
+
   // ---- last, because L1 time cannot go back: windowEnd at the edge of PlasmaRoot's uint40
   { op: 'commit', block: 'A/3', chain: 'A', number: 3n, parent: 'A/2', depositNonce: 3n, signers: QUORUM, at: (1n << 40n) - 101n }, // 2^40 - 1 fits
   { op: 'commit', block: 'A/4', chain: 'A', number: 4n, parent: 'A/3', depositNonce: 3n, signers: QUORUM, at: (1n << 40n) - 100n, reverts: 'SafeCastOverflowedUintDowncast' },
@@ -215,7 +285,9 @@ interface CommittedBlock {
   chainId: core.ChainId;
   header: core.Header;
   specs: readonly ExitSpec[];
-  exits: core.Exit[];
+  messages: readonly MessageSpec[];
+  /** Exits, then messages. */
+  leafCount: number;
   tree: core.MerkleTree;
   windowEnd: bigint;
 }
@@ -232,6 +304,7 @@ let domain: core.Eip712Domain;
 let rootErrors: Interface;
 let wallets: Record<Exclude<Actor, 'zero'>, Wallet>;
 let clock: bigint;
+let receiver: core.Address; // every message up is for this RecordingReceiver
 const chains = new Map<string, core.ChainId>([['?', UNKNOWN_CHAIN]]);
 const blocks = new Map<string, CommittedBlock>();
 
@@ -249,6 +322,7 @@ beforeAll(async () => {
   await (await (f.token.connect(wallets.alice) as Contract).mint(wallets.alice.address, 1_000_000n * ETHER)).wait();
   await (await (f.token.connect(wallets.alice) as Contract).approve(f.rootAddress, MaxUint256)).wait();
   await rpc.send('hardhat_setBalance', [wallets.deployer.address, toBeHex(1n << 100n)]);
+  receiver = lower((await deployContract(w[0], 'RecordingReceiver')).address);
   clock = BigInt((await rpc.getBlock('latest'))!.timestamp);
 });
 
@@ -263,6 +337,8 @@ describe('ParentLedger(selfId = 0) = PlasmaRoot on the shared vectors', () => {
     expect(await root.MAX_VALIDATORS()).toBe(BigInt(core.MAX_VALIDATORS));
     expect(await root.MAX_CHALLENGE_WINDOW()).toBe(core.MAX_CHALLENGE_WINDOW);
     expect(await root.EXIT_TREE_DEPTH()).toBe(BigInt(core.EXIT_TREE_DEPTH));
+    expect(await root.MAX_EDGE_PAYLOAD()).toBe(BigInt(core.MAX_EDGE_PAYLOAD));
+    expect(await root.MESSAGE_FN()).toBe(core.MESSAGE_FN);
   });
 
   it('cover every custom error a ledger can raise', () => {
@@ -316,7 +392,19 @@ type Inputs =
   | { op: 'spawn'; validators: core.Address[]; threshold: number; window: bigint; bond: bigint }
   | { op: 'deposit'; chainId: core.ChainId; to: core.Address; token: core.Address; amount: bigint }
   | { op: 'commit'; chainId: core.ChainId; header: core.Header; exits: core.Exit[]; signatures: core.Hex }
-  | { op: 'exit'; chainId: core.ChainId; header: core.Header; windowEnd: bigint; exit: core.Exit; index: bigint; proof: core.Hex[] };
+  | { op: 'exit'; chainId: core.ChainId; header: core.Header; windowEnd: bigint; exit: core.Exit; index: bigint; proof: core.Hex[] }
+  | { op: 'send'; chainId: core.ChainId; fn: core.Hex; payload: core.Hex; message?: { target: core.Address; data: core.Hex } }
+  | {
+      op: 'relay';
+      chainId: core.ChainId;
+      header: core.Header;
+      windowEnd: bigint;
+      sender: core.Address;
+      target: core.Address;
+      data: core.Hex;
+      index: bigint;
+      proof: core.Hex[];
+    };
 
 async function prepare(step: ActionStep): Promise<Inputs> {
   switch (step.op) {
@@ -332,7 +420,7 @@ async function prepare(step: ActionStep): Promise<Inputs> {
       return { op: 'deposit', chainId: chain(step.chain), to: address(step.to), token: token(step.token), amount: step.amount };
     case 'commit': {
       const exits = (step.exits ?? []).map(exitOf);
-      const header = headerOf(step, exits);
+      const header = headerOf(step);
       const sigs = sortedSignatures(await rawSignatures(step.signers, header));
       return { op: 'commit', chainId: chain(step.chain), header, exits, signatures: spoil(sigs, step.tamper) };
     }
@@ -350,17 +438,58 @@ async function prepare(step: ActionStep): Promise<Inputs> {
         proof: step.proof === 'short' ? proof.slice(0, -1) : proof,
       };
     }
+    case 'send': {
+      const bytes = patterned(step.size);
+      if (step.fn === 'counter') return { op: 'send', chainId: chain(step.chain), fn: COUNTER_FN, payload: bytes };
+      const message = { target: address('carol'), data: bytes };
+      return { op: 'send', chainId: chain(step.chain), fn: core.MESSAGE_FN, payload: core.encodeMessagePayload(message), message };
+    }
+    case 'relay': {
+      const block = blocks.get(step.block);
+      if (!block) throw new Error(`vector error: block ${step.block} was not committed`);
+      const leaf = block.specs.length + step.message;
+      const proof = block.tree.proof(leaf).map(core.bytesToHex);
+      const m = { ...block.messages[step.message], ...step.forge };
+      return {
+        op: 'relay',
+        chainId: step.chain ? chain(step.chain) : block.chainId,
+        header: block.header,
+        windowEnd: block.windowEnd + (step.windowEnd === 'later' ? 1n : 0n),
+        sender: address(m.from),
+        target: receiver,
+        data: lower(m.data),
+        index: step.index ?? BigInt(leaf),
+        proof: step.proof === 'short' ? proof.slice(0, -1) : proof,
+      };
+    }
   }
 }
 
-function headerOf(step: CommitStep, exits: core.Exit[]): core.Header {
+/** `size` bytes that are not all alike. */
+function patterned(size: number): core.Hex {
+  return core.bytesToHex(Uint8Array.from({ length: size }, (_, i) => (i * 7 + size) & 0xff));
+}
+
+/** The exit tree of a commit step: its exits, then its messages (each from its chain, to the receiver). */
+function exitTreeOf(step: CommitStep): core.MerkleTree {
+  const sourceChain = chain(step.headerChain ?? step.chain);
+  const leaves = [
+    ...(step.exits ?? []).map((e) => core.exitLeaf(exitOf(e))),
+    ...(step.messages ?? []).map((m) =>
+      core.hexToBytes(core.edgeUpLeaf({ fn: core.MESSAGE_FN, sourceChain, sender: address(m.from), payload: core.encodeMessagePayload({ target: receiver, data: lower(m.data) }) })),
+    ),
+  ];
+  return new core.MerkleTree(leaves, core.EXIT_TREE_DEPTH);
+}
+
+function headerOf(step: CommitStep): core.Header {
   return {
     chainId: chain(step.headerChain ?? step.chain),
     number: step.number,
     parentHash: parentHashOf(step.parent),
     txRoot: text(`${step.block} txs`),
     stateRoot: text(`${step.block} state`),
-    exitRoot: core.bytesToHex(new core.MerkleTree(exits.map((e) => core.exitLeaf(e)), core.EXIT_TREE_DEPTH).root),
+    exitRoot: core.bytesToHex(exitTreeOf(step).root),
     depositNonce: step.depositNonce,
     timestamp: 1_700_000_000n + step.number,
   };
@@ -424,7 +553,7 @@ interface RootCall {
   value: bigint;
 }
 
-/** The PlasmaRoot call of a step: deployer spawns, commits and finalizes; alice deposits. */
+/** The PlasmaRoot call of a step: deployer spawns, commits, finalizes and relays; alice deposits and sends. */
 function callOf(x: Inputs): RootCall {
   const encode = (name: string, args: unknown[]) => root.interface.encodeFunctionData(name, args);
   switch (x.op) {
@@ -438,6 +567,16 @@ function callOf(x: Inputs): RootCall {
       return { from: wallets.deployer, data: encode('commit', [x.chainId, x.header, x.signatures]), value: 0n };
     case 'exit':
       return { from: wallets.deployer, data: encode('finalizeWithdrawal', [x.chainId, x.header, x.windowEnd, x.exit, x.index, x.proof]), value: 0n };
+    case 'send':
+      return x.message
+        ? { from: wallets.alice, data: encode('sendMessage', [x.chainId, x.message.target, x.message.data]), value: 0n }
+        : { from: wallets.alice, data: encode('sendEdgeEvent', [x.chainId, x.fn, x.payload]), value: 0n };
+    case 'relay':
+      return {
+        from: wallets.deployer,
+        data: encode('relayMessage', [x.chainId, x.header, x.windowEnd, x.sender, x.target, x.data, x.index, x.proof]),
+        value: 0n,
+      };
   }
 }
 
@@ -467,6 +606,16 @@ async function resultOf(x: Inputs, receipt: TransactionReceipt): Promise<unknown
     case 'exit': {
       const { recipient, token, amount } = eventOf(receipt, 'WithdrawalFinalized');
       return { recipient: lower(recipient), token: lower(token), amount };
+    }
+    case 'send': {
+      const { chainId, nonce, fn, sender, payload } = eventOf(receipt, 'EdgeEventSent');
+      expect([lower(fn), lower(sender), lower(payload)]).toEqual([x.fn, address('alice'), x.payload]);
+      return { nonce, record: lower(await root.depositRecord(chainId, nonce)) };
+    }
+    case 'relay': {
+      const { chainId, sender, target } = eventOf(receipt, 'MessageRelayed');
+      const payload = core.encodeMessagePayload({ target: lower(target), data: x.data });
+      return { fn: core.MESSAGE_FN, sourceChain: lower(chainId), sender: lower(sender), payload };
     }
   }
 }
@@ -498,6 +647,13 @@ function ledgerCall(x: Inputs, now: bigint): unknown {
       return ledger.commit({ child: x.chainId, header: x.header, signatures: x.signatures, now, domain });
     case 'exit':
       return ledger.finalizeExit({ child: x.chainId, header: x.header, windowEnd: x.windowEnd, exit: x.exit, index: x.index, proof: x.proof, now });
+    case 'send':
+      return ledger.recordEdgeEvent({ child: x.chainId, fn: x.fn, sender: address('alice'), payload: x.payload });
+    case 'relay': {
+      const payload = core.encodeMessagePayload({ target: x.target, data: x.data });
+      const { header, windowEnd, index, proof } = x;
+      return ledger.consumeEdgeEvent({ child: x.chainId, header, windowEnd, fn: core.MESSAGE_FN, sender: x.sender, payload, index, proof, now });
+    }
   }
 }
 
@@ -506,10 +662,11 @@ function remember(step: ActionStep, l1: Result): void {
   if (!l1.ok) return;
   if (step.op === 'spawn' && step.as) chains.set(step.as, l1.value as core.ChainId);
   if (step.op === 'commit') {
-    const exits = (step.exits ?? []).map(exitOf);
-    const tree = new core.MerkleTree(exits.map((e) => core.exitLeaf(e)), core.EXIT_TREE_DEPTH);
     const { windowEnd } = l1.value as { windowEnd: bigint };
-    blocks.set(step.block, { chainId: chain(step.chain), header: headerOf(step, exits), specs: step.exits ?? [], exits, tree, windowEnd });
+    const specs = step.exits ?? [];
+    const messages = step.messages ?? [];
+    const leafCount = specs.length + messages.length;
+    blocks.set(step.block, { chainId: chain(step.chain), header: headerOf(step), specs, messages, leafCount, tree: exitTreeOf(step), windowEnd });
   }
 }
 
@@ -546,7 +703,7 @@ function probes(): Probe[] {
     );
   });
   for (const [label, block] of blocks) {
-    for (const index of [...block.exits.keys(), 65_536 + 5]) {
+    for (const index of [...Array(block.leafCount).keys(), 65_536 + 5]) {
       list.push({
         name: `isWithdrawn(${label}, ${index})`,
         l1: () => root.isWithdrawn(block.chainId, block.header.number, index),
@@ -687,5 +844,9 @@ function title(step: Step): string {
       return `wait ${step.seconds} s`;
     case 'exit':
       return `exit ${step.leaf} of ${step.block}${step.forge ? ' (forged)' : ''}${outcome}`;
+    case 'send':
+      return `send ${step.fn} (${step.size} bytes) into ${step.chain}${outcome}`;
+    case 'relay':
+      return `relay message ${step.message} of ${step.block}${step.forge ? ' (forged)' : ''}${outcome}`;
   }
 }

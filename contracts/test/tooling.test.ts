@@ -57,5 +57,8 @@ describe('gas', () => {
     expect(gas.commit3of4).toBeLessThan(80_000);
     expect(gas.finalizeWithdrawalETH).toBeLessThan(120_000);
     expect(gas.finalizeWithdrawalERC20).toBeLessThan(120_000);
+    // messages move no value, but a down message costs about a deposit and an up one about a withdrawal
+    expect(gas.sendMessage).toBeLessThan(80_000);
+    expect(gas.relayMessage).toBeLessThan(120_000);
   });
 });

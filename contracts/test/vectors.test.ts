@@ -16,8 +16,13 @@ import {
   ZERO_HASHES,
   childChainId,
   commitmentRecord,
+  MESSAGE_FN,
   computeMerkleRoot,
+  edgeFunctionId,
+  encodeMessagePayload,
   hashDeposit,
+  hashEdgeDownRecord,
+  hashEdgeUpLeaf,
   hashExit,
   hashHeader,
   plasmaDomain,
@@ -81,6 +86,12 @@ const EXITS: core.Exit[] = [
   { recipient: addr(A3), token: addr(A3), amount: 12_345n },
   { recipient: addr(A1), token: addr(A2), amount: 2n },
 ];
+
+// Edge-event payloads: empty, one byte, exactly one word, one byte over a word, and the largest the root accepts.
+const PAYLOADS: core.Hex[] = [0, 1, 32, 33, core.MAX_EDGE_PAYLOAD].map(
+  (n) => hex(Uint8Array.from({ length: n }, (_, i) => (i * 151 + n + 7) & 0xff)),
+);
+const EDGE_FNS: core.Hex[] = [core.MESSAGE_FN, core.edgeFunctionId('example/counter/v1'), Z32, `0x${'ff'.repeat(32)}`];
 
 const headerTuple = (h: core.Header) => [h.chainId, h.number, h.parentHash, h.txRoot, h.stateRoot, h.exitRoot, h.depositNonce, h.timestamp];
 const blockTxTuple = (t: core.BlockTx) => [t.kind, t.slot, t.toSlot, t.from, t.to, t.token, t.amount, t.nonce, t.r, t.s, t.v];
@@ -188,6 +199,62 @@ describe('SPEC vectors: Solidity = core = reference', () => {
     }
   });
 
+  it('edge function ids: the message function is keccak256("plasma-tree/message/v1")', async () => {
+    const sol = await harness.messageFn();
+    expect(core.MESSAGE_FN).toBe(sol);
+    expect(MESSAGE_FN).toBe(sol);
+    expect(await f.root.MESSAGE_FN()).toBe(sol);
+    expect(core.edgeFunctionId(core.MESSAGE_FN_NAME)).toBe(sol);
+    expect(core.edgeFunctionId('example/counter/v1')).toBe(edgeFunctionId('example/counter/v1'));
+    expect(await f.root.MAX_EDGE_PAYLOAD()).toBe(BigInt(core.MAX_EDGE_PAYLOAD));
+  });
+
+  it('down edge event record, for payloads of 0, 1, 32, 33 and 4096 bytes', async () => {
+    const cases = PAYLOADS.flatMap((payload, i) => [
+      { fn: EDGE_FNS[i % EDGE_FNS.length], child: CHAIN as core.Hex, nonce: BigInt(i + 1), sender: addr(A1), payload },
+      { fn: EDGE_FNS[(i + 1) % EDGE_FNS.length], child: GRANDCHILD as core.Hex, nonce: MAX_U64 - BigInt(i), sender: addr(A2), payload },
+    ]);
+    const seen = new Set<string>();
+    for (const e of cases) {
+      const sol = await harness.edgeDownRecord(e.fn, e.child, e.nonce, e.sender, e.payload);
+      expect(core.edgeDownRecord(e)).toBe(sol);
+      expect(hashEdgeDownRecord(e)).toBe(sol);
+      seen.add(sol);
+    }
+    expect(seen.size).toBe(cases.length);
+  });
+
+  it('up edge event leaf, for payloads of 0, 1, 32, 33 and 4096 bytes', async () => {
+    const cases = PAYLOADS.flatMap((payload, i) => [
+      { fn: EDGE_FNS[i % EDGE_FNS.length], sourceChain: CHAIN as core.Hex, sender: addr(A3), payload },
+      { fn: EDGE_FNS[(i + 2) % EDGE_FNS.length], sourceChain: GRANDCHILD as core.Hex, sender: addr(A1), payload },
+    ]);
+    const seen = new Set<string>();
+    for (const e of cases) {
+      const sol = await harness.edgeUpLeaf(e.fn, e.sourceChain, e.sender, e.payload);
+      expect(core.edgeUpLeaf(e)).toBe(sol);
+      expect(hashEdgeUpLeaf(e)).toBe(sol);
+      seen.add(sol);
+    }
+    expect(seen.size).toBe(cases.length);
+  });
+
+  it('message payload abi.encode(target, data) and its leaf as relayMessage computes it', async () => {
+    for (const [i, data] of PAYLOADS.entries()) {
+      const target = [A1, A2, A3][i % 3];
+      const payload = await harness.messagePayload(target, data);
+      expect(core.encodeMessagePayload({ target: addr(target), data })).toBe(payload);
+      expect(encodeMessagePayload(target, data)).toBe(payload);
+      expect((payload.length - 2) / 2).toBe(96 + Math.ceil((data.length - 2) / 64) * 32);
+      const [decodedTarget, decodedData] = await harness.decodeMessagePayload(payload);
+      expect([decodedTarget, decodedData]).toEqual([target, data]);
+
+      const leaf = await harness.messageUpLeaf(CHAIN, A2, target, data);
+      expect(core.edgeUpLeaf({ fn: core.MESSAGE_FN, sourceChain: CHAIN as core.Hex, sender: addr(A2), payload: core.encodeMessagePayload({ target: addr(target), data }) })).toBe(leaf);
+      expect(await harness.edgeUpLeaf(core.MESSAGE_FN, CHAIN, A2, payload)).toBe(leaf);
+    }
+  });
+
   it('blockHash (256 bytes) and the commitment record', async () => {
     for (const h of HEADERS) {
       const sol = await harness.blockHash(headerTuple(h));
@@ -290,6 +357,7 @@ describe('SPEC vectors: Solidity = core = reference', () => {
     expect(childChainId(ROOT_CHAIN_ID, 0n)).toBe(PINNED.firstChild);
     expect(await harness.blockHash(headerTuple(HEADERS[0]))).toBe(PINNED.header0);
     expect(await harness.exitHash(exitTuple(EXITS[1]))).toBe(PINNED.exit1);
+    expect(await harness.messageFn()).toBe(PINNED.messageFn);
   });
 });
 
@@ -301,4 +369,5 @@ const PINNED = {
   firstChild: '0xad3228b676f7d3cd4284a5443f17f1962b36e491b30a40b2405849e597ba5fb5',
   header0: '0x6b6cc97b0fd96c9866002e32fd7b061b13c0182f7b994f2f376d9d98fd4fed6a',
   exit1: '0x4bc14db88065d6444311ea8b7a37358739dd3dfac8c71dbe16491962123532a7',
+  messageFn: '0x92b852a7564090f00b1203819621f82c510e0cf915b9108ce39e91bac51cb8fe',
 };

@@ -23,6 +23,10 @@ library PlasmaEncoding {
         "SpawnChild(bytes32 chainId,uint32 slot,bytes32 validatorsHash,uint8 threshold,uint64 challengeWindow,uint256 bond,uint64 nonce)"
     );
 
+    /// @notice Id of the built-in cross-chain message function (docs/EDGE.md): keccak256 of its name, as for any edge
+    ///         function.
+    bytes32 internal constant MESSAGE_FN = keccak256("plasma-tree/message/v1");
+
     /// @notice Id of the `index`-th (0-based) child of `parent`. Works at any depth of the tree.
     function childChainId(bytes32 parent, uint256 index) internal pure returns (bytes32) {
         return keccak256(abi.encode(parent, index));
@@ -42,6 +46,31 @@ library PlasmaEncoding {
 
     function exitHash(Exit calldata e) internal pure returns (bytes32) {
         return keccak256(abi.encode(e.recipient, e.token, e.amount));
+    }
+
+    /// @notice What a parent records under a child's nonce for a down edge event, in place of a depositHash. It hashes
+    ///         5 words where a depositHash hashes 6, so a record is never both.
+    function edgeDownRecord(bytes32 fn, bytes32 child, uint64 nonce, address sender, bytes32 payloadHash)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(fn, child, nonce, sender, payloadHash));
+    }
+
+    /// @notice Exit-tree leaf of an up edge event, beside the token exits. It hashes 4 words where an exitHash hashes
+    ///         3, so a message leaf can never be paid out as a withdrawal nor an exit relayed as a message.
+    function edgeUpLeaf(bytes32 fn, bytes32 sourceChain, address sender, bytes32 payloadHash)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(fn, sourceChain, sender, payloadHash));
+    }
+
+    /// @notice The message function's payload.
+    function messagePayload(address target, bytes calldata data) internal pure returns (bytes memory) {
+        return abi.encode(target, data);
     }
 
     /// @notice Transaction-tree leaf: the 11 BlockTx words, the hash of the tx's data (empty for kinds 0-2) and the

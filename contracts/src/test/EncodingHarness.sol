@@ -31,6 +31,48 @@ contract EncodingHarness {
         return PlasmaEncoding.exitHash(e);
     }
 
+    // Edge events (docs/EDGE.md). The harness hashes the payload, so a vector checks the payload hash too.
+
+    function messageFn() external pure returns (bytes32) {
+        return PlasmaEncoding.MESSAGE_FN;
+    }
+
+    function edgeDownRecord(bytes32 fn, bytes32 child, uint64 nonce, address sender, bytes calldata payload)
+        external
+        pure
+        returns (bytes32)
+    {
+        return PlasmaEncoding.edgeDownRecord(fn, child, nonce, sender, keccak256(payload));
+    }
+
+    function edgeUpLeaf(bytes32 fn, bytes32 sourceChain, address sender, bytes calldata payload)
+        external
+        pure
+        returns (bytes32)
+    {
+        return PlasmaEncoding.edgeUpLeaf(fn, sourceChain, sender, keccak256(payload));
+    }
+
+    function messagePayload(address target, bytes calldata data) external pure returns (bytes memory) {
+        return PlasmaEncoding.messagePayload(target, data);
+    }
+
+    /// @notice abi.decode of a message payload: what an L1 contract reading one would see.
+    function decodeMessagePayload(bytes calldata payload) external pure returns (address target, bytes memory data) {
+        return abi.decode(payload, (address, bytes));
+    }
+
+    /// @notice The exit-tree leaf of a message, exactly as PlasmaRoot.relayMessage computes it.
+    function messageUpLeaf(bytes32 sourceChain, address sender, address target, bytes calldata data)
+        external
+        pure
+        returns (bytes32)
+    {
+        return PlasmaEncoding.edgeUpLeaf(
+            PlasmaEncoding.MESSAGE_FN, sourceChain, sender, keccak256(PlasmaEncoding.messagePayload(target, data))
+        );
+    }
+
     function txLeafHash(BlockTx calldata t, bytes calldata data, bytes32 postStateRoot) external pure returns (bytes32) {
         return PlasmaEncoding.txLeafHash(t, data, postStateRoot);
     }

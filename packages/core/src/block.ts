@@ -3,29 +3,28 @@
  */
 import { bytesToHex, ZERO_BYTES32 } from './bytes.js';
 import { EMPTY_STATE_ROOT, type ChainState } from './chainState.js';
-import { exitLeaf, hashHeader, txLeaf } from './encoding.js';
+import { exitTreeLeaf, hashHeader, txLeaf } from './encoding.js';
 import { isPlasmaError, PlasmaError } from './errors.js';
 import { MerkleTree, merkleRoot } from './merkle.js';
-import { applyTx, placeDeposit, placeSignedTx, type ApplyOptions, type SigningContext, type StfContext, type TxOutcome } from './stf.js';
+import { applyTx, placeDeposit, placeEdgeFromParent, placeSignedTx, type ApplyOptions, type StfContext, type TxOutcome } from './stf.js';
 import {
   EXIT_TREE_DEPTH,
+  isEdgeUpEvent,
   MAX_TXS_PER_BLOCK,
   TX_TREE_DEPTH,
-  TxKind,
   type Address,
   type Block,
   type BlockTx,
   type Deposit,
-  type Exit,
+  type EdgeDownEvent,
+  type ExitTreeLeaf,
   type Header,
   type Hex,
   type SignedTx,
 } from './types.js';
 
-export interface BlockContext extends SigningContext {
-  /** The parent's depositHash for a deposit nonce, or undefined while unknown. */
-  depositRecord?(nonce: bigint): Hex | undefined;
-}
+/** What a block needs to know of its chain: the StfContext less what each block sets (deposit nonce, clock). */
+export type BlockContext = Omit<StfContext, 'lastDepositNonce' | 'timestamp'>;
 
 export interface BlockBuilderOptions {
   /** The parent block's header; null for block 1. */
@@ -74,7 +73,7 @@ export class BlockBuilder {
   private readonly ctx: StfContext;
   private readonly txs: BlockTx[] = [];
   private readonly postRoots: Hex[] = [];
-  private readonly exits: Exit[] = [];
+  private readonly exits: ExitTreeLeaf[] = [];
   private open = true;
 
   constructor({ parent, state, ctx, timestamp }: BlockBuilderOptions) {
@@ -110,7 +109,7 @@ export class BlockBuilder {
     return this.txs.length;
   }
 
-  /** Highest deposit nonce applied so far (the parent's until a deposit is added). */
+  /** Highest nonce of the parent's down stream (deposits, edge events) applied so far (the parent block's until one is added). */
   get depositNonce(): bigint {
     return this.ctx.lastDepositNonce;
   }
@@ -127,7 +126,7 @@ export class BlockBuilder {
     this.txs.push(tx);
     this.postRoots.push(outcome.postRoot);
     if (outcome.exit !== undefined) this.exits.push(outcome.exit);
-    if (tx.kind === TxKind.Deposit) this.ctx.lastDepositNonce = tx.nonce;
+    if (outcome.downNonce !== undefined) this.ctx.lastDepositNonce = outcome.downNonce;
     return outcome;
   }
 
@@ -142,6 +141,14 @@ export class BlockBuilder {
   addDeposit(deposit: Deposit): BlockTx {
     this.checkOpen();
     const placed = placeDeposit(this.state, deposit);
+    this.add(placed);
+    return placed;
+  }
+
+  /** Applies the parent's next down edge event (a failing receive half is recorded as failed, not refused). */
+  addEdgeFromParent(event: EdgeDownEvent): BlockTx {
+    this.checkOpen();
+    const placed = placeEdgeFromParent(event);
     this.add(placed);
     return placed;
   }
@@ -180,8 +187,9 @@ export function computeTxRoot(txs: readonly BlockTx[], postRoots: readonly Hex[]
   return merkleRoot(txs.map((tx, i) => txLeaf(tx, postRoots[i])), TX_TREE_DEPTH);
 }
 
-export function computeExitRoot(exits: readonly Exit[]): Uint8Array {
-  return merkleRoot(exits.map((exit) => exitLeaf(exit)), EXIT_TREE_DEPTH);
+/** The root of the exit tree over token exits and up edge events, in block order. */
+export function computeExitRoot(exits: readonly ExitTreeLeaf[]): Uint8Array {
+  return merkleRoot(exits.map(exitTreeLeaf), EXIT_TREE_DEPTH);
 }
 
 /** Why `verifyBlock` refused a block (`data.reason` of its INVALID_BLOCK error). */
@@ -223,8 +231,8 @@ export interface VerifyBlockOptions {
 /**
  * Re-executes `block` on `preState` (the state after `parent`) and checks every field and root. A valid block
  * leaves `preState` advanced to the block's post-state (unless `dryRun`); an invalid one leaves it as it was and
- * throws PlasmaError('INVALID_BLOCK', InvalidBlockData). A deposit whose parent record is not known yet throws
- * DEPOSIT_UNKNOWN instead: that is not evidence of fraud.
+ * throws PlasmaError('INVALID_BLOCK', InvalidBlockData). A deposit or down edge event whose parent record is not
+ * known yet throws DEPOSIT_UNKNOWN instead: that is not evidence of fraud.
  */
 export function verifyBlock(block: Block, parent: Header | null, preState: ChainState, ctx: BlockContext, options: VerifyBlockOptions = {}): void {
   const { header } = block;
@@ -262,7 +270,7 @@ export function verifyBlock(block: Block, parent: Header | null, preState: Chain
 
   const stfCtx: StfContext = { ...ctx, lastDepositNonce: start.depositNonce, timestamp: header.timestamp };
   const applyOptions: ApplyOptions = { signatureChecked: options.trustSignatures === true };
-  const exits: Exit[] = [];
+  const exits: ExitTreeLeaf[] = [];
   preState.checkpoint();
   try {
     block.txs.forEach((tx, txIndex) => {
@@ -277,7 +285,7 @@ export function verifyBlock(block: Block, parent: Header | null, preState: Chain
         throw mismatch('POST_ROOT_MISMATCH', `the post-state root of tx ${txIndex}`, outcome.postRoot, block.postRoots[txIndex], txIndex);
       }
       if (outcome.exit !== undefined) exits.push(outcome.exit);
-      if (tx.kind === TxKind.Deposit) stfCtx.lastDepositNonce = tx.nonce;
+      if (outcome.downNonce !== undefined) stfCtx.lastDepositNonce = outcome.downNonce;
     });
     checkExits(block.exits, exits, (expected, found) => mismatch('EXIT_MISMATCH', 'the exit list', expected, found));
     const txRoot = bytesToHex(computeTxRoot(block.txs, block.postRoots));
@@ -297,22 +305,30 @@ export function verifyBlock(block: Block, parent: Header | null, preState: Chain
   else preState.commit();
 }
 
-function checkExits(claimed: readonly Exit[], derived: readonly Exit[], fail: (expected: string, found: string) => PlasmaError): void {
+function checkExits(claimed: readonly ExitTreeLeaf[], derived: readonly ExitTreeLeaf[], fail: (expected: string, found: string) => PlasmaError): void {
   if (claimed.length !== derived.length) throw fail(`${derived.length} exits`, `${claimed.length} exits`);
-  derived.forEach((exit, i) => {
-    const other = claimed[i];
-    if (other.recipient.toLowerCase() !== exit.recipient || other.token.toLowerCase() !== exit.token || other.amount !== exit.amount) {
-      throw fail(`exit ${i} = (${exit.recipient}, ${exit.token}, ${exit.amount})`, `(${other.recipient}, ${other.token}, ${other.amount})`);
-    }
+  derived.forEach((leaf, i) => {
+    const expected = describeLeaf(leaf);
+    const found = describeLeaf(claimed[i]);
+    if (found !== expected) throw fail(`exit ${i} = ${expected}`, found);
   });
 }
 
-/** Exit-tree proof of exit `exitIndex` of `block` (what finalizing a withdrawal on the parent needs). */
+/** One canonical line per leaf (lowercase hex, decimal amounts), so that comparing lines compares leaves. */
+function describeLeaf(leaf: ExitTreeLeaf): string {
+  if (isEdgeUpEvent(leaf)) return `edge event (${leaf.fn}, ${leaf.sourceChain}, ${leaf.sender}, ${leaf.payload})`.toLowerCase();
+  return `(${leaf.recipient}, ${leaf.token}, ${leaf.amount})`.toLowerCase();
+}
+
+/**
+ * Exit-tree proof of leaf `exitIndex` of `block`, a token exit or an up edge event (what finalizing a withdrawal,
+ * or delivering the event, on the parent needs).
+ */
 export function exitProof(block: Block, exitIndex: number): Hex[] {
   if (!Number.isInteger(exitIndex) || exitIndex < 0 || exitIndex >= block.exits.length) {
     throw new PlasmaError('INVALID_MERKLE_INPUT', `block ${block.header.number} has ${block.exits.length} exits, no exit ${exitIndex}`);
   }
-  return new MerkleTree(block.exits.map((exit) => exitLeaf(exit)), EXIT_TREE_DEPTH).proof(exitIndex).map(bytesToHex);
+  return new MerkleTree(block.exits.map(exitTreeLeaf), EXIT_TREE_DEPTH).proof(exitIndex).map(bytesToHex);
 }
 
 /** Transaction-tree proof of tx `txIndex` of `block` (what a fraud proof about that tx needs). */

@@ -4,6 +4,7 @@
  */
 import { WORD, writeAddressWord, writeBytes32Word, writeUintWord } from './abi.js';
 import { bytesToHex } from './bytes.js';
+import { edgePayloadHash } from './encoding.js';
 import { PlasmaError } from './errors.js';
 import { keccak256 } from './hash.js';
 import { validatorSetHash } from './ledgerEntries.js';
@@ -82,6 +83,18 @@ export const SPAWN_CHILD_TYPES: { SpawnChild: TypedField[] } = freezeTypes({
   ],
 });
 
+/** A call of an edge function (docs/EDGE.md); `child` is zero for an up call, `payloadHash` = keccak256(payload). */
+export const EDGE_CALL_TYPES: { EdgeCall: TypedField[] } = freezeTypes({
+  EdgeCall: [
+    { name: 'chainId', type: 'bytes32' },
+    { name: 'slot', type: 'uint32' },
+    { name: 'fn', type: 'bytes32' },
+    { name: 'child', type: 'bytes32' },
+    { name: 'payloadHash', type: 'bytes32' },
+    { name: 'nonce', type: 'uint64' },
+  ],
+});
+
 /**
  * Every primary type (for `eth_signTypedData_v4`, which names the primary type). ethers'
  * `signTypedData` wants exactly one primary type per call: pass TRANSFER_TYPES etc., or use
@@ -93,6 +106,7 @@ export const EIP712_TYPES = Object.freeze({
   ...COMMITMENT_TYPES,
   ...DEPOSIT_TO_CHILD_TYPES,
   ...SPAWN_CHILD_TYPES,
+  ...EDGE_CALL_TYPES,
 });
 
 export type Eip712PrimaryType = keyof typeof EIP712_TYPES;
@@ -129,6 +143,7 @@ const WITHDRAW_TYPEHASH = keccak256(utf8.encode(encodeType('Withdraw')));
 const COMMITMENT_TYPEHASH = keccak256(utf8.encode(encodeType('Commitment')));
 const DEPOSIT_TO_CHILD_TYPEHASH = keccak256(utf8.encode(encodeType('DepositToChild')));
 const SPAWN_CHILD_TYPEHASH = keccak256(utf8.encode(encodeType('SpawnChild')));
+const EDGE_CALL_TYPEHASH = keccak256(utf8.encode(encodeType('EdgeCall')));
 
 export function domainSeparator(domain: Eip712Domain): Hex {
   return bytesToHex(domainSeparatorBytes(domain));
@@ -202,6 +217,16 @@ export interface SpawnChildMessage {
   nonce: bigint;
 }
 
+export interface EdgeCallMessage {
+  chainId: ChainId;
+  slot: number;
+  fn: Hex;
+  /** Zero for an up call. */
+  child: ChainId;
+  payloadHash: Hex;
+  nonce: bigint;
+}
+
 export interface WithdrawMessage {
   chainId: ChainId;
   slot: number;
@@ -265,6 +290,21 @@ function spawnChildDigestBytes(domain: Eip712Domain, m: SpawnChildMessage): Uint
   return finishDigest(domain, 8 * WORD);
 }
 
+function edgeCallDigestBytes(domain: Eip712Domain, m: EdgeCallMessage): Uint8Array {
+  structScratch.set(EDGE_CALL_TYPEHASH, 0);
+  writeBytes32Word(structScratch, 32, m.chainId);
+  writeUintWord(structScratch, 64, m.slot, 32);
+  writeBytes32Word(structScratch, 96, m.fn);
+  writeBytes32Word(structScratch, 128, m.child);
+  writeBytes32Word(structScratch, 160, m.payloadHash);
+  writeUintWord(structScratch, 192, m.nonce, 64);
+  return finishDigest(domain, 7 * WORD);
+}
+
+export function edgeCallDigest(domain: Eip712Domain, m: EdgeCallMessage): Hex {
+  return bytesToHex(edgeCallDigestBytes(domain, m));
+}
+
 export function depositToChildDigest(domain: Eip712Domain, m: DepositToChildMessage): Hex {
   return bytesToHex(depositToChildDigestBytes(domain, m));
 }
@@ -286,6 +326,11 @@ function spawnMessage(tx: Unsigned<Extract<UserSignedTx, { kind: TxKind.SpawnChi
   };
 }
 
+/** The EdgeCall message of an edge call (its payload hashed). */
+function edgeCallMessage(tx: Unsigned<Extract<UserSignedTx, { kind: TxKind.EdgeSend }>>): EdgeCallMessage {
+  return { chainId: tx.chainId, slot: tx.slot, fn: tx.fn, child: tx.child, payloadHash: edgePayloadHash(tx.payload), nonce: tx.nonce };
+}
+
 /** The digest a user-signed tx's signature covers, as bytes (the signature-check hot path). */
 export function signedTxDigestBytes(domain: Eip712Domain, tx: UnsignedTx): Uint8Array {
   switch (tx.kind) {
@@ -297,9 +342,11 @@ export function signedTxDigestBytes(domain: Eip712Domain, tx: UnsignedTx): Uint8
       return depositToChildDigestBytes(domain, tx);
     case TxKind.SpawnChild:
       return spawnChildDigestBytes(domain, spawnMessage(tx));
+    case TxKind.EdgeSend:
+      return edgeCallDigestBytes(domain, edgeCallMessage(tx));
     default:
       throw new PlasmaError('MALFORMED_TX', `kind ${String((tx as { kind: unknown }).kind)} is not signed by a user`, {
-        hint: 'users sign transfers, withdrawals, deposits to a child and spawns; commitments carry validator signatures, exits a proof',
+        hint: 'users sign transfers, withdrawals, deposits to a child, spawns and edge calls; commitments carry validator signatures, exits and events from children a proof',
         data: { field: 'kind' },
       });
   }
@@ -334,6 +381,8 @@ export function signedTxTypedData(domain: Eip712Domain, tx: UnsignedTx) {
     }
     case TxKind.SpawnChild:
       return { domain, types: SPAWN_CHILD_TYPES, primaryType: 'SpawnChild' as const, message: spawnMessage(tx) };
+    case TxKind.EdgeSend:
+      return { domain, types: EDGE_CALL_TYPES, primaryType: 'EdgeCall' as const, message: edgeCallMessage(tx) };
     default: {
       const { chainId, slot, to, token, amount, nonce } = tx;
       const message: TransferMessage = { chainId, slot, to, token, amount, nonce };

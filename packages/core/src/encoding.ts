@@ -3,9 +3,10 @@
  * identifier; `xLeaf` returns the same hash as bytes for the Merkle trees (no hex on the hot path).
  */
 import { WORD, writeAddressWord, writeBytes32Word, writeUintWord } from './abi.js';
-import { bytesToHex, hexToBytes } from './bytes.js';
+import { bytesToHex, hexToBytes, isHex, wordToBigint } from './bytes.js';
+import { PlasmaError } from './errors.js';
 import { keccak256, keccakHasher, type Hasher } from './hash.js';
-import type { Account, BlockTx, ChainId, Deposit, Exit, Header, Hex } from './types.js';
+import { isEdgeUpEvent, type Account, type Address, type BlockTx, type ChainId, type Deposit, type Exit, type ExitTreeLeaf, type Header, type Hex } from './types.js';
 
 export const HEADER_BYTES = 8 * WORD;
 export const BLOCK_TX_BYTES = 11 * WORD;
@@ -187,4 +188,31 @@ export function encodeMessagePayload(m: { target: Hex; data: Hex }): Hex {
   writeUintWord(out, 2 * WORD, data.length, 256);
   out.set(data, 3 * WORD);
   return bytesToHex(out);
+}
+
+/** Inverse of encodeMessagePayload; MALFORMED_EDGE_PAYLOAD unless `payload` is its one canonical encoding. */
+export function decodeMessagePayload(payload: Hex): { target: Address; data: Hex } {
+  const fail = (): never => {
+    throw new PlasmaError('MALFORMED_EDGE_PAYLOAD', 'a message payload must be the canonical abi.encode(address target, bytes data)', {
+      hint: 'build it with encodeMessagePayload (or sendMessage on L1)',
+      data: { fn: MESSAGE_FN },
+    });
+  };
+  if (!isHex(payload)) return fail();
+  const bytes = hexToBytes(payload);
+  if (bytes.length < 3 * WORD) return fail();
+  const length = wordToBigint(bytes.subarray(2 * WORD, 3 * WORD));
+  if (length > BigInt(bytes.length - 3 * WORD)) return fail();
+  const message = {
+    target: bytesToHex(bytes.subarray(WORD - 20, WORD)),
+    data: bytesToHex(bytes.subarray(3 * WORD, 3 * WORD + Number(length))),
+  };
+  // Re-encoding catches dirty address bits, another offset and non-zero or missing padding.
+  if (encodeMessagePayload(message) !== payload.toLowerCase()) return fail();
+  return message;
+}
+
+/** The exit-tree leaf of a token exit (exitLeaf) or of an up edge event (edgeUpLeaf), as bytes. */
+export function exitTreeLeaf(leaf: ExitTreeLeaf): Uint8Array {
+  return isEdgeUpEvent(leaf) ? hexToBytes(edgeUpLeaf(leaf), 32) : exitLeaf(leaf);
 }

@@ -41,7 +41,15 @@ export type StfErrorCode =
   /** The parent's record for a deposit is not known (yet): not a fraud, retry once the parent is synced. */
   | 'DEPOSIT_UNKNOWN'
   | 'BALANCE_OVERFLOW'
-  | 'MALFORMED_TX';
+  | 'MALFORMED_TX'
+  /** An edge call or event names a function this chain's registry does not run (docs/EDGE.md). */
+  | 'UNKNOWN_EDGE_FUNCTION'
+  /** A down function called up (zero child) or an up function called down, or received from the wrong side. */
+  | 'EDGE_DIRECTION_MISMATCH'
+  /** An edge function's half refused with an error that is not a PlasmaError (the message says why). */
+  | 'EDGE_CALL_REFUSED'
+  /** A payload that is not the canonical encoding its function decodes (e.g. the message function's). */
+  | 'MALFORMED_EDGE_PAYLOAD';
 
 /**
  * Refusals of the parent rules (ParentLedger, docs/TREE.md §1): each is a PlasmaRoot custom error, its name in
@@ -62,6 +70,8 @@ export type ParentLedgerErrorCode =
   | 'ZERO_AMOUNT'
   // deposit
   | 'ZERO_RECIPIENT'
+  // recordEdgeEvent (and the up half of an edge call): PayloadTooLarge(length, maximum)
+  | 'PAYLOAD_TOO_LARGE'
   // commit
   | 'CHAIN_ID_MISMATCH'
   | 'WRONG_BLOCK_NUMBER'
@@ -74,7 +84,7 @@ export type ParentLedgerErrorCode =
   | 'INVALID_SIGNATURE'
   | 'SIGNERS_NOT_SORTED'
   | 'SIGNER_NOT_VALIDATOR'
-  // finalizeExit
+  // finalizeExit, consumeEdgeEvent
   | 'UNKNOWN_COMMITMENT'
   | 'CHALLENGE_WINDOW_OPEN'
   | 'EXIT_INDEX_OUT_OF_RANGE'
@@ -103,4 +113,8 @@ export type CoreErrorCode =
   | 'INVALID_ADDRESS'
   | 'INVALID_PRIVATE_KEY'
   | 'VALUE_OUT_OF_RANGE'
-  | 'INVALID_MERKLE_INPUT';
+  | 'INVALID_MERKLE_INPUT'
+  /** defineEdgeFunction / createEdgeRegistry: not a runnable edge function, or a message handler for a bad address. */
+  | 'INVALID_EDGE_FUNCTION'
+  /** createEdgeRegistry: two functions with one name (so one id), or two handlers for one message target. */
+  | 'DUPLICATE_EDGE_FUNCTION';

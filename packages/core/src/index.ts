@@ -21,4 +21,5 @@ export * from './block.js';
 export * from './ledgerTree.js';
 export * from './ledgerEntries.js';
 export * from './parentLedger.js';
+export * from './edge.js';
 export { initCore, type CoreBackends } from './init.js';

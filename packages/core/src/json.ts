@@ -4,10 +4,24 @@
  */
 import { isHex, MAX_UINT256, normalizeAddress } from './bytes.js';
 import { PlasmaError } from './errors.js';
-import { TxKind, type Address, type Block, type BlockTx, type ChainId, type Exit, type Header, type Hex, type SignedTx } from './types.js';
+import {
+  isEdgeUpEvent,
+  TxKind,
+  type Address,
+  type Block,
+  type BlockTx,
+  type ChainId,
+  type EdgeUpEvent,
+  type Exit,
+  type ExitTreeLeaf,
+  type Header,
+  type Hex,
+  type SignedTx,
+} from './types.js';
 
-export type SignedTxKindJson = 'transfer' | 'withdraw' | 'depositToChild' | 'commitChild' | 'finalizeChildExit' | 'spawnChild';
-export type BlockTxKindJson = 'deposit' | SignedTxKindJson;
+export type SignedTxKindJson = 'transfer' | 'withdraw' | 'depositToChild' | 'commitChild' | 'finalizeChildExit' | 'spawnChild' | 'edgeSend' | 'edgeFromChild';
+/** The kinds nobody submits (they come from the parent) and the submitted ones. */
+export type BlockTxKindJson = 'deposit' | 'edgeFromParent' | SignedTxKindJson;
 
 export interface HeaderJson {
   chainId: ChainId;
@@ -75,7 +89,39 @@ export interface SpawnChildTxJson {
   signature: Hex;
 }
 
-export type SignedTxJson = SpendTxJson | DepositToChildTxJson | CommitChildTxJson | FinalizeChildExitTxJson | SpawnChildTxJson;
+export interface EdgeCallTxJson {
+  kind: 'edgeSend';
+  chainId: ChainId;
+  slot: number;
+  fn: Hex;
+  /** 0x00…00 for an up call. */
+  child: ChainId;
+  payload: Hex;
+  nonce: number;
+  signature: Hex;
+}
+
+export interface EdgeFromChildTxJson {
+  kind: 'edgeFromChild';
+  chainId: ChainId;
+  child: ChainId;
+  header: HeaderJson;
+  windowEnd: number;
+  fn: Hex;
+  sender: Address;
+  payload: Hex;
+  index: number;
+  proof: Hex[];
+}
+
+export type SignedTxJson =
+  | SpendTxJson
+  | DepositToChildTxJson
+  | CommitChildTxJson
+  | FinalizeChildExitTxJson
+  | SpawnChildTxJson
+  | EdgeCallTxJson
+  | EdgeFromChildTxJson;
 
 export interface BlockTxJson {
   kind: BlockTxKindJson;
@@ -99,12 +145,22 @@ export interface ExitJson {
   amount: string;
 }
 
+export interface EdgeUpEventJson {
+  fn: Hex;
+  sourceChain: ChainId;
+  sender: Address;
+  payload: Hex;
+}
+
+/** A leaf of the exit tree: an up edge event has `fn`, a token exit has not. */
+export type ExitTreeLeafJson = ExitJson | EdgeUpEventJson;
+
 export interface BlockJson {
   header: HeaderJson;
   hash: Hex;
   txs: BlockTxJson[];
   postRoots: Hex[];
-  exits: ExitJson[];
+  exits: ExitTreeLeafJson[];
 }
 
 const KIND_TO_JSON: Record<TxKind, BlockTxKindJson> = {
@@ -115,10 +171,15 @@ const KIND_TO_JSON: Record<TxKind, BlockTxKindJson> = {
   [TxKind.CommitChild]: 'commitChild',
   [TxKind.FinalizeChildExit]: 'finalizeChildExit',
   [TxKind.SpawnChild]: 'spawnChild',
+  [TxKind.EdgeSend]: 'edgeSend',
+  [TxKind.EdgeFromParent]: 'edgeFromParent',
+  [TxKind.EdgeFromChild]: 'edgeFromChild',
 };
 const KIND_FROM_JSON: Record<string, TxKind> = Object.fromEntries(Object.entries(KIND_TO_JSON).map(([kind, json]) => [json, Number(kind) as TxKind]));
-/** Every kind but 0: deposits are not submitted, they come from the parent. */
-const SIGNED_KIND_FROM_JSON: Record<string, TxKind> = Object.fromEntries(Object.entries(KIND_FROM_JSON).filter(([json]) => json !== 'deposit'));
+/** Every kind but 0 and 8: deposits and edge events from the parent are not submitted, they come from the parent. */
+const SIGNED_KIND_FROM_JSON: Record<string, TxKind> = Object.fromEntries(
+  Object.entries(KIND_FROM_JSON).filter(([json]) => json !== 'deposit' && json !== 'edgeFromParent'),
+);
 const DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
 
 // ---- encoding ---------------------------------------------------------------------------------------------
@@ -187,6 +248,30 @@ export function signedTxToJson(tx: SignedTx): SignedTxJson {
         nonce: toJsonNumber(tx.nonce, 'tx.nonce'),
         signature: tx.signature,
       };
+    case TxKind.EdgeSend:
+      return {
+        kind: 'edgeSend',
+        chainId: tx.chainId,
+        slot: tx.slot,
+        fn: tx.fn,
+        child: tx.child,
+        payload: tx.payload,
+        nonce: toJsonNumber(tx.nonce, 'tx.nonce'),
+        signature: tx.signature,
+      };
+    case TxKind.EdgeFromChild:
+      return {
+        kind: 'edgeFromChild',
+        chainId: tx.chainId,
+        child: tx.child,
+        header: headerToJson(tx.header),
+        windowEnd: toJsonNumber(tx.windowEnd, 'tx.windowEnd'),
+        fn: tx.fn,
+        sender: tx.sender,
+        payload: tx.payload,
+        index: toJsonNumber(tx.index, 'tx.index'),
+        proof: tx.proof.slice(),
+      };
   }
 }
 
@@ -211,13 +296,21 @@ export function exitToJson(exit: Exit): ExitJson {
   return { recipient: exit.recipient, token: exit.token, amount: exit.amount.toString() };
 }
 
+export function edgeUpEventToJson(event: EdgeUpEvent): EdgeUpEventJson {
+  return { fn: event.fn, sourceChain: event.sourceChain, sender: event.sender, payload: event.payload };
+}
+
+export function exitTreeLeafToJson(leaf: ExitTreeLeaf): ExitTreeLeafJson {
+  return isEdgeUpEvent(leaf) ? edgeUpEventToJson(leaf) : exitToJson(leaf);
+}
+
 export function blockToJson(block: Block): BlockJson {
   return {
     header: headerToJson(block.header),
     hash: block.hash,
     txs: block.txs.map(blockTxToJson),
     postRoots: block.postRoots.slice(),
-    exits: block.exits.map(exitToJson),
+    exits: block.exits.map(exitTreeLeafToJson),
   };
 }
 
@@ -345,17 +438,25 @@ const SIGNED_TX_KEYS: Record<SignedTxKindJson, readonly string[]> = {
   commitChild: ['kind', 'chainId', 'child', 'header', 'signatures'],
   finalizeChildExit: ['kind', 'chainId', 'child', 'header', 'windowEnd', 'exit', 'index', 'proof'],
   spawnChild: ['kind', 'chainId', 'slot', 'validators', 'threshold', 'challengeWindow', 'bond', 'nonce', 'signature'],
+  edgeSend: ['kind', 'chainId', 'slot', 'fn', 'child', 'payload', 'nonce', 'signature'],
+  edgeFromChild: ['kind', 'chainId', 'child', 'header', 'windowEnd', 'fn', 'sender', 'payload', 'index', 'proof'],
 };
 const HEADER_KEYS = ['chainId', 'number', 'parentHash', 'txRoot', 'stateRoot', 'exitRoot', 'depositNonce', 'timestamp'] as const;
 const EXIT_KEYS = ['recipient', 'token', 'amount'] as const;
+const EDGE_UP_EVENT_KEYS = ['fn', 'sourceChain', 'sender', 'payload'] as const;
 const UINT32_MAX = 2 ** 32 - 1;
 
-/** Decodes a transaction as submitted (any of kinds 1-6); throws MALFORMED_TX naming the field. */
+/** Decodes a transaction as submitted (kinds 1-7 and 9); throws MALFORMED_TX naming the field. */
 export function signedTxFromJson(json: unknown): SignedTx {
   const kind = new FieldReader('MALFORMED_TX', 'tx', json).oneOf('kind', SIGNED_KIND_FROM_JSON);
   // Typed explicitly so that `r.fail` (never) narrows.
   const r: FieldReader = new FieldReader('MALFORMED_TX', 'tx', json, SIGNED_TX_KEYS[KIND_TO_JSON[kind] as SignedTxKindJson]);
   const slot = () => r.integer('slot', UINT32_MAX, 'a uint32 JSON number');
+  const proof = () =>
+    r.array('proof').map((sibling, i) => {
+      if (!isHex(sibling, 32)) r.fail(`${r.at('proof')}[${i}]`, '32 bytes of 0x-hex', sibling);
+      return sibling.toLowerCase() as Hex;
+    });
   switch (kind) {
     case TxKind.Transfer:
     case TxKind.Withdraw:
@@ -398,10 +499,7 @@ export function signedTxFromJson(json: unknown): SignedTx {
         windowEnd: r.uint64('windowEnd'),
         exit: exitFrom(r.object('exit', EXIT_KEYS)),
         index: r.uint64('index'),
-        proof: r.array('proof').map((sibling, i) => {
-          if (!isHex(sibling, 32)) r.fail(`${r.at('proof')}[${i}]`, '32 bytes of 0x-hex', sibling);
-          return sibling.toLowerCase() as Hex;
-        }),
+        proof: proof(),
       };
     case TxKind.SpawnChild:
       return {
@@ -420,6 +518,30 @@ export function signedTxFromJson(json: unknown): SignedTx {
         bond: r.amount('bond'),
         nonce: r.uint64('nonce'),
         signature: r.hex('signature', 65),
+      };
+    case TxKind.EdgeSend:
+      return {
+        kind,
+        chainId: r.hex32('chainId'),
+        slot: slot(),
+        fn: r.hex32('fn'),
+        child: r.hex32('child'),
+        payload: r.bytes('payload'),
+        nonce: r.uint64('nonce'),
+        signature: r.hex('signature', 65),
+      };
+    case TxKind.EdgeFromChild:
+      return {
+        kind,
+        chainId: r.hex32('chainId'),
+        child: r.hex32('child'),
+        header: headerFrom(r.object('header', HEADER_KEYS)),
+        windowEnd: r.uint64('windowEnd'),
+        fn: r.hex32('fn'),
+        sender: r.address('sender'),
+        payload: r.bytes('payload'),
+        index: r.uint64('index'),
+        proof: proof(),
       };
     default:
       return r.fail(r.at('kind'), 'a submitted kind', kind);
@@ -473,6 +595,17 @@ export function exitFromJson(json: unknown, path = 'exit'): Exit {
   return exitFrom(new FieldReader('MALFORMED_BLOCK', path, json));
 }
 
+export function edgeUpEventFromJson(json: unknown, path = 'event'): EdgeUpEvent {
+  const r = new FieldReader('MALFORMED_BLOCK', path, json, EDGE_UP_EVENT_KEYS);
+  return { fn: r.hex32('fn'), sourceChain: r.hex32('sourceChain'), sender: r.address('sender'), payload: r.bytes('payload') };
+}
+
+/** A token exit, or an up edge event when it has `fn`; throws MALFORMED_BLOCK naming the field. */
+export function exitTreeLeafFromJson(json: unknown, path = 'exit'): ExitTreeLeaf {
+  const isEvent = typeof json === 'object' && json !== null && Object.hasOwn(json, 'fn');
+  return isEvent ? edgeUpEventFromJson(json, path) : exitFromJson(json, path);
+}
+
 /**
  * Decodes a block; throws MALFORMED_BLOCK naming the field (e.g. `block.txs[3].amount`). Only the shape is
  * checked here: `verifyBlock` checks hashes, roots and the transactions themselves.
@@ -490,7 +623,7 @@ export function blockFromJson(json: unknown): Block {
   if (postRoots.length !== txs.length) {
     r.fail(r.at('postRoots'), `one root per transaction (${txs.length})`, `${postRoots.length} roots`);
   }
-  const exits = r.array('exits').map((exit, i) => exitFromJson(exit, `${r.at('exits')}[${i}]`));
+  const exits = r.array('exits').map((exit, i) => exitTreeLeafFromJson(exit, `${r.at('exits')}[${i}]`));
   return { header, hash, txs, postRoots, exits };
 }
 

@@ -12,14 +12,20 @@
  * | 3 Commitment | `(child, 0, number)` | `(bytes32 keccak256(abi.encode(blockHash, uint64 windowEnd)))` |
  * | 4 SpentExit | `(child, bytes32(number), index)` | `(uint256 1)` |
  * | 5 ChildCount | `(0, 0, 0)` | `(uint256 count)` |
+ * | 6 EdgeStorage | `(fn, keccak256(key), 0)` | `(bytes value)` |
+ * | 7 EdgeDelivery | `(0, 0, nonce)` | `(bytes32 fn, uint8 status)` |
  *
  * Child holds what PlasmaRoot packs into one storage slot (configuration and head) plus the registry fields;
  * ChildCount, the next child's index, is the one addition to TREE.md's list. `validatorSetHash` is
  * `keccak256(abi.encodePacked(address[] validators))` of the ascending set (one padded word per validator).
- * Values are 32 or 320 bytes, never 64, so a leaf can never pass for an internal node (docs/SPEC.md).
+ * EdgeStorage is an edge function's own storage (docs/EDGE.md): the empty value is the default, as an unset
+ * `bytes` in Solidity, so a set value is at least 96 bytes. EdgeDelivery records what became of down edge event
+ * `nonce` from this chain's parent (a chain keeps it in its own ledger, children or not).
+ * Values are 32 bytes, 320, 96 or more (storage) and 64 (EdgeDelivery, the layout docs/EDGE.md fixes); a leaf can
+ * still never pass for an internal node because every ledger proof has exactly 256 levels (ledgerTree.ts).
  */
-import { encodeWords, WORD, writeAddressWord, type StaticAbiType, type StaticAbiValue } from './abi.js';
-import { bigintToWord, bytesToHex, ZERO_BYTES32 } from './bytes.js';
+import { encodeWords, WORD, writeAddressWord, writeUintWord, type StaticAbiType, type StaticAbiValue } from './abi.js';
+import { bigintToWord, bytesToHex, hexToBytes, ZERO_BYTES32 } from './bytes.js';
 import { keccak256 } from './hash.js';
 import { ledgerKey } from './ledgerTree.js';
 import type { Address, ChainId, Hex } from './types.js';
@@ -31,6 +37,15 @@ export enum LedgerKind {
   Commitment = 3,
   SpentExit = 4,
   ChildCount = 5,
+  EdgeStorage = 6,
+  EdgeDelivery = 7,
+}
+
+/** What became of a down edge event on the child (docs/EDGE.md): it is consumed either way. */
+export enum EdgeDeliveryStatus {
+  Delivered = 1,
+  /** The receive half threw, or the function is not registered here: its writes were undone. */
+  Failed = 2,
 }
 
 /** A child chain's registry record, configuration and head. */
@@ -87,7 +102,33 @@ export interface ChildCountEntry {
   count: bigint;
 }
 
-export type LedgerEntry = ChildEntry | SubtreeBalanceEntry | DepositEntry | CommitmentEntry | SpentExitEntry | ChildCountEntry;
+/** One value of an edge function's storage. */
+export interface EdgeStorageEntry {
+  kind: LedgerKind.EdgeStorage;
+  fn: Hex;
+  /** keccak256 of the storage key. */
+  keyHash: Hex;
+  /** '0x' (the default) = unset. */
+  value: Hex;
+}
+
+export interface EdgeDeliveryEntry {
+  kind: LedgerKind.EdgeDelivery;
+  /** The event's nonce on this chain's stream from its parent. */
+  nonce: bigint;
+  fn: Hex;
+  status: EdgeDeliveryStatus;
+}
+
+export type LedgerEntry =
+  | ChildEntry
+  | SubtreeBalanceEntry
+  | DepositEntry
+  | CommitmentEntry
+  | SpentExitEntry
+  | ChildCountEntry
+  | EdgeStorageEntry
+  | EdgeDeliveryEntry;
 
 /** The key of each kind of entry (the table at the top of this file). */
 export const ledgerKeys = Object.freeze({
@@ -98,7 +139,14 @@ export const ledgerKeys = Object.freeze({
   spentExit: (child: ChainId, number: bigint, index: bigint | number): Hex =>
     ledgerKey(LedgerKind.SpentExit, child, bigintToWord(number), index),
   childCount: (): Hex => CHILD_COUNT_KEY,
+  edgeStorage: (fn: Hex, key: Hex): Hex => ledgerKey(LedgerKind.EdgeStorage, fn, edgeStorageKeyHash(key), 0n),
+  edgeDelivery: (nonce: bigint): Hex => ledgerKey(LedgerKind.EdgeDelivery, ZERO_BYTES32, ZERO_BYTES32, nonce),
 });
+
+/** `keccak256(key)`: where an edge function's storage key lives (keys may be any length). */
+export function edgeStorageKeyHash(key: Hex): Hex {
+  return bytesToHex(keccak256(hexToBytes(key)));
+}
 
 const CHILD_COUNT_KEY = ledgerKey(LedgerKind.ChildCount, ZERO_BYTES32, ZERO_BYTES32, 0n);
 
@@ -116,6 +164,10 @@ export function ledgerEntryKey(entry: LedgerEntry): Hex {
       return ledgerKeys.spentExit(entry.child, entry.number, entry.index);
     case LedgerKind.ChildCount:
       return CHILD_COUNT_KEY;
+    case LedgerKind.EdgeStorage:
+      return ledgerKey(LedgerKind.EdgeStorage, entry.fn, entry.keyHash, 0n);
+    case LedgerKind.EdgeDelivery:
+      return ledgerKeys.edgeDelivery(entry.nonce);
   }
 }
 
@@ -138,6 +190,10 @@ export function ledgerEntryValue(entry: LedgerEntry): Uint8Array {
       return encodeWords(['uint256'], [1n]);
     case LedgerKind.ChildCount:
       return encodeWords(['uint256'], [entry.count]);
+    case LedgerKind.EdgeStorage:
+      return encodeBytes(hexToBytes(entry.value));
+    case LedgerKind.EdgeDelivery:
+      return encodeWords(['bytes32', 'uint8'], [entry.fn, entry.status]);
   }
 }
 
@@ -155,7 +211,11 @@ export function ledgerEntryLeaf(entry: LedgerEntry): Uint8Array {
 
 /** True for the values the tree leaves empty (they equal a key that was never written). */
 export function isDefaultLedgerEntry(entry: LedgerEntry): boolean {
-  return (entry.kind === LedgerKind.SubtreeBalance && entry.amount === 0n) || (entry.kind === LedgerKind.ChildCount && entry.count === 0n);
+  return (
+    (entry.kind === LedgerKind.SubtreeBalance && entry.amount === 0n) ||
+    (entry.kind === LedgerKind.ChildCount && entry.count === 0n) ||
+    (entry.kind === LedgerKind.EdgeStorage && entry.value === '0x')
+  );
 }
 
 /** `keccak256(abi.encodePacked(address[] validators))`: one left-padded word per validator, in the order given. */
@@ -163,6 +223,15 @@ export function validatorSetHash(validators: readonly Address[]): Hex {
   const out = new Uint8Array(validators.length * WORD);
   validators.forEach((validator, i) => writeAddressWord(out, i * WORD, validator));
   return bytesToHex(keccak256(out));
+}
+
+/** `abi.encode(bytes value)`: offset, length, the bytes padded to whole words. */
+function encodeBytes(value: Uint8Array): Uint8Array {
+  const out = new Uint8Array(2 * WORD + Math.ceil(value.length / WORD) * WORD);
+  writeUintWord(out, 0, WORD, 256);
+  writeUintWord(out, WORD, value.length, 256);
+  out.set(value, 2 * WORD);
+  return out;
 }
 
 /** `bytes32(uint256(uint160(token)))`. */

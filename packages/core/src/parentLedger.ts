@@ -12,26 +12,33 @@
  * are the host's part (on a child chain, debits and credits of account slots), so PlasmaRoot's transfer
  * failures (EthTransferFailed, SafeERC20 and ERC-20 errors) and NotAnERC20 (ETH and tokens share `deposit`
  * here; address(0) is the native coin) have no counterpart.
+ *
+ * Edge events (docs/EDGE.md) follow the same pattern: recordEdgeEvent ↔ sendEdgeEvent, consumeEdgeEvent ↔ the
+ * checks of relayMessage. The ledger also keeps this chain's own side of its edges, which no contract mirrors:
+ * its edge functions' storage and the deliveries of the down events it received (setEdgeStorage,
+ * recordEdgeDelivery).
  */
 import { encodeWords } from './abi.js';
-import { bytesToHex, isHex, MAX_UINT256, normalizeAddress, toBytes, wordToBigint, ZERO_BYTES32 } from './bytes.js';
+import { bytesToHex, hexToBytes, isHex, MAX_UINT256, normalizeAddress, toBytes, wordToBigint, ZERO_BYTES32 } from './bytes.js';
 import { commitmentDigest, type Eip712Domain } from './eip712.js';
-import { chainIdOf, exitLeaf, hashDeposit, hashHeader } from './encoding.js';
+import { chainIdOf, edgeDownRecord, edgeUpLeaf, exitLeaf, hashDeposit, hashHeader, MAX_EDGE_PAYLOAD } from './encoding.js';
 import { isPlasmaError, PlasmaError, type ParentLedgerErrorCode } from './errors.js';
 import { keccak256 } from './hash.js';
 import {
+  edgeStorageKeyHash,
   isDefaultLedgerEntry,
   LedgerKind,
   ledgerEntryKey,
   ledgerEntryLeaf,
   ledgerKeys,
   type ChildEntry,
+  type EdgeDeliveryStatus,
   type LedgerEntry,
 } from './ledgerEntries.js';
 import { LedgerTree, type LedgerProof } from './ledgerTree.js';
 import { computeMerkleRoot } from './merkle.js';
 import { secp256k1Scheme, SIGNATURE_BYTES, type SignatureScheme } from './signature.js';
-import { EXIT_TREE_DEPTH, ZERO_ADDRESS, type Address, type ChainId, type Exit, type Header, type Hex } from './types.js';
+import { EXIT_TREE_DEPTH, ZERO_ADDRESS, type Address, type ChainId, type EdgeUpEvent, type Exit, type Header, type Hex } from './types.js';
 
 // ---- PlasmaRoot's limits ----------------------------------------------------------------------------------
 
@@ -107,6 +114,39 @@ export interface FinalizeExitParams {
   /** Position among the block's exits (< 2^16). */
   index: bigint | number;
   /** The EXIT_TREE_DEPTH siblings of the exit leaf, from the leaf upward. */
+  proof: readonly (Hex | Uint8Array)[];
+  now: bigint;
+}
+
+export interface RecordEdgeEventParams {
+  child: ChainId;
+  /** The edge function's id. */
+  fn: Hex;
+  /** The caller (PlasmaRoot's msg.sender). */
+  sender: Address;
+  /** At most MAX_EDGE_PAYLOAD bytes. */
+  payload: Hex;
+}
+
+export interface RecordEdgeEventResult {
+  /** The event's nonce on the child's stream (shared with deposits). */
+  nonce: bigint;
+  /** edgeDownRecord of the event: what the child's EDGE_FROM_PARENT must match. */
+  record: Hex;
+}
+
+export interface ConsumeEdgeEventParams {
+  child: ChainId;
+  /** The committed header; its exitRoot holds the event's leaf. */
+  header: Header;
+  windowEnd: bigint;
+  fn: Hex;
+  /** Who called the function on the child. */
+  sender: Address;
+  payload: Hex;
+  /** Position in the block's exit tree (< 2^16). */
+  index: bigint | number;
+  /** The EXIT_TREE_DEPTH siblings of the leaf, from the leaf upward. */
   proof: readonly (Hex | Uint8Array)[];
   now: bigint;
 }
@@ -212,16 +252,46 @@ export class ParentLedger {
     if (amount === 0n) throw refuse.zeroAmount();
     const config = this.knownChild(child);
     if (to === ZERO_ADDRESS) throw refuse.zeroRecipient();
-    const nonce = config.depositCount + 1n;
-    if (nonce >> BigInt(DEPOSIT_COUNT_BITS) !== 0n) throw refuse.overflow('depositCount');
+    const nonce = nextDownNonce(config);
     const balance = this.subtreeBalance(child, token) + amount;
     if (balance > MAX_UINT256) throw refuse.overflow('subtreeBalance');
 
     const depositHash = hashDeposit({ chainId: child, nonce, from, to, token, amount });
-    this.write({ ...config, depositCount: nonce });
     this.write({ kind: LedgerKind.SubtreeBalance, child, token, amount: balance });
-    this.write({ kind: LedgerKind.Deposit, child, nonce, depositHash });
+    this.recordDown(config, nonce, depositHash);
     return { nonce, depositHash };
+  }
+
+  // ---- edge events (PlasmaRoot.sendEdgeEvent / relayMessage, docs/EDGE.md) ----------------------------
+
+  /** Records a down edge event under the child's next nonce (the stream deposits use); moves no balance. */
+  recordEdgeEvent(params: RecordEdgeEventParams): RecordEdgeEventResult {
+    const child = bytes32Input(params.child, 'child');
+    const { fn, sender, payload } = edgeEventInput(params);
+    checkEdgePayload(payload);
+    const config = this.knownChild(child);
+    const nonce = nextDownNonce(config);
+    const record = edgeDownRecord({ fn, child, nonce, sender, payload });
+    this.recordDown(config, nonce, record);
+    return { nonce, record };
+  }
+
+  /**
+   * Consumes up edge event `index` of a committed block of `child` once its window has passed (the checks of
+   * finalizeExit without amount and balance): marks it spent and returns it; its receive half is the host's part.
+   */
+  consumeEdgeEvent(params: ConsumeEdgeEventParams): EdgeUpEvent {
+    const input = upInput(params);
+    const { fn, sender, payload } = edgeEventInput(params);
+    const event: EdgeUpEvent = { fn, sourceChain: input.child, sender, payload };
+    this.consumeUp(input, hexToBytes(edgeUpLeaf(event), 32));
+    return event;
+  }
+
+  /** The down stream's write, shared by deposits and edge events: `record` under `nonce`, the count moved on. */
+  private recordDown(config: Readonly<ChildEntry>, nonce: bigint, record: Hex): void {
+    this.write({ ...config, depositCount: nonce });
+    this.write({ kind: LedgerKind.Deposit, child: config.child, nonce, depositHash: record });
   }
 
   // ---- commitments (PlasmaRoot.commit) ----------------------------------------------------------------
@@ -264,7 +334,29 @@ export class ParentLedger {
    * the subtree balance. Returns the exit; crediting the recipient is the host's part.
    */
   finalizeExit(params: FinalizeExitParams): Exit {
-    const { child, header, windowEnd, exit, index, proof, now } = exitInput(params);
+    const exit = exitInput(params.exit);
+    const input = upInput(params);
+    let available = 0n;
+    this.consumeUp(input, exitLeaf(exit), {
+      afterWindow: () => {
+        if (exit.amount === 0n) throw refuse.zeroAmount();
+      },
+      beforeSpend: () => {
+        available = this.subtreeBalance(input.child, exit.token);
+        if (exit.amount > available) throw refuse.subtreeBalanceExceeded(input.child, exit.token, exit.amount, available);
+      },
+    });
+    this.write({ kind: LedgerKind.SubtreeBalance, child: input.child, token: exit.token, amount: available - exit.amount });
+    return exit;
+  }
+
+  /**
+   * The up stream's consumption, shared by token exits and up edge events: PlasmaRoot._verifyExit and
+   * _markWithdrawn in their order, then the spent mark. `afterWindow` runs where finalizeWithdrawal checks the
+   * amount, `beforeSpend` after every check of the leaf and before anything is written.
+   */
+  private consumeUp(input: UpInput, leaf: Uint8Array, checks: { afterWindow?: () => void; beforeSpend?: () => void } = {}): void {
+    const { child, header, windowEnd, index, proof, now } = input;
     const blockHash = hashHeader(header);
     const number = header.number;
     const headNumber = this.childEntry(child)?.headNumber ?? 0n;
@@ -273,20 +365,16 @@ export class ParentLedger {
       throw refuse.unknownCommitment(child, number);
     }
     if (now < windowEnd) throw refuse.challengeWindowOpen(windowEnd, now);
-    if (exit.amount === 0n) throw refuse.zeroAmount();
+    checks.afterWindow?.();
     // Without this bound the bits above 16 would be ignored and one exit could be consumed under many indices.
     if (index >> BigInt(EXIT_TREE_DEPTH) !== 0n) throw refuse.exitIndexOutOfRange(index);
     if (proof.length !== EXIT_TREE_DEPTH) throw refuse.badProofLength(proof.length);
-    if (bytesToHex(computeMerkleRoot(exitLeaf(exit), Number(index), proof)) !== header.exitRoot) {
+    if (bytesToHex(computeMerkleRoot(leaf, Number(index), proof)) !== header.exitRoot) {
       throw refuse.invalidExitProof(child, number, index);
     }
     if (this.isWithdrawn(child, number, index)) throw refuse.alreadyWithdrawn(child, number, index);
-    const available = this.subtreeBalance(child, exit.token);
-    if (exit.amount > available) throw refuse.subtreeBalanceExceeded(child, exit.token, exit.amount, available);
-
+    checks.beforeSpend?.();
     this.write({ kind: LedgerKind.SpentExit, child, number, index: Number(index) });
-    this.write({ kind: LedgerKind.SubtreeBalance, child, token: exit.token, amount: available - exit.amount });
-    return exit;
   }
 
   // ---- views ------------------------------------------------------------------------------------------
@@ -337,6 +425,31 @@ export class ParentLedger {
     const i = BigInt(index);
     if (i < 0n || i >> BigInt(EXIT_TREE_DEPTH) !== 0n) return false;
     return this.store.has(ledgerKeys.spentExit(bytes32Input(child, 'child'), number, i));
+  }
+
+  /** Value of `key` in edge function `fn`'s storage; undefined when unset. */
+  edgeStorage(fn: Hex, key: Hex): Hex | undefined {
+    const entry = this.store.get(ledgerKeys.edgeStorage(bytes32Input(fn, 'fn'), hexInput(key, 'key')));
+    return entry?.kind === LedgerKind.EdgeStorage ? entry.value : undefined;
+  }
+
+  /** What became of down edge event `nonce` from this chain's parent; undefined while not applied here. */
+  edgeDelivery(nonce: bigint): { fn: Hex; status: EdgeDeliveryStatus } | undefined {
+    const entry = this.store.get(ledgerKeys.edgeDelivery(uintInput(nonce, 64, 'nonce')));
+    return entry?.kind === LedgerKind.EdgeDelivery ? { fn: entry.fn, status: entry.status } : undefined;
+  }
+
+  // ---- the edge runtime's own records (this chain's side of its edges, not PlasmaRoot rules) -----------
+
+  /** Sets `key` of edge function `fn`'s storage; the empty value '0x' unsets it. */
+  setEdgeStorage(fn: Hex, key: Hex, value: Hex): void {
+    const keyHash = edgeStorageKeyHash(hexInput(key, 'key'));
+    this.write({ kind: LedgerKind.EdgeStorage, fn: bytes32Input(fn, 'fn'), keyHash, value: hexInput(value, 'value') });
+  }
+
+  /** Records what became of down edge event `nonce` from this chain's parent. */
+  recordEdgeDelivery(nonce: bigint, fn: Hex, status: EdgeDeliveryStatus): void {
+    this.write({ kind: LedgerKind.EdgeDelivery, nonce: uintInput(nonce, 64, 'nonce'), fn: bytes32Input(fn, 'fn'), status });
   }
 
   // ---- checkpoints ------------------------------------------------------------------------------------
@@ -402,6 +515,19 @@ export class ParentLedger {
     }
     return journal;
   }
+}
+
+/** PlasmaRoot.sendEdgeEvent's rule on payloads, also applied to up calls: PayloadTooLarge(length, maximum). */
+export function checkEdgePayload(payload: Hex): void {
+  const length = (payload.length - 2) / 2;
+  if (length > MAX_EDGE_PAYLOAD) throw refuse.payloadTooLarge(length);
+}
+
+/** The child's next nonce on its down stream, which deposits and edge events share (a uint48 in PlasmaRoot). */
+function nextDownNonce(config: Readonly<ChildEntry>): bigint {
+  const nonce = config.depositCount + 1n;
+  if (nonce >> BigInt(DEPOSIT_COUNT_BITS) !== 0n) throw refuse.overflow('depositCount');
+  return nonce;
 }
 
 /** `keccak256(abi.encode(bytes32 blockHash, uint64 windowEnd))`: the one record kept per commitment. */
@@ -493,6 +619,8 @@ const refuse = {
     refusal('UNKNOWN_CHAIN', `chain ${chainId} is not a child of this chain`, { chainId }, 'use an id from children(); spawn the chain first'),
   zeroAmount: () => refusal('ZERO_AMOUNT', 'the amount is 0', {}, 'move a positive amount'),
   zeroRecipient: () => refusal('ZERO_RECIPIENT', 'the recipient is the zero address', {}, 'name a recipient on the child chain'),
+  payloadTooLarge: (length: number) =>
+    refusal('PAYLOAD_TOO_LARGE', `an edge payload of ${length} bytes is over the maximum of ${MAX_EDGE_PAYLOAD}`, { length, maximum: MAX_EDGE_PAYLOAD }, 'send less data per event, or split it over several events'),
   chainIdMismatch: (chainId: ChainId, headerChainId: ChainId) =>
     refusal('CHAIN_ID_MISMATCH', `the header is for chain ${headerChainId}, not ${chainId}`, { chainId, headerChainId }, 'commit the header to the chain it names'),
   wrongBlockNumber: (expected: bigint, actual: bigint) =>
@@ -583,21 +711,38 @@ function headerInput(h: Header): Header {
   };
 }
 
-function exitInput(p: FinalizeExitParams): Omit<FinalizeExitParams, 'index' | 'proof'> & { index: bigint; proof: Uint8Array[] } {
-  const exit: Exit = {
-    recipient: normalizeAddress(p.exit.recipient),
-    token: normalizeAddress(p.exit.token),
-    amount: uintInput(p.exit.amount, 256, 'exit.amount'),
-  };
+/** What finalizeExit and consumeEdgeEvent share: where the leaf is and the proof that it is there. */
+interface UpInput {
+  child: ChainId;
+  header: Header;
+  windowEnd: bigint;
+  index: bigint;
+  proof: Uint8Array[];
+  now: bigint;
+}
+
+function upInput(p: Omit<FinalizeExitParams, 'exit'>): UpInput {
   return {
     child: bytes32Input(p.child, 'child'),
     header: headerInput(p.header),
     windowEnd: uintInput(p.windowEnd, 64, 'windowEnd'),
-    exit,
     index: uintInput(typeof p.index === 'number' && Number.isSafeInteger(p.index) ? BigInt(p.index) : p.index, 256, 'index'),
     proof: p.proof.map((sibling, i) => toWordInput(sibling, `proof[${i}]`)),
     now: uintInput(p.now, 256, 'now'),
   };
+}
+
+function exitInput(exit: Exit): Exit {
+  return { recipient: normalizeAddress(exit.recipient), token: normalizeAddress(exit.token), amount: uintInput(exit.amount, 256, 'exit.amount') };
+}
+
+function edgeEventInput(p: { fn: Hex; sender: Address; payload: Hex }): { fn: Hex; sender: Address; payload: Hex } {
+  return { fn: bytes32Input(p.fn, 'fn'), sender: normalizeAddress(p.sender), payload: hexInput(p.payload, 'payload') };
+}
+
+function hexInput(value: string, field: string): Hex {
+  if (!isHex(value)) throw badInput(field, '0x-hex bytes (an even number of digits)', 'INVALID_HEX');
+  return value.toLowerCase() as Hex;
 }
 
 function bytes32Input(value: string, field: string): Hex {

@@ -8,27 +8,39 @@
  *
  * The state is a ChainState: kinds 0-2 touch its accounts only; the parent kinds 3-6 (docs/TREE.md §3) run the
  * ParentLedger's rules on its ledger, with the block's timestamp as the clock, and debit or credit accounts.
+ * Kinds 7-9 run edge functions (docs/EDGE.md) through the same steps as the token edges: the down stream's
+ * record (kinds 3, 7 down) and its in-order application (kinds 0, 8), the exit-tree append (kinds 2, 7 up) and
+ * the up stream's consumption with proof and spent set (kinds 5, 9).
  */
 import { isCanonicalAddress, isHex, MAX_UINT256, normalizeAddress, writeHex, ZERO_BYTES32 } from './bytes.js';
 import type { ChainState } from './chainState.js';
+import { BUILT_IN_EDGES, edgeRuns, edgeStorageOf, type EdgeContext, type EdgeDirection, type EdgeFunction, type EdgeRegistry } from './edge.js';
 import { signedTxDigestBytes, type Eip712Domain, type UnsignedTx } from './eip712.js';
-import { hashDeposit } from './encoding.js';
+import { edgeDownRecord, hashDeposit } from './encoding.js';
 import { PlasmaError, type StfErrorCode } from './errors.js';
-import type { ParentLedger } from './parentLedger.js';
+import { EdgeDeliveryStatus } from './ledgerEntries.js';
+import { checkEdgePayload, type ParentLedger } from './parentLedger.js';
 import { secp256k1Scheme, splitSignature, type SignatureScheme } from './signature.js';
 import type { AccountState } from './state.js';
 import {
   decodeCommitChildData,
   decodeDepositToChildData,
+  decodeEdgeFromChildData,
+  decodeEdgeFromParentData,
+  decodeEdgeSendData,
   decodeFinalizeChildExitData,
   decodeSpawnChildData,
   encodeCommitChildData,
   encodeDepositToChildData,
+  encodeEdgeFromChildData,
+  encodeEdgeFromParentData,
+  encodeEdgeSendData,
   encodeFinalizeChildExitData,
   encodeSpawnChildData,
 } from './txData.js';
 import {
   NATIVE_TOKEN,
+  ROOT_CHAIN_ID,
   TxKind,
   ZERO_ADDRESS,
   type Account,
@@ -36,7 +48,10 @@ import {
   type BlockTx,
   type ChainId,
   type Deposit,
+  type EdgeDownEvent,
+  type EdgeUpEvent,
   type Exit,
+  type ExitTreeLeaf,
   type Hex,
   type SignedTx,
   type UserSignedTx,
@@ -57,8 +72,18 @@ export interface StfContext extends SigningContext {
   lastDepositNonce: bigint;
   /** The block's timestamp (seconds): the clock of the ledger's commitments and challenge windows. */
   timestamp: bigint;
-  /** The parent's depositHash for `nonce`, or undefined while the parent's record is not known. */
+  /**
+   * The parent's record under `nonce` of this chain's down stream (a depositHash or an edge event's
+   * edgeDownRecord), or undefined while the parent's record is not known.
+   */
   depositRecord?(nonce: bigint): Hex | undefined;
+  /**
+   * This chain's parent: the `peer` of its up calls and of the events it receives from above. Defaults to
+   * ROOT_CHAIN_ID (a child of L1); a deeper chain must pass its parent's id.
+   */
+  parentChainId?: ChainId;
+  /** The edge functions this chain runs (every validator the same); defaults to the built-ins (BUILT_IN_EDGES). */
+  edges?: EdgeRegistry;
 }
 
 export interface ApplyOptions {
@@ -69,20 +94,22 @@ export interface ApplyOptions {
 export interface TxOutcome {
   /** State root after the transaction (the per-transaction trace). */
   postRoot: Hex;
-  /** Set for a withdrawal: the leaf it appends to the block's exit tree. */
-  exit?: Exit;
+  /** Set for a withdrawal and an up edge call: the leaf it appends to the block's exit tree. */
+  exit?: ExitTreeLeaf;
+  /** Set for a deposit and a down edge event: the parent nonce it consumed (the block's depositNonce moves to it). */
+  downNonce?: bigint;
 }
 
 /**
- * Applies one block transaction to `state`; throws a PlasmaError (an StfErrorCode, or for kinds 3-6 a
- * ParentLedgerErrorCode) and leaves `state` as it was.
+ * Applies one block transaction to `state`; throws a PlasmaError (an StfErrorCode, for kinds 3-7 and 9 a
+ * ParentLedgerErrorCode, or the code an edge function's half refused with) and leaves `state` as it was.
  */
 export function applyTx(state: ChainState, tx: BlockTx, ctx: StfContext, options: ApplyOptions = {}): TxOutcome {
   checkBlockTxForm(tx, state.depth);
   switch (tx.kind) {
     case TxKind.Deposit:
       applyDeposit(state.accounts, tx, ctx);
-      return { postRoot: state.root };
+      return { postRoot: state.root, downNonce: tx.nonce };
     case TxKind.Transfer:
       applySpend(state.accounts, tx, ctx, options);
       return { postRoot: state.root };
@@ -101,34 +128,59 @@ export function applyTx(state: ChainState, tx: BlockTx, ctx: StfContext, options
     case TxKind.SpawnChild:
       applySpawnChild(state, tx, ctx, options);
       return { postRoot: state.root };
+    case TxKind.EdgeSend: {
+      const up = applyEdgeSend(state, tx, ctx, options);
+      return up === undefined ? { postRoot: state.root } : { postRoot: state.root, exit: up };
+    }
+    case TxKind.EdgeFromParent:
+      applyEdgeFromParent(state, tx, ctx);
+      return { postRoot: state.root, downNonce: tx.nonce };
+    case TxKind.EdgeFromChild:
+      applyEdgeFromChild(state, tx, ctx);
+      return { postRoot: state.root };
   }
 }
 
 function applyDeposit(state: AccountState, tx: BlockTx, ctx: StfContext): void {
-  const expectedNonce = ctx.lastDepositNonce + 1n;
-  if (tx.nonce !== expectedNonce) {
-    throw stfError('DEPOSIT_OUT_OF_ORDER', `deposit nonce ${tx.nonce} applied but the next one is ${expectedNonce}`, {
-      hint: 'apply the parent chain deposits in order, each exactly once',
-      data: { expected: String(expectedNonce), found: String(tx.nonce) },
-    });
-  }
-  const record = ctx.depositRecord?.(tx.nonce);
-  if (record === undefined) {
-    throw stfError('DEPOSIT_UNKNOWN', `the parent's record of deposit ${tx.nonce} is not known here`, {
-      hint: 'sync the parent chain up to this deposit, then retry',
-      data: { nonce: String(tx.nonce) },
-    });
-  }
   const deposit: Deposit = { chainId: ctx.chainId, nonce: tx.nonce, from: tx.from, to: tx.to, token: tx.token, amount: tx.amount };
-  const found = hashDeposit(deposit);
-  if (found !== record.toLowerCase()) {
-    throw stfError('DEPOSIT_MISMATCH', `deposit ${tx.nonce} hashes to ${found} but the parent recorded ${record}`, {
-      hint: 'copy from, to, token and amount of the deposit exactly as the parent emitted them',
-      data: { nonce: String(tx.nonce), expected: record, found },
-    });
-  }
+  applyNextDownEvent(ctx, tx.nonce, hashDeposit(deposit), DEPOSIT);
   const credited = creditedAccount(state, tx);
   state.put(tx.toSlot, credited);
+}
+
+/** What the down stream's refusals say about the event they refuse. */
+interface DownEventKind {
+  name: string;
+  fields: string;
+}
+const DEPOSIT: DownEventKind = { name: 'deposit', fields: 'from, to, token and amount' };
+const DOWN_EDGE_EVENT: DownEventKind = { name: 'edge event', fields: 'fn, sender and payload' };
+
+/**
+ * The child side of the down stream, shared by deposits and down edge events: `nonce` must be the next one, and
+ * `found` (the event's record as this chain computes it) must equal the parent's record under it.
+ */
+function applyNextDownEvent(ctx: StfContext, nonce: bigint, found: Hex, what: DownEventKind): void {
+  const expectedNonce = ctx.lastDepositNonce + 1n;
+  if (nonce !== expectedNonce) {
+    throw stfError('DEPOSIT_OUT_OF_ORDER', `${what.name} nonce ${nonce} applied but the next one is ${expectedNonce}`, {
+      hint: 'apply the parent chain deposits and edge events in nonce order, each exactly once',
+      data: { expected: String(expectedNonce), found: String(nonce) },
+    });
+  }
+  const record = ctx.depositRecord?.(nonce);
+  if (record === undefined) {
+    throw stfError('DEPOSIT_UNKNOWN', `the parent's record of ${what.name} ${nonce} is not known here`, {
+      hint: 'sync the parent chain up to this nonce, then retry',
+      data: { nonce: String(nonce) },
+    });
+  }
+  if (found !== record.toLowerCase()) {
+    throw stfError('DEPOSIT_MISMATCH', `${what.name} ${nonce} hashes to ${found} but the parent recorded ${record}`, {
+      hint: `copy ${what.fields} of the ${what.name} exactly as the parent recorded them`,
+      data: { nonce: String(nonce), expected: record, found },
+    });
+  }
 }
 
 /** TRANSFER and WITHDRAW: the sender-side checks are the same. */
@@ -192,6 +244,122 @@ function applySpawnChild(state: ChainState, tx: BlockTx, ctx: StfContext, option
   if (!options.signatureChecked) checkSigner(tx, ctx);
   state.ledger.spawnChild({ validators, threshold, challengeWindow, bond: tx.amount, spawner: tx.from });
   state.accounts.put(tx.slot, debited(sender, tx.amount));
+}
+
+// ---- edge functions (docs/EDGE.md) ------------------------------------------------------------------------
+
+/**
+ * EDGE_SEND: the sender owns the slot (any token) and signed its nonce; the function runs this way; the payload
+ * fits; the send half runs; then the down stream's record (down) or the exit-tree leaf (up, returned).
+ */
+function applyEdgeSend(state: ChainState, tx: BlockTx, ctx: StfContext, options: ApplyOptions): EdgeUpEvent | undefined {
+  const { fn, child, payload } = decodeEdgeSendData(tx.data);
+  const sender = state.accounts.get(tx.slot);
+  // Any token will do: the call spends nothing, and the slot's nonce is the replay guard.
+  checkSender(tx.slot, sender, { from: tx.from, token: sender?.token ?? tx.token, nonce: tx.nonce, amount: 0n });
+  if (!options.signatureChecked) checkSigner(tx, ctx);
+  const direction: EdgeDirection = child === ZERO_BYTES32 ? 'up' : 'down';
+  const edge = runnableEdge(ctx, fn, direction, 'called');
+  checkEdgePayload(payload);
+  const ledger = state.ledger;
+  const nextNonce = direction === 'down' && ledger.hasChild(child) ? ledger.childInfo(child).depositCount + 1n : undefined;
+  const peer = direction === 'down' ? child : parentChainOf(ctx);
+  let up: EdgeUpEvent | undefined;
+  ledger.checkpoint();
+  try {
+    runEdgeHalf(edge, 'send', payload, { chainId: state.chainId, peer, sender: tx.from, timestamp: ctx.timestamp, nonce: nextNonce }, ledger);
+    if (direction === 'down') ledger.recordEdgeEvent({ child, fn, sender: tx.from, payload });
+    else up = { fn, sourceChain: state.chainId, sender: tx.from, payload };
+    ledger.commitCheckpoint();
+  } catch (e) {
+    ledger.revert();
+    throw e;
+  }
+  state.accounts.put(tx.slot, debited(sender, 0n));
+  return up;
+}
+
+/**
+ * EDGE_FROM_PARENT: the next event of the down stream, matching the parent's record; then the receive half. An
+ * event is consumed even when it cannot be delivered (unknown function, a half that throws): refusing it would
+ * stall every later deposit. Its writes are undone and the delivery is recorded as failed.
+ */
+function applyEdgeFromParent(state: ChainState, tx: BlockTx, ctx: StfContext): void {
+  const { fn, payload } = decodeEdgeFromParentData(tx.data);
+  applyNextDownEvent(ctx, tx.nonce, edgeDownRecord({ fn, child: state.chainId, nonce: tx.nonce, sender: tx.from, payload }), DOWN_EDGE_EVENT);
+  const edge = (ctx.edges ?? BUILT_IN_EDGES).get(fn);
+  const ledger = state.ledger;
+  let status = EdgeDeliveryStatus.Failed;
+  if (edge !== undefined && edgeRuns(edge, 'down')) {
+    ledger.checkpoint();
+    try {
+      runEdgeHalf(edge, 'receive', payload, { chainId: state.chainId, peer: parentChainOf(ctx), sender: tx.from, timestamp: ctx.timestamp, nonce: tx.nonce }, ledger);
+      ledger.commitCheckpoint();
+      status = EdgeDeliveryStatus.Delivered;
+    } catch {
+      ledger.revert();
+    }
+  }
+  ledger.recordEdgeDelivery(tx.nonce, fn, status);
+}
+
+/** EDGE_FROM_CHILD: consumeEdgeEvent (proof, window, spent set), then the receive half; a refusal undoes both. */
+function applyEdgeFromChild(state: ChainState, tx: BlockTx, ctx: StfContext): void {
+  const { child, header, windowEnd, fn, payload, index, proof } = decodeEdgeFromChildData(tx.data);
+  const edge = runnableEdge(ctx, fn, 'up', 'received');
+  const ledger = state.ledger;
+  ledger.checkpoint();
+  try {
+    ledger.consumeEdgeEvent({ child, header, windowEnd, fn, sender: tx.from, payload, index, proof, now: ctx.timestamp });
+    runEdgeHalf(edge, 'receive', payload, { chainId: state.chainId, peer: child, sender: tx.from, timestamp: ctx.timestamp }, ledger);
+    ledger.commitCheckpoint();
+  } catch (e) {
+    ledger.revert();
+    throw e;
+  }
+}
+
+/** The registered function `fn`, refused unless it runs for events travelling `direction`. */
+function runnableEdge(ctx: StfContext, fn: Hex, direction: EdgeDirection, how: 'called' | 'received'): EdgeFunction {
+  const edge = (ctx.edges ?? BUILT_IN_EDGES).get(fn);
+  if (edge === undefined) {
+    throw stfError('UNKNOWN_EDGE_FUNCTION', `edge function ${fn} is not registered on this chain`, {
+      hint: "call a function this chain's registry runs, or ask its validators to add it (node option edgeFunctions); nothing was spent, retry then",
+      data: { fn },
+    });
+  }
+  if (!edgeRuns(edge, direction)) {
+    const fix = edge.direction === 'down' ? 'call it with the id of a child chain' : 'call it with child = 0x00…00 (up to the parent)';
+    throw stfError('EDGE_DIRECTION_MISMATCH', `edge function ${edge.name} runs ${edge.direction}, it was ${how} ${direction}`, {
+      hint: how === 'called' ? fix : `a ${edge.direction} function's events do not come from a child`,
+      data: { fn, name: edge.name, expected: edge.direction, found: direction },
+    });
+  }
+  return edge;
+}
+
+/**
+ * Decodes `payload` and runs one half of `edge` with its own storage in `ledger`. A refusal is the half's
+ * PlasmaError, or EDGE_CALL_REFUSED carrying the message of any other error.
+ */
+function runEdgeHalf(edge: EdgeFunction, half: 'send' | 'receive', payload: Hex, base: Omit<EdgeContext, 'storage'>, ledger: ParentLedger): void {
+  const ctx: EdgeContext = Object.freeze({ ...base, storage: edgeStorageOf(ledger, edge.fn) });
+  try {
+    const args = edge.decode(payload);
+    if (half === 'send') edge.send?.(ctx, args);
+    else edge.receive(ctx, args);
+  } catch (e) {
+    if (e instanceof PlasmaError) throw e;
+    throw stfError('EDGE_CALL_REFUSED', `the ${half} half of edge function ${edge.name} refused: ${e instanceof Error ? e.message : String(e)}`, {
+      hint: 'the function refused these arguments: check the payload against what the function expects',
+      data: { fn: edge.fn, name: edge.name, half },
+      cause: e,
+    });
+  }
+}
+
+function parentChainOf(ctx: StfContext): ChainId {
+  return (ctx.parentChainId ?? ROOT_CHAIN_ID).toLowerCase() as ChainId;
 }
 
 function debited(sender: Account, amount: bigint): Account {
@@ -271,7 +439,7 @@ function creditedAccount(state: AccountState, tx: BlockTx): Account {
   return { owner: recipient.owner, token: recipient.token, balance, nonce: recipient.nonce };
 }
 
-/** The user-signed fields of a block tx of kind 1, 2, 3 or 6, on this chain. */
+/** The user-signed fields of a block tx of kind 1, 2, 3, 6 or 7, on this chain. */
 function unsignedOf(tx: BlockTx, chainId: ChainId): UnsignedTx {
   const { slot, to, token, amount, nonce } = tx;
   switch (tx.kind) {
@@ -281,6 +449,8 @@ function unsignedOf(tx: BlockTx, chainId: ChainId): UnsignedTx {
       const { validators, threshold, challengeWindow } = decodeSpawnChildData(tx.data);
       return { kind: tx.kind, chainId, slot, validators, threshold, challengeWindow, bond: amount, nonce };
     }
+    case TxKind.EdgeSend:
+      return { kind: tx.kind, chainId, slot, ...decodeEdgeSendData(tx.data), nonce };
     default:
       return { kind: tx.kind as TxKind.Transfer | TxKind.Withdraw, chainId, slot, to, token, amount, nonce };
   }
@@ -296,9 +466,18 @@ function checkSigner(tx: BlockTx, ctx: SigningContext): void {
   if (signer !== tx.from) throw wrongSigner(signer, tx.from);
 }
 
-/** Whether a user signs `tx` (transfer, withdrawal, deposit to a child, spawn), i.e. it has a sender. */
+/** Whether a user signs `tx` (transfer, withdrawal, deposit to a child, spawn, edge call), i.e. it has a sender. */
 export function isUserSignedTx(tx: SignedTx): tx is UserSignedTx {
-  return tx.kind === TxKind.Transfer || tx.kind === TxKind.Withdraw || tx.kind === TxKind.DepositToChild || tx.kind === TxKind.SpawnChild;
+  switch (tx.kind) {
+    case TxKind.Transfer:
+    case TxKind.Withdraw:
+    case TxKind.DepositToChild:
+    case TxKind.SpawnChild:
+    case TxKind.EdgeSend:
+      return true;
+    default:
+      return false;
+  }
 }
 
 /**
@@ -351,6 +530,18 @@ export function placeSignedTx(state: SlotIndex, tx: SignedTx, ctx: SigningContex
       const data = encodeCommitChildData({ child: tx.child.toLowerCase() as ChainId, header: tx.header, signatures: tx.signatures });
       return { ...unsignedWords(tx.kind), data };
     }
+    case TxKind.EdgeSend: {
+      const { r, s, v } = splitSignature(tx.signature);
+      const sender = from ?? recoverSender(tx, ctx);
+      const data = encodeEdgeSendData({ fn: lower(tx.fn), child: lower(tx.child), payload: lower(tx.payload) });
+      const call = { kind: tx.kind, slot: tx.slot, toSlot: 0, from: normalizeAddress(sender), to: ZERO_ADDRESS, token: ZERO_ADDRESS };
+      return { ...call, amount: 0n, nonce: tx.nonce, r, s, v, data };
+    }
+    case TxKind.EdgeFromChild: {
+      const { child, header, windowEnd, fn, payload, index, proof } = tx;
+      const data = encodeEdgeFromChildData({ child: lower(child), header, windowEnd, fn: lower(fn), payload: lower(payload), index, proof });
+      return { ...unsignedWords(tx.kind), from: normalizeAddress(tx.sender), data };
+    }
     case TxKind.FinalizeChildExit: {
       const exit: Exit = { recipient: normalizeAddress(tx.exit.recipient), token: normalizeAddress(tx.exit.token), amount: tx.exit.amount };
       const data = encodeFinalizeChildExitData({ child: tx.child.toLowerCase() as ChainId, header: tx.header, windowEnd: tx.windowEnd, exit, index: tx.index, proof: tx.proof });
@@ -359,13 +550,13 @@ export function placeSignedTx(state: SlotIndex, tx: SignedTx, ctx: SigningContex
     }
     default:
       throw stfError('MALFORMED_TX', `unknown transaction kind ${String((tx as { kind: unknown }).kind)}`, {
-        hint: 'deposits come from the parent chain; submit kinds 1-6',
+        hint: 'deposits and edge events from the parent come from the parent chain; submit kinds 1-7 and 9',
         data: { field: 'kind' },
       });
   }
 }
 
-/** The words of a tx nobody signs (kinds 4, 5): all zero but the kind. */
+/** The words of a tx nobody signs (kinds 4, 5, 8, 9): all zero but the kind. */
 function unsignedWords(kind: TxKind): Omit<BlockTx, 'data'> {
   return { kind, slot: 0, toSlot: 0, from: ZERO_ADDRESS, to: ZERO_ADDRESS, token: ZERO_ADDRESS, amount: 0n, nonce: 0n, r: ZERO_BYTES32, s: ZERO_BYTES32, v: 0 };
 }
@@ -388,6 +579,16 @@ export function placeDeposit(state: SlotIndex, deposit: Deposit): BlockTx {
     v: 0,
     data: '0x',
   };
+}
+
+/** The block form of a down edge event the parent recorded for this chain (nothing to place: it has no slot). */
+export function placeEdgeFromParent(event: EdgeDownEvent): BlockTx {
+  const data = encodeEdgeFromParentData({ fn: lower(event.fn), payload: lower(event.payload) });
+  return { ...unsignedWords(TxKind.EdgeFromParent), from: normalizeAddress(event.sender), nonce: event.nonce, data };
+}
+
+function lower(hex: Hex): Hex {
+  return hex.toLowerCase() as Hex;
 }
 
 function checkChain(tx: SignedTx, ctx: SigningContext): void {
@@ -413,7 +614,7 @@ export function checkBlockTxForm(tx: BlockTx, stateDepth = 32): void {
     });
   };
   const kind = tx.kind;
-  if (!Number.isInteger(kind) || kind < TxKind.Deposit || kind > TxKind.SpawnChild) bad('kind', 'an integer in 0..6', kind);
+  if (!Number.isInteger(kind) || kind < TxKind.Deposit || kind > TxKind.EdgeFromChild) bad('kind', 'an integer in 0..9', kind);
   if (!Number.isInteger(tx.slot) || tx.slot < 0 || tx.slot >= maxSlot) bad('slot', `a slot in 0..2^${stateDepth}-1`, tx.slot);
   if (!Number.isInteger(tx.toSlot) || tx.toSlot < 0 || tx.toSlot >= maxSlot) bad('toSlot', `a slot in 0..2^${stateDepth}-1`, tx.toSlot);
   if (!isCanonicalAddress(tx.from)) bad('from', 'a lowercase 0x address', tx.from);
@@ -435,6 +636,13 @@ export function checkBlockTxForm(tx: BlockTx, stateDepth = 32): void {
   };
   const zeroAddress = (field: 'from' | 'to' | 'token', what: string): void => {
     if (tx[field] !== ZERO_ADDRESS) bad(field, `the zero address in ${what}`, tx[field]);
+  };
+  /** An edge call or event moves no tokens: no recipient, token or amount. */
+  const noValue = (what: string): void => {
+    none('toSlot', what);
+    zeroAddress('to', what);
+    zeroAddress('token', what);
+    if (tx.amount !== 0n) bad('amount', `0 in ${what}`, tx.amount);
   };
   if (kind <= TxKind.Withdraw && tx.data !== '0x') bad('data', `empty (0x) in kind ${kind}`, tx.data);
   switch (kind) {
@@ -469,6 +677,20 @@ export function checkBlockTxForm(tx: BlockTx, stateDepth = 32): void {
       zeroAddress('to', 'a spawn');
       if (tx.token !== NATIVE_TOKEN) bad('token', 'the native token (the zero address) in a spawn', tx.token);
       break;
+    case TxKind.EdgeSend:
+      noValue('an edge call');
+      break;
+    case TxKind.EdgeFromParent:
+      none('slot', 'an edge event from the parent');
+      noValue('an edge event from the parent');
+      noSignature('an edge event from the parent');
+      break;
+    case TxKind.EdgeFromChild:
+      none('slot', 'an edge event from a child');
+      noValue('an edge event from a child');
+      if (tx.nonce !== 0n) bad('nonce', '0 in an edge event from a child', tx.nonce);
+      noSignature('an edge event from a child');
+      break;
   }
 }
 
@@ -485,6 +707,6 @@ function describe(value: unknown): string {
   return String(value);
 }
 
-function stfError(code: StfErrorCode, message: string, opts: { hint?: string; data?: Record<string, unknown> } = {}): PlasmaError {
+function stfError(code: StfErrorCode, message: string, opts: { hint?: string; data?: Record<string, unknown>; cause?: unknown } = {}): PlasmaError {
   return new PlasmaError(code, message, opts);
 }

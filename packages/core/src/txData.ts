@@ -10,6 +10,9 @@
  * | 4 COMMIT_CHILD | `abi.encode(bytes32 child, Header header, bytes signatures)` |
  * | 5 FINALIZE_CHILD_EXIT | `abi.encode(bytes32 child, Header header, uint64 windowEnd, Exit exit, uint256 index, bytes32[] proof)` |
  * | 6 SPAWN_CHILD | `abi.encode(address[] validators, uint8 threshold, uint64 challengeWindow)` |
+ * | 7 EDGE_SEND | `abi.encode(bytes32 fn, bytes32 child, bytes payload)` |
+ * | 8 EDGE_FROM_PARENT | `abi.encode(bytes32 fn, bytes payload)` |
+ * | 9 EDGE_FROM_CHILD | `abi.encode(bytes32 child, Header header, uint64 windowEnd, bytes32 fn, bytes payload, uint256 index, bytes32[] proof)` |
  */
 import { decodeWords, WORD, writeAddressWord, writeBytes32Word, writeUintWord, type StaticAbiType } from './abi.js';
 import { bytesToHex, equalBytes, hexToBytes, isHex, wordToBigint } from './bytes.js';
@@ -37,6 +40,28 @@ export interface SpawnChildData {
   validators: Address[];
   threshold: number;
   challengeWindow: bigint;
+}
+
+export interface EdgeSendData {
+  fn: Hex;
+  /** ZERO_BYTES32 for an up call. */
+  child: ChainId;
+  payload: Hex;
+}
+
+export interface EdgeFromParentData {
+  fn: Hex;
+  payload: Hex;
+}
+
+export interface EdgeFromChildData {
+  child: ChainId;
+  header: Header;
+  windowEnd: bigint;
+  fn: Hex;
+  payload: Hex;
+  index: bigint;
+  proof: Hex[];
 }
 
 const HEADER_WORDS: readonly StaticAbiType[] = ['bytes32', 'uint64', 'bytes32', 'bytes32', 'bytes32', 'bytes32', 'uint64', 'uint64'];
@@ -95,6 +120,55 @@ export function encodeSpawnChildData(d: SpawnChildData): Hex {
   return bytesToHex(out);
 }
 
+/** `abi.encode(bytes32 fn, bytes32 child, bytes payload)` */
+export function encodeEdgeSendData(d: EdgeSendData): Hex {
+  const payload = hexToBytes(d.payload);
+  const head = 3 * WORD;
+  const out = new Uint8Array(head + WORD + padded(payload.length));
+  writeBytes32Word(out, 0, d.fn);
+  writeBytes32Word(out, WORD, d.child);
+  writeUintWord(out, 2 * WORD, head, 256);
+  writeDynamicBytes(out, head, payload);
+  return bytesToHex(out);
+}
+
+/** `abi.encode(bytes32 fn, bytes payload)` */
+export function encodeEdgeFromParentData(d: EdgeFromParentData): Hex {
+  const payload = hexToBytes(d.payload);
+  const head = 2 * WORD;
+  const out = new Uint8Array(head + WORD + padded(payload.length));
+  writeBytes32Word(out, 0, d.fn);
+  writeUintWord(out, WORD, head, 256);
+  writeDynamicBytes(out, head, payload);
+  return bytesToHex(out);
+}
+
+/** `abi.encode(bytes32 child, Header header, uint64 windowEnd, bytes32 fn, bytes payload, uint256 index, bytes32[] proof)` */
+export function encodeEdgeFromChildData(d: EdgeFromChildData): Hex {
+  const payload = hexToBytes(d.payload);
+  const head = WORD + HEADER_BYTES + 5 * WORD;
+  const proofAt = head + WORD + padded(payload.length);
+  const out = new Uint8Array(proofAt + WORD + d.proof.length * WORD);
+  let at = 0;
+  writeBytes32Word(out, at, d.child);
+  out.set(encodeHeader(d.header), (at += WORD));
+  writeUintWord(out, (at += HEADER_BYTES), d.windowEnd, 64);
+  writeBytes32Word(out, (at += WORD), d.fn);
+  writeUintWord(out, (at += WORD), head, 256);
+  writeUintWord(out, (at += WORD), d.index, 256);
+  writeUintWord(out, (at += WORD), proofAt, 256);
+  writeDynamicBytes(out, head, payload);
+  writeUintWord(out, proofAt, d.proof.length, 256);
+  d.proof.forEach((sibling, i) => writeBytes32Word(out, proofAt + WORD + i * WORD, sibling));
+  return bytesToHex(out);
+}
+
+/** A `bytes` tail: its length word, then the bytes (the zero padding is already there). */
+function writeDynamicBytes(out: Uint8Array, offset: number, bytes: Uint8Array): void {
+  writeUintWord(out, offset, bytes.length, 256);
+  out.set(bytes, offset + WORD);
+}
+
 // ---- decoding ---------------------------------------------------------------------------------------------
 
 /** Inverse of encodeDepositToChildData; MALFORMED_TX (field `data`) unless `data` is its canonical form. */
@@ -134,6 +208,36 @@ export function decodeSpawnChildData(data: Hex): SpawnChildData {
     const validators = dynamicWords(bytes, 0).map((w) => decodeWords(['address'], w)[0] as Address);
     return { validators, threshold: Number(threshold), challengeWindow };
   }, encodeSpawnChildData);
+}
+
+export function decodeEdgeSendData(data: Hex): EdgeSendData {
+  return strictly(data, 'abi.encode(bytes32 fn, bytes32 child, bytes payload)', (bytes) => ({
+    fn: bytesToHex(word(bytes, 0)),
+    child: bytesToHex(word(bytes, WORD)) as ChainId,
+    payload: bytesToHex(dynamicBytes(bytes, 2 * WORD)),
+  }), encodeEdgeSendData);
+}
+
+export function decodeEdgeFromParentData(data: Hex): EdgeFromParentData {
+  return strictly(data, 'abi.encode(bytes32 fn, bytes payload)', (bytes) => ({
+    fn: bytesToHex(word(bytes, 0)),
+    payload: bytesToHex(dynamicBytes(bytes, WORD)),
+  }), encodeEdgeFromParentData);
+}
+
+export function decodeEdgeFromChildData(data: Hex): EdgeFromChildData {
+  const layout = 'abi.encode(bytes32 child, Header header, uint64 windowEnd, bytes32 fn, bytes payload, uint256 index, bytes32[] proof)';
+  return strictly(data, layout, (bytes) => {
+    let at = 0;
+    const child = bytesToHex(word(bytes, at)) as ChainId;
+    const header = decodeHeader(bytes, (at += WORD));
+    const [windowEnd] = decodeWords(['uint64'], word(bytes, (at += HEADER_BYTES))) as [bigint];
+    const fn = bytesToHex(word(bytes, (at += WORD)));
+    const payload = bytesToHex(dynamicBytes(bytes, (at += WORD)));
+    const index = wordToBigint(word(bytes, (at += WORD)));
+    const proof = dynamicWords(bytes, (at += WORD)).map((w) => bytesToHex(w));
+    return { child, header, windowEnd, fn, payload, index, proof };
+  }, encodeEdgeFromChildData);
 }
 
 /** Decodes `data` with `decode`, then requires that `encode` gives `data` back byte for byte. */

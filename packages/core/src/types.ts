@@ -27,6 +27,12 @@ export enum TxKind {
   FinalizeChildExit = 5,
   /** A user registers a new child chain of this chain, bonding native coins (ParentLedger.spawnChild). */
   SpawnChild = 6,
+  /** A user calls an edge function: its send half runs here, the event goes down to a child or up to the parent (docs/EDGE.md). */
+  EdgeSend = 7,
+  /** A down edge event the parent recorded for this chain; its receive half runs here (the producer adds it, like a deposit). */
+  EdgeFromParent = 8,
+  /** An up edge event of a child's committed block, consumed here with its exit-tree proof; its receive half runs here. */
+  EdgeFromChild = 9,
 }
 
 export interface Header {
@@ -128,11 +134,46 @@ export interface FinalizeChildExitTx {
   proof: Hex[];
 }
 
+/**
+ * A call of edge function `fn` (EIP-712 `EdgeCall`): down to child `child`, or up to the parent when `child` is
+ * the zero bytes32. The slot may hold any token: the signer must own it, and its nonce is the replay guard.
+ */
+export interface EdgeCallTx {
+  kind: TxKind.EdgeSend;
+  chainId: ChainId;
+  slot: number;
+  fn: Hex;
+  /** The child the event goes down to; ZERO_BYTES32 for an up call. */
+  child: ChainId;
+  /** At most MAX_EDGE_PAYLOAD bytes. */
+  payload: Hex;
+  nonce: bigint;
+  signature: Hex;
+}
+
+/** An up edge event of a child's committed block, delivered here (nobody signs: the proof is the authority). */
+export interface EdgeFromChildTx {
+  kind: TxKind.EdgeFromChild;
+  chainId: ChainId;
+  child: ChainId;
+  header: Header;
+  /** The block's windowEnd, as the commitment recorded it. */
+  windowEnd: bigint;
+  fn: Hex;
+  /** Who called the function on the child. */
+  sender: Address;
+  payload: Hex;
+  /** Position in the block's exit tree. */
+  index: bigint;
+  /** EXIT_TREE_DEPTH siblings, from the leaf upward. */
+  proof: Hex[];
+}
+
 /** The transactions a user signs with EIP-712. */
-export type UserSignedTx = SpendTx | DepositToChildTx | SpawnChildTx;
+export type UserSignedTx = SpendTx | DepositToChildTx | SpawnChildTx | EdgeCallTx;
 
 /** A transaction as submitted to a chain, before the block producer places it (chooses slots). */
-export type SignedTx = UserSignedTx | CommitChildTx | FinalizeChildExitTx;
+export type SignedTx = UserSignedTx | CommitChildTx | FinalizeChildExitTx | EdgeFromChildTx;
 
 /** The uniform form of every transaction inside a block: 11 words and `data` (docs/SPEC.md). */
 export interface BlockTx {
@@ -158,11 +199,38 @@ export interface Exit {
   amount: bigint;
 }
 
+/** A down edge event as the parent recorded it for this chain (the counterpart of a Deposit). */
+export interface EdgeDownEvent {
+  /** Its nonce on this chain's stream from the parent, shared with deposits. */
+  nonce: bigint;
+  fn: Hex;
+  /** Who called the function on the parent. */
+  sender: Address;
+  payload: Hex;
+}
+
+/** Child half of an up edge event: one leaf of a block's exit tree, beside token exits (docs/EDGE.md). */
+export interface EdgeUpEvent {
+  fn: Hex;
+  /** The chain whose block holds the leaf: the parent consumes it only under this child. */
+  sourceChain: ChainId;
+  sender: Address;
+  payload: Hex;
+}
+
+/** A leaf of a block's exit tree: a token exit or an up edge event. */
+export type ExitTreeLeaf = Exit | EdgeUpEvent;
+
+export function isEdgeUpEvent(leaf: ExitTreeLeaf): leaf is EdgeUpEvent {
+  return 'fn' in leaf;
+}
+
 export interface Block {
   header: Header;
   hash: Hex;
   txs: BlockTx[];
   /** State root after each transaction (the per-transaction trace). */
   postRoots: Hex[];
-  exits: Exit[];
+  /** The exit tree's leaves in order: a leaf's index is its position here. */
+  exits: ExitTreeLeaf[];
 }

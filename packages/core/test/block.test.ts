@@ -11,8 +11,8 @@ import {
   blockFromJson,
   blockToJson,
   bytesToHex,
-  exitLeaf,
   exitProof,
+  exitTreeLeaf,
   hashHeader,
   merkleRoot,
   txLeaf,
@@ -21,6 +21,7 @@ import {
   verifyMerkleProof,
   zeroHashes,
   type Block,
+  type Exit,
   type Header,
   type InvalidBlockData,
 } from '../src/index.js';
@@ -71,7 +72,7 @@ describe('BlockBuilder', () => {
       { recipient: alice.address, token: ETH, amount: 30n },
     ]);
     expect(block2.header.txRoot).toBe(bytesToHex(merkleRoot(block2.txs.map((tx, i) => txLeaf(tx, block2.postRoots[i])), TX_TREE_DEPTH)));
-    expect(block2.header.exitRoot).toBe(bytesToHex(merkleRoot(block2.exits.map((e) => exitLeaf(e)), EXIT_TREE_DEPTH)));
+    expect(block2.header.exitRoot).toBe(bytesToHex(merkleRoot(block2.exits.map((e) => exitTreeLeaf(e)), EXIT_TREE_DEPTH)));
     // Accounts: alice 1000+1-100-50-30, bob ETH 100 and TOKEN 480, carol ETH 50 and TOKEN 7.
     expect(state.get(state.slotOf(alice.address, ETH)!)).toMatchObject({ balance: 821n, nonce: 3n });
     expect(state.get(state.slotOf(bob.address, TOKEN)!)).toMatchObject({ balance: 480n, nonce: 1n });
@@ -81,9 +82,9 @@ describe('BlockBuilder', () => {
   it('gives proofs of exits and transactions against the header roots', () => {
     const { block2 } = buildChain();
     block2.exits.forEach((exit, i) => {
-      expect(verifyMerkleProof(exitLeaf(exit), i, exitProof(block2, i), block2.header.exitRoot, EXIT_TREE_DEPTH)).toBe(true);
+      expect(verifyMerkleProof(exitTreeLeaf(exit), i, exitProof(block2, i), block2.header.exitRoot, EXIT_TREE_DEPTH)).toBe(true);
     });
-    expect(verifyMerkleProof(exitLeaf(block2.exits[0]), 1, exitProof(block2, 0), block2.header.exitRoot, EXIT_TREE_DEPTH)).toBe(false);
+    expect(verifyMerkleProof(exitTreeLeaf(block2.exits[0]), 1, exitProof(block2, 0), block2.header.exitRoot, EXIT_TREE_DEPTH)).toBe(false);
     expect(() => exitProof(block2, 2)).toThrow(expect.objectContaining({ code: 'INVALID_MERKLE_INPUT' }));
     const leaf = txLeaf(block2.txs[3], block2.postRoots[3]);
     expect(verifyMerkleProof(leaf, 3, txProof(block2, 3), block2.header.txRoot, TX_TREE_DEPTH)).toBe(true);
@@ -192,7 +193,7 @@ describe('verifyBlock', () => {
 
   it('catches tampered exits', () => {
     const { block2 } = buildChain();
-    const exits = block2.exits.map((e) => ({ ...e }));
+    const exits = block2.exits.map((e) => ({ ...e }) as Exit);
     exits[1].amount += 1n;
     expectInvalid({ ...block2, exits }, 'EXIT_MISMATCH');
     expectInvalid({ ...block2, exits: exits.slice(0, 1) }, 'EXIT_MISMATCH');

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   COMMITMENT_TYPES,
   DEPOSIT_TO_CHILD_TYPES,
+  EDGE_CALL_TYPES,
   EIP712_DOMAIN_FIELDS,
   EIP712_DOMAIN_TYPE,
   EIP712_TYPES,
@@ -14,6 +15,8 @@ import {
   commitmentDigest,
   depositToChildDigest,
   domainSeparator,
+  edgeCallDigest,
+  edgePayloadHash,
   encodeType,
   hexToBytes,
   initCore,
@@ -90,6 +93,18 @@ describe('EIP-712 digests equal ethers TypedDataEncoder', () => {
     expect(signedTxDigest(DOMAIN, { ...spawnTx, validators: [...validators].reverse() })).not.toBe(spawnChildDigest(DOMAIN, spawn));
   });
 
+  it('EdgeCall (docs/EDGE.md): the payload is signed as its hash, child = 0 for an up call', () => {
+    expect(encodeType('EdgeCall')).toBe('EdgeCall(bytes32 chainId,uint32 slot,bytes32 fn,bytes32 child,bytes32 payloadHash,uint64 nonce)');
+    const payload: Hex = '0xdeadbeef';
+    const call = { chainId: CHAIN_ID, slot: 2 ** 32 - 1, fn: `0x${'ab'.repeat(32)}` as Hex, child: OTHER_CHAIN_ID, payloadHash: edgePayloadHash(payload), nonce: 2n ** 64n - 1n };
+    expect(edgeCallDigest(DOMAIN, call)).toBe(TypedDataEncoder.hash(DOMAIN, EDGE_CALL_TYPES, call));
+    const tx = { kind: TxKind.EdgeSend as const, chainId: CHAIN_ID, slot: call.slot, fn: call.fn, child: OTHER_CHAIN_ID, payload, nonce: call.nonce };
+    expect(signedTxDigest(DOMAIN, tx)).toBe(edgeCallDigest(DOMAIN, call));
+    expect(signedTxDigest(DOMAIN, { ...tx, payload: '0xdeadbeee' })).not.toBe(edgeCallDigest(DOMAIN, call));
+    const up = { ...call, child: `0x${'00'.repeat(32)}` as Hex };
+    expect(signedTxDigest(DOMAIN, { ...tx, child: up.child })).toBe(TypedDataEncoder.hash(DOMAIN, EDGE_CALL_TYPES, up));
+  });
+
   it('signedTxDigest picks the type by kind', () => {
     const base = { chainId: CHAIN_ID, slot: 4, to: bob.address, token: TOKEN, amount: 5n, nonce: 4n };
     expect(signedTxDigest(DOMAIN, { ...base, kind: TxKind.Transfer })).toBe(transferDigest(DOMAIN, base));
@@ -128,6 +143,7 @@ describe('wallet signatures', () => {
       ...([TxKind.Transfer, TxKind.Withdraw] as const).map((kind) => ({ kind, chainId: CHAIN_ID, slot: 1, to: bob.address, token: TOKEN, amount: 99n, nonce: 0n })),
       { kind: TxKind.DepositToChild, chainId: CHAIN_ID, slot: 1, child: OTHER_CHAIN_ID, to: bob.address, token: TOKEN, amount: 99n, nonce: 0n },
       { kind: TxKind.SpawnChild, chainId: CHAIN_ID, slot: 1, validators: [bob.address], threshold: 1, challengeWindow: 60n, bond: 10n ** 16n, nonce: 0n },
+      { kind: TxKind.EdgeSend, chainId: CHAIN_ID, slot: 1, fn: `0x${'cd'.repeat(32)}`, child: OTHER_CHAIN_ID, payload: '0x0102', nonce: 0n },
     ];
     for (const tx of txs) {
       const typed = signedTxTypedData(DOMAIN, tx);
@@ -191,8 +207,8 @@ describe('wallet signatures', () => {
     expect(joinSignature(splitSignature(signature))).toBe(signature);
   });
 
-  it('EIP712_TYPES carries the five primary types and is frozen', () => {
-    expect(Object.keys(EIP712_TYPES).sort()).toEqual(['Commitment', 'DepositToChild', 'SpawnChild', 'Transfer', 'Withdraw']);
+  it('EIP712_TYPES carries the six primary types and is frozen', () => {
+    expect(Object.keys(EIP712_TYPES).sort()).toEqual(['Commitment', 'DepositToChild', 'EdgeCall', 'SpawnChild', 'Transfer', 'Withdraw']);
     expect(Object.isFrozen(EIP712_TYPES.Transfer)).toBe(true);
   });
 });

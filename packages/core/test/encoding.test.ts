@@ -8,8 +8,19 @@ import {
   bytesToHex,
   chainIdOf,
   concatBytes,
+  decodeEdgeFromChildData,
+  decodeEdgeFromParentData,
+  decodeEdgeSendData,
+  decodeMessagePayload,
   decodeWords,
+  edgeDownRecord,
+  edgeUpLeaf,
   encodeBlockTx,
+  encodeEdgeFromChildData,
+  encodeEdgeFromParentData,
+  encodeEdgeSendData,
+  encodeMessagePayload,
+  exitTreeLeaf,
   encodeHeader,
   encodeWords,
   equalBytes,
@@ -20,6 +31,7 @@ import {
   hashTxLeaf,
   EMPTY_DATA_HASH,
   hexToBytes,
+  isEdgeUpEvent,
   isPlasmaError,
   keccak256,
   keccakBackend,
@@ -30,6 +42,7 @@ import {
   wordToBigint,
   type BlockTx,
   type Header,
+  type Hex,
 } from '../src/index.js';
 import { CHAIN_ID, TOKEN, alice, bob, breakChecksum } from './fixtures.js';
 
@@ -204,3 +217,68 @@ describe('SPEC encodings match abi.encode + keccak256 (ethers)', () => {
     }
   });
 });
+
+describe('edge encodings (docs/EDGE.md) match abi.encode (ethers)', () => {
+  const fn = `0x${'fe'.repeat(32)}` as Hex;
+  const HEADER_TUPLE = 'tuple(bytes32,uint64,bytes32,bytes32,bytes32,bytes32,uint64,uint64)';
+  const headerValues = [header.chainId, header.number, header.parentHash, header.txRoot, header.stateRoot, header.exitRoot, header.depositNonce, header.timestamp];
+
+  it('the data of kinds 7, 8 and 9, decoded strictly', () => {
+    const payloads: Hex[] = ['0x', '0x01', bytesToHex(new Uint8Array(33).fill(7))];
+    for (const payload of payloads) {
+      const send = encodeEdgeSendData({ fn, child: CHAIN_ID, payload });
+      expect(send).toBe(abi.encode(['bytes32', 'bytes32', 'bytes'], [fn, CHAIN_ID, payload]));
+      expect(decodeEdgeSendData(send)).toEqual({ fn, child: CHAIN_ID, payload });
+      const fromParent = encodeEdgeFromParentData({ fn, payload });
+      expect(fromParent).toBe(abi.encode(['bytes32', 'bytes'], [fn, payload]));
+      expect(decodeEdgeFromParentData(fromParent)).toEqual({ fn, payload });
+      const proof = [`0x${'01'.repeat(32)}`, `0x${'02'.repeat(32)}`] as Hex[];
+      const d = { child: CHAIN_ID, header, windowEnd: 1_700_000_100n, fn, payload, index: 5n, proof };
+      const fromChild = encodeEdgeFromChildData(d);
+      expect(fromChild).toBe(
+        abi.encode(['bytes32', HEADER_TUPLE, 'uint64', 'bytes32', 'bytes', 'uint256', 'bytes32[]'], [CHAIN_ID, headerValues, d.windowEnd, fn, payload, 5n, proof]),
+      );
+      expect(decodeEdgeFromChildData(fromChild)).toEqual(d);
+    }
+    const send = encodeEdgeSendData({ fn, child: CHAIN_ID, payload: '0x01' });
+    const refused = (data: Hex) => expect(() => decodeEdgeSendData(data)).toThrow(expect.objectContaining({ code: 'MALFORMED_TX', data: { field: 'data' } }));
+    refused(`${send}00` as Hex); // a trailing byte
+    refused(`${send.slice(0, -2)}01` as Hex); // dirty padding
+    refused(send.slice(0, -64) as Hex); // cut short
+    refused(`${send.slice(0, 130)}${word(0x40n).slice(2)}${send.slice(194)}` as Hex); // another offset
+  });
+
+  it('the message payload: abi.encode(address target, bytes data), decoded strictly', () => {
+    for (const data of ['0x', '0xc0ffee', bytesToHex(new Uint8Array(64).fill(9))] as Hex[]) {
+      const payload = encodeMessagePayload({ target: bob.address, data });
+      expect(payload).toBe(abi.encode(['address', 'bytes'], [bob.address, data]));
+      expect(decodeMessagePayload(payload)).toEqual({ target: bob.address, data });
+    }
+    const payload = encodeMessagePayload({ target: bob.address, data: '0xc0ffee' });
+    const refused = (bad: string) => expect(() => decodeMessagePayload(bad as Hex)).toThrow(expect.objectContaining({ code: 'MALFORMED_EDGE_PAYLOAD' }));
+    refused(`${payload}00`);
+    refused(payload.slice(0, -64));
+    refused(`0x01${payload.slice(4)}`); // dirty bits above the address
+    refused(`${payload.slice(0, -2)}01`); // dirty padding
+    refused('0x1');
+    expect(decodeMessagePayload(payload.toUpperCase().replace('0X', '0x') as Hex)).toEqual({ target: bob.address, data: '0xc0ffee' });
+  });
+
+  it('down record and up leaf hash the 160 and 128 bytes of docs/EDGE.md', () => {
+    const payload: Hex = '0xabcdef';
+    expect(edgeDownRecord({ fn, child: CHAIN_ID, nonce: 3n, sender: alice.address, payload })).toBe(
+      ethersKeccak(abi.encode(['bytes32', 'bytes32', 'uint64', 'address', 'bytes32'], [fn, CHAIN_ID, 3n, alice.address, ethersKeccak(payload)])),
+    );
+    const event = { fn, sourceChain: CHAIN_ID, sender: alice.address, payload };
+    expect(edgeUpLeaf(event)).toBe(ethersKeccak(abi.encode(['bytes32', 'bytes32', 'address', 'bytes32'], [fn, CHAIN_ID, alice.address, ethersKeccak(payload)])));
+    expect(bytesToHex(exitTreeLeaf(event))).toBe(edgeUpLeaf(event));
+    expect(isEdgeUpEvent(event)).toBe(true);
+    const exit = { recipient: bob.address, token: TOKEN, amount: 1n };
+    expect(isEdgeUpEvent(exit)).toBe(false);
+    expect(bytesToHex(exitTreeLeaf(exit))).toBe(hashExit(exit));
+  });
+});
+
+function word(n: bigint): Hex {
+  return bytesToHex(bigintToWord(n));
+}

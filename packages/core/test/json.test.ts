@@ -12,6 +12,9 @@ import {
   headerToJson,
   signedTxFromJson,
   signedTxToJson,
+  placeEdgeFromParent,
+  ZERO_BYTES32,
+  type Hex,
   type SignedTx,
   type SpendTx,
 } from '../src/index.js';
@@ -93,10 +96,12 @@ describe('SignedTx JSON of the tree kinds', () => {
     { kind: TxKind.CommitChild, chainId: CHAIN_ID, child: OTHER_CHAIN_ID, header, signatures: `0x${'ab'.repeat(130)}` },
     { kind: TxKind.FinalizeChildExit, chainId: CHAIN_ID, child: OTHER_CHAIN_ID, header, windowEnd: 1_700_000_100n, exit: { recipient: bob.address, token: ETH, amount: 7n }, index: 3n, proof: Array.from({ length: 16 }, (_, i) => `0x${i.toString(16).padStart(64, '0')}` as const) },
     { kind: TxKind.SpawnChild, chainId: CHAIN_ID, slot: 0, validators: [alice.address, bob.address], threshold: 2, challengeWindow: 3_600n, bond: 10n ** 16n, nonce: 0n, signature },
+    { kind: TxKind.EdgeSend, chainId: CHAIN_ID, slot: 5, fn: `0x${'fe'.repeat(32)}`, child: ZERO_BYTES32, payload: '0x0102', nonce: 9n, signature },
+    { kind: TxKind.EdgeFromChild, chainId: CHAIN_ID, child: OTHER_CHAIN_ID, header, windowEnd: 1_700_000_100n, fn: `0x${'fe'.repeat(32)}`, sender: bob.address, payload: '0x', index: 1n, proof: [`0x${'01'.repeat(32)}`] },
   ];
 
   it('round-trip, kind by kind', () => {
-    expect(txs.map((tx) => signedTxToJson(tx).kind)).toEqual(['depositToChild', 'commitChild', 'finalizeChildExit', 'spawnChild']);
+    expect(txs.map((tx) => signedTxToJson(tx).kind)).toEqual(['depositToChild', 'commitChild', 'finalizeChildExit', 'spawnChild', 'edgeSend', 'edgeFromChild']);
     for (const tx of txs) expect(signedTxFromJson(JSON.parse(JSON.stringify(signedTxToJson(tx))))).toEqual(tx);
     const spawn = signedTxToJson(txs[3]);
     expect(spawn).toMatchObject({ bond: '10000000000000000', challengeWindow: 3600, validators: [alice.address, bob.address] });
@@ -118,6 +123,14 @@ describe('SignedTx JSON of the tree kinds', () => {
       [3, 'tx.validators[1]', (j) => (j.validators[1] = 'bob')],
       [3, 'tx.threshold', (j) => (j.threshold = 256)],
       [3, 'tx.bond', (j) => (j.bond = 1)],
+      [4, 'tx.payload', (j) => (j.payload = '0x1')],
+      [4, 'tx.fn', (j) => (j.fn = '0x12')],
+      [4, 'tx.amount', (j) => (j.amount = '0')],
+      [5, 'tx.sender', (j) => (j.sender = 'carol')],
+      [5, 'tx.proof[0]', (j) => (j.proof[0] = 1)],
+      [5, 'tx.index', (j) => (j.index = '1')],
+      // Events from the parent are not submitted: the producer takes them from the parent's records.
+      [5, 'tx.kind', (j) => (j.kind = 'edgeFromParent')],
     ];
     for (const [i, field, mutate] of cases) {
       const bad = structuredClone(json[i]);
@@ -173,6 +186,25 @@ describe('Block JSON', () => {
       mutate(json);
       expectMalformed(() => blockFromJson(json), 'MALFORMED_BLOCK', field);
     }
+  });
+
+  it('carries up edge events in the exit list, told apart from token exits by their fn', () => {
+    const event = { fn: `0x${'fe'.repeat(32)}` as Hex, sourceChain: CHAIN_ID, sender: alice.address, payload: '0xabcd' as Hex };
+    const b = { ...block(), exits: [...block().exits, event] };
+    const json = JSON.parse(JSON.stringify(blockToJson(b)));
+    expect(json.exits[1]).toEqual(event);
+    expect(blockFromJson(json)).toEqual(b);
+    const withTx = JSON.parse(JSON.stringify(blockToJson({ ...b, txs: [placeEdgeFromParent({ nonce: 2n, fn: event.fn, sender: bob.address, payload: '0x' })], postRoots: [b.postRoots[0]] })));
+    expect(withTx.txs[0]).toMatchObject({ kind: 'edgeFromParent', nonce: 2, from: bob.address });
+    expect(blockFromJson(withTx).txs[0].kind).toBe(TxKind.EdgeFromParent);
+    const bad = (mutate: (j: any) => void, field: string) => {
+      const j = structuredClone(json);
+      mutate(j);
+      expectMalformed(() => blockFromJson(j), 'MALFORMED_BLOCK', field);
+    };
+    bad((j) => (j.exits[1].sourceChain = '0x12'), 'block.exits[1].sourceChain');
+    bad((j) => (j.exits[1].payload = 'abcd'), 'block.exits[1].payload');
+    bad((j) => (j.exits[1].amount = '1'), 'block.exits[1].amount');
   });
 
   it('refuses to encode counters a JSON number cannot hold exactly', () => {

@@ -6,10 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   EXIT_TREE_DEPTH,
+  EdgeDeliveryStatus,
   LEDGER_TREE_DEPTH,
   LedgerKind,
   LedgerTree,
   MAX_CHALLENGE_WINDOW,
+  MAX_EDGE_PAYLOAD,
   MAX_UINT256,
   MIN_BOND,
   MerkleTree,
@@ -24,6 +26,8 @@ import {
   commitmentDigest,
   compressLedgerProof,
   concatBytes,
+  edgeDownRecord,
+  edgeUpLeaf,
   encodeWords,
   exitLeaf,
   expandLedgerProof,
@@ -644,6 +648,116 @@ describe('ParentLedger: finalizeExit', () => {
     expect(ledger.root).not.toBe(before);
     const key = ledgerKeys.subtreeBalance(child, TOKEN);
     expect(verifyLedgerProof(key, null, ledger.proof(key), ledger.root)).toBe(true);
+  });
+});
+
+describe('ParentLedger: edge events (docs/EDGE.md)', () => {
+  const FN = text('test/fn/v1');
+  const PAYLOAD: Hex = '0xc0ffee';
+
+  it('records a down event on the deposits\' nonce stream, with its record and no balance change', () => {
+    const { ledger, child } = setup();
+    ledger.deposit({ child, from: alice.address, to: bob.address, token: ETH, amount: 10n });
+    const root = ledger.root;
+    const event = ledger.recordEdgeEvent({ child, fn: FN, sender: carol.address, payload: PAYLOAD });
+    expect(event).toEqual({ nonce: 2n, record: edgeDownRecord({ fn: FN, child, nonce: 2n, sender: carol.address, payload: PAYLOAD }) });
+    expect(ledger.root).not.toBe(root);
+    expect(ledger.depositRecord(child, 2n)).toBe(event.record);
+    expect(ledger.childInfo(child).depositCount).toBe(2n);
+    expect(ledger.subtreeBalance(child, ETH)).toBe(10n);
+    expect(ledger.deposit({ child, from: alice.address, to: bob.address, token: ETH, amount: 1n }).nonce).toBe(3n);
+    // Mixed case in, canonical record out.
+    expect(ledger.recordEdgeEvent({ child: child.toUpperCase().replace('0X', '0x') as ChainId, fn: FN, sender: carol.address, payload: '0xC0FFEE' }).record).toBe(
+      edgeDownRecord({ fn: FN, child, nonce: 4n, sender: carol.address, payload: PAYLOAD }),
+    );
+  });
+
+  it('refuses a payload over MAX_EDGE_PAYLOAD first, then an unknown child, then a 2^48-th event', () => {
+    const { ledger, child } = setup();
+    const unknown = chainIdOf(CHAIN_ID, 9);
+    const big = bytesToHex(new Uint8Array(MAX_EDGE_PAYLOAD + 1));
+    expectRefusal(ledger, () => ledger.recordEdgeEvent({ child: unknown, fn: FN, sender: alice.address, payload: big }), 'PAYLOAD_TOO_LARGE', { length: '4097', maximum: '4096' });
+    expectRefusal(ledger, () => ledger.recordEdgeEvent({ child: unknown, fn: FN, sender: alice.address, payload: PAYLOAD }), 'UNKNOWN_CHAIN', { chainId: unknown });
+    expect(ledger.recordEdgeEvent({ child, fn: FN, sender: alice.address, payload: bytesToHex(new Uint8Array(MAX_EDGE_PAYLOAD)) }).nonce).toBe(1n);
+    const entries = [...ledger.entries()].map((e): LedgerEntry => (e.kind === LedgerKind.Child ? { ...e, depositCount: (1n << 48n) - 1n } : e));
+    const full = ParentLedger.fromEntries(CHAIN_ID, entries);
+    expectRefusal(full, () => full.recordEdgeEvent({ child, fn: FN, sender: alice.address, payload: PAYLOAD }), 'ARITHMETIC_OVERFLOW', { counter: 'depositCount' });
+    expectRefusal(ledger, () => ledger.recordEdgeEvent({ child, fn: FN, sender: alice.address, payload: '0x1' as Hex }), 'INVALID_HEX');
+  });
+
+  /** A committed block of `child` whose exit tree holds a token exit, then two up events (one from another chain). */
+  function withEvents() {
+    const { ledger, child } = setup();
+    ledger.deposit({ child, from: alice.address, to: alice.address, token: ETH, amount: 10n });
+    const exit: Exit = { recipient: bob.address, token: ETH, amount: 3n };
+    const events = [
+      { fn: FN, sourceChain: child, sender: carol.address, payload: PAYLOAD },
+      { fn: FN, sourceChain: chainIdOf(CHAIN_ID, 7), sender: carol.address, payload: PAYLOAD },
+    ];
+    const tree = new MerkleTree([exitLeaf(exit), ...events.map((e) => hexToBytes(edgeUpLeaf(e)))], EXIT_TREE_DEPTH);
+    const h = header(child, 1n, { depositNonce: 1n, exitRoot: bytesToHex(tree.root) });
+    const { windowEnd } = ledger.commit({ child, header: h, signatures: quorum(h), now: 1000n, domain: DOMAIN });
+    const proof = (i: number): Hex[] => tree.proof(i).map(bytesToHex);
+    type Over = Partial<{ child: ChainId; header: Header; windowEnd: bigint; fn: Hex; sender: Address; payload: Hex; index: bigint | number; proof: Hex[]; now: bigint }>;
+    const consume = (over: Over = {}) => () =>
+      ledger.consumeEdgeEvent({ child, header: h, windowEnd, fn: FN, sender: carol.address, payload: PAYLOAD, index: 1, proof: proof(1), now: windowEnd, ...over });
+    return { ledger, child, h, windowEnd, exit, proof, consume };
+  }
+
+  it("consumes an up event with finalizeExit's checks in its order, once, sharing the spent set with token exits", () => {
+    const { ledger, child, h, windowEnd, exit, proof, consume } = withEvents();
+    const balance = ledger.subtreeBalance(child, ETH);
+    expectRefusal(ledger, consume({ header: { ...h, number: 2n }, now: 0n, index: 1n << 16n, proof: [] }), 'UNKNOWN_COMMITMENT', { chainId: child, number: '2' });
+    expectRefusal(ledger, consume({ now: windowEnd - 1n, index: 1n << 16n, proof: [] }), 'CHALLENGE_WINDOW_OPEN', { windowEnd: '1100', now: '1099' });
+    expectRefusal(ledger, consume({ index: 1n << 16n, proof: [] }), 'EXIT_INDEX_OUT_OF_RANGE', { index: '65536' });
+    expectRefusal(ledger, consume({ proof: [], payload: '0x' }), 'BAD_PROOF_LENGTH', { length: '0', expected: '16' });
+    expectRefusal(ledger, consume({ payload: '0xc0fffe' }), 'INVALID_EXIT_PROOF', { chainId: child, number: '1', index: '1' });
+    expectRefusal(ledger, consume({ sender: bob.address }), 'INVALID_EXIT_PROOF');
+    expectRefusal(ledger, consume({ fn: text('another/fn') }), 'INVALID_EXIT_PROOF');
+    // Leaf 2 is the same event from chain 7: under this child its leaf is another one.
+    expectRefusal(ledger, consume({ index: 2, proof: proof(2) }), 'INVALID_EXIT_PROOF');
+    // The token exit's position holds no event, and the event's position no token exit.
+    expectRefusal(ledger, consume({ index: 0, proof: proof(0) }), 'INVALID_EXIT_PROOF');
+    expectRefusal(ledger, () => ledger.finalizeExit({ child, header: h, windowEnd, exit, index: 1, proof: proof(1), now: windowEnd }), 'INVALID_EXIT_PROOF');
+    expect(consume()()).toEqual({ fn: FN, sourceChain: child, sender: carol.address, payload: PAYLOAD });
+    expect(ledger.isWithdrawn(child, 1n, 1)).toBe(true);
+    expect(ledger.subtreeBalance(child, ETH)).toBe(balance);
+    expectRefusal(ledger, consume(), 'ALREADY_WITHDRAWN', { chainId: child, number: '1', index: '1' });
+    expect(ledger.finalizeExit({ child, header: h, windowEnd, exit, index: 0, proof: proof(0), now: windowEnd })).toEqual(exit);
+    expect(ledger.subtreeBalance(child, ETH)).toBe(7n);
+  });
+
+  it('keeps edge storage and deliveries as ledger entries under the keys and values of the table', () => {
+    const ledger = new ParentLedger(CHAIN_ID);
+    const root = ledger.root;
+    ledger.setEdgeStorage(FN, '0x6b6579', '0xABCD');
+    expect(ledger.edgeStorage(FN, '0x6b6579')).toBe('0xabcd');
+    expect(ledger.edgeStorage(text('other/fn'), '0x6b6579')).toBeUndefined();
+    const storageKey = ledgerKey(LedgerKind.EdgeStorage, FN, keccak256(hexToBytes('0x6b6579')), 0n);
+    expect(ledgerKeys.edgeStorage(FN, '0x6b6579')).toBe(storageKey);
+    // abi.encode(bytes value): offset, length, the bytes padded.
+    const storageLeaf = keccak256(hexToBytes(`${word(32n)}${word(2n).slice(2)}abcd${'00'.repeat(30)}`));
+    expect(verifyLedgerProof(storageKey, storageLeaf, ledger.proof(storageKey), ledger.root)).toBe(true);
+
+    ledger.recordEdgeDelivery(5n, FN, EdgeDeliveryStatus.Failed);
+    expect(ledger.edgeDelivery(5n)).toEqual({ fn: FN, status: EdgeDeliveryStatus.Failed });
+    expect(ledger.edgeDelivery(6n)).toBeUndefined();
+    const deliveryKey = ledgerKey(LedgerKind.EdgeDelivery, ZERO_BYTES32, ZERO_BYTES32, 5n);
+    expect(ledgerKeys.edgeDelivery(5n)).toBe(deliveryKey);
+    const deliveryLeaf = keccak256(encodeWords(['bytes32', 'uint8'], [FN, 2]));
+    expect(verifyLedgerProof(deliveryKey, deliveryLeaf, ledger.proof(deliveryKey), ledger.root)).toBe(true);
+
+    expect(ParentLedger.fromEntries(CHAIN_ID, ledger.entries()).root).toBe(ledger.root);
+    // The empty value is the default: setting it deletes the entry, so the root forgets the history.
+    ledger.setEdgeStorage(FN, '0x6b6579', '0x');
+    expect(ledger.edgeStorage(FN, '0x6b6579')).toBeUndefined();
+    expect(verifyLedgerProof(storageKey, null, ledger.proof(storageKey), ledger.root)).toBe(true);
+    ledger.checkpoint();
+    ledger.setEdgeStorage(FN, '0x', '0x01');
+    ledger.revert();
+    expect(ledger.edgeStorage(FN, '0x')).toBeUndefined();
+    expect(ledger.root).not.toBe(root); // the delivery stays
+    expectRefusal(ledger, () => ledger.setEdgeStorage(FN, '0x6b6579', 'abcd' as Hex), 'INVALID_HEX');
   });
 });
 

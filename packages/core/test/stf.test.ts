@@ -248,7 +248,7 @@ describe('applyTx: every refusal, state untouched', () => {
     const tx = aliceTransfer(state, ctx);
     const deposit = placeDeposit(state, parent.deposit(bob.address, ETH, 1n));
     const cases: [BlockTx, string][] = [
-      [{ ...tx, kind: 7 as TxKind }, 'kind'],
+      [{ ...tx, kind: 10 as TxKind }, 'kind'],
       [{ ...tx, data: '0x00' }, 'data'],
       [{ ...tx, data: 'zz' as never }, 'data'],
       [{ ...tx, slot: -1 }, 'slot'],

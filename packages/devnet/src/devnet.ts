@@ -63,6 +63,7 @@ export interface DevnetOptions {
   /**
    * When the node of a child of a child chain applies a deposit made on its parent chain (NodeOptions
    * `parent.finality`): 'committed' (default here, fast) or 'final' (after the parent's own challenge window).
+   * A chain's own `parentFinality` (ChainSpec) overrides it.
    */
   parentFinality?: 'committed' | 'final';
   /** Node log level; the logs go to `<dataDir>/chains/<name>/node.log` (default 'info'). */
@@ -75,6 +76,12 @@ export interface DevnetOptions {
 export interface Devnet extends DevnetInfo {
   /** Path of devnet.json (undefined with writeConfig: false). */
   configFile: string | undefined;
+  /**
+   * Stops the validator node of one chain (by name) and leaves everything else running: what tests need to act
+   * as that chain's validators themselves (e.g. sign a block of their own) without racing the honest node. The
+   * node's children lose their parent node (they keep retrying). Safe to call twice; `close()` skips it.
+   */
+  stopNode(name: string): Promise<void>;
   /** Stops the nodes, then the L1, and removes devnet.json. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -270,6 +277,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     if (l1BlockTimeMs > 0) await provider.send('evm_setIntervalMining', [l1BlockTimeMs]);
 
     // ---- nodes (in this process for now; the layout is what a multi-process launcher would need too)
+    const nodeStops = new Map<string, () => Promise<void>>();
     const nested = new NestedSpawner({ chains, deployer, rootContract, l1ChainId: BigInt(l1ChainId), dev0: accounts[0], progress });
     for (const [i, chain] of chains.entries()) {
       const spec = layout[i];
@@ -277,10 +285,13 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       progress('node', `starting the validator node of chain ${chain.name}`);
       const parentUrl = spec.parent === ROOT ? undefined : chains.find((c) => c.name === spec.parent)!.nodeUrl;
       const { node, logStream } = await startChainNode(chain, spec, { l1Url: hh.url, rootContract, opts, parentUrl });
-      closers.push({ name: `node ${chain.name}`, close: async () => {
+      let stopping: Promise<void> | undefined;
+      const stop = () => (stopping ??= (async () => {
         await node.close();
         await new Promise<void>((r) => logStream.end(() => r()));
-      } });
+      })());
+      nodeStops.set(chain.name, stop);
+      closers.push({ name: `node ${chain.name}`, close: stop });
       chain.nodeUrl = node.rpcUrl;
       progress('node', `chain ${chain.name} (${chain.chainId.slice(0, 10)}…) serves JSON-RPC at ${node.rpcUrl}`);
     }
@@ -299,7 +310,12 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     };
     const configFile = writeConfig ? writeDevnetInfo(dataDir, info) : undefined;
     progress('ready', `devnet ready in ${((Date.now() - t0) / 1000).toFixed(1)} s${configFile ? `; wrote ${configFile}` : ''}`);
-    return { ...info, configFile, close: closeAll };
+    const stopNode = async (name: string) => {
+      const stop = nodeStops.get(name);
+      if (!stop) throw new PlasmaError('UNKNOWN_CHAIN', `the devnet has no chain named ${JSON.stringify(name)}`, { data: { name }, hint: `chains: ${chains.map((c) => c.name).join(', ')}` });
+      await stop();
+    };
+    return { ...info, configFile, close: closeAll, stopNode };
   } catch (e) {
     await closeAll().catch(() => {});
     throw e;
@@ -337,7 +353,7 @@ async function startChainNode(
       blockTimeMs: ctx.opts.blockTimeMs ?? 500,
       l1Confirmations: ctx.opts.l1Confirmations ?? 1,
       l1PollMs: 250,
-      parent: ctx.parentUrl === undefined ? { kind: 'root' } : { kind: 'child', nodeUrl: ctx.parentUrl, finality: ctx.opts.parentFinality ?? 'committed' },
+      parent: ctx.parentUrl === undefined ? { kind: 'root' } : { kind: 'child', nodeUrl: ctx.parentUrl, finality: spec.parentFinality ?? ctx.opts.parentFinality ?? 'committed' },
       logger,
     });
     return { node, logStream };

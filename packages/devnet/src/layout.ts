@@ -22,6 +22,11 @@ export interface ChainSpec {
   bond?: bigint;
   /** JSON-RPC port of the chain's node (default: the devnet's rpcPort + position; 0 = any free port). */
   rpcPort?: number;
+  /**
+   * For a child of a child chain: when its node applies a deposit made on the parent chain (NodeOptions
+   * `parent.finality`; default: the devnet's `parentFinality`). Not allowed on a child of the root (it follows L1).
+   */
+  parentFinality?: 'committed' | 'final';
 }
 
 /** A ChainSpec with every default applied. */
@@ -33,6 +38,8 @@ export interface ResolvedChainSpec {
   challengeWindow: number;
   bond: bigint;
   rpcPort: number;
+  /** Only when the spec gave one. */
+  parentFinality?: 'committed' | 'final';
 }
 
 export const MIN_BOND = 10n ** 16n;
@@ -81,6 +88,13 @@ export function resolveLayout(
     const bond = c.bond ?? MIN_BOND;
     if (bond < MIN_BOND) throw bad(`chain ${c.name}: bond ${bond} wei is below the minimum 0.01 ETH`, 'pass a bond of at least 10^16 wei');
     const rpcPort = c.rpcPort ?? (defaults.rpcPort === 0 ? 0 : defaults.rpcPort + i);
+    if (c.parentFinality !== undefined) {
+      if (c.parentFinality !== 'committed' && c.parentFinality !== 'final') {
+        throw bad(`chain ${c.name}: parentFinality must be "committed" or "final", got ${JSON.stringify(c.parentFinality)}`, 'leave it out to use the devnet\'s');
+      }
+      if (parent === ROOT) throw bad(`chain ${c.name}: parentFinality is for children of child chains`, 'a child of the root follows L1 (l1Confirmations): leave parentFinality out');
+      return { name: c.name, parent, validators, threshold, challengeWindow, bond, rpcPort, parentFinality: c.parentFinality };
+    }
     return { name: c.name, parent, validators, threshold, challengeWindow, bond, rpcPort };
   });
   // Parents first (stable topological order); a cycle means some chain never gets placed.

@@ -205,6 +205,13 @@ export class Mempool {
         data: { expected: this.c.chainId, found: tx.chainId },
       });
     }
+    if (tx.kind === TxKind.EdgeSend || tx.kind === TxKind.EdgeFromChild) {
+      // The node does not persist the ledger writes of edge functions yet (ledgerEffects), so it cannot build them.
+      throw new PlasmaError('MALFORMED_TX', `this node does not admit edge function transactions (kind ${tx.kind}) yet`, {
+        hint: 'send transfers, withdrawals and the parent kinds 3-6; edge calls need a node that supports them',
+        data: { field: 'kind' },
+      });
+    }
     let digest: Uint8Array | undefined;
     let hash: Hex;
     if (isUserSignedTx(tx)) {
@@ -241,7 +248,7 @@ export class Mempool {
     const { signer } = recovered;
     const pending = this.pendingBySlot.get(tx.slot);
     const amount = spendOf(tx);
-    const token = tx.kind === TxKind.SpawnChild ? NATIVE_TOKEN : tx.token;
+    const token = tx.kind === TxKind.SpawnChild ? NATIVE_TOKEN : tx.kind === TxKind.EdgeSend ? (this.c.account(tx.slot)?.token ?? NATIVE_TOKEN) : tx.token;
     checkSender(tx.slot, this.c.account(tx.slot), { from: signer, token, nonce: tx.nonce, amount }, pending);
     if (tx.kind === TxKind.Transfer && tx.to === signer) {
       throw new PlasmaError('SELF_TRANSFER', `a transfer from slot ${tx.slot} back to its owner`, {
@@ -277,7 +284,8 @@ function toRecoveryItem({ digest, tx }: Candidate): RecoveryItem {
   return { digest: digest!, signature: (tx as UserSignedTx).signature };
 }
 
-/** What a user-signed tx takes out of its slot: the amount, or the bond of a spawn. */
+/** What a user-signed tx takes out of its slot: the amount, the bond of a spawn, nothing for an edge call. */
 function spendOf(tx: UserSignedTx): bigint {
+  if (tx.kind === TxKind.EdgeSend) return 0n;
   return tx.kind === TxKind.SpawnChild ? tx.bond : tx.amount;
 }

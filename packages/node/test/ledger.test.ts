@@ -23,6 +23,7 @@ import {
   ZERO_BYTES32,
   type Address,
   type ChainId,
+  type Exit,
   type Header,
   type Hex,
   type SignedTx,
@@ -129,7 +130,7 @@ describe('a node hosting children', () => {
       // FINALIZE_CHILD_EXIT (kind 5): too early, then paid once, then spent; the forged exit hits the cap.
       const finalize = (header: Header, windowEnd: bigint, exit: { recipient: Address; token: Address; amount: bigint }, proof: Hex[]): SignedTx =>
         ({ kind: TxKind.FinalizeChildExit, chainId: chainA, child: a1, header, windowEnd, exit, index: 0n, proof });
-      const payout = finalize(block1.header, BigInt(commitment.windowEnd), block1.exits[0], exitProof(block1, 0));
+      const payout = finalize(block1.header, BigInt(commitment.windowEnd), block1.exits[0] as Exit, exitProof(block1, 0));
       expect(await sendError(url, payout)).toBe('CHALLENGE_WINDOW_OPEN');
       const commitment2 = await rpc(url, 'pt_getCommitment', [a1, 2]);
       await waitFor('windows passed', () => Date.now() / 1000 >= commitment2.windowEnd + 1, 10_000);

@@ -2,7 +2,7 @@
  * Binary forms of what the ChainStore keeps. This is the node's private storage format, not a protocol
  * encoding (those are core's): fields are packed without ABI padding, which halves the bytes a block writes.
  */
-import { SIGNATURE_BYTES, bytesToHex, hexToBytes, writeHex, writeUint256, type Account, type Address, type Block, type BlockTx, type Exit, type Header, type Hex, type LedgerEntry } from '@plasma-tree/core';
+import { SIGNATURE_BYTES, bytesToHex, hexToBytes, isEdgeUpEvent, writeHex, writeUint256, type Account, type Address, type Block, type BlockTx, type Exit, type Header, type Hex, type LedgerEntry } from '@plasma-tree/core';
 import { nodeError } from '../errors.js';
 
 /**
@@ -124,6 +124,8 @@ export function encodeStoredBlock({ block, txHashes }: StoredBlock): Uint8Array 
     if (bytes) w.raw(bytes);
   }
   for (const exit of block.exits) {
+    // Store format 2 holds token exits only; this node builds no up edge events yet (its mempool refuses kind 7).
+    if (isEdgeUpEvent(exit)) throw new Error(`encodeStoredBlock: block ${block.header.number} has an up edge event, which store format ${STORE_FORMAT_VERSION} cannot hold`);
     w.hex(exit.recipient, 20);
     w.hex(exit.token, 20);
     w.u256(exit.amount);

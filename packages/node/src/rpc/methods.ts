@@ -13,6 +13,7 @@ import {
   signedTxFromJson,
   type Address,
   type ChainId,
+  type Exit,
   type Hex,
   type SignedTx,
 } from '@plasma-tree/core';
@@ -247,7 +248,8 @@ export function createRpcMethods({ chain, mempool }: RpcComponents): RpcMethods 
         blockNumber,
         header: headerToJson(block.header),
         windowEnd: commitment.windowEnd,
-        exit: exitToJson(block.exits[exitIndex]),
+        // A withdrawal's exitIndex points at a token exit (this node builds no up edge events yet: its mempool refuses kind 7).
+        exit: exitToJson(block.exits[exitIndex] as Exit),
         index: exitIndex,
         proof: exitProof(block, exitIndex),
       };
