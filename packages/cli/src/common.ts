@@ -16,14 +16,15 @@ export interface GlobalFlags {
   json?: boolean;
 }
 
-/** --devnet-dir, --l1, --root, --chain, --node. */
-export function connectionOptions(cmd: Command, opts: { chain?: boolean; node?: boolean } = {}): Command {
+/** --devnet-dir, --l1, --root, --chain, --node, --nodes. */
+export function connectionOptions(cmd: Command, opts: { chain?: boolean; node?: boolean; nodes?: boolean } = {}): Command {
   cmd
     .option('--devnet-dir <dir>', `read default endpoints from <dir>/devnet.json (env PLASMA_TREE_DEVNET_DIR)`, process.env.PLASMA_TREE_DEVNET_DIR ?? DEFAULT_DEVNET_DIR)
     .option('--l1 <url>', "L1 JSON-RPC URL (env PLASMA_TREE_L1_URL; default: the devnet's)")
     .option('--root <address>', "PlasmaRoot contract address (env PLASMA_TREE_ROOT; default: the devnet's)");
   if (opts.chain !== false) cmd.option('--chain <name|id>', "child chain: a devnet chain name (A) or a 32-byte id (env PLASMA_TREE_CHAIN; default: the devnet's first chain)");
   if (opts.node !== false) cmd.option('--node <url>', "JSON-RPC URL of a node of the chain (env PLASMA_TREE_NODE_URL; default: the devnet's)");
+  if (opts.nodes !== false) cmd.option('--nodes <chain=url>', "node URLs of other chains of the tree, e.g. of a parent chain (repeatable or comma-separated; env PLASMA_TREE_NODES; default: the devnet's)", collect);
   return cmd;
 }
 

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { JsonRpcProvider, Network, Wallet, getAddress, isAddress, parseUnits, type Provider } from 'ethers';
 import { PlasmaError, NATIVE_TOKEN, type Address, type ChainId } from '@plasma-tree/core';
-import { PlasmaClient } from '@plasma-tree/sdk';
+import { PlasmaClient, TreeClient, treeConfigFromDevnet } from '@plasma-tree/sdk';
 import { isDevnetRunning, readDevnetInfo, type DevnetChain, type DevnetInfo } from '@plasma-tree/devnet';
 import { ENV_PRIVATE_KEY, defaultKeystoreDir, findKey, getPassword, keyOnCommandLineError, looksLikePrivateKey, parsePrivateKey, unlockKey } from './keys.js';
 import { ce } from './ui.js';
@@ -21,6 +21,8 @@ export interface ConnectionFlags {
   root?: string;
   chain?: string;
   node?: string;
+  /** --nodes <chain>=<url> (repeatable, or comma-separated). */
+  nodes?: string[];
 }
 
 export interface AccountFlags {
@@ -171,6 +173,10 @@ export async function makeClient(flags: ConnectionFlags & AccountFlags, opts: { 
   if (opts.address) account = resolveAddress(opts.address, conn.devnet, 'address');
   const provider = await l1Provider(conn.l1Url);
   const wallet = key?.connect(provider);
+  // A chain whose parent is a chain deposits and finalizes through its parent's node (devnet.json or --nodes).
+  const devChain = conn.devnet?.chains.find((c) => c.chainId.toLowerCase() === conn.chainId);
+  const nodes = resolveNodes(flags, conn.devnet);
+  const parentNode = devChain && devChain.parentChainId.toLowerCase() === ROOT_ID ? undefined : (parentId: ChainId) => nodes[parentId.toLowerCase() as ChainId];
   const client = new PlasmaClient({
     l1: wallet ?? (provider as Provider),
     rootContract: conn.rootContract,
@@ -178,8 +184,55 @@ export async function makeClient(flags: ConnectionFlags & AccountFlags, opts: { 
     nodeUrl: conn.nodeUrl,
     account: wallet ? undefined : account,
     pollMs: 1000,
+    ...(parentNode ? { parentNode } : {}),
   });
   return { client, conn, provider, wallet, close: () => provider.destroy() };
+}
+
+const ROOT_ID = `0x${'00'.repeat(32)}`;
+
+/**
+ * Node URLs by chain id: the devnet's, then PLASMA_TREE_NODES, then --nodes (later wins). An entry is
+ * `<chain>=<url>` with a devnet chain name or a 32-byte id; entries are comma-separated or repeated.
+ */
+export function resolveNodes(flags: { nodes?: string[] }, devnet: DevnetInfo | undefined): Record<ChainId, string> {
+  const out: Record<ChainId, string> = devnet ? { ...treeConfigFromDevnet(devnet).nodes } : {};
+  const entries = [...(process.env.PLASMA_TREE_NODES ?? '').split(','), ...(flags.nodes ?? []).flatMap((v) => v.split(','))].map((e) => e.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const m = /^([^=]+)=(https?:\/\/\S+)$/.exec(entry);
+    const chain = m && findDevnetChain(devnet, m[1].trim());
+    const chainId = chain ? chain.chainId : m && /^0x[0-9a-fA-F]{64}$/.test(m[1].trim()) ? m[1].trim() : undefined;
+    if (!m || !chainId) {
+      throw new PlasmaError('INVALID_NODES', `--nodes entry ${JSON.stringify(entry)} is not <chain>=<url>`, {
+        hint: `pass --nodes <chain>=<url>, the chain a 32-byte id${devnet ? ` or a devnet chain name (${devnet.chains.map((c) => c.name).join(', ')})` : ''}, e.g. --nodes 0xab…=http://127.0.0.1:8646`,
+      });
+    }
+    out[chainId.toLowerCase() as ChainId] = m[2];
+  }
+  return out;
+}
+
+export interface TreeBundle {
+  tree: TreeClient;
+  provider: JsonRpcProvider;
+  wallet?: Wallet;
+  devnet?: DevnetInfo;
+  l1Url: string;
+  rootContract: Address;
+  close(): void;
+}
+
+/** A TreeClient over every chain whose node is known (devnet.json, PLASMA_TREE_NODES, --nodes). */
+export async function makeTreeClient(flags: ConnectionFlags & AccountFlags, opts: { signer: boolean }): Promise<TreeBundle> {
+  const { l1Url, rootContract, devnet } = resolveL1(flags);
+  if (!rootContract) throw missing('root contract', '--root <address>', 'PLASMA_TREE_ROOT');
+  const nodes = resolveNodes(flags, devnet);
+  const key = opts.signer ? await resolveWallet(flags, devnet) : undefined;
+  const provider = await l1Provider(l1Url);
+  const wallet = key?.connect(provider);
+  const names = devnet ? treeConfigFromDevnet(devnet).names : {};
+  const tree = new TreeClient({ l1: wallet ?? (provider as Provider), rootContract, nodes, names, pollMs: 500 });
+  return { tree, provider, wallet, devnet, l1Url, rootContract, close: () => provider.destroy() };
 }
 
 /** An address, or the name of a devnet account (dev1). */

@@ -5,6 +5,7 @@ import { registerDevnetCommand } from './commands/devnet.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerNodeCommands } from './commands/node.js';
 import { registerReadCommands } from './commands/read.js';
+import { registerSendCommand } from './commands/send.js';
 import { registerTxCommands } from './commands/tx.js';
 import { ce } from './ui.js';
 
@@ -19,6 +20,7 @@ export function createProgram(): Command {
   registerDevnetCommand(program);
   registerTxCommands(program);
   registerReadCommands(program);
+  registerSendCommand(program);
   registerChainCommands(program);
   registerNodeCommands(program);
   registerKeysCommands(program);
@@ -30,6 +32,7 @@ Quick start:
   $ plasma-tree withdraw --account dev0 --amount 0.5
   $ plasma-tree finalize <withdrawal tx hash> --account dev0 --wait
   $ plasma-tree balance --account dev0
+  $ plasma-tree send --account dev0 --from A --to A1 --amount 0.1   # across the tree, hop by hop
 
 Keys come from --account <name> (encrypted keystore, see \`plasma-tree keys\`; on a devnet also dev0, dev1, …)
 or PLASMA_TREE_PRIVATE_KEY, never from the command line. Endpoints default to ./.devnet/devnet.json.

@@ -1,7 +1,19 @@
 import { getAddress, Signature, type Provider, type Signer, type TransactionReceipt, type TransactionResponse, type Contract } from 'ethers';
-import { PlasmaError, TxKind, NATIVE_TOKEN, type Address, type ChainId, type Hex, type UserSignedTx } from '@plasma-tree/core';
-import { NodeClient, type AccountInfo, type ChainInfo, type Receipt, type ReceiptStatus, type WithdrawalProof } from './node-client.js';
-import { typedDataFor, type UnsignedTx } from './protocol.js';
+import {
+  PlasmaError,
+  TxKind,
+  NATIVE_TOKEN,
+  ROOT_CHAIN_ID,
+  chainIdOf,
+  ledgerKeys,
+  type Address,
+  type ChainId,
+  type FinalizeChildExitTx,
+  type Hex,
+  type UserSignedTx,
+} from '@plasma-tree/core';
+import { NodeClient, type AccountInfo, type ChainInfo, type ChildDepositRecord, type Receipt, type ReceiptStatus, type WithdrawalProof } from './node-client.js';
+import { finalizeChildExitHash, txHashOf, typedDataFor, type UnsignedTx } from './protocol.js';
 import { erc20, mapL1Error, plasmaRoot, plasmaRootInterface, readL1Time, readTokenInfo, type TokenInfo } from './l1.js';
 import { bareMessage, hintFor, plasmaError } from './errors.js';
 
@@ -20,6 +32,14 @@ export interface PlasmaClientOptions {
   account?: string;
   /** Poll interval of every wait, ms (default 1000). */
   pollMs?: number;
+  /**
+   * A node of the parent chain, for a chain whose parent is another chain rather than L1 (docs/TREE.md): deposits
+   * into this chain are then DEPOSIT_TO_CHILD transactions on the parent chain, and withdrawals are measured by
+   * the parent's clock and finalized there (FINALIZE_CHILD_EXIT). Without it, deposits go through the root
+   * contract and withdrawal methods refuse a chain whose parent is a chain (PARENT_NODE_REQUIRED). A function
+   * gets the parent's id (read from this chain's node) and returns its node.
+   */
+  parentNode?: NodeClient | string | ((parentChainId: ChainId) => NodeClient | string | undefined);
 }
 
 export interface WaitOptions {
@@ -30,9 +50,18 @@ export interface WaitOptions {
 }
 
 export interface DepositResult {
-  l1TxHash: Hex;
-  l1BlockNumber: number;
+  /** Where the parent half ran: 'l1' (the root contract) or 'chain' (a DEPOSIT_TO_CHILD on the parent chain). */
+  on: 'l1' | 'chain';
+  /** The parent's transaction: the L1 tx hash, or the DEPOSIT_TO_CHILD's hash on the parent chain. */
+  txHash: Hex;
+  /** The L1 block, or the parent chain's block, holding it. */
+  blockNumber: number;
+  /** For a deposit on L1: the same as txHash and blockNumber. */
+  l1TxHash?: Hex;
+  l1BlockNumber?: number;
+  /** The chain that received the deposit (this chain) and its parent (ROOT_CHAIN_ID for L1). */
   chainId: ChainId;
+  parentChainId: ChainId;
   /** The parent's deposit nonce for this chain (docs/SPEC.md "Deposits"). */
   nonce: bigint;
   from: Address;
@@ -43,10 +72,19 @@ export interface DepositResult {
   approveTxHash?: Hex;
 }
 
+/** A deposit through the root contract on L1 (depositETH / depositERC20). */
+export interface L1DepositResult extends DepositResult {
+  on: 'l1';
+  l1TxHash: Hex;
+  l1BlockNumber: number;
+}
+
 export interface TxResult {
   /** The transaction hash on the child chain (its EIP-712 digest). */
   hash: Hex;
-  kind: 'transfer' | 'withdraw';
+  kind: 'transfer' | 'withdraw' | 'depositToChild';
+  /** For a DEPOSIT_TO_CHILD: the child chain receiving it (`to` is the recipient there). */
+  child?: ChainId;
   chainId: ChainId;
   from: Address;
   slot: number;
@@ -63,21 +101,41 @@ export interface WithdrawalStatus {
   state: WithdrawalState;
   txHash: Hex;
   blockNumber: number | null;
-  /** L1 timestamp (s) at which the challenge window ends; null until the block is committed. */
+  /** The parent's time (s) at which the challenge window ends (L1 time, or the parent chain's); null until committed. */
   windowEnd: number | null;
-  /** Seconds of the window left by L1 time; 0 once it ended; null until committed. */
+  /** Seconds of the window left by the parent's clock; 0 once it ended; null until committed. */
   secondsLeft: number | null;
-  /** The L1 time (s) this status was computed at. */
-  l1Time: number;
+  /** The parent (ROOT_CHAIN_ID for L1) and its time (s) this status was computed at (see `PlasmaClient.chainTime`). */
+  parentChainId: ChainId;
+  parentTime: number;
+  /** For a chain whose parent is L1: the same as parentTime. */
+  l1Time?: number;
 }
 
-export interface FinalizeResult {
-  l1TxHash: Hex;
-  l1BlockNumber: number;
-  gasUsed: bigint;
+/** An exit paid on the parent (`finalizeExit`): on L1, or by a FINALIZE_CHILD_EXIT on the parent chain. */
+export interface ExitPayout {
+  /** Where it was paid: 'l1' (PlasmaRoot.finalizeWithdrawal) or 'chain' (a FINALIZE_CHILD_EXIT on the parent chain). */
+  on: 'l1' | 'chain';
+  parentChainId: ChainId;
+  /** The L1 tx hash, or the FINALIZE_CHILD_EXIT's hash on the parent chain. */
+  txHash: Hex;
+  /** The L1 block or parent-chain block holding it. */
+  blockNumber: number;
+  /** On L1 only: the same as txHash / blockNumber, and the gas used. */
+  l1TxHash?: Hex;
+  l1BlockNumber?: number;
+  gasUsed?: bigint;
   recipient: Address;
   token: Address;
   amount: bigint;
+}
+
+/** A withdrawal paid out on L1 (`finalizeWithdrawal`). */
+export interface FinalizeResult extends ExitPayout {
+  on: 'l1';
+  l1TxHash: Hex;
+  l1BlockNumber: number;
+  gasUsed: bigint;
 }
 
 /** What the root contract stores about this chain (`PlasmaRoot.chainInfo`). */
@@ -107,6 +165,69 @@ export interface Commitment {
 
 export type { TokenInfo };
 
+/** A user transaction to sign on this chain (`prepareTx`). Amounts in base units; tokens default to ETH. */
+export type TxRequest =
+  | { kind: 'transfer'; to: string; token?: string; amount: bigint }
+  | { kind: 'withdraw'; to?: string; token?: string; amount: bigint }
+  | { kind: 'depositToChild'; child: string; to?: string; token?: string; amount: bigint }
+  | { kind: 'spawnChild'; validators: string[]; threshold: number; challengeWindow: number; bond: bigint };
+
+/**
+ * A user transaction signed and hashed but maybe not sent yet. Persist it before sending and a crash can never
+ * make a second one: sending the same transaction again is refused (TX_KNOWN while it waits, NONCE_MISMATCH once
+ * it is in a block), and its hash finds its receipt.
+ */
+export interface PreparedTx {
+  /** The hash the node files it under (its EIP-712 digest). */
+  hash: Hex;
+  tx: UserSignedTx;
+  from: Address;
+}
+
+/** Options of a finalization. */
+export interface FinalizeOptions extends WaitOptions {
+  /** Called with the parent transaction's hash once it is sent (before it is mined or included). */
+  onSent?: (txHash: Hex) => void | Promise<void>;
+}
+
+/** Options of a deposit. */
+export interface DepositOptions {
+  /** Recipient on this chain (default: the signer). */
+  to?: string;
+  /** L1 deposits only: the L1 account nonce to send with (resumable flows pin it; see TreeClient.executeRoute). */
+  nonce?: number;
+  /** Called once the parent's transaction is sent, before it is mined or included (to record its hash). */
+  onSent?: (sent: { txHash: Hex; nonce?: number }) => void | Promise<void>;
+}
+
+/** A FINALIZE_CHILD_EXIT ready to send to this chain (the parent of the exit's chain). */
+export interface PreparedFinalize {
+  hash: Hex;
+  tx: FinalizeChildExitTx;
+}
+
+export interface SpawnChildArgs {
+  validators: string[];
+  threshold: number;
+  /** Seconds, by this chain's clock. */
+  challengeWindow: number;
+  /** Validator bond in wei of this chain's native token (at least 0.01 ETH). */
+  bond: bigint;
+}
+
+export interface SpawnChildResult {
+  chainId: ChainId;
+  parentChainId: ChainId;
+  index: number;
+  /** The SPAWN_CHILD's hash on the parent chain, and the block holding it. */
+  txHash: Hex;
+  blockNumber: number;
+  validators: Address[];
+  threshold: number;
+  challengeWindow: number;
+  bond: bigint;
+}
+
 /** Errors worth retrying during a long wait. */
 const TRANSIENT = new Set(['NODE_UNREACHABLE', 'NODE_TIMEOUT', 'NODE_HTTP_ERROR', 'L1_UNREACHABLE', 'L1_ERROR', 'NODE_CLOSING']);
 
@@ -126,6 +247,13 @@ function checkAddress(a: string, what: string): Address {
   } catch {
     throw plasmaError('INVALID_ADDRESS', `${what} is not a valid address: ${JSON.stringify(a)}`, { value: a }, undefined, 'pass a 0x-prefixed 20-byte hex address');
   }
+}
+
+function checkChainId(id: string, what: string): ChainId {
+  if (typeof id !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(id)) {
+    throw plasmaError('INVALID_CHAIN_ID', `${what} is not a chain id (32 bytes of hex): ${JSON.stringify(id)}`, { value: id }, undefined, 'see `plasma-tree status` or devnet.json for the chain ids');
+  }
+  return id.toLowerCase() as ChainId;
 }
 
 function checkAmount(amount: bigint): bigint {
@@ -168,9 +296,13 @@ export class PlasmaClient {
   readonly signer: Signer | null;
   readonly provider: Provider;
   readonly pollMs: number;
+  /** Finds the parent chain's node (option `parentNode`); null without the option. */
+  private readonly parentNodeFor: ((parentChainId: ChainId) => NodeClient | string | undefined) | null;
   private readonly fixedAccount: Address | null;
   private l1ChainIdP?: Promise<bigint>;
   private checkedNode?: Promise<ChainInfo>;
+  private parentIdP?: Promise<ChainId>;
+  private parentClient?: PlasmaClient;
   private tokenCache = new Map<string, Promise<TokenInfo>>();
 
   constructor(opts: PlasmaClientOptions) {
@@ -189,6 +321,57 @@ export class PlasmaClient {
     this.provider = provider;
     this.fixedAccount = opts.account ? checkAddress(opts.account, 'account') : null;
     this.pollMs = opts.pollMs ?? 1000;
+    const pn = opts.parentNode;
+    this.parentNodeFor = pn === undefined ? null : typeof pn === 'function' ? pn : () => pn;
+  }
+
+  // ---------------------------------------------------------------- the parent
+
+  /** The parent chain's id (ROOT_CHAIN_ID when the parent is L1), from the node's `pt_chainInfo`, read once. */
+  async parentChainId(): Promise<ChainId> {
+    this.parentIdP ??= this.node.chainInfo().then(
+      (info) => (info.parentChainId ?? ROOT_CHAIN_ID).toLowerCase() as ChainId,
+      (e) => {
+        this.parentIdP = undefined;
+        throw e;
+      },
+    );
+    return this.parentIdP;
+  }
+
+  /**
+   * A client of the parent chain (same signer and options), or null when the parent is L1. A chain whose parent
+   * is a chain needs the `parentNode` option: PARENT_NODE_REQUIRED otherwise.
+   */
+  async parent(): Promise<PlasmaClient | null> {
+    if (this.parentClient) return this.parentClient;
+    const id = await this.parentChainId();
+    if (id === ROOT_CHAIN_ID) return null;
+    const found = this.parentNodeFor?.(id);
+    if (!found) {
+      throw plasmaError('PARENT_NODE_REQUIRED', `the parent of chain ${this.chainId} is chain ${id}, not L1: its deposits and withdrawals go through a node of the parent chain`,
+        { chainId: this.chainId, parentChainId: id }, undefined,
+        'pass `parentNode` (a node URL of the parent chain), or use TreeClient, which knows every chain\'s node (CLI: run it on a devnet, or pass --nodes)');
+    }
+    this.parentClient = new PlasmaClient({
+      l1: this.signer ?? this.provider,
+      rootContract: this.rootContract,
+      chainId: id,
+      node: typeof found === 'string' ? new NodeClient(found) : found,
+      ...(this.fixedAccount ? { account: this.fixedAccount } : {}),
+      pollMs: this.pollMs,
+    });
+    return this.parentClient;
+  }
+
+  /**
+   * This chain's clock as a parent of its own children: the time (s) a transaction sent to it now executes at,
+   * i.e. its next block's timestamp, which is the wall clock but never before the head's (docs/SPEC.md "Block
+   * header"). Challenge windows of its children are measured by it. Assumes a clock in sync with the node's.
+   */
+  async chainTime(): Promise<number> {
+    const head = await this.node.time();
+    return Math.max(head, Math.floor(Date.now() / 1000));
   }
 
   // ---------------------------------------------------------------- basics
@@ -337,52 +520,92 @@ export class PlasmaClient {
     }
   }
 
-  // ---------------------------------------------------------------- deposits (L1 → child)
+  // ---------------------------------------------------------------- deposits (parent → this chain)
 
-  /** Deposits ETH from the signer's L1 account to `to` (default: itself) on the child chain. */
-  async depositETH(amount: bigint, opts: { to?: string } = {}): Promise<DepositResult> {
+  /** Deposits ETH from the signer's L1 account to `to` (default: itself) on this chain, a child of the root. */
+  async depositETH(amount: bigint, opts: DepositOptions = {}): Promise<L1DepositResult> {
     const signer = this.requireSigner('depositETH');
     checkAmount(amount);
     const from = await this.address();
     const to = opts.to ? checkAddress(opts.to, 'to') : from;
     const root = plasmaRoot(this.rootContract, signer);
-    const tx = await this.send(() => root.depositETH(this.chainId, to, { value: amount }), 'depositETH');
+    const overrides = { value: amount, ...(opts.nonce !== undefined ? { nonce: opts.nonce } : {}) };
+    const tx = await this.send(() => root.depositETH(this.chainId, to, overrides), 'depositETH');
+    await opts.onSent?.({ txHash: tx.hash as Hex, nonce: tx.nonce });
     return this.depositResult(tx, { from, to, token: NATIVE_TOKEN, amount });
   }
 
-  /** Deposits an ERC-20; sends an `approve` first when the allowance is too low. */
-  async depositERC20(token: string, amount: bigint, opts: { to?: string } = {}): Promise<DepositResult> {
+  /**
+   * Deposits an ERC-20 on L1; sends an `approve` first when the allowance is too low (with `opts.nonce`, call
+   * `ensureAllowance` first: the pinned nonce is the deposit's).
+   */
+  async depositERC20(token: string, amount: bigint, opts: DepositOptions = {}): Promise<L1DepositResult> {
     const signer = this.requireSigner('depositERC20');
     checkAmount(amount);
     const t = checkAddress(token, 'token');
     if (t === NATIVE_TOKEN) return this.depositETH(amount, opts);
     const from = await this.address();
     const to = opts.to ? checkAddress(opts.to, 'to') : from;
-    const erc = erc20(t, signer);
     let approveTxHash: Hex | undefined;
-    let allowance: bigint;
-    try {
-      allowance = BigInt(await erc.allowance(from, this.rootContract));
-    } catch (e) {
-      throw mapL1Error(e, `reading the allowance of ${t}`);
-    }
-    if (allowance < amount) {
-      const approve = await this.send(() => erc.approve(this.rootContract, amount), 'approve');
+    if ((await this.allowance(t)) < amount) {
+      if (opts.nonce !== undefined) {
+        throw plasmaError('ALLOWANCE_TOO_LOW', `the root contract may not spend ${amount} of ${t} yet, and the deposit's L1 nonce is pinned`, { token: t, amount: amount.toString() }, undefined,
+          'call ensureAllowance(token, amount) before a deposit with a pinned nonce');
+      }
+      const approve = await this.send(() => erc20(t, signer).approve(this.rootContract, amount), 'approve');
       approveTxHash = approve.hash as Hex;
     }
     const root = plasmaRoot(this.rootContract, signer);
-    const tx = await this.send(() => root.depositERC20(this.chainId, t, to, amount), 'depositERC20');
+    const overrides = opts.nonce !== undefined ? { nonce: opts.nonce } : {};
+    const tx = await this.send(() => root.depositERC20(this.chainId, t, to, amount, overrides), 'depositERC20');
+    await opts.onSent?.({ txHash: tx.hash as Hex, nonce: tx.nonce });
     return { ...(await this.depositResult(tx, { from, to, token: t, amount })), ...(approveTxHash ? { approveTxHash } : {}) };
   }
 
-  /** Deposit of `token` (`address(0)` = ETH), dispatching to depositETH / depositERC20. */
-  deposit(token: string, amount: bigint, opts: { to?: string } = {}): Promise<DepositResult> {
-    return checkAddress(token, 'token') === NATIVE_TOKEN ? this.depositETH(amount, opts) : this.depositERC20(token, amount, opts);
+  /** What the root contract may spend of the signer's `token` on L1. */
+  async allowance(token: string): Promise<bigint> {
+    const t = checkAddress(token, 'token');
+    if (t === NATIVE_TOKEN) return 2n ** 256n - 1n;
+    const from = await this.address();
+    try {
+      return BigInt(await erc20(t, this.provider).allowance(from, this.rootContract));
+    } catch (e) {
+      throw mapL1Error(e, `reading the allowance of ${t}`);
+    }
+  }
+
+  /** Approves the root contract for `amount` of `token` on L1 when its allowance is lower; waits until mined. */
+  async ensureAllowance(token: string, amount: bigint): Promise<Hex | undefined> {
+    const signer = this.requireSigner('approve');
+    const t = checkAddress(token, 'token');
+    if (t === NATIVE_TOKEN || (await this.allowance(t)) >= amount) return undefined;
+    const tx = await this.send(() => erc20(t, signer).approve(this.rootContract, amount), 'approve');
+    await this.waitL1(tx, 'approve');
+    return tx.hash as Hex;
   }
 
   /**
-   * Waits until the child chain has applied the deposit (its head's deposit nonce reached the deposit's).
-   * Returns the child's chain info at that point.
+   * Deposit of `token` (`address(0)` = ETH) into this chain from its parent: on L1 through the root contract
+   * (depositETH / depositERC20), or, with `parentNode` and a parent that is a chain, as a DEPOSIT_TO_CHILD signed
+   * on the parent chain (the signer's balance there pays; waits until a block holds it, to learn its nonce).
+   */
+  async deposit(token: string, amount: bigint, opts: DepositOptions = {}): Promise<DepositResult> {
+    const t = checkAddress(token, 'token');
+    const parent = this.parentNodeFor ? await this.parent() : null;
+    if (!parent) return t === NATIVE_TOKEN ? this.depositETH(amount, opts) : this.depositERC20(t, amount, opts);
+    const sent = await parent.depositToChild({ child: this.chainId, to: opts.to, token: t, amount });
+    await opts.onSent?.({ txHash: sent.hash });
+    const receipt = await parent.waitForReceipt(sent.hash, 'included');
+    const record = await parent.findChildDeposit(this.chainId, { blockNumber: receipt.blockNumber!, index: receipt.index! });
+    return {
+      on: 'chain', txHash: sent.hash, blockNumber: receipt.blockNumber!, chainId: this.chainId, parentChainId: parent.chainId,
+      nonce: record.nonce, from: sent.from, to: sent.to, token: t, amount,
+    };
+  }
+
+  /**
+   * Waits until this chain has applied the deposit (its head's deposit nonce reached the deposit's).
+   * Returns the chain info at that point.
    */
   async waitForDeposit(deposit: DepositResult | bigint, opts: WaitOptions & { onProgress?: (info: { depositNonce: number; target: bigint; elapsedMs: number }) => void } = {}): Promise<ChainInfo> {
     const target = typeof deposit === 'bigint' ? deposit : deposit.nonce;
@@ -394,26 +617,64 @@ export class PlasmaClient {
       if (BigInt(info.depositNonce) >= target) return info;
       if (Date.now() - start > timeoutMs) {
         throw plasmaError('TIMEOUT', `the child chain has not applied deposit #${target} after ${Math.round(timeoutMs / 1000)} s (it is at #${info.depositNonce})`, { depositNonce: info.depositNonce, target: target.toString() }, undefined,
-          'the node applies a deposit after its L1 confirmations; is the node following L1 (see its log)?');
+          'the node applies a deposit once the parent\'s block holding it is final for it (L1 confirmations, or the parent chain\'s commitment); is the node following its parent (see its log)?');
       }
       await sleep(opts.pollMs ?? Math.min(this.pollMs, 500), opts.signal);
     }
   }
 
-  // ---------------------------------------------------------------- child-chain transactions
-
-  /** Signs (EIP-712, with the ethers signer) and submits a transfer on the child chain. */
-  async transfer(args: { to: string; token?: string; amount: bigint }): Promise<TxResult> {
-    const to = checkAddress(args.to, 'to');
-    const from = await this.address();
-    if (to === from) throw plasmaError('SELF_TRANSFER', 'a transfer to yourself changes nothing', { to }, undefined, 'pass another recipient with --to');
-    return this.signAndSend(TxKind.Transfer, to, args.token ?? NATIVE_TOKEN, args.amount);
+  /**
+   * Finds this chain's L1 deposit into it sent by `from` with L1 account nonce `l1Nonce` (Deposited events from
+   * L1 block `fromBlock` on); undefined when there is none. Lets a resumable flow learn whether a deposit it may
+   * have sent before a crash did happen.
+   */
+  async findL1Deposit(q: { from: string; l1Nonce: number; fromBlock: number }): Promise<L1DepositResult | undefined> {
+    const from = checkAddress(q.from, 'from');
+    const root = plasmaRoot(this.rootContract, this.provider);
+    let logs;
+    try {
+      logs = await root.queryFilter(root.filters.Deposited(this.chainId), q.fromBlock, 'latest');
+    } catch (e) {
+      throw mapL1Error(e, 'reading deposits from L1');
+    }
+    for (const log of logs) {
+      const args = (log as any).args;
+      if (String(args.from).toLowerCase() !== from) continue;
+      let tx: TransactionResponse | null;
+      try {
+        tx = await this.provider.getTransaction(log.transactionHash);
+      } catch (e) {
+        throw mapL1Error(e, 'reading an L1 deposit transaction');
+      }
+      if (!tx || tx.nonce !== q.l1Nonce) continue;
+      return {
+        on: 'l1', txHash: log.transactionHash as Hex, blockNumber: log.blockNumber, l1TxHash: log.transactionHash as Hex, l1BlockNumber: log.blockNumber,
+        chainId: this.chainId, parentChainId: ROOT_CHAIN_ID, nonce: BigInt(args.nonce),
+        from, to: lower(args.to), token: lower(args.token), amount: BigInt(args.amount),
+      };
+    }
+    return undefined;
   }
 
-  /** Signs and submits a withdrawal: burns on the child chain, creates an exit paid on L1 to `to` (default: itself). */
+  // ---------------------------------------------------------------- child-chain transactions
+
+  /** Signs (EIP-712, with the ethers signer) and submits a transfer on this chain. */
+  async transfer(args: { to: string; token?: string; amount: bigint }): Promise<TxResult> {
+    return this.sendPrepared(await this.prepareTx({ kind: 'transfer', ...args }));
+  }
+
+  /** Signs and submits a withdrawal: burns on this chain, creates an exit paid on the parent to `to` (default: itself). */
   async withdraw(args: { token?: string; amount: bigint; to?: string }): Promise<TxResult> {
-    const to = args.to ? checkAddress(args.to, 'to') : await this.address();
-    return this.signAndSend(TxKind.Withdraw, to, args.token ?? NATIVE_TOKEN, args.amount);
+    return this.sendPrepared(await this.prepareTx({ kind: 'withdraw', ...args }));
+  }
+
+  /**
+   * Signs and submits a DEPOSIT_TO_CHILD on this chain: moves tokens from the signer's balance here into child
+   * chain `child` for `to` (default: the signer). The child credits it once this chain's block holding it is final
+   * for the child's node. `TreeClient.deposit` / the child's `PlasmaClient.deposit` also wait for the nonce.
+   */
+  async depositToChild(args: { child: string; to?: string; token?: string; amount: bigint }): Promise<TxResult> {
+    return this.sendPrepared(await this.prepareTx({ kind: 'depositToChild', ...args }));
   }
 
   /** Signs a transaction without sending it (EIP-712 typed data, `signer.signTypedData`). */
@@ -430,25 +691,165 @@ export class PlasmaClient {
     return { ...tx, signature: Signature.from(sig).serialized as Hex };
   }
 
-  private async signAndSend(kind: TxKind.Transfer | TxKind.Withdraw, to: Address, token: string, amount: bigint): Promise<TxResult> {
-    this.requireSigner(kind === TxKind.Transfer ? 'transfer' : 'withdraw');
-    checkAmount(amount);
-    const t = checkAddress(token, 'token');
+  /**
+   * Checks and signs a transaction on this chain without sending it: the sender's slot and pending nonce come from
+   * the node, the balance is checked first (UNKNOWN_ACCOUNT, INSUFFICIENT_BALANCE). Send it with `sendPrepared`.
+   */
+  async prepareTx(req: TxRequest): Promise<PreparedTx> {
+    this.requireSigner(req.kind);
     const from = await this.address();
-    const [, account] = await Promise.all([this.checkNode(), this.node.getAccount(from, t)]);
-    const { symbol } = await this.tokenInfo(t).catch(() => ({ symbol: t }));
+    let unsigned: UnsignedTx;
+    if (req.kind === 'spawnChild') {
+      if (!Array.isArray(req.validators) || req.validators.length === 0) throw plasmaError('EMPTY_VALIDATOR_SET', 'a child chain needs at least one validator', {});
+      const validators = req.validators.map((v, i) => checkAddress(v, `validator ${i + 1}`));
+      checkAmount(req.bond);
+      const account = await this.spendable(from, NATIVE_TOKEN, req.bond);
+      unsigned = {
+        kind: TxKind.SpawnChild, chainId: this.chainId, slot: account.slot!, validators, threshold: req.threshold,
+        challengeWindow: BigInt(req.challengeWindow), bond: req.bond, nonce: account.pendingNonce,
+      };
+    } else {
+      checkAmount(req.amount);
+      const token = checkAddress(req.token ?? NATIVE_TOKEN, 'token');
+      const to = req.to ? checkAddress(req.to, 'to') : from;
+      if (req.kind === 'transfer' && to === from) throw plasmaError('SELF_TRANSFER', 'a transfer to yourself changes nothing', { to }, undefined, 'pass another recipient with --to');
+      const account = await this.spendable(from, token, req.amount);
+      const common = { chainId: this.chainId, slot: account.slot!, to, token, amount: req.amount, nonce: account.pendingNonce };
+      if (req.kind === 'depositToChild') {
+        const child = checkChainId(req.child, 'child');
+        unsigned = { kind: TxKind.DepositToChild, child, ...common };
+      } else {
+        unsigned = { kind: req.kind === 'transfer' ? TxKind.Transfer : TxKind.Withdraw, ...common };
+      }
+    }
+    const tx = await this.signTx(unsigned);
+    return { hash: txHashOf(await this.l1ChainId(), this.rootContract, unsigned), tx, from };
+  }
+
+  /** The sender's account of `token`, checked to hold at least `amount` (after what its waiting transactions spend). */
+  private async spendable(from: Address, token: Address, amount: bigint): Promise<AccountInfo> {
+    const [, account] = await Promise.all([this.checkNode(), this.node.getAccount(from, token)]);
+    const { symbol } = await this.tokenInfo(token).catch(() => ({ symbol: token }));
     if (account.slot === null) {
-      throw plasmaError('UNKNOWN_ACCOUNT', `${from} holds no ${symbol} on chain ${this.chainId}`, { owner: from, token: t }, undefined,
+      throw plasmaError('UNKNOWN_ACCOUNT', `${from} holds no ${symbol} on chain ${this.chainId}`, { owner: from, token }, undefined,
         'deposit first (`plasma-tree deposit`), or wait until the node applied your deposit');
     }
     if (account.balance < amount) {
-      throw plasmaError('INSUFFICIENT_BALANCE', `balance ${account.balance} ${symbol} is less than the amount ${amount}`, { balance: account.balance.toString(), amount: amount.toString(), token: t }, undefined,
-        'check with `plasma-tree balance`, or deposit more with `plasma-tree deposit`');
+      throw plasmaError('INSUFFICIENT_BALANCE', `balance ${account.balance} ${symbol} on chain ${this.chainId} is less than the amount ${amount}`, { balance: account.balance.toString(), amount: amount.toString(), token, chainId: this.chainId }, undefined,
+        'check with `plasma-tree balance`, or deposit more into that chain with `plasma-tree deposit` (or bring it there with `plasma-tree send`)');
     }
-    const unsigned: UnsignedTx = { kind, chainId: this.chainId, slot: account.slot, to, token: t, amount, nonce: account.pendingNonce };
-    const signed = await this.signTx(unsigned);
-    const { hash } = await this.node.sendTransaction(signed);
-    return { hash, kind: kind === TxKind.Transfer ? 'transfer' : 'withdraw', chainId: this.chainId, from, slot: account.slot, to, token: t, amount, nonce: account.pendingNonce, signature: signed.signature };
+    return account;
+  }
+
+  /**
+   * Sends a prepared transaction. Sending the same one again is harmless: while it waits the node answers TX_KNOWN
+   * (taken as success); once a block holds it, NONCE_MISMATCH (look its receipt up by `prepared.hash`).
+   */
+  async sendPrepared(prepared: PreparedTx): Promise<TxResult> {
+    const { tx } = prepared;
+    if (tx.kind === TxKind.SpawnChild) throw plasmaError('INVALID_OPTIONS', 'send a SPAWN_CHILD with spawnChild()', {}, undefined, 'use spawnChild({ validators, threshold, challengeWindow, bond })');
+    if (tx.kind === TxKind.EdgeSend) throw plasmaError('INVALID_OPTIONS', 'sendPrepared does not send edge calls (EDGE_SEND)', {}, undefined, 'submit a signed EDGE_SEND with the node client (sendTransaction)');
+    await this.submit(prepared);
+    return {
+      hash: prepared.hash,
+      kind: tx.kind === TxKind.Transfer ? 'transfer' : tx.kind === TxKind.Withdraw ? 'withdraw' : 'depositToChild',
+      ...(tx.kind === TxKind.DepositToChild ? { child: tx.child } : {}),
+      chainId: this.chainId, from: prepared.from, slot: tx.slot, to: tx.to, token: tx.token, amount: tx.amount, nonce: tx.nonce, signature: tx.signature,
+    };
+  }
+
+  private async submit(prepared: { hash: Hex; tx: UserSignedTx | FinalizeChildExitTx }): Promise<void> {
+    try {
+      const { hash } = await this.node.sendTransaction(prepared.tx);
+      if (hash.toLowerCase() !== prepared.hash.toLowerCase()) {
+        throw plasmaError('BAD_RESPONSE', `the node filed the transaction as ${hash}, expected ${prepared.hash}`, { hash, expected: prepared.hash }, undefined,
+          'is the node on the same L1 and root contract as this client (`checkNode`)?');
+      }
+    } catch (e) {
+      if (e instanceof PlasmaError && e.code === 'TX_KNOWN') return;
+      throw e;
+    }
+  }
+
+  /**
+   * Spawns a child chain of this chain (SPAWN_CHILD, docs/TREE.md §3): the bond comes from the signer's ETH here
+   * and stays in this chain's ledger. Waits until a block holds it and returns the new chain's id
+   * (`keccak256(abi.encode(thisChain, index))`). A validator node must then run for the child.
+   */
+  async spawnChild(args: SpawnChildArgs, opts: WaitOptions = {}): Promise<SpawnChildResult> {
+    const before = new Set(await this.node.getChildren());
+    const prepared = await this.prepareTx({ kind: 'spawnChild', ...args });
+    await this.submit(prepared);
+    const receipt = await this.waitForReceipt(prepared.hash, 'included', opts);
+    const tx = prepared.tx as Extract<UserSignedTx, { kind: TxKind.SpawnChild }>;
+    const want = [...tx.validators].sort().join(',');
+    const children = await this.node.getChildren();
+    for (const [index, chainId] of children.entries()) {
+      if (before.has(chainId)) continue;
+      const info = await this.node.getChildInfo(chainId);
+      if (!info || info.spawner !== prepared.from || [...info.validators].sort().join(',') !== want || info.threshold !== tx.threshold || info.challengeWindow !== args.challengeWindow) continue;
+      return {
+        chainId, parentChainId: this.chainId, index, txHash: prepared.hash, blockNumber: receipt.blockNumber!,
+        validators: info.validators, threshold: info.threshold, challengeWindow: info.challengeWindow, bond: info.bond,
+      };
+    }
+    // The index is the child count before the block; a chain id is a function of it (docs/SPEC.md "Identifiers").
+    throw plasmaError('BAD_RESPONSE', `SPAWN_CHILD ${prepared.hash} is in block ${receipt.blockNumber}, but the node lists no new child that matches it`, { txHash: prepared.hash, children }, undefined,
+      `check pt_getChildren on ${this.node.url}; chain ids are chainIdOf(${this.chainId}, index)`);
+  }
+
+  /** The id of this chain's `index`-th child (0-based): `keccak256(abi.encode(chainId, index))`. */
+  childId(index: number): ChainId {
+    return chainIdOf(this.chainId, index);
+  }
+
+  /**
+   * The FINALIZE_CHILD_EXIT that pays the exit of `proof` (an exit of a child of this chain) here, with the hash
+   * the node will file it under. Nobody signs it: the proof is the authority, anyone may send it.
+   */
+  prepareFinalizeChildExit(proof: WithdrawalProof): PreparedFinalize {
+    const tx: FinalizeChildExitTx = {
+      kind: TxKind.FinalizeChildExit,
+      chainId: this.chainId,
+      child: proof.chainId.toLowerCase() as ChainId,
+      header: proof.header,
+      windowEnd: BigInt(proof.windowEnd),
+      exit: proof.exit,
+      index: BigInt(proof.index),
+      proof: proof.proof,
+    };
+    return { hash: finalizeChildExitHash(tx), tx };
+  }
+
+  /** Sends a prepared FINALIZE_CHILD_EXIT (again: TX_KNOWN is success; a spent exit is ALREADY_WITHDRAWN). */
+  async sendFinalizeChildExit(prepared: PreparedFinalize): Promise<Hex> {
+    await this.submit(prepared);
+    return prepared.hash;
+  }
+
+  /** Whether exit `index` of block `number` of child `child` was already paid here (its spent-exit ledger entry). */
+  async isExitSpent(child: ChainId, number: number | bigint, index: number): Promise<boolean> {
+    const proof = await this.node.getLedgerProof(ledgerKeys.spentExit(child, BigInt(number), index));
+    return proof.entry !== null;
+  }
+
+  /**
+   * The DEPOSIT_TO_CHILD into `child` that block `at.blockNumber` of this chain holds at position `at.index` (a
+   * receipt's place), from the ledger's deposit index: it gives the deposit's nonce on the child.
+   */
+  async findChildDeposit(child: ChainId, at: { blockNumber: number; index: number }): Promise<ChildDepositRecord> {
+    const info = await this.node.getChildInfo(child);
+    if (!info) throw plasmaError('UNKNOWN_CHAIN', `chain ${this.chainId} hosts no child ${child}`, { chainId: child, hostId: this.chainId });
+    for (let hi = info.depositCount; hi >= 1;) {
+      const lo = Math.max(1, hi - 999);
+      const records = await this.node.getChildDeposits(child, lo, hi);
+      const hit = records.find((r) => r.blockNumber === at.blockNumber && r.index === at.index);
+      if (hit) return hit;
+      if (records.length > 0 && records[0].blockNumber < at.blockNumber) break;
+      hi = lo - 1;
+    }
+    throw plasmaError('DEPOSIT_NOT_FOUND', `block ${at.blockNumber} of chain ${this.chainId} holds no deposit into ${child} at position ${at.index}`, { child, ...at }, undefined,
+      'is the transaction a DEPOSIT_TO_CHILD into this child? check its receipt');
   }
 
   /** Receipt of a child-chain transaction, or null when the node does not know it. */
@@ -473,7 +874,7 @@ export class PlasmaClient {
     }
   }
 
-  // ---------------------------------------------------------------- withdrawals (child → L1)
+  // ---------------------------------------------------------------- withdrawals (this chain → its parent)
 
   /**
    * The current L1 time in seconds: the timestamp of the pending block where the node offers one (that is the
@@ -483,7 +884,11 @@ export class PlasmaClient {
     return readL1Time(this.provider);
   }
 
-  /** Where a withdrawal stands: pending → included → committed → challenge-window → finalizable → finalized. */
+  /**
+   * Where a withdrawal stands: pending → included → committed → challenge-window → finalizable → finalized,
+   * measured on the parent: L1 time and `PlasmaRoot.isWithdrawn` for a child of the root; the parent chain's clock
+   * (`chainTime`) and its spent-exit ledger entry for a chain whose parent is a chain (`parentNode`).
+   */
   async withdrawalStatus(txHash: Hex): Promise<WithdrawalStatus> {
     const receipt = await this.node.getReceipt(txHash);
     if (!receipt) {
@@ -491,29 +896,38 @@ export class PlasmaClient {
         'check the hash (it is printed by `plasma-tree withdraw`), and that --node points at a node of the right chain');
     }
     if (receipt.status === 'rejected') throw rejected(receipt);
-    const base = { txHash, blockNumber: receipt.blockNumber, windowEnd: receipt.windowEnd };
     if (receipt.status !== 'pending' && receipt.exitIndex === null) {
       throw plasmaError('NOT_A_WITHDRAWAL', `transaction ${txHash} is not a withdrawal (it has no exit)`, { txHash });
     }
-    if (receipt.status === 'pending' || receipt.status === 'included') {
-      return { ...base, state: receipt.status, secondsLeft: null, l1Time: await this.l1Time() };
-    }
-    const l1Time = await this.l1Time();
-    if (receipt.windowEnd === null) return { ...base, state: 'committed', secondsLeft: null, l1Time };
-    if (l1Time < receipt.windowEnd) return { ...base, state: 'challenge-window', secondsLeft: receipt.windowEnd - l1Time, l1Time };
-    // The window has ended by L1 time: has the exit been paid out already?
-    let withdrawn: boolean;
+    const parent = await this.parent();
+    const parentChainId = parent?.chainId ?? ROOT_CHAIN_ID;
+    // A parent chain is asked for the commitment itself (pt_getCommitment): its windowEnd, by its own clock.
+    let windowEnd = receipt.windowEnd;
+    if (parent && receipt.status === 'committed') windowEnd = (await parent.node.getCommitment(this.chainId, receipt.blockNumber!))?.windowEnd ?? null;
+    const base = { txHash, blockNumber: receipt.blockNumber, windowEnd, parentChainId };
+    const now = parent ? await parent.chainTime() : await this.l1Time();
+    const at = parent ? { parentTime: now } : { parentTime: now, l1Time: now };
+    if (receipt.status === 'pending' || receipt.status === 'included') return { ...base, state: receipt.status, secondsLeft: null, ...at };
+    if (windowEnd === null) return { ...base, state: 'committed', secondsLeft: null, ...at };
+    if (now < windowEnd) return { ...base, state: 'challenge-window', secondsLeft: windowEnd - now, ...at };
+    // The window has ended by the parent's clock: has the exit been paid out already?
+    const withdrawn = await this.isWithdrawn(parent, receipt.blockNumber!, receipt.exitIndex!);
+    return { ...base, state: withdrawn ? 'finalized' : 'finalizable', secondsLeft: 0, ...at };
+  }
+
+  /** Whether exit `index` of this chain's block `number` was paid on the parent (`parent` null: L1). */
+  private async isWithdrawn(parent: PlasmaClient | null, number: number, index: number): Promise<boolean> {
+    if (parent) return parent.isExitSpent(this.chainId, number, index);
     try {
-      withdrawn = await plasmaRoot(this.rootContract, this.provider).isWithdrawn(this.chainId, receipt.blockNumber, receipt.exitIndex);
+      return await plasmaRoot(this.rootContract, this.provider).isWithdrawn(this.chainId, number, index);
     } catch (e) {
       throw mapL1Error(e, 'reading the withdrawal state on L1');
     }
-    return { ...base, state: withdrawn ? 'finalized' : 'finalizable', secondsLeft: 0, l1Time };
   }
 
   /**
    * Waits until the withdrawal can be finalized (or already was), reporting each poll to `onProgress`
-   * (state, seconds left by L1 time). Abort with `signal`.
+   * (state, seconds left by the parent's clock). Abort with `signal`.
    */
   async waitForWindow(
     txHash: Hex,
@@ -576,38 +990,85 @@ export class PlasmaClient {
   }
 
   /**
-   * Pays a withdrawal out on L1. Checks the challenge window first: while it is open this throws
-   * CHALLENGE_WINDOW_OPEN (data: windowEnd, secondsLeft) instead of sending a transaction that must fail.
-   * Contract errors come back as PlasmaErrors (ALREADY_WITHDRAWN, SUBTREE_BALANCE_EXCEEDED, …).
+   * Pays a withdrawal out on the parent, whatever it is: `finalizeWithdrawal` on L1 for a child of the root, or a
+   * FINALIZE_CHILD_EXIT on the parent chain (`parentNode`), waiting until a block there holds it. Checks the
+   * challenge window first by the parent's clock: while it is open this throws CHALLENGE_WINDOW_OPEN (data:
+   * windowEnd, secondsLeft) instead of sending a transaction that must fail. A paid exit is ALREADY_WITHDRAWN.
+   * `onSent` gets the parent transaction's hash once it is sent.
    */
-  async finalizeWithdrawal(txHashOrProof: Hex | WithdrawalProof): Promise<FinalizeResult> {
+  async finalizeExit(txHashOrProof: Hex | WithdrawalProof, opts: FinalizeOptions = {}): Promise<ExitPayout> {
+    const parent = await this.parent();
+    if (!parent) return this.finalizeWithdrawal(txHashOrProof, opts);
+    this.requireSigner('finalizeExit');
+    const proof = typeof txHashOrProof === 'string' ? await this.getWithdrawalProof(txHashOrProof) : txHashOrProof;
+    const now = await parent.chainTime();
+    const windowOpen = (secondsLeft: number) => this.windowOpen(proof, secondsLeft, txHashOrProof, 'parent-chain');
+    if (now < proof.windowEnd) throw windowOpen(proof.windowEnd - now);
+    if (await parent.isExitSpent(this.chainId, proof.blockNumber, proof.index)) {
+      throw plasmaError('ALREADY_WITHDRAWN', `exit ${proof.index} of block ${proof.blockNumber} was already paid on chain ${parent.chainId}`, { blockNumber: proof.blockNumber, index: proof.index });
+    }
+    const prepared = parent.prepareFinalizeChildExit(proof);
+    try {
+      await parent.sendFinalizeChildExit(prepared);
+    } catch (e) {
+      if (e instanceof PlasmaError && e.code === 'CHALLENGE_WINDOW_OPEN') throw windowOpen(Math.max(1, proof.windowEnd - now));
+      throw e;
+    }
+    await opts.onSent?.(prepared.hash);
+    const receipt = await parent.waitForReceipt(prepared.hash, 'included', opts);
+    return { on: 'chain', parentChainId: parent.chainId, txHash: prepared.hash, blockNumber: receipt.blockNumber!, recipient: proof.exit.recipient, token: proof.exit.token, amount: proof.exit.amount };
+  }
+
+  private windowOpen(proof: WithdrawalProof, secondsLeft: number, txHashOrProof: Hex | WithdrawalProof, clock: string): PlasmaError {
+    return plasmaError('CHALLENGE_WINDOW_OPEN', `the challenge window of block ${proof.blockNumber} is open for ${secondsLeft} more s (ends at ${clock} time ${proof.windowEnd})`,
+      { windowEnd: proof.windowEnd, secondsLeft, blockNumber: proof.blockNumber }, undefined,
+      typeof txHashOrProof === 'string' ? `wait and finalize then: \`plasma-tree finalize ${txHashOrProof} --wait\`` : 'wait for the window to end (PlasmaClient.waitForWindow), then finalize');
+  }
+
+  /**
+   * Pays a withdrawal out on L1 (`PlasmaRoot.finalizeWithdrawal`), for a child of the root; `finalizeExit` works
+   * for any parent. Checks the challenge window first: while it is open this throws CHALLENGE_WINDOW_OPEN (data:
+   * windowEnd, secondsLeft) instead of sending a transaction that must fail. Contract errors come back as
+   * PlasmaErrors (ALREADY_WITHDRAWN, SUBTREE_BALANCE_EXCEEDED, …).
+   */
+  async finalizeWithdrawal(txHashOrProof: Hex | WithdrawalProof, opts: FinalizeOptions = {}): Promise<FinalizeResult> {
     const signer = this.requireSigner('finalizeWithdrawal');
     const proof = typeof txHashOrProof === 'string' ? await this.getWithdrawalProof(txHashOrProof) : txHashOrProof;
     const l1Time = await this.l1Time();
+    const windowOpen = (secondsLeft: number) => this.windowOpen(proof, secondsLeft, txHashOrProof, 'L1');
+    if (l1Time < proof.windowEnd) throw windowOpen(proof.windowEnd - l1Time);
     const root = plasmaRoot(this.rootContract, signer);
     const call = this.finalizeCall(root, proof);
-    const windowOpen = (secondsLeft: number) =>
-      plasmaError('CHALLENGE_WINDOW_OPEN', `the challenge window of block ${proof.blockNumber} is open for ${secondsLeft} more s (ends at L1 time ${proof.windowEnd})`,
-        { windowEnd: proof.windowEnd, secondsLeft, blockNumber: proof.blockNumber }, undefined,
-        typeof txHashOrProof === 'string' ? `wait and finalize then: \`plasma-tree finalize ${txHashOrProof} --wait\`` : 'wait for the window to end (PlasmaClient.waitForWindow), then finalize');
-    if (l1Time < proof.windowEnd) throw windowOpen(proof.windowEnd - l1Time);
     try {
       await call.staticCall();
     } catch (e) {
       const err = mapL1Error(e, 'finalizeWithdrawal');
       if (err.code === 'CHALLENGE_WINDOW_OPEN' || err.code === 'WINDOW_OPEN') throw windowOpen(Math.max(1, proof.windowEnd - l1Time));
+      if ((err.code === 'UNKNOWN_CHAIN' || err.code === 'UNKNOWN_COMMITMENT') && (await this.parentChainId().catch(() => ROOT_CHAIN_ID)) !== ROOT_CHAIN_ID) {
+        throw plasmaError('PARENT_IS_CHAIN', `chain ${this.chainId} is not a child of the root contract: its exits are paid on its parent chain`, { chainId: this.chainId }, err,
+          'use finalizeExit (with the parentNode option) or TreeClient.finalizeWithdrawal');
+      }
       throw err;
     }
     const tx = await this.send(() => call.send(), 'finalizeWithdrawal');
+    await opts.onSent?.(tx.hash as Hex);
     const receipt = await this.waitL1(tx, 'finalizeWithdrawal');
     return {
-      l1TxHash: tx.hash as Hex,
-      l1BlockNumber: receipt.blockNumber,
-      gasUsed: receipt.gasUsed,
-      recipient: proof.exit.recipient,
-      token: proof.exit.token,
-      amount: proof.exit.amount,
+      on: 'l1', parentChainId: ROOT_CHAIN_ID, txHash: tx.hash as Hex, blockNumber: receipt.blockNumber,
+      l1TxHash: tx.hash as Hex, l1BlockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed,
+      recipient: proof.exit.recipient, token: proof.exit.token, amount: proof.exit.amount,
     };
+  }
+
+  /** Waits for an L1 transaction sent earlier (by hash); null when the L1 node does not know it (dropped). */
+  async waitForL1Tx(txHash: Hex, action = 'L1 transaction'): Promise<TransactionReceipt | null> {
+    let tx: TransactionResponse | null;
+    try {
+      tx = await this.provider.getTransaction(txHash);
+    } catch (e) {
+      throw mapL1Error(e, action);
+    }
+    return tx ? this.waitL1(tx, action) : null;
   }
 
   // ---------------------------------------------------------------- L1 plumbing
@@ -639,7 +1100,7 @@ export class PlasmaClient {
     }
   }
 
-  private async depositResult(tx: TransactionResponse, d: { from: Address; to: Address; token: Address; amount: bigint }): Promise<DepositResult> {
+  private async depositResult(tx: TransactionResponse, d: { from: Address; to: Address; token: Address; amount: bigint }): Promise<L1DepositResult> {
     const receipt = await this.waitL1(tx, 'deposit');
     const iface = plasmaRootInterface();
     let nonce: bigint | undefined;
@@ -654,7 +1115,8 @@ export class PlasmaClient {
       } catch { /* other event */ }
     }
     if (nonce === undefined) throw plasmaError('BAD_RESPONSE', `deposit ${tx.hash} emitted no Deposited event`, { l1TxHash: tx.hash }, undefined, 'is rootContract the PlasmaRoot contract?');
-    return { l1TxHash: tx.hash as Hex, l1BlockNumber: receipt.blockNumber, chainId: this.chainId, nonce, ...d };
+    const hash = tx.hash as Hex;
+    return { on: 'l1', txHash: hash, blockNumber: receipt.blockNumber, l1TxHash: hash, l1BlockNumber: receipt.blockNumber, chainId: this.chainId, parentChainId: ROOT_CHAIN_ID, nonce, ...d };
   }
 }
 

@@ -1,9 +1,20 @@
 export { NodeClient } from './node-client.js';
-export type { NodeClientOptions, ChainInfo, ChildChainInfo, ChildCommitment, AccountInfo, Receipt, ReceiptStatus, WithdrawalProof, SendResult } from './node-client.js';
+export type { NodeClientOptions, ChainInfo, ChildChainInfo, ChildCommitment, ChildDepositRecord, LedgerProof, AccountInfo, Receipt, ReceiptStatus, WithdrawalProof, SendResult } from './node-client.js';
 export { PlasmaClient, sleep, spawnChain } from './client.js';
-export type { PlasmaClientOptions, WaitOptions, DepositResult, TxResult, WithdrawalState, WithdrawalStatus, FinalizeResult, TokenInfo, ParentChainState, Commitment, SpawnChainArgs, SpawnChainResult } from './client.js';
+export type {
+  PlasmaClientOptions, WaitOptions, DepositOptions, DepositResult, L1DepositResult, FinalizeOptions, ExitPayout, TxResult, TxRequest, PreparedTx, PreparedFinalize, WithdrawalState, WithdrawalStatus, FinalizeResult,
+  TokenInfo, ParentChainState, Commitment, SpawnChainArgs, SpawnChainResult, SpawnChildArgs, SpawnChildResult,
+} from './client.js';
+export { TreeClient, treeConfigFromDevnet } from './tree-client.js';
+export type { TreeClientOptions, NodeResolver, ChainRef, DevnetDescription, TreeDepositArgs, TreeSpawnArgs, ChainBalance } from './tree-client.js';
+export type { RouteProgress, ExecuteRouteOptions, ResumeRouteOptions, RouteResult } from './route-exec.js';
+export {
+  readRouteState, writeRouteState, checkRouteState, newRouteState, nextAction, currentHop, recordedTxDecision, l1DepositDecision, sameRoute,
+  ROUTE_STATE_VERSION, ROUTE_STATE_TYPE, UP_STEPS, DOWN_STEPS,
+} from './route-state.js';
+export type { RouteState, HopState, HopStep, UpStep, DownStep, RouteAction } from './route-state.js';
 export { ERROR_HINTS, hintFor, errorNameToCode, bareMessage } from './errors.js';
 export { mapL1Error, decodeRevert, plasmaRootInterface, plasmaRoot, erc20, ERC20_ABI, readL1Time, readTokenInfo } from './l1.js';
-export { domainFor, typedDataFor, txHashOf } from './protocol.js';
+export { domainFor, typedDataFor, txHashOf, finalizeChildExitHash } from './protocol.js';
 export { readTree, planRoute, findChain, walkTree, treeToJson, RootContractSource, NodeTreeSource, DEFAULT_ROUTE_ESTIMATES } from './tree.js';
 export type { TreeNode, TreeNodeJson, OpenWindow, TreeSource, ChildRecord, CommitmentRecord, RootContractSourceOptions, NodeTreeSourceOptions, ReadTreeOptions, Route, RouteHop, HopKind, RouteEstimates } from './tree.js';

@@ -13,6 +13,8 @@ export interface ChainInfo {
   challengeWindow: number;
   head: { number: number; hash: Hex };
   committed: { number: number; hash: Hex };
+  /** The newest committed block whose challenge window has ended by the parent's clock (docs/SPEC.md). */
+  final: { number: number; hash: Hex };
   depositNonce: number;
   mempoolSize: number;
 }
@@ -86,6 +88,34 @@ export interface ChildCommitment {
   timestamp: number;
 }
 
+/** `pt_getDepositRecord` / `pt_getChildDeposits`: a DEPOSIT_TO_CHILD as this chain's ledger records it. */
+export interface ChildDepositRecord {
+  child: ChainId;
+  /** The child's deposit nonce (1, 2, …). */
+  nonce: bigint;
+  from: Address;
+  to: Address;
+  token: Address;
+  amount: bigint;
+  depositHash: Hex;
+  /** The block of this chain holding the DEPOSIT_TO_CHILD, and its position there. */
+  blockNumber: number;
+  index: number;
+}
+
+/** `pt_getLedgerProof`: a ledger-tree entry (null when empty) with its proof against this chain's state root. */
+export interface LedgerProof {
+  key: Hex;
+  entry: Record<string, unknown> | null;
+  leaf: Hex;
+  bitmap: Hex;
+  siblings: Hex[];
+  ledgerRoot: Hex;
+  accountsRoot: Hex;
+  stateRoot: Hex;
+  blockNumber: number;
+}
+
 export type SendResult = { hash: Hex } | { error: { code: string; message: string } };
 
 export interface NodeClientOptions {
@@ -104,6 +134,20 @@ const big = (v: unknown, field: string): bigint => {
 };
 const num = (v: unknown, field: string): number => Number(big(v, field));
 const numOrNull = (v: unknown, field: string): number | null => (v === null || v === undefined ? null : num(v, field));
+
+function depositRecord(r: any): ChildDepositRecord {
+  return {
+    child: String(r.child).toLowerCase() as ChainId,
+    nonce: big(r.nonce, 'nonce'),
+    from: String(r.from).toLowerCase() as Address,
+    to: String(r.to).toLowerCase() as Address,
+    token: String(r.token).toLowerCase() as Address,
+    amount: big(r.amount, 'amount'),
+    depositHash: r.depositHash,
+    blockNumber: num(r.blockNumber, 'blockNumber'),
+    index: num(r.index, 'index'),
+  };
+}
 
 /** Decodes with core's strict JSON decoders; a malformed answer is the node's fault: BAD_RESPONSE. */
 function decode<T>(what: string, f: () => T): T {
@@ -226,6 +270,7 @@ export class NodeClient {
       challengeWindow: num(r.challengeWindow, 'challengeWindow'),
       head: { number: num(r.head?.number ?? 0, 'head.number'), hash: r.head?.hash },
       committed: { number: num(r.committed?.number ?? 0, 'committed.number'), hash: r.committed?.hash },
+      final: { number: num(r.final?.number ?? 0, 'final.number'), hash: r.final?.hash },
       depositNonce: num(r.depositNonce ?? 0, 'depositNonce'),
       mempoolSize: num(r.mempoolSize ?? 0, 'mempoolSize'),
     };
@@ -334,6 +379,26 @@ export class NodeClient {
   /** `pt_getSubtreeBalance`: what this chain holds of `token` for `child` and its descendants. */
   async getSubtreeBalance(child: ChainId, token: Address): Promise<bigint> {
     return big(await this.request('pt_getSubtreeBalance', [child, token]), 'subtreeBalance');
+  }
+
+  /** `pt_getDepositRecord`: the deposit `nonce` of `child` recorded here, or null. */
+  async getDepositRecord(child: ChainId, nonce: number | bigint): Promise<ChildDepositRecord | null> {
+    const r = await this.request<any>('pt_getDepositRecord', [child, Number(nonce)]);
+    return r === null || r === undefined ? null : depositRecord(r);
+  }
+
+  /** `pt_getChildDeposits`: the deposits of `child` with `fromNonce <= nonce <= toNonce`, in nonce order (at most 1000). */
+  async getChildDeposits(child: ChainId, fromNonce: number | bigint, toNonce: number | bigint): Promise<ChildDepositRecord[]> {
+    const r = await this.request<unknown>('pt_getChildDeposits', [child, Number(fromNonce), Number(toNonce)]);
+    if (!Array.isArray(r)) throw plasmaError('BAD_RESPONSE', 'the node sent a malformed deposit list', { what: 'childDeposits' }, undefined, 'is the URL a Plasma Tree node of a compatible version?');
+    return r.map(depositRecord);
+  }
+
+  /** `pt_getLedgerProof`: the ledger entry under `key` (see core's `ledgerKeys`) and its proof. */
+  async getLedgerProof(key: Hex): Promise<LedgerProof> {
+    const r = await this.request<any>('pt_getLedgerProof', [key]);
+    if (!r || typeof r !== 'object') throw plasmaError('BAD_RESPONSE', 'the node sent a malformed ledger proof', { what: 'ledgerProof' }, undefined, 'is the URL a Plasma Tree node of a compatible version?');
+    return { ...r, entry: r.entry ?? null, blockNumber: num(r.blockNumber ?? 0, 'blockNumber') };
   }
 
   /** `pt_getCommitment`: null when block `number` of `child` is not committed here. */

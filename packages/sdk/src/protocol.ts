@@ -1,6 +1,23 @@
 // The one place where the SDK touches core's EIP-712 definitions.
 import type { TypedDataDomain, TypedDataField } from 'ethers';
-import { plasmaDomain, signedTxDigest, signedTxTypedData, type Address, type Hex, type UnsignedTx } from '@plasma-tree/core';
+import {
+  TxKind,
+  bytesToHex,
+  concatBytes,
+  encodeFinalizeChildExitData,
+  hexToBytes,
+  keccak256,
+  normalizeAddress,
+  plasmaDomain,
+  signedTxDigest,
+  signedTxTypedData,
+  type Address,
+  type ChainId,
+  type Eip712PrimaryType,
+  type FinalizeChildExitTx,
+  type Hex,
+  type UnsignedTx,
+} from '@plasma-tree/core';
 
 export type { UnsignedTx };
 
@@ -12,7 +29,7 @@ export function domainFor(l1ChainId: bigint | number, rootContract: Address): Ty
 /** Domain, the single primary type's field list and the message of a user transaction, for `signTypedData`. */
 export function typedDataFor(l1ChainId: bigint | number, rootContract: Address, tx: UnsignedTx): {
   domain: TypedDataDomain;
-  primaryType: 'Transfer' | 'Withdraw' | 'DepositToChild' | 'SpawnChild';
+  primaryType: 'Transfer' | 'Withdraw' | 'DepositToChild' | 'SpawnChild' | 'EdgeCall';
   types: Record<string, TypedDataField[]>;
   message: Record<string, unknown>;
 } {
@@ -23,4 +40,21 @@ export function typedDataFor(l1ChainId: bigint | number, rootContract: Address, 
 /** The transaction hash (= EIP-712 digest) the node will report for `tx`. */
 export function txHashOf(l1ChainId: bigint | number, rootContract: Address, tx: UnsignedTx): Hex {
   return signedTxDigest(plasmaDomain(l1ChainId, rootContract), tx);
+}
+
+/**
+ * The hash a node files a FINALIZE_CHILD_EXIT under (docs/SPEC.md "Transaction hashes"):
+ * `keccak256(abi.encodePacked(uint8 kind, bytes32 chainId, bytes data))` with the canonical block `data`. It does
+ * not depend on the state, so the same exit submitted twice has the same hash.
+ */
+export function finalizeChildExitHash(tx: FinalizeChildExitTx): Hex {
+  const data = encodeFinalizeChildExitData({
+    child: tx.child.toLowerCase() as ChainId,
+    header: tx.header,
+    windowEnd: tx.windowEnd,
+    exit: { recipient: normalizeAddress(tx.exit.recipient), token: normalizeAddress(tx.exit.token), amount: tx.exit.amount },
+    index: tx.index,
+    proof: tx.proof,
+  });
+  return bytesToHex(keccak256(concatBytes(Uint8Array.of(TxKind.FinalizeChildExit), hexToBytes(tx.chainId, 32), hexToBytes(data))));
 }

@@ -24,6 +24,8 @@ interface Flags {
   validator?: string[];
   keystore?: string;
   privateKey?: string;
+  parentNode?: string;
+  parentFinality?: string;
 }
 
 /** The subset of NodeOptions a config file may hold (no keys: those come from the environment or a keystore). */
@@ -57,7 +59,16 @@ function prettyWriter(): (line: string) => void {
   };
 }
 
+function parentFinality(v: string | undefined): 'final' | 'committed' {
+  if (v === undefined || v === 'final' || v === 'committed') return v ?? 'final';
+  throw new PlasmaError('BAD_CONFIG', `--parent-finality must be final or committed, got ${JSON.stringify(v)}`, { hint: 'use final (safe: after the parent\'s challenge window) or committed (faster)' });
+}
+
 export async function nodeStart(flags: Flags): Promise<void> {
+  if (flags.parentFinality !== undefined && flags.parentNode === undefined) {
+    throw new PlasmaError('BAD_CONFIG', '--parent-finality needs --parent-node', { hint: 'pass --parent-node <url of the parent chain\'s node>, or leave --parent-finality out' });
+  }
+  parentFinality(flags.parentFinality);
   const cfg = flags.config ? readConfig(flags.config) : {};
   const devnet = loadDevnet(flags);
   const chainArg = flags.chain ?? process.env.PLASMA_TREE_CHAIN ?? cfg.chainId;
@@ -95,6 +106,7 @@ export async function nodeStart(flags: Flags): Promise<void> {
     rpc: { host: flags.rpcHost ?? cfg.rpc?.host, port: flags.rpcPort ?? cfg.rpc?.port },
     blockTimeMs: flags.blockTime ?? cfg.blockTimeMs,
     l1Confirmations: flags.l1Confirmations ?? cfg.l1Confirmations,
+    ...(flags.parentNode !== undefined ? { parent: { kind: 'child' as const, nodeUrl: flags.parentNode, finality: parentFinality(flags.parentFinality) } } : {}),
     logger,
   });
   const p = n.chain;

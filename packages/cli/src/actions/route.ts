@@ -1,5 +1,6 @@
 import { PlasmaError } from '@plasma-tree/core';
 import { findChain, planRoute, readTree, walkTree, type RouteEstimates, type TreeNode } from '@plasma-tree/sdk';
+import type { DevnetInfo } from '@plasma-tree/devnet';
 import { l1Provider, resolveL1, type ConnectionFlags } from '../context.js';
 import { print, printJson } from '../common.js';
 import { c, compactDuration } from '../ui.js';
@@ -9,7 +10,7 @@ import { devnetNames, devnetNodeUrls, nodeSources } from './read.js';
 type Flags = ConnectionFlags & { from: string; to: string; commitTime?: number; confirmations?: number; l1BlockTime?: number; json?: boolean };
 
 /** A chain of the tree by name, id or L1; an unknown name is UNKNOWN_CHAIN naming the chains there are. */
-function chainArg(tree: TreeNode, value: string, flag: string): TreeNode {
+export function chainArg(tree: TreeNode, value: string, flag: string): TreeNode {
   const node = findChain(tree, value);
   if (node) return node;
   const known = [...walkTree(tree)].map(({ node: n }) => chainLabel(n)).join(', ');
@@ -19,18 +20,23 @@ function chainArg(tree: TreeNode, value: string, flag: string): TreeNode {
   });
 }
 
+/** The route estimates: the flags', else a devnet's (1 confirmation, blocks committed within about a second), else mainnet-like. */
+export function routeEstimates(flags: { commitTime?: number; confirmations?: number; l1BlockTime?: number }, devnet: DevnetInfo | undefined): { estimates: Required<Pick<RouteEstimates, 'l1FinalitySeconds'>> & { commitSeconds: number }; confirmations: number; l1BlockTime: number } {
+  const l1BlockTime = flags.l1BlockTime ?? (devnet ? Math.max(1, devnet.l1.blockTimeMs / 1000) : 12);
+  const confirmations = flags.confirmations ?? (devnet ? 1 : 2);
+  return {
+    estimates: { l1FinalitySeconds: confirmations * l1BlockTime, commitSeconds: flags.commitTime ?? (devnet ? Math.ceil(1 + l1BlockTime) : 30) },
+    confirmations,
+    l1BlockTime,
+  };
+}
+
 export async function route(flags: Flags): Promise<void> {
   const { l1Url, rootContract, devnet } = resolveL1(flags);
   if (!rootContract) {
     throw new PlasmaError('MISSING_CONFIG', 'no root contract given', { hint: 'pass --root <address> (or set PLASMA_TREE_ROOT), or start a devnet with `plasma-tree devnet`' });
   }
-  // A devnet: 1 confirmation of its L1 blocks, and blocks committed within about a second; else mainnet-like.
-  const l1BlockTime = flags.l1BlockTime ?? (devnet ? Math.max(1, devnet.l1.blockTimeMs / 1000) : 12);
-  const confirmations = flags.confirmations ?? (devnet ? 1 : 2);
-  const estimates = {
-    l1FinalitySeconds: confirmations * l1BlockTime,
-    commitSeconds: flags.commitTime ?? (devnet ? Math.ceil(1 + l1BlockTime) : 30),
-  } satisfies RouteEstimates;
+  const { estimates, confirmations, l1BlockTime } = routeEstimates(flags, devnet);
   const provider = await l1Provider(l1Url);
   try {
     const tree = await readTree({ provider, rootContract, tokens: [], names: devnetNames(devnet), sourceFor: nodeSources(devnetNodeUrls(devnet)) });
@@ -50,7 +56,7 @@ export async function route(flags: Flags): Promise<void> {
     if (r.hops.length === 0) return;
     const conf = `${confirmations} confirmation${confirmations === 1 ? '' : 's'} of ${compactDuration(l1BlockTime)}`;
     print(c.dim(`\n  estimates: a block is committed ~${compactDuration(estimates.commitSeconds)} after its transaction, L1 is final after ${conf}`));
-    print(c.dim('  (change them with --commit-time, --confirmations, --l1-block-time); this plans only: executing routes comes with the tree step'));
+    print(c.dim('  (change them with --commit-time, --confirmations, --l1-block-time); this plans only: run it with `plasma-tree send`'));
   } finally {
     provider.destroy();
   }

@@ -24,7 +24,7 @@ export async function deposit(flags: Flags): Promise<void> {
     const amount = parseAmount(flags.amount, info.decimals, info.symbol);
     const to = flags.to ? resolveAddress(flags.to, b.conn.devnet, '--to') : undefined;
     const what = `${formatAmount(amount, info.decimals)} ${info.symbol}`;
-    const sp = new Spinner(process.stderr, { quiet: flags.json }).start(`depositing ${what} into ${chainLabel(b)}: sending the L1 transaction…`);
+    const sp = new Spinner(process.stderr, { quiet: flags.json }).start(`depositing ${what} into ${chainLabel(b)}: sending the parent's transaction…`);
     let d;
     try {
       d = await b.client.deposit(token, amount, { to });
@@ -32,7 +32,8 @@ export async function deposit(flags: Flags): Promise<void> {
       sp.fail(`deposit of ${what} failed`);
       throw e;
     }
-    sp.succeed(`deposited ${what} on L1 (deposit #${d.nonce}${d.approveTxHash ? ', after an approval' : ''})`);
+    const where = d.on === 'l1' ? 'L1' : `parent chain ${d.parentChainId.slice(0, 10)}…`;
+    sp.succeed(`deposited ${what} on ${where} (deposit #${d.nonce}${d.approveTxHash ? ', after an approval' : ''})`);
     let creditedAt: number | undefined;
     if (flags.wait !== false) {
       const sp2 = new Spinner(process.stderr, { quiet: flags.json }).start(`waiting for ${chainLabel(b)} to credit deposit #${d.nonce}…`);
@@ -47,13 +48,13 @@ export async function deposit(flags: Flags): Promise<void> {
     }
     if (flags.json) return printJson({ ...d, symbol: info.symbol, decimals: info.decimals, creditedInBlock: creditedAt ?? null });
     print(kv([
-      ['L1 tx', d.l1TxHash],
+      [d.on === 'l1' ? 'L1 tx' : 'parent-chain tx', d.txHash],
       ['deposit nonce', String(d.nonce)],
       ['to', addr(d.to)],
       ['amount', what],
       ['chain', `${b.conn.chainName ?? ''} ${d.chainId}`.trim()],
     ]));
-    if (flags.wait === false) print(c.dim(`\n  the child chain credits it after its L1 confirmations; check with \`plasma-tree balance\``));
+    if (flags.wait === false) print(c.dim(`\n  the child chain credits it once its parent's block is final for it; check with \`plasma-tree balance\``));
   } finally {
     b.close();
   }
@@ -76,18 +77,19 @@ export async function finalize(hashArg: string, flags: Flags): Promise<void> {
     const proof = await b.client.getWithdrawalProof(txHash);
     const t = await b.client.tokenInfo(proof.exit.token);
     const what = `${formatAmount(proof.exit.amount, t.decimals)} ${t.symbol}`;
-    const sp = new Spinner(process.stderr, { quiet: flags.json }).start(`finalizing: paying ${what} to ${addr(proof.exit.recipient)} on L1…`);
-    const r = await b.client.finalizeWithdrawal(txHash).catch((e) => {
+    const parent = (await b.client.parentChainId()) === `0x${'00'.repeat(32)}` ? 'L1' : 'the parent chain';
+    const sp = new Spinner(process.stderr, { quiet: flags.json }).start(`finalizing: paying ${what} to ${addr(proof.exit.recipient)} on ${parent}…`);
+    const r = await b.client.finalizeExit(txHash).catch((e) => {
       sp.fail(`finalization of ${what} failed`);
       throw e;
     });
-    sp.succeed(`paid out ${what} to ${addr(r.recipient)} on L1`);
-    if (flags.json) return printJson({ txHash, ...r, symbol: t.symbol, decimals: t.decimals });
+    sp.succeed(`paid out ${what} to ${addr(r.recipient)} on ${parent}`);
+    if (flags.json) return printJson({ ...r, withdrawalTxHash: txHash, symbol: t.symbol, decimals: t.decimals });
     print(kv([
-      ['L1 tx', r.l1TxHash],
+      [r.on === 'l1' ? 'L1 tx' : 'parent-chain tx', r.txHash],
       ['recipient', addr(r.recipient)],
       ['amount', what],
-      ['gas used', r.gasUsed.toLocaleString('en-US')],
+      ...(r.gasUsed !== undefined ? [['gas used', r.gasUsed.toLocaleString('en-US')] as [string, string]] : [['block', `#${r.blockNumber} of the parent chain`] as [string, string]]),
     ]));
   } finally {
     b.close();
@@ -115,7 +117,7 @@ async function sendTx(kind: 'transfer' | 'withdraw', flags: Flags): Promise<void
         throw e;
       });
       blockNumber = receipt.blockNumber;
-      sp.succeed(`${kind === 'transfer' ? `sent ${what} to ${addr(r.to)}` : `withdrawal of ${what} to ${addr(r.to)} on L1 started`}, included in block #${blockNumber}`);
+      sp.succeed(`${kind === 'transfer' ? `sent ${what} to ${addr(r.to)}` : `withdrawal of ${what} to ${addr(r.to)} on the parent chain started`}, included in block #${blockNumber}`);
     } else {
       sp.succeed(`${kind} of ${what} accepted by the node`);
     }
@@ -123,13 +125,13 @@ async function sendTx(kind: 'transfer' | 'withdraw', flags: Flags): Promise<void
     print(kv([
       ['tx hash', r.hash],
       ['from', addr(r.from)],
-      [kind === 'transfer' ? 'to' : 'to (on L1)', addr(r.to)],
+      [kind === 'transfer' ? 'to' : 'to (on the parent)', addr(r.to)],
       ['amount', what],
       ['nonce', String(r.nonce)],
       ['block', blockNumber === null ? 'pending' : `#${blockNumber}`],
     ]));
     if (kind === 'withdraw') {
-      print(`\n  ${c.bold('next')}: the exit is paid on L1 once its block is committed and the challenge window is over:`);
+      print(`\n  ${c.bold('next')}: the exit is paid on the parent (L1, or the parent chain) once its block is committed and the challenge window is over:`);
       print(`  ${c.cyan(`plasma-tree finalize ${r.hash} --wait`)}`);
     }
   } finally {
@@ -152,13 +154,13 @@ async function waitWithCountdown(client: PlasmaClient, txHash: Hex, quiet: boole
       case 'pending':
         return sp.update('waiting for the withdrawal to be included in a block…');
       case 'included':
-        return sp.update(`block #${last.blockNumber} holds the withdrawal; waiting for its commitment on L1…`);
+        return sp.update(`block #${last.blockNumber} holds the withdrawal; waiting for its commitment on the parent…`);
       case 'committed':
         return sp.update(`block #${last.blockNumber} committed; reading its challenge window…`);
       case 'challenge-window': {
         const left = Math.max(0, (deadline - Date.now()) / 1000);
         const total = Math.max(windowLength, left, 1);
-        return sp.update(`challenge window ${bar(1 - left / total)} ${ce.bold(formatDuration(left))} left ${ce.dim(`(block #${last.blockNumber}, ends ${new Date(last.windowEnd! * 1000).toLocaleTimeString()} L1 time)`)}`);
+        return sp.update(`challenge window ${bar(1 - left / total)} ${ce.bold(formatDuration(left))} left ${ce.dim(`(block #${last.blockNumber}, ends ${new Date(last.windowEnd! * 1000).toLocaleTimeString()} by the parent's clock)`)}`);
       }
       default:
         return undefined;
@@ -179,7 +181,7 @@ async function waitWithCountdown(client: PlasmaClient, txHash: Hex, quiet: boole
     });
     if (s.state === 'finalized') {
       sp.stop();
-      throw new PlasmaError('ALREADY_WITHDRAWN', `withdrawal ${txHash} was already paid out on L1`, { data: { txHash }, hint: 'nothing to do: check the L1 balance with `plasma-tree balance`' });
+      throw new PlasmaError('ALREADY_WITHDRAWN', `withdrawal ${txHash} was already paid out on the parent`, { data: { txHash }, hint: 'nothing to do: check the balance with `plasma-tree balance`' });
     }
     sp.succeed(`challenge window of block #${s.blockNumber} is over`);
     return s;

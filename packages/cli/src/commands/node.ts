@@ -14,15 +14,18 @@ export function registerNodeCommands(program: Command): void {
     .option('--rpc-port <port>', 'JSON-RPC port (default 8645; 0: any free port)', intArg('--rpc-port', 0, 65_535))
     .option('--block-time <ms>', 'seal a block at most this often (default 1000)', intArg('--block-time', 1, 3_600_000))
     .option('--l1-confirmations <n>', 'L1 blocks a deposit waits before it is applied (default 2)', intArg('--l1-confirmations', 0, 1000))
+    .option('--parent-node <url>', 'for a child of a chain (not of the root contract): the JSON-RPC URL of the parent chain\'s node to follow')
+    .option('--parent-finality <final|committed>', 'with --parent-node: apply a deposit once the parent\'s block holding it is final (default) or committed on its own parent')
     .option('--validator <name|address>', `sign with this keystore key (repeatable); or set ${ENV_VALIDATOR_KEYS}=0xkey1,0xkey2`, collect)
     .option('--keystore <dir>', 'keystore directory for --validator')
     .option('--log-level <level>', 'debug | info | warn | error (default info)')
     .option('--log-format <format>', 'pretty (default on a terminal) | json');
-  connectionOptions(start, { node: false });
+  connectionOptions(start, { node: false, nodes: false });
   start.addOption(new Option('--private-key <key>', 'refused: keys never go on the command line').hideHelp());
   examples(start, [
     `${ENV_VALIDATOR_KEYS}=0xkey1 plasma-tree node start --chain 0x<id> --l1 http://127.0.0.1:8545 --root 0x<root>`,
     'plasma-tree node start --config node.json --validator alice --validator bob',
+    `${ENV_VALIDATOR_KEYS}=0xkey plasma-tree node start --chain 0x<child of A> --parent-node http://127.0.0.1:8645 --rpc-port 8660`,
   ]);
   start.action(lazy(load, 'nodeStart'));
 }

@@ -7,7 +7,7 @@ export function registerTxCommands(program: Command): void {
   // ------------------------------------------------------------------ deposit
   const deposit = program
     .command('deposit')
-    .description('deposit ETH or an ERC-20 from L1 into a child chain (approves the token first when needed)')
+    .description('deposit ETH or an ERC-20 into a chain from its parent: on L1 through the root contract (approving the token first when needed), or as a DEPOSIT_TO_CHILD on the parent chain for a deeper chain (--chain A1)')
     .option('--amount <n>', 'amount in token units, e.g. 1.5')
     .option('--token <ETH|DEV|address>', 'ETH, the devnet token DEV, or an ERC-20 address', 'ETH')
     .option('--to <address>', 'recipient on the child chain (default: yourself; devnet account names work)')
@@ -18,6 +18,7 @@ export function registerTxCommands(program: Command): void {
   examples(deposit, [
     'PLASMA_TREE_PRIVATE_KEY=0x… plasma-tree deposit --amount 1 --token ETH',
     'plasma-tree deposit --account dev1 --amount 500 --token DEV --to dev2',
+    'plasma-tree deposit --account dev0 --chain A1 --amount 0.5   # from dev0\'s balance on A, its parent',
   ]);
   deposit.action(lazy(load, 'deposit'));
 
@@ -41,7 +42,7 @@ export function registerTxCommands(program: Command): void {
   // ------------------------------------------------------------------ withdraw
   const withdraw = program
     .command('withdraw')
-    .description('start a withdrawal to L1: burns on the child chain now, pays out on L1 after the challenge window (`finalize`)')
+    .description('start a withdrawal to the parent (L1, or the parent chain): burns on the chain now, pays out on the parent after the challenge window (`finalize`)')
     .option('--amount <n>', 'amount in token units')
     .option('--token <ETH|DEV|address>', 'ETH, DEV or an ERC-20 address', 'ETH')
     .option('--to <address>', 'recipient on L1 (default: yourself)')
@@ -60,7 +61,7 @@ export function registerTxCommands(program: Command): void {
   const finalize = program
     .command('finalize')
     .argument('<txHash>', 'hash of the withdrawal on the child chain (printed by `plasma-tree withdraw`)')
-    .description('pay a withdrawal out on L1 once its challenge window is over')
+    .description('pay a withdrawal out on the parent once its challenge window is over: on L1 for a child of the root, as a FINALIZE_CHILD_EXIT on the parent chain below that')
     .option('--wait', 'wait for inclusion, commitment and the end of the challenge window (with a countdown), then finalize');
   connectionOptions(finalize);
   accountOptions(finalize);
@@ -68,6 +69,7 @@ export function registerTxCommands(program: Command): void {
   examples(finalize, [
     'plasma-tree finalize 0x3f…9a            # fails with CHALLENGE_WINDOW_OPEN while the window is open',
     'plasma-tree finalize 0x3f…9a --wait     # shows a countdown, then finalizes',
+    'plasma-tree finalize 0x3f…9a --chain A1 --wait   # a withdrawal on A1, paid on A',
   ]);
   finalize.action(lazy(load, 'finalize'));
 }
