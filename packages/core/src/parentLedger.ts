@@ -168,6 +168,8 @@ export class ParentLedger {
   private readonly tree = new LedgerTree();
   private readonly store = new Map<Hex, Readonly<LedgerEntry>>();
   private readonly journals: Journal[] = [];
+  /** Keys written since the last `takeWrittenKeys()` (the write log a host persists per block). */
+  private readonly written = new Set<Hex>();
   /** chainIdOf(selfId, i) for each i children() has listed (ids never change: this cache needs no undo). */
   private readonly childIds: ChainId[] = [];
 
@@ -187,6 +189,7 @@ export class ParentLedger {
       }
       ledger.put(ledgerEntryKey(entry), freezeEntry(entry));
     }
+    ledger.written.clear();
     return ledger;
   }
 
@@ -452,6 +455,20 @@ export class ParentLedger {
     this.write({ kind: LedgerKind.EdgeDelivery, nonce: uintInput(nonce, 64, 'nonce'), fn: bytes32Input(fn, 'fn'), status });
   }
 
+  // ---- the write log (persistence) --------------------------------------------------------------------
+
+  /**
+   * The keys written since the last call (or since the ledger was made or rebuilt), and clears the log: what a
+   * host persists after each block, each key with its `entry(key)` now (undefined = back to the default). A key
+   * set and then reverted is listed too; its entry is then the one it had before, so persisting it is harmless.
+   * Kinds 7-9 write keys that edge functions choose, which only this log can list.
+   */
+  takeWrittenKeys(): Hex[] {
+    const keys = [...this.written];
+    this.written.clear();
+    return keys;
+  }
+
   // ---- checkpoints ------------------------------------------------------------------------------------
 
   /** Opens a checkpoint; checkpoints nest. */
@@ -497,6 +514,7 @@ export class ParentLedger {
   }
 
   private put(key: Hex, entry: Readonly<LedgerEntry> | undefined): void {
+    this.written.add(key);
     if (entry === undefined || isDefaultLedgerEntry(entry)) {
       this.store.delete(key);
       this.tree.delete(key);

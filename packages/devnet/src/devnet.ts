@@ -12,6 +12,7 @@ import {
   signedTxDigest,
   type Address,
   type ChainId,
+  type EdgeRegistry,
   type Eip712Domain,
   type Hex,
   type SignedTx,
@@ -70,6 +71,16 @@ export interface DevnetOptions {
   logLevel?: LogLevel;
   /** Whether to write `<dataDir>/devnet.json` (default true). */
   writeConfig?: boolean;
+  /**
+   * The edge functions every chain of the devnet runs (docs/EDGE.md), made with core's
+   * `createEdgeRegistry(edgeFunctions, { messageHandlers })`. Default: the built-ins only.
+   */
+  edges?: EdgeRegistry;
+  /**
+   * Instead of `edges`: the path of an ESM module exporting `edgeFunctions` and optionally `messageHandlers`
+   * (NodeOptions `edgeModule`), loaded by every chain's node.
+   */
+  edgeModule?: string;
   onProgress?: (p: DevnetProgress) => void;
 }
 
@@ -82,6 +93,12 @@ export interface Devnet extends DevnetInfo {
    * node's children lose their parent node (they keep retrying). Safe to call twice; `close()` skips it.
    */
   stopNode(name: string): Promise<void>;
+  /**
+   * Stops the validator node of one chain (if it runs) and starts it again on the same data directory and
+   * JSON-RPC port: a restart as after a crash or an upgrade (the node resumes from its store). Resolves once it
+   * serves again.
+   */
+  restartNode(name: string): Promise<void>;
   /** Stops the nodes, then the L1, and removes devnet.json. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -181,6 +198,9 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
   await checkPort(l1Port, 'L1 node', '--l1-port');
   for (const c of layout) await checkPort(c.rpcPort, `node of chain ${c.name}`, '--rpc-port');
 
+  if (opts.edges !== undefined && opts.edgeModule !== undefined) {
+    throw new PlasmaError('BAD_CONFIG', 'give the devnet its edge functions one way: edges or edgeModule', { hint: 'pass a registry as `edges`, or a module path as `edgeModule`' });
+  }
   activeDirs.add(dataDir);
   // The chain data belongs to the previous devnet's L1, which is gone: start from scratch.
   rmSync(join(dataDir, 'chains'), { recursive: true, force: true });
@@ -278,22 +298,26 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
 
     // ---- nodes (in this process for now; the layout is what a multi-process launcher would need too)
     const nodeStops = new Map<string, () => Promise<void>>();
+    const nodePorts = new Map<string, number>();
+    const launch = async (chain: DevnetChain, spec: ResolvedChainSpec, port: number) => {
+      const parentUrl = spec.parent === ROOT ? undefined : chains.find((c) => c.name === spec.parent)!.nodeUrl;
+      const { node, logStream } = await startChainNode(chain, spec, { l1Url: hh.url, rootContract, opts, parentUrl, port });
+      let stopping: Promise<void> | undefined;
+      nodeStops.set(chain.name, () => (stopping ??= (async () => {
+        await node.close();
+        await new Promise<void>((r) => logStream.end(() => r()));
+      })()));
+      nodePorts.set(chain.name, Number(new URL(node.rpcUrl).port));
+      chain.nodeUrl = node.rpcUrl;
+    };
     const nested = new NestedSpawner({ chains, deployer, rootContract, l1ChainId: BigInt(l1ChainId), dev0: accounts[0], progress });
     for (const [i, chain] of chains.entries()) {
       const spec = layout[i];
       if (spec.parent !== ROOT) await nested.spawn(chain, spec);
       progress('node', `starting the validator node of chain ${chain.name}`);
-      const parentUrl = spec.parent === ROOT ? undefined : chains.find((c) => c.name === spec.parent)!.nodeUrl;
-      const { node, logStream } = await startChainNode(chain, spec, { l1Url: hh.url, rootContract, opts, parentUrl });
-      let stopping: Promise<void> | undefined;
-      const stop = () => (stopping ??= (async () => {
-        await node.close();
-        await new Promise<void>((r) => logStream.end(() => r()));
-      })());
-      nodeStops.set(chain.name, stop);
-      closers.push({ name: `node ${chain.name}`, close: stop });
-      chain.nodeUrl = node.rpcUrl;
-      progress('node', `chain ${chain.name} (${chain.chainId.slice(0, 10)}…) serves JSON-RPC at ${node.rpcUrl}`);
+      await launch(chain, spec, spec.rpcPort);
+      closers.push({ name: `node ${chain.name}`, close: () => nodeStops.get(chain.name)?.() });
+      progress('node', `chain ${chain.name} (${chain.chainId.slice(0, 10)}…) serves JSON-RPC at ${chain.nodeUrl}`);
     }
 
     const info: DevnetInfo = {
@@ -310,12 +334,23 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     };
     const configFile = writeConfig ? writeDevnetInfo(dataDir, info) : undefined;
     progress('ready', `devnet ready in ${((Date.now() - t0) / 1000).toFixed(1)} s${configFile ? `; wrote ${configFile}` : ''}`);
-    const stopNode = async (name: string) => {
-      const stop = nodeStops.get(name);
-      if (!stop) throw new PlasmaError('UNKNOWN_CHAIN', `the devnet has no chain named ${JSON.stringify(name)}`, { data: { name }, hint: `chains: ${chains.map((c) => c.name).join(', ')}` });
-      await stop();
+    const chainIndex = (name: string): number => {
+      const i = chains.findIndex((c) => c.name === name);
+      if (i < 0) throw new PlasmaError('UNKNOWN_CHAIN', `the devnet has no chain named ${JSON.stringify(name)}`, { data: { name }, hint: `chains: ${chains.map((c) => c.name).join(', ')}` });
+      return i;
     };
-    return { ...info, configFile, close: closeAll, stopNode };
+    const stopNode = async (name: string) => {
+      chainIndex(name);
+      await nodeStops.get(name)!();
+    };
+    const restartNode = async (name: string) => {
+      const i = chainIndex(name);
+      if (closed) throw new PlasmaError('DEVNET_CLOSED', 'the devnet is closed', { hint: 'start a new devnet' });
+      await nodeStops.get(name)!();
+      progress('node', `restarting the validator node of chain ${name}`);
+      await launch(chains[i], layout[i], nodePorts.get(name)!);
+    };
+    return { ...info, configFile, close: closeAll, stopNode, restartNode };
   } catch (e) {
     await closeAll().catch(() => {});
     throw e;
@@ -337,7 +372,7 @@ async function spawn(root: Contract, spec: ResolvedChainSpec, validators: Devnet
 async function startChainNode(
   chain: DevnetChain,
   spec: ResolvedChainSpec,
-  ctx: { l1Url: string; rootContract: Address; opts: DevnetOptions; parentUrl?: string },
+  ctx: { l1Url: string; rootContract: Address; opts: DevnetOptions; parentUrl?: string; port: number },
 ): Promise<{ node: PlasmaNode; logStream: WriteStream }> {
   mkdirSync(chain.dataDir, { recursive: true });
   const logStream = createWriteStream(join(chain.dataDir, 'node.log'), { flags: 'a' });
@@ -349,11 +384,13 @@ async function startChainNode(
       rootContract: ctx.rootContract,
       chainId: chain.chainId,
       validatorKeys: chain.validators.map((v) => v.privateKey),
-      rpc: { host: '127.0.0.1', port: spec.rpcPort },
+      rpc: { host: '127.0.0.1', port: ctx.port },
       blockTimeMs: ctx.opts.blockTimeMs ?? 500,
       l1Confirmations: ctx.opts.l1Confirmations ?? 1,
       l1PollMs: 250,
       parent: ctx.parentUrl === undefined ? { kind: 'root' } : { kind: 'child', nodeUrl: ctx.parentUrl, finality: spec.parentFinality ?? ctx.opts.parentFinality ?? 'committed' },
+      ...(ctx.opts.edges !== undefined ? { edges: ctx.opts.edges } : {}),
+      ...(ctx.opts.edgeModule !== undefined ? { edgeModule: ctx.opts.edgeModule } : {}),
       logger,
     });
     return { node, logStream };

@@ -1,4 +1,19 @@
-import { ChainState, EMPTY_STATE_ROOT, ZERO_BYTES32, plasmaDomain, type Account, type Address, type ChainId, type Eip712Domain, type Header, type LedgerEntry } from '@plasma-tree/core';
+import {
+  BUILT_IN_EDGES,
+  ChainState,
+  EMPTY_STATE_ROOT,
+  ZERO_BYTES32,
+  plasmaDomain,
+  type Account,
+  type Address,
+  type BlockContext,
+  type ChainId,
+  type EdgeRegistry,
+  type Eip712Domain,
+  type Header,
+  type Hex,
+  type LedgerEntry,
+} from '@plasma-tree/core';
 import type { BlockWrite, ChainHead, ChainStore } from './db/chainStore.js';
 import { nodeError } from './errors.js';
 
@@ -35,15 +50,26 @@ export class Chain {
     readonly store: ChainStore,
     readonly state: ChainState,
     private headHeader_: Header | null,
+    /** The edge functions this chain runs (NodeOptions `edgeFunctions`; the same on every validator). */
+    readonly edges: EdgeRegistry,
   ) {
     this.domain = plasmaDomain(params.l1ChainId, params.rootContract);
+  }
+
+  /**
+   * What the STF needs of this chain in every block (BlockBuilder, verifyBlock, the mempool's dry runs): its id,
+   * the tree's EIP-712 domain, its edge functions, its parent (the peer of its up calls and of down events) and
+   * the parent's records of the down stream (deposits, down edge events).
+   */
+  blockContext(depositRecord?: (nonce: bigint) => Hex | undefined): BlockContext {
+    return { chainId: this.params.chainId, domain: this.domain, edges: this.edges, parentChainId: this.params.parentChainId, ...(depositRecord ? { depositRecord } : {}) };
   }
 
   /**
    * Rebuilds the state from the stored accounts and ledger entries (the ParentLedger of this chain's children)
    * and checks that it hashes to the head's stateRoot: a store that does not is refused rather than served.
    */
-  static async load(params: ChainParams, store: ChainStore): Promise<Chain> {
+  static async load(params: ChainParams, store: ChainStore, edges: EdgeRegistry = BUILT_IN_EDGES): Promise<Chain> {
     const entries: [number, Account][] = [];
     for await (const entry of store.accounts()) entries.push(entry);
     const ledger: LedgerEntry[] = [];
@@ -71,7 +97,7 @@ export class Chain {
       throw nodeError('STORE_CORRUPT', `the ${state.size} stored accounts and ${ledger.length} ledger entries hash to ${state.root}, but head block ${head.number} has stateRoot ${expected}`,
         'restore the data directory from a backup, or start from an empty one', { head, stateRoot: state.root, expected });
     }
-    return new Chain(params, store, state, headHeader);
+    return new Chain(params, store, state, headHeader, edges);
   }
 
   get head(): ChainHead {
@@ -83,7 +109,7 @@ export class Chain {
     return this.headHeader_;
   }
 
-  /** Highest deposit nonce applied by the chain so far. */
+  /** Highest nonce of the parent's down stream (deposits, down edge events) applied by the chain so far. */
   get depositNonce(): bigint {
     return this.headHeader_?.depositNonce ?? 0n;
   }

@@ -5,6 +5,7 @@
  * keys override the file's.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PlasmaError, type Hex } from '@plasma-tree/core';
 import type { NodeOptions } from './options.js';
@@ -15,6 +16,7 @@ export const USAGE = `usage: bin.ts --config <file.json> | --data-dir <dir> --l1
   [--rpc-host <host>] [--rpc-port <port>] [--block-time-ms <ms>] [--max-block-txs <n>]
   [--l1-confirmations <n>] [--l1-poll-ms <ms>] [--mempool-max-txs <n>] [--signature-workers <n>]
   [--log-level debug|info|warn|error] [--parent-url <url of the parent chain's node> [--parent-finality final|committed]]
+  [--edge-module <ESM module exporting edgeFunctions and optionally messageHandlers>]
 validator keys: ${VALIDATOR_KEYS_ENV}=0x…,0x… or "validatorKeys" in the config file`;
 
 const INTEGER_FLAGS = {
@@ -50,6 +52,7 @@ export function optionsFromArgs(argv: string[], env: NodeJS.ProcessEnv): NodeOpt
         'log-level': { type: 'string' },
         'parent-url': { type: 'string' },
         'parent-finality': { type: 'string' },
+        'edge-module': { type: 'string' },
         ...Object.fromEntries(Object.keys(INTEGER_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
       },
       strict: true,
@@ -86,6 +89,11 @@ export function optionsFromArgs(argv: string[], env: NodeJS.ProcessEnv): NodeOpt
     rpc: { ...file.rpc, host: values['rpc-host'] ?? file.rpc?.host, port: integer('rpc-port') ?? file.rpc?.port },
     logLevel: values['log-level'] ?? file.logLevel,
   } as NodeOptions;
+  // A config file's edgeModule is relative to the file (it travels with it); the flag's to the current directory.
+  const edgeModule = values['edge-module'] ?? (typeof file.edgeModule === 'string' && !file.edgeModule.startsWith('file:') && !isAbsolute(file.edgeModule) && values.config
+    ? resolve(dirname(values.config), file.edgeModule)
+    : file.edgeModule);
+  if (edgeModule !== undefined) options.edgeModule = edgeModule;
   if (values['parent-finality'] !== undefined && values['parent-url'] === undefined && file.parent?.kind !== 'child') {
     throw badConfig('--parent-finality needs --parent-url (or a config file with parent.kind "child")');
   }

@@ -12,20 +12,27 @@ import type { Chain } from './chain.js';
 import type { DryRun } from './mempool.js';
 
 /**
- * The mempool's dry-run of parent-kind transactions (docs/SPEC.md "Node JSON-RPC"): on a checkpoint of the
- * chain's state, apply the parent-kind txs already waiting (failures ignored), then the candidate, then revert.
- * COMMIT_CHILD and FINALIZE_CHILD_EXIT run the whole STF at `now` (the wall clock, never before the head's
- * timestamp: the next block's clock); DEPOSIT_TO_CHILD and SPAWN_CHILD run the ledger's half only (the account
- * half is the mempool's `checkSender` against the slot's pending state). Refusals keep the ledger's codes.
+ * The mempool's dry-run of parent-kind and edge transactions (docs/SPEC.md "Node JSON-RPC"): on a checkpoint of
+ * the chain's state, apply the ones already waiting (failures ignored), then the candidate, then revert.
+ * COMMIT_CHILD, FINALIZE_CHILD_EXIT and EDGE_FROM_CHILD run the whole STF at `now` (the wall clock, never before
+ * the head's timestamp: the next block's clock); DEPOSIT_TO_CHILD and SPAWN_CHILD run the ledger's half only (the
+ * account half is the mempool's `checkSender` against the slot's pending state); EDGE_SEND runs the whole STF with
+ * the sender's nonce taken as the call's (the mempool checked it against the slot's pending nonce), so the
+ * function's registration and direction, the payload's size, its send half and the ledger's record all run.
+ * Refusals keep the ledger's, the STF's or the edge function's codes. `discardWriteLog`: for a node that
+ * produces no blocks (see below).
  */
-export function createDryRun(chain: Chain, now: () => bigint = () => BigInt(Math.floor(Date.now() / 1000))): DryRun {
+export function createDryRun(
+  chain: Chain,
+  now: () => bigint = () => BigInt(Math.floor(Date.now() / 1000)),
+  opts: { discardWriteLog?: boolean } = {},
+): DryRun {
   return (tx, signer, before) => {
     const state = chain.state;
     const headTime = chain.headHeader?.timestamp ?? 0n;
     const clock = now();
     const ctx: StfContext = {
-      chainId: chain.params.chainId,
-      domain: chain.domain,
+      ...chain.blockContext(),
       lastDepositNonce: chain.depositNonce,
       timestamp: clock > headTime ? clock : headTime,
     };
@@ -41,6 +48,9 @@ export function createDryRun(chain: Chain, now: () => bigint = () => BigInt(Math
       apply(tx, signer);
     } finally {
       state.revert();
+      // A node that builds no blocks (no validator key) never drains the ledger's write log: the keys the dry
+      // run touched (and restored) would pile up there. A producer's node keeps them: they may be its block's.
+      if (opts.discardWriteLog) state.ledger.takeWrittenKeys();
     }
 
     function apply(t: SignedTx, from: Address | undefined): void {
@@ -53,8 +63,16 @@ export function createDryRun(chain: Chain, now: () => bigint = () => BigInt(Math
           return;
         case TxKind.CommitChild:
         case TxKind.FinalizeChildExit:
+        case TxKind.EdgeFromChild:
           applyTx(state, placeSignedTx(state.accounts, t, ctx), ctx);
           return;
+        case TxKind.EdgeSend: {
+          const account = state.accounts.get(t.slot);
+          // Transactions of the slot still waiting come first in the block; the pending nonce stands for them.
+          if (account !== undefined && account.nonce !== t.nonce) state.accounts.put(t.slot, { ...account, nonce: t.nonce });
+          applyTx(state, placeSignedTx(state.accounts, t, ctx, from), ctx, { signatureChecked: true });
+          return;
+        }
         default:
           return;
       }

@@ -19,7 +19,7 @@ export type NodeErrorCode =
   | 'STORE_CORRUPT'
   /** The database belongs to another chain or root contract. */
   | 'STORE_MISMATCH'
-  /** The database was written in another store format (e.g. format 1, before the ledger was persisted). */
+  /** The database was written in a store format this node cannot read (format 1, before the ledger was persisted; or a newer one). */
   | 'STORE_FORMAT'
   /** The root contract holds commitments this node's database does not agree with. */
   | 'COMMITMENT_CONFLICT'
@@ -33,6 +33,10 @@ export type NodeErrorCode =
   | 'NOT_A_WITHDRAWAL'
   /** A withdrawal proof was asked for a block that is not committed on L1 yet. */
   | 'WITHDRAWAL_NOT_COMMITTED'
+  /** An exit proof (pt_getExitProof) was asked for a transaction that added no exit-tree leaf. */
+  | 'NOT_AN_EXIT'
+  /** An exit proof was asked for a block that is not committed on the parent yet. */
+  | 'EXIT_NOT_COMMITTED'
   /** The node is shutting down. */
   | 'NODE_CLOSING';
 

@@ -10,7 +10,21 @@ export { ChildParent, ParentNodeClient, type ParentFinality } from './parent/chi
 export type { ChainParams } from './chain.js';
 export { spawnNodeProcess, type NodeProcess, type NodeProcessOptions } from './nodeProcess.js';
 export { optionsFromArgs, VALIDATOR_KEYS_ENV } from './config.js';
-export { ChainStore, type BlockWrite, type ChainHead, type CommitmentRecord, type Rejection, type StoredBlock, type TxLocation } from './db/chainStore.js';
+export {
+  ChainStore,
+  type BlockWrite,
+  type ChainHead,
+  type ChildDepositRecord,
+  type ChildEdgeEventRecord,
+  type ChildTokenDepositRecord,
+  type CommitmentRecord,
+  type Rejection,
+  type StoredBlock,
+  type TxLocation,
+} from './db/chainStore.js';
+export { STORE_FORMAT_VERSION } from './db/codec.js';
+export { loadEdgeModule, type EdgeModule } from './edges.js';
+export type { DownEvent } from './parent/confirmedDeposits.js';
 export { Mempool, type MempoolComponents, type MempoolOptions, type PendingTx, type SubmitResult } from './mempool.js';
 export { SignaturePool, type RecoveryItem, type RecoveryResult } from './sigPool.js';
 export { LocalSignatureCollector, type SignatureCollector, type ValidatorSignature } from './l1/signatureCollector.js';

@@ -1,55 +1,52 @@
 /**
- * What a parent-kind transaction (3-6, docs/TREE.md §3) did to this chain's ParentLedger, read right after it was
- * applied: the ledger keys it wrote (persisted with the block, docs/SPEC.md "Node storage") and the deposit or
- * commitment it recorded (indexed for the children's nodes: pt_getDepositRecord, pt_getCommitment).
+ * What a transaction recorded in this chain's ParentLedger for its children's nodes, read right after it was
+ * applied: the deposit or down edge event it recorded under a child's nonce (pt_getDepositRecord,
+ * pt_getChildDeposits) or the commitment (pt_getCommitment). The ledger keys a block wrote come from the
+ * ledger's own write log (ParentLedger.takeWrittenKeys), which also sees the keys edge functions choose.
  */
 import {
-  chainIdOf,
   decodeCommitChildData,
   decodeDepositToChildData,
-  decodeFinalizeChildExitData,
+  decodeEdgeSendData,
   hashHeader,
-  ledgerKeys,
   TxKind,
+  ZERO_BYTES32,
+  type Address,
   type BlockTx,
   type ChainId,
   type Hex,
   type ParentLedger,
 } from '@plasma-tree/core';
 
+export type DownRecordEffect =
+  | { kind: 'deposit'; child: ChainId; nonce: bigint; from: Address; to: Address; token: Address; amount: bigint; depositHash: Hex }
+  | { kind: 'edge'; child: ChainId; nonce: bigint; fn: Hex; sender: Address; payload: Hex; depositHash: Hex };
+
 export interface LedgerEffects {
-  keys: Hex[];
-  deposit?: { child: ChainId; nonce: bigint; from: Hex; to: Hex; token: Hex; amount: bigint; depositHash: Hex };
+  /** A record under a child's next nonce: a DEPOSIT_TO_CHILD, or a down EDGE_SEND. */
+  deposit?: DownRecordEffect;
   commitment?: { child: ChainId; number: bigint; blockHash: Hex; windowEnd: bigint };
 }
 
-/** The effects of `tx`, applied last to `ledger`; undefined for kinds 0-2 (they never touch the ledger). */
+/** The records `tx`, applied last to `ledger`, made for the children's nodes; undefined when it made none. */
 export function ledgerEffects(tx: BlockTx, ledger: ParentLedger): LedgerEffects | undefined {
   switch (tx.kind) {
     case TxKind.DepositToChild: {
       const child = decodeDepositToChildData(tx.data);
       const nonce = ledger.childInfo(child).depositCount;
       const depositHash = ledger.depositRecord(child, nonce);
-      return {
-        keys: [ledgerKeys.child(child), ledgerKeys.subtreeBalance(child, tx.token), ledgerKeys.deposit(child, nonce)],
-        deposit: { child, nonce, from: tx.from, to: tx.to, token: tx.token, amount: tx.amount, depositHash },
-      };
+      return { deposit: { kind: 'deposit', child, nonce, from: tx.from, to: tx.to, token: tx.token, amount: tx.amount, depositHash } };
+    }
+    case TxKind.EdgeSend: {
+      const { fn, child, payload } = decodeEdgeSendData(tx.data);
+      if (child === ZERO_BYTES32) return undefined; // an up call: its leaf is in the block's exit tree
+      const nonce = ledger.childInfo(child).depositCount;
+      return { deposit: { kind: 'edge', child, nonce, fn, sender: tx.from, payload, depositHash: ledger.depositRecord(child, nonce) } };
     }
     case TxKind.CommitChild: {
       const { child, header } = decodeCommitChildData(tx.data);
       const windowEnd = ledger.childInfo(child).headWindowEnd;
-      return {
-        keys: [ledgerKeys.child(child), ledgerKeys.commitment(child, header.number)],
-        commitment: { child, number: header.number, blockHash: hashHeader(header), windowEnd },
-      };
-    }
-    case TxKind.FinalizeChildExit: {
-      const { child, header, exit, index } = decodeFinalizeChildExitData(tx.data);
-      return { keys: [ledgerKeys.spentExit(child, header.number, index), ledgerKeys.subtreeBalance(child, exit.token)] };
-    }
-    case TxKind.SpawnChild: {
-      const child = chainIdOf(ledger.selfId, ledger.childCount - 1n);
-      return { keys: [ledgerKeys.childCount(), ledgerKeys.child(child)] };
+      return { commitment: { child, number: header.number, blockHash: hashHeader(header), windowEnd } };
     }
     default:
       return undefined;

@@ -22,15 +22,16 @@ import type { RecoveryItem, RecoveryResult } from './sigPool.js';
 /** A transaction admitted to the mempool, with what admission computed so block building need not redo it. */
 export interface PendingTx {
   tx: SignedTx;
-  /** The EIP-712 digest for a user-signed tx, `unsignedTxHash` for COMMIT_CHILD and FINALIZE_CHILD_EXIT. */
+  /** The EIP-712 digest for a user-signed tx, `unsignedTxHash` for COMMIT_CHILD, FINALIZE_CHILD_EXIT and EDGE_FROM_CHILD. */
   hash: Hex;
-  /** The recovered signer (owner of `tx.slot` when admitted); undefined for kinds 4 and 5 (nobody signs them). */
+  /** The recovered signer (owner of `tx.slot` when admitted); undefined for kinds 4, 5 and 9 (nobody signs them). */
   signer?: Address;
 }
 
 /**
- * Dry-runs a parent-kind tx (3-6) against a checkpoint of the state (checkpoint → apply → revert), after the
- * parent-kind txs already waiting (`before`, failures ignored); throws the ledger's or the STF's refusal.
+ * Dry-runs a parent-kind or edge tx (3-7, 9) against a checkpoint of the state (checkpoint → apply → revert),
+ * after those already waiting (`before`, failures ignored); throws the ledger's, the STF's or the edge
+ * function's refusal.
  */
 export type DryRun = (tx: SignedTx, signer: Address | undefined, before: readonly PendingTx[]) => void;
 
@@ -43,7 +44,7 @@ export interface MempoolComponents {
   /** The account in a slot after the newest block (or the block being built: see `settle`). */
   account(slot: number): Readonly<Account> | undefined;
   recoverSigners(items: readonly RecoveryItem[]): Promise<RecoveryResult[]>;
-  /** Checks kinds 3-6 against the ledger; without it they are admitted on the account checks alone. */
+  /** Checks kinds 3-7 and 9 against the ledger and the edge functions; without it they are admitted on the account checks alone. */
   dryRun?: DryRun;
   metrics: NodeMetrics;
 }
@@ -63,7 +64,7 @@ interface SlotPending {
 interface Candidate {
   index: number;
   tx: SignedTx;
-  /** The EIP-712 digest of a user-signed tx; undefined for kinds 4 and 5. */
+  /** The EIP-712 digest of a user-signed tx; undefined for kinds 4, 5 and 9. */
   digest?: Uint8Array;
   hash: Hex;
 }
@@ -86,7 +87,7 @@ export class Mempool {
   /** Hashes being admitted (counted against the bound, refused as duplicates). */
   private readonly admitting = new Set<Hex>();
   private readonly pendingBySlot = new Map<number, SlotPending>();
-  /** Parent-kind txs (3-6) admitted and not settled: a dry-run applies them first. */
+  /** Parent-kind and edge txs (3-7, 9) admitted and not settled: a dry-run applies them first. */
   private readonly pendingParent: PendingTx[] = [];
   /** Tail of the admission chain: stateful checks run in submission order. */
   private admissionTail: Promise<unknown> = Promise.resolve();
@@ -205,17 +206,10 @@ export class Mempool {
         data: { expected: this.c.chainId, found: tx.chainId },
       });
     }
-    if (tx.kind === TxKind.EdgeSend || tx.kind === TxKind.EdgeFromChild) {
-      // The node does not persist the ledger writes of edge functions yet (ledgerEffects), so it cannot build them.
-      throw new PlasmaError('MALFORMED_TX', `this node does not admit edge function transactions (kind ${tx.kind}) yet`, {
-        hint: 'send transfers, withdrawals and the parent kinds 3-6; edge calls need a node that supports them',
-        data: { field: 'kind' },
-      });
-    }
     let digest: Uint8Array | undefined;
     let hash: Hex;
     if (isUserSignedTx(tx)) {
-      if (tx.kind !== TxKind.SpawnChild && tx.amount === 0n) throw new PlasmaError('ZERO_AMOUNT', 'the amount is 0', { hint: 'send a positive amount' });
+      if (tx.kind !== TxKind.SpawnChild && tx.kind !== TxKind.EdgeSend && tx.amount === 0n) throw new PlasmaError('ZERO_AMOUNT', 'the amount is 0', { hint: 'send a positive amount' });
       digest = signedTxDigestBytes(this.c.domain, tx);
       hash = bytesToHex(digest);
     } else {
@@ -233,7 +227,7 @@ export class Mempool {
   /** The stateful checks against the slot's pending state; on success the tx is queued. */
   private admit({ tx, hash }: Candidate, recovered: RecoveryResult | undefined): Hex {
     if (!isUserSignedTx(tx)) {
-      // Kinds 4 and 5: nobody signs them; the ledger is the authority (quorum, proof, window).
+      // Kinds 4, 5 and 9: nobody signs them; the ledger is the authority (quorum, proof, window).
       const admitted: PendingTx = { tx, hash };
       this.c.dryRun?.(tx, undefined, this.pendingParent);
       this.pendingParent.push(admitted);
@@ -257,7 +251,7 @@ export class Mempool {
       });
     }
     const admitted: PendingTx = { tx, hash, signer };
-    if (tx.kind === TxKind.DepositToChild || tx.kind === TxKind.SpawnChild) {
+    if (tx.kind === TxKind.DepositToChild || tx.kind === TxKind.SpawnChild || tx.kind === TxKind.EdgeSend) {
       this.c.dryRun?.(tx, signer, this.pendingParent);
       this.pendingParent.push(admitted);
     }

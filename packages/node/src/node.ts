@@ -1,6 +1,7 @@
-import { initCore } from '@plasma-tree/core';
+import { BUILT_IN_EDGES, initCore } from '@plasma-tree/core';
 import { Chain, type ChainParams } from './chain.js';
 import { ChainStore, type ChainHead } from './db/chainStore.js';
+import { STORE_FORMAT_VERSION } from './db/codec.js';
 import { nodeError } from './errors.js';
 import { Committer } from './l1/committer.js';
 import { ChildParent } from './parent/childParent.js';
@@ -9,6 +10,7 @@ import { RootParent } from './parent/rootParent.js';
 import { LocalSignatureCollector, toValidatorKeys } from './l1/signatureCollector.js';
 import type { Logger } from './logger.js';
 import { createDryRun } from './dryRun.js';
+import { loadEdgeModule } from './edges.js';
 import { Mempool } from './mempool.js';
 import { createNodeMetrics, type NodeMetrics } from './metrics.js';
 import { resolveNodeOptions, type NodeOptions } from './options.js';
@@ -59,7 +61,7 @@ export class PlasmaNode {
    * the parent chain's node), restores state and head, then starts the mempool, the parent's deposit follower,
    * the block producer (with validator keys), the committer and the JSON-RPC server. Throws PlasmaError
    * (BAD_CONFIG, UNKNOWN_CHAIN, L1_UNREACHABLE, PARENT_UNREACHABLE, STORE_CORRUPT,
-   * STORE_MISMATCH, …) and leaves nothing running when a step fails.
+   * STORE_MISMATCH, STORE_FORMAT, …) and leaves nothing running when a step fails.
    */
   static async init(options: NodeOptions, signal?: AbortSignal): Promise<PlasmaNode> {
     const opts = resolveNodeOptions(options);
@@ -82,8 +84,12 @@ export class PlasmaNode {
       const backends = await initCore();
       logger.info('starting node', { chainId: opts.chainId, rootContract: opts.rootContract, parent: opts.parent, validatorKeys: opts.validatorKeys.length, crypto: backends });
 
+      const edges = opts.edgeModule !== undefined ? await loadEdgeModule(opts.edgeModule) : (opts.edges ?? BUILT_IN_EDGES);
+      signal?.throwIfAborted();
+
       const store = await ChainStore.open(opts.dataDir, { chainId: opts.chainId, rootContract: opts.rootContract });
       services.push({ name: 'database', stop: () => store.close() });
+      if (store.upgradedFrom !== undefined) logger.info('store upgraded', { from: store.upgradedFrom, to: STORE_FORMAT_VERSION });
       signal?.throwIfAborted();
 
       const keys = toValidatorKeys(opts.validatorKeys);
@@ -101,9 +107,15 @@ export class PlasmaNode {
       }
       signal?.throwIfAborted();
 
-      const chain = await Chain.load(params, store);
+      const chain = await Chain.load(params, store, edges);
       metrics.headNumber.set(chain.head.number);
-      logger.info('chain restored', { head: chain.head, committed: store.committed, accounts: chain.state.size, stateRoot: chain.state.root });
+      logger.info('chain restored', {
+        head: chain.head,
+        committed: store.committed,
+        accounts: chain.state.size,
+        stateRoot: chain.state.root,
+        edgeFunctions: edges.functions.map((f) => f.name),
+      });
 
       const pool = await SignaturePool.start(opts.signatureWorkers, logger.child('sigPool'));
       services.push({ name: 'signature pool', stop: () => pool.close() });
@@ -113,7 +125,7 @@ export class PlasmaNode {
           domain: chain.domain,
           account: (slot) => chain.state.get(slot),
           recoverSigners: (items) => pool.recover(items),
-          dryRun: createDryRun(chain),
+          dryRun: createDryRun(chain, undefined, { discardWriteLog: keys.length === 0 }),
           metrics,
         },
         { maxTxs: opts.mempoolMaxTxs },

@@ -1,13 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { PlasmaError } from '@plasma-tree/core';
 import { VALIDATOR_KEYS_ENV } from './config.js';
 import type { NodeOptions } from './options.js';
 
 export interface NodeProcessOptions {
-  /** The node's options; the validator keys travel in the environment, everything else in a config file. */
+  /**
+   * The node's options; the validator keys travel in the environment, everything else in a config file. Edge
+   * functions cannot travel in a file: give them as `edgeModule` (a relative path is taken from the current
+   * directory), not as `edges`, `edgeFunctions` or `messageHandlers`.
+   */
   options: Omit<NodeOptions, 'logger'>;
   /** Receives each line the node logs (JSON lines on its stderr). */
   onLog?: (line: string) => void;
@@ -35,6 +40,15 @@ const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).
  */
 export async function spawnNodeProcess({ options, onLog, startTimeoutMs = 60_000, nodeFlags = [] }: NodeProcessOptions): Promise<NodeProcess> {
   const { validatorKeys, ...rest } = options;
+  for (const field of ['edges', 'edgeFunctions', 'messageHandlers'] as const) {
+    if (options[field] !== undefined) {
+      throw new PlasmaError('BAD_CONFIG', `${field}: functions cannot be passed to a node process`, {
+        data: { field },
+        hint: 'put the functions in an ESM module exporting `edgeFunctions` (and `messageHandlers`) and pass its path as `edgeModule`',
+      });
+    }
+  }
+  if (rest.edgeModule !== undefined && !rest.edgeModule.startsWith('file:') && !isAbsolute(rest.edgeModule)) rest.edgeModule = resolve(rest.edgeModule);
   await mkdir(options.dataDir, { recursive: true });
   const configFile = join(options.dataDir, 'node.config.json');
   await writeFile(configFile, JSON.stringify({ ...rest, validatorKeys: [] }, null, 2));

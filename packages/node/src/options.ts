@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { MAX_TXS_PER_BLOCK, PlasmaError, type Address, type ChainId, type Hex } from '@plasma-tree/core';
+import { MAX_TXS_PER_BLOCK, PlasmaError, type Address, type ChainId, type EdgeFunction, type EdgeRegistry, type Hex, type MessageHandler } from '@plasma-tree/core';
+import { edgeRegistryOf } from './edges.js';
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './logger.js';
 
 export interface NodeOptions {
@@ -40,6 +41,22 @@ export interface NodeOptions {
   mempoolMaxTxs?: number;
   /** Worker threads recovering signers; 0 recovers on the main thread. Default: cores − 1, at least 1. */
   signatureWorkers?: number;
+  /**
+   * The edge functions this chain runs (docs/EDGE.md), besides the built-in message function; every validator
+   * of a chain must run the same. Give at most one of `edges`, `edgeFunctions` (with `messageHandlers`) and
+   * `edgeModule`. Default: the built-ins only (messages are recorded in the inbox, no handler runs).
+   */
+  edgeFunctions?: EdgeFunction[];
+  /** Handlers of incoming messages on this chain, by target address (with or without `edgeFunctions`). */
+  messageHandlers?: Record<string, MessageHandler>;
+  /** A registry made with core's `createEdgeRegistry` (instead of `edgeFunctions`/`messageHandlers`). */
+  edges?: EdgeRegistry;
+  /**
+   * Path (relative to the current directory; in a config file, to the file's directory) or file: URL of an ESM
+   * module exporting `edgeFunctions` and optionally `messageHandlers`, imported at start: the way a node process
+   * (bin.ts, spawnNodeProcess) gets its edge functions, since a config file cannot hold functions.
+   */
+  edgeModule?: string;
   logger?: Logger;
   /** Level of the default logger (ignored when `logger` is given). Default 'info'. */
   logLevel?: LogLevel;
@@ -62,6 +79,9 @@ export interface ResolvedNodeOptions {
   l1PollMs: number;
   mempoolMaxTxs: number;
   signatureWorkers: number;
+  /** The registry from `edges` or `edgeFunctions`/`messageHandlers`; undefined when `edgeModule` gives it (loaded at init) or none is set. */
+  edges: EdgeRegistry | undefined;
+  edgeModule: string | undefined;
   logger: Logger;
 }
 
@@ -130,6 +150,19 @@ export function resolveNodeOptions(opts: NodeOptions): ResolvedNodeOptions {
     throw badConfig('logLevel', `unknown level ${JSON.stringify(opts.logLevel)}`, `use one of ${LOG_LEVELS.join(', ')}`);
   }
 
+  const edgeFields = (['edges', 'edgeFunctions', 'messageHandlers', 'edgeModule'] as const).filter((field) => opts[field] !== undefined);
+  const edgeWays = edgeFields.filter((field) => field !== 'messageHandlers').length + (opts.edgeFunctions === undefined && opts.messageHandlers !== undefined ? 1 : 0);
+  if (edgeWays > 1) {
+    throw badConfig(edgeFields.join(', '), 'give the edge functions one way only', 'use `edges` (a registry), or `edgeFunctions` with `messageHandlers`, or `edgeModule`');
+  }
+  if (opts.edgeModule !== undefined && (typeof opts.edgeModule !== 'string' || opts.edgeModule === '')) {
+    throw badConfig('edgeModule', 'expected the path of an ESM module', 'set edgeModule to e.g. "./edges.mjs", a module exporting `edgeFunctions`');
+  }
+  if (opts.edges !== undefined && (typeof opts.edges?.get !== 'function' || !Array.isArray(opts.edges.functions))) {
+    throw badConfig('edges', 'expected an EdgeRegistry', "make it with core's createEdgeRegistry(edgeFunctions, { messageHandlers })");
+  }
+  const edges = opts.edges ?? (opts.edgeFunctions !== undefined || opts.messageHandlers !== undefined ? edgeRegistryOf('edgeFunctions', opts.edgeFunctions, opts.messageHandlers) : undefined);
+
   return {
     parent: resolveParent(opts.parent),
     dataDir: opts.dataDir,
@@ -144,6 +177,8 @@ export function resolveNodeOptions(opts: NodeOptions): ResolvedNodeOptions {
     l1PollMs: integer('l1PollMs', opts.l1PollMs, 500, 1, 3_600_000),
     mempoolMaxTxs: integer('mempoolMaxTxs', opts.mempoolMaxTxs, 100_000, 1, 10_000_000),
     signatureWorkers: integer('signatureWorkers', opts.signatureWorkers, Math.max(1, availableParallelism() - 1), 0, 64),
+    edges,
+    edgeModule: opts.edgeModule,
     logger: opts.logger ?? createLogger({ level: opts.logLevel ?? 'info' }),
   };
 }

@@ -1,8 +1,9 @@
-import { BlockBuilder, TxKind, hashDeposit, isPlasmaError, type Account, type Block, type Hex, type LedgerEntry } from '@plasma-tree/core';
+import { BlockBuilder, TxKind, isPlasmaError, type Account, type Block, type BlockTx, type Hex, type LedgerEntry } from '@plasma-tree/core';
 import type { Chain } from './chain.js';
 import type { ChildCommitmentRecord, ChildDepositRecord, Rejection } from './db/chainStore.js';
 import { ledgerEffects } from './ledgerEffects.js';
 import type { DepositSource } from './l1/depositFollower.js';
+import { downEventRecord } from './parent/confirmedDeposits.js';
 import { signCommitment, type ValidatorKey } from './l1/signatureCollector.js';
 import type { Logger } from './logger.js';
 import type { Mempool } from './mempool.js';
@@ -32,10 +33,11 @@ const MAX_IDLE_CHECK_MS = 20;
 const BUILD_CHUNK = 500;
 
 /**
- * Seals blocks: deposits first (confirmed ones, in nonce order), then mempool transactions in arrival order,
- * through core's BlockBuilder. A transaction the STF refuses at this point is dropped with a 'rejected'
- * receipt. Each block, its receipts index, its changed accounts and this node's commitment signatures are
- * persisted in one atomic write.
+ * Seals blocks: the parent's down stream first (confirmed deposits and down edge events, in nonce order: kinds 0
+ * and 8), then mempool transactions in arrival order, through core's BlockBuilder with the chain's edge
+ * functions. A transaction the STF refuses at this point is dropped with a 'rejected' receipt. Each block, its
+ * receipts index, its changed accounts and ledger entries, and this node's commitment signatures are persisted
+ * in one atomic write.
  */
 export class BlockProducer {
   constructor(private readonly c: BlockProducerComponents, private readonly opts: BlockProducerOptions) {}
@@ -71,25 +73,31 @@ export class BlockProducer {
     const builder = new BlockBuilder({
       parent: chain.headHeader,
       state: chain.state,
-      ctx: { chainId: chain.params.chainId, domain: chain.domain, depositRecord: (nonce) => this.c.deposits.record(nonce) },
+      ctx: chain.blockContext((nonce) => this.c.deposits.record(nonce)),
       timestamp: this.timestamp(),
     });
     const txHashes: Hex[] = [];
     const touchedSlots = new Set<number>();
-    const ledgerKeysTouched = new Set<Hex>();
     const childDeposits: ChildDepositRecord[] = [];
     const childCommitments: ChildCommitmentRecord[] = [];
     let depositCount = 0;
+    let edgeEventCount = 0;
 
-    for (const deposit of this.c.deposits.next(builder.depositNonce, this.opts.maxBlockTxs)) {
+    for (const event of this.c.deposits.next(builder.depositNonce, this.opts.maxBlockTxs)) {
       try {
-        const placed = builder.addDeposit(deposit);
-        txHashes.push(hashDeposit(deposit));
-        touchedSlots.add(placed.toSlot);
-        depositCount++;
+        if (event.kind === 'deposit') {
+          touchedSlots.add(builder.addDeposit(event.deposit).toSlot);
+          depositCount++;
+        } else {
+          // A receive half that throws does not stop it: the event is consumed, its delivery recorded as failed.
+          builder.addEdgeFromParent(event.event);
+          edgeEventCount++;
+        }
+        // Filed under the parent's record (a depositHash, an edgeDownRecord), as pt_getReceipt finds it.
+        txHashes.push(downEventRecord(chain.params.chainId, event));
       } catch (e) {
-        // Deposits cannot be skipped (nonces are consecutive): later ones wait behind this one.
-        this.c.logger.error('deposit cannot be applied; deposits are stalled', { nonce: deposit.nonce, error: e });
+        // The down stream cannot be skipped (nonces are consecutive): later events wait behind this one.
+        this.c.logger.error(`${event.kind === 'deposit' ? 'deposit' : 'edge event'} from the parent cannot be applied; the down stream is stalled`, { nonce: event.nonce, error: e });
         break;
       }
     }
@@ -105,11 +113,9 @@ export class BlockProducer {
           try {
             const placed = builder.addSignedTx(pending.tx, pending.signer);
             txHashes.push(pending.hash);
-            if (placed.kind !== TxKind.CommitChild && placed.kind !== TxKind.FinalizeChildExit) touchedSlots.add(placed.slot);
-            if (placed.kind === TxKind.Transfer || placed.kind === TxKind.FinalizeChildExit) touchedSlots.add(placed.toSlot);
+            for (const slot of slotsWritten(placed)) touchedSlots.add(slot);
             const effects = ledgerEffects(placed, chain.state.ledger);
             if (effects) {
-              for (const key of effects.keys) ledgerKeysTouched.add(key);
               const at = { blockNumber: Number(builder.number) };
               if (effects.deposit) childDeposits.push({ ...effects.deposit, ...at, index: builder.txCount - 1 });
               if (effects.commitment) childCommitments.push({ ...effects.commitment, ...at, timestamp: builder.timestamp });
@@ -141,7 +147,10 @@ export class BlockProducer {
     const subject = { chainId: block.header.chainId, number: block.header.number, blockHash: block.hash };
     const signatures = signCommitment(this.c.validatorKeys, chain.domain, subject).map((s) => s.signature);
     const accounts = [...touchedSlots].map((slot): [number, Account] => [slot, chain.state.get(slot)!]);
-    const ledger = [...ledgerKeysTouched].map((key): [Hex, LedgerEntry | undefined] => [key, chain.state.ledger.entry(key)]);
+    // Every key the block wrote (its parent kinds, its edge functions' storage and deliveries), from the
+    // ledger's write log, with its entry now. The log may also list keys a reverted dry run touched: their
+    // entries are unchanged, so writing them again is harmless.
+    const ledger = chain.state.ledger.takeWrittenKeys().map((key): [Hex, LedgerEntry | undefined] => [key, chain.state.ledger.entry(key)]);
     await chain.append({ stored: { block, txHashes }, accounts, ledger, childDeposits, childCommitments, signatures, rejected });
     mempool.release(taken);
 
@@ -155,6 +164,7 @@ export class BlockProducer {
       hash: block.hash,
       txs: block.txs.length,
       deposits: depositCount,
+      edgeEvents: edgeEventCount,
       rejected: rejected.length,
       ms: Math.round(ms),
     });
@@ -171,5 +181,23 @@ export class BlockProducer {
     const now = this.c.now?.() ?? BigInt(Math.floor(Date.now() / 1000));
     const parent = this.c.chain.headHeader?.timestamp ?? 0n;
     return now > parent ? now : parent;
+  }
+}
+
+/** The account slots a placed mempool transaction writes: its sender's (user-signed kinds), its recipient's. */
+function slotsWritten(tx: BlockTx): number[] {
+  switch (tx.kind) {
+    case TxKind.Transfer:
+      return [tx.slot, tx.toSlot];
+    case TxKind.Withdraw:
+    case TxKind.DepositToChild:
+    case TxKind.SpawnChild:
+    case TxKind.EdgeSend:
+      return [tx.slot];
+    case TxKind.FinalizeChildExit:
+      return [tx.toSlot];
+    default:
+      // COMMIT_CHILD, EDGE_FROM_CHILD: the ledger only.
+      return [];
   }
 }

@@ -184,7 +184,7 @@ describe('ChildDepositFollower', () => {
     const answers = { committed: 3, final: 1, records: [record(1, 1), record(2, 3), record(2, 3, 7n), record(3, 4)] };
     const committed = follower(fakeParent(answers), 'committed');
     await committed.poll();
-    expect(committed.next(0n, 10).map((d) => [d.nonce, d.amount])).toEqual([[1n, 5n], [2n, 5n]]);
+    expect(committed.next(0n, 10).map((d) => [d.nonce, d.kind === 'deposit' ? d.deposit.amount : undefined])).toEqual([[1n, 5n], [2n, 5n]]);
     expect(committed.record(2n)).toBe(answers.records[1].depositHash);
     const final = follower(fakeParent(answers), 'final');
     await final.poll();

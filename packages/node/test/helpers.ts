@@ -6,7 +6,6 @@ import { Contract, JsonRpcProvider, Wallet, parseEther } from 'ethers';
 import { deployRoot, startHardhatNode, type HardhatNode } from '@plasma-tree/contracts';
 import {
   TxKind,
-  hashDeposit,
   plasmaDomain,
   secp256k1Scheme,
   signedTxDigest,
@@ -14,6 +13,8 @@ import {
   type Address,
   type ChainId,
   type Deposit,
+  type EdgeDownEvent,
+  type EdgeRegistry,
   type Eip712Domain,
   type Hex,
   type SignedTx,
@@ -21,6 +22,7 @@ import {
   type UnsignedTx,
 } from '@plasma-tree/core';
 import { Chain, type ChainParams } from '../src/chain.js';
+import { depositEvent, downEventRecord, edgeEvent, type DownEvent } from '../src/parent/confirmedDeposits.js';
 import { ChainStore, createLogger, silentLogger, type Logger, type NodeOptions } from '../src/index.js';
 
 export const ETH: Address = `0x${'00'.repeat(20)}`;
@@ -217,7 +219,7 @@ export function recordingLogger(): { logger: Logger; lines: Array<Record<string,
 }
 
 /** A chain held in a temporary store, without any L1: for unit tests of the store, mempool and producer. */
-export async function localChain(dataDir: string, validators: Address[] = []): Promise<Chain> {
+export async function localChain(dataDir: string, validators: Address[] = [], edges?: EdgeRegistry): Promise<Chain> {
   const params: ChainParams = {
     chainId: `0x${'c1'.repeat(32)}`,
     parentChainId: `0x${'00'.repeat(32)}`,
@@ -228,27 +230,34 @@ export async function localChain(dataDir: string, validators: Address[] = []): P
     challengeWindow: 60,
   };
   const store = await ChainStore.open(dataDir, { chainId: params.chainId, rootContract: params.rootContract });
-  return Chain.load(params, store);
+  return Chain.load(params, store, edges);
 }
 
-/** Deposits as the parent would record them, served to a BlockProducer. */
+/** The parent's down stream (deposits and down edge events) as the parent would record it, served to a BlockProducer. */
 export class FakeDeposits {
-  readonly list: Deposit[] = [];
+  readonly list: DownEvent[] = [];
   constructor(private readonly chainId: ChainId) {}
 
   add(to: Address, amount: bigint, token: Address = ETH): Deposit {
     const deposit = { chainId: this.chainId, nonce: BigInt(this.list.length + 1), from: to, to, token, amount };
-    this.list.push(deposit);
+    this.list.push(depositEvent(deposit));
     return deposit;
   }
 
-  next(afterNonce: bigint, max: number): Deposit[] {
+  /** A down edge event of `fn` from `sender` on the parent, on the same nonce stream. */
+  addEdge(fn: Hex, sender: Address, payload: Hex): EdgeDownEvent {
+    const event = { nonce: BigInt(this.list.length + 1), fn, sender, payload };
+    this.list.push(edgeEvent(event));
+    return event;
+  }
+
+  next(afterNonce: bigint, max: number): DownEvent[] {
     return this.list.slice(Number(afterNonce), Number(afterNonce) + max);
   }
 
   record(nonce: bigint): Hex | undefined {
-    const deposit = this.list[Number(nonce) - 1];
-    return deposit && hashDeposit(deposit);
+    const event = this.list[Number(nonce) - 1];
+    return event && downEventRecord(this.chainId, event);
   }
 }
 

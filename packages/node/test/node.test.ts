@@ -1,7 +1,7 @@
 /** PlasmaNode against a real Hardhat L1: deposits, mempool rules, blocks, commitments, proofs, restart. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbiCoder, Wallet, keccak256, parseEther } from 'ethers';
-import { TxKind, ZERO_BYTES32, headerFromJson, type ChainId, type Hex } from '@plasma-tree/core';
+import { MESSAGE_FN, TxKind, ZERO_BYTES32, headerFromJson, type ChainId, type Hex } from '@plasma-tree/core';
 import { PlasmaNode, isPlasmaError } from '../src/index.js';
 import {
   ETH,
@@ -92,6 +92,8 @@ describe('PlasmaNode.init', () => {
         final: { number: 0, hash: ZERO_BYTES32 },
         depositNonce: 0,
         mempoolSize: 0,
+        // The registry: only the built-in message function unless NodeOptions give edge functions.
+        edgeFunctions: [{ name: 'plasma-tree/message/v1', fn: MESSAGE_FN, direction: 'both' }],
       });
     } finally {
       await chain.stop();

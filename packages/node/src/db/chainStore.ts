@@ -1,9 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
-import { TxKind, ZERO_BYTES32, type Account, type Address, type ChainId, type Hex, type LedgerEntry } from '@plasma-tree/core';
+import { TxKind, ZERO_BYTES32, decodeEdgeSendData, type Account, type Address, type BlockTx, type ChainId, type Hex, type LedgerEntry } from '@plasma-tree/core';
 import { nodeError } from '../errors.js';
 import {
+  OLDEST_READABLE_STORE_FORMAT,
   STORE_FORMAT_VERSION,
   decodeAccount,
   decodeLedgerEntry,
@@ -45,8 +46,15 @@ export interface CommitmentRecord {
   l1TxHash: Hex;
 }
 
-/** A DEPOSIT_TO_CHILD of this chain as its children read it (pt_getDepositRecord). */
-export interface ChildDepositRecord {
+/**
+ * What this chain recorded under a nonce of a child's down stream, as the child's node reads it
+ * (pt_getDepositRecord, pt_getChildDeposits): a DEPOSIT_TO_CHILD or a down EDGE_SEND.
+ */
+export type ChildDepositRecord = ChildTokenDepositRecord | ChildEdgeEventRecord;
+
+/** A DEPOSIT_TO_CHILD of this chain. */
+export interface ChildTokenDepositRecord {
+  kind: 'deposit';
   child: ChainId;
   nonce: bigint;
   from: Address;
@@ -57,6 +65,22 @@ export interface ChildDepositRecord {
   /** This chain's block holding the DEPOSIT_TO_CHILD. */
   blockNumber: number;
   /** Its position in that block. */
+  index: number;
+}
+
+/** A down EDGE_SEND of this chain: the event its child applies as EDGE_FROM_PARENT. */
+export interface ChildEdgeEventRecord {
+  kind: 'edge';
+  child: ChainId;
+  nonce: bigint;
+  fn: Hex;
+  /** Who called the function here. */
+  sender: Address;
+  payload: Hex;
+  /** The ledger's record under the nonce: core's edgeDownRecord. */
+  depositHash: Hex;
+  /** This chain's block holding the EDGE_SEND, and its position there. */
+  blockNumber: number;
   index: number;
 }
 
@@ -78,7 +102,7 @@ export interface BlockWrite {
   accounts: Iterable<[slot: number, account: Account]>;
   /** Every ledger key the block changed, with its entry after the block (undefined: back to the default). */
   ledger?: Iterable<[key: Hex, entry: Readonly<LedgerEntry> | undefined]>;
-  /** The block's DEPOSIT_TO_CHILD and COMMIT_CHILD records, indexed for the children's nodes. */
+  /** The block's DEPOSIT_TO_CHILD, down EDGE_SEND and COMMIT_CHILD records, indexed for the children's nodes. */
   childDeposits?: Iterable<ChildDepositRecord>;
   childCommitments?: Iterable<ChildCommitmentRecord>;
   /** Commitment signatures of this node's validator keys (65-byte r ‖ s ‖ v). */
@@ -101,7 +125,7 @@ const P = {
   SIGNATURES: 0x47, // 'G' + u64 number → packed validator signatures
   COMMITMENT: 0x43, // 'C' + u64 number → CommitmentRecord (JSON)
   LEDGER: 0x4c, // 'L' + ledger key → LedgerEntry (JSON, bigints as "n:…")
-  CHILD_DEPOSIT: 0x44, // 'D' + child + u64 nonce → ChildDepositRecord (JSON)
+  CHILD_DEPOSIT: 0x44, // 'D' + child + u64 nonce → ChildDepositRecord (JSON; format 2 wrote deposits without `kind`)
   CHILD_COMMITMENT: 0x4b, // 'K' + child + u64 number → ChildCommitmentRecord (JSON)
 } as const;
 
@@ -150,6 +174,18 @@ const bigJson = (value: unknown): Buffer => Buffer.from(JSON.stringify(value, (_
 const bigParse = <T>(bytes: Buffer): T =>
   JSON.parse(bytes.toString('utf8'), (_k, v: unknown) => (typeof v === 'string' && v.startsWith('n:') ? BigInt(v.slice(2)) : v)) as T;
 
+/** A record of the children's index; format 2 wrote deposits without `kind`. */
+const parseChildRecord = (bytes: Buffer): ChildDepositRecord => {
+  const record = bigParse<ChildDepositRecord | Omit<ChildTokenDepositRecord, 'kind'>>(bytes);
+  return 'kind' in record ? record : { kind: 'deposit', ...record };
+};
+
+/** Whether `tx` appends a leaf to its block's exit tree: a withdrawal, or an up edge call (EDGE_SEND with child 0). */
+export function addsExitLeaf(tx: BlockTx): boolean {
+  if (tx.kind === TxKind.Withdraw) return true;
+  return tx.kind === TxKind.EdgeSend && decodeEdgeSendData(tx.data).child === ZERO_BYTES32;
+}
+
 /** A Buffer view of `bytes` (level's buffer encoding wants Buffers; no copy). */
 const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
@@ -164,6 +200,7 @@ export class ChainStore {
   private committed_: ChainHead = { number: 0, hash: ZERO_BYTES32 };
   /** Recently written or read blocks, decoded (the committer and proof requests ask for fresh blocks). */
   private readonly recentBlocks = new Map<number, StoredBlock>();
+  private upgradedFrom_: number | undefined;
 
   private constructor(private readonly db: Level<Buffer, Buffer>) {}
 
@@ -198,20 +235,34 @@ export class ChainStore {
       await this.db.put(key(P.META, META_IDENTITY), json(identity), { sync: true });
     } else {
       const found = parse<typeof identity>(stored);
-      if (found.version !== identity.version) {
-        throw nodeError('STORE_FORMAT', `the database at ${location} has store format ${found.version}, this node reads format ${identity.version}`,
-          `format ${identity.version} persists the parent ledger and transaction data; there is no migration (nothing is deployed): start from an empty dataDir (or delete ${location})`,
+      if (found.version < OLDEST_READABLE_STORE_FORMAT || found.version > identity.version) {
+        const newer = found.version > identity.version;
+        throw nodeError('STORE_FORMAT', `the database at ${location} has store format ${found.version}, this node reads formats ${OLDEST_READABLE_STORE_FORMAT}-${identity.version}`,
+          newer
+            ? `it was written by a newer node: run that version, or start from an empty dataDir (or delete ${location})`
+            : `format ${found.version} predates the persisted ledger and cannot be upgraded: start from an empty dataDir (or delete ${location}); the chain is rebuilt from its parent's deposits`,
           { location, found: found.version, expected: identity.version });
       }
-      if (found.version !== identity.version || found.chainId !== identity.chainId || found.rootContract !== identity.rootContract) {
+      if (found.chainId !== identity.chainId || found.rootContract !== identity.rootContract) {
         throw nodeError('STORE_MISMATCH', `the database at ${location} was written for chain ${found.chainId} of root contract ${found.rootContract} (format ${found.version}), not chain ${identity.chainId} of ${identity.rootContract} (format ${identity.version})`,
           'point dataDir at this chain\'s own directory, or at an empty one to start from genesis', { location, found, expected: identity });
+      }
+      if (found.version !== identity.version) {
+        // Format 2 → 3: nothing stored changes meaning. Old blocks keep their format byte (and hold no up edge
+        // events), old deposit records have no `kind` (read as deposits); what is written from now on is format 3.
+        await this.db.put(key(P.META, META_IDENTITY), json(identity), { sync: true });
+        this.upgradedFrom_ = found.version;
       }
     }
     const head = await this.db.get(key(P.META, META_HEAD));
     if (head !== undefined) this.head_ = parse<ChainHead>(head);
     const committed = await this.db.get(key(P.META, META_COMMITTED));
     if (committed !== undefined) this.committed_ = parse<ChainHead>(committed);
+  }
+
+  /** The store format this store was upgraded from when it was opened (undefined: it was current). */
+  get upgradedFrom(): number | undefined {
+    return this.upgradedFrom_;
   }
 
   async close(): Promise<void> {
@@ -242,10 +293,10 @@ export class ChainStore {
     batch.put(hashKey(P.BLOCK_NUMBER, block.hash), u64Key(P.BLOCK, number).subarray(1));
     let exitIndex = 0;
     for (let i = 0; i < block.txs.length; i++) {
-      const isWithdrawal = block.txs[i].kind === TxKind.Withdraw;
-      const location = { blockNumber: number, index: i, exitIndex: isWithdrawal ? exitIndex++ : null };
+      const location = { blockNumber: number, index: i, exitIndex: addsExitLeaf(block.txs[i]) ? exitIndex++ : null };
       batch.put(hashKey(P.TX, txHashes[i]), asBuffer(encodeTxLocation(location)));
     }
+    if (exitIndex !== block.exits.length) throw new Error(`ChainStore.putBlock: block ${number} has ${block.exits.length} exit leaves but ${exitIndex} transactions that add one`);
     for (const [hash, rejection] of write.rejected) batch.put(hashKey(P.REJECTED, hash), json({ ...rejection, blockNumber: number }));
     for (const [slot, account] of write.accounts) batch.put(slotKey(slot), asBuffer(encodeAccount(account)));
     for (const [ledgerKey, entry] of write.ledger ?? []) {
@@ -338,7 +389,7 @@ export class ChainStore {
   async getChildDeposit(child: ChainId, nonce: bigint): Promise<ChildDepositRecord | undefined> {
     if (nonce < 0n || nonce >= 1n << 64n) return undefined;
     const bytes = await this.db.get(childKey(P.CHILD_DEPOSIT, child, nonce));
-    return bytes === undefined ? undefined : bigParse<ChildDepositRecord>(bytes);
+    return bytes === undefined ? undefined : parseChildRecord(bytes);
   }
 
   /** The deposits to `child` with nonces in [fromNonce, toNonce], in nonce order. */
@@ -346,7 +397,7 @@ export class ChainStore {
     const out: ChildDepositRecord[] = [];
     if (toNonce < fromNonce) return out;
     const range = { gte: childKey(P.CHILD_DEPOSIT, child, fromNonce), lte: childKey(P.CHILD_DEPOSIT, child, toNonce) };
-    for await (const [, v] of this.db.iterator(range)) out.push(bigParse<ChildDepositRecord>(v));
+    for await (const [, v] of this.db.iterator(range)) out.push(parseChildRecord(v));
     return out;
   }
 

@@ -2,19 +2,28 @@
  * Binary forms of what the ChainStore keeps. This is the node's private storage format, not a protocol
  * encoding (those are core's): fields are packed without ABI padding, which halves the bytes a block writes.
  */
-import { SIGNATURE_BYTES, bytesToHex, hexToBytes, isEdgeUpEvent, writeHex, writeUint256, type Account, type Address, type Block, type BlockTx, type Exit, type Header, type Hex, type LedgerEntry } from '@plasma-tree/core';
+import { SIGNATURE_BYTES, bytesToHex, hexToBytes, isEdgeUpEvent, writeHex, writeUint256, type Account, type Address, type Block, type BlockTx, type ExitTreeLeaf, type Header, type Hex, type LedgerEntry } from '@plasma-tree/core';
 import { nodeError } from '../errors.js';
 
 /**
- * Bumped when a stored layout changes; a store written with another version is refused. Format 2 (state v2):
- * each tx carries its `data`, and the ParentLedger's entries are stored beside the accounts.
+ * Bumped when a stored layout changes. Format 2 (state v2): each tx carries its `data`, and the ParentLedger's
+ * entries are stored beside the accounts. Format 3 (edge functions): a block's exit list holds up edge events
+ * beside token exits (each leaf tagged), and the index of records served to children holds down edge events
+ * beside deposits. Every stored block starts with the format it was written in, so a format-2 store is read as
+ * it is and upgraded in place (ChainStore.open); format 1 is refused.
  */
-export const STORE_FORMAT_VERSION = 2;
+export const STORE_FORMAT_VERSION = 3;
+/** The oldest format this node reads (and upgrades to STORE_FORMAT_VERSION). */
+export const OLDEST_READABLE_STORE_FORMAT = 2;
 
 const HEADER_BYTES = 32 + 8 + 32 * 4 + 8 + 8;
 /** kind, slot, toSlot, from, to, token, amount, nonce, r, s, v, postRoot, tx hash, data length (data follows). */
 const TX_BYTES = 1 + 4 + 4 + 20 * 3 + 32 + 8 + 32 + 32 + 1 + 32 + 32 + 4;
 const EXIT_BYTES = 20 + 20 + 32;
+/** Format 3 exit leaves: a tag, then a token exit (EXIT_BYTES) or an up edge event (fn, sourceChain, sender, payload length, payload). */
+const LEAF_EXIT = 0;
+const LEAF_EDGE = 1;
+const EDGE_LEAF_BYTES = 32 + 32 + 20 + 4;
 const ACCOUNT_BYTES = 20 + 20 + 32 + 8;
 
 /** A block as stored: core's Block plus, per transaction, the hash users look it up by. */
@@ -67,6 +76,9 @@ class Reader {
   u8(): number {
     return this.view.getUint8(this.pos++);
   }
+  get done(): boolean {
+    return this.pos === this.bytes.length;
+  }
   u32(): number {
     const v = this.view.getUint32(this.pos);
     this.pos += 4;
@@ -90,7 +102,9 @@ class Reader {
   }
 }
 
-export function encodeStoredBlock({ block, txHashes }: StoredBlock): Uint8Array {
+/** A StoredBlock in store format `format` (the current one; 2 only for tests of the upgrade: it holds no up edge events). */
+export function encodeStoredBlock({ block, txHashes }: StoredBlock, format: number = STORE_FORMAT_VERSION): Uint8Array {
+  if (format !== STORE_FORMAT_VERSION && format !== 2) throw new Error(`encodeStoredBlock: cannot write store format ${format}`);
   let dataBytes = 0;
   const data: (Uint8Array | undefined)[] = block.txs.map((tx) => {
     if (tx.data === '0x') return undefined;
@@ -98,8 +112,16 @@ export function encodeStoredBlock({ block, txHashes }: StoredBlock): Uint8Array 
     dataBytes += bytes.length;
     return bytes;
   });
-  const w = new Writer(1 + 32 + HEADER_BYTES + 8 + block.txs.length * TX_BYTES + dataBytes + block.exits.length * EXIT_BYTES);
-  w.u8(STORE_FORMAT_VERSION);
+  const payloads: (Uint8Array | undefined)[] = block.exits.map((leaf) => {
+    if (!isEdgeUpEvent(leaf)) return undefined;
+    if (format === 2) throw new Error(`encodeStoredBlock: block ${block.header.number} has an up edge event, which store format 2 cannot hold`);
+    const bytes = hexToBytes(leaf.payload);
+    dataBytes += bytes.length;
+    return bytes;
+  });
+  const leafBytes = block.exits.reduce((sum, leaf) => sum + (format === 2 ? 0 : 1) + (isEdgeUpEvent(leaf) ? EDGE_LEAF_BYTES : EXIT_BYTES), 0);
+  const w = new Writer(1 + 32 + HEADER_BYTES + 8 + block.txs.length * TX_BYTES + dataBytes + leafBytes);
+  w.u8(format);
   w.hex(block.hash, 32);
   writeHeader(w, block.header);
   w.u32(block.txs.length);
@@ -123,21 +145,30 @@ export function encodeStoredBlock({ block, txHashes }: StoredBlock): Uint8Array 
     w.u32(bytes?.length ?? 0);
     if (bytes) w.raw(bytes);
   }
-  for (const exit of block.exits) {
-    // Store format 2 holds token exits only; this node builds no up edge events yet (its mempool refuses kind 7).
-    if (isEdgeUpEvent(exit)) throw new Error(`encodeStoredBlock: block ${block.header.number} has an up edge event, which store format ${STORE_FORMAT_VERSION} cannot hold`);
-    w.hex(exit.recipient, 20);
-    w.hex(exit.token, 20);
-    w.u256(exit.amount);
-  }
+  block.exits.forEach((leaf, i) => {
+    if (isEdgeUpEvent(leaf)) {
+      w.u8(LEAF_EDGE);
+      w.hex(leaf.fn, 32);
+      w.hex(leaf.sourceChain, 32);
+      w.hex(leaf.sender, 20);
+      const payload = payloads[i]!;
+      w.u32(payload.length);
+      w.raw(payload);
+    } else {
+      if (format !== 2) w.u8(LEAF_EXIT);
+      w.hex(leaf.recipient, 20);
+      w.hex(leaf.token, 20);
+      w.u256(leaf.amount);
+    }
+  });
   return w.bytes;
 }
 
 export function decodeStoredBlock(bytes: Uint8Array): StoredBlock {
   const r = new Reader(bytes);
   const version = r.u8();
-  if (version !== STORE_FORMAT_VERSION) {
-    throw nodeError('STORE_CORRUPT', `a stored block has format ${version}, this node reads format ${STORE_FORMAT_VERSION}`, 'restore the data directory from a backup, or start from an empty one');
+  if (version < OLDEST_READABLE_STORE_FORMAT || version > STORE_FORMAT_VERSION) {
+    throw nodeError('STORE_CORRUPT', `a stored block has format ${version}, this node reads formats ${OLDEST_READABLE_STORE_FORMAT}-${STORE_FORMAT_VERSION}`, 'restore the data directory from a backup, or start from an empty one');
   }
   const hash = r.hex(32);
   const header = readHeader(r);
@@ -166,8 +197,15 @@ export function decodeStoredBlock(bytes: Uint8Array): StoredBlock {
     const dataLength = r.u32();
     if (dataLength > 0) txs[i].data = r.hex(dataLength);
   }
-  const exits: Exit[] = new Array(exitCount);
-  for (let i = 0; i < exitCount; i++) exits[i] = { recipient: r.hex(20), token: r.hex(20), amount: r.u256() };
+  const exits: ExitTreeLeaf[] = new Array(exitCount);
+  for (let i = 0; i < exitCount; i++) {
+    // Format 2 holds token exits only, untagged.
+    const tag = version === 2 ? LEAF_EXIT : r.u8();
+    if (tag === LEAF_EXIT) exits[i] = { recipient: r.hex(20), token: r.hex(20), amount: r.u256() };
+    else if (tag === LEAF_EDGE) exits[i] = { fn: r.hex(32), sourceChain: r.hex(32), sender: r.hex(20), payload: r.hex(r.u32()) };
+    else throw nodeError('STORE_CORRUPT', `block ${header.number} has an exit leaf of unknown tag ${tag}`, 'restore the data directory from a backup, or start from an empty one');
+  }
+  if (!r.done) throw nodeError('STORE_CORRUPT', `block ${header.number} is stored with trailing bytes`, 'restore the data directory from a backup, or start from an empty one');
   return { block: { header, hash, txs, postRoots, exits }, txHashes };
 }
 
@@ -214,7 +252,7 @@ export function decodeAccount(bytes: Uint8Array): Account {
   return { owner: r.hex(20) as Address, token: r.hex(20) as Address, balance: r.u256(), nonce: r.u64() };
 }
 
-/** Where a transaction sits: block number, position, and position among the block's exits (withdrawals only). */
+/** Where a transaction sits: block number, position, and position in the block's exit tree (withdrawals and up edge calls). */
 export interface TxLocation {
   blockNumber: number;
   index: number;

@@ -1,20 +1,20 @@
-import { ConfirmedDeposits } from '../parent/confirmedDeposits.js';
-import { hashDeposit, type ChainId, type Deposit, type Hex } from '@plasma-tree/core';
+import { ConfirmedDeposits, downEventRecord, type DownEvent } from '../parent/confirmedDeposits.js';
+import type { ChainId, Hex } from '@plasma-tree/core';
 import type { Logger } from '../logger.js';
 import type { NodeMetrics } from '../metrics.js';
 import { pollLoop } from '../util/loop.js';
 import type { RootContract } from './rootContract.js';
 
-/** Where the block producer takes deposits from. */
+/** Where the block producer takes the parent's down stream (deposits and down edge events) from. */
 export interface DepositSource {
-  /** Confirmed deposits with consecutive nonces `afterNonce + 1, afterNonce + 2, …`, at most `max`. */
-  next(afterNonce: bigint, max: number): Deposit[];
-  /** The parent's depositHash of a confirmed deposit (what the STF checks a deposit against). */
+  /** Confirmed events with consecutive nonces `afterNonce + 1, afterNonce + 2, …`, at most `max`. */
+  next(afterNonce: bigint, max: number): DownEvent[];
+  /** The parent's record of a confirmed event (a depositHash or an edgeDownRecord: what the STF checks it against). */
   record(nonce: bigint): Hex | undefined;
 }
 
 export interface DepositFollowerComponents {
-  root: Pick<RootContract, 'blockNumber' | 'depositCount' | 'depositEvents' | 'depositRecord'>;
+  root: Pick<RootContract, 'blockNumber' | 'depositCount' | 'downEvents' | 'depositRecord'>;
   chainId: ChainId;
   /** Highest deposit nonce the chain has applied (deposits up to it are dropped). */
   appliedNonce: () => bigint;
@@ -28,17 +28,18 @@ export interface DepositFollowerOptions {
   pollMs: number;
 }
 
-/** Most new deposits fetched per poll (bounds one eth_getLogs topic list and its eth_calls). */
+/** Most new events fetched per poll (bounds one eth_getLogs topic list and its eth_calls). */
 const MAX_DEPOSITS_PER_POLL = 500;
 
 /**
- * Follows the root contract's `Deposited` events of one chain. Only the L1 up to `head - confirmations` is
- * ever read, logs and contract state at the same block number, and each event is checked against
- * `depositRecord(chainId, nonce)` at that block: a deposit that a reorg removes before it is confirmed is
- * never seen, and a different deposit that takes its nonce is the one applied.
+ * Follows the root contract's down stream of one chain: `Deposited` and `EdgeEventSent` events, which share
+ * one nonce stream. Only the L1 up to `head - confirmations` is ever read, logs and contract state at the same
+ * block number, and each event is checked against `depositRecord(chainId, nonce)` at that block (`hashDeposit`
+ * of a deposit, core's `edgeDownRecord` of an edge event): an event that a reorg removes before it is confirmed
+ * is never seen, and a different one that takes its nonce (a deposit or an edge event) is the one applied.
  */
 export class DepositFollower implements DepositSource {
-  /** Confirmed deposits not yet applied, by nonce, with their verified record. */
+  /** Confirmed events not yet applied, by nonce, with their verified record. */
   private readonly deposits = new ConfirmedDeposits();
   /** L1 block of the newest verified deposit: later nonces cannot be in earlier blocks. */
   private searchFromBlock = 0;
@@ -54,7 +55,7 @@ export class DepositFollower implements DepositSource {
     );
   }
 
-  next(afterNonce: bigint, max: number): Deposit[] {
+  next(afterNonce: bigint, max: number): DownEvent[] {
     return this.deposits.next(afterNonce, max);
   }
 
@@ -84,16 +85,16 @@ export class DepositFollower implements DepositSource {
 
     const wanted: bigint[] = [];
     for (let n = known + 1n; n <= depositCount && wanted.length < MAX_DEPOSITS_PER_POLL; n++) wanted.push(n);
-    const events = await this.c.root.depositEvents(this.c.chainId, wanted, this.searchFromBlock, confirmedBlock);
-    const records = await Promise.all(events.map((e) => this.c.root.depositRecord(this.c.chainId, e.deposit.nonce, confirmedBlock)));
-    events.forEach(({ deposit, l1Block }, i) => {
-      const expected = hashDeposit(deposit);
+    const events = await this.c.root.downEvents(this.c.chainId, wanted, this.searchFromBlock, confirmedBlock);
+    const records = await Promise.all(events.map((e) => this.c.root.depositRecord(this.c.chainId, e.event.nonce, confirmedBlock)));
+    events.forEach(({ event, l1Block }, i) => {
+      const expected = downEventRecord(this.c.chainId, event);
       if (records[i] !== expected) {
         // The log and the contract state disagree: they were read from two forks. The next round rereads both.
-        this.c.logger.warn('deposit event does not match the contract record; will read it again', { nonce: deposit.nonce, l1Block, record: records[i], expected });
+        this.c.logger.warn(`${event.kind === 'deposit' ? 'deposit' : 'edge'} event does not match the contract record; will read it again`, { nonce: event.nonce, l1Block, record: records[i], expected });
         return;
       }
-      this.deposits.add(deposit, expected);
+      this.deposits.add(event, expected);
       this.searchFromBlock = Math.max(this.searchFromBlock, l1Block);
     });
     const confirmed = this.confirmedNonce;

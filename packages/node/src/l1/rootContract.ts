@@ -1,7 +1,8 @@
 import { Contract, Interface, JsonRpcProvider, Network, Wallet, type Log } from 'ethers';
 import { loadArtifact } from '@plasma-tree/contracts';
-import type { Address, ChainId, Deposit, Header, Hex } from '@plasma-tree/core';
+import type { Address, ChainId, Header, Hex } from '@plasma-tree/core';
 import { nodeError } from '../errors.js';
+import { depositEvent, edgeEvent, type DownEvent } from '../parent/confirmedDeposits.js';
 
 /** A chain's configuration and head as the root contract reports it (`PlasmaRoot.chainInfo`). */
 export interface RootChainInfo {
@@ -15,9 +16,9 @@ export interface RootChainInfo {
   depositCount: bigint;
 }
 
-/** A `Deposited` event with where it was seen. */
-export interface DepositEvent {
-  deposit: Deposit;
+/** A `Deposited` or `EdgeEventSent` event (the chain's down stream) with where it was seen. */
+export interface DownStreamLog {
+  event: DownEvent;
   l1Block: number;
 }
 
@@ -48,6 +49,7 @@ export class RootContract {
   private readonly iface: Interface;
   private readonly contract: Contract;
   private readonly depositedTopic: string;
+  private readonly edgeEventTopic: string;
   private readonly committedTopic: string;
 
   constructor(readonly url: string, readonly address: Address, readonly l1ChainId: bigint, pollMs: number) {
@@ -58,6 +60,7 @@ export class RootContract {
     this.iface = new Interface(loadArtifact('PlasmaRoot').abi);
     this.contract = new Contract(address, this.iface, this.provider);
     this.depositedTopic = this.iface.getEvent('Deposited')!.topicHash;
+    this.edgeEventTopic = this.iface.getEvent('EdgeEventSent')!.topicHash;
     this.committedTopic = this.iface.getEvent('Committed')!.topicHash;
   }
 
@@ -127,30 +130,35 @@ export class RootContract {
     return ((await this.contract.validators(chainId)) as string[]).map((v) => lower<Address>(v));
   }
 
-  /** The parent's depositHash of deposit `nonce` (zero if none) as of L1 block `blockTag`. */
+  /** The parent's record under `nonce` (a depositHash or an edge event's record; zero if none) as of L1 block `blockTag`. */
   async depositRecord(chainId: ChainId, nonce: bigint, blockTag: number): Promise<Hex> {
     return lower<Hex>(await this.contract.depositRecord(chainId, nonce, { blockTag }));
   }
 
-  /** `Deposited` events of `chainId` with the given nonces in L1 blocks [fromBlock, toBlock]. */
-  async depositEvents(chainId: ChainId, nonces: readonly bigint[], fromBlock: number, toBlock: number): Promise<DepositEvent[]> {
-    const out: DepositEvent[] = [];
+  /**
+   * The down stream of `chainId` with the given nonces in L1 blocks [fromBlock, toBlock]: `Deposited` and
+   * `EdgeEventSent` events (one nonce stream, the same topics layout chainId/nonce), one eth_getLogs per
+   * NONCES_PER_QUERY nonces for both event kinds.
+   */
+  async downEvents(chainId: ChainId, nonces: readonly bigint[], fromBlock: number, toBlock: number): Promise<DownStreamLog[]> {
+    const out: DownStreamLog[] = [];
     for (let i = 0; i < nonces.length; i += NONCES_PER_QUERY) {
       const nonceTopics = nonces.slice(i, i + NONCES_PER_QUERY).map((n) => `0x${n.toString(16).padStart(64, '0')}`);
-      const logs = await this.provider.getLogs({ address: this.address, topics: [this.depositedTopic, chainId, nonceTopics], fromBlock, toBlock });
+      const logs = await this.provider.getLogs({ address: this.address, topics: [[this.depositedTopic, this.edgeEventTopic], chainId, nonceTopics], fromBlock, toBlock });
       for (const log of logs) {
         const { args } = this.iface.parseLog(log)!;
-        out.push({
-          deposit: {
-            chainId: lower(args.chainId),
-            nonce: args.nonce as bigint,
-            from: lower(args.from),
-            to: lower(args.to),
-            token: lower(args.token),
-            amount: args.amount as bigint,
-          },
-          l1Block: log.blockNumber,
-        });
+        const event: DownEvent =
+          log.topics[0] === this.depositedTopic
+            ? depositEvent({
+                chainId: lower(args.chainId),
+                nonce: args.nonce as bigint,
+                from: lower(args.from),
+                to: lower(args.to),
+                token: lower(args.token),
+                amount: args.amount as bigint,
+              })
+            : edgeEvent({ nonce: args.nonce as bigint, fn: lower(args.fn), sender: lower(args.sender), payload: lower(args.payload) });
+        out.push({ event, l1Block: log.blockNumber });
       }
     }
     return out;

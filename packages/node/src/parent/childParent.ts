@@ -1,13 +1,11 @@
-import { ConfirmedDeposits } from './confirmedDeposits.js';
+import { ConfirmedDeposits, depositEvent, downEventRecord, edgeEvent, type DownEvent } from './confirmedDeposits.js';
 import {
   PlasmaError,
   TxKind,
-  hashDeposit,
   signedTxToJson,
   type Address,
   type ChainId,
   type CommitChildTx,
-  type Deposit,
   type Header,
   type Hex,
 } from '@plasma-tree/core';
@@ -101,16 +99,10 @@ interface ParentChainInfoJson {
   final?: { number: number; hash: Hex };
 }
 
-interface DepositRecordJson {
-  child: ChainId;
-  nonce: number;
-  from: Address;
-  to: Address;
-  token: Address;
-  amount: string;
-  depositHash: Hex;
-  blockNumber: number;
-}
+/** A record of `pt_getChildDeposits`: a DEPOSIT_TO_CHILD (`kind` 'deposit', or absent from older nodes) or a down edge call. */
+type DepositRecordJson =
+  | { kind?: 'deposit'; child: ChainId; nonce: number; from: Address; to: Address; token: Address; amount: string; depositHash: Hex; blockNumber: number }
+  | { kind: 'edge'; child: ChainId; nonce: number; fn: Hex; sender: Address; payload: Hex; depositHash: Hex; blockNumber: number };
 
 interface CommitmentJson {
   number: number;
@@ -213,9 +205,10 @@ export class ChildParent implements ParentChain {
 }
 
 /**
- * Follows the deposits a parent chain recorded for this chain (`pt_getChildDeposits`), taking in those whose
- * parent block is final there ('committed' or 'final', from the parent's `pt_chainInfo`), each checked against
- * its record: `hashDeposit` of the served fields must be the served `depositHash`, with consecutive nonces.
+ * Follows the down stream a parent chain recorded for this chain (`pt_getChildDeposits`: its DEPOSIT_TO_CHILDs
+ * and down EDGE_SENDs, one nonce stream), taking in those whose parent block is final there ('committed' or
+ * 'final', from the parent's `pt_chainInfo`), each checked against its record: `hashDeposit` (a deposit) or
+ * `edgeDownRecord` (an edge event) of the served fields must be the served `depositHash`, with consecutive nonces.
  */
 export class ChildDepositFollower implements ParentDeposits {
   private readonly deposits = new ConfirmedDeposits();
@@ -234,7 +227,7 @@ export class ChildDepositFollower implements ParentDeposits {
     );
   }
 
-  next(afterNonce: bigint, max: number): Deposit[] {
+  next(afterNonce: bigint, max: number): DownEvent[] {
     return this.deposits.next(afterNonce, max);
   }
 
@@ -266,20 +259,24 @@ export class ChildDepositFollower implements ParentDeposits {
     let expected = known + 1n;
     for (const r of records) {
       if (BigInt(r.nonce) !== expected || r.blockNumber > height) break;
-      const deposit: Deposit = {
-        chainId: this.c.chainId,
-        nonce: BigInt(r.nonce),
-        from: r.from.toLowerCase() as Address,
-        to: r.to.toLowerCase() as Address,
-        token: r.token.toLowerCase() as Address,
-        amount: BigInt(r.amount),
-      };
-      const record = hashDeposit(deposit);
+      const nonce = BigInt(r.nonce);
+      const event: DownEvent =
+        r.kind === 'edge'
+          ? edgeEvent({ nonce, fn: r.fn.toLowerCase() as Hex, sender: r.sender.toLowerCase() as Address, payload: r.payload.toLowerCase() as Hex })
+          : depositEvent({
+              chainId: this.c.chainId,
+              nonce,
+              from: r.from.toLowerCase() as Address,
+              to: r.to.toLowerCase() as Address,
+              token: r.token.toLowerCase() as Address,
+              amount: BigInt(r.amount),
+            });
+      const record = downEventRecord(this.c.chainId, event);
       if (r.child.toLowerCase() !== this.c.chainId || record !== r.depositHash.toLowerCase()) {
-        throw nodeError('PARENT_UNREACHABLE', `the parent node served deposit ${r.nonce} with a record that does not match its fields`,
+        throw nodeError('PARENT_UNREACHABLE', `the parent node served ${event.kind === 'edge' ? 'edge event' : 'deposit'} ${r.nonce} with a record that does not match its fields`,
           "the parent chain's node answers nonsense: check parent.nodeUrl", { nonce: r.nonce, served: r.depositHash, computed: record });
       }
-      this.deposits.add(deposit, record);
+      this.deposits.add(event, record);
       expected++;
     }
     const confirmed = this.confirmedNonce;

@@ -1,23 +1,44 @@
-import type { Deposit, Hex } from '@plasma-tree/core';
+import { edgeDownRecord, hashDeposit, type ChainId, type Deposit, type EdgeDownEvent, type Hex } from '@plasma-tree/core';
 
 /**
- * Deposits that are final on the parent and not applied yet, by nonce, each with the parent's record. Both
- * parent kinds (the root contract, a child chain's node) fill one; the block producer drains it in nonce order.
+ * One event of the parent's down stream to this chain, by its nonce: a token deposit (applied as kind 0 DEPOSIT)
+ * or a down edge event (applied as kind 8 EDGE_FROM_PARENT). Both share one nonce stream (docs/EDGE.md).
+ */
+export type DownEvent = { kind: 'deposit'; nonce: bigint; deposit: Deposit } | { kind: 'edge'; nonce: bigint; event: EdgeDownEvent };
+
+export function depositEvent(deposit: Deposit): DownEvent {
+  return { kind: 'deposit', nonce: deposit.nonce, deposit };
+}
+
+export function edgeEvent(event: EdgeDownEvent): DownEvent {
+  return { kind: 'edge', nonce: event.nonce, event };
+}
+
+/** The record the parent keeps under the event's nonce: `hashDeposit`, or core's `edgeDownRecord` (docs/SPEC.md). */
+export function downEventRecord(chainId: ChainId, e: DownEvent): Hex {
+  if (e.kind === 'deposit') return hashDeposit(e.deposit);
+  return edgeDownRecord({ fn: e.event.fn, child: chainId, nonce: e.event.nonce, sender: e.event.sender, payload: e.event.payload });
+}
+
+/**
+ * Down events (deposits and edge events) that are final on the parent and not applied yet, by nonce, each with
+ * the parent's record. Both parent kinds (the root contract, a child chain's node) fill one; the block producer
+ * drains it in nonce order.
  */
 export class ConfirmedDeposits {
-  private readonly byNonce = new Map<bigint, { deposit: Deposit; record: Hex }>();
+  private readonly byNonce = new Map<bigint, { event: DownEvent; record: Hex }>();
 
-  add(deposit: Deposit, record: Hex): void {
-    this.byNonce.set(deposit.nonce, { deposit, record });
+  add(event: DownEvent, record: Hex): void {
+    this.byNonce.set(event.nonce, { event, record });
   }
 
-  /** Consecutive deposits `afterNonce + 1, afterNonce + 2, …`, at most `max`. */
-  next(afterNonce: bigint, max: number): Deposit[] {
-    const out: Deposit[] = [];
+  /** Consecutive events `afterNonce + 1, afterNonce + 2, …`, at most `max`. */
+  next(afterNonce: bigint, max: number): DownEvent[] {
+    const out: DownEvent[] = [];
     for (let nonce = afterNonce + 1n; out.length < max; nonce++) {
       const found = this.byNonce.get(nonce);
       if (!found) break;
-      out.push(found.deposit);
+      out.push(found.event);
     }
     return out;
   }
@@ -26,19 +47,19 @@ export class ConfirmedDeposits {
     return this.byNonce.get(nonce)?.record;
   }
 
-  /** Highest nonce up to which deposits are either applied (`applied`) or waiting here. */
+  /** Highest nonce up to which events are either applied (`applied`) or waiting here. */
   confirmedNonce(applied: bigint): bigint {
     let nonce = applied;
     while (this.byNonce.has(nonce + 1n)) nonce++;
     return nonce;
   }
 
-  /** Drops the deposits the chain has applied. */
+  /** Drops the events the chain has applied. */
   dropApplied(applied: bigint): void {
     for (const nonce of this.byNonce.keys()) if (nonce <= applied) this.byNonce.delete(nonce);
   }
 
-  /** Drops the deposits above `nonce` (an L1 reorg took them back); returns how many. */
+  /** Drops the events above `nonce` (an L1 reorg took them back); returns how many. */
   dropAbove(nonce: bigint): number {
     let dropped = 0;
     for (const n of this.byNonce.keys()) {

@@ -1,4 +1,5 @@
 import {
+  EdgeDeliveryStatus,
   PlasmaError,
   blockToJson,
   blockTxToJson,
@@ -6,10 +7,12 @@ import {
   exitProof,
   exitToJson,
   headerToJson,
+  isEdgeUpEvent,
   isHex,
   isPlasmaError,
   ledgerEntryLeaf,
   normalizeAddress,
+  readMessageInbox,
   signedTxFromJson,
   type Address,
   type ChainId,
@@ -18,7 +21,7 @@ import {
   type SignedTx,
 } from '@plasma-tree/core';
 import type { Chain } from '../chain.js';
-import type { ChildDepositRecord, StoredBlock } from '../db/chainStore.js';
+import type { ChildDepositRecord, StoredBlock, TxLocation } from '../db/chainStore.js';
 import { nodeError } from '../errors.js';
 import type { Mempool } from '../mempool.js';
 import { RpcError, RpcErrorCode, invalidParams, type RpcMethods } from './server.js';
@@ -43,6 +46,35 @@ export function createRpcMethods({ chain, mempool }: RpcComponents): RpcMethods 
 
   const blockJson = ({ block, txHashes }: StoredBlock) => ({ ...blockToJson(block), txHashes });
 
+  /**
+   * The location, block and windowEnd of a transaction that added an exit-tree leaf (a withdrawal, an up edge
+   * call), once its block is committed on the parent; UNKNOWN_TX, NOT_A_WITHDRAWAL / NOT_AN_EXIT,
+   * WITHDRAWAL_NOT_COMMITTED / EXIT_NOT_COMMITTED otherwise (`what` picks the codes).
+   */
+  const committedExit = async (txHash: Hex, what: 'withdrawal' | 'exit') => {
+    const notCommitted = what === 'withdrawal' ? 'WITHDRAWAL_NOT_COMMITTED' : 'EXIT_NOT_COMMITTED';
+    const location: TxLocation | undefined = await store.getTxLocation(txHash);
+    if (!location) {
+      if (mempool.has(txHash)) {
+        throw nodeError(notCommitted, `transaction ${txHash} is still waiting for a block`,
+          'wait until its block is committed on the parent (pt_getReceipt says "committed"), then ask again', { txHash, blockNumber: null });
+      }
+      throw nodeError('UNKNOWN_TX', `no transaction ${txHash} in this chain`, 'check the hash (pt_getReceipt); a node only knows transactions it received or included', { txHash });
+    }
+    const { blockNumber, index, exitIndex } = location;
+    if (exitIndex === null) {
+      if (what === 'withdrawal') throw nodeError('NOT_A_WITHDRAWAL', `transaction ${txHash} is not a withdrawal`, 'only withdrawals have exits to finalize on L1', { txHash, blockNumber, index });
+      throw nodeError('NOT_AN_EXIT', `transaction ${txHash} added no leaf to its block's exit tree`, 'only withdrawals and up edge calls (EDGE_SEND with child 0) have exit proofs', { txHash, blockNumber, index });
+    }
+    const commitment = blockNumber <= store.committed.number ? await store.getCommitment(blockNumber) : undefined;
+    if (!commitment) {
+      throw nodeError(notCommitted, `block ${blockNumber} with transaction ${txHash} is not committed on the parent yet (committed up to block ${store.committed.number})`,
+        'wait until pt_getReceipt says "committed", then ask again', { txHash, blockNumber, committedNumber: store.committed.number });
+    }
+    const { block } = (await store.getBlock(blockNumber))!;
+    return { location, block, windowEnd: commitment.windowEnd };
+  };
+
   return {
     pt_chainInfo: () => ({
       chainId: params.chainId,
@@ -57,6 +89,7 @@ export function createRpcMethods({ chain, mempool }: RpcComponents): RpcMethods 
       final: chain.final,
       depositNonce: Number(chain.depositNonce),
       mempoolSize: mempool.size,
+      edgeFunctions: chain.edges.functions.map(({ name, fn, direction }) => ({ name, fn, direction })),
     }),
 
     pt_sendTransaction: async (p) => {
@@ -225,45 +258,79 @@ export function createRpcMethods({ chain, mempool }: RpcComponents): RpcMethods 
 
     pt_getWithdrawalProof: async (p) => {
       const txHash = hashParam(p, 0, 'txHash');
-      const location = await store.getTxLocation(txHash);
-      if (!location) {
-        if (mempool.has(txHash)) {
-          throw nodeError('WITHDRAWAL_NOT_COMMITTED', `transaction ${txHash} is still waiting for a block`,
-            'wait until its block is committed on L1 (pt_getReceipt says "committed"), then ask again', { txHash, blockNumber: null });
-        }
-        throw nodeError('UNKNOWN_TX', `no transaction ${txHash} in this chain`, 'check the hash (pt_getReceipt); a node only knows transactions it received or included', { txHash });
+      const { location, block, windowEnd } = await committedExit(txHash, 'withdrawal');
+      const leaf = block.exits[location.exitIndex!];
+      if (isEdgeUpEvent(leaf)) {
+        throw nodeError('NOT_A_WITHDRAWAL', `transaction ${txHash} is an up edge call, not a withdrawal`, 'ask pt_getExitProof for the proof of an up edge event', { txHash, blockNumber: location.blockNumber, index: location.index });
       }
-      const { blockNumber, index, exitIndex } = location;
-      if (exitIndex === null) {
-        throw nodeError('NOT_A_WITHDRAWAL', `transaction ${txHash} is not a withdrawal`, 'only withdrawals have exits to finalize on L1', { txHash, blockNumber, index });
-      }
-      const commitment = blockNumber <= store.committed.number ? await store.getCommitment(blockNumber) : undefined;
-      if (!commitment) {
-        throw nodeError('WITHDRAWAL_NOT_COMMITTED', `block ${blockNumber} with withdrawal ${txHash} is not committed on L1 yet (committed up to block ${store.committed.number})`,
-          'wait until pt_getReceipt says "committed", then ask again', { txHash, blockNumber, committedNumber: store.committed.number });
-      }
-      const { block } = (await store.getBlock(blockNumber))!;
       return {
         chainId: params.chainId,
-        blockNumber,
+        blockNumber: location.blockNumber,
         header: headerToJson(block.header),
-        windowEnd: commitment.windowEnd,
-        // A withdrawal's exitIndex points at a token exit (this node builds no up edge events yet: its mempool refuses kind 7).
-        exit: exitToJson(block.exits[exitIndex] as Exit),
-        index: exitIndex,
-        proof: exitProof(block, exitIndex),
+        windowEnd,
+        exit: exitToJson(leaf as Exit),
+        index: location.exitIndex,
+        proof: exitProof(block, location.exitIndex!),
       };
+    },
+
+    pt_getExitProof: async (p) => {
+      const txHash = hashParam(p, 0, 'txHash');
+      const { location, block, windowEnd } = await committedExit(txHash, 'exit');
+      const leaf = block.exits[location.exitIndex!];
+      return {
+        chainId: params.chainId,
+        blockNumber: location.blockNumber,
+        header: headerToJson(block.header),
+        windowEnd,
+        leaf: isEdgeUpEvent(leaf)
+          ? { kind: 'edge', fn: leaf.fn, sourceChain: leaf.sourceChain, sender: leaf.sender, payload: leaf.payload }
+          : { kind: 'exit', ...exitToJson(leaf) },
+        index: location.exitIndex,
+        proof: exitProof(block, location.exitIndex!),
+      };
+    },
+
+    // ---- this chain's side of its edge functions (docs/EDGE.md) -------------------------------------------
+
+    pt_getEdgeDelivery: (p) => {
+      const nonce = uintParam(p, 0, 'nonce');
+      const delivery = state.ledger.edgeDelivery(nonce);
+      if (!delivery) return null;
+      return { nonce: Number(nonce), fn: delivery.fn, status: delivery.status === EdgeDeliveryStatus.Delivered ? 'delivered' : 'failed' };
+    },
+
+    pt_getInbox: (p) => {
+      const from = p.length > 0 && p[0] !== null ? uintParam(p, 0, 'fromIndex') : 1n;
+      const limit = p.length > 1 && p[1] !== null ? uintParam(p, 1, 'limit') : BigInt(MAX_INBOX_PER_CALL);
+      if (limit > BigInt(MAX_INBOX_PER_CALL)) throw invalidParams(`at most ${MAX_INBOX_PER_CALL} messages per call: ask for a smaller limit`);
+      return readMessageInbox(state.ledger, from)
+        .slice(0, Number(limit))
+        .map((m) => ({ index: Number(m.index), sourceChain: m.sourceChain, sender: m.sender, target: m.target, data: m.data }));
+    },
+
+    pt_getEdgeStorage: (p) => {
+      const fn = hashParam(p, 0, 'fn');
+      const key = param(p, 1, 'key');
+      if (!isHex(key)) throw invalidParams(`params[1] (key) must be 0x-hex bytes, got ${JSON.stringify(key)}`);
+      return state.ledger.edgeStorage(fn, key) ?? null;
     },
   };
 }
 
 /** Most deposits in one `pt_getChildDeposits` answer. */
 export const MAX_DEPOSITS_PER_CALL = 1000;
+/** Most messages in one `pt_getInbox` answer (also its default limit). */
+export const MAX_INBOX_PER_CALL = 1000;
 
 const ZERO_HASH = `0x${'00'.repeat(32)}`;
 
 function depositJson(d: ChildDepositRecord) {
+  if (d.kind === 'edge') {
+    return { kind: 'edge', child: d.child, nonce: Number(d.nonce), fn: d.fn, sender: d.sender, payload: d.payload, depositHash: d.depositHash, blockNumber: d.blockNumber, index: d.index };
+  }
   return {
+    kind: 'deposit',
     child: d.child,
     nonce: Number(d.nonce),
     from: d.from,
