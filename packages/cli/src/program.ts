@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerChainCommands } from './commands/chain.js';
 import { registerDevnetCommand } from './commands/devnet.js';
 import { registerKeysCommands } from './commands/keys.js';
+import { registerMessageCommands } from './commands/message.js';
 import { registerNodeCommands } from './commands/node.js';
 import { registerReadCommands } from './commands/read.js';
 import { registerSendCommand } from './commands/send.js';
@@ -21,6 +22,7 @@ export function createProgram(): Command {
   registerTxCommands(program);
   registerReadCommands(program);
   registerSendCommand(program);
+  registerMessageCommands(program);
   registerChainCommands(program);
   registerNodeCommands(program);
   registerKeysCommands(program);
@@ -33,6 +35,7 @@ Quick start:
   $ plasma-tree finalize <withdrawal tx hash> --account dev0 --wait
   $ plasma-tree balance --account dev0
   $ plasma-tree send --account dev0 --from A --to A1 --amount 0.1   # across the tree, hop by hop
+  $ plasma-tree message send --account dev0 --from L1 --to A --target 0x…aa --data 0x1234   # a message across one edge
 
 Keys come from --account <name> (encrypted keystore, see \`plasma-tree keys\`; on a devnet also dev0, dev1, …)
 or PLASMA_TREE_PRIVATE_KEY, never from the command line. Endpoints default to ./.devnet/devnet.json.

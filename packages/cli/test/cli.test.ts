@@ -36,7 +36,7 @@ describe('plasma-tree --help', () => {
   it('lists every command with examples', async () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);
-    for (const cmd of ['devnet', 'deposit', 'transfer', 'withdraw', 'finalize', 'balance', 'status', 'route', 'chain', 'node', 'keys']) expect(r.stdout).toContain(cmd);
+    for (const cmd of ['devnet', 'deposit', 'transfer', 'withdraw', 'finalize', 'balance', 'status', 'route', 'send', 'message', 'chain', 'node', 'keys']) expect(r.stdout).toContain(cmd);
     expect(r.stdout).toContain('Quick start:');
   });
 

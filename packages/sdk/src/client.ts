@@ -2,17 +2,34 @@ import { getAddress, Signature, type Provider, type Signer, type TransactionRece
 import {
   PlasmaError,
   TxKind,
+  MESSAGE_FN,
   NATIVE_TOKEN,
   ROOT_CHAIN_ID,
+  ZERO_BYTES32,
+  bytesToHex,
   chainIdOf,
+  isHex,
   ledgerKeys,
   type Address,
   type ChainId,
+  type EdgeFromChildTx,
   type FinalizeChildExitTx,
   type Hex,
   type UserSignedTx,
 } from '@plasma-tree/core';
-import { NodeClient, type AccountInfo, type ChainInfo, type ChildDepositRecord, type Receipt, type ReceiptStatus, type WithdrawalProof } from './node-client.js';
+import {
+  NodeClient,
+  type AccountInfo,
+  type ChainInfo,
+  type ChildDepositRecord,
+  type EdgeDeliveryRecord,
+  type ExitProof,
+  type InboxEntry,
+  type Receipt,
+  type ReceiptStatus,
+  type WithdrawalProof,
+} from './node-client.js';
+import { checkEdgeCall, edgeFromChildHash, edgeFromChildTx, messageOfProof, relayMessageL1, resolveEdgeFunction, type EdgeFunctionRef } from './edge.js';
 import { finalizeChildExitHash, txHashOf, typedDataFor, type UnsignedTx } from './protocol.js';
 import { erc20, mapL1Error, plasmaRoot, plasmaRootInterface, readL1Time, readTokenInfo, type TokenInfo } from './l1.js';
 import { bareMessage, hintFor, plasmaError } from './errors.js';
@@ -228,6 +245,116 @@ export interface SpawnChildResult {
   bond: bigint;
 }
 
+/** An edge call on a chain (`PlasmaClient.callEdge`): its send half runs there (EDGE_SEND, kind 7). */
+export interface EdgeCallArgs {
+  /** The function: its 32-byte id or its name (the id is keccak256 of the name). */
+  fn?: EdgeFunctionRef;
+  /**
+   * Or the function itself (what `defineEdgeFunction` returned): then its direction is checked and its `decode`
+   * runs on the payload first, so a payload the function refuses is refused before anything is signed.
+   */
+  edge?: EdgeFunctionRef;
+  /** The child chain the event goes down to; leave it out for an up call (to the parent). */
+  child?: string;
+  /** The arguments as bytes, at most MAX_EDGE_PAYLOAD (4096); 0x-hex or a Uint8Array. */
+  payload: Hex | Uint8Array;
+  /**
+   * Which of the caller's slots on this chain signs the call: the slot of this token (default the native one).
+   * The call moves nothing; the slot's nonce is its replay guard, so any token the caller holds here will do.
+   */
+  token?: string;
+}
+
+/** An edge event sent: what `callEdge` / `sendMessage` return and `waitForEdgeDelivery` takes. */
+export interface EdgeCallResult {
+  /** 'down': parent → child; 'up': child → parent. */
+  direction: 'down' | 'up';
+  /** Where the send half ran: 'l1' (the root contract) or 'chain' (an EDGE_SEND on a chain). */
+  on: 'l1' | 'chain';
+  /** The chain where the send half ran (ROOT_CHAIN_ID for L1). */
+  chainId: ChainId;
+  /** The chain where the receive half runs: the child of a down event, the parent of an up one (ROOT_CHAIN_ID for L1). */
+  peer: ChainId;
+  fn: Hex;
+  /** The caller: the signer's address. */
+  sender: Address;
+  payload: Hex;
+  /** The EDGE_SEND's hash on the chain, or the L1 transaction's hash. */
+  txHash: Hex;
+  /** The chain's block (or the L1 block) holding it. */
+  blockNumber: number;
+  /** A down event's nonce on the child's stream (shared with deposits): the child applies it in this order. */
+  nonce?: bigint;
+  /** An up event's position in its block's exit tree, when the node reports it (else read from its exit proof). */
+  exitIndex?: number | null;
+  /** For a message: its target and data. */
+  message?: { target: Address; data: Hex };
+}
+
+/** What became of a down edge event on the child. */
+export interface EdgeDownDelivery {
+  direction: 'down';
+  /** The child chain. */
+  chainId: ChainId;
+  nonce: bigint;
+  fn: Hex;
+  /** 'failed': the receive half threw, or the child does not run `fn`; the event is consumed either way. */
+  status: 'delivered' | 'failed';
+}
+
+/** Where an up edge event stands, measured on the parent (its clock, its spent set). */
+export type EdgeUpState = 'pending' | 'included' | 'committed' | 'challenge-window' | 'ready' | 'delivered';
+
+export interface EdgeUpStatus {
+  state: EdgeUpState;
+  txHash: Hex;
+  blockNumber: number | null;
+  /** Position in the block's exit tree; null until known. */
+  exitIndex: number | null;
+  /** The parent's time (s) at which the block's window ends; null until committed. */
+  windowEnd: number | null;
+  secondsLeft: number | null;
+  /** The parent (ROOT_CHAIN_ID for L1) and its time (s) this status was computed at. */
+  parentChainId: ChainId;
+  parentTime: number;
+}
+
+/** An up edge event whose window passed on the parent ('ready': deliver it with `deliverToParent`) or that was delivered. */
+export interface EdgeUpDelivery extends EdgeUpStatus {
+  direction: 'up';
+  /** The chain the event comes from. */
+  chainId: ChainId;
+  status: 'ready' | 'delivered';
+}
+
+export type EdgeDelivery = EdgeDownDelivery | EdgeUpDelivery;
+
+/** An up edge event delivered on the parent: `relayMessage` on L1, or an EDGE_FROM_CHILD on the parent chain. */
+export interface EdgeRelayResult {
+  on: 'l1' | 'chain';
+  parentChainId: ChainId;
+  /** The L1 tx hash, or the EDGE_FROM_CHILD's hash on the parent chain. */
+  txHash: Hex;
+  blockNumber: number;
+  /** On L1 only: the gas used. */
+  gasUsed?: bigint;
+  /** The chain the event came from, its block and position in the exit tree. */
+  chainId: ChainId;
+  sourceBlock: number;
+  index: number;
+  fn: Hex;
+  sender: Address;
+  payload: Hex;
+  /** For a message: its target and data (on L1, the target's onPlasmaMessage ran with them). */
+  message?: { target: Address; data: Hex };
+}
+
+/** An EDGE_FROM_CHILD ready to send to this chain (the parent of the event's chain), with its hash. */
+export interface PreparedEdgeFromChild {
+  hash: Hex;
+  tx: EdgeFromChildTx;
+}
+
 /** Errors worth retrying during a long wait. */
 const TRANSIENT = new Set(['NODE_UNREACHABLE', 'NODE_TIMEOUT', 'NODE_HTTP_ERROR', 'L1_UNREACHABLE', 'L1_ERROR', 'NODE_CLOSING']);
 
@@ -262,6 +389,22 @@ function checkAmount(amount: bigint): bigint {
   }
   if (amount <= 0n) throw plasmaError('INVALID_AMOUNT', `the amount must be positive, got ${amount}`, { amount: amount.toString() }, undefined, 'pass an amount > 0');
   return amount;
+}
+
+/** A withdrawal's status in the terms of any exit-tree leaf ('finalizable' is 'ready', 'finalized' 'delivered'). */
+function toLeafStatus(w: WithdrawalStatus): EdgeUpStatus {
+  const { l1Time: _, state, ...rest } = w;
+  return { ...rest, exitIndex: null, state: state === 'finalizable' ? 'ready' : state === 'finalized' ? 'delivered' : state };
+}
+
+/** A storage key: 0x-hex (or bytes). */
+function checkKey(key: unknown, what = 'key'): Hex {
+  const k = key instanceof Uint8Array ? bytesToHex(key) : key;
+  if (!isHex(k)) {
+    throw plasmaError('INVALID_KEY', `the storage ${what} must be 0x-hex bytes, got ${JSON.stringify(key)?.slice(0, 40) ?? String(key)}`, { key: String(key) }, undefined,
+      'pass the key the function uses with ctx.storage, 0x-hex (e.g. ethers\' hexlify(toUtf8Bytes(name)))');
+  }
+  return k.toLowerCase() as Hex;
 }
 
 /** Resolves after `ms`, or rejects with PlasmaError ABORTED when `signal` aborts. */
@@ -758,7 +901,7 @@ export class PlasmaClient {
     };
   }
 
-  private async submit(prepared: { hash: Hex; tx: UserSignedTx | FinalizeChildExitTx }): Promise<void> {
+  private async submit(prepared: { hash: Hex; tx: UserSignedTx | FinalizeChildExitTx | EdgeFromChildTx }): Promise<void> {
     try {
       const { hash } = await this.node.sendTransaction(prepared.tx);
       if (hash.toLowerCase() !== prepared.hash.toLowerCase()) {
@@ -890,29 +1033,44 @@ export class PlasmaClient {
    * (`chainTime`) and its spent-exit ledger entry for a chain whose parent is a chain (`parentNode`).
    */
   async withdrawalStatus(txHash: Hex): Promise<WithdrawalStatus> {
+    const s = await this.exitLeafStatus(txHash, 'withdrawal');
+    const { exitIndex: _, ...rest } = s;
+    const state = s.state === 'ready' ? 'finalizable' : s.state === 'delivered' ? 'finalized' : s.state;
+    return { ...rest, state, ...(s.parentChainId === ROOT_CHAIN_ID ? { l1Time: s.parentTime } : {}) };
+  }
+
+  /**
+   * Where a leaf of this chain's exit tree stands on the parent (a withdrawal's exit or an up edge event; both
+   * share the spent set): pending → included → committed → challenge-window → ready → delivered (paid / relayed).
+   */
+  private async exitLeafStatus(txHash: Hex, what: 'withdrawal' | 'edge'): Promise<EdgeUpStatus> {
     const receipt = await this.node.getReceipt(txHash);
     if (!receipt) {
       throw plasmaError('UNKNOWN_TX', `the node at ${this.node.url} does not know transaction ${txHash}`, { txHash }, undefined,
-        'check the hash (it is printed by `plasma-tree withdraw`), and that --node points at a node of the right chain');
+        what === 'withdrawal'
+          ? 'check the hash (it is printed by `plasma-tree withdraw`), and that --node points at a node of the right chain'
+          : 'check the hash (callEdge / `plasma-tree message send` print it), and that it is a transaction of this chain');
     }
     if (receipt.status === 'rejected') throw rejected(receipt);
-    if (receipt.status !== 'pending' && receipt.exitIndex === null) {
-      throw plasmaError('NOT_A_WITHDRAWAL', `transaction ${txHash} is not a withdrawal (it has no exit)`, { txHash });
+    let exitIndex = receipt.exitIndex;
+    if (receipt.status !== 'pending' && exitIndex === null) {
+      // A node may leave exitIndex out for edge events: the exit proof has it once the block is committed.
+      if (what === 'edge' && receipt.status === 'committed') exitIndex = (await this.getExitProof(txHash)).index;
+      else if (what === 'withdrawal') throw plasmaError('NOT_A_WITHDRAWAL', `transaction ${txHash} is not a withdrawal (it has no exit)`, { txHash });
     }
     const parent = await this.parent();
     const parentChainId = parent?.chainId ?? ROOT_CHAIN_ID;
     // A parent chain is asked for the commitment itself (pt_getCommitment): its windowEnd, by its own clock.
     let windowEnd = receipt.windowEnd;
     if (parent && receipt.status === 'committed') windowEnd = (await parent.node.getCommitment(this.chainId, receipt.blockNumber!))?.windowEnd ?? null;
-    const base = { txHash, blockNumber: receipt.blockNumber, windowEnd, parentChainId };
-    const now = parent ? await parent.chainTime() : await this.l1Time();
-    const at = parent ? { parentTime: now } : { parentTime: now, l1Time: now };
-    if (receipt.status === 'pending' || receipt.status === 'included') return { ...base, state: receipt.status, secondsLeft: null, ...at };
-    if (windowEnd === null) return { ...base, state: 'committed', secondsLeft: null, ...at };
-    if (now < windowEnd) return { ...base, state: 'challenge-window', secondsLeft: windowEnd - now, ...at };
-    // The window has ended by the parent's clock: has the exit been paid out already?
-    const withdrawn = await this.isWithdrawn(parent, receipt.blockNumber!, receipt.exitIndex!);
-    return { ...base, state: withdrawn ? 'finalized' : 'finalizable', secondsLeft: 0, ...at };
+    const base = { txHash, blockNumber: receipt.blockNumber, exitIndex, windowEnd, parentChainId };
+    const parentTime = parent ? await parent.chainTime() : await this.l1Time();
+    if (receipt.status === 'pending' || receipt.status === 'included') return { ...base, state: receipt.status, secondsLeft: null, parentTime };
+    if (windowEnd === null || exitIndex === null) return { ...base, state: 'committed', secondsLeft: null, parentTime };
+    if (parentTime < windowEnd) return { ...base, state: 'challenge-window', secondsLeft: windowEnd - parentTime, parentTime };
+    // The window has ended by the parent's clock: has the leaf been consumed already?
+    const spent = await this.isWithdrawn(parent, receipt.blockNumber!, exitIndex);
+    return { ...base, state: spent ? 'delivered' : 'ready', secondsLeft: 0, parentTime };
   }
 
   /** Whether exit `index` of this chain's block `number` was paid on the parent (`parent` null: L1). */
@@ -933,12 +1091,28 @@ export class PlasmaClient {
     txHash: Hex,
     opts: WaitOptions & { onProgress?: (s: WithdrawalStatus) => void; onRetry?: (e: PlasmaError, attempt: number) => void } = {},
   ): Promise<WithdrawalStatus> {
+    let last: WithdrawalStatus | undefined;
+    const read = async () => toLeafStatus((last = await this.withdrawalStatus(txHash)));
+    await this.pollExitLeaf(txHash, 'withdrawal', { ...opts, onProgress: () => opts.onProgress?.(last!) }, read);
+    return last!;
+  }
+
+  /**
+   * Polls where a leaf of this chain's exit tree stands until it is 'ready' or 'delivered' on the parent, riding
+   * out a node or L1 that is briefly away (10 polls in a row at most).
+   */
+  private async pollExitLeaf(
+    txHash: Hex,
+    what: 'withdrawal' | 'edge',
+    opts: WaitOptions & { onProgress?: (s: EdgeUpStatus) => void; onRetry?: (e: PlasmaError, attempt: number) => void },
+    read: () => Promise<EdgeUpStatus> = () => this.exitLeafStatus(txHash, what),
+  ): Promise<EdgeUpStatus> {
     const start = Date.now();
     let failures = 0;
     for (;;) {
-      let s: WithdrawalStatus;
+      let s: EdgeUpStatus;
       try {
-        s = await this.withdrawalStatus(txHash);
+        s = await read();
         failures = 0;
       } catch (e) {
         // A window can last days: ride out a node or L1 that is briefly away (10 polls in a row at most).
@@ -948,10 +1122,11 @@ export class PlasmaClient {
         continue;
       }
       opts.onProgress?.(s);
-      if (s.state === 'finalizable' || s.state === 'finalized') return s;
+      if (s.state === 'ready' || s.state === 'delivered') return s;
       if (opts.timeoutMs !== undefined && Date.now() - start > opts.timeoutMs) {
-        throw plasmaError('TIMEOUT', `withdrawal ${txHash} is still ${s.state} after ${Math.round(opts.timeoutMs / 1000)} s`, { ...s }, undefined,
-          s.secondsLeft ? `the window ends in ${s.secondsLeft} s; wait again with \`plasma-tree finalize ${txHash} --wait\`` : 'check the node: is it committing blocks to L1?');
+        const again = what === 'withdrawal' ? `plasma-tree finalize ${txHash} --wait` : `plasma-tree message relay ${txHash} --wait`;
+        throw plasmaError('TIMEOUT', `${what === 'withdrawal' ? 'withdrawal' : 'up edge event'} ${txHash} is still ${s.state} after ${Math.round(opts.timeoutMs / 1000)} s`, { ...s }, undefined,
+          s.secondsLeft ? `the window ends in ${s.secondsLeft} s; wait again with \`${again}\`` : 'check the node: is it committing blocks to its parent?');
       }
       const pollMs = opts.pollMs ?? this.pollMs;
       await sleep(s.secondsLeft ? Math.min(pollMs, s.secondsLeft * 1000) : pollMs, opts.signal);
@@ -1069,6 +1244,211 @@ export class PlasmaClient {
       throw mapL1Error(e, action);
     }
     return tx ? this.waitL1(tx, action) : null;
+  }
+
+  // ---------------------------------------------------------------- edge functions (docs/EDGE.md)
+
+  /**
+   * Checks and signs an edge call on this chain without sending it (EIP-712 `EdgeCall`, kind 7): `child` set is a
+   * down call into that child of this chain, none an up call to the parent. Refused before signing: a bad payload
+   * (INVALID_PAYLOAD, PAYLOAD_TOO_LARGE, EDGE_CALL_REFUSED by the function's own decode), the wrong direction
+   * (EDGE_DIRECTION_MISMATCH), a child this chain does not host (UNKNOWN_CHAIN), an up call of a function of your own from a
+   * child of the root (NO_RECEIVE_HALF: L1 runs only the message function), a caller without a slot here
+   * (UNKNOWN_ACCOUNT). Send it with `sendEdgeCall`.
+   */
+  async prepareEdgeCall(args: EdgeCallArgs): Promise<PreparedTx> {
+    this.requireSigner('an edge call');
+    const f = resolveEdgeFunction(args);
+    const child = args.child === undefined || args.child === null ? null : checkChainId(args.child, 'child');
+    if (child === ZERO_BYTES32) throw plasmaError('INVALID_ARGUMENTS', 'child is the zero id', {}, undefined, 'leave `child` out for an up call');
+    const payload = checkEdgeCall(f, child ? 'down' : 'up', args.payload);
+    const token = checkAddress(args.token ?? NATIVE_TOKEN, 'token');
+    const from = await this.address();
+    const [, account] = await Promise.all([this.checkNode(), this.node.getAccount(from, token)]);
+    if (child) {
+      if (child === this.chainId) throw plasmaError('NOT_AN_EDGE', 'a chain is not its own child', { child }, undefined, 'pass a child of this chain (see `plasma-tree status`), or leave `child` out for an up call');
+      if (!(await this.node.getChildInfo(child))) {
+        throw plasmaError('UNKNOWN_CHAIN', `chain ${this.chainId} hosts no child ${child}`, { chainId: child, hostId: this.chainId }, undefined,
+          'a down call goes from a chain to one of its own children: see `plasma-tree status` for the tree');
+      }
+    } else if (f.fn !== MESSAGE_FN && (await this.parentChainId()) === ROOT_CHAIN_ID) {
+      throw plasmaError('NO_RECEIVE_HALF', `the parent of chain ${this.chainId} is L1, which runs only the message function's up half, not ${f.name ?? f.fn}`, { fn: f.fn }, undefined,
+        'send a message to an IPlasmaMessageReceiver contract on L1 instead (sendMessage), and act on it there');
+    }
+    if (account.slot === null) {
+      const { symbol } = await this.tokenInfo(token).catch(() => ({ symbol: token }));
+      throw plasmaError('UNKNOWN_ACCOUNT', `${from} has no ${symbol} slot on chain ${this.chainId} to sign the call with`, { owner: from, token }, undefined,
+        'an edge call is signed from a slot the caller owns (it moves nothing; its nonce guards replays): deposit something first, or pass `token` for a token you hold there');
+    }
+    const unsigned: UnsignedTx = { kind: TxKind.EdgeSend, chainId: this.chainId, slot: account.slot, fn: f.fn, child: child ?? ZERO_BYTES32, payload, nonce: account.pendingNonce };
+    const tx = await this.signTx(unsigned);
+    return { hash: txHashOf(await this.l1ChainId(), this.rootContract, unsigned), tx, from };
+  }
+
+  /** Sends a prepared edge call (again is harmless: TX_KNOWN while it waits is success). */
+  async sendEdgeCall(prepared: PreparedTx): Promise<Hex> {
+    if (prepared.tx.kind !== TxKind.EdgeSend) throw plasmaError('INVALID_OPTIONS', 'sendEdgeCall sends edge calls (EDGE_SEND) only', {}, undefined, 'send other transactions with sendPrepared');
+    await this.submit(prepared);
+    return prepared.hash;
+  }
+
+  /**
+   * Calls edge function `fn` (or `edge`) on this chain: signs and sends the EDGE_SEND, waits until a block holds
+   * it (its send half ran there; a refusal is the receipt's rejection, e.g. the function's own error), and returns
+   * the event: for a down call its nonce on the child's stream, for an up call its block. Then
+   * `waitForEdgeDelivery` (down, on the child's client) or `waitForEdgeUp` + `deliverToParent` (up, here).
+   */
+  async callEdge(args: EdgeCallArgs, opts: WaitOptions & { onSent?: (txHash: Hex) => void | Promise<void> } = {}): Promise<EdgeCallResult> {
+    const prepared = await this.prepareEdgeCall(args);
+    await this.sendEdgeCall(prepared);
+    await opts.onSent?.(prepared.hash);
+    const receipt = await this.waitForReceipt(prepared.hash, 'included', opts);
+    const tx = prepared.tx as Extract<UserSignedTx, { kind: TxKind.EdgeSend }>;
+    const base = { on: 'chain' as const, chainId: this.chainId, fn: tx.fn, sender: prepared.from, payload: tx.payload, txHash: prepared.hash, blockNumber: receipt.blockNumber! };
+    if (tx.child !== ZERO_BYTES32) {
+      const record = await this.findChildDeposit(tx.child, { blockNumber: receipt.blockNumber!, index: receipt.index! });
+      return { direction: 'down', ...base, peer: tx.child, nonce: record.nonce };
+    }
+    return { direction: 'up', ...base, peer: await this.parentChainId(), exitIndex: receipt.exitIndex };
+  }
+
+  /** What became of down edge event `nonce` on this chain (`pt_getEdgeDelivery`); null while it has not arrived. */
+  edgeDelivery(nonce: bigint | number): Promise<EdgeDeliveryRecord | null> {
+    return this.node.getEdgeDelivery(nonce);
+  }
+
+  /**
+   * Waits until this chain applied down edge event `nonce` (its deposit nonce reached it) and returns what
+   * became of it: 'delivered', or 'failed' (the receive half threw or this chain does not run the function; the
+   * event is consumed all the same, so later deposits are not held up). NOT_AN_EDGE_EVENT when the nonce is a deposit.
+   */
+  async waitForEdgeDelivery(nonce: bigint | number, opts: WaitOptions & { onProgress?: (p: { depositNonce: number; target: bigint; elapsedMs: number }) => void } = {}): Promise<EdgeDownDelivery> {
+    const target = BigInt(nonce);
+    await this.waitForDeposit(target, { timeoutMs: 120_000, ...opts });
+    const delivery = await this.node.getEdgeDelivery(target);
+    if (!delivery) {
+      throw plasmaError('NOT_AN_EDGE_EVENT', `nonce ${target} of chain ${this.chainId} was applied, but it is not an edge event (a token deposit?)`, { nonce: target.toString() }, undefined,
+        'pass the nonce an edge call returned (callEdge / sendMessage: result.nonce)');
+    }
+    return { direction: 'down', chainId: this.chainId, nonce: target, fn: delivery.fn, status: delivery.status };
+  }
+
+  /** Where an up edge event of this chain (an up callEdge's txHash) stands, by its parent's clock and spent set. */
+  edgeUpStatus(txHash: Hex): Promise<EdgeUpStatus> {
+    return this.exitLeafStatus(txHash, 'edge');
+  }
+
+  /** Waits until an up edge event can be delivered on the parent ('ready': its window passed) or was ('delivered'). */
+  async waitForEdgeUp(
+    txHash: Hex,
+    opts: WaitOptions & { onProgress?: (s: EdgeUpStatus) => void; onRetry?: (e: PlasmaError, attempt: number) => void } = {},
+  ): Promise<EdgeUpDelivery> {
+    const s = await this.pollExitLeaf(txHash, 'edge', opts);
+    return { direction: 'up', chainId: this.chainId, ...s, status: s.state as 'ready' | 'delivered' };
+  }
+
+  /** `pt_getExitProof`: the leaf of an up edge event (or a withdrawal) with its proof, once its block is committed. */
+  async getExitProof(txHash: Hex): Promise<ExitProof> {
+    try {
+      return await this.node.getExitProof(txHash);
+    } catch (e) {
+      if (e instanceof PlasmaError && (e.code === 'EXIT_NOT_COMMITTED' || e.code === 'WITHDRAWAL_NOT_COMMITTED')) {
+        throw plasmaError(e.code, bareMessage(e), e.data, e, 'its block must be committed on the parent first: wait with waitForEdgeUp (`plasma-tree message relay <tx> --wait`)');
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The EDGE_FROM_CHILD that delivers the up edge event of `proof` (an event of a child of this chain) here, with
+   * the hash the node will file it under. Nobody signs it: the proof is the authority, anyone may send it.
+   */
+  prepareEdgeFromChild(proof: ExitProof): PreparedEdgeFromChild {
+    const tx = edgeFromChildTx(this.chainId, proof);
+    return { hash: edgeFromChildHash(tx), tx };
+  }
+
+  /**
+   * Delivers an up edge event of this chain (an up callEdge's txHash, or its exit proof) on the parent: on L1
+   * `PlasmaRoot.relayMessage` (messages only: the target's onPlasmaMessage runs), on a parent chain an
+   * EDGE_FROM_CHILD there (the function's receive half runs), waiting until a block holds it. Checks the window
+   * by the parent's clock first (CHALLENGE_WINDOW_OPEN) and the spent set (ALREADY_DELIVERED). A receive half or
+   * target that refuses leaves the event unspent: fix the cause and deliver again. Anyone may deliver: the proof is
+   * the authority (on L1 the signer pays the gas; on a parent chain nothing is signed, a read-only client will do).
+   */
+  async deliverToParent(txHashOrProof: Hex | ExitProof, opts: FinalizeOptions = {}): Promise<EdgeRelayResult> {
+    const proof = typeof txHashOrProof === 'string' ? await this.getExitProof(txHashOrProof) : txHashOrProof;
+    if (proof.chainId.toLowerCase() !== this.chainId) {
+      throw plasmaError('WRONG_CHAIN', `the exit proof is of chain ${proof.chainId}, this client is of ${this.chainId}`, { chainId: proof.chainId }, undefined, 'deliver it with the client of the chain it comes from');
+    }
+    if (proof.leaf.kind !== 'edge') {
+      throw plasmaError('NOT_AN_EDGE_EVENT', `exit ${proof.index} of block ${proof.blockNumber} is a token exit, not an edge event`, { blockNumber: proof.blockNumber, index: proof.index }, undefined,
+        'pay a withdrawal with finalizeExit (`plasma-tree finalize`)');
+    }
+    const { fn, sender, payload } = proof.leaf;
+    const parent = await this.parent();
+    const clock = parent ? 'parent-chain' : 'L1';
+    // On L1 only messages have an up half: refuse anything else before reading L1.
+    const message = parent ? undefined : messageOfProof(proof);
+    const now = parent ? await parent.chainTime() : await this.l1Time();
+    const windowOpen = (secondsLeft: number) => plasmaError('CHALLENGE_WINDOW_OPEN', `the challenge window of block ${proof.blockNumber} is open for ${secondsLeft} more s (ends at ${clock} time ${proof.windowEnd})`,
+      { windowEnd: proof.windowEnd, secondsLeft, blockNumber: proof.blockNumber }, undefined,
+      typeof txHashOrProof === 'string' ? `wait and deliver then: \`plasma-tree message relay ${txHashOrProof} --wait\`` : 'wait for the window to end (waitForEdgeUp), then deliver');
+    const delivered = () => plasmaError('ALREADY_DELIVERED', `the up event at index ${proof.index} of block ${proof.blockNumber} of chain ${this.chainId} was already delivered on its parent`,
+      { blockNumber: proof.blockNumber, index: proof.index }, undefined, 'nothing to do: each up event is delivered once');
+    const source = { chainId: this.chainId, sourceBlock: proof.blockNumber, index: proof.index, fn, sender, payload };
+    if (!parent) {
+      if (now < proof.windowEnd) throw windowOpen(proof.windowEnd - now);
+      let relay;
+      try {
+        relay = await relayMessageL1(this.requireSigner('relaying a message on L1'), this.rootContract, proof, { onSent: opts.onSent });
+      } catch (e) {
+        if (e instanceof PlasmaError && (e.code === 'CHALLENGE_WINDOW_OPEN' || e.code === 'WINDOW_OPEN')) throw windowOpen(Math.max(1, proof.windowEnd - now));
+        if (e instanceof PlasmaError && e.code === 'ALREADY_WITHDRAWN') throw delivered();
+        if (e instanceof PlasmaError && e.code === 'L1_REVERT') {
+          throw plasmaError('MESSAGE_REFUSED', `the target ${message!.target} refused the message (onPlasmaMessage reverted${e.data.reason ? `: ${String(e.data.reason)}` : ''})`, { target: message!.target }, e,
+            'nothing was spent: relay it again once the target accepts it (is it an IPlasmaMessageReceiver? is it paused?)');
+        }
+        throw e;
+      }
+      return { on: 'l1', parentChainId: ROOT_CHAIN_ID, txHash: relay.l1TxHash, blockNumber: relay.l1BlockNumber, gasUsed: relay.gasUsed, ...source, message };
+    }
+    if (now < proof.windowEnd) throw windowOpen(proof.windowEnd - now);
+    if (await parent.isExitSpent(this.chainId, proof.blockNumber, proof.index)) throw delivered();
+    const prepared = parent.prepareEdgeFromChild(proof);
+    let hash: Hex;
+    try {
+      hash = await parent.sendEdgeFromChild(prepared);
+    } catch (e) {
+      if (e instanceof PlasmaError && e.code === 'CHALLENGE_WINDOW_OPEN') throw windowOpen(Math.max(1, proof.windowEnd - now));
+      if (e instanceof PlasmaError && e.code === 'ALREADY_WITHDRAWN') throw delivered();
+      throw e;
+    }
+    await opts.onSent?.(hash);
+    const receipt = await parent.waitForReceipt(hash, 'included', opts);
+    return { on: 'chain', parentChainId: parent.chainId, txHash: hash, blockNumber: receipt.blockNumber!, ...source, ...(fn === MESSAGE_FN ? { message: messageOfProof(proof) } : {}) };
+  }
+
+  /** Sends a prepared EDGE_FROM_CHILD to this chain; resolves to the hash the node files it under. */
+  async sendEdgeFromChild(prepared: PreparedEdgeFromChild): Promise<Hex> {
+    await this.submit(prepared);
+    return prepared.hash;
+  }
+
+  /** The messages this chain received (`pt_getInbox`), 1-based in order of arrival. */
+  inbox(opts: { fromIndex?: bigint | number; limit?: number } = {}): Promise<InboxEntry[]> {
+    return this.node.getInbox(opts.fromIndex, opts.limit);
+  }
+
+  /** What edge function `fn` (id, name or the function) stored under `key` on this chain; null when unset. */
+  async edgeStorage(fn: EdgeFunctionRef, key: Hex | Uint8Array): Promise<Hex | null> {
+    return this.node.getEdgeStorage(resolveEdgeFunction({ fn }).fn, checkKey(key));
+  }
+
+  /** What the message handler of `target` stored under `key` on this chain (its part of the message function's storage). */
+  async messageHandlerStorage(target: string, key: Hex | Uint8Array): Promise<Hex | null> {
+    const t = checkAddress(target, 'target');
+    return this.node.getEdgeStorage(MESSAGE_FN, `0x01${t.slice(2)}${checkKey(key).slice(2)}` as Hex);
   }
 
   // ---------------------------------------------------------------- L1 plumbing

@@ -1,12 +1,21 @@
 export { NodeClient } from './node-client.js';
-export type { NodeClientOptions, ChainInfo, ChildChainInfo, ChildCommitment, ChildDepositRecord, LedgerProof, AccountInfo, Receipt, ReceiptStatus, WithdrawalProof, SendResult } from './node-client.js';
+export type {
+  NodeClientOptions, ChainInfo, ChildChainInfo, ChildCommitment, ChildDepositRecord, LedgerProof, AccountInfo, Receipt, ReceiptStatus, WithdrawalProof, SendResult,
+  EdgeDeliveryRecord, InboxEntry, ExitProof, ExitProofLeaf,
+} from './node-client.js';
 export { PlasmaClient, sleep, spawnChain } from './client.js';
 export type {
   PlasmaClientOptions, WaitOptions, DepositOptions, DepositResult, L1DepositResult, FinalizeOptions, ExitPayout, TxResult, TxRequest, PreparedTx, PreparedFinalize, WithdrawalState, WithdrawalStatus, FinalizeResult,
   TokenInfo, ParentChainState, Commitment, SpawnChainArgs, SpawnChainResult, SpawnChildArgs, SpawnChildResult,
+  EdgeCallArgs, EdgeCallResult, EdgeDelivery, EdgeDownDelivery, EdgeUpDelivery, EdgeUpState, EdgeUpStatus, EdgeRelayResult, PreparedEdgeFromChild,
 } from './client.js';
 export { TreeClient, treeConfigFromDevnet } from './tree-client.js';
-export type { TreeClientOptions, NodeResolver, ChainRef, DevnetDescription, TreeDepositArgs, TreeSpawnArgs, ChainBalance } from './tree-client.js';
+export type { TreeClientOptions, NodeResolver, ChainRef, DevnetDescription, TreeDepositArgs, TreeSpawnArgs, ChainBalance, TreeEdgeCallArgs, TreeMessageArgs } from './tree-client.js';
+export {
+  resolveEdgeFunction, checkEdgePayload, checkEdgeCall, messagePayload, messageOfProof, edgeFromChildHash, edgeFromChildTx, sendEdgeEventL1, relayMessageL1,
+  MAX_EDGE_PAYLOAD, MESSAGE_FN, MESSAGE_FN_NAME, NO_CHILD,
+} from './edge.js';
+export type { EdgeFunctionRef, ResolvedEdgeFunction, EdgeCallDirection, L1EdgeEvent, L1Relay } from './edge.js';
 export type { RouteProgress, ExecuteRouteOptions, ResumeRouteOptions, RouteResult } from './route-exec.js';
 export {
   readRouteState, writeRouteState, checkRouteState, newRouteState, nextAction, currentHop, recordedTxDecision, l1DepositDecision, sameRoute,

@@ -1,4 +1,20 @@
-import { PlasmaError, blockFromJson, exitFromJson, headerFromJson, signedTxToJson, type Address, type Block, type ChainId, type Exit, type Header, type Hex, type SignedTx } from '@plasma-tree/core';
+import {
+  PlasmaError,
+  blockFromJson,
+  edgeUpEventFromJson,
+  exitFromJson,
+  headerFromJson,
+  isHex,
+  signedTxToJson,
+  type Address,
+  type Block,
+  type ChainId,
+  type EdgeUpEvent,
+  type Exit,
+  type Header,
+  type Hex,
+  type SignedTx,
+} from '@plasma-tree/core';
 import { plasmaError, hintFor } from './errors.js';
 
 /** `pt_chainInfo`, with numbers that can exceed 2^53 as bigint. */
@@ -88,19 +104,65 @@ export interface ChildCommitment {
   timestamp: number;
 }
 
-/** `pt_getDepositRecord` / `pt_getChildDeposits`: a DEPOSIT_TO_CHILD as this chain's ledger records it. */
+/**
+ * `pt_getDepositRecord` / `pt_getChildDeposits`: what this chain's ledger recorded under one nonce of a child's
+ * stream: a DEPOSIT_TO_CHILD (`kind` 'deposit'), or a down edge event (`kind` 'edge', an EDGE_SEND to the child:
+ * `fn` and `sender` set, `to`/`token` zero and `amount` 0).
+ */
 export interface ChildDepositRecord {
+  /** 'deposit' (tokens) or 'edge' (a down edge event); a node that does not say is taken as 'deposit'. */
+  kind: 'deposit' | 'edge';
   child: ChainId;
   /** The child's deposit nonce (1, 2, …). */
   nonce: bigint;
+  /** The depositor, or the caller of the edge function. */
   from: Address;
   to: Address;
   token: Address;
   amount: bigint;
+  /** The record under the nonce: the depositHash, or the edge event's edgeDownRecord. */
   depositHash: Hex;
-  /** The block of this chain holding the DEPOSIT_TO_CHILD, and its position there. */
+  /** A down edge event's function, sender and payload (when the node sends it). */
+  fn?: Hex;
+  sender?: Address;
+  payload?: Hex;
+  /** The block of this chain holding the DEPOSIT_TO_CHILD or EDGE_SEND, and its position there. */
   blockNumber: number;
   index: number;
+}
+
+/** `pt_getEdgeDelivery`: what became of a down edge event on the child (null while it has not arrived). */
+export interface EdgeDeliveryRecord {
+  nonce: bigint;
+  fn: Hex;
+  /** 'failed': the receive half threw or the chain does not run `fn`; the event is consumed all the same. */
+  status: 'delivered' | 'failed';
+}
+
+/** `pt_getInbox`: a message this chain received (docs/EDGE.md `message`), 1-based in order of arrival. */
+export interface InboxEntry {
+  index: bigint;
+  /** The chain it came from: the parent (ROOT_CHAIN_ID for L1) or a child. */
+  sourceChain: ChainId;
+  sender: Address;
+  target: Address;
+  data: Hex;
+}
+
+/** The leaf an exit proof proves: a token exit, or an up edge event (`pt_getExitProof`). */
+export type ExitProofLeaf = ({ kind: 'exit' } & Exit) | ({ kind: 'edge' } & EdgeUpEvent);
+
+/** `pt_getExitProof`: any leaf of a committed block's exit tree with its Merkle proof. */
+export interface ExitProof {
+  /** The chain whose block holds the leaf. */
+  chainId: ChainId;
+  blockNumber: number;
+  header: Header;
+  /** The block's window end on the parent (the parent's clock). */
+  windowEnd: number;
+  leaf: ExitProofLeaf;
+  index: number;
+  proof: Hex[];
 }
 
 /** `pt_getLedgerProof`: a ledger-tree entry (null when empty) with its proof against this chain's state root. */
@@ -135,18 +197,55 @@ const big = (v: unknown, field: string): bigint => {
 const num = (v: unknown, field: string): number => Number(big(v, field));
 const numOrNull = (v: unknown, field: string): number | null => (v === null || v === undefined ? null : num(v, field));
 
+const ZERO_ADDRESS = `0x${'00'.repeat(20)}` as Address;
+const lowerOr = (v: unknown, fallback: Address): Address => (typeof v === 'string' ? (v.toLowerCase() as Address) : fallback);
+
 function depositRecord(r: any): ChildDepositRecord {
+  const edge = r.kind === 'edge' || (r.kind === undefined && r.fn !== undefined);
+  const sender = r.sender ?? r.from;
   return {
+    kind: edge ? 'edge' : 'deposit',
     child: String(r.child).toLowerCase() as ChainId,
     nonce: big(r.nonce, 'nonce'),
-    from: String(r.from).toLowerCase() as Address,
-    to: String(r.to).toLowerCase() as Address,
-    token: String(r.token).toLowerCase() as Address,
-    amount: big(r.amount, 'amount'),
-    depositHash: r.depositHash,
+    from: lowerOr(r.from ?? r.sender, ZERO_ADDRESS),
+    to: lowerOr(r.to, ZERO_ADDRESS),
+    token: lowerOr(r.token, ZERO_ADDRESS),
+    amount: big(r.amount ?? 0, 'amount'),
+    depositHash: r.depositHash ?? r.record,
+    ...(edge && typeof r.fn === 'string' ? { fn: r.fn.toLowerCase() as Hex } : {}),
+    ...(edge && typeof sender === 'string' ? { sender: sender.toLowerCase() as Address } : {}),
+    ...(edge && typeof r.payload === 'string' ? { payload: r.payload.toLowerCase() as Hex } : {}),
     blockNumber: num(r.blockNumber, 'blockNumber'),
     index: num(r.index, 'index'),
   };
+}
+
+const malformed = (what: string, detail: string) =>
+  plasmaError('BAD_RESPONSE', `the node sent a malformed ${what}: ${detail}`, { what }, undefined, 'is the URL a Plasma Tree node of a compatible version?');
+
+function hexField(v: unknown, what: string, field: string, bytes?: number): Hex {
+  if (!isHex(v, bytes)) throw malformed(what, `${field} is ${JSON.stringify(v)?.slice(0, 80)}`);
+  return v.toLowerCase() as Hex;
+}
+
+function inboxEntry(r: any): InboxEntry {
+  if (!r || typeof r !== 'object') throw malformed('inbox', `entry ${JSON.stringify(r)?.slice(0, 80)}`);
+  return {
+    index: big(r.index, 'index'),
+    sourceChain: hexField(r.sourceChain, 'inbox', 'sourceChain', 32),
+    sender: hexField(r.sender, 'inbox', 'sender', 20),
+    target: hexField(r.target, 'inbox', 'target', 20),
+    data: hexField(r.data, 'inbox', 'data'),
+  };
+}
+
+function exitProofLeaf(r: any): ExitProofLeaf {
+  if (!r || typeof r !== 'object') throw malformed('exit proof', `leaf ${JSON.stringify(r)?.slice(0, 80)}`);
+  const { kind, ...leaf } = r;
+  const edge = kind === 'edge' || (kind === undefined && leaf.fn !== undefined);
+  return edge
+    ? { kind: 'edge', ...decode('exit proof', () => edgeUpEventFromJson(leaf, 'proof.leaf')) }
+    : { kind: 'exit', ...decode('exit proof', () => exitFromJson(leaf, 'proof.leaf')) };
 }
 
 /** Decodes with core's strict JSON decoders; a malformed answer is the node's fault: BAD_RESPONSE. */
@@ -338,6 +437,53 @@ export class NodeClient {
       index: num(r.index, 'index'),
       proof: r.proof,
     };
+  }
+
+  /**
+   * `pt_getExitProof`: the leaf a transaction added to its block's exit tree (a withdrawal's exit or an up edge
+   * event), with its Merkle proof, once the block is committed. UNKNOWN_TX when the node has none.
+   */
+  async getExitProof(txHash: Hex): Promise<ExitProof> {
+    const r = await this.request<any>('pt_getExitProof', [txHash]);
+    if (!r) throw plasmaError('UNKNOWN_TX', `the node at ${this.url} has no exit proof for ${txHash}`, { txHash }, undefined,
+      'only a withdrawal or an up edge call has one, once its block is committed: check the hash and wait for the commitment');
+    if (!Array.isArray(r.proof) || !r.proof.every((x: unknown) => isHex(x, 32))) throw malformed('exit proof', 'proof');
+    return {
+      chainId: hexField(r.chainId, 'exit proof', 'chainId', 32),
+      blockNumber: num(r.blockNumber, 'blockNumber'),
+      header: decode('exit proof', () => headerFromJson(r.header, 'proof.header')),
+      windowEnd: num(r.windowEnd, 'windowEnd'),
+      leaf: exitProofLeaf(r.leaf),
+      index: num(r.index, 'index'),
+      proof: r.proof.map((x: string) => x.toLowerCase() as Hex),
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------- edge functions
+
+  /** `pt_getEdgeDelivery`: what became of down edge event `nonce` on this chain; null until it arrived. */
+  async getEdgeDelivery(nonce: number | bigint): Promise<EdgeDeliveryRecord | null> {
+    const r = await this.request<any>('pt_getEdgeDelivery', [Number(nonce)]);
+    if (r === null || r === undefined) return null;
+    if (r.status !== 'delivered' && r.status !== 'failed') throw malformed('edge delivery', `status ${JSON.stringify(r.status)}`);
+    return { nonce: big(r.nonce ?? nonce, 'nonce'), fn: hexField(r.fn, 'edge delivery', 'fn', 32), status: r.status };
+  }
+
+  /** `pt_getInbox`: the messages this chain received, from 1-based `fromIndex` (default 1), at most `limit`. */
+  async getInbox(fromIndex?: number | bigint, limit?: number): Promise<InboxEntry[]> {
+    const params: unknown[] = [];
+    if (fromIndex !== undefined || limit !== undefined) params.push(Number(fromIndex ?? 1));
+    if (limit !== undefined) params.push(limit);
+    const r = await this.request<unknown>('pt_getInbox', params);
+    if (!Array.isArray(r)) throw malformed('inbox', JSON.stringify(r)?.slice(0, 80) ?? 'nothing');
+    return r.map(inboxEntry);
+  }
+
+  /** `pt_getEdgeStorage`: the value edge function `fn` stored under `key` on this chain, null when unset. */
+  async getEdgeStorage(fn: Hex, key: Hex): Promise<Hex | null> {
+    const r = await this.request<unknown>('pt_getEdgeStorage', [fn, key]);
+    if (r === null || r === undefined || r === '0x') return null;
+    return hexField(r, 'edge storage value', 'value');
   }
 
   // ---------------------------------------------------------------------------------------- ledger (serving children)

@@ -8,19 +8,26 @@
  * It composes one `PlasmaClient` per chain (`client(chain)`), each told how to reach its parent's node.
  */
 import { getAddress, type Provider, type Signer } from 'ethers';
-import { NATIVE_TOKEN, PlasmaError, ROOT_CHAIN_ID, type Address, type ChainId, type Hex } from '@plasma-tree/core';
+import { MESSAGE_FN, NATIVE_TOKEN, PlasmaError, ROOT_CHAIN_ID, decodeMessagePayload, type Address, type ChainId, type Hex } from '@plasma-tree/core';
 import {
   PlasmaClient,
   spawnChain,
   type DepositOptions,
   type DepositResult,
+  type EdgeCallArgs,
+  type EdgeCallResult,
+  type EdgeDelivery,
+  type EdgeRelayResult,
+  type EdgeUpStatus,
   type ExitPayout,
+  type FinalizeOptions,
   type SpawnChildResult,
   type TxResult,
   type WaitOptions,
   type WithdrawalStatus,
 } from './client.js';
-import { NodeClient, type ChainInfo, type WithdrawalProof } from './node-client.js';
+import { NodeClient, type ChainInfo, type EdgeDeliveryRecord, type ExitProof, type InboxEntry, type WithdrawalProof } from './node-client.js';
+import { checkEdgeCall, messagePayload, resolveEdgeFunction, sendEdgeEventL1, type EdgeFunctionRef, type L1EdgeEvent } from './edge.js';
 import { erc20, mapL1Error, plasmaRoot } from './l1.js';
 import { plasmaError } from './errors.js';
 import { NodeTreeSource, findChain, planRoute, readTree, walkTree, type Route, type RouteEstimates, type TreeNode } from './tree.js';
@@ -86,6 +93,28 @@ export interface TreeSpawnArgs {
   challengeWindow: number;
   /** Wei (at least 0.01 ETH). */
   bond: bigint;
+}
+
+/** An edge call anywhere in the tree (`TreeClient.callEdge`). */
+export interface TreeEdgeCallArgs extends Omit<EdgeCallArgs, 'child'> {
+  /** Where the send half runs: a chain, or 'L1' (the root contract's `sendEdgeEvent`, down only). */
+  chain: ChainRef;
+  /** A down call: the child of `chain` the event goes to. Leave it out for an up call (to `chain`'s parent). */
+  child?: ChainRef;
+}
+
+/** A message across one edge of the tree (`TreeClient.sendMessage`). */
+export interface TreeMessageArgs {
+  /** Where it is sent: a chain or 'L1'. */
+  from: ChainRef;
+  /** Where it arrives: the parent or a child of `from`. */
+  to: ChainRef;
+  /** The receiver: an IPlasmaMessageReceiver contract on L1, or the address of a message handler on a chain. */
+  target: string;
+  /** The message's bytes (0x-hex or a Uint8Array; '0x' is empty). */
+  data: Hex | Uint8Array;
+  /** On a chain: the caller's slot of this token signs (default the native one; see EdgeCallArgs.token). */
+  token?: string;
 }
 
 /** A balance on one chain of the tree (L1 included). */
@@ -281,6 +310,125 @@ export class TreeClient {
       throw mapL1Error(e, 'reading the spawnChain receipt');
     });
     return { chainId: r.chainId, parentChainId: ROOT_CHAIN_ID, index: r.index, txHash: r.l1TxHash, blockNumber: receipt?.blockNumber ?? 0, validators: r.validators, threshold: r.threshold, challengeWindow: r.challengeWindow, bond: r.bond };
+  }
+
+  // ------------------------------------------------------------------------------------------ edge functions
+
+  /**
+   * Calls an edge function (docs/EDGE.md) on any edge: `chain` runs the send half, `child` makes it a down call
+   * into that child, none an up call to `chain`'s parent. On L1 (`chain: 'L1'`, down only) through the root
+   * contract's `sendEdgeEvent`; on a chain as a signed EDGE_SEND (kind 7). Resolves once the send half ran, with
+   * what `waitForEdgeDelivery` needs (a down event's nonce, an up event's block).
+   */
+  async callEdge(args: TreeEdgeCallArgs, opts: WaitOptions & { onSent?: (txHash: Hex) => void | Promise<void> } = {}): Promise<EdgeCallResult> {
+    const chain = this.chainId(args.chain);
+    const child = args.child === undefined ? undefined : this.chainId(args.child);
+    if (child === ROOT_CHAIN_ID) throw plasmaError('INVALID_ARGUMENTS', 'L1 is no chain\'s child', {}, undefined, 'to call up to L1, leave `child` out and call on a child of the root');
+    if (chain !== ROOT_CHAIN_ID) return this.client(chain).callEdge({ ...args, child }, opts);
+    const f = resolveEdgeFunction(args);
+    if (child === undefined) {
+      throw plasmaError('EDGE_DIRECTION_MISMATCH', 'L1 has no parent: a call on L1 goes down to a child of the root', {}, undefined, 'pass `child` (a child of the root), or call on a chain');
+    }
+    const payload = checkEdgeCall(f, 'down', args.payload);
+    return this.fromL1(child, { fn: f.fn, payload }, opts);
+  }
+
+  /** The down parent half on L1 into `child` (a child of the root). */
+  private async fromL1(child: ChainId, args: { fn: Hex; payload: Hex; message?: { target: Address; data: Hex } }, opts: { onSent?: (txHash: Hex) => void | Promise<void> }): Promise<EdgeCallResult> {
+    if (!this.signer) throw plasmaError('NO_SIGNER', 'a call on L1 needs a signer, this client is read-only', {}, undefined, 'create the client with an ethers Signer as `l1`');
+    let event: L1EdgeEvent;
+    try {
+      event = await sendEdgeEventL1(this.signer, this.rootContract, { child, ...args }, opts);
+    } catch (e) {
+      if (e instanceof PlasmaError && e.code === 'UNKNOWN_CHAIN') {
+        throw plasmaError('UNKNOWN_CHAIN', `${this.nameOf(child)} is not a child of the root contract: L1 sends down only to its own children`, { chainId: child }, e,
+          'call on the parent chain of that chain instead (see `plasma-tree status`)');
+      }
+      throw e;
+    }
+    return {
+      direction: 'down', on: 'l1', chainId: ROOT_CHAIN_ID, peer: child, fn: event.fn, sender: event.sender, payload: event.payload,
+      txHash: event.l1TxHash, blockNumber: event.l1BlockNumber, nonce: event.nonce, ...(args.message ? { message: args.message } : {}),
+    };
+  }
+
+  /**
+   * Sends a message (the built-in message function) across one edge: `from` L1 to a child of the root through
+   * `PlasmaRoot.sendMessage`; from a chain to one of its children (down) or to its parent (up) as an EDGE_SEND.
+   * On a chain a handler registered for `target` runs (the message is in the inbox either way); on L1 `target` is
+   * an IPlasmaMessageReceiver, called when the message is relayed (`relayUp`). NOT_AN_EDGE for chains that are
+   * not parent and child.
+   */
+  async sendMessage(args: TreeMessageArgs, opts: WaitOptions & { onSent?: (txHash: Hex) => void | Promise<void> } = {}): Promise<EdgeCallResult> {
+    const from = this.chainId(args.from);
+    const to = this.chainId(args.to);
+    const payload = messagePayload(args.target, args.data);
+    const message = decodeMessagePayload(payload);
+    if (from === to) throw plasmaError('NOT_AN_EDGE', `from and to are the same chain (${this.nameOf(from)})`, { from, to }, undefined, 'a message crosses one edge: from a chain to its parent or to one of its children');
+    const notAnEdge = () => plasmaError('NOT_AN_EDGE', `${this.nameOf(to)} is neither the parent nor a child of ${this.nameOf(from)}: a message crosses one edge`, { from, to }, undefined,
+      'send it to the next chain on the way and forward it from there with a handler, or see `plasma-tree status` for the tree');
+    const token = args.token ? { token: args.token } : {};
+    // L1 sends down only to its own children (the root contract refuses any other chain: UNKNOWN_CHAIN).
+    if (from === ROOT_CHAIN_ID) return this.fromL1(to, { fn: MESSAGE_FN, payload, message }, opts);
+    let down: boolean;
+    if (to === ROOT_CHAIN_ID) down = false;
+    else if (await this.node(from).getChildInfo(to)) down = true;
+    else down = false;
+    if (!down && (await this.parentOf(from)) !== to) throw notAnEdge();
+    const sent = await this.client(from).callEdge({ fn: MESSAGE_FN, payload, ...(down ? { child: to } : {}), ...token }, opts);
+    return { ...sent, message };
+  }
+
+  /**
+   * Waits for what `callEdge` / `sendMessage` sent: down, until the child applied the event's nonce, then says
+   * whether its receive half ran ('delivered') or threw ('failed', the event consumed all the same); up, until the
+   * block's challenge window passed on the parent ('ready': deliver it with `relayUp`), or it was delivered.
+   */
+  waitForEdgeDelivery(sent: Pick<EdgeCallResult, 'direction' | 'chainId' | 'peer' | 'txHash' | 'nonce'>, opts: WaitOptions = {}): Promise<EdgeDelivery> {
+    if (sent.direction === 'down') {
+      if (sent.nonce === undefined) throw plasmaError('INVALID_ARGUMENTS', 'a down event to wait for needs its nonce', {}, undefined, 'pass what callEdge / sendMessage returned');
+      return this.client(sent.peer).waitForEdgeDelivery(sent.nonce, opts);
+    }
+    return this.client(sent.chainId).waitForEdgeUp(sent.txHash, opts);
+  }
+
+  /** Where an up edge event of `chain` stands on its parent (pending … challenge-window → ready → delivered). */
+  edgeUpStatus(chain: ChainRef, txHash: Hex): Promise<EdgeUpStatus> {
+    return this.client(chain).edgeUpStatus(txHash);
+  }
+
+  /**
+   * Delivers an up edge event of `chain` on its parent once its window passed: on L1 `relayMessage` (messages to
+   * an IPlasmaMessageReceiver), on a parent chain an EDGE_FROM_CHILD (its receive half runs there). Anyone may
+   * deliver; each event once (ALREADY_DELIVERED).
+   */
+  relayUp(chain: ChainRef, txHashOrProof: Hex | ExitProof, opts: FinalizeOptions = {}): Promise<EdgeRelayResult> {
+    return this.client(chain).deliverToParent(txHashOrProof, opts);
+  }
+
+  /** The same as `relayUp`. */
+  deliverToParent(chain: ChainRef, txHashOrProof: Hex | ExitProof, opts: FinalizeOptions = {}): Promise<EdgeRelayResult> {
+    return this.relayUp(chain, txHashOrProof, opts);
+  }
+
+  /** The messages `chain` received, in order (1-based `index`). */
+  inbox(chain: ChainRef, opts: { fromIndex?: bigint | number; limit?: number } = {}): Promise<InboxEntry[]> {
+    return this.client(chain).inbox(opts);
+  }
+
+  /** What edge function `fn` (id, name or the function) stored under `key` on `chain`; null when unset. */
+  edgeStorage(chain: ChainRef, fn: EdgeFunctionRef, key: Hex | Uint8Array): Promise<Hex | null> {
+    return this.client(chain).edgeStorage(fn, key);
+  }
+
+  /** What the message handler of `target` stored under `key` on `chain`. */
+  messageHandlerStorage(chain: ChainRef, target: string, key: Hex | Uint8Array): Promise<Hex | null> {
+    return this.client(chain).messageHandlerStorage(target, key);
+  }
+
+  /** What became of down edge event `nonce` on `chain`; null while it has not arrived. */
+  edgeDelivery(chain: ChainRef, nonce: bigint | number): Promise<EdgeDeliveryRecord | null> {
+    return this.client(chain).edgeDelivery(nonce);
   }
 
   // ------------------------------------------------------------------------------------------ balances

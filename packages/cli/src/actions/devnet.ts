@@ -19,6 +19,7 @@ interface Flags {
   rpcPort: number;
   accounts: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  edgeModule?: string;
   json?: boolean;
 }
 
@@ -70,6 +71,7 @@ export async function devnet(flags: Flags): Promise<void> {
       rpcPort: flags.rpcPort,
       fundAccounts: flags.accounts,
       logLevel: flags.logLevel,
+      ...(flags.edgeModule !== undefined ? { edgeModule: resolve(flags.edgeModule) } : {}),
       onProgress: (p) => {
         if (!flags.json) process.stderr.write(`${ce.dim(`[${(p.elapsedMs / 1000).toFixed(1).padStart(5)} s]`)} ${p.message}\n`);
       },

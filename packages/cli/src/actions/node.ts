@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { PlasmaError, type Hex } from '@plasma-tree/core';
 import { PlasmaNode, createLogger, type LogLevel, type NodeOptions } from '@plasma-tree/node';
 import { findDevnetChain, loadDevnet, resolveWallet } from '../context.js';
@@ -26,6 +26,7 @@ interface Flags {
   privateKey?: string;
   parentNode?: string;
   parentFinality?: string;
+  edgeModule?: string;
 }
 
 /** The subset of NodeOptions a config file may hold (no keys: those come from the environment or a keystore). */
@@ -96,6 +97,10 @@ export async function nodeStart(flags: Flags): Promise<void> {
   const level = flags.logLevel ?? cfg.logLevel ?? 'info';
   const logger = createLogger({ level, write: logFormat === 'pretty' ? prettyWriter() : undefined });
   const fresh = !existsSync(dataDir);
+  // The flag's path is relative to the current directory, a config file's to the file (it travels with it).
+  const edgeModule = flags.edgeModule !== undefined
+    ? resolve(flags.edgeModule)
+    : typeof cfg.edgeModule === 'string' && flags.config && !cfg.edgeModule.startsWith('file:') ? resolve(dirname(resolve(flags.config)), cfg.edgeModule) : cfg.edgeModule;
   const n = await PlasmaNode.init({
     ...cfg,
     dataDir,
@@ -107,6 +112,7 @@ export async function nodeStart(flags: Flags): Promise<void> {
     blockTimeMs: flags.blockTime ?? cfg.blockTimeMs,
     l1Confirmations: flags.l1Confirmations ?? cfg.l1Confirmations,
     ...(flags.parentNode !== undefined ? { parent: { kind: 'child' as const, nodeUrl: flags.parentNode, finality: parentFinality(flags.parentFinality) } } : {}),
+    ...(edgeModule !== undefined ? { edgeModule } : {}),
     logger,
   });
   const p = n.chain;

@@ -16,6 +16,7 @@ export function registerNodeCommands(program: Command): void {
     .option('--l1-confirmations <n>', 'L1 blocks a deposit waits before it is applied (default 2)', intArg('--l1-confirmations', 0, 1000))
     .option('--parent-node <url>', 'for a child of a chain (not of the root contract): the JSON-RPC URL of the parent chain\'s node to follow')
     .option('--parent-finality <final|committed>', 'with --parent-node: apply a deposit once the parent\'s block holding it is final (default) or committed on its own parent')
+    .option('--edge-module <file>', 'an ESM module exporting `edgeFunctions` (and optionally `messageHandlers`): the edge functions this chain runs; every validator of the chain must run the same (docs/EDGE.md)')
     .option('--validator <name|address>', `sign with this keystore key (repeatable); or set ${ENV_VALIDATOR_KEYS}=0xkey1,0xkey2`, collect)
     .option('--keystore <dir>', 'keystore directory for --validator')
     .option('--log-level <level>', 'debug | info | warn | error (default info)')
