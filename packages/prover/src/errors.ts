@@ -14,7 +14,24 @@ export type ProverErrorCode =
   /** Buffers of the wrong length, or other malformed input. */
   | 'INVALID_INPUT'
   /** An input cannot be split to fit the device's buffer limits. */
-  | 'GPU_LIMIT_EXCEEDED';
+  | 'GPU_LIMIT_EXCEEDED'
+  /** A .zkey that cannot be read, is not Groth16 over BN254, or does not match the witness. */
+  | 'INVALID_ZKEY'
+  /** A witness that cannot be read or computed (wrong length, the circuit rejected the input). */
+  | 'INVALID_WITNESS'
+  /** A proof could not be produced for another reason (the cause says which). */
+  | 'PROVE_FAILED'
+  /** The caller aborted the proof (AbortSignal). */
+  | 'ABORTED'
+  /** A trusted-setup step failed (bad .ptau, too small for the circuit, bad .r1cs). */
+  | 'SETUP_FAILED'
+  /** circom could not compile a circuit. */
+  | 'CIRCUIT_COMPILE_FAILED'
+  /** Prover service: no such job / circuit, the queue is full, or the service cannot be reached. */
+  | 'JOB_NOT_FOUND'
+  | 'CIRCUIT_NOT_FOUND'
+  | 'QUEUE_FULL'
+  | 'SERVICE_UNAVAILABLE';
 
 export class ProverError<Data extends object = Record<string, unknown>> extends Error {
   readonly code: ProverErrorCode;

@@ -18,3 +18,5 @@ export {
 export { GPU_OPS, type GpuOp, runGpuOp } from './gpu/ops.js';
 export { type MulVariant } from './gpu/wgsl/field.js';
 export * from './msm/index.js';
+export * from './groth16/api.js';
+export { computeWitnessWtns, createSnarkjsProver } from './groth16/snarkjs.js';
