@@ -5,6 +5,7 @@ import { registerDevnetCommand } from './commands/devnet.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerMessageCommands } from './commands/message.js';
 import { registerNodeCommands } from './commands/node.js';
+import { registerProverCommands } from './commands/prover.js';
 import { registerReadCommands } from './commands/read.js';
 import { registerSendCommand } from './commands/send.js';
 import { registerTxCommands } from './commands/tx.js';
@@ -26,6 +27,7 @@ export function createProgram(): Command {
   registerChainCommands(program);
   registerNodeCommands(program);
   registerKeysCommands(program);
+  registerProverCommands(program);
   program.addHelpText('after', `
 Quick start:
   $ plasma-tree devnet                                    # terminal 1: L1 + root contract + chain A
@@ -55,7 +57,8 @@ interface PlasmaErrorLike extends Error {
 }
 
 function isPlasmaErrorLike(e: unknown): e is PlasmaErrorLike {
-  return e instanceof Error && e.name === 'PlasmaError' && typeof (e as PlasmaErrorLike).code === 'string';
+  // The prover's ProverError has the same shape (code, message, data, hint).
+  return e instanceof Error && (e.name === 'PlasmaError' || e.name === 'ProverError') && typeof (e as PlasmaErrorLike).code === 'string';
 }
 
 /** `error CODE: message` and the hint, on stderr. */

@@ -18,5 +18,7 @@ export {
 export { GPU_OPS, type GpuOp, runGpuOp } from './gpu/ops.js';
 export { type MulVariant } from './gpu/wgsl/field.js';
 export * from './msm/index.js';
-export * from './groth16/api.js';
-export { computeWitnessWtns, createSnarkjsProver } from './groth16/snarkjs.js';
+export * from './ntt/index.js';
+export * from './groth16/index.js';
+export * from './setup/index.js';
+export * from './service/index.js';
