@@ -87,9 +87,22 @@ export async function deployContract(signer: Signer, name: string, args: unknown
   return { address, contract: new Contract(address, abi, signer) };
 }
 
-/** Deploys the root contract (PlasmaRoot). */
-export function deployRoot(signer: Signer): Promise<Deployed> {
-  return deployContract(signer, 'PlasmaRoot');
+/** The root contract with the fraud-proof verifier it calls. */
+export interface DeployedRoot extends Deployed {
+  /** The PlasmaFraudVerifier (stateless) whose address is PlasmaRoot's immutable `fraudVerifier`. */
+  verifier: Deployed;
+}
+
+/**
+ * Deploys the root contract in one call: first its stateless PlasmaFraudVerifier (docs/FRAUD.md §3), then
+ * PlasmaRoot with the verifier's address as its constructor argument. Pass `verifier` to reuse a deployed one.
+ */
+export async function deployRoot(signer: Signer, options: { verifier?: string } = {}): Promise<DeployedRoot> {
+  const verifier = options.verifier
+    ? { address: options.verifier, contract: new Contract(options.verifier, loadArtifact('PlasmaFraudVerifier').abi, signer) }
+    : await deployContract(signer, 'PlasmaFraudVerifier');
+  const root = await deployContract(signer, 'PlasmaRoot', [verifier.address]);
+  return { ...root, verifier };
 }
 
 /** Deploys an ERC-20 with an open `mint(to, amount)` (18 decimals), for tests and the devnet. */

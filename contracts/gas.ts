@@ -11,9 +11,14 @@
  *   the token (for ETH: a brand-new account, which alone costs 25,000 more than an existing one);
  * - messages: not the first sendMessage of the chain, with 32 bytes of data; relaying such a message, the first
  *   leaf of its bitmap word, to a receiver that does nothing (the receiver's own work comes on top).
+ * - objections (docs/FRAUD.md): each proof convicts a chain whose bond is paid out (half to a challenger who holds no
+ *   ETH yet, half burned), built with core on real blocks. The transition proof is the worst case: a transfer at
+ *   index 1 (so the previous tx's witness is checked too) with both account witnesses, every check passing up to
+ *   the post-state root; equivocation with a 3-of-4 quorum and with a 22-of-32 one (44 signatures checked);
+ *   escapeExit pays an address that holds no ETH yet, reclaimDeposit its depositor.
  */
 import { pathToFileURL } from 'node:url';
-import { Contract, JsonRpcProvider, Wallet, id, parseEther, type ContractTransactionResponse } from 'ethers';
+import { Contract, JsonRpcProvider, Wallet, id, parseEther, type ContractTransactionResponse, type TransactionResponse } from 'ethers';
 import { deployContract, deployRoot, deployTestToken } from './deploy.js';
 import { hardhatAccounts, startHardhatNode } from './hardhat-node.js';
 import {
@@ -40,9 +45,18 @@ export interface GasReport {
   finalizeWithdrawalERC20: number;
   sendMessage: number;
   relayMessage: number;
+  proveInvalidTransition: number;
+  proveMissingDownEvent: number;
+  proveMalformedTx: number;
+  proveBadTimestamp: number;
+  proveEquivocation3of4: number;
+  proveEquivocation22of32: number;
+  freezeStalled: number;
+  escapeExit: number;
+  reclaimDeposit: number;
 }
 
-async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
+async function gasOf(tx: Promise<ContractTransactionResponse | TransactionResponse>): Promise<number> {
   const receipt = await (await tx).wait();
   if (!receipt || receipt.status !== 1) throw new Error('measured transaction failed');
   return Number(receipt.gasUsed);
@@ -130,7 +144,10 @@ export async function measureGas(options: { url?: string } = {}): Promise<GasRep
       root.relayMessage(chain, measured.header, measured.windowEnd, alice.address, sink, messageData, 512, exitTree.proof(512)),
     );
 
+    const fraud = await measureObjections(provider, root, wallets);
+
     return {
+      ...fraud,
       depositETH,
       depositERC20,
       commit1of1,
@@ -144,6 +161,122 @@ export async function measureGas(options: { url?: string } = {}): Promise<GasRep
     provider.destroy();
     await node?.stop();
   }
+}
+
+type ObjectionGas = Pick<
+  GasReport,
+  | 'proveInvalidTransition'
+  | 'proveMissingDownEvent'
+  | 'proveMalformedTx'
+  | 'proveBadTimestamp'
+  | 'proveEquivocation3of4'
+  | 'proveEquivocation22of32'
+  | 'freezeStalled'
+  | 'escapeExit'
+  | 'reclaimDeposit'
+>;
+
+/** The objection and escape paths (docs/FRAUD.md), each on its own chain (a proof freezes the chain it convicts). */
+async function measureObjections(provider: JsonRpcProvider, root: Contract, wallets: Wallet[]): Promise<ObjectionGas> {
+  const core = await import('@plasma-tree/core');
+  const { ChildChain } = await import('./fraud-scenario.js');
+  const [deployer, alice, bob] = wallets;
+  const quorum = wallets.slice(11, 15);
+  const window = 3_600n;
+  const stall = 7_200n;
+  const rootAddress = await root.getAddress();
+  const now = async () => BigInt((await provider.getBlock('latest'))!.timestamp);
+  const lower = (a: string) => a.toLowerCase() as `0x${string}`;
+  /** A fresh challenger (no ETH yet, like the payees of the other paths) sends the proof; the deployer pays its gas. */
+  const prove = async (data: string): Promise<number> => {
+    const challenger = Wallet.createRandom(provider);
+    await (await deployer.sendTransaction({ to: challenger.address, value: parseEther('1') })).wait();
+    return gasOf(challenger.sendTransaction({ to: rootAddress, data }));
+  };
+  const fresh = async (validators: Wallet[] = quorum, threshold = 3) => {
+    const chain = await ChildChain.spawn({ root, provider, validators, threshold, window, bond: parseEther('1'), spawner: deployer, stallLimit: stall });
+    await chain.deposit(alice, alice.address, parseEther('10'));
+    await chain.deposit(bob, bob.address, parseEther('5'));
+    await chain.commit(chain.build(await now(), (b) => chain.pendingDeposits(b)));
+    return chain;
+  };
+  const spend = (chain: import('./fraud-scenario.js').ChildChain, from: Wallet, to: Wallet, slot: number) =>
+    chain.place(chain.sign(from, { kind: core.TxKind.Transfer, slot, to: lower(to.address), token: core.NATIVE_TOKEN, amount: parseEther('1'), nonce: 0n }), from);
+
+  // proveInvalidTransition: tx 1 credits bob one wei too many.
+  const t = await fresh();
+  const ts = await now();
+  const first = spend(t, bob, alice, 1);
+  const second = spend(t, alice, bob, 0);
+  t.state.checkpoint();
+  const stf = { ...t.ctx, lastDepositNonce: 2n, timestamp: ts };
+  const post1 = core.applyTx(t.state, first, stf).postRoot;
+  core.applyTx(t.state, second, stf);
+  const bobAccount = t.state.accounts.get(1)!;
+  t.state.accounts.put(1, { ...bobAccount, balance: bobAccount.balance + 1n });
+  const lie = t.state.root;
+  t.state.revert();
+  const bad = t.forge([first, second], [post1, lie], { timestamp: ts });
+  await t.commit(bad, { valid: false });
+  const transition = core.buildTransitionProof(bad, 1, t.head, t.state, t.ctx);
+  if (transition.accounts.length !== 2 || transition.fault !== core.TransitionFault.PostRootMismatch) throw new Error('not the worst case');
+  const proveInvalidTransition = await prove(t.calldata(transition));
+
+  // proveMissingDownEvent: deposit 3 claimed, a transfer in its place.
+  const m = await fresh();
+  await m.deposit(alice, alice.address, 1n);
+  const missing = m.forge([spend(m, alice, bob, 0)], [core.ZERO_BYTES32], { timestamp: await now(), depositNonce: 3n });
+  await m.commit(missing, { valid: false });
+  const proveMissingDownEvent = await prove(m.calldata(core.buildMissingDownEventProof(missing, 0, m.head)));
+
+  // proveMalformedTx: a withdrawal with a recipient slot.
+  const w = await fresh();
+  const withdrawal = w.place(w.sign(alice, { kind: core.TxKind.Withdraw, slot: 0, to: lower(alice.address), token: core.NATIVE_TOKEN, amount: 1n, nonce: 0n }), alice);
+  const malformed = w.forge([{ ...withdrawal, toSlot: 3 }], [core.ZERO_BYTES32], { timestamp: await now() });
+  await w.commit(malformed, { valid: false });
+  const proveMalformedTx = await prove(w.calldata(core.buildMalformedTxProof(malformed, 0, w.head)));
+
+  // proveBadTimestamp: before the parent's.
+  const b = await fresh();
+  const early = b.forge([], [], { timestamp: b.head!.timestamp - 1n });
+  await b.commit(early, { valid: false });
+  const proveBadTimestamp = await prove(b.calldata(core.buildBadTimestampProof(early.header, b.head)));
+
+  // proveEquivocation: block 2 committed, a second block 2 signed; rolled back.
+  const equivocate = async (validators: Wallet[], threshold: number) => {
+    const e = await fresh(validators, threshold);
+    const h1 = e.forge([], [], { timestamp: await now() });
+    const h2 = e.forge([], [], { timestamp: (await now()) + 1n });
+    await e.commit(h1, { valid: false });
+    const signers = validators.slice(validators.length - threshold);
+    return prove(e.calldata(core.buildEquivocationProof(h1.header, e.signatures(h1.header), h2.header, e.signatures(h2.header, signers), e.head), e.windows(2n)));
+  };
+  const proveEquivocation3of4 = await equivocate(quorum, 3);
+  const wide = Array.from({ length: 32 }, () => Wallet.createRandom(provider) as unknown as Wallet);
+  const proveEquivocation22of32 = await equivocate(wide, 22);
+
+  // The escape hatch: a chain that stalls with deposit 3 unapplied; slot 0 belongs to an address with no ETH yet.
+  const s = await ChildChain.spawn({ root, provider, validators: quorum, threshold: 3, window, bond: parseEther('1'), spawner: deployer, stallLimit: stall });
+  const payee = Wallet.createRandom().address;
+  await s.deposit(alice, payee, parseEther('10'));
+  await s.commit(s.build(await now(), (blk) => s.pendingDeposits(blk)));
+  const d2 = await s.deposit(bob, bob.address, parseEther('1'));
+  await provider.send('evm_increaseTime', [Number(stall) + 1]);
+  await provider.send('evm_mine', []);
+  const freezeStalled = await gasOf(root.freezeStalled(s.chainId));
+  const escapeExit = await prove(core.encodeEscapeExitCall(s.chainId, s.head!, s.windowEnds.get(1n)!, core.buildEscapeExitProof(s.state, 0)));
+  const reclaimDeposit = await prove(core.encodeReclaimDepositCall(d2));
+  return {
+    proveInvalidTransition,
+    proveMissingDownEvent,
+    proveMalformedTx,
+    proveBadTimestamp,
+    proveEquivocation3of4,
+    proveEquivocation22of32,
+    freezeStalled,
+    escapeExit,
+    reclaimDeposit,
+  };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

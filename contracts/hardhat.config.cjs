@@ -31,7 +31,11 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async ({ solcVersion }, _hre, runS
 subtask(TASK_COMPILE_SOLIDITY_LOG_COMPILATION_ERRORS, async ({ output, quiet }, _hre, runSuper) => {
   const isKnownTstoreWarning = (e) =>
     e.severity === 'warning' && e.errorCode === '2394' && /^@openzeppelin\//.test(e.sourceLocation?.file ?? '');
-  const errors = output?.errors?.filter((e) => !isKnownTstoreWarning(e));
+  // PlasmaRoot's proof and escape entry points forward their calldata (msg.data) to PlasmaFraudVerifier, which decodes
+  // the witnesses itself: the root declares those parameters for its ABI without reading them (5667: unused parameter).
+  const isForwardedParameter = (e) =>
+    e.severity === 'warning' && e.errorCode === '5667' && e.sourceLocation?.file === 'src/PlasmaRoot.sol';
+  const errors = output?.errors?.filter((e) => !isKnownTstoreWarning(e) && !isForwardedParameter(e));
   return runSuper({ output: output && { ...output, errors }, quiet });
 });
 

@@ -21,6 +21,16 @@ async function main(): Promise<void> {
     commit3of4: 80_000,
     finalizeWithdrawalETH: 120_000,
     finalizeWithdrawalERC20: 120_000,
+    // docs/FRAUD.md §1: every objection fits in one call that MIN_BOND / 2 pays for at 200 gwei
+    proveInvalidTransition: 500_000,
+    proveMissingDownEvent: 500_000,
+    proveMalformedTx: 500_000,
+    proveBadTimestamp: 500_000,
+    proveEquivocation3of4: 500_000,
+    proveEquivocation22of32: 500_000,
+    freezeStalled: 500_000,
+    escapeExit: 500_000,
+    reclaimDeposit: 500_000,
   };
   for (const [name, value] of Object.entries(gas)) {
     const target = gasTargets[name];

@@ -212,7 +212,7 @@ describe('root edge end to end (3-of-4 validators, real Hardhat node)', () => {
       validators: rogueValidators.map((v) => v.address),
       threshold: 3,
       challengeWindow: 60,
-      bond: parseEther('0.01'),
+      bond: parseEther('0.2'),
     });
     const rogue = new PlasmaClient({ l1: spawner, rootContract: devnet.rootContract, chainId, nodeUrl: devnet.chains[0].nodeUrl });
     await (root.connect(spawner) as Contract).depositETH(chainId, spawner.address, { value: parseEther('1') }).then((tx) => tx.wait());

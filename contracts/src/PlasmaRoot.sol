@@ -8,11 +8,12 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
-import {Header, Exit} from "./lib/PlasmaTypes.sol";
+import {Header, Exit, TxWitness, AccountWitness} from "./lib/PlasmaTypes.sol";
 import {PlasmaEncoding} from "./lib/PlasmaEncoding.sol";
 import {PlasmaMerkle} from "./lib/PlasmaMerkle.sol";
 import {IValidatorSetSource, ValidatorSets} from "./lib/ValidatorSets.sol";
 import {IPlasmaMessageReceiver} from "./interfaces/IPlasmaMessageReceiver.sol";
+import {PlasmaFraudVerifier} from "./PlasmaFraudVerifier.sol";
 
 /// @title PlasmaRoot
 /// @notice The root-chain (L1) contract of a Plasma Tree: the parent side for every child of the root.
@@ -25,6 +26,10 @@ import {IPlasmaMessageReceiver} from "./interfaces/IPlasmaMessageReceiver.sol";
 ///      this contract). Withdrawals can never exceed it, so even a child whose validators sign a fraudulent block can
 ///      only lose funds that were deposited into that child, never anybody else's.
 ///      Encodings and rules follow docs/SPEC.md word for word.
+///      Objections (docs/FRAUD.md, phase 1): a one-call proof that a committed block inside its challenge window is
+///      invalid rolls the chain back to the block before it, slashes the bond (half to the challenger, half burned)
+///      and freezes the chain; a chain whose validators stall can be frozen too. A frozen chain takes nothing new and
+///      its holders leave through the escape hatch ({escapeExit}, {reclaimDeposit}).
 contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     using SafeERC20 for IERC20;
     using TransientSlot for *;
@@ -33,8 +38,28 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     // Constants
     // ---------------------------------------------------------------------------------------------------------------
 
-    /// @notice Smallest validator bond accepted by {spawnChain}; it is what a fraud proof will slash.
-    uint256 public constant MIN_BOND = 0.01 ether;
+    /// @notice Smallest validator bond accepted by {spawnChain}; it is what a fraud proof slashes. Sized so that half
+    ///         of it pays the worst-case proof (500,000 gas) at 200 gwei: 0.1 ether (docs/FRAUD.md §1).
+    uint256 public constant MIN_BOND = 0.2 ether;
+    /// @notice Stall limit of a chain spawned with {spawnChain} (at least its challenge window).
+    uint64 public constant DEFAULT_STALL_LIMIT = 7 days;
+    /// @notice Where the unrewarded half of a slashed bond goes.
+    address internal constant BURN_ADDRESS = address(0xdead);
+    /// @notice Chain status: accepts commits, deposits and down events.
+    uint8 internal constant STATUS_LIVE = 0;
+    /// @notice Chain status: a fraud proof convicted its validators.
+    uint8 internal constant STATUS_FROZEN_FRAUD = 1;
+    /// @notice Chain status: it committed nothing for longer than its stall limit.
+    uint8 internal constant STATUS_FROZEN_STALLED = 2;
+    // Fraud kinds (FraudProven.kind); 0-2 are the tx kinds whose transition was invalid. Internal like the statuses
+    // (core's FraudKind and ChainStatus enums): every public getter deepens the dispatcher of the budgeted paths.
+    uint8 internal constant FRAUD_INVALID_DEPOSIT = 0;
+    uint8 internal constant FRAUD_INVALID_TRANSFER = 1;
+    uint8 internal constant FRAUD_INVALID_WITHDRAW = 2;
+    uint8 internal constant FRAUD_MISSING_DOWN_EVENT = 3;
+    uint8 internal constant FRAUD_MALFORMED_TX = 4;
+    uint8 internal constant FRAUD_EQUIVOCATION = 5;
+    uint8 internal constant FRAUD_BAD_TIMESTAMP = 6;
     /// @notice Largest validator set (bounds the gas of {spawnChain}; a commit pays per signature it carries).
     uint256 public constant MAX_VALIDATORS = 256;
     /// @notice Longest challenge window a chain may choose.
@@ -53,8 +78,15 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     /// @dev Transient slot holding the set {spawnChain} is writing (length here, element i at slot + 1 + i).
     bytes32 private constant PENDING_SET_SLOT = keccak256("plasma-tree.PlasmaRoot.pendingValidatorSet");
 
+    /// @dev keccak256 of 256 zero bytes: the hash of the all-zero header a proof about block 1 gives as its `prev`.
+    /// @dev The state root before block 1 (docs/SPEC.md "State").
+    bytes32 private constant EMPTY_STATE_ROOT = 0xe794a7684aadbb880c2d6fd1d59b5f3cdb6382b60f5eb4f2ca9a47a463e21f3a;
+    bytes32 private constant ZERO_HEADER_HASH = 0xd397b3b043d87fcd6fad1291ff0bfd16401c274896d8c63a923727f077b8e0b5;
+
     /// @dev Hash of the (constant) init code of validator-set contracts: with the chain id it gives their address.
     bytes32 private immutable _validatorSetCodeHash = ValidatorSets.initCodeHash();
+    /// @notice The stateless verifier of the fraud proofs (leaves, trees, the transition of kinds 0-2).
+    PlasmaFraudVerifier public immutable fraudVerifier;
 
     // ---------------------------------------------------------------------------------------------------------------
     // Storage
@@ -70,7 +102,8 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         uint48 depositCount; // deposits made so far = nonce of the last one
         uint32 challengeWindow; // seconds
         uint8 threshold; // signatures needed; 0 means "no such chain"
-        // 16 bits free: status flags (fraud proofs, escape hatch) and a validator-set version for rotations.
+        uint8 status; // STATUS_LIVE, STATUS_FROZEN_FRAUD or STATUS_FROZEN_STALLED: read with the rest, no extra SLOAD
+        // 8 bits free: a validator-set version for rotations.
     }
 
     struct Chain {
@@ -78,6 +111,9 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         address spawner;
         uint96 bond;
         uint256 index; // position among the root's children
+        uint40 spawnedAt; // the last activity before the first commit
+        uint40 frozenAt; // 0 while live
+        uint32 stallLimit; // seconds without a commit after which anyone may freeze the chain
         /// number => keccak256(abi.encode(blockHash, uint64 windowEnd)): the single slot stored per commitment.
         mapping(uint256 number => bytes32) commitmentRecord;
         /// nonce => depositHash, or the edgeDownRecord of a down edge event: one nonce stream, so the child applies
@@ -88,6 +124,8 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         /// (number << 8 | index >> 8) => bitmap of consumed exit-tree leaves, token exits and messages alike
         /// (index < 2^16, so keys never collide).
         mapping(uint256 word => uint256) withdrawnBitmap;
+        /// (slot >> 8) => bitmap of the account slots paid out by {escapeExit}.
+        mapping(uint256 word => uint256) escapedBitmap;
     }
     // The validator set is not in storage: it is the code of a contract at validatorSetAddress(chainId).
 
@@ -145,6 +183,14 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     /// @param payload Emitted in full: the child's validators take the event from here (the record only hashes it).
     event EdgeEventSent(bytes32 indexed chainId, uint64 indexed nonce, bytes32 indexed fn, address sender, bytes payload);
     event MessageRelayed(bytes32 indexed chainId, uint64 indexed number, uint256 index, address sender, address target);
+    /// @param number The convicted block; the head is now `number - 1`.
+    /// @param kind A FRAUD_* constant.
+    /// @param reward What the challenger received: half the bond (0 when the bond was already slashed).
+    event FraudProven(bytes32 indexed chainId, uint64 indexed number, uint8 kind, address indexed challenger, uint256 reward);
+    /// @param status STATUS_FROZEN_FRAUD or STATUS_FROZEN_STALLED.
+    event ChainFrozen(bytes32 indexed chainId, uint8 status);
+    event EscapeExit(bytes32 indexed chainId, uint32 indexed slot, address owner, address token, uint256 amount);
+    event DepositReclaimed(bytes32 indexed chainId, uint64 indexed nonce, address from, address token, uint256 amount);
 
     // ---------------------------------------------------------------------------------------------------------------
     // Errors
@@ -187,8 +233,29 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     error AlreadyWithdrawn(bytes32 chainId, uint64 number, uint256 index);
     error SubtreeBalanceExceeded(bytes32 chainId, address token, uint256 requested, uint256 available);
     error EthTransferFailed(address recipient, uint256 amount);
+    // status, stall
+    /// @dev Not `ChainFrozen`: Solidity forbids an error and an event (ChainFrozen, docs/FRAUD.md) of the same name.
+    error ChainIsFrozen(bytes32 chainId, uint8 status);
+    error BadStallLimit(uint64 stallLimit, uint64 minimum, uint64 maximum);
+    error NotStalled(bytes32 chainId, uint64 lastActivity, uint64 stallLimit, uint256 now);
+    // fraud proofs
+    error ChallengeWindowClosed(uint64 windowEnd, uint256 now);
+    error WrongPrevHeader(uint64 number);
+    error ProofKindNotSupported(uint8 kind);
+    error NotFraud(uint8 kind, bytes32 reason);
+    error AlreadyConvicted(bytes32 chainId);
+    // escape hatch
+    error ChainNotFrozen(bytes32 chainId);
+    error NotTheHead(uint64 number, uint64 head);
+    error InvalidAccountProof(bytes32 chainId, uint32 slot);
+    error AlreadyEscaped(bytes32 chainId, uint32 slot);
+    error DepositApplied(bytes32 chainId, uint64 nonce, uint64 headDepositNonce);
+    error UnknownDeposit(bytes32 chainId, uint64 nonce);
 
-    constructor() EIP712("PlasmaTree", "1") {}
+    /// @param verifier The PlasmaFraudVerifier this root calls (contracts/deploy.ts deploys both in one call).
+    constructor(PlasmaFraudVerifier verifier) EIP712("PlasmaTree", "1") {
+        fraudVerifier = verifier;
+    }
 
     // ---------------------------------------------------------------------------------------------------------------
     // Child registry
@@ -200,9 +267,30 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     /// @param threshold How many distinct validator signatures a commitment needs (1..validatorSet.length).
     /// @param challengeWindow Seconds between a commitment and the first withdrawal from it (1..MAX_CHALLENGE_WINDOW).
     /// @return chainId keccak256(abi.encode(bytes32(0), index)) where index = number of children before this one.
+    /// @dev The stall limit is DEFAULT_STALL_LIMIT, or the challenge window when that is longer.
     function spawnChain(address[] calldata validatorSet, uint8 threshold, uint64 challengeWindow)
         external
         payable
+        returns (bytes32 chainId)
+    {
+        uint64 stall = challengeWindow > DEFAULT_STALL_LIMIT ? challengeWindow : DEFAULT_STALL_LIMIT;
+        return _spawn(validatorSet, threshold, challengeWindow, stall);
+    }
+
+    /// @notice {spawnChain} with a chosen stall limit: after `stallLimit_` seconds without a commit (or, before the first
+    ///         one, since the spawn) anyone may freeze the chain with {freezeStalled} and its holders escape.
+    /// @param stallLimit_ Seconds, from the chain's challenge window up to MAX_CHALLENGE_WINDOW (a shorter limit would let
+    ///        a chain be frozen while its head can still be rolled back for no fault of its own).
+    function spawnChainWithLimits(address[] calldata validatorSet, uint8 threshold, uint64 challengeWindow, uint64 stallLimit_)
+        external
+        payable
+        returns (bytes32 chainId)
+    {
+        return _spawn(validatorSet, threshold, challengeWindow, stallLimit_);
+    }
+
+    function _spawn(address[] calldata validatorSet, uint8 threshold, uint64 challengeWindow, uint64 stall)
+        private
         returns (bytes32 chainId)
     {
         if (msg.value < MIN_BOND) revert BondTooLow(msg.value, MIN_BOND);
@@ -213,6 +301,7 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         if (challengeWindow == 0 || challengeWindow > MAX_CHALLENGE_WINDOW) {
             revert BadChallengeWindow(challengeWindow, MAX_CHALLENGE_WINDOW);
         }
+        if (stall < challengeWindow || stall > MAX_CHALLENGE_WINDOW) revert BadStallLimit(stall, challengeWindow, MAX_CHALLENGE_WINDOW);
         address[] memory sorted = _sortedDistinct(validatorSet);
 
         uint256 index = _children.length;
@@ -225,6 +314,8 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         c.spawner = msg.sender;
         c.bond = SafeCast.toUint96(msg.value);
         c.index = index;
+        c.spawnedAt = uint40(block.timestamp);
+        c.stallLimit = uint32(stall); // <= 30 days, checked above
         _writeValidatorSet(chainId, sorted);
 
         emit ChainSpawned(chainId, index, msg.sender, sorted, threshold, challengeWindow, msg.value);
@@ -287,9 +378,9 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     /// @return nonce The deposit's per-chain nonce (1, 2, 3, ...); the child credits deposits in nonce order.
     function depositETH(bytes32 chainId, address to) external payable returns (uint64 nonce) {
         if (msg.value == 0) revert ZeroAmount();
-        Chain storage c = _knownChain(chainId);
+        (Chain storage c, uint256 packed) = _liveChain(chainId);
         if (to == address(0)) revert ZeroRecipient();
-        return _recordDeposit(c, chainId, to, address(0), msg.value);
+        return _recordDeposit(c, packed, chainId, to, address(0), msg.value);
     }
 
     /// @notice Deposits `amount` of ERC-20 `token` (needs an allowance) for `to` on child chain `chainId`.
@@ -302,26 +393,29 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     function depositERC20(bytes32 chainId, address token, address to, uint256 amount) external returns (uint64 nonce) {
         if (amount == 0) revert ZeroAmount();
         if (token == address(0)) revert NotAnERC20(token); // ETH goes through depositETH
-        Chain storage c = _knownChain(chainId);
+        (Chain storage c, uint256 packed) = _liveChain(chainId);
         if (to == address(0)) revert ZeroRecipient();
-        nonce = _recordDeposit(c, chainId, to, token, amount);
+        nonce = _recordDeposit(c, packed, chainId, to, token, amount);
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
     }
 
-    function _recordDeposit(Chain storage c, bytes32 chainId, address to, address token, uint256 amount)
+    function _recordDeposit(Chain storage c, uint256 packed, bytes32 chainId, address to, address token, uint256 amount)
         private
         returns (uint64 nonce)
     {
-        nonce = _nextDepositNonce(c);
+        nonce = _takeNonce(c, packed);
         c.subtreeBalance[token] += amount;
         c.depositRecord[nonce] = PlasmaEncoding.depositHash(chainId, nonce, msg.sender, to, token, amount);
         emit Deposited(chainId, nonce, msg.sender, to, token, amount);
     }
 
-    /// @dev Takes the chain's next nonce, shared by deposits and down edge events.
-    function _nextDepositNonce(Chain storage c) private returns (uint64 nonce) {
-        nonce = c.state.depositCount + 1; // checked: reverts rather than wrap at 2^48
-        c.state.depositCount = uint48(nonce);
+    /// @dev Takes the chain's next nonce, shared by deposits and down edge events: `packed` is the chain's state as
+    ///      {_liveChain} read it, written back with depositCount + 1 (bits 152-199) in one SSTORE, no second SLOAD.
+    function _takeNonce(Chain storage c, uint256 packed) private returns (uint64 nonce) {
+        nonce = uint48(packed >> 152) + 1; // checked: reverts rather than wrap at 2^48
+        assembly ("memory-safe") {
+            sstore(c.slot, or(and(packed, not(shl(152, 0xffffffffffff))), shl(152, nonce)))
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -348,8 +442,8 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
 
     function _sendEdgeEvent(bytes32 child, bytes32 fn, bytes memory payload) private returns (uint64 nonce) {
         if (payload.length > MAX_EDGE_PAYLOAD) revert PayloadTooLarge(payload.length, MAX_EDGE_PAYLOAD);
-        Chain storage c = _knownChain(child);
-        nonce = _nextDepositNonce(c);
+        (Chain storage c, uint256 packed) = _liveChain(child);
+        nonce = _takeNonce(c, packed);
         c.depositRecord[nonce] = PlasmaEncoding.edgeDownRecord(fn, child, nonce, msg.sender, keccak256(payload));
         emit EdgeEventSent(child, nonce, fn, msg.sender, payload);
     }
@@ -368,6 +462,7 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         Chain storage c = _chains[chainId];
         ChainState memory s = c.state; // the one cold SLOAD of chain data
         if (s.threshold == 0) revert UnknownChain(chainId);
+        if (s.status != STATUS_LIVE) revert ChainIsFrozen(chainId, s.status);
         if (h.chainId != chainId) revert ChainIdMismatch(chainId, h.chainId);
 
         uint64 number = h.number;
@@ -408,7 +503,8 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     ///      to ChainState must be added here too. The tests read every field back through {chainInfo}.
     function _storeState(Chain storage c, ChainState memory s) private {
         uint256 packed = uint256(s.headNumber) | (uint256(s.headWindowEnd) << 64) | (uint256(s.headDepositNonce) << 104)
-            | (uint256(s.depositCount) << 152) | (uint256(s.challengeWindow) << 200) | (uint256(s.threshold) << 232);
+            | (uint256(s.depositCount) << 152) | (uint256(s.challengeWindow) << 200) | (uint256(s.threshold) << 232)
+            | (uint256(s.status) << 240);
         assembly ("memory-safe") {
             sstore(c.slot, packed) // c.slot is the slot of c.state, Chain's first member
         }
@@ -587,6 +683,308 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
+    // Stalled chains (docs/FRAUD.md §2)
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @notice Freezes a live chain that committed nothing for longer than its stall limit, so that its holders can
+    ///         leave through the escape hatch. Anyone may call it. No slash: the validators may simply be offline.
+    /// @dev Last activity = the head's commit time (headWindowEnd − challengeWindow), or the spawn before block 1.
+    function freezeStalled(bytes32 chainId) external {
+        (Chain storage c,) = _liveChain(chainId);
+        uint64 lastActivity = c.state.headNumber == 0 ? uint64(c.spawnedAt) : uint64(c.state.headWindowEnd) - c.state.challengeWindow;
+        uint64 limit = c.stallLimit;
+        if (block.timestamp <= uint256(lastActivity) + limit) revert NotStalled(chainId, lastActivity, limit, block.timestamp);
+        _setStatus(c, STATUS_FROZEN_STALLED);
+        c.frozenAt = uint40(block.timestamp);
+        emit ChainFrozen(chainId, STATUS_FROZEN_STALLED);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Fraud proofs (docs/FRAUD.md §3, phase 1: the root's direct children)
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @notice Proves that transaction `t` (kind 0 DEPOSIT, 1 TRANSFER or 2 WITHDRAW) of committed block `h` is refused by
+    ///         the state transition function, or that its post-state root is not what it claims. On success the chain
+    ///         is rolled back to `h.number - 1`, its bond slashed (half to the caller, half burned) and frozen.
+    /// @param h The disputed block: committed, at most the head, its challenge window still open.
+    /// @param windowEnd Its windowEnd (Committed event).
+    /// @param prev The block before it, `prevWindowEnd` its windowEnd; for block 1 an all-zero header and 0.
+    /// @param t The transaction, with its place in `h.txRoot`.
+    /// @param preTx Tx `t.index - 1` of the same block (its post-state root is `t`'s pre-state root); ignored for index 0,
+    ///        whose pre-state root is `prev.stateRoot` (the empty state root for block 1).
+    /// @param accountsRoot The pre-state's accounts root, `ledgerRoot` its ledger root: keccak256 of both is the pre-state root.
+    /// @param accounts The slot witnesses in the pre-state: the sender's (kinds 1, 2) or the credited slot (kind 0), then
+    ///        for a transfer the recipient's, in the accounts root after the sender's update.
+    function proveInvalidTransition(
+        bytes32 chainId,
+        Header calldata h,
+        uint64 windowEnd,
+        Header calldata prev,
+        uint64 prevWindowEnd,
+        TxWitness calldata t,
+        TxWitness calldata preTx,
+        bytes32 accountsRoot,
+        bytes32 ledgerRoot,
+        AccountWitness[] calldata accounts
+    ) external nonReentrant {
+        Chain storage c = _chains[chainId];
+        _checkDisputed(c, chainId, h, windowEnd, prev, prevWindowEnd);
+        uint8 kind = t.tx.kind;
+        if (kind > 2) revert ProofKindNotSupported(kind);
+        (uint8 fault,) =
+            fraudVerifier.transitionFault(_transitionInput(c, chainId, h, prev, t), msg.data[4:]);
+        if (fault == 0) revert NotFraud(kind, "TX_VALID");
+        _convict(c, chainId, h.number, prev.depositNonce, prevWindowEnd, kind);
+    }
+
+    /// @dev What the verifier needs to know of block `h` from this contract.
+    function _transitionInput(Chain storage c, bytes32 chainId, Header calldata h, Header calldata prev, TxWitness calldata t)
+        private
+        view
+        returns (PlasmaFraudVerifier.TransitionInput memory)
+    {
+        return PlasmaFraudVerifier.TransitionInput({
+            domainSeparator: _domainSeparatorV4(),
+            chainId: chainId,
+            txRoot: h.txRoot,
+            prevStateRoot: h.number == 1 ? EMPTY_STATE_ROOT : prev.stateRoot,
+            prevDepositNonce: prev.depositNonce,
+            depositNonce: h.depositNonce,
+            depositRecord: t.tx.kind == 0 ? c.depositRecord[t.tx.nonce] : bytes32(0)
+        });
+    }
+
+    /// @notice Proves that block `h` claims down events it does not apply: its header's depositNonce says its first
+    ///         `h.depositNonce - prev.depositNonce` txs are the parent's next deposits and down edge events in nonce
+    ///         order, and tx `t.index` among them is not (another kind, or the wrong nonce). An empty position is proven
+    ///         with an all-zero `t` (tx, data, postStateRoot) and the siblings of the zero leaf.
+    function proveMissingDownEvent(
+        bytes32 chainId,
+        Header calldata h,
+        uint64 windowEnd,
+        Header calldata prev,
+        uint64 prevWindowEnd,
+        TxWitness calldata t
+    ) external nonReentrant {
+        Chain storage c = _chains[chainId];
+        _checkDisputed(c, chainId, h, windowEnd, prev, prevWindowEnd);
+        bytes32 reason = fraudVerifier.missingDownEvent(msg.data[4:]);
+        if (reason != 0) revert NotFraud(FRAUD_MISSING_DOWN_EVENT, reason);
+        _convict(c, chainId, h.number, prev.depositNonce, prevWindowEnd, FRAUD_MISSING_DOWN_EVENT);
+    }
+
+    /// @notice Proves that tx `t` of block `h` breaks its kind's form (PlasmaFraudVerifier.isMalformed).
+    function proveMalformedTx(
+        bytes32 chainId,
+        Header calldata h,
+        uint64 windowEnd,
+        Header calldata prev,
+        uint64 prevWindowEnd,
+        TxWitness calldata t
+    ) external nonReentrant {
+        Chain storage c = _chains[chainId];
+        _checkDisputed(c, chainId, h, windowEnd, prev, prevWindowEnd);
+        if (!fraudVerifier.malformedTx(msg.data[4:])) revert NotFraud(FRAUD_MALFORMED_TX, "WELL_FORMED");
+        _convict(c, chainId, h.number, prev.depositNonce, prevWindowEnd, FRAUD_MALFORMED_TX);
+    }
+
+    /// @notice Proves that block `h` has a timestamp before its parent's, or after the time it was committed here
+    ///         (`windowEnd - challengeWindow`).
+    function proveBadTimestamp(bytes32 chainId, Header calldata h, uint64 windowEnd, Header calldata prev, uint64 prevWindowEnd)
+        external
+        nonReentrant
+    {
+        Chain storage c = _chains[chainId];
+        _checkDisputed(c, chainId, h, windowEnd, prev, prevWindowEnd);
+        if (h.timestamp >= prev.timestamp && h.timestamp <= windowEnd - c.state.challengeWindow) {
+            revert NotFraud(FRAUD_BAD_TIMESTAMP, "TIMESTAMP_OK");
+        }
+        _convict(c, chainId, h.number, prev.depositNonce, prevWindowEnd, FRAUD_BAD_TIMESTAMP);
+    }
+
+
+    /// @notice Proves that a quorum of the chain's validators signed two different headers for one height. Slashes and
+    ///         freezes in every case. If the committed block at that height is `h1` or `h2` (with `windowEnd`), is at most
+    ///         the head and its window is open, the chain also rolls back to the block before it (`prev`,
+    ///         `prevWindowEnd`, checked as in every proof); otherwise `windowEnd`, `prev` and `prevWindowEnd` are ignored.
+    /// @param sigs1 A quorum's Commitment signatures of `h1`, packed as for {commit}; `sigs2` the same for `h2`.
+    function proveEquivocation(
+        bytes32 chainId,
+        Header calldata h1,
+        bytes calldata sigs1,
+        Header calldata h2,
+        bytes calldata sigs2,
+        uint64 windowEnd,
+        Header calldata prev,
+        uint64 prevWindowEnd
+    ) external nonReentrant {
+        Chain storage c = _knownChain(chainId);
+        if (h2.number != h1.number) revert NotFraud(FRAUD_EQUIVOCATION, "DIFFERENT_HEIGHTS");
+        uint64 number = h1.number;
+        bytes32 record1 = _quorumSigned(c, chainId, h1, sigs1, windowEnd);
+        bytes32 record2 = _quorumSigned(c, chainId, h2, sigs2, windowEnd);
+        if (record1 == record2) revert NotFraud(FRAUD_EQUIVOCATION, "SAME_HEADER");
+        bytes32 record = c.commitmentRecord[number];
+        bool rollBack = number != 0 && number <= c.state.headNumber && block.timestamp < windowEnd
+            && (record == record1 || record == record2);
+        if (rollBack) {
+            _checkPrev(c, number, prev, prevWindowEnd);
+            _convict(c, chainId, number, prev.depositNonce, prevWindowEnd, FRAUD_EQUIVOCATION);
+        } else {
+            // Nothing to undo; a chain convicted before has nothing left to slash either.
+            if (c.state.status == STATUS_FROZEN_FRAUD) revert AlreadyConvicted(chainId);
+            _slashAndFreeze(c, chainId, number, FRAUD_EQUIVOCATION);
+        }
+    }
+
+    /// @dev Reverts unless a quorum of the chain's validators signed `h` (a header of this chain); returns the
+    ///      commitment record `h` would have with `windowEnd`.
+    function _quorumSigned(Chain storage c, bytes32 chainId, Header calldata h, bytes calldata sigs, uint64 windowEnd)
+        private
+        view
+        returns (bytes32)
+    {
+        if (h.chainId != chainId) revert ChainIdMismatch(chainId, h.chainId);
+        bytes32 hash = PlasmaEncoding.blockHash(h);
+        fraudVerifier.verifyQuorum(
+            ValidatorSets.read(validatorSetAddress(chainId)),
+            c.state.threshold,
+            _hashTypedDataV4(PlasmaEncoding.commitmentStructHash(chainId, h.number, hash)),
+            sigs
+        );
+        return PlasmaEncoding.commitmentRecord(hash, windowEnd);
+    }
+
+    /// @dev The common checks of a proof against block `h`: it is committed (its record), not above the head (records
+    ///      above a rolled-back head are dead), its window is open; `prev` is the block before it.
+    function _checkDisputed(
+        Chain storage c,
+        bytes32 chainId,
+        Header calldata h,
+        uint64 windowEnd,
+        Header calldata prev,
+        uint64 prevWindowEnd
+    ) private view {
+        uint64 number = h.number;
+        if (
+            number == 0 || number > c.state.headNumber
+                || c.commitmentRecord[number] != PlasmaEncoding.commitmentRecord(PlasmaEncoding.blockHash(h), windowEnd)
+        ) revert UnknownCommitment(chainId, number);
+        if (block.timestamp >= windowEnd) revert ChallengeWindowClosed(windowEnd, block.timestamp);
+        _checkPrev(c, number, prev, prevWindowEnd);
+    }
+
+    /// @dev `prev` is committed block `number - 1` with `prevWindowEnd`, or, for block 1, the all-zero header with 0.
+    function _checkPrev(Chain storage c, uint64 number, Header calldata prev, uint64 prevWindowEnd) private view {
+        bytes32 prevHash = PlasmaEncoding.blockHash(prev);
+        if (
+            number == 1
+                ? prevHash != ZERO_HEADER_HASH || prevWindowEnd != 0
+                : c.commitmentRecord[number - 1] != PlasmaEncoding.commitmentRecord(prevHash, prevWindowEnd)
+        ) revert WrongPrevHeader(number);
+    }
+
+    /// @dev A successful proof against block `number` (docs/FRAUD.md §1): the head goes back to `number - 1` (with the
+    ///      previous block's windowEnd and depositNonce; records above it stay in storage but every reader requires
+    ///      `number <= head`), then the slash and the freeze. Later blocks have later windows, so none of their exits
+    ///      has been paid. Callers are nonReentrant; the payments come last.
+    function _convict(
+        Chain storage c,
+        bytes32 chainId,
+        uint64 number,
+        uint64 prevDepositNonce,
+        uint64 prevWindowEnd,
+        uint8 kind
+    ) private {
+        // The low 152 bits of the packed state are (headNumber, headWindowEnd, headDepositNonce); prevWindowEnd and
+        // prevDepositNonce are a committed block's (or 0), so they fit their fields.
+        uint256 head = uint256(number - 1) | (uint256(prevWindowEnd) << 64) | (uint256(prevDepositNonce) << 104);
+        assembly ("memory-safe") {
+            sstore(c.slot, or(and(sload(c.slot), not(sub(shl(152, 1), 1))), head))
+        }
+        _slashAndFreeze(c, chainId, number, kind);
+    }
+
+    /// @dev Takes the whole bond: half to the challenger, the rest burned (so validators who object to their own fraud
+    ///      still lose half); freezes the chain for fraud.
+    function _slashAndFreeze(Chain storage c, bytes32 chainId, uint64 number, uint8 kind) private {
+        uint8 was = c.state.status;
+        if (was != STATUS_FROZEN_FRAUD) {
+            _setStatus(c, STATUS_FROZEN_FRAUD);
+            if (was == STATUS_LIVE) c.frozenAt = uint40(block.timestamp);
+        }
+        uint256 bond = c.bond;
+        uint256 reward = bond / 2;
+        c.bond = 0;
+        emit FraudProven(chainId, number, kind, msg.sender, reward);
+        if (was != STATUS_FROZEN_FRAUD) emit ChainFrozen(chainId, STATUS_FROZEN_FRAUD);
+        if (reward != 0) _pay(address(0), msg.sender, reward);
+        if (bond - reward != 0) _pay(address(0), BURN_ADDRESS, bond - reward);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Escape hatch (docs/FRAUD.md §4)
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @notice Pays account slot `account.slot` of a frozen chain's final head to its owner: its whole balance, once per
+    ///         slot, capped by the chain's subtree balance like every withdrawal. Anyone may call it; no validator is
+    ///         needed. Exits of final blocks are still paid by {finalizeWithdrawal} (they left the accounts already).
+    /// @param head The chain's head (chainInfo.headNumber), `windowEnd` its windowEnd, which must have passed: the
+    ///        head can no longer be rolled back.
+    /// @param ledgerRoot The head's ledger root: keccak256(accounts root ‖ ledgerRoot) must be `head.stateRoot`.
+    /// @param account The slot in the head's accounts tree.
+    function escapeExit(bytes32 chainId, Header calldata head, uint64 windowEnd, bytes32 ledgerRoot, AccountWitness calldata account)
+        external
+        nonReentrant
+    {
+        Chain storage c = _frozenChain(chainId);
+        uint64 headNumber = c.state.headNumber;
+        if (head.number != headNumber || headNumber == 0) revert NotTheHead(head.number, headNumber);
+        _verifyFinal(c, chainId, head, windowEnd);
+        if (account.balance == 0) revert ZeroAmount();
+        if (fraudVerifier.escapeStateRoot(msg.data[4:]) != head.stateRoot) revert InvalidAccountProof(chainId, account.slot);
+        uint256 word = account.slot >> 8;
+        uint256 bit = 1 << (account.slot & 0xff);
+        uint256 bits = c.escapedBitmap[word];
+        if (bits & bit != 0) revert AlreadyEscaped(chainId, account.slot);
+        c.escapedBitmap[word] = bits | bit;
+        _debitSubtree(c, chainId, account.token, account.balance);
+        emit EscapeExit(chainId, account.slot, account.owner, account.token, account.balance);
+        _pay(account.token, account.owner, account.balance);
+    }
+
+    /// @notice Returns a deposit that a frozen chain never applied (`nonce > head depositNonce`: funds in flight on the
+    ///         edge) to its depositor, once. The head of a frozen chain can only move back, so such a deposit is never
+    ///         applied later. Down edge events carry no value: their records never match a depositHash.
+    function reclaimDeposit(bytes32 chainId, uint64 nonce, address from, address to, address token, uint256 amount)
+        external
+        nonReentrant
+    {
+        Chain storage c = _frozenChain(chainId);
+        uint64 applied = c.state.headDepositNonce;
+        if (nonce <= applied) revert DepositApplied(chainId, nonce, applied);
+        if (c.depositRecord[nonce] != PlasmaEncoding.depositHash(chainId, nonce, from, to, token, amount)) {
+            revert UnknownDeposit(chainId, nonce);
+        }
+        delete c.depositRecord[nonce]; // once: a second claim finds no record
+        _debitSubtree(c, chainId, token, amount);
+        emit DepositReclaimed(chainId, nonce, from, token, amount);
+        _pay(token, from, amount);
+    }
+
+    /// @dev Writes the status byte of the packed state (bits 240-247), leaving the other fields as they are.
+    function _setStatus(Chain storage c, uint8 status) private {
+        assembly ("memory-safe") {
+            sstore(c.slot, or(and(sload(c.slot), not(shl(240, 0xff))), shl(240, status)))
+        }
+    }
+
+    function _frozenChain(bytes32 chainId) private view returns (Chain storage c) {
+        c = _knownChain(chainId);
+        if (c.state.status == STATUS_LIVE) revert ChainNotFrozen(chainId);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
     // Views
     // ---------------------------------------------------------------------------------------------------------------
 
@@ -668,6 +1066,23 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         return bits & (1 << (index & 0xff)) != 0;
     }
 
+    /// @notice A chain's status (STATUS_LIVE, STATUS_FROZEN_FRAUD, STATUS_FROZEN_STALLED) and when it was frozen (0 while
+    ///         live). Reverts with UnknownChain for an unknown id.
+    function chainStatus(bytes32 chainId) external view returns (uint8 status, uint64 frozenAt) {
+        Chain storage c = _knownChain(chainId);
+        return (c.state.status, c.frozenAt);
+    }
+
+    /// @notice Seconds without a commit after which {freezeStalled} freezes the chain.
+    function stallLimit(bytes32 chainId) external view returns (uint64) {
+        return _knownChain(chainId).stallLimit;
+    }
+
+    /// @notice Whether {escapeExit} has paid account slot `slot` of chain `chainId`.
+    function isEscaped(bytes32 chainId, uint32 slot) external view returns (bool) {
+        return _chains[chainId].escapedBitmap[slot >> 8] & (1 << (slot & 0xff)) != 0;
+    }
+
     /// @notice The EIP-712 domain separator {commit} uses (name "PlasmaTree", version "1", this chain, this contract).
     function domainSeparator() external view returns (bytes32) {
         return _domainSeparatorV4();
@@ -681,5 +1096,17 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     function _knownChain(bytes32 chainId) private view returns (Chain storage c) {
         c = _chains[chainId];
         if (c.state.threshold == 0) revert UnknownChain(chainId);
+    }
+
+    /// @dev A known chain that is not frozen, and its packed state. Threshold and status come from the one packed slot,
+    ///      with one SLOAD: the freeze check costs the deposits nothing but a shift and a compare.
+    function _liveChain(bytes32 chainId) private view returns (Chain storage c, uint256 packed) {
+        c = _chains[chainId];
+        assembly ("memory-safe") {
+            packed := sload(c.slot) // c.state, Chain's first member
+        }
+        if (uint8(packed >> 232) == 0) revert UnknownChain(chainId);
+        uint8 status = uint8(packed >> 240);
+        if (status != STATUS_LIVE) revert ChainIsFrozen(chainId, status);
     }
 }

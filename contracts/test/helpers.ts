@@ -72,7 +72,7 @@ export async function spawn(
   validators: readonly Wallet[] | readonly string[],
   threshold: number,
   window = 100n,
-  bond = parseEther('0.01'),
+  bond = parseEther('0.2'), // PlasmaRoot.MIN_BOND
 ): Promise<string> {
   const addresses = validators.map((v) => (typeof v === 'string' ? v : v.address));
   const chainId = (await root.spawnChain.staticCall(addresses, threshold, window, { value: bond })) as string;
@@ -136,7 +136,7 @@ let errorInterfaces: Interface[] | undefined;
 
 /** Every custom error the tests may meet: the root's, the token's, the guard's, the test receiver's. */
 function interfaces(): Interface[] {
-  errorInterfaces ??= ['PlasmaRoot', 'TestToken', 'ReentrantRecipient', 'RecordingReceiver'].map((n) => new Interface(loadArtifact(n).abi));
+  errorInterfaces ??= ['PlasmaRoot', 'PlasmaFraudVerifier', 'TestToken', 'ReentrantRecipient', 'RecordingReceiver'].map((n) => new Interface(loadArtifact(n).abi));
   return errorInterfaces;
 }
 

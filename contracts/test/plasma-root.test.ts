@@ -133,12 +133,12 @@ describe('spawnChain', () => {
 
   it('rejects a bond below the minimum', async () => {
     const min = (await root.MIN_BOND()) as bigint;
-    expect(min).toBe(parseEther('0.01'));
+    expect(min).toBe(parseEther('0.2'));
     await expectRevert(root.spawnChain([solo.address], 1, 100, { value: min - 1n }), 'BondTooLow', [min - 1n, min]);
   });
 
   it('rejects an empty, oversized, zero-address or duplicated validator set', async () => {
-    const value = parseEther('0.01');
+    const value = parseEther('0.2');
     await expectRevert(root.spawnChain([], 1, 100, { value }), 'EmptyValidatorSet', []);
     const tooMany = randomAddresses(257);
     await expectRevert(root.spawnChain(tooMany, 1, 100, { value }), 'TooManyValidators', [257n, 256n]);
@@ -151,13 +151,13 @@ describe('spawnChain', () => {
   });
 
   it('rejects a threshold of 0 or above the set size', async () => {
-    const value = parseEther('0.01');
+    const value = parseEther('0.2');
     await expectRevert(root.spawnChain([solo.address], 0, 100, { value }), 'BadThreshold', [0n, 1n]);
     await expectRevert(root.spawnChain([solo.address, outsider.address], 3, 100, { value }), 'BadThreshold', [3n, 2n]);
   });
 
   it('rejects a challenge window of 0 or above 30 days', async () => {
-    const value = parseEther('0.01');
+    const value = parseEther('0.2');
     const max = 30n * ONE_DAY;
     await expectRevert(root.spawnChain([solo.address], 1, 0, { value }), 'BadChallengeWindow', [0n, max]);
     await expectRevert(root.spawnChain([solo.address], 1, max + 1n, { value }), 'BadChallengeWindow', [max + 1n, max]);

@@ -10,8 +10,9 @@ describe('loadArtifact', () => {
     expect(root.sourceName).toBe('src/PlasmaRoot.sol');
     expect(root.bytecode.length).toBeGreaterThan(2);
     expect(loadArtifact('src/test/TestToken.sol:TestToken').contractName).toBe('TestToken');
-    // EIP-170: the root must stay deployable without allowUnlimitedContractSize
+    // EIP-170: the root must stay deployable without allowUnlimitedContractSize (fraud proofs live in the verifier)
     expect((root.deployedBytecode.length - 2) / 2).toBeLessThanOrEqual(24_576);
+    expect((loadArtifact('PlasmaFraudVerifier').deployedBytecode.length - 2) / 2).toBeLessThanOrEqual(24_576);
   });
 
   it('tells the user to build when an artifact is missing', () => {
@@ -60,5 +61,20 @@ describe('gas', () => {
     // messages move no value, but a down message costs about a deposit and an up one about a withdrawal
     expect(gas.sendMessage).toBeLessThan(80_000);
     expect(gas.relayMessage).toBeLessThan(120_000);
+  });
+
+  it('keeps every objection and escape path under 500,000 (docs/FRAUD.md §1: what MIN_BOND / 2 pays for)', async () => {
+    const gas = await measureGas();
+    const objections = [
+      'proveInvalidTransition', 'proveMissingDownEvent', 'proveMalformedTx', 'proveBadTimestamp', 'proveEquivocation3of4',
+      'proveEquivocation22of32', 'freezeStalled', 'escapeExit', 'reclaimDeposit',
+    ] as const;
+    for (const name of objections) {
+      expect(gas[name], name).toBeGreaterThan(21_000);
+      expect(gas[name], name).toBeLessThan(500_000);
+    }
+    // the bond pays the worst case at 200 gwei
+    const worst = Math.max(...objections.map((n) => gas[n]));
+    expect(BigInt(worst) * 200n * 10n ** 9n).toBeLessThanOrEqual(parseEther('0.2') / 2n);
   });
 });

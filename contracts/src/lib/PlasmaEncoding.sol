@@ -39,9 +39,22 @@ library PlasmaEncoding {
     function depositHash(bytes32 chainId, uint64 nonce, address from, address to, address token, uint256 amount)
         internal
         pure
-        returns (bytes32)
+        returns (bytes32 hash)
     {
-        return keccak256(abi.encode(chainId, nonce, from, to, token, amount));
+        // abi.encode of six static words, hashed in place above the free memory pointer without moving it (the
+        // deposit is a budgeted path: ~60 gas less than abi.encode's allocation). Narrow types are masked as
+        // abi.encode would clean them.
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            let addressMask := 0xffffffffffffffffffffffffffffffffffffffff
+            mstore(m, chainId)
+            mstore(add(m, 0x20), and(nonce, 0xffffffffffffffff))
+            mstore(add(m, 0x40), and(from, addressMask))
+            mstore(add(m, 0x60), and(to, addressMask))
+            mstore(add(m, 0x80), and(token, addressMask))
+            mstore(add(m, 0xa0), amount)
+            hash := keccak256(m, 0xc0)
+        }
     }
 
     function exitHash(Exit calldata e) internal pure returns (bytes32) {

@@ -39,3 +39,25 @@ struct BlockTx {
     bytes32 s;
     uint8 v;
 }
+
+/// @notice A transaction of a block with its place in the block's transaction tree (docs/FRAUD.md §3): the leaf is
+///         `txLeafHash(tx, keccak256(data), postStateRoot)` at `index` (< 2^16) under `header.txRoot`.
+struct TxWitness {
+    BlockTx tx;
+    bytes data;
+    bytes32 postStateRoot;
+    uint256 index;
+    bytes32[16] proof; // siblings from the leaf upward
+}
+
+/// @notice One slot of a chain's accounts tree (depth 32) with its siblings. An empty slot is given as owner = token =
+///         0, balance = nonce = 0, and its leaf is bytes32(0); any other slot's leaf is accountHash(owner, token,
+///         balance, nonce).
+struct AccountWitness {
+    uint32 slot;
+    address owner;
+    address token;
+    uint256 balance;
+    uint64 nonce;
+    bytes32[32] proof; // siblings from the leaf upward
+}

@@ -153,9 +153,9 @@ describe('against a devnet', () => {
     expect(st.code, st.stderr).toBe(0);
     const [a, b] = devnet.chains;
     const short = (id: string) => `${id.slice(0, 6)}…${id.slice(-4)}`;
-    // chain  id  validators  head  ETH  DEV  challenge windows: L1 holds 2 + 0.02 (bonds) ETH and 7 DEV.
+    // chain  id  validators  head  ETH  DEV  challenge windows: L1 holds 2 + 0.4 (bonds of 0.2) ETH and 7 DEV.
     expect(st.stdout).toMatch(/^ {2}chain +id +validators +head +ETH +DEV +challenge windows$/m);
-    expect(st.stdout).toMatch(/^ {2}L1 +chain 31337 +— +#\d+ +2\.02 +7$/m);
+    expect(st.stdout).toMatch(/^ {2}L1 +chain 31337 +— +#\d+ +2\.4 +7$/m);
     expect(st.stdout).toMatch(new RegExp(`^  ├─ A +${short(a.chainId)} +1-of-1 +#[1-9]\\d* +2 +0 +window #\\d+ ends in (2m|1m( \\d+s)?|\\d+s)$`, 'm'));
     expect(st.stdout).toMatch(new RegExp(`^  └─ B +${short(b.chainId)} +1-of-1 +#1 +0 +7 +window #1 ends in (2m|1m( \\d+s)?|\\d+s)$`, 'm'));
     // The per-chain details stay below the tree.

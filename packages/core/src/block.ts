@@ -12,6 +12,7 @@ import {
   isEdgeUpEvent,
   MAX_TXS_PER_BLOCK,
   TX_TREE_DEPTH,
+  TxKind,
   type Address,
   type Block,
   type BlockTx,
@@ -74,6 +75,8 @@ export class BlockBuilder {
   private readonly txs: BlockTx[] = [];
   private readonly postRoots: Hex[] = [];
   private readonly exits: ExitTreeLeaf[] = [];
+  /** Whether a transaction other than a down event (kinds 0, 8) is in: the down stream must come first. */
+  private pastDownStream = false;
   private open = true;
 
   constructor({ parent, state, ctx, timestamp }: BlockBuilderOptions) {
@@ -109,6 +112,11 @@ export class BlockBuilder {
     return this.txs.length;
   }
 
+  /** The transactions applied so far, in block order (placed: recipient slots chosen). */
+  get transactions(): readonly BlockTx[] {
+    return this.txs;
+  }
+
   /** Highest nonce of the parent's down stream (deposits, edge events) applied so far (the parent block's until one is added). */
   get depositNonce(): bigint {
     return this.ctx.lastDepositNonce;
@@ -122,7 +130,15 @@ export class BlockBuilder {
         hint: 'seal this block and add the transaction to the next one',
       });
     }
+    const down = isDownStreamTx(tx);
+    if (down && this.pastDownStream) {
+      throw new PlasmaError('INVALID_BLOCK', `block ${this.number}: a ${tx.kind === TxKind.Deposit ? 'deposit' : 'down edge event'} cannot follow other transactions`, {
+        hint: "add the parent's down stream (addDeposit, addEdgeFromParent) before any other transaction",
+        data: { reason: 'DOWN_STREAM_NOT_FIRST', txIndex: this.txs.length },
+      });
+    }
     const outcome = applyTx(this.state, tx, this.ctx, options);
+    if (!down) this.pastDownStream = true;
     this.txs.push(tx);
     this.postRoots.push(outcome.postRoot);
     if (outcome.exit !== undefined) this.exits.push(outcome.exit);
@@ -205,7 +221,15 @@ export type InvalidBlockReason =
   | 'TX_ROOT_MISMATCH'
   | 'EXIT_ROOT_MISMATCH'
   | 'STATE_ROOT_MISMATCH'
+  /** `depositNonce` is below the parent's (the down stream never goes back). */
   | 'DEPOSIT_NONCE_MISMATCH'
+  /**
+   * A deposit or down edge event (kinds 0, 8) outside the block's first `depositNonce − parent.depositNonce`
+   * transactions: after another kind, applied again, or beyond what the header claims (docs/FRAUD.md §3).
+   */
+  | 'DOWN_STREAM_NOT_FIRST'
+  /** The header claims more down events than the block applies: `txIndex` should hold one and does not (or the block ends there). */
+  | 'MISSING_DOWN_EVENT'
   /** The timestamp is before the parent's (the clock of a chain never runs backwards). */
   | 'WRONG_TIMESTAMP'
   /** A transaction the STF refuses; `data.code` holds the STF's code. */
@@ -268,6 +292,8 @@ export function verifyBlock(block: Block, parent: Header | null, preState: Chain
     });
   }
 
+  checkDownStreamFirst(block, start.depositNonce, invalid);
+
   const stfCtx: StfContext = { ...ctx, lastDepositNonce: start.depositNonce, timestamp: header.timestamp };
   const applyOptions: ApplyOptions = { signatureChecked: options.trustSignatures === true };
   const exits: ExitTreeLeaf[] = [];
@@ -303,6 +329,38 @@ export function verifyBlock(block: Block, parent: Header | null, preState: Chain
   }
   if (options.dryRun) preState.revert();
   else preState.commit();
+}
+
+/** Kinds 0 (DEPOSIT) and 8 (EDGE_FROM_PARENT): the parent's down stream. */
+export function isDownStreamTx(tx: Pick<BlockTx, 'kind'>): boolean {
+  return tx.kind === TxKind.Deposit || tx.kind === TxKind.EdgeFromParent;
+}
+
+/**
+ * The down stream first: the block's kind 0 and 8 transactions are exactly its first `depositNonce − parent's`
+ * (their nonce order is the STF's check). Stateless, so it runs before re-execution.
+ */
+function checkDownStreamFirst(block: Block, parentNonce: bigint, invalid: (data: Omit<InvalidBlockData, 'blockNumber'>, message: string) => PlasmaError): void {
+  const claimed = block.header.depositNonce - parentNonce;
+  if (claimed < 0n) {
+    throw invalid({ reason: 'DEPOSIT_NONCE_MISMATCH', expected: `>= ${parentNonce}`, found: String(block.header.depositNonce) },
+      `depositNonce ${block.header.depositNonce} is below the parent's ${parentNonce}`);
+  }
+  let downs = 0;
+  for (let i = 0; i < block.txs.length; i++) {
+    if (!isDownStreamTx(block.txs[i])) continue;
+    if (BigInt(i) >= claimed) {
+      throw invalid({ reason: 'DOWN_STREAM_NOT_FIRST', txIndex: i, expected: `down events at txs 0..${claimed - 1n}`, found: `kind ${block.txs[i].kind} at tx ${i}` },
+        `tx ${i} is a down event (kind ${block.txs[i].kind}), but the header claims ${claimed} and they must come first`);
+    }
+    downs++;
+  }
+  if (BigInt(downs) < claimed) {
+    const txIndex = block.txs.findIndex((tx) => !isDownStreamTx(tx));
+    const at = txIndex < 0 ? block.txs.length : txIndex;
+    throw invalid({ reason: 'MISSING_DOWN_EVENT', txIndex: at, expected: `${claimed} down events`, found: `${downs}` },
+      `the header claims ${claimed} down events (depositNonce ${block.header.depositNonce}), the block applies ${downs}`);
+  }
 }
 
 function checkExits(claimed: readonly ExitTreeLeaf[], derived: readonly ExitTreeLeaf[], fail: (expected: string, found: string) => PlasmaError): void {

@@ -22,4 +22,5 @@ export * from './ledgerTree.js';
 export * from './ledgerEntries.js';
 export * from './parentLedger.js';
 export * from './edge.js';
+export * from './fraud.js';
 export { initCore, type CoreBackends } from './init.js';

@@ -27,7 +27,7 @@ import {
 } from '../src/index.js';
 import { CHAIN_ID, ETH, FakeParent, OTHER_CHAIN_ID, TOKEN, alice, blockContext, bob, carol, signTx } from './fixtures.js';
 
-/** Block 1: three deposits. Block 2: transfers, a withdrawal, a deposit, and a refused tx left out. */
+/** Block 1: three deposits. Block 2: a deposit (the down stream first), transfers, withdrawals, and a refused tx left out. */
 function buildChain() {
   const parent = new FakeParent();
   const ctx = blockContext(parent);
@@ -40,13 +40,13 @@ function buildChain() {
   const block1 = b1.seal();
 
   const b2 = new BlockBuilder({ parent: block1.header, state, ctx, timestamp: 1_012n });
+  b2.addDeposit(parent.deposit(carol.address, TOKEN, 7n));
   b2.addSignedTx(signTx(alice, { slot: 0, to: bob.address, amount: 100n, nonce: 0n }));
   b2.addSignedTx(signTx(bob, { kind: TxKind.Withdraw, slot: 1, to: carol.address, token: TOKEN, amount: 20n, nonce: 0n }));
   expect(() => b2.addSignedTx(signTx(alice, { slot: 0, to: bob.address, amount: 1n, nonce: 0n }))).toThrow(
     expect.objectContaining({ code: 'NONCE_MISMATCH' }),
   );
   b2.addSignedTx(signTx(alice, { slot: 0, to: carol.address, amount: 50n, nonce: 1n }));
-  b2.addDeposit(parent.deposit(carol.address, TOKEN, 7n));
   b2.addSignedTx(signTx(alice, { kind: TxKind.Withdraw, slot: 0, to: alice.address, amount: 30n, nonce: 2n }));
   const block2 = b2.seal();
   return { parent, ctx, state, block1, block2 };
@@ -64,7 +64,7 @@ describe('BlockBuilder', () => {
     expect(block1.hash).toBe(hashHeader(block1.header));
     expect(block1.header.exitRoot).toBe(bytesToHex(zeroHashes(EXIT_TREE_DEPTH)[EXIT_TREE_DEPTH]));
     expect(block2.header).toMatchObject({ number: 2n, parentHash: block1.hash, depositNonce: 4n, stateRoot: state.root });
-    expect(block2.txs.map((tx) => tx.kind)).toEqual([TxKind.Transfer, TxKind.Withdraw, TxKind.Transfer, TxKind.Deposit, TxKind.Withdraw]);
+    expect(block2.txs.map((tx) => tx.kind)).toEqual([TxKind.Deposit, TxKind.Transfer, TxKind.Withdraw, TxKind.Transfer, TxKind.Withdraw]);
     expect(block2.postRoots).toHaveLength(5);
     expect(block2.postRoots[4]).toBe(block2.header.stateRoot);
     expect(block2.exits).toEqual([
@@ -205,14 +205,17 @@ describe('verifyBlock', () => {
   it('catches a tampered transaction, tx root, deposit nonce, number, parent and hash', () => {
     const { block2 } = buildChain();
     const txs = block2.txs.slice();
-    txs[0] = { ...txs[0], amount: 101n };
-    expectInvalid({ ...block2, txs }, 'INVALID_TX', { txIndex: 0, code: 'BAD_SIGNATURE' });
-    expectInvalid({ ...block2, txs: [...block2.txs, block2.txs[0]], postRoots: [...block2.postRoots, block2.postRoots[0]] }, 'INVALID_TX', {
+    txs[1] = { ...txs[1], amount: 101n };
+    expectInvalid({ ...block2, txs }, 'INVALID_TX', { txIndex: 1, code: 'BAD_SIGNATURE' });
+    expectInvalid({ ...block2, txs: [...block2.txs, block2.txs[1]], postRoots: [...block2.postRoots, block2.postRoots[1]] }, 'INVALID_TX', {
       txIndex: 5,
       code: 'NONCE_MISMATCH',
     });
     expectInvalid(withHeader(block2, { txRoot: block2.header.exitRoot }), 'TX_ROOT_MISMATCH');
-    expectInvalid(withHeader(block2, { depositNonce: 3n }), 'DEPOSIT_NONCE_MISMATCH');
+    // The header's depositNonce fixes how many txs open the block with the down stream (docs/FRAUD.md §3).
+    expectInvalid(withHeader(block2, { depositNonce: 2n }), 'DEPOSIT_NONCE_MISMATCH');
+    expectInvalid(withHeader(block2, { depositNonce: 3n }), 'DOWN_STREAM_NOT_FIRST', { txIndex: 0 });
+    expectInvalid(withHeader(block2, { depositNonce: 5n }), 'MISSING_DOWN_EVENT', { txIndex: 1 });
     expectInvalid(withHeader(block2, { number: 3n }), 'WRONG_NUMBER');
     expectInvalid(withHeader(block2, { parentHash: ZERO_BYTES32 }), 'WRONG_PARENT');
     expectInvalid(withHeader(block2, { timestamp: 999n }), 'WRONG_TIMESTAMP');

@@ -391,6 +391,7 @@ async function startChainNode(
       parent: ctx.parentUrl === undefined ? { kind: 'root' } : { kind: 'child', nodeUrl: ctx.parentUrl, finality: spec.parentFinality ?? ctx.opts.parentFinality ?? 'committed' },
       ...(ctx.opts.edges !== undefined ? { edges: ctx.opts.edges } : {}),
       ...(ctx.opts.edgeModule !== undefined ? { edgeModule: ctx.opts.edgeModule } : {}),
+      ...(spec.faults !== undefined ? { faults: spec.faults } : {}),
       logger,
     });
     return { node, logStream };

@@ -1,4 +1,5 @@
 import { PlasmaError } from '@plasma-tree/core';
+import type { FaultPlan } from '@plasma-tree/node';
 
 /** The name of the root chain (L1) in a layout's `parent` field. */
 export const ROOT = 'root';
@@ -18,7 +19,10 @@ export interface ChainSpec {
   threshold?: number;
   /** Seconds (default: the devnet's `challengeWindow`). */
   challengeWindow?: number;
-  /** Validator bond in wei (default 0.01 ETH, the root's MIN_BOND). */
+  /**
+   * Validator bond in wei: default and minimum ROOT_MIN_BOND (0.2 ETH, PlasmaRoot.MIN_BOND, docs/FRAUD.md §1) for a child
+   * of the root, MIN_BOND (0.01 ETH, a chain's SPAWN_CHILD rule) for a child of a chain.
+   */
   bond?: bigint;
   /** JSON-RPC port of the chain's node (default: the devnet's rpcPort + position; 0 = any free port). */
   rpcPort?: number;
@@ -27,6 +31,11 @@ export interface ChainSpec {
    * `parent.finality`; default: the devnet's `parentFinality`). Not allowed on a child of the root (it follows L1).
    */
   parentFinality?: 'committed' | 'final';
+  /**
+   * FAULT INJECTION, for tests only: the chain's validator node produces an invalid block (NodeOptions `faults`,
+   * docs/FRAUD.md §5). No chain is faulty unless its spec says so.
+   */
+  faults?: FaultPlan;
 }
 
 /** A ChainSpec with every default applied. */
@@ -40,9 +49,14 @@ export interface ResolvedChainSpec {
   rpcPort: number;
   /** Only when the spec gave one. */
   parentFinality?: 'committed' | 'final';
+  /** Only when the spec gave one (the node validates it). */
+  faults?: FaultPlan;
 }
 
+/** Smallest bond of a child of a child chain (core's ParentLedger, SPAWN_CHILD). */
 export const MIN_BOND = 10n ** 16n;
+/** Smallest bond of a child of the root (PlasmaRoot.MIN_BOND: half of it pays the worst-case fraud proof). */
+export const ROOT_MIN_BOND = 2n * 10n ** 17n;
 
 /** 2/3 majority: 1 of 1, 2 of 2, 2 of 3, 3 of 4, … */
 export function defaultThreshold(validators: number): number {
@@ -85,17 +99,22 @@ export function resolveLayout(
     if (!Number.isInteger(challengeWindow) || challengeWindow < 1 || challengeWindow > 30 * 86_400) {
       throw bad(`chain ${c.name}: challenge window must be 1 s .. 30 days, got ${challengeWindow}`, 'pass a whole number of seconds');
     }
-    const bond = c.bond ?? MIN_BOND;
-    if (bond < MIN_BOND) throw bad(`chain ${c.name}: bond ${bond} wei is below the minimum 0.01 ETH`, 'pass a bond of at least 10^16 wei');
+    const minBond = parent === ROOT ? ROOT_MIN_BOND : MIN_BOND;
+    const bond = c.bond ?? minBond;
+    if (bond < minBond) {
+      const eth = parent === ROOT ? '0.2' : '0.01';
+      throw bad(`chain ${c.name}: bond ${bond} wei is below the minimum ${eth} ETH`, `pass a bond of at least ${minBond} wei (${eth} ETH)`);
+    }
     const rpcPort = c.rpcPort ?? (defaults.rpcPort === 0 ? 0 : defaults.rpcPort + i);
+    const faults = c.faults !== undefined ? { faults: c.faults } : {};
     if (c.parentFinality !== undefined) {
       if (c.parentFinality !== 'committed' && c.parentFinality !== 'final') {
         throw bad(`chain ${c.name}: parentFinality must be "committed" or "final", got ${JSON.stringify(c.parentFinality)}`, 'leave it out to use the devnet\'s');
       }
       if (parent === ROOT) throw bad(`chain ${c.name}: parentFinality is for children of child chains`, 'a child of the root follows L1 (l1Confirmations): leave parentFinality out');
-      return { name: c.name, parent, validators, threshold, challengeWindow, bond, rpcPort, parentFinality: c.parentFinality };
+      return { name: c.name, parent, validators, threshold, challengeWindow, bond, rpcPort, parentFinality: c.parentFinality, ...faults };
     }
-    return { name: c.name, parent, validators, threshold, challengeWindow, bond, rpcPort };
+    return { name: c.name, parent, validators, threshold, challengeWindow, bond, rpcPort, ...faults };
   });
   // Parents first (stable topological order); a cycle means some chain never gets placed.
   const out: ResolvedChainSpec[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PlasmaError } from '@plasma-tree/core';
-import { resolveLayout, defaultThreshold, MIN_BOND } from '@plasma-tree/devnet';
+import { resolveLayout, defaultThreshold, MIN_BOND, ROOT_MIN_BOND } from '@plasma-tree/devnet';
 
 const defaults = { challengeWindow: 30, rpcPort: 8645 };
 
@@ -17,9 +17,12 @@ function code(f: () => unknown): string {
 describe('chain layout (data, not code)', () => {
   it('fills in defaults: parent root, 2/3 threshold, window, bond, consecutive RPC ports', () => {
     expect(resolveLayout([{ name: 'A' }, { name: 'B', validators: 4 }], defaults)).toEqual([
-      { name: 'A', parent: 'root', validators: 1, threshold: 1, challengeWindow: 30, bond: MIN_BOND, rpcPort: 8645 },
-      { name: 'B', parent: 'root', validators: 4, threshold: 3, challengeWindow: 30, bond: MIN_BOND, rpcPort: 8646 },
+      { name: 'A', parent: 'root', validators: 1, threshold: 1, challengeWindow: 30, bond: ROOT_MIN_BOND, rpcPort: 8645 },
+      { name: 'B', parent: 'root', validators: 4, threshold: 3, challengeWindow: 30, bond: ROOT_MIN_BOND, rpcPort: 8646 },
     ]);
+    // PlasmaRoot.MIN_BOND (0.2 ETH) for a child of the root, a chain's SPAWN_CHILD minimum (0.01 ETH) below that
+    expect(ROOT_MIN_BOND).toBe(2n * 10n ** 17n);
+    expect(resolveLayout([{ name: 'A' }, { name: 'A1', parent: 'A' }], defaults)[1].bond).toBe(MIN_BOND);
     expect([1, 2, 3, 4, 7].map(defaultThreshold)).toEqual([1, 2, 3, 3, 5]);
     expect(resolveLayout([{ name: 'A' }], { ...defaults, rpcPort: 0 })[0].rpcPort).toBe(0);
   });
@@ -39,5 +42,7 @@ describe('chain layout (data, not code)', () => {
     expect(code(() => resolveLayout([{ name: 'root' }], defaults))).toBe('BAD_LAYOUT');
     expect(code(() => resolveLayout([{ name: 'a b' }], defaults))).toBe('BAD_LAYOUT');
     expect(code(() => resolveLayout([{ name: 'A', bond: 1n }], defaults))).toBe('BAD_LAYOUT');
+    expect(code(() => resolveLayout([{ name: 'A', bond: ROOT_MIN_BOND - 1n }], defaults))).toBe('BAD_LAYOUT');
+    expect(code(() => resolveLayout([{ name: 'A' }, { name: 'A1', parent: 'A', bond: MIN_BOND - 1n }], defaults))).toBe('BAD_LAYOUT');
   });
 });

@@ -93,7 +93,7 @@ export async function runThroughputBench(options: ThroughputOptions): Promise<Th
     const validator = new Wallet(hardhat.accounts[1].privateKey);
     const { address, contract: root } = await deployRoot(deployer);
     const rootContract = address.toLowerCase() as Address;
-    const spawnArgs = [[validator.address], 1, 3600, { value: parseEther('0.01') }] as const;
+    const spawnArgs = [[validator.address], 1, 3600, { value: parseEther('0.2') }] as const;
     const chainId = ((await root.spawnChain.staticCall(...spawnArgs)) as string).toLowerCase() as ChainId;
     await (await root.spawnChain(...spawnArgs)).wait();
     const domain = plasmaDomain((await provider.getNetwork()).chainId, rootContract);

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PlasmaError, type Hex } from '@plasma-tree/core';
+import { parseFaultSpec } from './faults/plan.js';
 import type { NodeOptions } from './options.js';
 
 export const VALIDATOR_KEYS_ENV = 'PLASMA_TREE_VALIDATOR_KEYS';
@@ -17,6 +18,7 @@ export const USAGE = `usage: bin.ts --config <file.json> | --data-dir <dir> --l1
   [--l1-confirmations <n>] [--l1-poll-ms <ms>] [--mempool-max-txs <n>] [--signature-workers <n>]
   [--log-level debug|info|warn|error] [--parent-url <url of the parent chain's node> [--parent-finality final|committed]]
   [--edge-module <ESM module exporting edgeFunctions and optionally messageHandlers>]
+  [--inject-fault <kind>[@block]   TESTS ONLY: produce an invalid block (docs/FRAUD.md §5)]
 validator keys: ${VALIDATOR_KEYS_ENV}=0x…,0x… or "validatorKeys" in the config file`;
 
 const INTEGER_FLAGS = {
@@ -53,6 +55,7 @@ export function optionsFromArgs(argv: string[], env: NodeJS.ProcessEnv): NodeOpt
         'parent-url': { type: 'string' },
         'parent-finality': { type: 'string' },
         'edge-module': { type: 'string' },
+        'inject-fault': { type: 'string' },
         ...Object.fromEntries(Object.keys(INTEGER_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
       },
       strict: true,
@@ -94,6 +97,7 @@ export function optionsFromArgs(argv: string[], env: NodeJS.ProcessEnv): NodeOpt
     ? resolve(dirname(values.config), file.edgeModule)
     : file.edgeModule);
   if (edgeModule !== undefined) options.edgeModule = edgeModule;
+  if (values['inject-fault'] !== undefined) options.faults = parseFaultSpec(values['inject-fault']);
   if (values['parent-finality'] !== undefined && values['parent-url'] === undefined && file.parent?.kind !== 'child') {
     throw badConfig('--parent-finality needs --parent-url (or a config file with parent.kind "child")');
   }

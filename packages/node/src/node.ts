@@ -10,6 +10,7 @@ import { RootParent } from './parent/rootParent.js';
 import { LocalSignatureCollector, toValidatorKeys } from './l1/signatureCollector.js';
 import type { Logger } from './logger.js';
 import { createDryRun } from './dryRun.js';
+import { FaultInjector, faultWarning } from './faults/index.js';
 import { loadEdgeModule } from './edges.js';
 import { Mempool } from './mempool.js';
 import { createNodeMetrics, type NodeMetrics } from './metrics.js';
@@ -83,6 +84,7 @@ export class PlasmaNode {
     try {
       const backends = await initCore();
       logger.info('starting node', { chainId: opts.chainId, rootContract: opts.rootContract, parent: opts.parent, validatorKeys: opts.validatorKeys.length, crypto: backends });
+      if (opts.faults) logger.warn(faultWarning(opts.faults.kind), { faults: { ...opts.faults, atBlock: opts.faults.atBlock?.toString() ?? null } });
 
       const edges = opts.edgeModule !== undefined ? await loadEdgeModule(opts.edgeModule) : (opts.edges ?? BUILT_IN_EDGES);
       signal?.throwIfAborted();
@@ -134,9 +136,10 @@ export class PlasmaNode {
       const follower = parent.deposits({ chainId: params.chainId, appliedNonce: () => chain.depositNonce, logger: logger.child('deposits'), metrics });
       startLoop('deposit follower', (s) => follower.run(s));
 
+      const faults = opts.faults && new FaultInjector(opts.faults, { chain, dataDir: opts.dataDir, keys, logger: logger.child('faults') });
       if (keys.length > 0) {
         const producer = new BlockProducer(
-          { chain, mempool, deposits: follower, validatorKeys: keys, logger: logger.child('producer'), metrics },
+          { chain, mempool, deposits: follower, validatorKeys: keys, logger: logger.child('producer'), metrics, faults },
           { blockTimeMs: opts.blockTimeMs, maxBlockTxs: opts.maxBlockTxs },
         );
         startLoop('block producer', (s) => producer.run(s));
@@ -158,7 +161,7 @@ export class PlasmaNode {
       );
       startLoop('committer', (s) => committer.run(s));
 
-      const server = new JsonRpcServer(createRpcMethods({ chain, mempool }), { host: opts.rpc.host, port: opts.rpc.port, logger: logger.child('rpc') });
+      const server = new JsonRpcServer(createRpcMethods({ chain, mempool, faults }), { host: opts.rpc.host, port: opts.rpc.port, logger: logger.child('rpc') });
       const rpcUrl = await server.listen();
       services.push({ name: 'JSON-RPC server', stop: () => server.close() });
 

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { MAX_TXS_PER_BLOCK, PlasmaError, type Address, type ChainId, type EdgeFunction, type EdgeRegistry, type Hex, type MessageHandler } from '@plasma-tree/core';
 import { edgeRegistryOf } from './edges.js';
+import { resolveFaultPlan, type FaultPlan, type ResolvedFaultPlan } from './faults/plan.js';
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './logger.js';
 
 export interface NodeOptions {
@@ -60,6 +61,11 @@ export interface NodeOptions {
   logger?: Logger;
   /** Level of the default logger (ignored when `logger` is given). Default 'info'. */
   logLevel?: LogLevel;
+  /**
+   * FAULT INJECTION, for tests only (docs/FRAUD.md §5): this validator produces, signs and commits a block with
+   * the given fault (`{ kind, atBlock?, once? }`; kinds in `faults/plan.ts`). Off by default; needs validator keys.
+   */
+  faults?: FaultPlan;
 }
 
 export type ParentOption = { kind: 'root' } | { kind: 'child'; nodeUrl: string; finality?: 'committed' | 'final' };
@@ -83,6 +89,8 @@ export interface ResolvedNodeOptions {
   edges: EdgeRegistry | undefined;
   edgeModule: string | undefined;
   logger: Logger;
+  /** Undefined: no fault injection (the default). */
+  faults: ResolvedFaultPlan | undefined;
 }
 
 export const DEFAULT_RPC_PORT = 8645;
@@ -161,6 +169,10 @@ export function resolveNodeOptions(opts: NodeOptions): ResolvedNodeOptions {
   if (opts.edges !== undefined && (typeof opts.edges?.get !== 'function' || !Array.isArray(opts.edges.functions))) {
     throw badConfig('edges', 'expected an EdgeRegistry', "make it with core's createEdgeRegistry(edgeFunctions, { messageHandlers })");
   }
+  const faults = resolveFaultPlan(opts.faults);
+  if (faults !== undefined && opts.validatorKeys.length === 0) {
+    throw badConfig('faults', 'fault injection needs a validator: a full node produces no blocks', 'pass the validator keys of the chain, or leave faults out');
+  }
   const edges = opts.edges ?? (opts.edgeFunctions !== undefined || opts.messageHandlers !== undefined ? edgeRegistryOf('edgeFunctions', opts.edgeFunctions, opts.messageHandlers) : undefined);
 
   return {
@@ -180,6 +192,7 @@ export function resolveNodeOptions(opts: NodeOptions): ResolvedNodeOptions {
     edges,
     edgeModule: opts.edgeModule,
     logger: opts.logger ?? createLogger({ level: opts.logLevel ?? 'info' }),
+    faults,
   };
 }
 

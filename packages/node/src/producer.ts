@@ -2,6 +2,7 @@ import { BlockBuilder, TxKind, isPlasmaError, type Account, type Block, type Blo
 import type { Chain } from './chain.js';
 import type { ChildCommitmentRecord, ChildDepositRecord, Rejection } from './db/chainStore.js';
 import { ledgerEffects } from './ledgerEffects.js';
+import type { FaultHook } from './faults/injector.js';
 import type { DepositSource } from './l1/depositFollower.js';
 import { downEventRecord } from './parent/confirmedDeposits.js';
 import { signCommitment, type ValidatorKey } from './l1/signatureCollector.js';
@@ -20,6 +21,8 @@ export interface BlockProducerComponents {
   now?: () => bigint;
   logger: Logger;
   metrics: NodeMetrics;
+  /** Fault injection (NodeOptions `faults`); undefined on an honest node. */
+  faults?: FaultHook;
 }
 
 export interface BlockProducerOptions {
@@ -70,12 +73,8 @@ export class BlockProducer {
   async produce(): Promise<Block | undefined> {
     const started = performance.now();
     const { chain, mempool, metrics } = this.c;
-    const builder = new BlockBuilder({
-      parent: chain.headHeader,
-      state: chain.state,
-      ctx: chain.blockContext((nonce) => this.c.deposits.record(nonce)),
-      timestamp: this.timestamp(),
-    });
+    const ctx = chain.blockContext((nonce) => this.c.deposits.record(nonce));
+    const builder = new BlockBuilder({ parent: chain.headHeader, state: chain.state, ctx, timestamp: this.timestamp() });
     const txHashes: Hex[] = [];
     const touchedSlots = new Set<number>();
     const childDeposits: ChildDepositRecord[] = [];
@@ -143,15 +142,18 @@ export class BlockProducer {
       return undefined;
     }
 
-    const block = builder.seal();
+    // A faulty node (NodeOptions `faults`) may swap in a forged block here; an honest one always seals the builder's.
+    const sealed = this.c.faults?.seal(builder, { parent: chain.headHeader, state: chain.state, ctx, txHashes, touchedSlots, childDeposits }) ??
+      { block: builder.seal(), txHashes, touchedSlots, childDeposits };
+    const { block } = sealed;
     const subject = { chainId: block.header.chainId, number: block.header.number, blockHash: block.hash };
     const signatures = signCommitment(this.c.validatorKeys, chain.domain, subject).map((s) => s.signature);
-    const accounts = [...touchedSlots].map((slot): [number, Account] => [slot, chain.state.get(slot)!]);
+    const accounts = [...sealed.touchedSlots].map((slot): [number, Account] => [slot, chain.state.get(slot)!]);
     // Every key the block wrote (its parent kinds, its edge functions' storage and deliveries), from the
     // ledger's write log, with its entry now. The log may also list keys a reverted dry run touched: their
     // entries are unchanged, so writing them again is harmless.
     const ledger = chain.state.ledger.takeWrittenKeys().map((key): [Hex, LedgerEntry | undefined] => [key, chain.state.ledger.entry(key)]);
-    await chain.append({ stored: { block, txHashes }, accounts, ledger, childDeposits, childCommitments, signatures, rejected });
+    await chain.append({ stored: { block, txHashes: sealed.txHashes }, accounts, ledger, childDeposits: sealed.childDeposits, childCommitments, signatures, rejected });
     mempool.release(taken);
 
     const ms = performance.now() - started;

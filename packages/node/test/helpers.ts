@@ -64,8 +64,8 @@ export function validatorKey(l1: L1, index: number): Hex {
 /** Spawns a chain validated by the given keys; returns its id. */
 export async function spawnChain(l1: L1, validatorKeys: Hex[], threshold = 1, challengeWindow = 60): Promise<ChainId> {
   const validators = validatorKeys.map((k) => new Wallet(k).address);
-  const chainId = (await l1.root.spawnChain.staticCall(validators, threshold, challengeWindow, { value: parseEther('0.01') })) as string;
-  await (await l1.root.spawnChain(validators, threshold, challengeWindow, { value: parseEther('0.01') })).wait();
+  const chainId = (await l1.root.spawnChain.staticCall(validators, threshold, challengeWindow, { value: parseEther('0.2') })) as string;
+  await (await l1.root.spawnChain(validators, threshold, challengeWindow, { value: parseEther('0.2') })).wait();
   return chainId.toLowerCase() as ChainId;
 }
 

@@ -1505,7 +1505,7 @@ export interface SpawnChainArgs {
   threshold: number;
   /** Seconds. */
   challengeWindow: number;
-  /** Validator bond in wei (at least PlasmaRoot.MIN_BOND = 0.01 ETH). */
+  /** Validator bond in wei (at least PlasmaRoot.MIN_BOND = 0.2 ETH). */
   bond: bigint;
 }
 

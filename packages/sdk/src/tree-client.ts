@@ -91,7 +91,7 @@ export interface TreeSpawnArgs {
   threshold: number;
   /** Seconds, by the parent's clock. */
   challengeWindow: number;
-  /** Wei (at least 0.01 ETH). */
+  /** Wei (at least 0.2 ETH for a child of L1, PlasmaRoot.MIN_BOND; 0.01 ETH for a child of a chain). */
   bond: bigint;
 }
 

@@ -64,7 +64,7 @@ beforeAll(async () => {
   const t = await deployTestToken(deployer, 'Test', 'TST');
   token = t.address.toLowerCase() as Address;
   await (await t.contract.mint(user.address, parseEther('1000'))).wait();
-  chainId = (await spawnChain(deployer, root, { validators: [validator.address], threshold: 1, challengeWindow: 5, bond: parseEther('0.01') })).chainId;
+  chainId = (await spawnChain(deployer, root, { validators: [validator.address], threshold: 1, challengeWindow: 5, bond: parseEther('0.2') })).chainId;
 });
 
 afterAll(async () => {
@@ -158,7 +158,7 @@ describe('PlasmaClient: L1', () => {
     const bond = await rejection(spawnChain(user, root, { validators: [validator.address], threshold: 1, challengeWindow: 5, bond: 1n }));
     expect(bond.code).toBe('BOND_TOO_LOW');
     expect(bond.data).toMatchObject({ contractError: 'BondTooLow' });
-    const thr = await rejection(spawnChain(user, root, { validators: [validator.address], threshold: 2, challengeWindow: 5, bond: parseEther('0.01') }));
+    const thr = await rejection(spawnChain(user, root, { validators: [validator.address], threshold: 2, challengeWindow: 5, bond: parseEther('0.2') }));
     expect(thr.code).toBe('BAD_THRESHOLD');
   });
 

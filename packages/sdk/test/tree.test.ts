@@ -218,8 +218,8 @@ describe('readTree against a devnet with chains A and B', () => {
     const t = await committedTree();
     expect(t).toMatchObject({ chainId: ROOT_CHAIN_ID, name: 'L1', parentId: null, depth: 0, threshold: 0, challengeWindow: 0, openWindows: [] });
     expect(t.headNumber).toBeGreaterThan(0);
-    // The root contract holds the deposits and the two 0.01 ETH bonds.
-    expect(t.subtreeBalances).toEqual(new Map([[NATIVE_TOKEN, parseEther('1.27')], [token, parseEther('500')]]));
+    // The root contract holds the deposits and the two 0.2 ETH bonds (PlasmaRoot.MIN_BOND, the devnet's default).
+    expect(t.subtreeBalances).toEqual(new Map([[NATIVE_TOKEN, parseEther('1.65')], [token, parseEther('500')]]));
 
     expect(t.children.map((c) => c.name)).toEqual(['A', 'B']);
     const [a, b] = t.children;

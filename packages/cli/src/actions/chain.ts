@@ -6,7 +6,7 @@ import { print, printJson } from '../common.js';
 import { Spinner, c, formatAmount, humanDuration, kv } from '../ui.js';
 import { addr } from '../fmt.js';
 
-type Flags = ConnectionFlags & AccountFlags & { validators?: string; threshold?: number; window: number; bond: string; json?: boolean; parent?: string };
+type Flags = ConnectionFlags & AccountFlags & { validators?: string; threshold?: number; window: number; bond?: string; json?: boolean; parent?: string };
 
 export async function keysNew(flags: Flags): Promise<void> {
   const { l1Url, rootContract, devnet } = resolveL1(flags);
@@ -16,7 +16,7 @@ export async function keysNew(flags: Flags): Promise<void> {
   const threshold = flags.threshold ?? Math.min(validators.length, Math.floor((2 * validators.length) / 3) + 1);
   let bond: bigint;
   try {
-    bond = parseEther(flags.bond);
+    bond = parseEther(flags.bond ?? '0.2');
   } catch {
     throw new PlasmaError('INVALID_AMOUNT', `invalid bond ${JSON.stringify(flags.bond)}`, { hint: 'pass the bond in ETH, e.g. --bond 0.5' });
   }
@@ -47,9 +47,9 @@ export async function keysNew(flags: Flags): Promise<void> {
 export async function spawn(flags: Flags): Promise<void> {
   if (!flags.parent) throw new PlasmaError('MISSING_PARENT', 'no parent chain given', { hint: 'pass --parent <chain> (a chain name such as A, a 32-byte id, or L1)' });
   if (!flags.validators) throw new PlasmaError('MISSING_VALIDATORS', 'no validators given', { hint: 'pass --validators 0xA,0xB,0xC (the addresses whose keys will sign commitments)' });
-  let bond: bigint;
+  let bond: bigint | undefined;
   try {
-    bond = parseEther(flags.bond);
+    bond = flags.bond === undefined ? undefined : parseEther(flags.bond);
   } catch {
     throw new PlasmaError('INVALID_AMOUNT', `invalid bond ${JSON.stringify(flags.bond)}`, { hint: 'pass the bond in ETH, e.g. --bond 0.5' });
   }
@@ -58,6 +58,8 @@ export async function spawn(flags: Flags): Promise<void> {
     const validators = flags.validators.split(',').map((v) => v.trim()).filter(Boolean).map((v, i) => resolveAddress(v, b.devnet, `validator ${i + 1}`));
     const threshold = flags.threshold ?? Math.min(validators.length, Math.floor((2 * validators.length) / 3) + 1);
     const parent = b.tree.chainId(flags.parent);
+    // The default is the minimum: PlasmaRoot.MIN_BOND for a child of L1, a chain's SPAWN_CHILD minimum otherwise.
+    bond ??= parseEther(parent === `0x${'00'.repeat(32)}` ? '0.2' : '0.01');
     const sp = new Spinner(process.stderr, { quiet: flags.json }).start(`spawning a ${threshold}-of-${validators.length} child of ${b.tree.nameOf(parent)} with a ${humanDuration(flags.window)} challenge window…`);
     const r = await b.tree.spawnChild({ parent, validators, threshold, challengeWindow: flags.window, bond }).catch((e) => {
       sp.fail('spawning failed');

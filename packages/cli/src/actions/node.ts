@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PlasmaError, type Hex } from '@plasma-tree/core';
-import { PlasmaNode, createLogger, type LogLevel, type NodeOptions } from '@plasma-tree/node';
+import { PlasmaNode, createLogger, parseFaultSpec, type LogLevel, type NodeOptions } from '@plasma-tree/node';
 import { findDevnetChain, loadDevnet, resolveWallet } from '../context.js';
 import { ENV_VALIDATOR_KEYS, print } from '../common.js';
 import { keyOnCommandLineError, parsePrivateKey } from '../keys.js';
@@ -27,6 +27,7 @@ interface Flags {
   parentNode?: string;
   parentFinality?: string;
   edgeModule?: string;
+  injectFault?: string;
 }
 
 /** The subset of NodeOptions a config file may hold (no keys: those come from the environment or a keystore). */
@@ -113,6 +114,7 @@ export async function nodeStart(flags: Flags): Promise<void> {
     l1Confirmations: flags.l1Confirmations ?? cfg.l1Confirmations,
     ...(flags.parentNode !== undefined ? { parent: { kind: 'child' as const, nodeUrl: flags.parentNode, finality: parentFinality(flags.parentFinality) } } : {}),
     ...(edgeModule !== undefined ? { edgeModule } : {}),
+    ...(flags.injectFault !== undefined ? { faults: parseFaultSpec(flags.injectFault) } : {}),
     logger,
   });
   const p = n.chain;

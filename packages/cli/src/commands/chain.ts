@@ -11,7 +11,7 @@ export function registerChainCommands(program: Command): void {
     .option('--validators <addresses>', 'comma-separated validator addresses (devnet account names work)')
     .option('--threshold <n>', 'validator signatures a commitment needs (default: a 2/3 majority)', intArg('--threshold', 1, 255))
     .option('--window <seconds>', 'challenge window in seconds', intArg('--window', 1, 30 * 86_400), 7 * 86_400)
-    .option('--bond <eth>', 'validator bond in ETH (at least 0.01)', '0.01');
+    .option('--bond <eth>', 'validator bond in ETH (at least 0.2, PlasmaRoot.MIN_BOND)', '0.2');
   connectionOptions(create, { chain: false, node: false });
   accountOptions(create);
   jsonOption(create);
@@ -30,7 +30,7 @@ export function registerChainCommands(program: Command): void {
     .option('--validators <addresses>', 'comma-separated validator addresses (devnet account names work)')
     .option('--threshold <n>', 'validator signatures a commitment needs (default: a 2/3 majority)', intArg('--threshold', 1, 255))
     .option('--window <seconds>', 'challenge window in seconds, by the parent\'s clock', intArg('--window', 1, 30 * 86_400), 7 * 86_400)
-    .option('--bond <eth>', 'validator bond in ETH (at least 0.01)', '0.01');
+    .option('--bond <eth>', 'validator bond in ETH (default and minimum: 0.2 for a child of L1, 0.01 for a child of a chain)');
   connectionOptions(spawn, { chain: false, node: false });
   accountOptions(spawn);
   jsonOption(spawn);

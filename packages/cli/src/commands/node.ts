@@ -1,7 +1,16 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ENV_VALIDATOR_KEYS, collect, connectionOptions, examples, intArg, lazy } from '../common.js';
 
 const load = () => import('../actions/node.js');
+
+/** The fault kinds of NodeOptions `faults` (packages/node/src/faults/plan.ts; the action validates the name). */
+const FAULT_KINDS = 'bad-signature, bad-nonce, overspend, wrong-amount, bad-post-root, forged-deposit, duplicate-deposit, deposit-out-of-order, missing-down-event, bad-exit-root, bad-timestamp, equivocate, withhold-data';
+
+/** `<kind>[@block]`: the form only (loading the node to check the kind would slow every --help down). */
+function faultSpec(value: string): string {
+  if (!/^[a-z-]+(@[0-9]+)?$/.test(value.trim())) throw new InvalidArgumentError(`expected <kind>[@block], e.g. overspend or bad-nonce@3; kinds: ${FAULT_KINDS}`);
+  return value.trim();
+}
 
 export function registerNodeCommands(program: Command): void {
   const node = program.command('node').description('run a child-chain node');
@@ -20,7 +29,8 @@ export function registerNodeCommands(program: Command): void {
     .option('--validator <name|address>', `sign with this keystore key (repeatable); or set ${ENV_VALIDATOR_KEYS}=0xkey1,0xkey2`, collect)
     .option('--keystore <dir>', 'keystore directory for --validator')
     .option('--log-level <level>', 'debug | info | warn | error (default info)')
-    .option('--log-format <format>', 'pretty (default on a terminal) | json');
+    .option('--log-format <format>', 'pretty (default on a terminal) | json')
+    .option('--inject-fault <kind[@block]>', `WARNING, TESTS ONLY: this validator produces, signs and commits an invalid block (docs/FRAUD.md §5), in the first block from <block> (default: the next) that has what the fault needs; never use it on a chain that holds value. Kinds: ${FAULT_KINDS}`, faultSpec);
   connectionOptions(start, { node: false, nodes: false });
   start.addOption(new Option('--private-key <key>', 'refused: keys never go on the command line').hideHelp());
   examples(start, [

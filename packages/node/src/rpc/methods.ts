@@ -23,12 +23,15 @@ import {
 import type { Chain } from '../chain.js';
 import type { ChildDepositRecord, StoredBlock, TxLocation } from '../db/chainStore.js';
 import { nodeError } from '../errors.js';
+import { faultRpcMethods, type FaultInjector } from '../faults/index.js';
 import type { Mempool } from '../mempool.js';
 import { RpcError, RpcErrorCode, invalidParams, type RpcMethods } from './server.js';
 
 export interface RpcComponents {
   chain: Chain;
   mempool: Mempool;
+  /** Fault injection (NodeOptions `faults`): reported in pt_chainInfo, withheld blocks, pt_getEquivocation. */
+  faults?: FaultInjector;
 }
 
 /** Most transactions in one `pt_sendTransactions` call. */
@@ -41,10 +44,12 @@ type ReceiptStatus = 'pending' | 'included' | 'committed' | 'rejected';
  * 0x-hex, counters as JSON numbers. Domain errors are PlasmaErrors (answered as -32000 with `data.reason`);
  * malformed parameters are -32602.
  */
-export function createRpcMethods({ chain, mempool }: RpcComponents): RpcMethods {
+export function createRpcMethods({ chain, mempool, faults }: RpcComponents): RpcMethods {
   const { store, state, params } = chain;
 
   const blockJson = ({ block, txHashes }: StoredBlock) => ({ ...blockToJson(block), txHashes });
+  /** A block as pt_getBlockBy* serve it: null when unknown, or withheld by a faulty node. */
+  const served = (stored: StoredBlock | undefined) => (stored && !faults?.withholds(Number(stored.block.header.number)) ? blockJson(stored) : null);
 
   /**
    * The location, block and windowEnd of a transaction that added an exit-tree leaf (a withdrawal, an up edge
@@ -90,6 +95,7 @@ export function createRpcMethods({ chain, mempool }: RpcComponents): RpcMethods 
       depositNonce: Number(chain.depositNonce),
       mempoolSize: mempool.size,
       edgeFunctions: chain.edges.functions.map(({ name, fn, direction }) => ({ name, fn, direction })),
+      ...(faults ? { faults: faults.info() } : {}),
     }),
 
     pt_sendTransaction: async (p) => {
@@ -146,14 +152,10 @@ export function createRpcMethods({ chain, mempool }: RpcComponents): RpcMethods 
       if (which === 'latest') number = chain.head.number;
       else if (typeof which === 'number' && Number.isSafeInteger(which) && which >= 0) number = which;
       else throw invalidParams(`params[0] must be a block number or "latest", got ${JSON.stringify(which)}`);
-      const stored = await store.getBlock(number);
-      return stored ? blockJson(stored) : null;
+      return served(await store.getBlock(number));
     },
 
-    pt_getBlockByHash: async (p) => {
-      const stored = await store.getBlockByHash(hashParam(p, 0, 'hash'));
-      return stored ? blockJson(stored) : null;
-    },
+    pt_getBlockByHash: async (p) => served(await store.getBlockByHash(hashParam(p, 0, 'hash'))),
 
     pt_getReceipt: async (p) => {
       const txHash = hashParam(p, 0, 'txHash');
@@ -315,6 +317,8 @@ export function createRpcMethods({ chain, mempool }: RpcComponents): RpcMethods 
       if (!isHex(key)) throw invalidParams(`params[1] (key) must be 0x-hex bytes, got ${JSON.stringify(key)}`);
       return state.ledger.edgeStorage(fn, key) ?? null;
     },
+
+    ...(faults ? faultRpcMethods(faults, chain) : {}),
   };
 }
 

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Header, BlockTx, TxWitness, AccountWitness} from "./lib/PlasmaTypes.sol";
+import {PlasmaEncoding} from "./lib/PlasmaEncoding.sol";
+import {PlasmaMerkle} from "./lib/PlasmaMerkle.sol";
+
+/// @title PlasmaFraudVerifier
+/// @notice The stateless half of the fraud proofs of docs/FRAUD.md §3 (phase 1): transaction-tree and accounts-tree
+///         proofs, the form of a block transaction, and the state transition of kinds 0-2 (DEPOSIT, TRANSFER,
+///         WITHDRAW) re-executed on one or two account witnesses. Every function is pure: PlasmaRoot reads its own
+///         storage (commitment records, deposit records, validator sets), passes the facts in, and calls this
+///         contract with STATICCALL. It is a separate contract so that PlasmaRoot stays under the 24 KiB code limit.
+/// @dev The rules are docs/SPEC.md "State transition function" word for word, as core's `applyTx` runs them; the shared
+///      vectors (contracts/test/fraud-vectors.test.ts) check both sides agree on leaves and roots byte for byte.
+///      A witness that does not verify (a bad Merkle proof, a pre-state root that does not split) reverts: a proof
+///      built on wrong data proves nothing. A transaction the rules refuse returns its fault code.
+contract PlasmaFraudVerifier {
+    /// @notice Depth of a block's transaction tree (SPEC: at most 65,536 txs per block).
+    uint256 public constant TX_TREE_DEPTH = 16;
+    /// @notice Depth of a chain's accounts tree.
+    uint256 public constant STATE_TREE_DEPTH = 32;
+    /// @notice State root before block 1: keccak256(zero[32] ‖ zero[256]) (SPEC "State").
+    bytes32 public constant EMPTY_STATE_ROOT = 0xe794a7684aadbb880c2d6fd1d59b5f3cdb6382b60f5eb4f2ca9a47a463e21f3a;
+
+    // Fault codes of {transitionFault}: why the STF refuses the transaction (0 = it does not).
+    uint8 public constant VALID = 0;
+    /// The words break the kind's form (docs/SPEC.md "Transactions inside a block"; core's checkBlockTxForm).
+    uint8 public constant FAULT_MALFORMED = 1;
+    uint8 public constant FAULT_ZERO_AMOUNT = 2;
+    uint8 public constant FAULT_SELF_TRANSFER = 3;
+    /// The signature does not recover `from` in the tree's EIP-712 domain (or breaks v ∈ {27, 28}, low s).
+    uint8 public constant FAULT_BAD_SIGNATURE = 4;
+    uint8 public constant FAULT_UNKNOWN_SLOT = 5;
+    uint8 public constant FAULT_SLOT_OWNER_MISMATCH = 6;
+    uint8 public constant FAULT_SLOT_TOKEN_MISMATCH = 7;
+    uint8 public constant FAULT_NONCE_MISMATCH = 8;
+    uint8 public constant FAULT_INSUFFICIENT_BALANCE = 9;
+    /// The credited slot holds another (owner, token).
+    uint8 public constant FAULT_SLOT_OCCUPIED = 10;
+    uint8 public constant FAULT_BALANCE_OVERFLOW = 11;
+    /// Everything checks, but the recomputed post-state root is not the tx's `postStateRoot`.
+    uint8 public constant FAULT_POST_ROOT_MISMATCH = 12;
+    /// A deposit whose nonce is not `prev.depositNonce + index + 1` (applied twice, out of order, not down-stream first).
+    uint8 public constant FAULT_DEPOSIT_OUT_OF_ORDER = 13;
+    /// A deposit in order but above the header's depositNonce.
+    uint8 public constant FAULT_DEPOSIT_BEYOND_HEADER = 14;
+    /// A deposit the parent did not record (forged): its depositHash is not the parent's record under its nonce.
+    uint8 public constant FAULT_DEPOSIT_MISMATCH = 15;
+
+    /// @dev secp256k1n / 2 (EIP-2), as in PlasmaRoot and core's signature rules.
+    uint256 private constant HALF_CURVE_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
+
+    /// @notice What PlasmaRoot knows of the disputed block and hands to {transitionFault}.
+    struct TransitionInput {
+        bytes32 domainSeparator; // the root's EIP-712 domain: every chain of the tree shares it
+        bytes32 chainId;
+        bytes32 txRoot; // the disputed header's
+        bytes32 prevStateRoot; // the state root before tx 0: the previous header's, EMPTY_STATE_ROOT for block 1
+        uint64 prevDepositNonce; // the previous header's depositNonce (0 for block 1)
+        uint64 depositNonce; // the disputed header's
+        bytes32 depositRecord; // the root's record under tx.nonce (read for kind 0 only)
+    }
+
+    error TxIndexOutOfRange(uint256 index);
+    error TxNotInBlock(uint256 index);
+    error BadPreTx(uint256 index, uint256 expected);
+    error PreStateMismatch(bytes32 preStateRoot, bytes32 accountsRoot, bytes32 ledgerRoot);
+    error MissingAccountWitness(uint256 position);
+    error WrongWitnessSlot(uint256 position, uint32 slot, uint32 expected);
+    error InvalidAccountProof(uint32 slot);
+    // {verifyQuorum}: PlasmaRoot's errors of the same names
+    error BadSignaturesLength(uint256 length);
+    error NotEnoughSignatures(uint256 count, uint256 threshold);
+    error SignatureBadV(uint256 position, uint8 v);
+    error SignatureHighS(uint256 position);
+    error InvalidSignature(uint256 position);
+    error SignersNotSorted(uint256 position, address previous, address signer);
+    error SignerNotValidator(uint256 position, address signer);
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // The proofs. Each takes the arguments of its PlasmaRoot entry point exactly as the root received them (`msg.data`
+    // without the selector), so the root forwards them without re-encoding its largest arguments.
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @notice Re-executes tx `t` of a block on its pre-state and says why the STF refuses it (0 if it does not).
+    /// @param rootArgs The arguments of PlasmaRoot.proveInvalidTransition: `(bytes32 chainId, Header h, uint64
+    ///        windowEnd, Header prev, uint64 prevWindowEnd, TxWitness t, TxWitness preTx, bytes32 accountsRoot, bytes32
+    ///        ledgerRoot, AccountWitness[] accounts)`. The root has checked `h` and `prev` against its records.
+    /// @dev Reverts unless `t` is in `input.txRoot`; its pre-state root is `input.prevStateRoot` for index 0, else
+    ///      `preTx.postStateRoot` where `preTx` is the block's tx `index - 1` (checked in the same tree); that root must
+    ///      be `keccak256(accountsRoot ‖ ledgerRoot)`. `accounts[0]` opens the debited slot (kinds 1, 2) or the
+    ///      credited one (kind 0) in `accountsRoot`; `accounts[1]` the credited slot of a transfer, in the accounts root
+    ///      after the sender's update. A witness is only needed once a check reaches it (a bad signature needs none).
+    ///      Kinds 0-2 only: the caller refuses the others.
+    /// @return fault A FAULT_* code, or VALID.
+    /// @return postStateRoot The recomputed post-state root when every check passed (else 0).
+    function transitionFault(TransitionInput calldata input, bytes calldata rootArgs)
+        external
+        pure
+        returns (uint8 fault, bytes32 postStateRoot)
+    {
+        (,,,,, TxWitness memory t, TxWitness memory preTx, bytes32 accountsRoot, bytes32 ledgerRoot, AccountWitness[] memory accounts)
+        = abi.decode(rootArgs, (bytes32, Header, uint64, Header, uint64, TxWitness, TxWitness, bytes32, bytes32, AccountWitness[]));
+        return transition(input, t, preTx, accountsRoot, ledgerRoot, accounts);
+    }
+
+    /// @notice {transitionFault} on decoded arguments (the shared vectors call it directly).
+    function transition(
+        TransitionInput memory input,
+        TxWitness memory t,
+        TxWitness memory preTx,
+        bytes32 accountsRoot,
+        bytes32 ledgerRoot,
+        AccountWitness[] memory accounts
+    ) public pure returns (uint8 fault, bytes32 postStateRoot) {
+        if (txRootOf(t) != input.txRoot) revert TxNotInBlock(t.index);
+        bytes32 pre = input.prevStateRoot;
+        if (t.index != 0) {
+            if (preTx.index != t.index - 1) revert BadPreTx(preTx.index, t.index - 1);
+            if (txRootOf(preTx) != input.txRoot) revert TxNotInBlock(preTx.index);
+            pre = preTx.postStateRoot;
+        }
+        if (PlasmaMerkle.hashPair(accountsRoot, ledgerRoot) != pre) revert PreStateMismatch(pre, accountsRoot, ledgerRoot);
+
+        BlockTx memory x = t.tx;
+        if (isMalformed(x, t.data)) return (FAULT_MALFORMED, 0);
+        bytes32 root;
+        if (x.kind == 0) {
+            // Down stream first (docs/FRAUD.md §3): the block's first `depositNonce - prevDepositNonce` txs are the
+            // parent's next events in nonce order, so the deposit at `index` carries nonce prev + index + 1.
+            if (x.nonce != uint256(input.prevDepositNonce) + t.index + 1) return (FAULT_DEPOSIT_OUT_OF_ORDER, 0);
+            if (x.nonce > input.depositNonce) return (FAULT_DEPOSIT_BEYOND_HEADER, 0);
+            if (input.depositRecord != keccak256(abi.encode(input.chainId, x.nonce, x.from, x.to, x.token, x.amount))) {
+                return (FAULT_DEPOSIT_MISMATCH, 0);
+            }
+            (fault, root) = _credit(x, accountsRoot, accounts, 0);
+        } else {
+            (fault, root) = _spend(input, x, accountsRoot, accounts);
+        }
+        if (fault != VALID) return (fault, 0);
+        postStateRoot = PlasmaMerkle.hashPair(root, ledgerRoot);
+        if (postStateRoot != t.postStateRoot) return (FAULT_POST_ROOT_MISMATCH, postStateRoot);
+    }
+
+    /// @dev TRANSFER and WITHDRAW: the sender checks, the debit, and for a transfer the credit.
+    function _spend(TransitionInput memory input, BlockTx memory x, bytes32 accountsRoot, AccountWitness[] memory accounts)
+        private
+        pure
+        returns (uint8, bytes32)
+    {
+        if (x.amount == 0) return (FAULT_ZERO_AMOUNT, 0);
+        if (x.kind == 1 && x.toSlot == x.slot) return (FAULT_SELF_TRANSFER, 0);
+        if (!_signedByFrom(input.domainSeparator, input.chainId, x)) return (FAULT_BAD_SIGNATURE, 0);
+        AccountWitness memory a = _witness(accounts, 0, x.slot);
+        if (accountsRootOf(a) != accountsRoot) revert InvalidAccountProof(a.slot);
+        if (_isEmpty(a)) return (FAULT_UNKNOWN_SLOT, 0);
+        if (a.owner != x.from) return (FAULT_SLOT_OWNER_MISMATCH, 0);
+        if (a.token != x.token) return (FAULT_SLOT_TOKEN_MISMATCH, 0);
+        if (a.nonce != x.nonce) return (FAULT_NONCE_MISMATCH, 0);
+        if (a.balance < x.amount) return (FAULT_INSUFFICIENT_BALANCE, 0);
+        bytes32 root = accountsRootWith(a, PlasmaEncoding.accountHash(a.owner, a.token, a.balance - x.amount, a.nonce + 1));
+        if (x.kind == 2) return (VALID, root);
+        return _credit(x, root, accounts, 1);
+    }
+
+    /// @dev Credits `x.amount` of `x.token` to `x.to` in slot `x.toSlot`, opened by `accounts[position]` in `root`.
+    function _credit(BlockTx memory x, bytes32 root, AccountWitness[] memory accounts, uint256 position)
+        private
+        pure
+        returns (uint8, bytes32)
+    {
+        AccountWitness memory r = _witness(accounts, position, x.toSlot);
+        if (accountsRootOf(r) != root) revert InvalidAccountProof(r.slot);
+        bytes32 leaf;
+        if (_isEmpty(r)) {
+            leaf = PlasmaEncoding.accountHash(x.to, x.token, x.amount, 0);
+        } else {
+            if (r.owner != x.to || r.token != x.token) return (FAULT_SLOT_OCCUPIED, 0);
+            if (r.balance > type(uint256).max - x.amount) return (FAULT_BALANCE_OVERFLOW, 0);
+            leaf = PlasmaEncoding.accountHash(r.owner, r.token, r.balance + x.amount, r.nonce);
+        }
+        return (VALID, accountsRootWith(r, leaf));
+    }
+
+    function _witness(AccountWitness[] memory accounts, uint256 position, uint32 slot)
+        private
+        pure
+        returns (AccountWitness memory a)
+    {
+        if (position >= accounts.length) revert MissingAccountWitness(position);
+        a = accounts[position];
+        if (a.slot != slot) revert WrongWitnessSlot(position, a.slot, slot);
+    }
+
+    /// @dev The user's EIP-712 signature of a TRANSFER or WITHDRAW recovers `from` (v ∈ {27, 28}, low s, as core's rules).
+    function _signedByFrom(bytes32 domainSeparator, bytes32 chainId, BlockTx memory x) private pure returns (bool) {
+        if (x.v != 27 && x.v != 28) return false;
+        if (uint256(x.s) > HALF_CURVE_ORDER) return false;
+        bytes32 structHash = x.kind == 1
+            ? PlasmaEncoding.transferStructHash(chainId, x.slot, x.to, x.token, x.amount, x.nonce)
+            : PlasmaEncoding.withdrawStructHash(chainId, x.slot, x.to, x.token, x.amount, x.nonce);
+        bytes32 digest = keccak256(abi.encodePacked(hex"1901", domainSeparator, structHash));
+        address signer = ecrecover(digest, x.v, x.r, x.s);
+        return signer != address(0) && signer == x.from;
+    }
+
+    /// @notice Whether position `t.index` of block `h`, one of its first `h.depositNonce - prev.depositNonce` txs (the
+    ///         down events its header claims), fails to hold the parent's next event: a kind other than 0 or 8, or the
+    ///         wrong nonce. An all-zero `t` (tx, data and postStateRoot) stands for the empty leaf. Reverts unless `t` is
+    ///         in `h.txRoot`.
+    /// @param rootArgs The arguments of PlasmaRoot.proveMissingDownEvent: `(bytes32 chainId, Header h, uint64 windowEnd,
+    ///        Header prev, uint64 prevWindowEnd, TxWitness t)`.
+    /// @return reason 0 if the block is at fault, else why it is not.
+    function missingDownEvent(bytes calldata rootArgs) external pure returns (bytes32 reason) {
+        (, Header memory h,, Header memory prev,, TxWitness memory t) =
+            abi.decode(rootArgs, (bytes32, Header, uint64, Header, uint64, TxWitness));
+        if (t.index >= uint256(h.depositNonce) - prev.depositNonce) return "NOT_A_DOWN_POSITION";
+        BlockTx memory x = t.tx;
+        bool empty = x.kind == 0 && x.slot == 0 && x.toSlot == 0 && x.from == address(0) && x.to == address(0)
+            && x.token == address(0) && x.amount == 0 && x.nonce == 0 && x.r == 0 && x.s == 0 && x.v == 0 && t.data.length == 0
+            && t.postStateRoot == 0;
+        if (txRootWith(t, empty ? bytes32(0) : txLeaf(t)) != h.txRoot) revert TxNotInBlock(t.index);
+        if (!empty && (x.kind == 0 || x.kind == 8) && x.nonce == uint256(prev.depositNonce) + t.index + 1) {
+            return "DOWN_EVENT_PRESENT";
+        }
+    }
+
+    /// @notice Whether tx `t` of block `h` (in `h.txRoot`, else it reverts) breaks its kind's form ({isMalformed}).
+    /// @param rootArgs The arguments of PlasmaRoot.proveMalformedTx: `(bytes32 chainId, Header h, uint64 windowEnd,
+    ///        Header prev, uint64 prevWindowEnd, TxWitness t)`.
+    function malformedTx(bytes calldata rootArgs) external pure returns (bool) {
+        (, Header memory h,,,, TxWitness memory t) = abi.decode(rootArgs, (bytes32, Header, uint64, Header, uint64, TxWitness));
+        if (txRootOf(t) != h.txRoot) revert TxNotInBlock(t.index);
+        return isMalformed(t.tx, t.data);
+    }
+
+    /// @notice The state root an escape proves: keccak256(accounts root of the witness ‖ ledgerRoot).
+    /// @param rootArgs The arguments of PlasmaRoot.escapeExit: `(bytes32 chainId, Header head, uint64 windowEnd, bytes32
+    ///        ledgerRoot, AccountWitness account)`.
+    function escapeStateRoot(bytes calldata rootArgs) external pure returns (bytes32) {
+        (,,, bytes32 ledgerRoot, AccountWitness memory account) =
+            abi.decode(rootArgs, (bytes32, Header, uint64, bytes32, AccountWitness));
+        return PlasmaMerkle.hashPair(accountsRootOf(account), ledgerRoot);
+    }
+
+    /// @notice Reverts unless `signatures` holds at least `threshold` valid, low-s signatures of `digest` by distinct
+    ///         members of `validatorSet` (ascending), in ascending signer order: PlasmaRoot.commit's rule, with its
+    ///         errors, for the two quorums of an equivocation.
+    function verifyQuorum(address[] calldata validatorSet, uint256 threshold, bytes32 digest, bytes calldata signatures)
+        external
+        pure
+    {
+        if (signatures.length % 65 != 0) revert BadSignaturesLength(signatures.length);
+        uint256 count = signatures.length / 65;
+        if (count < threshold) revert NotEnoughSignatures(count, threshold);
+        address previous = address(0);
+        uint256 cursor = 0;
+        for (uint256 i; i < count; ++i) {
+            bytes32 r;
+            bytes32 s;
+            uint8 v;
+            assembly ("memory-safe") {
+                let p := add(signatures.offset, mul(i, 65))
+                r := calldataload(p)
+                s := calldataload(add(p, 0x20))
+                v := byte(0, calldataload(add(p, 0x40)))
+            }
+            if (v != 27 && v != 28) revert SignatureBadV(i, v);
+            if (uint256(s) > HALF_CURVE_ORDER) revert SignatureHighS(i);
+            address signer = ecrecover(digest, v, r, s);
+            if (signer == address(0)) revert InvalidSignature(i);
+            if (signer <= previous) revert SignersNotSorted(i, previous, signer);
+            address candidate;
+            while (cursor < validatorSet.length && (candidate = validatorSet[cursor]) < signer) ++cursor;
+            if (candidate != signer) revert SignerNotValidator(i, signer);
+            previous = signer;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Form, leaves and trees
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @notice Whether the words break the kind's form (docs/SPEC.md "Transactions inside a block", core's
+    ///         checkBlockTxForm): kind > 9, a word the kind must leave 0 that is not 0, or non-empty data in kinds 0-2.
+    ///         (The canonical layout of kinds 3-9's data is phase 2.)
+    function isMalformed(BlockTx memory x, bytes memory data) public pure returns (bool) {
+        uint8 k = x.kind;
+        if (k > 9) return true;
+        if (k <= 2 && data.length != 0) return true;
+        bool noSignature = x.r == 0 && x.s == 0 && x.v == 0;
+        bool noValue = x.toSlot == 0 && x.to == address(0) && x.token == address(0) && x.amount == 0;
+        if (k == 0) return x.slot != 0 || !noSignature;
+        if (k == 1) return false;
+        if (k == 2 || k == 3) return x.toSlot != 0;
+        if (k == 4) return x.slot != 0 || x.from != address(0) || !noValue || x.nonce != 0 || !noSignature;
+        if (k == 5) return x.slot != 0 || x.from != address(0) || x.nonce != 0 || !noSignature;
+        if (k == 6) return x.toSlot != 0 || x.to != address(0) || x.token != address(0);
+        if (k == 7) return !noValue;
+        if (k == 8) return x.slot != 0 || !noValue || !noSignature;
+        return x.slot != 0 || !noValue || x.nonce != 0 || !noSignature; // 9
+    }
+
+    /// @notice The tx-tree leaf of a witness: keccak256(abi.encode(tx, keccak256(data), postStateRoot)) (SPEC txLeafHash).
+    function txLeaf(TxWitness memory t) public pure returns (bytes32) {
+        return keccak256(abi.encode(t.tx, keccak256(t.data), t.postStateRoot));
+    }
+
+    /// @notice The transaction root the witness's leaf and siblings give.
+    function txRootOf(TxWitness memory t) public pure returns (bytes32) {
+        return txRootWith(t, txLeaf(t));
+    }
+
+    /// @notice The transaction root that `leaf` at the witness's index and siblings gives (the zero leaf proves an
+    ///         empty position).
+    function txRootWith(TxWitness memory t, bytes32 leaf) public pure returns (bytes32 node) {
+        uint256 index = t.index;
+        if (index >> TX_TREE_DEPTH != 0) revert TxIndexOutOfRange(index);
+        node = leaf;
+        for (uint256 level; level < TX_TREE_DEPTH; ++level) {
+            node = (index >> level) & 1 == 1 ? PlasmaMerkle.hashPair(t.proof[level], node) : PlasmaMerkle.hashPair(node, t.proof[level]);
+        }
+    }
+
+    /// @notice The accounts-tree leaf of a witness: 0 for the empty slot, else accountHash.
+    function accountLeaf(AccountWitness memory a) public pure returns (bytes32) {
+        return _isEmpty(a) ? bytes32(0) : PlasmaEncoding.accountHash(a.owner, a.token, a.balance, a.nonce);
+    }
+
+    /// @notice The accounts root the witness's leaf and siblings give.
+    function accountsRootOf(AccountWitness memory a) public pure returns (bytes32) {
+        return accountsRootWith(a, accountLeaf(a));
+    }
+
+    /// @notice The accounts root after the witness's slot is set to `leaf` (the same siblings).
+    function accountsRootWith(AccountWitness memory a, bytes32 leaf) public pure returns (bytes32 node) {
+        uint256 index = a.slot;
+        node = leaf;
+        for (uint256 level; level < STATE_TREE_DEPTH; ++level) {
+            node = (index >> level) & 1 == 1 ? PlasmaMerkle.hashPair(a.proof[level], node) : PlasmaMerkle.hashPair(node, a.proof[level]);
+        }
+    }
+
+    function _isEmpty(AccountWitness memory a) private pure returns (bool) {
+        return a.owner == address(0) && a.token == address(0) && a.balance == 0 && a.nonce == 0;
+    }
+}

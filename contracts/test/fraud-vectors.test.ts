@@ -1,0 +1,199 @@
+/**
+ * Shared vectors of the fraud proofs (docs/FRAUD.md §3): PlasmaFraudVerifier (the Solidity side) and core (the STF and
+ * fraud.ts) must agree byte for byte on tx leaves, tx roots, account leaves, accounts roots after each update, the
+ * recomputed post-state root of every valid kind 0-2 transaction, the fault of every single-fault transaction, the
+ * form of every kind; and core's ABI encoders must produce what ethers produces from PlasmaRoot's ABI.
+ */
+import * as core from '@plasma-tree/core';
+import { AbiCoder, Contract, Interface, TypedDataEncoder, Wallet, id } from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployContract, loadArtifact } from '../index.js';
+import { setup, type Fixture } from './helpers.js';
+
+const CHAIN = core.chainIdOf(core.ROOT_CHAIN_ID, 7);
+const ETH = core.NATIVE_TOKEN;
+const TOKEN = '0x00000000000000000000000000000000000000a1' as core.Address;
+const E = 10n ** 18n;
+
+let f: Fixture;
+let verifier: Contract;
+let domain: core.Eip712Domain;
+let domainSeparator: string;
+const users = Array.from({ length: 4 }, (_, i) => new Wallet(id(`fraud vectors user ${i}`)));
+const [alice, bob, carol, dave] = users;
+const addr = (w: Wallet) => w.address.toLowerCase() as core.Address;
+const deposits = new Map<bigint, core.Deposit>();
+const ctx = (): core.BlockContext => ({ chainId: CHAIN, domain, depositRecord: (n) => (deposits.has(n) ? core.hashDeposit(deposits.get(n)!) : undefined) });
+
+beforeAll(async () => {
+  f = await setup();
+  verifier = (await deployContract(f.wallets[0], 'PlasmaFraudVerifier')).contract;
+  domain = core.plasmaDomain(31337n, f.rootAddress.toLowerCase() as core.Address);
+  domainSeparator = TypedDataEncoder.hashDomain({ name: 'PlasmaTree', version: '1', chainId: 31337n, verifyingContract: f.rootAddress });
+  [
+    { nonce: 1n, from: addr(dave), to: addr(alice), token: ETH, amount: 10n * E },
+    { nonce: 2n, from: addr(dave), to: addr(bob), token: ETH, amount: 5n * E },
+    { nonce: 3n, from: addr(dave), to: addr(bob), token: TOKEN, amount: 2n ** 255n },
+    { nonce: 4n, from: addr(dave), to: addr(alice), token: ETH, amount: 1n },
+  ].forEach((d) => deposits.set(d.nonce, { chainId: CHAIN, ...d }));
+});
+
+afterAll(async () => {
+  await f?.stop();
+});
+
+const headerTuple = (h: core.Header) => [h.chainId, h.number, h.parentHash, h.txRoot, h.stateRoot, h.exitRoot, h.depositNonce, h.timestamp];
+const txTuple = (t: core.BlockTx) => [t.kind, t.slot, t.toSlot, t.from, t.to, t.token, t.amount, t.nonce, t.r, t.s, t.v];
+const txWitnessTuple = (w: core.TxWitness) => [txTuple(w.tx), w.tx.data, w.postStateRoot, w.index, w.proof];
+const accountTuple = (a: core.AccountWitness) => [a.slot, a.owner, a.token, a.balance, a.nonce, a.proof];
+
+function sign(signer: Wallet, tx: Omit<core.SpendTx, 'chainId' | 'signature'>): core.SpendTx {
+  const unsigned = { ...tx, chainId: CHAIN } as core.SpendTx;
+  return { ...unsigned, signature: core.secp256k1Scheme.sign(core.signedTxDigest(domain, unsigned as core.UnsignedTx), signer.privateKey as core.Hex) };
+}
+
+/** Block 1 (deposits 1-3: alice 10 ETH in slot 0, bob 5 ETH in slot 1, bob 2^255 TOKEN in slot 2) and the state after it. */
+function block1(): { state: core.ChainState; header: core.Header } {
+  const state = new core.ChainState(CHAIN);
+  const b = new core.BlockBuilder({ parent: null, state, ctx: ctx(), timestamp: 1_000n });
+  for (const n of [1n, 2n, 3n]) b.addDeposit(deposits.get(n)!);
+  return { state, header: b.seal().header };
+}
+
+/** A block 2 of these txs, its post roots those given (or, by default, what the STF gives, signatures unchecked). */
+function block2(parent: core.Header, state: core.ChainState, txs: core.BlockTx[], postRoots?: core.Hex[], depositNonce = parent.depositNonce): core.Block {
+  const roots = postRoots ?? (() => {
+    const stf: core.StfContext = { ...ctx(), lastDepositNonce: parent.depositNonce, timestamp: 2_000n };
+    state.checkpoint();
+    try {
+      return txs.map((tx) => {
+        const o = core.applyTx(state, tx, stf, { signatureChecked: true });
+        if (o.downNonce !== undefined) stf.lastDepositNonce = o.downNonce;
+        return o.postRoot;
+      });
+    } finally {
+      state.revert();
+    }
+  })();
+  const header: core.Header = {
+    chainId: CHAIN, number: 2n, parentHash: core.hashHeader(parent), txRoot: core.bytesToHex(core.computeTxRoot(txs, roots)),
+    stateRoot: roots[roots.length - 1] ?? parent.stateRoot, exitRoot: core.ZERO_BYTES32, depositNonce, timestamp: 2_000n,
+  };
+  return { header, hash: core.hashHeader(header), txs, postRoots: roots, exits: [] };
+}
+
+/** What the verifier says of proof `p` (its `transition` on the decoded arguments). */
+async function onChain(p: core.TransitionProof, parent: core.Header): Promise<{ fault: number; postStateRoot: string }> {
+  const tx = p.tx.tx;
+  const input = {
+    domainSeparator, chainId: CHAIN, txRoot: p.header.txRoot, prevStateRoot: parent.stateRoot, prevDepositNonce: parent.depositNonce, depositNonce: p.header.depositNonce,
+    depositRecord: tx.kind === core.TxKind.Deposit && deposits.has(tx.nonce) ? core.hashDeposit(deposits.get(tx.nonce)!) : core.ZERO_BYTES32,
+  };
+  const [fault, postStateRoot] = await verifier.transition(input, txWitnessTuple(p.tx), txWitnessTuple(p.preTx), p.accountsRoot, p.ledgerRoot, p.accounts.map(accountTuple));
+  return { fault: Number(fault), postStateRoot };
+}
+
+describe('PlasmaFraudVerifier = core', () => {
+  it('valid kinds 0-2: leaves, roots after every update and the post-state root agree', async () => {
+    const { state, header } = block1();
+    const b = new core.BlockBuilder({ parent: header, state, ctx: ctx(), timestamp: 2_000n });
+    b.addDeposit(deposits.get(4n)!); // into alice's existing slot
+    b.addSignedTx(sign(alice, { kind: core.TxKind.Transfer, slot: 0, to: addr(carol), token: ETH, amount: 3n * E, nonce: 0n })); // to a new slot
+    b.addSignedTx(sign(bob, { kind: core.TxKind.Transfer, slot: 2, to: addr(alice), token: TOKEN, amount: 2n ** 255n - 1n, nonce: 0n })); // a new slot, huge
+    b.addSignedTx(sign(bob, { kind: core.TxKind.Transfer, slot: 1, to: addr(alice), token: ETH, amount: 1n, nonce: 0n })); // existing slot
+    b.addSignedTx(sign(alice, { kind: core.TxKind.Withdraw, slot: 0, to: addr(dave), token: ETH, amount: 7n * E, nonce: 1n }));
+    const block = b.seal();
+    const pre = block1().state;
+    for (let i = 0; i < block.txs.length; i++) {
+      const p = core.buildTransitionProof(block, i, header, pre, ctx(), { allowValid: true });
+      expect(p.fault).toBe(core.TransitionFault.Valid);
+      expect(await verifier.txLeaf(txWitnessTuple(p.tx))).toBe(core.hashTxLeaf(block.txs[i], block.postRoots[i]));
+      expect(await verifier.txRootOf(txWitnessTuple(p.tx))).toBe(block.header.txRoot);
+      for (const a of p.accounts) {
+        expect(await verifier.accountLeaf(accountTuple(a))).toBe(a.owner === core.ZERO_ADDRESS ? core.ZERO_BYTES32 : core.hashAccount(a));
+      }
+      expect(await verifier.accountsRootOf(accountTuple(p.accounts[0]))).toBe(p.accountsRoot);
+      expect(core.chainStateRoot(p.accountsRoot, p.ledgerRoot)).toBe(i === 0 ? header.stateRoot : block.postRoots[i - 1]);
+      expect(await onChain(p, header)).toEqual({ fault: 0, postStateRoot: block.postRoots[i] });
+    }
+  });
+
+  it('each single fault: the same fault code on both sides', async () => {
+    const { state, header } = block1();
+    const place = (tx: core.SpendTx, from: Wallet) => core.placeSignedTx(state, tx, ctx(), addr(from));
+    const spend = (signer: Wallet, over: Partial<Omit<core.SpendTx, 'chainId' | 'signature'>> = {}, from = signer) =>
+      place(sign(signer, { kind: core.TxKind.Transfer, slot: 0, to: addr(carol), token: ETH, amount: E, nonce: 0n, ...over }), from);
+    const cases: { name: string; txs: core.BlockTx[]; roots?: core.Hex[]; depositNonce?: bigint; index?: number; fault: core.TransitionFault }[] = [
+      { name: 'bad signature', txs: [spend(carol, {}, alice)], fault: core.TransitionFault.BadSignature },
+      { name: 'zero amount', txs: [spend(alice, { amount: 0n })], roots: [id('x') as core.Hex], fault: core.TransitionFault.ZeroAmount },
+      { name: 'self transfer', txs: [{ ...spend(alice), toSlot: 0 }], roots: [id('x') as core.Hex], fault: core.TransitionFault.SelfTransfer },
+      { name: 'unknown slot', txs: [spend(alice, { slot: 9 })], roots: [id('x') as core.Hex], fault: core.TransitionFault.UnknownSlot },
+      { name: 'slot owner', txs: [spend(carol, { slot: 0 })], roots: [id('x') as core.Hex], fault: core.TransitionFault.SlotOwnerMismatch },
+      { name: 'slot token', txs: [spend(bob, { slot: 2 })], roots: [id('x') as core.Hex], fault: core.TransitionFault.SlotTokenMismatch },
+      { name: 'nonce', txs: [spend(alice, { nonce: 1n })], roots: [id('x') as core.Hex], fault: core.TransitionFault.NonceMismatch },
+      { name: 'overspend', txs: [spend(alice, { amount: 10n * E + 1n })], roots: [id('x') as core.Hex], fault: core.TransitionFault.InsufficientBalance },
+      { name: 'slot occupied', txs: [{ ...spend(alice), toSlot: 1 }], roots: [id('x') as core.Hex], fault: core.TransitionFault.SlotOccupied },
+      { name: 'post root', txs: [spend(alice)], roots: [id('x') as core.Hex], fault: core.TransitionFault.PostRootMismatch },
+      { name: 'malformed (data in a transfer)', txs: [{ ...spend(alice), data: '0x00' }], roots: [id('x') as core.Hex], fault: core.TransitionFault.Malformed },
+      { name: 'forged deposit', txs: [{ ...core.placeDeposit(state, deposits.get(4n)!), amount: 2n }], roots: [id('x') as core.Hex], depositNonce: 4n, fault: core.TransitionFault.DepositMismatch },
+      { name: 'deposit twice', txs: [core.placeDeposit(state, deposits.get(3n)!)], roots: [id('x') as core.Hex], fault: core.TransitionFault.DepositOutOfOrder },
+      { name: 'deposit beyond the header', txs: [core.placeDeposit(state, deposits.get(4n)!)], fault: core.TransitionFault.DepositBeyondHeader },
+    ];
+    for (const c of cases) {
+      const block = block2(header, state, c.txs, c.roots, c.depositNonce);
+      const p = core.buildTransitionProof(block, c.index ?? 0, header, state, ctx(), { allowValid: true });
+      expect(core.TransitionFault[p.fault], c.name).toBe(core.TransitionFault[c.fault]);
+      expect((await onChain(p, header)).fault, c.name).toBe(c.fault);
+    }
+  });
+
+  it('the form of every kind: isMalformed = core', async () => {
+    const base = core.EMPTY_TX;
+    const w = (n: bigint) => `0x${n.toString(16).padStart(64, '0')}` as core.Hex;
+    const variants: core.BlockTx[] = [];
+    for (let kind = 0; kind <= 12; kind++) {
+      variants.push({ ...base, kind });
+      variants.push({ ...base, kind, slot: 1 }, { ...base, kind, toSlot: 1 }, { ...base, kind, from: addr(alice) }, { ...base, kind, to: addr(alice) });
+      variants.push({ ...base, kind, token: TOKEN }, { ...base, kind, amount: 1n }, { ...base, kind, nonce: 1n }, { ...base, kind, r: w(1n) }, { ...base, kind, v: 27 });
+      variants.push({ ...base, kind, data: '0x01' });
+    }
+    for (const t of variants) {
+      const expected = core.isMalformedTx(t);
+      expect(await verifier.isMalformed(txTuple(t), t.data), JSON.stringify(t, (_k, v) => (typeof v === 'bigint' ? String(v) : v))).toBe(expected);
+    }
+    expect(variants.filter((t) => core.isMalformedTx(t)).length).toBeGreaterThan(40);
+  });
+});
+
+describe('core encoders = ethers on PlasmaRoot\'s ABI', () => {
+  it('every proof call, the escape calls and the witnesses', () => {
+    const rootAbi = new Interface(loadArtifact('PlasmaRoot').abi);
+    const { state, header } = block1();
+    const block = block2(header, state, [core.placeSignedTx(state, sign(alice, { kind: core.TxKind.Transfer, slot: 0, to: addr(carol), token: ETH, amount: E, nonce: 0n }), ctx(), addr(alice))], [id('lie') as core.Hex]);
+    const p = core.buildTransitionProof(block, 0, header, state, ctx());
+    const windows = { windowEnd: 123n, prevWindowEnd: 45n };
+    const common = [CHAIN, headerTuple(p.header), windows.windowEnd, headerTuple(p.prev), windows.prevWindowEnd];
+    expect(core.encodeFraudProofCall(CHAIN, p, windows)).toBe(
+      rootAbi.encodeFunctionData('proveInvalidTransition', [...common, txWitnessTuple(p.tx), txWitnessTuple(p.preTx), p.accountsRoot, p.ledgerRoot, p.accounts.map(accountTuple)]),
+    );
+    const dataTx = { ...p.tx, tx: { ...p.tx.tx, kind: core.TxKind.EdgeSend, data: `0x${'ab'.repeat(37)}` as core.Hex } };
+    for (const kind of [core.FraudKind.MissingDownEvent, core.FraudKind.MalformedTx] as const) {
+      const name = kind === core.FraudKind.MissingDownEvent ? 'proveMissingDownEvent' : 'proveMalformedTx';
+      expect(core.encodeFraudProofCall(CHAIN, { kind, header: p.header, prev: p.prev, tx: dataTx }, windows)).toBe(rootAbi.encodeFunctionData(name, [...common, txWitnessTuple(dataTx)]));
+    }
+    expect(core.encodeFraudProofCall(CHAIN, { kind: core.FraudKind.BadTimestamp, header: p.header, prev: p.prev }, windows)).toBe(rootAbi.encodeFunctionData('proveBadTimestamp', common));
+    const eq = core.buildEquivocationProof(block.header, `0x${'11'.repeat(65)}`, { ...block.header, timestamp: 1n }, `0x${'22'.repeat(130)}`, header);
+    expect(core.encodeFraudProofCall(CHAIN, eq, windows)).toBe(
+      rootAbi.encodeFunctionData('proveEquivocation', [CHAIN, headerTuple(eq.header), eq.signatures, headerTuple(eq.header2), eq.signatures2, windows.windowEnd, headerTuple(eq.prev), windows.prevWindowEnd]),
+    );
+    const escape = core.buildEscapeExitProof(state, 1);
+    expect(core.encodeEscapeExitCall(CHAIN, header, 9n, escape)).toBe(rootAbi.encodeFunctionData('escapeExit', [CHAIN, headerTuple(header), 9n, escape.ledgerRoot, accountTuple(escape.account)]));
+    const d = deposits.get(3n)!;
+    expect(core.encodeReclaimDepositCall(d)).toBe(rootAbi.encodeFunctionData('reclaimDeposit', [d.chainId, d.nonce, d.from, d.to, d.token, d.amount]));
+    const abi = AbiCoder.defaultAbiCoder();
+    const TX = 'tuple(tuple(uint8,uint32,uint32,address,address,address,uint256,uint64,bytes32,bytes32,uint8),bytes,bytes32,uint256,bytes32[16])';
+    expect(core.encodeTxWitness(dataTx)).toBe(abi.encode([TX], [txWitnessTuple(dataTx)]));
+    expect(core.encodeAccountWitness(escape.account)).toBe(abi.encode(['tuple(uint32,address,address,uint256,uint64,bytes32[32])'], [accountTuple(escape.account)]));
+    for (const [name, signature] of Object.entries(core.FRAUD_SIGNATURES)) expect(rootAbi.getFunction(name)!.format('sighash'), name).toBe(signature);
+  });
+});

@@ -1,0 +1,654 @@
+/**
+ * Objections, phase 1 (docs/FRAUD.md): the proofs PlasmaRoot accepts against a block of one of its children, built
+ * from the block, its parent header and the pre-state, and their ABI encoding as PlasmaRoot calls.
+ *
+ * The verifier on this side is core's STF itself (`applyTx`): a transaction is at fault when the STF refuses it or
+ * its recomputed post-state root is not the one the block claims. The contract (PlasmaFraudVerifier) re-executes
+ * kinds 0-2 on one or two account witnesses; the shared vectors (contracts/test/fraud-vectors.test.ts) check that
+ * both sides agree on leaves and roots byte for byte.
+ *
+ * | kind | proof | PlasmaRoot entry point |
+ * |---|---|---|
+ * | InvalidDeposit / InvalidTransfer / InvalidWithdraw | tx witness, pre-tx witness, pre-state split, account witnesses | `proveInvalidTransition` |
+ * | MissingDownEvent | a tx witness (all zero for an empty position) among the header's down positions | `proveMissingDownEvent` |
+ * | MalformedTx | a tx witness | `proveMalformedTx` |
+ * | Equivocation | two headers of one height, each with a quorum | `proveEquivocation` |
+ * | BadTimestamp | the header and its parent's | `proveBadTimestamp` |
+ */
+import { WORD, writeAddressWord, writeBytes32Word, writeUintWord } from './abi.js';
+import { bytesToHex, concatBytes, hexToBytes, ZERO_BYTES32 } from './bytes.js';
+import { EMPTY_STATE_ROOT, type ChainState } from './chainState.js';
+import type { BlockContext } from './block.js';
+import { encodeBlockTx, encodeHeader, hashHeader, txLeaf } from './encoding.js';
+import { isPlasmaError, PlasmaError } from './errors.js';
+import { keccak256 } from './hash.js';
+import { MerkleTree } from './merkle.js';
+import { applyTx, checkBlockTxForm, type StfContext } from './stf.js';
+import { TX_TREE_DEPTH, TxKind, ZERO_ADDRESS, type Address, type Block, type BlockTx, type ChainId, type Header, type Hex } from './types.js';
+
+/** PlasmaRoot.MIN_BOND: half of it pays the worst-case proof (500,000 gas at 200 gwei), docs/FRAUD.md §1. A chain's
+ *  SPAWN_CHILD minimum stays MIN_BOND (ParentLedger) until phase 2. */
+export const ROOT_MIN_BOND = 2n * 10n ** 17n;
+
+/** PlasmaRoot's FRAUD_* constants (FraudProven.kind); 0-2 are the kinds of the invalid transaction. */
+export enum FraudKind {
+  InvalidDeposit = 0,
+  InvalidTransfer = 1,
+  InvalidWithdraw = 2,
+  MissingDownEvent = 3,
+  MalformedTx = 4,
+  Equivocation = 5,
+  BadTimestamp = 6,
+}
+
+/** PlasmaRoot's chain status (chainStatus). */
+export enum ChainStatus {
+  Live = 0,
+  FrozenFraud = 1,
+  FrozenStalled = 2,
+}
+
+/** PlasmaFraudVerifier's FAULT_* codes: why the STF refuses a tx of kind 0-2 (0 = it does not). */
+export enum TransitionFault {
+  Valid = 0,
+  Malformed = 1,
+  ZeroAmount = 2,
+  SelfTransfer = 3,
+  BadSignature = 4,
+  UnknownSlot = 5,
+  SlotOwnerMismatch = 6,
+  SlotTokenMismatch = 7,
+  NonceMismatch = 8,
+  InsufficientBalance = 9,
+  SlotOccupied = 10,
+  BalanceOverflow = 11,
+  PostRootMismatch = 12,
+  DepositOutOfOrder = 13,
+  DepositBeyondHeader = 14,
+  DepositMismatch = 15,
+}
+
+const FAULT_OF_STF_CODE: Record<string, TransitionFault> = {
+  MALFORMED_TX: TransitionFault.Malformed,
+  ZERO_AMOUNT: TransitionFault.ZeroAmount,
+  SELF_TRANSFER: TransitionFault.SelfTransfer,
+  BAD_SIGNATURE: TransitionFault.BadSignature,
+  UNKNOWN_SLOT: TransitionFault.UnknownSlot,
+  SLOT_OWNER_MISMATCH: TransitionFault.SlotOwnerMismatch,
+  SLOT_TOKEN_MISMATCH: TransitionFault.SlotTokenMismatch,
+  NONCE_MISMATCH: TransitionFault.NonceMismatch,
+  INSUFFICIENT_BALANCE: TransitionFault.InsufficientBalance,
+  SLOT_OCCUPIED: TransitionFault.SlotOccupied,
+  BALANCE_OVERFLOW: TransitionFault.BalanceOverflow,
+  DEPOSIT_OUT_OF_ORDER: TransitionFault.DepositOutOfOrder,
+  DEPOSIT_MISMATCH: TransitionFault.DepositMismatch,
+};
+
+// ---- witnesses ------------------------------------------------------------------------------------------------
+
+/** A transaction of a block with its place in the header's txRoot (Solidity `TxWitness`; `data` is `tx.data`). */
+export interface TxWitness {
+  tx: BlockTx;
+  postStateRoot: Hex;
+  index: number;
+  /** TX_TREE_DEPTH siblings, from the leaf upward. */
+  proof: Hex[];
+}
+
+/** One slot of an accounts tree (Solidity `AccountWitness`); an empty slot has owner = token = 0, balance = nonce = 0. */
+export interface AccountWitness {
+  slot: number;
+  owner: Address;
+  token: Address;
+  balance: bigint;
+  nonce: bigint;
+  /** 32 siblings, from the leaf upward. */
+  proof: Hex[];
+}
+
+/** The all-zero header a proof about block 1 gives as its previous header. */
+export const ZERO_HEADER: Header = Object.freeze({
+  chainId: ZERO_BYTES32,
+  number: 0n,
+  parentHash: ZERO_BYTES32,
+  txRoot: ZERO_BYTES32,
+  stateRoot: ZERO_BYTES32,
+  exitRoot: ZERO_BYTES32,
+  depositNonce: 0n,
+  timestamp: 0n,
+}) as Header;
+
+/** The witness of an empty tx-tree position: an all-zero tx (MissingDownEvent proves the zero leaf with it). */
+export const EMPTY_TX: BlockTx = Object.freeze({
+  kind: TxKind.Deposit,
+  slot: 0,
+  toSlot: 0,
+  from: ZERO_ADDRESS,
+  to: ZERO_ADDRESS,
+  token: ZERO_ADDRESS,
+  amount: 0n,
+  nonce: 0n,
+  r: ZERO_BYTES32,
+  s: ZERO_BYTES32,
+  v: 0,
+  data: '0x',
+}) as BlockTx;
+
+/** The tx tree of `block` (over its txs and claimed post roots). */
+function txTreeOf(block: Block): MerkleTree {
+  return new MerkleTree(block.txs.map((tx, i) => txLeaf(tx, block.postRoots[i])), TX_TREE_DEPTH);
+}
+
+function checkTxRoot(block: Block, tree: MerkleTree): void {
+  const root = bytesToHex(tree.root);
+  if (root !== block.header.txRoot.toLowerCase()) {
+    throw new PlasmaError('FRAUD_PROOF_UNAVAILABLE', `block ${block.header.number}'s transactions hash to ${root}, its header says ${block.header.txRoot}`, {
+      hint: 'a proof needs the transactions the header commits to: fetch the block again from another validator',
+      data: { expected: block.header.txRoot, found: root },
+    });
+  }
+}
+
+/** Tx `index` of `block` with its tx-tree proof; an index past the last tx gives the empty position. */
+export function txWitness(block: Block, index: number, tree: MerkleTree = txTreeOf(block)): TxWitness {
+  const proof = tree.proof(index).map(bytesToHex);
+  if (index >= block.txs.length) return { tx: EMPTY_TX, postStateRoot: ZERO_BYTES32, index, proof };
+  return { tx: block.txs[index], postStateRoot: block.postRoots[index].toLowerCase() as Hex, index, proof };
+}
+
+/** Slot `slot` of `state`'s accounts tree with its proof (empty slots included). */
+export function accountWitness(state: ChainState, slot: number): AccountWitness {
+  const account = state.accounts.get(slot);
+  const proof = state.accounts.proof(slot);
+  if (account === undefined) return { slot, owner: ZERO_ADDRESS, token: ZERO_ADDRESS, balance: 0n, nonce: 0n, proof };
+  return { slot, owner: account.owner, token: account.token, balance: account.balance, nonce: account.nonce, proof };
+}
+
+// ---- proofs -----------------------------------------------------------------------------------------------------
+
+interface OneBlockProof {
+  /** The disputed block's header. */
+  header: Header;
+  /** Its parent's header; ZERO_HEADER for block 1. */
+  prev: Header;
+}
+
+export interface TransitionProof extends OneBlockProof {
+  kind: FraudKind.InvalidDeposit | FraudKind.InvalidTransfer | FraudKind.InvalidWithdraw;
+  /** What core's STF says is wrong (the contract may name another fault of a tx with several). */
+  fault: TransitionFault;
+  tx: TxWitness;
+  /** Tx `index - 1` (its post root is the pre-state root); tx 0 passes an empty witness. */
+  preTx: TxWitness;
+  accountsRoot: Hex;
+  ledgerRoot: Hex;
+  accounts: AccountWitness[];
+}
+
+export interface MissingDownEventProof extends OneBlockProof {
+  kind: FraudKind.MissingDownEvent;
+  tx: TxWitness;
+}
+
+export interface MalformedTxProof extends OneBlockProof {
+  kind: FraudKind.MalformedTx;
+  tx: TxWitness;
+}
+
+export interface BadTimestampProof extends OneBlockProof {
+  kind: FraudKind.BadTimestamp;
+}
+
+export interface EquivocationProof {
+  kind: FraudKind.Equivocation;
+  header: Header;
+  signatures: Hex;
+  header2: Header;
+  signatures2: Hex;
+  /** The header of block `number - 1` (ZERO_HEADER for block 1): needed when the proof rolls the chain back. */
+  prev: Header;
+}
+
+export type FraudProof = TransitionProof | MissingDownEventProof | MalformedTxProof | BadTimestampProof | EquivocationProof;
+
+/** The windowEnds the root recorded: of the disputed block (for an equivocation: of whichever is committed, else 0)
+ *  and of its parent (0 for block 1). */
+export interface ProofWindows {
+  windowEnd: bigint;
+  prevWindowEnd: bigint;
+}
+
+function unavailable(message: string, hint: string, data: Record<string, unknown> = {}): PlasmaError {
+  return new PlasmaError('FRAUD_PROOF_UNAVAILABLE', message, { hint, data });
+}
+
+function notFraud(message: string, hint: string, data: Record<string, unknown> = {}): PlasmaError {
+  return new PlasmaError('NOT_FRAUD', message, { hint, data });
+}
+
+/** The StfContext of tx 0 of `block`. */
+function stfContextOf(block: Block, prev: Header, ctx: BlockContext): StfContext {
+  return { ...ctx, lastDepositNonce: prev.depositNonce, timestamp: block.header.timestamp };
+}
+
+function prevOf(parentHeader: Header | null): Header {
+  return parentHeader ?? ZERO_HEADER;
+}
+
+function preStateRootOf(parentHeader: Header | null): Hex {
+  return parentHeader === null ? EMPTY_STATE_ROOT : (parentHeader.stateRoot.toLowerCase() as Hex);
+}
+
+/**
+ * Runs `fn` on `preState` advanced by txs 0..txIndex-1 of `block`, then undoes everything. The earlier txs must be
+ * valid and match their claimed post roots (else the earlier one is the fault to prove).
+ */
+function atTx<T>(block: Block, txIndex: number, parentHeader: Header | null, preState: ChainState, ctx: BlockContext, fn: (stf: StfContext) => T): T {
+  const root = preState.root;
+  if (root !== preStateRootOf(parentHeader)) {
+    throw unavailable(`the pre-state has root ${root}, block ${block.header.number} starts from ${preStateRootOf(parentHeader)}`, 'pass the state after the parent block');
+  }
+  const stf = stfContextOf(block, prevOf(parentHeader), ctx);
+  preState.checkpoint();
+  try {
+    for (let i = 0; i < txIndex; i++) {
+      let outcome;
+      try {
+        outcome = applyTx(preState, block.txs[i], stf);
+      } catch (e) {
+        throw unavailable(`tx ${i}, before tx ${txIndex}, is refused (${isPlasmaError(e) ? e.code : String(e)})`, `prove tx ${i} instead`, { txIndex: i });
+      }
+      if (outcome.postRoot !== block.postRoots[i].toLowerCase()) {
+        throw unavailable(`tx ${i}, before tx ${txIndex}, has a wrong post-state root`, `prove tx ${i} instead`, { txIndex: i });
+      }
+      if (outcome.downNonce !== undefined) stf.lastDepositNonce = outcome.downNonce;
+    }
+    return fn(stf);
+  } finally {
+    preState.revert();
+  }
+}
+
+/** What core's STF says of tx `txIndex` (of kind 0-2) on `state` (`stf` at that tx): a fault, or Valid. */
+function transitionFaultOf(block: Block, txIndex: number, prev: Header, state: ChainState, stf: StfContext): TransitionFault {
+  const tx = block.txs[txIndex];
+  try {
+    checkBlockTxForm(tx, state.depth);
+  } catch {
+    return TransitionFault.Malformed;
+  }
+  if (tx.kind === TxKind.Deposit) {
+    // Down stream first: the deposit at `txIndex` is the parent's event prev.depositNonce + txIndex + 1.
+    if (tx.nonce !== prev.depositNonce + BigInt(txIndex) + 1n) return TransitionFault.DepositOutOfOrder;
+    if (tx.nonce > block.header.depositNonce) return TransitionFault.DepositBeyondHeader;
+  }
+  state.checkpoint();
+  try {
+    const outcome = applyTx(state, tx, stf);
+    return outcome.postRoot === block.postRoots[txIndex].toLowerCase() ? TransitionFault.Valid : TransitionFault.PostRootMismatch;
+  } catch (e) {
+    if (!isPlasmaError(e)) throw e;
+    if (e.code === 'DEPOSIT_UNKNOWN') {
+      throw unavailable(`the parent's record of deposit ${tx.nonce} is not known here`, 'sync the parent chain first: a missing record is not evidence', { nonce: String(tx.nonce) });
+    }
+    const fault = FAULT_OF_STF_CODE[e.code];
+    if (fault === undefined) throw e;
+    return fault;
+  } finally {
+    state.revert();
+  }
+}
+
+/**
+ * The proof that tx `txIndex` (kind 0 DEPOSIT, 1 TRANSFER or 2 WITHDRAW) of `block` is invalid: core's STF refuses
+ * it, or its post-state root is not the claimed one (PlasmaRoot.proveInvalidTransition).
+ * @param preState The chain's state after `parentHeader` (left as it was).
+ * @param ctx The chain's BlockContext (its deposit records are the parent's).
+ * @param options.allowValid Build the proof of a valid tx too (fault Valid; PlasmaRoot answers NotFraud): for tests
+ *        and shared vectors, where the verifier's recomputed post root must be core's.
+ * Throws NOT_FRAUD when the tx is valid, FRAUD_PROOF_UNAVAILABLE when an earlier tx is already at fault.
+ */
+export function buildTransitionProof(
+  block: Block,
+  txIndex: number,
+  parentHeader: Header | null,
+  preState: ChainState,
+  ctx: BlockContext,
+  options: { allowValid?: boolean } = {},
+): TransitionProof {
+  const tx = block.txs[txIndex];
+  if (tx === undefined) throw unavailable(`block ${block.header.number} has no tx ${txIndex}`, 'pick a tx of the block');
+  if (tx.kind > TxKind.Withdraw) {
+    throw unavailable(`tx ${txIndex} is of kind ${tx.kind}: phase 1 proves kinds 0-2 only (docs/FRAUD.md)`, 'kinds 3-9 are phase 2', { kind: tx.kind });
+  }
+  const tree = txTreeOf(block);
+  checkTxRoot(block, tree);
+  const prev = prevOf(parentHeader);
+  return atTx(block, txIndex, parentHeader, preState, ctx, (stf) => {
+    const fault = transitionFaultOf(block, txIndex, prev, preState, stf);
+    if (fault === TransitionFault.Valid && !options.allowValid) {
+      throw notFraud(`tx ${txIndex} of block ${block.header.number} is valid`, 'a proof against a valid tx reverts with NotFraud', { txIndex });
+    }
+    const accounts: AccountWitness[] = [];
+    if (tx.kind === TxKind.Deposit) {
+      accounts.push(accountWitness(preState, tx.toSlot));
+    } else {
+      accounts.push(accountWitness(preState, tx.slot));
+      const sender = preState.accounts.get(tx.slot);
+      // The recipient is opened in the accounts tree after the sender's update, which needs a debitable sender.
+      if (tx.kind === TxKind.Transfer && sender !== undefined && sender.balance >= tx.amount && tx.toSlot !== tx.slot) {
+        preState.checkpoint();
+        try {
+          preState.accounts.put(tx.slot, { ...sender, balance: sender.balance - tx.amount, nonce: sender.nonce + 1n });
+          accounts.push(accountWitness(preState, tx.toSlot));
+        } finally {
+          preState.revert();
+        }
+      }
+    }
+    return {
+      kind: tx.kind as number as TransitionProof['kind'],
+      fault,
+      header: block.header,
+      prev,
+      tx: txWitness(block, txIndex, tree),
+      preTx: txIndex === 0 ? { tx: EMPTY_TX, postStateRoot: ZERO_BYTES32, index: 0, proof: Array<Hex>(TX_TREE_DEPTH).fill(ZERO_BYTES32) } : txWitness(block, txIndex - 1, tree),
+      accountsRoot: preState.accounts.root,
+      ledgerRoot: preState.ledger.root,
+      accounts,
+    };
+  });
+}
+
+/**
+ * The proof that position `index` of `block`, one of its first `depositNonce - parent.depositNonce` txs, does not hold
+ * the parent's next down event (another kind, the wrong nonce, or no tx at all: then the empty leaf is proven).
+ */
+export function buildMissingDownEventProof(block: Block, index: number, parentHeader: Header | null): MissingDownEventProof {
+  const prev = prevOf(parentHeader);
+  const count = block.header.depositNonce - prev.depositNonce;
+  if (BigInt(index) >= count) {
+    throw notFraud(`position ${index} is not among the ${count} down events block ${block.header.number} claims`, 'only the first depositNonce - parent.depositNonce positions must be down events');
+  }
+  const tree = txTreeOf(block);
+  checkTxRoot(block, tree);
+  const tx = block.txs[index];
+  if (tx !== undefined && (tx.kind === TxKind.Deposit || tx.kind === TxKind.EdgeFromParent) && tx.nonce === prev.depositNonce + BigInt(index) + 1n) {
+    throw notFraud(`tx ${index} is the parent's event ${tx.nonce}`, 'the position holds the down event it should');
+  }
+  return { kind: FraudKind.MissingDownEvent, header: block.header, prev, tx: txWitness(block, index, tree) };
+}
+
+/** The proof that tx `index` of `block` breaks its kind's form (core's checkBlockTxForm, PlasmaFraudVerifier.isMalformed). */
+export function buildMalformedTxProof(block: Block, index: number, parentHeader: Header | null): MalformedTxProof {
+  const tx = block.txs[index];
+  if (tx === undefined) throw unavailable(`block ${block.header.number} has no tx ${index}`, 'pick a tx of the block');
+  if (!isMalformedTx(tx)) throw notFraud(`tx ${index} is well formed`, 'a proof against a well-formed tx reverts with NotFraud');
+  const tree = txTreeOf(block);
+  checkTxRoot(block, tree);
+  return { kind: FraudKind.MalformedTx, header: block.header, prev: prevOf(parentHeader), tx: txWitness(block, index, tree) };
+}
+
+/** Whether the words of `tx` break its kind's form. */
+export function isMalformedTx(tx: BlockTx): boolean {
+  try {
+    checkBlockTxForm(tx);
+    return false;
+  } catch (e) {
+    if (isPlasmaError(e, 'MALFORMED_TX')) return true;
+    throw e;
+  }
+}
+
+/**
+ * The proof that `header`'s timestamp is before its parent's, or after its commit time on the root (`commitTime` =
+ * windowEnd − challengeWindow; pass it to check that half).
+ */
+export function buildBadTimestampProof(header: Header, parentHeader: Header | null, commitTime?: bigint): BadTimestampProof {
+  const prev = prevOf(parentHeader);
+  const late = commitTime !== undefined && header.timestamp > commitTime;
+  if (header.timestamp >= prev.timestamp && !late) {
+    throw notFraud(`block ${header.number}'s timestamp ${header.timestamp} is not before its parent's nor after its commit`, 'the timestamp is fine');
+  }
+  return { kind: FraudKind.BadTimestamp, header, prev };
+}
+
+/** The proof that a quorum signed two different headers of one height (`prev` only matters for the rollback). */
+export function buildEquivocationProof(header: Header, signatures: Hex, header2: Header, signatures2: Hex, parentHeader: Header | null = null): EquivocationProof {
+  if (header.number !== header2.number || header.chainId.toLowerCase() !== header2.chainId.toLowerCase()) {
+    throw notFraud('the headers are of different chains or heights', 'an equivocation is two headers of one chain and height');
+  }
+  if (hashHeader(header) === hashHeader(header2)) throw notFraud('the headers are the same', 'an equivocation needs two different headers');
+  return { kind: FraudKind.Equivocation, header, signatures, header2, signatures2, prev: prevOf(parentHeader) };
+}
+
+/** What findFraud found. */
+export type FraudFinding =
+  | { provable: true; kind: FraudKind; txIndex?: number; reason: string; proof: FraudProof }
+  /** A fault phase 1 cannot prove at the root (docs/FRAUD.md: kinds 3-9, exit and state roots, ...). */
+  | { provable: false; kind: 'phase2'; txIndex?: number; reason: string };
+
+export interface FindFraudContext extends BlockContext {
+  /** The block's commit time on the root (windowEnd − challengeWindow), for the late half of BadTimestamp. */
+  commitTime?: bigint;
+}
+
+/**
+ * Re-executes `block` on `preState` (the state after `parentHeader`, left as it was) and returns its first fault:
+ * provable (with the proof PlasmaRoot accepts) or phase 2; undefined when the block is valid.
+ * Order: the timestamp, then each tx in order (its form, the down-stream-first rule, then for kinds 0-2 the
+ * transition), then a down event the header claims beyond the last tx, then the header's roots (phase 2).
+ */
+export function findFraud(block: Block, parentHeader: Header | null, preState: ChainState, ctx: FindFraudContext): FraudFinding | undefined {
+  const { header } = block;
+  const prev = prevOf(parentHeader);
+  if (header.timestamp < prev.timestamp || (ctx.commitTime !== undefined && header.timestamp > ctx.commitTime)) {
+    return { provable: true, kind: FraudKind.BadTimestamp, reason: 'timestamp', proof: buildBadTimestampProof(header, parentHeader, ctx.commitTime) };
+  }
+  if (block.postRoots.length !== block.txs.length) {
+    throw unavailable('the block has not one post-state root per tx', 'fetch the block again');
+  }
+  const tree = txTreeOf(block);
+  checkTxRoot(block, tree);
+  const downCount = header.depositNonce - prev.depositNonce;
+  return atTx(block, 0, parentHeader, preState, ctx, (stf): FraudFinding | undefined => {
+    for (let i = 0; i < block.txs.length; i++) {
+      const tx = block.txs[i];
+      if (isMalformedTx(tx)) return { provable: true, kind: FraudKind.MalformedTx, txIndex: i, reason: 'MALFORMED_TX', proof: buildMalformedTxProof(block, i, parentHeader) };
+      const isDown = tx.kind === TxKind.Deposit || tx.kind === TxKind.EdgeFromParent;
+      if (BigInt(i) < downCount && !(isDown && tx.nonce === prev.depositNonce + BigInt(i) + 1n)) {
+        return { provable: true, kind: FraudKind.MissingDownEvent, txIndex: i, reason: 'MISSING_DOWN_EVENT', proof: buildMissingDownEventProof(block, i, parentHeader) };
+      }
+      if (tx.kind <= TxKind.Withdraw) {
+        const fault = transitionFaultOf(block, i, prev, preState, stf);
+        if (fault !== TransitionFault.Valid) {
+          // The witnesses are taken from a fresh replay up to tx i (the state here is the same).
+          preState.revert();
+          preState.checkpoint();
+          const proof = buildTransitionProof(block, i, parentHeader, preState, ctx);
+          return { provable: true, kind: tx.kind as number as FraudKind, txIndex: i, reason: TransitionFault[fault], proof };
+        }
+      }
+      let outcome;
+      try {
+        outcome = applyTx(preState, tx, stf);
+      } catch (e) {
+        if (!isPlasmaError(e)) throw e;
+        if (e.code === 'DEPOSIT_UNKNOWN') throw unavailable(`the parent's record of event ${tx.nonce} is not known here`, 'sync the parent chain first');
+        return { provable: false, kind: 'phase2', txIndex: i, reason: e.code };
+      }
+      if (outcome.postRoot !== block.postRoots[i].toLowerCase()) return { provable: false, kind: 'phase2', txIndex: i, reason: 'POST_ROOT_MISMATCH' };
+      if (outcome.downNonce !== undefined) stf.lastDepositNonce = outcome.downNonce;
+    }
+    if (BigInt(block.txs.length) < downCount) {
+      const i = block.txs.length;
+      return { provable: true, kind: FraudKind.MissingDownEvent, txIndex: i, reason: 'MISSING_DOWN_EVENT', proof: buildMissingDownEventProof(block, i, parentHeader) };
+    }
+    if (header.stateRoot.toLowerCase() !== preState.root) return { provable: false, kind: 'phase2', reason: 'STATE_ROOT_MISMATCH' };
+    if (header.depositNonce !== stf.lastDepositNonce) return { provable: false, kind: 'phase2', reason: 'DEPOSIT_NONCE_MISMATCH' };
+    return undefined;
+  });
+}
+
+// ---- escape hatch -------------------------------------------------------------------------------------------
+
+export interface EscapeExitProof {
+  /** The head's ledger root: keccak256(accounts root ‖ ledgerRoot) is the head's state root. */
+  ledgerRoot: Hex;
+  account: AccountWitness;
+}
+
+/** What PlasmaRoot.escapeExit needs of slot `slot` of a frozen chain's final head state `state`. */
+export function buildEscapeExitProof(state: ChainState, slot: number): EscapeExitProof {
+  const account = accountWitness(state, slot);
+  if (account.balance === 0n) throw unavailable(`slot ${slot} holds nothing`, 'escape a slot with a balance', { slot });
+  return { ledgerRoot: state.ledger.root, account };
+}
+
+// ---- ABI encoding of the PlasmaRoot calls ------------------------------------------------------------------------
+
+/** A value in the ABI: a static blob (a word, a static tuple) or a dynamic one (bytes, arrays, tuples holding them). */
+interface Enc {
+  dynamic: boolean;
+  bytes: Uint8Array;
+}
+
+const staticEnc = (bytes: Uint8Array): Enc => ({ dynamic: false, bytes });
+
+function uintEnc(value: bigint | number, bits: number): Enc {
+  const out = new Uint8Array(WORD);
+  writeUintWord(out, 0, value, bits);
+  return staticEnc(out);
+}
+
+function bytes32Enc(value: Hex): Enc {
+  const out = new Uint8Array(WORD);
+  writeBytes32Word(out, 0, value);
+  return staticEnc(out);
+}
+
+function addressEnc(value: Address): Enc {
+  const out = new Uint8Array(WORD);
+  writeAddressWord(out, 0, value);
+  return staticEnc(out);
+}
+
+function bytesEnc(hex: Hex): Enc {
+  const data = hexToBytes(hex);
+  const out = new Uint8Array(WORD + Math.ceil(data.length / WORD) * WORD);
+  writeUintWord(out, 0, data.length, 256);
+  out.set(data, WORD);
+  return { dynamic: true, bytes: out };
+}
+
+/** `abi.encode` of a tuple: the static parts in place, the dynamic ones as offsets into the tail. */
+function tupleEnc(parts: readonly Enc[]): Enc {
+  const headSize = parts.reduce((n, p) => n + (p.dynamic ? WORD : p.bytes.length), 0);
+  const head: Uint8Array[] = [];
+  const tail: Uint8Array[] = [];
+  let offset = headSize;
+  for (const p of parts) {
+    if (p.dynamic) {
+      head.push(uintEnc(offset, 256).bytes);
+      tail.push(p.bytes);
+      offset += p.bytes.length;
+    } else {
+      head.push(p.bytes);
+    }
+  }
+  return { dynamic: parts.some((p) => p.dynamic), bytes: concatBytes(...head, ...tail) };
+}
+
+function dynamicArrayEnc(items: readonly Enc[]): Enc {
+  return { dynamic: true, bytes: concatBytes(uintEnc(items.length, 256).bytes, tupleEnc(items).bytes) };
+}
+
+function fixedWordsEnc(words: readonly Hex[], length: number, what: string): Enc {
+  if (words.length !== length) throw new PlasmaError('VALUE_OUT_OF_RANGE', `${what} must have ${length} siblings, got ${words.length}`);
+  return tupleEnc(words.map(bytes32Enc));
+}
+
+const headerEnc = (h: Header): Enc => staticEnc(encodeHeader(h));
+
+function txWitnessEnc(t: TxWitness): Enc {
+  return tupleEnc([staticEnc(encodeBlockTx(t.tx)), bytesEnc(t.tx.data), bytes32Enc(t.postStateRoot), uintEnc(t.index, 256), fixedWordsEnc(t.proof, TX_TREE_DEPTH, 'a tx witness')]);
+}
+
+function accountWitnessEnc(a: AccountWitness): Enc {
+  return tupleEnc([uintEnc(a.slot, 32), addressEnc(a.owner), addressEnc(a.token), uintEnc(a.balance, 256), uintEnc(a.nonce, 64), fixedWordsEnc(a.proof, 32, 'an account witness')]);
+}
+
+const HEADER_T = '(bytes32,uint64,bytes32,bytes32,bytes32,bytes32,uint64,uint64)';
+const TX_WITNESS_T = '((uint8,uint32,uint32,address,address,address,uint256,uint64,bytes32,bytes32,uint8),bytes,bytes32,uint256,bytes32[16])';
+const ACCOUNT_WITNESS_T = '(uint32,address,address,uint256,uint64,bytes32[32])';
+
+/** The Solidity signatures of PlasmaRoot's objection and escape entry points. */
+export const FRAUD_SIGNATURES = Object.freeze({
+  proveInvalidTransition: `proveInvalidTransition(bytes32,${HEADER_T},uint64,${HEADER_T},uint64,${TX_WITNESS_T},${TX_WITNESS_T},bytes32,bytes32,${ACCOUNT_WITNESS_T}[])`,
+  proveMissingDownEvent: `proveMissingDownEvent(bytes32,${HEADER_T},uint64,${HEADER_T},uint64,${TX_WITNESS_T})`,
+  proveMalformedTx: `proveMalformedTx(bytes32,${HEADER_T},uint64,${HEADER_T},uint64,${TX_WITNESS_T})`,
+  proveEquivocation: `proveEquivocation(bytes32,${HEADER_T},bytes,${HEADER_T},bytes,uint64,${HEADER_T},uint64)`,
+  proveBadTimestamp: `proveBadTimestamp(bytes32,${HEADER_T},uint64,${HEADER_T},uint64)`,
+  escapeExit: `escapeExit(bytes32,${HEADER_T},uint64,bytes32,${ACCOUNT_WITNESS_T})`,
+  reclaimDeposit: 'reclaimDeposit(bytes32,uint64,address,address,address,uint256)',
+});
+
+function call(signature: string, args: readonly Enc[]): Hex {
+  const selector = keccak256(new TextEncoder().encode(signature)).subarray(0, 4);
+  return bytesToHex(concatBytes(selector, tupleEnc(args).bytes));
+}
+
+/** ABI encoding of a TxWitness (as a lone argument: `abi.encode(TxWitness)`). */
+export function encodeTxWitness(t: TxWitness): Hex {
+  return bytesToHex(tupleEnc([txWitnessEnc(t)]).bytes);
+}
+
+/** ABI encoding of an AccountWitness (`abi.encode(AccountWitness)`, a static tuple of 37 words). */
+export function encodeAccountWitness(a: AccountWitness): Hex {
+  return bytesToHex(accountWitnessEnc(a).bytes);
+}
+
+/** Calldata of the PlasmaRoot entry point that takes `proof` against chain `chainId`. */
+export function encodeFraudProofCall(chainId: ChainId, proof: FraudProof, windows: ProofWindows): Hex {
+  const common = (p: OneBlockProof): Enc[] => [bytes32Enc(chainId), headerEnc(p.header), uintEnc(windows.windowEnd, 64), headerEnc(p.prev), uintEnc(windows.prevWindowEnd, 64)];
+  switch (proof.kind) {
+    case FraudKind.InvalidDeposit:
+    case FraudKind.InvalidTransfer:
+    case FraudKind.InvalidWithdraw:
+      return call(FRAUD_SIGNATURES.proveInvalidTransition, [
+        ...common(proof),
+        txWitnessEnc(proof.tx),
+        txWitnessEnc(proof.preTx),
+        bytes32Enc(proof.accountsRoot),
+        bytes32Enc(proof.ledgerRoot),
+        dynamicArrayEnc(proof.accounts.map(accountWitnessEnc)),
+      ]);
+    case FraudKind.MissingDownEvent:
+      return call(FRAUD_SIGNATURES.proveMissingDownEvent, [...common(proof), txWitnessEnc(proof.tx)]);
+    case FraudKind.MalformedTx:
+      return call(FRAUD_SIGNATURES.proveMalformedTx, [...common(proof), txWitnessEnc(proof.tx)]);
+    case FraudKind.BadTimestamp:
+      return call(FRAUD_SIGNATURES.proveBadTimestamp, common(proof));
+    case FraudKind.Equivocation:
+      return call(FRAUD_SIGNATURES.proveEquivocation, [
+        bytes32Enc(chainId),
+        headerEnc(proof.header),
+        bytesEnc(proof.signatures),
+        headerEnc(proof.header2),
+        bytesEnc(proof.signatures2),
+        uintEnc(windows.windowEnd, 64),
+        headerEnc(proof.prev),
+        uintEnc(windows.prevWindowEnd, 64),
+      ]);
+  }
+}
+
+/** Calldata of PlasmaRoot.escapeExit for a frozen chain's head `head` (with its windowEnd). */
+export function encodeEscapeExitCall(chainId: ChainId, head: Header, windowEnd: bigint, proof: EscapeExitProof): Hex {
+  return call(FRAUD_SIGNATURES.escapeExit, [bytes32Enc(chainId), headerEnc(head), uintEnc(windowEnd, 64), bytes32Enc(proof.ledgerRoot), accountWitnessEnc(proof.account)]);
+}
+
+/** Calldata of PlasmaRoot.reclaimDeposit. */
+export function encodeReclaimDepositCall(d: { chainId: ChainId; nonce: bigint; from: Address; to: Address; token: Address; amount: bigint }): Hex {
+  return call(FRAUD_SIGNATURES.reclaimDeposit, [bytes32Enc(d.chainId), uintEnc(d.nonce, 64), addressEnc(d.from), addressEnc(d.to), addressEnc(d.token), uintEnc(d.amount, 256)]);
+}

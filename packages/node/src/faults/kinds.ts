@@ -1,0 +1,193 @@
+/**
+ * The lies, one recipe per fault kind (docs/FRAUD.md §5): given the honest block's transactions, which of them the
+ * forged block holds, in which order, which are applied by a lying step, and which header fields lie. A recipe
+ * returns undefined when the block lacks what the fault needs (the fault then waits for a later block).
+ */
+import {
+  NATIVE_TOKEN,
+  TxKind,
+  bytesToHex,
+  computeExitRoot,
+  isDownStreamTx,
+  secp256k1Scheme,
+  transferDigest,
+  type Account,
+  type Address,
+  type BlockTx,
+  type ChainId,
+  type ChainState,
+  type Eip712Domain,
+  type ExitTreeLeaf,
+  type Header,
+  type Hex,
+  type TxOutcome,
+} from '@plasma-tree/core';
+import { honestStep, type ForgeStep, type ForgeOptions } from './forge.js';
+import type { FaultKind } from './plan.js';
+
+/** What a recipe knows of the block being sealed. */
+export interface RecipeInput {
+  /** The honest block's transactions, in order. */
+  txs: readonly BlockTx[];
+  parent: Header | null;
+  timestamp: bigint;
+  chainId: ChainId;
+  domain: Eip712Domain;
+  /** The address the operator's lies pay (its first validator key). */
+  operator: Address;
+}
+
+/** A forged block: each position names the honest transaction it comes from (for hashes and indexes) and its step. */
+export interface Recipe {
+  items: { from: number; step: ForgeStep }[];
+  timestamp?: bigint;
+  header?: ForgeOptions['header'];
+  /** The honest transaction the lie is about (for the log). */
+  target: number;
+}
+
+/** What the operator's lies are worth: 1000 ETH. */
+export const LIE_AMOUNT = 1000n * 10n ** 18n;
+/** Signs the bad signatures: a key that is nobody's account on any chain. */
+const FORGER_KEY = bytesToHex(new TextEncoder().encode('plasma-tree fault-injection key!')) as Hex;
+
+const honest = (txs: readonly BlockTx[]) => txs.map((tx, from) => ({ from, step: honestStep(tx) }));
+
+/** The honest items with the one at `index` applied by `step` instead. */
+function replaced(txs: readonly BlockTx[], index: number, step: ForgeStep): Recipe {
+  const items = honest(txs);
+  items[index] = { from: index, step };
+  return { items, target: index };
+}
+
+function lastIndex(txs: readonly BlockTx[], test: (tx: BlockTx) => boolean): number {
+  for (let i = txs.length - 1; i >= 0; i--) if (test(txs[i])) return i;
+  return -1;
+}
+
+/** How many transactions open the block with the parent's down stream. */
+const downCount = (txs: readonly BlockTx[]): number => {
+  const first = txs.findIndex((tx) => !isDownStreamTx(tx));
+  return first < 0 ? txs.length : first;
+};
+
+/** `amount` of `tx.token` credited to `tx.toSlot` for `tx.to`, without the STF's checks: what a lie writes. */
+function credit(state: ChainState, slot: number, owner: Address, token: Address, amount: bigint): void {
+  const held = state.get(slot);
+  const account: Account = held === undefined ? { owner, token, balance: amount, nonce: 0n } : { ...held, balance: held.balance + amount };
+  state.accounts.put(slot, account);
+}
+
+/** A deposit applied with no nonce or record check: the lying half of forged, duplicate and out-of-order deposits. */
+const creditDeposit = (tx: BlockTx, amount = tx.amount): ForgeStep => (state) => {
+  credit(state, tx.toSlot, tx.to, tx.token, amount);
+  return { tx: { ...tx, amount }, outcome: { postRoot: state.root, downNonce: tx.nonce } };
+};
+
+/** The transfer applied as the STF would, then `after` (the lie) on top; `shown` is what the block records. */
+const transferThen = (tx: BlockTx, shown: BlockTx, after?: (state: ChainState) => void): ForgeStep => (state, ctx) => {
+  const outcome: TxOutcome = honestStep(tx)(state, ctx).outcome;
+  after?.(state);
+  return { tx: shown, outcome: { ...outcome, postRoot: state.root } };
+};
+
+const isTransfer = (tx: BlockTx) => tx.kind === TxKind.Transfer;
+const isDeposit = (tx: BlockTx) => tx.kind === TxKind.Deposit;
+
+export const RECIPES: Record<Exclude<FaultKind, 'equivocate' | 'withhold-data'>, (input: RecipeInput) => Recipe | undefined> = {
+  'bad-signature': ({ txs, domain, chainId }) => {
+    const i = lastIndex(txs, isTransfer);
+    if (i < 0) return undefined;
+    const tx = txs[i];
+    // The transfer's own message, signed by a key that is not its sender's.
+    const digest = transferDigest(domain, { chainId, slot: tx.slot, to: tx.to, token: tx.token, amount: tx.amount, nonce: tx.nonce });
+    const signature = secp256k1Scheme.sign(digest, FORGER_KEY);
+    const forged = { ...tx, r: `0x${signature.slice(2, 66)}` as Hex, s: `0x${signature.slice(66, 130)}` as Hex, v: parseInt(signature.slice(130, 132), 16) };
+    return replaced(txs, i, transferThen(tx, forged));
+  },
+
+  'bad-nonce': ({ txs }) => {
+    const i = lastIndex(txs, isTransfer);
+    if (i < 0) return undefined;
+    return replaced(txs, i, transferThen(txs[i], { ...txs[i], nonce: txs[i].nonce + 1n }));
+  },
+
+  overspend: ({ txs }) => {
+    const i = lastIndex(txs, isTransfer);
+    if (i < 0) return undefined;
+    const tx = txs[i];
+    return replaced(txs, i, (state) => {
+      const sender = state.get(tx.slot)!;
+      // More than the sender holds; the sender is left at 0 and the recipient gets all of it.
+      const amount = sender.balance + tx.amount;
+      state.accounts.put(tx.slot, { ...sender, balance: 0n, nonce: sender.nonce + 1n });
+      credit(state, tx.toSlot, tx.to, tx.token, amount);
+      return { tx: { ...tx, amount }, outcome: { postRoot: state.root } };
+    });
+  },
+
+  'wrong-amount': ({ txs }) => {
+    const i = lastIndex(txs, isTransfer);
+    if (i < 0) return undefined;
+    const tx = txs[i];
+    return replaced(txs, i, transferThen(tx, tx, (state) => credit(state, tx.toSlot, tx.to, tx.token, tx.amount)));
+  },
+
+  'bad-post-root': ({ txs, operator }) => {
+    if (txs.length === 0) return undefined;
+    const i = txs.length - 1;
+    return replaced(txs, i, (state, ctx) => {
+      const { outcome } = honestStep(txs[i])(state, ctx);
+      const slot = state.slotOf(operator, NATIVE_TOKEN) ?? state.nextFreeSlot();
+      credit(state, slot, operator, NATIVE_TOKEN, LIE_AMOUNT);
+      return { tx: txs[i], outcome: { ...outcome, postRoot: state.root }, slots: [slot] };
+    });
+  },
+
+  'forged-deposit': ({ txs }) => {
+    const i = lastIndex(txs.slice(0, downCount(txs)), isDeposit);
+    if (i < 0) return undefined;
+    return replaced(txs, i, creditDeposit(txs[i], txs[i].amount * 1000n));
+  },
+
+  'duplicate-deposit': ({ txs }) => {
+    const down = downCount(txs);
+    const i = lastIndex(txs.slice(0, down), isDeposit);
+    if (i < 0) return undefined;
+    const items = honest(txs);
+    // Right after the down stream, where the header's depositNonce says none may be.
+    items.splice(down, 0, { from: i, step: creditDeposit(txs[i]) });
+    return { items, target: i };
+  },
+
+  'deposit-out-of-order': ({ txs }) => {
+    const down = downCount(txs);
+    const i = txs.findIndex((tx, k) => k + 1 < down && isDeposit(tx) && isDeposit(txs[k + 1]));
+    if (i < 0) return undefined;
+    const items = honest(txs);
+    items[i] = { from: i + 1, step: creditDeposit(txs[i + 1]) };
+    items[i + 1] = { from: i, step: creditDeposit(txs[i]) };
+    return { items, target: i };
+  },
+
+  'missing-down-event': ({ txs }) => {
+    const down = downCount(txs);
+    if (down === 0) return undefined;
+    const items = honest(txs);
+    items.splice(down - 1, 1);
+    // The header keeps the honest depositNonce: it claims the event the block leaves out.
+    const claimed = txs[down - 1].nonce;
+    return { items, target: down - 1, header: () => ({ depositNonce: claimed }) };
+  },
+
+  'bad-exit-root': ({ txs, operator }) => {
+    if (txs.length === 0) return undefined;
+    const extra: ExitTreeLeaf = { recipient: operator, token: NATIVE_TOKEN, amount: LIE_AMOUNT };
+    return { items: honest(txs), target: txs.length - 1, header: (_h, exits) => ({ exitRoot: bytesToHex(computeExitRoot([...exits, extra])) }) };
+  },
+
+  'bad-timestamp': ({ txs, parent }) => {
+    if (parent === null || parent.timestamp === 0n) return undefined;
+    return { items: honest(txs), target: 0, timestamp: parent.timestamp - 1n };
+  },
+};
