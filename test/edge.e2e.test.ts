@@ -175,7 +175,10 @@ describe('edge functions on a devnet (L1 → A → A1)', () => {
     await (await root.sendEdgeEvent(A.chainId, counter.fn, word(5000n))).wait(); // its receive half throws on A
     await (await root.depositETH(A.chainId, me(), { value: parseEther('1') })).wait();
 
-    await waitFor('the deposit after the failed event applied', async () => (await rpc(A.nodeUrl, 'pt_getBalance', [me(), NATIVE_TOKEN])) === parseEther('1').toString());
+    // Balances show the block being built; its header (depositNonce) only once it is sealed: wait for both.
+    await waitFor('the deposit after the failed event applied', async () =>
+      (await rpc(A.nodeUrl, 'pt_getBalance', [me(), NATIVE_TOKEN])) === parseEther('1').toString() &&
+      (await rpc(A.nodeUrl, 'pt_chainInfo')).depositNonce === Number(before) + 4);
     expect((await rpc(A.nodeUrl, 'pt_chainInfo')).depositNonce).toBe(Number(before) + 4);
     expect(await rpc(A.nodeUrl, 'pt_getEdgeDelivery', [Number(before) + 1])).toEqual({ nonce: Number(before) + 1, fn: MESSAGE_FN, status: 'delivered' });
     expect(await rpc(A.nodeUrl, 'pt_getEdgeDelivery', [Number(before) + 2])).toEqual({ nonce: Number(before) + 2, fn: counter.fn, status: 'delivered' });
