@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerChainCommands } from './commands/chain.js';
 import { registerDevnetCommand } from './commands/devnet.js';
+import { registerEscapeCommands } from './commands/escape.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerMessageCommands } from './commands/message.js';
 import { registerNodeCommands } from './commands/node.js';
@@ -25,6 +26,7 @@ export function createProgram(): Command {
   registerSendCommand(program);
   registerMessageCommands(program);
   registerChainCommands(program);
+  registerEscapeCommands(program);
   registerNodeCommands(program);
   registerKeysCommands(program);
   registerProverCommands(program);

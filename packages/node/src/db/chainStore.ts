@@ -229,6 +229,42 @@ export class ChainStore {
     return store;
   }
 
+  /**
+   * Opens an existing store without writing to it (no identity, no format upgrade): what reads a stopped node's
+   * data directory or a backup (the escape hatch's offline proof source). The chain and root contract are the
+   * ones the store was written for. LevelDB still takes its lock: the node must not be running on `dataDir`.
+   */
+  static async openReadOnly(dataDir: string): Promise<{ store: ChainStore; chainId: ChainId; rootContract: Address }> {
+    const location = join(dataDir, 'chain');
+    const db = new Level<Buffer, Buffer>(location, { keyEncoding: 'buffer', valueEncoding: 'buffer', createIfMissing: false });
+    try {
+      await db.open();
+    } catch (e) {
+      const code = (e as { cause?: { code?: string } }).cause?.code;
+      const locked = code === 'LEVEL_LOCKED';
+      throw nodeError('STORE_UNAVAILABLE', locked ? `the database at ${location} is in use by another process` : `cannot open the database at ${location}: ${(e as Error).message}`,
+        locked ? 'a node runs on this data directory: ask it over JSON-RPC instead, or stop it first' : 'point at a node\'s data directory (the one holding chain/)', { location });
+    }
+    try {
+      const stored = await db.get(key(P.META, META_IDENTITY));
+      if (stored === undefined) throw nodeError('STORE_CORRUPT', `the database at ${location} holds no chain`, 'point at a node\'s data directory (the one holding chain/)', { location });
+      const found = parse<{ version: number; chainId: ChainId; rootContract: Address }>(stored);
+      if (found.version < OLDEST_READABLE_STORE_FORMAT || found.version > STORE_FORMAT_VERSION) {
+        throw nodeError('STORE_FORMAT', `the database at ${location} has store format ${found.version}, this reads formats ${OLDEST_READABLE_STORE_FORMAT}-${STORE_FORMAT_VERSION}`,
+          'read it with the node version that wrote it', { location, found: found.version });
+      }
+      const store = new ChainStore(db);
+      const head = await db.get(key(P.META, META_HEAD));
+      if (head !== undefined) store.head_ = parse<ChainHead>(head);
+      const committed = await db.get(key(P.META, META_COMMITTED));
+      if (committed !== undefined) store.committed_ = parse<ChainHead>(committed);
+      return { store, chainId: found.chainId, rootContract: found.rootContract };
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
+  }
+
   private async load(identity: { version: number; chainId: ChainId; rootContract: Address }, location: string): Promise<void> {
     const stored = await this.db.get(key(P.META, META_IDENTITY));
     if (stored === undefined) {

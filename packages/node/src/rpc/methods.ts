@@ -23,6 +23,7 @@ import {
 import type { Chain } from '../chain.js';
 import type { ChildDepositRecord, StoredBlock, TxLocation } from '../db/chainStore.js';
 import { nodeError } from '../errors.js';
+import { buildEscapeProof, escapeProofToJson } from '../escape.js';
 import { faultRpcMethods, type FaultInjector } from '../faults/index.js';
 import type { Mempool } from '../mempool.js';
 import { RpcError, RpcErrorCode, invalidParams, type RpcMethods } from './server.js';
@@ -291,6 +292,20 @@ export function createRpcMethods({ chain, mempool, faults }: RpcComponents): Rpc
         index: location.exitIndex,
         proof: exitProof(block, location.exitIndex!),
       };
+    },
+
+    // ---- the escape hatch (docs/FRAUD.md §4): a holder's witness against a committed block -----------------
+
+    pt_getEscapeProof: async (p) => {
+      const owner = addressParam(p, 0, 'owner');
+      const token = addressParam(p, 1, 'token');
+      // Default: the newest block this node knows the parent committed (never a block only this node saw).
+      const number = p.length > 2 && p[2] !== null ? Number(uintParam(p, 2, 'number')) : undefined;
+      const proof = await buildEscapeProof(
+        { store, chainId: params.chainId, rootContract: params.rootContract, parentChainId: params.parentChainId, edges: chain.edges, headState: state },
+        { owner, token, number },
+      );
+      return escapeProofToJson(proof);
     },
 
     // ---- this chain's side of its edge functions (docs/EDGE.md) -------------------------------------------

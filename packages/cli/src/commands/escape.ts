@@ -1,0 +1,174 @@
+import type { Command } from 'commander';
+import type { Address, ChainId } from '@plasma-tree/core';
+import type { EscapeClient } from '@plasma-tree/sdk';
+import type { DevnetInfo } from '@plasma-tree/devnet';
+import type { Provider } from 'ethers';
+import { accountOptions, collect, connectionOptions, examples, jsonOption, print, printJson } from '../common.js';
+import type { AccountFlags, ConnectionFlags } from '../context.js';
+
+type Flags = ConnectionFlags & AccountFlags & { json?: boolean; owner?: string; token?: string | string[]; dataDir?: string; depositor?: string };
+
+/**
+ * `plasma-tree escape …`: the escape hatch of a child of the root (docs/FRAUD.md §2, §4). Works with every
+ * validator offline: the L1 and a proof source (a node URL, or a stopped node's data directory) are enough.
+ */
+export function registerEscapeCommands(program: Command): void {
+  const escape = program.command('escape').description('leave a frozen child chain of the root without its validators: status, freeze a stalled chain, exit, reclaim deposits');
+
+  const status = escape
+    .command('status <chain>')
+    .description('status of a child of the root: live / frozen, its head and whether it is final, the countdown to stallable, subtree balances')
+    .option('--token <token>', 'also show the subtree balance of this token (repeatable; ETH and the devnet token are always shown)', collect);
+  connectionOptions(status, { chain: false, node: false, nodes: false });
+  jsonOption(status);
+  examples(status, ['plasma-tree escape status A', 'plasma-tree escape status 0x<chain id> --l1 https://… --root 0x…']);
+  status.action((chain: string, flags: Flags) => statusAction(chain, flags));
+
+  const freeze = escape.command('freeze <chain>').description('freeze a live chain that committed nothing for longer than its stall limit (anyone may; --account pays the gas)');
+  connectionOptions(freeze, { chain: false, node: false, nodes: false });
+  accountOptions(freeze);
+  jsonOption(freeze);
+  examples(freeze, ['plasma-tree escape freeze A --account dev0']);
+  freeze.action((chain: string, flags: Flags) => freezeAction(chain, flags));
+
+  const exit = escape
+    .command('exit <chain>')
+    .description("pay an owner's whole balance of a token at a frozen chain's final head to the owner on L1 (--account pays the gas)")
+    .option('--owner <address>', 'the account on the chain (default: --account\'s address)')
+    .option('--token <token>', 'ETH, DEV on a devnet, or an ERC-20 address', 'ETH')
+    .option('--data-dir <dir>', "read the proof offline from a node's data directory (a stopped node, a backup)");
+  connectionOptions(exit, { chain: false, nodes: false });
+  accountOptions(exit);
+  jsonOption(exit);
+  examples(exit, [
+    'plasma-tree escape exit A --account dev1 --data-dir .devnet/chains/A',
+    'plasma-tree escape exit 0x<chain id> --owner 0xAb… --token ETH --node http://full-node:8645 --account payer',
+  ]);
+  exit.action((chain: string, flags: Flags) => exitAction(chain, flags));
+
+  const reclaim = escape
+    .command('reclaim <chain>')
+    .description('return the deposits a frozen chain never applied to their depositors (--account pays the gas)')
+    .option('--depositor <address>', 'only this depositor\'s deposits');
+  connectionOptions(reclaim, { chain: false, node: false, nodes: false });
+  accountOptions(reclaim);
+  jsonOption(reclaim);
+  examples(reclaim, ['plasma-tree escape reclaim A --account dev0', 'plasma-tree escape reclaim A --account dev0 --depositor dev3']);
+  reclaim.action((chain: string, flags: Flags) => reclaimAction(chain, flags));
+}
+
+// ---- actions (loaded on use: --help never loads ethers or the protocol code) ----------------------------------
+
+interface Ctx {
+  client: EscapeClient;
+  chainId: ChainId;
+  name: string;
+  devnet?: DevnetInfo;
+  provider: Provider;
+  close(): void;
+}
+
+async function context(chain: string, flags: Flags, signer: boolean): Promise<Ctx> {
+  const { resolveL1, findDevnetChain, l1Provider, resolveWallet } = await import('../context.js');
+  const { PlasmaError } = await import('@plasma-tree/core');
+  const { EscapeClient } = await import('@plasma-tree/sdk');
+  const { l1Url, rootContract, devnet } = resolveL1(flags);
+  if (!rootContract) throw new PlasmaError('MISSING_CONFIG', 'no root contract given', { hint: 'pass --root <address>, or start a devnet (`plasma-tree devnet`)' });
+  const dev = findDevnetChain(devnet, chain);
+  let chainId: ChainId;
+  if (dev) chainId = dev.chainId;
+  else if (/^0x[0-9a-fA-F]{64}$/.test(chain)) chainId = chain.toLowerCase() as ChainId;
+  else {
+    throw new PlasmaError('UNKNOWN_CHAIN', `unknown chain ${JSON.stringify(chain)}`, {
+      hint: devnet ? `use a chain name of the devnet (${devnet.chains.map((c) => c.name).join(', ')}) or a 32-byte chain id` : 'pass the 32-byte chain id (0x + 64 hex digits)',
+    });
+  }
+  const provider = await l1Provider(l1Url);
+  try {
+    const l1 = signer ? (await resolveWallet(flags, devnet)).connect(provider) : provider;
+    return { client: new EscapeClient({ l1, rootContract }), chainId, name: dev?.name ?? chainId, devnet, provider, close: () => provider.destroy() };
+  } catch (e) {
+    provider.destroy();
+    throw e;
+  }
+}
+
+async function statusAction(chain: string, flags: Flags): Promise<void> {
+  const ctx = await context(chain, flags, false);
+  try {
+    const { resolveToken } = await import('../context.js');
+    const { readTokenInfo } = await import('@plasma-tree/sdk');
+    const { c, kv, formatAmount, formatDuration } = await import('../ui.js');
+    const s = await ctx.client.getChainStatus(ctx.chainId);
+    const tokens = new Set<Address>([resolveToken('ETH', ctx.devnet)]);
+    if (ctx.devnet) tokens.add(ctx.devnet.token.address);
+    for (const t of (flags.token as string[] | undefined) ?? []) tokens.add(resolveToken(t, ctx.devnet));
+    const balances = await ctx.client.subtreeBalances(ctx.chainId, [...tokens]);
+    const reclaimable = s.status === 'live' ? [] : await ctx.client.reclaimableDeposits({ chainId: ctx.chainId });
+    if (flags.json) return printJson({ ...s, subtreeBalances: Object.fromEntries(balances), reclaimableDeposits: reclaimable });
+    const rows: Array<[string, string]> = [
+      ['chain', `${ctx.name}${ctx.name !== ctx.chainId ? ` ${c.dim(ctx.chainId)}` : ''}`],
+      ['status', s.status === 'live' ? c.green('live') : c.red(`${s.status} (since L1 time ${s.frozenAt})`)],
+      ['head', s.headNumber === 0 ? 'none (nothing committed)' : `#${s.headNumber}, window end ${s.headWindowEnd}`],
+      ['head final', s.headNumber === 0 ? '-' : s.headFinal ? c.green('yes') : c.yellow(`no: ${formatDuration(s.secondsUntilFinal)} left`)],
+      ['stall limit', `${formatDuration(s.stallLimit)} (last activity at L1 time ${s.lastActivity})`],
+      ['stallable', s.status !== 'live' ? '-' : s.secondsUntilStallable === 0 ? c.yellow('now: `plasma-tree escape freeze`') : `in ${formatDuration(s.secondsUntilStallable)}`],
+      ['deposits', `${s.headDepositNonce} applied of ${s.depositCount} recorded${reclaimable.length ? `, ${reclaimable.length} reclaimable` : ''}`],
+    ];
+    for (const [token, amount] of balances) {
+      const info = await readTokenInfo(ctx.provider, token);
+      rows.push([`subtree ${info.symbol}`, `${formatAmount(amount, info.decimals)} ${info.symbol}`]);
+    }
+    print(kv(rows));
+    if (s.status !== 'live' && s.headFinal) print(`\n  ${c.bold('next')}: holders leave with ${c.cyan(`plasma-tree escape exit ${chain} --account <payer> --owner <address> (--node <url> | --data-dir <dir>)`)}`);
+  } finally {
+    ctx.close();
+  }
+}
+
+async function freezeAction(chain: string, flags: Flags): Promise<void> {
+  const ctx = await context(chain, flags, true);
+  try {
+    const r = await ctx.client.freezeStalled(ctx.chainId);
+    if (flags.json) return printJson(r);
+    print(`chain ${ctx.name} frozen at L1 time ${r.frozenAt} (tx ${r.txHash}); its holders can leave with \`plasma-tree escape exit\``);
+  } finally {
+    ctx.close();
+  }
+}
+
+async function exitAction(chain: string, flags: Flags): Promise<void> {
+  const { PlasmaError } = await import('@plasma-tree/core');
+  if ((flags.node === undefined) === (flags.dataDir === undefined)) {
+    throw new PlasmaError('MISSING_PROOF_SOURCE', 'give one proof source: --node <url> or --data-dir <dir>', {
+      hint: 'a running node of the chain (a full node, a watcher) answers pt_getEscapeProof; a stopped node\'s data directory (or a backup) works offline',
+    });
+  }
+  const ctx = await context(chain, flags, true);
+  try {
+    const { resolveAddress, resolveToken, resolveWallet } = await import('../context.js');
+    const { readTokenInfo } = await import('@plasma-tree/sdk');
+    const { formatAmount } = await import('../ui.js');
+    const owner = flags.owner !== undefined ? resolveAddress(flags.owner, ctx.devnet, '--owner') : ((await resolveWallet(flags, ctx.devnet)).address.toLowerCase() as Address);
+    const token = resolveToken(flags.token as string | undefined, ctx.devnet);
+    const r = await ctx.client.escapeExit({ chainId: ctx.chainId, owner, token, proofSource: flags.node ?? flags.dataDir! });
+    if (flags.json) return printJson(r);
+    const info = await readTokenInfo(ctx.provider, token);
+    print(`paid ${formatAmount(r.amount, info.decimals)} ${info.symbol} to ${r.owner} on L1 (slot ${r.slot} of head #${r.headNumber}; tx ${r.txHash})`);
+  } finally {
+    ctx.close();
+  }
+}
+
+async function reclaimAction(chain: string, flags: Flags): Promise<void> {
+  const ctx = await context(chain, flags, true);
+  try {
+    const { resolveAddress } = await import('../context.js');
+    const depositor = flags.depositor === undefined ? undefined : resolveAddress(flags.depositor, ctx.devnet, '--depositor');
+    const r = await ctx.client.reclaimDeposits({ chainId: ctx.chainId, depositor });
+    if (flags.json) return printJson(r);
+    for (const d of r) print(`deposit ${d.nonce}: ${d.amount} of ${d.token} back to ${d.from} (tx ${d.txHash})`);
+  } finally {
+    ctx.close();
+  }
+}
