@@ -14,8 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Contract, Wallet, parseEther, type JsonRpcProvider } from 'ethers';
 import { chainStateRoot, accountLeaf, computeMerkleRoot, encodeEscapeExitCall, type Address, type ChainId } from '@plasma-tree/core';
-import { PlasmaNode, escapeProofFromDataDir, silentLogger } from '@plasma-tree/node';
-import { EscapeClient, NodeClient, PlasmaClient, dataDirProofSource, mapL1Error, nodeProofSource, type EscapeProofAnswer } from '@plasma-tree/sdk';
+import { PlasmaNode, dataDirEscapeProofSource, escapeProofFromDataDir, silentLogger } from '@plasma-tree/node';
+import { EscapeClient, NodeClient, PlasmaClient, mapL1Error, nodeProofSource, type EscapeProofAnswer } from '@plasma-tree/sdk';
 import { ETH, Tree, expectCode, newSigner, waitFor, type Signer } from './helpers/tree.js';
 
 const WINDOW = 5;
@@ -121,7 +121,7 @@ describe('every validator of a chain is stopped and its holders exit', () => {
     expect(live).toMatchObject({ status: 'live', frozenAt: null, stallLimit: STALL, challengeWindow: WINDOW, headDepositNonce: 3, depositCount: 4 });
     expect(live.secondsUntilStallable).toBeGreaterThan(0);
     head = live.headNumber;
-    const notFrozen = await expectCode(escape.escapeExit({ chainId: F, owner: alice.address, token: ETH, proofSource: fDir }), 'CHAIN_NOT_FROZEN');
+    const notFrozen = await expectCode(escape.escapeExit({ chainId: F, owner: alice.address, token: ETH, proofSource: dataDirEscapeProofSource(fDir) }), 'CHAIN_NOT_FROZEN');
     expect(notFrozen.hint).toMatch(/can be frozen in \d+ s/);
     await expectCode(escape.freezeStalled(F), 'NOT_STALLED');
     await expectCode(escape.reclaimDeposits({ chainId: F }), 'CHAIN_NOT_FROZEN');
@@ -139,7 +139,7 @@ describe('every validator of a chain is stopped and its holders exit', () => {
   });
 
   it('reads every witness offline from the stopped validator\'s data directory', async () => {
-    const source = dataDirProofSource(fDir);
+    const source = dataDirEscapeProofSource(fDir);
     for (const [who, token] of [[alice, ETH], [bob, ETH], [bob, dev], [carol, ETH]] as const) {
       const p = await source.escapeProof({ chainId: F, owner: who.address, token, number: head });
       expect(Number(p.head.number)).toBe(head);
@@ -159,10 +159,10 @@ describe('every validator of a chain is stopped and its holders exit', () => {
 
   it('alice escapes through the data directory: her exact balance, once', async () => {
     const before = await l1Balance(alice.address);
-    const r = await escape.escapeExit({ chainId: F, owner: alice.address, token: ETH, proofSource: fDir });
+    const r = await escape.escapeExit({ chainId: F, owner: alice.address, token: ETH, proofSource: dataDirEscapeProofSource(fDir) });
     expect(r).toMatchObject({ owner: alice.address, token: ETH, amount: parseEther('0.75'), headNumber: head });
     expect(await l1Balance(alice.address)).toBe(before + parseEther('0.75')); // the payer paid the gas
-    await expectCode(escape.escapeExit({ chainId: F, owner: alice.address, token: ETH, proofSource: fDir }), 'ALREADY_ESCAPED');
+    await expectCode(escape.escapeExit({ chainId: F, owner: alice.address, token: ETH, proofSource: dataDirEscapeProofSource(fDir) }), 'ALREADY_ESCAPED');
     // The contract refuses it too, and its custom error maps to the same code.
     const p = offline.get(`${alice.address}/${ETH}`)!;
     const data = encodeEscapeExitCall(F, p.head, BigInt((await escape.getChainStatus(F)).headWindowEnd), p);

@@ -190,3 +190,20 @@ export async function escapeProofFromDataDir(dataDir: string, query: EscapeProof
     await store.close();
   }
 }
+
+/**
+ * The SDK's `EscapeProofSource` over a stopped node's data directory (or a backup): the structural type is
+ * repeated here because the node and the SDK never import each other; the CLI and the tests join them.
+ */
+export function dataDirEscapeProofSource(dataDir: string, opts: { edges?: EdgeRegistry } = {}): {
+  readonly description: string;
+  escapeProof(query: { chainId: ChainId; owner: Address; token: Address; number: number }): Promise<Pick<EscapeProof, 'chainId' | 'head' | 'windowEnd' | 'ledgerRoot' | 'account'>>;
+} {
+  return {
+    description: `data dir ${dataDir}`,
+    async escapeProof(query) {
+      const p = await escapeProofFromDataDir(dataDir, { ...query, edges: opts.edges });
+      return { chainId: p.chainId, head: p.head, windowEnd: p.windowEnd, ledgerRoot: p.ledgerRoot, account: p.account };
+    },
+  };
+}

@@ -66,7 +66,7 @@ export interface EscapeProofAnswer {
   account: AccountWitness;
 }
 
-/** Where a witness comes from. `@plasma-tree/node` has one reading a data directory (`escapeProofFromDataDir`). */
+/** Where a witness comes from. `@plasma-tree/node` has one reading a data directory (`dataDirEscapeProofSource`). */
 export interface EscapeProofSource {
   /** A short description for messages ("node http://…", "data dir …"). */
   readonly description: string;
@@ -85,7 +85,7 @@ export interface EscapeExitArgs {
   chainId: ChainId;
   owner: string;
   token: string;
-  /** A node URL (http…), a node's data directory, or a source of one's own. */
+  /** A node URL (http…), or a source of one's own (e.g. `dataDirEscapeProofSource(dir)` of @plasma-tree/node). */
   proofSource: string | EscapeProofSource;
 }
 
@@ -400,11 +400,14 @@ export class EscapeClient {
   }
 }
 
-/** A proof source from a node URL, a data directory, or a source object. */
+/**
+ * A proof source from a node URL or a source object. A data directory is read by `@plasma-tree/node`'s
+ * `dataDirEscapeProofSource` (the SDK never loads the node's database code).
+ */
 export function escapeProofSource(source: string | EscapeProofSource): EscapeProofSource {
   if (typeof source !== 'string') return source;
   if (/^https?:\/\//i.test(source)) return nodeProofSource(source);
-  return dataDirProofSource(source);
+  throw escapeError('BAD_PROOF_SOURCE', `"${source}" is not a node URL`, { source }, "give a node's http(s) URL, or pass dataDirEscapeProofSource(dir) from @plasma-tree/node for a data directory");
 }
 
 /** pt_getEscapeProof of a running node (a full node, a watcher, a validator). */
@@ -414,24 +417,6 @@ export function nodeProofSource(node: string | NodeClient): EscapeProofSource {
     description: `node ${client.url}`,
     async escapeProof({ owner, token, number }) {
       return escapeProofFromJson(await client.request<unknown>('pt_getEscapeProof', [owner, token, number]));
-    },
-  };
-}
-
-/** A stopped node's data directory (or a backup), read offline through @plasma-tree/node (loaded on first use). */
-export function dataDirProofSource(dataDir: string): EscapeProofSource {
-  return {
-    description: `data dir ${dataDir}`,
-    async escapeProof(query) {
-      // Loaded lazily: only this source needs the node's database code (level); the rest of the SDK does not.
-      let mod: typeof import('@plasma-tree/node');
-      try {
-        mod = await import('@plasma-tree/node');
-      } catch (e) {
-        throw escapeError('DATA_DIR_UNSUPPORTED', `reading a data directory needs @plasma-tree/node: ${(e as Error).message}`, { dataDir }, 'install @plasma-tree/node, or ask a running node (a URL) instead', e);
-      }
-      const p = await mod.escapeProofFromDataDir(dataDir, query);
-      return { chainId: p.chainId, head: p.head, windowEnd: p.windowEnd, ledgerRoot: p.ledgerRoot, account: p.account };
     },
   };
 }

@@ -15,16 +15,17 @@ describe('escape hatch errors', () => {
 });
 
 describe('escape proof sources', () => {
-  it('a URL is a node, anything else a data directory', () => {
+  it('a URL is a node; anything else is refused (a data directory is read by @plasma-tree/node)', () => {
     expect(escapeProofSource('http://127.0.0.1:8645').description).toBe('node http://127.0.0.1:8645');
-    expect(escapeProofSource('/var/lib/plasma/A').description).toBe('data dir /var/lib/plasma/A');
-  });
-
-  it('a data directory that holds no store is refused with a code and a hint', async () => {
-    const err = await escapeProofSource('/nonexistent/plasma-tree-escape').escapeProof({ chainId: `0x${'ab'.repeat(32)}`, owner: `0x${'11'.repeat(20)}`, token: `0x${'00'.repeat(20)}`, number: 1 }).catch((e: unknown) => e);
+    let err: unknown;
+    try {
+      escapeProofSource('/var/lib/plasma/A');
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(PlasmaError);
-    expect((err as PlasmaError).code).toBe('STORE_UNAVAILABLE');
-    expect((err as PlasmaError).hint).toMatch(/data directory/);
+    expect((err as PlasmaError).code).toBe('BAD_PROOF_SOURCE');
+    expect((err as PlasmaError).hint).toMatch(/dataDirEscapeProofSource/);
   });
 
   it('decodes pt_getEscapeProof answers and refuses malformed ones', () => {

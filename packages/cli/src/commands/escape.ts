@@ -151,7 +151,9 @@ async function exitAction(chain: string, flags: Flags): Promise<void> {
     const { formatAmount } = await import('../ui.js');
     const owner = flags.owner !== undefined ? resolveAddress(flags.owner, ctx.devnet, '--owner') : ((await resolveWallet(flags, ctx.devnet)).address.toLowerCase() as Address);
     const token = resolveToken(flags.token as string | undefined, ctx.devnet);
-    const r = await ctx.client.escapeExit({ chainId: ctx.chainId, owner, token, proofSource: flags.node ?? flags.dataDir! });
+    // The node package reads a data directory; the SDK only knows sources (node and SDK never import each other).
+    const proofSource = flags.node ?? (await import('@plasma-tree/node')).dataDirEscapeProofSource(flags.dataDir!);
+    const r = await ctx.client.escapeExit({ chainId: ctx.chainId, owner, token, proofSource });
     if (flags.json) return printJson(r);
     const info = await readTokenInfo(ctx.provider, token);
     print(`paid ${formatAmount(r.amount, info.decimals)} ${info.symbol} to ${r.owner} on L1 (slot ${r.slot} of head #${r.headNumber}; tx ${r.txHash})`);
