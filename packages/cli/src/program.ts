@@ -10,6 +10,7 @@ import { registerProverCommands } from './commands/prover.js';
 import { registerReadCommands } from './commands/read.js';
 import { registerSendCommand } from './commands/send.js';
 import { registerTxCommands } from './commands/tx.js';
+import { registerWatchCommand } from './commands/watch.js';
 import { ce } from './ui.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -30,6 +31,7 @@ export function createProgram(): Command {
   registerNodeCommands(program);
   registerKeysCommands(program);
   registerProverCommands(program);
+  registerWatchCommand(program);
   program.addHelpText('after', `
 Quick start:
   $ plasma-tree devnet                                    # terminal 1: L1 + root contract + chain A

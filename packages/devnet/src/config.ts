@@ -44,6 +44,8 @@ export interface DevnetInfo {
   chains: DevnetChain[];
   accounts: DevnetAccount[];
   mnemonic: string;
+  /** The devnet's watcher (packages/watcher) over the root's children, when it runs one (the default). */
+  watcher?: { statusUrl: string; metricsUrl: string; address: Address; dataDir: string };
 }
 
 export function devnetFile(dataDir: string): string {

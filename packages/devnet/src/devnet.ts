@@ -20,7 +20,8 @@ import {
 } from '@plasma-tree/core';
 import { NodeClient } from '@plasma-tree/sdk';
 import { deployRoot, deployTestToken, startHardhatNode, HARDHAT_MNEMONIC } from '@plasma-tree/contracts';
-import { PlasmaNode, createLogger, type LogLevel } from '@plasma-tree/node';
+import { PlasmaNode, createLogger, loadEdgeModule, type LogLevel } from '@plasma-tree/node';
+import { Watcher, DEFAULT_STATUS_PORT } from '@plasma-tree/watcher';
 import { resolveLayout, ROOT, type ChainSpec, type ResolvedChainSpec } from './layout.js';
 import { isDevnetRunning, readDevnetInfo, removeDevnetInfo, writeDevnetInfo, DEVNET_CONFIG_VERSION, type DevnetAccount, type DevnetChain, type DevnetInfo } from './config.js';
 
@@ -29,7 +30,7 @@ export { HARDHAT_MNEMONIC };
 const HARDHAT_FUNDED = 20;
 
 export interface DevnetProgress {
-  step: 'l1' | 'deploy' | 'token' | 'spawn' | 'node' | 'fund' | 'ready';
+  step: 'l1' | 'deploy' | 'token' | 'spawn' | 'node' | 'fund' | 'watcher' | 'ready';
   message: string;
   /** ms since startDevnet was called. */
   elapsedMs: number;
@@ -81,6 +82,12 @@ export interface DevnetOptions {
    * (NodeOptions `edgeModule`), loaded by every chain's node.
    */
   edgeModule?: string;
+  /**
+   * The watcher (packages/watcher) over the root's children: on by default, with its own funded key (the next dev
+   * account after the validators) and data dir `<dataDir>/watcher`; its status URL goes into devnet.json. `false`
+   * runs none. `port`: of its status server (default 8550, or any free port when rpcPort is 0).
+   */
+  watcher?: boolean | { port?: number; freezeStalled?: boolean };
   onProgress?: (p: DevnetProgress) => void;
 }
 
@@ -197,6 +204,9 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
   }
   await checkPort(l1Port, 'L1 node', '--l1-port');
   for (const c of layout) await checkPort(c.rpcPort, `node of chain ${c.name}`, '--rpc-port');
+  const watcherOpts = opts.watcher === false ? undefined : { ...(typeof opts.watcher === 'object' ? opts.watcher : {}) };
+  const watcherPort = watcherOpts?.port ?? (rpcPort === 0 ? 0 : DEFAULT_STATUS_PORT);
+  if (watcherOpts) await checkPort(watcherPort, 'watcher status server', 'the watcher option (port)');
 
   if (opts.edges !== undefined && opts.edgeModule !== undefined) {
     throw new PlasmaError('BAD_CONFIG', 'give the devnet its edge functions one way: edges or edgeModule', { hint: 'pass a registry as `edges`, or a module path as `edgeModule`' });
@@ -204,6 +214,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
   activeDirs.add(dataDir);
   // The chain data belongs to the previous devnet's L1, which is gone: start from scratch.
   rmSync(join(dataDir, 'chains'), { recursive: true, force: true });
+  rmSync(join(dataDir, 'watcher'), { recursive: true, force: true });
   mkdirSync(join(dataDir, 'chains'), { recursive: true });
 
   const closers: Closer[] = [];
@@ -320,6 +331,38 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       progress('node', `chain ${chain.name} (${chain.chainId.slice(0, 10)}…) serves JSON-RPC at ${chain.nodeUrl}`);
     }
 
+    // ---- the watcher over the root's children (its own key, so its rewards are visible on their own)
+    let watcherInfo: DevnetInfo['watcher'];
+    if (watcherOpts) {
+      const [account] = devAccounts(nextIndex++, 1, () => 'watcher');
+      if (account.hdIndex >= HARDHAT_FUNDED) await (await deployer.sendTransaction({ to: account.address, value: parseEther('100') })).wait();
+      const watcherDir = join(dataDir, 'watcher');
+      mkdirSync(watcherDir, { recursive: true });
+      const logStream = createWriteStream(join(watcherDir, 'watcher.log'), { flags: 'a' });
+      const watched = chains.filter((ch) => ch.parent === ROOT);
+      progress('watcher', `starting the watcher over ${watched.map((ch) => ch.name).join(', ') || 'no chain'}`);
+      const watcher = await Watcher.init({
+        l1RpcUrl: hh.url,
+        rootContract,
+        chains: watched.map((ch) => ({ chainId: ch.chainId, name: ch.name, nodes: [ch.nodeUrl] })),
+        key: account.privateKey,
+        dataDir: watcherDir,
+        confirmations: opts.l1Confirmations ?? 1,
+        pollMs: 250,
+        freezeStalled: watcherOpts.freezeStalled ?? false,
+        status: { host: '127.0.0.1', port: watcherPort },
+        // The watcher re-executes edge calls: it runs the chains' edge functions too.
+        ...(opts.edges !== undefined ? { edges: opts.edges } : opts.edgeModule !== undefined ? { edges: await loadEdgeModule(opts.edgeModule) } : {}),
+        logger: createLogger({ level: opts.logLevel ?? 'info', write: (line) => void logStream.write(line) }).child('watcher'),
+      });
+      closers.push({ name: 'watcher', close: async () => {
+        await watcher.close();
+        await new Promise<void>((r) => logStream.end(() => r()));
+      } });
+      watcherInfo = { statusUrl: `${watcher.statusUrl}/status`, metricsUrl: `${watcher.statusUrl}/metrics`, address: account.address, dataDir: watcherDir };
+      progress('watcher', `watcher ${account.address} status at ${watcherInfo.statusUrl}`);
+    }
+
     const info: DevnetInfo = {
       version: DEVNET_CONFIG_VERSION,
       pid: process.pid,
@@ -331,6 +374,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       chains,
       accounts,
       mnemonic: HARDHAT_MNEMONIC,
+      ...(watcherInfo ? { watcher: watcherInfo } : {}),
     };
     const configFile = writeConfig ? writeDevnetInfo(dataDir, info) : undefined;
     progress('ready', `devnet ready in ${((Date.now() - t0) / 1000).toFixed(1)} s${configFile ? `; wrote ${configFile}` : ''}`);

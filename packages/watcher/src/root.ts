@@ -1,0 +1,222 @@
+import { Contract, Interface, JsonRpcProvider, Network, Wallet, type Log, type TransactionReceipt } from 'ethers';
+import { loadArtifact } from '@plasma-tree/contracts';
+import { ZERO_BYTES32, type Address, type ChainId, type Hex } from '@plasma-tree/core';
+import { watcherError } from './errors.js';
+
+/** An L1 block the watcher has seen: number, hash (reorg detection) and timestamp (the L1 clock). */
+export interface L1Block {
+  number: number;
+  hash: Hex;
+  timestamp: number;
+}
+
+/** The PlasmaRoot events the watcher acts on, in L1 order. */
+export type RootEvent =
+  | { type: 'Committed'; chainId: ChainId; number: number; blockHash: Hex; windowEnd: number; l1Block: number; l1BlockHash: Hex; l1TxHash: Hex }
+  | { type: 'FraudProven'; chainId: ChainId; number: number; kind: number; challenger: Address; reward: bigint; l1Block: number; l1BlockHash: Hex; l1TxHash: Hex }
+  | { type: 'ChainFrozen'; chainId: ChainId; status: number; l1Block: number; l1BlockHash: Hex; l1TxHash: Hex };
+
+export interface RootChainInfo {
+  parentChainId: ChainId;
+  threshold: number;
+  challengeWindow: number;
+  headNumber: number;
+  headWindowEnd: number;
+  bond: bigint;
+  depositCount: bigint;
+}
+
+/** What an objection transaction came to: mined (with its receipt) or reverted before it was sent (with the error). */
+export type SendResult = { mined: true; txHash: Hex; l1Block: number; gasUsed: bigint } | { mined: false; txHash?: Hex; reason: string };
+
+const lower = <T extends string>(v: string): T => v.toLowerCase() as T;
+/** Blocks per eth_getLogs (Hardhat and most providers accept far more; public endpoints often cap at 10k). */
+const LOG_RANGE = 5_000;
+
+/**
+ * PlasmaRoot as the watcher reads it (ethers v6): events by chain, chain info and status, deposit records pinned to
+ * a confirmed L1 block, and the objection transactions sent with the watcher's key.
+ */
+export class RootReader {
+  readonly provider: JsonRpcProvider;
+  readonly iface: Interface;
+  private readonly contract: Contract;
+  private readonly topics: { committed: string; proven: string; frozen: string; spawned: string };
+
+  private constructor(readonly url: string, readonly address: Address, readonly l1ChainId: bigint, pollMs: number, private readonly wallet?: Wallet) {
+    // staticNetwork: no eth_chainId before every call and no detection loop while the L1 is down; cacheTimeout -1:
+    // every poll sees the L1 as it is now.
+    this.provider = new JsonRpcProvider(url, undefined, { staticNetwork: Network.from(l1ChainId), cacheTimeout: -1, pollingInterval: pollMs });
+    this.iface = new Interface(loadArtifact('PlasmaRoot').abi);
+    this.contract = new Contract(address, this.iface, this.provider);
+    this.wallet = wallet?.connect(this.provider);
+    this.topics = {
+      committed: this.iface.getEvent('Committed')!.topicHash,
+      proven: this.iface.getEvent('FraudProven')!.topicHash,
+      frozen: this.iface.getEvent('ChainFrozen')!.topicHash,
+      spawned: this.iface.getEvent('ChainSpawned')!.topicHash,
+    };
+  }
+
+  /** Asks eth_chainId with plain fetch, so that an unreachable L1 fails fast with a clear error. */
+  static async connect(url: string, address: Address, opts: { pollMs: number; key?: Hex }, signal?: AbortSignal): Promise<RootReader> {
+    let body: { result?: string; error?: { message?: string } };
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(10_000)]) : AbortSignal.timeout(10_000),
+      });
+      body = (await res.json()) as typeof body;
+    } catch (e) {
+      throw watcherError('L1_UNREACHABLE', `cannot reach the L1 node at ${url}: ${(e as Error).message}`, 'is the L1 node running and is --rpc right?', { url });
+    }
+    if (typeof body.result !== 'string') {
+      throw watcherError('L1_UNREACHABLE', `the L1 node at ${url} did not answer eth_chainId (${body.error?.message ?? 'no result'})`, 'check that --rpc is an Ethereum JSON-RPC endpoint', { url });
+    }
+    const reader = new RootReader(url, lower(address), BigInt(body.result), opts.pollMs, opts.key === undefined ? undefined : new Wallet(opts.key));
+    if ((await reader.provider.getCode(address)) === '0x') {
+      reader.destroy();
+      throw watcherError('BAD_CONFIG', `no contract at ${address} on the L1 at ${url}`, 'pass the PlasmaRoot address of this L1 (--root)', { address });
+    }
+    return reader;
+  }
+
+  /** The watcher's own address (its objections come from it), if it has a key. */
+  get sender(): Address | undefined {
+    return this.wallet && lower<Address>(this.wallet.address);
+  }
+
+  destroy(): void {
+    this.provider.destroy();
+  }
+
+  async block(tag: number | 'latest'): Promise<L1Block> {
+    const b = await this.provider.getBlock(tag);
+    if (!b || !b.hash) throw watcherError('L1_UNREACHABLE', `the L1 has no block ${tag}`, 'the L1 node may be syncing or have been reset');
+    return { number: b.number, hash: lower(b.hash), timestamp: b.timestamp };
+  }
+
+  async chainInfo(chainId: ChainId): Promise<RootChainInfo> {
+    let info;
+    try {
+      info = await this.contract.chainInfo(chainId);
+    } catch (e) {
+      if ((e as { revert?: { name?: string } }).revert?.name === 'UnknownChain') {
+        throw watcherError('UNKNOWN_CHAIN', `PlasmaRoot ${this.address} knows no chain ${chainId}`, 'phase 1 watches children of the root: pass a chain id spawned on this PlasmaRoot', { chainId });
+      }
+      throw e;
+    }
+    return {
+      parentChainId: lower(info.parentChainId),
+      threshold: Number(info.threshold),
+      challengeWindow: Number(info.challengeWindow),
+      headNumber: Number(info.headNumber),
+      headWindowEnd: Number(info.headWindowEnd),
+      bond: info.bond as bigint,
+      depositCount: info.depositCount as bigint,
+    };
+  }
+
+  async chainStatus(chainId: ChainId): Promise<number> {
+    const [status] = (await this.contract.chainStatus(chainId)) as [bigint, bigint];
+    return Number(status);
+  }
+
+  async stallLimit(chainId: ChainId): Promise<number> {
+    return Number(await this.contract.stallLimit(chainId));
+  }
+
+  /** The L1 timestamp of the chain's spawn (its last activity before block 1). */
+  async spawnTime(chainId: ChainId): Promise<number> {
+    const [log] = await this.provider.getLogs({ address: this.address, topics: [this.topics.spawned, chainId], fromBlock: 0, toBlock: 'latest' });
+    return log ? (await this.block(log.blockNumber)).timestamp : 0;
+  }
+
+  /** The root's record under `nonce` of the chain's down stream as of L1 block `blockTag`; undefined if none. */
+  async depositRecord(chainId: ChainId, nonce: bigint, blockTag: number): Promise<Hex | undefined> {
+    const record = lower<Hex>(await this.contract.depositRecord(chainId, nonce, { blockTag }));
+    return record === ZERO_BYTES32 ? undefined : record;
+  }
+
+  /** Committed, FraudProven and ChainFrozen events of `chains` in L1 blocks [from, to], in L1 order. */
+  async events(chains: readonly ChainId[], from: number, to: number): Promise<RootEvent[]> {
+    const out: RootEvent[] = [];
+    for (let start = from; start <= to; start += LOG_RANGE) {
+      const logs = await this.provider.getLogs({
+        address: this.address,
+        topics: [[this.topics.committed, this.topics.proven, this.topics.frozen], [...chains]],
+        fromBlock: start,
+        toBlock: Math.min(to, start + LOG_RANGE - 1),
+      });
+      for (const log of logs) out.push(this.parse(log));
+    }
+    return out;
+  }
+
+  private parse(log: Log): RootEvent {
+    const { args, name } = this.iface.parseLog(log)!;
+    const at = { chainId: lower<ChainId>(args.chainId), l1Block: log.blockNumber, l1BlockHash: lower<Hex>(log.blockHash), l1TxHash: lower<Hex>(log.transactionHash) };
+    if (name === 'Committed') return { type: 'Committed', ...at, number: Number(args.number), blockHash: lower(args.blockHash), windowEnd: Number(args.windowEnd) };
+    if (name === 'FraudProven') return { type: 'FraudProven', ...at, number: Number(args.number), kind: Number(args.kind), challenger: lower(args.challenger), reward: args.reward as bigint };
+    return { type: 'ChainFrozen', ...at, status: Number(args.status) };
+  }
+
+  /**
+   * Sends `data` to PlasmaRoot from the watcher's key and waits for it to be mined. A call the contract refuses
+   * (estimateGas reverts, or the mined tx reverted) comes back as `{ mined: false, reason }` with the custom error's
+   * name: that is an answer, not a failure to retry. Network errors throw (the caller retries).
+   */
+  send(data: Hex, onSent?: (txHash: Hex) => void): Promise<SendResult> {
+    // One at a time: the chains' verifiers share the key, and concurrent sends would race for its nonce.
+    const next = this.sending.then(() => this.sendNow(data, onSent));
+    this.sending = next.catch(() => {});
+    return next;
+  }
+
+  private sending: Promise<unknown> = Promise.resolve();
+
+  private async sendNow(data: Hex, onSent?: (txHash: Hex) => void): Promise<SendResult> {
+    if (!this.wallet) throw watcherError('BAD_CONFIG', 'the watcher has no key to send objections with', 'pass a key (WatcherOptions.key, --key)');
+    let tx;
+    try {
+      tx = await this.wallet.sendTransaction({ to: this.address, data });
+    } catch (e) {
+      const reason = this.revertReason(e);
+      if (reason !== undefined) return { mined: false, reason };
+      throw e;
+    }
+    onSent?.(lower(tx.hash));
+    let receipt: TransactionReceipt | null;
+    try {
+      receipt = await tx.wait();
+    } catch (e) {
+      const reason = this.revertReason(e);
+      if (reason !== undefined) return { mined: false, txHash: lower<Hex>(tx.hash), reason };
+      throw e;
+    }
+    if (!receipt) throw new Error(`objection ${tx.hash} has no receipt`);
+    return { mined: true, txHash: lower(tx.hash), l1Block: receipt.blockNumber, gasUsed: receipt.gasUsed };
+  }
+
+  /** The receipt of an objection sent before a restart: mined (block) or reverted (status 0), undefined if unknown. */
+  async receipt(txHash: Hex): Promise<{ l1Block: number; ok: boolean } | undefined> {
+    const r = await this.provider.getTransactionReceipt(txHash);
+    return r ? { l1Block: r.blockNumber, ok: r.status === 1 } : undefined;
+  }
+
+  private revertReason(e: unknown): string | undefined {
+    const err = e as { code?: string; revert?: { name?: string; args?: unknown[] }; data?: string; info?: { error?: { data?: string } } };
+    if (err.code !== 'CALL_EXCEPTION') return undefined;
+    if (err.revert?.name) return `${err.revert.name}(${(err.revert.args ?? []).map(String).join(', ')})`;
+    const data = err.data ?? err.info?.error?.data;
+    if (typeof data === 'string' && data.length >= 10) {
+      try {
+        const parsed = this.iface.parseError(data);
+        if (parsed) return `${parsed.name}(${parsed.args.map(String).join(', ')})`;
+      } catch { /* unknown selector */ }
+    }
+    return 'reverted';
+  }
+}
