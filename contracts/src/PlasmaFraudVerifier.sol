@@ -283,11 +283,11 @@ contract PlasmaFraudVerifier {
     // ---------------------------------------------------------------------------------------------------------------
 
     /// @notice Whether the words break the kind's form (docs/SPEC.md "Transactions inside a block", core's
-    ///         checkBlockTxForm): kind > 9, a word the kind must leave 0 that is not 0, or non-empty data in kinds 0-2.
+    ///         checkBlockTxForm): kind > 10, a word the kind must leave 0 that is not 0, or non-empty data in kinds 0-2.
     ///         (The canonical layout of kinds 3-9's data is phase 2.)
     function isMalformed(BlockTx memory x, bytes memory data) public pure returns (bool) {
         uint8 k = x.kind;
-        if (k > 9) return true;
+        if (k > 10) return true;
         if (k <= 2 && data.length != 0) return true;
         bool noSignature = x.r == 0 && x.s == 0 && x.v == 0;
         bool noValue = x.toSlot == 0 && x.to == address(0) && x.token == address(0) && x.amount == 0;
@@ -299,7 +299,10 @@ contract PlasmaFraudVerifier {
         if (k == 6) return x.toSlot != 0 || x.to != address(0) || x.token != address(0);
         if (k == 7) return !noValue;
         if (k == 8) return x.slot != 0 || !noValue || !noSignature;
-        return x.slot != 0 || !noValue || x.nonce != 0 || !noSignature; // 9
+        if (k == 9) return x.slot != 0 || !noValue || x.nonce != 0 || !noSignature;
+        // 10 PROVE_CHILD_FRAUD (docs/FRAUD.md §7): unsigned, `to` is the reward's recipient, the reward is not a word.
+        return x.slot != 0 || x.from != address(0) || x.token != address(0) || x.to == address(0) || x.amount != 0
+            || x.nonce != 0 || !noSignature;
     }
 
     /// @notice The tx-tree leaf of a witness: keccak256(abi.encode(tx, keccak256(data), postStateRoot)) (SPEC txLeafHash).

@@ -16,8 +16,12 @@
  *   to chain parents. Spawns bond ROOT_MIN_BOND (valid on both); a bond below both is BondTooLow on both (the
  *   `minimum` argument is each side's own); a bond between the two (`differs: 'min-bond'`) is refused by the root
  *   only, and the ledger's acceptance is checked inside a checkpoint it then reverts.
- * - The objection and escape-hatch rules (fraud proofs, chain status, stall limits, escapeExit, reclaimDeposit) have
- *   no ParentLedger counterpart yet: their errors are in PHASE_2 below.
+ * - Fraud proofs (docs/FRAUD.md §7): PlasmaRoot.prove* ↔ ParentLedger.proveFraud (the same arguments: core's
+ *   encodeFraudProofArgs is the root call's argument list after chainId) are compared in their own section below,
+ *   first in the file (L1 time cannot go back): outcome (FraudProven's number, kind and reward ↔ the ledger's result,
+ *   or the same error, PlasmaFraudVerifier's included), then head, bond, chainStatus and records. The stall limits
+ *   and the escape hatch (freezeStalled, escapeExit, reclaimDeposit) have no ParentLedger counterpart yet: their
+ *   errors are in PHASE_2 below.
  */
 import * as core from '@plasma-tree/core';
 import {
@@ -283,11 +287,10 @@ const VECTORS: readonly Step[] = [
   { op: 'commit', block: 'A/4', chain: 'A', number: 4n, parent: 'A/3', depositNonce: 3n, signers: QUORUM, at: (1n << 40n) - 100n, reverts: 'SafeCastOverflowedUintDowncast' },
 ];
 
-/** PlasmaRoot's custom errors of the objection and escape rules, which ParentLedger gets in phase 2 (docs/FRAUD.md). */
-const PHASE_2 = [
-  'ChainIsFrozen', 'BadStallLimit', 'NotStalled', 'ChallengeWindowClosed', 'WrongPrevHeader', 'ProofKindNotSupported', 'NotFraud',
-  'AlreadyConvicted', 'ChainNotFrozen', 'NotTheHead', 'InvalidAccountProof', 'AlreadyEscaped', 'DepositApplied', 'UnknownDeposit',
-];
+/** PlasmaRoot's custom errors of the stall and escape rules, which ParentLedger does not have yet (docs/FRAUD.md §7). */
+const PHASE_2 = ['BadStallLimit', 'NotStalled', 'ChainNotFrozen', 'NotTheHead', 'InvalidAccountProof', 'AlreadyEscaped', 'DepositApplied', 'UnknownDeposit'];
+/** The custom errors the fraud section below saw both sides raise (the coverage check counts them). */
+const fraudRaised = new Set<string>();
 /** PlasmaRoot's custom errors that need coins to move, so no ledger can raise them (see the top of the file), and PHASE_2. */
 const NOT_MIRRORED = ['NotAnERC20', 'EthTransferFailed', 'SafeERC20FailedOperation', 'ReentrancyGuardReentrantCall', 'InvalidShortString', 'StringTooLong', ...PHASE_2];
 
@@ -332,7 +335,10 @@ beforeAll(async () => {
   root = new Contract(f.rootAddress, f.root.interface, rpc);
   ledger = new core.ParentLedger(core.ROOT_CHAIN_ID);
   domain = core.plasmaDomain(31337n, lower(f.rootAddress));
-  rootErrors = new Interface(loadArtifact('PlasmaRoot').abi);
+  // The verifier's reverts bubble up through the root's calls: one interface decodes both (InvalidAccountProof has two
+  // signatures, told apart by selector).
+  const verifierErrors = (loadArtifact('PlasmaFraudVerifier').abi as { type: string }[]).filter((item) => item.type === 'error');
+  rootErrors = new Interface([...(loadArtifact('PlasmaRoot').abi as { type: string }[]), ...verifierErrors]);
   const w = f.wallets;
   wallets = { deployer: w[0], alice: w[1], bob: w[2], carol: w[3], v0: w[10], v1: w[11], v2: w[12], v3: w[13], outsider: w[15] };
   // L1 plumbing the vectors take for granted: alice's tokens and allowance, and enough ETH for a 2^96 wei bond.
@@ -348,6 +354,291 @@ afterAll(async () => {
   await f?.stop();
 });
 
+// ---- fraud proofs (docs/FRAUD.md §7): PlasmaRoot.prove* = ParentLedger.proveFraud ------------------------------
+
+/** A child spawned for the fraud section, with its blocks built by core (real txs, states and post roots). */
+interface FraudChain {
+  label: string;
+  id: core.ChainId;
+  state: core.ChainState;
+  ctx: core.BlockContext;
+  blocks: core.Block[];
+  windowEnds: bigint[];
+}
+
+/** What one side did with a proof: FraudProven's (number, kind, reward) ↔ the ledger's result, or the refusal. */
+type FraudOutcome = { ok: true; value: { number: bigint; kind: number; reward: bigint } } | { ok: false; code: string; data: Record<string, string> };
+
+const FRAUD_WINDOW = 1_000n;
+const FRAUD_QUORUM: Actor[] = ['v0', 'v1', 'v2'];
+
+describe('fraud proofs: ParentLedger.proveFraud = PlasmaRoot.prove* (docs/FRAUD.md §7)', () => {
+  const key = (actor: Actor) => lower(walletOf(actor).privateKey);
+
+  /** Sends `data` to the root at the next second (from `outsider`, the challenger) and runs `local` at that time. */
+  async function both<T>(data: string, local: (now: bigint) => T, from: Actor = 'outsider'): Promise<{ l1: TransactionReceipt | { name: string; code: string; data: Record<string, string> }; local: T | { code: string; data: Record<string, string> } }> {
+    clock += 1n;
+    await rpc.send('evm_setNextBlockTimestamp', [Number(clock)]);
+    let l1: TransactionReceipt | { name: string; code: string; data: Record<string, string> };
+    try {
+      l1 = await sendToRoot({ from: walletOf(from), data, value: 0n });
+    } catch (e) {
+      const refusal = decodeRevert(e);
+      l1 = { name: refusal.name, code: screamingSnake(refusal.name), data: refusal.args };
+    }
+    let out: T | { code: string; data: Record<string, string> };
+    try {
+      out = local(clock);
+    } catch (e) {
+      if (!core.isPlasmaError(e)) throw e;
+      out = { code: e.code, data: e.data as Record<string, string> };
+    }
+    return { l1, local: out };
+  }
+
+  /** spawn (deployer, ROOT_MIN_BOND, v0-v3, 3 of 4) and two deposits (1 ETH for bob, 500 TST for carol) on both sides. */
+  async function newChain(label: string): Promise<FraudChain> {
+    const validators = QUORUM.map(address);
+    clock += 1n;
+    await rpc.send('evm_setNextBlockTimestamp', [Number(clock)]);
+    const receipt = await sendToRoot({ from: wallets.deployer, data: root.interface.encodeFunctionData('spawnChain', [validators, 3, FRAUD_WINDOW]), value: core.ROOT_MIN_BOND });
+    const id = lower(eventOf(receipt, 'ChainSpawned').chainId);
+    expect(ledger.spawnChild({ validators, threshold: 3, challengeWindow: FRAUD_WINDOW, bond: core.ROOT_MIN_BOND, spawner: address('deployer') })).toBe(id);
+    chains.set(label, id);
+    await deposit(id, 'bob', 'ETH', ETHER);
+    await deposit(id, 'carol', 'TST', 500n);
+    const ctx: core.BlockContext = { chainId: id, domain, depositRecord: core.childDepositRecords(ledger, id) };
+    return { label, id, state: new core.ChainState(id), ctx, blocks: [], windowEnds: [] };
+  }
+
+  async function deposit(id: core.ChainId, to: Actor, tokenName: TokenName, amount: bigint): Promise<void> {
+    const t = token(tokenName);
+    const data = t === ETH_TOKEN ? root.interface.encodeFunctionData('depositETH', [id, address(to)]) : root.interface.encodeFunctionData('depositERC20', [id, t, address(to), amount]);
+    clock += 1n;
+    await rpc.send('evm_setNextBlockTimestamp', [Number(clock)]);
+    await sendToRoot({ from: wallets.alice, data, value: t === ETH_TOKEN ? amount : 0n });
+    ledger.deposit({ child: id, from: address('alice'), to: address(to), token: t, amount });
+  }
+
+  /** The honest block 1: both deposits, then bob sends 0.1 ETH to alice. */
+  function honestBlock1(c: FraudChain): core.Block {
+    const b = new core.BlockBuilder({ parent: null, state: c.state, ctx: c.ctx, timestamp: clock });
+    b.addDeposit({ chainId: c.id, nonce: 1n, from: address('alice'), to: address('bob'), token: ETH_TOKEN as core.Address, amount: ETHER });
+    b.addDeposit({ chainId: c.id, nonce: 2n, from: address('alice'), to: address('carol'), token: token('TST'), amount: 500n });
+    b.addSignedTx(userTx('bob', { kind: core.TxKind.Transfer, chainId: c.id, slot: 0, to: address('alice'), token: ETH_TOKEN as core.Address, amount: ETHER / 10n, nonce: 0n }));
+    return b.seal();
+  }
+
+  function userTx(actor: Actor, tx: core.UnsignedTx): core.SignedTx {
+    return { ...tx, signature: core.secp256k1Scheme.sign(core.signedTxDigest(domain, tx), key(actor)) } as core.SignedTx;
+  }
+
+  /** A block on `parent` with these txs and claimed post roots (the root does not re-execute; the proof does). */
+  function forged(parent: core.Header, txs: core.BlockTx[], postRoots: core.Hex[], over: Partial<core.Header> = {}): core.Block {
+    const header: core.Header = {
+      chainId: parent.chainId, number: parent.number + 1n, parentHash: core.hashHeader(parent), txRoot: core.bytesToHex(core.computeTxRoot(txs, postRoots)),
+      stateRoot: postRoots[postRoots.length - 1] ?? parent.stateRoot, exitRoot: core.bytesToHex(core.computeExitRoot([])), depositNonce: parent.depositNonce, timestamp: parent.timestamp, ...over,
+    };
+    return { header, hash: core.hashHeader(header), txs, postRoots, exits: [] };
+  }
+
+  function quorum(h: core.Header, signers: readonly Actor[] = FRAUD_QUORUM): core.Hex {
+    const digest = core.commitmentDigest(domain, h.chainId, h.number, core.hashHeader(h));
+    const sorted = [...signers].sort((a, b) => (BigInt(address(a)) < BigInt(address(b)) ? -1 : 1));
+    return core.bytesToHex(core.concatBytes(...sorted.map((a) => core.hexToBytes(core.secp256k1Scheme.sign(digest, key(a))))));
+  }
+
+  /** Commits `block` of `c` on both sides; returns the outcome pair (equal when it got here). */
+  async function commit(c: FraudChain, block: core.Block, expectError?: string): Promise<void> {
+    const signatures = quorum(block.header);
+    const r = await both(root.interface.encodeFunctionData('commit', [c.id, block.header, signatures]), (now) => ledger.commit({ child: c.id, header: block.header, signatures, now, domain }));
+    if (expectError) {
+      expect('name' in r.l1 ? r.l1.name : 'ok', 'PlasmaRoot').toBe(expectError);
+      expect(r.local).toEqual({ code: (r.l1 as { code: string }).code, data: (r.l1 as { data: unknown }).data });
+      fraudRaised.add(expectError);
+      return;
+    }
+    expect('name' in r.l1 ? r.l1.name : 'ok').toBe('ok');
+    const { windowEnd } = eventOf(r.l1 as TransactionReceipt, 'Committed');
+    expect(r.local).toEqual({ blockHash: block.hash, windowEnd });
+    c.blocks.push(block);
+    c.windowEnds.push(windowEnd);
+  }
+
+  /** The proof on both sides: the root's entry point (calldata from core) and the ledger's proveFraud with its args. */
+  async function prove(c: FraudChain, proof: core.FraudProofData, windows: core.ProofWindows, expectError?: string, chainId = c.id): Promise<FraudOutcome> {
+    const data = core.encodeFraudProofCall(chainId, proof, windows);
+    const args = core.encodeFraudProofArgs(proof, windows);
+    // One encoder for both hosts: the ledger's args are the root call's argument list after chainId.
+    const r = await both(data, (now) => {
+      const res = ledger.proveFraud({ child: chainId, fraudKind: proof.kind, args, now, domain });
+      return { number: res.number, kind: res.kind as number, reward: res.reward };
+    });
+    let l1: FraudOutcome;
+    if ('name' in r.l1) {
+      l1 = { ok: false, code: r.l1.code, data: r.l1.data };
+      fraudRaised.add(r.l1.name);
+    } else {
+      const ev = eventOf(r.l1, 'FraudProven');
+      l1 = { ok: true, value: { number: ev.number, kind: Number(ev.kind), reward: ev.reward } };
+      expect(lower(ev.challenger)).toBe(address('outsider'));
+    }
+    const local: FraudOutcome = 'code' in (r.local as object) ? { ok: false, ...(r.local as { code: string; data: Record<string, string> }) } : { ok: true, value: r.local as { number: bigint; kind: number; reward: bigint } };
+    expect(local, 'ParentLedger vs PlasmaRoot').toEqual(l1);
+    expect(l1.ok ? 'ok' : (r.l1 as { name: string }).name, 'PlasmaRoot').toBe(expectError ?? 'ok');
+    await expectSameChain(c.id);
+    return l1;
+  }
+
+  /** Head, bond, status and every record of one child, on both sides. */
+  async function expectSameChain(id: core.ChainId): Promise<void> {
+    const info = ledger.childInfo(id);
+    const list: Probe[] = [
+      { name: 'chainInfo', l1: async () => chainInfoOf(await root.chainInfo(id)), local: () => ledgerInfoOf(info) },
+      { name: 'chainStatus', l1: async () => [...(await root.chainStatus(id))], local: () => { const st = ledger.childStatus(id); return [BigInt(st.status), st.frozenAt]; } },
+      ...recordProbes(labelOf(id), id, info.depositCount, 3n),
+    ];
+    const onL1 = await Promise.all(list.map(async (p) => [p.name, normalize(await p.l1())] as const));
+    expect(Object.fromEntries(list.map((p) => [p.name, normalize(p.local())] as const))).toEqual(Object.fromEntries(onL1));
+  }
+
+  const windowsOf = (c: FraudChain, number: number): core.ProofWindows => ({ windowEnd: c.windowEnds[number - 1], prevWindowEnd: number === 1 ? 0n : c.windowEnds[number - 2] });
+  const transition = (c: FraudChain, block: core.Block, index: number, prev: core.Header | null, pre: core.ChainState, allowValid = false) =>
+    core.buildTransitionProof(block, index, prev, pre, c.ctx, { allowValid });
+  const stateAfter1 = (c: FraudChain): core.ChainState => {
+    const s = new core.ChainState(c.id);
+    core.verifyBlock(c.blocks[0], null, s, c.ctx);
+    return s;
+  };
+
+  let T: FraudChain;
+  let E: FraudChain;
+  let S: FraudChain;
+
+  it('an invalid transfer: refusals of every witness check, then the conviction; replay and a frozen chain refused', async () => {
+    T = await newChain('FT');
+    await commit(T, honestBlock1(T));
+    const b1 = T.blocks[0];
+    // A valid tx proves nothing: NotFraud(1, TX_VALID) on both.
+    await prove(T, transition(T, b1, 2, null, new core.ChainState(T.id), true), windowsOf(T, 1), 'NotFraud');
+    // bob overspends in block 2 (sender left at 0, alice credited all of it: the post root of the lie).
+    const pre = stateAfter1(T);
+    const lie = core.placeSignedTx(pre, userTx('bob', { kind: core.TxKind.Transfer, chainId: T.id, slot: 0, to: address('alice'), token: ETH_TOKEN as core.Address, amount: 5n * ETHER, nonce: 1n }), T.ctx);
+    const bad = forged(b1.header, [lie], [core.bytesToHex(core.keccak256(new TextEncoder().encode('lie')))], { timestamp: clock });
+    await commit(T, bad);
+    const proof = transition(T, bad, 0, b1.header, stateAfter1(T)) as core.TransitionProof;
+    expect(proof.fault).toBe(core.TransitionFault.InsufficientBalance);
+    const w = windowsOf(T, 2);
+    // Each common check and each witness check, refused alike.
+    await prove(T, proof, { ...w, windowEnd: w.windowEnd + 1n }, 'UnknownCommitment');
+    await prove(T, proof, { ...w, prevWindowEnd: w.prevWindowEnd + 1n }, 'WrongPrevHeader');
+    await prove(T, { ...proof, tx: { ...proof.tx, postStateRoot: core.ZERO_BYTES32 } }, w, 'TxNotInBlock');
+    await prove(T, { ...proof, tx: { ...proof.tx, index: 65_536 } }, w, 'TxIndexOutOfRange');
+    await prove(T, { ...proof, accountsRoot: core.ZERO_BYTES32 }, w, 'PreStateMismatch');
+    await prove(T, { ...proof, accounts: [] }, w, 'MissingAccountWitness');
+    await prove(T, { ...proof, accounts: [{ ...proof.accounts[0], slot: 7 }] }, w, 'WrongWitnessSlot');
+    await prove(T, { ...proof, accounts: [{ ...proof.accounts[0], balance: 10n * ETHER }] }, w, 'InvalidAccountProof');
+    // A transition proof against block 1's tx 1 with the witness of tx 0 as its pre-tx and the wrong index: BadPreTx.
+    const p1 = transition(T, b1, 2, null, new core.ChainState(T.id), true);
+    await prove(T, { ...p1, preTx: core.txWitness(b1, 0) }, windowsOf(T, 1), 'BadPreTx');
+    // The conviction: head 1, bond 0 (half to the challenger), frozen.
+    const convicted = await prove(T, proof, w);
+    expect(convicted).toEqual({ ok: true, value: { number: 2n, kind: core.FraudKind.InvalidTransfer, reward: core.ROOT_MIN_BOND / 2n } });
+    expect(ledger.childInfo(T.id)).toMatchObject({ headNumber: 1n, bond: 0n });
+    expect(ledger.childStatus(T.id).status).toBe(core.ChainStatus.FrozenFraud);
+    await prove(T, proof, w, 'UnknownCommitment'); // a replay: block 2 is above the head
+    // Frozen: no commits, deposits or down events.
+    await commit(T, bad, 'ChainIsFrozen');
+    const dep = await both(root.interface.encodeFunctionData('depositERC20', [T.id, token('TST'), address('bob'), 1n]), () => ledger.deposit({ child: T.id, from: address('alice'), to: address('bob'), token: token('TST'), amount: 1n }), 'alice');
+    expect(dep.l1).toMatchObject({ name: 'ChainIsFrozen' });
+    expect(dep.local).toEqual({ code: 'CHAIN_IS_FROZEN', data: (dep.l1 as { data: unknown }).data });
+    const send = await both(root.interface.encodeFunctionData('sendEdgeEvent', [T.id, COUNTER_FN, '0x01']), () => ledger.recordEdgeEvent({ child: T.id, fn: COUNTER_FN, sender: address('alice'), payload: '0x01' }), 'alice');
+    expect(send.l1).toMatchObject({ name: 'ChainIsFrozen' });
+    expect(send.local).toEqual({ code: 'CHAIN_IS_FROZEN', data: (send.l1 as { data: unknown }).data });
+    // Proofs still run against a frozen chain (an earlier block in its window could roll it back further).
+    await prove(T, { kind: core.FraudKind.BadTimestamp, header: b1.header, prev: core.ZERO_HEADER }, windowsOf(T, 1), 'NotFraud');
+    await expectSameViews();
+  });
+
+  it('a forged deposit (InvalidDeposit) and a transition against a tx of kind 7 (ProofKindNotSupported)', async () => {
+    const D = await newChain('FD');
+    await commit(D, honestBlock1(D));
+    await deposit(D.id, 'bob', 'ETH', 1n);
+    const b1 = D.blocks[0];
+    const pre = stateAfter1(D);
+    const forgedDeposit = core.placeDeposit(pre, { chainId: D.id, nonce: 3n, from: address('alice'), to: address('carol'), token: ETH_TOKEN as core.Address, amount: 1000n });
+    const edge = { ...core.EMPTY_TX, kind: core.TxKind.EdgeSend, slot: 0, from: address('bob'), nonce: 1n, data: core.encodeEdgeSendData({ fn: COUNTER_FN, child: core.ZERO_BYTES32, payload: '0x' }) };
+    const roots = [text('d1'), text('d2')];
+    const bad = forged(b1.header, [forgedDeposit, edge], roots, { depositNonce: 3n, timestamp: clock });
+    await commit(D, bad);
+    const w = windowsOf(D, 2);
+    const kind7 = { ...(transition(D, bad, 0, b1.header, stateAfter1(D)) as core.TransitionProof), kind: core.FraudKind.InvalidTransfer as const, tx: core.txWitness(bad, 1), preTx: core.txWitness(bad, 0) };
+    await prove(D, kind7, w, 'ProofKindNotSupported');
+    const proof = transition(D, bad, 0, b1.header, stateAfter1(D));
+    expect(proof.fault).toBe(core.TransitionFault.DepositMismatch);
+    expect(await prove(D, proof, w)).toEqual({ ok: true, value: { number: 2n, kind: core.FraudKind.InvalidDeposit, reward: core.ROOT_MIN_BOND / 2n } });
+  });
+
+  it('a missing down event (an empty position), and NotFraud for a position outside the down stream or holding its event', async () => {
+    const M = await newChain('FM');
+    await commit(M, honestBlock1(M));
+    const b1 = M.blocks[0];
+    await prove(M, { kind: core.FraudKind.MissingDownEvent, header: b1.header, prev: core.ZERO_HEADER, tx: core.txWitness(b1, 0) }, windowsOf(M, 1), 'NotFraud'); // DOWN_EVENT_PRESENT
+    await prove(M, { kind: core.FraudKind.MissingDownEvent, header: b1.header, prev: core.ZERO_HEADER, tx: core.txWitness(b1, 2) }, windowsOf(M, 1), 'NotFraud'); // NOT_A_DOWN_POSITION
+    await deposit(M.id, 'bob', 'ETH', 1n);
+    const bad = forged(b1.header, [], [], { depositNonce: 3n, timestamp: clock }); // claims nonce 3, applies nothing
+    await commit(M, bad);
+    const proof = core.buildMissingDownEventProof(bad, 0, b1.header);
+    expect(await prove(M, proof, windowsOf(M, 2))).toEqual({ ok: true, value: { number: 2n, kind: core.FraudKind.MissingDownEvent, reward: core.ROOT_MIN_BOND / 2n } });
+  });
+
+  it('a malformed tx (data in a transfer), and NotFraud for a well-formed one', async () => {
+    const X = await newChain('FX');
+    await commit(X, honestBlock1(X));
+    const b1 = X.blocks[0];
+    await prove(X, { kind: core.FraudKind.MalformedTx, header: b1.header, prev: core.ZERO_HEADER, tx: core.txWitness(b1, 2) }, windowsOf(X, 1), 'NotFraud'); // WELL_FORMED
+    const bad = forged(b1.header, [{ ...b1.txs[2], nonce: 1n, data: '0x00' }], [text('x')], { timestamp: clock });
+    await commit(X, bad);
+    const proof = core.buildMalformedTxProof(bad, 0, b1.header);
+    expect(await prove(X, proof, windowsOf(X, 2))).toEqual({ ok: true, value: { number: 2n, kind: core.FraudKind.MalformedTx, reward: core.ROOT_MIN_BOND / 2n } });
+  });
+
+  it('a bad timestamp (before the parent block), and NotFraud for a good one', async () => {
+    S = await newChain('FS');
+    await commit(S, honestBlock1(S));
+    const b1 = S.blocks[0];
+    await prove(S, core.buildBadTimestampProof(forged(b1.header, [], [], { timestamp: b1.header.timestamp - 1n }).header, b1.header), windowsOf(S, 1), 'UnknownCommitment');
+    await prove(S, { kind: core.FraudKind.BadTimestamp, header: b1.header, prev: core.ZERO_HEADER }, windowsOf(S, 1), 'NotFraud'); // TIMESTAMP_OK
+    const bad = forged(b1.header, [], [], { timestamp: b1.header.timestamp - 1n });
+    await commit(S, bad);
+    expect(await prove(S, core.buildBadTimestampProof(bad.header, b1.header), windowsOf(S, 2))).toEqual({ ok: true, value: { number: 2n, kind: core.FraudKind.BadTimestamp, reward: core.ROOT_MIN_BOND / 2n } });
+  });
+
+  it('an equivocation: refusals, the conviction with its rollback, then AlreadyConvicted', async () => {
+    E = await newChain('FE');
+    await commit(E, honestBlock1(E));
+    const b1 = E.blocks[0];
+    const other = forged(core.ZERO_HEADER, [], [], { chainId: E.id, number: 1n, parentHash: core.ZERO_BYTES32, timestamp: b1.header.timestamp + 1n });
+    const w = windowsOf(E, 1);
+    const eq = (h2: core.Header, sigs2 = quorum(h2)): core.EquivocationProof => ({ kind: core.FraudKind.Equivocation, header: b1.header, signatures: quorum(b1.header), header2: h2, signatures2: sigs2, prev: core.ZERO_HEADER });
+    await prove(E, eq(b1.header), w, 'NotFraud'); // SAME_HEADER
+    await prove(E, eq({ ...other.header, number: 2n }), w, 'NotFraud'); // DIFFERENT_HEIGHTS
+    await prove(E, eq(other.header, quorum(other.header, ['v0', 'v1'])), w, 'NotEnoughSignatures');
+    await prove(E, eq({ ...other.header, chainId: T.id }), w, 'ChainIdMismatch');
+    await prove(E, eq(other.header), w, 'UnknownChain', UNKNOWN_CHAIN);
+    expect(await prove(E, eq(other.header), w)).toEqual({ ok: true, value: { number: 1n, kind: core.FraudKind.Equivocation, reward: core.ROOT_MIN_BOND / 2n } });
+    expect(ledger.childInfo(E.id).headNumber).toBe(0n);
+    await prove(E, eq(other.header), w, 'AlreadyConvicted'); // nothing left to undo or slash
+  });
+
+  it('after the window a block is final: ChallengeWindowClosed', async () => {
+    clock += FRAUD_WINDOW;
+    const b1 = S.blocks[0];
+    await prove(S, { kind: core.FraudKind.BadTimestamp, header: b1.header, prev: core.ZERO_HEADER }, windowsOf(S, 1), 'ChallengeWindowClosed');
+    await expectSameViews();
+  });
+});
+
 describe('ParentLedger(selfId = 0) = PlasmaRoot on the shared vectors', () => {
   it('share the limits, but for MIN_BOND (a documented difference, see the top of the file)', async () => {
     expect(await root.MIN_BOND()).toBe(core.ROOT_MIN_BOND);
@@ -361,7 +652,7 @@ describe('ParentLedger(selfId = 0) = PlasmaRoot on the shared vectors', () => {
   });
 
   it('cover every custom error a ledger can raise', () => {
-    const raised = new Set(VECTORS.flatMap((step) => ('reverts' in step && step.reverts ? [step.reverts] : [])));
+    const raised = new Set([...VECTORS.flatMap((step) => ('reverts' in step && step.reverts ? [step.reverts] : [])), ...fraudRaised]);
     const uncovered: string[] = [];
     rootErrors.forEachError((error) => {
       if (!NOT_MIRRORED.includes(error.name) && !raised.has(error.name)) uncovered.push(error.name);
@@ -732,6 +1023,7 @@ function probes(): Probe[] {
       { name: `childAt(${index})`, l1: () => root.childAt(index), local: () => id },
       { name: `chainInfo(${name})`, l1: async () => chainInfoOf(await root.chainInfo(id)), local: () => ledgerInfoOf(info) },
       { name: `validators(${name})`, l1: async () => [...(await root.validators(id))], local: () => info.validators },
+      { name: `chainStatus(${name})`, l1: async () => [...(await root.chainStatus(id))], local: () => { const st = ledger.childStatus(id); return [BigInt(st.status), st.frozenAt]; } },
       ...recordProbes(name, id, info.depositCount, info.headNumber),
     );
   });

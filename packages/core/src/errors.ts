@@ -92,6 +92,20 @@ export type ParentLedgerErrorCode =
   | 'INVALID_EXIT_PROOF'
   | 'ALREADY_WITHDRAWN'
   | 'SUBTREE_BALANCE_EXCEEDED'
+  // objections (proveFraud, docs/FRAUD.md §7): PlasmaRoot's errors, then PlasmaFraudVerifier's
+  | 'CHAIN_IS_FROZEN'
+  | 'CHALLENGE_WINDOW_CLOSED'
+  | 'WRONG_PREV_HEADER'
+  | 'PROOF_KIND_NOT_SUPPORTED'
+  | 'NOT_FRAUD'
+  | 'ALREADY_CONVICTED'
+  | 'TX_INDEX_OUT_OF_RANGE'
+  | 'TX_NOT_IN_BLOCK'
+  | 'BAD_PRE_TX'
+  | 'PRE_STATE_MISMATCH'
+  | 'MISSING_ACCOUNT_WITNESS'
+  | 'WRONG_WITNESS_SLOT'
+  | 'INVALID_ACCOUNT_PROOF'
   /** OpenZeppelin's SafeCastOverflowedUintDowncast(bits, value): a bond or windowEnd too wide for PlasmaRoot's storage. */
   | 'SAFE_CAST_OVERFLOWED_UINT_DOWNCAST'
   /** Solidity's Panic(0x11): a deposit counter or a subtree balance past the maximum of its type. */

@@ -15,7 +15,7 @@
  * | Equivocation | two headers of one height, each with a quorum | `proveEquivocation` |
  * | BadTimestamp | the header and its parent's | `proveBadTimestamp` |
  */
-import { WORD, writeAddressWord, writeBytes32Word, writeUintWord } from './abi.js';
+import { decodeWords, WORD, writeAddressWord, writeBytes32Word, writeUintWord, type DecodedAbiValue, type StaticAbiType } from './abi.js';
 import { bytesToHex, concatBytes, hexToBytes, ZERO_BYTES32 } from './bytes.js';
 import { EMPTY_STATE_ROOT, type ChainState } from './chainState.js';
 import type { BlockContext } from './block.js';
@@ -608,38 +608,222 @@ export function encodeAccountWitness(a: AccountWitness): Hex {
   return bytesToHex(accountWitnessEnc(a).bytes);
 }
 
-/** Calldata of the PlasmaRoot entry point that takes `proof` against chain `chainId`. */
-export function encodeFraudProofCall(chainId: ChainId, proof: FraudProof, windows: ProofWindows): Hex {
-  const common = (p: OneBlockProof): Enc[] => [bytes32Enc(chainId), headerEnc(p.header), uintEnc(windows.windowEnd, 64), headerEnc(p.prev), uintEnc(windows.prevWindowEnd, 64)];
+/** A proof as the encoders read it: core's STF opinion of a transition (`fault`) is not part of the call. */
+export type FraudProofData = Exclude<FraudProof, TransitionProof> | Omit<TransitionProof, 'fault'>;
+
+/** The entry point taking `proof` and its arguments after chainId (one list for both hosts, docs/FRAUD.md §7). */
+function fraudProofArgs(proof: FraudProofData, windows: ProofWindows): { signature: string; args: Enc[] } {
+  const common = (p: OneBlockProof): Enc[] => [headerEnc(p.header), uintEnc(windows.windowEnd, 64), headerEnc(p.prev), uintEnc(windows.prevWindowEnd, 64)];
   switch (proof.kind) {
     case FraudKind.InvalidDeposit:
     case FraudKind.InvalidTransfer:
-    case FraudKind.InvalidWithdraw:
-      return call(FRAUD_SIGNATURES.proveInvalidTransition, [
-        ...common(proof),
-        txWitnessEnc(proof.tx),
-        txWitnessEnc(proof.preTx),
-        bytes32Enc(proof.accountsRoot),
-        bytes32Enc(proof.ledgerRoot),
-        dynamicArrayEnc(proof.accounts.map(accountWitnessEnc)),
-      ]);
+    case FraudKind.InvalidWithdraw: {
+      const p = proof as Omit<TransitionProof, 'fault'>;
+      return {
+        signature: FRAUD_SIGNATURES.proveInvalidTransition,
+        args: [...common(p), txWitnessEnc(p.tx), txWitnessEnc(p.preTx), bytes32Enc(p.accountsRoot), bytes32Enc(p.ledgerRoot), dynamicArrayEnc(p.accounts.map(accountWitnessEnc))],
+      };
+    }
     case FraudKind.MissingDownEvent:
-      return call(FRAUD_SIGNATURES.proveMissingDownEvent, [...common(proof), txWitnessEnc(proof.tx)]);
+      return { signature: FRAUD_SIGNATURES.proveMissingDownEvent, args: [...common(proof), txWitnessEnc(proof.tx)] };
     case FraudKind.MalformedTx:
-      return call(FRAUD_SIGNATURES.proveMalformedTx, [...common(proof), txWitnessEnc(proof.tx)]);
+      return { signature: FRAUD_SIGNATURES.proveMalformedTx, args: [...common(proof), txWitnessEnc(proof.tx)] };
     case FraudKind.BadTimestamp:
-      return call(FRAUD_SIGNATURES.proveBadTimestamp, common(proof));
+      return { signature: FRAUD_SIGNATURES.proveBadTimestamp, args: common(proof) };
     case FraudKind.Equivocation:
-      return call(FRAUD_SIGNATURES.proveEquivocation, [
-        bytes32Enc(chainId),
-        headerEnc(proof.header),
-        bytesEnc(proof.signatures),
-        headerEnc(proof.header2),
-        bytesEnc(proof.signatures2),
-        uintEnc(windows.windowEnd, 64),
-        headerEnc(proof.prev),
-        uintEnc(windows.prevWindowEnd, 64),
-      ]);
+      return {
+        signature: FRAUD_SIGNATURES.proveEquivocation,
+        args: [
+          headerEnc(proof.header),
+          bytesEnc(proof.signatures),
+          headerEnc(proof.header2),
+          bytesEnc(proof.signatures2),
+          uintEnc(windows.windowEnd, 64),
+          headerEnc(proof.prev),
+          uintEnc(windows.prevWindowEnd, 64),
+        ],
+      };
+  }
+}
+
+/** Calldata of the PlasmaRoot entry point that takes `proof` against chain `chainId`. */
+export function encodeFraudProofCall(chainId: ChainId, proof: FraudProofData, windows: ProofWindows): Hex {
+  const { signature, args } = fraudProofArgs(proof, windows);
+  return call(signature, [bytes32Enc(chainId), ...args]);
+}
+
+/**
+ * `abi.encode` of the entry point's arguments after chainId: the `args` of a PROVE_CHILD_FRAUD (kind 10) on a chain
+ * parent, whose ParentLedger.proveFraud decodes them with decodeFraudProofArgs (docs/FRAUD.md §7).
+ */
+export function encodeFraudProofArgs(proof: FraudProofData, windows: ProofWindows): Hex {
+  return bytesToHex(tupleEnc(fraudProofArgs(proof, windows).args).bytes);
+}
+
+/** The `fraudKind` a PROVE_CHILD_FRAUD names for `proof`: its kind (for a transition, the disputed tx's). */
+export function fraudKindOf(proof: FraudProofData): FraudKind {
+  return proof.kind;
+}
+
+// ---- ABI decoding of the arguments (kind 10's `args`) -------------------------------------------------------------
+
+const BLOCK_TX_WORDS: readonly StaticAbiType[] = ['uint8', 'uint32', 'uint32', 'address', 'address', 'address', 'uint256', 'uint64', 'bytes32', 'bytes32', 'uint8'];
+const HEADER_ARG_WORDS: readonly StaticAbiType[] = ['bytes32', 'uint64', 'bytes32', 'bytes32', 'bytes32', 'bytes32', 'uint64', 'uint64'];
+const ACCOUNT_WITNESS_WORDS = 5 + 32;
+const TX_WITNESS_HEAD_WORDS = 11 + 1 + 1 + 1 + TX_TREE_DEPTH;
+
+/** A bounds-checked reader of one ABI blob (offsets are relative to the tuple that holds them). */
+class AbiReader {
+  constructor(private readonly bytes: Uint8Array) {}
+
+  slice(at: number, length: number): Uint8Array {
+    if (!Number.isSafeInteger(at) || at < 0 || at + length > this.bytes.length) throw new Error('out of bounds');
+    return this.bytes.subarray(at, at + length);
+  }
+
+  words(types: readonly StaticAbiType[], at: number): DecodedAbiValue[] {
+    return decodeWords(types, this.slice(at, types.length * WORD));
+  }
+
+  word(at: number): Hex {
+    return bytesToHex(this.slice(at, WORD));
+  }
+
+  uint(at: number): bigint {
+    return BigInt(this.word(at));
+  }
+
+  /** The absolute position a head word at `at` points to, relative to `base`. */
+  offset(base: number, at: number): number {
+    const offset = this.uint(at);
+    if (offset > BigInt(this.bytes.length)) throw new Error('offset out of bounds');
+    return base + Number(offset);
+  }
+
+  /** A `bytes` whose head word is at `at`. */
+  dynamicBytes(base: number, at: number): Hex {
+    const start = this.offset(base, at);
+    const length = this.uint(start);
+    if (length > BigInt(this.bytes.length)) throw new Error('length out of bounds');
+    return bytesToHex(this.slice(start + WORD, Number(length)));
+  }
+
+  header(at: number): Header {
+    const [chainId, number, parentHash, txRoot, stateRoot, exitRoot, depositNonce, timestamp] = this.words(HEADER_ARG_WORDS, at);
+    return { chainId, number, parentHash, txRoot, stateRoot, exitRoot, depositNonce, timestamp } as Header;
+  }
+
+  siblings(at: number, count: number): Hex[] {
+    return Array.from({ length: count }, (_, i) => this.word(at + i * WORD));
+  }
+
+  txWitness(base: number, at: number): TxWitness {
+    const start = this.offset(base, at);
+    const [kind, slot, toSlot, from, to, token, amount, nonce, r, s, v] = this.words(BLOCK_TX_WORDS, start);
+    const data = this.dynamicBytes(start, start + 11 * WORD);
+    const index = this.uint(start + 13 * WORD);
+    // TxWitness.index is a number; an index past 2^53 is refused as malformed here (the root: TxIndexOutOfRange).
+    if (index > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error('index');
+    this.slice(start, TX_WITNESS_HEAD_WORDS * WORD);
+    const tx = { kind: Number(kind), slot: Number(slot), toSlot: Number(toSlot), from, to, token, amount, nonce, r, s, v: Number(v), data } as BlockTx;
+    return { tx, postStateRoot: this.word(start + 12 * WORD), index: Number(index), proof: this.siblings(start + 14 * WORD, TX_TREE_DEPTH) };
+  }
+
+  accounts(base: number, at: number): AccountWitness[] {
+    const start = this.offset(base, at);
+    const length = this.uint(start);
+    if (length * BigInt(ACCOUNT_WITNESS_WORDS * WORD) > BigInt(this.bytes.length)) throw new Error('length out of bounds');
+    return Array.from({ length: Number(length) }, (_, i) => {
+      const a = start + WORD + i * ACCOUNT_WITNESS_WORDS * WORD;
+      const [slot, owner, token, balance, nonce] = this.words(['uint32', 'address', 'address', 'uint256', 'uint64'], a);
+      return { slot: Number(slot), owner, token, balance, nonce, proof: this.siblings(a + 5 * WORD, 32) } as AccountWitness;
+    });
+  }
+}
+
+/** What a PROVE_CHILD_FRAUD's `args` decode to: the proof and the windowEnds it names. */
+export interface DecodedFraudProof {
+  proof: FraudProofData;
+  windows: ProofWindows;
+}
+
+/**
+ * Inverse of encodeFraudProofArgs for `fraudKind` (0-2: proveInvalidTransition, whose witness's tx must be of that
+ * kind, or of a kind above 2 (refused later as ProofKindNotSupported, as at the root); 3-6 the other entry points).
+ * MALFORMED_TX (field `data`) unless `args` is the canonical encoding of such an argument list.
+ */
+export function decodeFraudProofArgs(fraudKind: number, args: Hex): DecodedFraudProof {
+  const fail = (why: string, cause?: unknown): never => {
+    throw new PlasmaError('MALFORMED_TX', `the fraud proof's args are not the canonical arguments of its entry point (${why})`, {
+      hint: 'encode them with encodeFraudProofArgs (core), from a proof findFraud or a build…Proof function returned',
+      data: { field: 'data', fraudKind },
+      cause,
+    });
+  };
+  if (!Number.isInteger(fraudKind) || fraudKind < FraudKind.InvalidDeposit || fraudKind > FraudKind.BadTimestamp) fail(`unknown fraud kind ${fraudKind}`);
+  let bytes: Uint8Array;
+  try {
+    bytes = hexToBytes(args);
+  } catch (e) {
+    return fail('not hex', e);
+  }
+  const r = new AbiReader(bytes);
+  let decoded: DecodedFraudProof;
+  try {
+    decoded = decodeArgs(r, fraudKind as FraudKind);
+  } catch (e) {
+    return fail(e instanceof Error ? e.message : String(e), e);
+  }
+  if (decoded.proof.kind !== fraudKind) {
+    fail(`fraud kind ${fraudKind} names a transition proof against a tx of kind ${decoded.proof.kind}`);
+  }
+  let again: Hex;
+  try {
+    again = encodeFraudProofArgs(decoded.proof, decoded.windows);
+  } catch (e) {
+    return fail('does not encode again', e);
+  }
+  if (again !== bytesToHex(bytes)) fail('not canonical');
+  return decoded;
+}
+
+function decodeArgs(r: AbiReader, fraudKind: FraudKind): DecodedFraudProof {
+  const H = 8 * WORD;
+  if (fraudKind === FraudKind.Equivocation) {
+    // (Header h1, bytes sigs1, Header h2, bytes sigs2, uint64 windowEnd, Header prev, uint64 prevWindowEnd)
+    const header = r.header(0);
+    const signatures = r.dynamicBytes(0, H);
+    const header2 = r.header(H + WORD);
+    const signatures2 = r.dynamicBytes(0, 2 * H + WORD);
+    const [windowEnd] = r.words(['uint64'], 2 * H + 2 * WORD) as [bigint];
+    const prev = r.header(2 * H + 3 * WORD);
+    const [prevWindowEnd] = r.words(['uint64'], 3 * H + 3 * WORD) as [bigint];
+    return { proof: { kind: FraudKind.Equivocation, header, signatures, header2, signatures2, prev }, windows: { windowEnd, prevWindowEnd } };
+  }
+  // (Header h, uint64 windowEnd, Header prev, uint64 prevWindowEnd, ...)
+  const header = r.header(0);
+  const [windowEnd] = r.words(['uint64'], H) as [bigint];
+  const prev = r.header(H + WORD);
+  const [prevWindowEnd] = r.words(['uint64'], 2 * H + WORD) as [bigint];
+  const windows = { windowEnd, prevWindowEnd };
+  const at = 2 * H + 2 * WORD;
+  switch (fraudKind) {
+    case FraudKind.BadTimestamp:
+      return { proof: { kind: FraudKind.BadTimestamp, header, prev }, windows };
+    case FraudKind.MissingDownEvent:
+    case FraudKind.MalformedTx:
+      return { proof: { kind: fraudKind, header, prev, tx: r.txWitness(0, at) }, windows };
+    default: {
+      // (..., TxWitness t, TxWitness preTx, bytes32 accountsRoot, bytes32 ledgerRoot, AccountWitness[] accounts)
+      const tx = r.txWitness(0, at);
+      const preTx = r.txWitness(0, at + WORD);
+      const accountsRoot = r.word(at + 2 * WORD);
+      const ledgerRoot = r.word(at + 3 * WORD);
+      const accounts = r.accounts(0, at + 4 * WORD);
+      // The recorded kind is the tx's (the root's FraudProven.kind); kinds above 2 are refused by the ledger's checks.
+      const kind = (tx.tx.kind <= FraudKind.InvalidWithdraw ? tx.tx.kind : fraudKind) as TransitionProof['kind'];
+      return { proof: { kind, header, prev, tx, preTx, accountsRoot, ledgerRoot, accounts }, windows };
+    }
   }
 }
 

@@ -19,7 +19,7 @@ import {
   type SignedTx,
 } from './types.js';
 
-export type SignedTxKindJson = 'transfer' | 'withdraw' | 'depositToChild' | 'commitChild' | 'finalizeChildExit' | 'spawnChild' | 'edgeSend' | 'edgeFromChild';
+export type SignedTxKindJson = 'transfer' | 'withdraw' | 'depositToChild' | 'commitChild' | 'finalizeChildExit' | 'spawnChild' | 'edgeSend' | 'edgeFromChild' | 'proveChildFraud';
 /** The kinds nobody submits (they come from the parent) and the submitted ones. */
 export type BlockTxKindJson = 'deposit' | 'edgeFromParent' | SignedTxKindJson;
 
@@ -114,7 +114,20 @@ export interface EdgeFromChildTxJson {
   proof: Hex[];
 }
 
+/** A fraud proof against a child's committed block (kind 10, docs/FRAUD.md §7). */
+export interface ProveChildFraudTxJson {
+  kind: 'proveChildFraud';
+  chainId: ChainId;
+  child: ChainId;
+  fraudKind: number;
+  /** encodeFraudProofArgs of the proof. */
+  args: Hex;
+  /** The reward's recipient on this chain. */
+  to: Address;
+}
+
 export type SignedTxJson =
+  | ProveChildFraudTxJson
   | SpendTxJson
   | DepositToChildTxJson
   | CommitChildTxJson
@@ -174,6 +187,7 @@ const KIND_TO_JSON: Record<TxKind, BlockTxKindJson> = {
   [TxKind.EdgeSend]: 'edgeSend',
   [TxKind.EdgeFromParent]: 'edgeFromParent',
   [TxKind.EdgeFromChild]: 'edgeFromChild',
+  [TxKind.ProveChildFraud]: 'proveChildFraud',
 };
 const KIND_FROM_JSON: Record<string, TxKind> = Object.fromEntries(Object.entries(KIND_TO_JSON).map(([kind, json]) => [json, Number(kind) as TxKind]));
 /** Every kind but 0 and 8: deposits and edge events from the parent are not submitted, they come from the parent. */
@@ -272,6 +286,8 @@ export function signedTxToJson(tx: SignedTx): SignedTxJson {
         index: toJsonNumber(tx.index, 'tx.index'),
         proof: tx.proof.slice(),
       };
+    case TxKind.ProveChildFraud:
+      return { kind: 'proveChildFraud', chainId: tx.chainId, child: tx.child, fraudKind: tx.fraudKind, args: tx.args, to: tx.to };
   }
 }
 
@@ -440,13 +456,14 @@ const SIGNED_TX_KEYS: Record<SignedTxKindJson, readonly string[]> = {
   spawnChild: ['kind', 'chainId', 'slot', 'validators', 'threshold', 'challengeWindow', 'bond', 'nonce', 'signature'],
   edgeSend: ['kind', 'chainId', 'slot', 'fn', 'child', 'payload', 'nonce', 'signature'],
   edgeFromChild: ['kind', 'chainId', 'child', 'header', 'windowEnd', 'fn', 'sender', 'payload', 'index', 'proof'],
+  proveChildFraud: ['kind', 'chainId', 'child', 'fraudKind', 'args', 'to'],
 };
 const HEADER_KEYS = ['chainId', 'number', 'parentHash', 'txRoot', 'stateRoot', 'exitRoot', 'depositNonce', 'timestamp'] as const;
 const EXIT_KEYS = ['recipient', 'token', 'amount'] as const;
 const EDGE_UP_EVENT_KEYS = ['fn', 'sourceChain', 'sender', 'payload'] as const;
 const UINT32_MAX = 2 ** 32 - 1;
 
-/** Decodes a transaction as submitted (kinds 1-7 and 9); throws MALFORMED_TX naming the field. */
+/** Decodes a transaction as submitted (kinds 1-7, 9 and 10); throws MALFORMED_TX naming the field. */
 export function signedTxFromJson(json: unknown): SignedTx {
   const kind = new FieldReader('MALFORMED_TX', 'tx', json).oneOf('kind', SIGNED_KIND_FROM_JSON);
   // Typed explicitly so that `r.fail` (never) narrows.
@@ -542,6 +559,15 @@ export function signedTxFromJson(json: unknown): SignedTx {
         payload: r.bytes('payload'),
         index: r.uint64('index'),
         proof: proof(),
+      };
+    case TxKind.ProveChildFraud:
+      return {
+        kind,
+        chainId: r.hex32('chainId'),
+        child: r.hex32('child'),
+        fraudKind: r.integer('fraudKind', 255, 'a uint8 JSON number'),
+        args: r.bytes('args'),
+        to: r.address('to'),
       };
     default:
       return r.fail(r.at('kind'), 'a submitted kind', kind);

@@ -14,13 +14,16 @@
  * | 5 ChildCount | `(0, 0, 0)` | `(uint256 count)` |
  * | 6 EdgeStorage | `(fn, keccak256(key), 0)` | `(bytes value)` |
  * | 7 EdgeDelivery | `(0, 0, nonce)` | `(bytes32 fn, uint8 status)` |
+ * | 8 ChildStatus | `(child, 0, 0)` | `(uint8 status, uint64 frozenAt)` |
  *
  * Child holds what PlasmaRoot packs into one storage slot (configuration and head) plus the registry fields;
  * ChildCount, the next child's index, is the one addition to TREE.md's list. `validatorSetHash` is
  * `keccak256(abi.encodePacked(address[] validators))` of the ascending set (one padded word per validator).
  * EdgeStorage is an edge function's own storage (docs/EDGE.md): the empty value is the default, as an unset
  * `bytes` in Solidity, so a set value is at least 96 bytes. EdgeDelivery records what became of down edge event
- * `nonce` from this chain's parent (a chain keeps it in its own ledger, children or not).
+ * `nonce` from this chain's parent (a chain keeps it in its own ledger, children or not). ChildStatus is
+ * PlasmaRoot's `chainStatus(child)` (docs/FRAUD.md §7): 1 = frozen by a fraud proof; a live child (0, 0) has no
+ * entry, so the ledger roots of chains that never convicted anyone are unchanged.
  * Values are 32 bytes, 320, 96 or more (storage) and 64 (EdgeDelivery, the layout docs/EDGE.md fixes); a leaf can
  * still never pass for an internal node because every ledger proof has exactly 256 levels (ledgerTree.ts).
  */
@@ -39,6 +42,8 @@ export enum LedgerKind {
   ChildCount = 5,
   EdgeStorage = 6,
   EdgeDelivery = 7,
+  /** A child frozen by a fraud proof (PROVE_CHILD_FRAUD, docs/FRAUD.md §7). */
+  ChildStatus = 8,
 }
 
 /** What became of a down edge event on the child (docs/EDGE.md): it is consumed either way. */
@@ -120,6 +125,15 @@ export interface EdgeDeliveryEntry {
   status: EdgeDeliveryStatus;
 }
 
+/** PlasmaRoot's chainStatus of a child: 0 live (no entry), 1 frozen by a proof (ChainStatus in fraud.ts). */
+export interface ChildStatusEntry {
+  kind: LedgerKind.ChildStatus;
+  child: ChainId;
+  status: number;
+  /** The host's time of the first conviction (0 while live). */
+  frozenAt: bigint;
+}
+
 export type LedgerEntry =
   | ChildEntry
   | SubtreeBalanceEntry
@@ -128,7 +142,8 @@ export type LedgerEntry =
   | SpentExitEntry
   | ChildCountEntry
   | EdgeStorageEntry
-  | EdgeDeliveryEntry;
+  | EdgeDeliveryEntry
+  | ChildStatusEntry;
 
 /** The key of each kind of entry (the table at the top of this file). */
 export const ledgerKeys = Object.freeze({
@@ -141,6 +156,7 @@ export const ledgerKeys = Object.freeze({
   childCount: (): Hex => CHILD_COUNT_KEY,
   edgeStorage: (fn: Hex, key: Hex): Hex => ledgerKey(LedgerKind.EdgeStorage, fn, edgeStorageKeyHash(key), 0n),
   edgeDelivery: (nonce: bigint): Hex => ledgerKey(LedgerKind.EdgeDelivery, ZERO_BYTES32, ZERO_BYTES32, nonce),
+  childStatus: (child: ChainId): Hex => ledgerKey(LedgerKind.ChildStatus, child, ZERO_BYTES32, 0n),
 });
 
 /** `keccak256(key)`: where an edge function's storage key lives (keys may be any length). */
@@ -168,6 +184,8 @@ export function ledgerEntryKey(entry: LedgerEntry): Hex {
       return ledgerKey(LedgerKind.EdgeStorage, entry.fn, entry.keyHash, 0n);
     case LedgerKind.EdgeDelivery:
       return ledgerKeys.edgeDelivery(entry.nonce);
+    case LedgerKind.ChildStatus:
+      return ledgerKeys.childStatus(entry.child);
   }
 }
 
@@ -194,6 +212,8 @@ export function ledgerEntryValue(entry: LedgerEntry): Uint8Array {
       return encodeBytes(hexToBytes(entry.value));
     case LedgerKind.EdgeDelivery:
       return encodeWords(['bytes32', 'uint8'], [entry.fn, entry.status]);
+    case LedgerKind.ChildStatus:
+      return encodeWords(['uint8', 'uint64'], [entry.status, entry.frozenAt]);
   }
 }
 
@@ -214,7 +234,8 @@ export function isDefaultLedgerEntry(entry: LedgerEntry): boolean {
   return (
     (entry.kind === LedgerKind.SubtreeBalance && entry.amount === 0n) ||
     (entry.kind === LedgerKind.ChildCount && entry.count === 0n) ||
-    (entry.kind === LedgerKind.EdgeStorage && entry.value === '0x')
+    (entry.kind === LedgerKind.EdgeStorage && entry.value === '0x') ||
+    (entry.kind === LedgerKind.ChildStatus && entry.status === 0 && entry.frozenAt === 0n)
   );
 }
 

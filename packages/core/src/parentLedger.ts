@@ -32,13 +32,17 @@ import {
   ledgerEntryLeaf,
   ledgerKeys,
   type ChildEntry,
+  type ChildStatusEntry,
   type EdgeDeliveryStatus,
   type LedgerEntry,
 } from './ledgerEntries.js';
 import { LedgerTree, type LedgerProof } from './ledgerTree.js';
+import { decodeFraudProofArgs, FraudKind, ChainStatus, type FraudProofData, type ProofWindows } from './fraud.js';
+import { malformedTx, missingDownEvent, transitionFault } from './fraudVerifier.js';
+import { EMPTY_STATE_ROOT } from './chainState.js';
 import { computeMerkleRoot } from './merkle.js';
 import { secp256k1Scheme, SIGNATURE_BYTES, type SignatureScheme } from './signature.js';
-import { EXIT_TREE_DEPTH, ZERO_ADDRESS, type Address, type ChainId, type EdgeUpEvent, type Exit, type Header, type Hex } from './types.js';
+import { EXIT_TREE_DEPTH, TxKind, ZERO_ADDRESS, type Address, type ChainId, type EdgeUpEvent, type Exit, type Header, type Hex } from './types.js';
 
 // ---- PlasmaRoot's limits ----------------------------------------------------------------------------------
 
@@ -53,6 +57,9 @@ export const MAX_CHALLENGE_WINDOW = 30n * 86_400n;
 const BOND_BITS = 96;
 const WINDOW_END_BITS = 40;
 const DEPOSIT_COUNT_BITS = 48;
+const FROZEN_AT_BITS = 40;
+/** keccak256(abi.encode(Header(0, …, 0))): the previous header of block 1 in every proof (PlasmaRoot.ZERO_HEADER_HASH). */
+const ZERO_HEADER_HASH = '0xd397b3b043d87fcd6fad1291ff0bfd16401c274896d8c63a923727f077b8e0b5';
 /** secp256k1n / 2: a larger s is the malleable twin of a valid signature (EIP-2). */
 const HALF_CURVE_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
 
@@ -149,6 +156,36 @@ export interface ConsumeEdgeEventParams {
   /** The EXIT_TREE_DEPTH siblings of the leaf, from the leaf upward. */
   proof: readonly (Hex | Uint8Array)[];
   now: bigint;
+}
+
+export interface ProveFraudParams {
+  child: ChainId;
+  /** FraudKind: which PlasmaRoot entry point `args` are for (0-2: proveInvalidTransition, the disputed tx's kind). */
+  fraudKind: number;
+  /** abi.encode of that entry point's arguments after chainId (fraud.ts encodeFraudProofArgs), canonical. */
+  args: Hex;
+  /** The host's block timestamp (seconds). */
+  now: bigint;
+  /** The tree's EIP-712 domain (the root's): the signatures of transfers and of commitments are checked in it. */
+  domain: Eip712Domain;
+  scheme?: SignatureScheme;
+}
+
+/** What a conviction did (PlasmaRoot's FraudProven and ChainFrozen events). */
+export interface ProveFraudResult {
+  child: ChainId;
+  /** The disputed block's number. */
+  number: bigint;
+  /** FraudKind (for a transition: the disputed tx's kind). */
+  kind: FraudKind;
+  /** Whether the head went back to number - 1 (an equivocation may only slash and freeze). */
+  rolledBack: boolean;
+  /** bond / 2: the host credits it to the challenger. */
+  reward: bigint;
+  /** bond - reward: the host credits it to the burn address, so that the subtree invariant stays an equality. */
+  burned: bigint;
+  /** Whether the status changed to frozen (a second proof against a frozen child only rolls back further). */
+  frozen: boolean;
 }
 
 /** A child's configuration and head (PlasmaRoot.chainInfo, with the validator set itself). */
@@ -253,7 +290,7 @@ export class ParentLedger {
   deposit(params: DepositParams): DepositResult {
     const { child, from, to, token, amount } = depositInput(params);
     if (amount === 0n) throw refuse.zeroAmount();
-    const config = this.knownChild(child);
+    const config = this.liveChild(child);
     if (to === ZERO_ADDRESS) throw refuse.zeroRecipient();
     const nonce = nextDownNonce(config);
     const balance = this.subtreeBalance(child, token) + amount;
@@ -272,7 +309,7 @@ export class ParentLedger {
     const child = bytes32Input(params.child, 'child');
     const { fn, sender, payload } = edgeEventInput(params);
     checkEdgePayload(payload);
-    const config = this.knownChild(child);
+    const config = this.liveChild(child);
     const nonce = nextDownNonce(config);
     const record = edgeDownRecord({ fn, child, nonce, sender, payload });
     this.recordDown(config, nonce, record);
@@ -302,7 +339,7 @@ export class ParentLedger {
   /** Records the child's next block once a quorum of its validators signed it; returns its windowEnd. */
   commit(params: CommitParams): CommitResult {
     const { child, header, signatures, now } = commitInput(params);
-    const config = this.knownChild(child);
+    const config = this.liveChild(child);
     if (header.chainId !== child) throw refuse.chainIdMismatch(child, header.chainId);
     const expected = config.headNumber + 1n;
     if (header.number !== expected) throw refuse.wrongBlockNumber(expected, header.number);
@@ -328,6 +365,145 @@ export class ParentLedger {
   private extendsHead(config: ChildEntry, header: Header): boolean {
     if (header.number === 1n) return header.parentHash === ZERO_BYTES32;
     return this.commitmentRecord(config.child, config.headNumber) === hashCommitmentRecord(header.parentHash, config.headWindowEnd);
+  }
+
+  // ---- objections (PlasmaRoot.prove*, docs/FRAUD.md §7) ------------------------------------------------
+
+  /**
+   * Convicts `child` of a fault in one of its committed blocks, with the proof PlasmaRoot's matching entry point
+   * takes (`args`: its arguments after chainId). The checks are the root's and its verifier's, in their order and
+   * with their errors; then PlasmaRoot._convict: the head goes back to the block before, the whole bond is taken
+   * (returned as reward and burned: moving them is the host's part) and the child is frozen.
+   */
+  proveFraud(params: ProveFraudParams): ProveFraudResult {
+    const child = bytes32Input(params.child, 'child');
+    const now = uintInput(params.now, 256, 'now');
+    const { proof, windows } = decodeFraudProofArgs(params.fraudKind, params.args);
+    const scheme = params.scheme ?? secp256k1Scheme;
+    if (proof.kind === FraudKind.Equivocation) return this.proveEquivocation(child, proof, windows, now, params.domain, scheme);
+    const { header: h, prev } = proof;
+    const config = this.checkDisputed(child, h, windows, prev, now);
+    switch (proof.kind) {
+      case FraudKind.InvalidDeposit:
+      case FraudKind.InvalidTransfer:
+      case FraudKind.InvalidWithdraw: {
+        const kind = proof.tx.tx.kind;
+        if (kind > TxKind.Withdraw) throw refuse.proofKindNotSupported(kind);
+        const { fault } = transitionFault(
+          {
+            domain: params.domain,
+            scheme,
+            chainId: child,
+            txRoot: h.txRoot,
+            prevStateRoot: h.number === 1n ? EMPTY_STATE_ROOT : prev.stateRoot,
+            prevDepositNonce: prev.depositNonce,
+            depositNonce: h.depositNonce,
+            depositRecord: kind === TxKind.Deposit ? this.depositRecord(child, proof.tx.tx.nonce) : ZERO_BYTES32,
+          },
+          proof.tx,
+          proof.preTx,
+          proof.accountsRoot,
+          proof.ledgerRoot,
+          proof.accounts,
+        );
+        if (fault === 0) throw refuse.notFraud(kind, 'TX_VALID');
+        return this.convict(config, h.number, prev.depositNonce, windows.prevWindowEnd, kind as number as FraudKind, now);
+      }
+      case FraudKind.MissingDownEvent: {
+        const reason = missingDownEvent(h, prev, proof.tx);
+        if (reason !== undefined) throw refuse.notFraud(FraudKind.MissingDownEvent, reason);
+        return this.convict(config, h.number, prev.depositNonce, windows.prevWindowEnd, FraudKind.MissingDownEvent, now);
+      }
+      case FraudKind.MalformedTx:
+        if (!malformedTx(h, proof.tx)) throw refuse.notFraud(FraudKind.MalformedTx, 'WELL_FORMED');
+        return this.convict(config, h.number, prev.depositNonce, windows.prevWindowEnd, FraudKind.MalformedTx, now);
+      case FraudKind.BadTimestamp:
+        if (h.timestamp >= prev.timestamp && h.timestamp <= windows.windowEnd - config.challengeWindow) {
+          throw refuse.notFraud(FraudKind.BadTimestamp, 'TIMESTAMP_OK');
+        }
+        return this.convict(config, h.number, prev.depositNonce, windows.prevWindowEnd, FraudKind.BadTimestamp, now);
+    }
+  }
+
+  /** PlasmaRoot.proveEquivocation: rolls back when the committed block of that height is one of the two. */
+  private proveEquivocation(
+    child: ChainId,
+    proof: Extract<FraudProofData, { kind: FraudKind.Equivocation }>,
+    windows: ProofWindows,
+    now: bigint,
+    domain: Eip712Domain,
+    scheme: SignatureScheme,
+  ): ProveFraudResult {
+    const config = this.knownChild(child);
+    const { header: h1, header2: h2 } = proof;
+    if (h2.number !== h1.number) throw refuse.notFraud(FraudKind.Equivocation, 'DIFFERENT_HEIGHTS');
+    const number = h1.number;
+    const quorumSigned = (h: Header, sigs: Hex): Hex => {
+      if (h.chainId !== child) throw refuse.chainIdMismatch(child, h.chainId);
+      const hash = hashHeader(h);
+      verifyQuorum(config, commitmentDigest(domain, child, h.number, hash), hexToBytes(sigs), scheme);
+      return hashCommitmentRecord(hash, windows.windowEnd);
+    };
+    const record1 = quorumSigned(h1, proof.signatures);
+    const record2 = quorumSigned(h2, proof.signatures2);
+    if (record1 === record2) throw refuse.notFraud(FraudKind.Equivocation, 'SAME_HEADER');
+    const record = this.commitmentRecord(child, number);
+    const rollBack = number !== 0n && number <= config.headNumber && now < windows.windowEnd && (record === record1 || record === record2);
+    if (rollBack) {
+      this.checkPrev(config, number, proof.prev, windows.prevWindowEnd);
+      return this.convict(config, number, proof.prev.depositNonce, windows.prevWindowEnd, FraudKind.Equivocation, now);
+    }
+    // Nothing to undo; a child convicted before has nothing left to slash either.
+    if (this.childStatus(child).status === ChainStatus.FrozenFraud) throw refuse.alreadyConvicted(child);
+    return this.slashAndFreeze(config, number, FraudKind.Equivocation, now, false);
+  }
+
+  /** PlasmaRoot._checkDisputed: `h` is committed with `windowEnd`, at most the head, inside its window; `prev` is its parent. */
+  private checkDisputed(child: ChainId, h: Header, windows: ProofWindows, prev: Header, now: bigint): Readonly<ChildEntry> {
+    const config = this.childEntry(child);
+    const number = h.number;
+    if (
+      config === undefined ||
+      number === 0n ||
+      number > config.headNumber ||
+      this.commitmentRecord(child, number) !== hashCommitmentRecord(hashHeader(h), windows.windowEnd)
+    ) {
+      throw refuse.unknownCommitment(child, number);
+    }
+    if (now >= windows.windowEnd) throw refuse.challengeWindowClosed(windows.windowEnd, now);
+    this.checkPrev(config, number, prev, windows.prevWindowEnd);
+    return config;
+  }
+
+  /** PlasmaRoot._checkPrev: `prev` is committed block number - 1 with prevWindowEnd, or the zero header with 0 for block 1. */
+  private checkPrev(config: Readonly<ChildEntry>, number: bigint, prev: Header, prevWindowEnd: bigint): void {
+    const prevHash = hashHeader(prev);
+    const ok = number === 1n
+      ? prevHash === ZERO_HEADER_HASH && prevWindowEnd === 0n
+      : this.commitmentRecord(config.child, number - 1n) === hashCommitmentRecord(prevHash, prevWindowEnd);
+    if (!ok) throw refuse.wrongPrevHeader(number);
+  }
+
+  /** PlasmaRoot._convict: the head goes back to number - 1 (records above it are dead: every reader needs number <= head). */
+  private convict(config: Readonly<ChildEntry>, number: bigint, prevDepositNonce: bigint, prevWindowEnd: bigint, kind: FraudKind, now: bigint): ProveFraudResult {
+    const rolled = { ...config, headNumber: number - 1n, headWindowEnd: prevWindowEnd, headDepositNonce: prevDepositNonce };
+    this.write(rolled);
+    return this.slashAndFreeze(rolled, number, kind, now, true);
+  }
+
+  /** PlasmaRoot._slashAndFreeze: the whole bond (half to the challenger, the rest burned), status frozen by fraud. */
+  private slashAndFreeze(config: Readonly<ChildEntry>, number: bigint, kind: FraudKind, now: bigint, rolledBack: boolean): ProveFraudResult {
+    const was = this.childStatus(config.child);
+    const frozen = was.status !== ChainStatus.FrozenFraud;
+    if (frozen) {
+      const frozenAt = was.status === ChainStatus.Live ? now : was.frozenAt;
+      checkFits(frozenAt, FROZEN_AT_BITS);
+      this.write({ kind: LedgerKind.ChildStatus, child: config.child, status: ChainStatus.FrozenFraud, frozenAt });
+    }
+    const bond = config.bond;
+    const reward = bond / 2n;
+    this.write({ ...config, bond: 0n });
+    return { child: config.child, number, kind, rolledBack, reward, burned: bond - reward, frozen };
   }
 
   // ---- exits (PlasmaRoot.finalizeWithdrawal) ----------------------------------------------------------
@@ -403,6 +579,12 @@ export class ParentLedger {
   childInfo(child: ChainId): ChildInfo {
     const { kind: _kind, child: chainId, ...config } = this.knownChild(bytes32Input(child, 'child'));
     return { chainId, parentChainId: this.selfId, ...config };
+  }
+
+  /** PlasmaRoot.chainStatus: 0 live, 1 frozen by a fraud proof (ChainStatus), and when it was first frozen. */
+  childStatus(child: ChainId): { status: ChainStatus; frozenAt: bigint } {
+    const entry = this.store.get(ledgerKeys.childStatus(bytes32Input(child, 'child')));
+    return entry?.kind === LedgerKind.ChildStatus ? { status: entry.status as ChainStatus, frozenAt: entry.frozenAt } : { status: ChainStatus.Live, frozenAt: 0n };
   }
 
   /** What `child` and its descendants hold here in `token`: the cap on their exits. */
@@ -503,6 +685,14 @@ export class ParentLedger {
   private knownChild(child: ChainId): Readonly<ChildEntry> {
     const entry = this.childEntry(child);
     if (entry === undefined) throw refuse.unknownChain(child);
+    return entry;
+  }
+
+  /** PlasmaRoot._liveChain: a known child that is not frozen (CHAIN_IS_FROZEN: no more commits, deposits or down events). */
+  private liveChild(child: ChainId): Readonly<ChildEntry> {
+    const entry = this.knownChild(child);
+    const { status } = this.childStatus(child);
+    if (status !== ChainStatus.Live) throw refuse.chainIsFrozen(child, status);
     return entry;
   }
 
@@ -675,11 +865,30 @@ const refuse = {
     refusal('ALREADY_WITHDRAWN', `exit ${index} of block ${number} was already consumed`, { chainId, number, index }, 'an exit is paid once'),
   subtreeBalanceExceeded: (chainId: ChainId, token: Address, requested: bigint, available: bigint) =>
     refusal('SUBTREE_BALANCE_EXCEEDED', `chain ${chainId} holds ${available} of ${token} here, the exit asks ${requested}`, { chainId, token, requested, available }, 'a chain never takes out more than its subtree put in'),
+  chainIsFrozen: (chainId: ChainId, status: number) =>
+    refusal('CHAIN_IS_FROZEN', `chain ${chainId} is frozen (status ${status}): it takes no more commits, deposits or down events`, { chainId, status }, 'its holders leave from its last final state; nothing can be sent to it'),
+  challengeWindowClosed: (windowEnd: bigint, now: bigint) =>
+    refusal('CHALLENGE_WINDOW_CLOSED', `the challenge window closed at ${windowEnd} (now ${now}): the block is final`, { windowEnd, now }, 'object while now < windowEnd; a final block cannot be undone'),
+  wrongPrevHeader: (number: bigint) =>
+    refusal('WRONG_PREV_HEADER', `the previous header given is not committed block ${number - 1n} with that windowEnd`, { number }, 'pass the parent header and its windowEnd as committed (block 1: the zero header and 0)'),
+  proofKindNotSupported: (kind: number) =>
+    refusal('PROOF_KIND_NOT_SUPPORTED', `a transition proof against a tx of kind ${kind}: only kinds 0-2 are provable (docs/FRAUD.md)`, { kind }, 'kinds 3-10 are re-executed by every validator; their proofs are phase 2'),
+  notFraud: (kind: number, reason: string) =>
+    refusal('NOT_FRAUD', `the proof does not prove fraud (${reason})`, { kind, reason: reasonWord(reason) }, 'check the block again: a valid block cannot be convicted'),
+  alreadyConvicted: (chainId: ChainId) =>
+    refusal('ALREADY_CONVICTED', `chain ${chainId} was convicted before and there is nothing left to undo`, { chainId }, 'nothing to do: the chain is frozen and its bond taken'),
   safeCastOverflow: (bits: number, value: bigint) =>
     refusal('SAFE_CAST_OVERFLOWED_UINT_DOWNCAST', `${value} does not fit in ${bits} bits`, { bits, value }, 'PlasmaRoot stores this value in a narrower field'),
   overflow: (counter: string) =>
     refusal('ARITHMETIC_OVERFLOW', `the ${counter} would overflow`, { counter }, 'PlasmaRoot reverts with Panic(0x11) here'),
 };
+
+/** bytes32("TX_VALID"): PlasmaRoot's NotFraud reason, a short string left-aligned in a word. */
+function reasonWord(reason: string): Hex {
+  const out = new Uint8Array(32);
+  out.set(new TextEncoder().encode(reason).subarray(0, 32));
+  return bytesToHex(out);
+}
 
 // ---- input forms (what the contract's ABI decoder guarantees before its rules run) -----------------------
 

@@ -30,6 +30,8 @@ import {
   decodeEdgeSendData,
   decodeFinalizeChildExitData,
   decodeSpawnChildData,
+  decodeProveChildFraudData,
+  encodeProveChildFraudData,
   encodeCommitChildData,
   encodeDepositToChildData,
   encodeEdgeFromChildData,
@@ -138,6 +140,9 @@ export function applyTx(state: ChainState, tx: BlockTx, ctx: StfContext, options
     case TxKind.EdgeFromChild:
       applyEdgeFromChild(state, tx, ctx);
       return { postRoot: state.root };
+    case TxKind.ProveChildFraud:
+      applyProveChildFraud(state, tx, ctx);
+      return { postRoot: state.root };
   }
 }
 
@@ -245,6 +250,34 @@ function applySpawnChild(state: ChainState, tx: BlockTx, ctx: StfContext, option
   state.ledger.spawnChild({ validators, threshold, challengeWindow, bond: tx.amount, spawner: tx.from });
   state.accounts.put(tx.slot, debited(sender, tx.amount));
 }
+
+/**
+ * PROVE_CHILD_FRAUD (docs/FRAUD.md §7): ParentLedger.proveFraud at the block's timestamp, then the slashed bond moves
+ * to accounts: bond / 2 to (to, native) at `toSlot` (empty or holding that pair), the rest to BURN_ADDRESS's native
+ * slot (its slot, else the lowest free one after the reward's), so the bonds that leave the ledger stay in the
+ * chain's accounts and the subtree invariant stays an equality. A zero amount writes no account.
+ */
+function applyProveChildFraud(state: ChainState, tx: BlockTx, ctx: StfContext): void {
+  const { child, fraudKind, args } = decodeProveChildFraudData(tx.data);
+  // The slot rule is checked before the proof, so a refusal for it never depends on the bond.
+  creditedAccount(state.accounts, { ...tx, amount: 0n });
+  state.checkpoint();
+  try {
+    const { reward, burned } = state.ledger.proveFraud({ child, fraudKind, args, now: ctx.timestamp, domain: ctx.domain, scheme: ctx.scheme });
+    if (reward > 0n) state.accounts.put(tx.toSlot, creditedAccount(state.accounts, { ...tx, amount: reward }));
+    if (burned > 0n) {
+      const burnSlot = state.accounts.slotOf(BURN_ADDRESS, NATIVE_TOKEN) ?? state.accounts.nextFreeSlot();
+      state.accounts.put(burnSlot, creditedAccount(state.accounts, { ...tx, toSlot: burnSlot, to: BURN_ADDRESS, amount: burned }));
+    }
+    state.commit();
+  } catch (e) {
+    state.revert();
+    throw e;
+  }
+}
+
+/** Where the burned half of a slashed bond goes on a chain parent (PlasmaRoot's BURN_ADDRESS, address(0xdead)). */
+export const BURN_ADDRESS: Address = '0x000000000000000000000000000000000000dead';
 
 // ---- edge functions (docs/EDGE.md) ------------------------------------------------------------------------
 
@@ -542,6 +575,12 @@ export function placeSignedTx(state: SlotIndex, tx: SignedTx, ctx: SigningContex
       const data = encodeEdgeFromChildData({ child: lower(child), header, windowEnd, fn: lower(fn), payload: lower(payload), index, proof });
       return { ...unsignedWords(tx.kind), from: normalizeAddress(tx.sender), data };
     }
+    case TxKind.ProveChildFraud: {
+      const to = normalizeAddress(tx.to);
+      const data = encodeProveChildFraudData({ child: lower(tx.child), fraudKind: tx.fraudKind, args: lower(tx.args) });
+      const toSlot = state.slotOf(to, NATIVE_TOKEN) ?? state.nextFreeSlot();
+      return { ...unsignedWords(tx.kind), toSlot, to, data };
+    }
     case TxKind.FinalizeChildExit: {
       const exit: Exit = { recipient: normalizeAddress(tx.exit.recipient), token: normalizeAddress(tx.exit.token), amount: tx.exit.amount };
       const data = encodeFinalizeChildExitData({ child: tx.child.toLowerCase() as ChainId, header: tx.header, windowEnd: tx.windowEnd, exit, index: tx.index, proof: tx.proof });
@@ -550,13 +589,13 @@ export function placeSignedTx(state: SlotIndex, tx: SignedTx, ctx: SigningContex
     }
     default:
       throw stfError('MALFORMED_TX', `unknown transaction kind ${String((tx as { kind: unknown }).kind)}`, {
-        hint: 'deposits and edge events from the parent come from the parent chain; submit kinds 1-7 and 9',
+        hint: 'deposits and edge events from the parent come from the parent chain; submit kinds 1-7, 9 and 10',
         data: { field: 'kind' },
       });
   }
 }
 
-/** The words of a tx nobody signs (kinds 4, 5, 8, 9): all zero but the kind. */
+/** The words of a tx nobody signs (kinds 4, 5, 8, 9, 10): all zero but the kind. */
 function unsignedWords(kind: TxKind): Omit<BlockTx, 'data'> {
   return { kind, slot: 0, toSlot: 0, from: ZERO_ADDRESS, to: ZERO_ADDRESS, token: ZERO_ADDRESS, amount: 0n, nonce: 0n, r: ZERO_BYTES32, s: ZERO_BYTES32, v: 0 };
 }
@@ -614,7 +653,7 @@ export function checkBlockTxForm(tx: BlockTx, stateDepth = 32): void {
     });
   };
   const kind = tx.kind;
-  if (!Number.isInteger(kind) || kind < TxKind.Deposit || kind > TxKind.EdgeFromChild) bad('kind', 'an integer in 0..9', kind);
+  if (!Number.isInteger(kind) || kind < TxKind.Deposit || kind > TxKind.ProveChildFraud) bad('kind', 'an integer in 0..10', kind);
   if (!Number.isInteger(tx.slot) || tx.slot < 0 || tx.slot >= maxSlot) bad('slot', `a slot in 0..2^${stateDepth}-1`, tx.slot);
   if (!Number.isInteger(tx.toSlot) || tx.toSlot < 0 || tx.toSlot >= maxSlot) bad('toSlot', `a slot in 0..2^${stateDepth}-1`, tx.toSlot);
   if (!isCanonicalAddress(tx.from)) bad('from', 'a lowercase 0x address', tx.from);
@@ -690,6 +729,16 @@ export function checkBlockTxForm(tx: BlockTx, stateDepth = 32): void {
       noValue('an edge event from a child');
       if (tx.nonce !== 0n) bad('nonce', '0 in an edge event from a child', tx.nonce);
       noSignature('an edge event from a child');
+      break;
+    case TxKind.ProveChildFraud:
+      // The reward is the bond at execution, not a word: amount stays 0; `to` is who is paid, so never address(0).
+      none('slot', 'a fraud proof');
+      zeroAddress('from', 'a fraud proof');
+      zeroAddress('token', 'a fraud proof');
+      if (tx.to === ZERO_ADDRESS) bad('to', 'a non-zero recipient in a fraud proof', tx.to);
+      if (tx.amount !== 0n) bad('amount', '0 in a fraud proof', tx.amount);
+      if (tx.nonce !== 0n) bad('nonce', '0 in a fraud proof', tx.nonce);
+      noSignature('a fraud proof');
       break;
   }
 }

@@ -13,6 +13,7 @@
  * | 7 EDGE_SEND | `abi.encode(bytes32 fn, bytes32 child, bytes payload)` |
  * | 8 EDGE_FROM_PARENT | `abi.encode(bytes32 fn, bytes payload)` |
  * | 9 EDGE_FROM_CHILD | `abi.encode(bytes32 child, Header header, uint64 windowEnd, bytes32 fn, bytes payload, uint256 index, bytes32[] proof)` |
+ * | 10 PROVE_CHILD_FRAUD | `abi.encode(bytes32 child, uint8 fraudKind, bytes args)`: `args` = the PlasmaRoot entry point's arguments after its chainId (fraud.ts `encodeFraudProofArgs`) |
  */
 import { decodeWords, WORD, writeAddressWord, writeBytes32Word, writeUintWord, type StaticAbiType } from './abi.js';
 import { bytesToHex, equalBytes, hexToBytes, isHex, wordToBigint } from './bytes.js';
@@ -62,6 +63,14 @@ export interface EdgeFromChildData {
   payload: Hex;
   index: bigint;
   proof: Hex[];
+}
+
+export interface ProveChildFraudData {
+  child: ChainId;
+  /** FraudKind (0-6). */
+  fraudKind: number;
+  /** abi.encode of the PlasmaRoot entry point's arguments after chainId; decoded by ParentLedger.proveFraud. */
+  args: Hex;
 }
 
 const HEADER_WORDS: readonly StaticAbiType[] = ['bytes32', 'uint64', 'bytes32', 'bytes32', 'bytes32', 'bytes32', 'uint64', 'uint64'];
@@ -163,6 +172,18 @@ export function encodeEdgeFromChildData(d: EdgeFromChildData): Hex {
   return bytesToHex(out);
 }
 
+/** `abi.encode(bytes32 child, uint8 fraudKind, bytes args)` */
+export function encodeProveChildFraudData(d: ProveChildFraudData): Hex {
+  const args = hexToBytes(d.args);
+  const head = 3 * WORD;
+  const out = new Uint8Array(head + WORD + padded(args.length));
+  writeBytes32Word(out, 0, d.child);
+  writeUintWord(out, WORD, d.fraudKind, 8);
+  writeUintWord(out, 2 * WORD, head, 256);
+  writeDynamicBytes(out, head, args);
+  return bytesToHex(out);
+}
+
 /** A `bytes` tail: its length word, then the bytes (the zero padding is already there). */
 function writeDynamicBytes(out: Uint8Array, offset: number, bytes: Uint8Array): void {
   writeUintWord(out, offset, bytes.length, 256);
@@ -238,6 +259,13 @@ export function decodeEdgeFromChildData(data: Hex): EdgeFromChildData {
     const proof = dynamicWords(bytes, (at += WORD)).map((w) => bytesToHex(w));
     return { child, header, windowEnd, fn, payload, index, proof };
   }, encodeEdgeFromChildData);
+}
+
+export function decodeProveChildFraudData(data: Hex): ProveChildFraudData {
+  return strictly(data, 'abi.encode(bytes32 child, uint8 fraudKind, bytes args)', (bytes) => {
+    const [fraudKind] = decodeWords(['uint8'], word(bytes, WORD)) as [bigint];
+    return { child: bytesToHex(word(bytes, 0)) as ChainId, fraudKind: Number(fraudKind), args: bytesToHex(dynamicBytes(bytes, 2 * WORD)) };
+  }, encodeProveChildFraudData);
 }
 
 /** Decodes `data` with `decode`, then requires that `encode` gives `data` back byte for byte. */

@@ -33,6 +33,8 @@ export enum TxKind {
   EdgeFromParent = 8,
   /** An up edge event of a child's committed block, consumed here with its exit-tree proof; its receive half runs here. */
   EdgeFromChild = 9,
+  /** A fraud proof against a child's committed block: rollback, slash, freeze (ParentLedger.proveFraud, docs/FRAUD.md §7). */
+  ProveChildFraud = 10,
 }
 
 export interface Header {
@@ -169,11 +171,27 @@ export interface EdgeFromChildTx {
   proof: Hex[];
 }
 
+/**
+ * A fraud proof against a committed block of child `child` (nobody signs: the proof is the authority, docs/FRAUD.md
+ * §7). `args` is the ABI argument list of the matching PlasmaRoot entry point after its chainId
+ * (`encodeFraudProofArgs`); half the child's bond goes to `to`.
+ */
+export interface ProveChildFraudTx {
+  kind: TxKind.ProveChildFraud;
+  chainId: ChainId;
+  child: ChainId;
+  /** FraudKind: 0-2 proveInvalidTransition (the disputed tx's kind), 3 missing down event, 4 malformed, 5 equivocation, 6 bad timestamp. */
+  fraudKind: number;
+  args: Hex;
+  /** The reward's recipient on this chain. */
+  to: Address;
+}
+
 /** The transactions a user signs with EIP-712. */
 export type UserSignedTx = SpendTx | DepositToChildTx | SpawnChildTx | EdgeCallTx;
 
 /** A transaction as submitted to a chain, before the block producer places it (chooses slots). */
-export type SignedTx = UserSignedTx | CommitChildTx | FinalizeChildExitTx | EdgeFromChildTx;
+export type SignedTx = UserSignedTx | CommitChildTx | FinalizeChildExitTx | EdgeFromChildTx | ProveChildFraudTx;
 
 /** The uniform form of every transaction inside a block: 11 words and `data` (docs/SPEC.md). */
 export interface BlockTx {

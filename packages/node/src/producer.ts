@@ -1,4 +1,4 @@
-import { BlockBuilder, TxKind, isPlasmaError, type Account, type Block, type BlockTx, type Hex, type LedgerEntry } from '@plasma-tree/core';
+import { BURN_ADDRESS, BlockBuilder, NATIVE_TOKEN, TxKind, isPlasmaError, type Account, type Block, type BlockTx, type Hex, type LedgerEntry } from '@plasma-tree/core';
 import type { Chain } from './chain.js';
 import type { ChildCommitmentRecord, ChildDepositRecord, Rejection } from './db/chainStore.js';
 import { ledgerEffects } from './ledgerEffects.js';
@@ -113,6 +113,12 @@ export class BlockProducer {
             const placed = builder.addSignedTx(pending.tx, pending.signer);
             txHashes.push(pending.hash);
             for (const slot of slotsWritten(placed)) touchedSlots.add(slot);
+            // PROVE_CHILD_FRAUD: the reward's and the burned half's slots, where the STF wrote them (none for a 0 bond).
+            if (placed.kind === TxKind.ProveChildFraud) {
+              for (const slot of [placed.toSlot, chain.state.slotOf(BURN_ADDRESS, NATIVE_TOKEN)]) {
+                if (slot !== undefined && chain.state.get(slot) !== undefined) touchedSlots.add(slot);
+              }
+            }
             const effects = ledgerEffects(placed, chain.state.ledger);
             if (effects) {
               const at = { blockNumber: Number(builder.number) };
@@ -199,7 +205,7 @@ function slotsWritten(tx: BlockTx): number[] {
     case TxKind.FinalizeChildExit:
       return [tx.toSlot];
     default:
-      // COMMIT_CHILD, EDGE_FROM_CHILD: the ledger only.
+      // COMMIT_CHILD, EDGE_FROM_CHILD: the ledger only; PROVE_CHILD_FRAUD: see the caller (the slots depend on the bond).
       return [];
   }
 }

@@ -4,6 +4,7 @@ import {
   encodeCommitChildData,
   encodeEdgeFromChildData,
   encodeFinalizeChildExitData,
+  encodeProveChildFraudData,
   hexToBytes,
   keccak256,
   normalizeAddress,
@@ -13,6 +14,7 @@ import {
   type EdgeFromChildTx,
   type FinalizeChildExitTx,
   type Hex,
+  type ProveChildFraudTx,
 } from '@plasma-tree/core';
 
 /**
@@ -24,7 +26,7 @@ import {
  * sender, bytes data))`. It does not depend on the state (unlike the block form's toSlot), so the same
  * submission always has the same hash.
  */
-export function unsignedTxHash(tx: CommitChildTx | FinalizeChildExitTx | EdgeFromChildTx): Hex {
+export function unsignedTxHash(tx: CommitChildTx | FinalizeChildExitTx | EdgeFromChildTx | ProveChildFraudTx): Hex {
   const child = tx.child.toLowerCase() as ChainId;
   const lower = (hex: Hex) => hex.toLowerCase() as Hex;
   let prefix = hexToBytes(tx.chainId, 32);
@@ -46,6 +48,10 @@ export function unsignedTxHash(tx: CommitChildTx | FinalizeChildExitTx | EdgeFro
     case TxKind.EdgeFromChild:
       prefix = concatBytes(prefix, hexToBytes(normalizeAddress(tx.sender), 20));
       data = encodeEdgeFromChildData({ child, header: tx.header, windowEnd: tx.windowEnd, fn: lower(tx.fn), payload: lower(tx.payload), index: tx.index, proof: tx.proof });
+      break;
+    case TxKind.ProveChildFraud:
+      prefix = concatBytes(prefix, hexToBytes(normalizeAddress(tx.to), 20));
+      data = encodeProveChildFraudData({ child, fraudKind: tx.fraudKind, args: lower(tx.args) });
       break;
   }
   return bytesToHex(keccak256(concatBytes(Uint8Array.of(tx.kind), prefix, hexToBytes(data))));

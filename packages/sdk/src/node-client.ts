@@ -88,6 +88,10 @@ export interface ChildChainInfo {
   headWindowEnd: number;
   headDepositNonce: number;
   depositCount: number;
+  /** 0 live, 1 frozen by a PROVE_CHILD_FRAUD (docs/FRAUD.md §7); 0 from a node that predates it. */
+  status: number;
+  /** The parent's time of the conviction (0 while live). */
+  frozenAt: number;
 }
 
 /** `pt_getCommitment`: a child's block committed on this chain. */
@@ -519,6 +523,8 @@ export class NodeClient {
       headWindowEnd: num(r.headWindowEnd ?? 0, 'headWindowEnd'),
       headDepositNonce: num(r.headDepositNonce ?? 0, 'headDepositNonce'),
       depositCount: num(r.depositCount ?? 0, 'depositCount'),
+      status: num(r.status ?? 0, 'status'),
+      frozenAt: num(r.frozenAt ?? 0, 'frozenAt'),
     };
   }
 

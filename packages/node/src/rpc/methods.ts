@@ -205,6 +205,11 @@ export function createRpcMethods({ chain, mempool, faults }: RpcComponents): Rpc
         headWindowEnd: Number(info.headWindowEnd),
         headDepositNonce: Number(info.headDepositNonce),
         depositCount: Number(info.depositCount),
+        // docs/FRAUD.md §7: 0 live, 1 frozen by a PROVE_CHILD_FRAUD (PlasmaRoot.chainStatus).
+        ...(() => {
+          const { status, frozenAt } = state.ledger.childStatus(child);
+          return { status, frozenAt: Number(frozenAt) };
+        })(),
       };
     },
 
