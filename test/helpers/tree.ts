@@ -133,6 +133,8 @@ export class Tree {
         blockTimeMs: 100,
         fundAccounts: 4,
         writeConfig: false,
+        // Tests that attack chains convict them on their own terms; a devnet watcher would race them (opt in).
+        watcher: false,
         ...opts,
       });
       return new Tree(devnet, dataDir);

@@ -44,7 +44,7 @@ export interface DevnetInfo {
   chains: DevnetChain[];
   accounts: DevnetAccount[];
   mnemonic: string;
-  /** The devnet's watcher (packages/watcher) over the root's children, when it runs one (the default). */
+  /** The devnet's watcher (packages/watcher) over every chain (all levels), when it runs one (the default). */
   watcher?: { statusUrl: string; metricsUrl: string; address: Address; dataDir: string };
 }
 

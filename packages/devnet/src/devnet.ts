@@ -83,7 +83,7 @@ export interface DevnetOptions {
    */
   edgeModule?: string;
   /**
-   * The watcher (packages/watcher) over the root's children: on by default, with its own funded key (the next dev
+   * The watcher (packages/watcher) over every chain (all levels): on by default, with its own funded key (the next dev
    * account after the validators) and data dir `<dataDir>/watcher`; its status URL goes into devnet.json. `false`
    * runs none. `port`: of its status server (default 8550, or any free port when rpcPort is 0).
    */
@@ -331,7 +331,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       progress('node', `chain ${chain.name} (${chain.chainId.slice(0, 10)}…) serves JSON-RPC at ${chain.nodeUrl}`);
     }
 
-    // ---- the watcher over the root's children (its own key, so its rewards are visible on their own)
+    // ---- the watcher over every chain (its own key, so its rewards are visible on their own: on L1, and on parent chains)
     let watcherInfo: DevnetInfo['watcher'];
     if (watcherOpts) {
       const [account] = devAccounts(nextIndex++, 1, () => 'watcher');
@@ -339,7 +339,8 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       const watcherDir = join(dataDir, 'watcher');
       mkdirSync(watcherDir, { recursive: true });
       const logStream = createWriteStream(join(watcherDir, 'watcher.log'), { flags: 'a' });
-      const watched = chains.filter((ch) => ch.parent === ROOT);
+      // Every chain of the devnet, at every level: a chain below a chain is judged by its parent (PROVE_CHILD_FRAUD).
+      const watched = chains;
       progress('watcher', `starting the watcher over ${watched.map((ch) => ch.name).join(', ') || 'no chain'}`);
       const watcher = await Watcher.init({
         l1RpcUrl: hh.url,

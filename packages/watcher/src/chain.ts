@@ -12,7 +12,6 @@ import {
   concatBytes,
   bytesToHex,
   hexToBytes,
-  encodeFraudProofCall,
   findFraud,
   hashHeader,
   headerFromJson,
@@ -35,7 +34,8 @@ import { watcherError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { WatcherMetrics } from './metrics.js';
 import type { NodePool } from './nodes.js';
-import type { RootChainInfo, RootEvent, RootReader } from './root.js';
+import type { Host } from './host.js';
+import type { RootChainInfo, RootEvent } from './root.js';
 import { Batch, type CommitRecord, type VerifiedHead, type WatcherStore } from './store.js';
 import type { ChainStatusJson, Finding, FindingKind, FindingStatus, Objection } from './types.js';
 
@@ -48,7 +48,8 @@ export const PHASE2_UNAVAILABLE = 'phase 2: the on-chain data-availability chall
 const PHASE2_PROOF = 'phase 2: PlasmaRoot cannot prove this kind yet (docs/FRAUD.md §3); reported only';
 
 interface Shared {
-  root: RootReader;
+  /** Where the chain is judged: PlasmaRoot (a child of the root) or its parent chain's ledger (over its nodes). */
+  root: Host;
   store: WatcherStore;
   metrics: WatcherMetrics;
   logger: Logger;
@@ -107,8 +108,9 @@ export class ChainWatch {
 
   static async load(chainId: ChainId, name: string, nodes: NodePool, s: Shared, edges = BUILT_IN_EDGES): Promise<ChainWatch> {
     const info = await s.root.chainInfo(chainId);
-    if (info.parentChainId !== ROOT_CHAIN_ID) {
-      throw watcherError('NOT_SUPPORTED', `chain ${chainId} is not a child of the root`, 'phase 1 watches the root\'s children; deeper chains are phase 2', { chainId });
+    const expectedParent = s.root.id === 'root' ? ROOT_CHAIN_ID : s.root.id;
+    if (info.parentChainId !== expectedParent) {
+      throw watcherError('UNKNOWN_CHAIN', `chain ${chainId} is not a child of ${s.root.id} (its parent is ${info.parentChainId})`, 'watch the chain\'s parent too, with its node URLs', { chainId, parent: info.parentChainId });
     }
     const [stallLimit, spawnTime, status, stored] = await Promise.all([s.root.stallLimit(chainId), s.root.spawnTime(chainId), s.root.chainStatus(chainId), s.store.loadChain(chainId)]);
     let state: ChainState;
@@ -127,6 +129,11 @@ export class ChainWatch {
     }
     s.metrics.headVerified.set(w.verified.number, { chain: name });
     return w;
+  }
+
+  /** `'root'`, or the parent chain that judges this chain. */
+  get parentId(): 'root' | ChainId {
+    return this.s.root.id;
   }
 
   get headVerified(): number {
@@ -250,7 +257,7 @@ export class ChainWatch {
   // ---- verification ---------------------------------------------------------------------------------------------
 
   private ctx(): BlockContext {
-    return { chainId: this.chainId, domain: this.domain, edges: this.edges, parentChainId: ROOT_CHAIN_ID, depositRecord: (nonce) => this.records.get(nonce) };
+    return { chainId: this.chainId, domain: this.domain, edges: this.edges, parentChainId: this.info.parentChainId, depositRecord: (nonce) => this.records.get(nonce) };
   }
 
   /** Reads the parent's records of the down events `block` applies, as of the confirmed L1 block. */
@@ -444,15 +451,14 @@ export class ChainWatch {
       return;
     }
     const prevWindowEnd = f.height === 1 ? 0 : (this.commitments.get(f.height - 1)?.windowEnd ?? 0);
-    const data = encodeFraudProofCall(this.chainId, pending.proof, { windowEnd: BigInt(commit.windowEnd), prevWindowEnd: BigInt(prevWindowEnd) });
-    const result = await this.s.root.send(data, (tx) => {
-      f.objection = { tx, status: 'sent', reason: null };
+    const result = await this.s.root.sendProof(this.chainId, pending.proof, { windowEnd: BigInt(commit.windowEnd), prevWindowEnd: BigInt(prevWindowEnd) }, (tx) => {
+      f.objection = { tx, status: 'sent', reason: null, host: this.s.root.id };
       this.s.metrics.objections.inc({ status: 'sent' });
       void this.save(f);
     });
     if (result.mined) this.recordMined(f, commit, { l1Block: result.l1Block, tx: result.txHash });
     else {
-      f.objection = { tx: result.txHash ?? null, status: 'failed', reason: result.reason };
+      f.objection = { tx: result.txHash ?? null, status: 'failed', reason: result.reason, host: this.s.root.id };
       this.s.metrics.objections.inc({ status: 'failed' });
       this.s.logger.warn(`objection to block ${f.height} of chain ${this.name} refused`, { reason: result.reason });
     }
@@ -462,16 +468,36 @@ export class ChainWatch {
 
   private recordMined(f: Finding, commit: CommitRecord, r: { l1Block: number; tx?: Hex } | { reason: string }): void {
     if ('reason' in r) {
-      f.objection = { tx: f.objection?.tx ?? null, status: 'failed', reason: r.reason };
+      f.objection = { tx: f.objection?.tx ?? null, status: 'failed', reason: r.reason, host: this.s.root.id };
       this.s.metrics.objections.inc({ status: 'failed' });
       return;
     }
     const reaction = r.l1Block - commit.l1Block;
-    f.objection = { tx: r.tx ?? f.objection?.tx ?? null, status: 'mined', reason: null, l1Block: r.l1Block, reactionL1Blocks: reaction };
+    f.objection = { tx: r.tx ?? f.objection?.tx ?? null, status: 'mined', reason: null, host: this.s.root.id, l1Block: r.l1Block, reactionL1Blocks: reaction };
     this.s.metrics.objections.inc({ status: 'mined' });
     this.s.metrics.reactionL1Blocks.observe(reaction);
     this.s.metrics.lastReactionL1Blocks.set(reaction);
-    this.s.logger.info(`objection to block ${f.height} of chain ${this.name} mined`, { tx: f.objection.tx, l1Block: r.l1Block, reactionL1Blocks: reaction });
+    this.s.logger.info(`objection to block ${f.height} of chain ${this.name} mined`, { host: this.s.root.id, tx: f.objection.tx, l1Block: r.l1Block, reactionL1Blocks: reaction });
+  }
+
+  /** The confirmed commitment of height `n`, if known. */
+  commitAt(n: number): CommitRecord | undefined {
+    return this.commitments.get(n);
+  }
+
+  /** Objections in a parent chain's blocks: marks those whose block the parent has committed on its own parent. */
+  async followHostCommitment(batch: Batch): Promise<void> {
+    if (this.s.root.id === 'root') return;
+    for (const f of this.findings.values()) {
+      const o = f.objection;
+      if (!o?.tx || o.hostCommitted || (o.status !== 'mined' && o.status !== 'convicted')) continue;
+      const r = await this.s.root.receipt(o.tx);
+      if (r?.committed) {
+        o.hostCommitted = true;
+        this.s.logger.info(`the objection to block ${f.height} of chain ${this.name} is committed by ${this.s.root.id} on its parent`, { tx: o.tx, block: r.l1Block });
+        batch.finding(f);
+      }
+    }
   }
 
   private async save(f: Finding): Promise<void> {
@@ -523,9 +549,8 @@ export class ChainWatch {
       this.s.logger.error(`FINDING stalled_chain: chain ${this.name} committed nothing for longer than its stall limit`, { lastActivity, stallLimit: this.stallLimit });
       await this.save(f);
     }
-    if (!this.s.freezeStalled || f.objection || !this.s.root.sender) return;
-    const data = this.s.root.iface.encodeFunctionData('freezeStalled', [this.chainId]) as Hex;
-    const result = await this.s.root.send(data);
+    if (!this.s.freezeStalled || f.objection || !this.s.root.sender || !this.s.root.freezeStalled) return;
+    const result = await this.s.root.freezeStalled(this.chainId);
     f.objection = result.mined
       ? { tx: result.txHash, status: 'mined', reason: 'freezeStalled', l1Block: result.l1Block }
       : { tx: result.txHash ?? null, status: 'failed', reason: result.reason };
@@ -550,6 +575,7 @@ export class ChainWatch {
     return {
       chain: this.chainId,
       name: this.name,
+      parent: this.s.root.id,
       status: this.status === ChainStatus.FrozenFraud ? 'frozen-fraud' : this.status === ChainStatus.FrozenStalled ? 'frozen-stalled' : 'live',
       headVerified: this.verified.number,
       headCommitted: committed,

@@ -8,8 +8,6 @@ export type WatcherErrorCode =
   | 'L1_UNREACHABLE'
   /** The root contract does not know a chain the watcher was asked to follow. */
   | 'UNKNOWN_CHAIN'
-  /** A chain below a child chain: phase 2 (the watcher follows the root's children for now). */
-  | 'NOT_SUPPORTED'
   /** No node URL of a chain answered. */
   | 'NODE_UNREACHABLE'
   /** The database cannot be opened (locked by another watcher, not writable). */

@@ -1,8 +1,9 @@
 /**
- * @plasma-tree/watcher: re-executes the committed blocks of the root's children and objects to invalid ones on
- * PlasmaRoot (issue 4 §3, phase 1). `Watcher.init(options)` runs one; the CLI's `plasma-tree watch` wraps it.
+ * @plasma-tree/watcher: re-executes the committed blocks of chains at any level and objects to invalid ones on
+ * PlasmaRoot (children of the root) or on the parent chain (PROVE_CHILD_FRAUD, docs/FRAUD.md §7). `Watcher.init(options)` runs one; the CLI's `plasma-tree watch` wraps it.
  */
 export { Watcher } from './watcher.js';
+export type { Host } from './host.js';
 export { PHASE2_UNAVAILABLE } from './chain.js';
 export { watcherError, type WatcherErrorCode } from './errors.js';
 export { createLogger, silentLogger, type Logger, type LogLevel, type LogContext } from './logger.js';

@@ -1,3 +1,4 @@
+import { watcherError } from './errors.js';
 import { blockFromJson, headerFromJson, type Block, type Header, type Hex } from '@plasma-tree/core';
 
 /** What the nodes of a chain answered for one committed height. */
@@ -17,11 +18,17 @@ export interface EquivocationEvidence {
   other: { blockHash: Hex; header: Header; signatures: Hex[] };
 }
 
-class RpcError extends Error {
-  constructor(readonly code: number, message: string) {
+/** A JSON-RPC error answer of a node: an answer (the node's domain error in `data.reason`), not a failure. */
+export class NodeRpcError extends Error {
+  constructor(readonly code: number, message: string, readonly data?: { reason?: string; [k: string]: unknown }) {
     super(message);
   }
+  /** The node's error code (`NOT_FRAUD`, `UNKNOWN_COMMITMENT`, …), else the JSON-RPC code. */
+  get reason(): string {
+    return this.data?.reason ?? String(this.code);
+  }
 }
+const RpcError = NodeRpcError;
 
 const METHOD_NOT_FOUND = -32601;
 
@@ -74,6 +81,24 @@ export class NodePool {
     return undefined;
   }
 
+  /**
+   * `method` on the first URL that answers: a JSON-RPC error answer is thrown as NodeRpcError (the node said no), a
+   * URL that is down or times out is skipped; NODE_UNREACHABLE when none answered.
+   */
+  async request<T = any>(method: string, params: unknown[] = [], signal?: AbortSignal): Promise<T> {
+    const failures: string[] = [];
+    for (const url of this.urls) {
+      try {
+        return (await this.call(url, method, params, signal)) as T;
+      } catch (e) {
+        if (e instanceof NodeRpcError || signal?.aborted) throw e;
+        this.opts.onFailure?.(url, e);
+        failures.push(`${url}: ${(e as Error).message}`);
+      }
+    }
+    throw watcherError('NODE_UNREACHABLE', `no node answered ${method} (${failures.join('; ')})`, `check the node URLs (${this.urls.join(', ')})`, { method, urls: [...this.urls] });
+  }
+
   private async call(url: string, method: string, params: unknown[], signal?: AbortSignal): Promise<any> {
     const timeout = AbortSignal.timeout(this.opts.timeoutMs);
     const res = await fetch(url, {
@@ -82,8 +107,8 @@ export class NodePool {
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
-    const body = (await res.json()) as { result?: unknown; error?: { code: number; message: string } };
-    if (body.error) throw new RpcError(body.error.code, `${method} on ${url}: ${body.error.message}`);
+    const body = (await res.json()) as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
+    if (body.error) throw new RpcError(body.error.code, `${method} on ${url}: ${body.error.message}`, (body.error as { data?: NodeRpcError['data'] }).data);
     return body.result;
   }
 }

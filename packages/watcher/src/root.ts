@@ -1,6 +1,7 @@
 import { Contract, Interface, JsonRpcProvider, Network, Wallet, type Log, type TransactionReceipt } from 'ethers';
 import { loadArtifact } from '@plasma-tree/contracts';
-import { ZERO_BYTES32, type Address, type ChainId, type Hex } from '@plasma-tree/core';
+import { ZERO_BYTES32, encodeFraudProofCall, type Address, type ChainId, type FraudProof, type Hex } from '@plasma-tree/core';
+import type { Host } from './host.js';
 import { watcherError } from './errors.js';
 
 /** An L1 block the watcher has seen: number, hash (reorg detection) and timestamp (the L1 clock). */
@@ -37,7 +38,8 @@ const LOG_RANGE = 5_000;
  * PlasmaRoot as the watcher reads it (ethers v6): events by chain, chain info and status, deposit records pinned to
  * a confirmed L1 block, and the objection transactions sent with the watcher's key.
  */
-export class RootReader {
+export class RootReader implements Host {
+  readonly id = 'root' as const;
   readonly provider: JsonRpcProvider;
   readonly iface: Interface;
   private readonly contract: Contract;
@@ -161,6 +163,14 @@ export class RootReader {
     if (name === 'Committed') return { type: 'Committed', ...at, number: Number(args.number), blockHash: lower(args.blockHash), windowEnd: Number(args.windowEnd) };
     if (name === 'FraudProven') return { type: 'FraudProven', ...at, number: Number(args.number), kind: Number(args.kind), challenger: lower(args.challenger), reward: args.reward as bigint };
     return { type: 'ChainFrozen', ...at, status: Number(args.status) };
+  }
+
+  sendProof(chainId: ChainId, proof: FraudProof, windows: { windowEnd: bigint; prevWindowEnd: bigint }, onSent?: (tx: Hex) => void): Promise<SendResult> {
+    return this.send(encodeFraudProofCall(chainId, proof, windows), onSent);
+  }
+
+  freezeStalled(chainId: ChainId): Promise<SendResult> {
+    return this.send(this.iface.encodeFunctionData('freezeStalled', [chainId]) as Hex);
   }
 
   /**

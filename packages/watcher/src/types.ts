@@ -11,10 +11,14 @@ export interface Objection {
   status: ObjectionStatus;
   /** Why it failed (the contract's error, "convicted first by 0x…", "window closed"), or what it did. */
   reason: string | null;
-  /** The L1 block it was mined in. */
+  /** Where it was sent: `'root'` (PlasmaRoot on L1) or the parent chain's id (a PROVE_CHILD_FRAUD on that chain). */
+  host?: 'root' | ChainId;
+  /** The host block it was mined in: an L1 block, or a block of the parent chain. */
   l1Block?: number;
-  /** L1 blocks from the faulty block's commit to this objection being mined. */
+  /** Host blocks (L1 or the parent chain's) from the faulty block's commit to this objection being mined. */
   reactionL1Blocks?: number;
+  /** Parent-chain host only: the parent chain's block holding the objection is committed on its own parent. */
+  hostCommitted?: boolean;
 }
 
 /** Something wrong with a committed block or a chain (GET /status `findings`). */
@@ -55,6 +59,8 @@ export interface FindingStatus extends Finding {
 export interface ChainStatusJson {
   chain: ChainId;
   name: string;
+  /** Who judges the chain: `'root'` (PlasmaRoot) or its parent chain's id (ParentLedger). */
+  parent: 'root' | ChainId;
   status: 'live' | 'frozen-fraud' | 'frozen-stalled';
   headVerified: number;
   headCommitted: number;
@@ -77,7 +83,11 @@ export interface WatcherStatus {
   phase2: string[];
 }
 
-/** One chain to watch: a child of the root (phase 1), with the JSON-RPC URLs of its nodes (tried in order). */
+/**
+ * One chain to watch, with the JSON-RPC URLs of its nodes (tried in order): a child of the root, or a chain below a
+ * chain, whose parent chain must be watched too (its commitments, deposit records and clock are read from the parent's
+ * nodes, and the objections go there).
+ */
 export interface WatchedChain {
   chainId: ChainId;
   /** For logs and the status (default: the id's first bytes). */

@@ -1,12 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import { Wallet } from 'ethers';
-import { initCore, type ChainId, type Hex } from '@plasma-tree/core';
+import { ROOT_CHAIN_ID, initCore, isPlasmaError, type Address, type ChainId, type Hex } from '@plasma-tree/core';
 import { ChainWatch, PHASE2_UNAVAILABLE } from './chain.js';
 import { watcherError } from './errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import { pollLoop } from './loop.js';
 import { createWatcherMetrics, type WatcherMetrics } from './metrics.js';
 import { NodePool } from './nodes.js';
+import { ParentFollower, ParentHost } from './parent.js';
 import { RootReader, type RootEvent } from './root.js';
 import { WatcherStore, type L1Cursor } from './store.js';
 import { DEFAULT_STATUS_PORT, type WatcherOptions, type WatcherStatus } from './types.js';
@@ -88,8 +89,8 @@ export class Watcher {
   }
 
   /**
-   * Opens the store, connects to L1, reads each chain's configuration (UNKNOWN_CHAIN, NOT_SUPPORTED for a chain below
-   * a child chain), then starts the L1 follower, one verifier per chain and the status server. Throws PlasmaError
+   * Opens the store, connects to L1, reads each chain's configuration (UNKNOWN_CHAIN; BAD_CONFIG for a chain below
+   * a chain whose parent is not watched), then starts the L1 follower, one verifier per chain and the status server. Throws PlasmaError
    * (BAD_CONFIG, L1_UNREACHABLE, STORE_*, …) and leaves nothing running when a step fails.
    */
   static async init(options: WatcherOptions, signal?: AbortSignal): Promise<Watcher> {
@@ -113,21 +114,55 @@ export class Watcher {
       const l1 = new L1Follower(root, store, metrics, logger.child('l1'), o.confirmations, await store.cursor());
       l1.head = await root.block('latest');
       const shared = { root, store, metrics, logger, l1: () => ({ head: l1.head, synced: Math.max(0, l1.cursor.number) }), unavailableGraceSec: o.unavailableGraceSec, freezeStalled: o.freezeStalled };
-      const chains: ChainWatch[] = [];
-      for (const c of o.chains) {
+      // Each chain's parent: the root (PlasmaRoot knows it), else the parent its own node names, which must be
+      // watched too (ancestors first: a chain's parent is loaded before it).
+      const configs = o.chains.map((c) => {
         const chainId = c.chainId.toLowerCase() as ChainId;
         const name = c.name ?? chainId.slice(0, 10);
         const nodes = new NodePool(c.nodes, { timeoutMs: o.nodeTimeoutMs, onFailure: (url, e) => {
           metrics.rpcFailures.inc({ target: 'node' });
           logger.debug('node RPC failed', { chain: name, url, error: e });
         } });
-        chains.push(await ChainWatch.load(chainId, name, nodes, { ...shared, logger: logger.child(name) }, o.edges));
+        return { chainId, name, nodes, parent: undefined as ChainId | 'root' | undefined };
+      });
+      for (const c of configs) c.parent = await parentOf(root, c.chainId, c.name, c.nodes);
+      const byId = new Map(configs.map((c) => [c.chainId, c]));
+      for (const c of configs) {
+        if (c.parent !== 'root' && !byId.has(c.parent!)) {
+          throw watcherError('BAD_CONFIG', `chain ${c.name} is a child of chain ${c.parent}, which is not watched`, 'watch its parent too (every ancestor up to the root), with its node URLs: --chain <parent id>=<url>', { field: 'chains', chainId: c.chainId, parent: c.parent });
+        }
       }
-      l1.chains = chains;
+      const depth = (c: (typeof configs)[number]): number => (c.parent === 'root' ? 1 : 1 + depth(byId.get(c.parent!)!));
+      const chains: ChainWatch[] = [];
+      const followers = new Map<ChainId, ParentFollower>();
+      for (const c of [...configs].sort((a, b) => depth(a) - depth(b))) {
+        if (c.parent === 'root') {
+          chains.push(await ChainWatch.load(c.chainId, c.name, c.nodes, { ...shared, logger: logger.child(c.name) }, o.edges));
+          continue;
+        }
+        const p = byId.get(c.parent!)!;
+        let follower = followers.get(p.chainId);
+        if (!follower) {
+          const host = new ParentHost(p.chainId, p.name, p.nodes, root.l1ChainId, root.address, root.sender ?? (o.key ? (new Wallet(o.key).address.toLowerCase() as Address) : undefined), o.pollMs);
+          follower = new ParentFollower(host, store, logger.child(`${p.name}/children`));
+          follower.head = await host.head();
+          followers.set(p.chainId, follower);
+        }
+        const f = follower;
+        const hostShared = { ...shared, root: f.host, l1: () => ({ head: f.head, synced: f.head.number }), logger: logger.child(c.name) };
+        const chain = await ChainWatch.load(c.chainId, c.name, c.nodes, hostShared, o.edges);
+        f.chains.push(chain);
+        chains.push(chain);
+      }
+      l1.chains = chains.filter((c) => c.parentId === 'root');
+      l1.parents = [...followers.values()];
       logger.info('watcher starting', { rootContract: root.address, watcher: root.sender ?? null, chains: chains.map((c) => ({ name: c.name, chainId: c.chainId, verified: c.headVerified })), confirmations: o.confirmations });
 
       const onError = (target: string) => () => metrics.rpcFailures.inc({ target });
       startLoop('L1 follower', (s) => pollLoop(s, { task: 'follow PlasmaRoot on L1', intervalMs: o.pollMs, logger: logger.child('l1'), onError: onError('l1') }, () => l1.round()));
+      for (const f of followers.values()) {
+        startLoop(`follower of ${f.host.name}`, (s) => pollLoop(s, { task: `follow chain ${f.host.name}'s children`, intervalMs: o.pollMs, logger: logger.child(f.host.name), onError: onError('node') }, () => f.round()));
+      }
       for (const chain of chains) {
         startLoop(`verifier ${chain.name}`, (s) =>
           pollLoop(s, { task: `verify chain ${chain.name}`, intervalMs: o.pollMs, logger: logger.child(chain.name) }, () => chain.lock.run(() => chain.verifyRound(s))),
@@ -143,7 +178,7 @@ export class Watcher {
           if (path === '/status') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(watcher?.status() ?? null, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2));
           if (path === '/metrics') return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.prometheus());
           if (path === '/healthz') {
-            const ok = watcher !== undefined && l1.healthy;
+            const ok = watcher !== undefined && l1.healthy && [...followers.values()].every((f) => f.healthy);
             return void res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok, l1Synced: l1.cursor.number }));
           }
           res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found', paths: ['/status', '/metrics', '/healthz'] }));
@@ -175,7 +210,7 @@ export class Watcher {
       phase2: [
         `unavailable_data: ${PHASE2_UNAVAILABLE}`,
         'invalid_exit, a wrong state root or depositNonce, and kinds 3-9 are reported with provable: false (phase 2 proofs)',
-        'chains below a child chain are not watched yet (ParentLedger proofs are phase 2)',
+        'chains below a chain: no freezeStalled (ParentLedger has no stall rule yet); a rollback of a parent chain on its own parent is not replayed into its children\'s progress',
       ],
     };
   }
@@ -197,6 +232,7 @@ export class Watcher {
  */
 class L1Follower {
   chains: ChainWatch[] = [];
+  parents: ParentFollower[] = [];
   head = { number: 0, hash: '0x' as Hex, timestamp: 0 };
   healthy = false;
 
@@ -282,4 +318,28 @@ async function stopServices(services: readonly Service[], logger: Logger): Promi
       logger.error(`failed to stop ${service.name}`, { error: e });
     }
   }
+}
+
+/**
+ * `'root'` when PlasmaRoot knows the chain; else the parent chain its own nodes name (pt_chainInfo), which the
+ * parent's ledger must know (checked when the chain is loaded). UNKNOWN_CHAIN when neither.
+ */
+async function parentOf(root: RootReader, chainId: ChainId, name: string, nodes: NodePool): Promise<ChainId | 'root'> {
+  try {
+    const info = await root.chainInfo(chainId);
+    if (info.parentChainId === ROOT_CHAIN_ID) return 'root';
+    return info.parentChainId;
+  } catch (e) {
+    if (!isPlasmaError(e, 'UNKNOWN_CHAIN')) throw e;
+  }
+  let info: { chainId?: string; parentChainId?: string };
+  try {
+    info = await nodes.request('pt_chainInfo');
+  } catch (e) {
+    throw watcherError('UNKNOWN_CHAIN', `PlasmaRoot knows no chain ${chainId} (${name}), and its nodes cannot say who its parent is: ${(e as Error).message}`, 'pass a chain spawned on this PlasmaRoot (or below one of its chains) with a reachable node URL', { chainId });
+  }
+  if (info.chainId?.toLowerCase() !== chainId || !info.parentChainId || info.parentChainId.toLowerCase() === ROOT_CHAIN_ID) {
+    throw watcherError('UNKNOWN_CHAIN', `PlasmaRoot knows no chain ${chainId} (${name}), and its node serves ${info.chainId ?? 'no chain'}`, 'pass a chain spawned on this PlasmaRoot (or below one of its chains), with its own node URLs', { chainId });
+  }
+  return info.parentChainId.toLowerCase() as ChainId;
 }

@@ -21,11 +21,11 @@ interface Flags {
 export function registerWatchCommand(program: Command): void {
   const cmd = program
     .command('watch')
-    .description('watch children of the root: re-execute every committed block and prove invalid ones to PlasmaRoot (issue 4 §3, phase 1); runs until Ctrl-C')
+    .description('watch chains at any level: re-execute every committed block and prove invalid ones to PlasmaRoot (children of the root) or to the parent chain (PROVE_CHILD_FRAUD); runs until Ctrl-C')
     .option('--rpc <url>', 'L1 JSON-RPC URL (default: the devnet\'s)')
     .option('--root <address>', 'PlasmaRoot address (default: the devnet\'s)')
-    .option('--chain <id|name>[=url,url]', 'a chain to watch, with its node URLs (tried in order); repeatable. A devnet chain name takes the devnet\'s node URL', collect)
-    .option('--devnet <file>', 'take the L1, the root and the chains (every child of the root) from a devnet.json', undefined)
+    .option('--chain <id|name>[=url,url]', 'a chain to watch, with its node URLs (tried in order); repeatable. A chain below a chain needs its parent watched too. A devnet chain name takes the devnet\'s node URL', collect)
+    .option('--devnet <file>', 'take the L1, the root and the chains (every chain, all levels) from a devnet.json', undefined)
     .option('--key <keyfile|account>', `the objector's key: a file holding the hex key, or a devnet account (dev0…); default: env ${ENV_PRIVATE_KEY}. Raw keys on the command line are refused`)
     .option('--data-dir <dir>', 'where the watcher keeps its progress', '.watcher')
     .option('--port <port>', 'status server port (GET /status, /metrics, /healthz; 0: any free port)', intArg('--port', 0, 65_535), 8550)
@@ -63,7 +63,7 @@ async function watch(flags: Flags): Promise<void> {
     return { chainId: chainId as `0x${string}`, name: known?.name ?? chainId.slice(0, 10), nodes };
   });
   if (chains.length === 0 && devnet) {
-    for (const ch of devnet.chains.filter((x) => x.parent === 'root')) chains.push({ chainId: ch.chainId, name: ch.name, nodes: [ch.nodeUrl] });
+    for (const ch of devnet.chains) chains.push({ chainId: ch.chainId, name: ch.name, nodes: [ch.nodeUrl] });
   }
   if (chains.length === 0) throw new PlasmaError('BAD_CONFIG', 'no chain to watch', { hint: 'pass --chain <id>=<node url> (repeatable), or --devnet <devnet.json>' });
 
