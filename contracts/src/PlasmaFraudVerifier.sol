@@ -283,11 +283,11 @@ contract PlasmaFraudVerifier {
     // ---------------------------------------------------------------------------------------------------------------
 
     /// @notice Whether the words break the kind's form (docs/SPEC.md "Transactions inside a block", core's
-    ///         checkBlockTxForm): kind > 10, a word the kind must leave 0 that is not 0, or non-empty data in kinds 0-2.
-    ///         (The canonical layout of kinds 3-9's data is phase 2.)
+    ///         checkBlockTxForm): kind > 12, a word the kind must leave 0 that is not 0, or non-empty data in kinds 0-2.
+    ///         (The canonical layout of kinds 3-12's data is phase 2.)
     function isMalformed(BlockTx memory x, bytes memory data) public pure returns (bool) {
         uint8 k = x.kind;
-        if (k > 10) return true;
+        if (k > 12) return true;
         if (k <= 2 && data.length != 0) return true;
         bool noSignature = x.r == 0 && x.s == 0 && x.v == 0;
         bool noValue = x.toSlot == 0 && x.to == address(0) && x.token == address(0) && x.amount == 0;
@@ -300,6 +300,10 @@ contract PlasmaFraudVerifier {
         if (k == 7) return !noValue;
         if (k == 8) return x.slot != 0 || !noValue || !noSignature;
         if (k == 9) return x.slot != 0 || !noValue || x.nonce != 0 || !noSignature;
+        // 11 ESCAPE_CHILD_EXIT (docs/FRAUD.md §8): unsigned; to, token, amount repeat the account witness in data.
+        if (k == 11) return x.slot != 0 || x.from != address(0) || x.nonce != 0 || !noSignature;
+        // 12 RECLAIM_CHILD_DEPOSIT (§8): unsigned; from, to, token, amount, nonce are the deposit given back.
+        if (k == 12) return x.slot != 0 || !noSignature;
         // 10 PROVE_CHILD_FRAUD (docs/FRAUD.md §7): unsigned, `to` is the reward's recipient, the reward is not a word.
         return x.slot != 0 || x.from != address(0) || x.token != address(0) || x.to == address(0) || x.amount != 0
             || x.nonce != 0 || !noSignature;

@@ -19,9 +19,12 @@
  * - Fraud proofs (docs/FRAUD.md §7): PlasmaRoot.prove* ↔ ParentLedger.proveFraud (the same arguments: core's
  *   encodeFraudProofArgs is the root call's argument list after chainId) are compared in their own section below,
  *   first in the file (L1 time cannot go back): outcome (FraudProven's number, kind and reward ↔ the ledger's result,
- *   or the same error, PlasmaFraudVerifier's included), then head, bond, chainStatus and records. The stall limits
- *   and the escape hatch (freezeStalled, escapeExit, reclaimDeposit) have no ParentLedger counterpart yet: their
- *   errors are in PHASE_2 below.
+ *   or the same error, PlasmaFraudVerifier's included), then head, bond, chainStatus and records. The escape hatch
+ *   (docs/FRAUD.md §8): escapeExit ↔ ParentLedger.escapeExit (kind 11, the same arguments: core's
+ *   encodeEscapeChildExitData is the call's argument list after the selector), reclaimDeposit ↔ reclaimDeposit (kind
+ *   12): what is paid (EscapeExit / DepositReclaimed ↔ the ledger's payment) or the same error, then isEscaped,
+ *   subtree balances and records. The stall limits (freezeStalled) have no ParentLedger counterpart yet: their errors
+ *   are in PHASE_2 below.
  */
 import * as core from '@plasma-tree/core';
 import {
@@ -288,7 +291,7 @@ const VECTORS: readonly Step[] = [
 ];
 
 /** PlasmaRoot's custom errors of the stall and escape rules, which ParentLedger does not have yet (docs/FRAUD.md §7). */
-const PHASE_2 = ['BadStallLimit', 'NotStalled', 'ChainNotFrozen', 'NotTheHead', 'InvalidAccountProof', 'AlreadyEscaped', 'DepositApplied', 'UnknownDeposit'];
+const PHASE_2 = ['BadStallLimit', 'NotStalled'];
 /** The custom errors the fraud section below saw both sides raise (the coverage check counts them). */
 const fraudRaised = new Set<string>();
 /** PlasmaRoot's custom errors that need coins to move, so no ledger can raise them (see the top of the file), and PHASE_2. */
@@ -635,6 +638,90 @@ describe('fraud proofs: ParentLedger.proveFraud = PlasmaRoot.prove* (docs/FRAUD.
     clock += FRAUD_WINDOW;
     const b1 = S.blocks[0];
     await prove(S, { kind: core.FraudKind.BadTimestamp, header: b1.header, prev: core.ZERO_HEADER }, windowsOf(S, 1), 'ChallengeWindowClosed');
+    await expectSameViews();
+  });
+
+  // ---- the escape hatch (docs/FRAUD.md §8): escapeExit = ParentLedger.escapeExit, reclaimDeposit = reclaimDeposit ----
+
+  type Paid = { ok: true; value: { to: string; token: string; amount: bigint } } | { ok: false; code: string; data: Record<string, string> };
+
+  /** One step on both sides: what was paid (the event ↔ the ledger's payment) or the same refusal; then the chain's views. */
+  async function escapeStep(id: core.ChainId, data: string, local: (now: bigint) => core.EscapePayment, event: 'EscapeExit' | 'DepositReclaimed', expectError?: string): Promise<Paid> {
+    const r = await both(data, (now) => {
+      const p = local(now);
+      return { to: p.to, token: p.token, amount: p.amount };
+    });
+    let l1: Paid;
+    if ('name' in r.l1) {
+      l1 = { ok: false, code: r.l1.code, data: r.l1.data };
+      fraudRaised.add(r.l1.name);
+    } else {
+      const ev = eventOf(r.l1, event);
+      l1 = { ok: true, value: { to: lower(event === 'EscapeExit' ? ev.owner : ev.from), token: lower(ev.token), amount: ev.amount } };
+    }
+    const local_: Paid = 'code' in (r.local as object) ? { ok: false, ...(r.local as { code: string; data: Record<string, string> }) } : { ok: true, value: r.local as { to: string; token: string; amount: bigint } };
+    expect(local_, 'ParentLedger vs PlasmaRoot').toEqual(l1);
+    expect(l1.ok ? 'ok' : (r.l1 as { name: string }).name, 'PlasmaRoot').toBe(expectError ?? 'ok');
+    await expectSameChain(id);
+    return l1;
+  }
+
+  function escape(c: FraudChain, head: core.Header, windowEnd: bigint, proof: core.EscapeExitProof, expectError?: string): Promise<Paid> {
+    const data = core.encodeEscapeExitCall(c.id, head, windowEnd, proof);
+    // One encoder for both hosts: kind 11's data is the call's argument list after the selector.
+    expect(core.encodeEscapeChildExitData({ child: c.id, head, windowEnd, ...proof })).toBe(`0x${data.slice(10)}`);
+    return escapeStep(c.id, data, (now) => ledger.escapeExit({ child: c.id, head, windowEnd, ...proof, now }), 'EscapeExit', expectError);
+  }
+
+  function reclaim(c: FraudChain, d: Omit<core.Deposit, 'chainId'>, expectError?: string): Promise<Paid> {
+    const data = core.encodeReclaimDepositCall({ chainId: c.id, ...d });
+    return escapeStep(c.id, data, () => ledger.reclaimDeposit({ child: c.id, ...d }), 'DepositReclaimed', expectError);
+  }
+
+  it('the escape hatch: escapeExit and reclaimDeposit = ParentLedger.escapeExit and reclaimDeposit (kinds 11, 12)', async () => {
+    const W = await newChain('FW');
+    await commit(W, honestBlock1(W));
+    const b1 = W.blocks[0];
+    const after1 = stateAfter1(W);
+    await deposit(W.id, 'bob', 'ETH', 7n); // nonce 3: in flight, never applied
+    const inFlight = { nonce: 3n, from: address('alice'), to: address('bob'), token: ETH_TOKEN as core.Address, amount: 7n };
+    const bobSlot = after1.slotOf(address('bob'), ETH_TOKEN as core.Address)!;
+    // Live: the hatch is closed.
+    await escape(W, b1.header, W.windowEnds[0], core.buildEscapeExitProof(after1, bobSlot), 'ChainNotFrozen');
+    await reclaim(W, inFlight, 'ChainNotFrozen');
+    // Block 2 lies (outsider credited 10,000 TST out of nothing), block 3 goes back in time and is convicted: the head is the lie.
+    const lie = stateAfter1(W);
+    const outsiderSlot = lie.nextFreeSlot();
+    lie.accounts.put(outsiderSlot, { owner: address('outsider'), token: token('TST'), balance: 10_000n, nonce: 0n });
+    const b2 = forged(b1.header, [], [], { stateRoot: lie.root, timestamp: clock });
+    await commit(W, b2);
+    const b3 = forged(b2.header, [], [], { stateRoot: lie.root, timestamp: b2.header.timestamp - 1n });
+    await commit(W, b3);
+    await prove(W, core.buildBadTimestampProof(b3.header, b2.header), windowsOf(W, 3));
+    expect(ledger.childInfo(W.id)).toMatchObject({ headNumber: 2n, headDepositNonce: 2n });
+    const w2 = W.windowEnds[1];
+    const carol = core.buildEscapeExitProof(lie, lie.slotOf(address('carol'), token('TST'))!);
+    await escape(W, b2.header, w2, carol, 'ChallengeWindowOpen');
+    // A reclaim does not wait for the window.
+    await reclaim(W, { nonce: 1n, from: address('alice'), to: address('bob'), token: ETH_TOKEN as core.Address, amount: ETHER }, 'DepositApplied');
+    await reclaim(W, { ...inFlight, amount: 8n }, 'UnknownDeposit');
+    expect(await reclaim(W, inFlight)).toEqual({ ok: true, value: { to: address('alice'), token: ETH_TOKEN, amount: 7n } });
+    await reclaim(W, inFlight, 'UnknownDeposit');
+    clock += FRAUD_WINDOW;
+    await escape(W, b1.header, W.windowEnds[0], carol, 'NotTheHead');
+    await escape(W, b2.header, w2 + 1n, carol, 'UnknownCommitment');
+    await escape(W, b2.header, w2, { ledgerRoot: lie.ledger.root, account: core.accountWitness(lie, 9) }, 'ZeroAmount');
+    await escape(W, b2.header, w2, { ...carol, account: { ...carol.account, balance: 499n } }, 'InvalidAccountProof');
+    await escape(W, b2.header, w2, core.buildEscapeExitProof(lie, outsiderSlot), 'SubtreeBalanceExceeded');
+    expect(await escape(W, b2.header, w2, carol)).toEqual({ ok: true, value: { to: address('carol'), token: token('TST'), amount: 500n } });
+    await escape(W, b2.header, w2, carol, 'AlreadyEscaped');
+    for (const owner of ['bob', 'alice'] as const) {
+      const proof = core.buildEscapeExitProof(lie, lie.slotOf(address(owner), ETH_TOKEN as core.Address)!);
+      expect((await escape(W, b2.header, w2, proof)).ok).toBe(true);
+    }
+    // Everything W's subtree held is out: the ETH and TST deposits, less nothing, more nothing.
+    expect([ledger.subtreeBalance(W.id, ETH_TOKEN as core.Address), ledger.subtreeBalance(W.id, token('TST'))]).toEqual([0n, 0n]);
+    for (const slot of [0, 1, 2, outsiderSlot, 9]) expect(await root.isEscaped(W.id, slot), `slot ${slot}`).toBe(ledger.isEscaped(W.id, slot));
     await expectSameViews();
   });
 });

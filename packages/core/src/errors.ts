@@ -106,6 +106,12 @@ export type ParentLedgerErrorCode =
   | 'MISSING_ACCOUNT_WITNESS'
   | 'WRONG_WITNESS_SLOT'
   | 'INVALID_ACCOUNT_PROOF'
+  // the escape hatch inside a chain (escapeExit, reclaimDeposit, docs/FRAUD.md §8): PlasmaRoot's errors
+  | 'CHAIN_NOT_FROZEN'
+  | 'NOT_THE_HEAD'
+  | 'ALREADY_ESCAPED'
+  | 'DEPOSIT_APPLIED'
+  | 'UNKNOWN_DEPOSIT'
   /** OpenZeppelin's SafeCastOverflowedUintDowncast(bits, value): a bond or windowEnd too wide for PlasmaRoot's storage. */
   | 'SAFE_CAST_OVERFLOWED_UINT_DOWNCAST'
   /** Solidity's Panic(0x11): a deposit counter or a subtree balance past the maximum of its type. */

@@ -827,9 +827,59 @@ function decodeArgs(r: AbiReader, fraudKind: FraudKind): DecodedFraudProof {
   }
 }
 
+/** PlasmaRoot.escapeExit's argument list: one encoder for the root's call and a chain parent's kind 11 (docs/FRAUD.md §8). */
+function escapeExitArgs(chainId: ChainId, head: Header, windowEnd: bigint, proof: EscapeExitProof): Enc[] {
+  return [bytes32Enc(chainId), headerEnc(head), uintEnc(windowEnd, 64), bytes32Enc(proof.ledgerRoot), accountWitnessEnc(proof.account)];
+}
+
 /** Calldata of PlasmaRoot.escapeExit for a frozen chain's head `head` (with its windowEnd). */
 export function encodeEscapeExitCall(chainId: ChainId, head: Header, windowEnd: bigint, proof: EscapeExitProof): Hex {
-  return call(FRAUD_SIGNATURES.escapeExit, [bytes32Enc(chainId), headerEnc(head), uintEnc(windowEnd, 64), bytes32Enc(proof.ledgerRoot), accountWitnessEnc(proof.account)]);
+  return call(FRAUD_SIGNATURES.escapeExit, escapeExitArgs(chainId, head, windowEnd, proof));
+}
+
+/** What an ESCAPE_CHILD_EXIT (kind 11) carries in `data`: PlasmaRoot.escapeExit's arguments, `child` for chainId. */
+export interface EscapeChildExitData {
+  child: ChainId;
+  head: Header;
+  windowEnd: bigint;
+  ledgerRoot: Hex;
+  account: AccountWitness;
+}
+
+/** `abi.encode(bytes32 child, Header head, uint64 windowEnd, bytes32 ledgerRoot, AccountWitness account)`: escapeExit's calldata after the selector. */
+export function encodeEscapeChildExitData(d: EscapeChildExitData): Hex {
+  return bytesToHex(tupleEnc(escapeExitArgs(d.child, d.head, d.windowEnd, { ledgerRoot: d.ledgerRoot, account: d.account })).bytes);
+}
+
+/** 1 + 8 + 1 + 1 + 37 words, all static. */
+const ESCAPE_DATA_BYTES = (11 + ACCOUNT_WITNESS_WORDS) * WORD;
+
+/** Inverse of encodeEscapeChildExitData; MALFORMED_TX (field `data`) unless `data` is its canonical form. */
+export function decodeEscapeChildExitData(data: Hex): EscapeChildExitData {
+  const fail = (cause?: unknown): never => {
+    throw new PlasmaError('MALFORMED_TX', 'tx.data must be the canonical abi.encode(bytes32 child, Header head, uint64 windowEnd, bytes32 ledgerRoot, AccountWitness account)', {
+      hint: 'build the transaction with placeSignedTx from an escape proof (buildEscapeExitProof, escapeProofFromDataDir)',
+      data: { field: 'data' },
+      cause,
+    });
+  };
+  let decoded: EscapeChildExitData;
+  try {
+    const bytes = hexToBytes(data);
+    if (bytes.length !== ESCAPE_DATA_BYTES) throw new Error('length');
+    const r = new AbiReader(bytes);
+    const H = 8 * WORD;
+    const [windowEnd] = r.words(['uint64'], WORD + H) as [bigint];
+    const a = 3 * WORD + H;
+    const [slot, owner, token, balance, nonce] = r.words(['uint32', 'address', 'address', 'uint256', 'uint64'], a);
+    const account = { slot: Number(slot), owner, token, balance, nonce, proof: r.siblings(a + 5 * WORD, 32) } as AccountWitness;
+    decoded = { child: r.word(0), head: r.header(WORD), windowEnd, ledgerRoot: r.word(2 * WORD + H), account };
+  } catch (e) {
+    return fail(e);
+  }
+  // Words out of their type's range decode to something else: re-encoding tells.
+  if (encodeEscapeChildExitData(decoded) !== data.toLowerCase()) fail();
+  return decoded;
 }
 
 /** Calldata of PlasmaRoot.reclaimDeposit. */

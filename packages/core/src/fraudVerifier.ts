@@ -5,8 +5,8 @@
  * feeds both the same proofs. Refusals carry the verifier's custom error names (TX_NOT_IN_BLOCK, BAD_PRE_TX, …) with
  * its arguments; a tx the rules refuse is a fault code (TransitionFault), not an error.
  *
- * One rule differs on purpose: the form of a tx (isMalformed) is core's checkBlockTxForm, which knows kind 10
- * (PROVE_CHILD_FRAUD); the deployed verifier calls every kind above 9 malformed (docs/FRAUD.md §7, "the root").
+ * The form of a tx (isMalformed) is core's checkBlockTxForm; the deployed verifier's isMalformed knows the same kinds
+ * (0-12) and the same forms, checked kind by kind in contracts/test/fraud-vectors.test.ts.
  */
 import { bytesToHex, MAX_UINT256, toBytes, wordToBigint, ZERO_BYTES32 } from './bytes.js';
 import { chainStateRoot } from './chainState.js';
@@ -205,6 +205,14 @@ function isMalformed(t: TxWitness): boolean {
     if (e instanceof PlasmaError && e.code === 'MALFORMED_TX') return true;
     throw e;
   }
+}
+
+/**
+ * PlasmaFraudVerifier.escapeStateRoot: the state root an escape's account witness and ledger root give,
+ * keccak256(accountsRootOf(account) ‖ ledgerRoot); the host compares it with the head's stateRoot (docs/FRAUD.md §8).
+ */
+export function escapeStateRoot(ledgerRoot: Hex, account: AccountWitness): Hex {
+  return chainStateRoot(accountsRootOf(account), ledgerRoot);
 }
 
 /** The tx root the witness's leaf and siblings give. */

@@ -19,7 +19,18 @@ import {
   type SignedTx,
 } from './types.js';
 
-export type SignedTxKindJson = 'transfer' | 'withdraw' | 'depositToChild' | 'commitChild' | 'finalizeChildExit' | 'spawnChild' | 'edgeSend' | 'edgeFromChild' | 'proveChildFraud';
+export type SignedTxKindJson =
+  | 'transfer'
+  | 'withdraw'
+  | 'depositToChild'
+  | 'commitChild'
+  | 'finalizeChildExit'
+  | 'spawnChild'
+  | 'edgeSend'
+  | 'edgeFromChild'
+  | 'proveChildFraud'
+  | 'escapeChildExit'
+  | 'reclaimChildDeposit';
 /** The kinds nobody submits (they come from the parent) and the submitted ones. */
 export type BlockTxKindJson = 'deposit' | 'edgeFromParent' | SignedTxKindJson;
 
@@ -126,7 +137,42 @@ export interface ProveChildFraudTxJson {
   to: Address;
 }
 
+/** An account witness (AccountWitness): balance as a decimal string, nonce a JSON number. */
+export interface AccountWitnessJson {
+  slot: number;
+  owner: Address;
+  token: Address;
+  balance: string;
+  nonce: number;
+  proof: Hex[];
+}
+
+/** A holder of a frozen child escapes on this chain (kind 11, docs/FRAUD.md §8): PlasmaRoot.escapeExit's arguments. */
+export interface EscapeChildExitTxJson {
+  kind: 'escapeChildExit';
+  chainId: ChainId;
+  child: ChainId;
+  head: HeaderJson;
+  windowEnd: number;
+  ledgerRoot: Hex;
+  account: AccountWitnessJson;
+}
+
+/** A deposit a frozen child never applied goes back (kind 12, docs/FRAUD.md §8): PlasmaRoot.reclaimDeposit's arguments. */
+export interface ReclaimChildDepositTxJson {
+  kind: 'reclaimChildDeposit';
+  chainId: ChainId;
+  child: ChainId;
+  nonce: number;
+  from: Address;
+  to: Address;
+  token: Address;
+  amount: string;
+}
+
 export type SignedTxJson =
+  | EscapeChildExitTxJson
+  | ReclaimChildDepositTxJson
   | ProveChildFraudTxJson
   | SpendTxJson
   | DepositToChildTxJson
@@ -188,6 +234,8 @@ const KIND_TO_JSON: Record<TxKind, BlockTxKindJson> = {
   [TxKind.EdgeFromParent]: 'edgeFromParent',
   [TxKind.EdgeFromChild]: 'edgeFromChild',
   [TxKind.ProveChildFraud]: 'proveChildFraud',
+  [TxKind.EscapeChildExit]: 'escapeChildExit',
+  [TxKind.ReclaimChildDeposit]: 'reclaimChildDeposit',
 };
 const KIND_FROM_JSON: Record<string, TxKind> = Object.fromEntries(Object.entries(KIND_TO_JSON).map(([kind, json]) => [json, Number(kind) as TxKind]));
 /** Every kind but 0 and 8: deposits and edge events from the parent are not submitted, they come from the parent. */
@@ -288,6 +336,29 @@ export function signedTxToJson(tx: SignedTx): SignedTxJson {
       };
     case TxKind.ProveChildFraud:
       return { kind: 'proveChildFraud', chainId: tx.chainId, child: tx.child, fraudKind: tx.fraudKind, args: tx.args, to: tx.to };
+    case TxKind.EscapeChildExit: {
+      const a = tx.account;
+      return {
+        kind: 'escapeChildExit',
+        chainId: tx.chainId,
+        child: tx.child,
+        head: headerToJson(tx.head),
+        windowEnd: toJsonNumber(tx.windowEnd, 'tx.windowEnd'),
+        ledgerRoot: tx.ledgerRoot,
+        account: { slot: a.slot, owner: a.owner, token: a.token, balance: a.balance.toString(), nonce: toJsonNumber(a.nonce, 'tx.account.nonce'), proof: a.proof.slice() },
+      };
+    }
+    case TxKind.ReclaimChildDeposit:
+      return {
+        kind: 'reclaimChildDeposit',
+        chainId: tx.chainId,
+        child: tx.child,
+        nonce: toJsonNumber(tx.nonce, 'tx.nonce'),
+        from: tx.from,
+        to: tx.to,
+        token: tx.token,
+        amount: tx.amount.toString(),
+      };
   }
 }
 
@@ -457,7 +528,10 @@ const SIGNED_TX_KEYS: Record<SignedTxKindJson, readonly string[]> = {
   edgeSend: ['kind', 'chainId', 'slot', 'fn', 'child', 'payload', 'nonce', 'signature'],
   edgeFromChild: ['kind', 'chainId', 'child', 'header', 'windowEnd', 'fn', 'sender', 'payload', 'index', 'proof'],
   proveChildFraud: ['kind', 'chainId', 'child', 'fraudKind', 'args', 'to'],
+  escapeChildExit: ['kind', 'chainId', 'child', 'head', 'windowEnd', 'ledgerRoot', 'account'],
+  reclaimChildDeposit: ['kind', 'chainId', 'child', 'nonce', 'from', 'to', 'token', 'amount'],
 };
+const ACCOUNT_WITNESS_KEYS = ['slot', 'owner', 'token', 'balance', 'nonce', 'proof'] as const;
 const HEADER_KEYS = ['chainId', 'number', 'parentHash', 'txRoot', 'stateRoot', 'exitRoot', 'depositNonce', 'timestamp'] as const;
 const EXIT_KEYS = ['recipient', 'token', 'amount'] as const;
 const EDGE_UP_EVENT_KEYS = ['fn', 'sourceChain', 'sender', 'payload'] as const;
@@ -568,6 +642,33 @@ export function signedTxFromJson(json: unknown): SignedTx {
         fraudKind: r.integer('fraudKind', 255, 'a uint8 JSON number'),
         args: r.bytes('args'),
         to: r.address('to'),
+      };
+    case TxKind.EscapeChildExit: {
+      const a = r.object('account', ACCOUNT_WITNESS_KEYS);
+      const siblings = a.array('proof').map((sibling, i) => {
+        if (!isHex(sibling, 32)) a.fail(`${a.at('proof')}[${i}]`, '32 bytes of 0x-hex', sibling);
+        return (sibling as string).toLowerCase() as Hex;
+      });
+      return {
+        kind,
+        chainId: r.hex32('chainId'),
+        child: r.hex32('child'),
+        head: headerFrom(r.object('head', HEADER_KEYS)),
+        windowEnd: r.uint64('windowEnd'),
+        ledgerRoot: r.hex32('ledgerRoot'),
+        account: { slot: a.integer('slot', UINT32_MAX, 'a uint32 JSON number'), owner: a.address('owner'), token: a.address('token'), balance: a.amount('balance'), nonce: a.uint64('nonce'), proof: siblings },
+      };
+    }
+    case TxKind.ReclaimChildDeposit:
+      return {
+        kind,
+        chainId: r.hex32('chainId'),
+        child: r.hex32('child'),
+        nonce: r.uint64('nonce'),
+        from: r.address('from'),
+        to: r.address('to'),
+        token: r.address('token'),
+        amount: r.amount('amount'),
       };
     default:
       return r.fail(r.at('kind'), 'a submitted kind', kind);

@@ -15,6 +15,7 @@
  * | 6 EdgeStorage | `(fn, keccak256(key), 0)` | `(bytes value)` |
  * | 7 EdgeDelivery | `(0, 0, nonce)` | `(bytes32 fn, uint8 status)` |
  * | 8 ChildStatus | `(child, 0, 0)` | `(uint8 status, uint64 frozenAt)` |
+ * | 9 EscapedSlot | `(child, 0, slot)` | `(uint256 1)` |
  *
  * Child holds what PlasmaRoot packs into one storage slot (configuration and head) plus the registry fields;
  * ChildCount, the next child's index, is the one addition to TREE.md's list. `validatorSetHash` is
@@ -23,7 +24,9 @@
  * `bytes` in Solidity, so a set value is at least 96 bytes. EdgeDelivery records what became of down edge event
  * `nonce` from this chain's parent (a chain keeps it in its own ledger, children or not). ChildStatus is
  * PlasmaRoot's `chainStatus(child)` (docs/FRAUD.md §7): 1 = frozen by a fraud proof; a live child (0, 0) has no
- * entry, so the ledger roots of chains that never convicted anyone are unchanged.
+ * entry, so the ledger roots of chains that never convicted anyone are unchanged. EscapedSlot is PlasmaRoot's
+ * `isEscaped(child, slot)` (ESCAPE_CHILD_EXIT paid that slot, docs/FRAUD.md §8). A reclaimed deposit
+ * (RECLAIM_CHILD_DEPOSIT) deletes its Deposit entry, as the root deletes its record: a zero depositHash is the default.
  * Values are 32 bytes, 320, 96 or more (storage) and 64 (EdgeDelivery, the layout docs/EDGE.md fixes); a leaf can
  * still never pass for an internal node because every ledger proof has exactly 256 levels (ledgerTree.ts).
  */
@@ -44,6 +47,8 @@ export enum LedgerKind {
   EdgeDelivery = 7,
   /** A child frozen by a fraud proof (PROVE_CHILD_FRAUD, docs/FRAUD.md §7). */
   ChildStatus = 8,
+  /** An account slot of a frozen child paid by ESCAPE_CHILD_EXIT (docs/FRAUD.md §8). */
+  EscapedSlot = 9,
 }
 
 /** What became of a down edge event on the child (docs/EDGE.md): it is consumed either way. */
@@ -134,6 +139,13 @@ export interface ChildStatusEntry {
   frozenAt: bigint;
 }
 
+/** PlasmaRoot's escapedBitmap bit of (child, slot): the slot's balance was paid on this chain. */
+export interface EscapedSlotEntry {
+  kind: LedgerKind.EscapedSlot;
+  child: ChainId;
+  slot: number;
+}
+
 export type LedgerEntry =
   | ChildEntry
   | SubtreeBalanceEntry
@@ -143,7 +155,8 @@ export type LedgerEntry =
   | ChildCountEntry
   | EdgeStorageEntry
   | EdgeDeliveryEntry
-  | ChildStatusEntry;
+  | ChildStatusEntry
+  | EscapedSlotEntry;
 
 /** The key of each kind of entry (the table at the top of this file). */
 export const ledgerKeys = Object.freeze({
@@ -157,6 +170,7 @@ export const ledgerKeys = Object.freeze({
   edgeStorage: (fn: Hex, key: Hex): Hex => ledgerKey(LedgerKind.EdgeStorage, fn, edgeStorageKeyHash(key), 0n),
   edgeDelivery: (nonce: bigint): Hex => ledgerKey(LedgerKind.EdgeDelivery, ZERO_BYTES32, ZERO_BYTES32, nonce),
   childStatus: (child: ChainId): Hex => ledgerKey(LedgerKind.ChildStatus, child, ZERO_BYTES32, 0n),
+  escapedSlot: (child: ChainId, slot: number): Hex => ledgerKey(LedgerKind.EscapedSlot, child, ZERO_BYTES32, BigInt(slot)),
 });
 
 /** `keccak256(key)`: where an edge function's storage key lives (keys may be any length). */
@@ -186,6 +200,8 @@ export function ledgerEntryKey(entry: LedgerEntry): Hex {
       return ledgerKeys.edgeDelivery(entry.nonce);
     case LedgerKind.ChildStatus:
       return ledgerKeys.childStatus(entry.child);
+    case LedgerKind.EscapedSlot:
+      return ledgerKeys.escapedSlot(entry.child, entry.slot);
   }
 }
 
@@ -214,6 +230,8 @@ export function ledgerEntryValue(entry: LedgerEntry): Uint8Array {
       return encodeWords(['bytes32', 'uint8'], [entry.fn, entry.status]);
     case LedgerKind.ChildStatus:
       return encodeWords(['uint8', 'uint64'], [entry.status, entry.frozenAt]);
+    case LedgerKind.EscapedSlot:
+      return encodeWords(['uint256'], [1n]);
   }
 }
 
@@ -234,6 +252,7 @@ export function isDefaultLedgerEntry(entry: LedgerEntry): boolean {
   return (
     (entry.kind === LedgerKind.SubtreeBalance && entry.amount === 0n) ||
     (entry.kind === LedgerKind.ChildCount && entry.count === 0n) ||
+    (entry.kind === LedgerKind.Deposit && entry.depositHash === ZERO_BYTES32) ||
     (entry.kind === LedgerKind.EdgeStorage && entry.value === '0x') ||
     (entry.kind === LedgerKind.ChildStatus && entry.status === 0 && entry.frozenAt === 0n)
   );

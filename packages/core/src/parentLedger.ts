@@ -38,7 +38,8 @@ import {
 } from './ledgerEntries.js';
 import { LedgerTree, type LedgerProof } from './ledgerTree.js';
 import { decodeFraudProofArgs, FraudKind, ChainStatus, type FraudProofData, type ProofWindows } from './fraud.js';
-import { malformedTx, missingDownEvent, transitionFault } from './fraudVerifier.js';
+import { escapeStateRoot, malformedTx, missingDownEvent, transitionFault } from './fraudVerifier.js';
+import type { AccountWitness } from './fraud.js';
 import { EMPTY_STATE_ROOT } from './chainState.js';
 import { computeMerkleRoot } from './merkle.js';
 import { secp256k1Scheme, SIGNATURE_BYTES, type SignatureScheme } from './signature.js';
@@ -186,6 +187,37 @@ export interface ProveFraudResult {
   burned: bigint;
   /** Whether the status changed to frozen (a second proof against a frozen child only rolls back further). */
   frozen: boolean;
+}
+
+export interface EscapeExitParams {
+  child: ChainId;
+  /** The child's head (childInfo.headNumber), as committed. */
+  head: Header;
+  /** The head's windowEnd; it must have passed (the head can no longer be rolled back). */
+  windowEnd: bigint;
+  /** The head's ledger root: keccak256(accounts root ‖ ledgerRoot) must be head.stateRoot. */
+  ledgerRoot: Hex;
+  /** The slot in the head's accounts tree. */
+  account: AccountWitness;
+  /** The host's block timestamp (seconds). */
+  now: bigint;
+}
+
+export interface ReclaimDepositParams {
+  child: ChainId;
+  nonce: bigint;
+  /** The depositor: the host credits the amount back to it. */
+  from: Address;
+  to: Address;
+  token: Address;
+  amount: bigint;
+}
+
+/** What an escape or a reclaim takes out of the child's subtree balance; crediting `to` is the host's part. */
+export interface EscapePayment {
+  to: Address;
+  token: Address;
+  amount: bigint;
 }
 
 /** A child's configuration and head (PlasmaRoot.chainInfo, with the validator set itself). */
@@ -506,6 +538,57 @@ export class ParentLedger {
     return { child: config.child, number, kind, rolledBack, reward, burned: bond - reward, frozen };
   }
 
+  // ---- the escape hatch (PlasmaRoot.escapeExit / reclaimDeposit, docs/FRAUD.md §8) --------------------
+
+  /**
+   * Pays slot `account.slot` of a frozen child's final head: its whole balance, once per slot, capped by the
+   * subtree balance. PlasmaRoot.escapeExit's checks in its order and with its errors; returns what the host credits.
+   */
+  escapeExit(params: EscapeExitParams): EscapePayment {
+    const child = bytes32Input(params.child, 'child');
+    const head = headerInput(params.head);
+    const windowEnd = uintInput(params.windowEnd, 64, 'windowEnd');
+    const ledgerRoot = bytes32Input(params.ledgerRoot, 'ledgerRoot');
+    const account = accountWitnessInput(params.account);
+    const now = uintInput(params.now, 256, 'now');
+    const config = this.frozenChild(child);
+    const headNumber = config.headNumber;
+    if (head.number !== headNumber || headNumber === 0n) throw refuse.notTheHead(head.number, headNumber);
+    // PlasmaRoot._verifyFinal (the number is the head's, so only the record can be wrong).
+    if (this.commitmentRecord(child, head.number) !== hashCommitmentRecord(hashHeader(head), windowEnd)) throw refuse.unknownCommitment(child, head.number);
+    if (now < windowEnd) throw refuse.challengeWindowOpen(windowEnd, now);
+    if (account.balance === 0n) throw refuse.zeroAmount();
+    if (escapeStateRoot(ledgerRoot, account) !== head.stateRoot) throw refuse.invalidEscapeProof(child, account.slot);
+    if (this.isEscaped(child, account.slot)) throw refuse.alreadyEscaped(child, account.slot);
+    const available = this.subtreeBalance(child, account.token);
+    if (account.balance > available) throw refuse.subtreeBalanceExceeded(child, account.token, account.balance, available);
+
+    this.write({ kind: LedgerKind.EscapedSlot, child, slot: account.slot });
+    this.write({ kind: LedgerKind.SubtreeBalance, child, token: account.token, amount: available - account.balance });
+    return { to: account.owner, token: account.token, amount: account.balance };
+  }
+
+  /**
+   * Gives back a deposit a frozen child never applied (nonce above its head's depositNonce), once: its record is
+   * deleted. PlasmaRoot.reclaimDeposit's checks and errors; returns what the host credits to the depositor. It does
+   * not wait for the head to be final: a frozen child's head only moves back.
+   */
+  reclaimDeposit(params: ReclaimDepositParams): EscapePayment {
+    const { child, from, to, token, amount } = depositInput(params);
+    const nonce = uintInput(params.nonce, 64, 'nonce');
+    const config = this.frozenChild(child);
+    const applied = config.headDepositNonce;
+    if (nonce <= applied) throw refuse.depositApplied(child, nonce, applied);
+    // Down edge events share the stream but carry no value: their records never equal a depositHash.
+    if (this.depositRecord(child, nonce) !== hashDeposit({ chainId: child, nonce, from, to, token, amount })) throw refuse.unknownDeposit(child, nonce);
+    const available = this.subtreeBalance(child, token);
+    if (amount > available) throw refuse.subtreeBalanceExceeded(child, token, amount, available);
+
+    this.write({ kind: LedgerKind.Deposit, child, nonce, depositHash: ZERO_BYTES32 });
+    this.write({ kind: LedgerKind.SubtreeBalance, child, token, amount: available - amount });
+    return { to: from, token, amount };
+  }
+
   // ---- exits (PlasmaRoot.finalizeWithdrawal) ----------------------------------------------------------
 
   /**
@@ -612,6 +695,11 @@ export class ParentLedger {
     return this.store.has(ledgerKeys.spentExit(bytes32Input(child, 'child'), number, i));
   }
 
+  /** PlasmaRoot.isEscaped: whether escapeExit has paid slot `slot` of `child`. */
+  isEscaped(child: ChainId, slot: number): boolean {
+    return this.store.has(ledgerKeys.escapedSlot(bytes32Input(child, 'child'), slot));
+  }
+
   /** Value of `key` in edge function `fn`'s storage; undefined when unset. */
   edgeStorage(fn: Hex, key: Hex): Hex | undefined {
     const entry = this.store.get(ledgerKeys.edgeStorage(bytes32Input(fn, 'fn'), hexInput(key, 'key')));
@@ -693,6 +781,13 @@ export class ParentLedger {
     const entry = this.knownChild(child);
     const { status } = this.childStatus(child);
     if (status !== ChainStatus.Live) throw refuse.chainIsFrozen(child, status);
+    return entry;
+  }
+
+  /** PlasmaRoot._frozenChain: a known child that is frozen (CHAIN_NOT_FROZEN while live). */
+  private frozenChild(child: ChainId): Readonly<ChildEntry> {
+    const entry = this.knownChild(child);
+    if (this.childStatus(child).status === ChainStatus.Live) throw refuse.chainNotFrozen(child);
     return entry;
   }
 
@@ -877,6 +972,18 @@ const refuse = {
     refusal('NOT_FRAUD', `the proof does not prove fraud (${reason})`, { kind, reason: reasonWord(reason) }, 'check the block again: a valid block cannot be convicted'),
   alreadyConvicted: (chainId: ChainId) =>
     refusal('ALREADY_CONVICTED', `chain ${chainId} was convicted before and there is nothing left to undo`, { chainId }, 'nothing to do: the chain is frozen and its bond taken'),
+  chainNotFrozen: (chainId: ChainId) =>
+    refusal('CHAIN_NOT_FROZEN', `chain ${chainId} is live: its holders exit with their own withdrawals`, { chainId }, 'the escape hatch opens once the chain is frozen (a fraud proof)'),
+  notTheHead: (number: bigint, head: bigint) =>
+    refusal('NOT_THE_HEAD', `block ${number} is not the head (${head})`, { number, head }, "escape from the child's head as this chain's ledger holds it (childInfo.headNumber); a chain with no block has nothing to escape"),
+  invalidEscapeProof: (chainId: ChainId, slot: number) =>
+    refusal('INVALID_ACCOUNT_PROOF', `the witness of slot ${slot} and the ledger root do not give the head's state root`, { chainId, slot }, "build the witness from the head's state (buildEscapeExitProof, escapeProofFromDataDir)"),
+  alreadyEscaped: (chainId: ChainId, slot: number) =>
+    refusal('ALREADY_ESCAPED', `slot ${slot} of chain ${chainId} was already paid`, { chainId, slot }, 'a slot escapes once'),
+  depositApplied: (chainId: ChainId, nonce: bigint, headDepositNonce: bigint) =>
+    refusal('DEPOSIT_APPLIED', `deposit ${nonce} was applied by the head (depositNonce ${headDepositNonce}): it is in the child's accounts`, { chainId, nonce, headDepositNonce }, 'escape it from the head with ESCAPE_CHILD_EXIT instead'),
+  unknownDeposit: (chainId: ChainId, nonce: bigint) =>
+    refusal('UNKNOWN_DEPOSIT', `no deposit ${nonce} of chain ${chainId} with these from, to, token and amount (or it was reclaimed)`, { chainId, nonce }, 'copy the deposit exactly as it was recorded; a deposit is reclaimed once'),
   safeCastOverflow: (bits: number, value: bigint) =>
     refusal('SAFE_CAST_OVERFLOWED_UINT_DOWNCAST', `${value} does not fit in ${bits} bits`, { bits, value }, 'PlasmaRoot stores this value in a narrower field'),
   overflow: (counter: string) =>
@@ -956,6 +1063,19 @@ function upInput(p: Omit<FinalizeExitParams, 'exit'>): UpInput {
     index: uintInput(typeof p.index === 'number' && Number.isSafeInteger(p.index) ? BigInt(p.index) : p.index, 256, 'index'),
     proof: p.proof.map((sibling, i) => toWordInput(sibling, `proof[${i}]`)),
     now: uintInput(p.now, 256, 'now'),
+  };
+}
+
+function accountWitnessInput(a: AccountWitness): AccountWitness {
+  if (!Number.isInteger(a.slot) || a.slot < 0 || a.slot > 0xffffffff) throw badInput('account.slot', 'a uint32');
+  if (!Array.isArray(a.proof) || a.proof.length !== 32) throw badInput('account.proof', '32 siblings');
+  return {
+    slot: a.slot,
+    owner: normalizeAddress(a.owner),
+    token: normalizeAddress(a.token),
+    balance: uintInput(a.balance, 256, 'account.balance'),
+    nonce: uintInput(a.nonce, 64, 'account.nonce'),
+    proof: a.proof.map((sibling, i) => bytes32Input(sibling, `account.proof[${i}]`)),
   };
 }
 

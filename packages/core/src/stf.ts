@@ -20,6 +20,7 @@ import { edgeDownRecord, hashDeposit } from './encoding.js';
 import { PlasmaError, type StfErrorCode } from './errors.js';
 import { EdgeDeliveryStatus } from './ledgerEntries.js';
 import { checkEdgePayload, type ParentLedger } from './parentLedger.js';
+import { decodeEscapeChildExitData, encodeEscapeChildExitData } from './fraud.js';
 import { secp256k1Scheme, splitSignature, type SignatureScheme } from './signature.js';
 import type { AccountState } from './state.js';
 import {
@@ -31,7 +32,9 @@ import {
   decodeFinalizeChildExitData,
   decodeSpawnChildData,
   decodeProveChildFraudData,
+  decodeReclaimChildDepositData,
   encodeProveChildFraudData,
+  encodeReclaimChildDepositData,
   encodeCommitChildData,
   encodeDepositToChildData,
   encodeEdgeFromChildData,
@@ -142,6 +145,12 @@ export function applyTx(state: ChainState, tx: BlockTx, ctx: StfContext, options
       return { postRoot: state.root };
     case TxKind.ProveChildFraud:
       applyProveChildFraud(state, tx, ctx);
+      return { postRoot: state.root };
+    case TxKind.EscapeChildExit:
+      applyEscapeChildExit(state, tx, ctx);
+      return { postRoot: state.root };
+    case TxKind.ReclaimChildDeposit:
+      applyReclaimChildDeposit(state, tx);
       return { postRoot: state.root };
   }
 }
@@ -274,6 +283,35 @@ function applyProveChildFraud(state: ChainState, tx: BlockTx, ctx: StfContext): 
     state.revert();
     throw e;
   }
+}
+
+/**
+ * ESCAPE_CHILD_EXIT (docs/FRAUD.md §8): ParentLedger.escapeExit at the block's timestamp, then the slot's balance is
+ * credited to its owner at `toSlot`. The words repeat the witness (to = owner, token, amount = balance), so a tx's
+ * effect on the accounts can be read from its words, as a FINALIZE_CHILD_EXIT's.
+ */
+function applyEscapeChildExit(state: ChainState, tx: BlockTx, ctx: StfContext): void {
+  const { child, head, windowEnd, ledgerRoot, account } = decodeEscapeChildExitData(tx.data);
+  if (account.owner !== tx.to || account.token !== tx.token || account.balance !== tx.amount) {
+    throw stfError('MALFORMED_TX', `tx.to, tx.token and tx.amount must repeat the account witness in tx.data (${account.owner}, ${account.token}, ${account.balance})`, {
+      hint: 'build the transaction with placeSignedTx',
+      data: { field: 'data' },
+    });
+  }
+  const credited = creditedAccount(state.accounts, tx);
+  state.ledger.escapeExit({ child, head, windowEnd, ledgerRoot, account, now: ctx.timestamp });
+  state.accounts.put(tx.toSlot, credited);
+}
+
+/**
+ * RECLAIM_CHILD_DEPOSIT (docs/FRAUD.md §8): the words are the deposit (from, to, token, amount, nonce); ParentLedger.
+ * reclaimDeposit, then the amount goes back to the depositor `from` at `toSlot` (empty or holding (from, token)).
+ */
+function applyReclaimChildDeposit(state: ChainState, tx: BlockTx): void {
+  const child = decodeReclaimChildDepositData(tx.data);
+  const credited = creditedAccount(state.accounts, { ...tx, to: tx.from });
+  state.ledger.reclaimDeposit({ child, nonce: tx.nonce, from: tx.from, to: tx.to, token: tx.token, amount: tx.amount });
+  state.accounts.put(tx.toSlot, credited);
 }
 
 /** Where the burned half of a slashed bond goes on a chain parent (PlasmaRoot's BURN_ADDRESS, address(0xdead)). */
@@ -581,6 +619,19 @@ export function placeSignedTx(state: SlotIndex, tx: SignedTx, ctx: SigningContex
       const toSlot = state.slotOf(to, NATIVE_TOKEN) ?? state.nextFreeSlot();
       return { ...unsignedWords(tx.kind), toSlot, to, data };
     }
+    case TxKind.EscapeChildExit: {
+      const account = { ...tx.account, owner: normalizeAddress(tx.account.owner), token: normalizeAddress(tx.account.token), proof: tx.account.proof.map(lower) };
+      const data = encodeEscapeChildExitData({ child: lower(tx.child), head: tx.head, windowEnd: tx.windowEnd, ledgerRoot: lower(tx.ledgerRoot), account });
+      const toSlot = state.slotOf(account.owner, account.token) ?? state.nextFreeSlot();
+      return { ...unsignedWords(tx.kind), toSlot, to: account.owner, token: account.token, amount: account.balance, data };
+    }
+    case TxKind.ReclaimChildDeposit: {
+      const from = normalizeAddress(tx.from);
+      const token = normalizeAddress(tx.token);
+      const toSlot = state.slotOf(from, token) ?? state.nextFreeSlot();
+      const data = encodeReclaimChildDepositData(lower(tx.child));
+      return { ...unsignedWords(tx.kind), toSlot, from, to: normalizeAddress(tx.to), token, amount: tx.amount, nonce: tx.nonce, data };
+    }
     case TxKind.FinalizeChildExit: {
       const exit: Exit = { recipient: normalizeAddress(tx.exit.recipient), token: normalizeAddress(tx.exit.token), amount: tx.exit.amount };
       const data = encodeFinalizeChildExitData({ child: tx.child.toLowerCase() as ChainId, header: tx.header, windowEnd: tx.windowEnd, exit, index: tx.index, proof: tx.proof });
@@ -589,13 +640,13 @@ export function placeSignedTx(state: SlotIndex, tx: SignedTx, ctx: SigningContex
     }
     default:
       throw stfError('MALFORMED_TX', `unknown transaction kind ${String((tx as { kind: unknown }).kind)}`, {
-        hint: 'deposits and edge events from the parent come from the parent chain; submit kinds 1-7, 9 and 10',
+        hint: 'deposits and edge events from the parent come from the parent chain; submit kinds 1-7 and 9-12',
         data: { field: 'kind' },
       });
   }
 }
 
-/** The words of a tx nobody signs (kinds 4, 5, 8, 9, 10): all zero but the kind. */
+/** The words of a tx nobody signs (kinds 4, 5, 8-12): all zero but the kind. */
 function unsignedWords(kind: TxKind): Omit<BlockTx, 'data'> {
   return { kind, slot: 0, toSlot: 0, from: ZERO_ADDRESS, to: ZERO_ADDRESS, token: ZERO_ADDRESS, amount: 0n, nonce: 0n, r: ZERO_BYTES32, s: ZERO_BYTES32, v: 0 };
 }
@@ -653,7 +704,7 @@ export function checkBlockTxForm(tx: BlockTx, stateDepth = 32): void {
     });
   };
   const kind = tx.kind;
-  if (!Number.isInteger(kind) || kind < TxKind.Deposit || kind > TxKind.ProveChildFraud) bad('kind', 'an integer in 0..10', kind);
+  if (!Number.isInteger(kind) || kind < TxKind.Deposit || kind > TxKind.ReclaimChildDeposit) bad('kind', 'an integer in 0..12', kind);
   if (!Number.isInteger(tx.slot) || tx.slot < 0 || tx.slot >= maxSlot) bad('slot', `a slot in 0..2^${stateDepth}-1`, tx.slot);
   if (!Number.isInteger(tx.toSlot) || tx.toSlot < 0 || tx.toSlot >= maxSlot) bad('toSlot', `a slot in 0..2^${stateDepth}-1`, tx.toSlot);
   if (!isCanonicalAddress(tx.from)) bad('from', 'a lowercase 0x address', tx.from);
@@ -739,6 +790,18 @@ export function checkBlockTxForm(tx: BlockTx, stateDepth = 32): void {
       if (tx.amount !== 0n) bad('amount', '0 in a fraud proof', tx.amount);
       if (tx.nonce !== 0n) bad('nonce', '0 in a fraud proof', tx.nonce);
       noSignature('a fraud proof');
+      break;
+    case TxKind.EscapeChildExit:
+      // to, token, amount: the witness's owner, token and balance (checked against data when applied).
+      none('slot', 'an escape');
+      zeroAddress('from', 'an escape');
+      if (tx.nonce !== 0n) bad('nonce', '0 in an escape', tx.nonce);
+      noSignature('an escape');
+      break;
+    case TxKind.ReclaimChildDeposit:
+      // from, to, token, amount, nonce: the deposit; toSlot: the depositor's slot credited.
+      none('slot', 'a reclaimed deposit');
+      noSignature('a reclaimed deposit');
       break;
   }
 }

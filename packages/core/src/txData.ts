@@ -268,6 +268,10 @@ export function decodeProveChildFraudData(data: Hex): ProveChildFraudData {
   }, encodeProveChildFraudData);
 }
 
+/** RECLAIM_CHILD_DEPOSIT's data, `abi.encode(bytes32 child)` (kind 3's layout; the deposit itself is in the words). */
+export const encodeReclaimChildDepositData = encodeDepositToChildData;
+export const decodeReclaimChildDepositData = decodeDepositToChildData;
+
 /** Decodes `data` with `decode`, then requires that `encode` gives `data` back byte for byte. */
 function strictly<T>(data: Hex, layout: string, decode: (bytes: Uint8Array) => T, encode: (value: T) => Hex): T {
   const fail = (cause?: unknown): never => {

@@ -35,6 +35,10 @@ export enum TxKind {
   EdgeFromChild = 9,
   /** A fraud proof against a child's committed block: rollback, slash, freeze (ParentLedger.proveFraud, docs/FRAUD.md §7). */
   ProveChildFraud = 10,
+  /** A holder of a frozen child's final head is paid here from its account witness (ParentLedger.escapeExit, docs/FRAUD.md §8). */
+  EscapeChildExit = 11,
+  /** A deposit recorded for a frozen child that it never applied goes back to its depositor (ParentLedger.reclaimDeposit, §8). */
+  ReclaimChildDeposit = 12,
 }
 
 export interface Header {
@@ -187,11 +191,52 @@ export interface ProveChildFraudTx {
   to: Address;
 }
 
+/**
+ * ESCAPE_CHILD_EXIT (docs/FRAUD.md §8): slot `account.slot` of frozen child `child`'s final head `head` is paid to its
+ * owner on this chain. The fields are PlasmaRoot.escapeExit's arguments, `child` for its chainId; nobody signs.
+ */
+export interface EscapeChildExitTx {
+  kind: TxKind.EscapeChildExit;
+  chainId: ChainId;
+  child: ChainId;
+  /** The child's head as this chain's ledger holds it (childInfo.headNumber). */
+  head: Header;
+  windowEnd: bigint;
+  /** The head's ledger root: keccak256(accounts root ‖ ledgerRoot) = head.stateRoot. */
+  ledgerRoot: Hex;
+  account: EscapeAccountWitness;
+}
+
+/** fraud.ts AccountWitness, repeated to keep this module free of imports. */
+export interface EscapeAccountWitness {
+  slot: number;
+  owner: Address;
+  token: Address;
+  balance: bigint;
+  nonce: bigint;
+  /** 32 siblings, from the leaf upward. */
+  proof: Hex[];
+}
+
+/** RECLAIM_CHILD_DEPOSIT (docs/FRAUD.md §8): PlasmaRoot.reclaimDeposit's arguments, `child` for its chainId; nobody signs. */
+export interface ReclaimChildDepositTx {
+  kind: TxKind.ReclaimChildDeposit;
+  chainId: ChainId;
+  child: ChainId;
+  nonce: bigint;
+  /** The depositor: paid back here. */
+  from: Address;
+  /** The deposit's recipient on the child. */
+  to: Address;
+  token: Address;
+  amount: bigint;
+}
+
 /** The transactions a user signs with EIP-712. */
 export type UserSignedTx = SpendTx | DepositToChildTx | SpawnChildTx | EdgeCallTx;
 
 /** A transaction as submitted to a chain, before the block producer places it (chooses slots). */
-export type SignedTx = UserSignedTx | CommitChildTx | FinalizeChildExitTx | EdgeFromChildTx | ProveChildFraudTx;
+export type SignedTx = UserSignedTx | CommitChildTx | FinalizeChildExitTx | EdgeFromChildTx | ProveChildFraudTx | EscapeChildExitTx | ReclaimChildDepositTx;
 
 /** The uniform form of every transaction inside a block: 11 words and `data` (docs/SPEC.md). */
 export interface BlockTx {

@@ -203,6 +203,8 @@ function slotsWritten(tx: BlockTx): number[] {
     case TxKind.EdgeSend:
       return [tx.slot];
     case TxKind.FinalizeChildExit:
+    case TxKind.EscapeChildExit:
+    case TxKind.ReclaimChildDeposit:
       return [tx.toSlot];
     default:
       // COMMIT_CHILD, EDGE_FROM_CHILD: the ledger only; PROVE_CHILD_FRAUD: see the caller (the slots depend on the bond).

@@ -4,7 +4,9 @@ import {
   encodeCommitChildData,
   encodeEdgeFromChildData,
   encodeFinalizeChildExitData,
+  encodeEscapeChildExitData,
   encodeProveChildFraudData,
+  hashDeposit,
   hexToBytes,
   keccak256,
   normalizeAddress,
@@ -12,9 +14,11 @@ import {
   type ChainId,
   type CommitChildTx,
   type EdgeFromChildTx,
+  type EscapeChildExitTx,
   type FinalizeChildExitTx,
   type Hex,
   type ProveChildFraudTx,
+  type ReclaimChildDepositTx,
 } from '@plasma-tree/core';
 
 /**
@@ -23,10 +27,12 @@ import {
  * `keccak256(abi.encodePacked(uint8 kind, bytes32 chainId, bytes data))` where `data` is the tx's canonical
  * block `data` (docs/SPEC.md "Transactions inside a block"); EDGE_FROM_CHILD carries its sender in the block
  * form's `from`, outside `data`, so its hash is `keccak256(abi.encodePacked(uint8 9, bytes32 chainId, address
- * sender, bytes data))`. It does not depend on the state (unlike the block form's toSlot), so the same
+ * sender, bytes data))`; RECLAIM_CHILD_DEPOSIT's words are the deposit, so its hash is `keccak256(abi.encodePacked(
+ * uint8 12, bytes32 chainId, bytes32 depositHash))` (the child's depositHash names the deposit and the child). It does
+ * not depend on the state (unlike the block form's toSlot), so the same
  * submission always has the same hash.
  */
-export function unsignedTxHash(tx: CommitChildTx | FinalizeChildExitTx | EdgeFromChildTx | ProveChildFraudTx): Hex {
+export function unsignedTxHash(tx: CommitChildTx | FinalizeChildExitTx | EdgeFromChildTx | ProveChildFraudTx | EscapeChildExitTx | ReclaimChildDepositTx): Hex {
   const child = tx.child.toLowerCase() as ChainId;
   const lower = (hex: Hex) => hex.toLowerCase() as Hex;
   let prefix = hexToBytes(tx.chainId, 32);
@@ -52,6 +58,15 @@ export function unsignedTxHash(tx: CommitChildTx | FinalizeChildExitTx | EdgeFro
     case TxKind.ProveChildFraud:
       prefix = concatBytes(prefix, hexToBytes(normalizeAddress(tx.to), 20));
       data = encodeProveChildFraudData({ child, fraudKind: tx.fraudKind, args: lower(tx.args) });
+      break;
+    case TxKind.EscapeChildExit: {
+      const a = tx.account;
+      const account = { ...a, owner: normalizeAddress(a.owner), token: normalizeAddress(a.token), proof: a.proof.map(lower) };
+      data = encodeEscapeChildExitData({ child, head: tx.head, windowEnd: tx.windowEnd, ledgerRoot: lower(tx.ledgerRoot), account });
+      break;
+    }
+    case TxKind.ReclaimChildDeposit:
+      data = hashDeposit({ chainId: child, nonce: tx.nonce, from: normalizeAddress(tx.from), to: normalizeAddress(tx.to), token: normalizeAddress(tx.token), amount: tx.amount });
       break;
   }
   return bytesToHex(keccak256(concatBytes(Uint8Array.of(tx.kind), prefix, hexToBytes(data))));
