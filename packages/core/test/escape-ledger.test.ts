@@ -12,21 +12,15 @@ import {
   ChainState,
   ChainStatus,
   LedgerKind,
-  ROOT_CHAIN_ID,
   TxKind,
   ZERO_BYTES32,
   applyTx,
   buildBadTimestampProof,
   buildEscapeExitProof,
-  bytesToHex,
-  chainIdOf,
   checkSubtreeInvariant,
-  computeExitRoot,
-  computeTxRoot,
   decodeEscapeChildExitData,
   encodeFraudProofArgs,
   findFraud,
-  hashHeader,
   ledgerKeys,
   placeSignedTx,
   verifyBlock,
@@ -38,14 +32,10 @@ import {
   type ProveChildFraudTx,
   type ReclaimChildDepositTx,
 } from '../src/index.js';
-import { ETH, FakeParent, TOKEN, alice, bob, carol, user } from './fixtures.js';
-import { TestChain, WINDOW, commitTx, depositToChild, expectRefused, spawnChild, spend, submit, validatorsA1, validatorsA2 } from './treeHarness.js';
+import { ETH, TOKEN, alice, bob, carol } from './fixtures.js';
+import { TOKENS, buildConvictableTree, dave, erin, forgedBlock, mallory, overspendBlock, watcher } from './convictTree.js';
+import { TestChain, WINDOW, commitTx, depositToChild, expectRefused, submit } from './treeHarness.js';
 
-const TOKENS = [ETH, TOKEN] as const;
-const dave = user('dave');
-const erin = user('erin');
-const mallory = user('mallory');
-const watcher = user('watcher');
 
 /**
  * A's subtree balance of each child = what the child's head state holds, less the slots escaped on A, plus the deposits
@@ -70,73 +60,13 @@ function expectInvariant(chain: TestChain): void {
   }
 }
 
+/** The shared tree, and bob's deposit to A1 (nonce 2) in flight: recorded on A, never applied by A1. */
 function buildTree() {
-  let now = 1_000n;
-  const tick = (seconds = 10n) => (now += seconds);
-  const root = new FakeParent();
-  const A = new TestChain(chainIdOf(ROOT_CHAIN_ID, 0), 'A', root.depositRecord);
-  const rootHolds: Record<Address, bigint> = { [ETH]: 10n ** 18n, [TOKEN]: 1_500n };
-  const expectTree = () => {
-    // Nothing is created or destroyed on A: its total is what the root holds, whatever its children do.
-    for (const token of TOKENS) expect(checkSubtreeInvariant(A.state, token).total, `A ${token}`).toBe(rootHolds[token]);
-    expectInvariant(A);
-  };
-  A.block(tick(), (b) => {
-    b.addDeposit(root.deposit(alice.address, ETH, 10n ** 18n));
-    b.addDeposit(root.deposit(alice.address, TOKEN, 1_000n));
-    b.addDeposit(root.deposit(bob.address, TOKEN, 500n));
-  });
-  let A1!: TestChain;
-  let A2!: TestChain;
-  A.block(tick(), (b) => {
-    A1 = spawnChild(b, A, alice, validatorsA1, 2, 'A1');
-    A2 = spawnChild(b, A, alice, validatorsA2, 1, 'A2');
-  });
-  A.block(tick(), (b) => {
-    depositToChild(b, A, A1, alice, carol, TOKEN, 300n);
-    depositToChild(b, A, A2, bob, erin, TOKEN, 200n);
-  });
-  const a1Block1 = A1.block(tick(), (b) => {
-    A1.applyInbox(b);
-    submit(b, spend(A1, carol, TxKind.Transfer, dave, TOKEN, 100n));
-  });
-  A2.block(tick(), (b) => A2.applyInbox(b));
-  A.block(tick(), (b) => {
-    submit(b, commitTx(A, A1, a1Block1));
-    submit(b, commitTx(A, A2, A2.blocks[0]));
-  });
-  const block1WindowEnd = A.state.ledger.childInfo(A1.id).headWindowEnd;
-  // In flight: bob's deposit to A1 (nonce 2), recorded on A, never applied by A1.
+  const tree = buildConvictableTree(expectInvariant);
+  const { A, A1, tick } = tree;
   A.block(tick(), (b) => depositToChild(b, A, A1, bob, erin, TOKEN, 50n));
-  expectTree();
-  return { A, A1, A2, a1Block1, block1WindowEnd, tick, expectTree };
-}
-
-/** A1's block 2 with dave's overspend to mallory (the post root of the lie), as the `overspend` fault makes it. */
-function overspendBlock(A1: TestChain, parent: Header, timestamp: bigint): Block {
-  const tx = placeSignedTx(A1.state, spend(A1, dave, TxKind.Transfer, mallory, TOKEN, 1_000n), A1.ctx);
-  const state = A1.state;
-  state.checkpoint();
-  const sender = state.get(tx.slot)!;
-  state.accounts.put(tx.slot, { ...sender, balance: 0n, nonce: sender.nonce + 1n });
-  state.accounts.put(tx.toSlot, { owner: mallory.address, token: TOKEN, balance: 1_000n, nonce: 0n });
-  const postRoot = state.root;
-  state.revert();
-  return forged(parent, [tx], [postRoot], postRoot, timestamp);
-}
-
-function forged(parent: Header, txs: Block['txs'], postRoots: Block['postRoots'], stateRoot: Header['stateRoot'], timestamp: bigint): Block {
-  const header: Header = {
-    chainId: parent.chainId,
-    number: parent.number + 1n,
-    parentHash: hashHeader(parent),
-    txRoot: bytesToHex(computeTxRoot(txs, postRoots)),
-    stateRoot,
-    exitRoot: bytesToHex(computeExitRoot([])),
-    depositNonce: parent.depositNonce,
-    timestamp,
-  };
-  return { header, hash: hashHeader(header), txs, postRoots, exits: [] };
+  tree.expectTree();
+  return tree;
 }
 
 /** Slot `owner`'s `token` of `state` (the child's head state) escaped on A. */
@@ -249,12 +179,12 @@ describe('ESCAPE_CHILD_EXIT and RECLAIM_CHILD_DEPOSIT: holders of a frozen A1 le
     const lie = new ChainState(A2.id);
     verifyBlock(A2.blocks[0], null, lie, A2.ctx);
     lie.accounts.put(lie.nextFreeSlot(), { owner: mallory.address, token: TOKEN, balance: 1_000n, nonce: 0n });
-    const block2 = forged(A2.blocks[0].header, [], [], lie.root, tick());
+    const block2 = forgedBlock(A2.blocks[0].header, [], [], lie.root, tick());
     A.block(tick(), (b) => submit(b, commitTx(A, A2, block2)));
     const windowEnd2 = A.state.ledger.childInfo(A2.id).headWindowEnd;
     tick(WINDOW);
     // Block 3 goes back in time: convicted, A2's head goes back to the lie, which is final.
-    const block3 = forged(block2.header, [], [], lie.root, block2.header.timestamp - 1n);
+    const block3 = forgedBlock(block2.header, [], [], lie.root, block2.header.timestamp - 1n);
     A.block(tick(), (b) => submit(b, commitTx(A, A2, block3)));
     const windowEnd3 = A.state.ledger.childInfo(A2.id).headWindowEnd;
     A.block(tick(), (b) => submit(b, convictTx(A, A2, buildBadTimestampProof(block3.header, block2.header), windowEnd3, windowEnd2)));

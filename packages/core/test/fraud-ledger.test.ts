@@ -14,42 +14,28 @@ import {
   FraudKind,
   LedgerKind,
   MIN_BOND,
-  ROOT_CHAIN_ID,
   TransitionFault,
   TxKind,
   blockFromJson,
   blockToJson,
   buildTransitionProof,
   bytesToHex,
-  chainIdOf,
   checkSubtreeInvariant,
-  computeExitRoot,
-  computeTxRoot,
   decodeProveChildFraudData,
   encodeFraudProofArgs,
   findFraud,
-  hashHeader,
   MESSAGE_FN,
   encodeMessagePayload,
   ledgerKeys,
-  placeSignedTx,
   verifyBlock,
-  type Address,
-  type Block,
   type FraudProofData,
-  type Header,
   type Hex,
   type ProveChildFraudTx,
 } from '../src/index.js';
-import { ETH, FakeParent, TOKEN, alice, bob, carol, user } from './fixtures.js';
-import { TestChain, WINDOW, commitTx, depositToChild, expectRefused, sign, spawnChild, spend, submit, validatorsA1, validatorsA2 } from './treeHarness.js';
+import { ETH, TOKEN, alice, bob, carol } from './fixtures.js';
+import { TOKENS, buildConvictableTree, erin, overspendBlock, watcher } from './convictTree.js';
+import { TestChain, WINDOW, commitTx, depositToChild, expectRefused, sign, submit } from './treeHarness.js';
 
-const TOKENS = [ETH, TOKEN] as const;
-const dave = user('dave');
-const erin = user('erin');
-const mallory = user('mallory');
-/** The watcher who objects: paid on A. */
-const watcher = user('watcher');
 
 /** The parent's subtreeBalance of each child = what the child holds at its committed head + deposits it has not applied. */
 function expectInvariant(chain: TestChain): void {
@@ -63,71 +49,11 @@ function expectInvariant(chain: TestChain): void {
   }
 }
 
-/** root → A → A1 (2 of 3), A2; A1 block 1 (carol's deposit, carol → dave 100) and A2 block 1 committed on A. */
+/** The shared tree, checked once built. */
 function buildTree() {
-  let now = 1_000n;
-  const tick = (seconds = 10n) => (now += seconds);
-  const root = new FakeParent();
-  const A = new TestChain(chainIdOf(ROOT_CHAIN_ID, 0), 'A', root.depositRecord);
-  const rootHolds: Record<Address, bigint> = { [ETH]: 10n ** 18n, [TOKEN]: 1_500n };
-  const expectTree = () => {
-    for (const token of TOKENS) expect(checkSubtreeInvariant(A.state, token).total, `A ${token}`).toBe(rootHolds[token]);
-    expectInvariant(A);
-  };
-  A.block(tick(), (b) => {
-    b.addDeposit(root.deposit(alice.address, ETH, 10n ** 18n));
-    b.addDeposit(root.deposit(alice.address, TOKEN, 1_000n));
-    b.addDeposit(root.deposit(bob.address, TOKEN, 500n));
-  });
-  let A1!: TestChain;
-  let A2!: TestChain;
-  A.block(tick(), (b) => {
-    A1 = spawnChild(b, A, alice, validatorsA1, 2, 'A1');
-    A2 = spawnChild(b, A, alice, validatorsA2, 1, 'A2');
-  });
-  A.block(tick(), (b) => {
-    depositToChild(b, A, A1, alice, carol, TOKEN, 300n);
-    depositToChild(b, A, A2, bob, erin, TOKEN, 200n);
-  });
-  const a1Block1 = A1.block(tick(), (b) => {
-    A1.applyInbox(b);
-    submit(b, spend(A1, carol, TxKind.Transfer, dave, TOKEN, 100n));
-  });
-  A2.block(tick(), (b) => A2.applyInbox(b));
-  A.block(tick(), (b) => {
-    submit(b, commitTx(A, A1, a1Block1));
-    submit(b, commitTx(A, A2, A2.blocks[0]));
-  });
-  const block1WindowEnd = A.state.ledger.childInfo(A1.id).headWindowEnd;
-  expectTree();
-  return { A, A1, A2, a1Block1, block1WindowEnd, tick, now: () => now, expectTree };
-}
-
-/**
- * A1's block 2 as the `overspend` fault makes it: dave sends 1,000 tokens he does not have to mallory; his slot is
- * left at 0 and mallory credited all of it (the post root of that lie).
- */
-function overspendBlock(A1: TestChain, parent: Header, timestamp: bigint): Block {
-  const signed = spend(A1, dave, TxKind.Transfer, mallory, TOKEN, 1_000n);
-  const tx = placeSignedTx(A1.state, signed, A1.ctx);
-  const state = A1.state;
-  state.checkpoint();
-  const sender = state.get(tx.slot)!;
-  state.accounts.put(tx.slot, { ...sender, balance: 0n, nonce: sender.nonce + 1n });
-  state.accounts.put(tx.toSlot, { owner: mallory.address, token: TOKEN, balance: 1_000n, nonce: 0n });
-  const postRoot = state.root;
-  state.revert();
-  const header: Header = {
-    chainId: A1.id,
-    number: parent.number + 1n,
-    parentHash: hashHeader(parent),
-    txRoot: bytesToHex(computeTxRoot([tx], [postRoot])),
-    stateRoot: postRoot,
-    exitRoot: bytesToHex(computeExitRoot([])),
-    depositNonce: parent.depositNonce,
-    timestamp,
-  };
-  return { header, hash: hashHeader(header), txs: [tx], postRoots: [postRoot], exits: [] };
+  const tree = buildConvictableTree(expectInvariant);
+  tree.expectTree();
+  return tree;
 }
 
 function proveTx(A: TestChain, child: TestChain, proof: FraudProofData, windowEnd: bigint, prevWindowEnd: bigint, to = watcher.address): ProveChildFraudTx {
