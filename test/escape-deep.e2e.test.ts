@@ -3,9 +3,11 @@
  * child of the root, A1 a child of A whose only validator runs with the `overspend` fault. A1's faulty block is
  * committed on A, A1's validator is stopped, a deposit A → A1 is recorded on A that A1 never applies, and a watcher
  * (this test) convicts A1 on A with a PROVE_CHILD_FRAUD (kind 10) built as test/fraud-deep.e2e.test.ts builds it. Then
- * A1's holders exit on A with ESCAPE_CHILD_EXIT (kind 11), their witnesses read offline from the stopped validator's
- * data directory (escapeProofFromDataDir), and the deposit in flight goes back to its depositor with
- * RECLAIM_CHILD_DEPOSIT (kind 12). What A1's subtree held on A is paid out exactly; L1 sees nothing of it.
+ * A1's holders exit on A through the SDK (`TreeClient.escape('A1')` → a `ChainEscapeClient` on A's node: ESCAPE_CHILD_EXIT,
+ * kind 11), their witnesses read offline from the stopped validator's data directory (`dataDirEscapeProofSource`), and
+ * the deposit in flight goes back to its depositor with RECLAIM_CHILD_DEPOSIT (kind 12, `reclaimDeposits`). The node's
+ * own refusals are checked on hand-built transactions too. What A1's subtree held on A is paid out exactly; L1 sees
+ * nothing of it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -22,7 +24,8 @@ import {
   type Hex,
   type ReclaimChildDepositTx,
 } from '@plasma-tree/core';
-import { escapeProofFromDataDir } from '@plasma-tree/node';
+import { dataDirEscapeProofSource, escapeProofFromDataDir } from '@plasma-tree/node';
+import { ChainEscapeClient, TreeClient, type EscapeProofAnswer } from '@plasma-tree/sdk';
 import { ETH, Tree, expectCode, newSigner, waitFor, waitForWallClock } from './helpers/tree.js';
 
 const ETHER = 10n ** 18n;
@@ -52,6 +55,11 @@ describe('ESCAPE_CHILD_EXIT and RECLAIM_CHILD_DEPOSIT on a chain parent (docs/FR
     const A1 = tree.chain('A1');
     const alice = tree.account(0);
     const [bob, carol, dave, watcher] = ['bob', 'carol', 'dave', 'watcher'].map(newSigner);
+    // The holders' SDK: the hatch of A1 is on A (devnet.json knows A1's parent: A1's node is not asked).
+    const sdk = TreeClient.fromDevnet(tree.devnet, tree.provider, { pollMs: 100 });
+    const escape = await sdk.escape('A1');
+    expect(escape).toBeInstanceOf(ChainEscapeClient);
+    expect(escape).toMatchObject({ host: 'chain', parentChainId: A.chainId });
 
     // bob and carol hold on A1 (deposits from alice's A account); bob's transfer becomes the fault.
     await tree.waitApplied(await tree.deposit('A', alice, ETH, ETHER));
@@ -70,8 +78,10 @@ describe('ESCAPE_CHILD_EXIT and RECLAIM_CHILD_DEPOSIT on a chain parent (docs/FR
     const reclaim: ReclaimChildDepositTx = {
       kind: TxKind.ReclaimChildDeposit, chainId: A.chainId, child: A1.chainId, nonce: BigInt(inFlight.nonce), from: alice.address, to: dave.address, token: ETH, amount: ETHER / 50n,
     };
-    // Live: the hatch is closed (the mempool's dry run refuses with the ledger's code).
+    // Live: the hatch is closed (the mempool's dry run refuses with the ledger's code; the SDK says so first).
     await expectCode(tree.send('A', reclaim), 'CHAIN_NOT_FROZEN');
+    await expectCode(escape.reclaimDeposits({ chainId: A1.chainId }), 'CHAIN_NOT_FROZEN');
+    await expectCode(escape.escapeExit({ chainId: A1.chainId, owner: bob.address, token: ETH, proofSource: dataDirEscapeProofSource(A1.dataDir) }), 'CHAIN_NOT_FROZEN');
 
     await tree.receipt('A', await tree.send('A', {
       kind: TxKind.ProveChildFraud, chainId: A.chainId, child: A1.chainId, fraudKind: finding.proof.kind,
@@ -79,14 +89,18 @@ describe('ESCAPE_CHILD_EXIT and RECLAIM_CHILD_DEPOSIT on a chain parent (docs/FR
     }));
     const info = (await A.node.getChildInfo(A1.chainId))!;
     expect(info).toMatchObject({ headNumber: faulty - 1, status: ChainStatus.FrozenFraud });
+    expect(await escape.getChainStatus(A1.chainId)).toMatchObject({ host: 'chain', parentChainId: A.chainId, status: 'frozen-fraud', frozenAt: info.frozenAt, headNumber: faulty - 1, stallLimit: null });
     const subtree = await tree.subtreeBalance('A', 'A1', ETH);
     expect(subtree).toBe(ETHER / 10n + ETHER / 20n + ETHER / 50n); // the head holds bob's and carol's; dave's is in flight
 
-    // The witnesses, offline, from the stopped validator's data directory, at A1's head on A.
+    // The witnesses, offline, from the stopped validator's data directory, at A1's head on A, checked by the SDK
+    // against A's commitment record. One at a time: each opens the store read-only, and LevelDB's lock admits one opener.
     const head = faulty - 1;
-    const proofs: Awaited<ReturnType<typeof escapeProofFromDataDir>>[] = [];
-    // One at a time: each opens the store read-only, and LevelDB's lock admits one opener.
-    for (const s of [bob, carol]) proofs.push(await escapeProofFromDataDir(A1.dataDir, { owner: s.address, token: ETH, number: head }));
+    const source = dataDirEscapeProofSource(A1.dataDir);
+    const proofs: EscapeProofAnswer[] = [];
+    for (const s of [bob, carol]) proofs.push((await escape.getEscapeProof({ chainId: A1.chainId, owner: s.address, token: ETH, proofSource: source })).proof);
+    // The same witness as the node's own reader gives.
+    expect((await escapeProofFromDataDir(A1.dataDir, { owner: bob.address, token: ETH, number: head })).account).toEqual(proofs[0].account);
     const headWindowEnd = BigInt((await A.node.getCommitment(A1.chainId, head))!.windowEnd);
     expect(BigInt(info.headWindowEnd)).toBe(headWindowEnd);
     const exits: EscapeChildExitTx[] = proofs.map((p) => ({
@@ -97,19 +111,32 @@ describe('ESCAPE_CHILD_EXIT and RECLAIM_CHILD_DEPOSIT on a chain parent (docs/FR
     // The reclaim does not wait for finality; the applied deposit cannot be reclaimed, nor dave's twice.
     const aliceBefore = await tree.balance('A', alice, ETH);
     await expectCode(tree.send('A', { ...reclaim, nonce: 1n, to: bob.address, amount: ETHER / 10n }), 'DEPOSIT_APPLIED');
-    await tree.receipt('A', await tree.send('A', reclaim));
+    expect(await escape.reclaimableDeposits({ chainId: A1.chainId })).toEqual([
+      { chainId: A1.chainId, nonce: reclaim.nonce, from: alice.address.toLowerCase(), to: dave.address.toLowerCase(), token: ETH, amount: ETHER / 50n },
+    ]);
+    expect(await escape.reclaimableDeposits({ chainId: A1.chainId, depositor: bob.address })).toEqual([]);
+    const reclaimed = await escape.reclaimDeposits({ chainId: A1.chainId, depositor: alice.address });
+    expect(reclaimed).toMatchObject([{ nonce: reclaim.nonce, from: alice.address.toLowerCase(), amount: ETHER / 50n }]);
     expect(await tree.balance('A', alice, ETH)).toBe(aliceBefore + ETHER / 50n);
     await expectCode(tree.send('A', { ...reclaim, to: alice.address }), 'UNKNOWN_DEPOSIT');
+    await expectCode(escape.reclaimDeposits({ chainId: A1.chainId }), 'NOTHING_TO_RECLAIM');
 
     // Escapes wait for the head to be final on A's clock.
-    if (Date.now() / 1000 < Number(headWindowEnd) - 1) await expectCode(tree.send('A', exits[0]), 'CHALLENGE_WINDOW_OPEN');
+    if (Date.now() / 1000 < Number(headWindowEnd) - 2) {
+      await expectCode(tree.send('A', exits[0]), 'CHALLENGE_WINDOW_OPEN');
+      await expectCode(escape.escapeExit({ chainId: A1.chainId, owner: bob.address, token: ETH, proofSource: source }), 'HEAD_NOT_FINAL');
+    }
     await waitForWallClock(Number(headWindowEnd) + 1);
-    const hashes: Hex[] = [];
-    for (const tx of exits) hashes.push(await tree.send('A', tx));
-    for (const hash of hashes) await tree.receipt('A', hash);
+    for (const [s, amount] of [[bob, ETHER / 10n], [carol, ETHER / 20n]] as const) {
+      const r = await escape.escapeExit({ chainId: A1.chainId, owner: s.address, token: ETH, proofSource: source });
+      expect(r).toMatchObject({ host: 'chain', owner: s.address.toLowerCase(), token: ETH, amount, headNumber: head, gasUsed: 0n });
+      expect(r.blockNumber).toBeGreaterThan(0);
+    }
     expect(await tree.balance('A', bob.address, ETH)).toBe(ETHER / 10n);
     expect(await tree.balance('A', carol.address, ETH)).toBe(ETHER / 20n);
     await expectCode(tree.send('A', exits[0]), 'ALREADY_ESCAPED');
+    await expectCode(escape.escapeExit({ chainId: A1.chainId, owner: bob.address, token: ETH, proofSource: source }), 'ALREADY_ESCAPED');
+    expect(await escape.isEscaped(A1.chainId, proofs[1].account.slot)).toBe(true);
 
     // Totals: what A1's subtree held on A was paid out exactly; A's total on L1 did not move.
     expect(await tree.subtreeBalance('A', 'A1', ETH)).toBe(0n);

@@ -66,6 +66,7 @@ export const ERROR_HINTS: Record<string, string> = {
   INVALID_ACCOUNT_PROOF: 'the witness does not open the head\'s state root: fetch the proof from another node or data directory',
   DEPOSIT_APPLIED: 'the chain applied this deposit: its amount is in the depositor\'s account, escape with `plasma-tree escape exit`',
   UNKNOWN_DEPOSIT: 'no such deposit is recorded (or it was reclaimed already): list them with `plasma-tree escape reclaim`',
+  STALL_FREEZE_NOT_SUPPORTED: 'only a child of the root can be frozen for stalling; a chain under a chain is frozen by a fraud proof on its parent (docs/FRAUD.md §8)',
   PROOF_MISMATCH: 'the source holds another chain, or blocks the root never committed: use another node or data directory',
   // transport
   NODE_UNREACHABLE: 'is the node running? start it with `plasma-tree node start` or `plasma-tree devnet`',

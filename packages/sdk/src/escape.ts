@@ -17,6 +17,7 @@ import {
   hashHeader,
   headerFromJson,
   normalizeAddress,
+  ROOT_CHAIN_ID,
   type AccountWitness,
   type Address,
   type ChainId,
@@ -30,9 +31,56 @@ import { NodeClient } from './node-client.js';
 export type ChainStatusName = 'live' | 'frozen-fraud' | 'frozen-stalled';
 const STATUS_NAMES: readonly ChainStatusName[] = ['live', 'frozen-fraud', 'frozen-stalled'];
 
-/** A child of the root as the escape hatch sees it, by L1 time `now`. */
-export interface EscapeChainStatus {
+/**
+ * A frozen-or-live chain as the escape hatch of its parent (its *host*) sees it, by the host's clock `now`: L1 time
+ * for a child of the root (`EscapeClient`), the parent chain's block clock for a child of a chain
+ * (`ChainEscapeClient`, docs/FRAUD.md §8). The stall fields are null on a chain host: a chain under a chain is
+ * frozen only by a fraud proof (no stall limit in a parent chain's ledger yet).
+ */
+export interface EscapeHatchStatus {
   chainId: ChainId;
+  /** Where the hatch is: 'l1' (PlasmaRoot) or 'chain' (kinds 11/12 on the parent chain). */
+  host: 'l1' | 'chain';
+  /** The host: ROOT_CHAIN_ID for L1. */
+  parentChainId: ChainId;
+  status: ChainStatusName;
+  frozenAt: number | null;
+  stallLimit: number | null;
+  challengeWindow: number;
+  lastActivity: number | null;
+  stallableAt: number | null;
+  secondsUntilStallable: number | null;
+  headNumber: number;
+  headWindowEnd: number;
+  headFinal: boolean;
+  secondsUntilFinal: number;
+  headDepositNonce: number;
+  depositCount: number;
+  now: number;
+}
+
+/**
+ * The escape hatch of one host, for the chains it hosts: `EscapeClient` on L1 (children of the root), or
+ * `ChainEscapeClient` on a parent chain's node (children of that chain). `TreeClient.escape(chain)` picks one.
+ */
+export interface EscapeHatch {
+  readonly host: 'l1' | 'chain';
+  readonly parentChainId: ChainId;
+  getChainStatus(chainId: ChainId): Promise<EscapeHatchStatus>;
+  subtreeBalances(chainId: ChainId, tokens: readonly string[]): Promise<Map<Address, bigint>>;
+  isEscaped(chainId: ChainId, slot: number): Promise<boolean>;
+  /** L1 only: on a chain host STALL_FREEZE_NOT_SUPPORTED. */
+  freezeStalled(chainId: ChainId): Promise<{ txHash: Hex; frozenAt: number }>;
+  getEscapeProof(args: EscapeExitArgs): Promise<{ proof: EscapeProofAnswer; windowEnd: number; status: EscapeHatchStatus }>;
+  escapeExit(args: EscapeExitArgs): Promise<EscapeExitResult>;
+  reclaimableDeposits(args: { chainId: ChainId; depositor?: string; fromBlock?: number }): Promise<ReclaimableDeposit[]>;
+  reclaimDeposits(args: { chainId: ChainId; depositor?: string; fromBlock?: number }): Promise<ReclaimResult[]>;
+}
+
+/** A child of the root as the escape hatch sees it, by L1 time `now`. */
+export interface EscapeChainStatus extends EscapeHatchStatus {
+  chainId: ChainId;
+  host: 'l1';
   status: ChainStatusName;
   /** L1 time of the freeze; null while live. */
   frozenAt: number | null;
@@ -96,7 +144,11 @@ export interface EscapeExitResult {
   token: Address;
   amount: bigint;
   headNumber: number;
+  /** L1 gas of escapeExit; 0 on a chain host (kind 11 is unsigned and costs nothing). */
   gasUsed: bigint;
+  host: 'l1' | 'chain';
+  /** The L1 block, or the parent chain's block, holding it. */
+  blockNumber: number;
 }
 
 /** A deposit recorded on the root that the frozen chain never applied. */
@@ -111,6 +163,8 @@ export interface ReclaimableDeposit {
 
 export interface ReclaimResult extends ReclaimableDeposit {
   txHash: Hex;
+  /** The L1 block, or the parent chain's block, holding it (0 when unknown). */
+  blockNumber?: number;
 }
 
 const abi = AbiCoder.defaultAbiCoder();
@@ -118,7 +172,9 @@ const abi = AbiCoder.defaultAbiCoder();
 /** What the SDK raises for the escape hatch, with a hint per code. */
 const escapeError = (code: string, message: string, data: Record<string, unknown> = {}, hint?: string, cause?: unknown): PlasmaError => plasmaError(code, message, data, cause, hint);
 
-export class EscapeClient {
+export class EscapeClient implements EscapeHatch {
+  readonly host = 'l1' as const;
+  readonly parentChainId = ROOT_CHAIN_ID;
   readonly rootContract: Address;
   private readonly provider: Provider;
   private readonly signer: Signer | undefined;
@@ -151,6 +207,8 @@ export class EscapeClient {
     const status = STATUS_NAMES[code] ?? 'live';
     return {
       chainId,
+      host: 'l1',
+      parentChainId: ROOT_CHAIN_ID,
       status,
       frozenAt: code === 0 ? null : Number(statusTuple[1]),
       stallLimit,
@@ -250,7 +308,7 @@ export class EscapeClient {
     const data = encodeEscapeExitCall(args.chainId, proof.head, BigInt(windowEnd), proof);
     const receipt = await this.sendChecked('escapeExit', () => signer.call({ to: this.rootContract, data }), () => signer.sendTransaction({ to: this.rootContract, data }),
       (err) => (err.code === 'CHALLENGE_WINDOW_OPEN' ? this.headNotFinal(status) : err));
-    return { txHash: receipt.hash as Hex, slot, owner: proof.account.owner, token: proof.account.token, amount: proof.account.balance, headNumber: status.headNumber, gasUsed: receipt.gasUsed };
+    return { txHash: receipt.hash as Hex, slot, owner: proof.account.owner, token: proof.account.token, amount: proof.account.balance, headNumber: status.headNumber, gasUsed: receipt.gasUsed, host: 'l1', blockNumber: receipt.blockNumber };
   }
 
   // ---------------------------------------------------------------------------------------------- reclaim
@@ -300,7 +358,7 @@ export class EscapeClient {
     for (const d of deposits) {
       const data = encodeReclaimDepositCall(d);
       const receipt = await this.sendChecked('reclaimDeposit', () => signer.call({ to: this.rootContract, data }), () => signer.sendTransaction({ to: this.rootContract, data }));
-      out.push({ ...d, txHash: receipt.hash as Hex });
+      out.push({ ...d, txHash: receipt.hash as Hex, blockNumber: receipt.blockNumber });
     }
     return out;
   }
@@ -315,13 +373,7 @@ export class EscapeClient {
     const record = String(await this.read('reading the commitment record', () => plasmaRoot(this.rootContract, this.provider).commitmentRecord(chainId, status.headNumber))).toLowerCase();
     const expected = ethersKeccak(abi.encode(['bytes32', 'uint64'], [hashHeader(proof.head), status.headWindowEnd])).toLowerCase();
     if (record !== expected) throw mismatch(`has a header the root did not commit as block ${status.headNumber}`, { headNumber: status.headNumber });
-    const a = proof.account;
-    if (a.owner.toLowerCase() !== want.owner || a.token.toLowerCase() !== want.token) throw mismatch(`opens the slot of (${a.owner}, ${a.token})`);
-    const leaf = accountLeaf({ owner: a.owner, token: a.token, balance: a.balance, nonce: a.nonce });
-    const accountsRoot = computeMerkleRoot(leaf, a.slot, a.proof);
-    if (chainStateRoot(accountsRoot, proof.ledgerRoot) !== proof.head.stateRoot.toLowerCase()) {
-      throw mismatch(`does not open slot ${a.slot} of block ${status.headNumber}'s state root`, { slot: a.slot, accountsRoot: bytesToHex(accountsRoot) });
-    }
+    checkWitness(proof, want, status.headNumber, mismatch);
   }
 
   private requireFrozen(status: EscapeChainStatus): void {
@@ -397,6 +449,17 @@ export class EscapeClient {
       if (Date.now() - start > 300_000) throw escapeError('TIMEOUT', `${action}: L1 transaction ${tx.hash} not mined after 300 s`, { l1TxHash: tx.hash }, hintFor('TIMEOUT'));
       await new Promise((res) => setTimeout(res, this.pollMs));
     }
+  }
+}
+
+/** The witness opens (owner, token)'s slot of the head's state root (both hosts check it before sending). */
+export function checkWitness(proof: EscapeProofAnswer, want: { owner: Address; token: Address }, headNumber: number, mismatch: (what: string, data?: Record<string, unknown>) => PlasmaError): void {
+  const a = proof.account;
+  if (a.owner.toLowerCase() !== want.owner || a.token.toLowerCase() !== want.token) throw mismatch(`opens the slot of (${a.owner}, ${a.token})`);
+  const leaf = accountLeaf({ owner: a.owner, token: a.token, balance: a.balance, nonce: a.nonce });
+  const accountsRoot = computeMerkleRoot(leaf, a.slot, a.proof);
+  if (chainStateRoot(accountsRoot, proof.ledgerRoot) !== proof.head.stateRoot.toLowerCase()) {
+    throw mismatch(`does not open slot ${a.slot} of block ${headNumber}'s state root`, { slot: a.slot, accountsRoot: bytesToHex(accountsRoot) });
   }
 }
 

@@ -27,5 +27,7 @@ export { mapL1Error, decodeRevert, plasmaRootInterface, plasmaRoot, erc20, ERC20
 export { domainFor, typedDataFor, txHashOf, finalizeChildExitHash } from './protocol.js';
 export { readTree, planRoute, findChain, walkTree, treeToJson, RootContractSource, NodeTreeSource, DEFAULT_ROUTE_ESTIMATES } from './tree.js';
 export type { TreeNode, TreeNodeJson, OpenWindow, TreeSource, ChildRecord, CommitmentRecord, RootContractSourceOptions, NodeTreeSourceOptions, ReadTreeOptions, Route, RouteHop, HopKind, RouteEstimates } from './tree.js';
-export { EscapeClient, escapeProofSource, nodeProofSource, escapeProofFromJson } from './escape.js';
-export type { EscapeClientOptions, EscapeChainStatus, ChainStatusName, EscapeProofAnswer, EscapeProofSource, EscapeExitArgs, EscapeExitResult, ReclaimableDeposit, ReclaimResult } from './escape.js';
+export { EscapeClient, escapeProofSource, nodeProofSource, escapeProofFromJson, checkWitness } from './escape.js';
+export { ChainEscapeClient } from './escape-chain.js';
+export type { ChainEscapeClientOptions, ChainHostEscapeStatus } from './escape-chain.js';
+export type { EscapeHatch, EscapeHatchStatus, EscapeClientOptions, EscapeChainStatus, ChainStatusName, EscapeProofAnswer, EscapeProofSource, EscapeExitArgs, EscapeExitResult, ReclaimableDeposit, ReclaimResult } from './escape.js';

@@ -31,6 +31,8 @@ import { checkEdgeCall, messagePayload, resolveEdgeFunction, sendEdgeEventL1, ty
 import { erc20, mapL1Error, plasmaRoot } from './l1.js';
 import { plasmaError } from './errors.js';
 import { NodeTreeSource, findChain, planRoute, readTree, walkTree, type Route, type RouteEstimates, type TreeNode } from './tree.js';
+import { EscapeClient, type EscapeHatch } from './escape.js';
+import { ChainEscapeClient } from './escape-chain.js';
 import { executeRoute, resumeRoute, type ExecuteRouteOptions, type ResumeRouteOptions, type RouteResult } from './route-exec.js';
 
 /** Where each chain's node is: chain id → JSON-RPC URL, as a record, a map, or a function. */
@@ -49,6 +51,11 @@ export interface TreeClientOptions {
   account?: string;
   /** Poll interval of every wait, ms (default 1000). */
   pollMs?: number;
+  /**
+   * Each chain's parent (chain id → parent id, ROOT_CHAIN_ID / 'L1' for a child of the root), when known without
+   * asking the chain's node: `escape(chain)` needs it for a chain whose validators are gone (devnet.json has it).
+   */
+  parents?: Readonly<Record<string, string>>;
 }
 
 /** A chain: its 32-byte id, a name given in `names`, or 'L1' / 'root' for L1 itself. */
@@ -57,19 +64,21 @@ export type ChainRef = string;
 /** The part of devnet.json (`@plasma-tree/devnet`'s DevnetInfo) the tree client needs. */
 export interface DevnetDescription {
   rootContract: string;
-  chains: ReadonlyArray<{ name: string; chainId: string; nodeUrl: string }>;
+  chains: ReadonlyArray<{ name: string; chainId: string; nodeUrl: string; parentChainId?: string }>;
 }
 
 /** `rootContract`, `nodes` and `names` of a devnet, from its devnet.json. */
-export function treeConfigFromDevnet(info: DevnetDescription): { rootContract: Address; nodes: Record<ChainId, string>; names: Record<ChainId, string> } {
+export function treeConfigFromDevnet(info: DevnetDescription): { rootContract: Address; nodes: Record<ChainId, string>; names: Record<ChainId, string>; parents?: Record<ChainId, ChainId> } {
   const nodes: Record<ChainId, string> = {};
   const names: Record<ChainId, string> = {};
+  const parents: Record<ChainId, ChainId> = {};
   for (const c of info.chains) {
     const id = c.chainId.toLowerCase() as ChainId;
     if (c.nodeUrl) nodes[id] = c.nodeUrl;
     names[id] = c.name;
+    if (c.parentChainId) parents[id] = c.parentChainId.toLowerCase() as ChainId;
   }
-  return { rootContract: info.rootContract.toLowerCase() as Address, nodes, names };
+  return { rootContract: info.rootContract.toLowerCase() as Address, nodes, names, ...(Object.keys(parents).length ? { parents } : {}) };
 }
 
 export interface TreeDepositArgs {
@@ -139,6 +148,7 @@ export class TreeClient {
   private readonly account?: string;
   private readonly clients = new Map<ChainId, PlasmaClient>();
   private readonly nodeClients = new Map<string, NodeClient>();
+  private readonly parents = new Map<ChainId, ChainId>();
 
   constructor(opts: TreeClientOptions) {
     try {
@@ -161,6 +171,9 @@ export class TreeClient {
       const m = new Map<string, string>(nodes instanceof Map ? [...nodes] : Object.entries(nodes as Record<string, string>));
       const byId = new Map([...m].map(([k, v]) => [k.toLowerCase(), v]));
       this.resolve = (id) => byId.get(id.toLowerCase());
+    }
+    for (const [id, parent] of Object.entries(opts.parents ?? {})) {
+      this.parents.set(id.toLowerCase() as ChainId, /^(l1|root)$/i.test(parent) ? ROOT_CHAIN_ID : (parent.toLowerCase() as ChainId));
     }
     for (const [id, name] of Object.entries(opts.names ?? {})) {
       this.names.set(id.toLowerCase(), name);
@@ -248,6 +261,41 @@ export class TreeClient {
   /** The parent of a chain (ROOT_CHAIN_ID for a child of the root), from its node. */
   parentOf(ref: ChainRef): Promise<ChainId> {
     return this.client(ref).parentChainId();
+  }
+
+  /**
+   * The escape hatch that hosts `chain` (docs/FRAUD.md §4, §8): an `EscapeClient` on L1 for a child of the root, a
+   * `ChainEscapeClient` on the parent chain's node for a child of a chain. The parent is found without the chain's
+   * own node when it can be (its validators may be gone): the `parents` option (devnet.json), else the chain's
+   * node, else the tree read from L1 down through the parents' nodes.
+   */
+  async escape(ref: ChainRef): Promise<EscapeHatch> {
+    const id = this.chainId(ref);
+    if (id === ROOT_CHAIN_ID) throw plasmaError('NOT_A_CHAIN', 'L1 has no escape hatch: it is the root', {}, undefined, 'pass a child chain');
+    const parent = await this.escapeParentOf(id);
+    if (parent === ROOT_CHAIN_ID) return new EscapeClient({ l1: this.l1, rootContract: this.rootContract, pollMs: Math.min(this.pollMs, 250) });
+    return new ChainEscapeClient({ parentNode: this.node(parent), parentChainId: parent, pollMs: Math.min(this.pollMs, 250) });
+  }
+
+  private async escapeParentOf(id: ChainId): Promise<ChainId> {
+    const known = this.parents.get(id);
+    if (known) return known;
+    if (this.resolve(id)) {
+      try {
+        const p = await this.parentOf(id);
+        this.parents.set(id, p);
+        return p;
+      } catch {
+        // its node is gone: look it up from L1 down
+      }
+    }
+    const found = findChain(await this.readTree({ tokens: [] }), id);
+    if (!found?.parentId) {
+      throw plasmaError('UNKNOWN_CHAIN', `chain ${this.nameOf(id)} (${id}) is not in the tree as far as the known nodes tell`, { chainId: id }, undefined,
+        'pass its parent in the `parents` option (CLI: run on a devnet), or add a node of its parent to `nodes`');
+    }
+    this.parents.set(id, found.parentId);
+    return found.parentId;
   }
 
   /** `pt_chainInfo` of a chain's node. */

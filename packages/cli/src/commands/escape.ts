@@ -1,30 +1,38 @@
 import type { Command } from 'commander';
 import type { Address, ChainId } from '@plasma-tree/core';
-import type { EscapeClient } from '@plasma-tree/sdk';
+import type { EscapeHatch } from '@plasma-tree/sdk';
 import type { DevnetInfo } from '@plasma-tree/devnet';
 import type { Provider } from 'ethers';
 import { accountOptions, collect, connectionOptions, examples, jsonOption, print, printJson } from '../common.js';
 import type { AccountFlags, ConnectionFlags } from '../context.js';
 
-type Flags = ConnectionFlags & AccountFlags & { json?: boolean; owner?: string; token?: string | string[]; dataDir?: string; depositor?: string };
+type Flags = ConnectionFlags & AccountFlags & { json?: boolean; owner?: string; token?: string | string[]; dataDir?: string; depositor?: string; parentNode?: string };
 
 /**
- * `plasma-tree escape …`: the escape hatch of a child of the root (docs/FRAUD.md §2, §4). Works with every
- * validator offline: the L1 and a proof source (a node URL, or a stopped node's data directory) are enough.
+ * `plasma-tree escape …`: the escape hatch of a frozen chain at any depth (docs/FRAUD.md §4, §8). A child of the root
+ * leaves on L1 (PlasmaRoot); a child of a chain leaves on its parent chain (ESCAPE_CHILD_EXIT / RECLAIM_CHILD_DEPOSIT
+ * sent to the parent's node; unsigned and free). Works with every validator of the frozen chain offline: its host
+ * (L1, or a node of the parent chain) and a proof source (a node URL, or a stopped node's data directory) are enough.
+ * The parent and its node come from devnet.json, or `--parent-node <url>`.
  */
 export function registerEscapeCommands(program: Command): void {
-  const escape = program.command('escape').description('leave a frozen child chain of the root without its validators: status, freeze a stalled chain, exit, reclaim deposits');
+  const escape = program.command('escape').description('leave a frozen chain (any depth) without its validators: status, freeze a stalled child of the root, exit, reclaim deposits');
+  const parentNode = (cmd: Command) =>
+    cmd.option('--parent-node <url>', "for a chain under a chain: a node of its parent chain, where the hatch is (default: the devnet's; without it the chain is taken as a child of the root)");
 
   const status = escape
     .command('status <chain>')
-    .description('status of a child of the root: live / frozen, its head and whether it is final, the countdown to stallable, subtree balances')
+    .description("status of a chain on its parent (L1 or a parent chain): live / frozen, its head and whether it is final (by the parent's clock), the countdown to stallable (root only), subtree balances")
     .option('--token <token>', 'also show the subtree balance of this token (repeatable; ETH and the devnet token are always shown)', collect);
   connectionOptions(status, { chain: false, node: false, nodes: false });
+  parentNode(status);
   jsonOption(status);
-  examples(status, ['plasma-tree escape status A', 'plasma-tree escape status 0x<chain id> --l1 https://… --root 0x…']);
+  examples(status, ['plasma-tree escape status A', 'plasma-tree escape status A1   # a chain under A: read on A\'s node', 'plasma-tree escape status 0x<chain id> --l1 https://… --root 0x…']);
   status.action((chain: string, flags: Flags) => statusAction(chain, flags));
 
-  const freeze = escape.command('freeze <chain>').description('freeze a live chain that committed nothing for longer than its stall limit (anyone may; --account pays the gas)');
+  const freeze = escape
+    .command('freeze <chain>')
+    .description('freeze a live child of the root that committed nothing for longer than its stall limit (anyone may; --account pays the gas). Root only: stall freezing below the root is not in the protocol yet; a chain under a chain is frozen by a fraud proof on its parent');
   connectionOptions(freeze, { chain: false, node: false, nodes: false });
   accountOptions(freeze);
   jsonOption(freeze);
@@ -33,24 +41,27 @@ export function registerEscapeCommands(program: Command): void {
 
   const exit = escape
     .command('exit <chain>')
-    .description("pay an owner's whole balance of a token at a frozen chain's final head to the owner on L1 (--account pays the gas)")
+    .description("pay an owner's whole balance of a token at a frozen chain's final head to the owner on the chain's parent: on L1 (--account pays the gas), or on the parent chain (free, no signature)")
     .option('--owner <address>', 'the account on the chain (default: --account\'s address)')
     .option('--token <token>', 'ETH, DEV on a devnet, or an ERC-20 address', 'ETH')
     .option('--data-dir <dir>', "read the proof offline from a node's data directory (a stopped node, a backup)");
   connectionOptions(exit, { chain: false, nodes: false });
+  parentNode(exit);
   accountOptions(exit);
   jsonOption(exit);
   examples(exit, [
     'plasma-tree escape exit A --account dev1 --data-dir .devnet/chains/A',
     'plasma-tree escape exit 0x<chain id> --owner 0xAb… --token ETH --node http://full-node:8645 --account payer',
+    'plasma-tree escape exit A1 --owner dev2 --data-dir .devnet/chains/A1   # paid on A',
   ]);
   exit.action((chain: string, flags: Flags) => exitAction(chain, flags));
 
   const reclaim = escape
     .command('reclaim <chain>')
-    .description('return the deposits a frozen chain never applied to their depositors (--account pays the gas)')
+    .description('return the deposits a frozen chain never applied to their depositors on its parent (on L1 --account pays the gas; on a parent chain it is free)')
     .option('--depositor <address>', 'only this depositor\'s deposits');
   connectionOptions(reclaim, { chain: false, node: false, nodes: false });
+  parentNode(reclaim);
   accountOptions(reclaim);
   jsonOption(reclaim);
   examples(reclaim, ['plasma-tree escape reclaim A --account dev0', 'plasma-tree escape reclaim A --account dev0 --depositor dev3']);
@@ -60,7 +71,9 @@ export function registerEscapeCommands(program: Command): void {
 // ---- actions (loaded on use: --help never loads ethers or the protocol code) ----------------------------------
 
 interface Ctx {
-  client: EscapeClient;
+  client: EscapeHatch;
+  /** Where the hatch is: 'L1', or the parent chain's name (or id). */
+  hostName: string;
   chainId: ChainId;
   name: string;
   devnet?: DevnetInfo;
@@ -68,10 +81,11 @@ interface Ctx {
   close(): void;
 }
 
+/** `signer`: the hatch on L1 sends L1 transactions (a chain host takes unsigned ones: no account is needed there). */
 async function context(chain: string, flags: Flags, signer: boolean): Promise<Ctx> {
   const { resolveL1, findDevnetChain, l1Provider, resolveWallet } = await import('../context.js');
-  const { PlasmaError } = await import('@plasma-tree/core');
-  const { EscapeClient } = await import('@plasma-tree/sdk');
+  const { PlasmaError, ROOT_CHAIN_ID } = await import('@plasma-tree/core');
+  const { EscapeClient, ChainEscapeClient } = await import('@plasma-tree/sdk');
   const { l1Url, rootContract, devnet } = resolveL1(flags);
   if (!rootContract) throw new PlasmaError('MISSING_CONFIG', 'no root contract given', { hint: 'pass --root <address>, or start a devnet (`plasma-tree devnet`)' });
   const dev = findDevnetChain(devnet, chain);
@@ -85,8 +99,19 @@ async function context(chain: string, flags: Flags, signer: boolean): Promise<Ct
   }
   const provider = await l1Provider(l1Url);
   try {
+    const name = dev?.name ?? chainId;
+    // The host: a chain parent (devnet.json knows it and its node; --parent-node says so by hand), else L1.
+    const parentDev = dev && dev.parentChainId.toLowerCase() !== ROOT_CHAIN_ID ? findDevnetChain(devnet, dev.parentChainId) : undefined;
+    if (dev && dev.parentChainId.toLowerCase() !== ROOT_CHAIN_ID && !parentDev && !flags.parentNode) {
+      throw new PlasmaError('PARENT_NODE_REQUIRED', `chain ${name} is a child of chain ${dev.parentChainId}, which the devnet file does not list`, { hint: 'pass --parent-node <url> (a node of the parent chain)' });
+    }
+    const parentUrl = flags.parentNode ?? parentDev?.nodeUrl;
+    if (parentUrl) {
+      const client = new ChainEscapeClient({ parentNode: parentUrl, ...(dev ? { parentChainId: dev.parentChainId } : {}) });
+      return { client, hostName: parentDev?.name ?? `the parent chain (${parentUrl})`, chainId, name, devnet, provider, close: () => provider.destroy() };
+    }
     const l1 = signer ? (await resolveWallet(flags, devnet)).connect(provider) : provider;
-    return { client: new EscapeClient({ l1, rootContract }), chainId, name: dev?.name ?? chainId, devnet, provider, close: () => provider.destroy() };
+    return { client: new EscapeClient({ l1, rootContract }), hostName: 'L1', chainId, name, devnet, provider, close: () => provider.destroy() };
   } catch (e) {
     provider.destroy();
     throw e;
@@ -106,13 +131,17 @@ async function statusAction(chain: string, flags: Flags): Promise<void> {
     const balances = await ctx.client.subtreeBalances(ctx.chainId, [...tokens]);
     const reclaimable = s.status === 'live' ? [] : await ctx.client.reclaimableDeposits({ chainId: ctx.chainId });
     if (flags.json) return printJson({ ...s, subtreeBalances: Object.fromEntries(balances), reclaimableDeposits: reclaimable });
+    const clock = s.host === 'l1' ? 'L1 time' : `${ctx.hostName}'s time`;
     const rows: Array<[string, string]> = [
       ['chain', `${ctx.name}${ctx.name !== ctx.chainId ? ` ${c.dim(ctx.chainId)}` : ''}`],
-      ['status', s.status === 'live' ? c.green('live') : c.red(`${s.status} (since L1 time ${s.frozenAt})`)],
+      ['hatch on', s.host === 'l1' ? 'L1 (PlasmaRoot)' : `${ctx.hostName} ${c.dim(s.parentChainId)} (kinds 11/12, free)`],
+      ['status', s.status === 'live' ? c.green('live') : c.red(`${s.status} (since ${clock} ${s.frozenAt})`)],
       ['head', s.headNumber === 0 ? 'none (nothing committed)' : `#${s.headNumber}, window end ${s.headWindowEnd}`],
       ['head final', s.headNumber === 0 ? '-' : s.headFinal ? c.green('yes') : c.yellow(`no: ${formatDuration(s.secondsUntilFinal)} left`)],
-      ['stall limit', `${formatDuration(s.stallLimit)} (last activity at L1 time ${s.lastActivity})`],
-      ['stallable', s.status !== 'live' ? '-' : s.secondsUntilStallable === 0 ? c.yellow('now: `plasma-tree escape freeze`') : `in ${formatDuration(s.secondsUntilStallable)}`],
+      s.stallLimit === null
+        ? ['stall limit', 'none below the root (frozen only by a fraud proof on its parent)']
+        : ['stall limit', `${formatDuration(s.stallLimit)} (last activity at ${clock} ${s.lastActivity})`],
+      ['stallable', s.status !== 'live' || s.secondsUntilStallable === null ? '-' : s.secondsUntilStallable === 0 ? c.yellow('now: `plasma-tree escape freeze`') : `in ${formatDuration(s.secondsUntilStallable)}`],
       ['deposits', `${s.headDepositNonce} applied of ${s.depositCount} recorded${reclaimable.length ? `, ${reclaimable.length} reclaimable` : ''}`],
     ];
     for (const [token, amount] of balances) {
@@ -156,7 +185,7 @@ async function exitAction(chain: string, flags: Flags): Promise<void> {
     const r = await ctx.client.escapeExit({ chainId: ctx.chainId, owner, token, proofSource });
     if (flags.json) return printJson(r);
     const info = await readTokenInfo(ctx.provider, token);
-    print(`paid ${formatAmount(r.amount, info.decimals)} ${info.symbol} to ${r.owner} on L1 (slot ${r.slot} of head #${r.headNumber}; tx ${r.txHash})`);
+    print(`paid ${formatAmount(r.amount, info.decimals)} ${info.symbol} to ${r.owner} on ${ctx.hostName} (slot ${r.slot} of head #${r.headNumber}; tx ${r.txHash}${r.host === 'chain' ? `, block ${r.blockNumber}` : ''})`);
   } finally {
     ctx.close();
   }
@@ -169,7 +198,7 @@ async function reclaimAction(chain: string, flags: Flags): Promise<void> {
     const depositor = flags.depositor === undefined ? undefined : resolveAddress(flags.depositor, ctx.devnet, '--depositor');
     const r = await ctx.client.reclaimDeposits({ chainId: ctx.chainId, depositor });
     if (flags.json) return printJson(r);
-    for (const d of r) print(`deposit ${d.nonce}: ${d.amount} of ${d.token} back to ${d.from} (tx ${d.txHash})`);
+    for (const d of r) print(`deposit ${d.nonce}: ${d.amount} of ${d.token} back to ${d.from} on ${ctx.hostName} (tx ${d.txHash})`);
   } finally {
     ctx.close();
   }
