@@ -9,5 +9,6 @@
  */
 export * from './deploy.js';
 export * from './hardhat-node.js';
+export { probeL1ChainId, type L1Probe } from './l1.js';
 export { packSignatures, signCommitment, type HeaderStruct, type ExitStruct } from './encoding.js';
 export { measureGas, type GasReport } from './gas.js';

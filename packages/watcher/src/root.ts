@@ -1,5 +1,5 @@
 import { Contract, Interface, JsonRpcProvider, Network, Wallet, type Log, type TransactionReceipt } from 'ethers';
-import { loadArtifact } from '@plasma-tree/contracts';
+import { loadArtifact, probeL1ChainId } from '@plasma-tree/contracts';
 import { ZERO_BYTES32, encodeFraudProofCall, type Address, type ChainId, type FraudProof, type Hex } from '@plasma-tree/core';
 import type { Host } from './host.js';
 import { watcherError } from './errors.js';
@@ -60,24 +60,16 @@ export class RootReader implements Host {
     };
   }
 
-  /** Asks eth_chainId with plain fetch, so that an unreachable L1 fails fast with a clear error. */
+  /** Asks eth_chainId first (probeL1ChainId), so that an unreachable L1 fails fast with a clear error. */
   static async connect(url: string, address: Address, opts: { pollMs: number; key?: Hex }, signal?: AbortSignal): Promise<RootReader> {
-    let body: { result?: string; error?: { message?: string } };
-    try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(10_000)]) : AbortSignal.timeout(10_000),
-      });
-      body = (await res.json()) as typeof body;
-    } catch (e) {
-      throw watcherError('L1_UNREACHABLE', `cannot reach the L1 node at ${url}: ${(e as Error).message}`, 'is the L1 node running and is --rpc right?', { url });
+    const probe = await probeL1ChainId(url, signal);
+    if (!probe.ok && probe.reason === 'unreachable') {
+      throw watcherError('L1_UNREACHABLE', `cannot reach the L1 node at ${url}: ${probe.message}`, 'is the L1 node running and is --rpc right?', { url });
     }
-    if (typeof body.result !== 'string') {
-      throw watcherError('L1_UNREACHABLE', `the L1 node at ${url} did not answer eth_chainId (${body.error?.message ?? 'no result'})`, 'check that --rpc is an Ethereum JSON-RPC endpoint', { url });
+    if (!probe.ok) {
+      throw watcherError('L1_UNREACHABLE', `the L1 node at ${url} did not answer eth_chainId (${probe.message})`, 'check that --rpc is an Ethereum JSON-RPC endpoint', { url });
     }
-    const reader = new RootReader(url, lower(address), BigInt(body.result), opts.pollMs, opts.key === undefined ? undefined : new Wallet(opts.key));
+    const reader = new RootReader(url, lower(address), probe.chainId, opts.pollMs, opts.key === undefined ? undefined : new Wallet(opts.key));
     if ((await reader.provider.getCode(address)) === '0x') {
       reader.destroy();
       throw watcherError('BAD_CONFIG', `no contract at ${address} on the L1 at ${url}`, 'pass the PlasmaRoot address of this L1 (--root)', { address });

@@ -1,5 +1,5 @@
 import { Contract, Interface, JsonRpcProvider, Network, Wallet, type Log } from 'ethers';
-import { loadArtifact } from '@plasma-tree/contracts';
+import { loadArtifact, probeL1ChainId } from '@plasma-tree/contracts';
 import type { Address, ChainId, Header, Hex } from '@plasma-tree/core';
 import { nodeError } from '../errors.js';
 import { depositEvent, edgeEvent, type DownEvent } from '../parent/confirmedDeposits.js';
@@ -69,22 +69,14 @@ export class RootContract {
    * fails fast with a clear error instead of ethers' endless network detection.
    */
   static async connect(url: string, address: Address, pollMs: number, signal?: AbortSignal): Promise<RootContract> {
-    let body: { result?: string; error?: { message?: string } };
-    try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(10_000)]) : AbortSignal.timeout(10_000),
-      });
-      body = (await res.json()) as typeof body;
-    } catch (e) {
-      throw nodeError('L1_UNREACHABLE', `cannot reach the L1 node at ${url}: ${(e as Error).message}`, 'is the L1 node running and is l1RpcUrl right?', { url });
+    const probe = await probeL1ChainId(url, signal);
+    if (!probe.ok && probe.reason === 'unreachable') {
+      throw nodeError('L1_UNREACHABLE', `cannot reach the L1 node at ${url}: ${probe.message}`, 'is the L1 node running and is l1RpcUrl right?', { url });
     }
-    if (typeof body.result !== 'string') {
-      throw nodeError('L1_UNREACHABLE', `the L1 node at ${url} did not answer eth_chainId (${body.error?.message ?? 'no result'})`, 'check that l1RpcUrl is an Ethereum JSON-RPC endpoint', { url });
+    if (!probe.ok) {
+      throw nodeError('L1_UNREACHABLE', `the L1 node at ${url} did not answer eth_chainId (${probe.message})`, 'check that l1RpcUrl is an Ethereum JSON-RPC endpoint', { url });
     }
-    return new RootContract(url, address, BigInt(body.result), pollMs);
+    return new RootContract(url, address, probe.chainId, pollMs);
   }
 
   destroy(): void {
