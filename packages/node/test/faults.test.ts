@@ -59,6 +59,9 @@ async function depositsInOneL1Block(chainId: ChainId, to: Address[], wei: bigint
     for (const tx of sent) await tx.wait();
   } finally {
     await l1.provider.send('evm_setAutomine', [true]);
+    // A commitment sent while automine was off waits in the mempool, and re-enabling automine does not mine it:
+    // with every committer waiting on its receipt, nothing would ever be mined again.
+    await l1.provider.send('evm_mine', []);
   }
 }
 

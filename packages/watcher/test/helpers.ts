@@ -64,6 +64,9 @@ export async function depositAll(l1: L1, chains: readonly RunningChain[], wei = 
     for (const tx of sent) await tx.wait();
   } finally {
     await l1.provider.send('evm_setAutomine', [true]);
+    // A commitment sent while automine was off waits in the mempool, and re-enabling automine does not mine it:
+    // with every committer waiting on its receipt, nothing would ever be mined again.
+    await l1.provider.send('evm_mine', []);
   }
   await Promise.all(chains.map((c) => waitFor(`block 1 of ${c.name}`, async () => (await info(c)).head.number >= 1, 30_000)));
 }
