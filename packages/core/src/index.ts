@@ -23,4 +23,5 @@ export * from './ledgerEntries.js';
 export * from './parentLedger.js';
 export * from './edge.js';
 export * from './fraud.js';
+export * from './consensus/index.js';
 export { initCore, type CoreBackends } from './init.js';

@@ -12,7 +12,7 @@
  * record (kinds 3, 7 down) and its in-order application (kinds 0, 8), the exit-tree append (kinds 2, 7 up) and
  * the up stream's consumption with proof and spent set (kinds 5, 9).
  */
-import { isCanonicalAddress, isHex, MAX_UINT256, normalizeAddress, writeHex, ZERO_BYTES32 } from './bytes.js';
+import { bytesToHex, isCanonicalAddress, isHex, MAX_UINT256, normalizeAddress, writeHex, ZERO_BYTES32 } from './bytes.js';
 import type { ChainState } from './chainState.js';
 import { BUILT_IN_EDGES, edgeRuns, edgeStorageOf, type EdgeContext, type EdgeDirection, type EdgeFunction, type EdgeRegistry } from './edge.js';
 import { signedTxDigestBytes, type Eip712Domain, type UnsignedTx } from './eip712.js';
@@ -525,6 +525,14 @@ function unsignedOf(tx: BlockTx, chainId: ChainId): UnsignedTx {
     default:
       return { kind: tx.kind as TxKind.Transfer | TxKind.Withdraw, chainId, slot, to, token, amount, nonce };
   }
+}
+
+/**
+ * The EIP-712 digest a user signed for a block tx of kind 1, 2, 3, 6 or 7 on `chainId`: what the node files the tx
+ * under (pt_sendTransaction's hash), recomputed from the block form by a node that imports a peer's block.
+ */
+export function blockTxDigest(domain: Eip712Domain, chainId: ChainId, tx: BlockTx): Hex {
+  return bytesToHex(signedTxDigestBytes(domain, unsignedOf(tx, chainId)));
 }
 
 function checkSigner(tx: BlockTx, ctx: SigningContext): void {

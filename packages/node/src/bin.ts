@@ -35,7 +35,7 @@ async function main(): Promise<void> {
 
   node = await PlasmaNode.init(optionsFromArgs(argv, process.env), startup.signal);
   if (signals > 0) void node.close();
-  process.stdout.write(`${JSON.stringify({ rpcUrl: node.rpcUrl, chainId: node.chain.chainId, head: node.head })}\n`);
+  process.stdout.write(`${JSON.stringify({ rpcUrl: node.rpcUrl, chainId: node.chain.chainId, head: node.head, ...(node.p2p ? { p2p: node.p2p.addresses } : {}) })}\n`);
   await node.closed;
   process.exit(node.failure === undefined ? 0 : 1);
 }

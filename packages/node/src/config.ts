@@ -18,6 +18,7 @@ export const USAGE = `usage: bin.ts --config <file.json> | --data-dir <dir> --l1
   [--l1-confirmations <n>] [--l1-poll-ms <ms>] [--mempool-max-txs <n>] [--signature-workers <n>]
   [--log-level debug|info|warn|error] [--parent-url <url of the parent chain's node> [--parent-finality final|committed]]
   [--edge-module <ESM module exporting edgeFunctions and optionally messageHandlers>]
+  [--p2p-listen <multiaddr>]… [--bootstrap <multiaddr>]… [--round-timeout-ms <ms>]   (docs/CONSENSUS.md)
   [--inject-fault <kind>[@block]   TESTS ONLY: produce an invalid block (docs/FRAUD.md §5)]
 validator keys: ${VALIDATOR_KEYS_ENV}=0x…,0x… or "validatorKeys" in the config file`;
 
@@ -28,6 +29,7 @@ const INTEGER_FLAGS = {
   'l1-poll-ms': 'l1PollMs',
   'mempool-max-txs': 'mempoolMaxTxs',
   'signature-workers': 'signatureWorkers',
+  'round-timeout-ms': 'roundTimeoutMs',
 } as const;
 
 function badConfig(message: string, hint = USAGE): PlasmaError {
@@ -39,7 +41,7 @@ export function optionsFromArgs(argv: string[], env: NodeJS.ProcessEnv): NodeOpt
   if (argv.some((arg) => /^--(validator-?keys?|keys?|private-?key)\b/i.test(arg))) {
     throw badConfig('validator keys are not accepted on the command line', `put them in ${VALIDATOR_KEYS_ENV} (comma-separated) or in the config file's "validatorKeys"`);
   }
-  let values: Record<string, string | undefined>;
+  let values: Record<string, string | undefined> & { 'p2p-listen'?: string[]; bootstrap?: string[] };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -56,11 +58,13 @@ export function optionsFromArgs(argv: string[], env: NodeJS.ProcessEnv): NodeOpt
         'parent-finality': { type: 'string' },
         'edge-module': { type: 'string' },
         'inject-fault': { type: 'string' },
+        'p2p-listen': { type: 'string', multiple: true },
+        bootstrap: { type: 'string', multiple: true },
         ...Object.fromEntries(Object.keys(INTEGER_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
       },
       strict: true,
       allowPositionals: false,
-    }) as { values: Record<string, string | undefined> });
+    }) as unknown as { values: Record<string, string | undefined> & { 'p2p-listen'?: string[]; bootstrap?: string[] } });
   } catch (e) {
     throw badConfig((e as Error).message);
   }
@@ -108,6 +112,9 @@ export function optionsFromArgs(argv: string[], env: NodeJS.ProcessEnv): NodeOpt
       nodeUrl: values['parent-url'] ?? fromFile!.nodeUrl,
       finality: (values['parent-finality'] ?? fromFile?.finality) as 'committed' | 'final' | undefined,
     };
+  }
+  if (values['p2p-listen'] !== undefined || values.bootstrap !== undefined) {
+    options.p2p = { ...file.p2p, ...(values['p2p-listen'] ? { listen: values['p2p-listen'] } : {}), ...(values.bootstrap ? { bootstrap: values.bootstrap } : {}) };
   }
   for (const [flag, field] of Object.entries(INTEGER_FLAGS)) {
     const value = integer(flag);

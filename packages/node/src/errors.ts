@@ -23,6 +23,10 @@ export type NodeErrorCode =
   | 'STORE_FORMAT'
   /** The root contract holds commitments this node's database does not agree with. */
   | 'COMMITMENT_CONFLICT'
+  /** A peer's block does not follow this node's head (sync the blocks before it). */
+  | 'BLOCK_NOT_NEXT'
+  /** A peer's block (a proposal, a certificate, a sync answer) breaks a rule: it is not applied. */
+  | 'INVALID_BLOCK'
   /** The same signed transaction is already waiting in the mempool. */
   | 'TX_KNOWN'
   /** The mempool holds `mempoolMaxTxs` transactions. */

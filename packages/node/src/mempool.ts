@@ -47,6 +47,8 @@ export interface MempoolComponents {
   /** Checks kinds 3-7 and 9 against the ledger and the edge functions; without it they are admitted on the account checks alone. */
   dryRun?: DryRun;
   metrics: NodeMetrics;
+  /** Told of the transactions a local submission (JSON-RPC) admitted: the chain's network gossips them to the other nodes. */
+  onAdmitted?(txs: SignedTx[]): void;
 }
 
 export interface MempoolOptions {
@@ -119,7 +121,7 @@ export class Mempool {
    * Checks and admits `txs` (one batch, answered in order); never throws for a bad transaction. Addresses and
    * the chain id must be canonical (lowercase), as `signedTxFromJson` returns them.
    */
-  submit(txs: readonly SignedTx[]): Promise<SubmitResult[]> {
+  submit(txs: readonly SignedTx[], origin: 'local' | 'peer' = 'local'): Promise<SubmitResult[]> {
     const results: SubmitResult[] = new Array(txs.length);
     const candidates: Candidate[] = [];
     for (let index = 0; index < txs.length; index++) {
@@ -153,6 +155,10 @@ export class Mempool {
         }
       }
       this.c.metrics.mempoolSize.set(this.size);
+      if (origin === 'local' && this.c.onAdmitted) {
+        const admitted = candidates.filter(({ index }) => 'hash' in results[index]).map(({ tx }) => tx);
+        if (admitted.length > 0) this.c.onAdmitted(admitted);
+      }
       return results;
     });
     this.admissionTail = admitted.catch(() => undefined);
@@ -190,6 +196,34 @@ export class Mempool {
     entry.count--;
     entry.spend -= spendOf(pending.tx);
     if (entry.count === 0) this.pendingBySlot.delete(slot);
+  }
+
+  /** Up to `max` of the oldest queued transactions, left in the queue (a proposer's dry build). */
+  peek(max: number): PendingTx[] {
+    return this.queue.slice(this.head, Math.min(this.queue.length, this.head + max));
+  }
+
+  /**
+   * Removes queued transactions for good (refused when a block was built, or included in a block a peer
+   * proposed): they stop counting in their slot's pending state and are forgotten.
+   */
+  drop(pendings: Iterable<PendingTx>): void {
+    const dropped = new Set(pendings);
+    if (dropped.size === 0) return;
+    const kept = this.queue.slice(this.head).filter((pending) => !dropped.has(pending));
+    this.queue.length = 0;
+    for (const pending of kept) this.queue.push(pending);
+    this.head = 0;
+    for (const pending of dropped) this.settle(pending);
+    this.release([...dropped].map((pending) => pending.hash));
+  }
+
+  /** Drops the queued transactions among `hashes` (a block decided elsewhere included them); returns how many. */
+  dropIncluded(hashes: Iterable<Hex>): number {
+    const included = new Set(hashes);
+    const found = this.queue.slice(this.head).filter((pending) => included.has(pending.hash));
+    this.drop(found);
+    return found.length;
   }
 
   /** Forgets the hashes of transactions whose block is persisted (their receipts now come from the store). */

@@ -77,6 +77,8 @@ export function createNodeMetrics() {
     depositsConfirmed: new Gauge('plasma_l1_deposit_nonce_confirmed', 'Highest deposit nonce confirmed on L1'),
     commitments: new Counter('plasma_l1_commitments_total', 'Block commitments submitted by this node and mined'),
     committedNumber: new Gauge('plasma_l1_committed_number', 'Newest block number committed on L1'),
+    consensusHeight: new Gauge('plasma_consensus_height', 'Height the quorum consensus is deciding'),
+    consensusRounds: new Counter('plasma_consensus_round_changes_total', 'Rounds that timed out (a proposer down or slow)'),
     l1Errors: new Counter<'depositFollower' | 'committer'>('plasma_l1_rpc_errors_total', 'Failed L1 RPC rounds, by service'),
   };
   return {

@@ -19,6 +19,14 @@ import { BlockProducer } from './producer.js';
 import { createRpcMethods } from './rpc/methods.js';
 import { JsonRpcServer } from './rpc/server.js';
 import { SignaturePool } from './sigPool.js';
+import { join } from 'node:path';
+import { P2PHost, loadOrCreatePeerKey } from '@plasma-tree/p2p';
+import type { Address } from '@plasma-tree/core';
+import { ConsensusService } from './consensus/service.js';
+import { encodeStoredBlock } from './db/codec.js';
+import { BlockImporter } from './net/blockImporter.js';
+import { ChainNetwork } from './net/chainNetwork.js';
+import { SyncService } from './net/sync.js';
 
 /** Something `close()` tears down; services are closed in the reverse order of their start. */
 interface Service {
@@ -52,6 +60,7 @@ export class PlasmaNode {
     readonly metrics: NodeMetrics,
     private readonly logger: Logger,
     rpcUrl: string,
+    private readonly p2pInfo?: () => { peerId: string; addresses: string[]; peers: number; mode: 'quorum' | 'local' | 'follower' },
   ) {
     this.rpcUrl = rpcUrl;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
@@ -119,6 +128,15 @@ export class PlasmaNode {
         edgeFunctions: edges.functions.map((f) => f.name),
       });
 
+      // The network comes before the mempool's first gossip; its handlers reach services built below.
+      let network: ChainNetwork | undefined;
+      let consensus: ConsensusService | undefined;
+      let sync: SyncService | undefined;
+      let importer: BlockImporter | undefined;
+      let host: P2PHost | undefined;
+      const quorum = opts.p2p !== undefined && keys.length > 0 && keys.length < params.threshold;
+      const mode: 'quorum' | 'local' | 'follower' | undefined = opts.p2p === undefined ? undefined : quorum ? 'quorum' : keys.length > 0 ? 'local' : 'follower';
+
       const pool = await SignaturePool.start(opts.signatureWorkers, logger.child('sigPool'));
       services.push({ name: 'signature pool', stop: () => pool.close() });
       const mempool = new Mempool(
@@ -129,6 +147,7 @@ export class PlasmaNode {
           recoverSigners: (items) => pool.recover(items),
           dryRun: createDryRun(chain, undefined, { discardWriteLog: keys.length === 0 }),
           metrics,
+          onAdmitted: (txs) => network?.publishTxs(txs),
         },
         { maxTxs: opts.mempoolMaxTxs },
       );
@@ -136,16 +155,67 @@ export class PlasmaNode {
       const follower = parent.deposits({ chainId: params.chainId, appliedNonce: () => chain.depositNonce, logger: logger.child('deposits'), metrics });
       startLoop('deposit follower', (s) => follower.run(s));
 
-      const faults = opts.faults && new FaultInjector(opts.faults, { chain, dataDir: opts.dataDir, keys, logger: logger.child('faults') });
-      if (keys.length > 0) {
-        const producer = new BlockProducer(
-          { chain, mempool, deposits: follower, validatorKeys: keys, logger: logger.child('producer'), metrics, faults },
-          { blockTimeMs: opts.blockTimeMs, maxBlockTxs: opts.maxBlockTxs },
+      if (opts.p2p !== undefined) {
+        const p2pHost = await P2PHost.start(
+          { listen: opts.p2p.listen, bootstrap: opts.p2p.bootstrap, privateKey: await loadOrCreatePeerKey(join(opts.dataDir, 'p2p-key')), logger: logger.child('p2p') },
+          signal,
         );
-        startLoop('block producer', (s) => producer.run(s));
+        host = p2pHost;
+        services.push({ name: 'p2p host', stop: () => p2pHost.close() });
+        const blockImporter = new BlockImporter({ chain, deposits: follower, mempool, logger: logger.child('import'), metrics });
+        importer = blockImporter;
+        network = new ChainNetwork({ host: p2pHost, chain, mempool, logger: logger.child('net'), metrics }, {
+          consensus: (message) => consensus?.receive(message) ?? 'ignore',
+          certificate: (cert) => {
+            try {
+              blockImporter.verify(cert);
+            } catch {
+              return 'reject';
+            }
+            const next = chain.head.number + 1;
+            if (cert.height < BigInt(next)) return 'ignore';
+            if (cert.height > BigInt(next)) sync?.behind(Number(cert.height));
+            else blockImporter.import(cert).catch((e: unknown) => logger.warn('a gossiped block cannot be imported', { height: String(cert.height), error: (e as Error).message }));
+            return 'accept';
+          },
+        });
+        const syncService = new SyncService({ host: p2pHost, chain, importer: blockImporter, protocol: network.syncProtocol, logger: logger.child('sync') }, { intervalMs: 2000 });
+        sync = syncService;
+        logger.info('p2p network up', { peerId: p2pHost.peerId, addresses: p2pHost.addresses, bootstrap: opts.p2p.bootstrap, mode });
+        if (quorum && params.validators.length - params.threshold < 1) {
+          logger.warn('this chain stops when any one validator is down: n - t < 1', { validators: params.validators.length, threshold: params.threshold });
+        }
       }
 
-      const canCommit = keys.length >= params.threshold && parent.canSubmit;
+      const faults = opts.faults && new FaultInjector(opts.faults, { chain, dataDir: opts.dataDir, keys, logger: logger.child('faults') });
+      if (sync) startLoop('sync', (s) => sync.run(s));
+      if (keys.length > 0) {
+        const producer = new BlockProducer(
+          {
+            chain,
+            mempool,
+            deposits: follower,
+            validatorKeys: keys,
+            logger: logger.child('producer'),
+            metrics,
+            faults,
+            onSealed: (stored, seals) => network?.publishCertificate({ height: stored.block.header.number, blockHash: stored.block.hash, block: encodeStoredBlock(stored), seals }),
+          },
+          { blockTimeMs: opts.blockTimeMs, maxBlockTxs: opts.maxBlockTxs },
+        );
+        if (quorum) {
+          const service = new ConsensusService(
+            { chain, producer, deposits: follower, importer: importer!, network: network!, key: keys[0], behind: (height) => sync?.behind(height), logger: logger.child('consensus'), metrics },
+            { roundTimeoutMs: opts.roundTimeoutMs, blockTimeMs: opts.blockTimeMs },
+          );
+          consensus = service;
+          startLoop('consensus', (s) => service.run(s));
+        } else {
+          startLoop('block producer', (s) => producer.run(s));
+        }
+      }
+
+      const canCommit = (quorum || keys.length >= params.threshold) && parent.canSubmit;
       if (keys.length > 0 && !canCommit) {
         logger.warn('this node holds fewer validator keys than the threshold: it produces and signs blocks but cannot commit them alone', { keys: keys.length, threshold: params.threshold });
       }
@@ -153,7 +223,7 @@ export class PlasmaNode {
         {
           parent,
           chain,
-          submit: canCommit ? { collector: new LocalSignatureCollector(params.threshold) } : undefined,
+          submit: canCommit ? { collector: new LocalSignatureCollector(params.threshold), readyAt: quorum ? submitterTurn(params, keys[0].address, importer!) : undefined } : undefined,
           logger: logger.child('committer'),
           metrics,
         },
@@ -161,11 +231,12 @@ export class PlasmaNode {
       );
       startLoop('committer', (s) => committer.run(s));
 
-      const server = new JsonRpcServer(createRpcMethods({ chain, mempool, faults }), { host: opts.rpc.host, port: opts.rpc.port, logger: logger.child('rpc') });
+      const p2pInfo = host && (() => ({ peerId: host.peerId, addresses: host.addresses, peers: host.peers.length, mode: mode! }));
+      const server = new JsonRpcServer(createRpcMethods({ chain, mempool, faults, p2p: p2pInfo }), { host: opts.rpc.host, port: opts.rpc.port, logger: logger.child('rpc') });
       const rpcUrl = await server.listen();
       services.push({ name: 'JSON-RPC server', stop: () => server.close() });
 
-      node = new PlasmaNode(services, chain, metrics, logger, rpcUrl);
+      node = new PlasmaNode(services, chain, metrics, logger, rpcUrl, p2pInfo);
       logger.info('node started', { rpcUrl, head: chain.head, producer: keys.length > 0, committer: canCommit });
       if (earlyFailure) node.fail(earlyFailure.name, earlyFailure.error);
       return node;
@@ -173,6 +244,11 @@ export class PlasmaNode {
       await stopServices(services, logger);
       throw e;
     }
+  }
+
+  /** The node's peer-to-peer identity and mode (NodeOptions `p2p`); undefined when it runs alone. */
+  get p2p(): { peerId: string; addresses: string[]; peers: number; mode: 'quorum' | 'local' | 'follower' } | undefined {
+    return this.p2pInfo?.();
   }
 
   /** The chain's parameters, as read from the root contract at start. */
@@ -211,6 +287,27 @@ export class PlasmaNode {
     this.logger.error(`${name} failed; closing the node`, { error, stack: (error as Error)?.stack });
     void this.close();
   }
+}
+
+/** Milliseconds each validator waits after the one before it in a block's submission order (docs/CONSENSUS.md). */
+const SUBMIT_STAGGER_MS = 4000;
+
+/**
+ * The validator proposing a height at round 0 submits its commitment; the next in rotation does if it is not on
+ * the parent SUBMIT_STAGGER_MS after this node imported the block, and so on: one commitment paid for, not n.
+ */
+function submitterTurn(params: ChainParams, self: Address, importer: BlockImporter): (number: number) => number {
+  const importedAt = new Map<number, number>();
+  importer.onImported((cert) => {
+    importedAt.set(Number(cert.height), Date.now());
+    for (const n of importedAt.keys()) if (n < Number(cert.height) - 256) importedAt.delete(n);
+  });
+  const n = params.validators.length;
+  const index = params.validators.indexOf(self);
+  return (number) => {
+    const distance = (((index - (number % n)) % n) + n) % n;
+    return (importedAt.get(number) ?? 0) + distance * SUBMIT_STAGGER_MS;
+  };
 }
 
 /** Stops `services` in reverse start order; a service that fails to stop does not keep the others running. */

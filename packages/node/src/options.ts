@@ -66,6 +66,22 @@ export interface NodeOptions {
    * the given fault (`{ kind, atBlock?, once? }`; kinds in `faults/plan.ts`). Off by default; needs validator keys.
    */
   faults?: FaultPlan;
+  /**
+   * The chain's peer-to-peer network (docs/CONSENSUS.md §5). Without it the node works alone: it must then hold
+   * `threshold` validator keys to produce (or it is a full node that only serves its store). With it, a validator
+   * holding fewer than `threshold` keys takes part in the quorum consensus, and every node gossips transactions
+   * and decided blocks and syncs from its peers.
+   */
+  p2p?: P2POption;
+  /** Round 0 of the quorum consensus lasts this long; round r lasts (1 + r) times as long. Default 2000. */
+  roundTimeoutMs?: number;
+}
+
+export interface P2POption {
+  /** Multiaddrs to listen on. Default ['/ip4/127.0.0.1/tcp/0'] (any free port on loopback). */
+  listen?: string[];
+  /** Peers to dial at start and whenever the node has lost them: full multiaddrs ending in /p2p/<peer id>. */
+  bootstrap?: string[];
 }
 
 export type ParentOption = { kind: 'root' } | { kind: 'child'; nodeUrl: string; finality?: 'committed' | 'final' };
@@ -91,6 +107,8 @@ export interface ResolvedNodeOptions {
   logger: Logger;
   /** Undefined: no fault injection (the default). */
   faults: ResolvedFaultPlan | undefined;
+  p2p: { listen: string[]; bootstrap: string[] } | undefined;
+  roundTimeoutMs: number;
 }
 
 export const DEFAULT_RPC_PORT = 8645;
@@ -193,7 +211,21 @@ export function resolveNodeOptions(opts: NodeOptions): ResolvedNodeOptions {
     edgeModule: opts.edgeModule,
     logger: opts.logger ?? createLogger({ level: opts.logLevel ?? 'info' }),
     faults,
+    p2p: resolveP2P(opts.p2p),
+    roundTimeoutMs: integer('roundTimeoutMs', opts.roundTimeoutMs, 2000, 50, 600_000),
   };
+}
+
+function resolveP2P(p2p: P2POption | undefined): ResolvedNodeOptions['p2p'] {
+  if (p2p === undefined) return undefined;
+  const list = (field: 'listen' | 'bootstrap', fallback: string[]): string[] => {
+    const value = p2p[field] ?? fallback;
+    if (!Array.isArray(value) || value.some((a) => typeof a !== 'string' || !a.startsWith('/'))) {
+      throw badConfig(`p2p.${field}`, 'expected an array of multiaddrs', field === 'listen' ? 'e.g. ["/ip4/127.0.0.1/tcp/9100"]' : 'e.g. ["/ip4/127.0.0.1/tcp/9100/p2p/12D3KooW…"] (a peer\'s address as its log prints it)');
+    }
+    return value;
+  };
+  return { listen: list('listen', ['/ip4/127.0.0.1/tcp/0']), bootstrap: list('bootstrap', []) };
 }
 
 function resolveParent(parent: ParentOption | undefined): ResolvedNodeOptions['parent'] {

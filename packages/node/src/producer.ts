@@ -1,13 +1,12 @@
-import { BURN_ADDRESS, BlockBuilder, NATIVE_TOKEN, TxKind, isPlasmaError, type Account, type Block, type BlockTx, type Hex, type LedgerEntry } from '@plasma-tree/core';
+import { isPlasmaError, type Block, type BlockBuilder, type Hex } from '@plasma-tree/core';
+import { BlockAssembly } from './blockAssembly.js';
 import type { Chain } from './chain.js';
-import type { ChildCommitmentRecord, ChildDepositRecord, Rejection } from './db/chainStore.js';
-import { ledgerEffects } from './ledgerEffects.js';
+import type { Rejection } from './db/chainStore.js';
 import type { FaultHook } from './faults/injector.js';
 import type { DepositSource } from './l1/depositFollower.js';
-import { downEventRecord } from './parent/confirmedDeposits.js';
 import { signCommitment, type ValidatorKey } from './l1/signatureCollector.js';
 import type { Logger } from './logger.js';
-import type { Mempool } from './mempool.js';
+import type { Mempool, PendingTx } from './mempool.js';
 import type { NodeMetrics } from './metrics.js';
 import { sleep } from './util/abort.js';
 
@@ -23,6 +22,8 @@ export interface BlockProducerComponents {
   metrics: NodeMetrics;
   /** Fault injection (NodeOptions `faults`); undefined on an honest node. */
   faults?: FaultHook;
+  /** Told of each block sealed and persisted, with its signatures (the network gossips its certificate). */
+  onSealed?(stored: { block: Block; txHashes: Hex[] }, signatures: Hex[]): void;
 }
 
 export interface BlockProducerOptions {
@@ -73,33 +74,9 @@ export class BlockProducer {
   async produce(): Promise<Block | undefined> {
     const started = performance.now();
     const { chain, mempool, metrics } = this.c;
-    const ctx = chain.blockContext((nonce) => this.c.deposits.record(nonce));
-    const builder = new BlockBuilder({ parent: chain.headHeader, state: chain.state, ctx, timestamp: this.timestamp() });
-    const txHashes: Hex[] = [];
-    const touchedSlots = new Set<number>();
-    const childDeposits: ChildDepositRecord[] = [];
-    const childCommitments: ChildCommitmentRecord[] = [];
-    let depositCount = 0;
-    let edgeEventCount = 0;
-
-    for (const event of this.c.deposits.next(builder.depositNonce, this.opts.maxBlockTxs)) {
-      try {
-        if (event.kind === 'deposit') {
-          touchedSlots.add(builder.addDeposit(event.deposit).toSlot);
-          depositCount++;
-        } else {
-          // A receive half that throws does not stop it: the event is consumed, its delivery recorded as failed.
-          builder.addEdgeFromParent(event.event);
-          edgeEventCount++;
-        }
-        // Filed under the parent's record (a depositHash, an edgeDownRecord), as pt_getReceipt finds it.
-        txHashes.push(downEventRecord(chain.params.chainId, event));
-      } catch (e) {
-        // The down stream cannot be skipped (nonces are consecutive): later events wait behind this one.
-        this.c.logger.error(`${event.kind === 'deposit' ? 'deposit' : 'edge event'} from the parent cannot be applied; the down stream is stalled`, { nonce: event.nonce, error: e });
-        break;
-      }
-    }
+    const assembly = new BlockAssembly(chain, (nonce) => this.c.deposits.record(nonce), this.timestamp());
+    const { builder } = assembly;
+    this.addDownStream(assembly);
 
     // Taken in chunks with a yield in between: RPC keeps admitting (and the signature workers keep working)
     // while a large block is built, and what arrives meanwhile can still join the block.
@@ -110,21 +87,7 @@ export class BlockProducer {
         for (const pending of chunk) {
           taken.push(pending.hash);
           try {
-            const placed = builder.addSignedTx(pending.tx, pending.signer);
-            txHashes.push(pending.hash);
-            for (const slot of slotsWritten(placed)) touchedSlots.add(slot);
-            // PROVE_CHILD_FRAUD: the reward's and the burned half's slots, where the STF wrote them (none for a 0 bond).
-            if (placed.kind === TxKind.ProveChildFraud) {
-              for (const slot of [placed.toSlot, chain.state.slotOf(BURN_ADDRESS, NATIVE_TOKEN)]) {
-                if (slot !== undefined && chain.state.get(slot) !== undefined) touchedSlots.add(slot);
-              }
-            }
-            const effects = ledgerEffects(placed, chain.state.ledger);
-            if (effects) {
-              const at = { blockNumber: Number(builder.number) };
-              if (effects.deposit) childDeposits.push({ ...effects.deposit, ...at, index: builder.txCount - 1 });
-              if (effects.commitment) childCommitments.push({ ...effects.commitment, ...at, timestamp: builder.timestamp });
-            }
+            assembly.addPending(pending);
           } catch (e) {
             if (!isPlasmaError(e)) throw e;
             rejected.push([pending.hash, { reason: e.code, message: e.message }]);
@@ -149,20 +112,79 @@ export class BlockProducer {
     }
 
     // A faulty node (NodeOptions `faults`) may swap in a forged block here; an honest one always seals the builder's.
-    const sealed = this.c.faults?.seal(builder, { parent: chain.headHeader, state: chain.state, ctx, txHashes, touchedSlots, childDeposits }) ??
+    const { txHashes, touchedSlots, childDeposits } = assembly;
+    const sealed = this.c.faults?.seal(builder, { parent: chain.headHeader, state: chain.state, ctx: chain.blockContext((nonce) => this.c.deposits.record(nonce)), txHashes, touchedSlots, childDeposits }) ??
       { block: builder.seal(), txHashes, touchedSlots, childDeposits };
     const { block } = sealed;
     const subject = { chainId: block.header.chainId, number: block.header.number, blockHash: block.hash };
     const signatures = signCommitment(this.c.validatorKeys, chain.domain, subject).map((s) => s.signature);
-    const accounts = [...sealed.touchedSlots].map((slot): [number, Account] => [slot, chain.state.get(slot)!]);
-    // Every key the block wrote (its parent kinds, its edge functions' storage and deliveries), from the
-    // ledger's write log, with its entry now. The log may also list keys a reverted dry run touched: their
-    // entries are unchanged, so writing them again is harmless.
-    const ledger = chain.state.ledger.takeWrittenKeys().map((key): [Hex, LedgerEntry | undefined] => [key, chain.state.ledger.entry(key)]);
-    await chain.append({ stored: { block, txHashes: sealed.txHashes }, accounts, ledger, childDeposits: sealed.childDeposits, childCommitments, signatures, rejected });
+    const write = assembly.write(sealed, signatures, rejected);
+    await chain.append(write);
     mempool.release(taken);
+    this.c.onSealed?.(write.stored, signatures);
+    this.logSealed(block, assembly, rejected.length, started);
+    return block;
+  }
 
+  /**
+   * A validator of a networked chain proposes: builds a block from the down stream and the mempool on the head
+   * as `produce` would, then reverts the state (the block counts only once a quorum decides it, and is then
+   * imported like any other). The mempool keeps its transactions; those the STF refused are dropped with a
+   * 'rejected' receipt. Undefined when there is nothing to propose.
+   */
+  async propose(signal?: AbortSignal): Promise<Block | undefined> {
+    const { chain, mempool, metrics } = this.c;
+    const depth = chain.state.checkpointDepth;
+    chain.state.checkpoint();
+    try {
+      const assembly = new BlockAssembly(chain, (nonce) => this.c.deposits.record(nonce), this.timestamp());
+      const { builder } = assembly;
+      this.addDownStream(assembly);
+      const rejected: PendingTx[] = [];
+      const errors: [Hex, Omit<Rejection, 'blockNumber'>][] = [];
+      for (const pending of mempool.peek(this.opts.maxBlockTxs - builder.txCount)) {
+        try {
+          assembly.addPending(pending);
+        } catch (e) {
+          if (!isPlasmaError(e)) throw e;
+          rejected.push(pending);
+          errors.push([pending.hash, { reason: e.code, message: e.message }]);
+          metrics.txsDropped.inc(1, e.code);
+        }
+        if (builder.txCount % BUILD_CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
+        signal?.throwIfAborted();
+      }
+      if (rejected.length > 0) {
+        mempool.drop(rejected);
+        await chain.store.putRejections(errors);
+      }
+      if (builder.txCount === 0) {
+        builder.abort();
+        return undefined;
+      }
+      return builder.seal();
+    } finally {
+      // Back to the head's state whatever happened (an open builder's checkpoint included).
+      while (chain.state.checkpointDepth > depth) chain.state.revert();
+    }
+  }
+
+  /** The parent's down stream first (confirmed deposits and down edge events, in nonce order: kinds 0 and 8). */
+  private addDownStream(assembly: BlockAssembly): void {
+    for (const event of this.c.deposits.next(assembly.builder.depositNonce, this.opts.maxBlockTxs)) {
+      try {
+        assembly.addDownEvent(event);
+      } catch (e) {
+        // The down stream cannot be skipped (nonces are consecutive): later events wait behind this one.
+        this.c.logger.error(`${event.kind === 'deposit' ? 'deposit' : 'edge event'} from the parent cannot be applied; the down stream is stalled`, { nonce: event.nonce, error: e });
+        break;
+      }
+    }
+  }
+
+  private logSealed(block: Block, assembly: BlockAssembly, rejected: number, started: number): void {
     const ms = performance.now() - started;
+    const { metrics } = this.c;
     metrics.blocks.inc();
     metrics.txsIncluded.inc(block.txs.length);
     metrics.blockBuildMs.observe(ms);
@@ -171,12 +193,11 @@ export class BlockProducer {
       number: Number(block.header.number),
       hash: block.hash,
       txs: block.txs.length,
-      deposits: depositCount,
-      edgeEvents: edgeEventCount,
-      rejected: rejected.length,
+      deposits: assembly.depositCount,
+      edgeEvents: assembly.edgeEventCount,
+      rejected,
       ms: Math.round(ms),
     });
-    return block;
   }
 
   /** How many transactions to take next: a chunk, but never beyond the block's limit. */
@@ -189,25 +210,5 @@ export class BlockProducer {
     const now = this.c.now?.() ?? BigInt(Math.floor(Date.now() / 1000));
     const parent = this.c.chain.headHeader?.timestamp ?? 0n;
     return now > parent ? now : parent;
-  }
-}
-
-/** The account slots a placed mempool transaction writes: its sender's (user-signed kinds), its recipient's. */
-function slotsWritten(tx: BlockTx): number[] {
-  switch (tx.kind) {
-    case TxKind.Transfer:
-      return [tx.slot, tx.toSlot];
-    case TxKind.Withdraw:
-    case TxKind.DepositToChild:
-    case TxKind.SpawnChild:
-    case TxKind.EdgeSend:
-      return [tx.slot];
-    case TxKind.FinalizeChildExit:
-    case TxKind.EscapeChildExit:
-    case TxKind.ReclaimChildDeposit:
-      return [tx.toSlot];
-    default:
-      // COMMIT_CHILD, EDGE_FROM_CHILD: the ledger only; PROVE_CHILD_FRAUD: see the caller (the slots depend on the bond).
-      return [];
   }
 }

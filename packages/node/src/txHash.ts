@@ -1,5 +1,9 @@
 import {
+  blockTxDigest,
   bytesToHex,
+  decodeEdgeFromParentData,
+  decodeReclaimChildDepositData,
+  edgeDownRecord,
   concatBytes,
   encodeCommitChildData,
   encodeEdgeFromChildData,
@@ -11,7 +15,9 @@ import {
   keccak256,
   normalizeAddress,
   TxKind,
+  type BlockTx,
   type ChainId,
+  type Eip712Domain,
   type CommitChildTx,
   type EdgeFromChildTx,
   type EscapeChildExitTx,
@@ -70,4 +76,40 @@ export function unsignedTxHash(tx: CommitChildTx | FinalizeChildExitTx | EdgeFro
       break;
   }
   return bytesToHex(keccak256(concatBytes(Uint8Array.of(tx.kind), prefix, hexToBytes(data))));
+}
+
+/**
+ * The hash a node files a block tx under (StoredBlock.txHashes), recomputed from the block form alone: what a
+ * node importing a peer's block indexes receipts by. It equals what the producer filed: the user's EIP-712 digest
+ * (kinds 1-3, 6, 7), the parent's record (kind 0 `hashDeposit`, kind 8 `edgeDownRecord`), `unsignedTxHash` for the
+ * kinds nobody signs (their block `data` is the canonical data it hashes).
+ */
+export function blockTxHash(tx: BlockTx, chainId: ChainId, domain: Eip712Domain): Hex {
+  const chain = hexToBytes(chainId, 32);
+  const hashed = (...parts: Uint8Array[]) => bytesToHex(keccak256(concatBytes(Uint8Array.of(tx.kind), chain, ...parts)));
+  switch (tx.kind) {
+    case TxKind.Deposit:
+      return hashDeposit({ chainId, nonce: tx.nonce, from: tx.from, to: tx.to, token: tx.token, amount: tx.amount });
+    case TxKind.EdgeFromParent: {
+      const { fn, payload } = decodeEdgeFromParentData(tx.data);
+      return edgeDownRecord({ fn, child: chainId, nonce: tx.nonce, sender: tx.from, payload });
+    }
+    case TxKind.Transfer:
+    case TxKind.Withdraw:
+    case TxKind.DepositToChild:
+    case TxKind.SpawnChild:
+    case TxKind.EdgeSend:
+      return blockTxDigest(domain, chainId, tx);
+    case TxKind.EdgeFromChild:
+      return hashed(hexToBytes(tx.from, 20), hexToBytes(tx.data));
+    case TxKind.ProveChildFraud:
+      return hashed(hexToBytes(tx.to, 20), hexToBytes(tx.data));
+    case TxKind.ReclaimChildDeposit: {
+      const child = decodeReclaimChildDepositData(tx.data);
+      return hashed(hexToBytes(hashDeposit({ chainId: child, nonce: tx.nonce, from: tx.from, to: tx.to, token: tx.token, amount: tx.amount })));
+    }
+    default:
+      // COMMIT_CHILD, FINALIZE_CHILD_EXIT, ESCAPE_CHILD_EXIT: the block data is the canonical data.
+      return hashed(hexToBytes(tx.data));
+  }
 }

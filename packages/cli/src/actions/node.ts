@@ -28,6 +28,9 @@ interface Flags {
   parentFinality?: string;
   edgeModule?: string;
   injectFault?: string;
+  p2pListen?: string[];
+  bootstrap?: string[];
+  roundTimeout?: number;
 }
 
 /** The subset of NodeOptions a config file may hold (no keys: those come from the environment or a keystore). */
@@ -115,6 +118,10 @@ export async function nodeStart(flags: Flags): Promise<void> {
     ...(flags.parentNode !== undefined ? { parent: { kind: 'child' as const, nodeUrl: flags.parentNode, finality: parentFinality(flags.parentFinality) } } : {}),
     ...(edgeModule !== undefined ? { edgeModule } : {}),
     ...(flags.injectFault !== undefined ? { faults: parseFaultSpec(flags.injectFault) } : {}),
+    ...(flags.p2pListen !== undefined || flags.bootstrap !== undefined
+      ? { p2p: { ...cfg.p2p, ...(flags.p2pListen ? { listen: flags.p2pListen } : {}), ...(flags.bootstrap ? { bootstrap: flags.bootstrap } : {}) } }
+      : {}),
+    ...(flags.roundTimeout !== undefined ? { roundTimeoutMs: flags.roundTimeout } : {}),
     logger,
   });
   const p = n.chain;
@@ -126,6 +133,7 @@ export async function nodeStart(flags: Flags): Promise<void> {
     ['validators', `${p.threshold}-of-${p.validators.length}; this node signs for ${validatorKeys.length}`],
     ['data dir', `${dataDir}${fresh ? c.dim(' (new)') : ''}`],
     ['head', `#${n.head.number}`],
+    ...(n.p2p ? [['p2p', `${n.p2p.mode} · ${n.p2p.addresses.join(' ')}`] as [string, string]] : []),
   ]));
   print(c.dim('  Ctrl-C to stop'));
 

@@ -30,11 +30,15 @@ export function registerNodeCommands(program: Command): void {
     .option('--keystore <dir>', 'keystore directory for --validator')
     .option('--log-level <level>', 'debug | info | warn | error (default info)')
     .option('--log-format <format>', 'pretty (default on a terminal) | json')
+    .option('--p2p-listen <multiaddr>', 'join the chain\'s peer-to-peer network, listening here (repeatable; e.g. /ip4/127.0.0.1/tcp/9100; docs/CONSENSUS.md)', collect)
+    .option('--bootstrap <multiaddr>', 'a peer to dial, as its log prints it: /ip4/…/tcp/…/p2p/12D3KooW… (repeatable; implies --p2p-listen /ip4/127.0.0.1/tcp/0)', collect)
+    .option('--round-timeout <ms>', 'quorum consensus: round 0 lasts this long, round r (1 + r) times as long (default 2000)', intArg('--round-timeout', 50, 600_000))
     .option('--inject-fault <kind[@block]>', `WARNING, TESTS ONLY: this validator produces, signs and commits an invalid block (docs/FRAUD.md §5), in the first block from <block> (default: the next) that has what the fault needs; never use it on a chain that holds value. Kinds: ${FAULT_KINDS}`, faultSpec);
   connectionOptions(start, { node: false, nodes: false });
   start.addOption(new Option('--private-key <key>', 'refused: keys never go on the command line').hideHelp());
   examples(start, [
     `${ENV_VALIDATOR_KEYS}=0xkey1 plasma-tree node start --chain 0x<id> --l1 http://127.0.0.1:8545 --root 0x<root>`,
+    `${ENV_VALIDATOR_KEYS}=0xkey2 plasma-tree node start --config node.json --data-dir .data/v2 --p2p-listen /ip4/127.0.0.1/tcp/9102 --bootstrap /ip4/127.0.0.1/tcp/9101/p2p/12D3KooW…`,
     'plasma-tree node start --config node.json --validator alice --validator bob',
     `${ENV_VALIDATOR_KEYS}=0xkey plasma-tree node start --chain 0x<child of A> --parent-node http://127.0.0.1:8645 --rpc-port 8660`,
   ]);

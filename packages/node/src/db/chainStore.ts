@@ -132,6 +132,8 @@ const P = {
 const META_IDENTITY = 'identity';
 const META_HEAD = 'head';
 const META_COMMITTED = 'committed';
+/** The validator's consensus record for the height it is deciding (docs/CONSENSUS.md §4.3): only the newest matters. */
+const META_CONSENSUS = 'consensus';
 
 function key(prefix: number, body: Uint8Array | string): Buffer {
   const bodyBytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
@@ -352,6 +354,26 @@ export class ChainStore {
   }
 
   /** Persists the rejections of a block attempt that ended up with no transaction (so no block). */
+  /**
+   * Records, synced to disk before the COMMIT it precedes is sent, the prepared certificate a validator holds for
+   * `height` (encoded by the caller): a restarted validator must not forget it (docs/CONSENSUS.md §4).
+   */
+  async putConsensusRecord(height: number, record: Uint8Array): Promise<void> {
+    const value = new Uint8Array(8 + record.length);
+    new DataView(value.buffer).setBigUint64(0, BigInt(height));
+    value.set(record, 8);
+    await this.db.put(key(P.META, META_CONSENSUS), asBuffer(value), { sync: true });
+  }
+
+  /** The record `putConsensusRecord` stored for `height`; undefined when the newest one is for another height. */
+  async getConsensusRecord(height: number): Promise<Uint8Array | undefined> {
+    const value = await this.db.get(key(P.META, META_CONSENSUS));
+    if (value === undefined) return undefined;
+    const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    if (Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0)) !== height) return undefined;
+    return bytes.slice(8);
+  }
+
   async putRejections(rejected: Iterable<[txHash: Hex, rejection: Omit<Rejection, 'blockNumber'>]>): Promise<void> {
     const blockNumber = this.head_.number + 1;
     const batch = this.db.batch();

@@ -16,7 +16,14 @@ export interface CommitterComponents {
    * Submission: where the signatures come from (the parent pays or needs no gas). Without it the committer
    * only tracks which blocks the parent holds (what receipts and withdrawal proofs need).
    */
-  submit?: { collector: SignatureCollector };
+  submit?: {
+    collector: SignatureCollector;
+    /**
+     * When this node may submit block `number` (ms since the epoch): with several validator processes, each
+     * waits its turn after the block's designated submitter so that one commitment is paid for, not n.
+     */
+    readyAt?(number: number): number;
+  };
   logger: Logger;
   metrics: NodeMetrics;
 }
@@ -50,6 +57,7 @@ export class Committer {
     await this.reconcile(onChain);
     if (this.c.submit) {
       for (let number = onChain + 1; number <= chain.head.number && !signal.aborted; number++) {
+        if ((this.c.submit.readyAt?.(number) ?? 0) > Date.now()) break;
         await this.commitBlock(number, signal);
       }
     }

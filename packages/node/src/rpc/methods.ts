@@ -33,6 +33,8 @@ export interface RpcComponents {
   mempool: Mempool;
   /** Fault injection (NodeOptions `faults`): reported in pt_chainInfo, withheld blocks, pt_getEquivocation. */
   faults?: FaultInjector;
+  /** The chain's network, when the node has one (NodeOptions `p2p`): reported in pt_chainInfo. */
+  p2p?: () => { peerId: string; addresses: string[]; peers: number; mode: 'quorum' | 'local' | 'follower' };
 }
 
 /** Most transactions in one `pt_sendTransactions` call. */
@@ -45,7 +47,7 @@ type ReceiptStatus = 'pending' | 'included' | 'committed' | 'rejected';
  * 0x-hex, counters as JSON numbers. Domain errors are PlasmaErrors (answered as -32000 with `data.reason`);
  * malformed parameters are -32602.
  */
-export function createRpcMethods({ chain, mempool, faults }: RpcComponents): RpcMethods {
+export function createRpcMethods({ chain, mempool, faults, p2p }: RpcComponents): RpcMethods {
   const { store, state, params } = chain;
 
   const blockJson = ({ block, txHashes }: StoredBlock) => ({ ...blockToJson(block), txHashes });
@@ -97,6 +99,7 @@ export function createRpcMethods({ chain, mempool, faults }: RpcComponents): Rpc
       mempoolSize: mempool.size,
       edgeFunctions: chain.edges.functions.map(({ name, fn, direction }) => ({ name, fn, direction })),
       ...(faults ? { faults: faults.info() } : {}),
+      ...(p2p ? { p2p: p2p() } : {}),
     }),
 
     pt_sendTransaction: async (p) => {

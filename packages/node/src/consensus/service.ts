@@ -1,0 +1,268 @@
+import {
+  HeightConsensus,
+  decodePreparedCertificate,
+  encodeConsensusMessage,
+  encodePreparedCertificate,
+  isPlasmaError,
+  verifyConsensusMessage,
+  type Certificate,
+  type ConsensusAction,
+  type ConsensusMessage,
+  type Hex,
+  type Proposal,
+} from '@plasma-tree/core';
+import { checkBlock, isRetryableBlockError } from '../blockImport.js';
+import type { Chain } from '../chain.js';
+import { decodeStoredBlock, encodeStoredBlock } from '../db/codec.js';
+import type { DepositSource } from '../l1/depositFollower.js';
+import type { ValidatorKey } from '../l1/signatureCollector.js';
+import type { Logger } from '../logger.js';
+import type { NodeMetrics } from '../metrics.js';
+import type { BlockProducer } from '../producer.js';
+import type { BlockImporter } from '../net/blockImporter.js';
+import type { ChainNetwork } from '../net/chainNetwork.js';
+import { sleep } from '../util/abort.js';
+
+export interface ConsensusOptions {
+  /** Round 0's length; round r lasts roundTimeoutMs · (1 + r) (docs/CONSENSUS.md §2). */
+  roundTimeoutMs: number;
+  /** Least time between two blocks (start to start), as a single producer keeps. */
+  blockTimeMs: number;
+}
+
+export interface ConsensusComponents {
+  chain: Chain;
+  producer: BlockProducer;
+  deposits: DepositSource;
+  importer: BlockImporter;
+  network: ChainNetwork;
+  /** This validator's key (one per process: a networked validator holds its own key only). */
+  key: ValidatorKey;
+  /** Told of a height above this node's next one (it syncs). */
+  behind(height: number): void;
+  logger: Logger;
+  metrics: NodeMetrics;
+}
+
+type Event = { kind: 'message'; message: ConsensusMessage } | { kind: 'timeout'; height: number; round: number } | { kind: 'imported'; height: number };
+
+/** Heights a message may be ahead of this node's next one and still be kept for later (beyond: ignored). */
+const FUTURE_HEIGHTS = 16;
+
+/**
+ * A validator's part in its chain's consensus (docs/CONSENSUS.md §4): one core `HeightConsensus` per height, fed
+ * the chain's `consensus` gossip, this node's timeouts and the answers to what it asked (a block built, a proposal
+ * checked); its actions are carried out in order (a prepared certificate reaches the disk before the COMMIT that
+ * follows it is sent). A height ends when its block is imported, through the decision or through sync.
+ */
+export class ConsensusService {
+  private engine: HeightConsensus | undefined;
+  private height = 0;
+  private readonly queue: Event[] = [];
+  private readonly future = new Map<number, ConsensusMessage[]>();
+  private notify: (() => void) | undefined;
+  private lastDecidedAt = 0;
+  /** Whether the current height's engine was started (round 0 timer running). */
+  private started = false;
+
+  constructor(private readonly c: ConsensusComponents, private readonly opts: ConsensusOptions) {
+    c.importer.onImported((cert) => this.push({ kind: 'imported', height: Number(cert.height) }));
+  }
+
+  /** The `consensus` topic's validator: signature and membership checked here; routed by height. */
+  receive(message: ConsensusMessage): 'accept' | 'ignore' | 'reject' {
+    const { params, domain } = this.c.chain;
+    try {
+      verifyConsensusMessage(message, { chainId: params.chainId, domain, validators: params.validators });
+    } catch (e) {
+      if (isPlasmaError(e)) return 'reject';
+      throw e;
+    }
+    const height = Number(message.height);
+    const next = this.c.chain.head.number + 1;
+    if (height < next) return 'ignore';
+    if (height > next + FUTURE_HEIGHTS) return 'ignore';
+    if (height > next) {
+      const kept = this.future.get(height) ?? [];
+      if (kept.length < 4 * params.validators.length * 4) kept.push(message);
+      this.future.set(height, kept);
+      this.c.behind(height);
+      return 'accept';
+    }
+    this.push({ kind: 'message', message });
+    return 'accept';
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    signal.addEventListener('abort', () => this.notify?.(), { once: true });
+    while (!signal.aborted) {
+      const height = this.c.chain.head.number + 1;
+      if (height !== this.height) this.enter(height);
+      // An idle chain makes no empty blocks: a height starts once there is work here or a peer's message for it.
+      if (this.engine && !this.started && this.c.producer.hasWork()) await this.start(signal);
+      const event = this.queue.shift();
+      if (!event) {
+        await new Promise<void>((resolve) => {
+          this.notify = resolve;
+          setTimeout(resolve, IDLE_CHECK_MS);
+        });
+        this.notify = undefined;
+        continue;
+      }
+      await this.handle(event, signal);
+    }
+  }
+
+  private enter(height: number): void {
+    const { params } = this.c.chain;
+    this.height = height;
+    this.queue.length = 0;
+    for (const h of [...this.future.keys()]) if (h < height) this.future.delete(h);
+    const pending = this.future.get(height) ?? [];
+    this.future.delete(height);
+    this.engine = undefined;
+    this.started = false;
+    void this.c.chain.store.getConsensusRecord(height).then((record) => {
+      if (this.height !== height) return;
+      this.engine = new HeightConsensus({
+        chainId: params.chainId,
+        domain: this.c.chain.domain,
+        validators: params.validators,
+        threshold: params.threshold,
+        height: BigInt(height),
+        self: { address: this.c.key.address, privateKey: this.c.key.privateKey },
+        prepared: record === undefined ? undefined : decodePreparedCertificate(record),
+        roundTimeoutMs: this.opts.roundTimeoutMs,
+      });
+      this.c.metrics.consensusHeight.set(height);
+      this.queue.unshift(...pending.map((message): Event => ({ kind: 'message', message })));
+      this.notify?.();
+    });
+  }
+
+  private async start(signal: AbortSignal): Promise<void> {
+    this.started = true;
+    await this.execute(this.engine!.start(), signal);
+  }
+
+  private push(event: Event): void {
+    this.queue.push(event);
+    this.notify?.();
+  }
+
+  private async handle(event: Event, signal: AbortSignal): Promise<void> {
+    const engine = this.engine;
+    if (!engine) {
+      // The record of this height is still being read: keep the event for when the engine exists.
+      if (event.kind === 'message') this.queue.push(event);
+      await sleep(5, signal).catch(() => undefined);
+      return;
+    }
+    if (event.kind === 'imported') return; // run() enters the next height
+    if (event.kind === 'timeout') {
+      if (event.height === this.height && event.round === engine.round) {
+        this.c.metrics.consensusRounds.inc();
+        this.c.logger.info('round timed out', { height: this.height, round: event.round });
+        await this.execute(engine.onTimeout(event.round), signal);
+      }
+      return;
+    }
+    if (!this.started) await this.start(signal);
+    await this.execute(engine.onMessage(event.message), signal);
+  }
+
+  /** Carries out an engine's actions in order; what they answer goes back to the same engine if it is still current. */
+  private async execute(actions: ConsensusAction[], signal: AbortSignal): Promise<void> {
+    const engine = this.engine!;
+    const height = this.height;
+    for (const action of actions) {
+      if (signal.aborted || this.engine !== engine) return;
+      switch (action.type) {
+        case 'broadcast':
+          this.c.network.publishConsensus(encodeConsensusMessage(action.message));
+          break;
+        case 'schedule-timeout': {
+          const onAbort = () => clearTimeout(timer);
+          const timer = setTimeout(() => {
+            signal.removeEventListener('abort', onAbort);
+            this.push({ kind: 'timeout', height, round: action.round });
+          }, action.ms);
+          signal.addEventListener('abort', onAbort, { once: true });
+          break;
+        }
+        case 'persist-prepared':
+          await this.c.chain.store.putConsensusRecord(height, encodePreparedCertificate(action.prepared));
+          break;
+        case 'build-block':
+          void this.build(engine, action.round, signal);
+          break;
+        case 'check-proposal':
+          void this.check(engine, action.proposal, signal);
+          break;
+        case 'decide':
+          await this.decide(action.certificate);
+          break;
+      }
+    }
+  }
+
+  /** The proposer's block: once the block time has passed and there is work; abandoned when the round moves on. */
+  private async build(engine: HeightConsensus, round: number, signal: AbortSignal): Promise<void> {
+    try {
+      const wait = this.lastDecidedAt + this.opts.blockTimeMs - performance.now();
+      if (wait > 0) await sleep(wait, signal);
+      for (;;) {
+        if (this.engine !== engine || engine.round !== round) return;
+        const block = this.c.producer.hasWork() ? await this.c.producer.propose(signal) : undefined;
+        if (this.engine !== engine || engine.round !== round) return;
+        if (block) {
+          this.c.logger.info('proposing block', { number: Number(block.header.number), round, hash: block.hash, txs: block.txs.length });
+          const bytes = encodeStoredBlock({ block, txHashes: block.txs.map(() => ZERO_HASH) });
+          await this.execute(engine.onBlockBuilt(round, block.hash, bytes), signal);
+          return;
+        }
+        await sleep(20, signal);
+      }
+    } catch (e) {
+      if (!signal.aborted) this.c.logger.error('building a proposal failed', { error: e });
+    }
+  }
+
+  /** A proposal's block checked on this node's own state; a deposit not seen yet here is retried while the round lasts. */
+  private async check(engine: HeightConsensus, proposal: Proposal, signal: AbortSignal): Promise<void> {
+    let valid = false;
+    try {
+      const { block } = decodeStoredBlock(proposal.block);
+      if (block.hash !== proposal.blockHash) throw new Error('the proposal names another hash than its block has');
+      for (;;) {
+        try {
+          checkBlock(this.c.chain, block, (nonce) => this.c.deposits.record(nonce));
+          valid = true;
+          break;
+        } catch (e) {
+          if (!isRetryableBlockError(e) || this.engine !== engine || engine.round !== proposal.round) throw e;
+          await sleep(50, signal);
+        }
+      }
+    } catch (e) {
+      if (signal.aborted) return;
+      this.c.logger.warn('refusing a proposal', { height: String(proposal.height), round: proposal.round, signer: proposal.signer, error: (e as Error).message });
+    }
+    if (this.engine === engine) await this.execute(engine.onProposalChecked(proposal.round, proposal.blockHash, valid), signal);
+  }
+
+  private async decide(certificate: Certificate): Promise<void> {
+    try {
+      await this.c.importer.import(certificate);
+      this.lastDecidedAt = performance.now();
+      this.c.network.publishCertificate(certificate);
+    } catch (e) {
+      if (!isPlasmaError(e)) throw e;
+      // A decided block this node cannot apply (a deposit it has not seen): sync brings it in later.
+      this.c.logger.warn('the decided block cannot be imported yet', { height: String(certificate.height), error: e.message });
+    }
+  }
+}
+
+const ZERO_HASH = `0x${'00'.repeat(32)}` as Hex;
+const IDLE_CHECK_MS = 20;

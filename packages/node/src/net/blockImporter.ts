@@ -1,0 +1,63 @@
+import { verifyCertificate, type Certificate, type Hex } from '@plasma-tree/core';
+import { importBlock } from '../blockImport.js';
+import type { Chain } from '../chain.js';
+import { decodeStoredBlock } from '../db/codec.js';
+import type { DepositSource } from '../l1/depositFollower.js';
+import type { Logger } from '../logger.js';
+import type { Mempool } from '../mempool.js';
+import type { NodeMetrics } from '../metrics.js';
+
+/**
+ * The one door through which decided blocks enter the chain of a networked node, whoever found them (the
+ * consensus service, a certificate gossiped on `blocks`, a sync answer): imports are serialized, a certificate is
+ * checked (t distinct validators' seals over the block's hash) before its block is replayed, and the mempool
+ * forgets what the block included.
+ */
+export class BlockImporter {
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly listeners = new Set<(cert: Certificate) => void>();
+
+  constructor(private readonly c: { chain: Chain; deposits: DepositSource; mempool: Mempool; logger: Logger; metrics: NodeMetrics }) {}
+
+  /** Called after each imported block (the consensus service moves to the next height, the network gossips it). */
+  onImported(listener: (cert: Certificate) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Throws CONSENSUS_CERTIFICATE_INVALID when the seals do not make a quorum over the block's hash. */
+  verify(cert: Certificate): void {
+    const { params, domain } = this.c.chain;
+    verifyCertificate(cert, { chainId: params.chainId, domain, validators: params.validators, threshold: params.threshold });
+  }
+
+  /**
+   * Imports `cert` if it is the next block; true when it was imported, false when this node already has that
+   * height. Throws BLOCK_NOT_NEXT for a gap (sync first), INVALID_BLOCK, DEPOSIT_UNKNOWN (retry later).
+   */
+  import(cert: Certificate): Promise<boolean> {
+    const run = this.tail.then(() => this.importNow(cert));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async importNow(cert: Certificate): Promise<boolean> {
+    const { chain } = this.c;
+    if (cert.height <= BigInt(chain.head.number)) return false;
+    this.verify(cert);
+    const { block } = decodeStoredBlock(cert.block);
+    if (block.hash !== cert.blockHash || block.header.number !== cert.height) {
+      throw new Error(`certificate of block ${cert.height} (${cert.blockHash}) carries block ${block.header.number} (${block.hash})`);
+    }
+    const started = performance.now();
+    const hashes: Hex[] = await importBlock(chain, block, [...cert.seals], (nonce) => this.c.deposits.record(nonce));
+    this.c.mempool.dropIncluded(hashes);
+    const { metrics } = this.c;
+    metrics.blocks.inc();
+    metrics.txsIncluded.inc(block.txs.length);
+    metrics.headNumber.set(Number(block.header.number));
+    this.c.logger.info('block imported', { number: Number(block.header.number), hash: block.hash, txs: block.txs.length, seals: cert.seals.length, ms: Math.round(performance.now() - started) });
+    for (const listener of this.listeners) listener(cert);
+    return true;
+  }
+}

@@ -1,0 +1,110 @@
+import {
+  decodeCertificate,
+  decodeConsensusMessage,
+  encodeCertificate,
+  isPlasmaError,
+  signedTxFromJson,
+  signedTxToJson,
+  type Certificate,
+  type ConsensusMessage,
+  type SignedTx,
+} from '@plasma-tree/core';
+import type { P2PHost } from '@plasma-tree/p2p';
+import type { Chain } from '../chain.js';
+import type { Logger } from '../logger.js';
+import type { Mempool } from '../mempool.js';
+import type { NodeMetrics } from '../metrics.js';
+
+/** Certificates one sync answer carries at most (docs/CONSENSUS.md §5). */
+export const SYNC_MAX_BLOCKS = 64;
+/** A proposal or a certificate carries a whole block (~350 B a transaction). */
+const MAX_BLOCK_MESSAGE_BYTES = 16 * 1024 * 1024;
+const MAX_TX_MESSAGE_BYTES = 1024 * 1024;
+
+/** What a peer's gossip means to this node: the consensus service and the sync service answer. */
+export interface ChainNetworkHandlers {
+  /** A validator's message; 'reject' for a bad signature or a non-validator (checked by the handler). */
+  consensus(message: ConsensusMessage, from: string): 'accept' | 'ignore' | 'reject';
+  /** A decided block's certificate (seals checked by the handler). */
+  certificate(cert: Certificate, from: string): 'accept' | 'ignore' | 'reject';
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * This chain's topics and protocols on the node's libp2p host (docs/CONSENSUS.md §5): `tx` (signed transactions,
+ * relayed only once this node's mempool admitted them), `consensus` (validators' messages), `blocks` (certificates
+ * of decided blocks) and `sync` (certificates by height, served from the store).
+ */
+export class ChainNetwork {
+  private readonly txTopic: { publish(bytes: Uint8Array): Promise<void> };
+  private readonly consensusTopic: { publish(bytes: Uint8Array): Promise<void> };
+  private readonly blocksTopic: { publish(bytes: Uint8Array): Promise<void> };
+  private readonly prefix: string;
+
+  constructor(
+    private readonly c: { host: P2PHost; chain: Chain; mempool: Mempool; logger: Logger; metrics: NodeMetrics },
+    handlers: ChainNetworkHandlers,
+  ) {
+    const { host, chain } = c;
+    this.prefix = `/plasma-tree/1/${chain.params.chainId}`;
+    this.txTopic = host.topic<SignedTx[]>(`${this.prefix}/tx`, {
+      maxBytes: MAX_TX_MESSAGE_BYTES,
+      ratePerSecond: 200,
+      burst: 400,
+      decode: (bytes) => {
+        const list = JSON.parse(decoder.decode(bytes)) as unknown;
+        if (!Array.isArray(list) || list.length === 0) throw new Error('a tx message is a non-empty array of signed transactions');
+        return list.map((json) => signedTxFromJson(json));
+      },
+      validate: async (txs) => {
+        const results = await c.mempool.submit(txs, 'peer');
+        let admitted = 0;
+        for (const result of results) {
+          if ('hash' in result) admitted++;
+          // A forged signature or a tx for another chain: the peer relayed what it should have refused.
+          else if (['BAD_SIGNATURE', 'MALFORMED_TX', 'WRONG_CHAIN'].includes(result.error.code)) return 'reject';
+        }
+        return admitted > 0 ? 'accept' : 'ignore';
+      },
+    });
+    this.consensusTopic = host.topic<ConsensusMessage>(`${this.prefix}/consensus`, {
+      maxBytes: MAX_BLOCK_MESSAGE_BYTES,
+      ratePerSecond: 100,
+      burst: 200,
+      decode: (bytes) => decodeConsensusMessage(bytes),
+      validate: (message, from) => handlers.consensus(message, from),
+    });
+    this.blocksTopic = host.topic<Certificate>(`${this.prefix}/blocks`, {
+      maxBytes: MAX_BLOCK_MESSAGE_BYTES,
+      ratePerSecond: 20,
+      burst: 100,
+      decode: (bytes) => decodeCertificate(bytes),
+      validate: (cert, from) => handlers.certificate(cert, from),
+    });
+  }
+
+  get syncProtocol(): string {
+    return `${this.prefix}/sync`;
+  }
+
+  /** Gossips transactions this node admitted from its own clients. Best effort: with no peer they stay local. */
+  publishTxs(txs: SignedTx[]): void {
+    this.publish(this.txTopic, encoder.encode(JSON.stringify(txs.map(signedTxToJson))), 'tx');
+  }
+
+  publishConsensus(bytes: Uint8Array): void {
+    this.publish(this.consensusTopic, bytes, 'consensus');
+  }
+
+  publishCertificate(cert: Certificate): void {
+    this.publish(this.blocksTopic, encodeCertificate(cert), 'blocks');
+  }
+
+  private publish(topic: { publish(bytes: Uint8Array): Promise<void> }, bytes: Uint8Array, name: string): void {
+    topic.publish(bytes).catch((e: unknown) => {
+      if (!isPlasmaError(e)) this.c.logger.debug(`gossip on ${name} failed`, { error: (e as Error)?.message });
+    });
+  }
+}
