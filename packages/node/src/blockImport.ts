@@ -1,4 +1,4 @@
-import { isPlasmaError, type Block, type Hex, type PlasmaError } from '@plasma-tree/core';
+import { hashHeader, isPlasmaError, type Block, type Hex, type PlasmaError } from '@plasma-tree/core';
 import { BlockAssembly } from './blockAssembly.js';
 import type { Chain } from './chain.js';
 import { nodeError } from './errors.js';
@@ -31,6 +31,9 @@ function replay(chain: Chain, block: Block, depositRecord: (nonce: bigint) => He
   if (header.number !== BigInt(head.number + 1) || (chain.headHeader !== null && header.parentHash !== head.hash)) {
     throw nodeError('BLOCK_NOT_NEXT', `block ${header.number} (parent ${header.parentHash}) does not follow this node's head ${head.number} (${head.hash})`,
       'sync the blocks before it first', { number: String(header.number), head: head.number });
+  }
+  if (hashHeader(header) !== block.hash) {
+    throw invalid(block, 'HASH_MISMATCH', `its header hashes to ${hashHeader(header)}`);
   }
   if (header.timestamp > now + MAX_FUTURE_SECONDS) {
     throw invalid(block, 'FUTURE_TIMESTAMP', `its timestamp ${header.timestamp} is ahead of this node's clock (${now})`);

@@ -48,6 +48,8 @@ type Event = { kind: 'message'; message: ConsensusMessage } | { kind: 'timeout';
 
 /** Heights a message may be ahead of this node's next one and still be kept for later (beyond: ignored). */
 const FUTURE_HEIGHTS = 16;
+/** Messages kept per validator for a future height (a few rounds of its four kinds): a peer cannot fill memory. */
+const FUTURE_MESSAGES_PER_VALIDATOR = 16;
 
 /**
  * A validator's part in its chain's consensus (docs/CONSENSUS.md §4): one core `HeightConsensus` per height, fed
@@ -84,7 +86,7 @@ export class ConsensusService {
     if (height > next + FUTURE_HEIGHTS) return 'ignore';
     if (height > next) {
       const kept = this.future.get(height) ?? [];
-      if (kept.length < 4 * params.validators.length * 4) kept.push(message);
+      if (kept.length < FUTURE_MESSAGES_PER_VALIDATOR * params.validators.length) kept.push(message);
       this.future.set(height, kept);
       this.c.behind(height);
       return 'accept';

@@ -1,7 +1,8 @@
-import { verifyCertificate, type Certificate, type Hex } from '@plasma-tree/core';
+import { verifyCertificate, type Block, type Certificate, type Hex } from '@plasma-tree/core';
 import { importBlock } from '../blockImport.js';
 import type { Chain } from '../chain.js';
 import { decodeStoredBlock } from '../db/codec.js';
+import { nodeError } from '../errors.js';
 import type { DepositSource } from '../l1/depositFollower.js';
 import type { Logger } from '../logger.js';
 import type { Mempool } from '../mempool.js';
@@ -45,9 +46,15 @@ export class BlockImporter {
     const { chain } = this.c;
     if (cert.height <= BigInt(chain.head.number)) return false;
     this.verify(cert);
-    const { block } = decodeStoredBlock(cert.block);
+    // A peer's bytes: whatever is wrong with them is the peer's fault (a coded refusal), never a reason to stop.
+    let block: Block;
+    try {
+      ({ block } = decodeStoredBlock(cert.block));
+    } catch (e) {
+      throw badCertificate(cert, `its block does not decode: ${(e as Error).message}`);
+    }
     if (block.hash !== cert.blockHash || block.header.number !== cert.height) {
-      throw new Error(`certificate of block ${cert.height} (${cert.blockHash}) carries block ${block.header.number} (${block.hash})`);
+      throw badCertificate(cert, `it carries block ${block.header.number} (${block.hash})`);
     }
     const started = performance.now();
     const hashes: Hex[] = await importBlock(chain, block, [...cert.seals], (nonce) => this.c.deposits.record(nonce));
@@ -60,4 +67,9 @@ export class BlockImporter {
     for (const listener of this.listeners) listener(cert);
     return true;
   }
+}
+
+function badCertificate(cert: Certificate, detail: string) {
+  return nodeError('INVALID_BLOCK', `the certificate of block ${cert.height} (${cert.blockHash}) is invalid: ${detail}`,
+    'a peer sent a block the protocol refuses: it is not applied, and the peer is penalised', { reason: 'CERTIFICATE_MISMATCH', number: String(cert.height) });
 }

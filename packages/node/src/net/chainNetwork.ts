@@ -20,6 +20,7 @@ export const SYNC_MAX_BLOCKS = 64;
 /** A proposal or a certificate carries a whole block (~350 B a transaction). */
 const MAX_BLOCK_MESSAGE_BYTES = 16 * 1024 * 1024;
 const MAX_TX_MESSAGE_BYTES = 1024 * 1024;
+const TXS_PER_MESSAGE = 1000;
 
 /** What a peer's gossip means to this node: the consensus service and the sync service answer. */
 export interface ChainNetworkHandlers {
@@ -91,7 +92,10 @@ export class ChainNetwork {
 
   /** Gossips transactions this node admitted from its own clients. Best effort: with no peer they stay local. */
   publishTxs(txs: SignedTx[]): void {
-    this.publish(this.txTopic, encoder.encode(JSON.stringify(txs.map(signedTxToJson))), 'tx');
+    // Under the topic's size limit (~400 B a tx in JSON): a 10 000-tx RPC batch goes out as several messages.
+    for (let from = 0; from < txs.length; from += TXS_PER_MESSAGE) {
+      this.publish(this.txTopic, encoder.encode(JSON.stringify(txs.slice(from, from + TXS_PER_MESSAGE).map(signedTxToJson))), 'tx');
+    }
   }
 
   publishConsensus(bytes: Uint8Array): void {
@@ -104,7 +108,9 @@ export class ChainNetwork {
 
   private publish(topic: { publish(bytes: Uint8Array): Promise<void> }, bytes: Uint8Array, name: string): void {
     topic.publish(bytes).catch((e: unknown) => {
-      if (!isPlasmaError(e)) this.c.logger.debug(`gossip on ${name} failed`, { error: (e as Error)?.message });
+      // A refusal of ours (too large) is a bug worth seeing; a network hiccup is not.
+      if (isPlasmaError(e)) this.c.logger.warn(`gossip on ${name} refused`, { code: e.code, error: e.message });
+      else this.c.logger.debug(`gossip on ${name} failed`, { error: (e as Error)?.message });
     });
   }
 }

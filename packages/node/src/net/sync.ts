@@ -1,5 +1,4 @@
-import { isPlasmaError, type Certificate } from '@plasma-tree/core';
-import { decodeCertificate, encodeCertificate } from '@plasma-tree/core';
+import { decodeCertificate, encodeCertificate, isPlasmaError, type Certificate } from '@plasma-tree/core';
 import type { P2PHost } from '@plasma-tree/p2p';
 import type { Chain } from '../chain.js';
 import { encodeStoredBlock } from '../db/codec.js';

@@ -1,0 +1,83 @@
+/**
+ * Importing a peer's block (blockImport.ts): a second node replays the blocks a producer sealed and ends with the
+ * same store (state root, receipt hashes recomputed by `blockTxHash` equal to the producer's), while a tampered
+ * block, a deposit this node has not seen and a block that does not follow the head are refused without changing
+ * anything.
+ */
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { isPlasmaError, type Block, type Hex } from '@plasma-tree/core';
+import { checkBlock, importBlock } from '../src/blockImport.js';
+import { toValidatorKeys } from '../src/l1/signatureCollector.js';
+import { Mempool, SignaturePool, createNodeMetrics, silentLogger } from '../src/index.js';
+import { BlockProducer } from '../src/producer.js';
+import { FakeDeposits, User, localChain, tempDir } from './helpers.js';
+
+const validator = toValidatorKeys([`0x${'a1'.repeat(32)}` as Hex]);
+let dirs: Awaited<ReturnType<typeof tempDir>>[];
+let pool: SignaturePool;
+beforeEach(async () => {
+  dirs = [await tempDir(), await tempDir()];
+  pool = await SignaturePool.start(0, silentLogger);
+});
+afterEach(async () => {
+  await pool.close();
+  for (const dir of dirs) await dir.remove();
+});
+
+async function refusal(run: () => unknown): Promise<string> {
+  try {
+    await run();
+  } catch (e) {
+    if (isPlasmaError(e)) return e.code;
+    throw e;
+  }
+  throw new Error('expected a refusal');
+}
+
+it('replays a producer\'s blocks to the same store, and refuses tampered, unknown-deposit and out-of-order blocks', async () => {
+  const producing = await localChain(dirs[0].path, [validator[0].address]);
+  const importing = await localChain(dirs[1].path, [validator[0].address]);
+  const metrics = createNodeMetrics();
+  const mempool = new Mempool({ chainId: producing.params.chainId, domain: producing.domain, account: (slot) => producing.state.get(slot), recoverSigners: (items) => pool.recover(items), metrics }, { maxTxs: 100 });
+  const deposits = new FakeDeposits(producing.params.chainId);
+  const producer = new BlockProducer({ chain: producing, mempool, deposits, validatorKeys: validator, logger: silentLogger, metrics }, { blockTimeMs: 1000, maxBlockTxs: 100 });
+  const user = () => new User(producing.params.chainId, producing.params.l1ChainId, producing.params.rootContract);
+  const alice = user();
+  const bob = user();
+
+  deposits.add(alice.address, 100n);
+  deposits.add(bob.address, 7n);
+  const blocks: Block[] = [(await producer.produce())!];
+  await mempool.submit([alice.transfer(0, bob.address, 30n, 0n), alice.withdraw(0, alice.address, 5n, 1n)]);
+  blocks.push((await producer.produce())!);
+  const record = (nonce: bigint) => deposits.record(nonce);
+
+  // Block 2 before block 1: it does not follow the head.
+  expect(await refusal(() => importBlock(importing, blocks[1], [], record))).toBe('BLOCK_NOT_NEXT');
+  // Deposits this node's view of the parent does not hold yet: retryable, nothing applied.
+  expect(await refusal(() => checkBlock(importing, blocks[0], () => undefined))).toBe('DEPOSIT_UNKNOWN');
+  // A block whose header does not match its transactions.
+  const lying = { ...blocks[0], header: { ...blocks[0].header, depositNonce: 1n } };
+  expect(await refusal(() => importBlock(importing, lying, [], record))).toBe('INVALID_BLOCK');
+  expect(importing.head.number).toBe(0);
+  expect(importing.state.checkpointDepth).toBe(0);
+
+  for (const block of blocks) {
+    const hashes = await importBlock(importing, block, [], record);
+    expect(hashes).toEqual((await producing.store.getBlock(Number(block.header.number)))!.txHashes);
+  }
+  expect(importing.head).toEqual(producing.head);
+  expect(importing.state.root).toBe(producing.state.root);
+
+  // A transfer inflated after signing: the STF refuses it at its index.
+  await mempool.submit([alice.transfer(0, bob.address, 1n, 2n)]);
+  const next = (await producer.produce())!;
+  const inflated = { ...next, txs: next.txs.map((tx) => ({ ...tx, amount: 60n })) };
+  expect(await refusal(() => importBlock(importing, inflated, [], record))).toBe('INVALID_BLOCK');
+  expect(importing.state.root).toBe(blocks[1].header.stateRoot);
+  await importBlock(importing, next, [], record);
+  expect(importing.state.root).toBe(producing.state.root);
+
+  await producing.store.close();
+  await importing.store.close();
+});
