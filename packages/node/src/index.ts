@@ -27,7 +27,7 @@ export { STORE_FORMAT_VERSION } from './db/codec.js';
 export { loadEdgeModule, type EdgeModule } from './edges.js';
 export { FAULT_KINDS, FAULT_KIND_NAMES, FAULTS_FILE, faultWarning, parseFaultSpec, type FaultKind, type FaultPlan } from './faults/index.js';
 export type { DownEvent } from './parent/confirmedDeposits.js';
-export { Mempool, type MempoolComponents, type MempoolOptions, type PendingTx, type SubmitResult } from './mempool.js';
+export { Mempool, type MempoolComponents, type MempoolOptions, type PendingTx, type SubmitOrigin, type SubmitResult } from './mempool.js';
 export { SignaturePool, type RecoveryItem, type RecoveryResult } from './sigPool.js';
 export { LocalSignatureCollector, type SignatureCollector, type ValidatorSignature } from './l1/signatureCollector.js';
 export { PlasmaError, isPlasmaError, nodeError, type NodeErrorCode } from './errors.js';

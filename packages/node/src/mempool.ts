@@ -49,7 +49,18 @@ export interface MempoolComponents {
   metrics: NodeMetrics;
   /** Told of the transactions a local submission (JSON-RPC) admitted: the chain's network gossips them to the other nodes. */
   onAdmitted?(txs: SignedTx[]): void;
+  /**
+   * Makes admitted transactions durable before the submitter is answered (the store's journal), so that a node
+   * killed after accepting a transaction still has it at restart. Not called for origin 'restore'.
+   */
+  journal?(admitted: readonly PendingTx[]): Promise<void>;
 }
+
+/**
+ * Where a submission comes from: 'local' (this node's JSON-RPC: gossiped once admitted), 'peer' (gossip), or
+ * 'restore' (the journal, re-admitted at start: already durable, gossiped by the caller once peers are up).
+ */
+export type SubmitOrigin = 'local' | 'peer' | 'restore';
 
 export interface MempoolOptions {
   /** Most transactions held (queued, being admitted or being built into a block). */
@@ -121,7 +132,7 @@ export class Mempool {
    * Checks and admits `txs` (one batch, answered in order); never throws for a bad transaction. Addresses and
    * the chain id must be canonical (lowercase), as `signedTxFromJson` returns them.
    */
-  submit(txs: readonly SignedTx[], origin: 'local' | 'peer' = 'local'): Promise<SubmitResult[]> {
+  submit(txs: readonly SignedTx[], origin: SubmitOrigin = 'local'): Promise<SubmitResult[]> {
     const results: SubmitResult[] = new Array(txs.length);
     const candidates: Candidate[] = [];
     for (let index = 0; index < txs.length; index++) {
@@ -145,20 +156,22 @@ export class Mempool {
         throw e;
       }
       let next = 0;
+      const admitted: PendingTx[] = [];
       for (let i = 0; i < candidates.length; i++) {
         const { index, hash, digest } = candidates[i];
         this.admitting.delete(hash);
         try {
-          results[index] = { hash: this.admit(candidates[i], digest === undefined ? undefined : recovered[next++]) };
+          admitted.push(this.admit(candidates[i], digest === undefined ? undefined : recovered[next++]));
+          results[index] = { hash };
         } catch (e) {
           results[index] = { error: this.refuse(e) };
         }
       }
       this.c.metrics.mempoolSize.set(this.size);
-      if (origin === 'local' && this.c.onAdmitted) {
-        const admitted = candidates.filter(({ index }) => 'hash' in results[index]).map(({ tx }) => tx);
-        if (admitted.length > 0) this.c.onAdmitted(admitted);
-      }
+      if (admitted.length === 0) return results;
+      // Durable before anyone hears "accepted"; a failed write fails the whole submission (the client retries).
+      if (origin !== 'restore' && this.c.journal) await this.c.journal(admitted);
+      if (origin === 'local' && this.c.onAdmitted) this.c.onAdmitted(admitted.map(({ tx }) => tx));
       return results;
     });
     this.admissionTail = admitted.catch(() => undefined);
@@ -259,7 +272,7 @@ export class Mempool {
   }
 
   /** The stateful checks against the slot's pending state; on success the tx is queued. */
-  private admit({ tx, hash }: Candidate, recovered: RecoveryResult | undefined): Hex {
+  private admit({ tx, hash }: Candidate, recovered: RecoveryResult | undefined): PendingTx {
     if (!isUserSignedTx(tx)) {
       // Kinds 4, 5 and 9-12: nobody signs them; the ledger is the authority (quorum, proof, window, frozen child).
       const admitted: PendingTx = { tx, hash };
@@ -268,7 +281,7 @@ export class Mempool {
       this.queue.push(admitted);
       this.known.add(hash);
       this.c.metrics.txsAccepted.inc();
-      return hash;
+      return admitted;
     }
     if (recovered === undefined || 'error' in recovered) {
       throw new PlasmaError('BAD_SIGNATURE', recovered?.error ?? 'no signer recovered', { hint: 'sign the EIP-712 message with a secp256k1 key (65 bytes r ‖ s ‖ v, v 27/28, low s)' });
@@ -298,7 +311,7 @@ export class Mempool {
     this.queue.push(admitted);
     this.known.add(hash);
     this.c.metrics.txsAccepted.inc();
-    return hash;
+    return admitted;
   }
 
   private refuse(e: unknown): PlasmaError {

@@ -3,6 +3,8 @@
  * several times while it produces blocks. After each restart every receipt that was 'included' before the
  * kill must still be there, in the same block with the same hash, and the state must be consistent (the node
  * checks the stored state against the head's stateRoot when it starts; here the total balance is checked too).
+ * Every transaction the node answered with a hash is included in the end: the mempool's journal brings back
+ * those accepted but not yet in a block when the node died.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseEther } from 'ethers';
@@ -69,6 +71,8 @@ it('loses no included transaction when SIGKILLed while producing blocks', { time
     });
 
   const included = new Map<Hex, IncludedReceipt>();
+  /** Every hash the node answered, across all kills. */
+  const accepted: Hex[] = [];
   let node = await start();
   let slots: number[] = [];
   try {
@@ -85,7 +89,8 @@ it('loses no included transaction when SIGKILLed while producing blocks', { time
       // The stream: every account sends 1 wei to the next one, batch after batch, until the node dies.
       const stream = (async () => {
         while (streaming) {
-          const batch = users.map((u, i) => txJson(u.transfer(slots[i], users[(i + 1) % ACCOUNTS].address, 1n, nonces[i])));
+          // The amount differs per round: a transaction lost at a kill cannot come back as the same signed bytes.
+          const batch = users.map((u, i) => txJson(u.transfer(slots[i], users[(i + 1) % ACCOUNTS].address, BigInt(kill + 1), nonces[i])));
           let results: ({ hash: Hex } | { error: unknown })[];
           try {
             results = await rpc(url, 'pt_sendTransactions', [batch]);
@@ -95,6 +100,7 @@ it('loses no included transaction when SIGKILLed while producing blocks', { time
           results.forEach((r, i) => {
             if ('hash' in r) {
               sent.push(r.hash);
+              accepted.push(r.hash);
               nonces[i]++;
             }
           });
@@ -136,6 +142,11 @@ it('loses no included transaction when SIGKILLed while producing blocks', { time
     const balances = await rpcBatch<string>(node.rpcUrl, users.map((u) => ['pt_getBalance', [u.address, ETH]]));
     expect(balances.reduce((sum, b) => sum + BigInt(b), 0n)).toBe(FUNDING * BigInt(ACCOUNTS));
     expect(included.size).toBeGreaterThan(KILLS * ACCOUNTS);
+    // Accepted means kept: every hash the node answered ends up in a block, those it held at a kill included.
+    await waitFor('every accepted transaction included', async () => {
+      const receipts = await rpcBatch<{ status: string } | null>(node.rpcUrl, accepted.map((h) => ['pt_getReceipt', [h]]));
+      return receipts.every((r) => r?.status === 'included' || r?.status === 'committed');
+    }, 30_000);
     // And the committer resumes from the contract's head until L1 holds every block.
     await waitFor('all blocks committed', async () => {
       const info = await rpc(node.rpcUrl, 'pt_chainInfo');

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
-import { TxKind, ZERO_BYTES32, decodeEdgeSendData, type Account, type Address, type BlockTx, type ChainId, type Hex, type LedgerEntry } from '@plasma-tree/core';
+import { TxKind, ZERO_BYTES32, decodeEdgeSendData, signedTxFromJson, signedTxToJson, type Account, type Address, type BlockTx, type ChainId, type Hex, type LedgerEntry, type SignedTx } from '@plasma-tree/core';
 import { nodeError } from '../errors.js';
 import {
   OLDEST_READABLE_STORE_FORMAT,
@@ -127,6 +127,7 @@ const P = {
   LEDGER: 0x4c, // 'L' + ledger key → LedgerEntry (JSON, bigints as "n:…")
   CHILD_DEPOSIT: 0x44, // 'D' + child + u64 nonce → ChildDepositRecord (JSON; format 2 wrote deposits without `kind`)
   CHILD_COMMITMENT: 0x4b, // 'K' + child + u64 number → ChildCommitmentRecord (JSON)
+  PENDING_TX: 0x50, // 'P' + tx hash → JournalledTx (JSON): the mempool's journal, deleted with the block that includes or rejects it
 } as const;
 
 const META_IDENTITY = 'identity';
@@ -203,6 +204,8 @@ export class ChainStore {
   /** Recently written or read blocks, decoded (the committer and proof requests ask for fresh blocks). */
   private readonly recentBlocks = new Map<number, StoredBlock>();
   private upgradedFrom_: number | undefined;
+  /** Admission order of the next journalled transaction: starts from the clock so it passes a previous run's. */
+  private nextJournalSeq = Date.now() * 1000;
 
   private constructor(private readonly db: Level<Buffer, Buffer>) {}
 
@@ -333,9 +336,13 @@ export class ChainStore {
     for (let i = 0; i < block.txs.length; i++) {
       const location = { blockNumber: number, index: i, exitIndex: addsExitLeaf(block.txs[i]) ? exitIndex++ : null };
       batch.put(hashKey(P.TX, txHashes[i]), asBuffer(encodeTxLocation(location)));
+      batch.del(hashKey(P.PENDING_TX, txHashes[i]));
     }
     if (exitIndex !== block.exits.length) throw new Error(`ChainStore.putBlock: block ${number} has ${block.exits.length} exit leaves but ${exitIndex} transactions that add one`);
-    for (const [hash, rejection] of write.rejected) batch.put(hashKey(P.REJECTED, hash), json({ ...rejection, blockNumber: number }));
+    for (const [hash, rejection] of write.rejected) {
+      batch.put(hashKey(P.REJECTED, hash), json({ ...rejection, blockNumber: number }));
+      batch.del(hashKey(P.PENDING_TX, hash));
+    }
     for (const [slot, account] of write.accounts) batch.put(slotKey(slot), asBuffer(encodeAccount(account)));
     for (const [ledgerKey, entry] of write.ledger ?? []) {
       if (entry === undefined) batch.del(hashKey(P.LEDGER, ledgerKey));
@@ -377,8 +384,50 @@ export class ChainStore {
   async putRejections(rejected: Iterable<[txHash: Hex, rejection: Omit<Rejection, 'blockNumber'>]>): Promise<void> {
     const blockNumber = this.head_.number + 1;
     const batch = this.db.batch();
-    for (const [hash, rejection] of rejected) batch.put(hashKey(P.REJECTED, hash), json({ ...rejection, blockNumber }));
+    for (const [hash, rejection] of rejected) {
+      batch.put(hashKey(P.REJECTED, hash), json({ ...rejection, blockNumber }));
+      batch.del(hashKey(P.PENDING_TX, hash));
+    }
     await batch.write();
+  }
+
+  /**
+   * Journals transactions the mempool admitted, before their submitter is answered: a node killed after saying
+   * "accepted" finds them again at restart (`pendingTxs`). Not fsynced: LevelDB hands each write to the OS before
+   * it returns, which is what survives a killed process; the block that includes or rejects a transaction deletes
+   * its entry in the same batch.
+   */
+  async journalTxs(entries: readonly { hash: Hex; tx: SignedTx }[]): Promise<void> {
+    if (entries.length === 0) return;
+    const batch = this.db.batch();
+    for (const { hash, tx } of entries) batch.put(hashKey(P.PENDING_TX, hash), json({ seq: this.nextJournalSeq++, tx: signedTxToJson(tx) }));
+    await batch.write();
+  }
+
+  /** Forgets journalled transactions (refused when re-admitted at restart). */
+  async unjournalTxs(hashes: Iterable<Hex>): Promise<void> {
+    const batch = this.db.batch();
+    for (const hash of hashes) batch.del(hashKey(P.PENDING_TX, hash));
+    if (batch.length > 0) await batch.write();
+    else await batch.close();
+  }
+
+  /** The journalled transactions, in the order they were admitted; an unreadable entry is dropped. */
+  async pendingTxs(): Promise<{ hash: Hex; tx: SignedTx }[]> {
+    const found: { seq: number; hash: Hex; tx: SignedTx }[] = [];
+    const unreadable: Buffer[] = [];
+    for await (const [k, v] of this.db.iterator({ gte: Buffer.from([P.PENDING_TX]), lt: Buffer.from([P.PENDING_TX + 1]) })) {
+      try {
+        const { seq, tx } = parse<{ seq: number; tx: unknown }>(v);
+        found.push({ seq, hash: `0x${k.subarray(1).toString('hex')}` as Hex, tx: signedTxFromJson(tx) });
+      } catch {
+        unreadable.push(k);
+      }
+    }
+    if (unreadable.length > 0) await this.db.batch(unreadable.map((k) => ({ type: 'del' as const, key: k })));
+    found.sort((a, b) => a.seq - b.seq);
+    this.nextJournalSeq = Math.max(this.nextJournalSeq, (found.at(-1)?.seq ?? -1) + 1);
+    return found.map(({ hash, tx }) => ({ hash, tx }));
   }
 
   async getBlock(number: number): Promise<StoredBlock | undefined> {

@@ -39,7 +39,7 @@ const decoder = new TextDecoder();
  * of decided blocks) and `sync` (certificates by height, served from the store).
  */
 export class ChainNetwork {
-  private readonly txTopic: { publish(bytes: Uint8Array): Promise<void> };
+  private readonly txTopic: { publish(bytes: Uint8Array): Promise<void>; subscribers(): string[] };
   private readonly consensusTopic: { publish(bytes: Uint8Array): Promise<void> };
   private readonly blocksTopic: { publish(bytes: Uint8Array): Promise<void> };
   private readonly prefix: string;
@@ -96,6 +96,11 @@ export class ChainNetwork {
     for (let from = 0; from < txs.length; from += TXS_PER_MESSAGE) {
       this.publish(this.txTopic, encoder.encode(JSON.stringify(txs.slice(from, from + TXS_PER_MESSAGE).map(signedTxToJson))), 'tx');
     }
+  }
+
+  /** Connected peers subscribed to this chain's transactions: gossip published now reaches them. */
+  get txPeers(): number {
+    return this.txTopic.subscribers().length;
   }
 
   publishConsensus(bytes: Uint8Array): void {
