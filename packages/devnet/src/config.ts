@@ -26,8 +26,34 @@ export interface DevnetChain {
   validators: DevnetAccount[];
   threshold: number;
   challengeWindow: number;
-  /** The chain's node data directory. */
+  /**
+   * The chain's node data directory. With `nodes` (processes mode) it holds one directory per validator
+   * (`validator<i>/`, each with its node.log) and no node of its own.
+   */
   dataDir: string;
+  /**
+   * Processes mode only (`plasma-tree devnet --processes`): every validator of the chain runs as its own OS
+   * process, `nodes[i]` holding `validators[i]`'s key; `nodeUrl` is `nodes[0].rpcUrl`. Absent in the default
+   * mode (one in-process node holds every validator key), so readers that only know `nodeUrl` keep working.
+   */
+  nodes?: DevnetNode[];
+}
+
+/** One validator process of a chain (processes mode). */
+export interface DevnetNode {
+  /** Position in the chain's `validators`. */
+  index: number;
+  /** The validator's address (its key is `validators[index].privateKey`). */
+  validator: Address;
+  rpcUrl: string;
+  /** libp2p peer id (persistent: `<dataDir>/p2p-key`). */
+  peerId: string;
+  /** Multiaddrs the node listens on (127.0.0.1), each ending in /p2p/<peerId>: what the chain's other nodes dial. */
+  p2p: string[];
+  /** OS process id; absent while the node is stopped (`stopValidator`, `stopNode`). */
+  pid?: number;
+  dataDir: string;
+  logFile: string;
 }
 
 /** The content of `<dataDir>/devnet.json`: what the CLI reads its defaults from. */
@@ -42,6 +68,8 @@ export interface DevnetInfo {
   /** The DEV test ERC-20 (open mint); `perAccount`: base units minted to each dev account. */
   token: { address: Address; name: string; symbol: string; decimals: number; perAccount: string };
   chains: DevnetChain[];
+  /** 'processes': each validator of each chain is its own process (chains' `nodes`). Absent = 'in-process'. */
+  mode?: 'in-process' | 'processes';
   accounts: DevnetAccount[];
   mnemonic: string;
   /** The devnet's watcher (packages/watcher) over every chain (all levels), when it runs one (the default). */

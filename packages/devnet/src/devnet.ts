@@ -24,6 +24,7 @@ import { PlasmaNode, createLogger, loadEdgeModule, type LogLevel } from '@plasma
 import { Watcher, DEFAULT_STATUS_PORT } from '@plasma-tree/watcher';
 import { resolveLayout, ROOT, type ChainSpec, type ResolvedChainSpec } from './layout.js';
 import { isDevnetRunning, readDevnetInfo, removeDevnetInfo, writeDevnetInfo, DEVNET_CONFIG_VERSION, type DevnetAccount, type DevnetChain, type DevnetInfo } from './config.js';
+import { ChainProcesses } from './processes.js';
 
 export { HARDHAT_MNEMONIC };
 /** Hardhat pre-funds indices 0..19 of its mnemonic with 10 000 ETH. */
@@ -68,6 +69,15 @@ export interface DevnetOptions {
    * A chain's own `parentFinality` (ChainSpec) overrides it.
    */
   parentFinality?: 'committed' | 'final';
+  /**
+   * Run each validator of each chain as its own OS process (`spawnNodeProcess`, docs/CONSENSUS.md): data dir
+   * `<dataDir>/chains/<name>/validator<i>` (its node.log there), its own libp2p host on 127.0.0.1 bootstrapped
+   * from the chain's validators already running, its own JSON-RPC port (the first validator of chain i keeps
+   * `rpcPort + i`, the others count up after the last chain's). A validator of a child of a child chain follows
+   * the parent's validator `i mod n`. Needs a threshold above 1 on chains of several validators, and `edgeModule`
+   * rather than `edges`; no `faults`. Default false: one in-process node per chain holds all of its keys.
+   */
+  processes?: boolean;
   /** Node log level; the logs go to `<dataDir>/chains/<name>/node.log` (default 'info'). */
   logLevel?: LogLevel;
   /** Whether to write `<dataDir>/devnet.json` (default true). */
@@ -95,23 +105,37 @@ export interface Devnet extends DevnetInfo {
   /** Path of devnet.json (undefined with writeConfig: false). */
   configFile: string | undefined;
   /**
-   * Stops the validator node of one chain (by name) and leaves everything else running: what tests need to act
+   * Stops the validator node of one chain (by name; in processes mode, all of its validator processes) and leaves
+   * everything else running: what tests need to act
    * as that chain's validators themselves (e.g. sign a block of their own) without racing the honest node. The
    * node's children lose their parent node (they keep retrying). Safe to call twice; `close()` skips it.
    */
   stopNode(name: string): Promise<void>;
   /**
-   * Stops the validator node of one chain (if it runs) and starts it again on the same data directory and
+   * Stops the validator node of one chain (in processes mode, all of them) and starts it again on the same data directory and
    * JSON-RPC port: a restart as after a crash or an upgrade (the node resumes from its store). Resolves once it
    * serves again.
    */
   restartNode(name: string): Promise<void>;
-  /** Stops the nodes, then the L1, and removes devnet.json. Safe to call twice. */
+  /**
+   * Processes mode only: stops the process of validator `index` of chain `name` (SIGTERM, then SIGKILL), leaving
+   * the chain's other validators running (a chain of n, t goes on while t of them run). Safe to call twice.
+   */
+  stopValidator(name: string, index: number): Promise<void>;
+  /** Processes mode only: starts validator `index` of chain `name` again (same data dir and port; it syncs from its peers). */
+  restartValidator(name: string, index: number): Promise<void>;
+  /** Stops the nodes (every node process: SIGTERM, then SIGKILL), then the L1, and removes devnet.json. Safe to call twice. */
   close(): Promise<void>;
 }
 
 /** Data dirs of the devnets running in this process (a second one must not wipe their databases). */
 const activeDirs = new Set<string>();
+
+/** How one chain's validators run: one in-process node, or (processes) one process per validator. */
+interface ChainRunner {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
 
 interface Closer {
   name: string;
@@ -161,7 +185,8 @@ export function devAccounts(from: number, count: number, namer: (i: number) => s
 
 /**
  * Starts the embedded devnet: a real Hardhat node on 127.0.0.1, PlasmaRoot and a `DEV` test ERC-20, the chains
- * of the layout with their validator nodes (in this process), funded dev accounts, and `<dataDir>/devnet.json`.
+ * of the layout with their validator nodes (in this process, or with `processes` one node process per validator),
+ * funded dev accounts, and `<dataDir>/devnet.json`.
  * On failure everything already started is stopped again before the error is thrown.
  */
 export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
@@ -202,8 +227,32 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       });
     }
   }
+  const processes = opts.processes ?? false;
+  // Processes mode: validator 0 of each chain on the chain's port, the others after the last chain's.
+  const validatorPorts = new Map<string, number[]>();
+  if (processes) {
+    if (opts.edges !== undefined) {
+      throw new PlasmaError('BAD_CONFIG', 'edges (a registry of functions) cannot be passed to node processes', { hint: 'put the edge functions in an ESM module and pass its path as edgeModule (--edge-module)' });
+    }
+    let next = rpcPort + layout.length;
+    for (const c of layout) {
+      if (c.faults !== undefined) throw new PlasmaError('BAD_CONFIG', `chain ${c.name}: fault injection (faults) runs in the in-process devnet only`, { hint: 'leave processes off for a chain with faults' });
+      if (c.validators > 1 && c.threshold < 2) {
+        // A validator process holding one key of a 1-of-n chain produces blocks alone: n producers, n forks.
+        throw new PlasmaError('BAD_LAYOUT', `chain ${c.name}: ${c.threshold}-of-${c.validators} cannot run as separate validator processes (each would produce blocks alone)`, {
+          data: { chain: c.name },
+          hint: 'give the chain a threshold of 2 or more (--threshold), or one validator',
+        });
+      }
+      validatorPorts.set(c.name, Array.from({ length: c.validators }, (_, i) => (i === 0 ? c.rpcPort : rpcPort === 0 ? 0 : next++)));
+    }
+  }
   await checkPort(l1Port, 'L1 node', '--l1-port');
-  for (const c of layout) await checkPort(c.rpcPort, `node of chain ${c.name}`, '--rpc-port');
+  for (const c of layout) {
+    for (const [i, port] of (validatorPorts.get(c.name) ?? [c.rpcPort]).entries()) {
+      await checkPort(port, processes ? `validator ${i} of chain ${c.name}` : `node of chain ${c.name}`, '--rpc-port');
+    }
+  }
   const watcherOpts = opts.watcher === false ? undefined : { ...(typeof opts.watcher === 'object' ? opts.watcher : {}) };
   const watcherPort = watcherOpts?.port ?? (rpcPort === 0 ? 0 : DEFAULT_STATUS_PORT);
   if (watcherOpts) await checkPort(watcherPort, 'watcher status server', 'the watcher option (port)');
@@ -307,28 +356,65 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     const l1BlockTimeMs = opts.l1BlockTimeMs ?? 1000;
     if (l1BlockTimeMs > 0) await provider.send('evm_setIntervalMining', [l1BlockTimeMs]);
 
-    // ---- nodes (in this process for now; the layout is what a multi-process launcher would need too)
-    const nodeStops = new Map<string, () => Promise<void>>();
-    const nodePorts = new Map<string, number>();
-    const launch = async (chain: DevnetChain, spec: ResolvedChainSpec, port: number) => {
-      const parentUrl = spec.parent === ROOT ? undefined : chains.find((c) => c.name === spec.parent)!.nodeUrl;
-      const { node, logStream } = await startChainNode(chain, spec, { l1Url: hh.url, rootContract, opts, parentUrl, port });
-      let stopping: Promise<void> | undefined;
-      nodeStops.set(chain.name, () => (stopping ??= (async () => {
-        await node.close();
-        await new Promise<void>((r) => logStream.end(() => r()));
-      })()));
-      nodePorts.set(chain.name, Number(new URL(node.rpcUrl).port));
-      chain.nodeUrl = node.rpcUrl;
+    // ---- nodes: one in-process node per chain holding all of its keys, or (processes) one process per validator
+    let persist = () => {}; // rewrites devnet.json once it exists (a node process started or stopped)
+    const runners = new Map<string, ChainRunner>();
+    const procs = new Map<string, ChainProcesses>();
+    const parentFinality = (spec: ResolvedChainSpec) => spec.parentFinality ?? opts.parentFinality ?? 'committed';
+    const runnerOf = (chain: DevnetChain, spec: ResolvedChainSpec): ChainRunner => {
+      const parent = spec.parent === ROOT ? undefined : chains.find((c) => c.name === spec.parent)!;
+      if (processes) {
+        const cp = new ChainProcesses(chain, {
+          l1Url: hh.url,
+          rootContract,
+          // Validator i of a child chain follows the parent's validator i mod n: no single parent node serves them all.
+          parentUrl: (i) => (parent ? (parent.nodes?.length ? parent.nodes[i % parent.nodes.length].rpcUrl : parent.nodeUrl) : undefined),
+          parentFinality: parentFinality(spec),
+          blockTimeMs: opts.blockTimeMs ?? 500,
+          l1Confirmations: opts.l1Confirmations ?? 1,
+          logLevel: opts.logLevel ?? 'info',
+          ...(opts.edgeModule !== undefined ? { edgeModule: opts.edgeModule } : {}),
+          ports: validatorPorts.get(chain.name)!,
+          threshold: spec.threshold,
+          progress: (m) => progress('node', m),
+          onChange: () => persist(),
+        });
+        procs.set(chain.name, cp);
+        return { start: () => cp.startAll(), stop: () => cp.stopAll() };
+      }
+      let port = spec.rpcPort;
+      let stop: (() => Promise<void>) | undefined;
+      return {
+        start: async () => {
+          const { node, logStream } = await startChainNode(chain, spec, { l1Url: hh.url, rootContract, opts, parentUrl: parent?.nodeUrl, port });
+          let stopping: Promise<void> | undefined;
+          stop = () => (stopping ??= (async () => {
+            await node.close();
+            await new Promise<void>((r) => logStream.end(() => r()));
+          })());
+          port = Number(new URL(node.rpcUrl).port);
+          chain.nodeUrl = node.rpcUrl;
+        },
+        stop: async () => stop?.(),
+      };
     };
     const nested = new NestedSpawner({ chains, deployer, rootContract, l1ChainId: BigInt(l1ChainId), dev0: accounts[0], progress });
     for (const [i, chain] of chains.entries()) {
       const spec = layout[i];
       if (spec.parent !== ROOT) await nested.spawn(chain, spec);
-      progress('node', `starting the validator node of chain ${chain.name}`);
-      await launch(chain, spec, spec.rpcPort);
-      closers.push({ name: `node ${chain.name}`, close: () => nodeStops.get(chain.name)?.() });
-      progress('node', `chain ${chain.name} (${chain.chainId.slice(0, 10)}…) serves JSON-RPC at ${chain.nodeUrl}`);
+      const runner = runnerOf(chain, spec);
+      runners.set(chain.name, runner);
+      // Registered before it starts: a start that fails midway leaves no process behind.
+      closers.push({ name: `node ${chain.name}`, close: () => runner.stop() });
+      if (processes) {
+        progress('node', `starting ${spec.validators} validator process${spec.validators === 1 ? '' : 'es'} of chain ${chain.name} (${spec.threshold}-of-${spec.validators}, libp2p on 127.0.0.1)`);
+        await runner.start();
+        progress('node', `chain ${chain.name} (${chain.chainId.slice(0, 10)}…): ${spec.validators} validator process${spec.validators === 1 ? '' : 'es'} connected; first at ${chain.nodeUrl}`);
+      } else {
+        progress('node', `starting the validator node of chain ${chain.name}`);
+        await runner.start();
+        progress('node', `chain ${chain.name} (${chain.chainId.slice(0, 10)}…) serves JSON-RPC at ${chain.nodeUrl}`);
+      }
     }
 
     // ---- the watcher over every chain (its own key, so its rewards are visible on their own: on L1, and on parent chains)
@@ -345,7 +431,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       const watcher = await Watcher.init({
         l1RpcUrl: hh.url,
         rootContract,
-        chains: watched.map((ch) => ({ chainId: ch.chainId, name: ch.name, nodes: [ch.nodeUrl] })),
+        chains: watched.map((ch) => ({ chainId: ch.chainId, name: ch.name, nodes: ch.nodes?.length ? ch.nodes.map((n) => n.rpcUrl) : [ch.nodeUrl] })),
         key: account.privateKey,
         dataDir: watcherDir,
         confirmations: opts.l1Confirmations ?? 1,
@@ -373,11 +459,17 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       rootContract,
       token: { address: tokenAddress, name: 'Plasma Tree Dev Token', symbol: 'DEV', decimals, perAccount: devTokens.toString() },
       chains,
+      ...(processes ? { mode: 'processes' as const } : {}),
       accounts,
       mnemonic: HARDHAT_MNEMONIC,
       ...(watcherInfo ? { watcher: watcherInfo } : {}),
     };
     const configFile = writeConfig ? writeDevnetInfo(dataDir, info) : undefined;
+    if (configFile) {
+      persist = () => {
+        if (!closed) writeDevnetInfo(dataDir, info);
+      };
+    }
     progress('ready', `devnet ready in ${((Date.now() - t0) / 1000).toFixed(1)} s${configFile ? `; wrote ${configFile}` : ''}`);
     const chainIndex = (name: string): number => {
       const i = chains.findIndex((c) => c.name === name);
@@ -386,16 +478,35 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     };
     const stopNode = async (name: string) => {
       chainIndex(name);
-      await nodeStops.get(name)!();
+      await runners.get(name)!.stop();
+    };
+    const open = () => {
+      if (closed) throw new PlasmaError('DEVNET_CLOSED', 'the devnet is closed', { hint: 'start a new devnet' });
     };
     const restartNode = async (name: string) => {
-      const i = chainIndex(name);
-      if (closed) throw new PlasmaError('DEVNET_CLOSED', 'the devnet is closed', { hint: 'start a new devnet' });
-      await nodeStops.get(name)!();
-      progress('node', `restarting the validator node of chain ${name}`);
-      await launch(chains[i], layout[i], nodePorts.get(name)!);
+      chainIndex(name);
+      open();
+      await runners.get(name)!.stop();
+      progress('node', processes ? `restarting the validator processes of chain ${name}` : `restarting the validator node of chain ${name}`);
+      await runners.get(name)!.start();
     };
-    return { ...info, configFile, close: closeAll, stopNode, restartNode };
+    const processesOf = (name: string): ChainProcesses => {
+      chainIndex(name);
+      const cp = procs.get(name);
+      if (!cp) throw new PlasmaError('NOT_SUPPORTED', 'stopValidator/restartValidator need a devnet in processes mode', { hint: 'start it with processes: true (plasma-tree devnet --processes), or use stopNode/restartNode' });
+      return cp;
+    };
+    const stopValidator = async (name: string, index: number) => {
+      await processesOf(name).stop(index);
+    };
+    const restartValidator = async (name: string, index: number) => {
+      const cp = processesOf(name);
+      open();
+      await cp.stop(index);
+      progress('node', `restarting validator ${index} of chain ${name}`);
+      await cp.start(index);
+    };
+    return { ...info, configFile, close: closeAll, stopNode, restartNode, stopValidator, restartValidator };
   } catch (e) {
     await closeAll().catch(() => {});
     throw e;

@@ -19,6 +19,7 @@ interface Flags {
   rpcPort: number;
   accounts: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  processes?: boolean;
   edgeModule?: string;
   json?: boolean;
 }
@@ -57,6 +58,10 @@ export async function devnet(flags: Flags): Promise<void> {
     ? readLayout(flags.layout)
     : parseChains(flags.chains ?? DEFAULT_CHAINS);
   const t0 = Date.now();
+  // Ctrl-C or a kill while starting: exit, and the exit hooks kill what already runs (the L1, node processes).
+  const early = () => process.exit(130);
+  process.once('SIGINT', early);
+  process.once('SIGTERM', early);
   let devnet: Devnet;
   try {
     devnet = await startDevnet({
@@ -71,6 +76,7 @@ export async function devnet(flags: Flags): Promise<void> {
       rpcPort: flags.rpcPort,
       fundAccounts: flags.accounts,
       logLevel: flags.logLevel,
+      ...(flags.processes ? { processes: true } : {}),
       ...(flags.edgeModule !== undefined ? { edgeModule: resolve(flags.edgeModule) } : {}),
       onProgress: (p) => {
         if (!flags.json) process.stderr.write(`${ce.dim(`[${(p.elapsedMs / 1000).toFixed(1).padStart(5)} s]`)} ${p.message}\n`);
@@ -82,6 +88,9 @@ export async function devnet(flags: Flags): Promise<void> {
       hint: /artifact/i.test((e as Error).message) ? 'compile the contracts first: `npm run build:contracts`' : 'see the error above; node logs are in <dir>/chains/<name>/node.log',
       cause: e,
     });
+  } finally {
+    process.off('SIGINT', early);
+    process.off('SIGTERM', early);
   }
 
   if (flags.json) printJson(stripClose(devnet));
@@ -114,7 +123,7 @@ export async function devnet(flags: Flags): Promise<void> {
 }
 
 function stripClose(d: Devnet) {
-  const { close: _c, ...rest } = d;
+  const { close: _c, stopNode: _s, restartNode: _r, stopValidator: _sv, restartValidator: _rv, ...rest } = d;
   return rest;
 }
 
@@ -128,7 +137,9 @@ function printDevnet(d: Devnet, ms: number): void {
   print();
   print(table([
     ['L1 (Hardhat)', d.l1.url, c.dim(`chain id ${d.l1.chainId}${d.l1.blockTimeMs ? `, a block every ${d.l1.blockTimeMs / 1000} s` : ''}`)],
-    ...d.chains.map((ch) => [`chain ${ch.name} node`, ch.nodeUrl, c.dim('JSON-RPC (pt_*)')]),
+    ...d.chains.flatMap((ch) => ch.nodes?.length
+      ? ch.nodes.map((n) => [`chain ${ch.name} validator ${n.index}`, n.rpcUrl, c.dim(`JSON-RPC (pt_*), pid ${n.pid ?? '-'}, peer …${n.peerId.slice(-8)}`)])
+      : [[`chain ${ch.name} node`, ch.nodeUrl, c.dim('JSON-RPC (pt_*)')]]),
   ], { title: '  Endpoints' }));
   print();
   print(table([
@@ -155,6 +166,7 @@ function printDevnet(d: Devnet, ms: number): void {
   print(`    ${c.cyan(`plasma-tree withdraw --account dev0 --amount 0.5${dirFlag}`)}`);
   print(`    ${c.cyan(`plasma-tree balance --account dev0${dirFlag}`)}      ${c.cyan(`plasma-tree status${dirFlag}`)}`);
   print();
-  print(c.dim(`  wrote ${rel(d.configFile ?? '')}; node logs in ${rel(d.chains[0]?.dataDir ?? d.dataDir)}/node.log`));
+  const logs = d.chains[0]?.nodes?.length ? `${rel(d.chains[0].dataDir)}/validator<i>/node.log` : `${rel(d.chains[0]?.dataDir ?? d.dataDir)}/node.log`;
+  print(c.dim(`  wrote ${rel(d.configFile ?? '')}; node logs in ${logs}`));
   print(`  ${c.bold('Ctrl-C')} to stop`);
 }

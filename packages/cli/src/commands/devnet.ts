@@ -18,6 +18,7 @@ export function registerDevnetCommand(program: Command): void {
     .option('--l1-port <port>', 'port of the Hardhat node (0: any free port)', intArg('--l1-port', 0, 65_535), 8545)
     .option('--rpc-port <port>', 'JSON-RPC port of the first chain\'s node; the next chains count up (0: any free port)', intArg('--rpc-port', 0, 65_535), 8645)
     .option('--accounts <n>', 'dev accounts to fund with DEV tokens', intArg('--accounts', 1, 100), 5)
+    .option('--processes', 'run each validator of each chain as its own node process with its own libp2p host on 127.0.0.1 (logs in <dir>/chains/<name>/validator<i>/node.log)')
     .option('--log-level <level>', 'node log level (logs go to <dir>/chains/<name>/node.log)', 'info')
     .option('--edge-module <file>', 'an ESM module exporting `edgeFunctions` (and optionally `messageHandlers`) that every chain runs (docs/EDGE.md)')
     .option('--json', 'print devnet.json once ready instead of the tables');
@@ -25,6 +26,7 @@ export function registerDevnetCommand(program: Command): void {
     'plasma-tree devnet',
     'plasma-tree devnet --challenge-window 10 --validators 3',
     'plasma-tree devnet --chains A,B --l1-port 0 --rpc-port 0 --dir /tmp/devnet',
+    'plasma-tree devnet --processes --validators 4 --chains A,A/A1   # 3-of-4 chains, one process per validator',
     'plasma-tree devnet --chains A,A/A1 --challenge-window 5 --edge-module ./my-edges.ts   # your edge functions on every chain',
     '# then, in another terminal of the same directory:',
     'plasma-tree deposit --account dev0 --amount 1',
