@@ -137,17 +137,7 @@ export async function runThroughputBench(options: ThroughputOptions): Promise<Th
     const slots = await Promise.all(users.map((u) => waitForSlot(url, u.address)));
 
     progress(`signing ${rounds * accounts} transfers`);
-    const bodies: string[] = [];
-    for (let round = 0; round < rounds; round++) {
-      for (let b = 0; b < batchesPerRound; b++) {
-        const txs: SpendTx[] = [];
-        for (let i = b * batchSize; i < Math.min(accounts, (b + 1) * batchSize); i++) {
-          const to = lower(users[(i + 1) % accounts].address);
-          txs.push(sign(users[i], domain, { kind: TxKind.Transfer, chainId, slot: slots[i], to, token: NATIVE_TOKEN, amount: GWEI / 2n, nonce: BigInt(round) }));
-        }
-        bodies.push(JSON.stringify({ jsonrpc: '2.0', id: bodies.length, method: 'pt_sendTransactions', params: [txs.map(signedTxToJson)] }));
-      }
-    }
+    const bodies = signTransferBatches({ users, slots, domain, chainId, rounds, batchSize });
     const submitted = rounds * accounts;
     const startHead = (await call<{ head: { number: number } }>(url, 'pt_chainInfo', [])).head.number;
 
@@ -212,25 +202,25 @@ export async function runThroughputBench(options: ThroughputOptions): Promise<Th
   }
 }
 
-const lower = (address: string): Address => address.toLowerCase() as Address;
+export const lower = (address: string): Address => address.toLowerCase() as Address;
 
-function sign(wallet: { privateKey: string }, domain: Eip712Domain, tx: Omit<SpendTx, 'signature'>): SpendTx {
+export function sign(wallet: { privateKey: string }, domain: Eip712Domain, tx: Omit<SpendTx, 'signature'>): SpendTx {
   return { ...tx, signature: secp256k1Scheme.sign(signedTxDigest(domain, tx), wallet.privateKey as Hex) };
 }
 
-async function call<T = unknown>(url: string, method: string, params: unknown[]): Promise<T> {
+export async function call<T = unknown>(url: string, method: string, params: unknown[]): Promise<T> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
   const body = (await res.json()) as { result?: T; error?: { message: string } };
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
   return body.result as T;
 }
 
-function expectAccepted(results: unknown, what: string): void {
+export function expectAccepted(results: unknown, what: string): void {
   const refused = (results as ({ hash: Hex } | { error: { code: string; message: string } })[]).filter((r) => 'error' in r);
   if (refused.length > 0) throw new Error(`${what}: ${refused.length} transactions refused, first: ${JSON.stringify(refused[0])}`);
 }
 
-async function waitForSlot(url: string, owner: string): Promise<number> {
+export async function waitForSlot(url: string, owner: string): Promise<number> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const { slot } = await call<{ slot: number | null }>(url, 'pt_getAccount', [owner, NATIVE_TOKEN]);
@@ -249,4 +239,25 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       console.error(e);
       process.exit(1);
     });
+}
+
+/**
+ * `rounds` transfers per user (user i pays half a gwei to user i + 1, nonce = round), signed and packed as
+ * `pt_sendTransactions` request bodies of `batchSize`, round after round so that nonces arrive in order.
+ */
+export function signTransferBatches(o: { users: { address: string; privateKey: string }[]; slots: number[]; domain: Eip712Domain; chainId: ChainId; rounds: number; batchSize: number }): string[] {
+  const { users, slots, domain, chainId, rounds, batchSize } = o;
+  const accounts = users.length;
+  const bodies: string[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (let from = 0; from < accounts; from += batchSize) {
+      const txs: SpendTx[] = [];
+      for (let i = from; i < Math.min(accounts, from + batchSize); i++) {
+        const to = lower(users[(i + 1) % accounts].address);
+        txs.push(sign(users[i], domain, { kind: TxKind.Transfer, chainId, slot: slots[i], to, token: NATIVE_TOKEN, amount: GWEI / 2n, nonce: BigInt(round) }));
+      }
+      bodies.push(JSON.stringify({ jsonrpc: '2.0', id: bodies.length, method: 'pt_sendTransactions', params: [txs.map(signedTxToJson)] }));
+    }
+  }
+  return bodies;
 }
