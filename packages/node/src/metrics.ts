@@ -66,6 +66,7 @@ export class Summary {
 export function createNodeMetrics() {
   const metrics = {
     txsAccepted: new Counter('plasma_mempool_txs_accepted_total', 'Signed transactions admitted to the mempool'),
+    txsRegossiped: new Counter('plasma_mempool_txs_regossiped_total', 'Queued transactions gossiped again after waiting (a peer may have missed them)'),
     txsRejected: new Counter<string>('plasma_mempool_txs_rejected_total', 'Signed transactions refused, by reason'),
     txsDropped: new Counter<string>('plasma_block_txs_dropped_total', 'Admitted transactions that failed at block time, by reason'),
     txsIncluded: new Counter('plasma_block_txs_included_total', 'Transactions (user and deposit) included in sealed blocks'),

@@ -28,6 +28,7 @@ import { encodeStoredBlock } from './db/codec.js';
 import { BlockImporter } from './net/blockImporter.js';
 import { ChainNetwork } from './net/chainNetwork.js';
 import { SyncService } from './net/sync.js';
+import { runRegossip } from './net/regossip.js';
 
 /** Something `close()` tears down; services are closed in the reverse order of their start. */
 interface Service {
@@ -190,6 +191,10 @@ export class PlasmaNode {
         }
       }
 
+      if (network) {
+        const net = network;
+        startLoop('tx regossip', (s) => runRegossip({ mempool, publish: (txs, at) => net.publishTxs(txs, at), listeners: () => net.txPeers, logger: logger.child('net'), metrics }, s));
+      }
       // Transactions this node accepted before it stopped may never have left it: gossip them once peers listen.
       if (network && restored.length > 0) {
         const net = network;
@@ -235,6 +240,7 @@ export class PlasmaNode {
           submit: canCommit ? { collector: new LocalSignatureCollector(params.threshold), readyAt: quorum ? submitterTurn(params, keys[0].address, importer!) : undefined } : undefined,
           logger: logger.child('committer'),
           metrics,
+          syncsFromPeers: sync !== undefined,
         },
         { pollMs: opts.l1PollMs },
       );

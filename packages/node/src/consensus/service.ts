@@ -215,8 +215,10 @@ export class ConsensusService {
       if (wait > 0) await sleep(wait, signal);
       for (;;) {
         if (this.engine !== engine || engine.round !== round) return;
-        const block = this.c.producer.hasWork() ? await this.c.producer.propose(signal) : undefined;
+        const block = this.c.producer.hasWork() ? await this.c.importer.exclusive(() => this.c.producer.propose(signal)) : undefined;
         if (this.engine !== engine || engine.round !== round) return;
+        // The head moved while this build waited its turn (a block of this height imported): it is for the next height.
+        if (block && block.header.number !== engine.height) return;
         if (block) {
           this.c.logger.info('proposing block', { number: Number(block.header.number), round, hash: block.hash, txs: block.txs.length });
           const bytes = encodeStoredBlock({ block, txHashes: block.txs.map(() => ZERO_HASH) });

@@ -26,6 +26,11 @@ export interface CommitterComponents {
   };
   logger: Logger;
   metrics: NodeMetrics;
+  /**
+   * The node syncs blocks from peers (it runs on a p2p network): a parent ahead of its head means it is behind,
+   * which sync mends, not a data directory to restore. Without it that is a COMMITMENT_CONFLICT.
+   */
+  syncsFromPeers?: boolean;
 }
 
 export interface CommitterOptions {
@@ -40,6 +45,9 @@ export interface CommitterOptions {
  * final head (`Chain.final`): the newest committed block whose window has passed on the parent's clock.
  */
 export class Committer {
+  /** Whether the last round found the parent ahead of this node's head (logged once per episode). */
+  private behind = false;
+
   constructor(private readonly c: CommitterComponents, private readonly opts: CommitterOptions) {}
 
   run(signal: AbortSignal): Promise<void> {
@@ -94,13 +102,21 @@ export class Committer {
       await store.rollbackCommitments(onChain);
       if (this.c.chain.final.number > onChain) this.c.chain.final = store.committed;
     }
-    if (onChain > this.c.chain.head.number) {
-      throw nodeError('COMMITMENT_CONFLICT', `the parent holds commitments up to block ${onChain}, this node's chain ends at block ${this.c.chain.head.number}`,
-        'this data directory is behind the chain (or belongs to another run of it): restore it, or sync it from a validator', { onChain, head: this.c.chain.head.number });
+    const head = this.c.chain.head.number;
+    if (onChain > head && !this.c.syncsFromPeers) {
+      throw nodeError('COMMITMENT_CONFLICT', `the parent holds commitments up to block ${onChain}, this node's chain ends at block ${head}`,
+        'this data directory is behind the chain (or belongs to another run of it): restore it, or run the node with p2p so it syncs from the chain\'s validators', { onChain, head });
     }
-    while (store.committed.number < onChain) {
+    if ((onChain > head) !== this.behind) {
+      this.behind = onChain > head;
+      if (this.behind) this.c.logger.info('the parent holds commitments above this node\'s head: syncing from peers before recording them', { onChain, head });
+      else this.c.logger.info('caught up with the parent\'s commitments', { onChain, head });
+    }
+    // Commitments of blocks this node does not hold yet are recorded once sync brought them.
+    const upTo = Math.min(onChain, head);
+    while (store.committed.number < upTo) {
       const from = store.committed.number + 1;
-      const events = await this.c.parent.commitments(this.c.chain.params.chainId, from, onChain);
+      const events = await this.c.parent.commitments(this.c.chain.params.chainId, from, upTo);
       for (const event of events.sort((a, b) => a.number - b.number)) {
         if (event.number === store.committed.number + 1) await this.record(event, await store.getBlockHash(event.number));
       }

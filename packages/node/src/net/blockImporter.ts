@@ -37,7 +37,16 @@ export class BlockImporter {
    * height. Throws BLOCK_NOT_NEXT for a gap (sync first), INVALID_BLOCK, DEPOSIT_UNKNOWN (retry later).
    */
   import(cert: Certificate): Promise<boolean> {
-    const run = this.tail.then(() => this.importNow(cert));
+    return this.exclusive(() => this.importNow(cert));
+  }
+
+  /**
+   * Runs `task` between imports, never during one: what reads the state across awaits (a proposer's dry build,
+   * which yields to the event loop and reverts its checkpoint at the end) must not see an import land halfway, or
+   * the revert would undo the imported block and the build would refuse transactions that are fine.
+   */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(task);
     this.tail = run.catch(() => undefined);
     return run;
   }

@@ -3,6 +3,7 @@ import {
   decodeConsensusMessage,
   encodeCertificate,
   isPlasmaError,
+  isUserSignedTx,
   signedTxFromJson,
   signedTxToJson,
   type Certificate,
@@ -55,17 +56,30 @@ export class ChainNetwork {
       ratePerSecond: 200,
       burst: 400,
       decode: (bytes) => {
-        const list = JSON.parse(decoder.decode(bytes)) as unknown;
-        if (!Array.isArray(list) || list.length === 0) throw new Error('a tx message is a non-empty array of signed transactions');
+        // An array of signed transactions, or { txs, at } when gossiped again (`at` makes it a new message id).
+        const parsed = JSON.parse(decoder.decode(bytes)) as unknown;
+        const list = Array.isArray(parsed) ? parsed : (parsed as { txs?: unknown } | null)?.txs;
+        if (!Array.isArray(list) || list.length === 0) throw new Error('a tx message is a non-empty array of signed transactions, or { txs, at }');
+        // What publishTxs sends at most: a peer cannot make one message (one token of the topic's rate) cost more.
+        if (list.length > TXS_PER_MESSAGE) throw new Error(`a tx message holds at most ${TXS_PER_MESSAGE} transactions`);
         return list.map((json) => signedTxFromJson(json));
       },
       validate: async (txs) => {
-        const results = await c.mempool.submit(txs, 'peer');
+        // Spends of an empty slot or of a nonce already used are refused whoever signed them: drop them before
+        // their signatures cost a recovery (anyone can sign any number of those, and nothing else flags them).
+        const live = txs.filter((tx) => {
+          if (!isUserSignedTx(tx)) return true;
+          const account = c.chain.state.get(tx.slot);
+          return account !== undefined && tx.nonce >= account.nonce;
+        });
+        if (live.length === 0) return 'ignore';
+        const results = await c.mempool.submit(live, 'peer');
         let admitted = 0;
         for (const result of results) {
           if ('hash' in result) admitted++;
-          // A forged signature or a tx for another chain: the peer relayed what it should have refused.
-          else if (['BAD_SIGNATURE', 'MALFORMED_TX', 'WRONG_CHAIN'].includes(result.error.code)) return 'reject';
+          // A forged signature, a signer who does not own the slot (owners never change) or a tx for another
+          // chain: the peer relayed what its own mempool must have refused.
+          else if (['BAD_SIGNATURE', 'SLOT_OWNER_MISMATCH', 'MALFORMED_TX', 'WRONG_CHAIN'].includes(result.error.code)) return 'reject';
         }
         return admitted > 0 ? 'accept' : 'ignore';
       },
@@ -90,11 +104,15 @@ export class ChainNetwork {
     return `${this.prefix}/sync`;
   }
 
-  /** Gossips transactions this node admitted from its own clients. Best effort: with no peer they stay local. */
-  publishTxs(txs: SignedTx[]): void {
+  /**
+   * Gossips transactions this node admitted from its own clients. Best effort: with no peer they stay local (and
+   * `runRegossip` sends them again later, with `at`, its time, so the same transactions make a new message).
+   */
+  publishTxs(txs: SignedTx[], at?: number): void {
     // Under the topic's size limit (~400 B a tx in JSON): a 10 000-tx RPC batch goes out as several messages.
     for (let from = 0; from < txs.length; from += TXS_PER_MESSAGE) {
-      this.publish(this.txTopic, encoder.encode(JSON.stringify(txs.slice(from, from + TXS_PER_MESSAGE).map(signedTxToJson))), 'tx');
+      const list = txs.slice(from, from + TXS_PER_MESSAGE).map(signedTxToJson);
+      this.publish(this.txTopic, encoder.encode(JSON.stringify(at === undefined ? list : { txs: list, at })), 'tx');
     }
   }
 
