@@ -42,12 +42,16 @@ export class BlockAssembly {
   addPending(pending: PendingTx): BlockTx {
     const placed = this.builder.addSignedTx(pending.tx, pending.signer);
     this.track(placed, pending.hash);
+    if (pending.signer !== undefined) this.chain.signatures.remember(pending.hash, placed);
     return placed;
   }
 
   /** A transaction of a peer's block, in block form, filed under `hash` (txHash.ts `blockTxHash`). */
   addBlockTx(tx: BlockTx, hash: Hex): void {
-    this.builder.add(tx);
+    // A signature this node checked before (the proposal it checked, the block it built) is not recovered again.
+    const checked = this.chain.signatures.has(hash, tx);
+    this.builder.add(tx, checked ? { signatureChecked: true } : undefined);
+    if (!checked) this.chain.signatures.remember(hash, tx);
     if (tx.kind === TxKind.Deposit) {
       this.touchedSlots.add(tx.toSlot);
       this.depositCount++;

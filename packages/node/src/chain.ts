@@ -16,6 +16,7 @@ import {
 } from '@plasma-tree/core';
 import type { BlockWrite, ChainHead, ChainStore } from './db/chainStore.js';
 import { nodeError } from './errors.js';
+import { SignatureCache } from './signatureCache.js';
 
 /** What the parent (the root contract, or the parent chain's node) says about the chain this node runs. */
 export interface ChainParams {
@@ -44,6 +45,8 @@ export class Chain {
    * after a restart it is found again on the committer's first round.
    */
   final: ChainHead = { number: 0, hash: ZERO_BYTES32 };
+  /** Signatures already checked on this node: a block replayed twice (checked, then imported) is recovered once. */
+  readonly signatures = new SignatureCache();
 
   private constructor(
     readonly params: ChainParams,

@@ -54,6 +54,8 @@ export interface MempoolComponents {
    * killed after accepting a transaction still has it at restart. Not called for origin 'restore'.
    */
   journal?(admitted: readonly PendingTx[]): Promise<void>;
+  /** Told of each signature recovered at admission, so that a block holding the tx does not recover it again. */
+  signatures?: { rememberSigned(hash: Hex, signature: Hex, signer: Address): void };
 }
 
 /**
@@ -298,6 +300,7 @@ export class Mempool {
       });
     }
     const admitted: PendingTx = { tx, hash, signer };
+    this.c.signatures?.rememberSigned(hash, tx.signature, signer);
     if (tx.kind === TxKind.DepositToChild || tx.kind === TxKind.SpawnChild || tx.kind === TxKind.EdgeSend) {
       this.c.dryRun?.(tx, signer, this.pendingParent);
       this.pendingParent.push(admitted);

@@ -79,6 +79,7 @@ export function createNodeMetrics() {
     commitments: new Counter('plasma_l1_commitments_total', 'Block commitments submitted by this node and mined'),
     committedNumber: new Gauge('plasma_l1_committed_number', 'Newest block number committed on L1'),
     consensusHeight: new Gauge('plasma_consensus_height', 'Height the quorum consensus is deciding'),
+    consensusEquivocations: new Counter<string>('plasma_consensus_equivocations_total', 'Validators seen signing two blocks in one round, by message kind'),
     consensusRounds: new Counter('plasma_consensus_round_changes_total', 'Rounds that timed out (a proposer down or slow)'),
     l1Errors: new Counter<'depositFollower' | 'committer'>('plasma_l1_rpc_errors_total', 'Failed L1 RPC rounds, by service'),
   };

@@ -151,6 +151,7 @@ export class PlasmaNode {
           metrics,
           onAdmitted: (txs) => network?.publishTxs(txs),
           journal: (admitted) => store.journalTxs(admitted),
+          signatures: chain.signatures,
         },
         { maxTxs: opts.mempoolMaxTxs },
       );
@@ -247,7 +248,7 @@ export class PlasmaNode {
       startLoop('committer', (s) => committer.run(s));
 
       const p2pInfo = host && (() => ({ peerId: host.peerId, addresses: host.addresses, peers: host.peers.length, mode: mode! }));
-      const server = new JsonRpcServer(createRpcMethods({ chain, mempool, faults, p2p: p2pInfo }), { host: opts.rpc.host, port: opts.rpc.port, logger: logger.child('rpc') });
+      const server = new JsonRpcServer(createRpcMethods({ chain, mempool, faults, p2p: p2pInfo, evidence: consensus && (() => consensus!.evidence) }), { host: opts.rpc.host, port: opts.rpc.port, logger: logger.child('rpc') });
       const rpcUrl = await server.listen();
       services.push({ name: 'JSON-RPC server', stop: () => server.close() });
 

@@ -130,9 +130,10 @@ export class BlockProducer {
    * A validator of a networked chain proposes: builds a block from the down stream and the mempool on the head
    * as `produce` would, then reverts the state (the block counts only once a quorum decides it, and is then
    * imported like any other). The mempool keeps its transactions; those the STF refused are dropped with a
-   * 'rejected' receipt. Undefined when there is nothing to propose.
+   * 'rejected' receipt. At most `maxTxs` transactions (the consensus service keeps a proposal checkable within a
+   * round). Undefined when there is nothing to propose.
    */
-  async propose(signal?: AbortSignal): Promise<Block | undefined> {
+  async propose(signal?: AbortSignal, maxTxs = this.opts.maxBlockTxs): Promise<Block | undefined> {
     const { chain, mempool, metrics } = this.c;
     const depth = chain.state.checkpointDepth;
     chain.state.checkpoint();
@@ -142,7 +143,7 @@ export class BlockProducer {
       this.addDownStream(assembly);
       const rejected: PendingTx[] = [];
       const errors: [Hex, Omit<Rejection, 'blockNumber'>][] = [];
-      for (const pending of mempool.peek(this.opts.maxBlockTxs - builder.txCount)) {
+      for (const pending of mempool.peek(Math.min(maxTxs, this.opts.maxBlockTxs) - builder.txCount)) {
         try {
           assembly.addPending(pending);
         } catch (e) {

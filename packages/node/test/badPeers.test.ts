@@ -269,6 +269,18 @@ describe('a 3-of-4 chain with a misbehaving peer', () => {
     await adversary.consensus.publish(encode(signProposal(keyOf(proposer), { chainId, height, round: 0, blockHash: last.blockHash, block: last.block, justification: [] })));
     await waitFor('every validator refuses the Byzantine proposal', () =>
       [0, 1, 2, 3].every((i) => lines.some((l) => l.node === i && l.msg === 'refusing a proposal' && l.ctx.height === String(height) && l.ctx.signer === proposer)), 10_000);
+    // It then proposes another block in the same round: every validator keeps the evidence, both messages signed.
+    const second = signProposal(keyOf(proposer), { chainId, height, round: 0, blockHash: randomHash(), block: last.block, justification: [] });
+    await adversary.consensus.publish(encode(second));
+    const evidence = await waitFor('every validator reports the equivocation', async () => {
+      const lists = await Promise.all(nodes.map((n) => rpc<{ kind: string; signer: Address; height: number; round: number; blocks: Hex[]; second: Hex }[]>(n.rpcUrl, 'pt_consensusEvidence')));
+      return lists.every((list) => list.some((e) => e.kind === 'PROPOSAL' && e.height === Number(height))) ? lists : undefined;
+    }, 10_000);
+    for (const list of evidence) {
+      const found = list.find((e) => e.kind === 'PROPOSAL')!;
+      expect(found).toMatchObject({ signer: proposer, round: 0, blocks: [last.blockHash, second.blockHash] });
+      expect(found.second).toBe(bytesToHex(encode(second)));
+    }
     let started = performance.now();
     const number = await includedEverywhere(await transfer((validators.indexOf(proposer) + 1) % 4), 15_000);
     const afterBadRound = performance.now() - started;

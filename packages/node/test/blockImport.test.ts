@@ -75,6 +75,20 @@ it('replays a producer\'s blocks to the same store, and refuses tampered, unknow
   const inflated = { ...next, txs: next.txs.map((tx) => ({ ...tx, amount: 60n })) };
   expect(await refusal(() => importBlock(importing, inflated, [], record))).toBe('INVALID_BLOCK');
   expect(importing.state.root).toBe(blocks[1].header.stateRoot);
+  // Checked once (its signatures remembered), the block's tx with another signature is still recovered and refused.
+  checkBlock(importing, next, record);
+  const resigned = { ...next, txs: next.txs.map((tx) => ({ ...tx, s: `0x${'11'.repeat(32)}` as Hex })) };
+  const why = await (async () => {
+    try {
+      await importBlock(importing, resigned, [], record);
+    } catch (e) {
+      return isPlasmaError(e) ? (e.data as { reason?: string }).reason : String(e);
+    }
+    return 'imported';
+  })();
+  expect(why).not.toBe('imported');
+  expect(why).not.toBe('HEADER_MISMATCH'); // the STF refused the transaction, before the header was compared
+  expect(importing.state.root).toBe(blocks[1].header.stateRoot);
   await importBlock(importing, next, [], record);
   expect(importing.state.root).toBe(producing.state.root);
 

@@ -57,7 +57,23 @@ export type ConsensusAction =
   /** Write to disk (replacing the previous one) BEFORE carrying out the actions after it. */
   | { type: 'persist-prepared'; prepared: PreparedCertificate }
   /** `t` seals over (height, blockHash) and the block: apply it with the seals, gossip it, go to height + 1. */
-  | { type: 'decide'; certificate: Certificate };
+  | { type: 'decide'; certificate: Certificate }
+  /** A validator signed two different blocks in one round (informational: safety does not depend on it). */
+  | { type: 'equivocation'; evidence: Equivocation };
+
+/**
+ * Two messages of one kind, one signer, one height and one round naming different blocks: a PROPOSAL (the round's
+ * proposer), a PREPARE or a COMMIT. Both carry their signatures, so anyone can check the evidence. Reported once
+ * per (kind, signer, round).
+ */
+export interface Equivocation {
+  kind: 'PROPOSAL' | 'PREPARE' | 'COMMIT';
+  signer: Address;
+  height: bigint;
+  round: number;
+  first: Proposal | Prepare | Commit;
+  second: Proposal | Prepare | Commit;
+}
 
 /** Short alias of ConsensusAction. */
 export type Action = ConsensusAction;
@@ -96,6 +112,10 @@ class RoundBook<T> {
     }
     rounds.set(round, msg);
     return true;
+  }
+
+  get(signer: Address, round: number): T | undefined {
+    return this.bySigner.get(signer)?.get(round);
   }
 
   /** The messages of `round`, ordered by signer (deterministic certificates and justifications). */
@@ -144,6 +164,10 @@ export class HeightConsensus {
   private proposedRound = -1;
   private pendingBuild?: { round: number; justification: RoundChange[] };
   private readonly prepares = new RoundBook<Prepare>();
+  /** The first COMMIT per (signer, round), to notice a second one for another block. */
+  private readonly commits = new RoundBook<Commit>();
+  /** `kind:signer:round` of the equivocations reported. */
+  private readonly reported = new Set<string>();
   private readonly roundChanges = new RoundBook<RoundChange>();
   /** Seals by block, any round (§3: they add up). */
   private readonly seals = new Map<Hex, Map<Address, Hex>>();
@@ -278,7 +302,12 @@ export class HeightConsensus {
       }
       return;
     }
-    if (this.proposals.has(p.round)) return; // a duplicate, or an equivocating proposer's second block
+    const first = this.proposals.get(p.round);
+    if (first) {
+      // A duplicate, or an equivocating proposer's second block: the first one stands.
+      if (first.blockHash !== p.blockHash) this.equivocation('PROPOSAL', first, p, out);
+      return;
+    }
     checkJustification(p, this.quorum.threshold);
     // A justified proposal of a later round proves t validators moved there (§4.2).
     if (p.round > this.currentRound) this.enterRound(p.round, false, out);
@@ -303,7 +332,12 @@ export class HeightConsensus {
   }
 
   private onPrepare(p: Prepare, out: Action[]): void {
-    if (p.round < this.currentRound || !this.prepares.add(p.signer, p.round, p)) return;
+    if (p.round < this.currentRound) return;
+    if (!this.prepares.add(p.signer, p.round, p)) {
+      const first = this.prepares.get(p.signer, p.round);
+      if (first && first.blockHash !== p.blockHash) this.equivocation('PREPARE', first, p, out);
+      return;
+    }
     // Our own PREPARE from before a restart: it binds us as much as one sent now.
     if (p.signer === this.self?.address && !this.prepareSent.has(p.round)) this.prepareSent.set(p.round, p.blockHash);
     if (p.round === this.currentRound) this.tryCommit(out);
@@ -331,6 +365,10 @@ export class HeightConsensus {
   }
 
   private addSeal(c: Commit, out: Action[]): void {
+    if (!this.commits.add(c.signer, c.round, c)) {
+      const first = this.commits.get(c.signer, c.round);
+      if (first && first.blockHash !== c.blockHash) this.equivocation('COMMIT', first, c, out);
+    }
     let bySigner = this.seals.get(c.blockHash);
     if (bySigner?.has(c.signer)) return;
     const count = this.sealedBy.get(c.signer) ?? 0;
@@ -339,6 +377,13 @@ export class HeightConsensus {
     bySigner.set(c.signer, c.seal);
     this.sealedBy.set(c.signer, count + 1);
     this.tryDecide(c.blockHash, out);
+  }
+
+  private equivocation(kind: Equivocation['kind'], first: Proposal | Prepare | Commit, second: Proposal | Prepare | Commit, out: Action[]): void {
+    const key = `${kind}:${second.signer}:${second.round}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    out.push({ type: 'equivocation', evidence: { kind, signer: second.signer, height: this.height, round: second.round, first, second } });
   }
 
   /** §4.4: t seals over (height, H), any rounds, and H's bytes. */

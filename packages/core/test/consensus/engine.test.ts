@@ -102,11 +102,49 @@ describe('HeightConsensus, one engine', () => {
     const other = signPrepare(V[1].key, { chainId: CHAIN, height: H + 1n, round: 0, blockHash: X });
     expect(e.onMessage(other)).toEqual([]);
     expect(e.onMessage(propose(0, blockX, []))).toHaveLength(1);
-    expect(e.onMessage(propose(0, blockY, []))).toEqual([]);
+    // The proposer's second block of the round is not taken; it is reported as equivocation.
+    expect(types(e.onMessage(propose(0, blockY, [])))).toEqual(['equivocation']);
     e.onTimeout(0);
     expect(e.round).toBe(1);
     expect(e.onTimeout(0)).toEqual([]);
     expect(e.onProposalChecked(0, X, true)).toEqual([]); // too late to prepare in round 0
+  });
+
+  it('reports a validator that signs two blocks in one round (PROPOSAL, PREPARE, COMMIT), once each, with both messages', () => {
+    const e = engine(0);
+    e.start();
+    const proposals = [propose(0, blockX, []), propose(0, blockY, [])];
+    e.onMessage(proposals[0]);
+    const [proposal] = e.onMessage(proposals[1]);
+    expect(proposal).toMatchObject({ type: 'equivocation', evidence: { kind: 'PROPOSAL', signer: V[1].address, height: H, round: 0, first: proposals[0], second: proposals[1] } });
+    expect(e.onMessage(propose(0, blockY, []))).toEqual([]); // reported once
+
+    expect(e.onMessage(prep(2, 0, X)).filter((a) => a.type === 'equivocation')).toEqual([]);
+    expect(e.onMessage(prep(2, 0, X))).toEqual([]); // a duplicate is no equivocation
+    const [prepare] = e.onMessage(prep(2, 0, Y));
+    expect(prepare).toMatchObject({ type: 'equivocation', evidence: { kind: 'PREPARE', signer: V[2].address, round: 0 } });
+    // Another validator's vote for X is no equivocation.
+    expect(e.onMessage(prep(3, 0, X)).filter((a) => a.type === 'equivocation')).toEqual([]);
+
+    e.onMessage(commitOf(3, X));
+    const equivocations = e.onMessage(commitOf(3, Y)).filter((a) => a.type === 'equivocation');
+    expect(equivocations).toHaveLength(1);
+    expect(equivocations[0]).toMatchObject({ evidence: { kind: 'COMMIT', signer: V[3].address, round: 0 } });
+  });
+
+  it('a PREPARE of its own from before a restart binds it: no PREPARE for another block in that round', () => {
+    // Validator 0 prepared X in round 0, then restarted; the node feeds its persisted PREPARE back first.
+    const e = engine(0);
+    e.onMessage(prep(0, 0, X));
+    e.start();
+    const actions = e.onMessage(propose(0, blockY, []));
+    expect(types(actions)).toEqual(['check-proposal']);
+    expect(sent(e.onProposalChecked(0, Y, true)).filter((m) => m.type === PREPARE)).toEqual([]);
+    // Without it, the same validator would prepare Y.
+    const fresh = engine(0);
+    fresh.start();
+    fresh.onMessage(propose(0, blockY, []));
+    expect(sent(fresh.onProposalChecked(0, Y, true)).map((m) => m.type)).toContain(PREPARE);
   });
 
   it('refuses bad messages by throwing, without changing its state', () => {

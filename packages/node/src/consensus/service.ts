@@ -1,12 +1,17 @@
 import {
   HeightConsensus,
+  PREPARE,
+  decodeConsensusMessage,
   decodePreparedCertificate,
   encodeConsensusMessage,
   encodePreparedCertificate,
   isPlasmaError,
   verifyConsensusMessage,
+  bytesToHex,
+  type Address,
   type Certificate,
   type ConsensusAction,
+  type Equivocation,
   type ConsensusMessage,
   type Hex,
   type Proposal,
@@ -66,6 +71,10 @@ export class ConsensusService {
   private lastDecidedAt = 0;
   /** Whether the current height's engine was started (round 0 timer running). */
   private started = false;
+  /** Equivocations this validator saw, newest last (at most MAX_EVIDENCE): served by pt_consensusEvidence. */
+  readonly evidence: EquivocationRecord[] = [];
+  /** Milliseconds this node takes to check one transaction of a proposal (moving average): sizes its own proposals. */
+  private msPerTx = INITIAL_MS_PER_TX;
 
   constructor(private readonly c: ConsensusComponents, private readonly opts: ConsensusOptions) {
     c.importer.onImported((cert) => this.push({ kind: 'imported', height: Number(cert.height) }));
@@ -124,8 +133,10 @@ export class ConsensusService {
     this.future.delete(height);
     this.engine = undefined;
     this.started = false;
-    void this.c.chain.store.getConsensusRecord(height).then((record) => {
+    void Promise.all([this.c.chain.store.getConsensusRecord(height), this.c.chain.store.getConsensusRecord(height, 'own-prepare')]).then(([record, ownPrepare]) => {
       if (this.height !== height) return;
+      // The PREPARE it sent before a restart binds it as one sent now: the engine takes it as its own (§4).
+      if (ownPrepare !== undefined) pending.unshift(decodeConsensusMessage(ownPrepare));
       this.engine = new HeightConsensus({
         chainId: params.chainId,
         domain: this.c.chain.domain,
@@ -180,9 +191,13 @@ export class ConsensusService {
     for (const action of actions) {
       if (signal.aborted || this.engine !== engine) return;
       switch (action.type) {
-        case 'broadcast':
-          this.c.network.publishConsensus(encodeConsensusMessage(action.message));
+        case 'broadcast': {
+          const bytes = encodeConsensusMessage(action.message);
+          // Its PREPARE reaches the disk first: restarted, it must not prepare another block in that round.
+          if (action.message.type === PREPARE) await this.c.chain.store.putConsensusRecord(height, bytes, 'own-prepare');
+          this.c.network.publishConsensus(bytes);
           break;
+        }
         case 'schedule-timeout': {
           const onAbort = () => clearTimeout(timer);
           const timer = setTimeout(() => {
@@ -204,6 +219,9 @@ export class ConsensusService {
         case 'decide':
           await this.decide(action.certificate);
           break;
+        case 'equivocation':
+          this.recordEquivocation(action.evidence);
+          break;
       }
     }
   }
@@ -215,7 +233,7 @@ export class ConsensusService {
       if (wait > 0) await sleep(wait, signal);
       for (;;) {
         if (this.engine !== engine || engine.round !== round) return;
-        const block = this.c.producer.hasWork() ? await this.c.importer.exclusive(() => this.c.producer.propose(signal)) : undefined;
+        const block = this.c.producer.hasWork() ? await this.c.importer.exclusive(() => this.c.producer.propose(signal, this.proposalBudget())) : undefined;
         if (this.engine !== engine || engine.round !== round) return;
         // The head moved while this build waited its turn (a block of this height imported): it is for the next height.
         if (block && block.header.number !== engine.height) return;
@@ -240,7 +258,9 @@ export class ConsensusService {
       if (block.hash !== proposal.blockHash) throw new Error('the proposal names another hash than its block has');
       for (;;) {
         try {
+          const started = performance.now();
           checkBlock(this.c.chain, block, (nonce) => this.c.deposits.record(nonce));
+          this.observeCheck(performance.now() - started, block.txs.length);
           valid = true;
           break;
         } catch (e) {
@@ -253,6 +273,38 @@ export class ConsensusService {
       this.c.logger.warn('refusing a proposal', { height: String(proposal.height), round: proposal.round, signer: proposal.signer, error: (e as Error).message });
     }
     if (this.engine === engine) await this.execute(engine.onProposalChecked(proposal.round, proposal.blockHash, valid), signal);
+  }
+
+  /**
+   * Transactions this validator proposes at most: what the others can check in PROPOSAL_CHECK_SHARE of a round at
+   * the rate this node checks theirs (validators run alike hardware). A proposal that cannot be checked within its
+   * round times out, and the next round's proposer, with a fuller mempool, proposes a bigger block still.
+   */
+  private proposalBudget(): number {
+    return Math.max(MIN_PROPOSAL_TXS, Math.floor((this.opts.roundTimeoutMs * PROPOSAL_CHECK_SHARE) / this.msPerTx));
+  }
+
+  private observeCheck(ms: number, txs: number): void {
+    if (txs < 50) return; // a small block measures fixed costs, not the rate
+    this.msPerTx = 0.7 * this.msPerTx + 0.3 * (ms / txs);
+  }
+
+  /** Keeps the evidence (both signed messages, encoded) and says so loudly: a validator signed two blocks in a round. */
+  private recordEquivocation(e: Equivocation): void {
+    const record: EquivocationRecord = {
+      kind: e.kind,
+      signer: e.signer,
+      height: Number(e.height),
+      round: e.round,
+      blocks: [e.first.blockHash, e.second.blockHash],
+      first: bytesToHex(encodeConsensusMessage(e.first)),
+      second: bytesToHex(encodeConsensusMessage(e.second)),
+      seenAt: new Date().toISOString(),
+    };
+    this.evidence.push(record);
+    if (this.evidence.length > MAX_EVIDENCE) this.evidence.shift();
+    this.c.metrics.consensusEquivocations.inc(1, e.kind);
+    this.c.logger.warn(`validator ${e.signer} signed two blocks in one round (${e.kind})`, { height: record.height, round: e.round, blocks: record.blocks });
   }
 
   private async decide(certificate: Certificate): Promise<void> {
@@ -269,4 +321,25 @@ export class ConsensusService {
 }
 
 const ZERO_HASH = `0x${'00'.repeat(32)}` as Hex;
+/** Share of a round a proposal's check may take on the others (the rest: building, gossip, PREPARE, COMMIT). */
+const PROPOSAL_CHECK_SHARE = 0.25;
+/** The rate assumed before this node checked any proposal (a transfer with its signature recovered). */
+const INITIAL_MS_PER_TX = 0.1;
+/** Equivocations kept in memory for pt_consensusEvidence. */
+const MAX_EVIDENCE = 64;
+
+/** What pt_consensusEvidence serves: an equivocation with both signed messages (core `encodeConsensusMessage`). */
+export interface EquivocationRecord {
+  kind: Equivocation['kind'];
+  signer: Address;
+  height: number;
+  round: number;
+  blocks: [Hex, Hex];
+  first: Hex;
+  second: Hex;
+  seenAt: string;
+}
+
+/** Proposals are never capped below this many transactions. */
+const MIN_PROPOSAL_TXS = 200;
 const IDLE_CHECK_MS = 20;

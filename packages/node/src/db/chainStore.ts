@@ -135,6 +135,8 @@ const META_HEAD = 'head';
 const META_COMMITTED = 'committed';
 /** The validator's consensus record for the height it is deciding (docs/CONSENSUS.md §4.3): only the newest matters. */
 const META_CONSENSUS = 'consensus';
+/** The last PREPARE this validator sent (height-tagged like META_CONSENSUS): one PREPARE per round, even across a restart. */
+const META_OWN_PREPARE = 'own-prepare';
 
 function key(prefix: number, body: Uint8Array | string): Buffer {
   const bodyBytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
@@ -365,16 +367,19 @@ export class ChainStore {
    * Records, synced to disk before the COMMIT it precedes is sent, the prepared certificate a validator holds for
    * `height` (encoded by the caller): a restarted validator must not forget it (docs/CONSENSUS.md §4).
    */
-  async putConsensusRecord(height: number, record: Uint8Array): Promise<void> {
+  async putConsensusRecord(height: number, record: Uint8Array, name: 'prepared' | 'own-prepare' = 'prepared'): Promise<void> {
     const value = new Uint8Array(8 + record.length);
     new DataView(value.buffer).setBigUint64(0, BigInt(height));
     value.set(record, 8);
-    await this.db.put(key(P.META, META_CONSENSUS), asBuffer(value), { sync: true });
+    await this.db.put(key(P.META, name === 'prepared' ? META_CONSENSUS : META_OWN_PREPARE), asBuffer(value), { sync: true });
   }
 
-  /** The record `putConsensusRecord` stored for `height`; undefined when the newest one is for another height. */
-  async getConsensusRecord(height: number): Promise<Uint8Array | undefined> {
-    const value = await this.db.get(key(P.META, META_CONSENSUS));
+  /**
+   * The record `putConsensusRecord` stored for `height` under `name` (the prepared certificate, or the last PREPARE
+   * this validator sent); undefined when the newest one is for another height.
+   */
+  async getConsensusRecord(height: number, name: 'prepared' | 'own-prepare' = 'prepared'): Promise<Uint8Array | undefined> {
+    const value = await this.db.get(key(P.META, name === 'prepared' ? META_CONSENSUS : META_OWN_PREPARE));
     if (value === undefined) return undefined;
     const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
     if (Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0)) !== height) return undefined;

@@ -26,6 +26,7 @@ import { nodeError } from '../errors.js';
 import { buildEscapeProof, escapeProofToJson } from '../escape.js';
 import { faultRpcMethods, type FaultInjector } from '../faults/index.js';
 import type { Mempool } from '../mempool.js';
+import type { EquivocationRecord } from '../consensus/service.js';
 import { RpcError, RpcErrorCode, invalidParams, type RpcMethods } from './server.js';
 
 export interface RpcComponents {
@@ -35,6 +36,8 @@ export interface RpcComponents {
   faults?: FaultInjector;
   /** The chain's network, when the node has one (NodeOptions `p2p`): reported in pt_chainInfo. */
   p2p?: () => { peerId: string; addresses: string[]; peers: number; mode: 'quorum' | 'local' | 'follower' };
+  /** Equivocations this validator's consensus saw (pt_consensusEvidence); absent on a node outside a quorum. */
+  evidence?: () => readonly EquivocationRecord[];
 }
 
 /** Most transactions in one `pt_sendTransactions` call. */
@@ -47,7 +50,7 @@ type ReceiptStatus = 'pending' | 'included' | 'committed' | 'rejected';
  * 0x-hex, counters as JSON numbers. Domain errors are PlasmaErrors (answered as -32000 with `data.reason`);
  * malformed parameters are -32602.
  */
-export function createRpcMethods({ chain, mempool, faults, p2p }: RpcComponents): RpcMethods {
+export function createRpcMethods({ chain, mempool, faults, p2p, evidence }: RpcComponents): RpcMethods {
   const { store, state, params } = chain;
 
   const blockJson = ({ block, txHashes }: StoredBlock) => ({ ...blockToJson(block), txHashes });
@@ -188,6 +191,8 @@ export function createRpcMethods({ chain, mempool, faults, p2p }: RpcComponents)
     // ---- the ledger of this chain's children (docs/SPEC.md "Serving children") ----------------------------
 
     pt_time: () => Number(chain.headHeader?.timestamp ?? 0n),
+    /** Validators this node saw signing two blocks in one round, with both signed messages (docs/CONSENSUS.md §4.5). */
+    pt_consensusEvidence: () => evidence?.() ?? [],
 
     pt_getChildren: () => state.ledger.children(),
 
