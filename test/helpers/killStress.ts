@@ -181,7 +181,7 @@ export async function runKillStress(opts: KillStressOptions): Promise<KillStress
     // ---- the killer
     const kills: KillStressReport['kills'] = [];
     for (let k = 0; k < opts.kills; k++) {
-      await sleep(300 + random() * 2200);
+      await sleep(200 + random() * 1300);
       await observe();
       const victim = Math.floor(random() * NODES);
       const proc = procs[victim];
@@ -193,7 +193,7 @@ export async function runKillStress(opts: KillStressOptions): Promise<KillStress
       procs[victim] = undefined;
       proc.child.kill('SIGKILL');
       await proc.exited;
-      const downMs = Math.round(random() * 1500);
+      const downMs = Math.round(random() * 1000);
       await sleep(downMs);
       await start(victim);
       kills.push({ node: victim, role: victim < VALIDATORS ? 'validator' : 'full node', atHeight, downMs });

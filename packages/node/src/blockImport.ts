@@ -74,16 +74,26 @@ export function checkBlock(chain: Chain, block: Block, depositRecord: (nonce: bi
 }
 
 /**
- * Applies a decided block (its `seals`: the validators' commitment signatures) on the head and persists it in one
- * atomic write; returns the hashes its transactions are filed under (the mempool drops them). Throws as `replay`
+ * Applies a decided block (its `seals`: the validators' commitment signatures) on the head, calls `onApplied` in the
+ * same tick, and persists it in one atomic write; returns the hashes its transactions are filed under (the mempool drops them). Throws as `replay`
  * and changes nothing then; a failed write leaves memory ahead of the disk, so the caller must stop the node.
  */
-export async function importBlock(chain: Chain, block: Block, seals: Hex[], depositRecord: (nonce: bigint) => Hex | undefined, now = unixNow()): Promise<Hex[]> {
+export async function importBlock(
+  chain: Chain,
+  block: Block,
+  seals: Hex[],
+  depositRecord: (nonce: bigint) => Hex | undefined,
+  now = unixNow(),
+  onApplied?: (txHashes: Hex[]) => void,
+): Promise<Hex[]> {
   const depth = chain.state.checkpointDepth;
   const { assembly, block: sealed } = replay(chain, block, depositRecord, now);
   chain.state.commit();
   if (chain.state.checkpointDepth !== depth) throw new Error('importBlock: unbalanced state checkpoints');
   const { txHashes, touchedSlots, childDeposits } = assembly;
+  // In the tick the state changed (the mempool settles what the block included): an admission running while the
+  // block is written must see state and pending transactions agree, or it would accept a nonce gap.
+  onApplied?.(txHashes);
   await chain.append(assembly.write({ block: sealed, txHashes, touchedSlots, childDeposits }, seals, []));
   return txHashes;
 }

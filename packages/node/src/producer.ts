@@ -135,14 +135,18 @@ export class BlockProducer {
    */
   async propose(signal?: AbortSignal, maxTxs = this.opts.maxBlockTxs): Promise<Block | undefined> {
     const { chain, mempool, metrics } = this.c;
+    signal?.throwIfAborted();
+    const rejected: PendingTx[] = [];
+    const errors: [Hex, Omit<Rejection, 'blockNumber'>][] = [];
+    let block: Block | undefined;
+    // Synchronous from checkpoint to revert: the mempool's admission, a proposal's check and an import all read this
+    // state, and must never see a dry build halfway (admission would count a transaction twice, or not at all).
     const depth = chain.state.checkpointDepth;
     chain.state.checkpoint();
     try {
       const assembly = new BlockAssembly(chain, (nonce) => this.c.deposits.record(nonce), this.timestamp());
       const { builder } = assembly;
       this.addDownStream(assembly);
-      const rejected: PendingTx[] = [];
-      const errors: [Hex, Omit<Rejection, 'blockNumber'>][] = [];
       for (const pending of mempool.peek(Math.min(maxTxs, this.opts.maxBlockTxs) - builder.txCount)) {
         try {
           assembly.addPending(pending);
@@ -152,22 +156,18 @@ export class BlockProducer {
           errors.push([pending.hash, { reason: e.code, message: e.message }]);
           metrics.txsDropped.inc(1, e.code);
         }
-        if (builder.txCount % BUILD_CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
-        signal?.throwIfAborted();
       }
-      if (rejected.length > 0) {
-        mempool.drop(rejected);
-        await chain.store.putRejections(errors);
-      }
-      if (builder.txCount === 0) {
-        builder.abort();
-        return undefined;
-      }
-      return builder.seal();
+      if (builder.txCount === 0) builder.abort();
+      else block = builder.seal();
     } finally {
       // Back to the head's state whatever happened (an open builder's checkpoint included).
       while (chain.state.checkpointDepth > depth) chain.state.revert();
     }
+    if (rejected.length > 0) {
+      mempool.drop(rejected);
+      await chain.store.putRejections(errors);
+    }
+    return block;
   }
 
   /** The parent's down stream first (confirmed deposits and down edge events, in nonce order: kinds 0 and 8). */

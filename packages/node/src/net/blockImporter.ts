@@ -66,8 +66,7 @@ export class BlockImporter {
       throw badCertificate(cert, `it carries block ${block.header.number} (${block.hash})`);
     }
     const started = performance.now();
-    const hashes: Hex[] = await importBlock(chain, block, [...cert.seals], (nonce) => this.c.deposits.record(nonce));
-    this.c.mempool.dropIncluded(hashes);
+    await importBlock(chain, block, [...cert.seals], (nonce) => this.c.deposits.record(nonce), undefined, (hashes) => this.c.mempool.dropIncluded(hashes));
     const { metrics } = this.c;
     metrics.blocks.inc();
     metrics.txsIncluded.inc(block.txs.length);
