@@ -42,7 +42,6 @@ export class BlockAssembly {
   addPending(pending: PendingTx): BlockTx {
     const placed = this.builder.addSignedTx(pending.tx, pending.signer);
     this.track(placed, pending.hash);
-    if (pending.signer !== undefined) this.chain.signatures.remember(pending.hash, placed);
     return placed;
   }
 

@@ -151,7 +151,8 @@ export class PlasmaNode {
           metrics,
           onAdmitted: (txs) => network?.publishTxs(txs),
           journal: (admitted) => store.journalTxs(admitted),
-          signatures: chain.signatures,
+          // A networked node replays blocks of transactions it holds (checks, imports); a lone producer never does.
+          ...(opts.p2p !== undefined ? { signatures: chain.signatures } : {}),
         },
         { maxTxs: opts.mempoolMaxTxs },
       );
