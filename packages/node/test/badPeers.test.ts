@@ -389,7 +389,9 @@ describe('a 3-of-4 chain with a misbehaving peer', () => {
     const account = await rpc(nodes[0].rpcUrl, 'pt_getAccount', [user.address, ETH]);
     const oversized = JSON.stringify(Array.from({ length: 1001 }, () => signedTxToJson(signer.transfer(slot, user.address, 1n, BigInt(account.nonce)))));
     const messages = [encoder.encode(oversized)];
-    for (let i = 0; i < MAX_STRIKES + 4; i++) messages.push(encoder.encode(JSON.stringify([signedTxToJson(signer.transfer(slot, newUser().address, BigInt(i + 1), BigInt(account.nonce)))])));
+    // A nonce far ahead: the honest transfer sent meanwhile may be included first, and a spend of a used nonce is
+    // dropped before any check (not struck); the owner check comes before the nonce check.
+    for (let i = 0; i < MAX_STRIKES + 4; i++) messages.push(encoder.encode(JSON.stringify([signedTxToJson(signer.transfer(slot, newUser().address, BigInt(i + 1), BigInt(account.nonce) + 1000n))])));
     const sent = amplifier.flood(amplifier.tx, messages, 5);
     const last = await transfer(0);
     await sent;
