@@ -10,6 +10,8 @@ import { checkBlock, importBlock } from '../src/blockImport.js';
 import { toValidatorKeys } from '../src/l1/signatureCollector.js';
 import { Mempool, SignaturePool, createNodeMetrics, silentLogger } from '../src/index.js';
 import { BlockProducer } from '../src/producer.js';
+import { BlockImporter } from '../src/net/blockImporter.js';
+import { encodeStoredBlock } from '../src/db/codec.js';
 import { FakeDeposits, User, localChain, tempDir } from './helpers.js';
 
 const validator = toValidatorKeys([`0x${'a1'.repeat(32)}` as Hex]);
@@ -91,6 +93,15 @@ it('replays a producer\'s blocks to the same store, and refuses tampered, unknow
   expect(importing.state.root).toBe(blocks[1].header.stateRoot);
   await importBlock(importing, next, [], record);
   expect(importing.state.root).toBe(producing.state.root);
+
+  // A certificate's genuine seals on altered block bytes: refused before anything would relay or replay it.
+  const importer = new BlockImporter({ chain: importing, deposits, mempool, logger: silentLogger, metrics });
+  const stored = (await producing.store.getBlock(Number(next.header.number)))!;
+  const seals = await producing.store.getSignatures(Number(next.header.number));
+  const cert = { height: next.header.number, blockHash: next.hash, block: encodeStoredBlock(stored), seals };
+  expect(importer.verify(cert).hash).toBe(next.hash);
+  const altered = encodeStoredBlock({ ...stored, block: { ...stored.block, header: { ...stored.block.header, timestamp: stored.block.header.timestamp + 1n } } });
+  expect(await refusal(() => importer.verify({ ...cert, block: altered }))).toBe('INVALID_BLOCK');
 
   await producing.store.close();
   await importing.store.close();

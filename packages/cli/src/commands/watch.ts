@@ -58,12 +58,12 @@ async function watch(flags: Flags): Promise<void> {
     const known = devnet?.chains.find((ch) => ch.name === nameOrId || ch.chainId === nameOrId.toLowerCase());
     const chainId = known?.chainId ?? nameOrId.toLowerCase();
     if (!/^0x[0-9a-f]{64}$/.test(chainId)) throw new PlasmaError('BAD_CONFIG', `unknown chain ${JSON.stringify(nameOrId)}`, { hint: 'pass a 32-byte chain id, or a chain name of the devnet given with --devnet' });
-    const nodes = urls ? urls.split(',').map((u) => u.trim()).filter(Boolean) : known ? [known.nodeUrl] : [];
+    const nodes = urls ? urls.split(',').map((u) => u.trim()).filter(Boolean) : known ? nodeUrlsOf(known) : [];
     if (nodes.length === 0) throw new PlasmaError('BAD_CONFIG', `no node URL for chain ${nameOrId}`, { hint: `pass --chain ${nameOrId}=http://host:port[,http://host2:port]` });
     return { chainId: chainId as `0x${string}`, name: known?.name ?? chainId.slice(0, 10), nodes };
   });
   if (chains.length === 0 && devnet) {
-    for (const ch of devnet.chains) chains.push({ chainId: ch.chainId, name: ch.name, nodes: [ch.nodeUrl] });
+    for (const ch of devnet.chains) chains.push({ chainId: ch.chainId, name: ch.name, nodes: nodeUrlsOf(ch) });
   }
   if (chains.length === 0) throw new PlasmaError('BAD_CONFIG', 'no chain to watch', { hint: 'pass --chain <id>=<node url> (repeatable), or --devnet <devnet.json>' });
 
@@ -129,4 +129,9 @@ async function watch(flags: Flags): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/** Every node of a devnet chain (each validator process with `--processes`), so the watcher survives one going down. */
+function nodeUrlsOf(chain: { nodeUrl: string; nodes?: { rpcUrl: string }[] }): string[] {
+  return chain.nodes?.length ? chain.nodes.map((n) => n.rpcUrl) : [chain.nodeUrl];
 }

@@ -1,4 +1,4 @@
-import { verifyCertificate, type Block, type Certificate, type Hex } from '@plasma-tree/core';
+import { hashHeader, verifyCertificate, type Block, type Certificate } from '@plasma-tree/core';
 import { importBlock } from '../blockImport.js';
 import type { Chain } from '../chain.js';
 import { decodeStoredBlock } from '../db/codec.js';
@@ -26,10 +26,24 @@ export class BlockImporter {
     return () => this.listeners.delete(listener);
   }
 
-  /** Throws CONSENSUS_CERTIFICATE_INVALID when the seals do not make a quorum over the block's hash. */
-  verify(cert: Certificate): void {
+  /**
+   * Throws CONSENSUS_CERTIFICATE_INVALID when the seals do not make a quorum over the block's hash, INVALID_BLOCK
+   * when the block does not decode or its header is not the block the seals name (genuine seals on altered bytes
+   * are refused before they are relayed); returns the decoded block. Its transactions are checked at import.
+   */
+  verify(cert: Certificate): Block {
     const { params, domain } = this.c.chain;
     verifyCertificate(cert, { chainId: params.chainId, domain, validators: params.validators, threshold: params.threshold });
+    let block: Block;
+    try {
+      ({ block } = decodeStoredBlock(cert.block));
+    } catch (e) {
+      throw badCertificate(cert, `its block does not decode: ${(e as Error).message}`);
+    }
+    if (block.hash !== cert.blockHash || hashHeader(block.header) !== cert.blockHash || block.header.number !== cert.height) {
+      throw badCertificate(cert, `it carries block ${block.header.number} (${hashHeader(block.header)})`);
+    }
+    return block;
   }
 
   /**
@@ -54,17 +68,8 @@ export class BlockImporter {
   private async importNow(cert: Certificate): Promise<boolean> {
     const { chain } = this.c;
     if (cert.height <= BigInt(chain.head.number)) return false;
-    this.verify(cert);
     // A peer's bytes: whatever is wrong with them is the peer's fault (a coded refusal), never a reason to stop.
-    let block: Block;
-    try {
-      ({ block } = decodeStoredBlock(cert.block));
-    } catch (e) {
-      throw badCertificate(cert, `its block does not decode: ${(e as Error).message}`);
-    }
-    if (block.hash !== cert.blockHash || block.header.number !== cert.height) {
-      throw badCertificate(cert, `it carries block ${block.header.number} (${block.hash})`);
-    }
+    const block = this.verify(cert);
     const started = performance.now();
     await importBlock(chain, block, [...cert.seals], (nonce) => this.c.deposits.record(nonce), undefined, (hashes) => this.c.mempool.dropIncluded(hashes));
     const { metrics } = this.c;
