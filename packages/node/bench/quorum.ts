@@ -36,7 +36,7 @@ import { deployRoot, startHardhatNode } from '@plasma-tree/contracts';
 import { NATIVE_TOKEN, TxKind, plasmaDomain, signedTxToJson, type Address, type ChainId, type Eip712Domain, type Hex, type SpendTx } from '@plasma-tree/core';
 import { spawnNodeProcess, type NodeProcess } from '../src/nodeProcess.js';
 import type { NodeOptions } from '../src/options.js';
-import { call, expectAccepted, lower, sign, signTransferBatches, waitForSlot } from './throughput.js';
+import { call, expectAccepted, lower, sendPipelined, sign, signTransferBatches, waitForSlot } from './throughput.js';
 
 export interface QuorumBenchOptions {
   /** Signed transfers of the throughput part (rounded up to whole rounds of `accounts`). */
@@ -358,28 +358,7 @@ async function measureThroughput({ root, chainId, domain, urls, options, progres
 
   progress(`sending ${submitted} transfers to validator 0 in ${bodies.length} batches of ${batchSize}, ${concurrency} in flight`);
   const started = performance.now();
-  let accepted = 0;
-  const refusals: Record<string, number> = {};
-  let next = 0;
-  // Batch k is sent once batch k - concurrency is answered: no two calls in flight hold the same account.
-  const answered: Promise<void>[] = [];
-  const worker = async (): Promise<void> => {
-    while (next < bodies.length) {
-      const k = next++;
-      let done!: () => void;
-      answered[k] = new Promise((resolve) => (done = resolve));
-      if (k >= concurrency) await answered[k - concurrency];
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[k] });
-      const { result, error } = (await res.json()) as { result?: ({ hash: Hex } | { error: { code: string } })[]; error?: unknown };
-      if (!result) throw new Error(`pt_sendTransactions failed: ${JSON.stringify(error)}`);
-      for (const r of result) {
-        if ('hash' in r) accepted++;
-        else refusals[r.error.code] = (refusals[r.error.code] ?? 0) + 1;
-      }
-      done();
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  const { accepted, refusals } = await sendPipelined(url, bodies, concurrency);
   const admitted = performance.now();
   const refused = submitted - accepted;
   progress(`validator 0 admitted ${accepted} in ${((admitted - started) / 1000).toFixed(1)} s${refused ? ` (refused ${refused}: ${JSON.stringify(refusals)})` : ''}; waiting for inclusion on all four`);

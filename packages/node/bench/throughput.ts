@@ -143,25 +143,7 @@ export async function runThroughputBench(options: ThroughputOptions): Promise<Th
 
     progress(`sending ${submitted} transfers in ${bodies.length} batches of ${batchSize}, ${concurrency} in flight`);
     const started = performance.now();
-    let accepted = 0;
-    let next = 0;
-    // Batch k is sent only once batch k - concurrency is answered: the calls in flight then always lie within
-    // fewer than one round, so no two of them hold the same account.
-    const answered: Promise<void>[] = [];
-    const worker = async (): Promise<void> => {
-      while (next < bodies.length) {
-        const k = next++;
-        let done!: () => void;
-        answered[k] = new Promise((resolve) => (done = resolve));
-        if (k >= concurrency) await answered[k - concurrency];
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[k] });
-        const { result, error } = (await res.json()) as { result?: ({ hash: Hex } | { error: unknown })[]; error?: unknown };
-        if (!result) throw new Error(`pt_sendTransactions failed: ${JSON.stringify(error)}`);
-        for (const r of result) if ('hash' in r) accepted++;
-        done();
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
+    const { accepted } = await sendPipelined(url, bodies, concurrency);
     const admitted = performance.now();
 
     let info: { head: { number: number }; committed: { number: number }; mempoolSize: number };
@@ -260,4 +242,34 @@ export function signTransferBatches(o: { users: { address: string; privateKey: s
     }
   }
   return bodies;
+}
+
+/**
+ * Sends `pt_sendTransactions` bodies with `concurrency` calls in flight; batch k goes once batch k - concurrency is
+ * answered, so the calls in flight lie within fewer than one round and no two of them hold the same account.
+ * Returns how many transactions were admitted and the refusals by code.
+ */
+export async function sendPipelined(url: string, bodies: string[], concurrency: number): Promise<{ accepted: number; refusals: Record<string, number> }> {
+  let accepted = 0;
+  const refusals: Record<string, number> = {};
+  let next = 0;
+  const answered: Promise<void>[] = [];
+  const worker = async (): Promise<void> => {
+    while (next < bodies.length) {
+      const k = next++;
+      let done!: () => void;
+      answered[k] = new Promise((resolve) => (done = resolve));
+      if (k >= concurrency) await answered[k - concurrency];
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[k] });
+      const { result, error } = (await res.json()) as { result?: ({ hash: Hex } | { error: { code: string } })[]; error?: unknown };
+      if (!result) throw new Error(`pt_sendTransactions failed: ${JSON.stringify(error)}`);
+      for (const r of result) {
+        if ('hash' in r) accepted++;
+        else refusals[r.error.code] = (refusals[r.error.code] ?? 0) + 1;
+      }
+      done();
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { accepted, refusals };
 }

@@ -222,7 +222,7 @@ export class Mempool {
    * Removes queued transactions for good (refused when a block was built, or included in a block a peer
    * proposed): they stop counting in their slot's pending state and are forgotten.
    */
-  drop(pendings: Iterable<PendingTx>): void {
+  drop(pendings: Iterable<PendingTx>, release = true): void {
     const dropped = new Set(pendings);
     if (dropped.size === 0) return;
     const kept = this.queue.slice(this.head).filter((pending) => !dropped.has(pending));
@@ -230,14 +230,18 @@ export class Mempool {
     for (const pending of kept) this.queue.push(pending);
     this.head = 0;
     for (const pending of dropped) this.settle(pending);
-    this.release([...dropped].map((pending) => pending.hash));
+    if (release) this.release([...dropped].map((pending) => pending.hash));
   }
 
-  /** Drops the queued transactions among `hashes` (a block decided elsewhere included them); returns how many. */
+  /**
+   * Drops the queued transactions among `hashes` (a block decided elsewhere included them) in the tick the block's
+   * state is applied; they stay known (receipts say 'pending') until `release` once the block is persisted. Returns
+   * how many were queued.
+   */
   dropIncluded(hashes: Iterable<Hex>): number {
     const included = new Set(hashes);
     const found = this.queue.slice(this.head).filter((pending) => included.has(pending.hash));
-    this.drop(found);
+    this.drop(found, false);
     return found.length;
   }
 

@@ -71,7 +71,9 @@ export class BlockImporter {
     // A peer's bytes: whatever is wrong with them is the peer's fault (a coded refusal), never a reason to stop.
     const block = this.verify(cert);
     const started = performance.now();
-    await importBlock(chain, block, [...cert.seals], (nonce) => this.c.deposits.record(nonce), undefined, (hashes) => this.c.mempool.dropIncluded(hashes));
+    const hashes = await importBlock(chain, block, [...cert.seals], (nonce) => this.c.deposits.record(nonce), undefined, (included) => this.c.mempool.dropIncluded(included));
+    // Persisted: their receipts come from the store now.
+    this.c.mempool.release(hashes);
     const { metrics } = this.c;
     metrics.blocks.inc();
     metrics.txsIncluded.inc(block.txs.length);
