@@ -36,7 +36,7 @@ import { deployRoot, startHardhatNode } from '@plasma-tree/contracts';
 import { NATIVE_TOKEN, TxKind, plasmaDomain, signedTxToJson, type Address, type ChainId, type Eip712Domain, type Hex, type SpendTx } from '@plasma-tree/core';
 import { spawnNodeProcess, type NodeProcess } from '../src/nodeProcess.js';
 import type { NodeOptions } from '../src/options.js';
-import { call, expectAccepted, lower, sendPipelined, sign, signTransferBatches, waitForSlot } from './throughput.js';
+import { call, fundAccounts, lower, sendPipelined, sign, signTransferBatches, waitForSlot } from './throughput.js';
 
 export interface QuorumBenchOptions {
   /** Signed transfers of the throughput part (rounded up to whole rounds of `accounts`). */
@@ -329,21 +329,7 @@ async function measureThroughput({ root, chainId, domain, urls, options, progres
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, batchesPerRound));
 
   progress(`funding ${accounts} accounts`);
-  const users = Array.from({ length: accounts }, () => Wallet.createRandom());
-  const funders = Array.from({ length: Math.min(8, accounts) }, () => Wallet.createRandom());
-  const perAccount = BigInt(rounds) * GWEI;
-  const share = Math.ceil(accounts / funders.length);
-  for (const funder of funders) {
-    await (await root.depositETH(chainId, funder.address, { value: perAccount * BigInt(share) + GWEI })).wait();
-  }
-  const funderSlots = await Promise.all(funders.map((f) => waitForSlot(url, f.address)));
-  for (const [f, funder] of funders.entries()) {
-    const batch = users.slice(f * share, (f + 1) * share).map((user, i) =>
-      sign(funder, domain, { kind: TxKind.Transfer, chainId, slot: funderSlots[f], to: lower(user.address), token: NATIVE_TOKEN, amount: perAccount, nonce: BigInt(i) }),
-    );
-    expectAccepted(await call(url, 'pt_sendTransactions', [batch.map(signedTxToJson)]), 'fan-out');
-  }
-  const slots = await Promise.all(users.map((u) => waitForSlot(url, u.address)));
+  const { users, slots } = await fundAccounts({ root, chainId, domain, url, accounts, perAccount: BigInt(rounds) * GWEI });
   // Every validator holds the funded accounts, and the chain is idle on L1 too, before the clock starts.
   const fundedHead = (await call<{ head: { number: number } }>(url, 'pt_chainInfo', [])).head.number;
   await waitUntil('the funding on every validator and on L1', 60_000, async () => {

@@ -17,7 +17,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { JsonRpcProvider, Wallet, parseEther } from 'ethers';
+import { JsonRpcProvider, Wallet, parseEther, type Contract, type HDNodeWallet } from 'ethers';
 import { deployRoot, startHardhatNode } from '@plasma-tree/contracts';
 import {
   NATIVE_TOKEN,
@@ -119,22 +119,7 @@ export async function runThroughputBench(options: ThroughputOptions): Promise<Th
     const url = node.rpcUrl;
     progress(`node serving at ${url}; funding ${accounts} accounts`);
 
-    // Funding: a few deposits, each owner fanning out to its share of the accounts in one batch.
-    const users = Array.from({ length: accounts }, () => Wallet.createRandom());
-    const funders = Array.from({ length: Math.min(8, accounts) }, () => Wallet.createRandom());
-    const perAccount = BigInt(rounds) * GWEI;
-    const share = Math.ceil(accounts / funders.length);
-    for (const funder of funders) {
-      await (await root.depositETH(chainId, funder.address, { value: perAccount * BigInt(share) + GWEI })).wait();
-    }
-    const funderSlots = await Promise.all(funders.map((f) => waitForSlot(url, f.address)));
-    const fanOut = funders.map((funder, f) =>
-      users.slice(f * share, (f + 1) * share).map((user, i) =>
-        sign(funder, domain, { kind: TxKind.Transfer, chainId, slot: funderSlots[f], to: lower(user.address), token: NATIVE_TOKEN, amount: perAccount, nonce: BigInt(i) }),
-      ),
-    );
-    for (const batch of fanOut) expectAccepted(await call(url, 'pt_sendTransactions', [batch.map(signedTxToJson)]), 'fan-out');
-    const slots = await Promise.all(users.map((u) => waitForSlot(url, u.address)));
+    const { users, slots } = await fundAccounts({ root, chainId, domain, url, accounts, perAccount: BigInt(rounds) * GWEI });
 
     progress(`signing ${rounds * accounts} transfers`);
     const bodies = signTransferBatches({ users, slots, domain, chainId, rounds, batchSize });
@@ -272,4 +257,27 @@ export async function sendPipelined(url: string, bodies: string[], concurrency: 
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return { accepted, refusals };
+}
+
+/**
+ * `accounts` fresh wallets holding `perAccount` wei each on the chain: a few L1 deposits, each owner fanning out to
+ * its share of the accounts in one batch. Resolves once the node at `url` shows every slot.
+ */
+export async function fundAccounts(o: { root: Contract; chainId: ChainId; domain: Eip712Domain; url: string; accounts: number; perAccount: bigint }): Promise<{ users: HDNodeWallet[]; slots: number[] }> {
+  const { root, chainId, domain, url, accounts, perAccount } = o;
+  const users = Array.from({ length: accounts }, () => Wallet.createRandom());
+  const funders = Array.from({ length: Math.min(8, accounts) }, () => Wallet.createRandom());
+  const share = Math.ceil(accounts / funders.length);
+  for (const funder of funders) {
+    await (await root.depositETH(chainId, funder.address, { value: perAccount * BigInt(share) + GWEI })).wait();
+  }
+  const funderSlots = await Promise.all(funders.map((f) => waitForSlot(url, f.address)));
+  for (const [f, funder] of funders.entries()) {
+    const batch = users.slice(f * share, (f + 1) * share).map((user, i) =>
+      sign(funder, domain, { kind: TxKind.Transfer, chainId, slot: funderSlots[f], to: lower(user.address), token: NATIVE_TOKEN, amount: perAccount, nonce: BigInt(i) }),
+    );
+    expectAccepted(await call(url, 'pt_sendTransactions', [batch.map(signedTxToJson)]), 'fan-out');
+  }
+  const slots = await Promise.all(users.map((u) => waitForSlot(url, u.address)));
+  return { users, slots };
 }

@@ -31,6 +31,8 @@ export type NodeErrorCode =
   | 'TX_KNOWN'
   /** The mempool holds `mempoolMaxTxs` transactions. */
   | 'MEMPOOL_FULL'
+  /** Admitted transactions could not be written to the mempool's journal (the disk): no hash was promised. */
+  | 'JOURNAL_WRITE_FAILED'
   /** No transaction with this hash is known to the node. */
   | 'UNKNOWN_TX'
   /** A withdrawal proof was asked for a transaction that is not a withdrawal. */

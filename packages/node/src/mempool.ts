@@ -171,8 +171,15 @@ export class Mempool {
       }
       this.c.metrics.mempoolSize.set(this.size);
       if (admitted.length === 0) return results;
-      // Durable before anyone hears "accepted"; a failed write fails the whole submission (the client retries).
-      if (origin !== 'restore' && this.c.journal) await this.c.journal(admitted);
+      // Durable before anyone hears "accepted"; a failed write fails the whole submission.
+      if (origin !== 'restore' && this.c.journal) {
+        try {
+          await this.c.journal(admitted);
+        } catch (e) {
+          throw nodeError('JOURNAL_WRITE_FAILED', `the node could not write ${admitted.length} admitted transaction(s) to its journal: ${(e as Error)?.message ?? e}`,
+            'the node\'s disk is failing or full: its operator must free space; the transactions may still be included, so ask pt_getReceipt before sending them again', { txs: admitted.length });
+        }
+      }
       if (origin === 'local' && this.c.onAdmitted) this.c.onAdmitted(admitted.map(({ tx }) => tx));
       return results;
     });

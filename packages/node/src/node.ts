@@ -21,8 +21,7 @@ import { JsonRpcServer } from './rpc/server.js';
 import { SignaturePool } from './sigPool.js';
 import { join } from 'node:path';
 import { P2PHost, loadOrCreatePeerKey } from '@plasma-tree/p2p';
-import type { Address, Hex, SignedTx } from '@plasma-tree/core';
-import { sleep } from './util/abort.js';
+import type { Address, Hex } from '@plasma-tree/core';
 import { ConsensusService } from './consensus/service.js';
 import { encodeStoredBlock } from './db/codec.js';
 import { BlockImporter } from './net/blockImporter.js';
@@ -156,7 +155,7 @@ export class PlasmaNode {
         },
         { maxTxs: opts.mempoolMaxTxs },
       );
-      const restored = await restoreMempool(store, mempool, logger);
+      await restoreMempool(store, mempool, logger);
 
       const follower = parent.deposits({ chainId: params.chainId, appliedNonce: () => chain.depositNonce, logger: logger.child('deposits'), metrics });
       startLoop('deposit follower', (s) => follower.run(s));
@@ -193,14 +192,11 @@ export class PlasmaNode {
         }
       }
 
+      // What stays queued is gossiped again, the journal's transactions too (accepted before a stop, perhaps never
+      // gossiped): once a peer listens.
       if (network) {
         const net = network;
         startLoop('tx regossip', (s) => runRegossip({ mempool, publish: (txs, at) => net.publishTxs(txs, at), listeners: () => net.txPeers, logger: logger.child('net'), metrics }, s));
-      }
-      // Transactions this node accepted before it stopped may never have left it: gossip them once peers listen.
-      if (network && restored.length > 0) {
-        const net = network;
-        startLoop('restored tx gossip', (s) => gossipWhenHeard(net, restored, mempool, s));
       }
 
       const faults = opts.faults && new FaultInjector(opts.faults, { chain, dataDir: opts.dataDir, keys, logger: logger.child('faults') });
@@ -329,35 +325,24 @@ function submitterTurn(params: ChainParams, self: Address, importer: BlockImport
 
 /**
  * Re-admits the journalled transactions (accepted before the node last stopped) in their admission order; those
- * the state now refuses (included in a block meanwhile, or made invalid) leave the journal. Returns those held.
+ * the state now refuses (included in a block meanwhile, or made invalid) leave the journal.
  */
-async function restoreMempool(store: ChainStore, mempool: Mempool, logger: Logger): Promise<{ hash: Hex; tx: SignedTx }[]> {
+async function restoreMempool(store: ChainStore, mempool: Mempool, logger: Logger): Promise<void> {
   const journalled = await store.pendingTxs();
-  if (journalled.length === 0) return [];
+  if (journalled.length === 0) return;
   const results = await mempool.submit(journalled.map(({ tx }) => tx), 'restore');
-  const held: { hash: Hex; tx: SignedTx }[] = [];
+  let held = 0;
   const refused: Hex[] = [];
   const reasons: Record<string, number> = {};
   results.forEach((result, i) => {
-    if ('hash' in result) held.push(journalled[i]);
+    if ('hash' in result) held++;
     else {
       refused.push(journalled[i].hash);
       reasons[result.error.code] = (reasons[result.error.code] ?? 0) + 1;
     }
   });
   await store.unjournalTxs(refused);
-  logger.info('mempool restored from its journal', { held: held.length, refused: refused.length, reasons });
-  return held;
-}
-
-/** Gossips `txs` once a peer subscribes to the chain's transactions (up to a minute), leaving out those already gone. */
-async function gossipWhenHeard(network: ChainNetwork, txs: { hash: Hex; tx: SignedTx }[], mempool: Mempool, signal: AbortSignal): Promise<void> {
-  for (let waited = 0; network.txPeers === 0 && waited < 60_000 && !signal.aborted; waited += 250) await sleep(250, signal);
-  // Subscriptions travel just after the connection: a moment for the mesh to form.
-  await sleep(1000, signal);
-  if (signal.aborted) return;
-  const held = txs.filter(({ hash }) => mempool.has(hash)).map(({ tx }) => tx);
-  if (held.length > 0) network.publishTxs(held);
+  logger.info('mempool restored from its journal', { held, refused: refused.length, reasons });
 }
 
 /** Stops `services` in reverse start order; a service that fails to stop does not keep the others running. */

@@ -69,6 +69,19 @@ describe('Mempool', () => {
     expect((results[2] as { error: Error }).error.message).toMatch(/maximum of 2/);
   });
 
+  it('answers no hash when its journal cannot be written: a coded error that says what to do', async () => {
+    const mempool = new Mempool(
+      { chainId, domain, account: (slot) => accounts.get(slot), recoverSigners: (items) => inline.recover(items), metrics: createNodeMetrics(), journal: async () => {
+        throw new Error('ENOSPC: no space left on device');
+      } },
+      { maxTxs: 10 },
+    );
+    const failure = await mempool.submit([alice.transfer(0, bob.address, 1n, 3n)]).then(() => undefined, (e: unknown) => e as { code: string; message: string; hint?: string });
+    expect(failure?.code).toBe('JOURNAL_WRITE_FAILED');
+    expect(failure?.message).toMatch(/ENOSPC/);
+    expect(failure?.hint).toMatch(/pt_getReceipt/);
+  });
+
   it('checks the balance against what pending transactions already spend', async () => {
     const mempool = mempoolOver(accounts);
     const results = await mempool.submit([alice.transfer(0, bob.address, 60n, 3n), alice.transfer(0, bob.address, 41n, 4n), alice.transfer(0, bob.address, 40n, 4n)]);
