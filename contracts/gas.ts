@@ -21,6 +21,7 @@ import { pathToFileURL } from 'node:url';
 import { Contract, JsonRpcProvider, Wallet, id, parseEther, type ContractTransactionResponse, type TransactionResponse } from 'ethers';
 import { deployContract, deployRoot, deployTestToken } from './deploy.js';
 import { hardhatAccounts, startHardhatNode } from './hardhat-node.js';
+import { measureDataAvailability, type DataAvailabilityGas } from './gas-da.js';
 import {
   ETH_TOKEN,
   FixedMerkleTree,
@@ -36,7 +37,8 @@ import {
   type HeaderStruct,
 } from './encoding.js';
 
-export interface GasReport {
+/** The data-availability paths (challengeData, publishBlockData, resolveDataChallenge) are measured in ./gas-da.ts. */
+export interface GasReport extends DataAvailabilityGas {
   depositETH: number;
   depositERC20: number;
   commit1of1: number;
@@ -49,6 +51,7 @@ export interface GasReport {
   proveMissingDownEvent: number;
   proveMalformedTx: number;
   proveBadTimestamp: number;
+  proveInvalidExits: number;
   proveEquivocation3of4: number;
   proveEquivocation22of32: number;
   freezeStalled: number;
@@ -145,9 +148,11 @@ export async function measureGas(options: { url?: string } = {}): Promise<GasRep
     );
 
     const fraud = await measureObjections(provider, root, wallets);
+    const dataAvailability = await measureDataAvailability(provider, root, wallets);
 
     return {
       ...fraud,
+      ...dataAvailability,
       depositETH,
       depositERC20,
       commit1of1,
@@ -169,6 +174,7 @@ type ObjectionGas = Pick<
   | 'proveMissingDownEvent'
   | 'proveMalformedTx'
   | 'proveBadTimestamp'
+  | 'proveInvalidExits'
   | 'proveEquivocation3of4'
   | 'proveEquivocation22of32'
   | 'freezeStalled'
@@ -242,6 +248,17 @@ async function measureObjections(provider: JsonRpcProvider, root: Contract, wall
   await b.commit(early, { valid: false });
   const proveBadTimestamp = await prove(b.calldata(core.buildBadTimestampProof(early.header, b.head)));
 
+  // proveInvalidExits: an exit no tx made, after the block's only withdrawal: the case with the most witnesses (the last
+  // tx, the empty position after it, and the extra leaf).
+  const x = await fresh();
+  const out = x.place(x.sign(alice, { kind: core.TxKind.Withdraw, slot: 0, to: lower(alice.address), token: core.NATIVE_TOKEN, amount: 1n, nonce: 0n }), alice);
+  const exits = [{ recipient: lower(alice.address), token: core.NATIVE_TOKEN, amount: 1n }, { recipient: lower(deployer.address), token: core.NATIVE_TOKEN, amount: parseEther('1000') }];
+  const extraExit = x.forge([out], [core.ZERO_BYTES32], { timestamp: await now(), exitRoot: core.bytesToHex(core.computeExitRoot(exits)) });
+  await x.commit(extraExit, { valid: false });
+  const exitsProof = core.buildInvalidExitsProof({ ...extraExit, exits }, x.head);
+  if (exitsProof.exit.index !== 1 || exitsProof.next.index !== 1) throw new Error('not the extra-exit case');
+  const proveInvalidExits = await prove(x.calldata(exitsProof));
+
   // proveEquivocation: block 2 committed, a second block 2 signed; rolled back.
   const equivocate = async (validators: Wallet[], threshold: number) => {
     const e = await fresh(validators, threshold);
@@ -271,6 +288,7 @@ async function measureObjections(provider: JsonRpcProvider, root: Contract, wall
     proveMissingDownEvent,
     proveMalformedTx,
     proveBadTimestamp,
+    proveInvalidExits,
     proveEquivocation3of4,
     proveEquivocation22of32,
     freezeStalled,

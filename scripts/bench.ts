@@ -48,11 +48,15 @@ async function main(): Promise<void> {
       proveMissingDownEvent: 500_000,
       proveMalformedTx: 500_000,
       proveBadTimestamp: 500_000,
+      proveInvalidExits: 500_000,
       proveEquivocation3of4: 500_000,
       proveEquivocation22of32: 500_000,
       freezeStalled: 500_000,
       escapeExit: 500_000,
       reclaimDeposit: 500_000,
+      // docs/FRAUD.md §9 (publishBlockData is the validators' cost: reported, no target)
+      challengeData: 500_000,
+      resolveDataChallenge: 500_000,
     };
     for (const [name, value] of Object.entries(gas)) {
       const target = gasTargets[name];

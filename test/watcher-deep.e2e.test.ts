@@ -25,7 +25,10 @@ const FAULTY = [
   ['A2', 'forged-deposit', 'deposit'],
   ['A3', 'bad-timestamp', 'transfer'],
   ['A4', 'equivocate', 'deposit'],
+  ['A5', 'bad-exit-root', 'deposit'],
+  ['A6', 'wrong-exit', 'withdraw'],
 ] as const;
+const findingKind = (kind: string) => (kind === 'equivocate' ? 'equivocation' : kind === 'bad-exit-root' || kind === 'wrong-exit' ? 'invalid_exit' : 'invalid_block');
 
 let tree: Tree;
 let watcher: Watcher;
@@ -80,6 +83,12 @@ async function deposits(names: string[]): Promise<void> {
   for (const ref of refs) await tree.waitApplied(ref);
 }
 
+/** A withdrawal to A by the holder of `name` (block 2). */
+async function withdraw(name: string): Promise<void> {
+  const bob = holders.get(name)!;
+  await tree.send(name, await tree.signFromSlot(name, bob, { kind: TxKind.Withdraw, to: bob.address, token: ETH, amount: ETHER / 100n }));
+}
+
 /** A transfer by the holder of `name` (block 2). */
 async function transfer(name: string): Promise<void> {
   await tree.send(name, await tree.signFromSlot(name, holders.get(name)!, { kind: TxKind.Transfer, to: newSigner('carol').address, token: ETH, amount: ETHER / 100n }));
@@ -88,12 +97,16 @@ async function transfer(name: string): Promise<void> {
 const injected = (name: string) => waitFor(`${name} injects its fault`, async () => (await tree.chain(name).node.request<{ faults?: { injected: number[] } }>('pt_chainInfo', [])).faults?.injected[0], 30_000);
 
 describe('the watcher convicts chains below a chain on their parent (PROVE_CHILD_FRAUD)', () => {
-  it('overspend, forged-deposit, bad-timestamp, equivocate under A: convicted on A by the watcher; S and A\'s holders untouched', async () => {
+  it('overspend, forged-deposit, bad-timestamp, equivocate, bad-exit-root, wrong-exit under A: convicted on A by the watcher; S and A\'s holders untouched', async () => {
     const A = tree.chain('A');
     const bonds = new Map<string, bigint>();
     for (const [name] of FAULTY) bonds.set(name, (await A.node.getChildInfo(tree.chain(name).chainId))!.bond);
     await deposits([...FAULTY.map(([name]) => name), 'S']);
-    await Promise.all([...FAULTY.filter(([, , what]) => what === 'transfer').map(([name]) => transfer(name)), transfer('S')]);
+    await Promise.all([
+      ...FAULTY.filter(([, , what]) => what === 'transfer').map(([name]) => transfer(name)),
+      ...FAULTY.filter(([, , what]) => what === 'withdraw').map(([name]) => withdraw(name)),
+      transfer('S'),
+    ]);
     const aliceOnA = await tree.balance('A', alice(), ETH);
 
     for (const [name, kind] of FAULTY) {
@@ -112,7 +125,7 @@ describe('the watcher convicts chains below a chain on their parent (PROVE_CHILD
       });
       const f = s.findings.find((x) => x.height === n)!;
       expect(s).toMatchObject({ parent: A.chainId, status: 'frozen-fraud', headVerified: n - 1 });
-      expect(f).toMatchObject({ kind: kind === 'equivocate' ? 'equivocation' : 'invalid_block', provable: true, objection: { host: A.chainId, status: 'convicted' } });
+      expect(f).toMatchObject({ kind: findingKind(kind), provable: true, objection: { host: A.chainId, status: 'convicted' } });
       // The objection is a kind-10 tx to the watcher's address in A's block.
       const block = (await A.node.getBlockByNumber(f.objection!.l1Block!))!;
       expect(block.txs.some((tx) => tx.kind === TxKind.ProveChildFraud && tx.to === watcherAddress)).toBe(true);

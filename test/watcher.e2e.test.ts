@@ -3,8 +3,9 @@
  * can produce (each with its own lying validator node), an honest bystander chain with holders, and one watcher (the
  * library) following all of them. For every phase-1 kind: the faulty validator commits its block, the watcher
  * re-executes it, objects with its own key, PlasmaRoot emits FraudProven, the chain's head is rolled back and its
- * bond slashed (half of it to the watcher), while the bystander chain goes on untouched. bad-exit-root is phase 2:
- * reported with provable: false, never objected to. The reaction time (commit → objection, in L1 blocks) is logged.
+ * bond slashed (half of it to the watcher), while the bystander chain goes on untouched. The exit-tree lies
+ * (bad-exit-root, wrong-exit) are invalid_exit findings, convicted by proveInvalidExits. The reaction time (commit →
+ * objection, in L1 blocks) is logged.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEther } from 'ethers';
@@ -49,7 +50,11 @@ const PROVABLE: Array<[FaultKind, FraudKind, number]> = [
   ['missing-down-event', FraudKind.MissingDownEvent, 1],
   ['bad-timestamp', FraudKind.BadTimestamp, 2],
   ['equivocate', FraudKind.Equivocation, 1],
+  // An exit no tx made (after block 1's deposits), and a withdrawal's exit that pays the operator instead.
+  ['bad-exit-root', FraudKind.InvalidExits, 1],
+  ['wrong-exit', FraudKind.InvalidExits, 2],
 ];
+const findingKind = (kind: FaultKind) => (kind === 'equivocate' ? 'equivocation' : kind === 'bad-exit-root' || kind === 'wrong-exit' ? 'invalid_exit' : 'invalid_block');
 
 let l1: L1;
 let watcher: Watcher;
@@ -62,10 +67,10 @@ let honestHeadAtStart = 0;
 
 beforeAll(async () => {
   l1 = await startL1();
-  // Account 0 deploys and deposits; 1..12 validate the faulty chains, 13 the honest one; 19 is the watcher.
-  const kinds: FaultKind[] = [...PROVABLE.map(([k]) => k), 'bad-exit-root'];
+  // Account 0 deploys and deposits; 1..13 validate the faulty chains, 14 the honest one; 19 is the watcher.
+  const kinds: FaultKind[] = PROVABLE.map(([k]) => k);
   for (const [i, kind] of kinds.entries()) chains.set(kind, await startChain(l1, kind, i + 1, { kind }));
-  honest = await startChain(l1, 'honest', 13);
+  honest = await startChain(l1, 'honest', 14);
   watcherKey = validatorKey(l1, 19);
   balanceBefore = await l1.provider.getBalance(keyAddress(watcherKey));
   watcherDir = await tempDir();
@@ -103,7 +108,7 @@ describe('the watcher convicts every phase-1 fault the node can inject', () => {
         return s.findings.find((f) => f.height === n && f.objection?.status === 'convicted') && s;
       }, 20_000);
       const finding = status.findings.find((f) => f.height === n)!;
-      expect(finding).toMatchObject({ kind: kind === 'equivocate' ? 'equivocation' : 'invalid_block', chain: c.chainId, provable: true });
+      expect(finding).toMatchObject({ kind: findingKind(kind), chain: c.chainId, provable: true });
       expect(finding.deadline).toBeGreaterThan(0);
       expect(status.status).toBe('frozen-fraud');
       expect(status.headVerified).toBe(n - 1);
@@ -114,16 +119,6 @@ describe('the watcher convicts every phase-1 fault the node can inject', () => {
       console.log(`watcher reaction ${kind}: block ${n} committed in L1 block ${commitBlock}, objection in L1 block ${proven.blockNumber}: ${reaction} L1 blocks`);
     });
   }
-
-  it('bad-exit-root (phase 2): reported as invalid_exit with provable: false, no objection, the chain stays live', async () => {
-    const c = chains.get('bad-exit-root')!;
-    const n = await faultyBlock(l1, c);
-    const finding = await waitFor('the invalid_exit finding', () => chainStatus(watcher, 'bad-exit-root').findings.find((f) => f.kind === 'invalid_exit'));
-    expect(finding).toMatchObject({ height: n, provable: false, objection: null, reason: 'EXIT_ROOT_MISMATCH' });
-    expect(finding.phase2).toMatch(/phase 2/);
-    expect(chainStatus(watcher, 'bad-exit-root')).toMatchObject({ status: 'live', headVerified: n - 1, haltedAt: { height: n } });
-    expect(Number((await l1.root.chainStatus(c.chainId))[0])).toBe(ChainStatus.Live);
-  });
 
   it('the honest chain is untouched; the watcher earned bond/2 per conviction; /status and /metrics say so', async () => {
     await waitFor('every conviction', () => watcher.status().chains.filter((c) => c.status === 'frozen-fraud').length === PROVABLE.length || undefined, 30_000);
@@ -150,12 +145,12 @@ describe('the watcher convicts every phase-1 fault the node can inject', () => {
     expect(after - balanceBefore + gas).toBe(BigInt(PROVABLE.length) * (BOND / 2n));
 
     const { body: status } = await getJson(`${watcher.statusUrl}/status`);
-    expect(status.chains).toHaveLength(PROVABLE.length + 2);
+    expect(status.chains).toHaveLength(PROVABLE.length + 1);
     expect(status.chains.find((c: { name: string }) => c.name === 'bad-nonce').findings[0]).toMatchObject({ kind: 'invalid_block', objection: { status: 'convicted' } });
     const { body: metrics } = await getJson(`${watcher.statusUrl}/metrics`);
     expect(metrics).toContain(`plasma_watcher_objections_total{status="convicted"} ${PROVABLE.length}`);
     expect(metrics).toContain(`plasma_watcher_reaction_l1_blocks_count ${PROVABLE.length}`);
-    expect(metrics).toContain('plasma_watcher_findings_total{kind="invalid_exit"} 1');
+    expect(metrics).toContain('plasma_watcher_findings_total{kind="invalid_exit"} 2');
     expect((await getJson(`${watcher.statusUrl}/healthz`)).status).toBe(200);
     expect(honestHeadAtStart).toBeGreaterThanOrEqual(2);
   });

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Header, BlockTx, TxWitness, AccountWitness} from "./lib/PlasmaTypes.sol";
+import {Header, BlockTx, TxWitness, AccountWitness, ExitWitness} from "./lib/PlasmaTypes.sol";
 import {PlasmaEncoding} from "./lib/PlasmaEncoding.sol";
 import {PlasmaMerkle} from "./lib/PlasmaMerkle.sol";
 
@@ -18,6 +18,8 @@ import {PlasmaMerkle} from "./lib/PlasmaMerkle.sol";
 contract PlasmaFraudVerifier {
     /// @notice Depth of a block's transaction tree (SPEC: at most 65,536 txs per block).
     uint256 public constant TX_TREE_DEPTH = 16;
+    /// @notice Depth of a block's exit tree (token exits and up edge events).
+    uint256 public constant EXIT_TREE_DEPTH = 16;
     /// @notice Depth of a chain's accounts tree.
     uint256 public constant STATE_TREE_DEPTH = 32;
     /// @notice State root before block 1: keccak256(zero[32] ‖ zero[256]) (SPEC "State").
@@ -69,6 +71,9 @@ contract PlasmaFraudVerifier {
     error MissingAccountWitness(uint256 position);
     error WrongWitnessSlot(uint256 position, uint32 slot, uint32 expected);
     error InvalidAccountProof(uint32 slot);
+    error BadNextTx(uint256 index, uint256 expected);
+    error ExitIndexOutOfRange(uint256 index);
+    error ExitNotInBlock(uint256 index);
     // {verifyQuorum}: PlasmaRoot's errors of the same names
     error BadSignaturesLength(uint256 length);
     error NotEnoughSignatures(uint256 count, uint256 threshold);
@@ -217,13 +222,89 @@ contract PlasmaFraudVerifier {
             abi.decode(rootArgs, (bytes32, Header, uint64, Header, uint64, TxWitness));
         if (t.index >= uint256(h.depositNonce) - prev.depositNonce) return "NOT_A_DOWN_POSITION";
         BlockTx memory x = t.tx;
-        bool empty = x.kind == 0 && x.slot == 0 && x.toSlot == 0 && x.from == address(0) && x.to == address(0)
-            && x.token == address(0) && x.amount == 0 && x.nonce == 0 && x.r == 0 && x.s == 0 && x.v == 0 && t.data.length == 0
-            && t.postStateRoot == 0;
+        bool empty = _isEmptyTx(t);
         if (txRootWith(t, empty ? bytes32(0) : txLeaf(t)) != h.txRoot) revert TxNotInBlock(t.index);
         if (!empty && (x.kind == 0 || x.kind == 8) && x.nonce == uint256(prev.depositNonce) + t.index + 1) {
             return "DOWN_EVENT_PRESENT";
         }
+    }
+
+    /// @notice Whether block `h`'s exit tree is not the exits its transactions make (docs/FRAUD.md §3, InvalidExits).
+    ///         Every tx leaf carries its exit index (the leaves the txs before it made), so one or two txs and one exit
+    ///         leaf decide it: (a) `t` makes an exit (makesExit) and the leaf `e` at `t.exitIndex` is not the one its
+    ///         words give; (b) `t` is tx 0 and its exit index is not 0; (c) `next` (tx `t.index + 1`) has an exit index
+    ///         other than `t`'s plus the exit `t` makes; (d) `next` is the empty position (so `t` is the last tx) and
+    ///         `e` is a non-zero leaf at or past `t`'s exit index plus its exit. A block without txs is `t` = the empty
+    ///         position 0 (all zero), and any non-zero `e` convicts it. Empty positions are all-zero witnesses, as in
+    ///         {missingDownEvent}. Reverts unless `t`, `next` (when read) and `e` (when read) are in `h`'s trees.
+    /// @param rootArgs The arguments of PlasmaRoot.proveInvalidExits: `(bytes32 chainId, Header h, uint64 windowEnd,
+    ///        Header prev, uint64 prevWindowEnd, TxWitness t, TxWitness next, ExitWitness e)`.
+    /// @return reason 0 if the block is at fault, else why it is not.
+    function invalidExits(bytes calldata rootArgs) external pure returns (bytes32 reason) {
+        (, Header memory h,,,, TxWitness memory t, TxWitness memory next, ExitWitness memory e) =
+            abi.decode(rootArgs, (bytes32, Header, uint64, Header, uint64, TxWitness, TxWitness, ExitWitness));
+        bool empty = _isEmptyTx(t);
+        if (txRootWith(t, empty ? bytes32(0) : txLeaf(t)) != h.txRoot) revert TxNotInBlock(t.index);
+        if (empty) {
+            if (t.index != 0) return "NOT_THE_FIRST_TX";
+            return _exitLeafAt(h, e) != 0 ? bytes32(0) : bytes32("NO_EXTRA_EXIT");
+        }
+        if (t.index == 0 && t.exitIndex != 0) return 0;
+        bool made = makesExit(t.tx, t.data);
+        uint256 count = uint256(t.exitIndex) + (made ? 1 : 0);
+        if (made && e.index == t.exitIndex) {
+            if (count > 1 << EXIT_TREE_DEPTH) return 0; // no room left in the exit tree for t's exit
+            return _exitLeafAt(h, e) == expectedExitLeaf(h.chainId, t.tx, t.data) ? bytes32("EXIT_MATCHES") : bytes32(0);
+        }
+        // The last position of a full tx tree has no next one.
+        if (t.index + 1 < 1 << TX_TREE_DEPTH) {
+            if (next.index != t.index + 1) revert BadNextTx(next.index, t.index + 1);
+            bool nextEmpty = _isEmptyTx(next);
+            if (txRootWith(next, nextEmpty ? bytes32(0) : txLeaf(next)) != h.txRoot) revert TxNotInBlock(next.index);
+            if (!nextEmpty) return next.exitIndex != count ? bytes32(0) : bytes32("EXIT_INDEX_OK");
+        }
+        if (e.index < count) return "NOT_PAST_THE_EXITS";
+        return _exitLeafAt(h, e) != 0 ? bytes32(0) : bytes32("NO_EXTRA_EXIT");
+    }
+
+    /// @notice Whether a block transaction appends a leaf to the exit tree, from its words: a WITHDRAW, or an EDGE_SEND
+    ///         whose data (`abi.encode(bytes32 fn, bytes32 child, bytes payload)`) names child 0 (core's makesExit).
+    function makesExit(BlockTx memory x, bytes memory data) public pure returns (bool) {
+        if (x.kind == 2) return true;
+        if (x.kind != 7 || data.length < 64) return false;
+        bytes32 child;
+        assembly ("memory-safe") {
+            child := mload(add(data, 64))
+        }
+        return child == 0;
+    }
+
+    /// @notice The exit-tree leaf a transaction that makes an exit gives: a WITHDRAW's exitHash(to, token, amount), an up
+    ///         EDGE_SEND's edgeUpLeaf(fn, chainId, from, keccak256(payload)) (reverts on data that does not decode).
+    function expectedExitLeaf(bytes32 chainId, BlockTx memory x, bytes memory data) public pure returns (bytes32) {
+        if (x.kind == 2) return keccak256(abi.encode(x.to, x.token, x.amount));
+        (bytes32 fn,, bytes memory payload) = abi.decode(data, (bytes32, bytes32, bytes));
+        return keccak256(abi.encode(fn, chainId, x.from, keccak256(payload)));
+    }
+
+    /// @dev The leaf of `e` after checking it under `h.exitRoot`.
+    function _exitLeafAt(Header memory h, ExitWitness memory e) private pure returns (bytes32) {
+        uint256 index = e.index;
+        if (index >> EXIT_TREE_DEPTH != 0) revert ExitIndexOutOfRange(index);
+        bytes32 node = e.leaf;
+        for (uint256 level; level < EXIT_TREE_DEPTH; ++level) {
+            node = (index >> level) & 1 == 1 ? PlasmaMerkle.hashPair(e.proof[level], node) : PlasmaMerkle.hashPair(node, e.proof[level]);
+        }
+        if (node != h.exitRoot) revert ExitNotInBlock(index);
+        return e.leaf;
+    }
+
+    /// @dev An all-zero witness: the empty position of the tx tree.
+    function _isEmptyTx(TxWitness memory t) private pure returns (bool) {
+        BlockTx memory x = t.tx;
+        return x.kind == 0 && x.slot == 0 && x.toSlot == 0 && x.from == address(0) && x.to == address(0)
+            && x.token == address(0) && x.amount == 0 && x.nonce == 0 && x.r == 0 && x.s == 0 && x.v == 0 && t.data.length == 0
+            && t.postStateRoot == 0 && t.exitIndex == 0;
     }
 
     /// @notice Whether tx `t` of block `h` (in `h.txRoot`, else it reverts) breaks its kind's form ({isMalformed}).
@@ -309,9 +390,10 @@ contract PlasmaFraudVerifier {
             || x.nonce != 0 || !noSignature;
     }
 
-    /// @notice The tx-tree leaf of a witness: keccak256(abi.encode(tx, keccak256(data), postStateRoot)) (SPEC txLeafHash).
+    /// @notice The tx-tree leaf of a witness: keccak256(abi.encode(tx, keccak256(data), postStateRoot, exitIndex)) (SPEC
+    ///         txLeafHash).
     function txLeaf(TxWitness memory t) public pure returns (bytes32) {
-        return keccak256(abi.encode(t.tx, keccak256(t.data), t.postStateRoot));
+        return keccak256(abi.encode(t.tx, keccak256(t.data), t.postStateRoot, t.exitIndex));
     }
 
     /// @notice The transaction root the witness's leaf and siblings give.

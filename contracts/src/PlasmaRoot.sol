@@ -8,12 +8,13 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
-import {Header, Exit, TxWitness, AccountWitness} from "./lib/PlasmaTypes.sol";
+import {Header, Exit, TxWitness, AccountWitness, ExitWitness} from "./lib/PlasmaTypes.sol";
 import {PlasmaEncoding} from "./lib/PlasmaEncoding.sol";
 import {PlasmaMerkle} from "./lib/PlasmaMerkle.sol";
 import {IValidatorSetSource, ValidatorSets} from "./lib/ValidatorSets.sol";
 import {IPlasmaMessageReceiver} from "./interfaces/IPlasmaMessageReceiver.sol";
 import {PlasmaFraudVerifier} from "./PlasmaFraudVerifier.sol";
+import {PlasmaDataAvailability} from "./PlasmaDataAvailability.sol";
 
 /// @title PlasmaRoot
 /// @notice The root-chain (L1) contract of a Plasma Tree: the parent side for every child of the root.
@@ -60,6 +61,8 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     uint8 internal constant FRAUD_MALFORMED_TX = 4;
     uint8 internal constant FRAUD_EQUIVOCATION = 5;
     uint8 internal constant FRAUD_BAD_TIMESTAMP = 6;
+    uint8 internal constant FRAUD_INVALID_EXITS = 7;
+    uint8 internal constant FRAUD_UNAVAILABLE_DATA = 8;
     /// @notice Largest validator set (bounds the gas of {spawnChain}; a commit pays per signature it carries).
     uint256 public constant MAX_VALIDATORS = 256;
     /// @notice Longest challenge window a chain may choose.
@@ -87,6 +90,9 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     bytes32 private immutable _validatorSetCodeHash = ValidatorSets.initCodeHash();
     /// @notice The stateless verifier of the fraud proofs (leaves, trees, the transition of kinds 0-2).
     PlasmaFraudVerifier public immutable fraudVerifier;
+    /// @notice The data-availability challenges of the root's children (docs/FRAUD.md §9), created by the constructor;
+    ///         the one caller of {convictUnavailable}.
+    PlasmaDataAvailability public immutable dataAvailability;
 
     // ---------------------------------------------------------------------------------------------------------------
     // Storage
@@ -255,6 +261,7 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     /// @param verifier The PlasmaFraudVerifier this root calls (contracts/deploy.ts deploys both in one call).
     constructor(PlasmaFraudVerifier verifier) EIP712("PlasmaTree", "1") {
         fraudVerifier = verifier;
+        dataAvailability = new PlasmaDataAvailability();
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -734,7 +741,7 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         (uint8 fault,) =
             fraudVerifier.transitionFault(_transitionInput(c, chainId, h, prev, t), msg.data[4:]);
         if (fault == 0) revert NotFraud(kind, "TX_VALID");
-        _convict(c, chainId, h.number, prev.depositNonce, prevWindowEnd, kind);
+        _convict(c, chainId, h.number, prev.depositNonce, prevWindowEnd, kind, msg.sender);
     }
 
     /// @dev What the verifier needs to know of block `h` from this contract.
@@ -770,7 +777,7 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         _checkDisputed(c, chainId, h, windowEnd, prev, prevWindowEnd);
         bytes32 reason = fraudVerifier.missingDownEvent(msg.data[4:]);
         if (reason != 0) revert NotFraud(FRAUD_MISSING_DOWN_EVENT, reason);
-        _convict(c, chainId, h.number, prev.depositNonce, prevWindowEnd, FRAUD_MISSING_DOWN_EVENT);
+        _convict(c, chainId, h.number, prev.depositNonce, prevWindowEnd, FRAUD_MISSING_DOWN_EVENT, msg.sender);
     }
 
     /// @notice Proves that tx `t` of block `h` breaks its kind's form (PlasmaFraudVerifier.isMalformed).
@@ -785,7 +792,27 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         Chain storage c = _chains[chainId];
         _checkDisputed(c, chainId, h, windowEnd, prev, prevWindowEnd);
         if (!fraudVerifier.malformedTx(msg.data[4:])) revert NotFraud(FRAUD_MALFORMED_TX, "WELL_FORMED");
-        _convict(c, chainId, h.number, prev.depositNonce, prevWindowEnd, FRAUD_MALFORMED_TX);
+        _convict(c, chainId, h.number, prev.depositNonce, prevWindowEnd, FRAUD_MALFORMED_TX, msg.sender);
+    }
+
+    /// @notice Proves that block `h`'s exit tree is not the exits its transactions make (an exit that no tx made, a
+    ///         wrong exit where a withdrawal's should be, or exit indexes that do not add up):
+    ///         PlasmaFraudVerifier.invalidExits says how `t`, `next` and `e` show it.
+    function proveInvalidExits(
+        bytes32 chainId,
+        Header calldata h,
+        uint64 windowEnd,
+        Header calldata prev,
+        uint64 prevWindowEnd,
+        TxWitness calldata t,
+        TxWitness calldata next,
+        ExitWitness calldata e
+    ) external nonReentrant {
+        Chain storage c = _chains[chainId];
+        _checkDisputed(c, chainId, h, windowEnd, prev, prevWindowEnd);
+        bytes32 reason = fraudVerifier.invalidExits(msg.data[4:]);
+        if (reason != 0) revert NotFraud(FRAUD_INVALID_EXITS, reason);
+        _convict(c, chainId, h.number, prev.depositNonce, prevWindowEnd, FRAUD_INVALID_EXITS, msg.sender);
     }
 
     /// @notice Proves that block `h` has a timestamp before its parent's, or after the time it was committed here
@@ -799,7 +826,7 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         if (h.timestamp >= prev.timestamp && h.timestamp <= windowEnd - c.state.challengeWindow) {
             revert NotFraud(FRAUD_BAD_TIMESTAMP, "TIMESTAMP_OK");
         }
-        _convict(c, chainId, h.number, prev.depositNonce, prevWindowEnd, FRAUD_BAD_TIMESTAMP);
+        _convict(c, chainId, h.number, prev.depositNonce, prevWindowEnd, FRAUD_BAD_TIMESTAMP, msg.sender);
     }
 
 
@@ -829,11 +856,11 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
             && (record == record1 || record == record2);
         if (rollBack) {
             _checkPrev(c, number, prev, prevWindowEnd);
-            _convict(c, chainId, number, prev.depositNonce, prevWindowEnd, FRAUD_EQUIVOCATION);
+            _convict(c, chainId, number, prev.depositNonce, prevWindowEnd, FRAUD_EQUIVOCATION, msg.sender);
         } else {
             // Nothing to undo; a chain convicted before has nothing left to slash either.
             if (c.state.status == STATUS_FROZEN_FRAUD) revert AlreadyConvicted(chainId);
-            _slashAndFreeze(c, chainId, number, FRAUD_EQUIVOCATION);
+            _slashAndFreeze(c, chainId, number, FRAUD_EQUIVOCATION, msg.sender);
         }
     }
 
@@ -853,6 +880,20 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
             sigs
         );
         return PlasmaEncoding.commitmentRecord(hash, windowEnd);
+    }
+
+    /// @notice Convicts block `number` of an unanswered data-availability challenge (docs/FRAUD.md §9): rollback to the
+    ///         block before it (`prevDepositNonce`, `prevWindowEnd`), slash (half the bond to `challenger`) and freeze,
+    ///         kind FRAUD_UNAVAILABLE_DATA. Only {dataAvailability} calls it, after the checks of every proof (the block's
+    ///         record, `0 < number <= head`, its window open, the previous block's record) made with this contract's
+    ///         views: the module is part of this contract (created by its constructor), and its checks here would cost
+    ///         PlasmaRoot's code size what it does not have.
+    function convictUnavailable(bytes32 chainId, uint64 number, uint64 prevDepositNonce, uint64 prevWindowEnd, address challenger)
+        external
+        nonReentrant
+    {
+        require(msg.sender == address(dataAvailability));
+        _convict(_chains[chainId], chainId, number, prevDepositNonce, prevWindowEnd, FRAUD_UNAVAILABLE_DATA, challenger);
     }
 
     /// @dev The common checks of a proof against block `h`: it is committed (its record), not above the head (records
@@ -894,7 +935,8 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         uint64 number,
         uint64 prevDepositNonce,
         uint64 prevWindowEnd,
-        uint8 kind
+        uint8 kind,
+        address beneficiary
     ) private {
         // The low 152 bits of the packed state are (headNumber, headWindowEnd, headDepositNonce); prevWindowEnd and
         // prevDepositNonce are a committed block's (or 0), so they fit their fields.
@@ -902,12 +944,12 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         assembly ("memory-safe") {
             sstore(c.slot, or(and(sload(c.slot), not(sub(shl(152, 1), 1))), head))
         }
-        _slashAndFreeze(c, chainId, number, kind);
+        _slashAndFreeze(c, chainId, number, kind, beneficiary);
     }
 
-    /// @dev Takes the whole bond: half to the challenger, the rest burned (so validators who object to their own fraud
-    ///      still lose half); freezes the chain for fraud.
-    function _slashAndFreeze(Chain storage c, bytes32 chainId, uint64 number, uint8 kind) private {
+    /// @dev Takes the whole bond: half to `beneficiary` (the prover; a data challenger for FRAUD_UNAVAILABLE_DATA), the rest
+    ///      burned (so validators who object to their own fraud still lose half); freezes the chain for fraud.
+    function _slashAndFreeze(Chain storage c, bytes32 chainId, uint64 number, uint8 kind, address beneficiary) private {
         uint8 was = c.state.status;
         if (was != STATUS_FROZEN_FRAUD) {
             _setStatus(c, STATUS_FROZEN_FRAUD);
@@ -916,9 +958,9 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         uint256 bond = c.bond;
         uint256 reward = bond / 2;
         c.bond = 0;
-        emit FraudProven(chainId, number, kind, msg.sender, reward);
+        emit FraudProven(chainId, number, kind, beneficiary, reward);
         if (was != STATUS_FROZEN_FRAUD) emit ChainFrozen(chainId, STATUS_FROZEN_FRAUD);
-        if (reward != 0) _pay(address(0), msg.sender, reward);
+        if (reward != 0) _pay(address(0), beneficiary, reward);
         if (bond - reward != 0) _pay(address(0), BURN_ADDRESS, bond - reward);
     }
 

@@ -44,7 +44,7 @@ afterAll(async () => {
 
 const headerTuple = (h: core.Header) => [h.chainId, h.number, h.parentHash, h.txRoot, h.stateRoot, h.exitRoot, h.depositNonce, h.timestamp];
 const txTuple = (t: core.BlockTx) => [t.kind, t.slot, t.toSlot, t.from, t.to, t.token, t.amount, t.nonce, t.r, t.s, t.v];
-const txWitnessTuple = (w: core.TxWitness) => [txTuple(w.tx), w.tx.data, w.postStateRoot, w.index, w.proof];
+const txWitnessTuple = (w: core.TxWitness) => [txTuple(w.tx), w.tx.data, w.postStateRoot, w.exitIndex, w.index, w.proof];
 const accountTuple = (a: core.AccountWitness) => [a.slot, a.owner, a.token, a.balance, a.nonce, a.proof];
 
 function sign(signer: Wallet, tx: Omit<core.SpendTx, 'chainId' | 'signature'>): core.SpendTx {
@@ -107,7 +107,7 @@ describe('PlasmaFraudVerifier = core', () => {
     for (let i = 0; i < block.txs.length; i++) {
       const p = core.buildTransitionProof(block, i, header, pre, ctx(), { allowValid: true });
       expect(p.fault).toBe(core.TransitionFault.Valid);
-      expect(await verifier.txLeaf(txWitnessTuple(p.tx))).toBe(core.hashTxLeaf(block.txs[i], block.postRoots[i]));
+      expect(await verifier.txLeaf(txWitnessTuple(p.tx))).toBe(core.hashTxLeaf(block.txs[i], block.postRoots[i], core.txExitIndexes(block.txs)[i]));
       expect(await verifier.txRootOf(txWitnessTuple(p.tx))).toBe(block.header.txRoot);
       for (const a of p.accounts) {
         expect(await verifier.accountLeaf(accountTuple(a))).toBe(a.owner === core.ZERO_ADDRESS ? core.ZERO_BYTES32 : core.hashAccount(a));
@@ -163,6 +163,25 @@ describe('PlasmaFraudVerifier = core', () => {
     }
     expect(variants.filter((t) => core.isMalformedTx(t)).length).toBeGreaterThan(40);
   });
+
+  it('which txs make an exit and which leaf: makesExit and expectedExitLeaf = core (withdrawals, up and down edge calls)', async () => {
+    const abi = AbiCoder.defaultAbiCoder();
+    const fn = id('some edge function') as core.Hex;
+    const edge = (child: string, payload: string) => abi.encode(['bytes32', 'bytes32', 'bytes'], [fn, child, payload]) as core.Hex;
+    const txs: core.BlockTx[] = [
+      { ...core.EMPTY_TX, kind: core.TxKind.Withdraw, to: addr(bob), token: TOKEN, amount: 5n },
+      { ...core.EMPTY_TX, kind: core.TxKind.EdgeSend, from: addr(alice), data: edge(core.ZERO_BYTES32, '0x0102') },
+      { ...core.EMPTY_TX, kind: core.TxKind.EdgeSend, from: addr(alice), data: edge(id('a child'), '0x0102') },
+      { ...core.EMPTY_TX, kind: core.TxKind.EdgeSend, data: '0x01' },
+      ...[0, 1, 3, 4, 5, 6, 8, 9, 10, 11, 12].map((kind) => ({ ...core.EMPTY_TX, kind, data: edge(core.ZERO_BYTES32, '0x') })),
+    ];
+    for (const t of txs) {
+      expect(await verifier.makesExit(txTuple(t), t.data), `kind ${t.kind}`).toBe(core.makesExit(t));
+      if (core.makesExit(t)) expect(await verifier.expectedExitLeaf(CHAIN, txTuple(t), t.data)).toBe(core.exitLeafOfTx(t, CHAIN));
+    }
+    expect(txs.filter((t) => core.makesExit(t)).length).toBe(2);
+    expect(core.txExitIndexes(txs).slice(0, 4)).toEqual([0, 1, 2, 2]);
+  });
 });
 
 describe('core encoders = ethers on PlasmaRoot\'s ABI', () => {
@@ -186,12 +205,18 @@ describe('core encoders = ethers on PlasmaRoot\'s ABI', () => {
     expect(core.encodeFraudProofCall(CHAIN, eq, windows)).toBe(
       rootAbi.encodeFunctionData('proveEquivocation', [CHAIN, headerTuple(eq.header), eq.signatures, headerTuple(eq.header2), eq.signatures2, windows.windowEnd, headerTuple(eq.prev), windows.prevWindowEnd]),
     );
+    const exit: core.ExitWitness = { leaf: id('leaf') as core.Hex, index: 3, proof: Array.from({ length: 16 }, (_, i) => id(`sibling ${i}`) as core.Hex) };
+    const ie: core.InvalidExitsProof = { kind: core.FraudKind.InvalidExits, header: p.header, prev: p.prev, tx: { ...dataTx, exitIndex: 7 }, next: p.tx, exit };
+    expect(core.encodeFraudProofCall(CHAIN, ie, windows)).toBe(
+      rootAbi.encodeFunctionData('proveInvalidExits', [...common, txWitnessTuple(ie.tx), txWitnessTuple(ie.next), [exit.leaf, exit.index, exit.proof]]),
+    );
+    expect(core.decodeFraudProofArgs(core.FraudKind.InvalidExits, core.encodeFraudProofArgs(ie, windows))).toEqual({ proof: ie, windows });
     const escape = core.buildEscapeExitProof(state, 1);
     expect(core.encodeEscapeExitCall(CHAIN, header, 9n, escape)).toBe(rootAbi.encodeFunctionData('escapeExit', [CHAIN, headerTuple(header), 9n, escape.ledgerRoot, accountTuple(escape.account)]));
     const d = deposits.get(3n)!;
     expect(core.encodeReclaimDepositCall(d)).toBe(rootAbi.encodeFunctionData('reclaimDeposit', [d.chainId, d.nonce, d.from, d.to, d.token, d.amount]));
     const abi = AbiCoder.defaultAbiCoder();
-    const TX = 'tuple(tuple(uint8,uint32,uint32,address,address,address,uint256,uint64,bytes32,bytes32,uint8),bytes,bytes32,uint256,bytes32[16])';
+    const TX = 'tuple(tuple(uint8,uint32,uint32,address,address,address,uint256,uint64,bytes32,bytes32,uint8),bytes,bytes32,uint64,uint256,bytes32[16])';
     expect(core.encodeTxWitness(dataTx)).toBe(abi.encode([TX], [txWitnessTuple(dataTx)]));
     expect(core.encodeAccountWitness(escape.account)).toBe(abi.encode(['tuple(uint32,address,address,uint256,uint64,bytes32[32])'], [accountTuple(escape.account)]));
     for (const [name, signature] of Object.entries(core.FRAUD_SIGNATURES)) expect(rootAbi.getFunction(name)!.format('sighash'), name).toBe(signature);

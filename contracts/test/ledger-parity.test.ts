@@ -606,6 +606,79 @@ describe('fraud proofs: ParentLedger.proveFraud = PlasmaRoot.prove* (docs/FRAUD.
     expect(await prove(X, proof, windowsOf(X, 2))).toEqual({ ok: true, value: { number: 2n, kind: core.FraudKind.MalformedTx, reward: core.ROOT_MIN_BOND / 2n } });
   });
 
+  it('invalid exit trees (an extra exit, a wrong exit, exit indexes that do not add up, an exit in an empty block): refusals, then each conviction', async () => {
+    /** Block 2 on `parent` with hand-made exit indexes and exit leaves (the header commits to both trees as given). */
+    const exitBlock = (parent: core.Header, txs: core.BlockTx[], exitIndexes: number[], exitLeaves: core.Hex[]) => {
+      const postRoots = txs.map((_, i) => text(`post ${i}`));
+      const txTree = new core.MerkleTree(txs.map((tx, i) => core.txLeaf(tx, postRoots[i], exitIndexes[i])), core.TX_TREE_DEPTH);
+      const exitTree = new core.MerkleTree(exitLeaves.map((l) => core.hexToBytes(l, 32)), core.EXIT_TREE_DEPTH);
+      const block = forged(parent, txs, postRoots, { txRoot: core.bytesToHex(txTree.root), exitRoot: core.bytesToHex(exitTree.root) });
+      const tx = (i: number): core.TxWitness => ({
+        ...(i < txs.length ? { tx: txs[i], postStateRoot: postRoots[i], exitIndex: exitIndexes[i] } : { tx: core.EMPTY_TX, postStateRoot: core.ZERO_BYTES32, exitIndex: 0 }),
+        index: i,
+        proof: txTree.proof(i).map(core.bytesToHex),
+      });
+      const exit = (j: number): core.ExitWitness => ({ leaf: exitLeaves[j] ?? core.ZERO_BYTES32, index: j, proof: exitTree.proof(j).map(core.bytesToHex) });
+      return { block, tx, exit };
+    };
+    const proof = (block: core.Block, tx: core.TxWitness, next: core.TxWitness, exit: core.ExitWitness): core.InvalidExitsProof =>
+      ({ kind: core.FraudKind.InvalidExits, header: block.header, prev: block.header.number === 1n ? core.ZERO_HEADER : ({} as core.Header), tx, next, exit });
+    const withdraw = (c: FraudChain, amount: bigint, nonce = 1n): core.BlockTx => {
+      const signed = userTx('bob', { kind: core.TxKind.Withdraw, chainId: c.id, slot: 0, to: address('bob'), token: ETH_TOKEN as core.Address, amount, nonce });
+      return { kind: core.TxKind.Withdraw, slot: 0, toSlot: 0, from: address('bob'), to: address('bob'), token: ETH_TOKEN as core.Address, amount, nonce, ...core.splitSignature((signed as { signature: core.Hex }).signature), data: '0x' } as core.BlockTx;
+    };
+    const exitOf = (tx: core.BlockTx) => core.hashExit({ recipient: tx.to, token: tx.token, amount: tx.amount });
+    const minted = core.hashExit({ recipient: address('v0'), token: ETH_TOKEN as core.Address, amount: 1000n * ETHER });
+    const convicted = { ok: true, value: { number: 2n, kind: core.FraudKind.InvalidExits, reward: core.ROOT_MIN_BOND / 2n } };
+
+    // An extra exit after the block's only withdrawal (what fault injection's bad-exit-root commits).
+    const A = await newChain('XA');
+    await commit(A, honestBlock1(A));
+    const w1 = withdraw(A, ETHER / 10n);
+    const extra = exitBlock(A.blocks[0].header, [w1], [0], [exitOf(w1), minted]);
+    await commit(A, extra.block);
+    const pA = (tx: core.TxWitness, next: core.TxWitness, exit: core.ExitWitness) => ({ ...proof(extra.block, tx, next, exit), prev: A.blocks[0].header });
+    await prove(A, pA(extra.tx(0), extra.tx(1), extra.exit(0)), windowsOf(A, 2), 'NotFraud'); // EXIT_MATCHES
+    await prove(A, pA(extra.tx(0), extra.tx(2), extra.exit(1)), windowsOf(A, 2), 'BadNextTx');
+    await prove(A, pA(extra.tx(0), extra.tx(1), { ...extra.exit(1), leaf: text('not the leaf') }), windowsOf(A, 2), 'ExitNotInBlock');
+    await prove(A, pA(extra.tx(0), extra.tx(1), { ...extra.exit(1), index: 2 ** 16 }), windowsOf(A, 2), 'ExitIndexOutOfRange');
+    await prove(A, pA(extra.tx(0), extra.tx(1), extra.exit(2)), windowsOf(A, 2), 'NotFraud'); // NO_EXTRA_EXIT
+    // core finds the same leaf from the exits the operator serves.
+    const served = [{ recipient: address('bob'), token: ETH_TOKEN as core.Address, amount: ETHER / 10n }, { recipient: address('v0'), token: ETH_TOKEN as core.Address, amount: 1000n * ETHER }];
+    expect(core.buildInvalidExitsProof({ ...extra.block, exits: served }, A.blocks[0].header)).toMatchObject({ tx: extra.tx(0), next: extra.tx(1), exit: extra.exit(1) });
+    expect(await prove(A, pA(extra.tx(0), extra.tx(1), extra.exit(1)), windowsOf(A, 2))).toEqual(convicted);
+
+    // A wrong exit where the withdrawal's should be: the operator's 1000 ETH for bob's 0.1.
+    const B = await newChain('XB');
+    await commit(B, honestBlock1(B));
+    const w2 = withdraw(B, ETHER / 10n);
+    const wrong = exitBlock(B.blocks[0].header, [w2], [0], [minted]);
+    await commit(B, wrong.block);
+    expect(await prove(B, { ...proof(wrong.block, wrong.tx(0), wrong.tx(1), wrong.exit(0)), prev: B.blocks[0].header }, windowsOf(B, 2))).toEqual(convicted);
+
+    // Exit indexes that do not add up: tx 1 claims exit index 0 after tx 0's withdrawal (both leaves are "right").
+    const C = await newChain('XC');
+    await commit(C, honestBlock1(C));
+    const [w3, w4] = [withdraw(C, ETHER / 10n), withdraw(C, ETHER / 20n, 2n)];
+    const skewed = exitBlock(C.blocks[0].header, [w3, w4], [0, 0], [exitOf(w4)]);
+    await commit(C, skewed.block);
+    const pC = (tx: core.TxWitness, next: core.TxWitness, exit: core.ExitWitness) => ({ ...proof(skewed.block, tx, next, exit), prev: C.blocks[0].header });
+    await prove(C, pC(skewed.tx(1), skewed.tx(2), skewed.exit(0)), windowsOf(C, 2), 'NotFraud'); // tx 1's own exit matches
+    await prove(C, pC(skewed.tx(1), skewed.tx(2), skewed.exit(1)), windowsOf(C, 2), 'NotFraud'); // NOT_PAST_THE_EXITS
+    expect(await prove(C, pC(skewed.tx(0), skewed.tx(1), skewed.exit(1)), windowsOf(C, 2))).toEqual(convicted);
+
+    // A block without transactions that commits to an exit.
+    const D = await newChain('XD');
+    await commit(D, honestBlock1(D));
+    const empty = exitBlock(D.blocks[0].header, [], [], [minted]);
+    await commit(D, empty.block);
+    const pD = (tx: core.TxWitness, exit: core.ExitWitness) => ({ ...proof(empty.block, tx, empty.tx(1), exit), prev: D.blocks[0].header });
+    await prove(D, pD(empty.tx(1), empty.exit(0)), windowsOf(D, 2), 'NotFraud'); // NOT_THE_FIRST_TX
+    await prove(D, pD(empty.tx(0), empty.exit(1)), windowsOf(D, 2), 'NotFraud'); // NO_EXTRA_EXIT
+    expect(core.buildInvalidExitsProof({ ...empty.block, exits: [{ recipient: address('v0'), token: ETH_TOKEN as core.Address, amount: 1000n * ETHER }] }, D.blocks[0].header).exit.index).toBe(0);
+    expect(await prove(D, pD(empty.tx(0), empty.exit(0)), windowsOf(D, 2))).toEqual(convicted);
+  });
+
   it('a bad timestamp (before the parent block), and NotFraud for a good one', async () => {
     S = await newChain('FS');
     await commit(S, honestBlock1(S));

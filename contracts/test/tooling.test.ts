@@ -13,6 +13,7 @@ describe('loadArtifact', () => {
     // EIP-170: the root must stay deployable without allowUnlimitedContractSize (fraud proofs live in the verifier)
     expect((root.deployedBytecode.length - 2) / 2).toBeLessThanOrEqual(24_576);
     expect((loadArtifact('PlasmaFraudVerifier').deployedBytecode.length - 2) / 2).toBeLessThanOrEqual(24_576);
+    expect((loadArtifact('PlasmaDataAvailability').deployedBytecode.length - 2) / 2).toBeLessThanOrEqual(24_576);
   });
 
   it('tells the user to build when an artifact is missing', () => {
@@ -66,8 +67,10 @@ describe('gas', () => {
   it('keeps every objection and escape path under 500,000 (docs/FRAUD.md §1: what MIN_BOND / 2 pays for)', async () => {
     const gas = await measureGas();
     const objections = [
-      'proveInvalidTransition', 'proveMissingDownEvent', 'proveMalformedTx', 'proveBadTimestamp', 'proveEquivocation3of4',
+      'proveInvalidTransition', 'proveMissingDownEvent', 'proveMalformedTx', 'proveBadTimestamp', 'proveInvalidExits', 'proveEquivocation3of4',
       'proveEquivocation22of32', 'freezeStalled', 'escapeExit', 'reclaimDeposit',
+      // docs/FRAUD.md §9: the data challenge and its resolution (the publication is the validators' cost, not an objection)
+      'challengeData', 'resolveDataChallenge',
     ] as const;
     for (const name of objections) {
       expect(gas[name], name).toBeGreaterThan(21_000);

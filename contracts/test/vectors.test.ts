@@ -152,13 +152,14 @@ describe('SPEC vectors: Solidity = core = reference', () => {
     }
   });
 
-  it('txLeafHash: the 11 BlockTx words, keccak256(data) and the post-state root', async () => {
+  it('txLeafHash: the 11 BlockTx words, keccak256(data), the post-state root and the exit index', async () => {
     for (const [i, t] of BLOCK_TXS.entries()) {
       const post = id(`post ${i}`);
-      const sol = await harness.txLeafHash(blockTxTuple(t), t.data, post);
-      expect(core.hashTxLeaf(t, post as core.Hex)).toBe(sol);
-      const words = ['uint8', 'uint32', 'uint32', 'address', 'address', 'address', 'uint256', 'uint64', 'bytes32', 'bytes32', 'uint8', 'bytes32', 'bytes32'];
-      expect(keccak256(abi.encode(words, [...blockTxTuple(t), keccak256(t.data), post]))).toBe(sol);
+      const exitIndex = BigInt(i * 7919) % 2n ** 64n;
+      const sol = await harness.txLeafHash(blockTxTuple(t), t.data, post, exitIndex);
+      expect(core.hashTxLeaf(t, post as core.Hex, exitIndex)).toBe(sol);
+      const words = ['uint8', 'uint32', 'uint32', 'address', 'address', 'address', 'uint256', 'uint64', 'bytes32', 'bytes32', 'uint8', 'bytes32', 'bytes32', 'uint64'];
+      expect(keccak256(abi.encode(words, [...blockTxTuple(t), keccak256(t.data), post, exitIndex]))).toBe(sol);
     }
   });
 

@@ -86,10 +86,14 @@ library PlasmaEncoding {
         return abi.encode(target, data);
     }
 
-    /// @notice Transaction-tree leaf: the 11 BlockTx words, the hash of the tx's data (empty for kinds 0-2) and the
-    ///         post-state root (13 words).
-    function txLeafHash(BlockTx calldata t, bytes calldata data, bytes32 postStateRoot) internal pure returns (bytes32) {
-        return keccak256(abi.encode(t, keccak256(data), postStateRoot));
+    /// @notice Transaction-tree leaf: the 11 BlockTx words, the hash of the tx's data (empty for kinds 0-2), the
+    ///         post-state root and the exit index (the exit leaves the block's earlier txs made): 14 words.
+    function txLeafHash(BlockTx calldata t, bytes calldata data, bytes32 postStateRoot, uint64 exitIndex)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(t, keccak256(data), postStateRoot, exitIndex));
     }
 
     function blockHash(Header calldata h) internal pure returns (bytes32) {

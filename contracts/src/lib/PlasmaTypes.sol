@@ -41,11 +41,19 @@ struct BlockTx {
 }
 
 /// @notice A transaction of a block with its place in the block's transaction tree (docs/FRAUD.md §3): the leaf is
-///         `txLeafHash(tx, keccak256(data), postStateRoot)` at `index` (< 2^16) under `header.txRoot`.
+///         `txLeafHash(tx, keccak256(data), postStateRoot, exitIndex)` at `index` (< 2^16) under `header.txRoot`.
 struct TxWitness {
     BlockTx tx;
     bytes data;
     bytes32 postStateRoot;
+    uint64 exitIndex; // exit-tree leaves made by the block's txs before this one
+    uint256 index;
+    bytes32[16] proof; // siblings from the leaf upward
+}
+
+/// @notice One leaf of a block's exit tree with its place under `header.exitRoot` (0 = an empty position).
+struct ExitWitness {
+    bytes32 leaf;
     uint256 index;
     bytes32[16] proof; // siblings from the leaf upward
 }

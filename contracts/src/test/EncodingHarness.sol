@@ -73,8 +73,12 @@ contract EncodingHarness {
         );
     }
 
-    function txLeafHash(BlockTx calldata t, bytes calldata data, bytes32 postStateRoot) external pure returns (bytes32) {
-        return PlasmaEncoding.txLeafHash(t, data, postStateRoot);
+    function txLeafHash(BlockTx calldata t, bytes calldata data, bytes32 postStateRoot, uint64 exitIndex)
+        external
+        pure
+        returns (bytes32)
+    {
+        return PlasmaEncoding.txLeafHash(t, data, postStateRoot, exitIndex);
     }
 
     // The `data` layouts of the tree kinds (docs/SPEC.md), as Solidity's ABI encoder writes them.

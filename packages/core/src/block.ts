@@ -3,7 +3,7 @@
  */
 import { bytesToHex, ZERO_BYTES32 } from './bytes.js';
 import { EMPTY_STATE_ROOT, type ChainState } from './chainState.js';
-import { exitTreeLeaf, hashHeader, txLeaf } from './encoding.js';
+import { exitTreeLeaf, hashHeader, makesExit, txExitIndexes, txLeaf } from './encoding.js';
 import { isPlasmaError, PlasmaError } from './errors.js';
 import { MerkleTree, merkleRoot } from './merkle.js';
 import { applyTx, placeDeposit, placeEdgeFromParent, placeSignedTx, type ApplyOptions, type StfContext, type TxOutcome } from './stf.js';
@@ -199,8 +199,14 @@ export class BlockBuilder {
   }
 }
 
+/** The leaves of a block's transaction tree: each tx with its post-state root and its exit index. */
+export function txLeaves(txs: readonly BlockTx[], postRoots: readonly Hex[]): Uint8Array[] {
+  const exitIndexes = txExitIndexes(txs);
+  return txs.map((tx, i) => txLeaf(tx, postRoots[i], exitIndexes[i]));
+}
+
 export function computeTxRoot(txs: readonly BlockTx[], postRoots: readonly Hex[]): Uint8Array {
-  return merkleRoot(txs.map((tx, i) => txLeaf(tx, postRoots[i])), TX_TREE_DEPTH);
+  return merkleRoot(txLeaves(txs, postRoots), TX_TREE_DEPTH);
 }
 
 /** The root of the exit tree over token exits and up edge events, in block order. */
@@ -310,6 +316,10 @@ export function verifyBlock(block: Block, parent: Header | null, preState: Chain
       if (block.postRoots[txIndex].toLowerCase() !== outcome.postRoot) {
         throw mismatch('POST_ROOT_MISMATCH', `the post-state root of tx ${txIndex}`, outcome.postRoot, block.postRoots[txIndex], txIndex);
       }
+      // The leaf's exitIndex word counts exits by the words' rule (makesExit): the STF must agree with it.
+      if ((outcome.exit !== undefined) !== makesExit(tx)) {
+        throw mismatch('EXIT_MISMATCH', `whether tx ${txIndex} makes an exit`, String(outcome.exit !== undefined), String(makesExit(tx)), txIndex);
+      }
       if (outcome.exit !== undefined) exits.push(outcome.exit);
       if (outcome.downNonce !== undefined) stfCtx.lastDepositNonce = outcome.downNonce;
     });
@@ -394,6 +404,5 @@ export function txProof(block: Block, txIndex: number): Hex[] {
   if (!Number.isInteger(txIndex) || txIndex < 0 || txIndex >= block.txs.length) {
     throw new PlasmaError('INVALID_MERKLE_INPUT', `block ${block.header.number} has ${block.txs.length} txs, no tx ${txIndex}`);
   }
-  const leaves = block.txs.map((tx, i) => txLeaf(tx, block.postRoots[i]));
-  return new MerkleTree(leaves, TX_TREE_DEPTH).proof(txIndex).map(bytesToHex);
+  return new MerkleTree(txLeaves(block.txs, block.postRoots), TX_TREE_DEPTH).proof(txIndex).map(bytesToHex);
 }

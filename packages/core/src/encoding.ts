@@ -14,7 +14,7 @@ export const BLOCK_TX_BYTES = 11 * WORD;
 // Scratch buffers: encodings that are hashed straight away reuse one buffer (JS is single-threaded per isolate).
 const accountScratch = new Uint8Array(4 * WORD);
 const exitScratch = new Uint8Array(3 * WORD);
-const txLeafScratch = new Uint8Array(BLOCK_TX_BYTES + 2 * WORD);
+const txLeafScratch = new Uint8Array(BLOCK_TX_BYTES + 3 * WORD);
 
 /** `abi.encode(bytes32 chainId, uint64 number, bytes32 parentHash, bytes32 txRoot, bytes32 stateRoot, bytes32 exitRoot, uint64 depositNonce, uint64 timestamp)` */
 export function encodeHeader(header: Header): Uint8Array {
@@ -108,18 +108,44 @@ export function txDataHash(data: Hex): Uint8Array {
 }
 
 /**
- * `keccak256(abi.encode(<the 11 BlockTx words>, bytes32 keccak256(data), bytes32 postStateRoot))` as bytes: the
- * transaction tree's leaf (13 words).
+ * `keccak256(abi.encode(<the 11 BlockTx words>, bytes32 keccak256(data), bytes32 postStateRoot, uint256 exitIndex))`
+ * as bytes: the transaction tree's leaf (14 words). `exitIndex` is the number of exit-tree leaves the block's earlier
+ * transactions made (`txExitIndexes`): the leaf a withdrawal or an up edge call appends, so that an exit tree that is
+ * not the transactions' exits is provable on one or two transactions (docs/FRAUD.md §3, InvalidExits).
  */
-export function txLeaf(tx: BlockTx, postStateRoot: Hex | Uint8Array, hasher: Hasher = keccakHasher): Uint8Array {
+export function txLeaf(tx: BlockTx, postStateRoot: Hex | Uint8Array, exitIndex: number | bigint, hasher: Hasher = keccakHasher): Uint8Array {
   writeBlockTx(txLeafScratch, tx);
   writeBytes32Word(txLeafScratch, BLOCK_TX_BYTES, txDataHash(tx.data));
   writeBytes32Word(txLeafScratch, BLOCK_TX_BYTES + WORD, postStateRoot);
+  writeUintWord(txLeafScratch, BLOCK_TX_BYTES + 2 * WORD, BigInt(exitIndex), 64);
   return hasher.hash(txLeafScratch);
 }
 
-export function hashTxLeaf(tx: BlockTx, postStateRoot: Hex | Uint8Array): Hex {
-  return bytesToHex(txLeaf(tx, postStateRoot));
+export function hashTxLeaf(tx: BlockTx, postStateRoot: Hex | Uint8Array, exitIndex: number | bigint): Hex {
+  return bytesToHex(txLeaf(tx, postStateRoot, exitIndex));
+}
+
+/**
+ * Whether a block transaction appends a leaf to its block's exit tree, read from its words alone: a WITHDRAW (kind
+ * 2), or an EDGE_SEND (kind 7) whose `data` names child 0 (an up call; its second word). A transaction the STF accepts
+ * makes exactly this leaf; PlasmaFraudVerifier.makesExit is the same rule.
+ */
+export function makesExit(tx: Pick<BlockTx, 'kind' | 'data'>): boolean {
+  if (tx.kind === 2) return true;
+  if (tx.kind !== 7) return false;
+  // data = abi.encode(bytes32 fn, bytes32 child, bytes payload): hex chars 2 + 64 .. 2 + 128 are `child`.
+  return tx.data.length >= 2 + 128 && /^0+$/.test(tx.data.slice(2 + 64, 2 + 128));
+}
+
+/** Each transaction's exit index (the `exitIndex` word of its leaf): how many exit leaves the ones before it made. */
+export function txExitIndexes(txs: readonly Pick<BlockTx, 'kind' | 'data'>[]): number[] {
+  const out = new Array<number>(txs.length);
+  let made = 0;
+  for (let i = 0; i < txs.length; i++) {
+    out[i] = made;
+    if (makesExit(txs[i])) made++;
+  }
+  return out;
 }
 
 /** Id of the `index`-th (0-based) child of `parentId`: `keccak256(abi.encode(bytes32 parentId, uint256 index))`. */

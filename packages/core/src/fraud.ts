@@ -14,17 +14,20 @@
  * | MalformedTx | a tx witness | `proveMalformedTx` |
  * | Equivocation | two headers of one height, each with a quorum | `proveEquivocation` |
  * | BadTimestamp | the header and its parent's | `proveBadTimestamp` |
+ * | InvalidExits | one or two tx witnesses (each leaf carries its exit index) and one exit-tree leaf | `proveInvalidExits` |
  */
 import { decodeWords, WORD, writeAddressWord, writeBytes32Word, writeUintWord, type DecodedAbiValue, type StaticAbiType } from './abi.js';
 import { bytesToHex, concatBytes, hexToBytes, ZERO_BYTES32 } from './bytes.js';
 import { EMPTY_STATE_ROOT, type ChainState } from './chainState.js';
 import type { BlockContext } from './block.js';
-import { encodeBlockTx, encodeHeader, hashHeader, txLeaf } from './encoding.js';
+import { txLeaves } from './block.js';
+import { edgeUpLeaf, encodeBlockTx, encodeHeader, exitLeaf, exitTreeLeaf, hashHeader, makesExit, txExitIndexes } from './encoding.js';
 import { isPlasmaError, PlasmaError } from './errors.js';
 import { keccak256 } from './hash.js';
 import { MerkleTree } from './merkle.js';
 import { applyTx, checkBlockTxForm, type StfContext } from './stf.js';
-import { TX_TREE_DEPTH, TxKind, ZERO_ADDRESS, type Address, type Block, type BlockTx, type ChainId, type Header, type Hex } from './types.js';
+import { decodeEdgeSendData } from './txData.js';
+import { EXIT_TREE_DEPTH, TX_TREE_DEPTH, TxKind, ZERO_ADDRESS, type Address, type Block, type BlockTx, type ChainId, type Header, type Hex } from './types.js';
 
 /** PlasmaRoot.MIN_BOND: half of it pays the worst-case proof (500,000 gas at 200 gwei), docs/FRAUD.md §1. A chain's
  *  SPAWN_CHILD minimum stays MIN_BOND (ParentLedger) until phase 2. */
@@ -39,6 +42,10 @@ export enum FraudKind {
   MalformedTx = 4,
   Equivocation = 5,
   BadTimestamp = 6,
+  /** The block's exit tree is not the exits its transactions make (docs/FRAUD.md §3, proveInvalidExits). */
+  InvalidExits = 7,
+  /** A data-availability challenge the validators did not answer in time (docs/FRAUD.md §9). */
+  UnavailableData = 8,
 }
 
 /** PlasmaRoot's chain status (chainStatus). */
@@ -90,8 +97,18 @@ const FAULT_OF_STF_CODE: Record<string, TransitionFault> = {
 export interface TxWitness {
   tx: BlockTx;
   postStateRoot: Hex;
+  /** The leaf's exitIndex word: the exit leaves the block's earlier txs made (0 for the empty position). */
+  exitIndex: number;
   index: number;
   /** TX_TREE_DEPTH siblings, from the leaf upward. */
+  proof: Hex[];
+}
+
+/** One leaf of a block's exit tree with its place under the header's exitRoot (Solidity `ExitWitness`; leaf 0 = empty). */
+export interface ExitWitness {
+  leaf: Hex;
+  index: number;
+  /** EXIT_TREE_DEPTH siblings, from the leaf upward. */
   proof: Hex[];
 }
 
@@ -136,7 +153,7 @@ export const EMPTY_TX: BlockTx = Object.freeze({
 
 /** The tx tree of `block` (over its txs and claimed post roots). */
 function txTreeOf(block: Block): MerkleTree {
-  return new MerkleTree(block.txs.map((tx, i) => txLeaf(tx, block.postRoots[i])), TX_TREE_DEPTH);
+  return new MerkleTree(txLeaves(block.txs, block.postRoots), TX_TREE_DEPTH);
 }
 
 function checkTxRoot(block: Block, tree: MerkleTree): void {
@@ -152,8 +169,9 @@ function checkTxRoot(block: Block, tree: MerkleTree): void {
 /** Tx `index` of `block` with its tx-tree proof; an index past the last tx gives the empty position. */
 export function txWitness(block: Block, index: number, tree: MerkleTree = txTreeOf(block)): TxWitness {
   const proof = tree.proof(index).map(bytesToHex);
-  if (index >= block.txs.length) return { tx: EMPTY_TX, postStateRoot: ZERO_BYTES32, index, proof };
-  return { tx: block.txs[index], postStateRoot: block.postRoots[index].toLowerCase() as Hex, index, proof };
+  if (index >= block.txs.length) return { tx: EMPTY_TX, postStateRoot: ZERO_BYTES32, exitIndex: 0, index, proof };
+  const exitIndex = txExitIndexes(block.txs.slice(0, index + 1))[index];
+  return { tx: block.txs[index], postStateRoot: block.postRoots[index].toLowerCase() as Hex, exitIndex, index, proof };
 }
 
 /** Slot `slot` of `state`'s accounts tree with its proof (empty slots included). */
@@ -199,6 +217,19 @@ export interface BadTimestampProof extends OneBlockProof {
   kind: FraudKind.BadTimestamp;
 }
 
+/**
+ * The block's exit tree is not the exits its transactions make (PlasmaRoot.proveInvalidExits; docs/FRAUD.md §3):
+ * `tx` makes an exit and `exit` (at its exitIndex) is another leaf; or `tx` is tx 0 with exitIndex ≠ 0; or `next` (tx
+ * `tx.index + 1`) has an exitIndex other than tx's plus the exit tx makes; or `next` is the empty position (tx is the
+ * last tx; for a block without txs `tx` is the empty position 0) and `exit` is a non-zero leaf at or past the count.
+ */
+export interface InvalidExitsProof extends OneBlockProof {
+  kind: FraudKind.InvalidExits;
+  tx: TxWitness;
+  next: TxWitness;
+  exit: ExitWitness;
+}
+
 export interface EquivocationProof {
   kind: FraudKind.Equivocation;
   header: Header;
@@ -209,7 +240,7 @@ export interface EquivocationProof {
   prev: Header;
 }
 
-export type FraudProof = TransitionProof | MissingDownEventProof | MalformedTxProof | BadTimestampProof | EquivocationProof;
+export type FraudProof = TransitionProof | MissingDownEventProof | MalformedTxProof | BadTimestampProof | EquivocationProof | InvalidExitsProof;
 
 /** The windowEnds the root recorded: of the disputed block (for an equivocation: of whichever is committed, else 0)
  *  and of its parent (0 for block 1). */
@@ -352,7 +383,7 @@ export function buildTransitionProof(
       header: block.header,
       prev,
       tx: txWitness(block, txIndex, tree),
-      preTx: txIndex === 0 ? { tx: EMPTY_TX, postStateRoot: ZERO_BYTES32, index: 0, proof: Array<Hex>(TX_TREE_DEPTH).fill(ZERO_BYTES32) } : txWitness(block, txIndex - 1, tree),
+      preTx: txIndex === 0 ? { tx: EMPTY_TX, postStateRoot: ZERO_BYTES32, exitIndex: 0, index: 0, proof: Array<Hex>(TX_TREE_DEPTH).fill(ZERO_BYTES32) } : txWitness(block, txIndex - 1, tree),
       accountsRoot: preState.accounts.root,
       ledgerRoot: preState.ledger.root,
       accounts,
@@ -411,6 +442,52 @@ export function buildBadTimestampProof(header: Header, parentHeader: Header | nu
     throw notFraud(`block ${header.number}'s timestamp ${header.timestamp} is not before its parent's nor after its commit`, 'the timestamp is fine');
   }
   return { kind: FraudKind.BadTimestamp, header, prev };
+}
+
+/**
+ * The exit-tree leaf a transaction makes, from its words alone (PlasmaFraudVerifier.expectedExitLeaf): a WITHDRAW's
+ * `exitHash(to, token, amount)`, an up EDGE_SEND's event leaf (source chain = the block's chain); undefined for a
+ * transaction that makes none (makesExit).
+ */
+export function exitLeafOfTx(tx: BlockTx, chainId: ChainId): Hex | undefined {
+  if (!makesExit(tx)) return undefined;
+  if (tx.kind === TxKind.Withdraw) return bytesToHex(exitLeaf({ recipient: tx.to, token: tx.token, amount: tx.amount }));
+  const { fn, payload } = decodeEdgeSendData(tx.data);
+  return edgeUpLeaf({ fn, sourceChain: chainId, sender: tx.from, payload });
+}
+
+/**
+ * The proof that `block`'s exit tree is not the exits its transactions make (PlasmaRoot.proveInvalidExits): the first
+ * leaf that differs (a wrong exit where a tx's exit should be, or a leaf past the last tx's exits). `block.exits` must
+ * be the exit tree the header commits to (what the operator served or published): a header whose exit tree nobody
+ * serves cannot be proven against leaf by leaf, and is a data-availability matter (FRAUD_PROOF_UNAVAILABLE).
+ */
+export function buildInvalidExitsProof(block: Block, parentHeader: Header | null): InvalidExitsProof {
+  const { header } = block;
+  const tree = txTreeOf(block);
+  checkTxRoot(block, tree);
+  const leaves = block.exits.map(exitTreeLeaf);
+  const exitTree = new MerkleTree(leaves, EXIT_TREE_DEPTH);
+  if (bytesToHex(exitTree.root) !== header.exitRoot.toLowerCase()) {
+    throw unavailable(`the exit leaves served for block ${header.number} do not hash to its exitRoot ${header.exitRoot}`, 'the exit tree the header commits to is not available: fetch it from another node, or challenge the data', { exitRoot: header.exitRoot });
+  }
+  const served = leaves.map(bytesToHex);
+  const exitWitness = (index: number): ExitWitness => ({ leaf: index < served.length ? served[index] : ZERO_BYTES32, index, proof: exitTree.proof(index).map(bytesToHex) });
+  const prev = prevOf(parentHeader);
+  const exitIndexes = txExitIndexes(block.txs);
+  for (let i = 0; i < block.txs.length; i++) {
+    const expected = exitLeafOfTx(block.txs[i], header.chainId);
+    if (expected === undefined) continue;
+    const at = exitIndexes[i];
+    if ((served[at] ?? ZERO_BYTES32) !== expected.toLowerCase()) {
+      return { kind: FraudKind.InvalidExits, header, prev, tx: txWitness(block, i, tree), next: txWitness(block, i + 1, tree), exit: exitWitness(at) };
+    }
+  }
+  const count = block.txs.length === 0 ? 0 : exitIndexes[block.txs.length - 1] + (makesExit(block.txs[block.txs.length - 1]) ? 1 : 0);
+  const extra = served.findIndex((leaf, j) => j >= count && leaf !== ZERO_BYTES32);
+  if (extra < 0) throw notFraud(`block ${header.number}'s exit tree is the exits of its transactions`, 'a proof against a right exit tree reverts with NotFraud');
+  const last = block.txs.length === 0 ? 0 : block.txs.length - 1;
+  return { kind: FraudKind.InvalidExits, header, prev, tx: txWitness(block, last, tree), next: txWitness(block, block.txs.length === 0 ? 1 : last + 1, tree), exit: exitWitness(extra) };
 }
 
 /** The proof that a quorum signed two different headers of one height (`prev` only matters for the rollback). */
@@ -484,10 +561,25 @@ export function findFraud(block: Block, parentHeader: Header | null, preState: C
       const i = block.txs.length;
       return { provable: true, kind: FraudKind.MissingDownEvent, txIndex: i, reason: 'MISSING_DOWN_EVENT', proof: buildMissingDownEventProof(block, i, parentHeader) };
     }
+    const exits = exitsFault(block, parentHeader);
+    if (exits !== undefined) return exits;
     if (header.stateRoot.toLowerCase() !== preState.root) return { provable: false, kind: 'phase2', reason: 'STATE_ROOT_MISMATCH' };
     if (header.depositNonce !== stf.lastDepositNonce) return { provable: false, kind: 'phase2', reason: 'DEPOSIT_NONCE_MISMATCH' };
     return undefined;
   });
+}
+
+/** The header's exitRoot against the exits the block's txs make: provable when the served exits are the header's tree. */
+function exitsFault(block: Block, parentHeader: Header | null): FraudFinding | undefined {
+  const derived = block.txs.map((tx) => exitLeafOfTx(tx, block.header.chainId)).filter((l): l is Hex => l !== undefined);
+  const root = bytesToHex(new MerkleTree(derived.map((l) => hexToBytes(l, 32)), EXIT_TREE_DEPTH).root);
+  if (root === block.header.exitRoot.toLowerCase()) return undefined;
+  try {
+    return { provable: true, kind: FraudKind.InvalidExits, reason: 'EXIT_ROOT_MISMATCH', proof: buildInvalidExitsProof(block, parentHeader) };
+  } catch (e) {
+    if (!isPlasmaError(e, 'FRAUD_PROOF_UNAVAILABLE')) throw e;
+    return { provable: false, kind: 'phase2', reason: 'EXIT_TREE_UNAVAILABLE' };
+  }
 }
 
 // ---- escape hatch -------------------------------------------------------------------------------------------
@@ -571,7 +663,18 @@ function fixedWordsEnc(words: readonly Hex[], length: number, what: string): Enc
 const headerEnc = (h: Header): Enc => staticEnc(encodeHeader(h));
 
 function txWitnessEnc(t: TxWitness): Enc {
-  return tupleEnc([staticEnc(encodeBlockTx(t.tx)), bytesEnc(t.tx.data), bytes32Enc(t.postStateRoot), uintEnc(t.index, 256), fixedWordsEnc(t.proof, TX_TREE_DEPTH, 'a tx witness')]);
+  return tupleEnc([
+    staticEnc(encodeBlockTx(t.tx)),
+    bytesEnc(t.tx.data),
+    bytes32Enc(t.postStateRoot),
+    uintEnc(t.exitIndex, 64),
+    uintEnc(t.index, 256),
+    fixedWordsEnc(t.proof, TX_TREE_DEPTH, 'a tx witness'),
+  ]);
+}
+
+function exitWitnessEnc(e: ExitWitness): Enc {
+  return tupleEnc([bytes32Enc(e.leaf), uintEnc(e.index, 256), fixedWordsEnc(e.proof, EXIT_TREE_DEPTH, 'an exit witness')]);
 }
 
 function accountWitnessEnc(a: AccountWitness): Enc {
@@ -579,7 +682,8 @@ function accountWitnessEnc(a: AccountWitness): Enc {
 }
 
 const HEADER_T = '(bytes32,uint64,bytes32,bytes32,bytes32,bytes32,uint64,uint64)';
-const TX_WITNESS_T = '((uint8,uint32,uint32,address,address,address,uint256,uint64,bytes32,bytes32,uint8),bytes,bytes32,uint256,bytes32[16])';
+const TX_WITNESS_T = '((uint8,uint32,uint32,address,address,address,uint256,uint64,bytes32,bytes32,uint8),bytes,bytes32,uint64,uint256,bytes32[16])';
+const EXIT_WITNESS_T = '(bytes32,uint256,bytes32[16])';
 const ACCOUNT_WITNESS_T = '(uint32,address,address,uint256,uint64,bytes32[32])';
 
 /** The Solidity signatures of PlasmaRoot's objection and escape entry points. */
@@ -589,6 +693,7 @@ export const FRAUD_SIGNATURES = Object.freeze({
   proveMalformedTx: `proveMalformedTx(bytes32,${HEADER_T},uint64,${HEADER_T},uint64,${TX_WITNESS_T})`,
   proveEquivocation: `proveEquivocation(bytes32,${HEADER_T},bytes,${HEADER_T},bytes,uint64,${HEADER_T},uint64)`,
   proveBadTimestamp: `proveBadTimestamp(bytes32,${HEADER_T},uint64,${HEADER_T},uint64)`,
+  proveInvalidExits: `proveInvalidExits(bytes32,${HEADER_T},uint64,${HEADER_T},uint64,${TX_WITNESS_T},${TX_WITNESS_T},${EXIT_WITNESS_T})`,
   escapeExit: `escapeExit(bytes32,${HEADER_T},uint64,bytes32,${ACCOUNT_WITNESS_T})`,
   reclaimDeposit: 'reclaimDeposit(bytes32,uint64,address,address,address,uint256)',
 });
@@ -630,6 +735,8 @@ function fraudProofArgs(proof: FraudProofData, windows: ProofWindows): { signatu
       return { signature: FRAUD_SIGNATURES.proveMalformedTx, args: [...common(proof), txWitnessEnc(proof.tx)] };
     case FraudKind.BadTimestamp:
       return { signature: FRAUD_SIGNATURES.proveBadTimestamp, args: common(proof) };
+    case FraudKind.InvalidExits:
+      return { signature: FRAUD_SIGNATURES.proveInvalidExits, args: [...common(proof), txWitnessEnc(proof.tx), txWitnessEnc(proof.next), exitWitnessEnc(proof.exit)] };
     case FraudKind.Equivocation:
       return {
         signature: FRAUD_SIGNATURES.proveEquivocation,
@@ -670,7 +777,7 @@ export function fraudKindOf(proof: FraudProofData): FraudKind {
 const BLOCK_TX_WORDS: readonly StaticAbiType[] = ['uint8', 'uint32', 'uint32', 'address', 'address', 'address', 'uint256', 'uint64', 'bytes32', 'bytes32', 'uint8'];
 const HEADER_ARG_WORDS: readonly StaticAbiType[] = ['bytes32', 'uint64', 'bytes32', 'bytes32', 'bytes32', 'bytes32', 'uint64', 'uint64'];
 const ACCOUNT_WITNESS_WORDS = 5 + 32;
-const TX_WITNESS_HEAD_WORDS = 11 + 1 + 1 + 1 + TX_TREE_DEPTH;
+const TX_WITNESS_HEAD_WORDS = 11 + 1 + 1 + 1 + 1 + TX_TREE_DEPTH;
 
 /** A bounds-checked reader of one ABI blob (offsets are relative to the tuple that holds them). */
 class AbiReader {
@@ -721,12 +828,21 @@ class AbiReader {
     const start = this.offset(base, at);
     const [kind, slot, toSlot, from, to, token, amount, nonce, r, s, v] = this.words(BLOCK_TX_WORDS, start);
     const data = this.dynamicBytes(start, start + 11 * WORD);
-    const index = this.uint(start + 13 * WORD);
+    const [exitIndex] = this.words(['uint64'], start + 13 * WORD) as [bigint];
+    const index = this.uint(start + 14 * WORD);
     // TxWitness.index is a number; an index past 2^53 is refused as malformed here (the root: TxIndexOutOfRange).
     if (index > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error('index');
     this.slice(start, TX_WITNESS_HEAD_WORDS * WORD);
     const tx = { kind: Number(kind), slot: Number(slot), toSlot: Number(toSlot), from, to, token, amount, nonce, r, s, v: Number(v), data } as BlockTx;
-    return { tx, postStateRoot: this.word(start + 12 * WORD), index: Number(index), proof: this.siblings(start + 14 * WORD, TX_TREE_DEPTH) };
+    if (exitIndex > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error('exitIndex');
+    return { tx, postStateRoot: this.word(start + 12 * WORD), exitIndex: Number(exitIndex), index: Number(index), proof: this.siblings(start + 15 * WORD, TX_TREE_DEPTH) };
+  }
+
+  /** A static ExitWitness (18 words) at `at`. */
+  exitWitness(at: number): ExitWitness {
+    const index = this.uint(at + WORD);
+    if (index > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error('exit index');
+    return { leaf: this.word(at), index: Number(index), proof: this.siblings(at + 2 * WORD, EXIT_TREE_DEPTH) };
   }
 
   accounts(base: number, at: number): AccountWitness[] {
@@ -760,7 +876,7 @@ export function decodeFraudProofArgs(fraudKind: number, args: Hex): DecodedFraud
       cause,
     });
   };
-  if (!Number.isInteger(fraudKind) || fraudKind < FraudKind.InvalidDeposit || fraudKind > FraudKind.BadTimestamp) fail(`unknown fraud kind ${fraudKind}`);
+  if (!Number.isInteger(fraudKind) || fraudKind < FraudKind.InvalidDeposit || fraudKind > FraudKind.InvalidExits) fail(`unknown fraud kind ${fraudKind}`);
   let bytes: Uint8Array;
   try {
     bytes = hexToBytes(args);
@@ -813,6 +929,9 @@ function decodeArgs(r: AbiReader, fraudKind: FraudKind): DecodedFraudProof {
     case FraudKind.MissingDownEvent:
     case FraudKind.MalformedTx:
       return { proof: { kind: fraudKind, header, prev, tx: r.txWitness(0, at) }, windows };
+    case FraudKind.InvalidExits:
+      // (..., TxWitness t, TxWitness next, ExitWitness e): e is static, in place after the two offsets.
+      return { proof: { kind: FraudKind.InvalidExits, header, prev, tx: r.txWitness(0, at), next: r.txWitness(0, at + WORD), exit: r.exitWitness(at + 2 * WORD) }, windows };
     default: {
       // (..., TxWitness t, TxWitness preTx, bytes32 accountsRoot, bytes32 ledgerRoot, AccountWitness[] accounts)
       const tx = r.txWitness(0, at);

@@ -11,13 +11,13 @@
 import { bytesToHex, MAX_UINT256, toBytes, wordToBigint, ZERO_BYTES32 } from './bytes.js';
 import { chainStateRoot } from './chainState.js';
 import { signedTxDigestBytes, type Eip712Domain } from './eip712.js';
-import { accountLeaf, hashDeposit, txLeaf } from './encoding.js';
+import { accountLeaf, hashDeposit, makesExit, txLeaf } from './encoding.js';
 import { PlasmaError, type ParentLedgerErrorCode } from './errors.js';
 import { keccakHasher } from './hash.js';
 import { secp256k1Scheme, type SignatureScheme } from './signature.js';
 import { checkBlockTxForm } from './stf.js';
-import { STATE_TREE_DEPTH, TX_TREE_DEPTH, TxKind, ZERO_ADDRESS, type ChainId, type Header, type Hex } from './types.js';
-import type { AccountWitness, TxWitness } from './fraud.js';
+import { EXIT_TREE_DEPTH, STATE_TREE_DEPTH, TX_TREE_DEPTH, TxKind, ZERO_ADDRESS, type ChainId, type Header, type Hex } from './types.js';
+import { exitLeafOfTx, type AccountWitness, type ExitWitness, type TxWitness } from './fraud.js';
 
 /** secp256k1n / 2 (EIP-2). */
 const HALF_CURVE_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
@@ -180,14 +180,62 @@ export function missingDownEvent(h: Header, prev: Header, t: TxWitness): string 
   if (count < 0n) throw verifierError('ARITHMETIC_OVERFLOW', 'the header applies fewer down events than its parent', { counter: 'depositNonce' }, 'PlasmaFraudVerifier reverts with Panic(0x11) here');
   if (BigInt(t.index) >= count) return 'NOT_A_DOWN_POSITION';
   const x = t.tx;
-  const empty =
-    x.kind === 0 && x.slot === 0 && x.toSlot === 0 && x.from === ZERO_ADDRESS && x.to === ZERO_ADDRESS && x.token === ZERO_ADDRESS && x.amount === 0n &&
-    x.nonce === 0n && x.r === ZERO_BYTES32 && x.s === ZERO_BYTES32 && x.v === 0 && x.data === '0x' && t.postStateRoot === ZERO_BYTES32;
-  if (txRootWith(t, empty ? new Uint8Array(32) : txLeaf(x, t.postStateRoot)) !== h.txRoot.toLowerCase()) throw txNotInBlock(t.index);
+  const empty = isEmptyTx(t);
+  if (txRootWith(t, empty ? new Uint8Array(32) : txLeaf(x, t.postStateRoot, t.exitIndex)) !== h.txRoot.toLowerCase()) throw txNotInBlock(t.index);
   if (!empty && (x.kind === TxKind.Deposit || x.kind === TxKind.EdgeFromParent) && x.nonce === prev.depositNonce + BigInt(t.index) + 1n) {
     return 'DOWN_EVENT_PRESENT';
   }
   return undefined;
+}
+
+/** An all-zero witness: the empty position of the tx tree. */
+function isEmptyTx(t: TxWitness): boolean {
+  const x = t.tx;
+  return x.kind === 0 && x.slot === 0 && x.toSlot === 0 && x.from === ZERO_ADDRESS && x.to === ZERO_ADDRESS && x.token === ZERO_ADDRESS && x.amount === 0n &&
+    x.nonce === 0n && x.r === ZERO_BYTES32 && x.s === ZERO_BYTES32 && x.v === 0 && x.data === '0x' && t.postStateRoot === ZERO_BYTES32 && t.exitIndex === 0;
+}
+
+/**
+ * invalidExits: undefined when block `h`'s exit tree is provably not the exits its transactions make (cases (a)-(d)
+ * of PlasmaFraudVerifier.invalidExits, in its order), else why not ("NOT_THE_FIRST_TX", "NO_EXTRA_EXIT",
+ * "EXIT_MATCHES", "EXIT_INDEX_OK", "NOT_PAST_THE_EXITS").
+ */
+export function invalidExits(h: Header, t: TxWitness, next: TxWitness, e: ExitWitness): string | undefined {
+  const txRoot = h.txRoot.toLowerCase();
+  const empty = isEmptyTx(t);
+  if (txRootWith(t, empty ? new Uint8Array(32) : txLeaf(t.tx, t.postStateRoot, t.exitIndex)) !== txRoot) throw txNotInBlock(t.index);
+  if (empty) {
+    if (t.index !== 0) return 'NOT_THE_FIRST_TX';
+    return exitLeafAt(h, e) !== ZERO_BYTES32 ? undefined : 'NO_EXTRA_EXIT';
+  }
+  if (t.index === 0 && t.exitIndex !== 0) return undefined;
+  const made = makesExit(t.tx);
+  const count = t.exitIndex + (made ? 1 : 0);
+  if (made && e.index === t.exitIndex) {
+    if (count > 2 ** EXIT_TREE_DEPTH) return undefined;
+    return exitLeafAt(h, e) === exitLeafOfTx(t.tx, h.chainId.toLowerCase() as ChainId) ? 'EXIT_MATCHES' : undefined;
+  }
+  if (t.index + 1 < 2 ** TX_TREE_DEPTH) {
+    if (next.index !== t.index + 1) {
+      throw verifierError('BAD_NEXT_TX', `the next-tx witness is tx ${next.index}, not ${t.index + 1}`, { index: next.index, expected: t.index + 1 }, WITNESS_HINT);
+    }
+    const nextEmpty = isEmptyTx(next);
+    if (txRootWith(next, nextEmpty ? new Uint8Array(32) : txLeaf(next.tx, next.postStateRoot, next.exitIndex)) !== txRoot) throw txNotInBlock(next.index);
+    if (!nextEmpty) return next.exitIndex !== count ? undefined : 'EXIT_INDEX_OK';
+  }
+  if (e.index < count) return 'NOT_PAST_THE_EXITS';
+  return exitLeafAt(h, e) !== ZERO_BYTES32 ? undefined : 'NO_EXTRA_EXIT';
+}
+
+/** The leaf of `e` after checking it under `h.exitRoot` (EXIT_INDEX_OUT_OF_RANGE, EXIT_NOT_IN_BLOCK). */
+function exitLeafAt(h: Header, e: ExitWitness): Hex {
+  if (!Number.isInteger(e.index) || e.index < 0 || e.index >= 2 ** EXIT_TREE_DEPTH) {
+    throw verifierError('EXIT_INDEX_OUT_OF_RANGE', `exit index ${e.index} is 2^${EXIT_TREE_DEPTH} or more`, { index: e.index }, WITNESS_HINT);
+  }
+  if (fold(toBytes(e.leaf, 32), e.index, e.proof, EXIT_TREE_DEPTH) !== h.exitRoot.toLowerCase()) {
+    throw verifierError('EXIT_NOT_IN_BLOCK', `exit leaf ${e.index} with its witness is not in the block's exit tree`, { index: e.index }, WITNESS_HINT);
+  }
+  return e.leaf.toLowerCase() as Hex;
 }
 
 /** malformedTx: whether tx `t` of block `h` (in its tx tree, else TX_NOT_IN_BLOCK) breaks its kind's form. */
@@ -217,7 +265,7 @@ export function escapeStateRoot(ledgerRoot: Hex, account: AccountWitness): Hex {
 
 /** The tx root the witness's leaf and siblings give. */
 export function txRootOf(t: TxWitness): Hex {
-  return txRootWith(t, txLeaf(t.tx, t.postStateRoot));
+  return txRootWith(t, txLeaf(t.tx, t.postStateRoot, t.exitIndex));
 }
 
 function txRootWith(t: TxWitness, leaf: Uint8Array): Hex {

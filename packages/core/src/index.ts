@@ -23,5 +23,6 @@ export * from './ledgerEntries.js';
 export * from './parentLedger.js';
 export * from './edge.js';
 export * from './fraud.js';
+export * from './dataAvailability.js';
 export * from './consensus/index.js';
 export { initCore, type CoreBackends } from './init.js';

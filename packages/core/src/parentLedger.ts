@@ -38,7 +38,7 @@ import {
 } from './ledgerEntries.js';
 import { LedgerTree, type LedgerProof } from './ledgerTree.js';
 import { decodeFraudProofArgs, FraudKind, ChainStatus, type FraudProofData, type ProofWindows } from './fraud.js';
-import { escapeStateRoot, malformedTx, missingDownEvent, transitionFault } from './fraudVerifier.js';
+import { escapeStateRoot, invalidExits, malformedTx, missingDownEvent, transitionFault } from './fraudVerifier.js';
 import type { AccountWitness } from './fraud.js';
 import { EMPTY_STATE_ROOT } from './chainState.js';
 import { computeMerkleRoot } from './merkle.js';
@@ -454,6 +454,11 @@ export class ParentLedger {
           throw refuse.notFraud(FraudKind.BadTimestamp, 'TIMESTAMP_OK');
         }
         return this.convict(config, h.number, prev.depositNonce, windows.prevWindowEnd, FraudKind.BadTimestamp, now);
+      case FraudKind.InvalidExits: {
+        const reason = invalidExits(h, proof.tx, proof.next, proof.exit);
+        if (reason !== undefined) throw refuse.notFraud(FraudKind.InvalidExits, reason);
+        return this.convict(config, h.number, prev.depositNonce, windows.prevWindowEnd, FraudKind.InvalidExits, now);
+      }
     }
   }
 

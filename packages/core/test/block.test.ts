@@ -15,6 +15,7 @@ import {
   exitTreeLeaf,
   hashHeader,
   merkleRoot,
+  txExitIndexes,
   txLeaf,
   txProof,
   verifyBlock,
@@ -71,7 +72,11 @@ describe('BlockBuilder', () => {
       { recipient: carol.address, token: TOKEN, amount: 20n },
       { recipient: alice.address, token: ETH, amount: 30n },
     ]);
-    expect(block2.header.txRoot).toBe(bytesToHex(merkleRoot(block2.txs.map((tx, i) => txLeaf(tx, block2.postRoots[i])), TX_TREE_DEPTH)));
+    // Each leaf carries its exit index: the exits of the txs before it (two withdrawals here).
+    const exitIndexes = txExitIndexes(block2.txs);
+    expect(exitIndexes[0]).toBe(0);
+    expect(exitIndexes.at(-1)).toBe(block2.txs.slice(0, -1).filter((tx) => tx.kind === TxKind.Withdraw).length);
+    expect(block2.header.txRoot).toBe(bytesToHex(merkleRoot(block2.txs.map((tx, i) => txLeaf(tx, block2.postRoots[i], exitIndexes[i])), TX_TREE_DEPTH)));
     expect(block2.header.exitRoot).toBe(bytesToHex(merkleRoot(block2.exits.map((e) => exitTreeLeaf(e)), EXIT_TREE_DEPTH)));
     // Accounts: alice 1000+1-100-50-30, bob ETH 100 and TOKEN 480, carol ETH 50 and TOKEN 7.
     expect(state.get(state.slotOf(alice.address, ETH)!)).toMatchObject({ balance: 821n, nonce: 3n });
@@ -86,7 +91,7 @@ describe('BlockBuilder', () => {
     });
     expect(verifyMerkleProof(exitTreeLeaf(block2.exits[0]), 1, exitProof(block2, 0), block2.header.exitRoot, EXIT_TREE_DEPTH)).toBe(false);
     expect(() => exitProof(block2, 2)).toThrow(expect.objectContaining({ code: 'INVALID_MERKLE_INPUT' }));
-    const leaf = txLeaf(block2.txs[3], block2.postRoots[3]);
+    const leaf = txLeaf(block2.txs[3], block2.postRoots[3], txExitIndexes(block2.txs)[3]);
     expect(verifyMerkleProof(leaf, 3, txProof(block2, 3), block2.header.txRoot, TX_TREE_DEPTH)).toBe(true);
   });
 

@@ -183,17 +183,18 @@ describe('SPEC encodings match abi.encode + keccak256 (ethers)', () => {
     expect(hashExit(exit)).toBe(ethersKeccak(abi.encode(['address', 'address', 'uint256'], [exit.recipient, exit.token, exit.amount])));
   });
 
-  it('block tx (11 words) and tx leaf (13 words: the 11, keccak256(data), the post-state root)', () => {
+  it('block tx (11 words) and tx leaf (14 words: the 11, keccak256(data), the post-state root, the exit index)', () => {
     const types = ['uint8', 'uint32', 'uint32', 'address', 'address', 'address', 'uint256', 'uint64', 'bytes32', 'bytes32', 'uint8'];
     const values = [transfer.kind, transfer.slot, transfer.toSlot, transfer.from, transfer.to, transfer.token, transfer.amount, transfer.nonce, transfer.r, transfer.s, transfer.v];
     expect(bytesToHex(encodeBlockTx(transfer))).toBe(abi.encode(types, values));
     const postRoot = `0x${'77'.repeat(32)}` as const;
-    const leafTypes = [...types, 'bytes32', 'bytes32'];
+    const leafTypes = [...types, 'bytes32', 'bytes32', 'uint64'];
     expect(EMPTY_DATA_HASH).toBe(ethersKeccak('0x'));
-    expect(hashTxLeaf(transfer, postRoot)).toBe(ethersKeccak(abi.encode(leafTypes, [...values, ethersKeccak('0x'), postRoot])));
-    expect(hashTxLeaf(transfer, hexToBytes(postRoot))).toBe(hashTxLeaf(transfer, postRoot));
+    expect(hashTxLeaf(transfer, postRoot, 0)).toBe(ethersKeccak(abi.encode(leafTypes, [...values, ethersKeccak('0x'), postRoot, 0])));
+    expect(hashTxLeaf(transfer, hexToBytes(postRoot), 9n)).toBe(hashTxLeaf(transfer, postRoot, 9));
+    expect(hashTxLeaf(transfer, postRoot, 9)).toBe(ethersKeccak(abi.encode(leafTypes, [...values, ethersKeccak('0x'), postRoot, 9])));
     const withData = { ...transfer, kind: TxKind.CommitChild, data: '0x0102ff' as const };
-    expect(hashTxLeaf(withData, postRoot)).toBe(ethersKeccak(abi.encode(leafTypes, [TxKind.CommitChild, ...values.slice(1), ethersKeccak('0x0102ff'), postRoot])));
+    expect(hashTxLeaf(withData, postRoot, 3)).toBe(ethersKeccak(abi.encode(leafTypes, [TxKind.CommitChild, ...values.slice(1), ethersKeccak('0x0102ff'), postRoot, 3])));
   });
 
   it('chain ids at any depth', () => {

@@ -44,7 +44,9 @@ export type NodeErrorCode =
   /** An exit proof was asked for a block that is not committed on the parent yet. */
   | 'EXIT_NOT_COMMITTED'
   /** The node is shutting down. */
-  | 'NODE_CLOSING';
+  | 'NODE_CLOSING'
+  /** A block challenged for its data on L1 (docs/FRAUD.md §9) is not in this node's store as committed: it cannot publish it. */
+  | 'DATA_NOT_HELD';
 
 export function nodeError(code: NodeErrorCode, message: string, hint: string, data: Record<string, unknown> = {}): PlasmaError<NodeErrorCode> {
   return new PlasmaError(code, message, { data, hint });

@@ -4,6 +4,7 @@ import { ChainStore, type ChainHead } from './db/chainStore.js';
 import { STORE_FORMAT_VERSION } from './db/codec.js';
 import { nodeError } from './errors.js';
 import { Committer } from './l1/committer.js';
+import { DataResponder } from './dataResponder.js';
 import { ChildParent } from './parent/childParent.js';
 import type { ParentChain } from './parent/parentChain.js';
 import { RootParent } from './parent/rootParent.js';
@@ -243,6 +244,12 @@ export class PlasmaNode {
         { pollMs: opts.l1PollMs },
       );
       startLoop('committer', (s) => committer.run(s));
+      // Data-availability challenges at the root (docs/FRAUD.md §9): a validator that commits to L1 publishes what is
+      // challenged (a withheld block, fault withhold-data, is not).
+      if (canCommit && parent instanceof RootParent) {
+        const responder = new DataResponder({ root: parent.root, senderKey: keys[0].privateKey, chain, faults, logger: logger.child('data') }, { pollMs: opts.l1PollMs });
+        startLoop('data responder', (s) => responder.run(s));
+      }
 
       const p2pInfo = host && (() => ({ peerId: host.peerId, addresses: host.addresses, peers: host.peers.length, mode: mode! }));
       const server = new JsonRpcServer(createRpcMethods({ chain, mempool, faults, p2p: p2pInfo, evidence: consensus && (() => consensus!.evidence) }), { host: opts.rpc.host, port: opts.rpc.port, logger: logger.child('rpc') });

@@ -17,6 +17,7 @@ import {
   plasmaDomain,
   secp256k1Scheme,
   verifyBlock,
+  findFraud,
   type Address,
   type Block,
   type BlockContext,
@@ -147,7 +148,8 @@ const EXPECTED: Record<Exclude<FaultKind, 'equivocate' | 'withhold-data'>, { blo
   'duplicate-deposit': { block: 1, refusal: () => ({ reason: 'DOWN_STREAM_NOT_FIRST', txIndex: 2 }) },
   'deposit-out-of-order': { block: 1, refusal: () => ({ reason: 'INVALID_TX', code: 'DEPOSIT_OUT_OF_ORDER', txIndex: 0 }) },
   'missing-down-event': { block: 1, refusal: () => ({ reason: 'MISSING_DOWN_EVENT', txIndex: 1 }) },
-  'bad-exit-root': { block: 1, refusal: () => ({ reason: 'EXIT_ROOT_MISMATCH' }) },
+  'bad-exit-root': { block: 1, refusal: () => ({ reason: 'EXIT_MISMATCH', expected: '0 exits', found: '1 exits' }) },
+  'wrong-exit': { block: 2, refusal: () => ({ reason: 'EXIT_MISMATCH' }) },
   'bad-timestamp': { block: 2, refusal: () => ({ reason: 'WRONG_TIMESTAMP' }) },
 };
 
@@ -165,6 +167,9 @@ describe('fault injection: every faulty block is committed and refused by verify
         const { state, parent } = await honestPreState(run, n, ctx);
         const root = state.root;
         expect(refusal(() => verifyBlock(block, parent, state, ctx))).toMatchObject({ ...expected.refusal(block), blockNumber: String(n) });
+        expect(state.root).toBe(root);
+        // Every injected kind is provable on one tx or one fact, from what the node serves.
+        expect(findFraud(block, parent, state, ctx)).toMatchObject({ provable: true });
         expect(state.root).toBe(root);
         // Once: the node carries on from its faulty block, honestly.
         expect((await info(run)).faults).toEqual({ kind, atBlock: null, once: true, injected: [n] });

@@ -31,6 +31,7 @@ import {
   type LedgerEntry,
 } from '@plasma-tree/core';
 import { watcherError } from './errors.js';
+import { dataAnswered, followDataChallenge, type RootDataAvailability } from './dataAvailability.js';
 import type { Logger } from './logger.js';
 import type { WatcherMetrics } from './metrics.js';
 import type { NodePool } from './nodes.js';
@@ -44,8 +45,10 @@ const MAX_BLOCKS_PER_ROUND = 50;
 /** Below this share of the challenge window left, an open finding is urgent (log, `urgent`, metric). */
 const URGENT_SHARE = 0.25;
 
-export const PHASE2_UNAVAILABLE = 'phase 2: the on-chain data-availability challenge is not implemented; phase 1 only reports it (holders should exit while they can)';
+export const PHASE2_UNAVAILABLE = 'phase 2 below a chain: a chain parent has no data-availability challenge (children of the root are challenged on L1, docs/FRAUD.md §9); reported only (holders should exit while they can)';
 const PHASE2_PROOF = 'phase 2: PlasmaRoot cannot prove this kind yet (docs/FRAUD.md §3); reported only';
+/** `resolved` of a finding whose commitment an L1 reorg took back. */
+const REORGED_OUT = 'its commit was reorged out of L1';
 
 interface Shared {
   /** Where the chain is judged: PlasmaRoot (a child of the root) or its parent chain's ledger (over its nodes). */
@@ -57,6 +60,8 @@ interface Shared {
   l1: () => { head: { number: number; timestamp: number }; synced: number };
   unavailableGraceSec: number;
   freezeStalled: boolean;
+  /** Data-availability challenges on PlasmaRoot (docs/FRAUD.md §9); undefined below a chain (unavailable data reported only). */
+  da?: RootDataAvailability;
 }
 
 /** A tiny mutex: the L1 follower and the verifier of one chain take turns on its state. */
@@ -79,7 +84,7 @@ export class ChainWatch {
   readonly domain: Eip712Domain;
   private readonly commitments = new Map<number, CommitRecord>();
   private readonly findings = new Map<string, Finding>();
-  /** Parent records of the down stream (never change for a live chain). */
+  /** Parent records of the down stream (never change for a live chain, but an L1 reorg clears them). */
   private readonly records = new Map<bigint, Hex>();
   /** The proof of the open objection of the halted height, rebuilt after a restart by re-verifying. */
   private pending: { finding: Finding; proof?: FraudProof; data?: Hex } | undefined;
@@ -156,6 +161,7 @@ export class ChainWatch {
         const record: CommitRecord = { number: e.number, blockHash: e.blockHash, windowEnd: e.windowEnd, l1Block: e.l1Block, l1BlockHash: e.l1BlockHash, l1TxHash: e.l1TxHash };
         this.commitments.set(e.number, record);
         batch.commit(record);
+        this.recommitted(record, batch);
       } else if (e.type === 'FraudProven') {
         await this.convicted(e, batch);
       } else {
@@ -218,10 +224,12 @@ export class ChainWatch {
     }
     for (const f of this.findings.values()) {
       if (f.commitL1Block !== undefined && f.commitL1Block > forkBlock && !f.resolved) {
-        f.resolved = 'its commit was reorged out of L1';
+        f.resolved = REORGED_OUT;
         batch.finding(f);
       }
     }
+    // The parent's records were read on the old fork: a deposit nonce may hold another deposit on the new one.
+    this.records.clear();
     this.status = await this.s.root.chainStatus(this.chainId);
     let keep = 0;
     while (this.commitments.has(keep + 1)) keep++;
@@ -229,6 +237,27 @@ export class ChainWatch {
     this.halted = undefined;
     this.pending = undefined;
     return batch;
+  }
+
+  /**
+   * A commitment at a height whose finding a reorg closed: the same block committed again (its commit tx re-included,
+   * or the rescan after a reorg deeper than the remembered L1 blocks) opens the finding again, in the new commit's
+   * window, and an objection that never reached L1 is tried again; another block drops it (it is raised anew if need be).
+   */
+  private recommitted(c: CommitRecord, batch: Batch): void {
+    for (const f of [...this.findings.values()]) {
+      if (f.resolved !== REORGED_OUT || f.height !== c.number) continue;
+      if (f.blockHash !== c.blockHash) {
+        this.findings.delete(f.id);
+        batch.dropFinding(f.id);
+        continue;
+      }
+      delete f.resolved;
+      f.deadline = c.windowEnd;
+      f.commitL1Block = c.l1Block;
+      if (f.objection) f.objection = f.objection.tx ? { tx: f.objection.tx, status: 'sent', reason: null, host: f.objection.host } : null;
+      batch.finding(f);
+    }
   }
 
   /** Rebuilds the state at block `number` by replaying the stored verified blocks (a rollback, or a state repair). */
@@ -289,7 +318,9 @@ export class ChainWatch {
   private async verifyNext(commit: CommitRecord, signal: AbortSignal): Promise<boolean> {
     const n = commit.number;
     const fetched = await this.nodes.block(n, commit.blockHash, signal);
-    if (!fetched.block) {
+    // No node serves it: its data may be on L1, published in answer to a challenge (docs/FRAUD.md §9).
+    const block = fetched.block ?? (await this.s.da?.publishedBlock(this.chainId, commit));
+    if (!block) {
       if (fetched.failed.length === this.nodes.urls.length) {
         throw watcherError('NODE_UNREACHABLE', `no node of chain ${this.name} answered for block ${n}`, `check the node URLs (${this.nodes.urls.join(', ')})`, { chain: this.chainId, number: n });
       }
@@ -298,11 +329,11 @@ export class ChainWatch {
     }
     const unavailable = this.findings.get(`unavailable_data@${n}`);
     if (unavailable && !unavailable.resolved) {
-      unavailable.resolved = 'the data was served after all';
+      unavailable.resolved = fetched.block ? 'the data was served after all' : 'the data was published on L1';
+      if (!fetched.block) dataAnswered(unavailable, this.s.metrics);
       await this.s.store.write([new Batch(this.chainId).finding(unavailable)]);
       this.s.metrics.timeLeft.remove({ chain: this.name, kind: 'unavailable_data', height: n });
     }
-    const block = fetched.block;
     const parent = this.verified.header ? headerFromJson(this.verified.header) : null;
 
     const evidence = await this.nodes.equivocation(n, signal);
@@ -358,12 +389,14 @@ export class ChainWatch {
     const reasonOfVerify = String(verifyError.data.reason ?? verifyError.code);
     this.halted = { height: commit.number, reason: fraud?.reason ?? reasonOfVerify };
     if (fraud?.provable) {
-      const finding = await this.raise('invalid_block', commit, true, `${FraudKind[fraud.kind]}: ${fraud.reason}${fraud.txIndex !== undefined ? ` (tx ${fraud.txIndex})` : ''}`);
+      const kind: FindingKind = fraud.kind === FraudKind.InvalidExits ? 'invalid_exit' : 'invalid_block';
+      const finding = await this.raise(kind, commit, true, `${FraudKind[fraud.kind]}: ${fraud.reason}${fraud.txIndex !== undefined ? ` (tx ${fraud.txIndex})` : ''}`);
       this.pending = { finding, proof: fraud.proof };
       await this.object(this.pending);
       return;
     }
-    const kind: FindingKind = reasonOfVerify === 'EXIT_ROOT_MISMATCH' ? 'invalid_exit' : 'invalid_block';
+    // The served exits are not the tree the header commits to: nobody can prove against leaves nobody serves.
+    const kind: FindingKind = fraud?.reason === 'EXIT_TREE_UNAVAILABLE' ? 'unavailable_data' : reasonOfVerify === 'EXIT_ROOT_MISMATCH' ? 'invalid_exit' : 'invalid_block';
     await this.raise(kind, commit, false, fraud ? fraud.reason : reasonOfVerify, PHASE2_PROOF);
   }
 
@@ -373,8 +406,23 @@ export class ChainWatch {
     const now = Date.now() / 1000;
     const since = this.missingSince.get(commit.number) ?? now;
     this.missingSince.set(commit.number, since);
-    if (now - since < this.s.unavailableGraceSec || this.findings.has(`unavailable_data@${commit.number}`)) return;
-    await this.raise('unavailable_data', commit, false, `no node of ${this.nodes.urls.length} serves block ${commit.number} (${commit.blockHash})`, PHASE2_UNAVAILABLE);
+    if (now - since < this.s.unavailableGraceSec) return;
+    const reason = `no node of ${this.nodes.urls.length} serves block ${commit.number} (${commit.blockHash})`;
+    const da = this.s.da;
+    const existing = this.findings.get(`unavailable_data@${commit.number}`);
+    if (!da) {
+      if (!existing) await this.raise('unavailable_data', commit, false, reason, PHASE2_UNAVAILABLE);
+      return;
+    }
+    // At the root: challenged on L1 with this watcher's bond, and followed (./dataAvailability.ts).
+    const finding = existing ?? (await this.raise('unavailable_data', commit, true, reason));
+    await followDataChallenge(da, {
+      chainId: this.chainId, name: this.name, finding, commit,
+      prev: this.verified.header ? headerFromJson(this.verified.header) : null,
+      prevWindowEnd: commit.number === 1 ? 0 : (this.commitments.get(commit.number - 1)?.windowEnd ?? 0),
+      challengeWindow: this.info.challengeWindow, now: this.s.l1().head.timestamp, sender: this.s.root.sender,
+      save: () => this.save(finding), receipt: (tx) => this.s.root.receipt(tx), metrics: this.s.metrics, logger: this.s.logger,
+    });
   }
 
   /** Records a finding (once per kind and height; a restart finds its objection again). */

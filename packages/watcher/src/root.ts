@@ -1,4 +1,4 @@
-import { Contract, Interface, JsonRpcProvider, Network, Wallet, type Log, type TransactionReceipt } from 'ethers';
+import { Contract, Interface, JsonRpcProvider, Network, Wallet, keccak256, type Log, type TransactionReceipt } from 'ethers';
 import { loadArtifact, probeL1ChainId } from '@plasma-tree/contracts';
 import { ZERO_BYTES32, encodeFraudProofCall, type Address, type ChainId, type FraudProof, type Hex } from '@plasma-tree/core';
 import type { Host } from './host.js';
@@ -31,6 +31,8 @@ export interface RootChainInfo {
 export type SendResult = { mined: true; txHash: Hex; l1Block: number; gasUsed: bigint } | { mined: false; txHash?: Hex; reason: string };
 
 const lower = <T extends string>(v: string): T => v.toLowerCase() as T;
+/** How long an objection may wait to be mined before the round gives up on it (the next round follows it up). */
+const SEND_TIMEOUT_MS = 120_000;
 /** Blocks per eth_getLogs (Hardhat and most providers accept far more; public endpoints often cap at 10k). */
 const LOG_RANGE = 5_000;
 
@@ -177,29 +179,60 @@ export class RootReader implements Host {
     return next;
   }
 
+  /**
+   * Runs `fn` with the watcher's key in the send queue (one transaction of the key at a time, as `send`): the
+   * data-availability calls (docs/FRAUD.md §9, ./dataAvailability.ts) go to PlasmaRoot's module, with a bond.
+   */
+  exclusive<T>(fn: (wallet: Wallet) => Promise<T>): Promise<T> {
+    const wallet = this.wallet;
+    if (!wallet) return Promise.reject(watcherError('BAD_CONFIG', 'the watcher has no key to send objections with', 'pass a key (WatcherOptions.key, --key)'));
+    const next = this.sending.then(() => fn(wallet));
+    this.sending = next.catch(() => {});
+    return next;
+  }
+
   private sending: Promise<unknown> = Promise.resolve();
 
   private async sendNow(data: Hex, onSent?: (txHash: Hex) => void): Promise<SendResult> {
     if (!this.wallet) throw watcherError('BAD_CONFIG', 'the watcher has no key to send objections with', 'pass a key (WatcherOptions.key, --key)');
-    let tx;
+    let signed: string;
     try {
-      tx = await this.wallet.sendTransaction({ to: this.address, data });
+      // estimateGas runs here: a refusal by the contract before anything is sent costs nothing.
+      signed = await this.wallet.signTransaction(await this.wallet.populateTransaction({ to: this.address, data }));
     } catch (e) {
       const reason = this.revertReason(e);
       if (reason !== undefined) return { mined: false, reason };
       throw e;
     }
-    onSent?.(lower(tx.hash));
+    // The hash is recorded before the broadcast: a tx that reverts on the way in (a node that mines at once and
+    // answers the send with the revert, as Hardhat does) or a crash right after sending is still known and followed.
+    const txHash = lower<Hex>(keccak256(signed));
+    onSent?.(txHash);
     let receipt: TransactionReceipt | null;
     try {
-      receipt = await tx.wait();
+      await this.provider.broadcastTransaction(signed);
+      // Bounded: a tx dropped from the mempool must not hold the chain's lock for ever. On timeout the next round
+      // looks the hash up and sends again if the L1 does not know it.
+      receipt = await this.provider.waitForTransaction(txHash, 1, SEND_TIMEOUT_MS);
+      if (receipt && receipt.status !== 1) return { mined: false, txHash, reason: await this.minedRevertReason(txHash, data) };
     } catch (e) {
       const reason = this.revertReason(e);
-      if (reason !== undefined) return { mined: false, txHash: lower<Hex>(tx.hash), reason };
+      if (reason !== undefined) return { mined: false, txHash, reason };
       throw e;
     }
-    if (!receipt) throw new Error(`objection ${tx.hash} has no receipt`);
-    return { mined: true, txHash: lower(tx.hash), l1Block: receipt.blockNumber, gasUsed: receipt.gasUsed };
+    if (!receipt) throw watcherError('L1_UNREACHABLE', `objection ${txHash} was not mined within ${SEND_TIMEOUT_MS / 1000} s`, 'the next round looks it up and sends it again if the L1 dropped it');
+    return { mined: true, txHash, l1Block: receipt.blockNumber, gasUsed: receipt.gasUsed };
+  }
+
+  /** Why a mined objection reverted: the same call replayed at its block's parent state gives the custom error. */
+  private async minedRevertReason(txHash: Hex, data: Hex): Promise<string> {
+    try {
+      const tx = await this.provider.getTransaction(txHash);
+      await this.provider.call({ to: this.address, from: tx?.from, data, blockTag: tx?.blockNumber ? tx.blockNumber - 1 : 'latest' });
+    } catch (e) {
+      return this.revertReason(e) ?? 'reverted';
+    }
+    return 'reverted';
   }
 
   /** The receipt of an objection sent before a restart: mined (block) or reverted (status 0), undefined if unknown. */

@@ -19,6 +19,12 @@ export interface Objection {
   reactionL1Blocks?: number;
   /** Parent-chain host only: the parent chain's block holding the objection is committed on its own parent. */
   hostCommitted?: boolean;
+  /**
+   * An unavailable_data objection at the root (docs/FRAUD.md §9): `tx` is the challengeData, `deadline` the module's
+   * (the data must be on L1 by then), `resolveTx` the resolveDataChallenge this watcher sent after it, `outcome` how
+   * it ended when not by a conviction (answered: the bond went to the publisher; lapsed: the bond came back).
+   */
+  dataChallenge?: { deadline: number; resolveTx?: Hex; outcome?: 'answered' | 'lapsed' };
 }
 
 /** Something wrong with a committed block or a chain (GET /status `findings`). */

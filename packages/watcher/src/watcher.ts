@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { Wallet } from 'ethers';
 import { ROOT_CHAIN_ID, initCore, isPlasmaError, type Address, type ChainId, type Hex } from '@plasma-tree/core';
 import { ChainWatch, PHASE2_UNAVAILABLE } from './chain.js';
+import { RootDataAvailability } from './dataAvailability.js';
 import { watcherError } from './errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import { pollLoop } from './loop.js';
@@ -135,9 +136,11 @@ export class Watcher {
       const depth = (c: (typeof configs)[number]): number => (c.parent === 'root' ? 1 : 1 + depth(byId.get(c.parent!)!));
       const chains: ChainWatch[] = [];
       const followers = new Map<ChainId, ParentFollower>();
+      // Children of the root: unavailable data is challenged on PlasmaRoot's module (docs/FRAUD.md §9).
+      const da = new RootDataAvailability(root);
       for (const c of [...configs].sort((a, b) => depth(a) - depth(b))) {
         if (c.parent === 'root') {
-          chains.push(await ChainWatch.load(c.chainId, c.name, c.nodes, { ...shared, logger: logger.child(c.name) }, o.edges));
+          chains.push(await ChainWatch.load(c.chainId, c.name, c.nodes, { ...shared, da, logger: logger.child(c.name) }, o.edges));
           continue;
         }
         const p = byId.get(c.parent!)!;
@@ -257,12 +260,13 @@ class L1Follower {
 
   private async roundInner(): Promise<void> {
     this.head = await this.root.block('latest');
-    if (this.cursor.number >= 0 && (await this.root.block(this.cursor.number).catch(() => undefined))?.hash !== this.cursor.hash) await this.reorg();
+    if (this.cursor.number >= 0 && (await this.hashAt(this.cursor.number)) !== this.cursor.hash) await this.reorg();
     const target = this.head.number - this.confirmations;
     if (target > this.cursor.number) {
       const ids = this.chains.map((c) => c.chainId);
-      const events = await this.root.events(ids, this.cursor.number + 1, target);
+      // Before the events: a reorg between the two leaves a cursor hash of the old fork, found out next round.
       const targetBlock = await this.root.block(target);
+      const events = await this.root.events(ids, this.cursor.number + 1, target);
       const byChain = new Map<ChainId, RootEvent[]>();
       for (const e of events) byChain.set(e.chainId, [...(byChain.get(e.chainId) ?? []), e]);
       const batches = [];
@@ -282,18 +286,29 @@ class L1Follower {
   private async reorg(): Promise<void> {
     let fork = -1;
     for (const b of [...this.cursor.recent].reverse()) {
-      if ((await this.root.block(b.number).catch(() => undefined))?.hash === b.hash) {
+      if ((await this.hashAt(b.number)) === b.hash) {
         fork = b.number;
         break;
       }
     }
-    this.logger.warn('L1 reorg: processed blocks are no longer canonical; rolling back', { cursor: this.cursor.number, forkPoint: fork });
+    this.logger.warn('L1 reorg: processed blocks are no longer canonical; rolling back', { cursor: this.cursor.number, forkPoint: fork,
+      ...(fork < 0 ? { rescan: `no remembered L1 block (${this.cursor.recent.length}) is canonical any more: rescanning L1 from block 0, chains re-verified from block 1` } : {}) });
     const batches = [];
     for (const chain of this.chains) batches.push(await chain.lock.run(() => chain.reorg(fork)));
     const kept = this.cursor.recent.filter((b) => b.number <= fork);
     const cursor: L1Cursor = fork < 0 ? { number: -1, hash: '0x' as Hex, recent: [] } : { number: fork, hash: kept.at(-1)!.hash, recent: kept };
     await this.store.write(batches, cursor);
     this.cursor = cursor;
+  }
+
+  /** The hash of L1 block `n`; undefined when the L1 has no such block. An RPC failure throws: it is not a reorg. */
+  private async hashAt(n: number): Promise<Hex | undefined> {
+    try {
+      return (await this.root.block(n)).hash;
+    } catch (e) {
+      if (isPlasmaError(e, 'L1_UNREACHABLE')) return undefined; // RootReader.block: "the L1 has no block n"
+      throw e;
+    }
   }
 }
 

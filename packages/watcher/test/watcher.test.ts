@@ -1,7 +1,7 @@
 /**
  * The watcher's lifecycle against a real Hardhat L1 and real validator nodes: a restart resumes from disk (no
  * re-verification from block 1) and still objects inside the window; withheld data becomes an unavailable_data
- * finding (phase 1 reports it only); a node URL that is down is skipped, and one that comes back is caught up with;
+ * finding, challenged on L1 with the watcher's bond (docs/FRAUD.md §9); a node URL that is down is skipped, and one that comes back is caught up with;
  * a stalled chain is reported and, with freezeStalled, frozen; bad options are refused with codes and hints.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,10 +95,10 @@ describe('restart, withheld data, flaky node URLs', () => {
     expect(chainStatus(second, 'restart')).toMatchObject({ headVerified: 1, verifiedSinceStart: 0, status: 'frozen-fraud' });
     console.log(`watcher reaction after a restart: ${finding.objection!.reactionL1Blocks} L1 blocks (commit → objection)`);
 
-    // withhold-data: block 1 is committed but no node serves it.
-    const missing = await waitFor('unavailable_data', () => chainStatus(other, 'withhold').findings.find((f) => f.kind === 'unavailable_data'));
-    expect(missing).toMatchObject({ height: 1, provable: false, objection: null });
-    expect(missing.phase2).toMatch(/phase 2/);
+    // withhold-data: block 1 is committed but no node serves it: its data is challenged on L1 (docs/FRAUD.md §9).
+    const missing = await waitFor('unavailable_data', () => chainStatus(other, 'withhold').findings.find((f) => f.kind === 'unavailable_data' && f.objection?.status === 'mined'));
+    expect(missing).toMatchObject({ height: 1, provable: true, objection: { host: 'root', dataChallenge: { deadline: expect.any(Number) } } });
+    expect(missing.phase2).toBeUndefined();
     expect(missing.timeLeft).toBeGreaterThan(0);
     expect(chainStatus(other, 'withhold')).toMatchObject({ headVerified: 0, haltedAt: { height: 1, reason: 'data unavailable' } });
     expect(Number((await l1.root.chainStatus(withhold.chainId))[0])).toBe(ChainStatus.Live);
@@ -120,7 +120,7 @@ describe('restart, withheld data, flaky node URLs', () => {
     const metrics = await getJson<string>(`${other.statusUrl}/metrics`);
     expect(metrics.body).toContain('plasma_watcher_findings_total{kind="unavailable_data"} 1');
     expect(metrics.body).toMatch(/plasma_watcher_rpc_failures_total\{target="node"\} [1-9]/);
-    expect(metrics.body).toContain('plasma_watcher_finding_time_left_seconds{chain="withhold",height="1",kind="unavailable_data"}');
+    expect(metrics.body).toContain('plasma_watcher_objections_total{status="mined"} 1'); // the data challenge
     expect((await getJson(`${other.statusUrl}/healthz`)).body).toMatchObject({ ok: true });
     expect((await getJson(`${other.statusUrl}/nope`)).status).toBe(404);
   }, 120_000);

@@ -44,8 +44,10 @@ export interface ForgeOptions {
   ctx: BlockContext;
   timestamp: bigint;
   steps: readonly ForgeStep[];
-  /** Header fields the lie sets after the honest ones are computed (a claimed depositNonce, an exitRoot). */
+  /** Header fields the lie sets after the honest ones are computed (a claimed depositNonce). */
   header?: (honest: Header, exits: readonly ExitTreeLeaf[]) => Partial<Header>;
+  /** The exit tree the lie commits to (and serves, as a real operator must to be paid) in place of the txs' exits. */
+  exits?: (honest: readonly ExitTreeLeaf[]) => ExitTreeLeaf[];
   /** Undo the state changes afterwards (a block signed but never applied here: an equivocation). */
   dryRun?: boolean;
 }
@@ -56,11 +58,11 @@ export interface Forged {
   extraSlots: number[];
 }
 
-export function forgeBlock({ parent, state, ctx, timestamp, steps, header: patch, dryRun }: ForgeOptions): Forged {
+export function forgeBlock({ parent, state, ctx, timestamp, steps, header: patch, exits: patchExits, dryRun }: ForgeOptions): Forged {
   const stfCtx: StfContext = { ...ctx, lastDepositNonce: parent?.depositNonce ?? 0n, timestamp };
   const txs: BlockTx[] = [];
   const postRoots: Hex[] = [];
-  const exits: ExitTreeLeaf[] = [];
+  let exits: ExitTreeLeaf[] = [];
   const extraSlots: number[] = [];
   state.checkpoint();
   try {
@@ -73,6 +75,7 @@ export function forgeBlock({ parent, state, ctx, timestamp, steps, header: patch
       if (outcome.downNonce !== undefined && outcome.downNonce > stfCtx.lastDepositNonce) stfCtx.lastDepositNonce = outcome.downNonce;
       if (slots) extraSlots.push(...slots);
     }
+    if (patchExits) exits = patchExits(exits);
     const honest: Header = {
       chainId: ctx.chainId.toLowerCase() as Hex,
       number: (parent?.number ?? 0n) + 1n,

@@ -136,7 +136,7 @@ export class FaultInjector implements FaultHook {
 
     let forged: Forged;
     try {
-      forged = forgeBlock({ ...base, steps: recipe.items.map((i) => i.step), header: recipe.header });
+      forged = forgeBlock({ ...base, steps: recipe.items.map((i) => i.step), header: recipe.header, exits: recipe.exits });
     } catch (e) {
       // The lie cannot be made to look consistent in this block (a later tx fails on the lying state, …):
       // seal it honestly and let the fault wait for the next one.

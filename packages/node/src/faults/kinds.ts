@@ -7,8 +7,8 @@ import {
   NATIVE_TOKEN,
   TxKind,
   bytesToHex,
-  computeExitRoot,
   isDownStreamTx,
+  makesExit,
   secp256k1Scheme,
   transferDigest,
   type Account,
@@ -42,6 +42,7 @@ export interface Recipe {
   items: { from: number; step: ForgeStep }[];
   timestamp?: bigint;
   header?: ForgeOptions['header'];
+  exits?: ForgeOptions['exits'];
   /** The honest transaction the lie is about (for the log). */
   target: number;
 }
@@ -183,7 +184,15 @@ export const RECIPES: Record<Exclude<FaultKind, 'equivocate' | 'withhold-data'>,
   'bad-exit-root': ({ txs, operator }) => {
     if (txs.length === 0) return undefined;
     const extra: ExitTreeLeaf = { recipient: operator, token: NATIVE_TOKEN, amount: LIE_AMOUNT };
-    return { items: honest(txs), target: txs.length - 1, header: (_h, exits) => ({ exitRoot: bytesToHex(computeExitRoot([...exits, extra])) }) };
+    return { items: honest(txs), target: txs.length - 1, exits: (exits) => [...exits, extra] };
+  },
+
+  'wrong-exit': ({ txs, operator }) => {
+    const i = lastIndex(txs, (tx) => tx.kind === TxKind.Withdraw);
+    if (i < 0) return undefined;
+    const at = txs.slice(0, i).filter((tx) => makesExit(tx)).length;
+    const lie: ExitTreeLeaf = { recipient: operator, token: NATIVE_TOKEN, amount: LIE_AMOUNT };
+    return { items: honest(txs), target: i, exits: (exits) => exits.map((leaf, j) => (j === at ? lie : leaf)) };
   },
 
   'bad-timestamp': ({ txs, parent }) => {

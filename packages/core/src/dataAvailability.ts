@@ -1,0 +1,367 @@
+/**
+ * Data availability at the root (docs/FRAUD.md §9): a committed block's transactions published on L1 as the calldata
+ * of `PlasmaDataAvailability.publishBlockData`, one chunk (an aligned subtree of DATA_CHUNK_SIZE leaves of the block's
+ * transaction tree) per call, in order; the encoders of the module's calls; the decoder of a `publishBlockData`
+ * transaction's input; and the reassembly of a block from its published chunks (what a watcher verifies when no node
+ * serves the block).
+ */
+import { WORD, decodeWords, writeBytes32Word, writeUintWord, type StaticAbiType } from './abi.js';
+import { bytesToHex, concatBytes, hexToBytes } from './bytes.js';
+import { encodeBlockTx, encodeHeader, hashHeader, makesExit, txExitIndexes, txLeaf } from './encoding.js';
+import { PlasmaError } from './errors.js';
+import { ZERO_HEADER } from './fraud.js';
+import { keccak256 } from './hash.js';
+import { MerkleTree, computeMerkleRoot, zeroHashes } from './merkle.js';
+import { decodeEdgeSendData } from './txData.js';
+import { MAX_TXS_PER_BLOCK, TX_TREE_DEPTH, TxKind, type Block, type BlockTx, type ChainId, type ExitTreeLeaf, type Header, type Hex } from './types.js';
+
+/** A chunk is the aligned subtree of 2^DATA_CHUNK_LEVEL leaves (PlasmaDataAvailability.CHUNK_LEVEL). */
+export const DATA_CHUNK_LEVEL = 6;
+/** Transactions per chunk (PlasmaDataAvailability.CHUNK_SIZE). */
+export const DATA_CHUNK_SIZE = 2 ** DATA_CHUNK_LEVEL;
+/** Chunks of a full transaction tree (PlasmaDataAvailability.CHUNK_COUNT). */
+export const DATA_CHUNK_COUNT = 2 ** (TX_TREE_DEPTH - DATA_CHUNK_LEVEL);
+/** Siblings from a chunk's subtree root up to the transaction root. */
+export const DATA_CHUNK_PROOF_LENGTH = TX_TREE_DEPTH - DATA_CHUNK_LEVEL;
+/** What a data-availability challenge takes (PlasmaDataAvailability.DATA_CHALLENGE_BOND): 0.15 ether. */
+export const DATA_CHALLENGE_BOND = 15n * 10n ** 16n;
+
+/** PlasmaDataAvailability's challenge status (challengeOf). */
+export enum DataChallengeStatus {
+  None = 0,
+  /** Waiting for the data until its deadline. */
+  Open = 1,
+  /** The data was published in time; the bond went to the publisher. */
+  Answered = 2,
+  /** Unanswered: resolveDataChallenge had the root convict the block. */
+  Convicted = 3,
+  /** Unanswered and unresolved until it could no longer be (reclaimChallengeBond gave the bond back). */
+  Lapsed = 4,
+}
+
+/** Why a publication cannot be read or does not belong to the block (`code` of the PlasmaError). */
+export type DataAvailabilityErrorCode =
+  /** The input is not a `publishBlockData` call the module could have accepted (selector, ABI, bounds). */
+  | 'MALFORMED_DATA_PUBLICATION'
+  /** The chunks do not hash to the block's transaction root, or are not 0..k with only the last one short. */
+  | 'DATA_MISMATCH';
+
+function daError(code: DataAvailabilityErrorCode, message: string, hint: string, data: Record<string, unknown> = {}): PlasmaError<DataAvailabilityErrorCode> {
+  return new PlasmaError(code, message, { hint, data });
+}
+
+/** One transaction as published: exactly the preimage of its transaction-tree leaf (`data` is `tx.data`). */
+export interface PublishedTx {
+  tx: BlockTx;
+  postStateRoot: Hex;
+  /** Exit-tree leaves made by the block's transactions before this one (the leaf's exitIndex word). */
+  exitIndex: number;
+}
+
+/** What one `publishBlockData` call carries for a block. */
+export interface BlockDataChunk {
+  chunk: number;
+  /** At most DATA_CHUNK_SIZE; fewer only in the last chunk. */
+  txs: PublishedTx[];
+  /** DATA_CHUNK_PROOF_LENGTH siblings of the chunk's subtree root, upward. */
+  proof: Hex[];
+  /** Whether this chunk ends the block (it is not full, or it is chunk DATA_CHUNK_COUNT - 1). */
+  complete: boolean;
+}
+
+/** How many chunks publish a block of `txCount` transactions (a block of k * DATA_CHUNK_SIZE ends with an empty one). */
+export function dataChunkCount(txCount: number): number {
+  return txCount >= MAX_TXS_PER_BLOCK ? DATA_CHUNK_COUNT : Math.floor(txCount / DATA_CHUNK_SIZE) + 1;
+}
+
+/**
+ * The chunks that publish `block`'s transactions, in the order publishBlockData takes them. DATA_MISMATCH if the
+ * transactions do not hash to the header's txRoot (the module would refuse every chunk).
+ */
+export function blockDataChunks(block: Pick<Block, 'header' | 'txs' | 'postRoots'>): BlockDataChunk[] {
+  const exitIndexes = txExitIndexes(block.txs);
+  const published: PublishedTx[] = block.txs.map((tx, i) => ({ tx, postStateRoot: block.postRoots[i].toLowerCase() as Hex, exitIndex: exitIndexes[i] }));
+  const tree = new MerkleTree(published.map(leafOf), TX_TREE_DEPTH);
+  if (bytesToHex(tree.root) !== block.header.txRoot.toLowerCase()) {
+    throw daError('DATA_MISMATCH', `block ${block.header.number}'s transactions hash to ${bytesToHex(tree.root)}, its header says ${block.header.txRoot}`, 'publish the block as it was committed', { number: String(block.header.number) });
+  }
+  const count = dataChunkCount(block.txs.length);
+  return Array.from({ length: count }, (_, chunk) => {
+    const txs = published.slice(chunk * DATA_CHUNK_SIZE, (chunk + 1) * DATA_CHUNK_SIZE);
+    // The siblings of the chunk's subtree root are the upper levels of any of its leaves' proof.
+    const proof = tree.proof(chunk * DATA_CHUNK_SIZE).slice(DATA_CHUNK_LEVEL).map(bytesToHex);
+    return { chunk, txs, proof, complete: chunk === count - 1 };
+  });
+}
+
+/** The transaction-tree leaf of a published transaction (the module's `_leaf`). */
+function leafOf(p: PublishedTx): Uint8Array {
+  return txLeaf(p.tx, p.postStateRoot, p.exitIndex);
+}
+
+/** Root of a chunk's subtree (height DATA_CHUNK_LEVEL): its leaves, then empty ones. */
+export function chunkRoot(txs: readonly PublishedTx[]): Uint8Array {
+  if (txs.length > DATA_CHUNK_SIZE) throw daError('DATA_MISMATCH', `a chunk holds at most ${DATA_CHUNK_SIZE} transactions, got ${txs.length}`, 'split the block with blockDataChunks');
+  return new MerkleTree(txs.map(leafOf), DATA_CHUNK_LEVEL).root;
+}
+
+/**
+ * Whether `chunk` is chunk `chunk.chunk` of the transaction tree with root `txRoot` (the module's checks: its root and
+ * proof give txRoot; a last chunk leaves only empty subtrees after it).
+ */
+export function verifyDataChunk(chunk: Pick<BlockDataChunk, 'chunk' | 'txs' | 'proof'>, txRoot: Hex): boolean {
+  if (chunk.txs.length > DATA_CHUNK_SIZE || chunk.proof.length !== DATA_CHUNK_PROOF_LENGTH) return false;
+  if (!Number.isInteger(chunk.chunk) || chunk.chunk < 0 || chunk.chunk >= DATA_CHUNK_COUNT) return false;
+  if (bytesToHex(computeMerkleRoot(chunkRoot(chunk.txs), chunk.chunk, chunk.proof)) !== txRoot.toLowerCase()) return false;
+  const last = chunk.txs.length < DATA_CHUNK_SIZE || chunk.chunk === DATA_CHUNK_COUNT - 1;
+  if (!last) return true;
+  const zeros = zeroHashes(TX_TREE_DEPTH);
+  return chunk.proof.every((sibling, level) => ((chunk.chunk >> level) & 1) === 1 || sibling.toLowerCase() === bytesToHex(zeros[DATA_CHUNK_LEVEL + level]));
+}
+
+/**
+ * The block whose header is `header`, rebuilt from its published chunks (0, 1, …, the last one complete): its
+ * transactions and post-state roots as published, its exit leaves derived from the transactions (a WITHDRAW's exit, an
+ * up EDGE_SEND's event), for verifyBlock to re-execute like a block served by a node. DATA_MISMATCH unless the chunks
+ * are the whole transaction tree of `header`.
+ */
+export function blockFromPublishedData(header: Header, chunks: readonly Pick<BlockDataChunk, 'chunk' | 'txs' | 'proof'>[]): Block {
+  const sorted = [...chunks].sort((a, b) => a.chunk - b.chunk);
+  const txs: BlockTx[] = [];
+  const postRoots: Hex[] = [];
+  sorted.forEach((c, i) => {
+    const where = { number: String(header.number), chunk: c.chunk };
+    if (c.chunk !== i) throw daError('DATA_MISMATCH', `block ${header.number}: chunk ${i} is missing (found ${c.chunk})`, 'gather every BlockDataPublished of the block', where);
+    if (!verifyDataChunk(c, header.txRoot)) throw daError('DATA_MISMATCH', `block ${header.number}: chunk ${c.chunk} is not a chunk of its transaction tree`, 'read the chunks of this commitment only', where);
+    const last = c.txs.length < DATA_CHUNK_SIZE || c.chunk === DATA_CHUNK_COUNT - 1;
+    if (last !== (i === sorted.length - 1)) {
+      throw daError('DATA_MISMATCH', `block ${header.number}: chunk ${c.chunk} ${last ? 'ends the block but more follow' : 'is full but nothing follows it'}`, 'wait until the publication is complete (isPublished)', where);
+    }
+    for (const p of c.txs) {
+      txs.push(p.tx);
+      postRoots.push(p.postStateRoot);
+    }
+  });
+  if (sorted.length === 0) throw daError('DATA_MISMATCH', `block ${header.number}: no chunk`, 'wait until the publication is complete (isPublished)', { number: String(header.number) });
+  return { header, hash: hashHeader(header), txs, postRoots, exits: exitsOfTxs(header.chainId, txs) };
+}
+
+/**
+ * The exit-tree leaves `txs` make, read from their words (makesExit): what the STF appends for transactions it accepts.
+ * An up EDGE_SEND whose data does not decode makes none here (the STF refuses it: verifyBlock says so).
+ */
+export function exitsOfTxs(chainId: ChainId, txs: readonly BlockTx[]): ExitTreeLeaf[] {
+  const out: ExitTreeLeaf[] = [];
+  for (const tx of txs) {
+    if (!makesExit(tx)) continue;
+    if (tx.kind === TxKind.Withdraw) {
+      out.push({ recipient: tx.to, token: tx.token, amount: tx.amount });
+      continue;
+    }
+    try {
+      const { fn, payload } = decodeEdgeSendData(tx.data);
+      out.push({ fn, sourceChain: chainId.toLowerCase() as ChainId, sender: tx.from, payload });
+    } catch {
+      /* refused by the STF */
+    }
+  }
+  return out;
+}
+
+// ---- ABI ----------------------------------------------------------------------------------------------------------
+
+const HEADER_T = '(bytes32,uint64,bytes32,bytes32,bytes32,bytes32,uint64,uint64)';
+const PUBLISHED_TX_T = '((uint8,uint32,uint32,address,address,address,uint256,uint64,bytes32,bytes32,uint8),bytes,bytes32,uint64)';
+
+/** The Solidity signatures of PlasmaDataAvailability's calls. */
+export const DATA_AVAILABILITY_SIGNATURES = Object.freeze({
+  challengeData: `challengeData(bytes32,${HEADER_T},uint64)`,
+  publishBlockData: `publishBlockData(bytes32,${HEADER_T},uint64,uint256,${PUBLISHED_TX_T}[],bytes32[])`,
+  resolveDataChallenge: `resolveDataChallenge(bytes32,${HEADER_T},uint64,${HEADER_T},uint64)`,
+  reclaimChallengeBond: `reclaimChallengeBond(bytes32,${HEADER_T},uint64)`,
+});
+
+const selectorOf = (signature: string): Uint8Array => keccak256(new TextEncoder().encode(signature)).subarray(0, 4);
+const PUBLISH_SELECTOR = bytesToHex(selectorOf(DATA_AVAILABILITY_SIGNATURES.publishBlockData));
+
+interface Enc {
+  dynamic: boolean;
+  bytes: Uint8Array;
+}
+
+function word(write: (out: Uint8Array) => void): Enc {
+  const out = new Uint8Array(WORD);
+  write(out);
+  return { dynamic: false, bytes: out };
+}
+const uintEnc = (value: bigint | number, bits: number): Enc => word((o) => writeUintWord(o, 0, value, bits));
+const bytes32Enc = (value: Hex): Enc => word((o) => writeBytes32Word(o, 0, value));
+
+function bytesEnc(hex: Hex): Enc {
+  const data = hexToBytes(hex);
+  const out = new Uint8Array(WORD + Math.ceil(data.length / WORD) * WORD);
+  writeUintWord(out, 0, data.length, 256);
+  out.set(data, WORD);
+  return { dynamic: true, bytes: out };
+}
+
+function tupleEnc(parts: readonly Enc[]): Enc {
+  const headSize = parts.reduce((n, p) => n + (p.dynamic ? WORD : p.bytes.length), 0);
+  const head: Uint8Array[] = [];
+  const tail: Uint8Array[] = [];
+  let offset = headSize;
+  for (const p of parts) {
+    if (!p.dynamic) {
+      head.push(p.bytes);
+      continue;
+    }
+    head.push(uintEnc(offset, 256).bytes);
+    tail.push(p.bytes);
+    offset += p.bytes.length;
+  }
+  return { dynamic: parts.some((p) => p.dynamic), bytes: concatBytes(...head, ...tail) };
+}
+
+const arrayEnc = (items: readonly Enc[]): Enc => ({ dynamic: true, bytes: concatBytes(uintEnc(items.length, 256).bytes, tupleEnc(items).bytes) });
+const headerEnc = (h: Header): Enc => ({ dynamic: false, bytes: encodeHeader(h) });
+const publishedTxEnc = (p: PublishedTx): Enc =>
+  tupleEnc([{ dynamic: false, bytes: encodeBlockTx(p.tx) }, bytesEnc(p.tx.data), bytes32Enc(p.postStateRoot), uintEnc(p.exitIndex, 64)]);
+
+function call(signature: string, args: readonly Enc[]): Hex {
+  return bytesToHex(concatBytes(selectorOf(signature), tupleEnc(args).bytes));
+}
+
+/** `challengeData(chainId, header, windowEnd)` (send DATA_CHALLENGE_BOND with it). */
+export function encodeChallengeDataCall(chainId: ChainId, header: Header, windowEnd: bigint | number): Hex {
+  return call(DATA_AVAILABILITY_SIGNATURES.challengeData, [bytes32Enc(chainId), headerEnc(header), uintEnc(windowEnd, 64)]);
+}
+
+/** `publishBlockData(chainId, header, windowEnd, chunk, txs, proof)` of one chunk (blockDataChunks). */
+export function encodePublishBlockDataCall(chainId: ChainId, header: Header, windowEnd: bigint | number, chunk: Pick<BlockDataChunk, 'chunk' | 'txs' | 'proof'>): Hex {
+  return call(DATA_AVAILABILITY_SIGNATURES.publishBlockData, [
+    bytes32Enc(chainId),
+    headerEnc(header),
+    uintEnc(windowEnd, 64),
+    uintEnc(chunk.chunk, 256),
+    arrayEnc(chunk.txs.map(publishedTxEnc)),
+    arrayEnc(chunk.proof.map(bytes32Enc)),
+  ]);
+}
+
+/** `resolveDataChallenge(chainId, header, windowEnd, prev, prevWindowEnd)`; `prev` null (block 1): the all-zero header and 0. */
+export function encodeResolveDataChallengeCall(chainId: ChainId, header: Header, windowEnd: bigint | number, prev: Header | null, prevWindowEnd: bigint | number): Hex {
+  return call(DATA_AVAILABILITY_SIGNATURES.resolveDataChallenge, [
+    bytes32Enc(chainId),
+    headerEnc(header),
+    uintEnc(windowEnd, 64),
+    headerEnc(prev ?? ZERO_HEADER),
+    uintEnc(prev === null ? 0 : prevWindowEnd, 64),
+  ]);
+}
+
+/** `reclaimChallengeBond(chainId, header, windowEnd)`. */
+export function encodeReclaimChallengeBondCall(chainId: ChainId, header: Header, windowEnd: bigint | number): Hex {
+  return call(DATA_AVAILABILITY_SIGNATURES.reclaimChallengeBond, [bytes32Enc(chainId), headerEnc(header), uintEnc(windowEnd, 64)]);
+}
+
+/** A `publishBlockData` call as decoded from a transaction's input. */
+export interface DecodedPublication extends Pick<BlockDataChunk, 'chunk' | 'txs' | 'proof'> {
+  chainId: ChainId;
+  header: Header;
+  windowEnd: bigint;
+}
+
+const BLOCK_TX_WORDS: readonly StaticAbiType[] = ['uint8', 'uint32', 'uint32', 'address', 'address', 'address', 'uint256', 'uint64', 'bytes32', 'bytes32', 'uint8'];
+const HEADER_WORDS: readonly StaticAbiType[] = ['bytes32', 'uint64', 'bytes32', 'bytes32', 'bytes32', 'bytes32', 'uint64', 'uint64'];
+
+/**
+ * Decodes the input of a transaction that called `publishBlockData` directly (as Solidity's decoder reads it: offsets
+ * followed, bounds and word ranges checked). MALFORMED_DATA_PUBLICATION for anything else. The chunk is not checked
+ * against its header here: blockFromPublishedData (or verifyDataChunk) does that.
+ */
+export function decodePublishBlockDataCall(input: Hex): DecodedPublication {
+  let bytes: Uint8Array;
+  try {
+    bytes = hexToBytes(input);
+  } catch (e) {
+    throw malformed('not hex', e);
+  }
+  if (bytes.length < 4 || bytesToHex(bytes.subarray(0, 4)) !== PUBLISH_SELECTOR) throw malformed('not a publishBlockData call');
+  const args = bytes.subarray(4);
+  try {
+    const r = new Reader(args);
+    const [chainId] = r.words(['bytes32'], 0) as [Hex];
+    const header = r.header(WORD);
+    const [windowEnd, chunk] = r.words(['uint64', 'uint256'], 9 * WORD) as [bigint, bigint];
+    if (chunk >= BigInt(DATA_CHUNK_COUNT)) throw new Error(`chunk ${chunk} out of range`);
+    const txsAt = r.offset(0, 11 * WORD);
+    const count = r.length(txsAt);
+    if (count > DATA_CHUNK_SIZE) throw new Error(`${count} transactions in a chunk`);
+    const txs: PublishedTx[] = [];
+    for (let i = 0; i < count; i++) {
+      const base = txsAt + WORD;
+      const at = r.offset(base, base + i * WORD);
+      const w = r.words(BLOCK_TX_WORDS, at);
+      const [kind, slot, toSlot, from, to, token, amount, nonce, rr, s, v] = w;
+      const data = r.bytes(r.offset(at, at + 11 * WORD));
+      const postStateRoot = r.words(['bytes32'], at + 12 * WORD)[0] as Hex;
+      const [exitIndex] = r.words(['uint64'], at + 13 * WORD) as [bigint];
+      if (exitIndex > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error('exitIndex');
+      const tx = { kind: Number(kind), slot: Number(slot), toSlot: Number(toSlot), from, to, token, amount, nonce, r: rr, s, v: Number(v), data } as BlockTx;
+      txs.push({ tx, postStateRoot, exitIndex: Number(exitIndex) });
+    }
+    const proofAt = r.offset(0, 12 * WORD);
+    const length = r.length(proofAt);
+    if (length > TX_TREE_DEPTH) throw new Error(`${length} siblings`);
+    const proof = Array.from({ length }, (_, i) => r.words(['bytes32'], proofAt + WORD + i * WORD)[0] as Hex);
+    return { chainId, header, windowEnd, chunk: Number(chunk), txs, proof };
+  } catch (e) {
+    throw malformed((e as Error).message, e);
+  }
+}
+
+function malformed(why: string, cause?: unknown): PlasmaError {
+  return new PlasmaError('MALFORMED_DATA_PUBLICATION', `the transaction's input is not a publishBlockData call (${why})`, {
+    hint: 'read the input of the transaction that emitted BlockDataPublished; a publication made through another contract is not in its input',
+    cause,
+  });
+}
+
+/** A bounds-checked reader of one ABI blob (offsets relative to the tuple or array that holds them). */
+class Reader {
+  constructor(private readonly b: Uint8Array) {}
+
+  private slice(at: number, length: number): Uint8Array {
+    if (!Number.isSafeInteger(at) || at < 0 || length < 0 || at + length > this.b.length) throw new Error('out of bounds');
+    return this.b.subarray(at, at + length);
+  }
+
+  words(types: readonly StaticAbiType[], at: number) {
+    return decodeWords(types, this.slice(at, types.length * WORD));
+  }
+
+  uint(at: number): bigint {
+    return BigInt(bytesToHex(this.slice(at, WORD)));
+  }
+
+  offset(base: number, at: number): number {
+    const offset = this.uint(at);
+    if (offset > BigInt(this.b.length)) throw new Error('offset out of bounds');
+    return base + Number(offset);
+  }
+
+  length(at: number): number {
+    const length = this.uint(at);
+    if (length > BigInt(this.b.length)) throw new Error('length out of bounds');
+    return Number(length);
+  }
+
+  bytes(at: number): Hex {
+    return bytesToHex(this.slice(at + WORD, this.length(at)));
+  }
+
+  header(at: number): Header {
+    const [chainId, number, parentHash, txRoot, stateRoot, exitRoot, depositNonce, timestamp] = this.words(HEADER_WORDS, at);
+    return { chainId, number, parentHash, txRoot, stateRoot, exitRoot, depositNonce, timestamp } as Header;
+  }
+}

@@ -1,0 +1,352 @@
+/**
+ * Data-availability challenges at the root (docs/FRAUD.md §9): for a child of the root whose committed block no node
+ * serves, the watcher challenges the block on PlasmaRoot's module (PlasmaDataAvailability) with its own key and bond in
+ * the first half of the window, and follows the challenge: answered (the data is published on L1) → the block is
+ * rebuilt from the calldata of its publication and verified like a block served by a node; unanswered after the
+ * deadline → `resolveDataChallenge` (anyone's challenge: the reward goes to its challenger), and the conviction arrives
+ * as a FraudProven event like every other kind. Chains below a chain keep the report-only behaviour (no such module on
+ * a chain parent).
+ *
+ * Restart-safe: the module's state (challengeOf, isPublished) is the truth every round reads; the finding's objection
+ * (in the watcher's store) only remembers what this watcher sent, so a restart neither challenges twice nor loses a
+ * challenge it made.
+ */
+import { Contract, Interface, keccak256, type Log } from 'ethers';
+import { loadArtifact } from '@plasma-tree/contracts';
+import {
+  DATA_CHALLENGE_BOND,
+  DataChallengeStatus,
+  blockFromPublishedData,
+  decodePublishBlockDataCall,
+  encodeChallengeDataCall,
+  encodeReclaimChallengeBondCall,
+  encodeResolveDataChallengeCall,
+  hashHeader,
+  type Address,
+  type Block,
+  type ChainId,
+  type DecodedPublication,
+  type Header,
+  type Hex,
+} from '@plasma-tree/core';
+import { watcherError } from './errors.js';
+import type { Logger } from './logger.js';
+import type { WatcherMetrics } from './metrics.js';
+import type { RootReader, SendResult } from './root.js';
+import type { CommitRecord } from './store.js';
+import type { Finding } from './types.js';
+
+/** Blocks per eth_getLogs. */
+const LOG_RANGE = 5_000;
+/** How long a challenge transaction may wait to be mined before the round gives up on it (the next one follows up). */
+const SEND_TIMEOUT_MS = 120_000;
+
+const lower = <T extends string>(v: string): T => v.toLowerCase() as T;
+
+/** PlasmaDataAvailability's record of a block's challenge. */
+export interface DataChallengeView {
+  challenger: Address;
+  /** Unix seconds: the data must be published by then (inclusive). */
+  deadline: number;
+  status: DataChallengeStatus;
+}
+
+/** PlasmaRoot's data-availability module as the watcher reads it and calls it with its key (RootReader's send queue). */
+export class RootDataAvailability {
+  private readonly iface = new Interface(loadArtifact('PlasmaDataAvailability').abi);
+  private contract: Contract | undefined;
+  /** Committed headers by hash, read from the input of their commit transactions. */
+  private readonly headers = new Map<Hex, Header>();
+
+  constructor(private readonly root: RootReader) {}
+
+  private async module(): Promise<Contract> {
+    if (!this.contract) {
+      const address = (await new Contract(this.root.address, this.root.iface, this.root.provider).dataAvailability()) as string;
+      this.contract = new Contract(address, this.iface, this.root.provider);
+    }
+    return this.contract;
+  }
+
+  async challengeOf(chainId: ChainId, number: number): Promise<DataChallengeView> {
+    const [challenger, deadline, status] = (await (await this.module()).challengeOf(chainId, number)) as [string, bigint, bigint];
+    return { challenger: lower(challenger), deadline: Number(deadline), status: Number(status) };
+  }
+
+  async isPublished(chainId: ChainId, number: number): Promise<boolean> {
+    return (await (await this.module()).isPublished(chainId, number)) as boolean;
+  }
+
+  /**
+   * The header committed by `commit`, from the input of its commit transaction (PlasmaRoot.commit takes the whole
+   * header), checked against the committed hash; null when the input is not a direct `commit` call, undefined while the
+   * L1 does not know the transaction (a reorg: the next round looks again).
+   */
+  async headerOf(commit: CommitRecord): Promise<Header | null | undefined> {
+    const cached = this.headers.get(commit.blockHash);
+    if (cached) return cached;
+    const tx = await this.root.provider.getTransaction(commit.l1TxHash);
+    if (!tx) return undefined;
+    let header: Header;
+    try {
+      const parsed = this.root.iface.parseTransaction({ data: tx.data });
+      if (parsed?.name !== 'commit') return null;
+      const h = parsed.args[1];
+      header = {
+        chainId: lower(h.chainId), number: h.number as bigint, parentHash: lower(h.parentHash), txRoot: lower(h.txRoot), stateRoot: lower(h.stateRoot),
+        exitRoot: lower(h.exitRoot), depositNonce: h.depositNonce as bigint, timestamp: h.timestamp as bigint,
+      };
+    } catch {
+      return null;
+    }
+    if (hashHeader(header) !== commit.blockHash) return null;
+    this.headers.set(commit.blockHash, header);
+    return header;
+  }
+
+  /**
+   * Block `commit.number` rebuilt from the inputs of the transactions that published it, once its publication is
+   * complete; undefined before. A chunk published through another contract is not in a transaction's input:
+   * MALFORMED_DATA_PUBLICATION (core), and the round fails until someone reads it otherwise.
+   */
+  async publishedBlock(chainId: ChainId, commit: CommitRecord): Promise<Block | undefined> {
+    if (!(await this.isPublished(chainId, commit.number))) return undefined;
+    const module = await this.module();
+    const topic = this.iface.getEvent('BlockDataPublished')!.topicHash;
+    const numberTopic = `0x${commit.number.toString(16).padStart(64, '0')}`;
+    const latest = await this.root.provider.getBlockNumber();
+    const chunks = new Map<number, DecodedPublication>();
+    let header: Header | undefined;
+    for (let from = commit.l1Block; from <= latest; from += LOG_RANGE) {
+      const logs: Log[] = await this.root.provider.getLogs({ address: await module.getAddress(), topics: [topic, chainId, numberTopic], fromBlock: from, toBlock: Math.min(latest, from + LOG_RANGE - 1) });
+      for (const log of logs) {
+        const tx = await this.root.provider.getTransaction(log.transactionHash);
+        if (!tx) throw watcherError('L1_UNREACHABLE', `the L1 does not know transaction ${log.transactionHash}`, 'the next round tries again');
+        const decoded = decodePublishBlockDataCall(tx.data as Hex);
+        if (decoded.chainId !== chainId || hashHeader(decoded.header) !== commit.blockHash) continue;
+        header = decoded.header;
+        chunks.set(decoded.chunk, decoded);
+      }
+    }
+    if (!header) throw watcherError('L1_UNREACHABLE', `block ${commit.number} is published on L1 but no publication of it was found in the logs`, 'the L1 node may be syncing; the next round tries again');
+    return blockFromPublishedData(header, [...chunks.values()]);
+  }
+
+  challenge(chainId: ChainId, header: Header, windowEnd: number, onSent: (tx: Hex) => void): Promise<SendResult> {
+    return this.send(encodeChallengeDataCall(chainId, header, windowEnd), DATA_CHALLENGE_BOND, onSent);
+  }
+
+  resolve(chainId: ChainId, header: Header, windowEnd: number, prev: Header | null, prevWindowEnd: number, onSent: (tx: Hex) => void): Promise<SendResult> {
+    return this.send(encodeResolveDataChallengeCall(chainId, header, windowEnd, prev, prevWindowEnd), 0n, onSent);
+  }
+
+  reclaim(chainId: ChainId, header: Header, windowEnd: number, onSent: (tx: Hex) => void): Promise<SendResult> {
+    return this.send(encodeReclaimChallengeBondCall(chainId, header, windowEnd), 0n, onSent);
+  }
+
+  /** RootReader.send's rules, to the module and with a value: a refusal is an answer (`mined: false`), not a failure. */
+  private async send(data: Hex, value: bigint, onSent: (tx: Hex) => void): Promise<SendResult> {
+    const to = await (await this.module()).getAddress();
+    const provider = this.root.provider;
+    return this.root.exclusive(async (wallet) => {
+      let signed: string;
+      try {
+        signed = await wallet.signTransaction(await wallet.populateTransaction({ to, data, value }));
+      } catch (e) {
+        const reason = this.revertReason(e);
+        if (reason !== undefined) return { mined: false, reason };
+        throw e;
+      }
+      const txHash = lower<Hex>(keccak256(signed));
+      onSent(txHash);
+      try {
+        await provider.broadcastTransaction(signed);
+        const receipt = await provider.waitForTransaction(txHash, 1, SEND_TIMEOUT_MS);
+        if (!receipt) throw watcherError('L1_UNREACHABLE', `${txHash} was not mined within ${SEND_TIMEOUT_MS / 1000} s`, 'the next round looks it up');
+        if (receipt.status !== 1) return { mined: false, txHash, reason: 'reverted' };
+        return { mined: true, txHash, l1Block: receipt.blockNumber, gasUsed: receipt.gasUsed };
+      } catch (e) {
+        const reason = this.revertReason(e);
+        if (reason !== undefined) return { mined: false, txHash, reason };
+        throw e;
+      }
+    });
+  }
+
+  private revertReason(e: unknown): string | undefined {
+    const err = e as { code?: string; revert?: { name?: string; args?: unknown[] }; data?: string; info?: { error?: { data?: string } } };
+    if (err.code !== 'CALL_EXCEPTION') return undefined;
+    if (err.revert?.name) return `${err.revert.name}(${(err.revert.args ?? []).map(String).join(', ')})`;
+    const data = err.data ?? err.info?.error?.data;
+    if (typeof data === 'string' && data.length >= 10) {
+      for (const iface of [this.iface, this.root.iface]) {
+        try {
+          const parsed = iface.parseError(data);
+          if (parsed) return `${parsed.name}(${parsed.args.map(String).join(', ')})`;
+        } catch { /* not this ABI */ }
+      }
+    }
+    return 'reverted';
+  }
+}
+
+/** What followDataChallenge needs of the ChainWatch stuck at the unavailable block. */
+export interface DataChallengeContext {
+  chainId: ChainId;
+  name: string;
+  finding: Finding;
+  commit: CommitRecord;
+  /** The block before it (the watcher's verified head; null for block 1) and its windowEnd (0 for block 1). */
+  prev: Header | null;
+  prevWindowEnd: number;
+  challengeWindow: number;
+  /** The L1 clock (the newest L1 block's timestamp). */
+  now: number;
+  /** The watcher's address; undefined without a key (it then only reads data published on L1: report only). */
+  sender: Address | undefined;
+  save(): Promise<void>;
+  /** The fate of a transaction this watcher sent (RootReader.receipt). */
+  receipt(tx: Hex): Promise<{ ok: boolean } | undefined>;
+  metrics: WatcherMetrics;
+  logger: Logger;
+}
+
+/**
+ * One step of the challenge of an unavailable block (called every verifier round while the chain waits at it): file the
+ * challenge, resolve it after its deadline, or take the bond back once it can no longer be resolved. The answered case
+ * needs nothing here: the block is then published, and the verifier reads it from L1 (dataAnswered).
+ */
+export async function followDataChallenge(da: RootDataAvailability, c: DataChallengeContext): Promise<void> {
+  const f = c.finding;
+  if (f.resolved || !c.sender) return;
+  const n = c.commit.number;
+  const header = await da.headerOf(c.commit);
+  if (header === undefined) return;
+  if (header === null) {
+    if (!f.objection) {
+      f.objection = { tx: null, status: 'failed', reason: 'the header is not in the input of its commit transaction: the block cannot be challenged', host: 'root' };
+      c.metrics.objections.inc({ status: 'failed' });
+      await c.save();
+    }
+    return;
+  }
+  const challenge = await da.challengeOf(c.chainId, n);
+  const mine = c.sender !== undefined && challenge.challenger === c.sender;
+  switch (challenge.status) {
+    case DataChallengeStatus.None:
+      return fileChallenge(da, c, header);
+    case DataChallengeStatus.Open:
+      if (mine && !f.objection?.dataChallenge) {
+        // Mined before a restart that lost the receipt: the module knows it.
+        recordChallenge(c, { tx: f.objection?.tx ?? null, deadline: challenge.deadline });
+        await c.save();
+      }
+      if (c.now >= c.commit.windowEnd) return lapse(da, c, header, mine);
+      if (c.now > challenge.deadline) return resolve(da, c, header, challenge);
+      return;
+    case DataChallengeStatus.Lapsed:
+      f.resolved = 'the data challenge lapsed: nobody resolved it inside the window';
+      await c.save();
+      return;
+    default:
+      // Answered: the data is published (the verifier reads it). Convicted: FraudProven follows on the L1.
+      return;
+  }
+}
+
+/** Sends challengeData with the bond, in the first half of the window, once per finding. */
+async function fileChallenge(da: RootDataAvailability, c: DataChallengeContext, header: Header): Promise<void> {
+  const f = c.finding;
+  const o = f.objection;
+  if (o?.status === 'failed' || o?.dataChallenge) return; // refused (not retried), or ours was taken back by a reorg
+  if (o?.status === 'sent' && o.tx) {
+    const sent = await c.receipt(o.tx);
+    if (sent?.ok) return; // mined: the next round reads the open challenge
+    if (sent) {
+      f.objection = { ...o, status: 'failed', reason: 'reverted' };
+      c.metrics.objections.inc({ status: 'failed' });
+      await c.save();
+      return;
+    }
+    // unknown to the L1 (dropped, or sent just before a restart): sent again
+  }
+  const challengeBefore = c.commit.windowEnd - Math.floor(c.challengeWindow / 2);
+  if (c.now >= challengeBefore) {
+    f.objection = { tx: null, status: 'failed', reason: `too late to challenge the data: only before ${challengeBefore} (the first half of the window)`, host: 'root' };
+    c.metrics.objections.inc({ status: 'failed' });
+    await c.save();
+    return;
+  }
+  const result = await da.challenge(c.chainId, header, c.commit.windowEnd, (tx) => {
+    f.objection = { tx, status: 'sent', reason: 'challengeData', host: 'root' };
+    c.metrics.objections.inc({ status: 'sent' });
+    void c.save();
+  });
+  if (result.mined) {
+    const { deadline } = await da.challengeOf(c.chainId, c.commit.number);
+    recordChallenge(c, { tx: result.txHash, deadline, l1Block: result.l1Block });
+    c.logger.warn(`challenged the data of block ${c.commit.number} of chain ${c.name} on L1: the validators must publish it by ${deadline}`, { tx: result.txHash, deadline, bond: DATA_CHALLENGE_BOND });
+  } else if (/^(AlreadyChallenged|DataAlreadyPublished)\(/.test(result.reason)) {
+    f.objection = null; // someone else was first: the next round follows their challenge (or reads the data)
+  } else {
+    f.objection = { tx: result.txHash ?? null, status: 'failed', reason: result.reason, host: 'root' };
+    c.metrics.objections.inc({ status: 'failed' });
+    c.logger.warn(`the data challenge of block ${c.commit.number} of chain ${c.name} was refused`, { reason: result.reason });
+  }
+  await c.save();
+}
+
+function recordChallenge(c: DataChallengeContext, r: { tx: Hex | null; deadline: number; l1Block?: number }): void {
+  const reaction = r.l1Block === undefined ? undefined : r.l1Block - c.commit.l1Block;
+  c.finding.objection = {
+    tx: r.tx, status: 'mined', reason: `data challenged: the validators must publish it on L1 by ${r.deadline}`, host: 'root',
+    ...(r.l1Block !== undefined ? { l1Block: r.l1Block, reactionL1Blocks: reaction } : {}),
+    dataChallenge: { deadline: r.deadline },
+  };
+  c.metrics.objections.inc({ status: 'mined' });
+  if (reaction !== undefined) {
+    c.metrics.reactionL1Blocks.observe(reaction);
+    c.metrics.lastReactionL1Blocks.set(reaction);
+  }
+}
+
+/** After the deadline: resolveDataChallenge (anyone's challenge). A refusal is logged and the next round looks again. */
+async function resolve(da: RootDataAvailability, c: DataChallengeContext, header: Header, challenge: DataChallengeView): Promise<void> {
+  const f = c.finding;
+  const pending = f.objection?.dataChallenge?.resolveTx;
+  if (pending && (await c.receipt(pending))?.ok) return; // mined: FraudProven is on its way
+  const result = await da.resolve(c.chainId, header, c.commit.windowEnd, c.prev, c.prevWindowEnd, (tx) => {
+    f.objection = f.objection?.dataChallenge
+      ? { ...f.objection, dataChallenge: { ...f.objection.dataChallenge, resolveTx: tx } }
+      : { tx: null, status: 'sent', reason: `resolving the data challenge of ${challenge.challenger}`, host: 'root', dataChallenge: { deadline: challenge.deadline, resolveTx: tx } };
+    void c.save();
+  });
+  if (result.mined) c.logger.warn(`the data challenge of block ${c.commit.number} of chain ${c.name} went unanswered: resolved, the chain is convicted`, { tx: result.txHash });
+  else c.logger.warn(`resolveDataChallenge of block ${c.commit.number} of chain ${c.name} was refused; trying again next round`, { reason: result.reason });
+  await c.save();
+}
+
+/** The window ended with the challenge open: it can no longer convict; this watcher's bond comes back. */
+async function lapse(da: RootDataAvailability, c: DataChallengeContext, header: Header, mine: boolean): Promise<void> {
+  const f = c.finding;
+  if (mine) {
+    const result = await da.reclaim(c.chainId, header, c.commit.windowEnd, () => {});
+    if (!result.mined) {
+      c.logger.warn(`reclaimChallengeBond of block ${c.commit.number} of chain ${c.name} was refused`, { reason: result.reason });
+      return;
+    }
+  }
+  f.resolved = 'the challenge window passed before the data challenge was resolved';
+  if (f.objection?.dataChallenge) f.objection = { ...f.objection, status: 'failed', reason: 'lapsed: not resolved inside the window (the bond came back)', dataChallenge: { ...f.objection.dataChallenge, outcome: 'lapsed' } };
+  await c.save();
+}
+
+/**
+ * The data of the finding's block is on L1: an objection of this watcher was answered in time, so its bond went to the
+ * publisher (a failed objection costs the objector its bond, docs/FRAUD.md §1).
+ */
+export function dataAnswered(f: Finding, metrics: WatcherMetrics): void {
+  if (!f.objection?.dataChallenge || f.objection.status !== 'mined') return;
+  f.objection = { ...f.objection, status: 'failed', reason: 'answered: the data was published on L1 in time (the bond went to the publisher)', dataChallenge: { ...f.objection.dataChallenge, outcome: 'answered' } };
+  metrics.objections.inc({ status: 'failed' });
+}
