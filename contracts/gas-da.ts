@@ -3,7 +3,9 @@
  * the same Hardhat node, each on blocks built with core and committed on PlasmaRoot:
  * - challengeData: the first challenge of a block (a new slot);
  * - publishBlockData of one full chunk (64 signed transfers, not the last chunk: no payout), what the validators pay per
- *   chunk of a large block; and of a 1-transaction block that answers an open challenge (the bond paid to the publisher);
+ *   chunk of a large block; and of a 1-transaction block;
+ * - publishExitData of the empty exit tree of that 1-transaction block, which completes its data and answers its open
+ *   challenge (the bond paid to the publisher); and of one full exit chunk (256 leaves);
  * - resolveDataChallenge: an unanswered challenge of block 1 convicts the chain (rollback, slash: half the bond to the
  *   challenger, half burned, freeze) and the challenger's bond goes back.
  */
@@ -14,6 +16,8 @@ export interface DataAvailabilityGas {
   challengeData: number;
   publishBlockData64: number;
   publishBlockData1: number;
+  publishExitData0: number;
+  publishExitData256: number;
   resolveDataChallenge: number;
 }
 
@@ -63,6 +67,12 @@ export async function measureDataAvailability(provider: JsonRpcProvider, root: C
   await gasOf(publisher, core.encodePublishBlockDataCall(p.chainId, full.header, p.windowEnds.get(2n)!, chunk1));
   const [single] = core.blockDataChunks(one);
   const publishBlockData1 = await gasOf(publisher, core.encodePublishBlockDataCall(p.chainId, one.header, p.windowEnds.get(3n)!, single));
+  const publishExitData0 = await gasOf(publisher, core.encodePublishExitDataCall(p.chainId, one.header, p.windowEnds.get(3n)!, core.blockExitChunks(one)[0]));
+  // Block 4 commits to an exit tree of 300 leaves (forged: only its exit tree is published here).
+  const exits = Array.from({ length: 300 }, (_, i) => ({ recipient: lower(Wallet.createRandom().address), token: core.NATIVE_TOKEN, amount: BigInt(i + 1) }));
+  const many = p.forge([], [], { timestamp: await now(), exitRoot: core.bytesToHex(core.computeExitRoot(exits)) });
+  await p.commit(many, { valid: false });
+  const publishExitData256 = await gasOf(publisher, core.encodePublishExitDataCall(p.chainId, many.header, p.windowEnds.get(4n)!, core.blockExitChunks({ ...many, exits })[0]));
 
   // An unanswered challenge of block 1, resolved by its challenger after the deadline (window / 4).
   const r = await fresh();
@@ -70,5 +80,5 @@ export async function measureDataAvailability(provider: JsonRpcProvider, root: C
   await provider.send('evm_increaseTime', [Number(window / 4n) + 1]);
   await provider.send('evm_mine', []);
   const resolveDataChallenge = await gasOf(challenger, core.encodeResolveDataChallengeCall(r.chainId, r.head!, r.windowEnds.get(1n)!, null, 0n));
-  return { challengeData, publishBlockData64, publishBlockData1, resolveDataChallenge };
+  return { challengeData, publishBlockData64, publishBlockData1, publishExitData0, publishExitData256, resolveDataChallenge };
 }

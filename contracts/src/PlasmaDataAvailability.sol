@@ -30,9 +30,9 @@ contract PlasmaDataAvailability {
     // ---------------------------------------------------------------------------------------------------------------
 
     /// @notice What {challengeData} takes. It pays the publication of any block of up to 64 transfers at 200 gwei (one
-    ///         full chunk and the empty chunk that ends it: ~700,000 gas, 0.14 ether; calldata dominates, at EIP-7623's
-    ///         floor price); docs/FRAUD.md §9 has the measured figures.
-    uint256 public constant DATA_CHALLENGE_BOND = 0.15 ether;
+    ///         full chunk, the empty chunk that ends it and the empty exit tree: ~790,000 gas, 0.158 ether; calldata
+    ///         dominates, at EIP-7623's floor price); docs/FRAUD.md §9 has the measured figures.
+    uint256 public constant DATA_CHALLENGE_BOND = 0.2 ether;
     /// @notice A chunk is the aligned subtree of 2^CHUNK_LEVEL leaves of the block's transaction tree.
     uint256 public constant CHUNK_LEVEL = 6;
     /// @notice Transactions per chunk (2^CHUNK_LEVEL).
@@ -41,6 +41,15 @@ contract PlasmaDataAvailability {
     uint256 public constant CHUNK_COUNT = 1024;
     /// @dev Siblings from a chunk's root up to the transaction root.
     uint256 private constant PROOF_LENGTH = 10;
+    /// @notice An exit chunk is the aligned subtree of 2^EXIT_CHUNK_LEVEL leaves of the block's exit tree (leaves are
+    ///         32-byte hashes: 256 of them cost less calldata than one chunk of transactions).
+    uint256 public constant EXIT_CHUNK_LEVEL = 8;
+    /// @notice Exit leaves per exit chunk (2^EXIT_CHUNK_LEVEL).
+    uint256 public constant EXIT_CHUNK_SIZE = 256;
+    /// @notice Exit chunks of a full exit tree (depth 16).
+    uint256 public constant EXIT_CHUNK_COUNT = 256;
+    /// @dev Siblings from an exit chunk's root up to the exit root.
+    uint256 private constant EXIT_PROOF_LENGTH = 8;
     /// @dev keccak256 of 256 zero bytes: the hash of the all-zero header a proof about block 1 gives as its `prev`.
     bytes32 private constant ZERO_HEADER_HASH = 0xd397b3b043d87fcd6fad1291ff0bfd16401c274896d8c63a923727f077b8e0b5;
 
@@ -66,7 +75,9 @@ contract PlasmaDataAvailability {
         uint40 deadline; // the publication must complete by then (inclusive)
         uint8 status; // CHALLENGE_*
         uint16 nextChunk; // chunks 0 .. nextChunk - 1 are published
-        bool published; // the last chunk is published: the whole transaction list is on L1
+        uint16 nextExitChunk; // exit chunks 0 .. nextExitChunk - 1 are published
+        bool txsPublished; // the last transaction chunk is published
+        bool published; // both trees are published: the whole block (transactions and exit leaves) is on L1
     }
 
     mapping(bytes32 chainId => mapping(uint64 number => BlockData)) private _blocks;
@@ -79,6 +90,8 @@ contract PlasmaDataAvailability {
     event DataChallenged(bytes32 indexed chainId, uint64 indexed number, address indexed challenger, uint64 deadline);
     /// @param complete This chunk ended the block: its whole transaction list is published.
     event BlockDataPublished(bytes32 indexed chainId, uint64 indexed number, uint256 chunk, bool complete);
+    /// @param complete This chunk ended the block's exit tree: all its leaves are published.
+    event ExitDataPublished(bytes32 indexed chainId, uint64 indexed number, uint256 chunk, bool complete);
     /// @param status CHALLENGE_ANSWERED, CHALLENGE_CONVICTED or CHALLENGE_LAPSED.
     /// @param bondTo Who got the challenge bond: the publisher, the challenger (or, if it cannot take ETH, the resolver).
     event DataChallengeSettled(bytes32 indexed chainId, uint64 indexed number, uint8 status, address bondTo);
@@ -101,6 +114,10 @@ contract PlasmaDataAvailability {
     error TooManyTxs(uint256 count, uint256 maximum);
     error InvalidChunkProof(bytes32 chainId, uint64 number, uint256 chunk);
     error LeavesAfterLastChunk(bytes32 chainId, uint64 number, uint256 chunk);
+    error TooManyExitLeaves(uint256 count, uint256 maximum);
+    error InvalidExitChunkProof(bytes32 chainId, uint64 number, uint256 chunk);
+    error ExitLeavesAfterLastChunk(bytes32 chainId, uint64 number, uint256 chunk);
+    error ExitDataAlreadyPublished(bytes32 chainId, uint64 number);
     error ResponseWindowClosed(uint64 deadline, uint256 now);
     // resolveDataChallenge, reclaimChallengeBond
     error NoOpenChallenge(bytes32 chainId, uint64 number);
@@ -156,9 +173,8 @@ contract PlasmaDataAvailability {
     ) external {
         _checkCommitted(chainId, h, windowEnd);
         uint64 number = h.number;
-        BlockData storage b = _blocks[chainId][number];
-        BlockData memory d = b; // one SLOAD
-        if (d.published) revert DataAlreadyPublished(chainId, number);
+        BlockData memory d = _blocks[chainId][number]; // one SLOAD
+        if (d.txsPublished) revert DataAlreadyPublished(chainId, number);
         if (chunk != d.nextChunk) revert ChunkOutOfOrder(chunk, d.nextChunk);
         bool open = d.status == CHALLENGE_OPEN;
         if (open && block.timestamp > d.deadline) revert ResponseWindowClosed(d.deadline, block.timestamp);
@@ -168,17 +184,59 @@ contract PlasmaDataAvailability {
         bool complete = txs.length < CHUNK_SIZE || chunk == CHUNK_COUNT - 1;
         if (complete && !_nothingAfter(chunk, proof)) revert LeavesAfterLastChunk(chainId, number, chunk);
 
+        if (complete) d.txsPublished = true;
+        else d.nextChunk = uint16(chunk + 1); // < CHUNK_COUNT
+        emit BlockDataPublished(chainId, number, chunk, complete);
+        _store(d, chainId, number, open);
+    }
+
+    /// @notice Publishes chunk `chunk` of committed block `h`'s exit tree: `leaves` are its leaves `chunk *
+    ///         EXIT_CHUNK_SIZE ..` (at most EXIT_CHUNK_SIZE; missing ones at the end are empty) and `proof` the
+    ///         EXIT_PROOF_LENGTH siblings of the chunk's subtree root up to `h.exitRoot`, under the rules of
+    ///         {publishBlockData} (in order; a chunk that is not full is the last and proves nothing follows it). A block
+    ///         is published, and a challenge answered, once both its transactions and its exit leaves are: an exit tree
+    ///         nobody can read could hide an exit no transaction made until the window has passed (proveInvalidExits
+    ///         needs its leaves).
+    function publishExitData(
+        bytes32 chainId,
+        Header calldata h,
+        uint64 windowEnd,
+        uint256 chunk,
+        bytes32[] calldata leaves,
+        bytes32[] calldata proof
+    ) external {
+        _checkCommitted(chainId, h, windowEnd);
+        uint64 number = h.number;
+        BlockData memory d = _blocks[chainId][number];
+        if (d.published || d.nextExitChunk == EXIT_CHUNK_COUNT) revert ExitDataAlreadyPublished(chainId, number);
+        if (chunk != d.nextExitChunk) revert ChunkOutOfOrder(chunk, d.nextExitChunk);
+        bool open = d.status == CHALLENGE_OPEN;
+        if (open && block.timestamp > d.deadline) revert ResponseWindowClosed(d.deadline, block.timestamp);
+        if (leaves.length > EXIT_CHUNK_SIZE) revert TooManyExitLeaves(leaves.length, EXIT_CHUNK_SIZE);
+        if (proof.length != EXIT_PROOF_LENGTH) revert BadProofLength(proof.length, EXIT_PROOF_LENGTH);
+        if (PlasmaMerkle.computeRoot(_subtreeRoot(leaves, EXIT_CHUNK_LEVEL), chunk, proof) != h.exitRoot) {
+            revert InvalidExitChunkProof(chainId, number, chunk);
+        }
+        bool complete = leaves.length < EXIT_CHUNK_SIZE || chunk == EXIT_CHUNK_COUNT - 1;
+        if (complete && !_emptyAfter(chunk, proof, EXIT_CHUNK_LEVEL)) revert ExitLeavesAfterLastChunk(chainId, number, chunk);
+        // nextExitChunk == EXIT_CHUNK_COUNT marks the exit tree complete (its last chunk is EXIT_CHUNK_COUNT - 1).
+        d.nextExitChunk = complete ? uint16(EXIT_CHUNK_COUNT) : uint16(chunk + 1);
+        emit ExitDataPublished(chainId, number, chunk, complete);
+        _store(d, chainId, number, open);
+    }
+
+    /// @dev Writes the progress; once both trees are in, the block is published and an open challenge answered (its bond
+    ///      to the sender of the completing chunk, who paid the gas).
+    function _store(BlockData memory d, bytes32 chainId, uint64 number, bool open) private {
+        bool complete = d.txsPublished && d.nextExitChunk == EXIT_CHUNK_COUNT;
         if (complete) {
             d.published = true;
             if (open) d.status = CHALLENGE_ANSWERED;
-        } else {
-            d.nextChunk = uint16(chunk + 1); // < CHUNK_COUNT
         }
-        _blocks[chainId][number] = d;
-        emit BlockDataPublished(chainId, number, chunk, complete);
+        _blocks[chainId][number] = d; // one SSTORE: the struct is one slot
         if (complete && open) {
             emit DataChallengeSettled(chainId, number, CHALLENGE_ANSWERED, msg.sender);
-            _pay(msg.sender, DATA_CHALLENGE_BOND); // last: the publisher paid the gas
+            _pay(msg.sender, DATA_CHALLENGE_BOND);
         }
     }
 
@@ -261,7 +319,13 @@ contract PlasmaDataAvailability {
     ///         the publication is complete.
     function publication(bytes32 chainId, uint64 number) external view returns (uint256 nextChunk, bool complete) {
         BlockData storage b = _blocks[chainId][number];
-        return (b.nextChunk, b.published);
+        return (b.nextChunk, b.txsPublished);
+    }
+
+    /// @notice The next exit chunk {publishExitData} takes for block `number`, and whether its exit tree is complete.
+    function exitPublication(bytes32 chainId, uint64 number) external view returns (uint256 nextChunk, bool complete) {
+        BlockData storage b = _blocks[chainId][number];
+        return (b.nextExitChunk, b.nextExitChunk == EXIT_CHUNK_COUNT);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -292,8 +356,19 @@ contract PlasmaDataAvailability {
         for (uint256 i; i < n; ++i) {
             nodes[i] = _leaf(txs[i]);
         }
+        return _rootOf(nodes, CHUNK_LEVEL);
+    }
+
+    /// @dev Root of an exit chunk's subtree of height `height`: `leaves`, then empty ones.
+    function _subtreeRoot(bytes32[] calldata leaves, uint256 height) private pure returns (bytes32) {
+        return _rootOf(leaves, height);
+    }
+
+    /// @dev Root of a subtree of height `height` whose first leaves are `nodes` (overwritten), the rest empty.
+    function _rootOf(bytes32[] memory nodes, uint256 height) private pure returns (bytes32) {
+        uint256 n = nodes.length;
         bytes32 zero; // the empty subtree of the current level
-        for (uint256 level; level < CHUNK_LEVEL; ++level) {
+        for (uint256 level; level < height; ++level) {
             uint256 m = (n + 1) >> 1;
             for (uint256 i; i < m; ++i) {
                 uint256 j = i << 1;
@@ -308,8 +383,13 @@ contract PlasmaDataAvailability {
     /// @dev Every subtree right of the chunk is empty: where the chunk's path goes left, the sibling is the empty subtree
     ///      of its height. So the last chunk leaves no leaf unpublished after it (a tree with a hole cannot be completed).
     function _nothingAfter(uint256 chunk, bytes32[] calldata proof) private pure returns (bool) {
-        bytes32 zero = PlasmaMerkle.zeroHash(CHUNK_LEVEL);
-        for (uint256 level; level < PROOF_LENGTH; ++level) {
+        return _emptyAfter(chunk, proof, CHUNK_LEVEL);
+    }
+
+    /// @dev {_nothingAfter} for a chunk of height `height`.
+    function _emptyAfter(uint256 chunk, bytes32[] calldata proof, uint256 height) private pure returns (bool) {
+        bytes32 zero = PlasmaMerkle.zeroHash(height);
+        for (uint256 level; level < proof.length; ++level) {
             if ((chunk >> level) & 1 == 0 && proof[level] != zero) return false;
             zero = PlasmaMerkle.hashPair(zero, zero);
         }

@@ -95,6 +95,8 @@ const challenge = (chain: ChildChain, header: core.Header, windowEnd: bigint, fr
   send(from, core.encodeChallengeDataCall(chain.chainId, header, windowEnd), value);
 const publish = (chain: ChildChain, block: core.Block, windowEnd: bigint, chunk: core.BlockDataChunk, from = publisher) =>
   send(from, core.encodePublishBlockDataCall(chain.chainId, block.header, windowEnd, chunk));
+const publishExits = (chain: ChildChain, block: core.Block, windowEnd: bigint, chunk: core.ExitDataChunk, from = publisher) =>
+  send(from, core.encodePublishExitDataCall(chain.chainId, block.header, windowEnd, chunk));
 const resolve = (chain: ChildChain, header: core.Header, windowEnd: bigint, from = resolver) => {
   const prev = header.number === 1n ? null : chain.headers.get(header.number - 1n)!;
   return send(from, core.encodeResolveDataChallengeCall(chain.chainId, header, windowEnd, prev, chain.windowEnds.get(header.number - 1n) ?? 0n));
@@ -195,8 +197,16 @@ describe('publishBlockData', () => {
       expect(await da.publication(...id)).toEqual(c.complete ? [2n, true] : [BigInt(c.chunk + 1), false]);
       receipts.push(r);
     }
+    // The transactions alone are not the block's data: its exit tree is published too (here: no exits, one empty chunk).
+    expect(await da.isPublished(...id)).toBe(false);
+    const [exits] = core.blockExitChunks(block);
+    expect([exits.chunk, exits.leaves.length, exits.complete]).toEqual([0, 0, true]);
+    const exitReceipt = await publishExits(chain, block, windowEnd, exits);
+    expect(eventsOf(da, exitReceipt as never, 'ExitDataPublished').map((e) => [e.chunk, e.complete])).toEqual([[0n, true]]);
+    expect(await da.exitPublication(...id)).toEqual([256n, true]);
     expect(await da.isPublished(...id)).toBe(true);
     await expectRevert(publish(chain, block, windowEnd, chunks[2]), 'DataAlreadyPublished', [...id]);
+    await expectRevert(publishExits(chain, block, windowEnd, exits), 'ExitDataAlreadyPublished', [...id]);
     await expectRevert(challenge(chain, block.header, windowEnd), 'DataAlreadyPublished', [...id]);
     console.log(`publishBlockData gas: full chunk of 64 transfers ${receipts[0].gasUsed}, last chunk of 2 ${receipts[2].gasUsed}`);
 
@@ -205,6 +215,8 @@ describe('publishBlockData', () => {
     expect(decoded.map((d) => [d.chainId, d.header.number, d.windowEnd, d.chunk])).toEqual(chunks.map((c) => [chain.chainId, 2n, windowEnd, c.chunk]));
     const rebuilt = core.blockFromPublishedData(block.header, decoded);
     expect(core.blockToJson(rebuilt)).toEqual(core.blockToJson(block));
+    const exitInput = core.decodePublishExitDataCall((await f.provider.getTransaction(exitReceipt.hash))!.data as Hex);
+    expect(core.exitLeavesFromPublishedData(block.header, [exitInput])).toEqual([]);
   });
 
   it('a block of exactly 64 transactions ends with an empty chunk 1; an empty block with an empty chunk 0', async () => {
@@ -216,12 +228,16 @@ describe('publishBlockData', () => {
     expect(await da.isPublished(chain.chainId, 2n)).toBe(false);
     const last = await publish(chain, block, windowEnd, chunks[1]);
     console.log(`publishBlockData gas: the empty last chunk ${last.gasUsed}`);
+    expect(await da.publication(chain.chainId, 2n)).toEqual([1n, true]);
+    const exitsReceipt = await publishExits(chain, block, windowEnd, core.blockExitChunks(block)[0]);
+    console.log(`publishExitData gas: the empty exit tree ${exitsReceipt.gasUsed}`);
     expect(await da.isPublished(chain.chainId, 2n)).toBe(true);
 
     const empty = await nextBlock(chain, 0);
     const [only] = core.blockDataChunks(empty.block);
     expect([only.chunk, only.txs.length, only.complete]).toEqual([0, 0, true]);
     await publish(chain, empty.block, empty.windowEnd, only);
+    await publishExits(chain, empty.block, empty.windowEnd, core.blockExitChunks(empty.block)[0]);
     expect(await da.isPublished(chain.chainId, 3n)).toBe(true);
   });
 
@@ -252,14 +268,70 @@ describe('publishBlockData', () => {
     await challenge(chain, block.header, windowEnd);
     const before = await balance(publisher.address);
     const [chunk] = core.blockDataChunks(block);
-    const receipt = await publish(chain, block, windowEnd, chunk);
-    expect((await balance(publisher.address)) - before).toBe(DA_BOND - gasCost(receipt));
+    const txsReceipt = await publish(chain, block, windowEnd, chunk);
+    expect(eventsOf(da, txsReceipt as never, 'DataChallengeSettled')).toEqual([]); // the exit tree is still missing
+    expect((await challengeOf(chain, 2n)).status).toBe(Open);
+    const receipt = await publishExits(chain, block, windowEnd, core.blockExitChunks(block)[0]);
+    expect((await balance(publisher.address)) - before).toBe(DA_BOND - gasCost(txsReceipt) - gasCost(receipt));
     const [settled] = eventsOf(da, receipt as never, 'DataChallengeSettled');
     expect([settled.chainId, settled.number, settled.status, settled.bondTo]).toEqual([chain.chainId, 2n, BigInt(Answered), publisher.address]);
     expect((await challengeOf(chain, 2n)).status).toBe(Answered);
     expect(await da.isPublished(chain.chainId, 2n)).toBe(true);
     await expectRevert(resolve(chain, block.header, windowEnd), 'NoOpenChallenge', [chain.chainId, 2n]);
     expect((await root.chainStatus(chain.chainId))[0]).toBe(0n);
+  });
+
+  it('publishExitData: exit chunks in order, proven against exitRoot; a lying exit tree, once published, is proven from the L1 data alone', async () => {
+    const chain = await fresh();
+    // Block 2: one withdrawal, and a header whose exit tree also pays the operator 1000 ETH (bad-exit-root).
+    const withdrawal = chain.place(chain.sign(alice, { kind: core.TxKind.Withdraw, slot: 0, to: lower(alice.address), token: ETH, amount: 1n, nonce: 0n }), alice);
+    const lie = [{ recipient: lower(alice.address), token: ETH, amount: 1n }, { recipient: lower(quorum[0].address), token: ETH, amount: parseEther('1000') }];
+    const timestamp = await latestTimestamp(f.provider);
+    chain.state.checkpoint();
+    const post = core.applyTx(chain.state, withdrawal, { ...chain.ctx, lastDepositNonce: 2n, timestamp }).postRoot;
+    chain.state.revert();
+    const forged = chain.forge([withdrawal], [post], { timestamp, exitRoot: core.bytesToHex(core.computeExitRoot(lie)) });
+    const block = { ...forged, exits: lie };
+    const windowEnd = await chain.commit(block, { valid: false });
+    const id = [chain.chainId, 2n] as const;
+    await challenge(chain, block.header, windowEnd);
+
+    // The transactions alone cannot be published as the whole block's exits: their exit tree is not the header's.
+    expect(() => core.blockExitChunks({ ...block, exits: core.exitsOfTxs(chain.chainId, block.txs) })).toThrow(expect.objectContaining({ code: 'DATA_MISMATCH' }));
+    const [exits] = core.blockExitChunks(block);
+    expect(exits.leaves).toHaveLength(2);
+    await expectRevert(publishExits(chain, block, windowEnd, { ...exits, chunk: 1 }), 'ChunkOutOfOrder', [1n, 0n]);
+    await expectRevert(publishExits(chain, block, windowEnd, { ...exits, leaves: exits.leaves.slice(0, 1) }), 'InvalidExitChunkProof', [...id, 0n]);
+    await expectRevert(publishExits(chain, block, windowEnd, { ...exits, proof: exits.proof.slice(1) }), 'BadProofLength', [7n, 8n]);
+    await expectRevert(publishExits(chain, block, windowEnd, { ...exits, leaves: Array(257).fill(core.ZERO_BYTES32) }), 'TooManyExitLeaves', [257n, 256n]);
+    const exitReceipt = await publishExits(chain, block, windowEnd, exits);
+    const txReceipt = await publish(chain, block, windowEnd, core.blockDataChunks(block)[0]);
+    expect((await challengeOf(chain, 2n)).status).toBe(Answered);
+
+    // A reader with nothing but L1: the transactions and the exit leaves from the publications' inputs, then the proof.
+    const input = async (r: TransactionReceipt) => (await f.provider.getTransaction(r.hash))!.data as Hex;
+    const rebuilt = core.blockFromPublishedData(block.header, [core.decodePublishBlockDataCall(await input(txReceipt))]);
+    const exitLeaves = core.exitLeavesFromPublishedData(block.header, [core.decodePublishExitDataCall(await input(exitReceipt))]);
+    const found = core.findFraud(rebuilt, chain.head, chain.state, { ...chain.ctx, exitLeaves });
+    expect(found).toMatchObject({ provable: true, kind: core.FraudKind.InvalidExits });
+    // Without the published leaves, the derived exits are not the header's tree: nothing to prove against.
+    expect(core.findFraud(rebuilt, chain.head, chain.state, chain.ctx)).toMatchObject({ provable: false, reason: 'EXIT_TREE_UNAVAILABLE' });
+    const proven = (await (await resolver.sendTransaction({ to: await root.getAddress(), data: chain.calldata((found as { proof: core.FraudProof }).proof) })).wait())!;
+    const [event] = eventsOf(root, proven as never, 'FraudProven');
+    expect([event.chainId, event.number, event.kind]).toEqual([chain.chainId, 2n, BigInt(core.FraudKind.InvalidExits)]);
+  });
+
+  it('a last exit chunk must show nothing after it (ExitLeavesAfterLastChunk)', async () => {
+    const chain = await fresh();
+    const leaves: Uint8Array[] = Array.from({ length: 257 }, () => new Uint8Array(32));
+    leaves[0] = core.keccak256(new TextEncoder().encode('an exit'));
+    leaves[256] = core.keccak256(new TextEncoder().encode('a hidden exit'));
+    const tree = new core.MerkleTree(leaves, core.EXIT_TREE_DEPTH);
+    const block = chain.forge([], [], { timestamp: await latestTimestamp(f.provider), exitRoot: core.bytesToHex(tree.root) });
+    const windowEnd = await chain.commit(block, { valid: false });
+    const short: core.ExitDataChunk = { chunk: 0, leaves: [core.bytesToHex(leaves[0])], proof: tree.proof(0).slice(core.EXIT_DATA_CHUNK_LEVEL).map(core.bytesToHex), complete: true };
+    expect(core.verifyExitChunk(short, block.header.exitRoot)).toBe(false);
+    await expectRevert(publishExits(chain, block, windowEnd, short), 'ExitLeavesAfterLastChunk', [chain.chainId, 2n, 0n]);
   });
 
   it('after the deadline of an open challenge, publishing is refused (ResponseWindowClosed)', async () => {

@@ -5,15 +5,15 @@
  * transaction's input; and the reassembly of a block from its published chunks (what a watcher verifies when no node
  * serves the block).
  */
-import { WORD, decodeWords, writeBytes32Word, writeUintWord, type StaticAbiType } from './abi.js';
-import { bytesToHex, concatBytes, hexToBytes } from './bytes.js';
-import { encodeBlockTx, encodeHeader, hashHeader, makesExit, txExitIndexes, txLeaf } from './encoding.js';
+import { WORD, decodeWords, type StaticAbiType } from './abi.js';
+import { bytesToHex, hexToBytes } from './bytes.js';
+import { encodeBlockTx, exitTreeLeaf, hashHeader, makesExit, txExitIndexes, txLeaf } from './encoding.js';
 import { PlasmaError } from './errors.js';
+import { bytes32Enc, bytesEnc, callData, dynamicArrayEnc, headerEnc, selectorOf, tupleEnc, uintEnc, type Enc } from './abiEncoder.js';
 import { ZERO_HEADER } from './fraud.js';
-import { keccak256 } from './hash.js';
 import { MerkleTree, computeMerkleRoot, zeroHashes } from './merkle.js';
 import { decodeEdgeSendData } from './txData.js';
-import { MAX_TXS_PER_BLOCK, TX_TREE_DEPTH, TxKind, type Block, type BlockTx, type ChainId, type ExitTreeLeaf, type Header, type Hex } from './types.js';
+import { EXIT_TREE_DEPTH, MAX_TXS_PER_BLOCK, TX_TREE_DEPTH, TxKind, type Block, type BlockTx, type ChainId, type ExitTreeLeaf, type Header, type Hex } from './types.js';
 
 /** A chunk is the aligned subtree of 2^DATA_CHUNK_LEVEL leaves (PlasmaDataAvailability.CHUNK_LEVEL). */
 export const DATA_CHUNK_LEVEL = 6;
@@ -23,8 +23,16 @@ export const DATA_CHUNK_SIZE = 2 ** DATA_CHUNK_LEVEL;
 export const DATA_CHUNK_COUNT = 2 ** (TX_TREE_DEPTH - DATA_CHUNK_LEVEL);
 /** Siblings from a chunk's subtree root up to the transaction root. */
 export const DATA_CHUNK_PROOF_LENGTH = TX_TREE_DEPTH - DATA_CHUNK_LEVEL;
-/** What a data-availability challenge takes (PlasmaDataAvailability.DATA_CHALLENGE_BOND): 0.15 ether. */
-export const DATA_CHALLENGE_BOND = 15n * 10n ** 16n;
+/** An exit chunk is the aligned subtree of 2^EXIT_DATA_CHUNK_LEVEL leaves of the exit tree (EXIT_CHUNK_LEVEL). */
+export const EXIT_DATA_CHUNK_LEVEL = 8;
+/** Exit leaves per exit chunk (PlasmaDataAvailability.EXIT_CHUNK_SIZE). */
+export const EXIT_DATA_CHUNK_SIZE = 2 ** EXIT_DATA_CHUNK_LEVEL;
+/** Exit chunks of a full exit tree (PlasmaDataAvailability.EXIT_CHUNK_COUNT). */
+export const EXIT_DATA_CHUNK_COUNT = 2 ** (EXIT_TREE_DEPTH - EXIT_DATA_CHUNK_LEVEL);
+/** Siblings from an exit chunk's subtree root up to the exit root. */
+export const EXIT_DATA_CHUNK_PROOF_LENGTH = EXIT_TREE_DEPTH - EXIT_DATA_CHUNK_LEVEL;
+/** What a data-availability challenge takes (PlasmaDataAvailability.DATA_CHALLENGE_BOND): 0.2 ether. */
+export const DATA_CHALLENGE_BOND = 2n * 10n ** 17n;
 
 /** PlasmaDataAvailability's challenge status (challengeOf). */
 export enum DataChallengeStatus {
@@ -168,6 +176,74 @@ export function exitsOfTxs(chainId: ChainId, txs: readonly BlockTx[]): ExitTreeL
   return out;
 }
 
+// ---- the exit tree ------------------------------------------------------------------------------------------------
+
+/**
+ * What one `publishExitData` call carries: leaves `chunk * EXIT_DATA_CHUNK_SIZE ..` of the block's exit tree (32-byte
+ * leaf hashes), the siblings of the chunk's subtree root up to `exitRoot`, and whether it ends the tree. The exit tree
+ * is published beside the transactions because a header may commit to an exit no transaction made: proveInvalidExits
+ * needs the leaves of the tree the header commits to, not the ones the transactions imply (docs/FRAUD.md §9).
+ */
+export interface ExitDataChunk {
+  chunk: number;
+  leaves: Hex[];
+  proof: Hex[];
+  complete: boolean;
+}
+
+/** How many exit chunks publish an exit tree of `leafCount` leaves. */
+export function exitDataChunkCount(leafCount: number): number {
+  return leafCount >= 2 ** EXIT_TREE_DEPTH ? EXIT_DATA_CHUNK_COUNT : Math.floor(leafCount / EXIT_DATA_CHUNK_SIZE) + 1;
+}
+
+/** The chunks that publish `block`'s exit tree (its `exits`, which must hash to the header's exitRoot: DATA_MISMATCH). */
+export function blockExitChunks(block: Pick<Block, 'header' | 'exits'>): ExitDataChunk[] {
+  const leaves = block.exits.map(exitTreeLeaf);
+  const tree = new MerkleTree(leaves, EXIT_TREE_DEPTH);
+  if (bytesToHex(tree.root) !== block.header.exitRoot.toLowerCase()) {
+    throw daError('DATA_MISMATCH', `block ${block.header.number}'s exit leaves hash to ${bytesToHex(tree.root)}, its header says ${block.header.exitRoot}`, 'publish the exit tree the block was committed with', { number: String(block.header.number) });
+  }
+  const hex = leaves.map(bytesToHex);
+  const count = exitDataChunkCount(hex.length);
+  return Array.from({ length: count }, (_, chunk) => ({
+    chunk,
+    leaves: hex.slice(chunk * EXIT_DATA_CHUNK_SIZE, (chunk + 1) * EXIT_DATA_CHUNK_SIZE),
+    proof: tree.proof(chunk * EXIT_DATA_CHUNK_SIZE).slice(EXIT_DATA_CHUNK_LEVEL).map(bytesToHex),
+    complete: chunk === count - 1,
+  }));
+}
+
+/** The module's checks of an exit chunk: its root and proof give `exitRoot`; a last chunk leaves only empty subtrees after it. */
+export function verifyExitChunk(chunk: Pick<ExitDataChunk, 'chunk' | 'leaves' | 'proof'>, exitRoot: Hex): boolean {
+  if (chunk.leaves.length > EXIT_DATA_CHUNK_SIZE || chunk.proof.length !== EXIT_DATA_CHUNK_PROOF_LENGTH) return false;
+  if (!Number.isInteger(chunk.chunk) || chunk.chunk < 0 || chunk.chunk >= EXIT_DATA_CHUNK_COUNT) return false;
+  const root = new MerkleTree(chunk.leaves.map((l) => hexToBytes(l, 32)), EXIT_DATA_CHUNK_LEVEL).root;
+  if (bytesToHex(computeMerkleRoot(root, chunk.chunk, chunk.proof)) !== exitRoot.toLowerCase()) return false;
+  const last = chunk.leaves.length < EXIT_DATA_CHUNK_SIZE || chunk.chunk === EXIT_DATA_CHUNK_COUNT - 1;
+  if (!last) return true;
+  const zeros = zeroHashes(EXIT_TREE_DEPTH);
+  return chunk.proof.every((sibling, level) => ((chunk.chunk >> level) & 1) === 1 || sibling.toLowerCase() === bytesToHex(zeros[EXIT_DATA_CHUNK_LEVEL + level]));
+}
+
+/**
+ * The leaves of `header`'s exit tree from its published exit chunks (0..k, only the last one short, each proven
+ * against exitRoot, else DATA_MISMATCH): what findFraud's `exitLeaves` takes to prove an exit tree wrong.
+ */
+export function exitLeavesFromPublishedData(header: Header, chunks: readonly Pick<ExitDataChunk, 'chunk' | 'leaves' | 'proof'>[]): Hex[] {
+  const sorted = [...chunks].sort((a, b) => a.chunk - b.chunk);
+  if (sorted.length === 0) throw daError('DATA_MISMATCH', `block ${header.number}: no exit chunk`, 'wait until the publication is complete (isPublished)', { number: String(header.number) });
+  const out: Hex[] = [];
+  sorted.forEach((c, i) => {
+    const where = { number: String(header.number), chunk: c.chunk };
+    if (c.chunk !== i) throw daError('DATA_MISMATCH', `block ${header.number}: exit chunk ${i} is missing (found ${c.chunk})`, 'gather every ExitDataPublished of the block', where);
+    if (!verifyExitChunk(c, header.exitRoot)) throw daError('DATA_MISMATCH', `block ${header.number}: exit chunk ${c.chunk} is not a chunk of its exit tree`, 'read the chunks of this commitment only', where);
+    const last = c.leaves.length < EXIT_DATA_CHUNK_SIZE || c.chunk === EXIT_DATA_CHUNK_COUNT - 1;
+    if (last !== (i === sorted.length - 1)) throw daError('DATA_MISMATCH', `block ${header.number}: exit chunk ${c.chunk} ${last ? 'ends the tree but more follow' : 'is full but nothing follows it'}`, 'wait until the publication is complete', where);
+    out.push(...c.leaves.map((l) => l.toLowerCase() as Hex));
+  });
+  return out;
+}
+
 // ---- ABI ----------------------------------------------------------------------------------------------------------
 
 const HEADER_T = '(bytes32,uint64,bytes32,bytes32,bytes32,bytes32,uint64,uint64)';
@@ -179,78 +255,67 @@ export const DATA_AVAILABILITY_SIGNATURES = Object.freeze({
   publishBlockData: `publishBlockData(bytes32,${HEADER_T},uint64,uint256,${PUBLISHED_TX_T}[],bytes32[])`,
   resolveDataChallenge: `resolveDataChallenge(bytes32,${HEADER_T},uint64,${HEADER_T},uint64)`,
   reclaimChallengeBond: `reclaimChallengeBond(bytes32,${HEADER_T},uint64)`,
+  publishExitData: `publishExitData(bytes32,${HEADER_T},uint64,uint256,bytes32[],bytes32[])`,
 });
 
-const selectorOf = (signature: string): Uint8Array => keccak256(new TextEncoder().encode(signature)).subarray(0, 4);
 const PUBLISH_SELECTOR = bytesToHex(selectorOf(DATA_AVAILABILITY_SIGNATURES.publishBlockData));
+const PUBLISH_EXITS_SELECTOR = bytesToHex(selectorOf(DATA_AVAILABILITY_SIGNATURES.publishExitData));
 
-interface Enc {
-  dynamic: boolean;
-  bytes: Uint8Array;
+/** `publishExitData(chainId, header, windowEnd, chunk, leaves, proof)` of one exit chunk (blockExitChunks). */
+export function encodePublishExitDataCall(chainId: ChainId, header: Header, windowEnd: bigint | number, chunk: Pick<ExitDataChunk, 'chunk' | 'leaves' | 'proof'>): Hex {
+  return publicationCall(DATA_AVAILABILITY_SIGNATURES.publishExitData, chainId, header, windowEnd, chunk.chunk, chunk.leaves.map(bytes32Enc), chunk.proof);
 }
 
-function word(write: (out: Uint8Array) => void): Enc {
-  const out = new Uint8Array(WORD);
-  write(out);
-  return { dynamic: false, bytes: out };
-}
-const uintEnc = (value: bigint | number, bits: number): Enc => word((o) => writeUintWord(o, 0, value, bits));
-const bytes32Enc = (value: Hex): Enc => word((o) => writeBytes32Word(o, 0, value));
-
-function bytesEnc(hex: Hex): Enc {
-  const data = hexToBytes(hex);
-  const out = new Uint8Array(WORD + Math.ceil(data.length / WORD) * WORD);
-  writeUintWord(out, 0, data.length, 256);
-  out.set(data, WORD);
-  return { dynamic: true, bytes: out };
+/** `(chainId, header, windowEnd, chunk, items[], proof)`: the arguments of both publication calls. */
+function publicationCall(signature: string, chainId: ChainId, header: Header, windowEnd: bigint | number, chunk: number, items: Enc[], proof: readonly Hex[]): Hex {
+  return callData(signature, [bytes32Enc(chainId), headerEnc(header), uintEnc(windowEnd, 64), uintEnc(chunk, 256), dynamicArrayEnc(items), dynamicArrayEnc(proof.map(bytes32Enc))]);
 }
 
-function tupleEnc(parts: readonly Enc[]): Enc {
-  const headSize = parts.reduce((n, p) => n + (p.dynamic ? WORD : p.bytes.length), 0);
-  const head: Uint8Array[] = [];
-  const tail: Uint8Array[] = [];
-  let offset = headSize;
-  for (const p of parts) {
-    if (!p.dynamic) {
-      head.push(p.bytes);
-      continue;
-    }
-    head.push(uintEnc(offset, 256).bytes);
-    tail.push(p.bytes);
-    offset += p.bytes.length;
+export interface DecodedExitPublication extends Pick<ExitDataChunk, 'chunk' | 'leaves' | 'proof'> {
+  chainId: ChainId;
+  header: Header;
+  windowEnd: bigint;
+}
+
+/** Inverse of encodePublishExitDataCall on a transaction's input (MALFORMED_DATA_PUBLICATION otherwise). */
+export function decodePublishExitDataCall(input: Hex): DecodedExitPublication {
+  const args = callArgs(input, PUBLISH_EXITS_SELECTOR, 'publishExitData');
+  try {
+    const r = new Reader(args);
+    const [chainId] = r.words(['bytes32'], 0) as [Hex];
+    const header = r.header(WORD);
+    const [windowEnd, chunk] = r.words(['uint64', 'uint256'], 9 * WORD) as [bigint, bigint];
+    if (chunk >= BigInt(EXIT_DATA_CHUNK_COUNT)) throw new Error(`exit chunk ${chunk} out of range`);
+    const words = (at: number, max: number): Hex[] => {
+      const length = r.length(at);
+      if (length > max) throw new Error(`${length} words`);
+      return Array.from({ length }, (_, i) => r.words(['bytes32'], at + WORD + i * WORD)[0] as Hex);
+    };
+    const leaves = words(r.offset(0, 11 * WORD), EXIT_DATA_CHUNK_SIZE);
+    const proof = words(r.offset(0, 12 * WORD), EXIT_TREE_DEPTH);
+    return { chainId, header, windowEnd, chunk: Number(chunk), leaves, proof };
+  } catch (e) {
+    throw malformed((e as Error).message, e);
   }
-  return { dynamic: parts.some((p) => p.dynamic), bytes: concatBytes(...head, ...tail) };
 }
 
-const arrayEnc = (items: readonly Enc[]): Enc => ({ dynamic: true, bytes: concatBytes(uintEnc(items.length, 256).bytes, tupleEnc(items).bytes) });
-const headerEnc = (h: Header): Enc => ({ dynamic: false, bytes: encodeHeader(h) });
 const publishedTxEnc = (p: PublishedTx): Enc =>
   tupleEnc([{ dynamic: false, bytes: encodeBlockTx(p.tx) }, bytesEnc(p.tx.data), bytes32Enc(p.postStateRoot), uintEnc(p.exitIndex, 64)]);
 
-function call(signature: string, args: readonly Enc[]): Hex {
-  return bytesToHex(concatBytes(selectorOf(signature), tupleEnc(args).bytes));
-}
 
 /** `challengeData(chainId, header, windowEnd)` (send DATA_CHALLENGE_BOND with it). */
 export function encodeChallengeDataCall(chainId: ChainId, header: Header, windowEnd: bigint | number): Hex {
-  return call(DATA_AVAILABILITY_SIGNATURES.challengeData, [bytes32Enc(chainId), headerEnc(header), uintEnc(windowEnd, 64)]);
+  return callData(DATA_AVAILABILITY_SIGNATURES.challengeData, [bytes32Enc(chainId), headerEnc(header), uintEnc(windowEnd, 64)]);
 }
 
 /** `publishBlockData(chainId, header, windowEnd, chunk, txs, proof)` of one chunk (blockDataChunks). */
 export function encodePublishBlockDataCall(chainId: ChainId, header: Header, windowEnd: bigint | number, chunk: Pick<BlockDataChunk, 'chunk' | 'txs' | 'proof'>): Hex {
-  return call(DATA_AVAILABILITY_SIGNATURES.publishBlockData, [
-    bytes32Enc(chainId),
-    headerEnc(header),
-    uintEnc(windowEnd, 64),
-    uintEnc(chunk.chunk, 256),
-    arrayEnc(chunk.txs.map(publishedTxEnc)),
-    arrayEnc(chunk.proof.map(bytes32Enc)),
-  ]);
+  return publicationCall(DATA_AVAILABILITY_SIGNATURES.publishBlockData, chainId, header, windowEnd, chunk.chunk, chunk.txs.map(publishedTxEnc), chunk.proof);
 }
 
 /** `resolveDataChallenge(chainId, header, windowEnd, prev, prevWindowEnd)`; `prev` null (block 1): the all-zero header and 0. */
 export function encodeResolveDataChallengeCall(chainId: ChainId, header: Header, windowEnd: bigint | number, prev: Header | null, prevWindowEnd: bigint | number): Hex {
-  return call(DATA_AVAILABILITY_SIGNATURES.resolveDataChallenge, [
+  return callData(DATA_AVAILABILITY_SIGNATURES.resolveDataChallenge, [
     bytes32Enc(chainId),
     headerEnc(header),
     uintEnc(windowEnd, 64),
@@ -261,7 +326,7 @@ export function encodeResolveDataChallengeCall(chainId: ChainId, header: Header,
 
 /** `reclaimChallengeBond(chainId, header, windowEnd)`. */
 export function encodeReclaimChallengeBondCall(chainId: ChainId, header: Header, windowEnd: bigint | number): Hex {
-  return call(DATA_AVAILABILITY_SIGNATURES.reclaimChallengeBond, [bytes32Enc(chainId), headerEnc(header), uintEnc(windowEnd, 64)]);
+  return callData(DATA_AVAILABILITY_SIGNATURES.reclaimChallengeBond, [bytes32Enc(chainId), headerEnc(header), uintEnc(windowEnd, 64)]);
 }
 
 /** A `publishBlockData` call as decoded from a transaction's input. */
@@ -280,14 +345,7 @@ const HEADER_WORDS: readonly StaticAbiType[] = ['bytes32', 'uint64', 'bytes32', 
  * against its header here: blockFromPublishedData (or verifyDataChunk) does that.
  */
 export function decodePublishBlockDataCall(input: Hex): DecodedPublication {
-  let bytes: Uint8Array;
-  try {
-    bytes = hexToBytes(input);
-  } catch (e) {
-    throw malformed('not hex', e);
-  }
-  if (bytes.length < 4 || bytesToHex(bytes.subarray(0, 4)) !== PUBLISH_SELECTOR) throw malformed('not a publishBlockData call');
-  const args = bytes.subarray(4);
+  const args = callArgs(input, PUBLISH_SELECTOR, 'publishBlockData');
   try {
     const r = new Reader(args);
     const [chainId] = r.words(['bytes32'], 0) as [Hex];
@@ -320,9 +378,21 @@ export function decodePublishBlockDataCall(input: Hex): DecodedPublication {
   }
 }
 
+/** The arguments of a call of `name` (its selector checked), or MALFORMED_DATA_PUBLICATION. */
+function callArgs(input: Hex, selector: Hex, name: string): Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = hexToBytes(input);
+  } catch (e) {
+    throw malformed('not hex', e);
+  }
+  if (bytes.length < 4 || bytesToHex(bytes.subarray(0, 4)) !== selector) throw malformed(`not a ${name} call`);
+  return bytes.subarray(4);
+}
+
 function malformed(why: string, cause?: unknown): PlasmaError {
-  return new PlasmaError('MALFORMED_DATA_PUBLICATION', `the transaction's input is not a publishBlockData call (${why})`, {
-    hint: 'read the input of the transaction that emitted BlockDataPublished; a publication made through another contract is not in its input',
+  return new PlasmaError('MALFORMED_DATA_PUBLICATION', `the transaction's input is not a publication of the module (${why})`, {
+    hint: 'read the input of the transaction that emitted BlockDataPublished or ExitDataPublished; a publication made through another contract is not in its input',
     cause,
   });
 }

@@ -16,14 +16,14 @@
  * | BadTimestamp | the header and its parent's | `proveBadTimestamp` |
  * | InvalidExits | one or two tx witnesses (each leaf carries its exit index) and one exit-tree leaf | `proveInvalidExits` |
  */
-import { decodeWords, WORD, writeAddressWord, writeBytes32Word, writeUintWord, type DecodedAbiValue, type StaticAbiType } from './abi.js';
-import { bytesToHex, concatBytes, hexToBytes, ZERO_BYTES32 } from './bytes.js';
+import { decodeWords, WORD, type DecodedAbiValue, type StaticAbiType } from './abi.js';
+import { addressEnc, bytes32Enc, bytesEnc, callData, dynamicArrayEnc, fixedWordsEnc, headerEnc, staticEnc, tupleEnc, uintEnc, type Enc } from './abiEncoder.js';
+import { bytesToHex, hexToBytes, ZERO_BYTES32 } from './bytes.js';
 import { EMPTY_STATE_ROOT, type ChainState } from './chainState.js';
 import type { BlockContext } from './block.js';
 import { txLeaves } from './block.js';
-import { edgeUpLeaf, encodeBlockTx, encodeHeader, exitLeaf, exitTreeLeaf, hashHeader, makesExit, txExitIndexes } from './encoding.js';
+import { edgeUpLeaf, encodeBlockTx, exitLeaf, exitTreeLeaf, hashHeader, makesExit, txExitIndexes } from './encoding.js';
 import { isPlasmaError, PlasmaError } from './errors.js';
-import { keccak256 } from './hash.js';
 import { MerkleTree } from './merkle.js';
 import { applyTx, checkBlockTxForm, type StfContext } from './stf.js';
 import { decodeEdgeSendData } from './txData.js';
@@ -459,14 +459,15 @@ export function exitLeafOfTx(tx: BlockTx, chainId: ChainId): Hex | undefined {
 /**
  * The proof that `block`'s exit tree is not the exits its transactions make (PlasmaRoot.proveInvalidExits): the first
  * leaf that differs (a wrong exit where a tx's exit should be, or a leaf past the last tx's exits). `block.exits` must
- * be the exit tree the header commits to (what the operator served or published): a header whose exit tree nobody
- * serves cannot be proven against leaf by leaf, and is a data-availability matter (FRAUD_PROOF_UNAVAILABLE).
+ * be the exit tree the header commits to (what the operator served or published), or `exitLeaves` its leaf hashes (as
+ * published on L1: dataAvailability's exitLeavesFromPublishedData): a header whose exit tree nobody serves cannot be
+ * proven against leaf by leaf, and is a data-availability matter (FRAUD_PROOF_UNAVAILABLE).
  */
-export function buildInvalidExitsProof(block: Block, parentHeader: Header | null): InvalidExitsProof {
+export function buildInvalidExitsProof(block: Block, parentHeader: Header | null, exitLeaves?: readonly Hex[]): InvalidExitsProof {
   const { header } = block;
   const tree = txTreeOf(block);
   checkTxRoot(block, tree);
-  const leaves = block.exits.map(exitTreeLeaf);
+  const leaves = exitLeaves ? exitLeaves.map((l) => hexToBytes(l, 32)) : block.exits.map(exitTreeLeaf);
   const exitTree = new MerkleTree(leaves, EXIT_TREE_DEPTH);
   if (bytesToHex(exitTree.root) !== header.exitRoot.toLowerCase()) {
     throw unavailable(`the exit leaves served for block ${header.number} do not hash to its exitRoot ${header.exitRoot}`, 'the exit tree the header commits to is not available: fetch it from another node, or challenge the data', { exitRoot: header.exitRoot });
@@ -508,6 +509,8 @@ export type FraudFinding =
 export interface FindFraudContext extends BlockContext {
   /** The block's commit time on the root (windowEnd − challengeWindow), for the late half of BadTimestamp. */
   commitTime?: bigint;
+  /** The leaves of the exit tree the header commits to, when known apart from `block.exits` (published on L1, §9). */
+  exitLeaves?: readonly Hex[];
 }
 
 /**
@@ -561,7 +564,7 @@ export function findFraud(block: Block, parentHeader: Header | null, preState: C
       const i = block.txs.length;
       return { provable: true, kind: FraudKind.MissingDownEvent, txIndex: i, reason: 'MISSING_DOWN_EVENT', proof: buildMissingDownEventProof(block, i, parentHeader) };
     }
-    const exits = exitsFault(block, parentHeader);
+    const exits = exitsFault(block, parentHeader, ctx.exitLeaves);
     if (exits !== undefined) return exits;
     if (header.stateRoot.toLowerCase() !== preState.root) return { provable: false, kind: 'phase2', reason: 'STATE_ROOT_MISMATCH' };
     if (header.depositNonce !== stf.lastDepositNonce) return { provable: false, kind: 'phase2', reason: 'DEPOSIT_NONCE_MISMATCH' };
@@ -570,12 +573,12 @@ export function findFraud(block: Block, parentHeader: Header | null, preState: C
 }
 
 /** The header's exitRoot against the exits the block's txs make: provable when the served exits are the header's tree. */
-function exitsFault(block: Block, parentHeader: Header | null): FraudFinding | undefined {
+function exitsFault(block: Block, parentHeader: Header | null, exitLeaves?: readonly Hex[]): FraudFinding | undefined {
   const derived = block.txs.map((tx) => exitLeafOfTx(tx, block.header.chainId)).filter((l): l is Hex => l !== undefined);
   const root = bytesToHex(new MerkleTree(derived.map((l) => hexToBytes(l, 32)), EXIT_TREE_DEPTH).root);
   if (root === block.header.exitRoot.toLowerCase()) return undefined;
   try {
-    return { provable: true, kind: FraudKind.InvalidExits, reason: 'EXIT_ROOT_MISMATCH', proof: buildInvalidExitsProof(block, parentHeader) };
+    return { provable: true, kind: FraudKind.InvalidExits, reason: 'EXIT_ROOT_MISMATCH', proof: buildInvalidExitsProof(block, parentHeader, exitLeaves) };
   } catch (e) {
     if (!isPlasmaError(e, 'FRAUD_PROOF_UNAVAILABLE')) throw e;
     return { provable: false, kind: 'phase2', reason: 'EXIT_TREE_UNAVAILABLE' };
@@ -599,68 +602,6 @@ export function buildEscapeExitProof(state: ChainState, slot: number): EscapeExi
 
 // ---- ABI encoding of the PlasmaRoot calls ------------------------------------------------------------------------
 
-/** A value in the ABI: a static blob (a word, a static tuple) or a dynamic one (bytes, arrays, tuples holding them). */
-interface Enc {
-  dynamic: boolean;
-  bytes: Uint8Array;
-}
-
-const staticEnc = (bytes: Uint8Array): Enc => ({ dynamic: false, bytes });
-
-function uintEnc(value: bigint | number, bits: number): Enc {
-  const out = new Uint8Array(WORD);
-  writeUintWord(out, 0, value, bits);
-  return staticEnc(out);
-}
-
-function bytes32Enc(value: Hex): Enc {
-  const out = new Uint8Array(WORD);
-  writeBytes32Word(out, 0, value);
-  return staticEnc(out);
-}
-
-function addressEnc(value: Address): Enc {
-  const out = new Uint8Array(WORD);
-  writeAddressWord(out, 0, value);
-  return staticEnc(out);
-}
-
-function bytesEnc(hex: Hex): Enc {
-  const data = hexToBytes(hex);
-  const out = new Uint8Array(WORD + Math.ceil(data.length / WORD) * WORD);
-  writeUintWord(out, 0, data.length, 256);
-  out.set(data, WORD);
-  return { dynamic: true, bytes: out };
-}
-
-/** `abi.encode` of a tuple: the static parts in place, the dynamic ones as offsets into the tail. */
-function tupleEnc(parts: readonly Enc[]): Enc {
-  const headSize = parts.reduce((n, p) => n + (p.dynamic ? WORD : p.bytes.length), 0);
-  const head: Uint8Array[] = [];
-  const tail: Uint8Array[] = [];
-  let offset = headSize;
-  for (const p of parts) {
-    if (p.dynamic) {
-      head.push(uintEnc(offset, 256).bytes);
-      tail.push(p.bytes);
-      offset += p.bytes.length;
-    } else {
-      head.push(p.bytes);
-    }
-  }
-  return { dynamic: parts.some((p) => p.dynamic), bytes: concatBytes(...head, ...tail) };
-}
-
-function dynamicArrayEnc(items: readonly Enc[]): Enc {
-  return { dynamic: true, bytes: concatBytes(uintEnc(items.length, 256).bytes, tupleEnc(items).bytes) };
-}
-
-function fixedWordsEnc(words: readonly Hex[], length: number, what: string): Enc {
-  if (words.length !== length) throw new PlasmaError('VALUE_OUT_OF_RANGE', `${what} must have ${length} siblings, got ${words.length}`);
-  return tupleEnc(words.map(bytes32Enc));
-}
-
-const headerEnc = (h: Header): Enc => staticEnc(encodeHeader(h));
 
 function txWitnessEnc(t: TxWitness): Enc {
   return tupleEnc([
@@ -698,10 +639,6 @@ export const FRAUD_SIGNATURES = Object.freeze({
   reclaimDeposit: 'reclaimDeposit(bytes32,uint64,address,address,address,uint256)',
 });
 
-function call(signature: string, args: readonly Enc[]): Hex {
-  const selector = keccak256(new TextEncoder().encode(signature)).subarray(0, 4);
-  return bytesToHex(concatBytes(selector, tupleEnc(args).bytes));
-}
 
 /** ABI encoding of a TxWitness (as a lone argument: `abi.encode(TxWitness)`). */
 export function encodeTxWitness(t: TxWitness): Hex {
@@ -756,7 +693,7 @@ function fraudProofArgs(proof: FraudProofData, windows: ProofWindows): { signatu
 /** Calldata of the PlasmaRoot entry point that takes `proof` against chain `chainId`. */
 export function encodeFraudProofCall(chainId: ChainId, proof: FraudProofData, windows: ProofWindows): Hex {
   const { signature, args } = fraudProofArgs(proof, windows);
-  return call(signature, [bytes32Enc(chainId), ...args]);
+  return callData(signature, [bytes32Enc(chainId), ...args]);
 }
 
 /**
@@ -953,7 +890,7 @@ function escapeExitArgs(chainId: ChainId, head: Header, windowEnd: bigint, proof
 
 /** Calldata of PlasmaRoot.escapeExit for a frozen chain's head `head` (with its windowEnd). */
 export function encodeEscapeExitCall(chainId: ChainId, head: Header, windowEnd: bigint, proof: EscapeExitProof): Hex {
-  return call(FRAUD_SIGNATURES.escapeExit, escapeExitArgs(chainId, head, windowEnd, proof));
+  return callData(FRAUD_SIGNATURES.escapeExit, escapeExitArgs(chainId, head, windowEnd, proof));
 }
 
 /** What an ESCAPE_CHILD_EXIT (kind 11) carries in `data`: PlasmaRoot.escapeExit's arguments, `child` for chainId. */
@@ -1003,5 +940,5 @@ export function decodeEscapeChildExitData(data: Hex): EscapeChildExitData {
 
 /** Calldata of PlasmaRoot.reclaimDeposit. */
 export function encodeReclaimDepositCall(d: { chainId: ChainId; nonce: bigint; from: Address; to: Address; token: Address; amount: bigint }): Hex {
-  return call(FRAUD_SIGNATURES.reclaimDeposit, [bytes32Enc(d.chainId), uintEnc(d.nonce, 64), addressEnc(d.from), addressEnc(d.to), addressEnc(d.token), uintEnc(d.amount, 256)]);
+  return callData(FRAUD_SIGNATURES.reclaimDeposit, [bytes32Enc(d.chainId), uintEnc(d.nonce, 64), addressEnc(d.from), addressEnc(d.to), addressEnc(d.token), uintEnc(d.amount, 256)]);
 }

@@ -11,7 +11,7 @@
  */
 import { Contract, Interface, Wallet, type Log } from 'ethers';
 import { loadArtifact } from '@plasma-tree/contracts';
-import { DataChallengeStatus, blockDataChunks, encodePublishBlockDataCall, type ChainId, type Hex } from '@plasma-tree/core';
+import { DataChallengeStatus, blockDataChunks, blockExitChunks, encodePublishBlockDataCall, encodePublishExitDataCall, type ChainId, type Hex } from '@plasma-tree/core';
 import type { Chain } from './chain.js';
 import { nodeError } from './errors.js';
 import type { RootContract } from './l1/rootContract.js';
@@ -105,13 +105,17 @@ export class DataResponder {
       this.skipOnce(number, error.message, { error });
       return false;
     }
-    const chunks = blockDataChunks(stored.block);
-    const [nextChunk, complete] = (await module.publication(chainId, number)) as [bigint, boolean];
-    if (complete) return true;
-    this.c.logger.warn(`block ${number} is challenged for its data: publishing it on L1`, { number, deadline, chunks: chunks.length, from: Number(nextChunk) });
-    for (const chunk of chunks.slice(Number(nextChunk))) {
+    const [nextChunk, txsDone] = (await module.publication(chainId, number)) as [bigint, boolean];
+    const [nextExitChunk, exitsDone] = (await module.exitPublication(chainId, number)) as [bigint, boolean];
+    if (txsDone && exitsDone) return true;
+    // The transactions, then the exit tree: both are the block's data (a challenge is answered once both are on L1).
+    const calls = [
+      ...(txsDone ? [] : blockDataChunks(stored.block).slice(Number(nextChunk)).map((chunk) => ({ chunk: chunk.chunk, txs: chunk.txs.length, complete: chunk.complete, data: encodePublishBlockDataCall(chainId, stored.block.header, commitment.windowEnd, chunk) }))),
+      ...(exitsDone ? [] : blockExitChunks(stored.block).slice(Number(nextExitChunk)).map((chunk) => ({ chunk: chunk.chunk, exits: chunk.leaves.length, complete: chunk.complete, data: encodePublishExitDataCall(chainId, stored.block.header, commitment.windowEnd, chunk) }))),
+    ];
+    this.c.logger.warn(`block ${number} is challenged for its data: publishing it on L1`, { number, deadline, calls: calls.length, fromChunk: Number(nextChunk), fromExitChunk: Number(nextExitChunk) });
+    for (const { data, ...chunk } of calls) {
       if (signal.aborted) return false;
-      const data = encodePublishBlockDataCall(chainId, stored.block.header, commitment.windowEnd, chunk);
       let receipt;
       try {
         receipt = await (await this.sender.sendTransaction({ to: await module.getAddress(), data })).wait();
@@ -122,7 +126,7 @@ export class DataResponder {
         this.c.logger.warn(`chunk ${chunk.chunk} of block ${number} was refused; reading the progress again next round`, { number, error: (e as Error).message });
         return false;
       }
-      this.c.logger.info(`published chunk ${chunk.chunk} of block ${number}`, { number, chunk: chunk.chunk, txs: chunk.txs.length, complete: chunk.complete, gasUsed: receipt?.gasUsed });
+      this.c.logger.info(`published ${'exits' in chunk ? 'exit ' : ''}chunk ${chunk.chunk} of block ${number}`, { number, ...chunk, gasUsed: receipt?.gasUsed });
     }
     this.c.logger.warn(`the data challenge of block ${number} is answered: its data is on L1`, { number });
     return true;

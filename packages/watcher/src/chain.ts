@@ -31,7 +31,7 @@ import {
   type LedgerEntry,
 } from '@plasma-tree/core';
 import { watcherError } from './errors.js';
-import { dataAnswered, followDataChallenge, type RootDataAvailability } from './dataAvailability.js';
+import { dataAnswered, followDataChallenge, type PublishedBlock, type RootDataAvailability } from './dataAvailability.js';
 import type { Logger } from './logger.js';
 import type { WatcherMetrics } from './metrics.js';
 import type { NodePool } from './nodes.js';
@@ -379,7 +379,9 @@ export class ChainWatch {
     const commitTime = BigInt(commit.windowEnd - this.info.challengeWindow);
     let fraud;
     try {
-      fraud = findFraud(block, parent, this.state, { ...this.ctx(), commitTime });
+      // A block rebuilt from L1 carries the exit leaves its header commits to (docs/FRAUD.md §9).
+      const exitLeaves = (block as Partial<PublishedBlock>).exitLeaves;
+      fraud = findFraud(block, parent, this.state, { ...this.ctx(), commitTime, ...(exitLeaves ? { exitLeaves } : {}) });
     } catch (e) {
       // A record the L1 view does not hold yet: not evidence, try again next round.
       if (isPlasmaError(e, 'FRAUD_PROOF_UNAVAILABLE') && /sync the parent/.test(e.message)) throw e;

@@ -18,6 +18,8 @@ import {
   DataChallengeStatus,
   blockFromPublishedData,
   decodePublishBlockDataCall,
+  decodePublishExitDataCall,
+  exitLeavesFromPublishedData,
   encodeChallengeDataCall,
   encodeReclaimChallengeBondCall,
   encodeResolveDataChallengeCall,
@@ -25,6 +27,7 @@ import {
   type Address,
   type Block,
   type ChainId,
+  type DecodedExitPublication,
   type DecodedPublication,
   type Header,
   type Hex,
@@ -42,6 +45,9 @@ const LOG_RANGE = 5_000;
 const SEND_TIMEOUT_MS = 120_000;
 
 const lower = <T extends string>(v: string): T => v.toLowerCase() as T;
+
+/** A block rebuilt from its publication on L1, with the leaves of the exit tree its header commits to. */
+export type PublishedBlock = Block & { exitLeaves: Hex[] };
 
 /** PlasmaDataAvailability's record of a block's challenge. */
 export interface DataChallengeView {
@@ -109,27 +115,40 @@ export class RootDataAvailability {
    * complete; undefined before. A chunk published through another contract is not in a transaction's input:
    * MALFORMED_DATA_PUBLICATION (core), and the round fails until someone reads it otherwise.
    */
-  async publishedBlock(chainId: ChainId, commit: CommitRecord): Promise<Block | undefined> {
+  async publishedBlock(chainId: ChainId, commit: CommitRecord): Promise<PublishedBlock | undefined> {
     if (!(await this.isPublished(chainId, commit.number))) return undefined;
+    const chunks = new Map<number, DecodedPublication>();
+    const exitChunks = new Map<number, DecodedExitPublication>();
+    let header: Header | undefined;
+    await this.publications(chainId, commit, 'BlockDataPublished', (input) => {
+      const decoded = decodePublishBlockDataCall(input);
+      if (decoded.chainId !== chainId || hashHeader(decoded.header) !== commit.blockHash) return;
+      header = decoded.header;
+      chunks.set(decoded.chunk, decoded);
+    });
+    await this.publications(chainId, commit, 'ExitDataPublished', (input) => {
+      const decoded = decodePublishExitDataCall(input);
+      if (decoded.chainId === chainId && hashHeader(decoded.header) === commit.blockHash) exitChunks.set(decoded.chunk, decoded);
+    });
+    if (!header) throw watcherError('L1_UNREACHABLE', `block ${commit.number} is published on L1 but no publication of it was found in the logs`, 'the L1 node may be syncing; the next round tries again');
+    // The exit tree as published: the tree the header commits to, which findFraud proves against (docs/FRAUD.md §9).
+    return { ...blockFromPublishedData(header, [...chunks.values()]), exitLeaves: exitLeavesFromPublishedData(header, [...exitChunks.values()]) };
+  }
+
+  /** The inputs of the transactions that emitted `event` for block `commit.number`, in L1 order. */
+  private async publications(chainId: ChainId, commit: CommitRecord, event: 'BlockDataPublished' | 'ExitDataPublished', take: (input: Hex) => void): Promise<void> {
     const module = await this.module();
-    const topic = this.iface.getEvent('BlockDataPublished')!.topicHash;
+    const topic = this.iface.getEvent(event)!.topicHash;
     const numberTopic = `0x${commit.number.toString(16).padStart(64, '0')}`;
     const latest = await this.root.provider.getBlockNumber();
-    const chunks = new Map<number, DecodedPublication>();
-    let header: Header | undefined;
     for (let from = commit.l1Block; from <= latest; from += LOG_RANGE) {
       const logs: Log[] = await this.root.provider.getLogs({ address: await module.getAddress(), topics: [topic, chainId, numberTopic], fromBlock: from, toBlock: Math.min(latest, from + LOG_RANGE - 1) });
       for (const log of logs) {
         const tx = await this.root.provider.getTransaction(log.transactionHash);
         if (!tx) throw watcherError('L1_UNREACHABLE', `the L1 does not know transaction ${log.transactionHash}`, 'the next round tries again');
-        const decoded = decodePublishBlockDataCall(tx.data as Hex);
-        if (decoded.chainId !== chainId || hashHeader(decoded.header) !== commit.blockHash) continue;
-        header = decoded.header;
-        chunks.set(decoded.chunk, decoded);
+        take(tx.data as Hex);
       }
     }
-    if (!header) throw watcherError('L1_UNREACHABLE', `block ${commit.number} is published on L1 but no publication of it was found in the logs`, 'the L1 node may be syncing; the next round tries again');
-    return blockFromPublishedData(header, [...chunks.values()]);
   }
 
   challenge(chainId: ChainId, header: Header, windowEnd: number, onSent: (tx: Hex) => void): Promise<SendResult> {
