@@ -848,10 +848,10 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         Chain storage c = _knownChain(chainId);
         if (h2.number != h1.number) revert NotFraud(FRAUD_EQUIVOCATION, "DIFFERENT_HEIGHTS");
         uint64 number = h1.number;
-        bytes32 record1 = _quorumSigned(c, chainId, h1, sigs1, windowEnd);
-        bytes32 record2 = _quorumSigned(c, chainId, h2, sigs2, windowEnd);
-        if (record1 == record2) revert NotFraud(FRAUD_EQUIVOCATION, "SAME_HEADER");
         bytes32 record = c.commitmentRecord[number];
+        bytes32 record1 = _quorumSigned(c, chainId, h1, sigs1, windowEnd, record);
+        bytes32 record2 = _quorumSigned(c, chainId, h2, sigs2, windowEnd, record);
+        if (record1 == record2) revert NotFraud(FRAUD_EQUIVOCATION, "SAME_HEADER");
         bool rollBack = number != 0 && number <= c.state.headNumber && block.timestamp < windowEnd
             && (record == record1 || record == record2);
         if (rollBack) {
@@ -865,21 +865,23 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     }
 
     /// @dev Reverts unless a quorum of the chain's validators signed `h` (a header of this chain); returns the
-    ///      commitment record `h` would have with `windowEnd`.
-    function _quorumSigned(Chain storage c, bytes32 chainId, Header calldata h, bytes calldata sigs, uint64 windowEnd)
+    ///      commitment record `h` would have with `windowEnd`. A header whose record is `stored` (the record of its
+    ///      height) had its quorum checked by {commit}: its signatures are not checked again, which halves the proof.
+    function _quorumSigned(Chain storage c, bytes32 chainId, Header calldata h, bytes calldata sigs, uint64 windowEnd, bytes32 stored)
         private
         view
-        returns (bytes32)
+        returns (bytes32 record)
     {
         if (h.chainId != chainId) revert ChainIdMismatch(chainId, h.chainId);
         bytes32 hash = PlasmaEncoding.blockHash(h);
+        record = PlasmaEncoding.commitmentRecord(hash, windowEnd);
+        if (record == stored) return record;
         fraudVerifier.verifyQuorum(
             ValidatorSets.read(validatorSetAddress(chainId)),
             c.state.threshold,
             _hashTypedDataV4(PlasmaEncoding.commitmentStructHash(chainId, h.number, hash)),
             sigs
         );
-        return PlasmaEncoding.commitmentRecord(hash, windowEnd);
     }
 
     /// @notice Convicts block `number` of an unanswered data-availability challenge (docs/FRAUD.md §9): rollback to the
