@@ -11,14 +11,12 @@
  * them in one A block, so that deposit-out-of-order has the two deposits it needs in the child's block 1, as the
  * root-level scenario does (packages/watcher/test/helpers.ts depositAll). The transfer lies are in block 2.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Wallet } from 'ethers';
 import { ChainStatus, FraudKind, TxKind, decodeProveChildFraudData, type Address, type Hex, type SignedTx } from '@plasma-tree/core';
 import type { FaultKind } from '@plasma-tree/node';
-import { Watcher, type ChainStatusJson, type WatcherStatus } from '@plasma-tree/watcher';
+import type { ChainStatusJson, Watcher, WatcherStatus } from '@plasma-tree/watcher';
+import { startTreeWatcher, type TreeWatcher } from './helpers/watcher.js';
 import { ETH, Tree, newSigner, waitFor, type Signer } from './helpers/tree.js';
 
 const ETHER = 10n ** 18n;
@@ -39,7 +37,7 @@ const FAULTY: ReadonlyArray<readonly [string, FaultKind, 'transfer' | 'deposits'
 
 let tree: Tree;
 let watcher: Watcher;
-let watcherDir: string;
+let treeWatcher: TreeWatcher | undefined;
 const watcherKey = Wallet.createRandom().privateKey as Hex;
 const watcherAddress = new Wallet(watcherKey).address.toLowerCase() as Address;
 const alice = () => tree.account(0);
@@ -56,24 +54,14 @@ beforeAll(async () => {
     ],
     { challengeWindow: 30, watcher: false },
   );
-  watcherDir = mkdtempSync(join(tmpdir(), 'pt-watcher-deep-kinds-'));
-  watcher = await Watcher.init({
-    l1RpcUrl: tree.devnet.l1.url,
-    rootContract: tree.devnet.rootContract,
-    chains: tree.chains.map((c) => ({ chainId: c.chainId, name: c.name, nodes: [c.nodeUrl] })),
-    key: watcherKey,
-    dataDir: watcherDir,
-    confirmations: 0,
-    pollMs: 150,
-    status: { port: 0 },
-  });
+  treeWatcher = await startTreeWatcher(tree, { key: watcherKey });
+  watcher = treeWatcher.watcher;
   await tree.waitApplied(await tree.deposit('A', alice(), ETH, 2n * ETHER));
 }, 90_000);
 
 afterAll(async () => {
-  await watcher?.close();
+  await treeWatcher?.close();
   await tree?.close();
-  if (watcherDir) rmSync(watcherDir, { recursive: true, force: true });
 }, 60_000);
 
 const chainOf = (s: WatcherStatus, name: string): ChainStatusJson => s.chains.find((c) => c.name === name)!;

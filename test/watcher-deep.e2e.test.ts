@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Wallet } from 'ethers';
 import { ChainStatus, TxKind, type Address, type Hex } from '@plasma-tree/core';
-import { Watcher, type ChainStatusJson, type WatcherStatus } from '@plasma-tree/watcher';
+import type { ChainStatusJson, Watcher, WatcherStatus } from '@plasma-tree/watcher';
+import { startTreeWatcher, type TreeWatcher } from './helpers/watcher.js';
 import { ETH, Tree, newSigner, waitFor, type Signer } from './helpers/tree.js';
 
 const ETHER = 10n ** 18n;
@@ -32,7 +33,7 @@ const findingKind = (kind: string) => (kind === 'equivocate' ? 'equivocation' : 
 
 let tree: Tree;
 let watcher: Watcher;
-let watcherDir: string;
+let treeWatcher: TreeWatcher | undefined;
 const watcherKey = Wallet.createRandom().privateKey as Hex;
 const watcherAddress = new Wallet(watcherKey).address.toLowerCase() as Address;
 const alice = () => tree.account(0);
@@ -48,25 +49,15 @@ beforeAll(async () => {
     ],
     { challengeWindow: 30, watcher: false },
   );
-  watcherDir = mkdtempSync(join(tmpdir(), 'pt-watcher-deep-'));
   // Everything but K (the crash test's own watcher convicts K).
-  watcher = await Watcher.init({
-    l1RpcUrl: tree.devnet.l1.url,
-    rootContract: tree.devnet.rootContract,
-    chains: tree.chains.filter((c) => c.name !== 'K').map((c) => ({ chainId: c.chainId, name: c.name, nodes: [c.nodeUrl] })),
-    key: watcherKey,
-    dataDir: watcherDir,
-    confirmations: 0,
-    pollMs: 150,
-    status: { port: 0 },
-  });
+  treeWatcher = await startTreeWatcher(tree, { key: watcherKey, only: (c) => c.name !== 'K' });
+  watcher = treeWatcher.watcher;
   await tree.waitApplied(await tree.deposit('A', alice(), ETH, 2n * ETHER));
 }, 90_000);
 
 afterAll(async () => {
-  await watcher?.close();
+  await treeWatcher?.close();
   await tree?.close();
-  if (watcherDir) rmSync(watcherDir, { recursive: true, force: true });
 }, 60_000);
 
 /** A chain of a status document, by its devnet name (the in-process watcher's names) or id (the CLI's). */
