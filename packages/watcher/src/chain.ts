@@ -1,5 +1,7 @@
 import {
   BUILT_IN_EDGES,
+  computeExitRoot,
+  exitsOfTxs,
   ChainState,
   ChainStatus,
   FraudKind,
@@ -39,6 +41,18 @@ import type { Host } from './host.js';
 import type { RootChainInfo, RootEvent } from './root.js';
 import { Batch, type CommitRecord, type VerifiedHead, type WatcherStore } from './store.js';
 import type { ChainStatusJson, Finding, FindingKind, FindingStatus, Objection } from './types.js';
+
+/**
+ * The exit list a node serves is not covered by the block hash: a node could serve a wrong one with a right header and
+ * halt the watcher on a valid block. When the transactions' own exits are the header's tree, those are the block's.
+ */
+function withOwnExits<B extends Block>(block: B | undefined): B | undefined {
+  if (!block) return block;
+  const exitRoot = block.header.exitRoot.toLowerCase();
+  if (bytesToHex(computeExitRoot(block.exits)) === exitRoot) return block;
+  const own = exitsOfTxs(block.header.chainId, block.txs);
+  return bytesToHex(computeExitRoot(own)) === exitRoot ? { ...block, exits: own } : block;
+}
 
 /** Blocks verified per round at most, so one chain far behind does not starve the L1 follower. */
 const MAX_BLOCKS_PER_ROUND = 50;
@@ -319,7 +333,7 @@ export class ChainWatch {
     const n = commit.number;
     const fetched = await this.nodes.block(n, commit.blockHash, signal);
     // No node serves it: its data may be on L1, published in answer to a challenge (docs/FRAUD.md §9).
-    const block = fetched.block ?? (await this.s.da?.publishedBlock(this.chainId, commit));
+    const block = withOwnExits(fetched.block ?? (await this.s.da?.publishedBlock(this.chainId, commit)));
     if (!block) {
       if (fetched.failed.length === this.nodes.urls.length) {
         throw watcherError('NODE_UNREACHABLE', `no node of chain ${this.name} answered for block ${n}`, `check the node URLs (${this.nodes.urls.join(', ')})`, { chain: this.chainId, number: n });

@@ -388,4 +388,18 @@ describe('L1 reorgs', () => {
     expect(chainStatus(watcher, c.name)).toMatchObject({ headVerified: 2, headCommitted: 2, findings: [] });
     await watcher.close();
   }, 30_000);
+
+  it('a node serving a wrong exit list with the right header does not halt the watcher (the list is not covered by the block hash)', async () => {
+    const c = await newChain('lying-server', 5);
+    const dir = await tempDir();
+    closers.push(() => dir.remove());
+    const { watcher } = await startWatcher([c], dir.path);
+    const [b1] = await build(c, [{ timestamp: (await l1Now()) - 1_000n }]);
+    // The committed block makes no exit; the server adds one to the list it serves.
+    c.server.blocks.set(1, { ...b1, exits: [{ recipient: randomAddress(), token: ETH, amount: parseEther('1000') }] });
+    await commit(c, b1);
+    await waitFor('block 1 verified', () => chainStatus(watcher, c.name).headVerified >= 1 || undefined, 10_000);
+    expect(chainStatus(watcher, c.name)).toMatchObject({ status: 'live', headVerified: 1, findings: [] });
+    await watcher.close();
+  }, 30_000);
 });
