@@ -182,7 +182,7 @@ contract PlasmaDataAvailability {
         if (proof.length != PROOF_LENGTH) revert BadProofLength(proof.length, PROOF_LENGTH);
         if (PlasmaMerkle.computeRoot(_chunkRoot(txs), chunk, proof) != h.txRoot) revert InvalidChunkProof(chainId, number, chunk);
         bool complete = txs.length < CHUNK_SIZE || chunk == CHUNK_COUNT - 1;
-        if (complete && !_nothingAfter(chunk, proof)) revert LeavesAfterLastChunk(chainId, number, chunk);
+        if (complete && !_emptyAfter(chunk, proof, CHUNK_LEVEL)) revert LeavesAfterLastChunk(chainId, number, chunk);
 
         if (complete) d.txsPublished = true;
         else d.nextChunk = uint16(chunk + 1); // < CHUNK_COUNT
@@ -214,7 +214,7 @@ contract PlasmaDataAvailability {
         if (open && block.timestamp > d.deadline) revert ResponseWindowClosed(d.deadline, block.timestamp);
         if (leaves.length > EXIT_CHUNK_SIZE) revert TooManyExitLeaves(leaves.length, EXIT_CHUNK_SIZE);
         if (proof.length != EXIT_PROOF_LENGTH) revert BadProofLength(proof.length, EXIT_PROOF_LENGTH);
-        if (PlasmaMerkle.computeRoot(_subtreeRoot(leaves, EXIT_CHUNK_LEVEL), chunk, proof) != h.exitRoot) {
+        if (PlasmaMerkle.computeRoot(_rootOf(leaves, EXIT_CHUNK_LEVEL), chunk, proof) != h.exitRoot) {
             revert InvalidExitChunkProof(chainId, number, chunk);
         }
         bool complete = leaves.length < EXIT_CHUNK_SIZE || chunk == EXIT_CHUNK_COUNT - 1;
@@ -359,11 +359,6 @@ contract PlasmaDataAvailability {
         return _rootOf(nodes, CHUNK_LEVEL);
     }
 
-    /// @dev Root of an exit chunk's subtree of height `height`: `leaves`, then empty ones.
-    function _subtreeRoot(bytes32[] calldata leaves, uint256 height) private pure returns (bytes32) {
-        return _rootOf(leaves, height);
-    }
-
     /// @dev Root of a subtree of height `height` whose first leaves are `nodes` (overwritten), the rest empty.
     function _rootOf(bytes32[] memory nodes, uint256 height) private pure returns (bytes32) {
         uint256 n = nodes.length;
@@ -380,13 +375,9 @@ contract PlasmaDataAvailability {
         return n == 0 ? zero : nodes[0];
     }
 
-    /// @dev Every subtree right of the chunk is empty: where the chunk's path goes left, the sibling is the empty subtree
-    ///      of its height. So the last chunk leaves no leaf unpublished after it (a tree with a hole cannot be completed).
-    function _nothingAfter(uint256 chunk, bytes32[] calldata proof) private pure returns (bool) {
-        return _emptyAfter(chunk, proof, CHUNK_LEVEL);
-    }
-
-    /// @dev {_nothingAfter} for a chunk of height `height`.
+    /// @dev Every subtree right of the chunk (of height `height`) is empty: where the chunk's path goes left, the sibling
+    ///      is the empty subtree of its height. So the last chunk leaves no leaf unpublished after it (a tree with a hole
+    ///      cannot be completed).
     function _emptyAfter(uint256 chunk, bytes32[] calldata proof, uint256 height) private pure returns (bool) {
         bytes32 zero = PlasmaMerkle.zeroHash(height);
         for (uint256 level; level < proof.length; ++level) {

@@ -7,13 +7,12 @@
  */
 import { WORD, decodeWords, type StaticAbiType } from './abi.js';
 import { bytesToHex, hexToBytes } from './bytes.js';
-import { encodeBlockTx, exitTreeLeaf, hashHeader, makesExit, txExitIndexes, txLeaf } from './encoding.js';
+import { encodeBlockTx, exitTreeLeaf, hashHeader, txExitIndexes, txLeaf } from './encoding.js';
 import { PlasmaError } from './errors.js';
 import { bytes32Enc, bytesEnc, callData, dynamicArrayEnc, headerEnc, selectorOf, tupleEnc, uintEnc, type Enc } from './abiEncoder.js';
-import { ZERO_HEADER } from './fraud.js';
+import { ZERO_HEADER, exitOfTx } from './fraud.js';
 import { MerkleTree, computeMerkleRoot, zeroHashes } from './merkle.js';
-import { decodeEdgeSendData } from './txData.js';
-import { EXIT_TREE_DEPTH, MAX_TXS_PER_BLOCK, TX_TREE_DEPTH, TxKind, type Block, type BlockTx, type ChainId, type ExitTreeLeaf, type Header, type Hex } from './types.js';
+import { EXIT_TREE_DEPTH, MAX_TXS_PER_BLOCK, TX_TREE_DEPTH, type Block, type BlockTx, type ChainId, type ExitTreeLeaf, type Header, type Hex } from './types.js';
 
 /** A chunk is the aligned subtree of 2^DATA_CHUNK_LEVEL leaves (PlasmaDataAvailability.CHUNK_LEVEL). */
 export const DATA_CHUNK_LEVEL = 6;
@@ -161,14 +160,9 @@ export function blockFromPublishedData(header: Header, chunks: readonly Pick<Blo
 export function exitsOfTxs(chainId: ChainId, txs: readonly BlockTx[]): ExitTreeLeaf[] {
   const out: ExitTreeLeaf[] = [];
   for (const tx of txs) {
-    if (!makesExit(tx)) continue;
-    if (tx.kind === TxKind.Withdraw) {
-      out.push({ recipient: tx.to, token: tx.token, amount: tx.amount });
-      continue;
-    }
     try {
-      const { fn, payload } = decodeEdgeSendData(tx.data);
-      out.push({ fn, sourceChain: chainId.toLowerCase() as ChainId, sender: tx.from, payload });
+      const exit = exitOfTx(tx, chainId);
+      if (exit !== undefined) out.push(exit);
     } catch {
       /* refused by the STF */
     }

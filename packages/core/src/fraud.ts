@@ -22,12 +22,12 @@ import { bytesToHex, hexToBytes, ZERO_BYTES32 } from './bytes.js';
 import { EMPTY_STATE_ROOT, type ChainState } from './chainState.js';
 import type { BlockContext } from './block.js';
 import { txLeaves } from './block.js';
-import { edgeUpLeaf, encodeBlockTx, exitLeaf, exitTreeLeaf, hashHeader, makesExit, txExitIndexes } from './encoding.js';
+import { encodeBlockTx, exitTreeLeaf, hashHeader, makesExit, txExitIndexes } from './encoding.js';
 import { isPlasmaError, PlasmaError } from './errors.js';
 import { MerkleTree } from './merkle.js';
 import { applyTx, checkBlockTxForm, type StfContext } from './stf.js';
 import { decodeEdgeSendData } from './txData.js';
-import { EXIT_TREE_DEPTH, TX_TREE_DEPTH, TxKind, ZERO_ADDRESS, type Address, type Block, type BlockTx, type ChainId, type Header, type Hex } from './types.js';
+import { EXIT_TREE_DEPTH, TX_TREE_DEPTH, TxKind, ZERO_ADDRESS, type Address, type Block, type BlockTx, type ChainId, type ExitTreeLeaf, type Header, type Hex } from './types.js';
 
 /** PlasmaRoot.MIN_BOND: half of it pays the worst-case proof (500,000 gas at 200 gwei), docs/FRAUD.md §1. A chain's
  *  SPAWN_CHILD minimum stays MIN_BOND (ParentLedger) until phase 2. */
@@ -445,15 +445,21 @@ export function buildBadTimestampProof(header: Header, parentHeader: Header | nu
 }
 
 /**
- * The exit-tree leaf a transaction makes, from its words alone (PlasmaFraudVerifier.expectedExitLeaf): a WITHDRAW's
- * `exitHash(to, token, amount)`, an up EDGE_SEND's event leaf (source chain = the block's chain); undefined for a
- * transaction that makes none (makesExit).
+ * The exit a transaction makes, from its words alone: a WITHDRAW's token exit, an up EDGE_SEND's event (source chain =
+ * the block's chain); undefined for a transaction that makes none (makesExit). Throws on an up call whose data does
+ * not decode (the STF refuses it).
  */
-export function exitLeafOfTx(tx: BlockTx, chainId: ChainId): Hex | undefined {
+export function exitOfTx(tx: BlockTx, chainId: ChainId): ExitTreeLeaf | undefined {
   if (!makesExit(tx)) return undefined;
-  if (tx.kind === TxKind.Withdraw) return bytesToHex(exitLeaf({ recipient: tx.to, token: tx.token, amount: tx.amount }));
+  if (tx.kind === TxKind.Withdraw) return { recipient: tx.to, token: tx.token, amount: tx.amount };
   const { fn, payload } = decodeEdgeSendData(tx.data);
-  return edgeUpLeaf({ fn, sourceChain: chainId, sender: tx.from, payload });
+  return { fn, sourceChain: chainId.toLowerCase() as ChainId, sender: tx.from, payload };
+}
+
+/** The exit-tree leaf of exitOfTx (PlasmaFraudVerifier.expectedExitLeaf). */
+export function exitLeafOfTx(tx: BlockTx, chainId: ChainId): Hex | undefined {
+  const exit = exitOfTx(tx, chainId);
+  return exit === undefined ? undefined : bytesToHex(exitTreeLeaf(exit));
 }
 
 /**

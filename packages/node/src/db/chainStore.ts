@@ -185,8 +185,6 @@ const parseChildRecord = (bytes: Buffer): ChildDepositRecord => {
   return 'kind' in record ? record : { kind: 'deposit', ...record };
 };
 
-/** Whether a block transaction appends an exit-tree leaf (a withdrawal, an up edge call): core's makesExit. */
-export const addsExitLeaf = (tx: BlockTx): boolean => makesExit(tx);
 
 /** A Buffer view of `bytes` (level's buffer encoding wants Buffers; no copy). */
 const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -333,7 +331,7 @@ export class ChainStore {
     batch.put(hashKey(P.BLOCK_NUMBER, block.hash), u64Key(P.BLOCK, number).subarray(1));
     let exitIndex = 0;
     for (let i = 0; i < block.txs.length; i++) {
-      const location = { blockNumber: number, index: i, exitIndex: addsExitLeaf(block.txs[i]) ? exitIndex++ : null };
+      const location = { blockNumber: number, index: i, exitIndex: makesExit(block.txs[i]) ? exitIndex++ : null };
       batch.put(hashKey(P.TX, txHashes[i]), asBuffer(encodeTxLocation(location)));
       batch.del(hashKey(P.PENDING_TX, txHashes[i]));
     }
