@@ -515,9 +515,10 @@ export class ChainWatch {
       return;
     }
     const prevWindowEnd = f.height === 1 ? 0 : (this.commitments.get(f.height - 1)?.windowEnd ?? 0);
+    const before = f.objection;
     const result = await this.s.root.sendProof(this.chainId, pending.proof, { windowEnd: BigInt(commit.windowEnd), prevWindowEnd: BigInt(prevWindowEnd) }, (tx) => {
-      f.objection = { tx, status: 'sent', reason: null, host: this.s.root.id };
-      this.s.metrics.objections.inc({ status: 'sent' });
+      f.objection = tx ? { tx, status: 'sent', reason: null, host: this.s.root.id } : before;
+      if (tx) this.s.metrics.objections.inc({ status: 'sent' });
       void this.save(f);
     });
     if (result.mined) this.recordMined(f, commit, { l1Block: result.l1Block, tx: result.txHash });

@@ -11,7 +11,7 @@
  * (in the watcher's store) only remembers what this watcher sent, so a restart neither challenges twice nor loses a
  * challenge it made.
  */
-import { Contract, Interface, keccak256, type Log } from 'ethers';
+import { Contract, Interface, type Log } from 'ethers';
 import { loadArtifact } from '@plasma-tree/contracts';
 import {
   DATA_CHALLENGE_BOND,
@@ -35,14 +35,12 @@ import {
 import { watcherError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { WatcherMetrics } from './metrics.js';
-import type { RootReader, SendResult } from './root.js';
+import type { RootReader, SendResult, SentHook } from './root.js';
 import type { CommitRecord } from './store.js';
 import type { Finding } from './types.js';
 
 /** Blocks per eth_getLogs. */
 const LOG_RANGE = 5_000;
-/** How long a challenge transaction may wait to be mined before the round gives up on it (the next one follows up). */
-const SEND_TIMEOUT_MS = 120_000;
 
 const lower = <T extends string>(v: string): T => v.toLowerCase() as T;
 
@@ -151,61 +149,22 @@ export class RootDataAvailability {
     }
   }
 
-  challenge(chainId: ChainId, header: Header, windowEnd: number, onSent: (tx: Hex) => void): Promise<SendResult> {
+  challenge(chainId: ChainId, header: Header, windowEnd: number, onSent: SentHook): Promise<SendResult> {
     return this.send(encodeChallengeDataCall(chainId, header, windowEnd), DATA_CHALLENGE_BOND, onSent);
   }
 
-  resolve(chainId: ChainId, header: Header, windowEnd: number, prev: Header | null, prevWindowEnd: number, onSent: (tx: Hex) => void): Promise<SendResult> {
+  resolve(chainId: ChainId, header: Header, windowEnd: number, prev: Header | null, prevWindowEnd: number, onSent: SentHook): Promise<SendResult> {
     return this.send(encodeResolveDataChallengeCall(chainId, header, windowEnd, prev, prevWindowEnd), 0n, onSent);
   }
 
-  reclaim(chainId: ChainId, header: Header, windowEnd: number, onSent: (tx: Hex) => void): Promise<SendResult> {
+  reclaim(chainId: ChainId, header: Header, windowEnd: number, onSent: SentHook): Promise<SendResult> {
     return this.send(encodeReclaimChallengeBondCall(chainId, header, windowEnd), 0n, onSent);
   }
 
-  /** RootReader.send's rules, to the module and with a value: a refusal is an answer (`mined: false`), not a failure. */
-  private async send(data: Hex, value: bigint, onSent: (tx: Hex) => void): Promise<SendResult> {
+  /** RootReader.sendTo's rules, to the module and with a value: a refusal is an answer (`mined: false`), not a failure. */
+  private async send(data: Hex, value: bigint, onSent: SentHook): Promise<SendResult> {
     const to = await (await this.module()).getAddress();
-    const provider = this.root.provider;
-    return this.root.exclusive(async (wallet) => {
-      let signed: string;
-      try {
-        signed = await wallet.signTransaction(await wallet.populateTransaction({ to, data, value }));
-      } catch (e) {
-        const reason = this.revertReason(e);
-        if (reason !== undefined) return { mined: false, reason };
-        throw e;
-      }
-      const txHash = lower<Hex>(keccak256(signed));
-      onSent(txHash);
-      try {
-        await provider.broadcastTransaction(signed);
-        const receipt = await provider.waitForTransaction(txHash, 1, SEND_TIMEOUT_MS);
-        if (!receipt) throw watcherError('L1_UNREACHABLE', `${txHash} was not mined within ${SEND_TIMEOUT_MS / 1000} s`, 'the next round looks it up');
-        if (receipt.status !== 1) return { mined: false, txHash, reason: 'reverted' };
-        return { mined: true, txHash, l1Block: receipt.blockNumber, gasUsed: receipt.gasUsed };
-      } catch (e) {
-        const reason = this.revertReason(e);
-        if (reason !== undefined) return { mined: false, txHash, reason };
-        throw e;
-      }
-    });
-  }
-
-  private revertReason(e: unknown): string | undefined {
-    const err = e as { code?: string; revert?: { name?: string; args?: unknown[] }; data?: string; info?: { error?: { data?: string } } };
-    if (err.code !== 'CALL_EXCEPTION') return undefined;
-    if (err.revert?.name) return `${err.revert.name}(${(err.revert.args ?? []).map(String).join(', ')})`;
-    const data = err.data ?? err.info?.error?.data;
-    if (typeof data === 'string' && data.length >= 10) {
-      for (const iface of [this.iface, this.root.iface]) {
-        try {
-          const parsed = iface.parseError(data);
-          if (parsed) return `${parsed.name}(${parsed.args.map(String).join(', ')})`;
-        } catch { /* not this ABI */ }
-      }
-    }
-    return 'reverted';
+    return this.root.sendTo({ to, data, value, errors: [this.iface, this.root.iface] }, onSent);
   }
 }
 
@@ -296,9 +255,10 @@ async function fileChallenge(da: RootDataAvailability, c: DataChallengeContext, 
     await c.save();
     return;
   }
+  const before = f.objection;
   const result = await da.challenge(c.chainId, header, c.commit.windowEnd, (tx) => {
-    f.objection = { tx, status: 'sent', reason: 'challengeData', host: 'root' };
-    c.metrics.objections.inc({ status: 'sent' });
+    f.objection = tx ? { tx, status: 'sent', reason: 'challengeData', host: 'root' } : before;
+    if (tx) c.metrics.objections.inc({ status: 'sent' });
     void c.save();
   });
   if (result.mined) {
@@ -334,8 +294,9 @@ async function resolve(da: RootDataAvailability, c: DataChallengeContext, header
   const f = c.finding;
   const pending = f.objection?.dataChallenge?.resolveTx;
   if (pending && (await c.receipt(pending))?.ok) return; // mined: FraudProven is on its way
+  const before = f.objection;
   const result = await da.resolve(c.chainId, header, c.commit.windowEnd, c.prev, c.prevWindowEnd, (tx) => {
-    f.objection = f.objection?.dataChallenge
+    f.objection = !tx ? before : f.objection?.dataChallenge
       ? { ...f.objection, dataChallenge: { ...f.objection.dataChallenge, resolveTx: tx } }
       : { tx: null, status: 'sent', reason: `resolving the data challenge of ${challenge.challenger}`, host: 'root', dataChallenge: { deadline: challenge.deadline, resolveTx: tx } };
     void c.save();

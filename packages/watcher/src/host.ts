@@ -1,5 +1,5 @@
 import type { Address, ChainId, FraudProof, Hex } from '@plasma-tree/core';
-import type { RootChainInfo, SendResult } from './root.js';
+import type { RootChainInfo, SendResult, SentHook } from './root.js';
 
 /**
  * Where a watched chain is judged: PlasmaRoot on L1 for a child of the root (`RootReader`), or the parent chain's
@@ -20,7 +20,7 @@ export interface Host {
   spawnTime(chainId: ChainId): Promise<number>;
   depositRecord(chainId: ChainId, nonce: bigint, blockTag: number): Promise<Hex | undefined>;
   /** Sends a fraud proof against `chainId` and waits until it is mined (L1) or included in a block (the parent). */
-  sendProof(chainId: ChainId, proof: FraudProof, windows: { windowEnd: bigint; prevWindowEnd: bigint }, onSent?: (tx: Hex) => void): Promise<SendResult>;
+  sendProof(chainId: ChainId, proof: FraudProof, windows: { windowEnd: bigint; prevWindowEnd: bigint }, onSent?: SentHook): Promise<SendResult>;
   /** The fate of an objection sent before: mined/included in host block `l1Block` (ok) or refused; undefined if unknown. */
   receipt(tx: Hex): Promise<{ l1Block: number; ok: boolean; committed?: boolean } | undefined>;
   /** `freezeStalled(chainId)` where the host has it (PlasmaRoot; ParentLedger has no stall rule yet). */

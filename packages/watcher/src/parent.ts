@@ -14,7 +14,7 @@ import type { Host } from './host.js';
 import type { Logger } from './logger.js';
 import { sleep } from './loop.js';
 import { NodeRpcError, type NodePool } from './nodes.js';
-import type { RootChainInfo, RootEvent, SendResult } from './root.js';
+import type { RootChainInfo, RootEvent, SendResult, SentHook } from './root.js';
 import type { WatcherStore } from './store.js';
 
 const lower = <T extends string>(v: string): T => v.toLowerCase() as T;
@@ -124,7 +124,7 @@ export class ParentHost implements Host {
     return undefined;
   }
 
-  async sendProof(chainId: ChainId, proof: FraudProof, windows: { windowEnd: bigint; prevWindowEnd: bigint }, onSent?: (tx: Hex) => void): Promise<SendResult> {
+  async sendProof(chainId: ChainId, proof: FraudProof, windows: { windowEnd: bigint; prevWindowEnd: bigint }, onSent?: SentHook): Promise<SendResult> {
     if (!this.sender) throw watcherError('BAD_CONFIG', 'the watcher has no key: no address to credit the reward to', 'pass a key (WatcherOptions.key, --key)');
     const tx = { kind: 'proveChildFraud', chainId: this.id, child: chainId, fraudKind: proof.kind, args: encodeFraudProofArgs(proof, windows), to: this.sender };
     let hash: Hex;

@@ -159,7 +159,7 @@ export class RootReader implements Host {
     return { type: 'ChainFrozen', ...at, status: Number(args.status) };
   }
 
-  sendProof(chainId: ChainId, proof: FraudProof, windows: { windowEnd: bigint; prevWindowEnd: bigint }, onSent?: (tx: Hex) => void): Promise<SendResult> {
+  sendProof(chainId: ChainId, proof: FraudProof, windows: { windowEnd: bigint; prevWindowEnd: bigint }, onSent?: SentHook): Promise<SendResult> {
     return this.send(encodeFraudProofCall(chainId, proof, windows), onSent);
   }
 
@@ -167,40 +167,35 @@ export class RootReader implements Host {
     return this.send(this.iface.encodeFunctionData('freezeStalled', [chainId]) as Hex);
   }
 
-  /**
-   * Sends `data` to PlasmaRoot from the watcher's key and waits for it to be mined. A call the contract refuses
-   * (estimateGas reverts, or the mined tx reverted) comes back as `{ mined: false, reason }` with the custom error's
-   * name: that is an answer, not a failure to retry. Network errors throw (the caller retries).
-   */
-  send(data: Hex, onSent?: (txHash: Hex) => void): Promise<SendResult> {
-    // One at a time: the chains' verifiers share the key, and concurrent sends would race for its nonce.
-    const next = this.sending.then(() => this.sendNow(data, onSent));
-    this.sending = next.catch(() => {});
-    return next;
+  /** `data` to PlasmaRoot from the watcher's key: see `sendTo`. */
+  send(data: Hex, onSent?: SentHook): Promise<SendResult> {
+    return this.sendTo({ to: this.address, data }, onSent);
   }
 
   /**
-   * Runs `fn` with the watcher's key in the send queue (one transaction of the key at a time, as `send`): the
-   * data-availability calls (docs/FRAUD.md §9, ./dataAvailability.ts) go to PlasmaRoot's module, with a bond.
+   * Sends a transaction from the watcher's key and waits for it to be mined. A call the contract refuses
+   * (estimateGas reverts, or the mined tx reverted) comes back as `{ mined: false, reason }` with the custom error's
+   * name, read with `errors` (PlasmaRoot's ABI by default): that is an answer, not a failure to retry. Network
+   * errors throw (the caller retries).
    */
-  exclusive<T>(fn: (wallet: Wallet) => Promise<T>): Promise<T> {
+  sendTo(tx: { to: string; data: Hex; value?: bigint; errors?: Interface[] }, onSent?: SentHook): Promise<SendResult> {
     const wallet = this.wallet;
     if (!wallet) return Promise.reject(watcherError('BAD_CONFIG', 'the watcher has no key to send objections with', 'pass a key (WatcherOptions.key, --key)'));
-    const next = this.sending.then(() => fn(wallet));
+    // One at a time: the chains' verifiers share the key, and concurrent sends would race for its nonce.
+    const next = this.sending.then(() => this.sendNow(wallet, tx, tx.errors ?? [this.iface], onSent));
     this.sending = next.catch(() => {});
     return next;
   }
 
   private sending: Promise<unknown> = Promise.resolve();
 
-  private async sendNow(data: Hex, onSent?: (txHash: Hex) => void): Promise<SendResult> {
-    if (!this.wallet) throw watcherError('BAD_CONFIG', 'the watcher has no key to send objections with', 'pass a key (WatcherOptions.key, --key)');
+  private async sendNow(wallet: Wallet, tx: { to: string; data: Hex; value?: bigint }, errors: Interface[], onSent?: SentHook): Promise<SendResult> {
     let signed: string;
     try {
       // estimateGas runs here: a refusal by the contract before anything is sent costs nothing.
-      signed = await this.wallet.signTransaction(await this.wallet.populateTransaction({ to: this.address, data }));
+      signed = await wallet.signTransaction(await wallet.populateTransaction({ to: tx.to, data: tx.data, value: tx.value ?? 0n }));
     } catch (e) {
-      const reason = this.revertReason(e);
+      const reason = revertReason(e, errors);
       if (reason !== undefined) return { mined: false, reason };
       throw e;
     }
@@ -214,23 +209,34 @@ export class RootReader implements Host {
       // Bounded: a tx dropped from the mempool must not hold the chain's lock for ever. On timeout the next round
       // looks the hash up and sends again if the L1 does not know it.
       receipt = await this.provider.waitForTransaction(txHash, 1, SEND_TIMEOUT_MS);
-      if (receipt && receipt.status !== 1) return { mined: false, txHash, reason: await this.minedRevertReason(txHash, data) };
+      if (receipt && receipt.status !== 1) return { mined: false, txHash, reason: await this.minedRevertReason(txHash, tx, errors) };
     } catch (e) {
-      const reason = this.revertReason(e);
+      const reason = revertReason(e, errors);
       if (reason !== undefined) return { mined: false, txHash, reason };
+      // Turned away at the door (no funds for gas, a stale nonce): the L1 does not know it, so nothing was sent.
+      if (onSent && !(await this.knows(txHash))) onSent(null);
       throw e;
     }
     if (!receipt) throw watcherError('L1_UNREACHABLE', `objection ${txHash} was not mined within ${SEND_TIMEOUT_MS / 1000} s`, 'the next round looks it up and sends it again if the L1 dropped it');
     return { mined: true, txHash, l1Block: receipt.blockNumber, gasUsed: receipt.gasUsed };
   }
 
+  /** Whether the L1 knows `txHash` (pending or mined); an L1 that does not answer counts as knowing it (the safe side). */
+  private async knows(txHash: Hex): Promise<boolean> {
+    try {
+      return (await this.provider.getTransaction(txHash)) !== null;
+    } catch {
+      return true;
+    }
+  }
+
   /** Why a mined objection reverted: the same call replayed at its block's parent state gives the custom error. */
-  private async minedRevertReason(txHash: Hex, data: Hex): Promise<string> {
+  private async minedRevertReason(txHash: Hex, call: { to: string; data: Hex; value?: bigint }, errors: Interface[]): Promise<string> {
     try {
       const tx = await this.provider.getTransaction(txHash);
-      await this.provider.call({ to: this.address, from: tx?.from, data, blockTag: tx?.blockNumber ? tx.blockNumber - 1 : 'latest' });
+      await this.provider.call({ to: call.to, from: tx?.from, data: call.data, value: call.value ?? 0n, blockTag: tx?.blockNumber ? tx.blockNumber - 1 : 'latest' });
     } catch (e) {
-      return this.revertReason(e) ?? 'reverted';
+      return revertReason(e, errors) ?? 'reverted';
     }
     return 'reverted';
   }
@@ -240,18 +246,27 @@ export class RootReader implements Host {
     const r = await this.provider.getTransactionReceipt(txHash);
     return r ? { l1Block: r.blockNumber, ok: r.status === 1 } : undefined;
   }
+}
 
-  private revertReason(e: unknown): string | undefined {
-    const err = e as { code?: string; revert?: { name?: string; args?: unknown[] }; data?: string; info?: { error?: { data?: string } } };
-    if (err.code !== 'CALL_EXCEPTION') return undefined;
-    if (err.revert?.name) return `${err.revert.name}(${(err.revert.args ?? []).map(String).join(', ')})`;
-    const data = err.data ?? err.info?.error?.data;
-    if (typeof data === 'string' && data.length >= 10) {
+/**
+ * Called with the tx hash just before the broadcast, and with `null` if the L1 then turned the tx away and does
+ * not know it (nothing was sent: the record of it is to be undone).
+ */
+export type SentHook = (txHash: Hex | null) => void;
+
+/** A contract's refusal as `Name(args)` from any of `errors`; 'reverted' if unnamed; undefined if `e` is no revert. */
+function revertReason(e: unknown, errors: Interface[]): string | undefined {
+  const err = e as { code?: string; revert?: { name?: string; args?: unknown[] }; data?: string; info?: { error?: { data?: string } } };
+  if (err.code !== 'CALL_EXCEPTION') return undefined;
+  if (err.revert?.name) return `${err.revert.name}(${(err.revert.args ?? []).map(String).join(', ')})`;
+  const data = err.data ?? err.info?.error?.data;
+  if (typeof data === 'string' && data.length >= 10) {
+    for (const iface of errors) {
       try {
-        const parsed = this.iface.parseError(data);
+        const parsed = iface.parseError(data);
         if (parsed) return `${parsed.name}(${parsed.args.map(String).join(', ')})`;
-      } catch { /* unknown selector */ }
+      } catch { /* not this ABI */ }
     }
-    return 'reverted';
   }
+  return 'reverted';
 }

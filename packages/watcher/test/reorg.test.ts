@@ -287,6 +287,8 @@ describe('L1 reorgs', () => {
     expect(finding).toMatchObject({ kind: 'invalid_block', provable: true, blockHash: bad.hash.toLowerCase(), commitL1Block: commitBlock, objection: null });
     await waitFor('the objection failing to go out', () => logged(/cannot verify chain/).length > 0 || undefined);
     expect(chainStatus(watcher, c.name).haltedAt).toMatchObject({ height: 2 });
+    // Turned away for want of gas money: the L1 does not know the tx, so no hash of it stays recorded as sent.
+    expect(chainStatus(watcher, c.name).findings.find((f) => f.height === 2)?.objection).toBeNull();
 
     await revert(fork);
     await mine(3);
