@@ -57,6 +57,12 @@ export function hashDeposit(d: { chainId: string; nonce: bigint; from: string; t
   );
 }
 
+/** A down-stream record as a parent stores it: `hash` with its low 40 bits replaced by the time it was recorded. */
+export function stampRecord(hash: string, time: bigint): string {
+  const mask = (1n << 40n) - 1n;
+  return `0x${((BigInt(hash) & ~mask) | (time & mask)).toString(16).padStart(64, '0')}`;
+}
+
 /** `keccak256(utf8(name))`: the id of edge function `name` (docs/EDGE.md). */
 export function edgeFunctionId(name: string): string {
   return keccak256(toUtf8Bytes(name));

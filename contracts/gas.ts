@@ -51,6 +51,7 @@ export interface GasReport extends DataAvailabilityGas {
   proveMissingDownEvent: number;
   proveMalformedTx: number;
   proveBadTimestamp: number;
+  proveSkippedDeposit: number;
   proveInvalidExits: number;
   proveEquivocation3of4: number;
   proveEquivocation22of32: number;
@@ -174,6 +175,7 @@ type ObjectionGas = Pick<
   | 'proveMissingDownEvent'
   | 'proveMalformedTx'
   | 'proveBadTimestamp'
+  | 'proveSkippedDeposit'
   | 'proveInvalidExits'
   | 'proveEquivocation3of4'
   | 'proveEquivocation22of32'
@@ -248,6 +250,15 @@ async function measureObjections(provider: JsonRpcProvider, root: Contract, wall
   await b.commit(early, { valid: false });
   const proveBadTimestamp = await prove(b.calldata(core.buildBadTimestampProof(early.header, b.head)));
 
+  // proveSkippedDeposit: deposit 3 recorded, then a block committed past the stall limit without it.
+  const k = await fresh();
+  await k.deposit(alice, alice.address, 1n);
+  await provider.send('evm_increaseTime', [Number(stall) + 1]);
+  const lateParent = k.head;
+  const late = k.build(await now(), () => {});
+  await k.commit(late);
+  const proveSkippedDeposit = await prove(k.calldata(core.buildSkippedDepositProof(late.header, lateParent, { record: (await root.depositRecord(k.chainId, 3n)) as `0x${string}`, stallLimit: stall }, k.windowEnds.get(late.header.number)! - window)));
+
   // proveInvalidExits: an exit no tx made, after the block's only withdrawal: the case with the most witnesses (the last
   // tx, the empty position after it, and the extra leaf).
   const x = await fresh();
@@ -288,6 +299,7 @@ async function measureObjections(provider: JsonRpcProvider, root: Contract, wall
     proveMissingDownEvent,
     proveMalformedTx,
     proveBadTimestamp,
+    proveSkippedDeposit,
     proveInvalidExits,
     proveEquivocation3of4,
     proveEquivocation22of32,

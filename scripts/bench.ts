@@ -48,6 +48,7 @@ async function main(): Promise<void> {
       proveMissingDownEvent: 500_000,
       proveMalformedTx: 500_000,
       proveBadTimestamp: 500_000,
+      proveSkippedDeposit: 500_000,
       proveInvalidExits: 500_000,
       proveEquivocation3of4: 500_000,
       proveEquivocation22of32: 500_000,

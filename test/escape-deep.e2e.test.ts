@@ -89,7 +89,7 @@ describe('ESCAPE_CHILD_EXIT and RECLAIM_CHILD_DEPOSIT on a chain parent (docs/FR
     }));
     const info = (await A.node.getChildInfo(A1.chainId))!;
     expect(info).toMatchObject({ headNumber: faulty - 1, status: ChainStatus.FrozenFraud });
-    expect(await escape.getChainStatus(A1.chainId)).toMatchObject({ host: 'chain', parentChainId: A.chainId, status: 'frozen-fraud', frozenAt: info.frozenAt, headNumber: faulty - 1, stallLimit: null });
+    expect(await escape.getChainStatus(A1.chainId)).toMatchObject({ host: 'chain', parentChainId: A.chainId, status: 'frozen-fraud', frozenAt: info.frozenAt, headNumber: faulty - 1, stallLimit: 7 * 86_400 });
     const subtree = await tree.subtreeBalance('A', 'A1', ETH);
     expect(subtree).toBe(ETHER / 10n + ETHER / 20n + ETHER / 50n); // the head holds bob's and carol's; dave's is in flight
 

@@ -35,6 +35,9 @@ const FAULTY: ReadonlyArray<readonly [string, FaultKind, 'transfer' | 'deposits'
   ['B7', 'missing-down-event', 'deposits', FraudKind.MissingDownEvent, 1],
 ];
 
+/** K's challenge window and stall limit on A (seconds): the deadline of a deposit A recorded for it. */
+const SKIP_LIMIT = 10;
+
 let tree: Tree;
 let watcher: Watcher;
 let treeWatcher: TreeWatcher | undefined;
@@ -51,6 +54,8 @@ beforeAll(async () => {
       { name: 'A', challengeWindow: 30 },
       ...FAULTY.map(([name, kind]) => ({ name, parent: 'A', challengeWindow: 60, parentFinality: 'committed' as const, faults: { kind } })),
       { name: 'S', parent: 'A', challengeWindow: 60, parentFinality: 'committed' },
+      // Leaves every deposit out; its deadline on A is its stall limit (docs/FRAUD.md §3, kind 9).
+      { name: 'K', parent: 'A', challengeWindow: SKIP_LIMIT, stallLimit: SKIP_LIMIT, parentFinality: 'committed', faults: { kind: 'skip-deposit' as const } },
     ],
     { challengeWindow: 30, watcher: false },
   );
@@ -177,4 +182,34 @@ describe('the watcher convicts chains below a chain on their parent (PROVE_CHILD
     expect(watcher.metrics.prometheus()).toContain(`plasma_watcher_objections_total{status="convicted"} ${FAULTY.length}`);
     console.log(`[watcher-deep-kinds] ${FAULTY.length} convictions on A in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }, 90_000);
+
+  it('skip-deposit under A: K leaves alice\'s deposit out past its stall limit on A and is convicted by kind 9 (SkippedDeposit)', async () => {
+    const A = tree.chain('A');
+    const K = tree.chain('K');
+    const bob = newSigner('bob-K');
+    const account = await A.node.getAccount(alice().address, ETH);
+    const [sent] = await A.node.sendTransactions([tree.sign(alice(), {
+      kind: TxKind.DepositToChild, chainId: A.chainId, slot: account.slot!, nonce: account.pendingNonce, child: K.chainId, to: bob.address, token: ETH, amount: ETHER / 10n,
+    } as never) as SignedTx]);
+    if ('error' in sent) throw new Error(`A refused the deposit to K: ${sent.error.code} ${sent.error.message}`);
+    const recordedIn = await tree.receipt('A', sent.hash);
+    const info = await waitFor('K frozen on A', async () => {
+      const i = (await A.node.getChildInfo(K.chainId))!;
+      return i.status === ChainStatus.FrozenFraud && i;
+    }, 45_000);
+    // Rolled back to a head that applies nothing: the deposit stays A's record, in flight (kind 12 gives it back).
+    expect(info).toMatchObject({ bond: 0n, headDepositNonce: 0, depositCount: 1 });
+    const f = await waitFor('the watcher\'s record of K', () => chainOf(watcher.status(), 'K').findings.find((x) => x.objection?.status === 'convicted'), 20_000);
+    expect(f).toMatchObject({ kind: 'invalid_block', provable: true, objection: { host: A.chainId, status: 'convicted' } });
+    expect(f.reason).toMatch(/^SkippedDeposit/);
+    expect(info.headNumber).toBe(f.height - 1);
+    const block = (await A.node.getBlockByNumber(f.objection!.l1Block!))!;
+    const objection = block.txs.find((tx) => tx.kind === TxKind.ProveChildFraud && decodeProveChildFraudData(tx.data).child.toLowerCase() === K.chainId)!;
+    expect(decodeProveChildFraudData(objection.data).fraudKind).toBe(FraudKind.SkippedDeposit);
+    // The convicted block was committed on A more than the limit after the deposit's A block.
+    const recorded = (await A.node.getBlockByNumber(recordedIn.blockNumber!))!.header.timestamp;
+    const committed = (await A.node.getBlockByNumber(f.commitL1Block!))!.header.timestamp;
+    expect(committed).toBeGreaterThan(recorded + BigInt(SKIP_LIMIT));
+    console.log(`[watcher-deep-kinds] skip-deposit (K): block ${f.height} committed ${committed - recorded} s after the deposit (limit ${SKIP_LIMIT} s), objection ${f.objection!.reactionL1Blocks} A blocks later`);
+  }, 60_000);
 });

@@ -136,7 +136,7 @@ contract PlasmaFraudVerifier {
             // parent's next events in nonce order, so the deposit at `index` carries nonce prev + index + 1.
             if (x.nonce != uint256(input.prevDepositNonce) + t.index + 1) return (FAULT_DEPOSIT_OUT_OF_ORDER, 0);
             if (x.nonce > input.depositNonce) return (FAULT_DEPOSIT_BEYOND_HEADER, 0);
-            if (input.depositRecord != keccak256(abi.encode(input.chainId, x.nonce, x.from, x.to, x.token, x.amount))) {
+            if (!PlasmaEncoding.recordIs(input.depositRecord, keccak256(abi.encode(input.chainId, x.nonce, x.from, x.to, x.token, x.amount)))) {
                 return (FAULT_DEPOSIT_MISMATCH, 0);
             }
             (fault, root) = _credit(x, accountsRoot, accounts, 0);
@@ -364,11 +364,11 @@ contract PlasmaFraudVerifier {
     // ---------------------------------------------------------------------------------------------------------------
 
     /// @notice Whether the words break the kind's form (docs/SPEC.md "Transactions inside a block", core's
-    ///         checkBlockTxForm): kind > 12, a word the kind must leave 0 that is not 0, or non-empty data in kinds 0-2.
+    ///         checkBlockTxForm): kind > 13, a word the kind must leave 0 that is not 0, or non-empty data in kinds 0-2.
     ///         (The canonical layout of kinds 3-12's data is phase 2.)
     function isMalformed(BlockTx memory x, bytes memory data) public pure returns (bool) {
         uint8 k = x.kind;
-        if (k > 12) return true;
+        if (k > 13) return true;
         if (k <= 2 && data.length != 0) return true;
         bool noSignature = x.r == 0 && x.s == 0 && x.v == 0;
         bool noValue = x.toSlot == 0 && x.to == address(0) && x.token == address(0) && x.amount == 0;
@@ -385,6 +385,8 @@ contract PlasmaFraudVerifier {
         if (k == 11) return x.slot != 0 || x.from != address(0) || x.nonce != 0 || !noSignature;
         // 12 RECLAIM_CHILD_DEPOSIT (§8): unsigned; from, to, token, amount, nonce are the deposit given back.
         if (k == 12) return x.slot != 0 || !noSignature;
+        // 13 FREEZE_STALLED_CHILD (§8): every word 0; the child is in data.
+        if (k == 13) return x.slot != 0 || x.from != address(0) || !noValue || x.nonce != 0 || !noSignature;
         // 10 PROVE_CHILD_FRAUD (docs/FRAUD.md §7): unsigned, `to` is the reward's recipient, the reward is not a word.
         return x.slot != 0 || x.from != address(0) || x.token != address(0) || x.to == address(0) || x.amount != 0
             || x.nonce != 0 || !noSignature;

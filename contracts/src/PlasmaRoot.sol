@@ -63,6 +63,7 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     uint8 internal constant FRAUD_BAD_TIMESTAMP = 6;
     uint8 internal constant FRAUD_INVALID_EXITS = 7;
     uint8 internal constant FRAUD_UNAVAILABLE_DATA = 8;
+    uint8 internal constant FRAUD_SKIPPED_DEPOSIT = 9;
     /// @notice Largest validator set (bounds the gas of {spawnChain}; a commit pays per signature it carries).
     uint256 public constant MAX_VALIDATORS = 256;
     /// @notice Longest challenge window a chain may choose.
@@ -412,7 +413,7 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     {
         nonce = _takeNonce(c, packed);
         c.subtreeBalance[token] += amount;
-        c.depositRecord[nonce] = PlasmaEncoding.depositHash(chainId, nonce, msg.sender, to, token, amount);
+        c.depositRecord[nonce] = PlasmaEncoding.stampRecord(PlasmaEncoding.depositHash(chainId, nonce, msg.sender, to, token, amount), block.timestamp);
         emit Deposited(chainId, nonce, msg.sender, to, token, amount);
     }
 
@@ -451,7 +452,7 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         if (payload.length > MAX_EDGE_PAYLOAD) revert PayloadTooLarge(payload.length, MAX_EDGE_PAYLOAD);
         (Chain storage c, uint256 packed) = _liveChain(child);
         nonce = _takeNonce(c, packed);
-        c.depositRecord[nonce] = PlasmaEncoding.edgeDownRecord(fn, child, nonce, msg.sender, keccak256(payload));
+        c.depositRecord[nonce] = PlasmaEncoding.stampRecord(PlasmaEncoding.edgeDownRecord(fn, child, nonce, msg.sender, keccak256(payload)), block.timestamp);
         emit EdgeEventSent(child, nonce, fn, msg.sender, payload);
     }
 
@@ -815,6 +816,23 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         _convict(c, chainId, h.number, prev.depositNonce, prevWindowEnd, FRAUD_INVALID_EXITS, msg.sender);
     }
 
+    /// @notice Proves that block `h` skipped a down event past its deadline: the next one after its depositNonce was
+    ///         recorded more than the chain's stall limit before `h` was committed here (`windowEnd - challengeWindow`).
+    ///         A child applies what its parent sends within the time it may go without committing at all.
+    function proveSkippedDeposit(bytes32 chainId, Header calldata h, uint64 windowEnd, Header calldata prev, uint64 prevWindowEnd)
+        external
+        nonReentrant
+    {
+        Chain storage c = _chains[chainId];
+        _checkDisputed(c, chainId, h, windowEnd, prev, prevWindowEnd);
+        uint64 next = h.depositNonce + 1;
+        // Recorded at or after h's depositNonce was final: nothing to skip (depositCount never moves back).
+        if (next > c.state.depositCount || uint40(uint256(c.depositRecord[next])) + uint256(c.stallLimit) >= windowEnd - c.state.challengeWindow) {
+            revert NotFraud(FRAUD_SKIPPED_DEPOSIT, "NOTHING_OVERDUE");
+        }
+        _convict(c, chainId, h.number, prev.depositNonce, prevWindowEnd, FRAUD_SKIPPED_DEPOSIT, msg.sender);
+    }
+
     /// @notice Proves that block `h` has a timestamp before its parent's, or after the time it was committed here
     ///         (`windowEnd - challengeWindow`).
     function proveBadTimestamp(bytes32 chainId, Header calldata h, uint64 windowEnd, Header calldata prev, uint64 prevWindowEnd)
@@ -1007,7 +1025,7 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         Chain storage c = _frozenChain(chainId);
         uint64 applied = c.state.headDepositNonce;
         if (nonce <= applied) revert DepositApplied(chainId, nonce, applied);
-        if (c.depositRecord[nonce] != PlasmaEncoding.depositHash(chainId, nonce, from, to, token, amount)) {
+        if (!PlasmaEncoding.recordIs(c.depositRecord[nonce], PlasmaEncoding.depositHash(chainId, nonce, from, to, token, amount))) {
             revert UnknownDeposit(chainId, nonce);
         }
         delete c.depositRecord[nonce]; // once: a second claim finds no record

@@ -27,6 +27,8 @@ import {
 const COUNTER_FN = core.edgeFunctionId('example/counter/v1');
 const bytesOf = (n: number, seed = 0): core.Hex => core.bytesToHex(Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed + 1) & 0xff));
 const lower = (a: string): core.Address => a.toLowerCase() as core.Address;
+/** The time of the L1 block a receipt is in: what a down-stream record is stamped with. */
+const timeOf = async (r: { blockNumber: number }) => BigInt((await f.provider.getBlock(r.blockNumber))!.timestamp);
 
 let f: Fixture;
 let root: Contract;
@@ -63,7 +65,7 @@ describe('sendEdgeEvent and sendMessage (down)', () => {
   });
 
   it('records core.edgeDownRecord under the next nonce, interleaved with deposits, and emits the payload', async () => {
-    await mined(as(alice).depositETH(chainId, bob.address, { value: 5n })); // nonce 1
+    const r1 = await mined(as(alice).depositETH(chainId, bob.address, { value: 5n })); // nonce 1
 
     const payload = bytesOf(33);
     expect(await as(bob).sendEdgeEvent.staticCall(chainId, COUNTER_FN, payload)).toBe(2n);
@@ -71,7 +73,7 @@ describe('sendEdgeEvent and sendMessage (down)', () => {
     const [e2] = eventsOf(root, r2, 'EdgeEventSent');
     expect([e2.chainId, e2.nonce, e2.fn, e2.sender, e2.payload]).toEqual([chainId, 2n, COUNTER_FN, bob.address, payload]);
     expect(await root.depositRecord(chainId, 2n)).toBe(
-      core.edgeDownRecord({ fn: COUNTER_FN, child: chainId as core.Hex, nonce: 2n, sender: lower(bob.address), payload }),
+      core.stampRecord(core.edgeDownRecord({ fn: COUNTER_FN, child: chainId as core.Hex, nonce: 2n, sender: lower(bob.address), payload }), await timeOf(r2)),
     );
 
     const data = bytesOf(5, 9);
@@ -81,16 +83,16 @@ describe('sendEdgeEvent and sendMessage (down)', () => {
     const [e3] = eventsOf(root, r3, 'EdgeEventSent');
     expect([e3.chainId, e3.nonce, e3.fn, e3.sender, e3.payload]).toEqual([chainId, 3n, core.MESSAGE_FN, carol.address, messagePayload]);
     expect(await root.depositRecord(chainId, 3n)).toBe(
-      core.edgeDownRecord({ fn: core.MESSAGE_FN, child: chainId as core.Hex, nonce: 3n, sender: lower(carol.address), payload: messagePayload }),
+      core.stampRecord(core.edgeDownRecord({ fn: core.MESSAGE_FN, child: chainId as core.Hex, nonce: 3n, sender: lower(carol.address), payload: messagePayload }), await timeOf(r3)),
     );
 
     const r4 = await mined(as(alice).depositERC20(chainId, f.tokenAddress, carol.address, 7n)); // nonce 4
     expect(eventsOf(root, r4, 'Deposited')[0].nonce).toBe(4n);
     expect(await root.depositRecord(chainId, 1n)).toBe(
-      hashDeposit({ chainId, nonce: 1n, from: alice.address, to: bob.address, token: ETH_TOKEN, amount: 5n }),
+      core.stampRecord(hashDeposit({ chainId, nonce: 1n, from: alice.address, to: bob.address, token: ETH_TOKEN, amount: 5n }) as core.Hex, await timeOf(r1)),
     );
     expect(await root.depositRecord(chainId, 4n)).toBe(
-      hashDeposit({ chainId, nonce: 4n, from: alice.address, to: carol.address, token: f.tokenAddress, amount: 7n }),
+      core.stampRecord(hashDeposit({ chainId, nonce: 4n, from: alice.address, to: carol.address, token: f.tokenAddress, amount: 7n }) as core.Hex, await timeOf(r4)),
     );
     expect((await root.chainInfo(chainId)).depositCount).toBe(4n);
     // events carry no value
@@ -112,7 +114,7 @@ describe('sendEdgeEvent and sendMessage (down)', () => {
       const [event] = eventsOf(root, receipt, 'EdgeEventSent');
       expect(event.payload).toBe(payload);
       expect(await root.depositRecord(chainId, event.nonce)).toBe(
-        core.edgeDownRecord({ fn: COUNTER_FN, child: chainId as core.Hex, nonce: event.nonce, sender: lower(alice.address), payload }),
+        core.stampRecord(core.edgeDownRecord({ fn: COUNTER_FN, child: chainId as core.Hex, nonce: event.nonce, sender: lower(alice.address), payload }), await timeOf(receipt)),
       );
     }
     const count = (await root.chainInfo(chainId)).depositCount as bigint;
@@ -344,13 +346,13 @@ describe('relayMessage (up)', () => {
     const count = (await root.chainInfo(chainId)).depositCount as bigint;
     const answer = root.interface.encodeFunctionData('sendMessage', [chainId, bob.address, '0xabcd']);
     await mined(reentrant.arm(f.rootAddress, answer));
-    await mined(relay(8));
+    const relayed = await mined(relay(8));
     expect(await reentrant.reentrySucceeded()).toBe(true);
     const nonce = count + 1n;
     expect(AbiCoder.defaultAbiCoder().decode(['uint64'], await reentrant.reentryResult())[0]).toBe(nonce);
     const payload = core.encodeMessagePayload({ target: lower(bob.address), data: '0xabcd' });
     expect(await root.depositRecord(chainId, nonce)).toBe(
-      core.edgeDownRecord({ fn: core.MESSAGE_FN, child: chainId as core.Hex, nonce, sender: lower(reentrantAddress), payload }),
+      core.stampRecord(core.edgeDownRecord({ fn: core.MESSAGE_FN, child: chainId as core.Hex, nonce, sender: lower(reentrantAddress), payload }), await timeOf(relayed)),
     );
   });
 });

@@ -295,12 +295,12 @@ describe('MalformedTx', () => {
     await expectConviction(chain, chain.calldata((finding as { proof: core.FraudProof }).proof), 2n, core.FraudKind.MalformedTx);
   });
 
-  it('a kind above 12 (an unknown kind), after a valid transfer', async () => {
+  it('a kind above 13 (an unknown kind), after a valid transfer', async () => {
     const chain = await fresh();
     const ts = await latestTimestamp(f.provider);
     const t = transfer(chain, alice, alice, bob, 1n);
     const [post] = postRootsOf(chain, [t], ts);
-    const block = chain.forge([t, { ...core.EMPTY_TX, kind: 13 as core.TxKind }], [post, post], { timestamp: ts });
+    const block = chain.forge([t, { ...core.EMPTY_TX, kind: 14 as core.TxKind }], [post, post], { timestamp: ts });
     const { finding } = await commitForged(chain, block);
     expect(finding).toMatchObject({ kind: core.FraudKind.MalformedTx, txIndex: 1 });
     await expectConviction(chain, chain.calldata((finding as { proof: core.FraudProof }).proof), 2n, core.FraudKind.MalformedTx);

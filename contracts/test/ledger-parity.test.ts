@@ -290,12 +290,12 @@ const VECTORS: readonly Step[] = [
   { op: 'commit', block: 'A/4', chain: 'A', number: 4n, parent: 'A/3', depositNonce: 3n, signers: QUORUM, at: (1n << 40n) - 100n, reverts: 'SafeCastOverflowedUintDowncast' },
 ];
 
-/** PlasmaRoot's custom errors of the stall and escape rules, which ParentLedger does not have yet (docs/FRAUD.md §7). */
-const PHASE_2 = ['BadStallLimit', 'NotStalled'];
+/** PlasmaRoot's custom errors of the stall rule: mirrored step by step in test/stall-parity.e2e.test.ts (docs/FRAUD.md §8). */
+const STALL_RULE = ['BadStallLimit', 'NotStalled'];
 /** The custom errors the fraud section below saw both sides raise (the coverage check counts them). */
 const fraudRaised = new Set<string>();
-/** PlasmaRoot's custom errors that need coins to move, so no ledger can raise them (see the top of the file), and PHASE_2. */
-const NOT_MIRRORED = ['NotAnERC20', 'EthTransferFailed', 'SafeERC20FailedOperation', 'ReentrancyGuardReentrantCall', 'InvalidShortString', 'StringTooLong', ...PHASE_2];
+/** PlasmaRoot's custom errors that need coins to move, so no ledger can raise them (see the top of the file), and STALL_RULE. */
+const NOT_MIRRORED = ['NotAnERC20', 'EthTransferFailed', 'SafeERC20FailedOperation', 'ReentrancyGuardReentrantCall', 'InvalidShortString', 'StringTooLong', ...STALL_RULE];
 
 // ---- the runner -------------------------------------------------------------------------------------------
 
@@ -406,7 +406,7 @@ describe('fraud proofs: ParentLedger.proveFraud = PlasmaRoot.prove* (docs/FRAUD.
     await rpc.send('evm_setNextBlockTimestamp', [Number(clock)]);
     const receipt = await sendToRoot({ from: wallets.deployer, data: root.interface.encodeFunctionData('spawnChain', [validators, 3, FRAUD_WINDOW]), value: core.ROOT_MIN_BOND });
     const id = lower(eventOf(receipt, 'ChainSpawned').chainId);
-    expect(ledger.spawnChild({ validators, threshold: 3, challengeWindow: FRAUD_WINDOW, bond: core.ROOT_MIN_BOND, spawner: address('deployer') })).toBe(id);
+    expect(ledger.spawnChild({ validators, threshold: 3, challengeWindow: FRAUD_WINDOW, bond: core.ROOT_MIN_BOND, spawner: address('deployer'), now: clock })).toBe(id);
     chains.set(label, id);
     await deposit(id, 'bob', 'ETH', ETHER);
     await deposit(id, 'carol', 'TST', 500n);
@@ -420,7 +420,7 @@ describe('fraud proofs: ParentLedger.proveFraud = PlasmaRoot.prove* (docs/FRAUD.
     clock += 1n;
     await rpc.send('evm_setNextBlockTimestamp', [Number(clock)]);
     await sendToRoot({ from: wallets.alice, data, value: t === ETH_TOKEN ? amount : 0n });
-    ledger.deposit({ child: id, from: address('alice'), to: address(to), token: t, amount });
+    ledger.deposit({ child: id, from: address('alice'), to: address(to), token: t, amount, now: clock });
   }
 
   /** The honest block 1: both deposits, then bob sends 0.1 ETH to alice. */
@@ -552,10 +552,10 @@ describe('fraud proofs: ParentLedger.proveFraud = PlasmaRoot.prove* (docs/FRAUD.
     await prove(T, proof, w, 'UnknownCommitment'); // a replay: block 2 is above the head
     // Frozen: no commits, deposits or down events.
     await commit(T, bad, 'ChainIsFrozen');
-    const dep = await both(root.interface.encodeFunctionData('depositERC20', [T.id, token('TST'), address('bob'), 1n]), () => ledger.deposit({ child: T.id, from: address('alice'), to: address('bob'), token: token('TST'), amount: 1n }), 'alice');
+    const dep = await both(root.interface.encodeFunctionData('depositERC20', [T.id, token('TST'), address('bob'), 1n]), (now) => ledger.deposit({ child: T.id, from: address('alice'), to: address('bob'), token: token('TST'), amount: 1n, now }), 'alice');
     expect(dep.l1).toMatchObject({ name: 'ChainIsFrozen' });
     expect(dep.local).toEqual({ code: 'CHAIN_IS_FROZEN', data: (dep.l1 as { data: unknown }).data });
-    const send = await both(root.interface.encodeFunctionData('sendEdgeEvent', [T.id, COUNTER_FN, '0x01']), () => ledger.recordEdgeEvent({ child: T.id, fn: COUNTER_FN, sender: address('alice'), payload: '0x01' }), 'alice');
+    const send = await both(root.interface.encodeFunctionData('sendEdgeEvent', [T.id, COUNTER_FN, '0x01']), (now) => ledger.recordEdgeEvent({ child: T.id, fn: COUNTER_FN, sender: address('alice'), payload: '0x01', now }), 'alice');
     expect(send.l1).toMatchObject({ name: 'ChainIsFrozen' });
     expect(send.local).toEqual({ code: 'CHAIN_IS_FROZEN', data: (send.l1 as { data: unknown }).data });
     // Proofs still run against a frozen chain (an earlier block in its window could roll it back further).
@@ -593,6 +593,30 @@ describe('fraud proofs: ParentLedger.proveFraud = PlasmaRoot.prove* (docs/FRAUD.
     await commit(M, bad);
     const proof = core.buildMissingDownEventProof(bad, 0, b1.header);
     expect(await prove(M, proof, windowsOf(M, 2))).toEqual({ ok: true, value: { number: 2n, kind: core.FraudKind.MissingDownEvent, reward: core.ROOT_MIN_BOND / 2n } });
+  });
+
+  it('a skipped deposit (kind 9): NotFraud with nothing pending and up to the deadline, convicted one second past it', async () => {
+    const K = await newChain('FK');
+    await commit(K, honestBlock1(K));
+    const b1 = K.blocks[0];
+    const skipped = (h: core.Header, prev: core.Header): core.FraudProofData => ({ kind: core.FraudKind.SkippedDeposit, header: h, prev });
+    await prove(K, skipped(b1.header, core.ZERO_HEADER), windowsOf(K, 1), 'NotFraud'); // nothing recorded after its deposits
+    await deposit(K.id, 'bob', 'ETH', 1n); // nonce 3, recorded at `clock`
+    const recordedAt = clock;
+    const stallLimit = (await root.stallLimit(K.id)) as bigint;
+    expect(ledger.stallLimit(K.id)).toBe(stallLimit);
+    expect(core.recordTime(ledger.depositRecord(K.id, 3n))).toBe(recordedAt);
+    // Block 2 leaves deposit 3 out and is committed exactly at the deadline: not yet overdue.
+    clock = recordedAt + stallLimit - 1n;
+    const atDeadline = forged(b1.header, [], [], { timestamp: clock });
+    await commit(K, atDeadline);
+    await prove(K, skipped(atDeadline.header, b1.header), windowsOf(K, 2), 'NotFraud'); // NOTHING_OVERDUE
+    // Block 3 leaves it out one second later: convicted, rolled back to block 2.
+    const late = forged(atDeadline.header, [], [], { timestamp: clock });
+    await commit(K, late);
+    expect(K.windowEnds[2] - FRAUD_WINDOW).toBe(recordedAt + stallLimit + 2n); // its commit time
+    expect(await prove(K, skipped(late.header, atDeadline.header), windowsOf(K, 3))).toEqual({ ok: true, value: { number: 3n, kind: core.FraudKind.SkippedDeposit, reward: core.ROOT_MIN_BOND / 2n } });
+    expect(ledger.childInfo(K.id)).toMatchObject({ headNumber: 2n, headDepositNonce: 2n });
   });
 
   it('a malformed tx (data in a transfer), and NotFraud for a well-formed one', async () => {
@@ -1083,8 +1107,9 @@ async function resultOf(x: Inputs, receipt: TransactionReceipt): Promise<unknown
     case 'spawn':
       return lower(eventOf(receipt, 'ChainSpawned').chainId);
     case 'deposit': {
-      const { chainId, nonce } = eventOf(receipt, 'Deposited');
-      return { nonce, depositHash: lower(await root.depositRecord(chainId, nonce)) };
+      const { chainId, nonce, from, to, token, amount } = eventOf(receipt, 'Deposited');
+      const depositHash = core.hashDeposit({ chainId: lower(chainId), nonce, from: lower(from), to: lower(to), token: lower(token), amount });
+      return { nonce, depositHash, record: lower(await root.depositRecord(chainId, nonce)) };
     }
     case 'commit': {
       const { blockHash, windowEnd } = eventOf(receipt, 'Committed');
@@ -1127,15 +1152,15 @@ function applyToLedger(x: Inputs, now: bigint): Result {
 function ledgerCall(x: Inputs, now: bigint): unknown {
   switch (x.op) {
     case 'spawn':
-      return ledger.spawnChild({ validators: x.validators, threshold: x.threshold, challengeWindow: x.window, bond: x.bond, spawner: address('deployer') });
+      return ledger.spawnChild({ validators: x.validators, threshold: x.threshold, challengeWindow: x.window, bond: x.bond, spawner: address('deployer'), now });
     case 'deposit':
-      return ledger.deposit({ child: x.chainId, from: address('alice'), to: x.to, token: x.token, amount: x.amount });
+      return ledger.deposit({ child: x.chainId, from: address('alice'), to: x.to, token: x.token, amount: x.amount, now });
     case 'commit':
       return ledger.commit({ child: x.chainId, header: x.header, signatures: x.signatures, now, domain });
     case 'exit':
       return ledger.finalizeExit({ child: x.chainId, header: x.header, windowEnd: x.windowEnd, exit: x.exit, index: x.index, proof: x.proof, now });
     case 'send':
-      return ledger.recordEdgeEvent({ child: x.chainId, fn: x.fn, sender: address('alice'), payload: x.payload });
+      return ledger.recordEdgeEvent({ child: x.chainId, fn: x.fn, sender: address('alice'), payload: x.payload, now });
     case 'relay': {
       const payload = core.encodeMessagePayload({ target: x.target, data: x.data });
       const { header, windowEnd, index, proof } = x;

@@ -17,6 +17,7 @@ import {
   hashExit,
   hashHeader,
   plasmaDomain,
+  stampRecord,
   type ExitStruct,
   type HeaderStruct,
 } from '../encoding.js';
@@ -178,6 +179,8 @@ describe('deposits', () => {
     chainId = await spawn(root, quorum, 3);
   });
 
+  const timeOf = async (r: { blockNumber: number }) => BigInt((await f.provider.getBlock(r.blockNumber))!.timestamp);
+
   it('records ETH deposits with nonces 1, 2, ... and raises the subtree balance', async () => {
     const before = await f.provider.getBalance(f.rootAddress);
     const r1 = await mined(asAlice().depositETH(chainId, bob.address, { value: parseEther('1') }));
@@ -188,11 +191,12 @@ describe('deposits', () => {
       chainId, 1n, alice.address, bob.address, ETH_TOKEN, parseEther('1'),
     ]);
     expect(e2.nonce).toBe(2n);
+    // Each record is the depositHash stamped with its block's time (the skipped-deposit deadline counts from it).
     expect(await root.depositRecord(chainId, 1n)).toBe(
-      hashDeposit({ chainId, nonce: 1n, from: alice.address, to: bob.address, token: ETH_TOKEN, amount: parseEther('1') }),
+      stampRecord(hashDeposit({ chainId, nonce: 1n, from: alice.address, to: bob.address, token: ETH_TOKEN, amount: parseEther('1') }), await timeOf(r1)),
     );
     expect(await root.depositRecord(chainId, 2n)).toBe(
-      hashDeposit({ chainId, nonce: 2n, from: alice.address, to: carol.address, token: ETH_TOKEN, amount: parseEther('2') }),
+      stampRecord(hashDeposit({ chainId, nonce: 2n, from: alice.address, to: carol.address, token: ETH_TOKEN, amount: parseEther('2') }), await timeOf(r2)),
     );
     expect(await root.depositRecord(chainId, 3n)).toBe(ZERO_BYTES32);
     expect(await root.subtreeBalance(chainId, ETH_TOKEN)).toBe(parseEther('3'));
@@ -206,7 +210,7 @@ describe('deposits', () => {
     const [event] = eventsOf(root, receipt, 'Deposited');
     expect([event.nonce, event.from, event.to, event.token, event.amount]).toEqual([3n, alice.address, bob.address, f.tokenAddress, 500n]);
     expect(await root.depositRecord(chainId, 3n)).toBe(
-      hashDeposit({ chainId, nonce: 3n, from: alice.address, to: bob.address, token: f.tokenAddress, amount: 500n }),
+      stampRecord(hashDeposit({ chainId, nonce: 3n, from: alice.address, to: bob.address, token: f.tokenAddress, amount: 500n }), await timeOf(receipt)),
     );
     expect(await root.subtreeBalance(chainId, f.tokenAddress)).toBe(500n);
     expect(await root.subtreeBalance(chainId, ETH_TOKEN)).toBe(parseEther('3'));

@@ -67,7 +67,7 @@ describe('gas', () => {
   it('keeps every objection and escape path under 500,000 (docs/FRAUD.md §1: what MIN_BOND / 2 pays for)', async () => {
     const gas = await measureGas();
     const objections = [
-      'proveInvalidTransition', 'proveMissingDownEvent', 'proveMalformedTx', 'proveBadTimestamp', 'proveInvalidExits', 'proveEquivocation3of4',
+      'proveInvalidTransition', 'proveMissingDownEvent', 'proveMalformedTx', 'proveBadTimestamp', 'proveSkippedDeposit', 'proveInvalidExits', 'proveEquivocation3of4',
       'proveEquivocation22of32', 'freezeStalled', 'escapeExit', 'reclaimDeposit',
       // docs/FRAUD.md §9: the data challenge and its resolution (the publication is the validators' cost, not an objection)
       'challengeData', 'resolveDataChallenge',

@@ -26,11 +26,13 @@ import {
   hashExit,
   hashHeader,
   plasmaDomain,
+  stampRecord,
 } from '../encoding.js';
 import { setup, type Fixture } from './helpers.js';
 
 const abi = AbiCoder.defaultAbiCoder();
 const MAX_U64 = 2n ** 64n - 1n;
+const ZERO_BYTES32_HEX = `0x${'00'.repeat(32)}` as core.Hex;
 const hex = (b: Uint8Array): core.Hex => core.bytesToHex(b);
 const addr = (s: string): core.Address => s.toLowerCase() as core.Address;
 
@@ -144,6 +146,26 @@ describe('SPEC vectors: Solidity = core = reference', () => {
     }
   });
 
+  it('down-stream records: the time stamped in the low 40 bits; recordIs ignores it and nothing else', async () => {
+    const hash = core.hashDeposit({ chainId: CHAIN as core.Hex, nonce: 1n, from: addr(A1), to: addr(A2), token: `0x${'00'.repeat(20)}` as core.Hex, amount: 1n });
+    for (const time of [0n, 1n, 1_700_000_000n, (1n << 40n) - 1n]) {
+      const sol = await harness.stampRecord(hash, time);
+      expect(core.stampRecord(hash, time)).toBe(sol);
+      expect(stampRecord(hash, time)).toBe(sol);
+      expect(core.recordTime(sol)).toBe(time);
+      expect(await harness.recordIs(sol, hash)).toBe(true);
+      expect(core.recordIs(sol, hash)).toBe(true);
+    }
+    // One bit above the time changes the hash part: not the same record, on either side.
+    const other = `0x${(BigInt(hash) ^ (1n << 40n)).toString(16).padStart(64, '0')}` as core.Hex;
+    expect(await harness.recordIs(core.stampRecord(hash, 5n), other)).toBe(false);
+    expect(core.recordIs(core.stampRecord(hash, 5n), other)).toBe(false);
+    // An empty record is no deposit's.
+    expect(await harness.recordIs(ZERO_BYTES32_HEX, hash)).toBe(false);
+    expect(core.recordIs(ZERO_BYTES32_HEX, hash)).toBe(false);
+    expect(() => core.stampRecord(hash, 1n << 40n)).toThrow(RangeError);
+  });
+
   it('exitHash', async () => {
     for (const e of EXITS) {
       const sol = await harness.exitHash(exitTuple(e));
@@ -167,7 +189,7 @@ describe('SPEC vectors: Solidity = core = reference', () => {
     const exit = { recipient: addr(A2), token: addr(A3), amount: MaxUint256 };
     const finalize = { child: GRANDCHILD as core.Hex, header: HEADERS[1], windowEnd: MAX_U64, exit, index: 65_535n, proof: PROOF };
     const commit = { child: CHAIN as core.Hex, header: HEADERS[0], signatures: SIGNATURES };
-    const spawn = { validators: [addr(A3), addr(A1), addr(A2)], threshold: 255, challengeWindow: MAX_U64 };
+    const spawn = { validators: [addr(A3), addr(A1), addr(A2)], threshold: 255, challengeWindow: MAX_U64, stallLimit: MAX_U64 - 1n };
     const HEADER = 'tuple(bytes32,uint64,bytes32,bytes32,bytes32,bytes32,uint64,uint64)';
 
     const deposit = await harness.depositToChildData(GRANDCHILD);
@@ -193,9 +215,9 @@ describe('SPEC vectors: Solidity = core = reference', () => {
     }
 
     for (const sp of [spawn, { ...spawn, validators: [] }]) {
-      const sol = await harness.spawnChildData(sp.validators, sp.threshold, sp.challengeWindow);
+      const sol = await harness.spawnChildData(sp.validators, sp.threshold, sp.challengeWindow, sp.stallLimit);
       expect(core.encodeSpawnChildData(sp)).toBe(sol);
-      expect(abi.encode(['address[]', 'uint8', 'uint64'], [sp.validators, sp.threshold, sp.challengeWindow])).toBe(sol);
+      expect(abi.encode(['address[]', 'uint8', 'uint64', 'uint64'], [sp.validators, sp.threshold, sp.challengeWindow, sp.stallLimit])).toBe(sol);
       expect(core.decodeSpawnChildData(sol)).toEqual(sp);
     }
   });
@@ -333,11 +355,11 @@ describe('SPEC vectors: Solidity = core = reference', () => {
     const validators = [addr(A3), addr(A1)];
     const validatorsHash = await harness.validatorsHash(validators);
     expect(core.validatorSetHash(validators)).toBe(validatorsHash);
-    const s = { chainId: CHAIN as core.Hex, slot: 3, validatorsHash, threshold: 2, challengeWindow: MAX_U64, bond: MaxUint256, nonce: MAX_U64 };
-    const spawn = await harness.spawnChildDigest(f.rootAddress, s.chainId, s.slot, s.validatorsHash, s.threshold, s.challengeWindow, s.bond, s.nonce);
+    const s = { chainId: CHAIN as core.Hex, slot: 3, validatorsHash, threshold: 2, challengeWindow: MAX_U64, stallLimit: MAX_U64 - 1n, bond: MaxUint256, nonce: MAX_U64 };
+    const spawn = await harness.spawnChildDigest(f.rootAddress, s.chainId, s.slot, s.validatorsHash, s.threshold, s.challengeWindow, s.stallLimit, s.bond, s.nonce);
     expect(core.spawnChildDigest(coreDomain, s)).toBe(spawn);
     expect(TypedDataEncoder.hash(ethersDomain, core.SPAWN_CHILD_TYPES, s)).toBe(spawn);
-    const tx = { kind: core.TxKind.SpawnChild as const, chainId: s.chainId, slot: s.slot, validators, threshold: s.threshold, challengeWindow: s.challengeWindow, bond: s.bond, nonce: s.nonce };
+    const tx = { kind: core.TxKind.SpawnChild as const, chainId: s.chainId, slot: s.slot, validators, threshold: s.threshold, challengeWindow: s.challengeWindow, stallLimit: s.stallLimit, bond: s.bond, nonce: s.nonce };
     expect(core.signedTxDigest(coreDomain, tx)).toBe(spawn);
   });
 

@@ -16,7 +16,7 @@ export interface TreeWatcher {
  * A watcher with its own key and a fresh data directory, following every chain of `tree` (or those `only` keeps) on
  * their devnet nodes: no confirmations, fast polls, its status server on any free port.
  */
-export async function startTreeWatcher(tree: Tree, opts: { key: Hex; only?: (c: TreeChain) => boolean }): Promise<TreeWatcher> {
+export async function startTreeWatcher(tree: Tree, opts: { key: Hex; only?: (c: TreeChain) => boolean; freezeStalled?: boolean }): Promise<TreeWatcher> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pt-tree-watcher-'));
   const watcher = await Watcher.init({
     l1RpcUrl: tree.devnet.l1.url,
@@ -27,6 +27,7 @@ export async function startTreeWatcher(tree: Tree, opts: { key: Hex; only?: (c: 
     confirmations: 0,
     pollMs: 150,
     status: { port: 0 },
+    ...(opts.freezeStalled === undefined ? {} : { freezeStalled: opts.freezeStalled }),
   });
   return {
     watcher,

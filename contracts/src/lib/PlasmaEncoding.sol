@@ -20,12 +20,27 @@ library PlasmaEncoding {
         "DepositToChild(bytes32 chainId,uint32 slot,bytes32 child,address to,address token,uint256 amount,uint64 nonce)"
     );
     bytes32 internal constant SPAWN_CHILD_TYPEHASH = keccak256(
-        "SpawnChild(bytes32 chainId,uint32 slot,bytes32 validatorsHash,uint8 threshold,uint64 challengeWindow,uint256 bond,uint64 nonce)"
+        "SpawnChild(bytes32 chainId,uint32 slot,bytes32 validatorsHash,uint8 threshold,uint64 challengeWindow,uint64 stallLimit,uint256 bond,uint64 nonce)"
     );
 
     /// @notice Id of the built-in cross-chain message function (docs/EDGE.md): keccak256 of its name, as for any edge
     ///         function.
     bytes32 internal constant MESSAGE_FN = keccak256("plasma-tree/message/v1");
+
+    /// @notice A down-stream record (a depositHash or an edgeDownRecord) keeps the time it was recorded in its low
+    ///         RECORD_TIME_BITS bits, in place of the hash's (docs/SPEC.md §4): the skipped-deposit rule needs the time
+    ///         and a second slot per deposit would cost ~20,000 gas. 216 hash bits stay, far beyond any forgery.
+    uint256 internal constant RECORD_TIME_BITS = 40;
+
+    /// @notice `hash` stamped with `time` (seconds, < 2^40): what a parent stores under a down nonce.
+    function stampRecord(bytes32 hash, uint256 time) internal pure returns (bytes32) {
+        return bytes32(((uint256(hash) >> RECORD_TIME_BITS) << RECORD_TIME_BITS) | uint40(time));
+    }
+
+    /// @notice Whether stored `record` is `hash` recorded at some time (an empty record is never a hash's).
+    function recordIs(bytes32 record, bytes32 hash) internal pure returns (bool) {
+        return (uint256(record) ^ uint256(hash)) >> RECORD_TIME_BITS == 0;
+    }
 
     /// @notice Id of the `index`-th (0-based) child of `parent`. Works at any depth of the tree.
     function childChainId(bytes32 parent, uint256 index) internal pure returns (bytes32) {
@@ -136,10 +151,11 @@ library PlasmaEncoding {
         bytes32 validatorsHash,
         uint8 threshold,
         uint64 challengeWindow,
+        uint64 stallLimit,
         uint256 bond,
         uint64 nonce
     ) internal pure returns (bytes32) {
-        return keccak256(abi.encode(SPAWN_CHILD_TYPEHASH, chainId, slot, validatorsHash, threshold, challengeWindow, bond, nonce));
+        return keccak256(abi.encode(SPAWN_CHILD_TYPEHASH, chainId, slot, validatorsHash, threshold, challengeWindow, stallLimit, bond, nonce));
     }
 
     function withdrawStructHash(

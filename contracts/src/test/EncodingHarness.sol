@@ -37,6 +37,14 @@ contract EncodingHarness {
         return PlasmaEncoding.MESSAGE_FN;
     }
 
+    function stampRecord(bytes32 hash, uint256 time) external pure returns (bytes32) {
+        return PlasmaEncoding.stampRecord(hash, time);
+    }
+
+    function recordIs(bytes32 record, bytes32 hash) external pure returns (bool) {
+        return PlasmaEncoding.recordIs(record, hash);
+    }
+
     function edgeDownRecord(bytes32 fn, bytes32 child, uint64 nonce, address sender, bytes calldata payload)
         external
         pure
@@ -106,12 +114,12 @@ contract EncodingHarness {
         return abi.encode(child, header, windowEnd, exit, index, proof);
     }
 
-    function spawnChildData(address[] calldata validators, uint8 threshold, uint64 challengeWindow)
+    function spawnChildData(address[] calldata validators, uint8 threshold, uint64 challengeWindow, uint64 stallLimit)
         external
         pure
         returns (bytes memory)
     {
-        return abi.encode(validators, threshold, challengeWindow);
+        return abi.encode(validators, threshold, challengeWindow, stallLimit);
     }
 
     /// @notice abi.decode of a FINALIZE_CHILD_EXIT payload: what a contract reading it would see.
@@ -233,12 +241,13 @@ contract EncodingHarness {
         bytes32 validatorsHash_,
         uint8 threshold,
         uint64 challengeWindow,
+        uint64 stallLimit,
         uint256 bond,
         uint64 nonce
     ) external view returns (bytes32) {
         return _typedData(
             verifyingContract,
-            PlasmaEncoding.spawnChildStructHash(chainId, slot, validatorsHash_, threshold, challengeWindow, bond, nonce)
+            PlasmaEncoding.spawnChildStructHash(chainId, slot, validatorsHash_, threshold, challengeWindow, stallLimit, bond, nonce)
         );
     }
 

@@ -78,6 +78,8 @@ export const SPAWN_CHILD_TYPES: { SpawnChild: TypedField[] } = freezeTypes({
     { name: 'validatorsHash', type: 'bytes32' },
     { name: 'threshold', type: 'uint8' },
     { name: 'challengeWindow', type: 'uint64' },
+    /** Seconds; 0 = the default, max(7 days, challengeWindow) (docs/FRAUD.md §8). */
+    { name: 'stallLimit', type: 'uint64' },
     { name: 'bond', type: 'uint256' },
     { name: 'nonce', type: 'uint64' },
   ],
@@ -167,7 +169,7 @@ function domainSeparatorBytes(domain: Eip712Domain): Uint8Array {
   return separator;
 }
 
-const structScratch = new Uint8Array(8 * WORD);
+const structScratch = new Uint8Array(9 * WORD);
 const digestScratch = new Uint8Array(2 + 2 * WORD);
 digestScratch[0] = 0x19;
 digestScratch[1] = 0x01;
@@ -213,6 +215,8 @@ export interface SpawnChildMessage {
   validatorsHash: Hex;
   threshold: number;
   challengeWindow: bigint;
+  /** 0 = the default stall limit. */
+  stallLimit: bigint;
   bond: bigint;
   nonce: bigint;
 }
@@ -285,9 +289,10 @@ function spawnChildDigestBytes(domain: Eip712Domain, m: SpawnChildMessage): Uint
   writeBytes32Word(structScratch, 96, m.validatorsHash);
   writeUintWord(structScratch, 128, m.threshold, 8);
   writeUintWord(structScratch, 160, m.challengeWindow, 64);
-  writeUintWord(structScratch, 192, m.bond, 256);
-  writeUintWord(structScratch, 224, m.nonce, 64);
-  return finishDigest(domain, 8 * WORD);
+  writeUintWord(structScratch, 192, m.stallLimit, 64);
+  writeUintWord(structScratch, 224, m.bond, 256);
+  writeUintWord(structScratch, 256, m.nonce, 64);
+  return finishDigest(domain, 9 * WORD);
 }
 
 function edgeCallDigestBytes(domain: Eip712Domain, m: EdgeCallMessage): Uint8Array {
@@ -321,6 +326,7 @@ function spawnMessage(tx: Unsigned<Extract<UserSignedTx, { kind: TxKind.SpawnChi
     validatorsHash: validatorSetHash(tx.validators),
     threshold: tx.threshold,
     challengeWindow: tx.challengeWindow,
+    stallLimit: tx.stallLimit ?? 0n,
     bond: tx.bond,
     nonce: tx.nonce,
   };

@@ -65,6 +65,29 @@ export function hashDeposit(deposit: Deposit): Hex {
   return bytesToHex(keccak256(encodeDeposit(deposit)));
 }
 
+/**
+ * A parent stores a down-stream record (a depositHash or an edgeDownRecord) with the time it was recorded in its low
+ * RECORD_TIME_BITS bits (PlasmaEncoding.stampRecord, docs/SPEC.md §4): the skipped-deposit rule reads it there.
+ */
+export const RECORD_TIME_BITS = 40n;
+const RECORD_TIME_MASK = (1n << RECORD_TIME_BITS) - 1n;
+
+/** `hash` stamped with `time` (seconds, < 2^40): the record a parent keeps under a down nonce. */
+export function stampRecord(hash: Hex, time: bigint): Hex {
+  if (time < 0n || time > RECORD_TIME_MASK) throw new RangeError(`record time ${time} is outside 0..2^40-1`);
+  return `0x${((BigInt(hash) & ~RECORD_TIME_MASK) | time).toString(16).padStart(64, '0')}` as Hex;
+}
+
+/** Whether `record` is `hash` recorded at some time (PlasmaEncoding.recordIs); an all-zero record is nobody's. */
+export function recordIs(record: Hex, hash: Hex): boolean {
+  return (BigInt(record) ^ BigInt(hash)) >> RECORD_TIME_BITS === 0n;
+}
+
+/** The time (seconds) a record was made: its low RECORD_TIME_BITS bits. */
+export function recordTime(record: Hex): bigint {
+  return BigInt(record) & RECORD_TIME_MASK;
+}
+
 /** `keccak256(abi.encode(address recipient, address token, uint256 amount))` as bytes. */
 export function exitLeaf(exit: Exit, hasher: Hasher = keccakHasher): Uint8Array {
   writeAddressWord(exitScratch, 0, exit.recipient);

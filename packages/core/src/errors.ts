@@ -65,6 +65,10 @@ export type ParentLedgerErrorCode =
   | 'DUPLICATE_VALIDATOR'
   | 'BAD_THRESHOLD'
   | 'BAD_CHALLENGE_WINDOW'
+  /** BadStallLimit(stallLimit, minimum, maximum): outside the challenge window .. 30 days. */
+  | 'BAD_STALL_LIMIT'
+  // freezeStalled (FREEZE_STALLED_CHILD, docs/FRAUD.md §8): NotStalled(chainId, lastActivity, stallLimit, now)
+  | 'NOT_STALLED'
   // shared
   | 'UNKNOWN_CHAIN'
   | 'ZERO_AMOUNT'

@@ -15,6 +15,7 @@
  * | Equivocation | two headers of one height, each with a quorum | `proveEquivocation` |
  * | BadTimestamp | the header and its parent's | `proveBadTimestamp` |
  * | InvalidExits | one or two tx witnesses (each leaf carries its exit index) and one exit-tree leaf | `proveInvalidExits` |
+ * | SkippedDeposit | the header and its parent's (the overdue record is the host's) | `proveSkippedDeposit` |
  */
 import { decodeWords, WORD, type DecodedAbiValue, type StaticAbiType } from './abi.js';
 import { addressEnc, bytes32Enc, bytesEnc, callData, dynamicArrayEnc, fixedWordsEnc, headerEnc, staticEnc, tupleEnc, uintEnc, type Enc } from './abiEncoder.js';
@@ -22,7 +23,7 @@ import { bytesToHex, hexToBytes, ZERO_BYTES32 } from './bytes.js';
 import { EMPTY_STATE_ROOT, type ChainState } from './chainState.js';
 import type { BlockContext } from './block.js';
 import { txLeaves } from './block.js';
-import { encodeBlockTx, exitTreeLeaf, hashHeader, makesExit, txExitIndexes } from './encoding.js';
+import { encodeBlockTx, exitTreeLeaf, hashHeader, makesExit, recordTime, txExitIndexes } from './encoding.js';
 import { isPlasmaError, PlasmaError } from './errors.js';
 import { MerkleTree } from './merkle.js';
 import { applyTx, checkBlockTxForm, type StfContext } from './stf.js';
@@ -46,6 +47,8 @@ export enum FraudKind {
   InvalidExits = 7,
   /** A data-availability challenge the validators did not answer in time (docs/FRAUD.md §9). */
   UnavailableData = 8,
+  /** The block was committed more than the stall limit after the next down event it left out was recorded (§3). */
+  SkippedDeposit = 9,
 }
 
 /** PlasmaRoot's chain status (chainStatus). */
@@ -217,6 +220,11 @@ export interface BadTimestampProof extends OneBlockProof {
   kind: FraudKind.BadTimestamp;
 }
 
+/** The header leaves out down event `header.depositNonce + 1`, recorded more than the stall limit before its commit. */
+export interface SkippedDepositProof extends OneBlockProof {
+  kind: FraudKind.SkippedDeposit;
+}
+
 /**
  * The block's exit tree is not the exits its transactions make (PlasmaRoot.proveInvalidExits; docs/FRAUD.md §3):
  * `tx` makes an exit and `exit` (at its exitIndex) is another leaf; or `tx` is tx 0 with exitIndex ≠ 0; or `next` (tx
@@ -240,7 +248,7 @@ export interface EquivocationProof {
   prev: Header;
 }
 
-export type FraudProof = TransitionProof | MissingDownEventProof | MalformedTxProof | BadTimestampProof | EquivocationProof | InvalidExitsProof;
+export type FraudProof = TransitionProof | MissingDownEventProof | MalformedTxProof | BadTimestampProof | SkippedDepositProof | EquivocationProof | InvalidExitsProof;
 
 /** The windowEnds the root recorded: of the disputed block (for an equivocation: of whichever is committed, else 0)
  *  and of its parent (0 for block 1). */
@@ -444,6 +452,32 @@ export function buildBadTimestampProof(header: Header, parentHeader: Header | nu
   return { kind: FraudKind.BadTimestamp, header, prev };
 }
 
+/** The down event a block left out: the parent's record under `header.depositNonce + 1` and its deadline rule. */
+export interface NextDownRecord {
+  /** The parent's record (stamped with its time, stampRecord); undefined when the parent has no such nonce (yet). */
+  record?: Hex;
+  /** The chain's stall limit on its parent (seconds): the deadline of a recorded down event. */
+  stallLimit: bigint;
+}
+
+/**
+ * Whether a block committed at `commitTime` skipped its next down event past the deadline: the event was recorded
+ * (`next.record`) and `recordTime + stallLimit < commitTime` (PlasmaRoot.proveSkippedDeposit).
+ */
+export function isSkippedDeposit(next: NextDownRecord, commitTime: bigint): boolean {
+  return next.record !== undefined && recordTime(next.record) + next.stallLimit < commitTime;
+}
+
+/** The proof that `header` skipped its next down event past the deadline (NOT_FRAUD when it did not). */
+export function buildSkippedDepositProof(header: Header, parentHeader: Header | null, next: NextDownRecord, commitTime: bigint): SkippedDepositProof {
+  if (!isSkippedDeposit(next, commitTime)) {
+    throw notFraud(`block ${header.number} left out no down event recorded more than ${next.stallLimit} s before its commit at ${commitTime}`, 'nothing is overdue', {
+      nonce: String(header.depositNonce + 1n),
+    });
+  }
+  return { kind: FraudKind.SkippedDeposit, header, prev: prevOf(parentHeader) };
+}
+
 /**
  * The exit a transaction makes, from its words alone: a WITHDRAW's token exit, an up EDGE_SEND's event (source chain =
  * the block's chain); undefined for a transaction that makes none (makesExit). Throws on an up call whose data does
@@ -517,6 +551,8 @@ export interface FindFraudContext extends BlockContext {
   commitTime?: bigint;
   /** The leaves of the exit tree the header commits to, when known apart from `block.exits` (published on L1, §9). */
   exitLeaves?: readonly Hex[];
+  /** The parent's record under `header.depositNonce + 1`, to check the skipped-deposit deadline (needs commitTime). */
+  nextDownRecord?: NextDownRecord;
 }
 
 /**
@@ -530,6 +566,9 @@ export function findFraud(block: Block, parentHeader: Header | null, preState: C
   const prev = prevOf(parentHeader);
   if (header.timestamp < prev.timestamp || (ctx.commitTime !== undefined && header.timestamp > ctx.commitTime)) {
     return { provable: true, kind: FraudKind.BadTimestamp, reason: 'timestamp', proof: buildBadTimestampProof(header, parentHeader, ctx.commitTime) };
+  }
+  if (ctx.nextDownRecord && ctx.commitTime !== undefined && isSkippedDeposit(ctx.nextDownRecord, ctx.commitTime)) {
+    return { provable: true, kind: FraudKind.SkippedDeposit, reason: 'SKIPPED_DEPOSIT', proof: buildSkippedDepositProof(header, parentHeader, ctx.nextDownRecord, ctx.commitTime) };
   }
   if (block.postRoots.length !== block.txs.length) {
     throw unavailable('the block has not one post-state root per tx', 'fetch the block again');
@@ -640,6 +679,7 @@ export const FRAUD_SIGNATURES = Object.freeze({
   proveMalformedTx: `proveMalformedTx(bytes32,${HEADER_T},uint64,${HEADER_T},uint64,${TX_WITNESS_T})`,
   proveEquivocation: `proveEquivocation(bytes32,${HEADER_T},bytes,${HEADER_T},bytes,uint64,${HEADER_T},uint64)`,
   proveBadTimestamp: `proveBadTimestamp(bytes32,${HEADER_T},uint64,${HEADER_T},uint64)`,
+  proveSkippedDeposit: `proveSkippedDeposit(bytes32,${HEADER_T},uint64,${HEADER_T},uint64)`,
   proveInvalidExits: `proveInvalidExits(bytes32,${HEADER_T},uint64,${HEADER_T},uint64,${TX_WITNESS_T},${TX_WITNESS_T},${EXIT_WITNESS_T})`,
   escapeExit: `escapeExit(bytes32,${HEADER_T},uint64,bytes32,${ACCOUNT_WITNESS_T})`,
   reclaimDeposit: 'reclaimDeposit(bytes32,uint64,address,address,address,uint256)',
@@ -678,6 +718,8 @@ function fraudProofArgs(proof: FraudProofData, windows: ProofWindows): { signatu
       return { signature: FRAUD_SIGNATURES.proveMalformedTx, args: [...common(proof), txWitnessEnc(proof.tx)] };
     case FraudKind.BadTimestamp:
       return { signature: FRAUD_SIGNATURES.proveBadTimestamp, args: common(proof) };
+    case FraudKind.SkippedDeposit:
+      return { signature: FRAUD_SIGNATURES.proveSkippedDeposit, args: common(proof) };
     case FraudKind.InvalidExits:
       return { signature: FRAUD_SIGNATURES.proveInvalidExits, args: [...common(proof), txWitnessEnc(proof.tx), txWitnessEnc(proof.next), exitWitnessEnc(proof.exit)] };
     case FraudKind.Equivocation:
@@ -819,7 +861,8 @@ export function decodeFraudProofArgs(fraudKind: number, args: Hex): DecodedFraud
       cause,
     });
   };
-  if (!Number.isInteger(fraudKind) || fraudKind < FraudKind.InvalidDeposit || fraudKind > FraudKind.InvalidExits) fail(`unknown fraud kind ${fraudKind}`);
+  // 8 (unavailable data) is no proof: it is a challenge the validators fail to answer (docs/FRAUD.md §9).
+  if (!Number.isInteger(fraudKind) || fraudKind < FraudKind.InvalidDeposit || fraudKind > FraudKind.SkippedDeposit || fraudKind === FraudKind.UnavailableData) fail(`unknown fraud kind ${fraudKind}`);
   let bytes: Uint8Array;
   try {
     bytes = hexToBytes(args);
@@ -868,7 +911,8 @@ function decodeArgs(r: AbiReader, fraudKind: FraudKind): DecodedFraudProof {
   const at = 2 * H + 2 * WORD;
   switch (fraudKind) {
     case FraudKind.BadTimestamp:
-      return { proof: { kind: FraudKind.BadTimestamp, header, prev }, windows };
+    case FraudKind.SkippedDeposit:
+      return { proof: { kind: fraudKind, header, prev }, windows };
     case FraudKind.MissingDownEvent:
     case FraudKind.MalformedTx:
       return { proof: { kind: fraudKind, header, prev, tx: r.txWitness(0, at) }, windows };

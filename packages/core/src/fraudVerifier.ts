@@ -6,12 +6,13 @@
  * its arguments; a tx the rules refuse is a fault code (TransitionFault), not an error.
  *
  * The form of a tx (isMalformed) is core's checkBlockTxForm; the deployed verifier's isMalformed knows the same kinds
- * (0-12) and the same forms, checked kind by kind in contracts/test/fraud-vectors.test.ts.
+ * (0-13: kind 13 FREEZE_STALLED_CHILD has every word zero) and the same forms, checked kind by kind in
+ * contracts/test/fraud-vectors.test.ts.
  */
 import { bytesToHex, MAX_UINT256, toBytes, wordToBigint, ZERO_BYTES32 } from './bytes.js';
 import { chainStateRoot } from './chainState.js';
 import { signedTxDigestBytes, type Eip712Domain } from './eip712.js';
-import { accountLeaf, hashDeposit, makesExit, txLeaf } from './encoding.js';
+import { accountLeaf, hashDeposit, makesExit, recordIs, txLeaf } from './encoding.js';
 import { PlasmaError, type ParentLedgerErrorCode } from './errors.js';
 import { keccakHasher } from './hash.js';
 import { secp256k1Scheme, type SignatureScheme } from './signature.js';
@@ -92,7 +93,7 @@ export function transitionFault(
     if (x.nonce !== input.prevDepositNonce + BigInt(t.index) + 1n) return { fault: FAULT.depositOutOfOrder, postStateRoot: ZERO_BYTES32 };
     if (x.nonce > input.depositNonce) return { fault: FAULT.depositBeyondHeader, postStateRoot: ZERO_BYTES32 };
     const found = hashDeposit({ chainId: input.chainId, nonce: x.nonce, from: x.from, to: x.to, token: x.token, amount: x.amount });
-    if (input.depositRecord.toLowerCase() !== found) return { fault: FAULT.depositMismatch, postStateRoot: ZERO_BYTES32 };
+    if (!recordIs(input.depositRecord, found)) return { fault: FAULT.depositMismatch, postStateRoot: ZERO_BYTES32 };
     result = credit(t, accountsRoot, accounts, 0);
   } else {
     result = spend(input, t, accountsRoot, accounts);

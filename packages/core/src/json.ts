@@ -30,7 +30,8 @@ export type SignedTxKindJson =
   | 'edgeFromChild'
   | 'proveChildFraud'
   | 'escapeChildExit'
-  | 'reclaimChildDeposit';
+  | 'reclaimChildDeposit'
+  | 'freezeStalledChild';
 /** The kinds nobody submits (they come from the parent) and the submitted ones. */
 export type BlockTxKindJson = 'deposit' | 'edgeFromParent' | SignedTxKindJson;
 
@@ -95,6 +96,8 @@ export interface SpawnChildTxJson {
   validators: Address[];
   threshold: number;
   challengeWindow: number;
+  /** Seconds; absent or 0 = the default stall limit (docs/FRAUD.md §8). */
+  stallLimit?: number;
   bond: string;
   nonce: number;
   signature: Hex;
@@ -170,7 +173,15 @@ export interface ReclaimChildDepositTxJson {
   amount: string;
 }
 
+/** A stalled child is frozen on this chain (kind 13, docs/FRAUD.md §8): PlasmaRoot.freezeStalled's argument. */
+export interface FreezeStalledChildTxJson {
+  kind: 'freezeStalledChild';
+  chainId: ChainId;
+  child: ChainId;
+}
+
 export type SignedTxJson =
+  | FreezeStalledChildTxJson
   | EscapeChildExitTxJson
   | ReclaimChildDepositTxJson
   | ProveChildFraudTxJson
@@ -236,6 +247,7 @@ const KIND_TO_JSON: Record<TxKind, BlockTxKindJson> = {
   [TxKind.ProveChildFraud]: 'proveChildFraud',
   [TxKind.EscapeChildExit]: 'escapeChildExit',
   [TxKind.ReclaimChildDeposit]: 'reclaimChildDeposit',
+  [TxKind.FreezeStalledChild]: 'freezeStalledChild',
 };
 const KIND_FROM_JSON: Record<string, TxKind> = Object.fromEntries(Object.entries(KIND_TO_JSON).map(([kind, json]) => [json, Number(kind) as TxKind]));
 /** Every kind but 0 and 8: deposits and edge events from the parent are not submitted, they come from the parent. */
@@ -306,6 +318,7 @@ export function signedTxToJson(tx: SignedTx): SignedTxJson {
         validators: tx.validators.slice(),
         threshold: tx.threshold,
         challengeWindow: toJsonNumber(tx.challengeWindow, 'tx.challengeWindow'),
+        ...(tx.stallLimit === undefined ? {} : { stallLimit: toJsonNumber(tx.stallLimit, 'tx.stallLimit') }),
         bond: tx.bond.toString(),
         nonce: toJsonNumber(tx.nonce, 'tx.nonce'),
         signature: tx.signature,
@@ -359,6 +372,8 @@ export function signedTxToJson(tx: SignedTx): SignedTxJson {
         token: tx.token,
         amount: tx.amount.toString(),
       };
+    case TxKind.FreezeStalledChild:
+      return { kind: 'freezeStalledChild', chainId: tx.chainId, child: tx.child };
   }
 }
 
@@ -524,12 +539,13 @@ const SIGNED_TX_KEYS: Record<SignedTxKindJson, readonly string[]> = {
   depositToChild: ['kind', 'chainId', 'slot', 'child', 'to', 'token', 'amount', 'nonce', 'signature'],
   commitChild: ['kind', 'chainId', 'child', 'header', 'signatures'],
   finalizeChildExit: ['kind', 'chainId', 'child', 'header', 'windowEnd', 'exit', 'index', 'proof'],
-  spawnChild: ['kind', 'chainId', 'slot', 'validators', 'threshold', 'challengeWindow', 'bond', 'nonce', 'signature'],
+  spawnChild: ['kind', 'chainId', 'slot', 'validators', 'threshold', 'challengeWindow', 'stallLimit', 'bond', 'nonce', 'signature'],
   edgeSend: ['kind', 'chainId', 'slot', 'fn', 'child', 'payload', 'nonce', 'signature'],
   edgeFromChild: ['kind', 'chainId', 'child', 'header', 'windowEnd', 'fn', 'sender', 'payload', 'index', 'proof'],
   proveChildFraud: ['kind', 'chainId', 'child', 'fraudKind', 'args', 'to'],
   escapeChildExit: ['kind', 'chainId', 'child', 'head', 'windowEnd', 'ledgerRoot', 'account'],
   reclaimChildDeposit: ['kind', 'chainId', 'child', 'nonce', 'from', 'to', 'token', 'amount'],
+  freezeStalledChild: ['kind', 'chainId', 'child'],
 };
 const ACCOUNT_WITNESS_KEYS = ['slot', 'owner', 'token', 'balance', 'nonce', 'proof'] as const;
 const HEADER_KEYS = ['chainId', 'number', 'parentHash', 'txRoot', 'stateRoot', 'exitRoot', 'depositNonce', 'timestamp'] as const;
@@ -537,7 +553,7 @@ const EXIT_KEYS = ['recipient', 'token', 'amount'] as const;
 const EDGE_UP_EVENT_KEYS = ['fn', 'sourceChain', 'sender', 'payload'] as const;
 const UINT32_MAX = 2 ** 32 - 1;
 
-/** Decodes a transaction as submitted (kinds 1-7, 9 and 10); throws MALFORMED_TX naming the field. */
+/** Decodes a transaction as submitted (kinds 1-7 and 9-13); throws MALFORMED_TX naming the field. */
 export function signedTxFromJson(json: unknown): SignedTx {
   const kind = new FieldReader('MALFORMED_TX', 'tx', json).oneOf('kind', SIGNED_KIND_FROM_JSON);
   // Typed explicitly so that `r.fail` (never) narrows.
@@ -606,6 +622,7 @@ export function signedTxFromJson(json: unknown): SignedTx {
         }),
         threshold: r.integer('threshold', 255, 'a uint8 JSON number'),
         challengeWindow: r.uint64('challengeWindow'),
+        ...(r.raw('stallLimit') === undefined ? {} : { stallLimit: r.uint64('stallLimit') }),
         bond: r.amount('bond'),
         nonce: r.uint64('nonce'),
         signature: r.hex('signature', 65),
@@ -670,6 +687,8 @@ export function signedTxFromJson(json: unknown): SignedTx {
         token: r.address('token'),
         amount: r.amount('amount'),
       };
+    case TxKind.FreezeStalledChild:
+      return { kind, chainId: r.hex32('chainId'), child: r.hex32('child') };
     default:
       return r.fail(r.at('kind'), 'a submitted kind', kind);
   }

@@ -6,7 +6,7 @@
  *
  * | kind | key `(child, a, b)` | value |
  * |---|---|---|
- * | 0 Child | `(child, 0, 0)` | `(uint256 index, address spawner, uint256 bond, uint8 threshold, uint64 challengeWindow, bytes32 validatorSetHash, uint64 headNumber, uint64 headWindowEnd, uint64 headDepositNonce, uint64 depositCount)` |
+ * | 0 Child | `(child, 0, 0)` | `(uint256 index, address spawner, uint256 bond, uint8 threshold, uint64 challengeWindow, bytes32 validatorSetHash, uint64 headNumber, uint64 headWindowEnd, uint64 headDepositNonce, uint64 depositCount, uint64 spawnedAt, uint64 stallLimit)` |
  * | 1 SubtreeBalance | `(child, bytes32(token), 0)` | `(uint256 amount)` |
  * | 2 Deposit | `(child, 0, nonce)` | `(bytes32 depositHash)` |
  * | 3 Commitment | `(child, 0, number)` | `(bytes32 keccak256(abi.encode(blockHash, uint64 windowEnd)))` |
@@ -17,17 +17,21 @@
  * | 8 ChildStatus | `(child, 0, 0)` | `(uint8 status, uint64 frozenAt)` |
  * | 9 EscapedSlot | `(child, 0, slot)` | `(uint256 1)` |
  *
- * Child holds what PlasmaRoot packs into one storage slot (configuration and head) plus the registry fields;
+ * Child holds what PlasmaRoot packs into one storage slot (configuration and head) plus the registry fields, and
+ * last the two of the stall rule (docs/FRAUD.md §2, §8): `spawnedAt`, the host's time of the spawn (the last activity
+ * before block 1), and `stallLimit`, the seconds without a commit after which FREEZE_STALLED_CHILD freezes the child
+ * (PlasmaRoot's `spawnedAt` and `stallLimit(chainId)`); 12 words, 384 bytes.
  * ChildCount, the next child's index, is the one addition to TREE.md's list. `validatorSetHash` is
  * `keccak256(abi.encodePacked(address[] validators))` of the ascending set (one padded word per validator).
  * EdgeStorage is an edge function's own storage (docs/EDGE.md): the empty value is the default, as an unset
  * `bytes` in Solidity, so a set value is at least 96 bytes. EdgeDelivery records what became of down edge event
  * `nonce` from this chain's parent (a chain keeps it in its own ledger, children or not). ChildStatus is
- * PlasmaRoot's `chainStatus(child)` (docs/FRAUD.md §7): 1 = frozen by a fraud proof; a live child (0, 0) has no
+ * PlasmaRoot's `chainStatus(child)` (docs/FRAUD.md §7, §8): 1 = frozen by a fraud proof, 2 = frozen because it stalled
+ * (FREEZE_STALLED_CHILD); a live child (0, 0) has no
  * entry, so the ledger roots of chains that never convicted anyone are unchanged. EscapedSlot is PlasmaRoot's
  * `isEscaped(child, slot)` (ESCAPE_CHILD_EXIT paid that slot, docs/FRAUD.md §8). A reclaimed deposit
  * (RECLAIM_CHILD_DEPOSIT) deletes its Deposit entry, as the root deletes its record: a zero depositHash is the default.
- * Values are 32 bytes, 320, 96 or more (storage) and 64 (EdgeDelivery, the layout docs/EDGE.md fixes); a leaf can
+ * Values are 32 bytes, 384 (Child), 96 or more (storage) and 64 (EdgeDelivery, the layout docs/EDGE.md fixes); a leaf can
  * still never pass for an internal node because every ledger proof has exactly 256 levels (ledgerTree.ts).
  */
 import { encodeWords, WORD, writeAddressWord, writeUintWord, type StaticAbiType, type StaticAbiValue } from './abi.js';
@@ -76,6 +80,10 @@ export interface ChildEntry {
   headDepositNonce: bigint;
   /** Deposits so far = the nonce of the last one. */
   depositCount: bigint;
+  /** The host's time of the spawn (seconds): the child's last activity before its first commit. */
+  spawnedAt: bigint;
+  /** Seconds without a commit after which anyone may freeze the child (FREEZE_STALLED_CHILD): challengeWindow .. 30 days. */
+  stallLimit: bigint;
 }
 
 export interface SubtreeBalanceEntry {
@@ -130,12 +138,12 @@ export interface EdgeDeliveryEntry {
   status: EdgeDeliveryStatus;
 }
 
-/** PlasmaRoot's chainStatus of a child: 0 live (no entry), 1 frozen by a proof (ChainStatus in fraud.ts). */
+/** PlasmaRoot's chainStatus of a child: 0 live (no entry), 1 frozen by a proof, 2 frozen stalled (ChainStatus in fraud.ts). */
 export interface ChildStatusEntry {
   kind: LedgerKind.ChildStatus;
   child: ChainId;
   status: number;
-  /** The host's time of the first conviction (0 while live). */
+  /** The host's time of the freeze: the first conviction, or the stall freeze (0 while live). */
   frozenAt: bigint;
 }
 
@@ -206,7 +214,7 @@ export function ledgerEntryKey(entry: LedgerEntry): Hex {
 }
 
 const CHILD_VALUE_TYPES: readonly StaticAbiType[] = [
-  'uint256', 'address', 'uint256', 'uint8', 'uint64', 'bytes32', 'uint64', 'uint64', 'uint64', 'uint64',
+  'uint256', 'address', 'uint256', 'uint8', 'uint64', 'bytes32', 'uint64', 'uint64', 'uint64', 'uint64', 'uint64', 'uint64',
 ];
 
 /** The `abi.encode`d value an entry's leaf hashes. */
@@ -238,7 +246,7 @@ export function ledgerEntryValue(entry: LedgerEntry): Uint8Array {
 function childValue(e: ChildEntry): StaticAbiValue[] {
   return [
     e.index, e.spawner, e.bond, e.threshold, e.challengeWindow, validatorSetHash(e.validators),
-    e.headNumber, e.headWindowEnd, e.headDepositNonce, e.depositCount,
+    e.headNumber, e.headWindowEnd, e.headDepositNonce, e.depositCount, e.spawnedAt, e.stallLimit,
   ];
 }
 

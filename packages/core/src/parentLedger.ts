@@ -21,7 +21,7 @@
 import { encodeWords } from './abi.js';
 import { bytesToHex, hexToBytes, isHex, MAX_UINT256, normalizeAddress, toBytes, wordToBigint, ZERO_BYTES32 } from './bytes.js';
 import { commitmentDigest, type Eip712Domain } from './eip712.js';
-import { chainIdOf, edgeDownRecord, edgeUpLeaf, exitLeaf, hashDeposit, hashHeader, MAX_EDGE_PAYLOAD } from './encoding.js';
+import { chainIdOf, edgeDownRecord, edgeUpLeaf, exitLeaf, hashDeposit, hashHeader, MAX_EDGE_PAYLOAD, recordIs, stampRecord } from './encoding.js';
 import { isPlasmaError, PlasmaError, type ParentLedgerErrorCode } from './errors.js';
 import { keccak256 } from './hash.js';
 import {
@@ -37,7 +37,7 @@ import {
   type LedgerEntry,
 } from './ledgerEntries.js';
 import { LedgerTree, type LedgerProof } from './ledgerTree.js';
-import { decodeFraudProofArgs, FraudKind, ChainStatus, type FraudProofData, type ProofWindows } from './fraud.js';
+import { decodeFraudProofArgs, FraudKind, ChainStatus, isSkippedDeposit, type FraudProofData, type ProofWindows } from './fraud.js';
 import { escapeStateRoot, invalidExits, malformedTx, missingDownEvent, transitionFault } from './fraudVerifier.js';
 import type { AccountWitness } from './fraud.js';
 import { EMPTY_STATE_ROOT } from './chainState.js';
@@ -53,12 +53,15 @@ export const MIN_BOND = 10n ** 16n;
 export const MAX_VALIDATORS = 256;
 /** Longest challenge window, in seconds (PlasmaRoot.MAX_CHALLENGE_WINDOW: 30 days). */
 export const MAX_CHALLENGE_WINDOW = 30n * 86_400n;
+/** Stall limit of a child spawned without one, in seconds (PlasmaRoot.DEFAULT_STALL_LIMIT: 7 days); see defaultStallLimit. */
+export const DEFAULT_STALL_LIMIT = 7n * 86_400n;
 
 // Widths of PlasmaRoot's storage fields: a value beyond them reverts there, so it is refused here too.
 const BOND_BITS = 96;
 const WINDOW_END_BITS = 40;
 const DEPOSIT_COUNT_BITS = 48;
 const FROZEN_AT_BITS = 40;
+const SPAWNED_AT_BITS = 40;
 /** keccak256(abi.encode(Header(0, …, 0))): the previous header of block 1 in every proof (PlasmaRoot.ZERO_HEADER_HASH). */
 const ZERO_HEADER_HASH = '0xd397b3b043d87fcd6fad1291ff0bfd16401c274896d8c63a923727f077b8e0b5';
 /** secp256k1n / 2: a larger s is the malleable twin of a valid signature (EIP-2). */
@@ -76,6 +79,24 @@ export interface SpawnChildParams {
   /** Already debited by the host from the spawner; at least MIN_BOND. */
   bond: bigint;
   spawner: Address;
+  /**
+   * Seconds without a commit after which anyone may freeze the child (freezeStalled): challengeWindow ..
+   * MAX_CHALLENGE_WINDOW (PlasmaRoot.spawnChainWithLimits), else BAD_STALL_LIMIT. Absent: defaultStallLimit
+   * (PlasmaRoot.spawnChain). SPAWN_CHILD's 0 means absent.
+   */
+  stallLimit?: bigint;
+  /** The host's block timestamp (seconds): the child's spawnedAt, its last activity before block 1. */
+  now: bigint;
+}
+
+/** What freezeStalled did (PlasmaRoot's ChainFrozen(child, 2)), and the activity it judged by. */
+export interface FreezeStalledResult {
+  child: ChainId;
+  /** The head's commit time (headWindowEnd − challengeWindow), or spawnedAt before block 1. */
+  lastActivity: bigint;
+  stallLimit: bigint;
+  /** = now. */
+  frozenAt: bigint;
 }
 
 export interface DepositParams {
@@ -86,11 +107,15 @@ export interface DepositParams {
   /** address(0) = this chain's native coin. */
   token: Address;
   amount: bigint;
+  /** The host's block timestamp (seconds): stamped into the record (the skipped-deposit deadline counts from it). */
+  now: bigint;
 }
 
 export interface DepositResult {
   nonce: bigint;
   depositHash: Hex;
+  /** What is stored under the nonce: depositHash stamped with `now` (stampRecord). */
+  record: Hex;
 }
 
 export interface CommitParams {
@@ -134,12 +159,14 @@ export interface RecordEdgeEventParams {
   sender: Address;
   /** At most MAX_EDGE_PAYLOAD bytes. */
   payload: Hex;
+  /** The host's block timestamp (seconds), stamped into the record. */
+  now: bigint;
 }
 
 export interface RecordEdgeEventResult {
   /** The event's nonce on the child's stream (shared with deposits). */
   nonce: bigint;
-  /** edgeDownRecord of the event: what the child's EDGE_FROM_PARENT must match. */
+  /** edgeDownRecord of the event stamped with `now`: what the child's EDGE_FROM_PARENT must match (recordIs). */
   record: Hex;
 }
 
@@ -293,8 +320,11 @@ export class ParentLedger {
     if (count > MAX_VALIDATORS) throw refuse.tooManyValidators(count);
     if (input.threshold === 0 || input.threshold > count) throw refuse.badThreshold(input.threshold, count);
     if (input.challengeWindow === 0n || input.challengeWindow > MAX_CHALLENGE_WINDOW) throw refuse.badChallengeWindow(input.challengeWindow);
+    const stallLimit = input.stallLimit ?? defaultStallLimit(input.challengeWindow);
+    if (stallLimit < input.challengeWindow || stallLimit > MAX_CHALLENGE_WINDOW) throw refuse.badStallLimit(stallLimit, input.challengeWindow);
     const validators = sortedDistinct(input.validators);
     checkFits(input.bond, BOND_BITS);
+    checkFits(input.now, SPAWNED_AT_BITS);
 
     const index = this.childCount;
     const child = chainIdOf(this.selfId, index);
@@ -312,6 +342,8 @@ export class ParentLedger {
       headWindowEnd: 0n,
       headDepositNonce: 0n,
       depositCount: 0n,
+      spawnedAt: input.now,
+      stallLimit,
     });
     return child;
   }
@@ -329,9 +361,10 @@ export class ParentLedger {
     if (balance > MAX_UINT256) throw refuse.overflow('subtreeBalance');
 
     const depositHash = hashDeposit({ chainId: child, nonce, from, to, token, amount });
+    const record = stampRecord(depositHash, uintInput(params.now, 40, 'now'));
     this.write({ kind: LedgerKind.SubtreeBalance, child, token, amount: balance });
-    this.recordDown(config, nonce, depositHash);
-    return { nonce, depositHash };
+    this.recordDown(config, nonce, record);
+    return { nonce, depositHash, record };
   }
 
   // ---- edge events (PlasmaRoot.sendEdgeEvent / relayMessage, docs/EDGE.md) ----------------------------
@@ -343,7 +376,7 @@ export class ParentLedger {
     checkEdgePayload(payload);
     const config = this.liveChild(child);
     const nonce = nextDownNonce(config);
-    const record = edgeDownRecord({ fn, child, nonce, sender, payload });
+    const record = stampRecord(edgeDownRecord({ fn, child, nonce, sender, payload }), uintInput(params.now, 40, 'now'));
     this.recordDown(config, nonce, record);
     return { nonce, record };
   }
@@ -397,6 +430,25 @@ export class ParentLedger {
   private extendsHead(config: ChildEntry, header: Header): boolean {
     if (header.number === 1n) return header.parentHash === ZERO_BYTES32;
     return this.commitmentRecord(config.child, config.headNumber) === hashCommitmentRecord(header.parentHash, config.headWindowEnd);
+  }
+
+  // ---- stalled children (PlasmaRoot.freezeStalled, docs/FRAUD.md §2, §8) ------------------------------
+
+  /**
+   * Freezes a live child that committed nothing for longer than its stall limit (status 2, frozenAt = now), so that
+   * its holders can leave through the escape hatch; anyone may. No slash: its validators may simply be offline.
+   * PlasmaRoot.freezeStalled's checks in its order and with its errors: UNKNOWN_CHAIN, CHAIN_IS_FROZEN, NOT_STALLED
+   * unless `now > lastActivity + stallLimit`.
+   */
+  freezeStalled(params: { child: ChainId; now: bigint }): FreezeStalledResult {
+    const child = bytes32Input(params.child, 'child');
+    const now = uintInput(params.now, 256, 'now');
+    const config = this.liveChild(child);
+    const lastActivity = lastActivityOf(config);
+    if (now <= lastActivity + config.stallLimit) throw refuse.notStalled(child, lastActivity, config.stallLimit, now);
+    checkFits(now, FROZEN_AT_BITS);
+    this.write({ kind: LedgerKind.ChildStatus, child, status: ChainStatus.FrozenStalled, frozenAt: now });
+    return { child, lastActivity, stallLimit: config.stallLimit, frozenAt: now };
   }
 
   // ---- objections (PlasmaRoot.prove*, docs/FRAUD.md §7) ------------------------------------------------
@@ -454,6 +506,15 @@ export class ParentLedger {
           throw refuse.notFraud(FraudKind.BadTimestamp, 'TIMESTAMP_OK');
         }
         return this.convict(config, h.number, prev.depositNonce, windows.prevWindowEnd, FraudKind.BadTimestamp, now);
+      case FraudKind.SkippedDeposit: {
+        // PlasmaRoot.proveSkippedDeposit: the next down event after h's was recorded more than the stall limit before h's commit.
+        const next = h.depositNonce + 1n;
+        const commitTime = windows.windowEnd - config.challengeWindow;
+        if (next > config.depositCount || !isSkippedDeposit({ record: this.depositRecord(child, next), stallLimit: config.stallLimit }, commitTime)) {
+          throw refuse.notFraud(FraudKind.SkippedDeposit, 'NOTHING_OVERDUE');
+        }
+        return this.convict(config, h.number, prev.depositNonce, windows.prevWindowEnd, FraudKind.SkippedDeposit, now);
+      }
       case FraudKind.InvalidExits: {
         const reason = invalidExits(h, proof.tx, proof.next, proof.exit);
         if (reason !== undefined) throw refuse.notFraud(FraudKind.InvalidExits, reason);
@@ -587,7 +648,7 @@ export class ParentLedger {
     const applied = config.headDepositNonce;
     if (nonce <= applied) throw refuse.depositApplied(child, nonce, applied);
     // Down edge events share the stream but carry no value: their records never equal a depositHash.
-    if (this.depositRecord(child, nonce) !== hashDeposit({ chainId: child, nonce, from, to, token, amount })) throw refuse.unknownDeposit(child, nonce);
+    if (!recordIs(this.depositRecord(child, nonce), hashDeposit({ chainId: child, nonce, from, to, token, amount }))) throw refuse.unknownDeposit(child, nonce);
     const available = this.subtreeBalance(child, token);
     if (amount > available) throw refuse.subtreeBalanceExceeded(child, token, amount, available);
 
@@ -671,7 +732,17 @@ export class ParentLedger {
     return { chainId, parentChainId: this.selfId, ...config };
   }
 
-  /** PlasmaRoot.chainStatus: 0 live, 1 frozen by a fraud proof (ChainStatus), and when it was first frozen. */
+  /** PlasmaRoot.stallLimit: seconds without a commit after which freezeStalled freezes the child; UNKNOWN_CHAIN for an unknown id. */
+  stallLimit(child: ChainId): bigint {
+    return this.knownChild(bytes32Input(child, 'child')).stallLimit;
+  }
+
+  /** The child's last activity: its head's commit time (headWindowEnd − challengeWindow), or spawnedAt before block 1. */
+  lastActivity(child: ChainId): bigint {
+    return lastActivityOf(this.knownChild(bytes32Input(child, 'child')));
+  }
+
+  /** PlasmaRoot.chainStatus: 0 live, 1 frozen by a fraud proof, 2 frozen stalled (ChainStatus), and when it was first frozen. */
   childStatus(child: ChainId): { status: ChainStatus; frozenAt: bigint } {
     const entry = this.store.get(ledgerKeys.childStatus(bytes32Input(child, 'child')));
     return entry?.kind === LedgerKind.ChildStatus ? { status: entry.status as ChainStatus, frozenAt: entry.frozenAt } : { status: ChainStatus.Live, frozenAt: 0n };
@@ -833,6 +904,16 @@ export function checkEdgePayload(payload: Hex): void {
   if (length > MAX_EDGE_PAYLOAD) throw refuse.payloadTooLarge(length);
 }
 
+/** max(DEFAULT_STALL_LIMIT, challengeWindow): the stall limit PlasmaRoot.spawnChain gives (valid for every window). */
+export function defaultStallLimit(challengeWindow: bigint): bigint {
+  return challengeWindow > DEFAULT_STALL_LIMIT ? challengeWindow : DEFAULT_STALL_LIMIT;
+}
+
+/** PlasmaRoot.freezeStalled's last activity: the head's commit time, or the spawn before the first commit. */
+function lastActivityOf(config: Readonly<ChildEntry>): bigint {
+  return config.headNumber === 0n ? config.spawnedAt : config.headWindowEnd - config.challengeWindow;
+}
+
 /** The child's next nonce on its down stream, which deposits and edge events share (a uint48 in PlasmaRoot). */
 function nextDownNonce(config: Readonly<ChildEntry>): bigint {
   const nonce = config.depositCount + 1n;
@@ -925,6 +1006,10 @@ const refuse = {
     refusal('BAD_THRESHOLD', `threshold ${threshold} is outside 1..${validatorCount}`, { threshold, validatorCount }, 'choose a threshold between 1 and the number of validators'),
   badChallengeWindow: (challengeWindow: bigint) =>
     refusal('BAD_CHALLENGE_WINDOW', `a challenge window of ${challengeWindow} s is outside 1..${MAX_CHALLENGE_WINDOW}`, { challengeWindow, maximum: MAX_CHALLENGE_WINDOW }, 'choose a window between 1 second and 30 days'),
+  badStallLimit: (stallLimit: bigint, minimum: bigint) =>
+    refusal('BAD_STALL_LIMIT', `a stall limit of ${stallLimit} s is outside ${minimum}..${MAX_CHALLENGE_WINDOW} (the challenge window up to 30 days)`, { stallLimit, minimum, maximum: MAX_CHALLENGE_WINDOW }, 'choose a stall limit between the challenge window and 30 days, or none for the default (7 days, or the window when longer; 0 in a SPAWN_CHILD)'),
+  notStalled: (chainId: ChainId, lastActivity: bigint, stallLimit: bigint, now: bigint) =>
+    refusal('NOT_STALLED', `chain ${chainId} was active at ${lastActivity}: with a stall limit of ${stallLimit} s it can be frozen after ${lastActivity + stallLimit} (now ${now})`, { chainId, lastActivity, stallLimit, now }, `retry once this chain's clock is past ${lastActivity + stallLimit} and the child has still committed nothing`),
   unknownChain: (chainId: ChainId) =>
     refusal('UNKNOWN_CHAIN', `chain ${chainId} is not a child of this chain`, { chainId }, 'use an id from children(); spawn the chain first'),
   zeroAmount: () => refusal('ZERO_AMOUNT', 'the amount is 0', {}, 'move a positive amount'),
@@ -980,7 +1065,7 @@ const refuse = {
   alreadyConvicted: (chainId: ChainId) =>
     refusal('ALREADY_CONVICTED', `chain ${chainId} was convicted before and there is nothing left to undo`, { chainId }, 'nothing to do: the chain is frozen and its bond taken'),
   chainNotFrozen: (chainId: ChainId) =>
-    refusal('CHAIN_NOT_FROZEN', `chain ${chainId} is live: its holders exit with their own withdrawals`, { chainId }, 'the escape hatch opens once the chain is frozen (a fraud proof)'),
+    refusal('CHAIN_NOT_FROZEN', `chain ${chainId} is live: its holders exit with their own withdrawals`, { chainId }, 'the escape hatch opens once the chain is frozen (a fraud proof, or FREEZE_STALLED_CHILD once it stalled)'),
   notTheHead: (number: bigint, head: bigint) =>
     refusal('NOT_THE_HEAD', `block ${number} is not the head (${head})`, { number, head }, "escape from the child's head as this chain's ledger holds it (childInfo.headNumber); a chain with no block has nothing to escape"),
   invalidEscapeProof: (chainId: ChainId, slot: number) =>
@@ -1015,10 +1100,12 @@ function spawnInput(p: SpawnChildParams): Omit<SpawnChildParams, 'validators'> &
     challengeWindow: uintInput(p.challengeWindow, 64, 'challengeWindow'),
     bond: uintInput(p.bond, 256, 'bond'),
     spawner: normalizeAddress(p.spawner),
+    ...(p.stallLimit === undefined ? {} : { stallLimit: uintInput(p.stallLimit, 64, 'stallLimit') }),
+    now: uintInput(p.now, 256, 'now'),
   };
 }
 
-function depositInput(p: DepositParams): DepositParams {
+function depositInput(p: Omit<DepositParams, 'now'>): Omit<DepositParams, 'now'> {
   return {
     child: bytes32Input(p.child, 'child'),
     from: normalizeAddress(p.from),

@@ -16,7 +16,7 @@ import { bytesToHex, isCanonicalAddress, isHex, MAX_UINT256, normalizeAddress, w
 import type { ChainState } from './chainState.js';
 import { BUILT_IN_EDGES, edgeRuns, edgeStorageOf, type EdgeContext, type EdgeDirection, type EdgeFunction, type EdgeRegistry } from './edge.js';
 import { signedTxDigestBytes, type Eip712Domain, type UnsignedTx } from './eip712.js';
-import { edgeDownRecord, hashDeposit } from './encoding.js';
+import { edgeDownRecord, hashDeposit, recordIs } from './encoding.js';
 import { PlasmaError, type StfErrorCode } from './errors.js';
 import { EdgeDeliveryStatus } from './ledgerEntries.js';
 import { checkEdgePayload, type ParentLedger } from './parentLedger.js';
@@ -33,8 +33,10 @@ import {
   decodeSpawnChildData,
   decodeProveChildFraudData,
   decodeReclaimChildDepositData,
+  decodeFreezeStalledChildData,
   encodeProveChildFraudData,
   encodeReclaimChildDepositData,
+  encodeFreezeStalledChildData,
   encodeCommitChildData,
   encodeDepositToChildData,
   encodeEdgeFromChildData,
@@ -152,6 +154,10 @@ export function applyTx(state: ChainState, tx: BlockTx, ctx: StfContext, options
     case TxKind.ReclaimChildDeposit:
       applyReclaimChildDeposit(state, tx);
       return { postRoot: state.root };
+    case TxKind.FreezeStalledChild:
+      // docs/FRAUD.md §8: ParentLedger.freezeStalled at the block's timestamp; nothing moves in the accounts.
+      state.ledger.freezeStalled({ child: decodeFreezeStalledChildData(tx.data), now: ctx.timestamp });
+      return { postRoot: state.root };
   }
 }
 
@@ -189,7 +195,7 @@ function applyNextDownEvent(ctx: StfContext, nonce: bigint, found: Hex, what: Do
       data: { nonce: String(nonce) },
     });
   }
-  if (found !== record.toLowerCase()) {
+  if (!recordIs(record, found)) {
     throw stfError('DEPOSIT_MISMATCH', `${what.name} ${nonce} hashes to ${found} but the parent recorded ${record}`, {
       hint: `copy ${what.fields} of the ${what.name} exactly as the parent recorded them`,
       data: { nonce: String(nonce), expected: record, found },
@@ -226,7 +232,7 @@ function applyDepositToChild(state: ChainState, tx: BlockTx, ctx: StfContext, op
   checkSender(tx.slot, sender, tx);
   if (!options.signatureChecked) checkSigner(tx, ctx);
   // The ledger checks everything before it writes; the debit below cannot fail after the checks above.
-  state.ledger.deposit({ child, from: tx.from, to: tx.to, token: tx.token, amount: tx.amount });
+  state.ledger.deposit({ child, from: tx.from, to: tx.to, token: tx.token, amount: tx.amount, now: ctx.timestamp });
   state.accounts.put(tx.slot, debited(sender, tx.amount));
 }
 
@@ -250,13 +256,17 @@ function applyFinalizeChildExit(state: ChainState, tx: BlockTx, ctx: StfContext)
   state.accounts.put(tx.toSlot, credited);
 }
 
-/** SPAWN_CHILD: the bond is spent from the signer's native-token slot, then ParentLedger.spawnChild. */
+/**
+ * SPAWN_CHILD: the bond is spent from the signer's native-token slot, then ParentLedger.spawnChild at the block's
+ * timestamp (the child's spawnedAt); a stallLimit of 0 takes the default (PlasmaRoot.spawnChain), any other is
+ * checked as PlasmaRoot.spawnChainWithLimits checks it.
+ */
 function applySpawnChild(state: ChainState, tx: BlockTx, ctx: StfContext, options: ApplyOptions): void {
-  const { validators, threshold, challengeWindow } = decodeSpawnChildData(tx.data);
+  const { validators, threshold, challengeWindow, stallLimit } = decodeSpawnChildData(tx.data);
   const sender = state.accounts.get(tx.slot);
   checkSender(tx.slot, sender, tx);
   if (!options.signatureChecked) checkSigner(tx, ctx);
-  state.ledger.spawnChild({ validators, threshold, challengeWindow, bond: tx.amount, spawner: tx.from });
+  state.ledger.spawnChild({ validators, threshold, challengeWindow, bond: tx.amount, spawner: tx.from, now: ctx.timestamp, ...(stallLimit === 0n ? {} : { stallLimit }) });
   state.accounts.put(tx.slot, debited(sender, tx.amount));
 }
 
@@ -339,7 +349,7 @@ function applyEdgeSend(state: ChainState, tx: BlockTx, ctx: StfContext, options:
   ledger.checkpoint();
   try {
     runEdgeHalf(edge, 'send', payload, { chainId: state.chainId, peer, sender: tx.from, timestamp: ctx.timestamp, nonce: nextNonce }, ledger);
-    if (direction === 'down') ledger.recordEdgeEvent({ child, fn, sender: tx.from, payload });
+    if (direction === 'down') ledger.recordEdgeEvent({ child, fn, sender: tx.from, payload, now: ctx.timestamp });
     else up = { fn, sourceChain: state.chainId, sender: tx.from, payload };
     ledger.commitCheckpoint();
   } catch (e) {
@@ -517,8 +527,8 @@ function unsignedOf(tx: BlockTx, chainId: ChainId): UnsignedTx {
     case TxKind.DepositToChild:
       return { kind: tx.kind, chainId, slot, child: decodeDepositToChildData(tx.data), to, token, amount, nonce };
     case TxKind.SpawnChild: {
-      const { validators, threshold, challengeWindow } = decodeSpawnChildData(tx.data);
-      return { kind: tx.kind, chainId, slot, validators, threshold, challengeWindow, bond: amount, nonce };
+      const { validators, threshold, challengeWindow, stallLimit } = decodeSpawnChildData(tx.data);
+      return { kind: tx.kind, chainId, slot, validators, threshold, challengeWindow, stallLimit, bond: amount, nonce };
     }
     case TxKind.EdgeSend:
       return { kind: tx.kind, chainId, slot, ...decodeEdgeSendData(tx.data), nonce };
@@ -601,7 +611,7 @@ export function placeSignedTx(state: SlotIndex, tx: SignedTx, ctx: SigningContex
       const { r, s, v } = splitSignature(tx.signature);
       const sender = from ?? recoverSender(tx, ctx);
       const validators = tx.validators.map((validator) => normalizeAddress(validator));
-      const data = encodeSpawnChildData({ validators, threshold: tx.threshold, challengeWindow: tx.challengeWindow });
+      const data = encodeSpawnChildData({ validators, threshold: tx.threshold, challengeWindow: tx.challengeWindow, stallLimit: tx.stallLimit ?? 0n });
       const spawn = { kind: tx.kind, slot: tx.slot, toSlot: 0, from: normalizeAddress(sender), to: ZERO_ADDRESS, token: NATIVE_TOKEN };
       return { ...spawn, amount: tx.bond, nonce: tx.nonce, r, s, v, data };
     }
@@ -640,6 +650,8 @@ export function placeSignedTx(state: SlotIndex, tx: SignedTx, ctx: SigningContex
       const data = encodeReclaimChildDepositData(lower(tx.child));
       return { ...unsignedWords(tx.kind), toSlot, from, to: normalizeAddress(tx.to), token, amount: tx.amount, nonce: tx.nonce, data };
     }
+    case TxKind.FreezeStalledChild:
+      return { ...unsignedWords(tx.kind), data: encodeFreezeStalledChildData(lower(tx.child)) };
     case TxKind.FinalizeChildExit: {
       const exit: Exit = { recipient: normalizeAddress(tx.exit.recipient), token: normalizeAddress(tx.exit.token), amount: tx.exit.amount };
       const data = encodeFinalizeChildExitData({ child: tx.child.toLowerCase() as ChainId, header: tx.header, windowEnd: tx.windowEnd, exit, index: tx.index, proof: tx.proof });
@@ -648,13 +660,13 @@ export function placeSignedTx(state: SlotIndex, tx: SignedTx, ctx: SigningContex
     }
     default:
       throw stfError('MALFORMED_TX', `unknown transaction kind ${String((tx as { kind: unknown }).kind)}`, {
-        hint: 'deposits and edge events from the parent come from the parent chain; submit kinds 1-7 and 9-12',
+        hint: 'deposits and edge events from the parent come from the parent chain; submit kinds 1-7 and 9-13',
         data: { field: 'kind' },
       });
   }
 }
 
-/** The words of a tx nobody signs (kinds 4, 5, 8-12): all zero but the kind. */
+/** The words of a tx nobody signs (kinds 4, 5, 8-13): all zero but the kind. */
 function unsignedWords(kind: TxKind): Omit<BlockTx, 'data'> {
   return { kind, slot: 0, toSlot: 0, from: ZERO_ADDRESS, to: ZERO_ADDRESS, token: ZERO_ADDRESS, amount: 0n, nonce: 0n, r: ZERO_BYTES32, s: ZERO_BYTES32, v: 0 };
 }
@@ -712,7 +724,7 @@ export function checkBlockTxForm(tx: BlockTx, stateDepth = 32): void {
     });
   };
   const kind = tx.kind;
-  if (!Number.isInteger(kind) || kind < TxKind.Deposit || kind > TxKind.ReclaimChildDeposit) bad('kind', 'an integer in 0..12', kind);
+  if (!Number.isInteger(kind) || kind < TxKind.Deposit || kind > TxKind.FreezeStalledChild) bad('kind', 'an integer in 0..13', kind);
   if (!Number.isInteger(tx.slot) || tx.slot < 0 || tx.slot >= maxSlot) bad('slot', `a slot in 0..2^${stateDepth}-1`, tx.slot);
   if (!Number.isInteger(tx.toSlot) || tx.toSlot < 0 || tx.toSlot >= maxSlot) bad('toSlot', `a slot in 0..2^${stateDepth}-1`, tx.toSlot);
   if (!isCanonicalAddress(tx.from)) bad('from', 'a lowercase 0x address', tx.from);
@@ -810,6 +822,14 @@ export function checkBlockTxForm(tx: BlockTx, stateDepth = 32): void {
       // from, to, token, amount, nonce: the deposit; toSlot: the depositor's slot credited.
       none('slot', 'a reclaimed deposit');
       noSignature('a reclaimed deposit');
+      break;
+    case TxKind.FreezeStalledChild:
+      // Every word 0: the child is in data, nobody signs, nothing moves.
+      none('slot', 'a stall freeze');
+      noValue('a stall freeze');
+      zeroAddress('from', 'a stall freeze');
+      if (tx.nonce !== 0n) bad('nonce', '0 in a stall freeze', tx.nonce);
+      noSignature('a stall freeze');
       break;
   }
 }

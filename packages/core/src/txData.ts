@@ -9,11 +9,12 @@
  * | 3 DEPOSIT_TO_CHILD | `abi.encode(bytes32 child)` |
  * | 4 COMMIT_CHILD | `abi.encode(bytes32 child, Header header, bytes signatures)` |
  * | 5 FINALIZE_CHILD_EXIT | `abi.encode(bytes32 child, Header header, uint64 windowEnd, Exit exit, uint256 index, bytes32[] proof)` |
- * | 6 SPAWN_CHILD | `abi.encode(address[] validators, uint8 threshold, uint64 challengeWindow)` |
+ * | 6 SPAWN_CHILD | `abi.encode(address[] validators, uint8 threshold, uint64 challengeWindow, uint64 stallLimit)`: `stallLimit` 0 = the default (max(7 days, challengeWindow)) |
  * | 7 EDGE_SEND | `abi.encode(bytes32 fn, bytes32 child, bytes payload)` |
  * | 8 EDGE_FROM_PARENT | `abi.encode(bytes32 fn, bytes payload)` |
  * | 9 EDGE_FROM_CHILD | `abi.encode(bytes32 child, Header header, uint64 windowEnd, bytes32 fn, bytes payload, uint256 index, bytes32[] proof)` |
  * | 10 PROVE_CHILD_FRAUD | `abi.encode(bytes32 child, uint8 fraudKind, bytes args)`: `args` = the PlasmaRoot entry point's arguments after its chainId (fraud.ts `encodeFraudProofArgs`) |
+ * | 12 RECLAIM_CHILD_DEPOSIT, 13 FREEZE_STALLED_CHILD | `abi.encode(bytes32 child)` (kind 3's layout) |
  */
 import { decodeWords, WORD, writeAddressWord, writeBytes32Word, writeUintWord, type StaticAbiType } from './abi.js';
 import { bytesToHex, equalBytes, hexToBytes, isHex, wordToBigint } from './bytes.js';
@@ -41,6 +42,8 @@ export interface SpawnChildData {
   validators: Address[];
   threshold: number;
   challengeWindow: bigint;
+  /** Seconds; 0 = the default, max(DEFAULT_STALL_LIMIT, challengeWindow). Absent encodes as 0; decoding always sets it. */
+  stallLimit?: bigint;
 }
 
 export interface EdgeSendData {
@@ -117,13 +120,14 @@ export function encodeFinalizeChildExitData(d: FinalizeChildExitData): Hex {
   return bytesToHex(out);
 }
 
-/** `abi.encode(address[] validators, uint8 threshold, uint64 challengeWindow)` */
+/** `abi.encode(address[] validators, uint8 threshold, uint64 challengeWindow, uint64 stallLimit)` */
 export function encodeSpawnChildData(d: SpawnChildData): Hex {
-  const head = 3 * WORD;
+  const head = 4 * WORD;
   const out = new Uint8Array(head + WORD + d.validators.length * WORD);
   writeUintWord(out, 0, head, 256);
   writeUintWord(out, WORD, d.threshold, 8);
   writeUintWord(out, 2 * WORD, d.challengeWindow, 64);
+  writeUintWord(out, 3 * WORD, d.stallLimit ?? 0n, 64);
   writeUintWord(out, head, d.validators.length, 256);
   d.validators.forEach((validator, i) => writeAddressWord(out, head + WORD + i * WORD, validator));
   return bytesToHex(out);
@@ -223,11 +227,11 @@ export function decodeFinalizeChildExitData(data: Hex): FinalizeChildExitData {
   }, encodeFinalizeChildExitData);
 }
 
-export function decodeSpawnChildData(data: Hex): SpawnChildData {
-  return strictly(data, 'abi.encode(address[] validators, uint8 threshold, uint64 challengeWindow)', (bytes) => {
-    const [threshold, challengeWindow] = decodeWords(['uint8', 'uint64'], slice(bytes, WORD, 2 * WORD)) as [bigint, bigint];
+export function decodeSpawnChildData(data: Hex): SpawnChildData & { stallLimit: bigint } {
+  return strictly(data, 'abi.encode(address[] validators, uint8 threshold, uint64 challengeWindow, uint64 stallLimit)', (bytes) => {
+    const [threshold, challengeWindow, stallLimit] = decodeWords(['uint8', 'uint64', 'uint64'], slice(bytes, WORD, 3 * WORD)) as [bigint, bigint, bigint];
     const validators = dynamicWords(bytes, 0).map((w) => decodeWords(['address'], w)[0] as Address);
-    return { validators, threshold: Number(threshold), challengeWindow };
+    return { validators, threshold: Number(threshold), challengeWindow, stallLimit };
   }, encodeSpawnChildData);
 }
 
@@ -271,6 +275,10 @@ export function decodeProveChildFraudData(data: Hex): ProveChildFraudData {
 /** RECLAIM_CHILD_DEPOSIT's data, `abi.encode(bytes32 child)` (kind 3's layout; the deposit itself is in the words). */
 export const encodeReclaimChildDepositData = encodeDepositToChildData;
 export const decodeReclaimChildDepositData = decodeDepositToChildData;
+
+/** FREEZE_STALLED_CHILD's data, `abi.encode(bytes32 child)` (kind 3's layout; every word of the tx is 0). */
+export const encodeFreezeStalledChildData = encodeDepositToChildData;
+export const decodeFreezeStalledChildData = decodeDepositToChildData;
 
 /** Decodes `data` with `decode`, then requires that `encode` gives `data` back byte for byte. */
 function strictly<T>(data: Hex, layout: string, decode: (bytes: Uint8Array) => T, encode: (value: T) => Hex): T {

@@ -39,6 +39,8 @@ export enum TxKind {
   EscapeChildExit = 11,
   /** A deposit recorded for a frozen child that it never applied goes back to its depositor (ParentLedger.reclaimDeposit, §8). */
   ReclaimChildDeposit = 12,
+  /** A child that committed nothing for longer than its stall limit is frozen (ParentLedger.freezeStalled, docs/FRAUD.md §8). */
+  FreezeStalledChild = 13,
 }
 
 export interface Header {
@@ -110,6 +112,12 @@ export interface SpawnChildTx {
   validators: Address[];
   threshold: number;
   challengeWindow: bigint;
+  /**
+   * Seconds without a commit after which anyone may freeze the child (FREEZE_STALLED_CHILD): challengeWindow ..
+   * MAX_CHALLENGE_WINDOW. 0 or absent = the default, max(DEFAULT_STALL_LIMIT, challengeWindow) (PlasmaRoot.spawnChain);
+   * any other value is PlasmaRoot.spawnChainWithLimits'. Signed (EIP-712 `SpawnChild.stallLimit`, 0 for the default).
+   */
+  stallLimit?: bigint;
   bond: bigint;
   nonce: bigint;
   signature: Hex;
@@ -232,11 +240,21 @@ export interface ReclaimChildDepositTx {
   amount: bigint;
 }
 
+/**
+ * FREEZE_STALLED_CHILD (docs/FRAUD.md §8): child `child`, live and silent for longer than its stall limit, is frozen
+ * (PlasmaRoot.freezeStalled's argument, `child` for its chainId); nobody signs, anyone may send it.
+ */
+export interface FreezeStalledChildTx {
+  kind: TxKind.FreezeStalledChild;
+  chainId: ChainId;
+  child: ChainId;
+}
+
 /** The transactions a user signs with EIP-712. */
 export type UserSignedTx = SpendTx | DepositToChildTx | SpawnChildTx | EdgeCallTx;
 
 /** A transaction as submitted to a chain, before the block producer places it (chooses slots). */
-export type SignedTx = UserSignedTx | CommitChildTx | FinalizeChildExitTx | EdgeFromChildTx | ProveChildFraudTx | EscapeChildExitTx | ReclaimChildDepositTx;
+export type SignedTx = UserSignedTx | CommitChildTx | FinalizeChildExitTx | EdgeFromChildTx | ProveChildFraudTx | EscapeChildExitTx | ReclaimChildDepositTx | FreezeStalledChildTx;
 
 /** The uniform form of every transaction inside a block: 11 words and `data` (docs/SPEC.md). */
 export interface BlockTx {

@@ -76,7 +76,7 @@ describe('EIP-712 digests equal ethers TypedDataEncoder', () => {
   it('DepositToChild and SpawnChild (the tree kinds, docs/TREE.md §3)', () => {
     expect(encodeType('DepositToChild')).toBe('DepositToChild(bytes32 chainId,uint32 slot,bytes32 child,address to,address token,uint256 amount,uint64 nonce)');
     expect(encodeType('SpawnChild')).toBe(
-      'SpawnChild(bytes32 chainId,uint32 slot,bytes32 validatorsHash,uint8 threshold,uint64 challengeWindow,uint256 bond,uint64 nonce)',
+      'SpawnChild(bytes32 chainId,uint32 slot,bytes32 validatorsHash,uint8 threshold,uint64 challengeWindow,uint64 stallLimit,uint256 bond,uint64 nonce)',
     );
     const deposit = { chainId: CHAIN_ID, slot: 2 ** 32 - 1, child: OTHER_CHAIN_ID, to: bob.address, token: TOKEN, amount: 2n ** 256n - 1n, nonce: 2n ** 64n - 1n };
     expect(depositToChildDigest(DOMAIN, deposit)).toBe(TypedDataEncoder.hash(DOMAIN, DEPOSIT_TO_CHILD_TYPES, deposit));
@@ -86,11 +86,19 @@ describe('EIP-712 digests equal ethers TypedDataEncoder', () => {
     // validatorsHash is how EIP-712 encodes an address[] member: keccak of one padded word per validator, in order.
     const encoded = TypedDataEncoder.from({ V: [{ name: 'v', type: 'address[]' }] }).encodeData('V', { v: validators });
     expect(validatorSetHash(validators)).toBe(`0x${encoded.slice(2 + 64)}`);
-    const spawn = { chainId: CHAIN_ID, slot: 7, validatorsHash: validatorSetHash(validators), threshold: 255, challengeWindow: 86_400n, bond: 10n ** 16n, nonce: 3n };
+    const spawn = { chainId: CHAIN_ID, slot: 7, validatorsHash: validatorSetHash(validators), threshold: 255, challengeWindow: 86_400n, stallLimit: 0n, bond: 10n ** 16n, nonce: 3n };
     expect(spawnChildDigest(DOMAIN, spawn)).toBe(TypedDataEncoder.hash(DOMAIN, SPAWN_CHILD_TYPES, spawn));
     const spawnTx = { kind: TxKind.SpawnChild as const, chainId: CHAIN_ID, slot: 7, validators, threshold: 255, challengeWindow: 86_400n, bond: 10n ** 16n, nonce: 3n };
+    // No stallLimit = 0 = the default: the same message.
     expect(signedTxDigest(DOMAIN, spawnTx)).toBe(spawnChildDigest(DOMAIN, spawn));
+    expect(signedTxDigest(DOMAIN, { ...spawnTx, stallLimit: 0n })).toBe(spawnChildDigest(DOMAIN, spawn));
     expect(signedTxDigest(DOMAIN, { ...spawnTx, validators: [...validators].reverse() })).not.toBe(spawnChildDigest(DOMAIN, spawn));
+    // The stall limit is signed (docs/FRAUD.md §8): another limit is another message.
+    const limited = { ...spawn, stallLimit: 3_600n * 48n };
+    expect(encodeType('SpawnChild')).toBe('SpawnChild(bytes32 chainId,uint32 slot,bytes32 validatorsHash,uint8 threshold,uint64 challengeWindow,uint64 stallLimit,uint256 bond,uint64 nonce)');
+    expect(spawnChildDigest(DOMAIN, limited)).toBe(TypedDataEncoder.hash(DOMAIN, SPAWN_CHILD_TYPES, limited));
+    expect(spawnChildDigest(DOMAIN, limited)).not.toBe(spawnChildDigest(DOMAIN, spawn));
+    expect(signedTxDigest(DOMAIN, { ...spawnTx, stallLimit: limited.stallLimit })).toBe(spawnChildDigest(DOMAIN, limited));
   });
 
   it('EdgeCall (docs/EDGE.md): the payload is signed as its hash, child = 0 for an up call', () => {

@@ -1,5 +1,8 @@
+import { expect } from 'vitest';
 import {
   ChainState,
+  PlasmaError,
+  type ParentLedger,
   NATIVE_TOKEN,
   ROOT_CHAIN_ID,
   TxKind,
@@ -90,4 +93,24 @@ export function stateWith(accounts: { slot: number; owner: Address; token?: Addr
   const state = new ChainState(chainId);
   for (const a of accounts) state.accounts.put(a.slot, { owner: a.owner, token: a.token ?? ETH, balance: a.balance, nonce: a.nonce ?? 0n });
   return state;
+}
+
+/** Runs `run`, expects PlasmaError `code` with exactly `data` (when given) and a hint, and the ledger untouched. */
+export function expectLedgerRefusal(ledger: ParentLedger, run: () => unknown, code: string, data?: Record<string, string>): PlasmaError {
+  const root = ledger.root;
+  let error: unknown;
+  try {
+    run();
+  } catch (e) {
+    error = e;
+  }
+  expect(error, `expected ${code}`).toBeInstanceOf(PlasmaError);
+  const refusal = error as PlasmaError;
+  expect(refusal.code).toBe(code);
+  if (data) {
+    expect(refusal.data).toEqual(data);
+    expect(refusal.hint).not.toBe('');
+  }
+  expect(ledger.root).toBe(root);
+  return refusal;
 }

@@ -14,6 +14,7 @@ import {
   ZERO_BYTES32,
   applyTx,
   buildBadTimestampProof,
+  buildSkippedDepositProof,
   buildEquivocationProof,
   buildEscapeExitProof,
   buildMalformedTxProof,
@@ -25,7 +26,9 @@ import {
   encodeDepositToChildData,
   findFraud,
   hashHeader,
+  isSkippedDeposit,
   placeSignedTx,
+  stampRecord,
   type Block,
   type BlockTx,
   type Header,
@@ -122,6 +125,20 @@ describe('findFraud', () => {
     expect(findFraud(late, head, state, ctx)).toBeUndefined();
     expect(findFraud(late, head, state, { ...ctx, commitTime: 499n })).toMatchObject({ kind: FraudKind.BadTimestamp });
     expect(code(() => buildBadTimestampProof(late.header, head, 500n))).toBe('NOT_FRAUD');
+  });
+
+  it('finds a skipped deposit only when its record is older than the stall limit at the commit', () => {
+    const { ctx, state, head } = start();
+    const block = forge(head, [], [], { timestamp: 200n }); // leaves deposit 3 out
+    const next = { record: stampRecord(`0x${'ab'.repeat(32)}`, 150n), stallLimit: 100n };
+    expect(isSkippedDeposit(next, 250n)).toBe(false); // exactly at the deadline
+    expect(isSkippedDeposit(next, 251n)).toBe(true);
+    expect(isSkippedDeposit({ stallLimit: 100n }, 10_000n)).toBe(false); // nothing recorded after the header's
+    expect(findFraud(block, head, state, { ...ctx, commitTime: 250n, nextDownRecord: next })).toBeUndefined();
+    expect(findFraud(block, head, state, { ...ctx, nextDownRecord: next })).toBeUndefined(); // no commit time: no deadline
+    const found = findFraud(block, head, state, { ...ctx, commitTime: 251n, nextDownRecord: next });
+    expect(found).toMatchObject({ provable: true, kind: FraudKind.SkippedDeposit, reason: 'SKIPPED_DEPOSIT', proof: { kind: FraudKind.SkippedDeposit, header: block.header, prev: head } });
+    expect(code(() => buildSkippedDepositProof(block.header, head, next, 250n))).toBe('NOT_FRAUD');
   });
 
   it('refuses a block whose transactions are not the header\'s, and a pre-state that is not the parent\'s', () => {

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_STALL_LIMIT,
   EXIT_TREE_DEPTH,
   EdgeDeliveryStatus,
   LEDGER_TREE_DEPTH,
@@ -27,6 +28,7 @@ import {
   compressLedgerProof,
   concatBytes,
   edgeDownRecord,
+  stampRecord,
   edgeUpLeaf,
   encodeWords,
   exitLeaf,
@@ -55,7 +57,7 @@ import {
   type LedgerEntry,
   type LedgerProof,
 } from '../src/index.js';
-import { CHAIN_ID, DOMAIN, ETH, TOKEN, alice, bob, carol, user, type TestUser } from './fixtures.js';
+import { CHAIN_ID, DOMAIN, ETH, TOKEN, expectLedgerRefusal, alice, bob, carol, user, type TestUser } from './fixtures.js';
 
 const text = (s: string): Hex => bytesToHex(keccak256(new TextEncoder().encode(s)));
 const word = (n: bigint): Hex => bytesToHex(bigintToWord(n));
@@ -270,12 +272,14 @@ const OUTSIDER = user('outsider');
 const SPAWNER = alice.address;
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const WINDOW = 100n;
+/** The host clock of the deposits and edge events below (stamped into their records). */
+const NOW = 1_000n;
 const EMPTY_EXIT_ROOT = bytesToHex(zeroHashes(EXIT_TREE_DEPTH)[EXIT_TREE_DEPTH]);
 
 /** A ledger on CHAIN_ID (itself a child of the root) with one 3-of-4 child. */
 function setup(): { ledger: ParentLedger; child: ChainId } {
   const ledger = new ParentLedger(CHAIN_ID);
-  const child = ledger.spawnChild({ validators: VALIDATORS.map((v) => v.address), threshold: 3, challengeWindow: WINDOW, bond: MIN_BOND, spawner: SPAWNER });
+  const child = ledger.spawnChild({ validators: VALIDATORS.map((v) => v.address), threshold: 3, challengeWindow: WINDOW, bond: MIN_BOND, spawner: SPAWNER, now: NOW });
   return { ledger, child };
 }
 
@@ -308,23 +312,7 @@ function sign(signers: readonly TestUser[], h: Header, domain = DOMAIN): RawSig[
 const pack = (sigs: readonly RawSig[]): Hex => bytesToHex(concatBytes(...sigs.map((s) => s.bytes)));
 const quorum = (h: Header, signers = BY_ADDRESS.slice(0, 3)): Hex => pack(sign(signers, h));
 
-/** Runs `run`, expects PlasmaError `code` with exactly `data` (if given), and checks that nothing changed. */
-function expectRefusal(ledger: ParentLedger, run: () => unknown, code: string, data?: Record<string, string>): PlasmaError {
-  const root = ledger.root;
-  let error: unknown;
-  try {
-    run();
-  } catch (e) {
-    error = e;
-  }
-  expect(error, `expected ${code}`).toBeInstanceOf(PlasmaError);
-  const refusal = error as PlasmaError;
-  expect(refusal.code).toBe(code);
-  if (data) expect(refusal.data).toEqual(data);
-  if (data) expect(refusal.hint).not.toBe('');
-  expect(ledger.root).toBe(root);
-  return refusal;
-}
+const expectRefusal = expectLedgerRefusal;
 
 describe('ParentLedger: spawnChild', () => {
   it('registers children chainIdOf(selfId, 0), 1, ... with their configuration', () => {
@@ -344,9 +332,11 @@ describe('ParentLedger: spawnChild', () => {
       headWindowEnd: 0n,
       headDepositNonce: 0n,
       depositCount: 0n,
+      spawnedAt: NOW,
+      stallLimit: DEFAULT_STALL_LIMIT,
     });
     const upper = [bob.address.toUpperCase().replace('0X', '0x') as Address];
-    const second = ledger.spawnChild({ validators: upper, threshold: 1, challengeWindow: MAX_CHALLENGE_WINDOW, bond: 10n ** 18n, spawner: carol.address });
+    const second = ledger.spawnChild({ validators: upper, threshold: 1, challengeWindow: MAX_CHALLENGE_WINDOW, bond: 10n ** 18n, spawner: carol.address, now: NOW });
     expect(second).toBe(chainIdOf(CHAIN_ID, 1));
     expect(ledger.childInfo(second).validators).toEqual([bob.address]);
     expect(ledger.children()).toEqual([child, second]);
@@ -358,14 +348,14 @@ describe('ParentLedger: spawnChild', () => {
   it('accepts the largest set (256, threshold up to 255: a uint8)', () => {
     const ledger = new ParentLedger(CHAIN_ID);
     const many = Array.from({ length: 256 }, (_, i) => `0x${(i + 1).toString(16).padStart(40, '0')}` as Address).reverse();
-    const child = ledger.spawnChild({ validators: many, threshold: 255, challengeWindow: 1n, bond: MIN_BOND, spawner: SPAWNER });
+    const child = ledger.spawnChild({ validators: many, threshold: 255, challengeWindow: 1n, bond: MIN_BOND, spawner: SPAWNER, now: NOW });
     expect(ledger.childInfo(child).validators).toEqual([...many].reverse());
   });
 
   it('refuses what PlasmaRoot.spawnChain refuses, in the same order and with the same arguments', () => {
     const ledger = new ParentLedger(CHAIN_ID);
     const one = [bob.address];
-    const ok = { validators: one, threshold: 1, challengeWindow: WINDOW, bond: MIN_BOND, spawner: SPAWNER };
+    const ok = { validators: one, threshold: 1, challengeWindow: WINDOW, bond: MIN_BOND, spawner: SPAWNER, now: NOW };
     const spawn = (over: Partial<typeof ok>) => () => ledger.spawnChild({ ...ok, ...over });
     expectRefusal(ledger, spawn({ bond: MIN_BOND - 1n }), 'BOND_TOO_LOW', { bond: String(MIN_BOND - 1n), minimum: String(MIN_BOND) });
     expectRefusal(ledger, spawn({ bond: 0n, validators: [] }), 'BOND_TOO_LOW'); // the bond is checked first
@@ -394,14 +384,16 @@ describe('ParentLedger: spawnChild', () => {
 describe('ParentLedger: deposit', () => {
   it('numbers deposits 1, 2, ... per child and raises the subtree balance per token', () => {
     const { ledger, child } = setup();
-    const other = ledger.spawnChild({ validators: [bob.address], threshold: 1, challengeWindow: WINDOW, bond: MIN_BOND, spawner: SPAWNER });
-    const d1 = ledger.deposit({ child, from: alice.address, to: bob.address, token: ETH, amount: 10n });
-    const d2 = ledger.deposit({ child, from: alice.address, to: carol.address, token: TOKEN, amount: 5n });
-    const d3 = ledger.deposit({ child, from: bob.address, to: bob.address, token: ETH, amount: 1n });
-    const o1 = ledger.deposit({ child: other, from: alice.address, to: bob.address, token: ETH, amount: 7n });
+    const other = ledger.spawnChild({ validators: [bob.address], threshold: 1, challengeWindow: WINDOW, bond: MIN_BOND, spawner: SPAWNER, now: NOW });
+    const d1 = ledger.deposit({ child, from: alice.address, to: bob.address, token: ETH, amount: 10n, now: NOW });
+    const d2 = ledger.deposit({ child, from: alice.address, to: carol.address, token: TOKEN, amount: 5n, now: NOW });
+    const d3 = ledger.deposit({ child, from: bob.address, to: bob.address, token: ETH, amount: 1n, now: NOW });
+    const o1 = ledger.deposit({ child: other, from: alice.address, to: bob.address, token: ETH, amount: 7n, now: NOW });
     expect([d1.nonce, d2.nonce, d3.nonce, o1.nonce]).toEqual([1n, 2n, 3n, 1n]);
     expect(d2.depositHash).toBe(hashDeposit({ chainId: child, nonce: 2n, from: alice.address, to: carol.address, token: TOKEN, amount: 5n }));
-    expect(ledger.depositRecord(child, 2n)).toBe(d2.depositHash);
+    // The record is the hash stamped with the host's time (the skipped-deposit deadline counts from it).
+    expect(d2.record).toBe(stampRecord(d2.depositHash, NOW));
+    expect(ledger.depositRecord(child, 2n)).toBe(d2.record);
     expect(ledger.depositRecord(child, 4n)).toBe(ZERO_BYTES32);
     expect(ledger.subtreeBalance(child, ETH)).toBe(11n);
     expect(ledger.subtreeBalance(child, TOKEN)).toBe(5n);
@@ -414,22 +406,22 @@ describe('ParentLedger: deposit', () => {
     const { ledger, child } = setup();
     const unknown = chainIdOf(CHAIN_ID, 9);
     const ok = { child, from: alice.address, to: bob.address, token: ETH, amount: 1n };
-    expectRefusal(ledger, () => ledger.deposit({ ...ok, amount: 0n, child: unknown }), 'ZERO_AMOUNT', {});
-    expectRefusal(ledger, () => ledger.deposit({ ...ok, child: unknown, to: ZERO_ADDRESS }), 'UNKNOWN_CHAIN', { chainId: unknown });
-    expectRefusal(ledger, () => ledger.deposit({ ...ok, to: ZERO_ADDRESS }), 'ZERO_RECIPIENT', {});
-    expectRefusal(ledger, () => ledger.deposit({ ...ok, amount: -1n }), 'VALUE_OUT_OF_RANGE');
-    expectRefusal(ledger, () => ledger.deposit({ ...ok, child: '0x12' as ChainId }), 'INVALID_HEX');
+    expectRefusal(ledger, () => ledger.deposit({ ...ok, amount: 0n, child: unknown, now: NOW }), 'ZERO_AMOUNT', {});
+    expectRefusal(ledger, () => ledger.deposit({ ...ok, child: unknown, to: ZERO_ADDRESS, now: NOW }), 'UNKNOWN_CHAIN', { chainId: unknown });
+    expectRefusal(ledger, () => ledger.deposit({ ...ok, to: ZERO_ADDRESS, now: NOW }), 'ZERO_RECIPIENT', {});
+    expectRefusal(ledger, () => ledger.deposit({ ...ok, amount: -1n, now: NOW }), 'VALUE_OUT_OF_RANGE');
+    expectRefusal(ledger, () => ledger.deposit({ ...ok, child: '0x12' as ChainId, now: NOW }), 'INVALID_HEX');
   });
 
   it('refuses what would overflow PlasmaRoot (Panic 0x11): a subtree balance past 2^256-1, a 2^48-th deposit', () => {
     const { ledger, child } = setup();
-    ledger.deposit({ child, from: alice.address, to: bob.address, token: TOKEN, amount: MAX_UINT256 });
-    expectRefusal(ledger, () => ledger.deposit({ child, from: alice.address, to: bob.address, token: TOKEN, amount: 1n }), 'ARITHMETIC_OVERFLOW', {
+    ledger.deposit({ child, from: alice.address, to: bob.address, token: TOKEN, amount: MAX_UINT256, now: NOW });
+    expectRefusal(ledger, () => ledger.deposit({ child, from: alice.address, to: bob.address, token: TOKEN, amount: 1n, now: NOW }), 'ARITHMETIC_OVERFLOW', {
       counter: 'subtreeBalance',
     });
     const entries = [...ledger.entries()].map((e): LedgerEntry => (e.kind === LedgerKind.Child ? { ...e, depositCount: (1n << 48n) - 1n } : e));
     const full = ParentLedger.fromEntries(CHAIN_ID, entries);
-    expectRefusal(full, () => full.deposit({ child, from: alice.address, to: bob.address, token: ETH, amount: 1n }), 'ARITHMETIC_OVERFLOW', {
+    expectRefusal(full, () => full.deposit({ child, from: alice.address, to: bob.address, token: ETH, amount: 1n, now: NOW }), 'ARITHMETIC_OVERFLOW', {
       counter: 'depositCount',
     });
   });
@@ -439,8 +431,8 @@ describe('ParentLedger: commit', () => {
   /** The 3-of-4 child with two deposits and blocks 1..3 committed at now = 1000, 1001, 1002. */
   function committed() {
     const { ledger, child } = setup();
-    ledger.deposit({ child, from: alice.address, to: bob.address, token: ETH, amount: 10n });
-    ledger.deposit({ child, from: alice.address, to: bob.address, token: ETH, amount: 10n });
+    ledger.deposit({ child, from: alice.address, to: bob.address, token: ETH, amount: 10n, now: NOW });
+    ledger.deposit({ child, from: alice.address, to: bob.address, token: ETH, amount: 10n, now: NOW });
     const h1 = header(child, 1n, { depositNonce: 1n });
     const c1 = ledger.commit({ child, header: h1, signatures: quorum(h1), now: 1000n, domain: DOMAIN });
     const h2 = header(child, 2n, { parentHash: c1.blockHash, depositNonce: 2n });
@@ -481,7 +473,7 @@ describe('ParentLedger: commit', () => {
     const { ledger, next, commit } = committed();
     const wrong = next({ parentHash: text('not the head') });
     expectRefusal(ledger, commit(wrong), 'WRONG_PARENT_HASH', { number: '4', parentHash: text('not the head') });
-    const fresh = ledger.spawnChild({ validators: [bob.address], threshold: 1, challengeWindow: WINDOW, bond: MIN_BOND, spawner: SPAWNER });
+    const fresh = ledger.spawnChild({ validators: [bob.address], threshold: 1, challengeWindow: WINDOW, bond: MIN_BOND, spawner: SPAWNER, now: NOW });
     const b1 = header(fresh, 1n, { parentHash: word(1n) });
     expectRefusal(ledger, () => ledger.commit({ child: fresh, header: b1, signatures: '0x', now: 1n, domain: DOMAIN }), 'WRONG_PARENT_HASH', {
       number: '1',
@@ -571,8 +563,8 @@ describe('ParentLedger: finalizeExit', () => {
 
   function withExits() {
     const { ledger, child } = setup();
-    ledger.deposit({ child, from: alice.address, to: alice.address, token: ETH, amount: 10n });
-    ledger.deposit({ child, from: alice.address, to: alice.address, token: TOKEN, amount: 100n });
+    ledger.deposit({ child, from: alice.address, to: alice.address, token: ETH, amount: 10n, now: NOW });
+    ledger.deposit({ child, from: alice.address, to: alice.address, token: TOKEN, amount: 100n, now: NOW });
     const tree = new MerkleTree(EXITS.map((e) => exitLeaf(e)), EXIT_TREE_DEPTH);
     const h = header(child, 1n, { depositNonce: 2n, exitRoot: bytesToHex(tree.root) });
     const { windowEnd } = ledger.commit({ child, header: h, signatures: quorum(h), now: 1000n, domain: DOMAIN });
@@ -640,7 +632,7 @@ describe('ParentLedger: finalizeExit', () => {
   it('empties the balance leaf at zero, so the root depends on the state and not on its history', () => {
     const { ledger, child } = setup();
     const before = ledger.root;
-    ledger.deposit({ child, from: alice.address, to: alice.address, token: TOKEN, amount: 40n });
+    ledger.deposit({ child, from: alice.address, to: alice.address, token: TOKEN, amount: 40n, now: NOW });
     const tree = new MerkleTree([exitLeaf({ recipient: carol.address, token: TOKEN, amount: 40n })], EXIT_TREE_DEPTH);
     const h = header(child, 1n, { depositNonce: 1n, exitRoot: bytesToHex(tree.root) });
     const { windowEnd } = ledger.commit({ child, header: h, signatures: quorum(h), now: 1n, domain: DOMAIN });
@@ -657,18 +649,18 @@ describe('ParentLedger: edge events (docs/EDGE.md)', () => {
 
   it('records a down event on the deposits\' nonce stream, with its record and no balance change', () => {
     const { ledger, child } = setup();
-    ledger.deposit({ child, from: alice.address, to: bob.address, token: ETH, amount: 10n });
+    ledger.deposit({ child, from: alice.address, to: bob.address, token: ETH, amount: 10n, now: NOW });
     const root = ledger.root;
-    const event = ledger.recordEdgeEvent({ child, fn: FN, sender: carol.address, payload: PAYLOAD });
-    expect(event).toEqual({ nonce: 2n, record: edgeDownRecord({ fn: FN, child, nonce: 2n, sender: carol.address, payload: PAYLOAD }) });
+    const event = ledger.recordEdgeEvent({ child, fn: FN, sender: carol.address, payload: PAYLOAD, now: NOW });
+    expect(event).toEqual({ nonce: 2n, record: stampRecord(edgeDownRecord({ fn: FN, child, nonce: 2n, sender: carol.address, payload: PAYLOAD }), NOW) });
     expect(ledger.root).not.toBe(root);
     expect(ledger.depositRecord(child, 2n)).toBe(event.record);
     expect(ledger.childInfo(child).depositCount).toBe(2n);
     expect(ledger.subtreeBalance(child, ETH)).toBe(10n);
-    expect(ledger.deposit({ child, from: alice.address, to: bob.address, token: ETH, amount: 1n }).nonce).toBe(3n);
+    expect(ledger.deposit({ child, from: alice.address, to: bob.address, token: ETH, amount: 1n, now: NOW }).nonce).toBe(3n);
     // Mixed case in, canonical record out.
-    expect(ledger.recordEdgeEvent({ child: child.toUpperCase().replace('0X', '0x') as ChainId, fn: FN, sender: carol.address, payload: '0xC0FFEE' }).record).toBe(
-      edgeDownRecord({ fn: FN, child, nonce: 4n, sender: carol.address, payload: PAYLOAD }),
+    expect(ledger.recordEdgeEvent({ child: child.toUpperCase().replace('0X', '0x') as ChainId, fn: FN, sender: carol.address, payload: '0xC0FFEE', now: NOW }).record).toBe(
+      stampRecord(edgeDownRecord({ fn: FN, child, nonce: 4n, sender: carol.address, payload: PAYLOAD }), NOW),
     );
   });
 
@@ -676,19 +668,19 @@ describe('ParentLedger: edge events (docs/EDGE.md)', () => {
     const { ledger, child } = setup();
     const unknown = chainIdOf(CHAIN_ID, 9);
     const big = bytesToHex(new Uint8Array(MAX_EDGE_PAYLOAD + 1));
-    expectRefusal(ledger, () => ledger.recordEdgeEvent({ child: unknown, fn: FN, sender: alice.address, payload: big }), 'PAYLOAD_TOO_LARGE', { length: '4097', maximum: '4096' });
-    expectRefusal(ledger, () => ledger.recordEdgeEvent({ child: unknown, fn: FN, sender: alice.address, payload: PAYLOAD }), 'UNKNOWN_CHAIN', { chainId: unknown });
-    expect(ledger.recordEdgeEvent({ child, fn: FN, sender: alice.address, payload: bytesToHex(new Uint8Array(MAX_EDGE_PAYLOAD)) }).nonce).toBe(1n);
+    expectRefusal(ledger, () => ledger.recordEdgeEvent({ child: unknown, fn: FN, sender: alice.address, payload: big, now: NOW }), 'PAYLOAD_TOO_LARGE', { length: '4097', maximum: '4096' });
+    expectRefusal(ledger, () => ledger.recordEdgeEvent({ child: unknown, fn: FN, sender: alice.address, payload: PAYLOAD, now: NOW }), 'UNKNOWN_CHAIN', { chainId: unknown });
+    expect(ledger.recordEdgeEvent({ child, fn: FN, sender: alice.address, payload: bytesToHex(new Uint8Array(MAX_EDGE_PAYLOAD)), now: NOW }).nonce).toBe(1n);
     const entries = [...ledger.entries()].map((e): LedgerEntry => (e.kind === LedgerKind.Child ? { ...e, depositCount: (1n << 48n) - 1n } : e));
     const full = ParentLedger.fromEntries(CHAIN_ID, entries);
-    expectRefusal(full, () => full.recordEdgeEvent({ child, fn: FN, sender: alice.address, payload: PAYLOAD }), 'ARITHMETIC_OVERFLOW', { counter: 'depositCount' });
-    expectRefusal(ledger, () => ledger.recordEdgeEvent({ child, fn: FN, sender: alice.address, payload: '0x1' as Hex }), 'INVALID_HEX');
+    expectRefusal(full, () => full.recordEdgeEvent({ child, fn: FN, sender: alice.address, payload: PAYLOAD, now: NOW }), 'ARITHMETIC_OVERFLOW', { counter: 'depositCount' });
+    expectRefusal(ledger, () => ledger.recordEdgeEvent({ child, fn: FN, sender: alice.address, payload: '0x1' as Hex, now: NOW }), 'INVALID_HEX');
   });
 
   /** A committed block of `child` whose exit tree holds a token exit, then two up events (one from another chain). */
   function withEvents() {
     const { ledger, child } = setup();
-    ledger.deposit({ child, from: alice.address, to: alice.address, token: ETH, amount: 10n });
+    ledger.deposit({ child, from: alice.address, to: alice.address, token: ETH, amount: 10n, now: NOW });
     const exit: Exit = { recipient: bob.address, token: ETH, amount: 3n };
     const events = [
       { fn: FN, sourceChain: child, sender: carol.address, payload: PAYLOAD },
@@ -765,7 +757,7 @@ describe('ParentLedger: root, proofs, checkpoints, persistence', () => {
   /** A ledger that went through every kind of write. */
   function busy(): { ledger: ParentLedger; child: ChainId } {
     const { ledger, child } = setup();
-    ledger.deposit({ child, from: alice.address, to: bob.address, token: ETH, amount: 9n });
+    ledger.deposit({ child, from: alice.address, to: bob.address, token: ETH, amount: 9n, now: NOW });
     const exit = { recipient: bob.address, token: ETH, amount: 4n };
     const tree = new MerkleTree([exitLeaf(exit)], EXIT_TREE_DEPTH);
     const h = header(child, 1n, { depositNonce: 1n, exitRoot: bytesToHex(tree.root) });
@@ -788,8 +780,8 @@ describe('ParentLedger: root, proofs, checkpoints, persistence', () => {
     expect(ledgerEntryLeaf(config)).toEqual(
       keccak256(
         encodeWords(
-          ['uint256', 'address', 'uint256', 'uint8', 'uint64', 'bytes32', 'uint64', 'uint64', 'uint64', 'uint64'],
-          [0n, SPAWNER, MIN_BOND, 3, WINDOW, validatorSetHash(BY_ADDRESS.map((v) => v.address)), 1n, 150n, 1n, 1n],
+          ['uint256', 'address', 'uint256', 'uint8', 'uint64', 'bytes32', 'uint64', 'uint64', 'uint64', 'uint64', 'uint64', 'uint64'],
+          [0n, SPAWNER, MIN_BOND, 3, WINDOW, validatorSetHash(BY_ADDRESS.map((v) => v.address)), 1n, 150n, 1n, 1n, NOW, DEFAULT_STALL_LIMIT],
         ),
       ),
     );
@@ -803,7 +795,7 @@ describe('ParentLedger: root, proofs, checkpoints, persistence', () => {
     expect(copy.root).toBe(a.ledger.root);
     expect(copy.children()).toEqual(a.ledger.children());
     expect(copy.childInfo(a.child)).toEqual(a.ledger.childInfo(a.child));
-    const next = { child: a.child, from: alice.address, to: bob.address, token: ETH, amount: 1n };
+    const next = { child: a.child, from: alice.address, to: bob.address, token: ETH, amount: 1n, now: NOW };
     expect(copy.deposit(next)).toEqual(a.ledger.deposit(next));
     expect(copy.root).toBe(a.ledger.root);
     expect(() => ParentLedger.fromEntries(chainIdOf(CHAIN_ID, 1), a.ledger.entries())).toThrow(/does not belong/);
@@ -812,10 +804,10 @@ describe('ParentLedger: root, proofs, checkpoints, persistence', () => {
   it('undoes changes since a checkpoint; nested checkpoints fold into the outer one', () => {
     const { ledger, child } = busy();
     const root = ledger.root;
-    const deposit = { child, from: alice.address, to: bob.address, token: TOKEN, amount: 3n };
+    const deposit = { child, from: alice.address, to: bob.address, token: TOKEN, amount: 3n, now: NOW };
     ledger.checkpoint();
     ledger.deposit(deposit);
-    const spawned = ledger.spawnChild({ validators: [bob.address], threshold: 1, challengeWindow: 1n, bond: MIN_BOND, spawner: SPAWNER });
+    const spawned = ledger.spawnChild({ validators: [bob.address], threshold: 1, challengeWindow: 1n, bond: MIN_BOND, spawner: SPAWNER, now: NOW });
     ledger.checkpoint();
     ledger.deposit({ ...deposit, child: spawned });
     ledger.commitCheckpoint();
@@ -828,7 +820,7 @@ describe('ParentLedger: root, proofs, checkpoints, persistence', () => {
     expect(ledger.depositRecord(child, 2n)).toBe(ZERO_BYTES32);
     expect(ledger.childInfo(child).depositCount).toBe(1n);
     // the same spawn again gets the same id
-    expect(ledger.spawnChild({ validators: [bob.address], threshold: 1, challengeWindow: 1n, bond: MIN_BOND, spawner: SPAWNER })).toBe(spawned);
+    expect(ledger.spawnChild({ validators: [bob.address], threshold: 1, challengeWindow: 1n, bond: MIN_BOND, spawner: SPAWNER, now: NOW })).toBe(spawned);
     expect(() => ledger.revert()).toThrow(PlasmaError);
     expect(() => ledger.commitCheckpoint()).toThrow(/without an open checkpoint/);
   });

@@ -28,8 +28,8 @@ describe('ParentLedger write log', () => {
     const disk = new Map<Hex, Readonly<LedgerEntry>>();
     expect(ledger.takeWrittenKeys()).toEqual([]);
 
-    const child = ledger.spawnChild({ validators: [ALICE], threshold: 1, challengeWindow: 10n, bond: MIN_BOND, spawner: ALICE });
-    ledger.deposit({ child, from: ALICE, to: ALICE, token: ETH, amount: 5n });
+    const child = ledger.spawnChild({ validators: [ALICE], threshold: 1, challengeWindow: 10n, bond: MIN_BOND, spawner: ALICE, now: 1n });
+    ledger.deposit({ child, from: ALICE, to: ALICE, token: ETH, amount: 5n, now: 1n });
     expect(new Set(persist(disk, ledger))).toEqual(
       new Set([ledgerKeys.childCount(), ledgerKeys.child(child), ledgerKeys.subtreeBalance(child, ETH), ledgerKeys.deposit(child, 1n)]),
     );
@@ -38,7 +38,7 @@ describe('ParentLedger write log', () => {
     // Edge function storage and deliveries: keys the runtime cannot list without the log.
     ledger.setEdgeStorage(FN, '0x6b6579', '0x01');
     ledger.recordEdgeDelivery(1n, FN, EdgeDeliveryStatus.Failed);
-    ledger.recordEdgeEvent({ child, fn: FN, sender: ALICE, payload: '0xbeef' });
+    ledger.recordEdgeEvent({ child, fn: FN, sender: ALICE, payload: '0xbeef', now: 1n });
     expect(persist(disk, ledger)).toContain(ledgerKeys.edgeStorage(FN, '0x6b6579'));
 
     // A checkpoint reverted: its keys are listed, with the entries they had before (persisting them is harmless).

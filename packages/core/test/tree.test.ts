@@ -165,7 +165,7 @@ describe('ChainState: accounts and ledger under one root', () => {
     expect(state.root).toBe(EMPTY_STATE_ROOT);
     expect(EMPTY_STATE_ROOT).toBe(keccak256(concat([EMPTY_ACCOUNTS_ROOT, new LedgerTree().root])));
     state.accounts.put(0, { owner: alice.address, token: ETH, balance: 10n ** 18n, nonce: 0n });
-    state.ledger.spawnChild({ validators: [bob.address], threshold: 1, challengeWindow: WINDOW, bond: MIN_BOND, spawner: alice.address });
+    state.ledger.spawnChild({ validators: [bob.address], threshold: 1, challengeWindow: WINDOW, bond: MIN_BOND, spawner: alice.address, now: 1n });
     expect(state.root).toBe(keccak256(concat([state.accounts.root, state.ledger.root])));
     expect(state.root).toBe(chainStateRoot(state.accounts.root, state.ledger.root));
   });
@@ -177,8 +177,8 @@ describe('ChainState: accounts and ledger under one root', () => {
     state.checkpoint();
     state.accounts.put(1, { owner: bob.address, token: ETH, balance: 1n, nonce: 0n });
     state.checkpoint();
-    const child = state.ledger.spawnChild({ validators: [bob.address], threshold: 1, challengeWindow: WINDOW, bond: MIN_BOND, spawner: alice.address });
-    state.ledger.deposit({ child, from: alice.address, to: bob.address, token: TOKEN, amount: 9n });
+    const child = state.ledger.spawnChild({ validators: [bob.address], threshold: 1, challengeWindow: WINDOW, bond: MIN_BOND, spawner: alice.address, now: 1n });
+    state.ledger.deposit({ child, from: alice.address, to: bob.address, token: TOKEN, amount: 9n, now: 1n });
     const inner = state.root;
     state.commit();
     expect(state.root).toBe(inner);

@@ -26,6 +26,8 @@ export interface DevnetChain {
   validators: DevnetAccount[];
   threshold: number;
   challengeWindow: number;
+  /** Seconds without a commit after which anyone may freeze the chain (`plasma-tree escape freeze`); absent in older files. */
+  stallLimit?: number;
   /**
    * The chain's node data directory. With `nodes` (processes mode) it holds one directory per validator
    * (`validator<i>/`, each with its node.log) and no node of its own.

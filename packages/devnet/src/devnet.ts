@@ -311,6 +311,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
 
     // ---- chains
     const rootC = new Contract(rootContract, ['function spawnChain(address[] validators, uint8 threshold, uint64 challengeWindow) payable returns (bytes32)',
+      'function spawnChainWithLimits(address[] validators, uint8 threshold, uint64 challengeWindow, uint64 stallLimit) payable returns (bytes32)',
       'event ChainSpawned(bytes32 indexed chainId, uint256 indexed index, address indexed spawner, address[] validators, uint8 threshold, uint64 challengeWindow, uint256 bond)'], deployer);
     const chains: DevnetChain[] = [];
     const ids = new Map<string, ChainId>([[ROOT, ROOT_CHAIN_ID]]);
@@ -340,6 +341,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
         validators,
         threshold: spec.threshold,
         challengeWindow: spec.challengeWindow,
+        stallLimit: spec.stallLimit ?? Math.max(7 * 86_400, spec.challengeWindow),
         dataDir: join(dataDir, 'chains', spec.name),
       });
     }
@@ -514,7 +516,10 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
 }
 
 async function spawn(root: Contract, spec: ResolvedChainSpec, validators: DevnetAccount[]): Promise<ChainId> {
-  const tx = await root.spawnChain(validators.map((v) => v.address), spec.threshold, spec.challengeWindow, { value: spec.bond });
+  const set = validators.map((v) => v.address);
+  const tx = spec.stallLimit === undefined
+    ? await root.spawnChain(set, spec.threshold, spec.challengeWindow, { value: spec.bond })
+    : await root.spawnChainWithLimits(set, spec.threshold, spec.challengeWindow, spec.stallLimit, { value: spec.bond });
   const receipt = await tx.wait();
   for (const log of receipt.logs) {
     try {
@@ -599,6 +604,7 @@ class NestedSpawner {
       validators: chain.validators.map((v) => v.address.toLowerCase() as Address),
       threshold: spec.threshold,
       challengeWindow: BigInt(spec.challengeWindow),
+      ...(spec.stallLimit === undefined ? {} : { stallLimit: BigInt(spec.stallLimit) }),
       bond: spec.bond,
       nonce: account.pendingNonce,
     });

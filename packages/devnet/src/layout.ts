@@ -20,6 +20,11 @@ export interface ChainSpec {
   /** Seconds (default: the devnet's `challengeWindow`). */
   challengeWindow?: number;
   /**
+   * Seconds without a commit after which anyone may freeze the chain (docs/FRAUD.md §2, §8): challengeWindow .. 30 days.
+   * Default: the parent's, max(7 days, challengeWindow) (PlasmaRoot.spawnChain; a SPAWN_CHILD without a limit).
+   */
+  stallLimit?: number;
+  /**
    * Validator bond in wei: default and minimum ROOT_MIN_BOND (0.2 ETH, PlasmaRoot.MIN_BOND, docs/FRAUD.md §1) for a child
    * of the root, MIN_BOND (0.01 ETH, a chain's SPAWN_CHILD rule) for a child of a chain.
    */
@@ -45,6 +50,8 @@ export interface ResolvedChainSpec {
   validators: number;
   threshold: number;
   challengeWindow: number;
+  /** Only when the spec gave one (PlasmaRoot.spawnChainWithLimits, SPAWN_CHILD's stallLimit). */
+  stallLimit?: number;
   bond: bigint;
   rpcPort: number;
   /** Only when the spec gave one. */
@@ -99,6 +106,10 @@ export function resolveLayout(
     if (!Number.isInteger(challengeWindow) || challengeWindow < 1 || challengeWindow > 30 * 86_400) {
       throw bad(`chain ${c.name}: challenge window must be 1 s .. 30 days, got ${challengeWindow}`, 'pass a whole number of seconds');
     }
+    if (c.stallLimit !== undefined && (!Number.isInteger(c.stallLimit) || c.stallLimit < challengeWindow || c.stallLimit > 30 * 86_400)) {
+      throw bad(`chain ${c.name}: stall limit must be its challenge window (${challengeWindow} s) .. 30 days, got ${c.stallLimit}`, 'pass a whole number of seconds, or leave it out for the default (7 days, or the window when longer)');
+    }
+    const stall = c.stallLimit !== undefined ? { stallLimit: c.stallLimit } : {};
     const minBond = parent === ROOT ? ROOT_MIN_BOND : MIN_BOND;
     const bond = c.bond ?? minBond;
     if (bond < minBond) {
@@ -112,9 +123,9 @@ export function resolveLayout(
         throw bad(`chain ${c.name}: parentFinality must be "committed" or "final", got ${JSON.stringify(c.parentFinality)}`, 'leave it out to use the devnet\'s');
       }
       if (parent === ROOT) throw bad(`chain ${c.name}: parentFinality is for children of child chains`, 'a child of the root follows L1 (l1Confirmations): leave parentFinality out');
-      return { name: c.name, parent, validators, threshold, challengeWindow, bond, rpcPort, parentFinality: c.parentFinality, ...faults };
+      return { name: c.name, parent, validators, threshold, challengeWindow, ...stall, bond, rpcPort, parentFinality: c.parentFinality, ...faults };
     }
-    return { name: c.name, parent, validators, threshold, challengeWindow, bond, rpcPort, ...faults };
+    return { name: c.name, parent, validators, threshold, challengeWindow, ...stall, bond, rpcPort, ...faults };
   });
   // Parents first (stable topological order); a cycle means some chain never gets placed.
   const out: ResolvedChainSpec[] = [];

@@ -45,4 +45,13 @@ describe('chain layout (data, not code)', () => {
     expect(code(() => resolveLayout([{ name: 'A', bond: ROOT_MIN_BOND - 1n }], defaults))).toBe('BAD_LAYOUT');
     expect(code(() => resolveLayout([{ name: 'A' }, { name: 'A1', parent: 'A', bond: MIN_BOND - 1n }], defaults))).toBe('BAD_LAYOUT');
   });
+
+  it('a stall limit (docs/FRAUD.md §8): kept when given, the challenge window .. 30 days, else BAD_LAYOUT', () => {
+    const [a, a1] = resolveLayout([{ name: 'A', stallLimit: 30 }, { name: 'A1', parent: 'A', challengeWindow: 5, stallLimit: 8 }], defaults);
+    expect([a.stallLimit, a1.stallLimit]).toEqual([30, 8]);
+    expect(resolveLayout([{ name: 'A' }], defaults)[0]).not.toHaveProperty('stallLimit');
+    expect(code(() => resolveLayout([{ name: 'A', stallLimit: 29 }], defaults))).toBe('BAD_LAYOUT');
+    expect(code(() => resolveLayout([{ name: 'A', stallLimit: 30 * 86_400 + 1 }], defaults))).toBe('BAD_LAYOUT');
+    expect(code(() => resolveLayout([{ name: 'A' }, { name: 'A1', parent: 'A', challengeWindow: 5, stallLimit: 4.5 }], defaults))).toBe('BAD_LAYOUT');
+  });
 });

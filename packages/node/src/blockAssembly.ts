@@ -119,7 +119,7 @@ function slotsWritten(tx: BlockTx): number[] {
     case TxKind.ReclaimChildDeposit:
       return [tx.toSlot];
     default:
-      // COMMIT_CHILD, EDGE_FROM_CHILD: the ledger only; PROVE_CHILD_FRAUD: see `track` (the slots depend on the bond).
+      // COMMIT_CHILD, EDGE_FROM_CHILD, FREEZE_STALLED_CHILD: the ledger only; PROVE_CHILD_FRAUD: see `track` (the slots depend on the bond).
       return [];
   }
 }

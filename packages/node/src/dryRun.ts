@@ -14,7 +14,7 @@ import type { DryRun } from './mempool.js';
 /**
  * The mempool's dry-run of parent-kind and edge transactions (docs/SPEC.md "Node JSON-RPC"): on a checkpoint of
  * the chain's state, apply the ones already waiting (failures ignored), then the candidate, then revert.
- * COMMIT_CHILD, FINALIZE_CHILD_EXIT, EDGE_FROM_CHILD, PROVE_CHILD_FRAUD, ESCAPE_CHILD_EXIT and RECLAIM_CHILD_DEPOSIT run the whole STF at `now` (the wall clock, never before
+ * COMMIT_CHILD, FINALIZE_CHILD_EXIT, EDGE_FROM_CHILD, PROVE_CHILD_FRAUD, ESCAPE_CHILD_EXIT, RECLAIM_CHILD_DEPOSIT and FREEZE_STALLED_CHILD run the whole STF at `now` (the wall clock, never before
  * the head's timestamp: the next block's clock); DEPOSIT_TO_CHILD and SPAWN_CHILD run the ledger's half only (the
  * account half is the mempool's `checkSender` against the slot's pending state); EDGE_SEND runs the whole STF with
  * the sender's nonce taken as the call's (the mempool checked it against the slot's pending nonce), so the
@@ -56,10 +56,13 @@ export function createDryRun(
     function apply(t: SignedTx, from: Address | undefined): void {
       switch (t.kind) {
         case TxKind.DepositToChild:
-          state.ledger.deposit({ child: t.child.toLowerCase() as ChainId, from: from!, to: normalizeAddress(t.to), token: normalizeAddress(t.token), amount: t.amount });
+          state.ledger.deposit({ child: t.child.toLowerCase() as ChainId, from: from!, to: normalizeAddress(t.to), token: normalizeAddress(t.token), amount: t.amount, now: ctx.timestamp });
           return;
         case TxKind.SpawnChild:
-          state.ledger.spawnChild({ validators: t.validators, threshold: t.threshold, challengeWindow: t.challengeWindow, bond: t.bond, spawner: from! });
+          state.ledger.spawnChild({
+            validators: t.validators, threshold: t.threshold, challengeWindow: t.challengeWindow, bond: t.bond, spawner: from!, now: ctx.timestamp,
+            ...(t.stallLimit === undefined || t.stallLimit === 0n ? {} : { stallLimit: t.stallLimit }),
+          });
           return;
         case TxKind.CommitChild:
         case TxKind.FinalizeChildExit:
@@ -67,6 +70,7 @@ export function createDryRun(
         case TxKind.ProveChildFraud:
         case TxKind.EscapeChildExit:
         case TxKind.ReclaimChildDeposit:
+        case TxKind.FreezeStalledChild:
           applyTx(state, placeSignedTx(state.accounts, t, ctx), ctx);
           return;
         case TxKind.EdgeSend: {

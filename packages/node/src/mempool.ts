@@ -24,7 +24,7 @@ export interface PendingTx {
   tx: SignedTx;
   /** The EIP-712 digest for a user-signed tx, `unsignedTxHash` for COMMIT_CHILD, FINALIZE_CHILD_EXIT and EDGE_FROM_CHILD. */
   hash: Hex;
-  /** The recovered signer (owner of `tx.slot` when admitted); undefined for kinds 4, 5 and 9-12 (nobody signs them). */
+  /** The recovered signer (owner of `tx.slot` when admitted); undefined for kinds 4, 5 and 9-13 (nobody signs them). */
   signer?: Address;
 }
 
@@ -287,7 +287,7 @@ export class Mempool {
   /** The stateful checks against the slot's pending state; on success the tx is queued. */
   private admit({ tx, hash }: Candidate, recovered: RecoveryResult | undefined): PendingTx {
     if (!isUserSignedTx(tx)) {
-      // Kinds 4, 5 and 9-12: nobody signs them; the ledger is the authority (quorum, proof, window, frozen child).
+      // Kinds 4, 5 and 9-13: nobody signs them; the ledger is the authority (quorum, proof, window, frozen or stalled child).
       const admitted: PendingTx = { tx, hash };
       this.c.dryRun?.(tx, undefined, this.pendingParent);
       this.pendingParent.push(admitted);

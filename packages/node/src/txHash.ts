@@ -9,6 +9,7 @@ import {
   encodeEdgeFromChildData,
   encodeFinalizeChildExitData,
   encodeEscapeChildExitData,
+  encodeFreezeStalledChildData,
   encodeProveChildFraudData,
   hashDeposit,
   hexToBytes,
@@ -22,6 +23,7 @@ import {
   type EdgeFromChildTx,
   type EscapeChildExitTx,
   type FinalizeChildExitTx,
+  type FreezeStalledChildTx,
   type Hex,
   type ProveChildFraudTx,
   type ReclaimChildDepositTx,
@@ -34,11 +36,12 @@ import {
  * block `data` (docs/SPEC.md "Transactions inside a block"); EDGE_FROM_CHILD carries its sender in the block
  * form's `from`, outside `data`, so its hash is `keccak256(abi.encodePacked(uint8 9, bytes32 chainId, address
  * sender, bytes data))`; RECLAIM_CHILD_DEPOSIT's words are the deposit, so its hash is `keccak256(abi.encodePacked(
- * uint8 12, bytes32 chainId, bytes32 depositHash))` (the child's depositHash names the deposit and the child). It does
+ * uint8 12, bytes32 chainId, bytes32 depositHash))` (the child's depositHash names the deposit and the child); FREEZE_STALLED_CHILD
+ * is the plain form (kind 13, `abi.encode(bytes32 child)`: one hash per child, and a child is frozen once). It does
  * not depend on the state (unlike the block form's toSlot), so the same
  * submission always has the same hash.
  */
-export function unsignedTxHash(tx: CommitChildTx | FinalizeChildExitTx | EdgeFromChildTx | ProveChildFraudTx | EscapeChildExitTx | ReclaimChildDepositTx): Hex {
+export function unsignedTxHash(tx: CommitChildTx | FinalizeChildExitTx | EdgeFromChildTx | ProveChildFraudTx | EscapeChildExitTx | ReclaimChildDepositTx | FreezeStalledChildTx): Hex {
   const child = tx.child.toLowerCase() as ChainId;
   const lower = (hex: Hex) => hex.toLowerCase() as Hex;
   let prefix = hexToBytes(tx.chainId, 32);
@@ -73,6 +76,9 @@ export function unsignedTxHash(tx: CommitChildTx | FinalizeChildExitTx | EdgeFro
     }
     case TxKind.ReclaimChildDeposit:
       data = hashDeposit({ chainId: child, nonce: tx.nonce, from: normalizeAddress(tx.from), to: normalizeAddress(tx.to), token: normalizeAddress(tx.token), amount: tx.amount });
+      break;
+    case TxKind.FreezeStalledChild:
+      data = encodeFreezeStalledChildData(child);
       break;
   }
   return bytesToHex(keccak256(concatBytes(Uint8Array.of(tx.kind), prefix, hexToBytes(data))));
@@ -109,7 +115,7 @@ export function blockTxHash(tx: BlockTx, chainId: ChainId, domain: Eip712Domain)
       return hashed(hexToBytes(hashDeposit({ chainId: child, nonce: tx.nonce, from: tx.from, to: tx.to, token: tx.token, amount: tx.amount })));
     }
     default:
-      // COMMIT_CHILD, FINALIZE_CHILD_EXIT, ESCAPE_CHILD_EXIT: the block data is the canonical data.
+      // COMMIT_CHILD, FINALIZE_CHILD_EXIT, ESCAPE_CHILD_EXIT, FREEZE_STALLED_CHILD: the block data is the canonical data.
       return hashed(hexToBytes(tx.data));
   }
 }

@@ -75,6 +75,13 @@ describe('a node hosting children', () => {
       const info = await rpc(url, 'pt_getChildInfo', [a1]);
       expect(info).toMatchObject({ chainId: a1, parentChainId: chainA, threshold: 1, challengeWindow: 3, headNumber: 0, depositCount: 0, bond: (10n ** 16n).toString() });
       expect(await rpc(url, 'pt_getChildInfo', [chainIdOf(chainA, 5)])).toBeNull();
+      // The stall rule (docs/FRAUD.md §8): the default limit, the spawn block's time as the last activity; a stall
+      // freeze of a child that is not stalled and a limit below the window are refused at submission (the ledger's codes).
+      const spawnBlock = await rpc(url, 'pt_getBlockByNumber', [spawnReceipt.blockNumber]);
+      expect(info).toMatchObject({ stallLimit: 7 * 86_400, spawnedAt: spawnBlock.header.timestamp, lastActivity: spawnBlock.header.timestamp, status: 0, frozenAt: 0 });
+      expect(await sendError(url, { kind: TxKind.FreezeStalledChild, chainId: chainA, child: a1 })).toBe('NOT_STALLED');
+      expect(await sendError(url, { kind: TxKind.FreezeStalledChild, chainId: chainA, child: chainIdOf(chainA, 5) })).toBe('UNKNOWN_CHAIN');
+      expect(await sendError(url, sign(alice, { ...badSpawn, threshold: 1, stallLimit: window - 1n, nonce: 1n } as UnsignedTx))).toBe('BAD_STALL_LIMIT');
 
       // DEPOSIT_TO_CHILD (kind 3): to an unknown child is refused, to A1 recorded.
       const bob = new User(a1, l1.l1ChainId, l1.rootAddress);

@@ -187,7 +187,7 @@ export type TxRequest =
   | { kind: 'transfer'; to: string; token?: string; amount: bigint }
   | { kind: 'withdraw'; to?: string; token?: string; amount: bigint }
   | { kind: 'depositToChild'; child: string; to?: string; token?: string; amount: bigint }
-  | { kind: 'spawnChild'; validators: string[]; threshold: number; challengeWindow: number; bond: bigint };
+  | { kind: 'spawnChild'; validators: string[]; threshold: number; challengeWindow: number; stallLimit?: number; bond: bigint };
 
 /**
  * A user transaction signed and hashed but maybe not sent yet. Persist it before sending and a crash can never
@@ -228,6 +228,11 @@ export interface SpawnChildArgs {
   threshold: number;
   /** Seconds, by this chain's clock. */
   challengeWindow: number;
+  /**
+   * Seconds without a commit after which anyone may freeze the child (FREEZE_STALLED_CHILD, docs/FRAUD.md §8):
+   * challengeWindow .. 30 days (BAD_STALL_LIMIT otherwise). Default (absent or 0): max(7 days, challengeWindow).
+   */
+  stallLimit?: number;
   /** Validator bond in wei of this chain's native token (at least 0.01 ETH). */
   bond: bigint;
 }
@@ -242,6 +247,8 @@ export interface SpawnChildResult {
   validators: Address[];
   threshold: number;
   challengeWindow: number;
+  /** The stall limit the parent recorded (the default when none was asked for); null from a parent node that predates it. */
+  stallLimit: number | null;
   bond: bigint;
 }
 
@@ -847,9 +854,13 @@ export class PlasmaClient {
       const validators = req.validators.map((v, i) => checkAddress(v, `validator ${i + 1}`));
       checkAmount(req.bond);
       const account = await this.spendable(from, NATIVE_TOKEN, req.bond);
+      if (req.stallLimit !== undefined && (!Number.isSafeInteger(req.stallLimit) || req.stallLimit < 0)) {
+        throw plasmaError('BAD_STALL_LIMIT', `a stall limit of ${req.stallLimit} is not a whole number of seconds`, { stallLimit: req.stallLimit }, undefined,
+          'pass seconds between the challenge window and 30 days, or leave it out for the default (7 days, or the window when longer)');
+      }
       unsigned = {
         kind: TxKind.SpawnChild, chainId: this.chainId, slot: account.slot!, validators, threshold: req.threshold,
-        challengeWindow: BigInt(req.challengeWindow), bond: req.bond, nonce: account.pendingNonce,
+        challengeWindow: BigInt(req.challengeWindow), ...(req.stallLimit ? { stallLimit: BigInt(req.stallLimit) } : {}), bond: req.bond, nonce: account.pendingNonce,
       };
     } else {
       checkAmount(req.amount);
@@ -931,9 +942,10 @@ export class PlasmaClient {
       if (before.has(chainId)) continue;
       const info = await this.node.getChildInfo(chainId);
       if (!info || info.spawner !== prepared.from || [...info.validators].sort().join(',') !== want || info.threshold !== tx.threshold || info.challengeWindow !== args.challengeWindow) continue;
+      if (args.stallLimit && info.stallLimit !== null && info.stallLimit !== args.stallLimit) continue;
       return {
         chainId, parentChainId: this.chainId, index, txHash: prepared.hash, blockNumber: receipt.blockNumber!,
-        validators: info.validators, threshold: info.threshold, challengeWindow: info.challengeWindow, bond: info.bond,
+        validators: info.validators, threshold: info.threshold, challengeWindow: info.challengeWindow, stallLimit: info.stallLimit, bond: info.bond,
       };
     }
     // The index is the child count before the block; a chain id is a function of it (docs/SPEC.md "Identifiers").
@@ -1505,6 +1517,8 @@ export interface SpawnChainArgs {
   threshold: number;
   /** Seconds. */
   challengeWindow: number;
+  /** Seconds (PlasmaRoot.spawnChainWithLimits): challengeWindow .. 30 days. Absent or 0: spawnChain's default, max(7 days, challengeWindow). */
+  stallLimit?: number;
   /** Validator bond in wei (at least PlasmaRoot.MIN_BOND = 0.2 ETH). */
   bond: bigint;
 }
@@ -1516,16 +1530,20 @@ export interface SpawnChainResult {
   validators: Address[];
   threshold: number;
   challengeWindow: number;
+  /** PlasmaRoot.stallLimit(chainId) as spawned. */
+  stallLimit: number;
   bond: bigint;
 }
 
-/** Registers a new child chain of the root contract (`PlasmaRoot.spawnChain`); `signer` pays the bond. */
+/** Registers a new child chain of the root contract (`PlasmaRoot.spawnChain`, or `spawnChainWithLimits` with a stall limit); `signer` pays the bond. */
 export async function spawnChain(signer: Signer, rootContract: string, args: SpawnChainArgs): Promise<SpawnChainResult> {
   const root = plasmaRoot(checkAddress(rootContract, 'rootContract'), signer);
   const validators = args.validators.map((v, i) => checkAddress(v, `validator ${i + 1}`));
   let receipt: TransactionReceipt | null;
   try {
-    const tx: TransactionResponse = await root.spawnChain(validators, args.threshold, args.challengeWindow, { value: args.bond });
+    const tx: TransactionResponse = args.stallLimit
+      ? await root.spawnChainWithLimits(validators, args.threshold, args.challengeWindow, args.stallLimit, { value: args.bond })
+      : await root.spawnChain(validators, args.threshold, args.challengeWindow, { value: args.bond });
     receipt = await tx.wait();
   } catch (e) {
     throw mapL1Error(e, 'spawnChain');
@@ -1542,6 +1560,7 @@ export async function spawnChain(signer: Signer, rootContract: string, args: Spa
           validators,
           threshold: args.threshold,
           challengeWindow: args.challengeWindow,
+          stallLimit: args.stallLimit || Math.max(7 * 86_400, args.challengeWindow),
           bond: args.bond,
         };
       }

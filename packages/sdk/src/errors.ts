@@ -26,9 +26,16 @@ export const ERROR_HINTS: Record<string, string> = {
   ALREADY_WITHDRAWN: 'this exit was already paid out; check `plasma-tree balance` on L1',
   SUBTREE_BALANCE_EXCEEDED: 'the chain holds less of this token than the exit claims: the chain is insolvent or the proof is wrong; report it to the chain operators',
   INVALID_EXIT_PROOF: 'the exit proof does not match the committed block: fetch a fresh proof from an honest node',
-  UNKNOWN_COMMITMENT: 'the header or window end do not match the commitment stored on the parent chain: fetch a fresh proof from an honest node',
+  UNKNOWN_COMMITMENT: 'the header and window end are not a live commitment on the parent chain: the block is not committed (yet), or a conviction rolled the chain back below it (its record is dead). For an exit, fetch a fresh proof from an honest node; for an objection, check the chain\'s head (`plasma-tree status`): it may be convicted already',
   UNKNOWN_CHAIN: 'no chain with this id exists under the root contract: check --chain and --root (see devnet.json or `plasma-tree status`)',
   NOT_ENOUGH_SIGNATURES: 'the commitment needs at least `threshold` validator signatures',
+  // a commitment's (or an equivocation proof's) signatures, checked by PlasmaRoot.commit and PlasmaFraudVerifier.verifyQuorum
+  BAD_SIGNATURES_LENGTH: 'signatures are packed 65 bytes each (r ‖ s ‖ v), sorted by signer: pack them with packSignatures (@plasma-tree/contracts)',
+  SIGNATURE_BAD_V: 'v must be 27 or 28: normalize the signature (ethers and core sign that way)',
+  SIGNATURE_HIGH_S: 'a signature with s in the upper half of the curve order is malleable and refused: use its canonical low-s form',
+  INVALID_SIGNATURE: 'a signature recovers to no address: sign the Commitment of this chain, height and block hash in the tree\'s EIP-712 domain',
+  SIGNERS_NOT_SORTED: 'order the signatures by signer address, ascending, each signer once',
+  SIGNER_NOT_VALIDATOR: 'only the chain\'s validators sign its commitments: drop the signature of an address outside its validator set',
   ETH_TRANSFER_FAILED: 'the recipient contract refused the ETH: withdraw to an address that accepts ETH',
   ZERO_AMOUNT: 'pass an amount greater than 0',
   ZERO_RECIPIENT: 'pass a recipient address other than 0x0',
@@ -68,12 +75,54 @@ export const ERROR_HINTS: Record<string, string> = {
   UNKNOWN_DEPOSIT: 'no such deposit is recorded (or it was reclaimed already): list them with `plasma-tree escape reclaim`',
   STALL_FREEZE_NOT_SUPPORTED: 'only a child of the root can be frozen for stalling; a chain under a chain is frozen by a fraud proof on its parent (docs/FRAUD.md §8)',
   PROOF_MISMATCH: 'the source holds another chain, or blocks the root never committed: use another node or data directory',
+  // fraud proofs (docs/FRAUD.md §3): PlasmaRoot's checks of every proof, then PlasmaFraudVerifier's of its witnesses
+  CHALLENGE_WINDOW_CLOSED: 'the block\'s challenge window has ended: it is final and no proof can undo it (object while now < windowEnd; a watcher objects as soon as it sees the commit)',
+  WRONG_PREV_HEADER: 'pass the previous block\'s header and windowEnd exactly as committed (block 1: the all-zero header and 0)',
+  PROOF_KIND_NOT_SUPPORTED: 'transition proofs exist for transactions of kinds 0-2 (deposit, transfer, withdraw) only; kinds 3-9 are re-executed by every validator and watcher but not provable yet (docs/FRAUD.md §3): report the block, and holders should exit while its window is open',
+  NOT_FRAUD: 'the proof shows nothing wrong (the reason names the rule that holds): re-verify the committed block (core findFraud) and build the proof from its own transactions, not from what a node claims; a valid block cannot be convicted',
+  ALREADY_CONVICTED: 'nothing to do: the chain is frozen and its bond already taken; its holders leave with `plasma-tree escape exit`',
+  TX_NOT_IN_BLOCK: 'a tx witness does not open the block\'s txRoot: build the proof from the committed block\'s transactions and their post-state roots (core buildTransitionProof), with each tx at its own index',
+  TX_INDEX_OUT_OF_RANGE: 'a tx index must be below 65,536 (the tx tree has depth 16): check the index of the disputed tx',
+  BAD_PRE_TX: 'the pre-state witness must be the tx right before the disputed one (index − 1); for tx 0 the pre-state is the previous block\'s state root',
+  PRE_STATE_MISMATCH: 'the accounts and ledger roots given must hash to the state before the disputed tx (the previous tx\'s postStateRoot, or the previous header\'s stateRoot for tx 0): rebuild them from that state',
+  MISSING_ACCOUNT_WITNESS: 'the proof must open every account the tx reads or writes (sender, then recipient): build it with core buildTransitionProof',
+  WRONG_WITNESS_SLOT: 'account witnesses go in the order the tx touches its slots (sender, then recipient): build the proof with core buildTransitionProof',
+  BAD_NEXT_TX: 'the next-position witness must be the tx at the disputed index + 1 (all zero when the disputed tx is the block\'s last)',
+  EXIT_INDEX_OUT_OF_RANGE: 'an exit index must be below 65,536 (the exit tree has depth 16): fetch a fresh exit proof, or check the exit witness of the proof',
+  EXIT_NOT_IN_BLOCK: 'the exit witness (leaf, index, 16 siblings) does not open the header\'s exitRoot: take it from the exit tree the header commits to (published on L1 once its data is challenged, docs/FRAUD.md §9)',
+  BAD_PROOF_LENGTH: 'a Merkle proof has a fixed number of siblings (`expected`: 16 for an exit, 10 for a tx chunk, 8 for an exit chunk): build it with core instead of trimming or padding it',
+  // data availability (docs/FRAUD.md §9): PlasmaDataAvailability
+  WRONG_BOND: 'a data challenge takes exactly DATA_CHALLENGE_BOND (`required`) as its value: send that amount (it comes back if the challenge convicts or lapses, and goes to the publisher if the data is published in time)',
+  TOO_LATE_TO_CHALLENGE: 'data can be challenged only in the first half of the block\'s window (before `challengeBefore`): fetch the block from another node, and if nobody serves it, exit while the window is open',
+  ALREADY_CHALLENGED: 'someone challenged this block\'s data already: follow that challenge (`challengeOf`); anyone may resolve it once its deadline passed unanswered',
+  DATA_ALREADY_PUBLISHED: 'the block\'s data is on L1 already: read it back from the publication transactions (core blockFromPublishedData) instead of challenging or publishing it again',
+  EXIT_DATA_ALREADY_PUBLISHED: 'the block\'s exit tree is on L1 already: nothing left to publish (core exitLeavesFromPublishedData reads it back)',
+  CHUNK_OUT_OF_ORDER: 'publish chunks in order, from 0: send chunk `expected` next (`publication(chainId, number)` / `exitPublication` give the next one)',
+  TOO_MANY_TXS: 'a chunk holds at most 64 transactions: split the block with core blockDataChunks',
+  TOO_MANY_EXIT_LEAVES: 'an exit chunk holds at most 256 leaves: split the exit tree with core blockExitChunks',
+  INVALID_CHUNK_PROOF: 'the chunk\'s transactions and siblings do not give the header\'s txRoot: publish the committed block\'s own transactions, built with core blockDataChunks',
+  INVALID_EXIT_CHUNK_PROOF: 'the exit chunk\'s leaves and siblings do not give the header\'s exitRoot: publish the committed block\'s exit tree, built with core blockExitChunks',
+  LEAVES_AFTER_LAST_CHUNK: 'a short chunk is the last one and the tree must be empty after it: publish every transaction of the block (a tree with a gap can never be completed)',
+  EXIT_LEAVES_AFTER_LAST_CHUNK: 'a short exit chunk is the last one and the exit tree must be empty after it: publish every exit leaf of the block',
+  RESPONSE_WINDOW_CLOSED: 'the challenge\'s deadline passed: publishing can no longer answer it, and anyone may now resolve it (resolveDataChallenge convicts the block)',
+  NO_OPEN_CHALLENGE: 'the block has no open data challenge: it was never challenged, or its challenge was answered, resolved or its bond reclaimed (`challengeOf` shows which)',
+  RESPONSE_WINDOW_OPEN: 'the validators may still publish until the challenge\'s deadline: resolve it once now > deadline',
+  CHALLENGE_STILL_RESOLVABLE: 'the challenge can still convict the block: resolve it after its deadline (resolveDataChallenge); the bond is reclaimed only once the block\'s window ended unresolved',
   // transport
   NODE_UNREACHABLE: 'is the node running? start it with `plasma-tree node start` or `plasma-tree devnet`',
   NODE_TIMEOUT: 'the node did not answer in time: is it overloaded or stuck? retry, or raise the timeout',
   L1_UNREACHABLE: 'is the L1 node running? start a local one with `plasma-tree devnet`, or pass --l1 <url>',
   INSUFFICIENT_FUNDS: 'the L1 account cannot pay value + gas: fund it on L1 (on a devnet, use one of the dev accounts)',
   TIMEOUT: 'it may still happen: check again later with `plasma-tree status`',
+};
+
+/**
+ * Hints of contract errors whose name two contracts use for different things, by signature: PlasmaFraudVerifier's
+ * `InvalidAccountProof(uint32)` is a fraud proof's account witness, PlasmaRoot's `InvalidAccountProof(bytes32,uint32)`
+ * the escape hatch's (ERROR_HINTS.INVALID_ACCOUNT_PROOF).
+ */
+export const REVERT_HINTS: Record<string, string> = {
+  'InvalidAccountProof(uint32)': 'an account witness of the proof does not open the accounts root of the state before the disputed tx: build it from that state (core buildTransitionProof)',
 };
 
 export function hintFor(code: string, fallback = ''): string {

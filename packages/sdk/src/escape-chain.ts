@@ -1,6 +1,7 @@
 /**
  * The escape hatch one level down (docs/FRAUD.md §8): a chain C whose parent P is a chain, not L1, is frozen on P by
- * a PROVE_CHILD_FRAUD (kind 10); its holders are then paid on P from C's last final head by ESCAPE_CHILD_EXIT (kind
+ * a PROVE_CHILD_FRAUD (kind 10), or by a FREEZE_STALLED_CHILD (kind 13, `freezeStalled`) once it committed nothing for
+ * longer than its stall limit; its holders are then paid on P from C's last final head by ESCAPE_CHILD_EXIT (kind
  * 11), and the deposits P recorded for C that C never applied go back to their depositors on P by
  * RECLAIM_CHILD_DEPOSIT (kind 12). Both are unsigned and free: anyone submits them to a node of P. Only P's node and
  * a proof source of C (a node of C, or a stopped node's data directory) are needed; no validator of C.
@@ -16,9 +17,11 @@ import {
   hashHeader,
   ledgerKeys,
   normalizeAddress,
+  recordIs,
   type Address,
   type ChainId,
   type EscapeChildExitTx,
+  type FreezeStalledChildTx,
   type Hex,
   type ReclaimChildDepositTx,
   type SignedTx,
@@ -38,14 +41,19 @@ import {
   type ReclaimableDeposit,
 } from './escape.js';
 
-/** A child of a chain as its parent's escape hatch sees it, by the parent's clock. */
+/**
+ * A child of a chain as its parent's escape hatch sees it, by the parent's clock. The stall fields (docs/FRAUD.md §8)
+ * are P's ledger's; they are null only from a node of P that predates the stall rule.
+ */
 export interface ChainHostEscapeStatus extends EscapeHatchStatus {
   host: 'chain';
-  /** No stall rule below the root yet (docs/FRAUD.md §8): always null. */
-  stallLimit: null;
-  stallableAt: null;
-  secondsUntilStallable: null;
-  /** The head's commit time on the parent (headWindowEnd − challengeWindow); null before block 1. */
+  /** Seconds without a commit after which anyone may freeze the chain (FREEZE_STALLED_CHILD). */
+  stallLimit: number | null;
+  /** The first time by P's clock at which freezeStalled succeeds (lastActivity + stallLimit + 1). */
+  stallableAt: number | null;
+  /** 0 once stallable (or frozen). */
+  secondsUntilStallable: number | null;
+  /** The head's commit time on the parent (headWindowEnd − challengeWindow), or the spawn time before block 1. */
   lastActivity: number | null;
   /** The parent's head timestamp (`pt_time`); `now` is the later of it and the wall clock (the parent's next block). */
   parentTime: number;
@@ -124,10 +132,31 @@ export class ChainEscapeClient implements EscapeHatch {
     return p.entry !== null && p.entry !== undefined;
   }
 
-  /** Not in the protocol below the root (docs/FRAUD.md §8, kind 13): STALL_FREEZE_NOT_SUPPORTED. */
+  /**
+   * Freezes a live child that committed nothing for longer than its stall limit (anyone may, for free): a
+   * FREEZE_STALLED_CHILD (kind 13) sent to P's node and waited for until P includes it. CHAIN_IS_FROZEN when it is
+   * frozen already, NOT_STALLED (with the seconds left by P's clock) before its limit has passed;
+   * STALL_FREEZE_NOT_SUPPORTED from a node of P that predates the stall rule.
+   */
   async freezeStalled(chainId: ChainId): Promise<{ txHash: Hex; frozenAt: number }> {
-    throw escapeError('STALL_FREEZE_NOT_SUPPORTED', `chain ${chainId} is a child of chain ${await this.parent()}, not of the root: freezing a stalled chain below the root is not in the protocol yet`,
-      { chainId, parentChainId: this.parentChainId });
+    const status = await this.getChainStatus(chainId);
+    if (status.status !== 'live') {
+      throw escapeError('CHAIN_IS_FROZEN', `chain ${status.chainId} is already frozen (${status.status}) on chain ${status.parentChainId}`, { chainId: status.chainId, status: status.status, frozenAt: status.frozenAt },
+        'nothing to freeze: its holders can escape now (`plasma-tree escape exit`)');
+    }
+    if (status.stallLimit === null) {
+      throw escapeError('STALL_FREEZE_NOT_SUPPORTED', `the node of chain ${status.parentChainId} (${this.node.url}) predates the stall rule: it reports no stall limit for chain ${status.chainId}`,
+        { chainId: status.chainId, parentChainId: status.parentChainId }, "upgrade the parent chain's node (docs/FRAUD.md §8)");
+    }
+    if (status.secondsUntilStallable! > 0) throw notStalled(status);
+    const tx: FreezeStalledChildTx = { kind: TxKind.FreezeStalledChild, chainId: status.parentChainId, child: status.chainId };
+    const receipt = await this.submit('FREEZE_STALLED_CHILD', tx, (e) => {
+      // P's clock may lag the wall clock: its dry run judges by its next block's time.
+      if (e.code === 'NOT_STALLED') return notStalled(status, e);
+      return e;
+    });
+    const after = await this.getChainStatus(status.chainId);
+    return { txHash: receipt.txHash, frozenAt: after.frozenAt ?? 0 };
   }
 
   // ---------------------------------------------------------------------------------------------- escape
@@ -183,7 +212,7 @@ export class ChainEscapeClient implements EscapeHatch {
         if (depositor !== undefined && d.from !== depositor) continue;
         // A reclaimed deposit's entry is deleted (P's index still lists it): only those still recorded can be paid.
         const entry = (await this.node.getLedgerProof(ledgerKeys.deposit(child, d.nonce))).entry as { depositHash?: string } | null;
-        if (entry && String(entry.depositHash).toLowerCase() === hashDeposit(d).toLowerCase()) out.push(d);
+        if (entry && recordIs(String(entry.depositHash) as Hex, hashDeposit(d))) out.push(d);
       }
     }
     return out;
@@ -242,7 +271,7 @@ export class ChainEscapeClient implements EscapeHatch {
     return proof;
   }
 
-  /** Sends an unsigned kind 11/12 to P's node (its dry run refuses with the ledger's code) and waits until P includes it. */
+  /** Sends an unsigned kind 11/12/13 to P's node (its dry run refuses with the ledger's code) and waits until P includes it. */
   private async submit(what: string, tx: SignedTx, remap: (e: PlasmaError) => PlasmaError = (e) => e): Promise<Receipt> {
     let hash: Hex;
     try {
@@ -269,17 +298,20 @@ export class ChainEscapeClient implements EscapeHatch {
 
 function statusOf(info: ChildChainInfo, parentChainId: ChainId, parentTime: number, now: number): ChainHostEscapeStatus {
   const status = STATUS_NAMES[info.status] ?? 'frozen-fraud';
+  // PlasmaRoot.freezeStalled's rule, as P's ledger runs it: stallable once now > lastActivity + stallLimit.
+  const lastActivity = info.lastActivity ?? (info.headNumber === 0 ? info.spawnedAt : info.headWindowEnd - info.challengeWindow);
+  const stallableAt = info.stallLimit === null || lastActivity === null ? null : lastActivity + info.stallLimit + 1;
   return {
     chainId: info.chainId,
     host: 'chain',
     parentChainId,
     status,
     frozenAt: status === 'live' ? null : info.frozenAt,
-    stallLimit: null,
+    stallLimit: info.stallLimit,
     challengeWindow: info.challengeWindow,
-    lastActivity: info.headNumber === 0 ? null : info.headWindowEnd - info.challengeWindow,
-    stallableAt: null,
-    secondsUntilStallable: null,
+    lastActivity,
+    stallableAt,
+    secondsUntilStallable: stallableAt === null ? null : status === 'live' ? Math.max(0, stallableAt - now) : 0,
     headNumber: info.headNumber,
     headWindowEnd: info.headWindowEnd,
     headFinal: info.headNumber > 0 && now >= info.headWindowEnd,
@@ -293,9 +325,20 @@ function statusOf(info: ChildChainInfo, parentChainId: ChainId, parentTime: numb
 
 function requireFrozen(status: ChainHostEscapeStatus): void {
   if (status.status !== 'live') return;
+  const wait = status.secondsUntilStallable;
   throw escapeError('CHAIN_NOT_FROZEN', `chain ${status.chainId} is live on its parent chain ${status.parentChainId}: the escape hatch opens once it is frozen`,
-    { chainId: status.chainId, parentChainId: status.parentChainId },
-    'a chain under a chain is frozen by a fraud proof on its parent (PROVE_CHILD_FRAUD; a watcher sends it); stall freezing below the root is not in the protocol yet: until then withdraw normally');
+    { chainId: status.chainId, parentChainId: status.parentChainId, secondsUntilStallable: wait, stallableAt: status.stallableAt },
+    wait === null
+      ? 'a chain under a chain is frozen by a fraud proof on its parent (PROVE_CHILD_FRAUD; a watcher sends it); until then withdraw normally'
+      : wait > 0
+        ? `if its validators stay silent it can be frozen in ${wait} s (at time ${status.stallableAt} of chain ${status.parentChainId}); until then withdraw normally`
+        : 'it has stalled: freeze it first with `plasma-tree escape freeze <chain>` (FREEZE_STALLED_CHILD)');
+}
+
+function notStalled(status: ChainHostEscapeStatus, cause?: unknown): PlasmaError {
+  return escapeError('NOT_STALLED', `chain ${status.chainId} committed within its stall limit on chain ${status.parentChainId}: it can be frozen in ${status.secondsUntilStallable} s`,
+    { chainId: status.chainId, parentChainId: status.parentChainId, stallableAt: status.stallableAt, secondsLeft: status.secondsUntilStallable, lastActivity: status.lastActivity, stallLimit: status.stallLimit },
+    `retry once chain ${status.parentChainId}'s clock passes ${status.stallableAt} if it stays silent`, cause);
 }
 
 function headNotFinal(status: ChainHostEscapeStatus): PlasmaError {

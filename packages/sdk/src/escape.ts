@@ -17,6 +17,7 @@ import {
   hashHeader,
   headerFromJson,
   normalizeAddress,
+  recordIs,
   ROOT_CHAIN_ID,
   type AccountWitness,
   type Address,
@@ -34,8 +35,8 @@ const STATUS_NAMES: readonly ChainStatusName[] = ['live', 'frozen-fraud', 'froze
 /**
  * A frozen-or-live chain as the escape hatch of its parent (its *host*) sees it, by the host's clock `now`: L1 time
  * for a child of the root (`EscapeClient`), the parent chain's block clock for a child of a chain
- * (`ChainEscapeClient`, docs/FRAUD.md §8). The stall fields are null on a chain host: a chain under a chain is
- * frozen only by a fraud proof (no stall limit in a parent chain's ledger yet).
+ * (`ChainEscapeClient`, docs/FRAUD.md §8). The stall fields are the host's rule on both (PlasmaRoot's, or the parent
+ * chain ledger's FREEZE_STALLED_CHILD); on a chain host they are null only from a parent node that predates it.
  */
 export interface EscapeHatchStatus {
   chainId: ChainId;
@@ -69,7 +70,7 @@ export interface EscapeHatch {
   getChainStatus(chainId: ChainId): Promise<EscapeHatchStatus>;
   subtreeBalances(chainId: ChainId, tokens: readonly string[]): Promise<Map<Address, bigint>>;
   isEscaped(chainId: ChainId, slot: number): Promise<boolean>;
-  /** L1 only: on a chain host STALL_FREEZE_NOT_SUPPORTED. */
+  /** PlasmaRoot.freezeStalled on L1, a FREEZE_STALLED_CHILD (kind 13) on a chain host: freezes a chain past its stall limit. */
   freezeStalled(chainId: ChainId): Promise<{ txHash: Hex; frozenAt: number }>;
   getEscapeProof(args: EscapeExitArgs): Promise<{ proof: EscapeProofAnswer; windowEnd: number; status: EscapeHatchStatus }>;
   escapeExit(args: EscapeExitArgs): Promise<EscapeExitResult>;
@@ -341,7 +342,7 @@ export class EscapeClient implements EscapeHatch {
       if (d.nonce <= BigInt(status.headDepositNonce) || (depositor !== undefined && d.from !== depositor)) continue;
       // A reclaimed deposit's record is deleted: only those still recorded can be paid.
       const record = String(await this.read('reading a deposit record', () => root.depositRecord(args.chainId, d.nonce))).toLowerCase();
-      if (record === hashDeposit(d)) out.push(d);
+      if (recordIs(record as Hex, hashDeposit(d))) out.push(d);
     }
     return out;
   }

@@ -1,7 +1,7 @@
-import { Contract, Interface, getAddress, isError, type ContractRunner, type Provider } from 'ethers';
-import { NATIVE_TOKEN, PlasmaError, type Address } from '@plasma-tree/core';
+import { Contract, Interface, decodeBytes32String, getAddress, isError, type ContractRunner, type Provider } from 'ethers';
+import { FraudKind, NATIVE_TOKEN, PlasmaError, type Address } from '@plasma-tree/core';
 import { loadArtifact } from '@plasma-tree/contracts';
-import { errorNameToCode, plasmaError } from './errors.js';
+import { errorNameToCode, hintFor, plasmaError, REVERT_HINTS } from './errors.js';
 
 export const ERC20_ABI = [
   'function name() view returns (string)',
@@ -40,7 +40,29 @@ export function erc20(address: string, runner: ContractRunner): Contract {
   return new Contract(address, ERC20_ABI, runner);
 }
 
-const ifaces = (): Interface[] => [plasmaRootInterface(), new Interface(ERC20_ABI)];
+/**
+ * The modules PlasmaRoot calls whose reverts come back through it unchanged: PlasmaFraudVerifier (a proof's witness
+ * checks) and PlasmaDataAvailability (challenges and publications, docs/FRAUD.md §9). Without their artifacts only
+ * PlasmaRoot's own errors are decoded.
+ */
+const moduleInterfaces = new Map<string, Interface | null>();
+function moduleInterface(name: 'PlasmaFraudVerifier' | 'PlasmaDataAvailability'): Interface | null {
+  if (!moduleInterfaces.has(name)) {
+    let iface: Interface | null = null;
+    try {
+      iface = new Interface((loadArtifact(name) as { abi: any }).abi);
+    } catch { /* not built: its errors stay undecoded */ }
+    moduleInterfaces.set(name, iface);
+  }
+  return moduleInterfaces.get(name)!;
+}
+
+/** Every ABI whose custom errors an L1 call of the SDK can revert with, PlasmaRoot first. */
+const ifaces = (): Interface[] => [
+  plasmaRootInterface(),
+  ...[moduleInterface('PlasmaFraudVerifier'), moduleInterface('PlasmaDataAvailability')].filter((i): i is Interface => i !== null),
+  new Interface(ERC20_ABI),
+];
 
 function findRevertData(e: any): string | undefined {
   const seen = new Set<unknown>();
@@ -55,10 +77,16 @@ function findRevertData(e: any): string | undefined {
   return undefined;
 }
 
-/** Decodes a custom error `name(args)` from an ethers error, if the revert data is one of ours. */
-export function decodeRevert(e: unknown): { name: string; args: Record<string, unknown> } | undefined {
+/**
+ * Decodes a custom error `name(args)` from an ethers error, if the revert data is one of ours (PlasmaRoot's, its fraud
+ * verifier's, its data-availability module's, an ERC-20's); `signature` (`Name(type,…)`) tells apart errors of one
+ * name in two contracts (`InvalidAccountProof`: the escape hatch's and a fraud proof's witness).
+ */
+export function decodeRevert(e: unknown): { name: string; args: Record<string, unknown>; signature?: string } | undefined {
   const anyE = e as any;
-  if (anyE?.revert?.name) return { name: anyE.revert.name, args: namedArgs(anyE.revert.args, anyE.revert.signature) };
+  if (anyE?.revert?.name) {
+    return { name: anyE.revert.name, args: namedArgs(anyE.revert.args, anyE.revert.signature), ...(anyE.revert.signature ? { signature: anyE.revert.signature } : {}) };
+  }
   const data = findRevertData(e);
   if (data) {
     for (const iface of ifaces()) {
@@ -67,7 +95,7 @@ export function decodeRevert(e: unknown): { name: string; args: Record<string, u
         if (parsed) {
           const args: Record<string, unknown> = {};
           parsed.fragment.inputs.forEach((input, i) => (args[input.name || String(i)] = parsed.args[i]));
-          return { name: parsed.name, args };
+          return { name: parsed.name, args, signature: parsed.signature };
         }
       } catch { /* not this interface */ }
     }
@@ -81,28 +109,126 @@ export function decodeRevert(e: unknown): { name: string; args: Record<string, u
 function namedArgs(args: any, signature?: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (!args) return out;
-  try {
-    const frag = signature ? plasmaRootInterface().getError(signature) : null;
-    if (frag) {
-      frag.inputs.forEach((input, i) => (out[input.name || String(i)] = args[i]));
-      return out;
-    }
-  } catch { /* fall through */ }
+  for (const iface of signature ? ifaces() : []) {
+    try {
+      const frag = iface.getError(signature!);
+      if (frag) {
+        frag.inputs.forEach((input, i) => (out[input.name || String(i)] = args[i]));
+        return out;
+      }
+    } catch { /* not this interface */ }
+  }
   Array.from(args as ArrayLike<unknown>).forEach((v, i) => (out[String(i)] = v));
   return out;
 }
 
+/** The bytes32 reason word of `NotFraud` as text (`"TX_VALID"`); the hex itself if it is not a short string. */
+function reasonText(word: unknown): string {
+  try {
+    return decodeBytes32String(String(word));
+  } catch {
+    return String(word);
+  }
+}
+
+/**
+ * What a fraud-proof or data-availability revert says, in words (docs/FRAUD.md §3, §9), from its arguments (`a`,
+ * decimal strings for integers); undefined for the other errors (their name is the message).
+ */
+function describeRevert(name: string, signature: string | undefined, a: Record<string, unknown>): string | undefined {
+  switch (name) {
+    // PlasmaRoot: the checks of every proof
+    case 'UnknownCommitment':
+      return `block ${a.number} of chain ${a.chainId} is not a live commitment with this header and windowEnd (not committed, block 0, or above the head: a conviction rolled the chain back below it)`;
+    case 'ChallengeWindowClosed':
+      return `the challenge window closed at ${a.windowEnd} (now ${a.now}): the block is final`;
+    case 'WrongPrevHeader':
+      return `the previous header given is not committed block ${BigInt(String(a.number)) - 1n} with that windowEnd`;
+    case 'ProofKindNotSupported':
+      return `a transition proof against a tx of kind ${a.kind}: only kinds 0-2 are provable at the root`;
+    case 'NotFraud':
+      return `the proof does not prove fraud: ${FraudKind[Number(a.kind)] ?? `kind ${a.kind}`} (kind ${a.kind}), ${a.reasonText}`;
+    case 'AlreadyConvicted':
+      return `chain ${a.chainId} was convicted before and this proof has nothing left to undo`;
+    // PlasmaFraudVerifier: the witnesses of a proof
+    case 'TxNotInBlock':
+      return `the witness of tx ${a.index} is not the leaf at that index of the block's txRoot`;
+    case 'TxIndexOutOfRange':
+      return `tx index ${a.index} is outside the tx tree (2^16 leaves)`;
+    case 'BadPreTx':
+      return `the pre-state witness is tx ${a.index}, the tx before the disputed one is ${a.expected}`;
+    case 'PreStateMismatch':
+      return `the accounts root ${a.accountsRoot} and ledger root ${a.ledgerRoot} do not hash to the state before the tx (${a.preStateRoot})`;
+    case 'MissingAccountWitness':
+      return `no account witness at position ${a.position}: the tx touches more accounts than the proof opens`;
+    case 'WrongWitnessSlot':
+      return `the account witness at position ${a.position} opens slot ${a.slot}, the tx touches slot ${a.expected} there`;
+    case 'InvalidAccountProof':
+      return signature === 'InvalidAccountProof(uint32)' ? `the witness of slot ${a.slot} does not open the accounts root of the state before the tx` : undefined;
+    case 'BadNextTx':
+      return `the next-position witness is tx ${a.index}, the position after the disputed tx is ${a.expected}`;
+    case 'ExitIndexOutOfRange':
+      return `exit index ${a.index} is outside the exit tree (2^16 leaves)`;
+    case 'ExitNotInBlock':
+      return `the exit witness at index ${a.index} does not open the block's exitRoot`;
+    // PlasmaDataAvailability
+    case 'WrongBond':
+      return `the challenge was sent with ${a.value} wei; a data challenge takes exactly ${a.required}`;
+    case 'TooLateToChallenge':
+      return `data may be challenged only in the first half of the window, before ${a.challengeBefore} (now ${a.now})`;
+    case 'AlreadyChallenged':
+      return `block ${a.number} of chain ${a.chainId} was challenged already, by ${a.challenger}`;
+    case 'DataAlreadyPublished':
+      return `the data of block ${a.number} of chain ${a.chainId} is published on L1 already`;
+    case 'ExitDataAlreadyPublished':
+      return `the exit tree of block ${a.number} of chain ${a.chainId} is published on L1 already`;
+    case 'ChunkOutOfOrder':
+      return `chunk ${a.chunk} sent, the next one to publish is ${a.expected}`;
+    case 'TooManyTxs':
+      return `a chunk of ${a.count} transactions; a chunk holds at most ${a.maximum}`;
+    case 'TooManyExitLeaves':
+      return `an exit chunk of ${a.count} leaves; a chunk holds at most ${a.maximum}`;
+    case 'InvalidChunkProof':
+      return `chunk ${a.chunk} of block ${a.number} and its siblings do not give the header's txRoot`;
+    case 'InvalidExitChunkProof':
+      return `exit chunk ${a.chunk} of block ${a.number} and its siblings do not give the header's exitRoot`;
+    case 'LeavesAfterLastChunk':
+      return `chunk ${a.chunk} of block ${a.number} is short (the last), but the tx tree holds leaves after it`;
+    case 'ExitLeavesAfterLastChunk':
+      return `exit chunk ${a.chunk} of block ${a.number} is short (the last), but the exit tree holds leaves after it`;
+    case 'ResponseWindowClosed':
+      return `the challenge's deadline ${a.deadline} has passed (now ${a.now}): publishing can no longer answer it`;
+    case 'NoOpenChallenge':
+      return `block ${a.number} of chain ${a.chainId} has no open data challenge`;
+    case 'ResponseWindowOpen':
+      return `the validators may publish until ${a.deadline} (now ${a.now}): the challenge cannot be resolved yet`;
+    case 'ChallengeStillResolvable':
+      return `the challenge of block ${a.number} can still convict it until its window ends at ${a.windowEnd}`;
+    default:
+      return undefined;
+  }
+}
+
 /**
  * Turns an ethers / L1 error into a PlasmaError: contract custom errors become their SCREAMING_SNAKE name
- * (`AlreadyWithdrawn` → ALREADY_WITHDRAWN, `SubtreeBalanceExceeded` → SUBTREE_BALANCE_EXCEEDED, …).
+ * (`AlreadyWithdrawn` → ALREADY_WITHDRAWN, `SubtreeBalanceExceeded` → SUBTREE_BALANCE_EXCEEDED, `NotFraud` →
+ * NOT_FRAUD, `TooLateToChallenge` → TOO_LATE_TO_CHALLENGE, …), `data` their arguments by name (integers as decimal
+ * strings) and `contractError`; fraud-proof and data-availability errors also say in the message what failed.
  */
 export function mapL1Error(e: unknown, action: string, l1Url?: string): PlasmaError {
   if (e instanceof PlasmaError) return e;
   const revert = decodeRevert(e);
   if (revert) {
     const code = errorNameToCode(revert.name);
-    const data = Object.fromEntries(Object.entries(revert.args).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v]));
-    return plasmaError(code, `${action} reverted: ${revert.name}`, { ...data, contractError: revert.name }, e);
+    const data: Record<string, unknown> = Object.fromEntries(Object.entries(revert.args).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v]));
+    if (revert.name === 'NotFraud' && data.reason !== undefined) {
+      data.reasonText = reasonText(data.reason);
+      if (FraudKind[Number(data.kind)] !== undefined) data.kindName = FraudKind[Number(data.kind)];
+    }
+    // Without its arguments (only the name reached us, from a node's message), the name alone is said.
+    const said = Object.keys(revert.args).length > 0 && !('0' in revert.args) ? describeRevert(revert.name, revert.signature, data) : undefined;
+    const hint = (revert.signature && REVERT_HINTS[revert.signature]) || hintFor(code);
+    return plasmaError(code, `${action} reverted: ${revert.name}${said ? `: ${said}` : ''}`, { ...data, contractError: revert.name }, e, hint);
   }
   const anyE = e as any;
   if (isError(e, 'INSUFFICIENT_FUNDS') || /insufficient funds/i.test(anyE?.message ?? '')) {

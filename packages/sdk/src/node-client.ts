@@ -88,10 +88,16 @@ export interface ChildChainInfo {
   headWindowEnd: number;
   headDepositNonce: number;
   depositCount: number;
-  /** 0 live, 1 frozen by a PROVE_CHILD_FRAUD (docs/FRAUD.md §7); 0 from a node that predates it. */
+  /** 0 live, 1 frozen by a PROVE_CHILD_FRAUD (docs/FRAUD.md §7), 2 by a FREEZE_STALLED_CHILD (§8); 0 from a node that predates it. */
   status: number;
-  /** The parent's time of the conviction (0 while live). */
+  /** The parent's time of the freeze (0 while live). */
   frozenAt: number;
+  /** The parent's time of the spawn (docs/FRAUD.md §8); null from a node that predates the stall rule. */
+  spawnedAt: number | null;
+  /** Seconds without a commit after which anyone may freeze the child (FREEZE_STALLED_CHILD); null from an older node. */
+  stallLimit: number | null;
+  /** The head's commit time on the parent (headWindowEnd − challengeWindow), or spawnedAt before block 1; null from an older node. */
+  lastActivity: number | null;
 }
 
 /** `pt_getCommitment`: a child's block committed on this chain. */
@@ -525,6 +531,9 @@ export class NodeClient {
       depositCount: num(r.depositCount ?? 0, 'depositCount'),
       status: num(r.status ?? 0, 'status'),
       frozenAt: num(r.frozenAt ?? 0, 'frozenAt'),
+      spawnedAt: r.spawnedAt === undefined || r.spawnedAt === null ? null : num(r.spawnedAt, 'spawnedAt'),
+      stallLimit: r.stallLimit === undefined || r.stallLimit === null ? null : num(r.stallLimit, 'stallLimit'),
+      lastActivity: r.lastActivity === undefined || r.lastActivity === null ? null : num(r.lastActivity, 'lastActivity'),
     };
   }
 

@@ -100,6 +100,11 @@ export interface TreeSpawnArgs {
   threshold: number;
   /** Seconds, by the parent's clock. */
   challengeWindow: number;
+  /**
+   * Seconds without a commit after which anyone may freeze the child (`escape(chain).freezeStalled`, docs/FRAUD.md §2,
+   * §8): challengeWindow .. 30 days. Default: max(7 days, challengeWindow). On L1 it picks spawnChainWithLimits.
+   */
+  stallLimit?: number;
   /** Wei (at least 0.2 ETH for a child of L1, PlasmaRoot.MIN_BOND; 0.01 ETH for a child of a chain). */
   bond: bigint;
 }
@@ -350,14 +355,15 @@ export class TreeClient {
    */
   async spawnChild(args: TreeSpawnArgs, opts: WaitOptions = {}): Promise<SpawnChildResult> {
     const parent = this.chainId(args.parent);
-    const { validators, threshold, challengeWindow, bond } = args;
-    if (parent !== ROOT_CHAIN_ID) return this.client(parent).spawnChild({ validators, threshold, challengeWindow, bond }, opts);
+    const { validators, threshold, challengeWindow, stallLimit, bond } = args;
+    const limit = stallLimit === undefined ? {} : { stallLimit };
+    if (parent !== ROOT_CHAIN_ID) return this.client(parent).spawnChild({ validators, threshold, challengeWindow, bond, ...limit }, opts);
     if (!this.signer) throw plasmaError('NO_SIGNER', 'spawnChild needs a signer, this client is read-only', {}, undefined, 'create the client with an ethers Signer as `l1`');
-    const r = await spawnChain(this.signer, this.rootContract, { validators, threshold, challengeWindow, bond });
+    const r = await spawnChain(this.signer, this.rootContract, { validators, threshold, challengeWindow, bond, ...limit });
     const receipt = await this.provider.getTransactionReceipt(r.l1TxHash).catch((e) => {
       throw mapL1Error(e, 'reading the spawnChain receipt');
     });
-    return { chainId: r.chainId, parentChainId: ROOT_CHAIN_ID, index: r.index, txHash: r.l1TxHash, blockNumber: receipt?.blockNumber ?? 0, validators: r.validators, threshold: r.threshold, challengeWindow: r.challengeWindow, bond: r.bond };
+    return { chainId: r.chainId, parentChainId: ROOT_CHAIN_ID, index: r.index, txHash: r.l1TxHash, blockNumber: receipt?.blockNumber ?? 0, validators: r.validators, threshold: r.threshold, challengeWindow: r.challengeWindow, stallLimit: r.stallLimit, bond: r.bond };
   }
 
   // ------------------------------------------------------------------------------------------ edge functions

@@ -1,8 +1,9 @@
 /**
  * The escape hatch on a chain parent (`ChainEscapeClient`, docs/FRAUD.md §8) against a fake parent node: its checks
  * before anything is sent (CHAIN_NOT_FROZEN, HEAD_NOT_FINAL, NOTHING_TO_ESCAPE, PROOF_MISMATCH, ALREADY_ESCAPED,
- * NOTHING_TO_RECLAIM, STALL_FREEZE_NOT_SUPPORTED, UNKNOWN_CHAIN), the node's refusals mapped, the kinds 11/12 it sends,
- * and `TreeClient.escape` picking the host.
+ * NOTHING_TO_RECLAIM, UNKNOWN_CHAIN), the node's refusals mapped, the kinds 11/12 it sends, the stall rule (status fields,
+ * `freezeStalled`: NOT_STALLED, CHAIN_IS_FROZEN, the FREEZE_STALLED_CHILD it sends, STALL_FREEZE_NOT_SUPPORTED from an
+ * older node), and `TreeClient.escape` picking the host.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { JsonRpcProvider } from 'ethers';
@@ -58,6 +59,8 @@ interface ParentState {
   receipt: { status: string; reason?: string; message?: string };
   sent: any[];
   childKnown: boolean;
+  /** P's stall rule for C (docs/FRAUD.md §8); null: a node that predates it (no such fields). */
+  stall: { stallLimit: number; spawnedAt: number } | null;
 }
 
 let node: FakeNode | undefined;
@@ -72,13 +75,15 @@ async function parent(over: Partial<ParentState> = {}): Promise<{ client: ChainE
   const f = fixture();
   const s: ParentState = {
     status: 1, headNumber: 4, headWindowEnd: f.windowEnd, headDepositNonce: 2, depositCount: 2, escaped: new Set(), deposits: [],
-    commitment: { blockHash: f.blockHash, record: f.record, windowEnd: f.windowEnd }, receipt: { status: 'included' }, sent: [], childKnown: true, ...over,
+    commitment: { blockHash: f.blockHash, record: f.record, windowEnd: f.windowEnd }, receipt: { status: 'included' }, sent: [], childKnown: true,
+    stall: { stallLimit: 100, spawnedAt: NOW - 1_000 }, ...over,
   };
   node = await fakeNode({
     pt_time: () => NOW - 30,
     pt_getChildInfo: ([child]) => s.childKnown && child === C ? {
       chainId: C, parentChainId: P, index: 0, spawner: OWNER, bond: '0', validators: [], threshold: 1, challengeWindow: 20,
       headNumber: s.headNumber, headWindowEnd: s.headWindowEnd, headDepositNonce: s.headDepositNonce, depositCount: s.depositCount, status: s.status, frozenAt: s.status ? NOW - 50 : 0,
+      ...(s.stall ? { ...s.stall, lastActivity: s.headNumber === 0 ? s.stall.spawnedAt : s.headWindowEnd - 20 } : {}),
     } : null,
     pt_getCommitment: ([, n]) => (s.commitment && n === s.headNumber ? { child: C, number: n, ...s.commitment, blockNumber: 9, timestamp: NOW - 60 } : null),
     pt_getLedgerProof: ([k]) => {
@@ -93,6 +98,7 @@ async function parent(over: Partial<ParentState> = {}): Promise<{ client: ChainE
     pt_sendTransaction: ([tx]) => {
       if (s.sendError) throw s.sendError;
       s.sent.push(tx);
+      if (tx.kind === 'freezeStalledChild' && s.receipt.status !== 'rejected') s.status = 2;
       return { hash: keccak256Hex(JSON.stringify(tx)) };
     },
     pt_getReceipt: ([hash]) => ({ txHash: hash, blockNumber: 12, index: 0, exitIndex: null, windowEnd: null, ...s.receipt }),
@@ -116,16 +122,27 @@ async function code(p: Promise<unknown>): Promise<PlasmaError> {
 }
 
 describe('ChainEscapeClient: refusals before anything is sent', () => {
-  it('status by the parent clock; a live chain: CHAIN_NOT_FROZEN, with a hint on how a chain under a chain is frozen', async () => {
+  it('status by the parent clock, with the stall rule; a live chain: CHAIN_NOT_FROZEN, with a hint on how a chain under a chain is frozen', async () => {
     const { client, s } = await parent({ status: 0 });
-    expect(await client.getChainStatus(C)).toMatchObject({ host: 'chain', parentChainId: P, status: 'live', frozenAt: null, stallLimit: null, headFinal: true, now: NOW, parentTime: NOW - 30, lastActivity: s.headWindowEnd - 20 });
+    // lastActivity = the head's commit time (headWindowEnd − window 20); stallable once P's clock is past it + 100.
+    const lastActivity = s.headWindowEnd - 20;
+    expect(await client.getChainStatus(C)).toMatchObject({
+      host: 'chain', parentChainId: P, status: 'live', frozenAt: null, headFinal: true, now: NOW, parentTime: NOW - 30,
+      stallLimit: 100, lastActivity, stallableAt: lastActivity + 101, secondsUntilStallable: lastActivity + 101 - NOW,
+    });
     const args = { chainId: C, owner: OWNER, token: ETH, proofSource: source(fixture().proof) };
     for (const p of [client.escapeExit(args), client.reclaimDeposits({ chainId: C })]) {
       const e = await code(p);
       expect(e.code).toBe('CHAIN_NOT_FROZEN');
-      expect(e.hint).toMatch(/fraud proof/);
+      expect(e.data).toMatchObject({ secondsUntilStallable: lastActivity + 101 - NOW, stallableAt: lastActivity + 101 });
+      expect(e.hint).toMatch(/can be frozen in \d+ s/);
     }
     expect(s.sent).toEqual([]);
+    // A parent node that predates the stall rule: null stall fields, and the fraud-proof hint.
+    await node!.close();
+    const old = await parent({ status: 0, stall: null });
+    expect(await old.client.getChainStatus(C)).toMatchObject({ stallLimit: null, stallableAt: null, secondsUntilStallable: null, lastActivity });
+    expect((await code(old.client.escapeExit(args))).hint).toMatch(/fraud proof/);
   });
 
   it('HEAD_NOT_FINAL with the seconds left by the parent clock; NOTHING_TO_ESCAPE before block 1 or for a zero balance', async () => {
@@ -169,12 +186,57 @@ describe('ChainEscapeClient: refusals before anything is sent', () => {
     expect(s.sent).toEqual([]);
   });
 
-  it('UNKNOWN_CHAIN for a chain the parent does not host; freezeStalled is root-only', async () => {
-    const { client } = await parent({ childKnown: false });
+  it('UNKNOWN_CHAIN for a chain the parent does not host (status and freezeStalled)', async () => {
+    const { client, s } = await parent({ childKnown: false });
     expect((await code(client.getChainStatus(C))).code).toBe('UNKNOWN_CHAIN');
     const e = await code(client.freezeStalled(C));
+    expect(e.code).toBe('UNKNOWN_CHAIN');
+    expect(e.hint).not.toBe('');
+    expect(s.sent).toEqual([]);
+  });
+});
+
+describe('ChainEscapeClient.freezeStalled: FREEZE_STALLED_CHILD (kind 13) on the parent', () => {
+  it('NOT_STALLED before the limit has passed by the parent clock, CHAIN_IS_FROZEN once frozen; nothing sent', async () => {
+    let { client, s } = await parent({ status: 0, headNumber: 0, headWindowEnd: 0, commitment: null, stall: { stallLimit: 100, spawnedAt: NOW - 60 } });
+    const e = await code(client.freezeStalled(C));
+    expect(e.code).toBe('NOT_STALLED');
+    // Before block 1 the last activity is the spawn: stallable at spawnedAt + 100 + 1.
+    expect(e.data).toMatchObject({ chainId: C, parentChainId: P, lastActivity: NOW - 60, stallLimit: 100, stallableAt: NOW + 41, secondsLeft: 41 });
+    expect(e.hint).toContain(String(NOW + 41));
+    expect(s.sent).toEqual([]);
+    await node!.close();
+    ({ client, s } = await parent({ status: 1 }));
+    expect((await code(client.freezeStalled(C))).code).toBe('CHAIN_IS_FROZEN');
+    expect(s.sent).toEqual([]);
+  });
+
+  it('sends the unsigned kind 13 for the child once stallable, waits for inclusion and reads the freeze back', async () => {
+    // The head committed at NOW - 130 (windowEnd NOW - 110, window 20): stallable since NOW - 29.
+    const { client, s } = await parent({ status: 0, headWindowEnd: NOW - 110 });
+    expect(await client.getChainStatus(C)).toMatchObject({ status: 'live', lastActivity: NOW - 130, stallableAt: NOW - 29, secondsUntilStallable: 0 });
+    const r = await client.freezeStalled(C);
+    expect(s.sent).toEqual([{ kind: 'freezeStalledChild', chainId: P, child: C }]);
+    expect(r).toEqual({ txHash: keccak256Hex(JSON.stringify(s.sent[0])), frozenAt: NOW - 50 });
+    expect(await client.getChainStatus(C)).toMatchObject({ status: 'frozen-stalled', frozenAt: NOW - 50, secondsUntilStallable: 0 });
+  });
+
+  it("the parent's refusals keep their codes (NOT_STALLED remapped with the seconds left); an older parent node: STALL_FREEZE_NOT_SUPPORTED", async () => {
+    let { client, s } = await parent({ status: 0, headWindowEnd: NOW - 110, sendError: { code: -32000, message: 'not stalled', data: { reason: 'NOT_STALLED' } } });
+    let e = await code(client.freezeStalled(C));
+    expect(e.code).toBe('NOT_STALLED');
+    expect(e.data).toMatchObject({ chainId: C, stallableAt: NOW - 29 });
+    await node!.close();
+    ({ client, s } = await parent({ status: 0, headWindowEnd: NOW - 110, receipt: { status: 'rejected', reason: 'CHAIN_IS_FROZEN', message: 'frozen' } }));
+    e = await code(client.freezeStalled(C));
+    expect(e.code).toBe('CHAIN_IS_FROZEN');
+    expect(s.sent).toHaveLength(1);
+    await node!.close();
+    ({ client, s } = await parent({ status: 0, headWindowEnd: NOW - 110, stall: null }));
+    e = await code(client.freezeStalled(C));
     expect(e.code).toBe('STALL_FREEZE_NOT_SUPPORTED');
     expect(e.hint).not.toBe('');
+    expect(s.sent).toEqual([]);
   });
 });
 

@@ -10,11 +10,13 @@ import {
   blockFromJson,
   blockToJson,
   buildEquivocationProof,
+  buildSkippedDepositProof,
   commitmentDigest,
   concatBytes,
   bytesToHex,
   hexToBytes,
   findFraud,
+  isSkippedDeposit,
   hashHeader,
   headerFromJson,
   headerToJson,
@@ -63,6 +65,18 @@ export const PHASE2_UNAVAILABLE = 'phase 2 below a chain: a chain parent has no 
 const PHASE2_PROOF = 'phase 2: PlasmaRoot cannot prove this kind yet (docs/FRAUD.md §3); reported only';
 /** `resolved` of a finding whose commitment an L1 reorg took back. */
 const REORGED_OUT = 'its commit was reorged out of L1';
+/** `resolved` of a finding closed by a conviction (FraudProven), by anyone: `convicted by … (block n)`. */
+const CONVICTED_BY = 'convicted by ';
+const closedByConviction = (f: Finding): boolean => f.resolved?.startsWith(CONVICTED_BY) === true;
+
+/**
+ * PlasmaRoot as an L1 reorg reads it again (the L1 follower's RootReader): this chain's events in L1 blocks
+ * [from, to], and its head (chainInfo.headNumber) as of an L1 block, the ground truth of its commitments.
+ */
+export interface ReorgRescan {
+  events(from: number, to: number): Promise<RootEvent[]>;
+  headAt(l1Block: number): Promise<number>;
+}
 
 interface Shared {
   /** Where the chain is judged: PlasmaRoot (a child of the root) or its parent chain's ledger (over its nodes). */
@@ -170,6 +184,13 @@ export class ChainWatch {
   /** Takes in the confirmed events of one L1 round (L1 order); persisted in one batch. */
   async applyEvents(events: readonly RootEvent[]): Promise<Batch> {
     const batch = new Batch(this.chainId);
+    await this.apply(events, batch);
+    this.s.metrics.headCommitted.set(this.headCommitted, { chain: this.name });
+    return batch;
+  }
+
+  /** Takes in `events` (L1 order): new commitments, convictions and freezes, into `batch`. */
+  private async apply(events: readonly RootEvent[], batch: Batch): Promise<void> {
     for (const e of events) {
       if (e.type === 'Committed') {
         const record: CommitRecord = { number: e.number, blockHash: e.blockHash, windowEnd: e.windowEnd, l1Block: e.l1Block, l1BlockHash: e.l1BlockHash, l1TxHash: e.l1TxHash };
@@ -190,8 +211,6 @@ export class ChainWatch {
         }
       }
     }
-    this.s.metrics.headCommitted.set(this.headCommitted, { chain: this.name });
-    return batch;
   }
 
   /** PlasmaRoot convicted block `number`: its commitments from there on are dead, our progress goes back before it. */
@@ -206,7 +225,7 @@ export class ChainWatch {
     }
     for (const f of this.findings.values()) {
       if (f.resolved || f.height < e.number || f.kind === 'stalled_chain') continue;
-      f.resolved = `convicted by ${mine ? 'this watcher' : e.challenger} (block ${e.number})`;
+      f.resolved = `${CONVICTED_BY}${mine ? 'this watcher' : e.challenger} (block ${e.number})`;
       if (f.height === e.number && f.objection && mine) {
         f.objection.status = 'convicted';
         this.s.metrics.objections.inc({ status: 'convicted' });
@@ -226,9 +245,12 @@ export class ChainWatch {
 
   /**
    * L1 reorg: commitments seen in L1 blocks after `forkBlock` are gone; progress past the last surviving
-   * commitment is rolled back.
+   * commitment is rolled back. So are the convictions (FraudProven) and freezes (ChainFrozen) seen there: a commitment
+   * a gone conviction had taken away is read again from L1 (`l1`: PlasmaRoot's head as of the fork point is the
+   * ground truth; the chain's events from the last kept commitment up to it), its finding opens again and is objected
+   * to anew; an objection mined in a gone block is followed up again (looked up, sent again if the L1 lost it).
    */
-  async reorg(forkBlock: number): Promise<Batch> {
+  async reorg(forkBlock: number, l1?: ReorgRescan): Promise<Batch> {
     const batch = new Batch(this.chainId);
     for (const [n, c] of [...this.commitments]) {
       if (c.l1Block > forkBlock) {
@@ -237,30 +259,67 @@ export class ChainWatch {
       }
     }
     for (const f of this.findings.values()) {
-      if (f.commitL1Block !== undefined && f.commitL1Block > forkBlock && !f.resolved) {
+      const commitGone = f.commitL1Block !== undefined && f.commitL1Block > forkBlock;
+      // A conviction comes after the commit it convicts: with the commit gone, so is the conviction (a commit of
+      // the same block again reopens the finding, see recommitted).
+      if (commitGone && (!f.resolved || closedByConviction(f))) {
         f.resolved = REORGED_OUT;
+        batch.finding(f);
+      } else if (!f.resolved && f.objection?.tx && f.objection.status === 'mined' && !f.objection.dataChallenge
+        && (f.objection.host ?? 'root') === 'root' && f.objection.l1Block !== undefined && f.objection.l1Block > forkBlock) {
+        f.objection = { tx: f.objection.tx, status: 'sent', reason: null, host: f.objection.host };
         batch.finding(f);
       }
     }
     // The parent's records were read on the old fork: a deposit nonce may hold another deposit on the new one.
     this.records.clear();
     this.status = await this.s.root.chainStatus(this.chainId);
-    let keep = 0;
-    while (this.commitments.has(keep + 1)) keep++;
+    if (this.status === ChainStatus.Live) {
+      // Live now, so live at the fork point (a freeze is final): a freeze that closed a stalled_chain finding is gone,
+      // and so is a freezeStalled of this watcher that was mined (it may be sent again).
+      for (const f of this.findings.values()) {
+        if (f.kind !== 'stalled_chain' || f.resolved !== 'frozen') continue;
+        delete f.resolved;
+        if (f.objection?.status === 'mined') f.objection = null;
+        batch.finding(f);
+      }
+    }
+    const contiguous = () => {
+      let n = 0;
+      while (this.commitments.has(n + 1)) n++;
+      return n;
+    };
+    let keep = contiguous();
+    if (l1 && forkBlock >= 0) {
+      const head = await l1.headAt(forkBlock);
+      if (head > keep) {
+        // PlasmaRoot's head is past ours at the fork point: a conviction that took commitments away is gone. They
+        // were committed after the last one kept: its events are read again from there (the commits come back, their
+        // findings open again; a conviction still there closes them again).
+        const from = this.commitments.get(keep)?.l1Block ?? 0;
+        this.s.logger.warn(`chain ${this.name}: a rollback by a conviction was reorged out; reading its commitments again from L1`, { headCommitted: keep, l1Head: head, fromL1Block: from, forkPoint: forkBlock });
+        await this.apply(await l1.events(from, forkBlock), batch);
+        keep = contiguous();
+        if (keep !== head) this.s.logger.warn(`chain ${this.name}: after the rescan, ${keep} commitments are known but PlasmaRoot's head was ${head}`, { forkPoint: forkBlock });
+      }
+    }
     if (this.verified.number > keep) await this.rollbackTo(keep, false, batch);
     this.halted = undefined;
     this.pending = undefined;
+    this.s.metrics.headCommitted.set(this.headCommitted, { chain: this.name });
     return batch;
   }
 
   /**
-   * A commitment at a height whose finding a reorg closed: the same block committed again (its commit tx re-included,
-   * or the rescan after a reorg deeper than the remembered L1 blocks) opens the finding again, in the new commit's
-   * window, and an objection that never reached L1 is tried again; another block drops it (it is raised anew if need be).
+   * A commitment at a height whose finding a reorg closed (its commit, or the conviction that closed it, reorged out):
+   * the same block committed again (its commit tx re-included, a commit found again by the rescan after a gone
+   * conviction, or the rescan after a reorg deeper than the remembered L1 blocks) opens the finding again, in the new
+   * commit's window, and an objection that never reached L1 is tried again; another block drops it (it is raised anew
+   * if need be). A conviction still on L1 comes after its commit in the same rescan and closes the finding again.
    */
   private recommitted(c: CommitRecord, batch: Batch): void {
     for (const f of [...this.findings.values()]) {
-      if (f.resolved !== REORGED_OUT || f.height !== c.number) continue;
+      if ((f.resolved !== REORGED_OUT && !closedByConviction(f)) || f.height !== c.number) continue;
       if (f.blockHash !== c.blockHash) {
         this.findings.delete(f.id);
         batch.dropFinding(f.id);
@@ -301,6 +360,13 @@ export class ChainWatch {
 
   private ctx(): BlockContext {
     return { chainId: this.chainId, domain: this.domain, edges: this.edges, parentChainId: this.info.parentChainId, depositRecord: (nonce) => this.records.get(nonce) };
+  }
+
+  /** The skipped-deposit proof against `header` if the parent's next record after its depositNonce was overdue at the commit. */
+  private async skippedDeposit(header: Header, parent: Header | null, commit: CommitRecord): Promise<FraudProof | undefined> {
+    const commitTime = BigInt(commit.windowEnd - this.info.challengeWindow);
+    const next = { record: await this.s.root.depositRecord(this.chainId, header.depositNonce + 1n, this.s.l1().synced), stallLimit: BigInt(this.stallLimit) };
+    return isSkippedDeposit(next, commitTime) ? buildSkippedDepositProof(header, parent, next, commitTime) : undefined;
   }
 
   /** Reads the parent's records of the down events `block` applies, as of the confirmed L1 block. */
@@ -356,6 +422,16 @@ export class ChainWatch {
       const finding = await this.raise('equivocation', commit, true, `two headers signed for height ${n} (served by ${evidence.url})`);
       this.halted = { height: n, reason: 'equivocation' };
       this.pending = { finding, proof };
+      await this.object(this.pending);
+      return false;
+    }
+
+    // A block the STF accepts may still have left a recorded down event out past its deadline (docs/FRAUD.md §3).
+    const skipped = await this.skippedDeposit(block.header, parent, commit);
+    if (skipped) {
+      const finding = await this.raise('invalid_block', commit, true, `SkippedDeposit: down event ${block.header.depositNonce + 1n} was recorded more than the stall limit (${this.stallLimit} s) before the commit`);
+      this.halted = { height: n, reason: 'SKIPPED_DEPOSIT' };
+      this.pending = { finding, proof: skipped };
       await this.object(this.pending);
       return false;
     }

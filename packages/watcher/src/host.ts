@@ -23,6 +23,6 @@ export interface Host {
   sendProof(chainId: ChainId, proof: FraudProof, windows: { windowEnd: bigint; prevWindowEnd: bigint }, onSent?: SentHook): Promise<SendResult>;
   /** The fate of an objection sent before: mined/included in host block `l1Block` (ok) or refused; undefined if unknown. */
   receipt(tx: Hex): Promise<{ l1Block: number; ok: boolean; committed?: boolean } | undefined>;
-  /** `freezeStalled(chainId)` where the host has it (PlasmaRoot; ParentLedger has no stall rule yet). */
+  /** Freezes a chain past its stall limit: PlasmaRoot.freezeStalled, or a FREEZE_STALLED_CHILD (kind 13) on the parent chain. */
   freezeStalled?(chainId: ChainId): Promise<SendResult>;
 }

@@ -34,6 +34,9 @@ interface ChildInfoJson {
   depositCount: number;
   status: number;
   frozenAt: number;
+  /** The stall rule (docs/FRAUD.md §8); absent from a node that predates it. */
+  spawnedAt?: number;
+  stallLimit?: number;
 }
 
 interface ReceiptJson {
@@ -49,7 +52,8 @@ interface ReceiptJson {
  * PROVE_CHILD_FRAUD (kind 10) transactions with `pt_sendTransaction`, followed to inclusion in P's blocks
  * (`pt_getReceipt`). The reward goes to the watcher's address on P; the node's producer places it (`toSlot`: the
  * slot holding `(to, native)`, else the lowest free one, as for a FINALIZE_CHILD_EXIT). Nothing is signed: the
- * proof is the authority.
+ * proof is the authority. A child silent for longer than its stall limit in P's ledger is frozen with a
+ * FREEZE_STALLED_CHILD (kind 13, unsigned and free too), followed the same way.
  */
 export class ParentHost implements Host {
   constructor(
@@ -85,13 +89,14 @@ export class ParentHost implements Host {
     return (await this.childInfo(chainId)).status;
   }
 
-  /** ParentLedger has no stall rule yet (docs/FRAUD.md §7 "Left for later"): never stalled. */
-  async stallLimit(): Promise<number> {
-    return Number.MAX_SAFE_INTEGER;
+  /** P's stall limit of the child (docs/FRAUD.md §8); a node of P that predates the stall rule: never stalled. */
+  async stallLimit(chainId: ChainId): Promise<number> {
+    return (await this.childInfo(chainId)).stallLimit ?? Number.MAX_SAFE_INTEGER;
   }
 
-  async spawnTime(): Promise<number> {
-    return 0;
+  /** P's time of the spawn: the child's last activity before its first commit. */
+  async spawnTime(chainId: ChainId): Promise<number> {
+    return (await this.childInfo(chainId)).spawnedAt ?? 0;
   }
 
   async depositRecord(chainId: ChainId, nonce: bigint): Promise<Hex | undefined> {
@@ -99,10 +104,15 @@ export class ParentHost implements Host {
     return r ? lower<Hex>(r.depositHash) : undefined;
   }
 
-  /** P's head block number and its timestamp (P's clock: the window of P's children runs on it). */
+  /**
+   * P's head block number and P's clock (the windows and stall limits of P's children run on it): its head's timestamp,
+   * or the wall clock when later. An idle P makes no blocks, and its next one is stamped with its producer's wall clock
+   * (never before its head), which is also the time P's node dry-runs a transaction at: the time any transaction this
+   * watcher sends there is judged by.
+   */
   async head(): Promise<{ number: number; timestamp: number }> {
     const [info, time] = await Promise.all([this.nodes.request<{ head: { number: number } }>('pt_chainInfo'), this.nodes.request<number>('pt_time')]);
-    return { number: info.head.number, timestamp: time };
+    return { number: info.head.number, timestamp: Math.max(time, Math.floor(Date.now() / 1000)) };
   }
 
   async commitment(chainId: ChainId, n: number): Promise<{ blockHash: Hex; windowEnd: number; blockNumber: number } | undefined> {
@@ -127,6 +137,16 @@ export class ParentHost implements Host {
   async sendProof(chainId: ChainId, proof: FraudProof, windows: { windowEnd: bigint; prevWindowEnd: bigint }, onSent?: SentHook): Promise<SendResult> {
     if (!this.sender) throw watcherError('BAD_CONFIG', 'the watcher has no key: no address to credit the reward to', 'pass a key (WatcherOptions.key, --key)');
     const tx = { kind: 'proveChildFraud', chainId: this.id, child: chainId, fraudKind: proof.kind, args: encodeFraudProofArgs(proof, windows), to: this.sender };
+    return this.sendTx(tx, 'objection', onSent);
+  }
+
+  /** FREEZE_STALLED_CHILD (kind 13) of `chainId` on P, followed to inclusion; P's refusal (NOT_STALLED, CHAIN_IS_FROZEN) is an answer. */
+  freezeStalled(chainId: ChainId): Promise<SendResult> {
+    return this.sendTx({ kind: 'freezeStalledChild', chainId: this.id, child: chainId }, 'stall freeze');
+  }
+
+  /** Sends an unsigned transaction to P's nodes and waits until a block of P holds it (or P refused it). */
+  private async sendTx(tx: Record<string, unknown>, what: string, onSent?: SentHook): Promise<SendResult> {
     let hash: Hex;
     try {
       hash = lower((await this.nodes.request<{ hash: string }>('pt_sendTransaction', [tx])).hash);
@@ -140,7 +160,7 @@ export class ParentHost implements Host {
       const r = await this.receiptJson(hash);
       if (r?.status === 'included' || r?.status === 'committed') return { mined: true, txHash: hash, l1Block: r.blockNumber!, gasUsed: 0n };
       if (r?.status === 'rejected') return { mined: false, txHash: hash, reason: `${r.reason}: ${r.message ?? ''}` };
-      if (Date.now() > deadline) throw watcherError('NODE_UNREACHABLE', `objection ${hash} is not in a block of ${this.name} after ${INCLUSION_TIMEOUT_MS / 1000} s`, 'is the parent chain producing blocks? the watcher follows it up next round', { tx: hash });
+      if (Date.now() > deadline) throw watcherError('NODE_UNREACHABLE', `${what} ${hash} is not in a block of ${this.name} after ${INCLUSION_TIMEOUT_MS / 1000} s`, 'is the parent chain producing blocks? the watcher follows it up next round', { tx: hash });
       await sleep(this.pollMs);
     }
   }

@@ -94,10 +94,11 @@ export class RootReader implements Host {
     return { number: b.number, hash: lower(b.hash), timestamp: b.timestamp };
   }
 
-  async chainInfo(chainId: ChainId): Promise<RootChainInfo> {
+  /** The chain's configuration and head, as of L1 block `blockTag` (default: the latest). */
+  async chainInfo(chainId: ChainId, blockTag?: number): Promise<RootChainInfo> {
     let info;
     try {
-      info = await this.contract.chainInfo(chainId);
+      info = await this.contract.chainInfo(chainId, blockTag === undefined ? {} : { blockTag });
     } catch (e) {
       if ((e as { revert?: { name?: string } }).revert?.name === 'UnknownChain') {
         throw watcherError('UNKNOWN_CHAIN', `PlasmaRoot ${this.address} knows no chain ${chainId}`, 'phase 1 watches children of the root: pass a chain id spawned on this PlasmaRoot', { chainId });

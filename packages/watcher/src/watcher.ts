@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { Wallet } from 'ethers';
 import { ROOT_CHAIN_ID, initCore, isPlasmaError, type Address, type ChainId, type Hex } from '@plasma-tree/core';
-import { ChainWatch, PHASE2_UNAVAILABLE } from './chain.js';
+import { ChainWatch, PHASE2_UNAVAILABLE, type ReorgRescan } from './chain.js';
 import { RootDataAvailability } from './dataAvailability.js';
 import { watcherError } from './errors.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -213,7 +213,7 @@ export class Watcher {
       phase2: [
         `unavailable_data: ${PHASE2_UNAVAILABLE}`,
         'invalid_exit, a wrong state root or depositNonce, and kinds 3-9 are reported with provable: false (phase 2 proofs)',
-        'chains below a chain: no freezeStalled (ParentLedger has no stall rule yet); a rollback of a parent chain on its own parent is not replayed into its children\'s progress',
+        'chains below a chain: a rollback of a parent chain on its own parent is not replayed into its children\'s progress',
       ],
     };
   }
@@ -294,7 +294,14 @@ class L1Follower {
     this.logger.warn('L1 reorg: processed blocks are no longer canonical; rolling back', { cursor: this.cursor.number, forkPoint: fork,
       ...(fork < 0 ? { rescan: `no remembered L1 block (${this.cursor.recent.length}) is canonical any more: rescanning L1 from block 0, chains re-verified from block 1` } : {}) });
     const batches = [];
-    for (const chain of this.chains) batches.push(await chain.lock.run(() => chain.reorg(fork)));
+    for (const chain of this.chains) {
+      // What the gone blocks had rolled back (a conviction) is read again from L1, as of the fork point.
+      const rescan: ReorgRescan = {
+        events: (from, to) => this.root.events([chain.chainId], from, to),
+        headAt: async (l1Block) => (await this.root.chainInfo(chain.chainId, l1Block)).headNumber,
+      };
+      batches.push(await chain.lock.run(() => chain.reorg(fork, rescan)));
+    }
     const kept = this.cursor.recent.filter((b) => b.number <= fork);
     const cursor: L1Cursor = fork < 0 ? { number: -1, hash: '0x' as Hex, recent: [] } : { number: fork, hash: kept.at(-1)!.hash, recent: kept };
     await this.store.write(batches, cursor);

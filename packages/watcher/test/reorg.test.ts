@@ -11,7 +11,9 @@
  *    invalid block committed again (the operator's commit tx re-included) is found and objected to again;
  * 3. a reorg deeper than the cursor's remembered history: the watcher rescans L1 from block 0 and re-verifies, and an
  *    open finding whose commitment survived is open again afterwards;
- * 4. an L1 RPC failure while checking the cursor is not a reorg.
+ * 4. an L1 RPC failure while checking the cursor is not a reorg;
+ * 5. a conviction reorged out while the commit it convicted survives: the watcher rescans the chain's events, is back
+ *    at the invalid block's height, and objects to it again on the new fork.
  */
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -320,6 +322,68 @@ describe('L1 reorgs', () => {
     expect(chainStatus(watcher, c.name).findings).toHaveLength(1);
     await watcher.close();
   }, 40_000);
+
+  it('a conviction reorged out while the commit it convicted survives: the commit is found again, the finding reopened, the chain convicted again', async () => {
+    const c = await newChain('unconvicted', 6);
+    const dir = await tempDir();
+    closers.push(() => dir.remove());
+    const key = Wallet.createRandom().privateKey as Hex;
+    const me = new Wallet(key).address.toLowerCase();
+    await send('hardhat_setBalance', [me, '0x8ac7230489e80000']);
+    const t0 = (await l1Now()) - 1_000n;
+    // One confirmation: the watcher sees the bad commit only once the test mines past it, after the snapshot.
+    const { watcher, logged } = await startWatcher([c], dir.path, { key, confirmations: 1 });
+
+    const [b1, bad] = await build(c, [{ timestamp: t0 }, { timestamp: t0 + 10n, claimTimestamp: t0 - 10n }]); // block 2 claims a time before its parent's
+    await publish(c, b1);
+    await mine(1);
+    await waitFor('block 1 verified', () => chainStatus(watcher, c.name).headVerified >= 1 || undefined);
+    const commitBlock = await publish(c, bad);
+    const fork = await snapshot(); // the commit is in; the watcher has not seen it yet
+    expect(chainStatus(watcher, c.name).headCommitted).toBe(1);
+
+    // Old fork: the watcher objects, the objection is mined, the conviction confirmed.
+    await mine(1);
+    const first = await waitFor('the first objection mined', () => chainStatus(watcher, c.name).findings.find((f) => f.height === 2 && f.objection?.status === 'mined'));
+    expect(first).toMatchObject({ kind: 'invalid_block', blockHash: bad.hash.toLowerCase(), commitL1Block: commitBlock });
+    expect(first.objection!.l1Block).toBeGreaterThan(commitBlock);
+    await mine(1);
+    await waitFor('convicted on the old fork', () => {
+      const s = chainStatus(watcher, c.name);
+      return s.headCommitted === 1 && s.status === 'frozen-fraud' && s.findings.find((f) => f.objection?.status === 'convicted');
+    });
+
+    // The reorg takes the conviction back; the commit (mined before the snapshot) stays.
+    await revert(fork);
+    expect(await l1.provider.getTransactionCount(me)).toBe(0);
+    await mine(3);
+    const reopened = await waitFor('the commit found again and the finding reopened', () => {
+      const s = chainStatus(watcher, c.name);
+      const f = s.findings.find((x) => x.height === 2);
+      return s.headCommitted === 2 && s.status === 'live' && f && !f.resolved && f.objection?.status === 'mined' && f;
+    }, 10_000);
+    // The fork point is at or after the commit's L1 block: only the conviction was taken back, and read again.
+    expect(logged(/L1 reorg/)[0]).toMatchObject({ forkPoint: expect.any(Number) });
+    expect(logged(/L1 reorg/)[0].forkPoint as number).toBeGreaterThanOrEqual(commitBlock);
+    expect(logged(/a rollback by a conviction was reorged out/)).toHaveLength(1);
+    expect(reopened).toMatchObject({ id: 'invalid_block@2', blockHash: bad.hash.toLowerCase(), commitL1Block: commitBlock, deadline: first.deadline });
+    expect(chainStatus(watcher, c.name)).toMatchObject({ headVerified: 1, haltedAt: { height: 2 } });
+    // A new objection, mined on the new fork (the old one's block is gone).
+    expect(await l1.provider.getTransactionCount(me)).toBe(1);
+    expect(reopened.objection!.l1Block).toBeGreaterThan(commitBlock);
+
+    await mine(1);
+    const proven = await fraudProven(l1, c.chainId);
+    expect(proven).toMatchObject({ number: 2n, kind: FraudKind.BadTimestamp, challenger: me });
+    const convicted = await waitFor('convicted again on the new fork', () => {
+      const s = chainStatus(watcher, c.name);
+      return s.headCommitted === 1 && s.status === 'frozen-fraud' && s.findings.find((f) => f.height === 2 && f.objection?.status === 'convicted');
+    });
+    expect(convicted.objection!.l1Block).toBe(proven.blockNumber);
+    expect(convicted.resolved).toMatch(/^convicted by this watcher/);
+    expect(chainStatus(watcher, c.name).findings).toHaveLength(1);
+    await watcher.close();
+  }, 30_000);
 
   it('a reorg deeper than the remembered L1 history: rescans L1 from block 0, re-verifies, and an open finding whose commit survived stays open', async () => {
     const c = await newChain('deep', 3, 600); // the 70 L1 blocks below take 70 s of L1 time

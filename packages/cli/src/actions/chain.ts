@@ -6,7 +6,7 @@ import { print, printJson } from '../common.js';
 import { Spinner, c, formatAmount, humanDuration, kv } from '../ui.js';
 import { addr } from '../fmt.js';
 
-type Flags = ConnectionFlags & AccountFlags & { validators?: string; threshold?: number; window: number; bond?: string; json?: boolean; parent?: string };
+type Flags = ConnectionFlags & AccountFlags & { validators?: string; threshold?: number; window: number; stallLimit?: number; bond?: string; json?: boolean; parent?: string };
 
 export async function keysNew(flags: Flags): Promise<void> {
   const { l1Url, rootContract, devnet } = resolveL1(flags);
@@ -24,7 +24,7 @@ export async function keysNew(flags: Flags): Promise<void> {
   try {
     const wallet = (await resolveWallet(flags, devnet)).connect(provider);
     const sp = new Spinner(process.stderr, { quiet: flags.json }).start(`spawning a ${threshold}-of-${validators.length} chain with a ${humanDuration(flags.window)} challenge window…`);
-    const r = await spawnChain(wallet, rootContract, { validators, threshold, challengeWindow: flags.window, bond }).catch((e) => {
+    const r = await spawnChain(wallet, rootContract, { validators, threshold, challengeWindow: flags.window, bond, ...stallLimitOf(flags) }).catch((e) => {
       sp.fail('spawnChain failed');
       throw e;
     });
@@ -34,6 +34,7 @@ export async function keysNew(flags: Flags): Promise<void> {
       ['chain id', c.bold(r.chainId)],
       ['validators', `${r.threshold}-of-${r.validators.length}: ${r.validators.map(addr).join(', ')}`],
       ['challenge window', humanDuration(r.challengeWindow)],
+      ['stall limit', humanDuration(r.stallLimit)],
       ['bond', `${formatAmount(r.bond, 18)} ETH`],
       ['L1 tx', r.l1TxHash],
     ]));
@@ -42,6 +43,11 @@ export async function keysNew(flags: Flags): Promise<void> {
   } finally {
     provider.destroy();
   }
+}
+
+/** `--stall-limit`: the limit below which the parent refuses (the window) is its rule (BAD_STALL_LIMIT), not the CLI's. */
+function stallLimitOf(flags: Flags): { stallLimit?: number } {
+  return flags.stallLimit === undefined ? {} : { stallLimit: flags.stallLimit };
 }
 
 export async function spawn(flags: Flags): Promise<void> {
@@ -61,7 +67,7 @@ export async function spawn(flags: Flags): Promise<void> {
     // The default is the minimum: PlasmaRoot.MIN_BOND for a child of L1, a chain's SPAWN_CHILD minimum otherwise.
     bond ??= parseEther(parent === `0x${'00'.repeat(32)}` ? '0.2' : '0.01');
     const sp = new Spinner(process.stderr, { quiet: flags.json }).start(`spawning a ${threshold}-of-${validators.length} child of ${b.tree.nameOf(parent)} with a ${humanDuration(flags.window)} challenge window…`);
-    const r = await b.tree.spawnChild({ parent, validators, threshold, challengeWindow: flags.window, bond }).catch((e) => {
+    const r = await b.tree.spawnChild({ parent, validators, threshold, challengeWindow: flags.window, bond, ...stallLimitOf(flags) }).catch((e) => {
       sp.fail('spawning failed');
       throw e;
     });
@@ -72,6 +78,7 @@ export async function spawn(flags: Flags): Promise<void> {
       ['parent', `${b.tree.nameOf(parent)} ${parent}`],
       ['validators', `${r.threshold}-of-${r.validators.length}: ${r.validators.map(addr).join(', ')}`],
       ['challenge window', humanDuration(r.challengeWindow)],
+      ['stall limit', r.stallLimit === null ? '-' : humanDuration(r.stallLimit)],
       ['bond', `${formatAmount(r.bond, 18)} ETH`],
       ['tx', `${r.txHash}${r.parentChainId === `0x${'00'.repeat(32)}` ? ' (L1)' : ` (block #${r.blockNumber} of the parent)`}`],
     ]));

@@ -11,6 +11,7 @@ export function registerChainCommands(program: Command): void {
     .option('--validators <addresses>', 'comma-separated validator addresses (devnet account names work)')
     .option('--threshold <n>', 'validator signatures a commitment needs (default: a 2/3 majority)', intArg('--threshold', 1, 255))
     .option('--window <seconds>', 'challenge window in seconds', intArg('--window', 1, 30 * 86_400), 7 * 86_400)
+    .option('--stall-limit <seconds>', 'seconds without a commit after which anyone may freeze the chain (`escape freeze`): the window up to 30 days (default: 7 days, or the window when longer; PlasmaRoot.spawnChainWithLimits)', intArg('--stall-limit', 1, 30 * 86_400))
     .option('--bond <eth>', 'validator bond in ETH (at least 0.2, PlasmaRoot.MIN_BOND)', '0.2');
   connectionOptions(create, { chain: false, node: false });
   accountOptions(create);
@@ -30,12 +31,14 @@ export function registerChainCommands(program: Command): void {
     .option('--validators <addresses>', 'comma-separated validator addresses (devnet account names work)')
     .option('--threshold <n>', 'validator signatures a commitment needs (default: a 2/3 majority)', intArg('--threshold', 1, 255))
     .option('--window <seconds>', 'challenge window in seconds, by the parent\'s clock', intArg('--window', 1, 30 * 86_400), 7 * 86_400)
+    .option('--stall-limit <seconds>', 'seconds without a commit (by the parent\'s clock) after which anyone may freeze the child (`escape freeze`): the window up to 30 days (default: 7 days, or the window when longer); signed in the SPAWN_CHILD', intArg('--stall-limit', 1, 30 * 86_400))
     .option('--bond <eth>', 'validator bond in ETH (default and minimum: 0.2 for a child of L1, 0.01 for a child of a chain)');
   connectionOptions(spawn, { chain: false, node: false });
   accountOptions(spawn);
   jsonOption(spawn);
   examples(spawn, [
     'plasma-tree chain spawn --account dev0 --parent A --validators dev3 --window 60',
+    'plasma-tree chain spawn --account dev0 --parent A --validators dev3 --window 60 --stall-limit 3600   # frozen after an hour of silence',
     'plasma-tree chain spawn --parent 0x<chain id> --validators 0xAb…01,0xAb…02 --threshold 2 --nodes 0x<chain id>=http://127.0.0.1:8646',
     '# then run a validator node for it, following its parent\'s node:',
     'PLASMA_TREE_VALIDATOR_KEYS=0x… plasma-tree node start --chain 0x<new chain id> --rpc-port 8660',

@@ -16,13 +16,13 @@ type Flags = ConnectionFlags & AccountFlags & { json?: boolean; owner?: string; 
  * The parent and its node come from devnet.json, or `--parent-node <url>`.
  */
 export function registerEscapeCommands(program: Command): void {
-  const escape = program.command('escape').description('leave a frozen chain (any depth) without its validators: status, freeze a stalled child of the root, exit, reclaim deposits');
+  const escape = program.command('escape').description('leave a frozen chain (any depth) without its validators: status, freeze a stalled chain, exit, reclaim deposits');
   const parentNode = (cmd: Command) =>
     cmd.option('--parent-node <url>', "for a chain under a chain: a node of its parent chain, where the hatch is (default: the devnet's; without it the chain is taken as a child of the root)");
 
   const status = escape
     .command('status <chain>')
-    .description("status of a chain on its parent (L1 or a parent chain): live / frozen, its head and whether it is final (by the parent's clock), the countdown to stallable (root only), subtree balances")
+    .description("status of a chain on its parent (L1 or a parent chain): live / frozen, its head and whether it is final (by the parent's clock), its stall limit and the countdown to stallable, subtree balances")
     .option('--token <token>', 'also show the subtree balance of this token (repeatable; ETH and the devnet token are always shown)', collect);
   connectionOptions(status, { chain: false, node: false, nodes: false });
   parentNode(status);
@@ -32,11 +32,12 @@ export function registerEscapeCommands(program: Command): void {
 
   const freeze = escape
     .command('freeze <chain>')
-    .description('freeze a live child of the root that committed nothing for longer than its stall limit (anyone may; --account pays the gas). Root only: stall freezing below the root is not in the protocol yet; a chain under a chain is frozen by a fraud proof on its parent');
+    .description('freeze a live chain that committed nothing for longer than its stall limit (anyone may): PlasmaRoot.freezeStalled on L1 for a child of the root (--account pays the gas), a FREEZE_STALLED_CHILD on the parent chain for a chain under a chain (free, no signature)');
   connectionOptions(freeze, { chain: false, node: false, nodes: false });
+  parentNode(freeze);
   accountOptions(freeze);
   jsonOption(freeze);
-  examples(freeze, ['plasma-tree escape freeze A --account dev0']);
+  examples(freeze, ['plasma-tree escape freeze A --account dev0', 'plasma-tree escape freeze A1   # a chain under A: a FREEZE_STALLED_CHILD sent to A\'s node']);
   freeze.action((chain: string, flags: Flags) => freezeAction(chain, flags));
 
   const exit = escape
@@ -134,12 +135,12 @@ async function statusAction(chain: string, flags: Flags): Promise<void> {
     const clock = s.host === 'l1' ? 'L1 time' : `${ctx.hostName}'s time`;
     const rows: Array<[string, string]> = [
       ['chain', `${ctx.name}${ctx.name !== ctx.chainId ? ` ${c.dim(ctx.chainId)}` : ''}`],
-      ['hatch on', s.host === 'l1' ? 'L1 (PlasmaRoot)' : `${ctx.hostName} ${c.dim(s.parentChainId)} (kinds 11/12, free)`],
+      ['hatch on', s.host === 'l1' ? 'L1 (PlasmaRoot)' : `${ctx.hostName} ${c.dim(s.parentChainId)} (kinds 11-13, free)`],
       ['status', s.status === 'live' ? c.green('live') : c.red(`${s.status} (since ${clock} ${s.frozenAt})`)],
       ['head', s.headNumber === 0 ? 'none (nothing committed)' : `#${s.headNumber}, window end ${s.headWindowEnd}`],
       ['head final', s.headNumber === 0 ? '-' : s.headFinal ? c.green('yes') : c.yellow(`no: ${formatDuration(s.secondsUntilFinal)} left`)],
       s.stallLimit === null
-        ? ['stall limit', 'none below the root (frozen only by a fraud proof on its parent)']
+        ? ['stall limit', "unknown (the parent chain's node predates the stall rule)"]
         : ['stall limit', `${formatDuration(s.stallLimit)} (last activity at ${clock} ${s.lastActivity})`],
       ['stallable', s.status !== 'live' || s.secondsUntilStallable === null ? '-' : s.secondsUntilStallable === 0 ? c.yellow('now: `plasma-tree escape freeze`') : `in ${formatDuration(s.secondsUntilStallable)}`],
       ['deposits', `${s.headDepositNonce} applied of ${s.depositCount} recorded${reclaimable.length ? `, ${reclaimable.length} reclaimable` : ''}`],
@@ -160,7 +161,7 @@ async function freezeAction(chain: string, flags: Flags): Promise<void> {
   try {
     const r = await ctx.client.freezeStalled(ctx.chainId);
     if (flags.json) return printJson(r);
-    print(`chain ${ctx.name} frozen at L1 time ${r.frozenAt} (tx ${r.txHash}); its holders can leave with \`plasma-tree escape exit\``);
+    print(`chain ${ctx.name} frozen at ${ctx.hostName === 'L1' ? 'L1 time' : `${ctx.hostName}'s time`} ${r.frozenAt} (tx ${r.txHash}); its holders can leave with \`plasma-tree escape exit\``);
   } finally {
     ctx.close();
   }

@@ -181,6 +181,14 @@ export const RECIPES: Record<Exclude<FaultKind, 'equivocate' | 'withhold-data'>,
     return { items, target: down - 1, header: () => ({ depositNonce: claimed }) };
   },
 
+  'skip-deposit': ({ txs }) => {
+    const down = downCount(txs);
+    if (down === 0) return undefined;
+    // The header's depositNonce stays the parent's: the block claims nothing it leaves out and the STF accepts it.
+    // Only the deadline convicts it, once a commit comes more than the stall limit after the first event skipped.
+    return { items: honest(txs).slice(down), target: 0 };
+  },
+
   'bad-exit-root': ({ txs, operator }) => {
     if (txs.length === 0) return undefined;
     const extra: ExitTreeLeaf = { recipient: operator, token: NATIVE_TOKEN, amount: LIE_AMOUNT };

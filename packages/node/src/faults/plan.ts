@@ -16,6 +16,7 @@ export const FAULT_KINDS = {
   'duplicate-deposit': 'the block\'s last deposit applied a second time, right after the down stream',
   'deposit-out-of-order': 'the block\'s first two deposits swapped (needs a block with two)',
   'missing-down-event': 'the block\'s last down event left out while the header still claims it (its funds vanish)',
+  'skip-deposit': 'every block from then on leaves the parent\'s down stream out (its header claims none of it); fraud once a block is committed more than the stall limit after the first event it skipped was recorded',
   'bad-exit-root': 'an exit tree (header exitRoot and the exits served) with one more exit, of 1000 ETH to the operator, that no tx made',
   'wrong-exit': 'the exit-tree leaf of the block\'s last withdrawal pays 1000 ETH to the operator instead (needs a block with a withdrawal)',
   'bad-timestamp': 'a block timestamp one second before the parent block\'s (from block 2 on)',
@@ -35,7 +36,7 @@ export interface FaultPlan {
    * the first block from there that has what it needs (a transfer, a deposit, two deposits, a parent block).
    */
   atBlock?: bigint | number | string;
-  /** Inject into one block (default), or into every suitable block from `atBlock` on. */
+  /** Inject into one block (default; skip-deposit: every block), or into every suitable block from `atBlock` on. */
   once?: boolean;
 }
 
@@ -67,7 +68,8 @@ export function resolveFaultPlan(value: unknown): ResolvedFaultPlan | undefined 
     if (atBlock === undefined || atBlock < 1n) throw badFaults('faults.atBlock', `expected a block number >= 1, got ${JSON.stringify(String(raw))}`, 'leave atBlock out for the next suitable block');
   }
   if (plan.once !== undefined && typeof plan.once !== 'boolean') throw badFaults('faults.once', 'expected true or false', 'leave once out to inject a single fault');
-  return { kind: plan.kind as FaultKind, atBlock, once: plan.once ?? true };
+  // A deposit skipped once is applied by the next block: the lie is to keep skipping it.
+  return { kind: plan.kind as FaultKind, atBlock, once: plan.once ?? plan.kind !== 'skip-deposit' };
 }
 
 /** `<kind>[@block]`, the CLI form (`--inject-fault bad-nonce@3`). Throws BAD_CONFIG. */

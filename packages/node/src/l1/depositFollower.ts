@@ -1,5 +1,5 @@
 import { ConfirmedDeposits, downEventRecord, type DownEvent } from '../parent/confirmedDeposits.js';
-import type { ChainId, Hex } from '@plasma-tree/core';
+import { recordIs, type ChainId, type Hex } from '@plasma-tree/core';
 import type { Logger } from '../logger.js';
 import type { NodeMetrics } from '../metrics.js';
 import { pollLoop } from '../util/loop.js';
@@ -89,7 +89,7 @@ export class DepositFollower implements DepositSource {
     const records = await Promise.all(events.map((e) => this.c.root.depositRecord(this.c.chainId, e.event.nonce, confirmedBlock)));
     events.forEach(({ event, l1Block }, i) => {
       const expected = downEventRecord(this.c.chainId, event);
-      if (records[i] !== expected) {
+      if (!recordIs(records[i]!, expected)) {
         // The log and the contract state disagree: they were read from two forks. The next round rereads both.
         this.c.logger.warn(`${event.kind === 'deposit' ? 'deposit' : 'edge'} event does not match the contract record; will read it again`, { nonce: event.nonce, l1Block, record: records[i], expected });
         return;

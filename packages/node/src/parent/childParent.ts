@@ -2,6 +2,7 @@ import { ConfirmedDeposits, depositEvent, downEventRecord, edgeEvent, type DownE
 import {
   PlasmaError,
   TxKind,
+  recordIs,
   signedTxToJson,
   type Address,
   type ChainId,
@@ -272,7 +273,7 @@ export class ChildDepositFollower implements ParentDeposits {
               amount: BigInt(r.amount),
             });
       const record = downEventRecord(this.c.chainId, event);
-      if (r.child.toLowerCase() !== this.c.chainId || record !== r.depositHash.toLowerCase()) {
+      if (r.child.toLowerCase() !== this.c.chainId || !recordIs(r.depositHash as Hex, record)) {
         throw nodeError('PARENT_UNREACHABLE', `the parent node served ${event.kind === 'edge' ? 'edge event' : 'deposit'} ${r.nonce} with a record that does not match its fields`,
           "the parent chain's node answers nonsense: check parent.nodeUrl", { nonce: r.nonce, served: r.depositHash, computed: record });
       }

@@ -213,7 +213,12 @@ export function createRpcMethods({ chain, mempool, faults, p2p, evidence }: RpcC
         headWindowEnd: Number(info.headWindowEnd),
         headDepositNonce: Number(info.headDepositNonce),
         depositCount: Number(info.depositCount),
-        // docs/FRAUD.md §7: 0 live, 1 frozen by a PROVE_CHILD_FRAUD (PlasmaRoot.chainStatus).
+        // docs/FRAUD.md §8: the stall rule (PlasmaRoot.stallLimit, spawnedAt): FREEZE_STALLED_CHILD succeeds once this
+        // chain's clock is past lastActivity + stallLimit (lastActivity: the head's commit time, or spawnedAt before block 1).
+        spawnedAt: Number(info.spawnedAt),
+        stallLimit: Number(info.stallLimit),
+        lastActivity: Number(state.ledger.lastActivity(child)),
+        // docs/FRAUD.md §7, §8: 0 live, 1 frozen by a PROVE_CHILD_FRAUD, 2 by a FREEZE_STALLED_CHILD (PlasmaRoot.chainStatus).
         ...(() => {
           const { status, frozenAt } = state.ledger.childStatus(child);
           return { status, frozenAt: Number(frozenAt) };
