@@ -55,6 +55,8 @@ export interface GasReport extends DataAvailabilityGas {
   proveInvalidExits: number;
   proveEquivocation3of4: number;
   proveEquivocation22of32: number;
+  /** 64-of-64, neither header committed: both quorums checked (the bond of such a chain is rootMinBond(64)). */
+  proveEquivocation64of64Uncommitted: number;
   freezeStalled: number;
   escapeExit: number;
   reclaimDeposit: number;
@@ -179,6 +181,7 @@ type ObjectionGas = Pick<
   | 'proveInvalidExits'
   | 'proveEquivocation3of4'
   | 'proveEquivocation22of32'
+  | 'proveEquivocation64of64Uncommitted'
   | 'freezeStalled'
   | 'escapeExit'
   | 'reclaimDeposit'
@@ -282,6 +285,12 @@ async function measureObjections(provider: JsonRpcProvider, root: Contract, wall
   const proveEquivocation3of4 = await equivocate(quorum, 3);
   const wide = Array.from({ length: 32 }, () => Wallet.createRandom(provider) as unknown as Wallet);
   const proveEquivocation22of32 = await equivocate(wide, 22);
+  // Both headers above the head (signed, neither committed): every signature of both quorums is checked.
+  const all64 = Array.from({ length: 64 }, () => Wallet.createRandom(provider) as unknown as Wallet);
+  const u = await fresh(all64, 64);
+  const u1 = u.forge([], [], { timestamp: await now() });
+  const u2 = u.forge([], [], { timestamp: (await now()) + 1n });
+  const proveEquivocation64of64Uncommitted = await prove(u.calldata(core.buildEquivocationProof(u1.header, u.signatures(u1.header), u2.header, u.signatures(u2.header), u.head), { windowEnd: 0n, prevWindowEnd: u.windowEnds.get(1n)! }));
 
   // The escape hatch: a chain that stalls with deposit 3 unapplied; slot 0 belongs to an address with no ETH yet.
   const s = await ChildChain.spawn({ root, provider, validators: quorum, threshold: 3, window, bond: parseEther('1'), spawner: deployer, stallLimit: stall });
@@ -303,6 +312,7 @@ async function measureObjections(provider: JsonRpcProvider, root: Contract, wall
     proveInvalidExits,
     proveEquivocation3of4,
     proveEquivocation22of32,
+    proveEquivocation64of64Uncommitted,
     freezeStalled,
     escapeExit,
     reclaimDeposit,

@@ -52,6 +52,8 @@ async function main(): Promise<void> {
       proveInvalidExits: 500_000,
       proveEquivocation3of4: 500_000,
       proveEquivocation22of32: 500_000,
+      // past ~80 signatures the proof outgrows 500,000 gas: the bond grows with the threshold instead (rootMinBond)
+      proveEquivocation64of64Uncommitted: 0,
       freezeStalled: 500_000,
       escapeExit: 500_000,
       reclaimDeposit: 500_000,

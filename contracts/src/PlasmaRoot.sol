@@ -40,7 +40,9 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     // ---------------------------------------------------------------------------------------------------------------
 
     /// @notice Smallest validator bond accepted by {spawnChain}; it is what a fraud proof slashes. Sized so that half
-    ///         of it pays the worst-case proof (500,000 gas) at 200 gwei: 0.1 ether (docs/FRAUD.md §1).
+    ///         of it pays the worst-case proof (500,000 gas) at 200 gwei: 0.1 ether (docs/FRAUD.md §1). A threshold of
+    ///         32 or more needs MIN_BOND more per 32 signatures (`MIN_BOND * (1 + threshold / 32)`): an equivocation
+    ///         proof checks up to two quorums at ~5,200 gas a signature, and half the bond must still pay it.
     uint256 public constant MIN_BOND = 0.2 ether;
     /// @notice Stall limit of a chain spawned with {spawnChain} (at least its challenge window).
     uint64 public constant DEFAULT_STALL_LIMIT = 7 days;
@@ -301,7 +303,8 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         private
         returns (bytes32 chainId)
     {
-        if (msg.value < MIN_BOND) revert BondTooLow(msg.value, MIN_BOND);
+        uint256 minBond = MIN_BOND * (1 + uint256(threshold) / 32);
+        if (msg.value < minBond) revert BondTooLow(msg.value, minBond);
         uint256 n = validatorSet.length;
         if (n == 0) revert EmptyValidatorSet();
         if (n > MAX_VALIDATORS) revert TooManyValidators(n, MAX_VALIDATORS);

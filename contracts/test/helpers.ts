@@ -1,4 +1,5 @@
 /** Shared fixtures of the contract tests: a real Hardhat node, funded wallets, deploy, sign, expect reverts. */
+import { rootMinBond } from '@plasma-tree/core';
 import {
   Contract,
   Interface,
@@ -72,7 +73,7 @@ export async function spawn(
   validators: readonly Wallet[] | readonly string[],
   threshold: number,
   window = 100n,
-  bond = parseEther('0.2'), // PlasmaRoot.MIN_BOND
+  bond = rootMinBond(threshold), // PlasmaRoot's minimum: MIN_BOND per started 32 signatures
 ): Promise<string> {
   const addresses = validators.map((v) => (typeof v === 'string' ? v : v.address));
   const chainId = (await root.spawnChain.staticCall(addresses, threshold, window, { value: bond })) as string;

@@ -164,7 +164,8 @@ const VECTORS: readonly Step[] = [
   // ---- child registry
   { op: 'spawn', as: 'A', validators: QUORUM, threshold: 3, window: 100n },
   { op: 'spawn', as: 'B', validators: ['v3', 'v1'], threshold: 1, window: 30n * DAY, bond: 2n * ETHER }, // unsorted set, longest window
-  { op: 'spawn', as: 'W', validators: 256, threshold: 255, window: 1n }, // the widest set (threshold is a uint8)
+  { op: 'spawn', as: 'W', validators: 256, threshold: 255, window: 1n, bond: core.rootMinBond(255) }, // the widest set (threshold is a uint8); the root's bond grows with it
+  { op: 'spawn', validators: 256, threshold: 255, window: 1n, bond: core.rootMinBond(255) - 1n, reverts: 'BondTooLow', differs: 'min-bond' },
   { op: 'spawn', validators: ['v0'], threshold: 1, window: 100n, bond: core.MIN_BOND - 1n, reverts: 'BondTooLow' },
   { op: 'spawn', validators: ['v0'], threshold: 1, window: 100n, bond: core.ROOT_MIN_BOND - 1n, reverts: 'BondTooLow', differs: 'min-bond' },
   { op: 'spawn', validators: [], threshold: 1, window: 100n, bond: 0n, reverts: 'BondTooLow' }, // the bond is checked first
@@ -860,7 +861,7 @@ describe('ParentLedger(selfId = 0) = PlasmaRoot on the shared vectors', () => {
         const { l1, local, revertName } = await runOnBoth(step);
         ledger.revert();
         expect(revertName, 'PlasmaRoot').toBe('BondTooLow');
-        expect(l1).toEqual({ ok: false, code: 'BOND_TOO_LOW', data: { bond: String(step.bond), minimum: String(core.ROOT_MIN_BOND) } });
+        expect(l1).toEqual({ ok: false, code: 'BOND_TOO_LOW', data: { bond: String(step.bond), minimum: String(core.rootMinBond(step.threshold)) } });
         expect(local.ok, 'ParentLedger accepts a bond of at least core.MIN_BOND').toBe(true);
         expect(ledger.root).toBe(before);
         await expectSameViews();

@@ -4,6 +4,7 @@
  */
 import { Contract, MaxUint256, TypedDataEncoder, Wallet, getAddress, hexlify, parseEther, randomBytes, toBeHex, zeroPadValue } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rootMinBond } from '@plasma-tree/core';
 import { deployContract, deployRoot } from '../index.js';
 import {
   COMMITMENT_TYPES,
@@ -136,6 +137,18 @@ describe('spawnChain', () => {
     const min = (await root.MIN_BOND()) as bigint;
     expect(min).toBe(parseEther('0.2'));
     await expectRevert(root.spawnChain([solo.address], 1, 100, { value: min - 1n }), 'BondTooLow', [min - 1n, min]);
+  });
+
+  it('scales the minimum with the threshold: MIN_BOND per started 32 signatures (half of it pays two quorums)', async () => {
+    const min = (await root.MIN_BOND()) as bigint;
+    const set = Array.from({ length: 64 }, () => Wallet.createRandom().address);
+    for (const [threshold, minimum] of [[31, min], [32, 2n * min], [63, 2n * min], [64, 3n * min]] as const) {
+      expect(rootMinBond(threshold)).toBe(minimum);
+      await expectRevert(root.spawnChain(set, threshold, 100, { value: minimum - 1n }), 'BondTooLow', [minimum - 1n, minimum]);
+    }
+    const id = await root.spawnChain.staticCall(set, 64, 100, { value: 3n * min });
+    await mined(root.spawnChain(set, 64, 100, { value: 3n * min }));
+    expect((await root.chainInfo(id)).bond).toBe(3n * min);
   });
 
   it('rejects an empty, oversized, zero-address or duplicated validator set', async () => {

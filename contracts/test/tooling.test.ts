@@ -1,6 +1,7 @@
 /** The package's tooling: artifacts, the spawned Hardhat node, the dev accounts, and the gas budget. */
 import { JsonRpcProvider, parseEther } from 'ethers';
 import { describe, expect, it } from 'vitest';
+import { rootMinBond } from '@plasma-tree/core';
 import { HARDHAT_MNEMONIC, hardhatAccounts, loadArtifact, measureGas, startHardhatNode } from '../index.js';
 
 describe('loadArtifact', () => {
@@ -79,5 +80,9 @@ describe('gas', () => {
     // the bond pays the worst case at 200 gwei
     const worst = Math.max(...objections.map((n) => gas[n]));
     expect(BigInt(worst) * 200n * 10n ** 9n).toBeLessThanOrEqual(parseEther('0.2') / 2n);
+    // A wide quorum outgrows 500,000 gas (two quorums of 64: ~5,200 gas a signature); its bond grows with the threshold
+    // (PlasmaRoot: MIN_BOND per started 32 signatures), so half of it still pays the proof at 200 gwei.
+    expect(gas.proveEquivocation64of64Uncommitted).toBeGreaterThan(500_000);
+    expect(BigInt(gas.proveEquivocation64of64Uncommitted) * 200n * 10n ** 9n).toBeLessThanOrEqual(rootMinBond(64) / 2n);
   });
 });

@@ -34,6 +34,14 @@ import { EXIT_TREE_DEPTH, TX_TREE_DEPTH, TxKind, ZERO_ADDRESS, type Address, typ
  *  SPAWN_CHILD minimum stays MIN_BOND (ParentLedger) until phase 2. */
 export const ROOT_MIN_BOND = 2n * 10n ** 17n;
 
+/**
+ * The smallest bond PlasmaRoot takes for a chain of `threshold`: ROOT_MIN_BOND per started 32 signatures
+ * (`MIN_BOND * (1 + threshold / 32)`), so that half of it pays an equivocation proof checking two quorums at 200 gwei.
+ */
+export function rootMinBond(threshold: number): bigint {
+  return ROOT_MIN_BOND * (1n + BigInt(Math.trunc(threshold)) / 32n);
+}
+
 /** PlasmaRoot's FRAUD_* constants (FraudProven.kind); 0-2 are the kinds of the invalid transaction. */
 export enum FraudKind {
   InvalidDeposit = 0,

@@ -1,4 +1,4 @@
-import { PlasmaError } from '@plasma-tree/core';
+import { PlasmaError, rootMinBond } from '@plasma-tree/core';
 import type { FaultPlan } from '@plasma-tree/node';
 
 /** The name of the root chain (L1) in a layout's `parent` field. */
@@ -110,10 +110,11 @@ export function resolveLayout(
       throw bad(`chain ${c.name}: stall limit must be its challenge window (${challengeWindow} s) .. 30 days, got ${c.stallLimit}`, 'pass a whole number of seconds, or leave it out for the default (7 days, or the window when longer)');
     }
     const stall = c.stallLimit !== undefined ? { stallLimit: c.stallLimit } : {};
-    const minBond = parent === ROOT ? ROOT_MIN_BOND : MIN_BOND;
+    // A child of the root: 0.2 ETH per started 32 signatures of its threshold (PlasmaRoot.MIN_BOND, docs/FRAUD.md §1).
+    const minBond = parent === ROOT ? rootMinBond(threshold) : MIN_BOND;
     const bond = c.bond ?? minBond;
     if (bond < minBond) {
-      const eth = parent === ROOT ? '0.2' : '0.01';
+      const eth = Number(minBond) / 1e18;
       throw bad(`chain ${c.name}: bond ${bond} wei is below the minimum ${eth} ETH`, `pass a bond of at least ${minBond} wei (${eth} ETH)`);
     }
     const rpcPort = c.rpcPort ?? (defaults.rpcPort === 0 ? 0 : defaults.rpcPort + i);

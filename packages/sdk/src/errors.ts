@@ -39,7 +39,7 @@ export const ERROR_HINTS: Record<string, string> = {
   ETH_TRANSFER_FAILED: 'the recipient contract refused the ETH: withdraw to an address that accepts ETH',
   ZERO_AMOUNT: 'pass an amount greater than 0',
   ZERO_RECIPIENT: 'pass a recipient address other than 0x0',
-  BOND_TOO_LOW: 'a child of the root needs a validator bond of at least 0.2 ETH (PlasmaRoot.MIN_BOND), a child of a chain 0.01 ETH: pass a larger --bond',
+  BOND_TOO_LOW: 'a child of the root needs a validator bond of at least 0.2 ETH per started 32 signatures of its threshold (PlasmaRoot.MIN_BOND; core rootMinBond), a child of a chain 0.01 ETH: pass a larger --bond',
   BAD_THRESHOLD: 'the threshold must be between 1 and the number of validators',
   BAD_CHALLENGE_WINDOW: 'the challenge window must be between 1 s and 30 days',
   EMPTY_VALIDATOR_SET: 'pass at least one validator address',

@@ -1,5 +1,5 @@
 import { parseEther } from 'ethers';
-import { PlasmaError } from '@plasma-tree/core';
+import { PlasmaError, rootMinBond } from '@plasma-tree/core';
 import { spawnChain } from '@plasma-tree/sdk';
 import { l1Provider, makeTreeClient, resolveAddress, resolveL1, resolveWallet, type AccountFlags, type ConnectionFlags } from '../context.js';
 import { print, printJson } from '../common.js';
@@ -16,7 +16,7 @@ export async function keysNew(flags: Flags): Promise<void> {
   const threshold = flags.threshold ?? Math.min(validators.length, Math.floor((2 * validators.length) / 3) + 1);
   let bond: bigint;
   try {
-    bond = parseEther(flags.bond ?? '0.2');
+    bond = flags.bond === undefined ? rootMinBond(threshold) : parseEther(flags.bond);
   } catch {
     throw new PlasmaError('INVALID_AMOUNT', `invalid bond ${JSON.stringify(flags.bond)}`, { hint: 'pass the bond in ETH, e.g. --bond 0.5' });
   }
@@ -64,8 +64,9 @@ export async function spawn(flags: Flags): Promise<void> {
     const validators = flags.validators.split(',').map((v) => v.trim()).filter(Boolean).map((v, i) => resolveAddress(v, b.devnet, `validator ${i + 1}`));
     const threshold = flags.threshold ?? Math.min(validators.length, Math.floor((2 * validators.length) / 3) + 1);
     const parent = b.tree.chainId(flags.parent);
-    // The default is the minimum: PlasmaRoot.MIN_BOND for a child of L1, a chain's SPAWN_CHILD minimum otherwise.
-    bond ??= parseEther(parent === `0x${'00'.repeat(32)}` ? '0.2' : '0.01');
+    // The default is the minimum: PlasmaRoot's for a child of L1 (0.2 ETH per started 32 of the threshold), a chain's
+    // SPAWN_CHILD minimum otherwise.
+    bond ??= parent === `0x${'00'.repeat(32)}` ? rootMinBond(threshold) : parseEther('0.01');
     const sp = new Spinner(process.stderr, { quiet: flags.json }).start(`spawning a ${threshold}-of-${validators.length} child of ${b.tree.nameOf(parent)} with a ${humanDuration(flags.window)} challenge window…`);
     const r = await b.tree.spawnChild({ parent, validators, threshold, challengeWindow: flags.window, bond, ...stallLimitOf(flags) }).catch((e) => {
       sp.fail('spawning failed');

@@ -12,7 +12,7 @@ export function registerChainCommands(program: Command): void {
     .option('--threshold <n>', 'validator signatures a commitment needs (default: a 2/3 majority)', intArg('--threshold', 1, 255))
     .option('--window <seconds>', 'challenge window in seconds', intArg('--window', 1, 30 * 86_400), 7 * 86_400)
     .option('--stall-limit <seconds>', 'seconds without a commit after which anyone may freeze the chain (`escape freeze`): the window up to 30 days (default: 7 days, or the window when longer; PlasmaRoot.spawnChainWithLimits)', intArg('--stall-limit', 1, 30 * 86_400))
-    .option('--bond <eth>', 'validator bond in ETH (at least 0.2, PlasmaRoot.MIN_BOND)', '0.2');
+    .option('--bond <eth>', 'validator bond in ETH (default and minimum: 0.2 per started 32 signatures of the threshold, PlasmaRoot.MIN_BOND)');
   connectionOptions(create, { chain: false, node: false });
   accountOptions(create);
   jsonOption(create);
@@ -32,7 +32,7 @@ export function registerChainCommands(program: Command): void {
     .option('--threshold <n>', 'validator signatures a commitment needs (default: a 2/3 majority)', intArg('--threshold', 1, 255))
     .option('--window <seconds>', 'challenge window in seconds, by the parent\'s clock', intArg('--window', 1, 30 * 86_400), 7 * 86_400)
     .option('--stall-limit <seconds>', 'seconds without a commit (by the parent\'s clock) after which anyone may freeze the child (`escape freeze`): the window up to 30 days (default: 7 days, or the window when longer); signed in the SPAWN_CHILD', intArg('--stall-limit', 1, 30 * 86_400))
-    .option('--bond <eth>', 'validator bond in ETH (default and minimum: 0.2 for a child of L1, 0.01 for a child of a chain)');
+    .option('--bond <eth>', 'validator bond in ETH (default and minimum: for a child of L1 0.2 per started 32 signatures of the threshold, for a child of a chain 0.01)');
   connectionOptions(spawn, { chain: false, node: false });
   accountOptions(spawn);
   jsonOption(spawn);
