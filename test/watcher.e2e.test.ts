@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEther } from 'ethers';
-import { ChainStatus, FraudKind, type Hex } from '@plasma-tree/core';
+import { ChainStatus, FraudKind, hashHeader, type Hex } from '@plasma-tree/core';
 import type { FaultKind } from '@plasma-tree/node';
 import { Watcher } from '@plasma-tree/watcher';
 import {
@@ -117,6 +117,18 @@ describe('the watcher convicts every phase-1 fault the node can inject', () => {
       expect(finding.objection!.l1Block).toBe(proven.blockNumber);
       expect(reaction).toBe(proven.blockNumber - commitBlock!);
       console.log(`watcher reaction ${kind}: block ${n} committed in L1 block ${commitBlock}, objection in L1 block ${proven.blockNumber}: ${reaction} L1 blocks`);
+      if (kind === 'equivocate') {
+        // The committed header's quorum was checked by commit and is not read again: the watcher leaves it out.
+        const input = (await l1.provider.getTransaction(finding.objection!.tx!))!.data;
+        const [, h1, sigs1, h2, sigs2] = l1.root.interface.decodeFunctionData('proveEquivocation', input);
+        const [event] = await l1.root.queryFilter(l1.root.filters.Committed(c.chainId, n));
+        const committedHash = (event as unknown as { args: { blockHash: string } }).args.blockHash.toLowerCase();
+        const hashOf = (h: { chainId: string; number: bigint; parentHash: string; txRoot: string; stateRoot: string; exitRoot: string; depositNonce: bigint; timestamp: bigint }) =>
+          hashHeader({ chainId: h.chainId as Hex, number: h.number, parentHash: h.parentHash as Hex, txRoot: h.txRoot as Hex, stateRoot: h.stateRoot as Hex, exitRoot: h.exitRoot as Hex, depositNonce: h.depositNonce, timestamp: h.timestamp });
+        const sides = [[hashOf(h1), sigs1], [hashOf(h2), sigs2]] as [string, string][];
+        expect(sides.find(([hash]) => hash === committedHash)?.[1]).toBe('0x');
+        expect(sides.find(([hash]) => hash !== committedHash)?.[1]).toHaveLength(2 + 130); // threshold 1: one signature
+      }
     });
   }
 

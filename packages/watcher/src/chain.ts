@@ -418,7 +418,10 @@ export class ChainWatch {
 
     const evidence = await this.nodes.equivocation(n, signal);
     if (evidence && evidence.other.blockHash !== evidence.committed.blockHash && [evidence.other.blockHash, evidence.committed.blockHash].includes(commit.blockHash)) {
-      const proof = buildEquivocationProof(evidence.committed.header, this.pack(evidence.committed), evidence.other.header, this.pack(evidence.other), parent);
+      // The side recorded on the host had its quorum checked by commit, and the proof does not read it again: its
+      // signatures are left out (~1,300 gas of calldata each).
+      const sigs = (side: typeof evidence.committed) => (side.blockHash === commit.blockHash ? '0x' : this.pack(side));
+      const proof = buildEquivocationProof(evidence.committed.header, sigs(evidence.committed), evidence.other.header, sigs(evidence.other), parent);
       const finding = await this.raise('equivocation', commit, true, `two headers signed for height ${n} (served by ${evidence.url})`);
       this.halted = { height: n, reason: 'equivocation' };
       this.pending = { finding, proof };
