@@ -66,6 +66,24 @@ function invalid(block: Block, reason: string, detail: string, txIndex?: number)
     'a peer sent a block the protocol refuses: it is not applied, and the peer is penalised', { reason, number: String(block.header.number), ...(txIndex === undefined ? {} : { txIndex }) });
 }
 
+/** How long a validator lets a proposal leave out a down event it has seen confirmed (ms): the proposer's view of the
+ *  parent may lag its own by a poll or two. */
+export const DOWN_EVENT_GRACE_MS = 5_000;
+
+/**
+ * Refuses a proposal that leaves out the next down event while this node has seen it confirmed for longer than
+ * `graceMs` (INVALID_BLOCK, reason SKIPS_DOWN_EVENT). The STF cannot see this lie, but the parent convicts it once a
+ * block that skips the event is committed past the chain's stall limit (docs/FRAUD.md §3, SkippedDeposit): an honest
+ * validator that co-signed it would be slashed with the liar.
+ */
+export function checkDownStream(block: Block, confirmedAt: (nonce: bigint) => number | undefined, now = Date.now(), graceMs = DOWN_EVENT_GRACE_MS): void {
+  const next = block.header.depositNonce + 1n;
+  const seen = confirmedAt(next);
+  if (seen !== undefined && now - seen > graceMs) {
+    throw invalid(block, 'SKIPS_DOWN_EVENT', `it leaves out down event ${next}, confirmed here ${Math.round((now - seen) / 1000)} s ago (a proposal may lag by ${graceMs / 1000} s)`);
+  }
+}
+
 /** Checks a proposed block without changing anything (throws as `importBlock`). */
 export function checkBlock(chain: Chain, block: Block, depositRecord: (nonce: bigint) => Hex | undefined, now = unixNow()): void {
   const depth = chain.state.checkpointDepth;

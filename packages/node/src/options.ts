@@ -63,7 +63,8 @@ export interface NodeOptions {
   logLevel?: LogLevel;
   /**
    * FAULT INJECTION, for tests only (docs/FRAUD.md §5): this validator produces, signs and commits a block with
-   * the given fault (`{ kind, atBlock?, once? }`; kinds in `faults/plan.ts`). Off by default; needs validator keys.
+   * the given fault (`{ kind, atBlock?, once? }`; kinds in `faults/plan.ts`); in a quorum (`p2p`, fewer than
+   * `threshold` keys) it proposes that block, which the honest validators refuse. Off by default; needs validator keys.
    */
   faults?: FaultPlan;
   /**

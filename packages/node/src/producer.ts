@@ -158,7 +158,13 @@ export class BlockProducer {
         }
       }
       if (builder.txCount === 0) builder.abort();
-      else block = builder.seal();
+      else {
+        // A faulty validator (NodeOptions `faults`) proposes its forged block, as a lying member of a quorum would;
+        // the others re-execute every proposal before they PREPARE it (ConsensusService.check) and refuse it.
+        const { txHashes, touchedSlots, childDeposits } = assembly;
+        const forged = this.c.faults?.seal(builder, { parent: chain.headHeader, state: chain.state, ctx: chain.blockContext((nonce) => this.c.deposits.record(nonce)), txHashes, touchedSlots, childDeposits });
+        block = forged?.block ?? builder.seal();
+      }
     } finally {
       // Back to the head's state whatever happened (an open builder's checkpoint included).
       while (chain.state.checkpointDepth > depth) chain.state.revert();

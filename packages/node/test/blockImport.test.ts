@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { isPlasmaError, type Block, type Hex } from '@plasma-tree/core';
-import { checkBlock, importBlock } from '../src/blockImport.js';
+import { DOWN_EVENT_GRACE_MS, checkBlock, checkDownStream, importBlock } from '../src/blockImport.js';
 import { toValidatorKeys } from '../src/l1/signatureCollector.js';
 import { Mempool, SignaturePool, createNodeMetrics, silentLogger } from '../src/index.js';
 import { BlockProducer } from '../src/producer.js';
@@ -105,4 +105,30 @@ it('replays a producer\'s blocks to the same store, and refuses tampered, unknow
 
   await producing.store.close();
   await importing.store.close();
+});
+
+it('refuses a proposal that leaves out a down event this validator has seen confirmed for longer than the grace', async () => {
+  const chain = await localChain(dirs[0].path, [validator[0].address]);
+  const metrics = createNodeMetrics();
+  const mempool = new Mempool({ chainId: chain.params.chainId, domain: chain.domain, account: (slot) => chain.state.get(slot), recoverSigners: (items) => pool.recover(items), metrics }, { maxTxs: 100 });
+  const deposits = new FakeDeposits(chain.params.chainId);
+  const producer = new BlockProducer({ chain, mempool, deposits, validatorKeys: validator, logger: silentLogger, metrics }, { blockTimeMs: 1000, maxBlockTxs: 100 });
+  const alice = new User(chain.params.chainId, chain.params.l1ChainId, chain.params.rootContract);
+  deposits.add(alice.address, 100n);
+  const block1 = (await producer.produce())!; // applies deposit 1: its header's depositNonce is 1
+  expect(block1.header.depositNonce).toBe(1n);
+  const now = 1_000_000;
+  const seen = (at: number | undefined) => (nonce: bigint) => (nonce === 2n ? at : undefined);
+  // Nothing after it confirmed here, or deposit 2 confirmed within the grace: the proposer may not have it yet.
+  expect(() => checkDownStream(block1, seen(undefined), now)).not.toThrow();
+  expect(() => checkDownStream(block1, seen(now - DOWN_EVENT_GRACE_MS), now)).not.toThrow();
+  // Past the grace: a block that skips it is what SkippedDeposit convicts once late; an honest validator never signs it.
+  let error: unknown;
+  try {
+    checkDownStream(block1, seen(now - DOWN_EVENT_GRACE_MS - 1), now);
+  } catch (e) {
+    error = e;
+  }
+  expect(isPlasmaError(error, 'INVALID_BLOCK')).toBe(true);
+  expect((error as { data: { reason: string } }).data.reason).toBe('SKIPS_DOWN_EVENT');
 });

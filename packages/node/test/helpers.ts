@@ -259,6 +259,11 @@ export class FakeDeposits {
     const event = this.list[Number(nonce) - 1];
     return event && downEventRecord(this.chainId, event);
   }
+
+  /** Every event counts as just confirmed: no proposal is late to apply one. */
+  confirmedAt(nonce: bigint): number | undefined {
+    return this.list[Number(nonce) - 1] && Date.now();
+  }
 }
 
 /** Signs any user-signed kind (spends, deposits to a child, spawns) with `user`'s key. */

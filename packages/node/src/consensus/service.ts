@@ -16,7 +16,7 @@ import {
   type Hex,
   type Proposal,
 } from '@plasma-tree/core';
-import { checkBlock, isRetryableBlockError } from '../blockImport.js';
+import { checkBlock, checkDownStream, isRetryableBlockError } from '../blockImport.js';
 import type { Chain } from '../chain.js';
 import { decodeStoredBlock, encodeStoredBlock } from '../db/codec.js';
 import type { DepositSource } from '../l1/depositFollower.js';
@@ -262,6 +262,7 @@ export class ConsensusService {
           await this.c.importer.exclusive(async () => {
             const started = performance.now();
             checkBlock(this.c.chain, block, (nonce) => this.c.deposits.record(nonce));
+            checkDownStream(block, (nonce) => this.c.deposits.confirmedAt(nonce));
             this.observeCheck(performance.now() - started, block.txs.length);
           });
           valid = true;

@@ -11,6 +11,8 @@ export interface DepositSource {
   next(afterNonce: bigint, max: number): DownEvent[];
   /** The parent's record of a confirmed event (a depositHash or an edgeDownRecord: what the STF checks it against). */
   record(nonce: bigint): Hex | undefined;
+  /** When this node first saw the event confirmed (ms), while it is not applied. */
+  confirmedAt(nonce: bigint): number | undefined;
 }
 
 export interface DepositFollowerComponents {
@@ -57,6 +59,10 @@ export class DepositFollower implements DepositSource {
 
   next(afterNonce: bigint, max: number): DownEvent[] {
     return this.deposits.next(afterNonce, max);
+  }
+
+  confirmedAt(nonce: bigint): number | undefined {
+    return this.deposits.confirmedAt(nonce);
   }
 
   record(nonce: bigint): Hex | undefined {

@@ -232,6 +232,10 @@ export class ChildDepositFollower implements ParentDeposits {
     return this.deposits.next(afterNonce, max);
   }
 
+  confirmedAt(nonce: bigint): number | undefined {
+    return this.deposits.confirmedAt(nonce);
+  }
+
   record(nonce: bigint): Hex | undefined {
     return this.deposits.record(nonce);
   }

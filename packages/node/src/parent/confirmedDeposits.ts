@@ -26,10 +26,17 @@ export function downEventRecord(chainId: ChainId, e: DownEvent): Hex {
  * drains it in nonce order.
  */
 export class ConfirmedDeposits {
-  private readonly byNonce = new Map<bigint, { event: DownEvent; record: Hex }>();
+  private readonly byNonce = new Map<bigint, { event: DownEvent; record: Hex; at: number }>();
 
-  add(event: DownEvent, record: Hex): void {
-    this.byNonce.set(event.nonce, { event, record });
+  /** `now`: when this node saw the event confirmed (ms); an event read again keeps its first time. */
+  add(event: DownEvent, record: Hex, now = Date.now()): void {
+    const known = this.byNonce.get(event.nonce);
+    this.byNonce.set(event.nonce, { event, record, at: known && known.record === record ? known.at : now });
+  }
+
+  /** When this node first saw event `nonce` confirmed (ms), while it waits here. */
+  confirmedAt(nonce: bigint): number | undefined {
+    return this.byNonce.get(nonce)?.at;
   }
 
   /** Consecutive events `afterNonce + 1, afterNonce + 2, …`, at most `max`. */
