@@ -71,6 +71,16 @@ export function findDevnetChain(devnet: DevnetInfo | undefined, nameOrId: string
 }
 
 /** Resolves L1 URL, root contract, chain and node URL. */
+/** A chain named on the command line: a devnet chain's name, or a 32-byte chain id. UNKNOWN_CHAIN otherwise. */
+export function resolveChainArg(chain: string, devnet: DevnetInfo | undefined): { chainId: ChainId; dev: DevnetChain | undefined } {
+  const dev = findDevnetChain(devnet, chain);
+  if (dev) return { chainId: dev.chainId, dev };
+  if (/^0x[0-9a-fA-F]{64}$/.test(chain)) return { chainId: chain.toLowerCase() as ChainId, dev: undefined };
+  throw new PlasmaError('UNKNOWN_CHAIN', `unknown chain ${JSON.stringify(chain)}`, {
+    hint: devnet ? `use a chain name of the devnet (${devnet.chains.map((c) => c.name).join(', ')}) or a 32-byte chain id` : 'pass the 32-byte chain id (0x + 64 hex digits)',
+  });
+}
+
 export function resolveL1(flags: ConnectionFlags): { l1Url: string; rootContract?: Address; devnet?: DevnetInfo } {
   const devnet = loadDevnet(flags);
   const l1Url = flags.l1 ?? process.env.PLASMA_TREE_L1_URL ?? devnet?.l1.url;

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerChainCommands } from './commands/chain.js';
 import { registerDevnetCommand } from './commands/devnet.js';
 import { registerEscapeCommands } from './commands/escape.js';
+import { registerChallengeCommands } from './commands/challenge.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerMessageCommands } from './commands/message.js';
 import { registerNodeCommands } from './commands/node.js';
@@ -28,6 +29,7 @@ export function createProgram(): Command {
   registerMessageCommands(program);
   registerChainCommands(program);
   registerEscapeCommands(program);
+  registerChallengeCommands(program);
   registerNodeCommands(program);
   registerKeysCommands(program);
   registerProverCommands(program);

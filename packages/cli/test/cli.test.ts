@@ -41,7 +41,7 @@ describe('plasma-tree --help', () => {
   });
 
   it('has help with examples on every command', async () => {
-    for (const cmd of [['deposit'], ['transfer'], ['withdraw'], ['finalize'], ['balance'], ['status'], ['route'], ['devnet'], ['chain', 'create'], ['node', 'start'], ['keys']]) {
+    for (const cmd of [['deposit'], ['transfer'], ['withdraw'], ['finalize'], ['balance'], ['status'], ['route'], ['devnet'], ['chain', 'create'], ['node', 'start'], ['keys'], ['challenge', 'file']]) {
       const r = await cli([...cmd, '--help']);
       expect(r.code, cmd.join(' ')).toBe(0);
       expect(r.stdout, cmd.join(' ')).toContain('Examples:');
@@ -191,6 +191,37 @@ describe('against a devnet', () => {
     expect(early.code).toBe(1);
     expect(early.stderr).toMatch(/^error (CHALLENGE_WINDOW_OPEN|WITHDRAWAL_NOT_COMMITTED): /m);
     expect(early.stderr).toContain(`plasma-tree finalize ${hash} --wait`);
+  }, 60_000);
+
+  it('challenge: a holder challenges a committed block; the honest validators publish it on L1 and take the bond', async () => {
+    // A fresh block, committed well inside the first half of its window (when a challenge is accepted).
+    const head = async () => Number(JSON.parse((await cli(['status', '--json', ...d()])).stdout).l1.headNumber);
+    const start = await head();
+    const tr = await cli(['transfer', '--account', 'dev0', '--to', 'dev1', '--amount', '0.01', ...d()]);
+    expect(tr.code, tr.stderr).toBe(0);
+    let n = start;
+    for (let i = 0; i < 40 && n <= start; i++) {
+      await sleep(500);
+      n = await head();
+    }
+    expect(n).toBeGreaterThan(start);
+    const before = JSON.parse((await cli(['challenge', 'status', 'A', String(n), '--json', ...d()])).stdout);
+    expect(before).toMatchObject({ number: n, status: 'none', published: false, canChallenge: true });
+    const filed = await cli(['challenge', 'file', 'A', String(n), '--account', 'dev2', ...d()]);
+    expect(filed.code, filed.stderr).toBe(0);
+    expect(filed.stdout).toMatch(/challenged block \d+ \(tx 0x[0-9a-f]{64}\): its validators must publish it by \d+/);
+    // A's node answers it: both trees published on L1 before the deadline, the challenge settled as answered.
+    let s: { status: string; published: boolean } = before;
+    for (let i = 0; i < 60 && s.status !== 'answered'; i++) {
+      await sleep(500);
+      s = JSON.parse((await cli(['challenge', 'status', 'A', String(n), '--json', ...d()])).stdout);
+    }
+    expect(s).toMatchObject({ status: 'answered', published: true, canChallenge: false, canResolve: false });
+    const again = await cli(['challenge', 'file', 'A', String(n), '--account', 'dev2', ...d()]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^error (ALREADY_CHALLENGED|DATA_ALREADY_PUBLISHED): /m);
+    const bad = await cli(['challenge', 'status', 'A', 'x', ...d()]);
+    expect(bad.stderr).toMatch(/^error INVALID_BLOCK_NUMBER: /m);
   }, 60_000);
 
   it('keys new | import | list, and signing with a keystore key', async () => {

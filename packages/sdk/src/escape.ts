@@ -25,8 +25,8 @@ import {
   type Header,
   type Hex,
 } from '@plasma-tree/core';
-import { hintFor, plasmaError } from './errors.js';
-import { mapL1Error, plasmaRoot, plasmaRootInterface, readL1Time } from './l1.js';
+import { plasmaError } from './errors.js';
+import { mapL1Error, plasmaRoot, plasmaRootInterface, readL1, readL1Time, sendChecked } from './l1.js';
 import { NodeClient } from './node-client.js';
 
 export type ChainStatusName = 'live' | 'frozen-fraud' | 'frozen-stalled';
@@ -416,40 +416,13 @@ export class EscapeClient implements EscapeHatch {
     return this.signer;
   }
 
-  private async read<T>(action: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      throw mapL1Error(e, action);
-    }
+  private read<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    return readL1(action, fn);
   }
 
-  /** Dry run (its revert decoded to a code and a hint), then send and wait for the receipt. */
-  private async sendChecked(action: string, dryRun: () => Promise<unknown>, send: () => Promise<TransactionResponse>, remap: (err: PlasmaError) => PlasmaError = (e) => e): Promise<TransactionReceipt> {
-    const fail = (e: unknown): never => {
-      throw remap(mapL1Error(e, action));
-    };
-    try {
-      await dryRun();
-    } catch (e) {
-      fail(e);
-    }
-    let tx: TransactionResponse;
-    try {
-      tx = await send();
-    } catch (e) {
-      return fail(e);
-    }
-    const start = Date.now();
-    for (;;) {
-      const r = await this.read(action, () => this.provider.getTransactionReceipt(tx.hash));
-      if (r) {
-        if (r.status === 0) throw escapeError('L1_REVERT', `${action} reverted on L1 (tx ${tx.hash})`, { l1TxHash: tx.hash }, 'the dry run passed, so the state changed in between: check the status and retry');
-        return r;
-      }
-      if (Date.now() - start > 300_000) throw escapeError('TIMEOUT', `${action}: L1 transaction ${tx.hash} not mined after 300 s`, { l1TxHash: tx.hash }, hintFor('TIMEOUT'));
-      await new Promise((res) => setTimeout(res, this.pollMs));
-    }
+  /** Dry run (its revert decoded to a code and a hint), then send and wait for the receipt (l1.ts sendChecked). */
+  private sendChecked(action: string, dryRun: () => Promise<unknown>, send: () => Promise<TransactionResponse>, remap: (err: PlasmaError) => PlasmaError = (e) => e): Promise<TransactionReceipt> {
+    return sendChecked(this.provider, this.pollMs, action, dryRun, send, remap);
   }
 }
 

@@ -29,5 +29,7 @@ export { readTree, planRoute, findChain, walkTree, treeToJson, RootContractSourc
 export type { TreeNode, TreeNodeJson, OpenWindow, TreeSource, ChildRecord, CommitmentRecord, RootContractSourceOptions, NodeTreeSourceOptions, ReadTreeOptions, Route, RouteHop, HopKind, RouteEstimates } from './tree.js';
 export { EscapeClient, escapeProofSource, nodeProofSource, escapeProofFromJson, checkWitness } from './escape.js';
 export { ChainEscapeClient } from './escape-chain.js';
+export { DataChallengeClient } from './data-challenge.js';
+export type { DataChallengeClientOptions, DataChallengeView, DataChallengeStatusName } from './data-challenge.js';
 export type { ChainEscapeClientOptions, ChainHostEscapeStatus } from './escape-chain.js';
 export type { EscapeHatch, EscapeHatchStatus, EscapeClientOptions, EscapeChainStatus, ChainStatusName, EscapeProofAnswer, EscapeProofSource, EscapeExitArgs, EscapeExitResult, ReclaimableDeposit, ReclaimResult } from './escape.js';

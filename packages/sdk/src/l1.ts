@@ -1,4 +1,4 @@
-import { Contract, Interface, decodeBytes32String, getAddress, isError, type ContractRunner, type Provider } from 'ethers';
+import { Contract, Interface, decodeBytes32String, getAddress, isError, type ContractRunner, type Provider, type TransactionReceipt, type TransactionResponse } from 'ethers';
 import { FraudKind, NATIVE_TOKEN, PlasmaError, type Address } from '@plasma-tree/core';
 import { loadArtifact } from '@plasma-tree/contracts';
 import { errorNameToCode, hintFor, plasmaError, REVERT_HINTS } from './errors.js';
@@ -283,5 +283,58 @@ export async function readL1Time(provider: Provider): Promise<number> {
     return Math.max(latestTs, pendingTs);
   } catch (e) {
     throw mapL1Error(e, 'reading the L1 time');
+  }
+}
+
+/**
+ * An L1 call that moves state: a dry run first (its revert decoded by mapL1Error and `remap`ped to a code and a
+ * hint, before anything is sent), then the transaction, then its receipt polled every `pollMs` (L1_REVERT if it
+ * reverted after a passing dry run, TIMEOUT after 300 s).
+ */
+export async function sendChecked(
+  provider: Provider,
+  pollMs: number,
+  action: string,
+  dryRun: () => Promise<unknown>,
+  send: () => Promise<TransactionResponse>,
+  remap: (err: PlasmaError) => PlasmaError = (e) => e,
+): Promise<TransactionReceipt> {
+  const fail = (e: unknown): never => {
+    throw remap(mapL1Error(e, action));
+  };
+  try {
+    await dryRun();
+  } catch (e) {
+    fail(e);
+  }
+  let tx: TransactionResponse;
+  try {
+    tx = await send();
+  } catch (e) {
+    return fail(e);
+  }
+  const start = Date.now();
+  for (;;) {
+    let r: TransactionReceipt | null;
+    try {
+      r = await provider.getTransactionReceipt(tx.hash);
+    } catch (e) {
+      throw mapL1Error(e, action);
+    }
+    if (r) {
+      if (r.status === 0) throw plasmaError('L1_REVERT', `${action} reverted on L1 (tx ${tx.hash})`, { l1TxHash: tx.hash }, undefined, 'the dry run passed, so the state changed in between: check the status and retry');
+      return r;
+    }
+    if (Date.now() - start > 300_000) throw plasmaError('TIMEOUT', `${action}: L1 transaction ${tx.hash} not mined after 300 s`, { l1TxHash: tx.hash });
+    await new Promise((res) => setTimeout(res, pollMs));
+  }
+}
+
+/** An L1 read whose failure comes back as a coded PlasmaError (mapL1Error) naming `action`. */
+export async function readL1<T>(action: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw mapL1Error(e, action);
   }
 }

@@ -27,7 +27,7 @@ import {
 } from '@plasma-tree/core';
 import { startHardhatNode, deployRoot, deployTestToken, type HardhatNode } from '@plasma-tree/contracts';
 import { PlasmaClient, spawnChain, plasmaRoot, type WithdrawalStatus } from '@plasma-tree/sdk';
-import { fakeNode, type FakeNode } from './helpers.js';
+import { fakeNode, rejection, type FakeNode } from './helpers.js';
 
 let hh: HardhatNode;
 let provider: JsonRpcProvider;
@@ -37,15 +37,6 @@ let root: Address;
 let chainId: ChainId;
 let token: Address;
 
-async function rejection(p: Promise<unknown>): Promise<PlasmaError> {
-  try {
-    await p;
-  } catch (e) {
-    if (!(e instanceof PlasmaError)) throw e;
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
 
 function chainInfoFor(id: ChainId) {
   return () => ({

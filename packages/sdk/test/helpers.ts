@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PlasmaError } from '@plasma-tree/core';
 
 export interface FakeNode {
   url: string;
@@ -51,4 +52,15 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((r) => server.close(() => r()));
   return port;
+}
+
+/** The PlasmaError `p` rejects with (anything else is rethrown; a resolution fails the test). */
+export async function rejection(p: Promise<unknown>): Promise<PlasmaError> {
+  try {
+    await p;
+  } catch (e) {
+    if (!(e instanceof PlasmaError)) throw e;
+    return e;
+  }
+  throw new Error('expected a rejection');
 }

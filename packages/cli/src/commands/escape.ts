@@ -84,20 +84,12 @@ interface Ctx {
 
 /** `signer`: the hatch on L1 sends L1 transactions (a chain host takes unsigned ones: no account is needed there). */
 async function context(chain: string, flags: Flags, signer: boolean): Promise<Ctx> {
-  const { resolveL1, findDevnetChain, l1Provider, resolveWallet } = await import('../context.js');
+  const { resolveL1, findDevnetChain, l1Provider, resolveWallet, resolveChainArg } = await import('../context.js');
   const { PlasmaError, ROOT_CHAIN_ID } = await import('@plasma-tree/core');
   const { EscapeClient, ChainEscapeClient } = await import('@plasma-tree/sdk');
   const { l1Url, rootContract, devnet } = resolveL1(flags);
   if (!rootContract) throw new PlasmaError('MISSING_CONFIG', 'no root contract given', { hint: 'pass --root <address>, or start a devnet (`plasma-tree devnet`)' });
-  const dev = findDevnetChain(devnet, chain);
-  let chainId: ChainId;
-  if (dev) chainId = dev.chainId;
-  else if (/^0x[0-9a-fA-F]{64}$/.test(chain)) chainId = chain.toLowerCase() as ChainId;
-  else {
-    throw new PlasmaError('UNKNOWN_CHAIN', `unknown chain ${JSON.stringify(chain)}`, {
-      hint: devnet ? `use a chain name of the devnet (${devnet.chains.map((c) => c.name).join(', ')}) or a 32-byte chain id` : 'pass the 32-byte chain id (0x + 64 hex digits)',
-    });
-  }
+  const { chainId, dev } = resolveChainArg(chain, devnet);
   const provider = await l1Provider(l1Url);
   try {
     const name = dev?.name ?? chainId;
