@@ -39,6 +39,12 @@ export interface DevnetChain {
    * mode (one in-process node holds every validator key), so readers that only know `nodeUrl` keep working.
    */
   nodes?: DevnetNode[];
+  /**
+   * FAULT INJECTION (tests only), processes mode, a chain whose spec has `faults`: the index of the validator whose
+   * node process injects them (ChainSpec `faultyValidator`); the chain's other validators are honest. Absent otherwise
+   * (in the default mode the chain's one node, holding every key, is the faulty one).
+   */
+  faultyValidator?: number;
 }
 
 /** One validator process of a chain (processes mode). */

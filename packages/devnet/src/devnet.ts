@@ -75,7 +75,9 @@ export interface DevnetOptions {
    * from the chain's validators already running, its own JSON-RPC port (the first validator of chain i keeps
    * `rpcPort + i`, the others count up after the last chain's). A validator of a child of a child chain follows
    * the parent's validator `i mod n`. Needs a threshold above 1 on chains of several validators, and `edgeModule`
-   * rather than `edges`; no `faults`. Default false: one in-process node per chain holds all of its keys.
+   * rather than `edges`. A chain's `faults` (FAULT INJECTION, tests only) go to the process of its `faultyValidator`
+   * only (ChainSpec; default validator 0): the others are honest and refuse its forged proposals.
+   * Default false: one in-process node per chain holds all of its keys (and, with `faults`, lies with all of them).
    */
   processes?: boolean;
   /** Node log level; the logs go to `<dataDir>/chains/<name>/node.log` (default 'info'). */
@@ -236,7 +238,6 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     }
     let next = rpcPort + layout.length;
     for (const c of layout) {
-      if (c.faults !== undefined) throw new PlasmaError('BAD_CONFIG', `chain ${c.name}: fault injection (faults) runs in the in-process devnet only`, { hint: 'leave processes off for a chain with faults' });
       if (c.validators > 1 && c.threshold < 2) {
         // A validator process holding one key of a 1-of-n chain produces blocks alone: n producers, n forks.
         throw new PlasmaError('BAD_LAYOUT', `chain ${c.name}: ${c.threshold}-of-${c.validators} cannot run as separate validator processes (each would produce blocks alone)`, {
@@ -343,6 +344,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
         challengeWindow: spec.challengeWindow,
         stallLimit: spec.stallLimit ?? Math.max(7 * 86_400, spec.challengeWindow),
         dataDir: join(dataDir, 'chains', spec.name),
+        ...(processes && spec.faults !== undefined ? { faultyValidator: spec.faultyValidator ?? 0 } : {}),
       });
     }
 
@@ -378,6 +380,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
           ...(opts.edgeModule !== undefined ? { edgeModule: opts.edgeModule } : {}),
           ports: validatorPorts.get(chain.name)!,
           threshold: spec.threshold,
+          ...(spec.faults !== undefined ? { faults: { validator: spec.faultyValidator ?? 0, plan: spec.faults } } : {}),
           progress: (m) => progress('node', m),
           onChange: () => persist(),
         });
@@ -552,6 +555,7 @@ async function startChainNode(
       parent: ctx.parentUrl === undefined ? { kind: 'root' } : { kind: 'child', nodeUrl: ctx.parentUrl, finality: spec.parentFinality ?? ctx.opts.parentFinality ?? 'committed' },
       ...(ctx.opts.edges !== undefined ? { edges: ctx.opts.edges } : {}),
       ...(ctx.opts.edgeModule !== undefined ? { edgeModule: ctx.opts.edgeModule } : {}),
+      // This one node holds every key of the chain: it is the faulty one whatever the spec's faultyValidator says.
       ...(spec.faults !== undefined ? { faults: spec.faults } : {}),
       logger,
     });

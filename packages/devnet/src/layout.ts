@@ -38,9 +38,16 @@ export interface ChainSpec {
   parentFinality?: 'committed' | 'final';
   /**
    * FAULT INJECTION, for tests only: the chain's validator node produces an invalid block (NodeOptions `faults`,
-   * docs/FRAUD.md §5). No chain is faulty unless its spec says so.
+   * docs/FRAUD.md §5). No chain is faulty unless its spec says so. Which node that is: see `faultyValidator`.
    */
   faults?: FaultPlan;
+  /**
+   * FAULT INJECTION, for tests only, with `faults`: which validator lies, as an index into the chain's validators
+   * (0-based, 0..validators-1; default 0). In processes mode (DevnetOptions `processes`) only that validator's node
+   * process gets the fault plan; the others stay honest (in a quorum they refuse its forged proposals). In the
+   * default in-process mode one node holds every key of the chain, so that node is faulty whatever this says.
+   */
+  faultyValidator?: number;
 }
 
 /** A ChainSpec with every default applied. */
@@ -58,6 +65,8 @@ export interface ResolvedChainSpec {
   parentFinality?: 'committed' | 'final';
   /** Only when the spec gave one (the node validates it). */
   faults?: FaultPlan;
+  /** Only with `faults`: the spec's `faultyValidator`, default 0. */
+  faultyValidator?: number;
 }
 
 /** Smallest bond of a child of a child chain (core's ParentLedger, SPAWN_CHILD). */
@@ -118,7 +127,16 @@ export function resolveLayout(
       throw bad(`chain ${c.name}: bond ${bond} wei is below the minimum ${eth} ETH`, `pass a bond of at least ${minBond} wei (${eth} ETH)`);
     }
     const rpcPort = c.rpcPort ?? (defaults.rpcPort === 0 ? 0 : defaults.rpcPort + i);
-    const faults = c.faults !== undefined ? { faults: c.faults } : {};
+    if (c.faultyValidator !== undefined) {
+      if (c.faults === undefined) {
+        throw bad(`chain ${c.name}: faultyValidator without faults`, 'give the chain a fault plan (faults: { kind }) too, or leave faultyValidator out', { chain: c.name });
+      }
+      if (typeof c.faultyValidator !== 'number' || !Number.isInteger(c.faultyValidator) || c.faultyValidator < 0 || c.faultyValidator >= validators) {
+        throw bad(`chain ${c.name}: faultyValidator must be 0..${validators - 1} (an index into its ${validators} validator${validators === 1 ? '' : 's'}), got ${String(c.faultyValidator)}`,
+          `pass a whole number from 0 to ${validators - 1}, or leave it out for validator 0`, { chain: c.name, validators });
+      }
+    }
+    const faults = c.faults !== undefined ? { faults: c.faults, faultyValidator: c.faultyValidator ?? 0 } : {};
     if (c.parentFinality !== undefined) {
       if (c.parentFinality !== 'committed' && c.parentFinality !== 'final') {
         throw bad(`chain ${c.name}: parentFinality must be "committed" or "final", got ${JSON.stringify(c.parentFinality)}`, 'leave it out to use the devnet\'s');

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { PlasmaError, type Address } from '@plasma-tree/core';
-import { spawnNodeProcess, type LogLevel, type NodeOptions, type NodeProcess } from '@plasma-tree/node';
+import { faultWarning, resolveNodeOptions, silentLogger, spawnNodeProcess, type FaultPlan, type LogLevel, type NodeOptions, type NodeProcess } from '@plasma-tree/node';
 import type { DevnetChain, DevnetNode } from './config.js';
 
 /**
@@ -35,6 +35,11 @@ function track(child: ChildProcess): void {
 const EXIT_WITH_PARENT =
   'data:text/javascript,const p=process.ppid;const t=setInterval(()=>{try{process.kill(p,0)}catch(e){if(e.code!=="EPERM"){clearInterval(t);process.kill(process.pid,"SIGTERM")}}},1000);t.unref();';
 
+/** A fault plan as JSON can carry it (NodeOptions `faults` accepts atBlock as a decimal string). */
+function jsonFaultPlan(plan: FaultPlan): FaultPlan {
+  return plan.atBlock === undefined ? { ...plan } : { ...plan, atBlock: String(plan.atBlock) };
+}
+
 /** How long a validator process gets to close after SIGTERM before it is SIGKILLed. */
 const STOP_GRACE_MS = 5_000;
 /** How long a validator process may take to serve (tsx compiles the node on start; 2 cores, many processes). */
@@ -55,6 +60,11 @@ export interface ChainProcessesContext {
   /** JSON-RPC port of each validator (0 = any free port; the chosen one is kept for restarts). */
   ports: number[];
   threshold: number;
+  /**
+   * FAULT INJECTION (tests only): the fault plan (NodeOptions `faults`) and the one validator whose process gets it
+   * (ChainSpec `faultyValidator`); every other validator of the chain runs honest.
+   */
+  faults?: { validator: number; plan: FaultPlan };
   progress: (message: string) => void;
   /** Called whenever a node started or stopped (devnet.json is rewritten). */
   onChange: () => void;
@@ -144,7 +154,19 @@ export class ChainProcesses {
       parent: parentUrl === undefined ? { kind: 'root' } : { kind: 'child', nodeUrl: parentUrl, finality: this.ctx.parentFinality },
       p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap },
       ...(this.ctx.edgeModule !== undefined ? { edgeModule: this.ctx.edgeModule } : {}),
+      ...(this.ctx.faults?.validator === i ? { faults: jsonFaultPlan(this.ctx.faults.plan) } : {}),
     };
+    if (options.faults !== undefined) {
+      // The plan travels in the node's JSON config file; the node validates it there (resolveNodeOptions): the same
+      // check here first turns a bad plan into a BAD_CONFIG rather than a process that exits before serving.
+      try {
+        resolveNodeOptions({ ...options, logger: silentLogger });
+      } catch (e) {
+        log.end();
+        throw e;
+      }
+      this.ctx.progress(`chain ${this.chain.name} validator ${i}: ${faultWarning(options.faults.kind)} (tests only)`);
+    }
     let proc: NodeProcess;
     try {
       proc = await spawnNodeProcess({ options, onLog: (line) => void log.write(`${line}\n`), startTimeoutMs: START_TIMEOUT_MS, nodeFlags: ['--import', EXIT_WITH_PARENT] });

@@ -54,4 +54,31 @@ describe('chain layout (data, not code)', () => {
     expect(code(() => resolveLayout([{ name: 'A', stallLimit: 30 * 86_400 + 1 }], defaults))).toBe('BAD_LAYOUT');
     expect(code(() => resolveLayout([{ name: 'A' }, { name: 'A1', parent: 'A', challengeWindow: 5, stallLimit: 4.5 }], defaults))).toBe('BAD_LAYOUT');
   });
+
+  it('faultyValidator (FAULT INJECTION): kept with faults (default 0), an index 0..validators-1, else BAD_LAYOUT', () => {
+    const faults = { kind: 'overspend' as const, once: false };
+    const [a, b, c] = resolveLayout([{ name: 'A', validators: 4, faults, faultyValidator: 3 }, { name: 'B', validators: 4, faults }, { name: 'C', validators: 4 }], defaults);
+    expect(a).toMatchObject({ faults, faultyValidator: 3 });
+    expect(b).toMatchObject({ faults, faultyValidator: 0 });
+    expect(c).not.toHaveProperty('faults');
+    expect(c).not.toHaveProperty('faultyValidator');
+    for (const bad of [4, -1, 1.5, Number.NaN, '1', 1n] as unknown[]) {
+      expect(code(() => resolveLayout([{ name: 'A', validators: 4, faults, faultyValidator: bad as number }], defaults))).toBe('BAD_LAYOUT');
+    }
+    // A single validator: only index 0; the devnet's default validators count too.
+    expect(code(() => resolveLayout([{ name: 'A', faults, faultyValidator: 1 }], defaults))).toBe('BAD_LAYOUT');
+    expect(resolveLayout([{ name: 'A', faults, faultyValidator: 2 }], { ...defaults, validators: 3, threshold: 2 })[0].faultyValidator).toBe(2);
+    // Without faults it would silently do nothing: refused.
+    expect(code(() => resolveLayout([{ name: 'A', validators: 4, faultyValidator: 1 }], defaults))).toBe('BAD_LAYOUT');
+    const err = (() => {
+      try {
+        resolveLayout([{ name: 'A', validators: 4, faults, faultyValidator: 4 }], defaults);
+      } catch (e) {
+        return e as PlasmaError;
+      }
+      throw new Error('expected an error');
+    })();
+    expect(err.message).toContain('faultyValidator must be 0..3');
+    expect(err.hint).toMatch(/0 to 3/);
+  });
 });
