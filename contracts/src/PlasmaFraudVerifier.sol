@@ -364,11 +364,11 @@ contract PlasmaFraudVerifier {
     // ---------------------------------------------------------------------------------------------------------------
 
     /// @notice Whether the words break the kind's form (docs/SPEC.md "Transactions inside a block", core's
-    ///         checkBlockTxForm): kind > 13, a word the kind must leave 0 that is not 0, or non-empty data in kinds 0-2.
-    ///         (The canonical layout of kinds 3-12's data is phase 2.)
+    ///         checkBlockTxForm): kind > 15, a word the kind must leave 0 that is not 0, or non-empty data in kinds 0-2.
+    ///         (The canonical layout of kinds 3-15's data is phase 2.)
     function isMalformed(BlockTx memory x, bytes memory data) public pure returns (bool) {
         uint8 k = x.kind;
-        if (k > 13) return true;
+        if (k > 15) return true;
         if (k <= 2 && data.length != 0) return true;
         bool noSignature = x.r == 0 && x.s == 0 && x.v == 0;
         bool noValue = x.toSlot == 0 && x.to == address(0) && x.token == address(0) && x.amount == 0;
@@ -377,7 +377,8 @@ contract PlasmaFraudVerifier {
         if (k == 2 || k == 3) return x.toSlot != 0;
         if (k == 4) return x.slot != 0 || x.from != address(0) || !noValue || x.nonce != 0 || !noSignature;
         if (k == 5) return x.slot != 0 || x.from != address(0) || x.nonce != 0 || !noSignature;
-        if (k == 6) return x.toSlot != 0 || x.to != address(0) || x.token != address(0);
+        // 6 SPAWN_CHILD and 14 CHALLENGE_CHILD_DATA (docs/FRAUD.md §9b): a signed bond from the native slot.
+        if (k == 6 || k == 14) return x.toSlot != 0 || x.to != address(0) || x.token != address(0);
         if (k == 7) return !noValue;
         if (k == 8) return x.slot != 0 || !noValue || !noSignature;
         if (k == 9) return x.slot != 0 || !noValue || x.nonce != 0 || !noSignature;
@@ -387,7 +388,8 @@ contract PlasmaFraudVerifier {
         if (k == 12) return x.slot != 0 || !noSignature;
         // 13 FREEZE_STALLED_CHILD (§8): every word 0; the child is in data.
         if (k == 13) return x.slot != 0 || x.from != address(0) || !noValue || x.nonce != 0 || !noSignature;
-        // 10 PROVE_CHILD_FRAUD (docs/FRAUD.md §7): unsigned, `to` is the reward's recipient, the reward is not a word.
+        // 10 PROVE_CHILD_FRAUD (docs/FRAUD.md §7) and 15 CHILD_DATA_CALL (§9b): unsigned, `to` is who is paid, the payment
+        // is not a word.
         return x.slot != 0 || x.from != address(0) || x.token != address(0) || x.to == address(0) || x.amount != 0
             || x.nonce != 0 || !noSignature;
     }

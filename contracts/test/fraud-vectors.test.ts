@@ -151,7 +151,7 @@ describe('PlasmaFraudVerifier = core', () => {
     const base = core.EMPTY_TX;
     const w = (n: bigint) => `0x${n.toString(16).padStart(64, '0')}` as core.Hex;
     const variants: core.BlockTx[] = [];
-    for (let kind = 0; kind <= 14; kind++) {
+    for (let kind = 0; kind <= 16; kind++) {
       variants.push({ ...base, kind });
       variants.push({ ...base, kind, slot: 1 }, { ...base, kind, toSlot: 1 }, { ...base, kind, from: addr(alice) }, { ...base, kind, to: addr(alice) });
       variants.push({ ...base, kind, token: TOKEN }, { ...base, kind, amount: 1n }, { ...base, kind, nonce: 1n }, { ...base, kind, r: w(1n) }, { ...base, kind, v: 27 });

@@ -163,7 +163,7 @@ export interface SubtreeHoldings {
   accounts: bigint;
   /** Sum over the children of their subtree balance of `token` in this chain's ledger. */
   children: bigint;
-  /** Bonds of the children, held by this chain's ledger (native token only, 0 otherwise). */
+  /** Bonds of the children and of open data challenges, held by this chain's ledger (native token only, 0 otherwise). */
   bonds: bigint;
   /** accounts + children + bonds. */
   total: bigint;
@@ -183,7 +183,11 @@ export function checkSubtreeInvariant(state: ChainState, token: Address): Subtre
   let bonds = 0n;
   for (const child of state.ledger.children()) {
     children += state.ledger.subtreeBalance(child, t as Address);
-    if (t === NATIVE_TOKEN) bonds += state.ledger.childInfo(child).bond;
+    if (t === NATIVE_TOKEN) {
+      bonds += state.ledger.childInfo(child).bond;
+      // An open data challenge's bond is held by the ledger too (docs/FRAUD.md §9b).
+      for (const challenge of state.ledger.openDataChallenges(child)) bonds += challenge.bond;
+    }
   }
   return { accounts, children, bonds, total: accounts + children + bonds };
 }

@@ -429,3 +429,78 @@ class Reader {
     return { chainId, number, parentHash, txRoot, stateRoot, exitRoot, depositNonce, timestamp } as Header;
   }
 }
+
+// ---- the module's calls run by a chain's own ledger (CHILD_DATA_CALL, docs/FRAUD.md §9b) ----------------------
+
+/** A PlasmaDataAvailability call that a chain parent's ledger runs for one of its children (CHILD_DATA_CALL). */
+export type DataAvailabilityCall =
+  | ({ method: 'publishBlockData' } & DecodedPublication)
+  | ({ method: 'publishExitData' } & DecodedExitPublication)
+  | { method: 'resolveDataChallenge'; chainId: ChainId; header: Header; windowEnd: bigint; prev: Header; prevWindowEnd: bigint }
+  | { method: 'reclaimChallengeBond'; chainId: ChainId; header: Header; windowEnd: bigint };
+
+const RESOLVE_SELECTOR = bytesToHex(selectorOf(DATA_AVAILABILITY_SIGNATURES.resolveDataChallenge));
+const RECLAIM_SELECTOR = bytesToHex(selectorOf(DATA_AVAILABILITY_SIGNATURES.reclaimChallengeBond));
+
+/**
+ * The call `input` makes, strictly: one of the four calls a chain's ledger runs, in the one canonical encoding its
+ * encoder gives (decoded, encoded again, compared), so a CHILD_DATA_CALL has exactly one tx leaf.
+ * MALFORMED_DATA_PUBLICATION otherwise (challengeData is a transaction kind of its own, CHALLENGE_CHILD_DATA).
+ */
+export function decodeDataAvailabilityCall(input: Hex): DataAvailabilityCall {
+  const selector = input.slice(0, 10).toLowerCase();
+  let call: DataAvailabilityCall;
+  let again: Hex;
+  if (selector === PUBLISH_SELECTOR) {
+    const d = decodePublishBlockDataCall(input);
+    call = { method: 'publishBlockData', ...d };
+    again = encodePublishBlockDataCall(d.chainId, d.header, d.windowEnd, d);
+  } else if (selector === PUBLISH_EXITS_SELECTOR) {
+    const d = decodePublishExitDataCall(input);
+    call = { method: 'publishExitData', ...d };
+    again = encodePublishExitDataCall(d.chainId, d.header, d.windowEnd, d);
+  } else if (selector === RESOLVE_SELECTOR) {
+    const args = callArgs(input, RESOLVE_SELECTOR, 'resolveDataChallenge');
+    try {
+      const r = new Reader(args);
+      const [windowEnd] = r.words(['uint64'], 9 * WORD) as [bigint];
+      const [prevWindowEnd] = r.words(['uint64'], 18 * WORD) as [bigint];
+      call = { method: 'resolveDataChallenge', chainId: r.words(['bytes32'], 0)[0] as Hex, header: r.header(WORD), windowEnd, prev: r.header(10 * WORD), prevWindowEnd };
+    } catch (e) {
+      throw malformed((e as Error).message, e);
+    }
+    again = callData(DATA_AVAILABILITY_SIGNATURES.resolveDataChallenge, [
+      bytes32Enc(call.chainId), headerEnc(call.header), uintEnc(call.windowEnd, 64), headerEnc(call.prev), uintEnc(call.prevWindowEnd, 64),
+    ]);
+  } else if (selector === RECLAIM_SELECTOR) {
+    const args = callArgs(input, RECLAIM_SELECTOR, 'reclaimChallengeBond');
+    try {
+      const r = new Reader(args);
+      const [windowEnd] = r.words(['uint64'], 9 * WORD) as [bigint];
+      call = { method: 'reclaimChallengeBond', chainId: r.words(['bytes32'], 0)[0] as Hex, header: r.header(WORD), windowEnd };
+    } catch (e) {
+      throw malformed((e as Error).message, e);
+    }
+    again = encodeReclaimChallengeBondCall(call.chainId, call.header, call.windowEnd);
+  } else {
+    throw malformed('not publishBlockData, publishExitData, resolveDataChallenge or reclaimChallengeBond');
+  }
+  if (again.toLowerCase() !== input.toLowerCase()) throw malformed('not the canonical encoding of its arguments');
+  return call;
+}
+
+/** Whether a data chunk's subtree root with its siblings gives `root` (the module's InvalidChunkProof check). */
+export function chunkProofHolds(subtreeRoot: Uint8Array, chunk: number, proof: readonly Hex[], root: Hex): boolean {
+  return bytesToHex(computeMerkleRoot(subtreeRoot, chunk, proof)) === root.toLowerCase();
+}
+
+/** The module's `_emptyAfter`: wherever the chunk's path goes left, the sibling is the empty subtree of its height. */
+export function emptyAfterChunk(chunk: number, proof: readonly Hex[], chunkLevel: number, depth: number): boolean {
+  const zeros = zeroHashes(depth);
+  return proof.every((sibling, level) => ((chunk >> level) & 1) === 1 || sibling.toLowerCase() === bytesToHex(zeros[chunkLevel + level]));
+}
+
+/** Root of an exit chunk's subtree (height EXIT_DATA_CHUNK_LEVEL): its leaves, then empty ones. */
+export function exitChunkRoot(leaves: readonly Hex[]): Uint8Array {
+  return new MerkleTree(leaves.map((l) => hexToBytes(l, 32)), EXIT_DATA_CHUNK_LEVEL).root;
+}

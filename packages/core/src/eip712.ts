@@ -4,7 +4,7 @@
  */
 import { WORD, writeAddressWord, writeBytes32Word, writeUintWord } from './abi.js';
 import { bytesToHex } from './bytes.js';
-import { edgePayloadHash } from './encoding.js';
+import { edgePayloadHash, hashHeader } from './encoding.js';
 import { PlasmaError } from './errors.js';
 import { keccak256 } from './hash.js';
 import { validatorSetHash } from './ledgerEntries.js';
@@ -98,6 +98,23 @@ export const EDGE_CALL_TYPES: { EdgeCall: TypedField[] } = freezeTypes({
 });
 
 /**
+ * A challenge of a child's block data (docs/FRAUD.md §9b): the commitment is named by its number, block hash and
+ * windowEnd (the Commitment ledger entry), the bond is what the signer's native slot pays.
+ */
+export const CHALLENGE_CHILD_DATA_TYPES: { ChallengeChildData: TypedField[] } = freezeTypes({
+  ChallengeChildData: [
+    { name: 'chainId', type: 'bytes32' },
+    { name: 'slot', type: 'uint32' },
+    { name: 'child', type: 'bytes32' },
+    { name: 'number', type: 'uint64' },
+    { name: 'blockHash', type: 'bytes32' },
+    { name: 'windowEnd', type: 'uint64' },
+    { name: 'bond', type: 'uint256' },
+    { name: 'nonce', type: 'uint64' },
+  ],
+});
+
+/**
  * Every primary type (for `eth_signTypedData_v4`, which names the primary type). ethers'
  * `signTypedData` wants exactly one primary type per call: pass TRANSFER_TYPES etc., or use
  * `signedTxTypedData`.
@@ -109,6 +126,7 @@ export const EIP712_TYPES = Object.freeze({
   ...DEPOSIT_TO_CHILD_TYPES,
   ...SPAWN_CHILD_TYPES,
   ...EDGE_CALL_TYPES,
+  ...CHALLENGE_CHILD_DATA_TYPES,
 });
 
 export type Eip712PrimaryType = keyof typeof EIP712_TYPES;
@@ -146,6 +164,7 @@ const COMMITMENT_TYPEHASH = keccak256(utf8.encode(encodeType('Commitment')));
 const DEPOSIT_TO_CHILD_TYPEHASH = keccak256(utf8.encode(encodeType('DepositToChild')));
 const SPAWN_CHILD_TYPEHASH = keccak256(utf8.encode(encodeType('SpawnChild')));
 const EDGE_CALL_TYPEHASH = keccak256(utf8.encode(encodeType('EdgeCall')));
+const CHALLENGE_CHILD_DATA_TYPEHASH = keccak256(utf8.encode(encodeType('ChallengeChildData')));
 
 export function domainSeparator(domain: Eip712Domain): Hex {
   return bytesToHex(domainSeparatorBytes(domain));
@@ -231,6 +250,18 @@ export interface EdgeCallMessage {
   nonce: bigint;
 }
 
+export interface ChallengeChildDataMessage {
+  chainId: ChainId;
+  slot: number;
+  child: ChainId;
+  number: bigint;
+  /** hashHeader of the challenged header. */
+  blockHash: Hex;
+  windowEnd: bigint;
+  bond: bigint;
+  nonce: bigint;
+}
+
 export interface WithdrawMessage {
   chainId: ChainId;
   slot: number;
@@ -306,6 +337,37 @@ function edgeCallDigestBytes(domain: Eip712Domain, m: EdgeCallMessage): Uint8Arr
   return finishDigest(domain, 7 * WORD);
 }
 
+function challengeChildDataDigestBytes(domain: Eip712Domain, m: ChallengeChildDataMessage): Uint8Array {
+  structScratch.set(CHALLENGE_CHILD_DATA_TYPEHASH, 0);
+  writeBytes32Word(structScratch, 32, m.chainId);
+  writeUintWord(structScratch, 64, m.slot, 32);
+  writeBytes32Word(structScratch, 96, m.child);
+  writeUintWord(structScratch, 128, m.number, 64);
+  writeBytes32Word(structScratch, 160, m.blockHash);
+  writeUintWord(structScratch, 192, m.windowEnd, 64);
+  writeUintWord(structScratch, 224, m.bond, 256);
+  writeUintWord(structScratch, 256, m.nonce, 64);
+  return finishDigest(domain, 9 * WORD);
+}
+
+export function challengeChildDataDigest(domain: Eip712Domain, m: ChallengeChildDataMessage): Hex {
+  return bytesToHex(challengeChildDataDigestBytes(domain, m));
+}
+
+/** The ChallengeChildData message of a challenge (its header hashed). */
+function challengeMessage(tx: Unsigned<Extract<UserSignedTx, { kind: TxKind.ChallengeChildData }>>): ChallengeChildDataMessage {
+  return {
+    chainId: tx.chainId,
+    slot: tx.slot,
+    child: tx.child,
+    number: tx.header.number,
+    blockHash: hashHeader(tx.header),
+    windowEnd: tx.windowEnd,
+    bond: tx.bond,
+    nonce: tx.nonce,
+  };
+}
+
 export function edgeCallDigest(domain: Eip712Domain, m: EdgeCallMessage): Hex {
   return bytesToHex(edgeCallDigestBytes(domain, m));
 }
@@ -350,9 +412,11 @@ export function signedTxDigestBytes(domain: Eip712Domain, tx: UnsignedTx): Uint8
       return spawnChildDigestBytes(domain, spawnMessage(tx));
     case TxKind.EdgeSend:
       return edgeCallDigestBytes(domain, edgeCallMessage(tx));
+    case TxKind.ChallengeChildData:
+      return challengeChildDataDigestBytes(domain, challengeMessage(tx));
     default:
       throw new PlasmaError('MALFORMED_TX', `kind ${String((tx as { kind: unknown }).kind)} is not signed by a user`, {
-        hint: 'users sign transfers, withdrawals, deposits to a child, spawns and edge calls; commitments carry validator signatures, exits and events from children a proof',
+        hint: 'users sign transfers, withdrawals, deposits to a child, spawns, edge calls and data challenges; commitments carry validator signatures, exits and events from children a proof',
         data: { field: 'kind' },
       });
   }
@@ -389,6 +453,8 @@ export function signedTxTypedData(domain: Eip712Domain, tx: UnsignedTx) {
       return { domain, types: SPAWN_CHILD_TYPES, primaryType: 'SpawnChild' as const, message: spawnMessage(tx) };
     case TxKind.EdgeSend:
       return { domain, types: EDGE_CALL_TYPES, primaryType: 'EdgeCall' as const, message: edgeCallMessage(tx) };
+    case TxKind.ChallengeChildData:
+      return { domain, types: CHALLENGE_CHILD_DATA_TYPES, primaryType: 'ChallengeChildData' as const, message: challengeMessage(tx) };
     default: {
       const { chainId, slot, to, token, amount, nonce } = tx;
       const message: TransferMessage = { chainId, slot, to, token, amount, nonce };

@@ -119,6 +119,25 @@ export type ParentLedgerErrorCode =
   | 'ALREADY_ESCAPED'
   | 'DEPOSIT_APPLIED'
   | 'UNKNOWN_DEPOSIT'
+  // data availability inside a chain (CHALLENGE_CHILD_DATA, CHILD_DATA_CALL, docs/FRAUD.md §9b): PlasmaDataAvailability's errors
+  | 'WRONG_BOND'
+  | 'TOO_LATE_TO_CHALLENGE'
+  | 'DATA_ALREADY_PUBLISHED'
+  | 'ALREADY_CHALLENGED'
+  | 'CHUNK_OUT_OF_ORDER'
+  | 'RESPONSE_WINDOW_CLOSED'
+  | 'TOO_MANY_TXS'
+  | 'INVALID_CHUNK_PROOF'
+  | 'LEAVES_AFTER_LAST_CHUNK'
+  | 'EXIT_DATA_ALREADY_PUBLISHED'
+  | 'TOO_MANY_EXIT_LEAVES'
+  | 'INVALID_EXIT_CHUNK_PROOF'
+  | 'EXIT_LEAVES_AFTER_LAST_CHUNK'
+  | 'NO_OPEN_CHALLENGE'
+  | 'RESPONSE_WINDOW_OPEN'
+  | 'CHALLENGE_STILL_RESOLVABLE'
+  /** CHILD_DATA_CALL's `to` is not the challenger of the challenge it resolves or reclaims. */
+  | 'NOT_THE_CHALLENGER'
   /** OpenZeppelin's SafeCastOverflowedUintDowncast(bits, value): a bond or windowEnd too wide for PlasmaRoot's storage. */
   | 'SAFE_CAST_OVERFLOWED_UINT_DOWNCAST'
   /** Solidity's Panic(0x11): a deposit counter or a subtree balance past the maximum of its type. */

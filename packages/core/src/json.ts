@@ -31,7 +31,9 @@ export type SignedTxKindJson =
   | 'proveChildFraud'
   | 'escapeChildExit'
   | 'reclaimChildDeposit'
-  | 'freezeStalledChild';
+  | 'freezeStalledChild'
+  | 'challengeChildData'
+  | 'childDataCall';
 /** The kinds nobody submits (they come from the parent) and the submitted ones. */
 export type BlockTxKindJson = 'deposit' | 'edgeFromParent' | SignedTxKindJson;
 
@@ -180,7 +182,31 @@ export interface FreezeStalledChildTxJson {
   child: ChainId;
 }
 
+/** A challenge of a child block's data (kind 14, docs/FRAUD.md §9b), signed; the bond a decimal string. */
+export interface ChallengeChildDataTxJson {
+  kind: 'challengeChildData';
+  chainId: ChainId;
+  slot: number;
+  child: ChainId;
+  header: HeaderJson;
+  windowEnd: number;
+  bond: string;
+  nonce: number;
+  signature: Hex;
+}
+
+/** A data-availability call for a child (kind 15, docs/FRAUD.md §9b): the module call's calldata and who is paid. */
+export interface ChildDataCallTxJson {
+  kind: 'childDataCall';
+  chainId: ChainId;
+  child: ChainId;
+  call: Hex;
+  to: Address;
+}
+
 export type SignedTxJson =
+  | ChallengeChildDataTxJson
+  | ChildDataCallTxJson
   | FreezeStalledChildTxJson
   | EscapeChildExitTxJson
   | ReclaimChildDepositTxJson
@@ -248,6 +274,8 @@ const KIND_TO_JSON: Record<TxKind, BlockTxKindJson> = {
   [TxKind.EscapeChildExit]: 'escapeChildExit',
   [TxKind.ReclaimChildDeposit]: 'reclaimChildDeposit',
   [TxKind.FreezeStalledChild]: 'freezeStalledChild',
+  [TxKind.ChallengeChildData]: 'challengeChildData',
+  [TxKind.ChildDataCall]: 'childDataCall',
 };
 const KIND_FROM_JSON: Record<string, TxKind> = Object.fromEntries(Object.entries(KIND_TO_JSON).map(([kind, json]) => [json, Number(kind) as TxKind]));
 /** Every kind but 0 and 8: deposits and edge events from the parent are not submitted, they come from the parent. */
@@ -374,6 +402,20 @@ export function signedTxToJson(tx: SignedTx): SignedTxJson {
       };
     case TxKind.FreezeStalledChild:
       return { kind: 'freezeStalledChild', chainId: tx.chainId, child: tx.child };
+    case TxKind.ChallengeChildData:
+      return {
+        kind: 'challengeChildData',
+        chainId: tx.chainId,
+        slot: tx.slot,
+        child: tx.child,
+        header: headerToJson(tx.header),
+        windowEnd: toJsonNumber(tx.windowEnd, 'tx.windowEnd'),
+        bond: tx.bond.toString(),
+        nonce: toJsonNumber(tx.nonce, 'tx.nonce'),
+        signature: tx.signature,
+      };
+    case TxKind.ChildDataCall:
+      return { kind: 'childDataCall', chainId: tx.chainId, child: tx.child, call: tx.call, to: tx.to };
   }
 }
 
@@ -546,6 +588,8 @@ const SIGNED_TX_KEYS: Record<SignedTxKindJson, readonly string[]> = {
   escapeChildExit: ['kind', 'chainId', 'child', 'head', 'windowEnd', 'ledgerRoot', 'account'],
   reclaimChildDeposit: ['kind', 'chainId', 'child', 'nonce', 'from', 'to', 'token', 'amount'],
   freezeStalledChild: ['kind', 'chainId', 'child'],
+  challengeChildData: ['kind', 'chainId', 'slot', 'child', 'header', 'windowEnd', 'bond', 'nonce', 'signature'],
+  childDataCall: ['kind', 'chainId', 'child', 'call', 'to'],
 };
 const ACCOUNT_WITNESS_KEYS = ['slot', 'owner', 'token', 'balance', 'nonce', 'proof'] as const;
 const HEADER_KEYS = ['chainId', 'number', 'parentHash', 'txRoot', 'stateRoot', 'exitRoot', 'depositNonce', 'timestamp'] as const;
@@ -553,7 +597,7 @@ const EXIT_KEYS = ['recipient', 'token', 'amount'] as const;
 const EDGE_UP_EVENT_KEYS = ['fn', 'sourceChain', 'sender', 'payload'] as const;
 const UINT32_MAX = 2 ** 32 - 1;
 
-/** Decodes a transaction as submitted (kinds 1-7 and 9-13); throws MALFORMED_TX naming the field. */
+/** Decodes a transaction as submitted (kinds 1-7 and 9-15); throws MALFORMED_TX naming the field. */
 export function signedTxFromJson(json: unknown): SignedTx {
   const kind = new FieldReader('MALFORMED_TX', 'tx', json).oneOf('kind', SIGNED_KIND_FROM_JSON);
   // Typed explicitly so that `r.fail` (never) narrows.
@@ -689,6 +733,20 @@ export function signedTxFromJson(json: unknown): SignedTx {
       };
     case TxKind.FreezeStalledChild:
       return { kind, chainId: r.hex32('chainId'), child: r.hex32('child') };
+    case TxKind.ChallengeChildData:
+      return {
+        kind,
+        chainId: r.hex32('chainId'),
+        slot: slot(),
+        child: r.hex32('child'),
+        header: headerFrom(r.object('header', HEADER_KEYS)),
+        windowEnd: r.uint64('windowEnd'),
+        bond: r.amount('bond'),
+        nonce: r.uint64('nonce'),
+        signature: r.hex('signature', 65),
+      };
+    case TxKind.ChildDataCall:
+      return { kind, chainId: r.hex32('chainId'), child: r.hex32('child'), call: r.bytes('call'), to: r.address('to') };
     default:
       return r.fail(r.at('kind'), 'a submitted kind', kind);
   }

@@ -16,6 +16,7 @@
  * | 7 EdgeDelivery | `(0, 0, nonce)` | `(bytes32 fn, uint8 status)` |
  * | 8 ChildStatus | `(child, 0, 0)` | `(uint8 status, uint64 frozenAt)` |
  * | 9 EscapedSlot | `(child, 0, slot)` | `(uint256 1)` |
+ * | 10 DataChallenge | `(child, 0, number)` | `(address challenger, uint64 deadline, uint8 status, uint256 bond, uint16 nextChunk, bool txsPublished, uint16 nextExitChunk)` |
  *
  * Child holds what PlasmaRoot packs into one storage slot (configuration and head) plus the registry fields, and
  * last the two of the stall rule (docs/FRAUD.md §2, §8): `spawnedAt`, the host's time of the spawn (the last activity
@@ -29,7 +30,10 @@
  * PlasmaRoot's `chainStatus(child)` (docs/FRAUD.md §7, §8): 1 = frozen by a fraud proof, 2 = frozen because it stalled
  * (FREEZE_STALLED_CHILD); a live child (0, 0) has no
  * entry, so the ledger roots of chains that never convicted anyone are unchanged. EscapedSlot is PlasmaRoot's
- * `isEscaped(child, slot)` (ESCAPE_CHILD_EXIT paid that slot, docs/FRAUD.md §8). A reclaimed deposit
+ * `isEscaped(child, slot)` (ESCAPE_CHILD_EXIT paid that slot, docs/FRAUD.md §8). DataChallenge is
+ * PlasmaDataAvailability's slot of one block (docs/FRAUD.md §9b): its challenge (status DataChallengeStatus, the bond
+ * it holds while open) and its publication progress (`nextExitChunk == EXIT_DATA_CHUNK_COUNT`: the exit tree is in); a
+ * block nobody challenged or published has no entry. A reclaimed deposit
  * (RECLAIM_CHILD_DEPOSIT) deletes its Deposit entry, as the root deletes its record: a zero depositHash is the default.
  * Values are 32 bytes, 384 (Child), 96 or more (storage) and 64 (EdgeDelivery, the layout docs/EDGE.md fixes); a leaf can
  * still never pass for an internal node because every ledger proof has exactly 256 levels (ledgerTree.ts).
@@ -38,7 +42,7 @@ import { encodeWords, WORD, writeAddressWord, writeUintWord, type StaticAbiType,
 import { bigintToWord, bytesToHex, hexToBytes, ZERO_BYTES32 } from './bytes.js';
 import { keccak256 } from './hash.js';
 import { ledgerKey } from './ledgerTree.js';
-import type { Address, ChainId, Hex } from './types.js';
+import { ZERO_ADDRESS, type Address, type ChainId, type Hex } from './types.js';
 
 export enum LedgerKind {
   Child = 0,
@@ -53,6 +57,8 @@ export enum LedgerKind {
   ChildStatus = 8,
   /** An account slot of a frozen child paid by ESCAPE_CHILD_EXIT (docs/FRAUD.md §8). */
   EscapedSlot = 9,
+  /** A child block's data challenge and publication progress (CHALLENGE_CHILD_DATA, CHILD_DATA_CALL, docs/FRAUD.md §9b). */
+  DataChallenge = 10,
 }
 
 /** What became of a down edge event on the child (docs/EDGE.md): it is consumed either way. */
@@ -154,6 +160,26 @@ export interface EscapedSlotEntry {
   slot: number;
 }
 
+/** PlasmaDataAvailability's BlockData of one committed block of `child` (docs/FRAUD.md §9b). */
+export interface DataChallengeEntry {
+  kind: LedgerKind.DataChallenge;
+  child: ChainId;
+  number: bigint;
+  /** The zero address until challenged. */
+  challenger: Address;
+  /** The host's time by which the data must be published (0 until challenged). */
+  deadline: bigint;
+  /** DataChallengeStatus: 0 none, 1 open, 2 answered, 3 convicted, 4 lapsed. */
+  status: number;
+  /** What the open challenge holds (0 once settled: it was paid out). */
+  bond: bigint;
+  /** The next transaction chunk publishBlockData takes. */
+  nextChunk: number;
+  txsPublished: boolean;
+  /** The next exit chunk; EXIT_DATA_CHUNK_COUNT once the exit tree is complete. */
+  nextExitChunk: number;
+}
+
 export type LedgerEntry =
   | ChildEntry
   | SubtreeBalanceEntry
@@ -164,7 +190,8 @@ export type LedgerEntry =
   | EdgeStorageEntry
   | EdgeDeliveryEntry
   | ChildStatusEntry
-  | EscapedSlotEntry;
+  | EscapedSlotEntry
+  | DataChallengeEntry;
 
 /** The key of each kind of entry (the table at the top of this file). */
 export const ledgerKeys = Object.freeze({
@@ -179,6 +206,7 @@ export const ledgerKeys = Object.freeze({
   edgeDelivery: (nonce: bigint): Hex => ledgerKey(LedgerKind.EdgeDelivery, ZERO_BYTES32, ZERO_BYTES32, nonce),
   childStatus: (child: ChainId): Hex => ledgerKey(LedgerKind.ChildStatus, child, ZERO_BYTES32, 0n),
   escapedSlot: (child: ChainId, slot: number): Hex => ledgerKey(LedgerKind.EscapedSlot, child, ZERO_BYTES32, BigInt(slot)),
+  dataChallenge: (child: ChainId, number: bigint): Hex => ledgerKey(LedgerKind.DataChallenge, child, ZERO_BYTES32, number),
 });
 
 /** `keccak256(key)`: where an edge function's storage key lives (keys may be any length). */
@@ -210,6 +238,8 @@ export function ledgerEntryKey(entry: LedgerEntry): Hex {
       return ledgerKeys.childStatus(entry.child);
     case LedgerKind.EscapedSlot:
       return ledgerKeys.escapedSlot(entry.child, entry.slot);
+    case LedgerKind.DataChallenge:
+      return ledgerKeys.dataChallenge(entry.child, entry.number);
   }
 }
 
@@ -240,6 +270,12 @@ export function ledgerEntryValue(entry: LedgerEntry): Uint8Array {
       return encodeWords(['uint8', 'uint64'], [entry.status, entry.frozenAt]);
     case LedgerKind.EscapedSlot:
       return encodeWords(['uint256'], [1n]);
+    case LedgerKind.DataChallenge:
+      return encodeWords(
+        // uint16 and bool encode as these words do.
+        ['address', 'uint64', 'uint8', 'uint256', 'uint32', 'uint8', 'uint32'],
+        [entry.challenger, entry.deadline, entry.status, entry.bond, entry.nextChunk, entry.txsPublished ? 1 : 0, entry.nextExitChunk],
+      );
   }
 }
 
@@ -262,7 +298,9 @@ export function isDefaultLedgerEntry(entry: LedgerEntry): boolean {
     (entry.kind === LedgerKind.ChildCount && entry.count === 0n) ||
     (entry.kind === LedgerKind.Deposit && entry.depositHash === ZERO_BYTES32) ||
     (entry.kind === LedgerKind.EdgeStorage && entry.value === '0x') ||
-    (entry.kind === LedgerKind.ChildStatus && entry.status === 0 && entry.frozenAt === 0n)
+    (entry.kind === LedgerKind.ChildStatus && entry.status === 0 && entry.frozenAt === 0n) ||
+    (entry.kind === LedgerKind.DataChallenge && entry.status === 0 && entry.nextChunk === 0 && !entry.txsPublished && entry.nextExitChunk === 0 &&
+      entry.challenger === ZERO_ADDRESS && entry.deadline === 0n && entry.bond === 0n)
   );
 }
 

@@ -33,6 +33,7 @@ import {
   ledgerKeys,
   type ChildEntry,
   type ChildStatusEntry,
+  type DataChallengeEntry,
   type EdgeDeliveryStatus,
   type LedgerEntry,
 } from './ledgerEntries.js';
@@ -41,9 +42,25 @@ import { decodeFraudProofArgs, FraudKind, ChainStatus, isSkippedDeposit, type Fr
 import { escapeStateRoot, invalidExits, malformedTx, missingDownEvent, transitionFault } from './fraudVerifier.js';
 import type { AccountWitness } from './fraud.js';
 import { EMPTY_STATE_ROOT } from './chainState.js';
+import {
+  chunkProofHolds,
+  chunkRoot,
+  DATA_CHUNK_COUNT,
+  DATA_CHUNK_LEVEL,
+  DATA_CHUNK_PROOF_LENGTH,
+  DATA_CHUNK_SIZE,
+  DataChallengeStatus,
+  emptyAfterChunk,
+  EXIT_DATA_CHUNK_COUNT,
+  EXIT_DATA_CHUNK_LEVEL,
+  EXIT_DATA_CHUNK_PROOF_LENGTH,
+  EXIT_DATA_CHUNK_SIZE,
+  exitChunkRoot,
+  type DataAvailabilityCall,
+} from './dataAvailability.js';
 import { computeMerkleRoot } from './merkle.js';
 import { secp256k1Scheme, SIGNATURE_BYTES, type SignatureScheme } from './signature.js';
-import { EXIT_TREE_DEPTH, TxKind, ZERO_ADDRESS, type Address, type ChainId, type EdgeUpEvent, type Exit, type Header, type Hex } from './types.js';
+import { EXIT_TREE_DEPTH, TX_TREE_DEPTH, TxKind, ZERO_ADDRESS, type Address, type ChainId, type EdgeUpEvent, type Exit, type Header, type Hex } from './types.js';
 
 // ---- PlasmaRoot's limits ----------------------------------------------------------------------------------
 
@@ -55,6 +72,13 @@ export const MAX_VALIDATORS = 256;
 export const MAX_CHALLENGE_WINDOW = 30n * 86_400n;
 /** Stall limit of a child spawned without one, in seconds (PlasmaRoot.DEFAULT_STALL_LIMIT: 7 days); see defaultStallLimit. */
 export const DEFAULT_STALL_LIMIT = 7n * 86_400n;
+
+/**
+ * What a data challenge of a child's block takes on a chain parent (CHALLENGE_CHILD_DATA, docs/FRAUD.md §9b): MIN_BOND
+ * of the native coin. On L1 the bond pays the publication's gas (DATA_CHALLENGE_BOND, 0.2 ETH); a chain charges no gas,
+ * so the bond only prices a challenge of data that was there: the publisher takes it.
+ */
+export const CHILD_DATA_CHALLENGE_BOND = MIN_BOND;
 
 // Widths of PlasmaRoot's storage fields: a value beyond them reverts there, so it is refused here too.
 const BOND_BITS = 96;
@@ -245,6 +269,36 @@ export interface EscapePayment {
   to: Address;
   token: Address;
   amount: bigint;
+}
+
+export interface ChallengeDataParams {
+  child: ChainId;
+  /** The challenged block's header, as committed. */
+  header: Header;
+  windowEnd: bigint;
+  /** Who bonds (the signer of the CHALLENGE_CHILD_DATA): the bond comes back to it unless the data is published in time. */
+  challenger: Address;
+  /** Must be CHILD_DATA_CHALLENGE_BOND. */
+  bond: bigint;
+  /** The host's block timestamp (seconds). */
+  now: bigint;
+}
+
+/** What one publication call did; `bond` (answered only) is what the host pays the publisher. */
+export interface PublishDataResult {
+  child: ChainId;
+  number: bigint;
+  /** Both trees are in: the block is published. */
+  complete: boolean;
+  /** This call completed the data of a block with an open challenge, in time. */
+  answered: boolean;
+  bond: bigint;
+}
+
+/** A conviction for unavailable data, and the challenge bond the host gives back to the challenger. */
+export interface ResolveDataResult extends ProveFraudResult {
+  challenger: Address;
+  bond: bigint;
 }
 
 /** A child's configuration and head (PlasmaRoot.chainInfo, with the validator set itself). */
@@ -604,6 +658,152 @@ export class ParentLedger {
     const reward = bond / 2n;
     this.write({ ...config, bond: 0n });
     return { child: config.child, number, kind, rolledBack, reward, burned: bond - reward, frozen };
+  }
+
+  // ---- data availability (PlasmaDataAvailability, docs/FRAUD.md §9b) ----------------------------------------
+
+  /**
+   * A challenge of the availability of `child`'s committed block `header` (CHALLENGE_CHILD_DATA): its validators (or
+   * anyone) must publish the block's transactions and exit tree here by `now + challengeWindow / 4`. The module's
+   * challengeData checks in its order and with its errors: WRONG_BOND, UNKNOWN_CHAIN, CHAIN_IS_FROZEN,
+   * UNKNOWN_COMMITMENT, TOO_LATE_TO_CHALLENGE (first half of the window only), DATA_ALREADY_PUBLISHED,
+   * ALREADY_CHALLENGED. The ledger holds the bond (taking it from the challenger's slot is the host's part).
+   */
+  challengeData(params: ChallengeDataParams): Readonly<DataChallengeEntry> {
+    const bond = uintInput(params.bond, 256, 'bond');
+    const child = bytes32Input(params.child, 'child');
+    const h = headerInput(params.header);
+    const windowEnd = uintInput(params.windowEnd, 64, 'windowEnd');
+    const challenger = normalizeAddress(params.challenger);
+    const now = uintInput(params.now, 256, 'now');
+    if (bond !== CHILD_DATA_CHALLENGE_BOND) throw refuse.wrongBond(bond, CHILD_DATA_CHALLENGE_BOND);
+    const config = this.liveChild(child);
+    this.checkCommitted(config, h, windowEnd);
+    const challengeBefore = windowEnd - config.challengeWindow / 2n;
+    if (now >= challengeBefore) throw refuse.tooLateToChallenge(challengeBefore, now);
+    const d = this.dataChallenge(child, h.number);
+    if (isPublished(d)) throw refuse.dataAlreadyPublished(child, h.number);
+    if (d.status !== DataChallengeStatus.None) throw refuse.alreadyChallenged(child, h.number, d.challenger);
+    const entry: DataChallengeEntry = { ...d, challenger, deadline: now + config.challengeWindow / 4n, status: DataChallengeStatus.Open, bond };
+    this.write(entry);
+    return entry;
+  }
+
+  /**
+   * One chunk of a committed block's transactions (publishBlockData) or exit tree (publishExitData), in order, with the
+   * module's checks and errors. The call that completes both trees answers an open challenge: its bond is returned for
+   * the host to pay the publisher.
+   */
+  publishData(call: Extract<DataAvailabilityCall, { method: 'publishBlockData' | 'publishExitData' }>, now: bigint): PublishDataResult {
+    const child = bytes32Input(call.chainId, 'chainId');
+    const h = headerInput(call.header);
+    const windowEnd = uintInput(call.windowEnd, 64, 'windowEnd');
+    uintInput(now, 256, 'now');
+    this.checkCommitted(this.knownChild(child), h, windowEnd);
+    const number = h.number;
+    const d = { ...this.dataChallenge(child, number) };
+    const open = d.status === DataChallengeStatus.Open;
+    const chunk = call.chunk;
+    if (call.method === 'publishBlockData') {
+      if (d.txsPublished) throw refuse.dataAlreadyPublished(child, number);
+      if (chunk !== d.nextChunk) throw refuse.chunkOutOfOrder(chunk, d.nextChunk);
+      if (open && now > d.deadline) throw refuse.responseWindowClosed(d.deadline, now);
+      if (call.txs.length > DATA_CHUNK_SIZE) throw refuse.tooManyTxs(call.txs.length, DATA_CHUNK_SIZE);
+      if (call.proof.length !== DATA_CHUNK_PROOF_LENGTH) throw refuse.badChunkProofLength(call.proof.length, DATA_CHUNK_PROOF_LENGTH);
+      if (!chunkProofHolds(chunkRoot(call.txs), chunk, call.proof, h.txRoot)) throw refuse.invalidChunkProof(child, number, chunk);
+      const complete = call.txs.length < DATA_CHUNK_SIZE || chunk === DATA_CHUNK_COUNT - 1;
+      if (complete && !emptyAfterChunk(chunk, call.proof, DATA_CHUNK_LEVEL, TX_TREE_DEPTH)) throw refuse.leavesAfterLastChunk(child, number, chunk);
+      if (complete) d.txsPublished = true;
+      else d.nextChunk = chunk + 1;
+    } else {
+      if (isPublished(d) || d.nextExitChunk === EXIT_DATA_CHUNK_COUNT) throw refuse.exitDataAlreadyPublished(child, number);
+      if (chunk !== d.nextExitChunk) throw refuse.chunkOutOfOrder(chunk, d.nextExitChunk);
+      if (open && now > d.deadline) throw refuse.responseWindowClosed(d.deadline, now);
+      if (call.leaves.length > EXIT_DATA_CHUNK_SIZE) throw refuse.tooManyExitLeaves(call.leaves.length, EXIT_DATA_CHUNK_SIZE);
+      if (call.proof.length !== EXIT_DATA_CHUNK_PROOF_LENGTH) throw refuse.badChunkProofLength(call.proof.length, EXIT_DATA_CHUNK_PROOF_LENGTH);
+      if (!chunkProofHolds(exitChunkRoot(call.leaves), chunk, call.proof, h.exitRoot)) throw refuse.invalidExitChunkProof(child, number, chunk);
+      const complete = call.leaves.length < EXIT_DATA_CHUNK_SIZE || chunk === EXIT_DATA_CHUNK_COUNT - 1;
+      if (complete && !emptyAfterChunk(chunk, call.proof, EXIT_DATA_CHUNK_LEVEL, EXIT_TREE_DEPTH)) throw refuse.exitLeavesAfterLastChunk(child, number, chunk);
+      d.nextExitChunk = complete ? EXIT_DATA_CHUNK_COUNT : chunk + 1;
+    }
+    const answered = open && isPublished(d);
+    const bond = answered ? d.bond : 0n;
+    if (answered) {
+      d.status = DataChallengeStatus.Answered;
+      d.bond = 0n;
+    }
+    this.write(d);
+    return { child, number, complete: isPublished(d), answered, bond };
+  }
+
+  /**
+   * Convicts block `h` whose challenge was not answered by its deadline (resolveDataChallenge): the checks of every
+   * proof (UNKNOWN_COMMITMENT, CHALLENGE_WINDOW_CLOSED, WRONG_PREV_HEADER) after NO_OPEN_CHALLENGE and
+   * RESPONSE_WINDOW_OPEN, then the rollback, slash and freeze of a fraud proof (kind 8, UnavailableData). The
+   * challenger takes the reward and its bond back (the host credits both).
+   */
+  resolveDataChallenge(call: Extract<DataAvailabilityCall, { method: 'resolveDataChallenge' }>, now: bigint): ResolveDataResult {
+    const child = bytes32Input(call.chainId, 'chainId');
+    const h = headerInput(call.header);
+    const prev = headerInput(call.prev);
+    const windowEnd = uintInput(call.windowEnd, 64, 'windowEnd');
+    const prevWindowEnd = uintInput(call.prevWindowEnd, 64, 'prevWindowEnd');
+    uintInput(now, 256, 'now');
+    const d = this.dataChallenge(child, h.number);
+    if (d.status !== DataChallengeStatus.Open) throw refuse.noOpenChallenge(child, h.number);
+    if (now <= d.deadline) throw refuse.responseWindowOpen(d.deadline, now);
+    const config = this.checkCommitted(this.knownChild(child), h, windowEnd);
+    if (now >= windowEnd) throw refuse.challengeWindowClosed(windowEnd, now);
+    this.checkPrev(config, h.number, prev, prevWindowEnd);
+    this.write({ ...d, status: DataChallengeStatus.Convicted, bond: 0n });
+    const conviction = this.convict(config, h.number, prev.depositNonce, prevWindowEnd, FraudKind.UnavailableData, now);
+    return { ...conviction, challenger: d.challenger, bond: d.bond };
+  }
+
+  /**
+   * Gives an open challenge's bond back once it can no longer be resolved (reclaimChallengeBond): the block's window
+   * has passed, or another proof rolled the child back below it. NO_OPEN_CHALLENGE, UNKNOWN_COMMITMENT,
+   * CHALLENGE_STILL_RESOLVABLE.
+   */
+  reclaimChallengeBond(call: Extract<DataAvailabilityCall, { method: 'reclaimChallengeBond' }>, now: bigint): { challenger: Address; bond: bigint } {
+    const child = bytes32Input(call.chainId, 'chainId');
+    const h = headerInput(call.header);
+    const windowEnd = uintInput(call.windowEnd, 64, 'windowEnd');
+    uintInput(now, 256, 'now');
+    const d = this.dataChallenge(child, h.number);
+    if (d.status !== DataChallengeStatus.Open) throw refuse.noOpenChallenge(child, h.number);
+    if (this.commitmentRecord(child, h.number) !== hashCommitmentRecord(hashHeader(h), windowEnd)) throw refuse.unknownCommitment(child, h.number);
+    if (h.number <= this.knownChild(child).headNumber && now < windowEnd) throw refuse.challengeStillResolvable(child, h.number, windowEnd);
+    this.write({ ...d, status: DataChallengeStatus.Lapsed, bond: 0n });
+    return { challenger: d.challenger, bond: d.bond };
+  }
+
+  /** PlasmaDataAvailability's slot of block `number` of `child`: its challenge and publication (all zero when untouched). */
+  dataChallenge(child: ChainId, number: bigint): Readonly<DataChallengeEntry> {
+    const entry = this.store.get(ledgerKeys.dataChallenge(child, number));
+    if (entry?.kind === LedgerKind.DataChallenge) return entry;
+    return {
+      kind: LedgerKind.DataChallenge, child, number, challenger: ZERO_ADDRESS, deadline: 0n, status: DataChallengeStatus.None, bond: 0n,
+      nextChunk: 0, txsPublished: false, nextExitChunk: 0,
+    };
+  }
+
+  /** Every open data challenge of `child` (what its validators must answer), by block number. */
+  openDataChallenges(child: ChainId): Readonly<DataChallengeEntry>[] {
+    const open: Readonly<DataChallengeEntry>[] = [];
+    for (const entry of this.store.values()) {
+      if (entry.kind === LedgerKind.DataChallenge && entry.child === child && entry.status === DataChallengeStatus.Open) open.push(entry);
+    }
+    return open.sort((a, b) => (a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
+  }
+
+  /** The module's _checkCommitted: `h` is committed block `h.number` with `windowEnd`, `0 < number <= head`. */
+  private checkCommitted(config: Readonly<ChildEntry>, h: Header, windowEnd: bigint): Readonly<ChildEntry> {
+    const number = h.number;
+    if (number === 0n || number > config.headNumber || this.commitmentRecord(config.child, number) !== hashCommitmentRecord(hashHeader(h), windowEnd)) {
+      throw refuse.unknownCommitment(config.child, number);
+    }
+    return config;
   }
 
   // ---- the escape hatch (PlasmaRoot.escapeExit / reclaimDeposit, docs/FRAUD.md §8) --------------------
@@ -977,6 +1177,11 @@ function recoverSigner(digest: Hex, signature: Uint8Array, position: number, sch
   }
 }
 
+/** Both trees of the block are in (the module's `published`). */
+function isPublished(d: Readonly<DataChallengeEntry>): boolean {
+  return d.txsPublished && d.nextExitChunk === EXIT_DATA_CHUNK_COUNT;
+}
+
 /** Refuses a value wider than the PlasmaRoot storage field it goes to (SafeCast.toUintN). */
 function checkFits(value: bigint, bits: number): void {
   if (value >> BigInt(bits) !== 0n) throw refuse.safeCastOverflow(bits, value);
@@ -1076,6 +1281,40 @@ const refuse = {
     refusal('DEPOSIT_APPLIED', `deposit ${nonce} was applied by the head (depositNonce ${headDepositNonce}): it is in the child's accounts`, { chainId, nonce, headDepositNonce }, 'escape it from the head with ESCAPE_CHILD_EXIT instead'),
   unknownDeposit: (chainId: ChainId, nonce: bigint) =>
     refusal('UNKNOWN_DEPOSIT', `no deposit ${nonce} of chain ${chainId} with these from, to, token and amount (or it was reclaimed)`, { chainId, nonce }, 'copy the deposit exactly as it was recorded; a deposit is reclaimed once'),
+  wrongBond: (value: bigint, required: bigint) =>
+    refusal('WRONG_BOND', `a data challenge bonds exactly ${required}, got ${value}`, { value, required }, 'bond CHILD_DATA_CHALLENGE_BOND of the native coin (it comes back if the challenge convicts or lapses)'),
+  tooLateToChallenge: (challengeBefore: bigint, now: bigint) =>
+    refusal('TOO_LATE_TO_CHALLENGE', `data can be challenged until ${challengeBefore}, the first half of the block's window (now ${now})`, { challengeBefore, now }, 'fetch the block from another node; if nobody serves it, its holders must exit while the window is open'),
+  dataAlreadyPublished: (chainId: ChainId, number: bigint) =>
+    refusal('DATA_ALREADY_PUBLISHED', `block ${number} of chain ${chainId} is published here already`, { chainId, number }, "read it from this chain's CHILD_DATA_CALL transactions"),
+  alreadyChallenged: (chainId: ChainId, number: bigint, challenger: Address) =>
+    refusal('ALREADY_CHALLENGED', `block ${number} of chain ${chainId} was challenged by ${challenger}`, { chainId, number, challenger }, 'one challenge per block: follow it, or resolve it after its deadline'),
+  chunkOutOfOrder: (chunk: number, expected: number) =>
+    refusal('CHUNK_OUT_OF_ORDER', `chunk ${chunk} published, the next one is ${expected}`, { chunk, expected }, 'publish chunks in order, from 0 (dataChallenge gives the next one)'),
+  responseWindowClosed: (deadline: bigint, now: bigint) =>
+    refusal('RESPONSE_WINDOW_CLOSED', `the challenge's deadline was ${deadline} (now ${now})`, { deadline, now }, 'too late to answer it: it can be resolved now'),
+  tooManyTxs: (count: number, maximum: number) =>
+    refusal('TOO_MANY_TXS', `${count} transactions in a chunk, at most ${maximum}`, { count, maximum }, 'split the block with blockDataChunks'),
+  badChunkProofLength: (length: number, expected: number) =>
+    refusal('BAD_PROOF_LENGTH', `a chunk proof has ${expected} siblings, got ${length}`, { length, expected }, 'build the chunks with blockDataChunks / blockExitChunks'),
+  invalidChunkProof: (chainId: ChainId, number: bigint, chunk: number) =>
+    refusal('INVALID_CHUNK_PROOF', `chunk ${chunk} is not in block ${number}'s transaction tree`, { chainId, number, chunk }, "publish the block's own transactions (blockDataChunks of the block)"),
+  leavesAfterLastChunk: (chainId: ChainId, number: bigint, chunk: number) =>
+    refusal('LEAVES_AFTER_LAST_CHUNK', `chunk ${chunk} is not full but the tree holds leaves after it`, { chainId, number, chunk }, 'publish full chunks until the last one'),
+  exitDataAlreadyPublished: (chainId: ChainId, number: bigint) =>
+    refusal('EXIT_DATA_ALREADY_PUBLISHED', `the exit tree of block ${number} of chain ${chainId} is published already`, { chainId, number }, 'nothing to do'),
+  tooManyExitLeaves: (count: number, maximum: number) =>
+    refusal('TOO_MANY_EXIT_LEAVES', `${count} exit leaves in a chunk, at most ${maximum}`, { count, maximum }, 'split the exit tree with blockExitChunks'),
+  invalidExitChunkProof: (chainId: ChainId, number: bigint, chunk: number) =>
+    refusal('INVALID_EXIT_CHUNK_PROOF', `exit chunk ${chunk} is not in block ${number}'s exit tree`, { chainId, number, chunk }, "publish the block's own exit leaves (blockExitChunks)"),
+  exitLeavesAfterLastChunk: (chainId: ChainId, number: bigint, chunk: number) =>
+    refusal('EXIT_LEAVES_AFTER_LAST_CHUNK', `exit chunk ${chunk} is not full but the tree holds leaves after it`, { chainId, number, chunk }, 'publish full exit chunks until the last one'),
+  noOpenChallenge: (chainId: ChainId, number: bigint) =>
+    refusal('NO_OPEN_CHALLENGE', `block ${number} of chain ${chainId} has no open data challenge`, { chainId, number }, 'dataChallenge(child, number) shows its status'),
+  responseWindowOpen: (deadline: bigint, now: bigint) =>
+    refusal('RESPONSE_WINDOW_OPEN', `the validators may publish until ${deadline} (now ${now})`, { deadline, now }, 'resolve once this chain\'s clock is past the deadline'),
+  challengeStillResolvable: (chainId: ChainId, number: bigint, windowEnd: bigint) =>
+    refusal('CHALLENGE_STILL_RESOLVABLE', `the challenge of block ${number} can still be resolved until ${windowEnd}`, { chainId, number, windowEnd }, 'resolve it (CHILD_DATA_CALL resolveDataChallenge) instead; the bond comes back either way'),
   safeCastOverflow: (bits: number, value: bigint) =>
     refusal('SAFE_CAST_OVERFLOWED_UINT_DOWNCAST', `${value} does not fit in ${bits} bits`, { bits, value }, 'PlasmaRoot stores this value in a narrower field'),
   overflow: (counter: string) =>

@@ -44,7 +44,12 @@ import {
   encodeEdgeSendData,
   encodeFinalizeChildExitData,
   encodeSpawnChildData,
+  decodeChallengeChildDataData,
+  decodeChildDataCallData,
+  encodeChallengeChildDataData,
+  encodeChildDataCallData,
 } from './txData.js';
+import { decodeDataAvailabilityCall, type DataAvailabilityCall } from './dataAvailability.js';
 import {
   NATIVE_TOKEN,
   ROOT_CHAIN_ID,
@@ -157,6 +162,12 @@ export function applyTx(state: ChainState, tx: BlockTx, ctx: StfContext, options
     case TxKind.FreezeStalledChild:
       // docs/FRAUD.md §8: ParentLedger.freezeStalled at the block's timestamp; nothing moves in the accounts.
       state.ledger.freezeStalled({ child: decodeFreezeStalledChildData(tx.data), now: ctx.timestamp });
+      return { postRoot: state.root };
+    case TxKind.ChallengeChildData:
+      applyChallengeChildData(state, tx, ctx, options);
+      return { postRoot: state.root };
+    case TxKind.ChildDataCall:
+      applyChildDataCall(state, tx, ctx);
       return { postRoot: state.root };
   }
 }
@@ -322,6 +333,89 @@ function applyReclaimChildDeposit(state: ChainState, tx: BlockTx): void {
   const credited = creditedAccount(state.accounts, { ...tx, to: tx.from });
   state.ledger.reclaimDeposit({ child, nonce: tx.nonce, from: tx.from, to: tx.to, token: tx.token, amount: tx.amount });
   state.accounts.put(tx.toSlot, credited);
+}
+
+/**
+ * CHALLENGE_CHILD_DATA (docs/FRAUD.md §9b): the bond is spent from the signer's native-token slot into the ledger's
+ * challenge entry (ParentLedger.challengeData at the block's timestamp).
+ */
+function applyChallengeChildData(state: ChainState, tx: BlockTx, ctx: StfContext, options: ApplyOptions): void {
+  const { child, header, windowEnd } = decodeChallengeChildDataData(tx.data);
+  const sender = state.accounts.get(tx.slot);
+  checkSender(tx.slot, sender, tx);
+  if (!options.signatureChecked) checkSigner(tx, ctx);
+  state.ledger.challengeData({ child, header, windowEnd, challenger: tx.from, bond: tx.amount, now: ctx.timestamp });
+  state.accounts.put(tx.slot, debited(sender, tx.amount));
+}
+
+/**
+ * CHILD_DATA_CALL (docs/FRAUD.md §9b): the module call in data, run by the ledger at the block's timestamp for the
+ * child the data names (the call's chainId must be it). What leaves the ledger goes to (to, native) at `toSlot`: the
+ * bond of a challenge this publication answered, or for a resolve the reward and the challenger's bond (the burned half
+ * to BURN_ADDRESS, as a fraud proof's), for a reclaim the bond. A resolve or a reclaim pays the challenger only, so
+ * `to` must be it (NOT_THE_CHALLENGER).
+ */
+function applyChildDataCall(state: ChainState, tx: BlockTx, ctx: StfContext): void {
+  const { child, call: input } = decodeChildDataCallData(tx.data);
+  let call: DataAvailabilityCall;
+  try {
+    call = decodeDataAvailabilityCall(input);
+  } catch (e) {
+    throw stfError('MALFORMED_TX', `tx.data's call is not a publishBlockData, publishExitData, resolveDataChallenge or reclaimChallengeBond call: ${(e as Error).message}`, {
+      hint: 'encode the call with encodePublishBlockDataCall, encodePublishExitDataCall, encodeResolveDataChallengeCall or encodeReclaimChallengeBondCall',
+      data: { field: 'data' },
+      cause: e,
+    });
+  }
+  if (call.chainId.toLowerCase() !== child) {
+    throw stfError('MALFORMED_TX', `the call is for chain ${call.chainId}, the transaction names child ${child}`, {
+      hint: "encode the call with the child's id as its chainId",
+      data: { field: 'data' },
+    });
+  }
+  creditedAccount(state.accounts, { ...tx, amount: 0n });
+  state.checkpoint();
+  try {
+    let paid = 0n;
+    let burned = 0n;
+    switch (call.method) {
+      case 'publishBlockData':
+      case 'publishExitData':
+        paid = state.ledger.publishData(call, ctx.timestamp).bond;
+        break;
+      case 'resolveDataChallenge': {
+        const r = state.ledger.resolveDataChallenge(call, ctx.timestamp);
+        checkChallenger(r.challenger, tx.to);
+        paid = r.reward + r.bond;
+        burned = r.burned;
+        break;
+      }
+      case 'reclaimChallengeBond': {
+        const r = state.ledger.reclaimChallengeBond(call, ctx.timestamp);
+        checkChallenger(r.challenger, tx.to);
+        paid = r.bond;
+        break;
+      }
+    }
+    if (paid > 0n) state.accounts.put(tx.toSlot, creditedAccount(state.accounts, { ...tx, amount: paid }));
+    if (burned > 0n) {
+      const burnSlot = state.accounts.slotOf(BURN_ADDRESS, NATIVE_TOKEN) ?? state.accounts.nextFreeSlot();
+      state.accounts.put(burnSlot, creditedAccount(state.accounts, { ...tx, toSlot: burnSlot, to: BURN_ADDRESS, amount: burned }));
+    }
+    state.commit();
+  } catch (e) {
+    state.revert();
+    throw e;
+  }
+}
+
+function checkChallenger(challenger: Address, to: Address): void {
+  if (challenger !== to) {
+    throw new PlasmaError('NOT_THE_CHALLENGER', `the challenge's bond goes back to its challenger ${challenger}, the transaction pays ${to}`, {
+      hint: 'set `to` to the challenger (ParentLedger.dataChallenge, pt_getDataChallenge)',
+      data: { challenger, to },
+    });
+  }
 }
 
 /** Where the burned half of a slashed bond goes on a chain parent (PlasmaRoot's BURN_ADDRESS, address(0xdead)). */
@@ -520,7 +614,7 @@ function creditedAccount(state: AccountState, tx: BlockTx): Account {
   return { owner: recipient.owner, token: recipient.token, balance, nonce: recipient.nonce };
 }
 
-/** The user-signed fields of a block tx of kind 1, 2, 3, 6 or 7, on this chain. */
+/** The user-signed fields of a block tx of kind 1, 2, 3, 6, 7 or 14, on this chain. */
 function unsignedOf(tx: BlockTx, chainId: ChainId): UnsignedTx {
   const { slot, to, token, amount, nonce } = tx;
   switch (tx.kind) {
@@ -532,6 +626,8 @@ function unsignedOf(tx: BlockTx, chainId: ChainId): UnsignedTx {
     }
     case TxKind.EdgeSend:
       return { kind: tx.kind, chainId, slot, ...decodeEdgeSendData(tx.data), nonce };
+    case TxKind.ChallengeChildData:
+      return { kind: tx.kind, chainId, slot, ...decodeChallengeChildDataData(tx.data), bond: amount, nonce };
     default:
       return { kind: tx.kind as TxKind.Transfer | TxKind.Withdraw, chainId, slot, to, token, amount, nonce };
   }
@@ -563,6 +659,7 @@ export function isUserSignedTx(tx: SignedTx): tx is UserSignedTx {
     case TxKind.DepositToChild:
     case TxKind.SpawnChild:
     case TxKind.EdgeSend:
+    case TxKind.ChallengeChildData:
       return true;
     default:
       return false;
@@ -652,6 +749,19 @@ export function placeSignedTx(state: SlotIndex, tx: SignedTx, ctx: SigningContex
     }
     case TxKind.FreezeStalledChild:
       return { ...unsignedWords(tx.kind), data: encodeFreezeStalledChildData(lower(tx.child)) };
+    case TxKind.ChallengeChildData: {
+      const { r, s, v } = splitSignature(tx.signature);
+      const sender = from ?? recoverSender(tx, ctx);
+      const data = encodeChallengeChildDataData({ child: lower(tx.child), header: tx.header, windowEnd: tx.windowEnd });
+      const challenge = { kind: tx.kind, slot: tx.slot, toSlot: 0, from: normalizeAddress(sender), to: ZERO_ADDRESS, token: NATIVE_TOKEN };
+      return { ...challenge, amount: tx.bond, nonce: tx.nonce, r, s, v, data };
+    }
+    case TxKind.ChildDataCall: {
+      const to = normalizeAddress(tx.to);
+      const data = encodeChildDataCallData({ child: lower(tx.child), call: lower(tx.call) });
+      const toSlot = state.slotOf(to, NATIVE_TOKEN) ?? state.nextFreeSlot();
+      return { ...unsignedWords(tx.kind), toSlot, to, data };
+    }
     case TxKind.FinalizeChildExit: {
       const exit: Exit = { recipient: normalizeAddress(tx.exit.recipient), token: normalizeAddress(tx.exit.token), amount: tx.exit.amount };
       const data = encodeFinalizeChildExitData({ child: tx.child.toLowerCase() as ChainId, header: tx.header, windowEnd: tx.windowEnd, exit, index: tx.index, proof: tx.proof });
@@ -660,13 +770,13 @@ export function placeSignedTx(state: SlotIndex, tx: SignedTx, ctx: SigningContex
     }
     default:
       throw stfError('MALFORMED_TX', `unknown transaction kind ${String((tx as { kind: unknown }).kind)}`, {
-        hint: 'deposits and edge events from the parent come from the parent chain; submit kinds 1-7 and 9-13',
+        hint: 'deposits and edge events from the parent come from the parent chain; submit kinds 1-7 and 9-15',
         data: { field: 'kind' },
       });
   }
 }
 
-/** The words of a tx nobody signs (kinds 4, 5, 8-13): all zero but the kind. */
+/** The words of a tx nobody signs (kinds 4, 5, 8-13, 15): all zero but the kind. */
 function unsignedWords(kind: TxKind): Omit<BlockTx, 'data'> {
   return { kind, slot: 0, toSlot: 0, from: ZERO_ADDRESS, to: ZERO_ADDRESS, token: ZERO_ADDRESS, amount: 0n, nonce: 0n, r: ZERO_BYTES32, s: ZERO_BYTES32, v: 0 };
 }
@@ -724,7 +834,7 @@ export function checkBlockTxForm(tx: BlockTx, stateDepth = 32): void {
     });
   };
   const kind = tx.kind;
-  if (!Number.isInteger(kind) || kind < TxKind.Deposit || kind > TxKind.FreezeStalledChild) bad('kind', 'an integer in 0..13', kind);
+  if (!Number.isInteger(kind) || kind < TxKind.Deposit || kind > TxKind.ChildDataCall) bad('kind', 'an integer in 0..15', kind);
   if (!Number.isInteger(tx.slot) || tx.slot < 0 || tx.slot >= maxSlot) bad('slot', `a slot in 0..2^${stateDepth}-1`, tx.slot);
   if (!Number.isInteger(tx.toSlot) || tx.toSlot < 0 || tx.toSlot >= maxSlot) bad('toSlot', `a slot in 0..2^${stateDepth}-1`, tx.toSlot);
   if (!isCanonicalAddress(tx.from)) bad('from', 'a lowercase 0x address', tx.from);
@@ -753,6 +863,22 @@ export function checkBlockTxForm(tx: BlockTx, stateDepth = 32): void {
     zeroAddress('to', what);
     zeroAddress('token', what);
     if (tx.amount !== 0n) bad('amount', `0 in ${what}`, tx.amount);
+  };
+  /** A user-signed bond from the signer's native slot (a spawn, a data challenge): no recipient. */
+  const nativeBond = (what: string): void => {
+    none('toSlot', what);
+    zeroAddress('to', what);
+    if (tx.token !== NATIVE_TOKEN) bad('token', `the native token (the zero address) in ${what}`, tx.token);
+  };
+  /** Unsigned, paying `to` (never address(0)) what the ledger releases at execution, which is not a word. */
+  const unsignedPayment = (what: string): void => {
+    none('slot', what);
+    zeroAddress('from', what);
+    zeroAddress('token', what);
+    if (tx.to === ZERO_ADDRESS) bad('to', `a non-zero recipient in ${what}`, tx.to);
+    if (tx.amount !== 0n) bad('amount', `0 in ${what}`, tx.amount);
+    if (tx.nonce !== 0n) bad('nonce', `0 in ${what}`, tx.nonce);
+    noSignature(what);
   };
   if (kind <= TxKind.Withdraw && tx.data !== '0x') bad('data', `empty (0x) in kind ${kind}`, tx.data);
   switch (kind) {
@@ -783,9 +909,7 @@ export function checkBlockTxForm(tx: BlockTx, stateDepth = 32): void {
       noSignature('an exit finalization');
       break;
     case TxKind.SpawnChild:
-      none('toSlot', 'a spawn');
-      zeroAddress('to', 'a spawn');
-      if (tx.token !== NATIVE_TOKEN) bad('token', 'the native token (the zero address) in a spawn', tx.token);
+      nativeBond('a spawn');
       break;
     case TxKind.EdgeSend:
       noValue('an edge call');
@@ -803,13 +927,7 @@ export function checkBlockTxForm(tx: BlockTx, stateDepth = 32): void {
       break;
     case TxKind.ProveChildFraud:
       // The reward is the bond at execution, not a word: amount stays 0; `to` is who is paid, so never address(0).
-      none('slot', 'a fraud proof');
-      zeroAddress('from', 'a fraud proof');
-      zeroAddress('token', 'a fraud proof');
-      if (tx.to === ZERO_ADDRESS) bad('to', 'a non-zero recipient in a fraud proof', tx.to);
-      if (tx.amount !== 0n) bad('amount', '0 in a fraud proof', tx.amount);
-      if (tx.nonce !== 0n) bad('nonce', '0 in a fraud proof', tx.nonce);
-      noSignature('a fraud proof');
+      unsignedPayment('a fraud proof');
       break;
     case TxKind.EscapeChildExit:
       // to, token, amount: the witness's owner, token and balance (checked against data when applied).
@@ -830,6 +948,13 @@ export function checkBlockTxForm(tx: BlockTx, stateDepth = 32): void {
       zeroAddress('from', 'a stall freeze');
       if (tx.nonce !== 0n) bad('nonce', '0 in a stall freeze', tx.nonce);
       noSignature('a stall freeze');
+      break;
+    case TxKind.ChallengeChildData:
+      nativeBond('a data challenge');
+      break;
+    case TxKind.ChildDataCall:
+      // What leaves the ledger goes to `to`: a fraud proof's form.
+      unsignedPayment('a data call');
       break;
   }
 }

@@ -15,6 +15,8 @@
  * | 9 EDGE_FROM_CHILD | `abi.encode(bytes32 child, Header header, uint64 windowEnd, bytes32 fn, bytes payload, uint256 index, bytes32[] proof)` |
  * | 10 PROVE_CHILD_FRAUD | `abi.encode(bytes32 child, uint8 fraudKind, bytes args)`: `args` = the PlasmaRoot entry point's arguments after its chainId (fraud.ts `encodeFraudProofArgs`) |
  * | 12 RECLAIM_CHILD_DEPOSIT, 13 FREEZE_STALLED_CHILD | `abi.encode(bytes32 child)` (kind 3's layout) |
+ * | 14 CHALLENGE_CHILD_DATA | `abi.encode(bytes32 child, Header header, uint64 windowEnd)` (PlasmaDataAvailability.challengeData's arguments) |
+ * | 15 CHILD_DATA_CALL | `abi.encode(bytes32 child, bytes call)`: `call` = the calldata of a PlasmaDataAvailability call with chainId = child |
  */
 import { decodeWords, WORD, writeAddressWord, writeBytes32Word, writeUintWord, type StaticAbiType } from './abi.js';
 import { bytesToHex, equalBytes, hexToBytes, isHex, wordToBigint } from './bytes.js';
@@ -74,6 +76,19 @@ export interface ProveChildFraudData {
   fraudKind: number;
   /** abi.encode of the PlasmaRoot entry point's arguments after chainId; decoded by ParentLedger.proveFraud. */
   args: Hex;
+}
+
+/** CHALLENGE_CHILD_DATA: the challenged commitment, as PlasmaDataAvailability.challengeData names it. */
+export interface ChallengeChildDataData {
+  child: ChainId;
+  header: Header;
+  windowEnd: bigint;
+}
+
+/** CHILD_DATA_CALL: the module call the ledger runs for `child` (selector included). */
+export interface ChildDataCallData {
+  child: ChainId;
+  call: Hex;
 }
 
 const HEADER_WORDS: readonly StaticAbiType[] = ['bytes32', 'uint64', 'bytes32', 'bytes32', 'bytes32', 'bytes32', 'uint64', 'uint64'];
@@ -188,6 +203,20 @@ export function encodeProveChildFraudData(d: ProveChildFraudData): Hex {
   return bytesToHex(out);
 }
 
+/** `abi.encode(bytes32 child, Header header, uint64 windowEnd)` */
+export function encodeChallengeChildDataData(d: ChallengeChildDataData): Hex {
+  const out = new Uint8Array(WORD + HEADER_BYTES + WORD);
+  writeBytes32Word(out, 0, d.child);
+  out.set(encodeHeader(d.header), WORD);
+  writeUintWord(out, WORD + HEADER_BYTES, d.windowEnd, 64);
+  return bytesToHex(out);
+}
+
+/** `abi.encode(bytes32 child, bytes call)` (kind 8's layout) */
+export function encodeChildDataCallData(d: ChildDataCallData): Hex {
+  return encodeEdgeFromParentData({ fn: d.child, payload: d.call });
+}
+
 /** A `bytes` tail: its length word, then the bytes (the zero padding is already there). */
 function writeDynamicBytes(out: Uint8Array, offset: number, bytes: Uint8Array): void {
   writeUintWord(out, offset, bytes.length, 256);
@@ -270,6 +299,21 @@ export function decodeProveChildFraudData(data: Hex): ProveChildFraudData {
     const [fraudKind] = decodeWords(['uint8'], word(bytes, WORD)) as [bigint];
     return { child: bytesToHex(word(bytes, 0)) as ChainId, fraudKind: Number(fraudKind), args: bytesToHex(dynamicBytes(bytes, 2 * WORD)) };
   }, encodeProveChildFraudData);
+}
+
+export function decodeChallengeChildDataData(data: Hex): ChallengeChildDataData {
+  return strictly(data, 'abi.encode(bytes32 child, Header header, uint64 windowEnd)', (bytes) => {
+    if (bytes.length !== WORD + HEADER_BYTES + WORD) throw new Error('length');
+    const [windowEnd] = decodeWords(['uint64'], word(bytes, WORD + HEADER_BYTES)) as [bigint];
+    return { child: bytesToHex(word(bytes, 0)) as ChainId, header: decodeHeader(bytes, WORD), windowEnd };
+  }, encodeChallengeChildDataData);
+}
+
+export function decodeChildDataCallData(data: Hex): ChildDataCallData {
+  return strictly(data, 'abi.encode(bytes32 child, bytes call)', (bytes) => ({
+    child: bytesToHex(word(bytes, 0)) as ChainId,
+    call: bytesToHex(dynamicBytes(bytes, WORD)),
+  }), encodeChildDataCallData);
 }
 
 /** RECLAIM_CHILD_DEPOSIT's data, `abi.encode(bytes32 child)` (kind 3's layout; the deposit itself is in the words). */

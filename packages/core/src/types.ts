@@ -41,6 +41,10 @@ export enum TxKind {
   ReclaimChildDeposit = 12,
   /** A child that committed nothing for longer than its stall limit is frozen (ParentLedger.freezeStalled, docs/FRAUD.md §8). */
   FreezeStalledChild = 13,
+  /** A user challenges the availability of a child's committed block, bonding native coins (ParentLedger.challengeData, docs/FRAUD.md §9b). */
+  ChallengeChildData = 14,
+  /** A call of the chain's data-availability ledger: a chunk published, a challenge resolved or its bond reclaimed (docs/FRAUD.md §9b). */
+  ChildDataCall = 15,
 }
 
 export interface Header {
@@ -250,11 +254,56 @@ export interface FreezeStalledChildTx {
   child: ChainId;
 }
 
+/**
+ * CHALLENGE_CHILD_DATA (docs/FRAUD.md §9b, EIP-712 `ChallengeChildData`): the signer cannot get the data of child
+ * `child`'s committed block `header` and bonds CHILD_DATA_CHALLENGE_BOND native coins from its slot; the child's
+ * validators must publish it on this chain (CHILD_DATA_CALL) by the challenge's deadline, or the block is convicted.
+ */
+export interface ChallengeChildDataTx {
+  kind: TxKind.ChallengeChildData;
+  chainId: ChainId;
+  /** The challenger's native-token slot. */
+  slot: number;
+  child: ChainId;
+  /** The challenged block's header, as committed here. */
+  header: Header;
+  /** Its windowEnd, as the commitment recorded it. */
+  windowEnd: bigint;
+  bond: bigint;
+  nonce: bigint;
+  signature: Hex;
+}
+
+/**
+ * CHILD_DATA_CALL (docs/FRAUD.md §9b): one call of PlasmaDataAvailability run by this chain's ledger for child `child`
+ * (its calldata, the child's id as chainId): `publishBlockData` / `publishExitData` (one chunk of a committed block),
+ * `resolveDataChallenge` (an unanswered challenge after its deadline convicts the block) or `reclaimChallengeBond`.
+ * Nobody signs. `to` is who is paid: the publisher that completes a challenged block's data takes the bond; for a
+ * resolve or a reclaim it must be the challenger (the bond goes back to it, with the reward of a conviction).
+ */
+export interface ChildDataCallTx {
+  kind: TxKind.ChildDataCall;
+  chainId: ChainId;
+  child: ChainId;
+  /** The module call's calldata (core dataAvailability.ts `encode…Call` with chainId = child). */
+  call: Hex;
+  to: Address;
+}
+
 /** The transactions a user signs with EIP-712. */
-export type UserSignedTx = SpendTx | DepositToChildTx | SpawnChildTx | EdgeCallTx;
+export type UserSignedTx = SpendTx | DepositToChildTx | SpawnChildTx | EdgeCallTx | ChallengeChildDataTx;
 
 /** A transaction as submitted to a chain, before the block producer places it (chooses slots). */
-export type SignedTx = UserSignedTx | CommitChildTx | FinalizeChildExitTx | EdgeFromChildTx | ProveChildFraudTx | EscapeChildExitTx | ReclaimChildDepositTx | FreezeStalledChildTx;
+export type SignedTx =
+  | UserSignedTx
+  | CommitChildTx
+  | FinalizeChildExitTx
+  | EdgeFromChildTx
+  | ProveChildFraudTx
+  | EscapeChildExitTx
+  | ReclaimChildDepositTx
+  | FreezeStalledChildTx
+  | ChildDataCallTx;
 
 /** The uniform form of every transaction inside a block: 11 words and `data` (docs/SPEC.md). */
 export interface BlockTx {

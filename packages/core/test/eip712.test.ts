@@ -1,6 +1,9 @@
 import { Signature, TypedDataEncoder, Wallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import {
+  CHALLENGE_CHILD_DATA_TYPES,
+  challengeChildDataDigest,
+  hashHeader,
   COMMITMENT_TYPES,
   DEPOSIT_TO_CHILD_TYPES,
   EDGE_CALL_TYPES,
@@ -71,6 +74,22 @@ describe('EIP-712 digests equal ethers TypedDataEncoder', () => {
     expect(commitmentDigest(DOMAIN, CHAIN_ID, 12n, blockHash)).toBe(
       TypedDataEncoder.hash(DOMAIN, COMMITMENT_TYPES, { chainId: CHAIN_ID, number: 12n, blockHash }),
     );
+  });
+
+  it('ChallengeChildData (docs/FRAUD.md §9b): the header named by number, hash and windowEnd', () => {
+    expect(encodeType('ChallengeChildData')).toBe(
+      'ChallengeChildData(bytes32 chainId,uint32 slot,bytes32 child,uint64 number,bytes32 blockHash,uint64 windowEnd,uint256 bond,uint64 nonce)',
+    );
+    const header = {
+      chainId: OTHER_CHAIN_ID, number: 2n ** 64n - 1n, parentHash: `0x${'11'.repeat(32)}`, txRoot: `0x${'22'.repeat(32)}`, stateRoot: `0x${'33'.repeat(32)}`,
+      exitRoot: `0x${'44'.repeat(32)}`, depositNonce: 5n, timestamp: 1_700_000_000n,
+    } as const;
+    const message = { chainId: CHAIN_ID, slot: 2 ** 32 - 1, child: OTHER_CHAIN_ID, number: header.number, blockHash: hashHeader(header), windowEnd: 2n ** 64n - 1n, bond: 10n ** 16n, nonce: 9n };
+    expect(challengeChildDataDigest(DOMAIN, message)).toBe(TypedDataEncoder.hash(DOMAIN, CHALLENGE_CHILD_DATA_TYPES, message));
+    const tx = { kind: TxKind.ChallengeChildData as const, chainId: CHAIN_ID, slot: message.slot, child: OTHER_CHAIN_ID, header, windowEnd: message.windowEnd, bond: message.bond, nonce: 9n };
+    expect(signedTxDigest(DOMAIN, tx)).toBe(challengeChildDataDigest(DOMAIN, message));
+    // Another header of the same height is another message.
+    expect(signedTxDigest(DOMAIN, { ...tx, header: { ...header, txRoot: `0x${'55'.repeat(32)}` } })).not.toBe(challengeChildDataDigest(DOMAIN, message));
   });
 
   it('DepositToChild and SpawnChild (the tree kinds, docs/TREE.md §3)', () => {
@@ -215,8 +234,8 @@ describe('wallet signatures', () => {
     expect(joinSignature(splitSignature(signature))).toBe(signature);
   });
 
-  it('EIP712_TYPES carries the six primary types and is frozen', () => {
-    expect(Object.keys(EIP712_TYPES).sort()).toEqual(['Commitment', 'DepositToChild', 'EdgeCall', 'SpawnChild', 'Transfer', 'Withdraw']);
+  it('EIP712_TYPES carries the seven primary types and is frozen', () => {
+    expect(Object.keys(EIP712_TYPES).sort()).toEqual(['ChallengeChildData', 'Commitment', 'DepositToChild', 'EdgeCall', 'SpawnChild', 'Transfer', 'Withdraw']);
     expect(Object.isFrozen(EIP712_TYPES.Transfer)).toBe(true);
   });
 });

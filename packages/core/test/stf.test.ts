@@ -248,7 +248,7 @@ describe('applyTx: every refusal, state untouched', () => {
     const tx = aliceTransfer(state, ctx);
     const deposit = placeDeposit(state, parent.deposit(bob.address, ETH, 1n));
     const cases: [BlockTx, string][] = [
-      [{ ...tx, kind: 14 as TxKind }, 'kind'], // 10-13: PROVE_CHILD_FRAUD, ESCAPE_CHILD_EXIT, RECLAIM_CHILD_DEPOSIT, FREEZE_STALLED_CHILD
+      [{ ...tx, kind: 16 as TxKind }, 'kind'], // 10-15: PROVE_CHILD_FRAUD … CHILD_DATA_CALL
       [{ ...tx, data: '0x00' }, 'data'],
       [{ ...tx, data: 'zz' as never }, 'data'],
       [{ ...tx, slot: -1 }, 'slot'],

@@ -65,8 +65,8 @@ export class BlockAssembly {
     const { chain, builder } = this;
     this.txHashes.push(hash);
     for (const slot of slotsWritten(placed)) this.touchedSlots.add(slot);
-    // PROVE_CHILD_FRAUD: the reward's and the burned half's slots, where the STF wrote them (none for a 0 bond).
-    if (placed.kind === TxKind.ProveChildFraud) {
+    // PROVE_CHILD_FRAUD, CHILD_DATA_CALL: the payee's and the burned half's slots, where the STF wrote them (none for a 0 payment).
+    if (placed.kind === TxKind.ProveChildFraud || placed.kind === TxKind.ChildDataCall) {
       for (const slot of [placed.toSlot, chain.state.slotOf(BURN_ADDRESS, NATIVE_TOKEN)]) {
         if (slot !== undefined && chain.state.get(slot) !== undefined) this.touchedSlots.add(slot);
       }
@@ -113,6 +113,7 @@ function slotsWritten(tx: BlockTx): number[] {
     case TxKind.DepositToChild:
     case TxKind.SpawnChild:
     case TxKind.EdgeSend:
+    case TxKind.ChallengeChildData:
       return [tx.slot];
     case TxKind.FinalizeChildExit:
     case TxKind.EscapeChildExit:

@@ -64,6 +64,10 @@ export function createDryRun(
             ...(t.stallLimit === undefined || t.stallLimit === 0n ? {} : { stallLimit: t.stallLimit }),
           });
           return;
+        case TxKind.ChallengeChildData:
+          // The mempool checked the bond against the slot; the ledger's rules are what a dry run adds.
+          state.ledger.challengeData({ child: t.child.toLowerCase() as ChainId, header: t.header, windowEnd: t.windowEnd, challenger: from!, bond: t.bond, now: ctx.timestamp });
+          return;
         case TxKind.CommitChild:
         case TxKind.FinalizeChildExit:
         case TxKind.EdgeFromChild:
@@ -71,6 +75,7 @@ export function createDryRun(
         case TxKind.EscapeChildExit:
         case TxKind.ReclaimChildDeposit:
         case TxKind.FreezeStalledChild:
+        case TxKind.ChildDataCall:
           applyTx(state, placeSignedTx(state.accounts, t, ctx), ctx);
           return;
         case TxKind.EdgeSend: {

@@ -269,7 +269,7 @@ export class Mempool {
     let digest: Uint8Array | undefined;
     let hash: Hex;
     if (isUserSignedTx(tx)) {
-      if (tx.kind !== TxKind.SpawnChild && tx.kind !== TxKind.EdgeSend && tx.amount === 0n) throw new PlasmaError('ZERO_AMOUNT', 'the amount is 0', { hint: 'send a positive amount' });
+      if ((tx.kind === TxKind.Transfer || tx.kind === TxKind.Withdraw || tx.kind === TxKind.DepositToChild) && tx.amount === 0n) throw new PlasmaError('ZERO_AMOUNT', 'the amount is 0', { hint: 'send a positive amount' });
       digest = signedTxDigestBytes(this.c.domain, tx);
       hash = bytesToHex(digest);
     } else {
@@ -287,7 +287,7 @@ export class Mempool {
   /** The stateful checks against the slot's pending state; on success the tx is queued. */
   private admit({ tx, hash }: Candidate, recovered: RecoveryResult | undefined): PendingTx {
     if (!isUserSignedTx(tx)) {
-      // Kinds 4, 5 and 9-13: nobody signs them; the ledger is the authority (quorum, proof, window, frozen or stalled child).
+      // Kinds 4, 5, 9-13 and 15: nobody signs them; the ledger is the authority (quorum, proof, window, frozen or stalled child).
       const admitted: PendingTx = { tx, hash };
       this.c.dryRun?.(tx, undefined, this.pendingParent);
       this.pendingParent.push(admitted);
@@ -302,7 +302,10 @@ export class Mempool {
     const { signer } = recovered;
     const pending = this.pendingBySlot.get(tx.slot);
     const amount = spendOf(tx);
-    const token = tx.kind === TxKind.SpawnChild ? NATIVE_TOKEN : tx.kind === TxKind.EdgeSend ? (this.c.account(tx.slot)?.token ?? NATIVE_TOKEN) : tx.token;
+    const token =
+      tx.kind === TxKind.SpawnChild || tx.kind === TxKind.ChallengeChildData ? NATIVE_TOKEN
+      : tx.kind === TxKind.EdgeSend ? (this.c.account(tx.slot)?.token ?? NATIVE_TOKEN)
+      : tx.token;
     checkSender(tx.slot, this.c.account(tx.slot), { from: signer, token, nonce: tx.nonce, amount }, pending);
     if (tx.kind === TxKind.Transfer && tx.to === signer) {
       throw new PlasmaError('SELF_TRANSFER', `a transfer from slot ${tx.slot} back to its owner`, {
@@ -312,7 +315,7 @@ export class Mempool {
     }
     const admitted: PendingTx = { tx, hash, signer };
     this.c.signatures?.rememberSigned(hash, tx.signature, signer);
-    if (tx.kind === TxKind.DepositToChild || tx.kind === TxKind.SpawnChild || tx.kind === TxKind.EdgeSend) {
+    if (tx.kind === TxKind.DepositToChild || tx.kind === TxKind.SpawnChild || tx.kind === TxKind.EdgeSend || tx.kind === TxKind.ChallengeChildData) {
       this.c.dryRun?.(tx, signer, this.pendingParent);
       this.pendingParent.push(admitted);
     }
@@ -339,8 +342,8 @@ function toRecoveryItem({ digest, tx }: Candidate): RecoveryItem {
   return { digest: digest!, signature: (tx as UserSignedTx).signature };
 }
 
-/** What a user-signed tx takes out of its slot: the amount, the bond of a spawn, nothing for an edge call. */
+/** What a user-signed tx takes out of its slot: the amount, the bond of a spawn or a data challenge, nothing for an edge call. */
 function spendOf(tx: UserSignedTx): bigint {
   if (tx.kind === TxKind.EdgeSend) return 0n;
-  return tx.kind === TxKind.SpawnChild ? tx.bond : tx.amount;
+  return tx.kind === TxKind.SpawnChild || tx.kind === TxKind.ChallengeChildData ? tx.bond : tx.amount;
 }

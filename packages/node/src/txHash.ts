@@ -10,6 +10,7 @@ import {
   encodeFinalizeChildExitData,
   encodeEscapeChildExitData,
   encodeFreezeStalledChildData,
+  encodeChildDataCallData,
   encodeProveChildFraudData,
   hashDeposit,
   hexToBytes,
@@ -24,6 +25,7 @@ import {
   type EscapeChildExitTx,
   type FinalizeChildExitTx,
   type FreezeStalledChildTx,
+  type ChildDataCallTx,
   type Hex,
   type ProveChildFraudTx,
   type ReclaimChildDepositTx,
@@ -41,7 +43,9 @@ import {
  * not depend on the state (unlike the block form's toSlot), so the same
  * submission always has the same hash.
  */
-export function unsignedTxHash(tx: CommitChildTx | FinalizeChildExitTx | EdgeFromChildTx | ProveChildFraudTx | EscapeChildExitTx | ReclaimChildDepositTx | FreezeStalledChildTx): Hex {
+export function unsignedTxHash(
+  tx: CommitChildTx | FinalizeChildExitTx | EdgeFromChildTx | ProveChildFraudTx | EscapeChildExitTx | ReclaimChildDepositTx | FreezeStalledChildTx | ChildDataCallTx,
+): Hex {
   const child = tx.child.toLowerCase() as ChainId;
   const lower = (hex: Hex) => hex.toLowerCase() as Hex;
   let prefix = hexToBytes(tx.chainId, 32);
@@ -80,6 +84,11 @@ export function unsignedTxHash(tx: CommitChildTx | FinalizeChildExitTx | EdgeFro
     case TxKind.FreezeStalledChild:
       data = encodeFreezeStalledChildData(child);
       break;
+    case TxKind.ChildDataCall:
+      // Who is paid is part of the hash, as a fraud proof's: the same chunk for two publishers is two transactions.
+      prefix = concatBytes(prefix, hexToBytes(normalizeAddress(tx.to), 20));
+      data = encodeChildDataCallData({ child, call: lower(tx.call) });
+      break;
   }
   return bytesToHex(keccak256(concatBytes(Uint8Array.of(tx.kind), prefix, hexToBytes(data))));
 }
@@ -105,10 +114,12 @@ export function blockTxHash(tx: BlockTx, chainId: ChainId, domain: Eip712Domain)
     case TxKind.DepositToChild:
     case TxKind.SpawnChild:
     case TxKind.EdgeSend:
+    case TxKind.ChallengeChildData:
       return blockTxDigest(domain, chainId, tx);
     case TxKind.EdgeFromChild:
       return hashed(hexToBytes(tx.from, 20), hexToBytes(tx.data));
     case TxKind.ProveChildFraud:
+    case TxKind.ChildDataCall:
       return hashed(hexToBytes(tx.to, 20), hexToBytes(tx.data));
     case TxKind.ReclaimChildDeposit: {
       const child = decodeReclaimChildDepositData(tx.data);

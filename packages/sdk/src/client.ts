@@ -903,6 +903,7 @@ export class PlasmaClient {
     const { tx } = prepared;
     if (tx.kind === TxKind.SpawnChild) throw plasmaError('INVALID_OPTIONS', 'send a SPAWN_CHILD with spawnChild()', {}, undefined, 'use spawnChild({ validators, threshold, challengeWindow, bond })');
     if (tx.kind === TxKind.EdgeSend) throw plasmaError('INVALID_OPTIONS', 'sendPrepared does not send edge calls (EDGE_SEND)', {}, undefined, 'submit a signed EDGE_SEND with the node client (sendTransaction)');
+    if (tx.kind === TxKind.ChallengeChildData) throw plasmaError('INVALID_OPTIONS', 'sendPrepared does not send data challenges (CHALLENGE_CHILD_DATA)', {}, undefined, 'use ChainDataChallengeClient.challenge');
     await this.submit(prepared);
     return {
       hash: prepared.hash,

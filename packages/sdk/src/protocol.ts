@@ -29,7 +29,7 @@ export function domainFor(l1ChainId: bigint | number, rootContract: Address): Ty
 /** Domain, the single primary type's field list and the message of a user transaction, for `signTypedData`. */
 export function typedDataFor(l1ChainId: bigint | number, rootContract: Address, tx: UnsignedTx): {
   domain: TypedDataDomain;
-  primaryType: 'Transfer' | 'Withdraw' | 'DepositToChild' | 'SpawnChild' | 'EdgeCall';
+  primaryType: 'Transfer' | 'Withdraw' | 'DepositToChild' | 'SpawnChild' | 'EdgeCall' | 'ChallengeChildData';
   types: Record<string, TypedDataField[]>;
   message: Record<string, unknown>;
 } {

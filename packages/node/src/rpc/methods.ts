@@ -1,4 +1,5 @@
 import {
+  EXIT_DATA_CHUNK_COUNT,
   EdgeDeliveryStatus,
   PlasmaError,
   blockToJson,
@@ -16,6 +17,7 @@ import {
   signedTxFromJson,
   type Address,
   type ChainId,
+  type DataChallengeEntry,
   type Exit,
   type Hex,
   type SignedTx,
@@ -226,6 +228,16 @@ export function createRpcMethods({ chain, mempool, faults, p2p, evidence }: RpcC
       };
     },
 
+    /**
+     * docs/FRAUD.md §9b: block `number` of `child`'s data challenge and publication on this chain (ParentLedger.dataChallenge;
+     * all zero when nobody challenged or published it). status: DataChallengeStatus (0 none, 1 open, 2 answered, 3
+     * convicted, 4 lapsed); the bond is what an open challenge holds.
+     */
+    pt_getDataChallenge: (p) => dataChallengeJson(state.ledger.dataChallenge(hashParam(p, 0, 'child') as ChainId, uintParam(p, 1, 'number'))),
+
+    /** The open data challenges of `child`'s blocks, by number: what its validators must answer before each deadline. */
+    pt_getDataChallenges: (p) => state.ledger.openDataChallenges(hashParam(p, 0, 'child') as ChainId).map(dataChallengeJson),
+
     pt_getSubtreeBalance: (p) => state.ledger.subtreeBalance(hashParam(p, 0, 'child') as ChainId, addressParam(p, 1, 'token')).toString(),
 
     pt_getDepositRecord: async (p) => {
@@ -430,4 +442,22 @@ function parseSignedTx(json: unknown): SignedTx {
 function itemError(e: unknown): { code: string; message: string } {
   if (e instanceof PlasmaError) return { code: e.code, message: e.message };
   return { code: 'MALFORMED_TX', message: (e as Error)?.message ?? String(e) };
+}
+
+/** A DataChallenge ledger entry in JSON-RPC form (integers as numbers, the bond as a decimal string). */
+function dataChallengeJson(d: Readonly<DataChallengeEntry>) {
+  const exitPublished = d.nextExitChunk === EXIT_DATA_CHUNK_COUNT;
+  return {
+    child: d.child,
+    number: Number(d.number),
+    challenger: d.challenger,
+    deadline: Number(d.deadline),
+    status: d.status,
+    bond: d.bond.toString(),
+    nextChunk: d.nextChunk,
+    txsPublished: d.txsPublished,
+    nextExitChunk: exitPublished ? 0 : d.nextExitChunk,
+    exitPublished,
+    published: d.txsPublished && exitPublished,
+  };
 }
