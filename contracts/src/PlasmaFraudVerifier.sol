@@ -364,12 +364,12 @@ contract PlasmaFraudVerifier {
     // ---------------------------------------------------------------------------------------------------------------
 
     /// @notice Whether the words break the kind's form (docs/SPEC.md "Transactions inside a block", core's
-    ///         checkBlockTxForm): kind > 15, a word the kind must leave 0 that is not 0, or non-empty data in kinds 0-2.
-    ///         (The canonical layout of kinds 3-15's data is phase 2.)
+    ///         checkBlockTxForm): kind > 15, a word the kind must leave 0 that is not 0, non-empty data in kinds 0-2, or
+    ///         data of kinds 3-15 that is not its kind's one canonical abi.encode (core's strict decoders, txData.ts).
     function isMalformed(BlockTx memory x, bytes memory data) public pure returns (bool) {
         uint8 k = x.kind;
         if (k > 15) return true;
-        if (k <= 2 && data.length != 0) return true;
+        if (k <= 2 ? data.length != 0 : !_canonical(data, _dataLayout(k))) return true;
         bool noSignature = x.r == 0 && x.s == 0 && x.v == 0;
         bool noValue = x.toSlot == 0 && x.to == address(0) && x.token == address(0) && x.amount == 0;
         if (k == 0) return x.slot != 0 || !noSignature;
@@ -392,6 +392,64 @@ contract PlasmaFraudVerifier {
         // is not a word.
         return x.slot != 0 || x.from != address(0) || x.token != address(0) || x.to == address(0) || x.amount != 0
             || x.nonce != 0 || !noSignature;
+    }
+
+    /// @dev The head of kind `k`'s data (docs/SPEC.md, core txData.ts), one letter per head word: `w` any word (bytes32,
+    ///      uint256), `a` an address, `1`/`4`/`8` a uint8/uint32/uint64, `B` a dynamic `bytes`, `X` a dynamic `bytes32[]`,
+    ///      `L` a dynamic `address[]`. A Header is `w8wwww88`, an Exit `aaw`, an AccountWitness `4aaw8` and 32 words.
+    function _dataLayout(uint8 k) private pure returns (bytes memory) {
+        if (k == 3 || k == 12 || k == 13) return "w"; // child
+        if (k == 4) return "ww8wwww88B"; // child, header, signatures
+        if (k == 5) return "ww8wwww888aawwX"; // child, header, windowEnd, exit, index, proof
+        if (k == 6) return "L188"; // validators, threshold, challengeWindow, stallLimit
+        if (k == 7) return "wwB"; // fn, child, payload
+        if (k == 8 || k == 15) return "wB"; // fn, payload / child, call
+        if (k == 9) return "ww8wwww888wBwX"; // child, header, windowEnd, fn, payload, index, proof
+        if (k == 10) return "w1B"; // child, fraudKind, args
+        if (k == 11) return "ww8wwww888w4aaw8wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"; // child, head, windowEnd, ledgerRoot, account
+        return "ww8wwww888"; // 14: child, header, windowEnd
+    }
+
+    /// @dev Whether `data` is the canonical abi.encode of `layout`: every static word in its type's range, each dynamic
+    ///      part where the one before it ends (its offset the running tail), `bytes` zero-padded, nothing after the last.
+    ///      Never reverts: a malformed encoding is an answer, not an error.
+    function _canonical(bytes memory data, bytes memory layout) private pure returns (bool) {
+        uint256 len = data.length;
+        uint256 tail = layout.length * 32;
+        if (len < tail) return false;
+        for (uint256 i; i < layout.length; ++i) {
+            bytes1 t = layout[i];
+            uint256 w = _wordAt(data, i * 32);
+            if (t == "w") continue;
+            if (t == "a" || t == "1" || t == "4" || t == "8") {
+                uint256 bits = t == "a" ? 160 : t == "1" ? 8 : t == "4" ? 32 : 64;
+                if (w >> bits != 0) return false;
+                continue;
+            }
+            if (w != tail || tail + 32 > len) return false;
+            uint256 count = _wordAt(data, tail);
+            tail += 32;
+            if (count > len) return false; // bounds every product below
+            uint256 size = t == "B" ? (count + 31) & ~uint256(31) : count * 32;
+            if (tail + size > len) return false;
+            if (t == "B") {
+                for (uint256 j = tail + count; j < tail + size; ++j) {
+                    if (data[j] != 0) return false;
+                }
+            } else if (t == "L") {
+                for (uint256 j; j < count; ++j) {
+                    if (_wordAt(data, tail + j * 32) >> 160 != 0) return false;
+                }
+            }
+            tail += size;
+        }
+        return tail == len;
+    }
+
+    function _wordAt(bytes memory data, uint256 offset) private pure returns (uint256 w) {
+        assembly ("memory-safe") {
+            w := mload(add(add(data, 0x20), offset))
+        }
     }
 
     /// @notice The tx-tree leaf of a witness: keccak256(abi.encode(tx, keccak256(data), postStateRoot, exitIndex)) (SPEC

@@ -164,6 +164,65 @@ describe('PlasmaFraudVerifier = core', () => {
     expect(variants.filter((t) => core.isMalformedTx(t)).length).toBeGreaterThan(40);
   });
 
+  it('the data of kinds 3-15: isMalformed = core on the canonical encoding and on every kind of broken one', async () => {
+    const word = (label: string) => id(label) as core.Hex;
+    const header: core.Header = {
+      chainId: CHAIN, number: 7n, parentHash: word('p'), txRoot: word('t'), stateRoot: word('s'), exitRoot: word('e'), depositNonce: 3n, timestamp: 1_700_000_000n,
+    };
+    const siblings = (n: number) => Array.from({ length: n }, (_, i) => word(`sibling ${i}`));
+    const account = { slot: 9, owner: addr(alice), token: TOKEN, balance: 5n, nonce: 2n, proof: siblings(32) };
+    const data: Record<number, core.Hex> = {
+      3: core.encodeDepositToChildData(CHAIN),
+      4: core.encodeCommitChildData({ child: CHAIN, header, signatures: `0x${'ab'.repeat(65)}` }),
+      5: core.encodeFinalizeChildExitData({ child: CHAIN, header, windowEnd: 99n, exit: { recipient: addr(bob), token: TOKEN, amount: 4n }, index: 1n, proof: siblings(16) }),
+      6: core.encodeSpawnChildData({ validators: [addr(alice), addr(bob)], threshold: 2, challengeWindow: 100n, stallLimit: 0n }),
+      7: core.encodeEdgeSendData({ fn: word('fn'), child: CHAIN, payload: '0x0102' }),
+      8: core.encodeEdgeFromParentData({ fn: word('fn'), payload: `0x${'cd'.repeat(33)}` }),
+      9: core.encodeEdgeFromChildData({ child: CHAIN, header, windowEnd: 99n, fn: word('fn'), payload: '0x05', index: 2n, proof: siblings(16) }),
+      10: core.encodeProveChildFraudData({ child: CHAIN, fraudKind: 3, args: '0xabcd' }),
+      11: core.encodeEscapeChildExitData({ child: CHAIN, head: header, windowEnd: 99n, ledgerRoot: word('ledger'), account }),
+      12: core.encodeReclaimChildDepositData(CHAIN),
+      13: core.encodeFreezeStalledChildData(CHAIN),
+      14: core.encodeChallengeChildDataData({ child: CHAIN, header, windowEnd: 99n }),
+      15: core.encodeChildDataCallData({ child: CHAIN, call: '0x12345678' }),
+    };
+    const setByte = (hex: core.Hex, at: number, value: number) => {
+      const bytes = core.hexToBytes(hex);
+      bytes[at] = value;
+      return core.bytesToHex(bytes);
+    };
+    let checked = 0;
+    let broken = 0;
+    for (const [k, canonical] of Object.entries(data)) {
+      const kind = Number(k) as core.TxKind;
+      // Words of the kind's form; kinds 10 and 15 pay `to`, which must not be address(0).
+      const words = { ...core.EMPTY_TX, kind, ...(kind === 10 || kind === 15 ? { to: addr(alice) } : {}) };
+      const length = (canonical.length - 2) / 2;
+      const variants: core.Hex[] = [
+        canonical,
+        `${canonical}${'00'.repeat(32)}` as core.Hex,
+        `${canonical}01` as core.Hex,
+        canonical.slice(0, -64) as core.Hex,
+        '0x',
+        setByte(canonical, length - 1, 0x01), // the last byte: padding of a trailing `bytes`, or a word's low byte
+      ];
+      // The top byte of each head word: fine for a bytes32, out of range for a narrower type, a wrong offset.
+      for (let i = 0; i < Math.min(length / 32, 20); i++) variants.push(setByte(canonical, i * 32, 0xff), setByte(canonical, i * 32 + 31, 0x07));
+      for (const variant of variants) {
+        const t = { ...words, data: variant };
+        const expected = core.isMalformedTx(t);
+        expect(await verifier.isMalformed(txTuple(t), t.data), `kind ${kind} data ${variant.slice(0, 80)}… (${variant.length} chars)`).toBe(expected);
+        if (variant === canonical) expect(expected, `kind ${kind}: the canonical data is well formed`).toBe(false);
+        checked++;
+        if (expected) broken++;
+      }
+    }
+    expect(checked).toBeGreaterThan(300);
+    // Both answers occur often: the broken encodings and the harmless changes (a bytes32 word, a low byte of a wide word).
+    expect(broken).toBeGreaterThan(100);
+    expect(checked - broken).toBeGreaterThan(100);
+  });
+
   it('which txs make an exit and which leaf: makesExit and expectedExitLeaf = core (withdrawals, up and down edge calls)', async () => {
     const abi = AbiCoder.defaultAbiCoder();
     const fn = id('some edge function') as core.Hex;

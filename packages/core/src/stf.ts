@@ -881,6 +881,9 @@ export function checkBlockTxForm(tx: BlockTx, stateDepth = 32): void {
     noSignature(what);
   };
   if (kind <= TxKind.Withdraw && tx.data !== '0x') bad('data', `empty (0x) in kind ${kind}`, tx.data);
+  // The data of kinds 3-15 is its kind's one canonical abi.encode (docs/SPEC.md): part of the form, so a block that
+  // holds any other is convicted as MalformedTx (PlasmaFraudVerifier.isMalformed checks the same layouts).
+  if (kind > TxKind.Withdraw) checkTxData(kind, tx.data);
   switch (kind) {
     case TxKind.Deposit:
       none('slot', 'a deposit');
@@ -956,6 +959,49 @@ export function checkBlockTxForm(tx: BlockTx, stateDepth = 32): void {
       // What leaves the ledger goes to `to`: a fraud proof's form.
       unsignedPayment('a data call');
       break;
+  }
+}
+
+/** Decodes `data` strictly with its kind's decoder (MALFORMED_TX, field `data`, when it is not canonical). */
+function checkTxData(kind: TxKind, data: Hex): void {
+  switch (kind) {
+    case TxKind.DepositToChild:
+    case TxKind.ReclaimChildDeposit:
+    case TxKind.FreezeStalledChild:
+      decodeDepositToChildData(data);
+      return;
+    case TxKind.CommitChild:
+      decodeCommitChildData(data);
+      return;
+    case TxKind.FinalizeChildExit:
+      decodeFinalizeChildExitData(data);
+      return;
+    case TxKind.SpawnChild:
+      decodeSpawnChildData(data);
+      return;
+    case TxKind.EdgeSend:
+      decodeEdgeSendData(data);
+      return;
+    case TxKind.EdgeFromParent:
+      decodeEdgeFromParentData(data);
+      return;
+    case TxKind.EdgeFromChild:
+      decodeEdgeFromChildData(data);
+      return;
+    case TxKind.ProveChildFraud:
+      decodeProveChildFraudData(data);
+      return;
+    case TxKind.EscapeChildExit:
+      decodeEscapeChildExitData(data);
+      return;
+    case TxKind.ChallengeChildData:
+      decodeChallengeChildDataData(data);
+      return;
+    case TxKind.ChildDataCall:
+      decodeChildDataCallData(data);
+      return;
+    default:
+      return;
   }
 }
 

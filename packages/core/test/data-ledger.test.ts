@@ -25,6 +25,7 @@ import {
   checkSubtreeInvariant,
   decodeChildDataCallData,
   decodeDataAvailabilityCall,
+  encodeChallengeChildDataData,
   encodeChallengeDataCall,
   encodeChildDataCallData,
   encodePublishBlockDataCall,
@@ -235,11 +236,17 @@ describe('data challenges on a chain parent (CHALLENGE_CHILD_DATA, CHILD_DATA_CA
     expect(decodeChildDataCallData(encodeChildDataCallData({ child: K.id, call: txCall }))).toEqual({ child: K.id, call: txCall });
     // A non-canonical call (a trailing byte) is refused.
     expect(() => decodeDataAvailabilityCall(`${txCall}00` as Hex)).toThrow(/canonical/);
-    const form = { kind: TxKind.ChildDataCall, slot: 0, toSlot: 3, from: ETH, to: publisher.address, token: ETH, amount: 0n, nonce: 0n, r: ZERO_BYTES32, s: ZERO_BYTES32, v: 0, data: '0x' } as const;
+    const data = encodeChildDataCallData({ child: K.id, call: txCall });
+    const form = { kind: TxKind.ChildDataCall, slot: 0, toSlot: 3, from: ETH, to: publisher.address, token: ETH, amount: 0n, nonce: 0n, r: ZERO_BYTES32, s: ZERO_BYTES32, v: 0, data } as const;
     expect(() => checkBlockTxForm({ ...form })).not.toThrow();
     expect(() => checkBlockTxForm({ ...form, to: ETH })).toThrow(/to must be a non-zero recipient/);
     expect(() => checkBlockTxForm({ ...form, amount: 1n })).toThrow(/amount/);
-    expect(() => checkBlockTxForm({ ...form, kind: TxKind.ChallengeChildData, to: ETH, toSlot: 0, from: carol.address })).not.toThrow();
-    expect(() => checkBlockTxForm({ ...form, kind: TxKind.ChallengeChildData, toSlot: 0, from: carol.address })).toThrow(/tx.to/);
+    // The data is part of the form: its kind's one canonical encoding.
+    expect(() => checkBlockTxForm({ ...form, data: `${data}00` })).toThrow(/canonical abi.encode\(bytes32 child, bytes call\)/);
+    const challengeData = encodeChallengeChildDataData({ child: K.id, header: block.header, windowEnd });
+    const challengeForm = { ...form, kind: TxKind.ChallengeChildData, to: ETH, toSlot: 0, from: carol.address, data: challengeData };
+    expect(() => checkBlockTxForm(challengeForm)).not.toThrow();
+    expect(() => checkBlockTxForm({ ...challengeForm, to: carol.address })).toThrow(/tx.to/);
+    expect(() => checkBlockTxForm({ ...challengeForm, data })).toThrow(/canonical/);
   });
 });

@@ -45,7 +45,7 @@ export type NodeErrorCode =
   | 'EXIT_NOT_COMMITTED'
   /** The node is shutting down. */
   | 'NODE_CLOSING'
-  /** A block challenged for its data on L1 (docs/FRAUD.md §9) is not in this node's store as committed: it cannot publish it. */
+  /** A block challenged for its data on L1 or on the parent chain (docs/FRAUD.md §9, §9b) is not in this node's store as committed: it cannot publish it. */
   | 'DATA_NOT_HELD';
 
 export function nodeError(code: NodeErrorCode, message: string, hint: string, data: Record<string, unknown> = {}): PlasmaError<NodeErrorCode> {

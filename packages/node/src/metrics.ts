@@ -81,6 +81,7 @@ export function createNodeMetrics() {
     consensusHeight: new Gauge('plasma_consensus_height', 'Height the quorum consensus is deciding'),
     consensusEquivocations: new Counter<string>('plasma_consensus_equivocations_total', 'Validators seen signing two blocks in one round, by message kind'),
     consensusRounds: new Counter('plasma_consensus_round_changes_total', 'Rounds that timed out (a proposer down or slow)'),
+    dataChunksPublished: new Counter<'txs' | 'exits'>('plasma_data_chunks_published_total', 'Chunks of challenged blocks this node published on its parent chain and saw included, by tree (docs/FRAUD.md §9b)'),
     l1Errors: new Counter<'depositFollower' | 'committer'>('plasma_l1_rpc_errors_total', 'Failed L1 RPC rounds, by service'),
   };
   return {

@@ -5,6 +5,7 @@ import { STORE_FORMAT_VERSION } from './db/codec.js';
 import { nodeError } from './errors.js';
 import { Committer } from './l1/committer.js';
 import { DataResponder } from './dataResponder.js';
+import { ChildDataResponder } from './childDataResponder.js';
 import { ChildParent } from './parent/childParent.js';
 import type { ParentChain } from './parent/parentChain.js';
 import { RootParent } from './parent/rootParent.js';
@@ -249,6 +250,15 @@ export class PlasmaNode {
       if (canCommit && parent instanceof RootParent) {
         const responder = new DataResponder({ root: parent.root, senderKey: keys[0].privateKey, chain, faults, logger: logger.child('data') }, { pollMs: opts.l1PollMs });
         startLoop('data responder', (s) => responder.run(s));
+      }
+      // Data-availability challenges inside a chain (docs/FRAUD.md §9b): a validator that commits to a parent chain
+      // publishes what is challenged there as CHILD_DATA_CALL transactions, the bond to its own address.
+      if (canCommit && parent instanceof ChildParent) {
+        const responder = new ChildDataResponder(
+          { parent: parent.client, chain, publisher: keys[0].address, faults, logger: logger.child('data'), published: metrics.dataChunksPublished },
+          { pollMs: opts.l1PollMs },
+        );
+        startLoop('child data responder', (s) => responder.run(s));
       }
 
       const p2pInfo = host && (() => ({ peerId: host.peerId, addresses: host.addresses, peers: host.peers.length, mode: mode! }));
