@@ -827,6 +827,186 @@ describe('fraud proofs: ParentLedger.proveFraud = PlasmaRoot.prove* (docs/FRAUD.
   });
 });
 
+describe('data availability: ParentLedger = PlasmaDataAvailability (docs/FRAUD.md §9b)', () => {
+  /** What one side did: 'ok' with whether it answered a challenge (publications), or the refusal. */
+  type DaOutcome = { ok: true; answered?: boolean; reward?: bigint } | { ok: false; code: string; data: Record<string, string> };
+  const raised = new Set<string>();
+  let module: Contract;
+  let daErrors: Interface;
+
+  /**
+   * `data` sent to the module at the next second (value: the root's bond for a challenge) and `local` run on the ledger
+   * at that time; both outcomes must be equal. The bonds differ by design (0.2 ETH pays L1 gas, 0.01 on a chain):
+   * WrongBond's `required` is each side's own.
+   */
+  async function da(data: string, value: bigint, local: (now: bigint) => DaOutcome, expectError?: string, from: Actor = 'outsider'): Promise<DaOutcome> {
+    clock += 1n;
+    await rpc.send('evm_setNextBlockTimestamp', [Number(clock)]);
+    let l1: DaOutcome;
+    try {
+      const tx = { from: walletOf(from).address, to: await module.getAddress(), data, value: toQuantity(value), gas: toQuantity(GAS_LIMIT) };
+      const receipt = (await rpc.getTransactionReceipt((await rpc.send('eth_sendTransaction', [tx])) as string))!;
+      const settled = receipt.logs.map((log) => { try { return module.interface.parseLog(log); } catch { return null; } }).find((ev) => ev?.name === 'DataChallengeSettled');
+      const proven = receipt.logs.map((log) => { try { return root.interface.parseLog(log); } catch { return null; } }).find((ev) => ev?.name === 'FraudProven');
+      l1 = { ok: true, ...(settled && Number(settled.args.status) === 2 ? { answered: true } : {}), ...(proven ? { reward: proven.args.reward as bigint } : {}) };
+    } catch (e) {
+      const parsed = daErrors.parseError(revertDataOf(e)!);
+      if (!parsed) throw e;
+      raised.add(parsed.name);
+      l1 = { ok: false, code: screamingSnake(parsed.name), data: Object.fromEntries(parsed.fragment.inputs.map((input, i) => [input.name, String(parsed.args[i]).toLowerCase()])) };
+    }
+    let out: DaOutcome;
+    try {
+      out = local(clock);
+    } catch (e) {
+      if (!core.isPlasmaError(e)) throw e;
+      out = { ok: false, code: e.code, data: e.data as Record<string, string> };
+    }
+    if (!l1.ok && l1.code === 'WRONG_BOND') l1.data = { ...l1.data, required: String(core.CHILD_DATA_CHALLENGE_BOND) };
+    expect(out, 'ParentLedger vs PlasmaDataAvailability').toEqual(l1);
+    expect(l1.ok ? 'ok' : (l1 as { code: string }).code, 'PlasmaDataAvailability').toBe(expectError === undefined ? 'ok' : screamingSnake(expectError));
+    return l1;
+  }
+
+  const challenge = (id: core.ChainId, h: core.Header, windowEnd: bigint, expectError?: string, bond?: bigint, from: Actor = 'outsider') =>
+    da(core.encodeChallengeDataCall(id, h, windowEnd), bond ?? core.DATA_CHALLENGE_BOND, (now) => {
+      ledger.challengeData({ child: id, header: h, windowEnd, challenger: address(from), bond: bond === undefined ? core.CHILD_DATA_CHALLENGE_BOND : bond, now });
+      return { ok: true };
+    }, expectError, from);
+  /** A module call the ledger runs from its calldata (CHILD_DATA_CALL's `call`): the decoded call, as kind 15 runs it. */
+  const call = (data: core.Hex, expectError?: string) =>
+    da(data, 0n, (now) => {
+      const c = core.decodeDataAvailabilityCall(data);
+      if (c.method === 'publishBlockData' || c.method === 'publishExitData') {
+        const r = ledger.publishData(c, now);
+        return { ok: true, ...(r.answered ? { answered: true } : {}) };
+      }
+      if (c.method === 'resolveDataChallenge') return { ok: true, reward: ledger.resolveDataChallenge(c, now).reward };
+      // reclaimChallengeBond
+      ledger.reclaimChallengeBond(c, now);
+      return { ok: true };
+    }, expectError);
+
+  /** challengeOf, publication and exitPublication = the ledger's DataChallenge entry. */
+  async function expectSameSlot(id: core.ChainId, number: bigint): Promise<void> {
+    const d = ledger.dataChallenge(id, number);
+    const [challenger, deadline, status] = await module.challengeOf(id, number);
+    const [nextChunk, complete] = await module.publication(id, number);
+    const [nextExitChunk, exitComplete] = await module.exitPublication(id, number);
+    expect({ challenger: lower(challenger), deadline, status: Number(status), nextChunk, complete, nextExitChunk, exitComplete }).toEqual({
+      challenger: d.challenger, deadline: d.deadline, status: d.status, nextChunk: BigInt(d.nextChunk), complete: d.txsPublished,
+      nextExitChunk: BigInt(d.nextExitChunk), exitComplete: d.nextExitChunk === core.EXIT_DATA_CHUNK_COUNT,
+    });
+  }
+
+  beforeAll(async () => {
+    module = new Contract(await root.dataAvailability(), loadArtifact('PlasmaDataAvailability').abi, rpc);
+    daErrors = new Interface((loadArtifact('PlasmaDataAvailability').abi as { type: string }[]).filter((item) => item.type === 'error'));
+  });
+
+  it('a challenge, its refusals and its answer; an unanswered one resolved (rollback, slash, freeze); a lapsed one reclaimed', async () => {
+    const validators = QUORUM.map(address);
+    const spawn = async (label: string): Promise<{ id: core.ChainId; blocks: core.Block[]; windowEnds: bigint[] }> => {
+      clock += 1n;
+      await rpc.send('evm_setNextBlockTimestamp', [Number(clock)]);
+      const receipt = await sendToRoot({ from: wallets.deployer, data: root.interface.encodeFunctionData('spawnChain', [validators, 3, FRAUD_WINDOW]), value: core.ROOT_MIN_BOND });
+      const id = lower(eventOf(receipt, 'ChainSpawned').chainId);
+      expect(ledger.spawnChild({ validators, threshold: 3, challengeWindow: FRAUD_WINDOW, bond: core.ROOT_MIN_BOND, spawner: address('deployer'), now: clock })).toBe(id);
+      chains.set(label, id);
+      return { id, blocks: [], windowEnds: [] };
+    };
+    /** Commits a block of `txs` transfers (not valid ones: only their leaves matter here) and one exit, on both sides. */
+    const commitBlock = async (c: { id: core.ChainId; blocks: core.Block[]; windowEnds: bigint[] }, txs: number) => {
+      const parent = c.blocks.at(-1)?.header ?? null;
+      const list: core.BlockTx[] = Array.from({ length: txs }, (_, i) => ({ ...core.EMPTY_TX, kind: core.TxKind.Transfer, slot: i, toSlot: i + 1, from: address('bob'), to: address('carol'), amount: BigInt(i + 1), nonce: BigInt(i) }));
+      const postRoots = list.map((_, i) => text(`${c.id} ${c.blocks.length} post ${i}`));
+      const exits = [{ recipient: address('bob'), token: ETH_TOKEN as core.Address, amount: 5n }];
+      const header: core.Header = {
+        chainId: c.id, number: BigInt(c.blocks.length + 1), parentHash: parent ? core.hashHeader(parent) : (ZERO_BYTES32 as core.Hex), txRoot: core.bytesToHex(core.computeTxRoot(list, postRoots)),
+        stateRoot: text('state'), exitRoot: core.bytesToHex(core.computeExitRoot(exits)), depositNonce: 0n, timestamp: clock,
+      };
+      const block: core.Block = { header, hash: core.hashHeader(header), txs: list, postRoots, exits };
+      const digest = core.commitmentDigest(domain, c.id, header.number, block.hash);
+      const sorted = [...FRAUD_QUORUM].sort((a, b) => (BigInt(address(a)) < BigInt(address(b)) ? -1 : 1));
+      const signatures = core.bytesToHex(core.concatBytes(...sorted.map((a) => core.hexToBytes(core.secp256k1Scheme.sign(digest, lower(walletOf(a).privateKey))))));
+      clock += 1n;
+      await rpc.send('evm_setNextBlockTimestamp', [Number(clock)]);
+      const receipt = await sendToRoot({ from: wallets.outsider, data: root.interface.encodeFunctionData('commit', [c.id, header, signatures]), value: 0n });
+      const { windowEnd } = eventOf(receipt, 'Committed');
+      expect(ledger.commit({ child: c.id, header, signatures, now: clock, domain })).toEqual({ blockHash: block.hash, windowEnd });
+      c.blocks.push(block);
+      c.windowEnds.push(windowEnd);
+      return { block, windowEnd };
+    };
+    const publications = (id: core.ChainId, block: core.Block, windowEnd: bigint) => ({
+      txs: core.blockDataChunks(block).map((chunk) => core.encodePublishBlockDataCall(id, block.header, windowEnd, chunk)),
+      exits: core.blockExitChunks(block).map((chunk) => core.encodePublishExitDataCall(id, block.header, windowEnd, chunk)),
+    });
+
+    // D: a 70-transfer block (two chunks), challenged and answered.
+    const D = await spawn('DA');
+    const { block: d1, windowEnd: w1 } = await commitBlock(D, 70);
+    await challenge(D.id, d1.header, w1 + 1n, 'UnknownCommitment');
+    await challenge(D.id, d1.header, w1, 'WrongBond', 1n);
+    await challenge(D.id, d1.header, w1);
+    await expectSameSlot(D.id, 1n);
+    await challenge(D.id, d1.header, w1, 'AlreadyChallenged', undefined, 'bob');
+    const p1 = publications(D.id, d1, w1);
+    expect([p1.txs.length, p1.exits.length]).toEqual([2, 1]);
+    await call(p1.txs[1], 'ChunkOutOfOrder');
+    const [first] = core.blockDataChunks(d1);
+    await call(core.encodePublishBlockDataCall(D.id, d1.header, w1, { ...first, txs: first.txs.slice(1) }), 'InvalidChunkProof');
+    await call(core.encodePublishBlockDataCall(D.id, d1.header, w1, { ...first, proof: first.proof.slice(1) }), 'BadProofLength');
+    await call(core.encodeResolveDataChallengeCall(D.id, d1.header, w1, null, 0n), 'ResponseWindowOpen');
+    await call(p1.exits[0]);
+    await call(p1.exits[0], 'ExitDataAlreadyPublished');
+    await call(p1.txs[0]);
+    await expectSameSlot(D.id, 1n);
+    expect(await call(p1.txs[1])).toEqual({ ok: true, answered: true });
+    await expectSameSlot(D.id, 1n);
+    await challenge(D.id, d1.header, w1, 'DataAlreadyPublished');
+    await call(p1.txs[0], 'DataAlreadyPublished');
+    await call(core.encodeReclaimChallengeBondCall(D.id, d1.header, w1), 'NoOpenChallenge');
+
+    // Block 2 of D: challenged, not answered by the deadline, resolved: the root and the ledger convict it alike.
+    const { block: d2, windowEnd: w2 } = await commitBlock(D, 1);
+    await challenge(D.id, d2.header, w2);
+    const { deadline } = ledger.dataChallenge(D.id, 2n);
+    clock = deadline;
+    const p2 = publications(D.id, d2, w2);
+    await call(p2.txs[0], 'ResponseWindowClosed');
+    await call(core.encodeResolveDataChallengeCall(D.id, d2.header, w2, d2.header, w2), 'WrongPrevHeader');
+    const resolved = await call(core.encodeResolveDataChallengeCall(D.id, d2.header, w2, d1.header, w1));
+    expect(resolved).toEqual({ ok: true, reward: core.ROOT_MIN_BOND / 2n });
+    await expectSameSlot(D.id, 2n);
+    expect(ledger.childInfo(D.id)).toMatchObject({ headNumber: 1n, bond: 0n });
+    expect(ledger.childStatus(D.id).status).toBe(core.ChainStatus.FrozenFraud);
+    await call(core.encodeResolveDataChallengeCall(D.id, d2.header, w2, d1.header, w1), 'NoOpenChallenge');
+    await challenge(D.id, d1.header, w1, 'ChainIsFrozen');
+
+    // L: a challenge nobody resolves lapses; a late one is refused.
+    const L = await spawn('DL');
+    const { block: l1, windowEnd: lw1 } = await commitBlock(L, 1);
+    await challenge(L.id, l1.header, lw1);
+    const reclaim = core.encodeReclaimChallengeBondCall(L.id, l1.header, lw1);
+    await call(reclaim, 'ChallengeStillResolvable');
+    clock = lw1 - 1n;
+    await call(core.encodeResolveDataChallengeCall(L.id, l1.header, lw1, null, 0n), 'ChallengeWindowClosed');
+    await call(reclaim);
+    await expectSameSlot(L.id, 1n);
+    const { block: l2, windowEnd: lw2 } = await commitBlock(L, 1);
+    clock = lw2 - FRAUD_WINDOW / 2n - 1n;
+    await challenge(L.id, l2.header, lw2, 'TooLateToChallenge');
+    await challenge(UNKNOWN_CHAIN, l2.header, lw2, 'UnknownChain');
+
+    // Every refusal of the module that a ledger can make was made on both sides.
+    const mirrored: string[] = [];
+    daErrors.forEachError((e) => mirrored.push(e.name));
+    const notYet = mirrored.filter((name) => !raised.has(name));
+    expect(notYet.sort()).toEqual(['EthTransferFailed', 'ExitLeavesAfterLastChunk', 'InvalidExitChunkProof', 'LeavesAfterLastChunk', 'TooManyExitLeaves', 'TooManyTxs']);
+  });
+});
+
 describe('ParentLedger(selfId = 0) = PlasmaRoot on the shared vectors', () => {
   it('share the limits, but for MIN_BOND (a documented difference, see the top of the file)', async () => {
     expect(await root.MIN_BOND()).toBe(core.ROOT_MIN_BOND);

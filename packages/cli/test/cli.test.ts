@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JsonRpcProvider, parseEther } from 'ethers';
 import { startDevnet, type Devnet } from '@plasma-tree/devnet';
-import { readTree, sleep } from '@plasma-tree/sdk';
+import { NodeClient, readTree, sleep } from '@plasma-tree/sdk';
 
 const BIN = fileURLToPath(new URL('../bin/plasma-tree.js', import.meta.url));
 
@@ -244,4 +244,62 @@ describe('against a devnet', () => {
     expect(dep.code, dep.stderr).toBe(0);
     expect(JSON.parse(dep.stdout)).toMatchObject({ symbol: 'DEV', to: devnet.accounts[2].address });
   }, 60_000);
+});
+
+describe('challenge at any depth: a chain under a chain (docs/FRAUD.md §9b)', () => {
+  let dir: string;
+  let devnet: Devnet;
+  const d = () => ['--devnet-dir', dir];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'plasma-cli-dc-'));
+    devnet = await startDevnet({
+      dataDir: dir, l1Port: 0, rpcPort: 0, challengeWindow: 120, blockTimeMs: 200, fundAccounts: 2,
+      chains: [{ name: 'A' }, { name: 'A1', parent: 'A', challengeWindow: 120, parentFinality: 'committed' }],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await devnet?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("challenge status | file | resolve of A1's block: read and sent on A's node (--json)", async () => {
+    const [a, a1] = devnet.chains;
+    // dev1 brings ETH to A (the bond comes from there) and some down to A1, which commits a block on A.
+    for (const [chain, amount] of [['A', '1'], ['A1', '0.1']]) {
+      const dep = await cli(['deposit', '--chain', chain, '--account', 'dev1', '--amount', amount, '--token', 'ETH', ...d()]);
+      expect(dep.code, dep.stderr).toBe(0);
+    }
+    const onA = new NodeClient(a.nodeUrl);
+    let n = 0;
+    for (const start = Date.now(); n === 0; await sleep(200)) {
+      n = (await onA.getChildInfo(a1.chainId))?.headNumber ?? 0;
+      expect(Date.now() - start).toBeLessThan(30_000);
+    }
+    const commitment = (await onA.getCommitment(a1.chainId, n))!;
+    const st = await cli(['challenge', 'status', 'A1', String(n), '--json', ...d()]);
+    expect(st.code, st.stderr).toBe(0);
+    expect(JSON.parse(st.stdout)).toMatchObject({
+      host: 'chain', chainId: a1.chainId, parentChainId: a.chainId, number: n, status: 'none', published: false, bond: '0', chainStatus: 'live',
+      windowEnd: commitment.windowEnd, challengeBefore: commitment.windowEnd - 60, commitBlock: commitment.blockNumber, canChallenge: true, canResolve: false, canReclaim: false,
+    });
+    const table = await cli(['challenge', 'status', 'A1', String(n), ...d()]);
+    expect(table.stdout).toMatch(new RegExp(`^block ${n}: data not published on A; challenge: none$`, 'm'));
+    const unknown = await cli(['challenge', 'status', 'A1', String(n + 50), ...d()]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^error UNKNOWN_COMMITMENT: /m);
+
+    // Filed on A (a signed CHALLENGE_CHILD_DATA, the bond from dev1's ETH there); A1's node may answer it at once.
+    const filed = await cli(['challenge', 'file', 'A1', String(n), '--account', 'dev1', '--json', ...d()]);
+    expect(filed.code, filed.stderr).toBe(0);
+    const { deadline } = JSON.parse(filed.stdout);
+    const after = JSON.parse((await cli(['challenge', 'status', 'A1', String(n), '--json', ...d()])).stdout);
+    expect(after).toMatchObject({ challenger: devnet.accounts[1].address.toLowerCase(), deadline, canChallenge: false });
+    expect(['open', 'answered']).toContain(after.status);
+    // Refused before sending: a resolve before the deadline (or of an answered challenge), with no account needed on a chain parent.
+    const early = await cli(['challenge', 'resolve', 'A1', String(n), ...d()]);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toMatch(/^error (RESPONSE_WINDOW_OPEN|NO_OPEN_CHALLENGE): /m);
+  }, 90_000);
 });

@@ -12,6 +12,7 @@ import { loadArtifact } from '@plasma-tree/contracts';
 import {
   DATA_CHALLENGE_BOND,
   encodeChallengeDataCall,
+  encodeReclaimChallengeBondCall,
   encodeResolveDataChallengeCall,
   hashHeader,
   normalizeAddress,
@@ -54,9 +55,28 @@ export interface DataChallengeView {
   canChallenge: boolean;
   /** Whether `resolve` would convict now (open, past the deadline, inside the window). */
   canResolve: boolean;
+  /** Whether `reclaim` would give the bond back now (open, and no longer resolvable: the window ended or the block was rolled back). */
+  canReclaim: boolean;
 }
 
-export class DataChallengeClient {
+/**
+ * Data-availability challenges by hand wherever a chain's blocks are committed: `DataChallengeClient` on L1 for a child
+ * of the root, `ChainDataChallengeClient` on the parent chain for a chain under a chain (`TreeClient.dataChallenge`
+ * hands out the one that hosts a chain). Each refuses before sending what its host would refuse, with the host's codes.
+ */
+export interface DataChallenger {
+  readonly host: 'l1' | 'chain';
+  status(chainId: ChainId, number: number): Promise<DataChallengeView>;
+  /** Challenges block `number` with the host's bond; its validators must publish it by the returned deadline. */
+  challenge(chainId: ChainId, number: number): Promise<{ txHash: Hex; deadline: number }>;
+  /** After the deadline, an unanswered challenge (anyone's) convicts the block. */
+  resolve(chainId: ChainId, number: number): Promise<{ txHash: Hex }>;
+  /** An open challenge that can no longer be resolved (the window ended, or the block was rolled back): its bond back to the challenger. */
+  reclaim(chainId: ChainId, number: number): Promise<{ txHash: Hex }>;
+}
+
+export class DataChallengeClient implements DataChallenger {
+  readonly host = 'l1' as const;
   readonly rootContract: Address;
   private readonly provider: Provider;
   private readonly signer: Signer | undefined;
@@ -96,6 +116,7 @@ export class DataChallengeClient {
       now,
       canChallenge: live && !published && name === 'none' && now < challengeBefore,
       canResolve: live && name === 'open' && now > Number(deadline) && now < windowEnd,
+      canReclaim: name === 'open' && (!live || now >= windowEnd),
     };
   }
 
@@ -118,6 +139,19 @@ export class DataChallengeClient {
     const to = await (await this.dataModule()).getAddress();
     const tx = { to, data: encodeResolveDataChallengeCall(chainId, header, windowEnd, prev?.header ?? null, prev?.windowEnd ?? 0) };
     const receipt = await sendChecked(this.provider, this.pollMs, 'resolveDataChallenge', () => signer.call(tx), () => signer.sendTransaction(tx));
+    return { txHash: receipt.hash as Hex };
+  }
+
+  /**
+   * reclaimChallengeBond: an open challenge nobody resolved, once the block's window ended (or another proof rolled the
+   * chain back below it), gives its bond back to the challenger (anyone may send it; --account pays the gas).
+   */
+  async reclaim(chainId: ChainId, number: number): Promise<{ txHash: Hex }> {
+    const signer = this.requireSigner('reclaimChallengeBond');
+    const { header, windowEnd } = await this.committed(chainId, number);
+    const to = await (await this.dataModule()).getAddress();
+    const tx = { to, data: encodeReclaimChallengeBondCall(chainId, header, windowEnd) };
+    const receipt = await sendChecked(this.provider, this.pollMs, 'reclaimChallengeBond', () => signer.call(tx), () => signer.sendTransaction(tx));
     return { txHash: receipt.hash as Hex };
   }
 

@@ -1,7 +1,7 @@
 export { NodeClient } from './node-client.js';
 export type {
   NodeClientOptions, ChainInfo, ChildChainInfo, ChildCommitment, ChildDepositRecord, LedgerProof, AccountInfo, Receipt, ReceiptStatus, WithdrawalProof, SendResult,
-  EdgeDeliveryRecord, InboxEntry, ExitProof, ExitProofLeaf,
+  EdgeDeliveryRecord, InboxEntry, ExitProof, ExitProofLeaf, DataChallengeRecord,
 } from './node-client.js';
 export { PlasmaClient, sleep, spawnChain } from './client.js';
 export type {
@@ -30,6 +30,8 @@ export type { TreeNode, TreeNodeJson, OpenWindow, TreeSource, ChildRecord, Commi
 export { EscapeClient, escapeProofSource, nodeProofSource, escapeProofFromJson, checkWitness } from './escape.js';
 export { ChainEscapeClient } from './escape-chain.js';
 export { DataChallengeClient } from './data-challenge.js';
-export type { DataChallengeClientOptions, DataChallengeView, DataChallengeStatusName } from './data-challenge.js';
+export type { DataChallengeClientOptions, DataChallengeView, DataChallengeStatusName, DataChallenger } from './data-challenge.js';
+export { ChainDataChallengeClient } from './data-challenge-chain.js';
+export type { ChainDataChallengeClientOptions, ChainDataChallengeView } from './data-challenge-chain.js';
 export type { ChainEscapeClientOptions, ChainHostEscapeStatus } from './escape-chain.js';
 export type { EscapeHatch, EscapeHatchStatus, EscapeClientOptions, EscapeChainStatus, ChainStatusName, EscapeProofAnswer, EscapeProofSource, EscapeExitArgs, EscapeExitResult, ReclaimableDeposit, ReclaimResult } from './escape.js';

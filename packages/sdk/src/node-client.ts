@@ -175,6 +175,29 @@ export interface ExitProof {
   proof: Hex[];
 }
 
+/**
+ * `pt_getDataChallenge` (docs/FRAUD.md §9b): a data challenge of a child's block on this chain, and the block's
+ * publication here (all zero / false when nobody challenged or published it).
+ */
+export interface DataChallengeRecord {
+  child: ChainId;
+  number: number;
+  /** Zero address when none. */
+  challenger: Address;
+  /** This chain's time by which the child's validators must publish (0 when none). */
+  deadline: number;
+  /** core DataChallengeStatus: 0 none, 1 open, 2 answered, 3 convicted, 4 lapsed. */
+  status: number;
+  /** What an open challenge holds (CHILD_DATA_CHALLENGE_BOND), 0 once settled. */
+  bond: bigint;
+  nextChunk: number;
+  txsPublished: boolean;
+  nextExitChunk: number;
+  exitPublished: boolean;
+  /** Both trees (transactions and exit leaves) are published here. */
+  published: boolean;
+}
+
 /** `pt_getLedgerProof`: a ledger-tree entry (null when empty) with its proof against this chain's state root. */
 export interface LedgerProof {
   key: Hex;
@@ -227,6 +250,25 @@ function depositRecord(r: any): ChildDepositRecord {
     ...(edge && typeof r.payload === 'string' ? { payload: r.payload.toLowerCase() as Hex } : {}),
     blockNumber: num(r.blockNumber, 'blockNumber'),
     index: num(r.index, 'index'),
+  };
+}
+
+function dataChallengeRecord(r: any): DataChallengeRecord {
+  if (!r || typeof r !== 'object') throw malformed('data challenge', JSON.stringify(r)?.slice(0, 80) ?? 'nothing');
+  const txsPublished = Boolean(r.txsPublished);
+  const exitPublished = Boolean(r.exitPublished);
+  return {
+    child: String(r.child).toLowerCase() as ChainId,
+    number: num(r.number, 'number'),
+    challenger: lowerOr(r.challenger, ZERO_ADDRESS),
+    deadline: num(r.deadline ?? 0, 'deadline'),
+    status: num(r.status ?? 0, 'status'),
+    bond: big(r.bond ?? 0, 'bond'),
+    nextChunk: num(r.nextChunk ?? 0, 'nextChunk'),
+    txsPublished,
+    nextExitChunk: num(r.nextExitChunk ?? 0, 'nextExitChunk'),
+    exitPublished,
+    published: r.published === undefined ? txsPublished && exitPublished : Boolean(r.published),
   };
 }
 
@@ -560,6 +602,18 @@ export class NodeClient {
     const r = await this.request<any>('pt_getLedgerProof', [key]);
     if (!r || typeof r !== 'object') throw plasmaError('BAD_RESPONSE', 'the node sent a malformed ledger proof', { what: 'ledgerProof' }, undefined, 'is the URL a Plasma Tree node of a compatible version?');
     return { ...r, entry: r.entry ?? null, blockNumber: num(r.blockNumber ?? 0, 'blockNumber') };
+  }
+
+  /** `pt_getDataChallenge`: block `number` of `child`'s data challenge and publication here (docs/FRAUD.md §9b). */
+  async getDataChallenge(child: ChainId, number: number | bigint): Promise<DataChallengeRecord> {
+    return dataChallengeRecord(await this.request<any>('pt_getDataChallenge', [child, Number(number)]));
+  }
+
+  /** `pt_getDataChallenges`: the open data challenges of `child`'s blocks, by number. */
+  async getDataChallenges(child: ChainId): Promise<DataChallengeRecord[]> {
+    const r = await this.request<unknown>('pt_getDataChallenges', [child]);
+    if (!Array.isArray(r)) throw malformed('data challenge list', JSON.stringify(r)?.slice(0, 80) ?? 'nothing');
+    return r.map(dataChallengeRecord);
   }
 
   /** `pt_getCommitment`: null when block `number` of `child` is not committed here. */

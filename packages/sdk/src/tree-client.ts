@@ -33,6 +33,8 @@ import { plasmaError } from './errors.js';
 import { NodeTreeSource, findChain, planRoute, readTree, walkTree, type Route, type RouteEstimates, type TreeNode } from './tree.js';
 import { EscapeClient, type EscapeHatch } from './escape.js';
 import { ChainEscapeClient } from './escape-chain.js';
+import { DataChallengeClient, type DataChallenger } from './data-challenge.js';
+import { ChainDataChallengeClient } from './data-challenge-chain.js';
 import { executeRoute, resumeRoute, type ExecuteRouteOptions, type ResumeRouteOptions, type RouteResult } from './route-exec.js';
 
 /** Where each chain's node is: chain id → JSON-RPC URL, as a record, a map, or a function. */
@@ -280,6 +282,21 @@ export class TreeClient {
     const parent = await this.escapeParentOf(id);
     if (parent === ROOT_CHAIN_ID) return new EscapeClient({ l1: this.l1, rootContract: this.rootContract, pollMs: Math.min(this.pollMs, 250) });
     return new ChainEscapeClient({ parentNode: this.node(parent), parentChainId: parent, pollMs: Math.min(this.pollMs, 250) });
+  }
+
+  /**
+   * Data-availability challenges of `chain`'s blocks by hand (docs/FRAUD.md §9, §9b), where its blocks are committed: a
+   * `DataChallengeClient` on L1 for a child of the root, a `ChainDataChallengeClient` on the parent chain's node for a
+   * child of a chain (the signer signs the CHALLENGE_CHILD_DATA there). The parent is found as for `escape`.
+   */
+  async dataChallenge(ref: ChainRef): Promise<DataChallenger> {
+    const id = this.chainId(ref);
+    if (id === ROOT_CHAIN_ID) throw plasmaError('NOT_A_CHAIN', 'L1 commits no blocks to a parent: nothing to challenge', {}, undefined, 'pass a child chain');
+    const parent = await this.escapeParentOf(id);
+    if (parent === ROOT_CHAIN_ID) return new DataChallengeClient({ l1: this.l1, rootContract: this.rootContract, pollMs: Math.min(this.pollMs, 250) });
+    const l1 = this.l1 as Signer;
+    const signer = typeof l1.signTypedData === 'function' ? l1 : undefined;
+    return new ChainDataChallengeClient({ parentNode: this.node(parent), parentChainId: parent, ...(signer ? { signer } : {}), pollMs: Math.min(this.pollMs, 250) });
   }
 
   private async escapeParentOf(id: ChainId): Promise<ChainId> {

@@ -58,7 +58,7 @@ describe('DataChallengeClient', () => {
     const client = new DataChallengeClient({ l1: holder, rootContract: root, pollMs: 20 });
 
     const before = await client.status(chainId, 2);
-    expect(before).toMatchObject({ number: 2, published: false, status: 'none', canChallenge: true, canResolve: false });
+    expect(before).toMatchObject({ number: 2, published: false, status: 'none', canChallenge: true, canResolve: false, canReclaim: false });
     expect(before.challengeBefore).toBe(before.windowEnd - WINDOW / 2);
     expect(hashHeader(b2)).toBe(((await plasmaRoot(root, provider).queryFilter(plasmaRoot(root, provider).filters.Committed(chainId, 2)))[0] as any).args.blockHash.toLowerCase());
 
@@ -75,6 +75,7 @@ describe('DataChallengeClient', () => {
     const sent = await provider.getTransactionCount(holder.address);
     expect((await rejection(client.challenge(chainId, 2))).code).toBe('ALREADY_CHALLENGED');
     expect((await rejection(client.resolve(chainId, 2))).code).toBe('RESPONSE_WINDOW_OPEN');
+    expect((await rejection(client.reclaim(chainId, 2))).code).toBe('CHALLENGE_STILL_RESOLVABLE');
     expect((await rejection(client.status(chainId, 7))).code).toBe('UNKNOWN_COMMITMENT');
     expect((await rejection(new DataChallengeClient({ l1: provider, rootContract: root }).challenge(chainId, 1))).code).toBe('NO_SIGNER');
     expect(await provider.getTransactionCount(holder.address)).toBe(sent);
@@ -90,6 +91,7 @@ describe('DataChallengeClient', () => {
     const args = (proven as unknown as { args: { number: bigint; kind: bigint; challenger: string } }).args;
     expect([args.number, args.kind, args.challenger]).toEqual([2n, BigInt(FraudKind.UnavailableData), holder.address]);
     expect((await r.chainInfo(chainId)).headNumber).toBe(1n);
-    expect(await client.status(chainId, 2)).toMatchObject({ status: 'convicted', canChallenge: false, canResolve: false });
+    expect(await client.status(chainId, 2)).toMatchObject({ status: 'convicted', canChallenge: false, canResolve: false, canReclaim: false });
+    expect((await rejection(client.reclaim(chainId, 2))).code).toBe('NO_OPEN_CHALLENGE');
   });
 });
