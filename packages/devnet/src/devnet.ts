@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { Contract, HDNodeWallet, JsonRpcProvider, Wallet, parseEther, parseUnits, type Signer } from 'ethers';
+import { Contract, HDNodeWallet, JsonRpcProvider, Wallet, formatEther, parseEther, parseUnits, type Signer } from 'ethers';
 import {
   PlasmaError,
   ROOT_CHAIN_ID,
@@ -97,9 +97,11 @@ export interface DevnetOptions {
   /**
    * The watcher (packages/watcher) over every chain (all levels): on by default, with its own funded key (the next dev
    * account after the validators) and data dir `<dataDir>/watcher`; its status URL goes into devnet.json. `false`
-   * runs none. `port`: of its status server (default 8550, or any free port when rpcPort is 0).
+   * runs none. `port`: of its status server (default 8550, or any free port when rpcPort is 0). Its address also gets
+   * WATCHER_NATIVE_FUNDS of the native coin on every chain that has children: the bond of a data challenge of a child's
+   * block (docs/FRAUD.md §9b). `unavailableGraceSec`: WatcherOptions' (default 10 s; short challenge windows need less).
    */
-  watcher?: boolean | { port?: number; freezeStalled?: boolean };
+  watcher?: boolean | { port?: number; freezeStalled?: boolean; unavailableGraceSec?: number };
   onProgress?: (p: DevnetProgress) => void;
 }
 
@@ -356,6 +358,19 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       if (a.hdIndex >= HARDHAT_FUNDED) await (await deployer.sendTransaction({ to: a.address, value: parseEther('1000') })).wait();
     }
 
+    // ---- the watcher's key (the next dev account after the validators), and its native coins on each child of the root
+    // that has children: there its data challenges bond CHILD_DATA_CHALLENGE_BOND (an L1 deposit, applied by the node
+    // when it starts; deeper parents are funded once their parent runs, below).
+    const watcherAccount = watcherOpts ? devAccounts(nextIndex++, 1, () => 'watcher')[0] : undefined;
+    const hasChildren = (name: string) => layout.some((c) => c.parent === name);
+    if (watcherAccount) {
+      const depositETH = new Contract(rootContract, ['function depositETH(bytes32 chainId, address to) payable returns (uint64)'], deployer).getFunction('depositETH');
+      for (const chain of chains.filter((c) => c.parent === ROOT && hasChildren(c.name))) {
+        progress('fund', `depositing ${formatEther(WATCHER_NATIVE_FUNDS)} ETH for the watcher on chain ${chain.name} (data challenges of its children)`);
+        await (await depositETH(chain.chainId, watcherAccount.address, { value: WATCHER_NATIVE_FUNDS })).wait();
+      }
+    }
+
     // L1 time must move on without traffic, or challenge windows never end on an idle devnet.
     const l1BlockTimeMs = opts.l1BlockTimeMs ?? 1000;
     if (l1BlockTimeMs > 0) await provider.send('evm_setIntervalMining', [l1BlockTimeMs]);
@@ -424,8 +439,12 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
 
     // ---- the watcher over every chain (its own key, so its rewards are visible on their own: on L1, and on parent chains)
     let watcherInfo: DevnetInfo['watcher'];
-    if (watcherOpts) {
-      const [account] = devAccounts(nextIndex++, 1, () => 'watcher');
+    if (watcherOpts && watcherAccount) {
+      const account = watcherAccount;
+      for (const chain of chains.filter((c) => c.parent !== ROOT && hasChildren(c.name))) {
+        progress('fund', `depositing ${formatEther(WATCHER_NATIVE_FUNDS)} ETH for the watcher on chain ${chain.name} (data challenges of its children)`);
+        await nested.depositFor(chain, account.address, WATCHER_NATIVE_FUNDS);
+      }
       if (account.hdIndex >= HARDHAT_FUNDED) await (await deployer.sendTransaction({ to: account.address, value: parseEther('100') })).wait();
       const watcherDir = join(dataDir, 'watcher');
       mkdirSync(watcherDir, { recursive: true });
@@ -442,6 +461,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
         confirmations: opts.l1Confirmations ?? 1,
         pollMs: 250,
         freezeStalled: watcherOpts.freezeStalled ?? false,
+        ...(watcherOpts.unavailableGraceSec !== undefined ? { unavailableGraceSec: watcherOpts.unavailableGraceSec } : {}),
         status: { host: '127.0.0.1', port: watcherPort },
         // The watcher re-executes edge calls: it runs the chains' edge functions too.
         ...(opts.edges !== undefined ? { edges: opts.edges } : opts.edgeModule !== undefined ? { edges: await loadEdgeModule(opts.edgeModule) } : {}),
@@ -573,6 +593,9 @@ function fmtUnits(v: bigint, decimals: number): string {
 
 const NATIVE: Address = `0x${'00'.repeat(20)}`;
 
+/** What the devnet's watcher gets on each chain with children (docs/FRAUD.md §9b: a data challenge bonds 0.01). */
+export const WATCHER_NATIVE_FUNDS = parseEther('0.05');
+
 /**
  * Spawns the children of child chains: dev account 0 brings the bond to the parent chain (an L1 deposit for a
  * child of the root, a DEPOSIT_TO_CHILD from the grandparent below that), then sends SPAWN_CHILD there.
@@ -617,6 +640,21 @@ class NestedSpawner {
     if (!children.includes(chain.chainId)) {
       throw new PlasmaError('DEVNET_FAILED', `chain ${parent.name} spawned ${spec.name}, but not as ${chain.chainId} (children: ${children.join(', ')})`, { hint: 'start the devnet from an empty data dir' });
     }
+  }
+
+  /**
+   * A DEPOSIT_TO_CHILD of `amount` wei of the native token from dev account 0 on `chain`'s parent chain to `to` on
+   * `chain` (dev account 0 funded there first); resolves once the parent holds it, not when `chain` applies it.
+   */
+  async depositFor(chain: DevnetChain, to: Address, amount: bigint): Promise<void> {
+    const parent = this.byName(chain.parent);
+    await this.fund(parent, amount);
+    const client = new NodeClient(parent.nodeUrl);
+    const account = await client.getAccount(this.dev0, NATIVE);
+    const hash = await this.send(client, {
+      kind: TxKind.DepositToChild, chainId: parent.chainId, slot: account.slot!, child: chain.chainId, to: to.toLowerCase() as Address, token: NATIVE, amount, nonce: account.pendingNonce,
+    });
+    await this.included(client, hash, `DEPOSIT_TO_CHILD to ${to} on ${chain.name}`);
   }
 
   /** Makes dev account 0 hold at least `amount` wei of the native token on `chain` (funding its parents first). */

@@ -1,4 +1,4 @@
-export { startDevnet, devAccounts, isPortFree, freePort, HARDHAT_MNEMONIC } from './devnet.js';
+export { startDevnet, devAccounts, isPortFree, freePort, HARDHAT_MNEMONIC, WATCHER_NATIVE_FUNDS } from './devnet.js';
 export type { Devnet, DevnetOptions, DevnetProgress } from './devnet.js';
 export { resolveLayout, defaultThreshold, ROOT, MIN_BOND, ROOT_MIN_BOND } from './layout.js';
 export type { ChainSpec, ResolvedChainSpec } from './layout.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainIdOf, ROOT_CHAIN_ID } from '@plasma-tree/core';
 import { NodeClient } from '@plasma-tree/sdk';
-import { startDevnet, type Devnet } from '@plasma-tree/devnet';
+import { startDevnet, WATCHER_NATIVE_FUNDS, type Devnet } from '@plasma-tree/devnet';
 
 let dir: string;
 let devnet: Devnet;
@@ -66,5 +66,15 @@ describe('startDevnet with a nested layout', () => {
       }
     })();
     expect(committed).toBeGreaterThanOrEqual(a1Head);
+    // The devnet's watcher holds native coins on every chain with children (the bond of a data challenge, docs/FRAUD.md
+    // §9b): an L1 deposit on A, a DEPOSIT_TO_CHILD on A1; none on the leaves.
+    const watcher = devnet.watcher!.address.toLowerCase();
+    const balanceOn = async (name: string) => BigInt(await rpc(byName[name].nodeUrl, 'pt_getBalance', [watcher, `0x${'00'.repeat(20)}`]));
+    for (const name of ['A', 'A1']) {
+      const deadline = Date.now() + 20_000;
+      while ((await balanceOn(name)) < WATCHER_NATIVE_FUNDS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await balanceOn(name), `the watcher's native coins on ${name}`).toBe(WATCHER_NATIVE_FUNDS);
+    }
+    for (const name of ['B', 'A2', 'A1x']) expect(await balanceOn(name), `the watcher's native coins on ${name}`).toBe(0n);
   });
 });

@@ -35,7 +35,7 @@ import {
   type LedgerEntry,
 } from '@plasma-tree/core';
 import { watcherError } from './errors.js';
-import { dataAnswered, followDataChallenge, type PublishedBlock, type RootDataAvailability } from './dataAvailability.js';
+import { dataAnswered, followDataChallenge, type DataAvailabilityHost, type PublishedBlock } from './dataAvailability.js';
 import type { Logger } from './logger.js';
 import type { WatcherMetrics } from './metrics.js';
 import type { NodePool } from './nodes.js';
@@ -61,7 +61,11 @@ const MAX_BLOCKS_PER_ROUND = 50;
 /** Below this share of the challenge window left, an open finding is urgent (log, `urgent`, metric). */
 const URGENT_SHARE = 0.25;
 
-export const PHASE2_UNAVAILABLE = 'phase 2 below a chain: a chain parent has no data-availability challenge (children of the root are challenged on L1, docs/FRAUD.md §9); reported only (holders should exit while they can)';
+/**
+ * Data nobody serves is challenged with a bond where the chain is judged (docs/FRAUD.md §9, §9b); without a key, or below a
+ * chain without the bond in the watcher's native slot on the parent, it is reported only.
+ */
+export const PHASE2_UNAVAILABLE = 'challenged with the watcher\'s bond: on PlasmaRoot\'s data-availability module for a child of the root (docs/FRAUD.md §9), with a CHALLENGE_CHILD_DATA (tx kind 14) on the parent chain below a chain (§9b: the watcher\'s address needs CHILD_DATA_CHALLENGE_BOND of the native coin there); without a key or that bond, reported only (holders should exit while they can)';
 const PHASE2_PROOF = 'phase 2: PlasmaRoot cannot prove this kind yet (docs/FRAUD.md §3); reported only';
 /** `resolved` of a finding whose commitment an L1 reorg took back. */
 const REORGED_OUT = 'its commit was reorged out of L1';
@@ -88,8 +92,11 @@ interface Shared {
   l1: () => { head: { number: number; timestamp: number }; synced: number };
   unavailableGraceSec: number;
   freezeStalled: boolean;
-  /** Data-availability challenges on PlasmaRoot (docs/FRAUD.md §9); undefined below a chain (unavailable data reported only). */
-  da?: RootDataAvailability;
+  /**
+   * Data-availability challenges where the chain is judged: PlasmaRoot's module (docs/FRAUD.md §9) or the parent chain's
+   * ledger (§9b); undefined: unavailable data reported only.
+   */
+  da?: DataAvailabilityHost;
 }
 
 /** A tiny mutex: the L1 follower and the verifier of one chain take turns on its state. */
@@ -398,7 +405,7 @@ export class ChainWatch {
   private async verifyNext(commit: CommitRecord, signal: AbortSignal): Promise<boolean> {
     const n = commit.number;
     const fetched = await this.nodes.block(n, commit.blockHash, signal);
-    // No node serves it: its data may be on L1, published in answer to a challenge (docs/FRAUD.md §9).
+    // No node serves it: its data may be published where the chain is judged, in answer to a challenge (docs/FRAUD.md §9, §9b).
     const block = withOwnExits(fetched.block ?? (await this.s.da?.publishedBlock(this.chainId, commit)));
     if (!block) {
       if (fetched.failed.length === this.nodes.urls.length) {
@@ -409,8 +416,9 @@ export class ChainWatch {
     }
     const unavailable = this.findings.get(`unavailable_data@${n}`);
     if (unavailable && !unavailable.resolved) {
-      unavailable.resolved = fetched.block ? 'the data was served after all' : 'the data was published on L1';
-      if (!fetched.block) dataAnswered(unavailable, this.s.metrics);
+      const where = this.s.da?.where ?? 'L1';
+      unavailable.resolved = fetched.block ? 'the data was served after all' : `the data was published on ${where}`;
+      if (!fetched.block) dataAnswered(unavailable, this.s.metrics, where);
       await this.s.store.write([new Batch(this.chainId).finding(unavailable)]);
       this.s.metrics.timeLeft.remove({ chain: this.name, kind: 'unavailable_data', height: n });
     }
@@ -495,7 +503,10 @@ export class ChainWatch {
     await this.raise(kind, commit, false, fraud ? fraud.reason : reasonOfVerify, PHASE2_PROOF);
   }
 
-  /** No node serves the committed block: after the grace period, an unavailable_data finding (reported only). */
+  /**
+   * No node serves the committed block: after the grace period, an unavailable_data finding, challenged and followed where
+   * the chain is judged (./dataAvailability.ts); reported only without a data-availability host.
+   */
   private async dataMissing(commit: CommitRecord): Promise<void> {
     // Wall clock of this process: the L1 clock may stand still between blocks (a devnet without traffic).
     const now = Date.now() / 1000;
@@ -509,7 +520,7 @@ export class ChainWatch {
       if (!existing) await this.raise('unavailable_data', commit, false, reason, PHASE2_UNAVAILABLE);
       return;
     }
-    // At the root: challenged on L1 with this watcher's bond, and followed (./dataAvailability.ts).
+    // Challenged with this watcher's bond (on L1, or on the parent chain), and followed (./dataAvailability.ts).
     const finding = existing ?? (await this.raise('unavailable_data', commit, true, reason));
     await followDataChallenge(da, {
       chainId: this.chainId, name: this.name, finding, commit,

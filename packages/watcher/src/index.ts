@@ -1,6 +1,6 @@
 /**
  * @plasma-tree/watcher: re-executes the committed blocks of chains at any level and objects to invalid ones on
- * PlasmaRoot (children of the root) or on the parent chain (PROVE_CHILD_FRAUD, docs/FRAUD.md §7). `Watcher.init(options)` runs one; the CLI's `plasma-tree watch` wraps it.
+ * PlasmaRoot (children of the root) or on the parent chain (PROVE_CHILD_FRAUD, docs/FRAUD.md §7; data challenges §9, §9b). `Watcher.init(options)` runs one; the CLI's `plasma-tree watch` wraps it.
  */
 export { Watcher } from './watcher.js';
 export type { Host } from './host.js';

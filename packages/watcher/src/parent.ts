@@ -1,6 +1,9 @@
 import {
+  FraudKind,
   TxKind,
   blockFromJson,
+  decodeChildDataCallData,
+  decodeDataAvailabilityCall,
   decodeProveChildFraudData,
   encodeFraudProofArgs,
   type Address,
@@ -64,6 +67,8 @@ export class ParentHost implements Host {
     readonly address: Address,
     readonly sender: Address | undefined,
     private readonly pollMs: number,
+    /** The watcher's key: it signs what the watcher bonds on P (a CHALLENGE_CHILD_DATA, docs/FRAUD.md §9b). */
+    readonly key?: Hex,
   ) {}
 
   async childInfo(chainId: ChainId): Promise<ChildInfoJson> {
@@ -120,15 +125,29 @@ export class ParentHost implements Host {
     return c ? { blockHash: lower(c.blockHash), windowEnd: c.windowEnd, blockNumber: c.blockNumber } : undefined;
   }
 
-  /** The newest PROVE_CHILD_FRAUD against `chainId` in P's blocks `from..to`: who got the reward, in which block. */
+  /**
+   * The newest conviction of `chainId` in P's blocks `from..to`: a PROVE_CHILD_FRAUD, or a CHILD_DATA_CALL that resolved
+   * an unanswered data challenge (FraudKind.UnavailableData, docs/FRAUD.md §9b); who got the reward, in which block.
+   */
   async findConviction(chainId: ChainId, from: number, to: number): Promise<{ challenger: Address; block: number; kind: number } | undefined> {
     for (let b = to; b >= Math.max(1, from, to - MAX_SCAN); b--) {
       const json = await this.nodes.request('pt_getBlockByNumber', [b]);
       if (!json) continue;
-      for (const tx of blockFromJson(json).txs) {
-        if (tx.kind !== TxKind.ProveChildFraud) continue;
-        const d = decodeProveChildFraudData(tx.data);
-        if (d.child.toLowerCase() === chainId) return { challenger: lower(tx.to), block: b, kind: d.fraudKind };
+      for (const tx of blockFromJson(json).txs.slice().reverse()) {
+        if (tx.kind === TxKind.ProveChildFraud) {
+          const d = decodeProveChildFraudData(tx.data);
+          if (d.child.toLowerCase() === chainId) return { challenger: lower(tx.to), block: b, kind: d.fraudKind };
+        } else if (tx.kind === TxKind.ChildDataCall) {
+          const d = decodeChildDataCallData(tx.data);
+          if (d.child.toLowerCase() !== chainId) continue;
+          let method: string;
+          try {
+            method = decodeDataAvailabilityCall(d.call).method;
+          } catch {
+            continue;
+          }
+          if (method === 'resolveDataChallenge') return { challenger: lower(tx.to), block: b, kind: FraudKind.UnavailableData };
+        }
       }
     }
     return undefined;
@@ -137,16 +156,16 @@ export class ParentHost implements Host {
   async sendProof(chainId: ChainId, proof: FraudProof, windows: { windowEnd: bigint; prevWindowEnd: bigint }, onSent?: SentHook): Promise<SendResult> {
     if (!this.sender) throw watcherError('BAD_CONFIG', 'the watcher has no key: no address to credit the reward to', 'pass a key (WatcherOptions.key, --key)');
     const tx = { kind: 'proveChildFraud', chainId: this.id, child: chainId, fraudKind: proof.kind, args: encodeFraudProofArgs(proof, windows), to: this.sender };
-    return this.sendTx(tx, 'objection', onSent);
+    return this.send(tx, 'objection', onSent);
   }
 
   /** FREEZE_STALLED_CHILD (kind 13) of `chainId` on P, followed to inclusion; P's refusal (NOT_STALLED, CHAIN_IS_FROZEN) is an answer. */
   freezeStalled(chainId: ChainId): Promise<SendResult> {
-    return this.sendTx({ kind: 'freezeStalledChild', chainId: this.id, child: chainId }, 'stall freeze');
+    return this.send({ kind: 'freezeStalledChild', chainId: this.id, child: chainId }, 'stall freeze');
   }
 
-  /** Sends an unsigned transaction to P's nodes and waits until a block of P holds it (or P refused it). */
-  private async sendTx(tx: Record<string, unknown>, what: string, onSent?: SentHook): Promise<SendResult> {
+  /** Sends a transaction (JSON, as pt_sendTransaction takes it) to P's nodes and waits until a block of P holds it (or P refused it). */
+  async send(tx: object, what: string, onSent?: SentHook): Promise<SendResult> {
     let hash: Hex;
     try {
       hash = lower((await this.nodes.request<{ hash: string }>('pt_sendTransaction', [tx])).hash);

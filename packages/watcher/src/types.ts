@@ -20,9 +20,10 @@ export interface Objection {
   /** Parent-chain host only: the parent chain's block holding the objection is committed on its own parent. */
   hostCommitted?: boolean;
   /**
-   * An unavailable_data objection at the root (docs/FRAUD.md §9): `tx` is the challengeData, `deadline` the module's
-   * (the data must be on L1 by then), `resolveTx` the resolveDataChallenge this watcher sent after it, `outcome` how
-   * it ended when not by a conviction (answered: the bond went to the publisher; lapsed: the bond came back).
+   * An unavailable_data objection (docs/FRAUD.md §9; below a chain §9b): `tx` is the challengeData (on the parent chain
+   * a CHALLENGE_CHILD_DATA), `deadline` the host's (the data must be published there by then), `resolveTx` the
+   * resolveDataChallenge this watcher sent after it (a CHILD_DATA_CALL on the parent chain), `outcome` how it ended when
+   * not by a conviction (answered: the bond went to the publisher; lapsed: the bond came back).
    */
   dataChallenge?: { deadline: number; resolveTx?: Hex; outcome?: 'answered' | 'lapsed' };
 }

@@ -9,6 +9,7 @@ import { pollLoop } from './loop.js';
 import { createWatcherMetrics, type WatcherMetrics } from './metrics.js';
 import { NodePool } from './nodes.js';
 import { ParentFollower, ParentHost } from './parent.js';
+import { ParentDataAvailability } from './parentData.js';
 import { RootReader, type RootEvent } from './root.js';
 import { WatcherStore, type L1Cursor } from './store.js';
 import { DEFAULT_STATUS_PORT, type WatcherOptions, type WatcherStatus } from './types.js';
@@ -136,6 +137,8 @@ export class Watcher {
       const depth = (c: (typeof configs)[number]): number => (c.parent === 'root' ? 1 : 1 + depth(byId.get(c.parent!)!));
       const chains: ChainWatch[] = [];
       const followers = new Map<ChainId, ParentFollower>();
+      // Below a chain: challenged on the parent chain's ledger (CHALLENGE_CHILD_DATA, docs/FRAUD.md §9b), one host per parent.
+      const parentDa = new Map<ChainId, ParentDataAvailability>();
       // Children of the root: unavailable data is challenged on PlasmaRoot's module (docs/FRAUD.md §9).
       const da = new RootDataAvailability(root);
       for (const c of [...configs].sort((a, b) => depth(a) - depth(b))) {
@@ -146,13 +149,14 @@ export class Watcher {
         const p = byId.get(c.parent!)!;
         let follower = followers.get(p.chainId);
         if (!follower) {
-          const host = new ParentHost(p.chainId, p.name, p.nodes, root.l1ChainId, root.address, root.sender ?? (o.key ? (new Wallet(o.key).address.toLowerCase() as Address) : undefined), o.pollMs);
+          const host = new ParentHost(p.chainId, p.name, p.nodes, root.l1ChainId, root.address, root.sender ?? (o.key ? (new Wallet(o.key).address.toLowerCase() as Address) : undefined), o.pollMs, o.key);
           follower = new ParentFollower(host, store, logger.child(`${p.name}/children`));
           follower.head = await host.head();
           followers.set(p.chainId, follower);
+          parentDa.set(p.chainId, new ParentDataAvailability(host));
         }
         const f = follower;
-        const hostShared = { ...shared, root: f.host, l1: () => ({ head: f.head, synced: f.head.number }), logger: logger.child(c.name) };
+        const hostShared = { ...shared, root: f.host, da: parentDa.get(p.chainId)!, l1: () => ({ head: f.head, synced: f.head.number }), logger: logger.child(c.name) };
         const chain = await ChainWatch.load(c.chainId, c.name, c.nodes, hostShared, o.edges);
         f.chains.push(chain);
         chains.push(chain);
@@ -212,7 +216,7 @@ export class Watcher {
       chains: this.chains.map((c) => c.statusJson()),
       phase2: [
         `unavailable_data: ${PHASE2_UNAVAILABLE}`,
-        'invalid_exit, a wrong state root or depositNonce, and kinds 3-9 are reported with provable: false (phase 2 proofs)',
+        'invalid_exit, a wrong state root or depositNonce, and tx kinds 3-15 are reported with provable: false (phase 2 proofs)',
         'chains below a chain: a rollback of a parent chain on its own parent is not replayed into its children\'s progress',
       ],
     };
