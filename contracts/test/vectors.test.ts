@@ -290,6 +290,37 @@ describe('SPEC vectors: Solidity = core = reference', () => {
     }
   });
 
+  it('the ledger tree: keys, and the root a compressed proof folds to, for present, absent and updated keys (PlasmaLedgerTree)', async () => {
+    // Entries of every ledger kind, with keys near each other (one child, consecutive numbers) and far apart.
+    const tree = new core.LedgerTree();
+    const keys: core.Hex[] = [];
+    for (let i = 0; i < 40; i++) {
+      const key = core.ledgerKey(i % 11, CHAIN as core.ChainId, i % 3 === 0 ? ZERO_BYTES32_HEX : (id(`a ${i}`) as core.Hex), BigInt(i));
+      expect(await harness.ledgerKey(i % 11, CHAIN, i % 3 === 0 ? ZERO_BYTES32_HEX : id(`a ${i}`), i)).toBe(key);
+      tree.set(key, id(`leaf ${i}`));
+      keys.push(key);
+    }
+    const absent = core.ledgerKey(3, CHAIN as core.ChainId, ZERO_BYTES32_HEX, 10_000n);
+    for (const key of [...keys.slice(0, 12), absent]) {
+      const proof = tree.proof(key);
+      const leaf = tree.get(key) ?? ZERO_BYTES32_HEX;
+      expect(await harness.ledgerRootOf(key, leaf, proof.bitmap, proof.siblings), `key ${key}`).toBe(tree.root);
+      // The same proof with another leaf gives the root after that write (an update, or an insertion for the absent key).
+      const next = new core.LedgerTree();
+      for (const [k, v] of tree.entries()) next.set(k, v);
+      next.set(key, id('written'));
+      expect(await harness.ledgerRootOf(key, id('written'), proof.bitmap, proof.siblings)).toBe(next.root);
+    }
+    // The empty tree: no siblings, root zero[256].
+    expect(await harness.ledgerRootOf(absent, ZERO_BYTES32_HEX, 0, [])).toBe(new core.LedgerTree().root);
+    // A sibling too many or too few is refused, not folded.
+    const proof = tree.proof(keys[0]);
+    await expect(harness.ledgerRootOf(keys[0], tree.get(keys[0]), proof.bitmap, [...proof.siblings, id('extra')])).rejects.toThrow(/BadLedgerProof|revert/);
+    await expect(harness.ledgerRootOf(keys[0], tree.get(keys[0]), proof.bitmap, proof.siblings.slice(1))).rejects.toThrow(/BadLedgerProof|revert/);
+    // A wrong leaf folds to another root.
+    expect(await harness.ledgerRootOf(keys[0], id('not it'), proof.bitmap, proof.siblings)).not.toBe(tree.root);
+  });
+
   it('zero hashes 0..32', async () => {
     const sol = (await harness.zeroHashes(32)) as string[];
     expect(sol.length).toBe(33);

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {Header, Exit, BlockTx} from "../lib/PlasmaTypes.sol";
 import {PlasmaEncoding} from "../lib/PlasmaEncoding.sol";
 import {PlasmaMerkle} from "../lib/PlasmaMerkle.sol";
+import {PlasmaLedgerTree} from "../lib/PlasmaLedgerTree.sol";
 
 /// @notice Exposes every hash of docs/SPEC.md, computed by the same library code PlasmaRoot uses, so that
 ///         cross-language vector tests can compare the TypeScript implementation against Solidity byte for byte.
@@ -261,5 +262,15 @@ contract EncodingHarness {
 
     function _typedData(address verifyingContract, bytes32 structHash) private view returns (bytes32) {
         return keccak256(abi.encodePacked("\x19\x01", domainSeparator(verifyingContract), structHash));
+    }
+
+    // The ledger tree (docs/TREE.md §2): keys and compressed proofs, as core's LedgerTree makes them.
+
+    function ledgerKey(uint8 kind, bytes32 child, bytes32 a, uint256 b) external pure returns (bytes32) {
+        return PlasmaLedgerTree.key(kind, child, a, b);
+    }
+
+    function ledgerRootOf(bytes32 k, bytes32 leaf, uint256 bitmap, bytes32[] calldata siblings) external pure returns (bytes32) {
+        return PlasmaLedgerTree.rootOf(k, leaf, bitmap, siblings);
     }
 }
