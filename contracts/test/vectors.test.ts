@@ -297,7 +297,7 @@ describe('SPEC vectors: Solidity = core = reference', () => {
     for (let i = 0; i < 40; i++) {
       const key = core.ledgerKey(i % 11, CHAIN as core.ChainId, i % 3 === 0 ? ZERO_BYTES32_HEX : (id(`a ${i}`) as core.Hex), BigInt(i));
       expect(await harness.ledgerKey(i % 11, CHAIN, i % 3 === 0 ? ZERO_BYTES32_HEX : id(`a ${i}`), i)).toBe(key);
-      tree.set(key, id(`leaf ${i}`));
+      tree.set(key, id(`leaf ${i}`) as core.Hex);
       keys.push(key);
     }
     const absent = core.ledgerKey(3, CHAIN as core.ChainId, ZERO_BYTES32_HEX, 10_000n);
@@ -308,7 +308,7 @@ describe('SPEC vectors: Solidity = core = reference', () => {
       // The same proof with another leaf gives the root after that write (an update, or an insertion for the absent key).
       const next = new core.LedgerTree();
       for (const [k, v] of tree.entries()) next.set(k, v);
-      next.set(key, id('written'));
+      next.set(key, id('written') as core.Hex);
       expect(await harness.ledgerRootOf(key, id('written'), proof.bitmap, proof.siblings)).toBe(next.root);
     }
     // The empty tree: no siblings, root zero[256].
