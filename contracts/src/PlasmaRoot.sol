@@ -15,6 +15,7 @@ import {IValidatorSetSource, ValidatorSets} from "./lib/ValidatorSets.sol";
 import {IPlasmaMessageReceiver} from "./interfaces/IPlasmaMessageReceiver.sol";
 import {PlasmaFraudVerifier} from "./PlasmaFraudVerifier.sol";
 import {PlasmaDataAvailability} from "./PlasmaDataAvailability.sol";
+import {PlasmaNestedEscape} from "./PlasmaNestedEscape.sol";
 
 /// @title PlasmaRoot
 /// @notice The root-chain (L1) contract of a Plasma Tree: the parent side for every child of the root.
@@ -66,12 +67,14 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     uint8 internal constant FRAUD_INVALID_EXITS = 7;
     uint8 internal constant FRAUD_UNAVAILABLE_DATA = 8;
     uint8 internal constant FRAUD_SKIPPED_DEPOSIT = 9;
-    /// @notice Largest validator set (bounds the gas of {spawnChain}; a commit pays per signature it carries).
-    uint256 public constant MAX_VALIDATORS = 256;
+    /// @notice Largest validator set (bounds the gas of {spawnChain}; a commit pays per signature it carries). Internal,
+    ///         like EXIT_TREE_DEPTH: core's MAX_VALIDATORS is the same number, and the root's code size has no room
+    ///         for getters nobody reads on chain.
+    uint256 internal constant MAX_VALIDATORS = 256;
     /// @notice Longest challenge window a chain may choose.
-    uint64 public constant MAX_CHALLENGE_WINDOW = 30 days;
+    uint64 internal constant MAX_CHALLENGE_WINDOW = 30 days;
     /// @notice Depth of every block's exit tree (SPEC: at most 65,536 exits per block).
-    uint256 public constant EXIT_TREE_DEPTH = 16;
+    uint256 internal constant EXIT_TREE_DEPTH = 16;
     /// @notice Largest edge-event payload (docs/EDGE.md). Every validator of the child replays the event, so its size
     ///         is bounded like any other block content.
     uint256 public constant MAX_EDGE_PAYLOAD = 4096;
@@ -96,6 +99,9 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     /// @notice The data-availability challenges of the root's children (docs/FRAUD.md §9), created by the constructor;
     ///         the one caller of {convictUnavailable}.
     PlasmaDataAvailability public immutable dataAvailability;
+    /// @notice The escape of holders inside a frozen child's own children (docs/FRAUD.md §4 phase 2), created by the
+    ///         constructor; the one caller of {payNested}.
+    PlasmaNestedEscape public immutable nestedEscape;
 
     // ---------------------------------------------------------------------------------------------------------------
     // Storage
@@ -265,6 +271,7 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     constructor(PlasmaFraudVerifier verifier) EIP712("PlasmaTree", "1") {
         fraudVerifier = verifier;
         dataAvailability = new PlasmaDataAvailability();
+        nestedEscape = new PlasmaNestedEscape();
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -1035,6 +1042,16 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         _debitSubtree(c, chainId, token, amount);
         emit DepositReclaimed(chainId, nonce, from, token, amount);
         _pay(token, from, amount);
+    }
+
+    /// @notice Pays `amount` of `token` to `to` from frozen chain `chainId`'s subtree balance, for a holder inside one of
+    ///         its children. Only {nestedEscape} calls it, after its proofs against the chain's final ledger (capped
+    ///         there by the child's subtree balance in that ledger); here, as every withdrawal, by the chain's own.
+    function payNested(bytes32 chainId, address token, address to, uint256 amount) external nonReentrant {
+        require(msg.sender == address(nestedEscape));
+        Chain storage c = _frozenChain(chainId);
+        _debitSubtree(c, chainId, token, amount);
+        _pay(token, to, amount);
     }
 
     /// @dev Writes the status byte of the packed state (bits 240-247), leaving the other fields as they are.

@@ -28,7 +28,7 @@ import {
   plasmaDomain,
   stampRecord,
 } from '../encoding.js';
-import { setup, type Fixture } from './helpers.js';
+import { expectRevert, setup, type Fixture } from './helpers.js';
 
 const abi = AbiCoder.defaultAbiCoder();
 const MAX_U64 = 2n ** 64n - 1n;
@@ -305,6 +305,9 @@ describe('SPEC vectors: Solidity = core = reference', () => {
       const proof = tree.proof(key);
       const leaf = tree.get(key) ?? ZERO_BYTES32_HEX;
       expect(await harness.ledgerRootOf(key, leaf, proof.bitmap, proof.siblings), `key ${key}`).toBe(tree.root);
+      // rootOfCalldata (PlasmaNestedEscape's fold: calldata siblings, the zero hashes computed once) agrees.
+      expect(await harness.ledgerRootOfCalldata(key, leaf, proof.bitmap, proof.siblings), `key ${key}`).toBe(tree.root);
+      expect(await harness.ledgerRootOfCalldata(key, id('written'), proof.bitmap, proof.siblings)).toBe(await harness.ledgerRootOf(key, id('written'), proof.bitmap, proof.siblings));
       // The same proof with another leaf gives the root after that write (an update, or an insertion for the absent key).
       const next = new core.LedgerTree();
       for (const [k, v] of tree.entries()) next.set(k, v);
@@ -313,10 +316,14 @@ describe('SPEC vectors: Solidity = core = reference', () => {
     }
     // The empty tree: no siblings, root zero[256].
     expect(await harness.ledgerRootOf(absent, ZERO_BYTES32_HEX, 0, [])).toBe(new core.LedgerTree().root);
+    expect(await harness.ledgerRootOfCalldata(absent, ZERO_BYTES32_HEX, 0, [])).toBe(new core.LedgerTree().root);
     // A sibling too many or too few is refused, not folded.
     const proof = tree.proof(keys[0]);
     await expect(harness.ledgerRootOf(keys[0], tree.get(keys[0]), proof.bitmap, [...proof.siblings, id('extra')])).rejects.toThrow(/BadLedgerProof|revert/);
     await expect(harness.ledgerRootOf(keys[0], tree.get(keys[0]), proof.bitmap, proof.siblings.slice(1))).rejects.toThrow(/BadLedgerProof|revert/);
+    const bits = proof.siblings.length;
+    await expectRevert(harness.ledgerRootOfCalldata(keys[0], tree.get(keys[0]), proof.bitmap, [...proof.siblings, id('extra')]), 'BadLedgerProof', [BigInt(bits + 1), BigInt(bits)]);
+    await expectRevert(harness.ledgerRootOfCalldata(keys[0], tree.get(keys[0]), proof.bitmap, proof.siblings.slice(1)), 'BadLedgerProof', [BigInt(bits - 1), BigInt(bits)]);
     // A wrong leaf folds to another root.
     expect(await harness.ledgerRootOf(keys[0], id('not it'), proof.bitmap, proof.siblings)).not.toBe(tree.root);
   });

@@ -44,6 +44,55 @@ library PlasmaLedgerTree {
         if (used != count) revert BadLedgerProof(count, used);
     }
 
+    /// @notice zero[0 .. DEPTH - 1]: the empty subtrees a proof's unset bitmap bits stand for, computed once per call
+    ///         for {rootOfCalldata} (a proof fold then hashes once per level instead of twice).
+    function zeroHashes() internal pure returns (bytes32[] memory zeros) {
+        zeros = new bytes32[](DEPTH);
+        assembly ("memory-safe") {
+            let z := 0
+            let p := add(zeros, 0x20)
+            for { let i := 0 } lt(i, DEPTH) { i := add(i, 1) } {
+                mstore(add(p, shl(5, i)), z)
+                mstore(0x00, z)
+                mstore(0x20, z)
+                z := keccak256(0x00, 0x40)
+            }
+        }
+    }
+
+    /// @notice {rootOf} for a proof in calldata, with `zeros` from {zeroHashes}: the same root and the same refusals
+    ///         (BadLedgerProof(siblings, bits set) for a missing sibling, (siblings, bits used) for a surplus: both are
+    ///         the bitmap's popcount), at about a third of the gas: no copy of the siblings, one hash and one branch per
+    ///         level. A bitmap naming more siblings than given reads past them (calldata) before it is refused.
+    function rootOfCalldata(bytes32 k, bytes32 leaf, uint256 bitmap, bytes32[] calldata siblings, bytes32[] memory zeros)
+        internal
+        pure
+        returns (bytes32 node)
+    {
+        uint256 used;
+        assembly ("memory-safe") {
+            node := leaf
+            let next := siblings.offset
+            let z := add(zeros, 0x20)
+            let end := add(z, shl(5, DEPTH))
+            for {} lt(z, end) { z := add(z, 0x20) } {
+                let sibling := mload(z)
+                if and(bitmap, 1) {
+                    sibling := calldataload(next)
+                    next := add(next, 0x20)
+                }
+                bitmap := shr(1, bitmap)
+                let right := shl(5, and(k, 1)) // 0x20 when this level's node is a right child
+                k := shr(1, k)
+                mstore(right, node)
+                mstore(xor(right, 0x20), sibling)
+                node := keccak256(0x00, 0x40)
+            }
+            used := shr(5, sub(next, siblings.offset))
+        }
+        if (used != siblings.length) revert BadLedgerProof(siblings.length, used);
+    }
+
     function _popcount(uint256 x) private pure returns (uint256 n) {
         for (; x != 0; x &= x - 1) ++n;
     }

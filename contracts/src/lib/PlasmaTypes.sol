@@ -69,3 +69,58 @@ struct AccountWitness {
     uint64 nonce;
     bytes32[32] proof; // siblings from the leaf upward
 }
+
+// ---- the escape of holders inside a frozen chain's children (PlasmaNestedEscape, docs/FRAUD.md §4b) ------
+
+/// @notice A compressed proof of one entry of a ledger tree (core `LedgerTree.proof(key)`, PlasmaLedgerTree.rootOf):
+///         bit `i` of `bitmap` set = the level-`i` sibling is not the empty subtree; `siblings` are those, leaf upward.
+struct LedgerProof {
+    uint256 bitmap;
+    bytes32[] siblings;
+}
+
+/// @notice The value of a Child ledger entry (core `ledgerEntries.ts`, 12 words): `keccak256(abi.encode(record))` is
+///         its leaf under `ledgerKey(0, child, 0, 0)`.
+struct ChildRecord {
+    uint256 index;
+    address spawner;
+    uint256 bond;
+    uint8 threshold;
+    uint64 challengeWindow;
+    bytes32 validatorSetHash;
+    uint64 headNumber;
+    uint64 headWindowEnd;
+    uint64 headDepositNonce;
+    uint64 depositCount;
+    uint64 spawnedAt;
+    uint64 stallLimit;
+}
+
+/// @notice A frozen child of the root at its final head: keccak256(accountsRoot ‖ ledgerRoot) is `head.stateRoot`.
+struct FrozenHead {
+    bytes32 chainId;
+    Header head;
+    uint64 windowEnd;
+    bytes32 accountsRoot;
+    bytes32 ledgerRoot;
+}
+
+/// @notice K in the frozen chain's ledger and K's last final block n (`block` all zero, `windowEnd` 0 and `blockProof`
+///         empty when n = 0); block n + 1's hash, windowEnd and Commitment proof when n < record.headNumber (else
+///         zero and empty).
+struct FinalChild {
+    ChildRecord record;
+    LedgerProof recordProof;
+    Header block;
+    uint64 windowEnd;
+    LedgerProof blockProof;
+    bytes32 nextHash;
+    uint64 nextWindowEnd;
+    LedgerProof nextProof;
+}
+
+/// @notice SubtreeBalance(K, token) in the frozen chain's ledger with its proof (amount 0: the entry is absent).
+struct Cap {
+    uint256 amount;
+    LedgerProof proof;
+}

@@ -273,4 +273,8 @@ contract EncodingHarness {
     function ledgerRootOf(bytes32 k, bytes32 leaf, uint256 bitmap, bytes32[] calldata siblings) external pure returns (bytes32) {
         return PlasmaLedgerTree.rootOf(k, leaf, bitmap, siblings);
     }
+
+    function ledgerRootOfCalldata(bytes32 k, bytes32 leaf, uint256 bitmap, bytes32[] calldata siblings) external pure returns (bytes32) {
+        return PlasmaLedgerTree.rootOfCalldata(k, leaf, bitmap, siblings, PlasmaLedgerTree.zeroHashes());
+    }
 }

@@ -24,5 +24,6 @@ export * from './parentLedger.js';
 export * from './edge.js';
 export * from './fraud.js';
 export * from './dataAvailability.js';
+export * from './nestedEscape.js';
 export * from './consensus/index.js';
 export { initCore, type CoreBackends } from './init.js';
