@@ -22,6 +22,7 @@ import { Contract, JsonRpcProvider, Wallet, id, parseEther, type ContractTransac
 import { deployContract, deployRoot, deployTestToken } from './deploy.js';
 import { hardhatAccounts, startHardhatNode } from './hardhat-node.js';
 import { measureDataAvailability, type DataAvailabilityGas } from './gas-da.js';
+import { measureNestedEscape, type NestedEscapeGas } from './gas-nested.js';
 import {
   ETH_TOKEN,
   FixedMerkleTree,
@@ -37,8 +38,11 @@ import {
   type HeaderStruct,
 } from './encoding.js';
 
-/** The data-availability paths (challengeData, publishBlockData, resolveDataChallenge) are measured in ./gas-da.ts. */
-export interface GasReport extends DataAvailabilityGas {
+/**
+ * The data-availability paths (challengeData, publishBlockData, resolveDataChallenge) are measured in ./gas-da.ts, the
+ * nested escape (escapeNestedExit, exitNested, reclaimNested) in ./gas-nested.ts.
+ */
+export interface GasReport extends DataAvailabilityGas, NestedEscapeGas {
   depositETH: number;
   depositERC20: number;
   commit1of1: number;
@@ -152,10 +156,12 @@ export async function measureGas(options: { url?: string } = {}): Promise<GasRep
 
     const fraud = await measureObjections(provider, root, wallets);
     const dataAvailability = await measureDataAvailability(provider, root, wallets);
+    const nested = await measureNestedEscape(provider, root, wallets);
 
     return {
       ...fraud,
       ...dataAvailability,
+      ...nested,
       depositETH,
       depositERC20,
       commit1of1,

@@ -60,6 +60,10 @@ async function main(): Promise<void> {
       // docs/FRAUD.md §9 (publishBlockData is the validators' cost: reported, no target)
       challengeData: 500_000,
       resolveDataChallenge: 500_000,
+      // docs/FRAUD.md §4b: holders inside a frozen child's children
+      escapeNestedExit: 500_000,
+      exitNested: 500_000,
+      reclaimNested: 500_000,
     };
     for (const [name, value] of Object.entries(gas)) {
       const target = gasTargets[name];

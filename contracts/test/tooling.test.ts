@@ -72,6 +72,8 @@ describe('gas', () => {
       'proveEquivocation22of32', 'freezeStalled', 'escapeExit', 'reclaimDeposit',
       // docs/FRAUD.md §9: the data challenge and its resolution (the publication is the validators' cost, not an objection)
       'challengeData', 'resolveDataChallenge',
+      // docs/FRAUD.md §4b: the escape of holders inside a frozen child's children
+      'escapeNestedExit', 'exitNested', 'reclaimNested',
     ] as const;
     for (const name of objections) {
       expect(gas[name], name).toBeGreaterThan(21_000);
