@@ -33,6 +33,25 @@ import {
   type HeaderJson,
   type Hex,
 } from '@plasma-tree/core';
+import {
+  ZERO_HEADER,
+  buildFinalChild,
+  buildNestedAccountProof,
+  buildNestedDepositProof,
+  buildNestedExitProof,
+  decodeCommitChildData,
+  exitProof as coreExitProof,
+  frozenHead as coreFrozenHead,
+  hashCommitmentRecord,
+  hashHeader,
+  recordIs,
+  type CommittedChildBlock,
+  type FinalChild,
+  type FrozenHead,
+  type NestedAccountProof,
+  type NestedDepositProof,
+  type NestedExitProof,
+} from '@plasma-tree/core';
 import { ChainStore } from './db/chainStore.js';
 
 /** What PlasmaRoot.escapeExit needs for one account of a committed block (pt_getEscapeProof's answer, decoded). */
@@ -206,4 +225,207 @@ export function dataDirEscapeProofSource(dataDir: string, opts: { edges?: EdgeRe
       return { chainId: p.chainId, head: p.head, windowEnd: p.windowEnd, ledgerRoot: p.ledgerRoot, account: p.account };
     },
   };
+}
+
+// ---- the escape of holders inside a frozen chain's children (docs/FRAUD.md §4b, PlasmaNestedEscape) -------------
+
+/** What `nestedEscapeSourceFromDataDirs` reads: A's data directory (the frozen child of the root), K's (A's child). */
+export interface NestedEscapeSourceQuery {
+  /** A stopped node's data directory of A (or a backup): A's state at its head, its COMMIT_CHILD index of K. */
+  parentDataDir: string;
+  /** A stopped node's data directory of K: K's state at its last final block, its exits. Optional when nothing of K is final. */
+  childDataDir?: string;
+  /** K. */
+  child: ChainId;
+  /** A's head to prove against: the root's `chainInfo(A).headNumber` (default: the newest block A's store knows committed). */
+  parentNumber?: number;
+  /** Only this owner's slots, the exits paid to it and its deposits in flight (default: everyone's). */
+  owner?: Address;
+  /** K's edge functions, to re-execute its blocks when its state at n is rebuilt (default: the built-ins). */
+  edges?: EdgeRegistry;
+}
+
+/**
+ * Everything core's nestedEscape builders need, and what they built: A's state at its head H (accounts and ledger,
+ * root = H.stateRoot), H and its windowEnd on the root, K's committed blocks as A's ledger recorded them, K's last
+ * final block n at T = H.timestamp and K's state there; `frozen` / `final` and the proofs of every slot, unpaid exit
+ * and deposit in flight (of `owner` when given) are ready for the SDK's NestedEscapeClient.
+ */
+export interface NestedEscapeSource {
+  parentChainId: ChainId;
+  child: ChainId;
+  /** A's state at H: its root is H.stateRoot. */
+  parentState: ChainState;
+  head: Header;
+  /** H's windowEnd on the root (L1 time). */
+  windowEnd: bigint;
+  /** A's clock at H: K's blocks whose windowEnd <= T are final. */
+  T: bigint;
+  /** K's committed blocks 1..min(n + 1, K's head in A's ledger), header and windowEnd as A's ledger records them. */
+  blocks: Map<bigint, CommittedChildBlock>;
+  /** K's last final block (0: nothing of K is final). */
+  finalNumber: bigint;
+  /** K's state at block n (undefined when n = 0). */
+  childState: ChainState | undefined;
+  frozen: FrozenHead;
+  final: FinalChild;
+  /** escapeNestedExit's proofs: every slot of K at n with a balance (of `owner`), minus the slots A paid itself. */
+  accounts: NestedAccountProof[];
+  /** exitNested's proofs: token exits of K's blocks 1..n (to `owner`) that A never paid. */
+  exits: NestedExitProof[];
+  /** reclaimNested's proofs: token deposits A recorded for K above block n's depositNonce (of `owner`), still in A's ledger. */
+  deposits: NestedDepositProof[];
+  /** What was left out, and why (a slot or an exit A paid itself: it leaves with A's own escapeExit). */
+  skipped: { what: string; reason: string }[];
+}
+
+/** A store's state after block `number`: the stored head state when it is the head, else re-executed from genesis. */
+async function stateAt(src: EscapeProofStore, number: number): Promise<{ state: ChainState; header: Header }> {
+  const { store } = src;
+  if (number > store.head.number) {
+    throw escapeError('BLOCK_NOT_STORED', `block ${number} of chain ${src.chainId} is above this store's head ${store.head.number}`,
+      'read a data directory (or backup) that holds the chain up to that block', { chainId: src.chainId, number, head: store.head.number });
+  }
+  const stored = await store.getBlock(number);
+  if (!stored) throw escapeError('STORE_CORRUPT', `the store of chain ${src.chainId} does not hold block ${number}`, 'restore the data directory from a backup', { number });
+  const header = stored.block.header;
+  let state = number === store.head.number ? await storedHeadState(src) : undefined;
+  if (state === undefined || state.root !== header.stateRoot.toLowerCase()) state = await replayTo(src, number);
+  if (state.root !== header.stateRoot.toLowerCase()) {
+    throw escapeError('STORE_CORRUPT', `the state of block ${number} of chain ${src.chainId} hashes to ${state.root}, its header says ${header.stateRoot}`, 'restore the data directory from a backup', { number });
+  }
+  return { state, header };
+}
+
+/** K's header of committed block `m` (hash `blockHash`): from K's store, else from A's COMMIT_CHILD in A's block `aBlock`. */
+async function childHeader(parent: ChainStore, child: ChainStore | undefined, K: ChainId, m: bigint, blockHash: Hex, aBlock: number): Promise<Header> {
+  const own = await child?.getBlock(Number(m));
+  if (own && own.block.hash.toLowerCase() === blockHash.toLowerCase()) return own.block.header;
+  const holder = await parent.getBlock(aBlock);
+  for (const tx of holder?.block.txs ?? []) {
+    if (tx.kind !== TxKind.CommitChild) continue;
+    const { child: c, header } = decodeCommitChildData(tx.data);
+    if (c.toLowerCase() === K && header.number === m && hashHeader(header) === blockHash.toLowerCase()) return header;
+  }
+  throw escapeError('STORE_CORRUPT', `neither store holds the header of block ${m} of ${K} (${blockHash}) that A committed in its block ${aBlock}`,
+    "pass the child's data directory, or restore the parent's", { child: K, number: m.toString(), blockHash });
+}
+
+/**
+ * The nested escape's inputs (docs/FRAUD.md §4b) from stopped nodes' data directories: A's (`parentDataDir`, the frozen
+ * child of the root) and K's (`childDataDir`, A's child). Opens each store read-only, one after the other (LevelDB
+ * admits one opener), and closes them before returning. Refuses a state that does not hash to its header, K's blocks
+ * that A's ledger did not commit, and (core) a slot or an exit A paid itself.
+ */
+export async function nestedEscapeSourceFromDataDirs(query: NestedEscapeSourceQuery): Promise<NestedEscapeSource> {
+  const K = query.child.toLowerCase() as ChainId;
+  const owner = query.owner === undefined ? undefined : normalizeAddress(query.owner);
+  const parent = await ChainStore.openReadOnly(query.parentDataDir);
+  let child: Awaited<ReturnType<typeof ChainStore.openReadOnly>> | undefined;
+  try {
+    const parentSrc: EscapeProofStore = { store: parent.store, chainId: parent.chainId, rootContract: parent.rootContract };
+    const number = query.parentNumber ?? parent.store.committed.number;
+    if (!Number.isSafeInteger(number) || number < 1) {
+      throw escapeError('NOTHING_COMMITTED', `no block of chain ${parent.chainId} is committed on the root as far as ${query.parentDataDir} knows`,
+        'with no committed block of the frozen chain its children hold nothing in its ledger: reclaim the deposits to it (`plasma-tree escape reclaim`)', { number });
+    }
+    const { state: parentState, header: head } = await stateAt(parentSrc, number);
+    const commitment = await parent.store.getCommitment(number);
+    if (!commitment || commitment.blockHash.toLowerCase() !== hashHeader(head)) {
+      throw escapeError('COMMITMENT_UNKNOWN', `${query.parentDataDir} does not know block ${number} of ${parent.chainId} as committed on the root with its stored hash`,
+        "read the data directory of a node that followed the root up to the chain's head", { number });
+    }
+    const windowEnd = BigInt(commitment.windowEnd);
+    const frozen = coreFrozenHead(parentState, head, windowEnd);
+    const ledger = parentState.ledger;
+    if (!ledger.hasChild(K)) throw escapeError('UNKNOWN_CHAIN', `chain ${K} is not a child of ${parent.chainId} at its block ${number}`, 'name a child of the frozen chain', { child: K });
+    const info = ledger.childInfo(K);
+    const T = head.timestamp;
+
+    if (query.childDataDir !== undefined) {
+      child = await ChainStore.openReadOnly(query.childDataDir);
+      if (child.chainId.toLowerCase() !== K) {
+        throw escapeError('STORE_MISMATCH', `the data directory ${query.childDataDir} holds chain ${child.chainId}, not ${K}`, "point at the data directory of that chain's node", { found: child.chainId, expected: K });
+      }
+    }
+
+    // K's committed blocks as A recorded them (its COMMIT_CHILD index, checked against A's ledger at H).
+    const windowEnds = new Map<bigint, { blockHash: Hex; windowEnd: bigint; aBlock: number }>();
+    for (let m = 1n; m <= info.headNumber; m++) {
+      const rec = await parent.store.getChildCommitment(K, m);
+      if (!rec || rec.blockNumber > number || ledger.commitmentRecord(K, m) !== hashCommitmentRecord(rec.blockHash, rec.windowEnd)) {
+        throw escapeError('COMMITMENT_UNKNOWN', `${query.parentDataDir} does not index the commitment of block ${m} of ${K} that A's ledger holds at its block ${number}`,
+          "restore the frozen chain's data directory (a node that applied every block up to its head)", { child: K, number: m.toString() });
+      }
+      windowEnds.set(m, { blockHash: rec.blockHash.toLowerCase() as Hex, windowEnd: rec.windowEnd, aBlock: rec.blockNumber });
+    }
+    let n = 0n;
+    for (let m = info.headNumber; m > 0n; m--) if (windowEnds.get(m)!.windowEnd <= T) { n = m; break; }
+    const blocks = new Map<bigint, CommittedChildBlock>();
+    for (let m = 1n; m <= n + 1n && m <= info.headNumber; m++) {
+      const w = windowEnds.get(m)!;
+      blocks.set(m, { header: await childHeader(parent.store, child?.store, K, m, w.blockHash, w.aBlock), windowEnd: w.windowEnd });
+    }
+    // Blocks above n + 1 are only read for their windowEnd (core's lastFinalChildBlock).
+    const blockOf = (m: bigint): CommittedChildBlock => blocks.get(m) ?? { header: { ...ZERO_HEADER, chainId: K, number: m }, windowEnd: windowEnds.get(m)!.windowEnd };
+    const final = buildFinalChild(ledger, K, T, blockOf);
+
+    const skipped: NestedEscapeSource['skipped'] = [];
+    const accounts: NestedAccountProof[] = [];
+    const exits: NestedExitProof[] = [];
+    let childState: ChainState | undefined;
+    if (n > 0n) {
+      if (!child) {
+        throw escapeError('CHILD_DATA_DIR_REQUIRED', `block ${n} of ${K} is final in ${parent.chainId}'s ledger: its accounts and exits are read from a data directory of ${K}`,
+          `pass the data directory of a node of ${K} (--data-dir)`, { child: K, number: n.toString() });
+      }
+      const childSrc: EscapeProofStore = { store: child.store, chainId: K, rootContract: child.rootContract, parentChainId: parent.chainId, edges: query.edges };
+      const at = await stateAt(childSrc, Number(n));
+      if (hashHeader(at.header) !== hashHeader(blocks.get(n)!.header)) {
+        throw escapeError('COMMITMENT_CONFLICT', `${query.childDataDir} holds another block ${n} of ${K} than ${parent.chainId} committed`, 'read the data directory of an honest node of the child', { number: n.toString() });
+      }
+      childState = at.state;
+      for (const [slot, account] of childState.accounts.entries()) {
+        if (account.balance === 0n || (owner !== undefined && account.owner.toLowerCase() !== owner)) continue;
+        if (ledger.isEscaped(K, slot)) {
+          skipped.push({ what: `slot ${slot} (${account.owner}, ${account.token})`, reason: `paid on ${parent.chainId} already (ESCAPE_CHILD_EXIT): it leaves with that chain's escapeExit` });
+          continue;
+        }
+        accounts.push(buildNestedAccountProof(ledger, final, childState, slot));
+      }
+      for (let m = 1n; m <= n; m++) {
+        const stored = await child.store.getBlock(Number(m));
+        if (!stored || stored.block.hash.toLowerCase() !== windowEnds.get(m)!.blockHash) {
+          throw escapeError('COMMITMENT_CONFLICT', `${query.childDataDir} does not hold block ${m} of ${K} as ${parent.chainId} committed it`, 'read the data directory of an honest node of the child', { number: m.toString() });
+        }
+        stored.block.exits.forEach((leaf, i) => {
+          if (!('recipient' in leaf) || leaf.amount === 0n || (owner !== undefined && leaf.recipient.toLowerCase() !== owner)) return;
+          if (ledger.isWithdrawn(K, m, BigInt(i))) {
+            skipped.push({ what: `exit ${i} of block ${m}`, reason: `paid on ${parent.chainId} already (FINALIZE_CHILD_EXIT)` });
+            return;
+          }
+          exits.push(buildNestedExitProof(ledger, blocks.get(m)!, { recipient: leaf.recipient, token: leaf.token, amount: leaf.amount }, BigInt(i), coreExitProof(stored.block, i)));
+        });
+      }
+    }
+
+    // Deposits in flight: recorded by A for K above block n's depositNonce, their record still in A's ledger.
+    const deposits: NestedDepositProof[] = [];
+    const applied = n > 0n ? blocks.get(n)!.header.depositNonce : 0n;
+    if (info.depositCount > applied) {
+      for (const d of await parent.store.getChildDeposits(K, applied + 1n, info.depositCount)) {
+        if (d.kind !== 'deposit' || d.blockNumber > number || (owner !== undefined && d.from.toLowerCase() !== owner)) continue;
+        const deposit = { nonce: d.nonce, from: normalizeAddress(d.from), to: normalizeAddress(d.to), token: normalizeAddress(d.token), amount: d.amount };
+        if (!recordIs(ledger.depositRecord(K, d.nonce), hashDeposit({ chainId: K, ...deposit }))) {
+          skipped.push({ what: `deposit ${d.nonce}`, reason: `its record is gone from ${parent.chainId}'s ledger (given back there already)` });
+          continue;
+        }
+        deposits.push(buildNestedDepositProof(ledger, K, deposit));
+      }
+    }
+    return { parentChainId: parent.chainId, child: K, parentState, head, windowEnd, T, blocks, finalNumber: n, childState, frozen, final, accounts, exits, deposits, skipped };
+  } finally {
+    await child?.store.close();
+    await parent.store.close();
+  }
 }

@@ -23,6 +23,7 @@ export {
   type TxLocation,
 } from './db/chainStore.js';
 export { buildEscapeProof, dataDirEscapeProofSource, escapeProofFromDataDir, escapeProofToJson, type EscapeProof, type EscapeProofJson, type EscapeProofQuery } from './escape.js';
+export { nestedEscapeSourceFromDataDirs, type NestedEscapeSource, type NestedEscapeSourceQuery } from './escape.js';
 export { STORE_FORMAT_VERSION } from './db/codec.js';
 export { loadEdgeModule, type EdgeModule } from './edges.js';
 export { FAULT_KINDS, FAULT_KIND_NAMES, FAULTS_FILE, faultWarning, parseFaultSpec, type FaultKind, type FaultPlan } from './faults/index.js';

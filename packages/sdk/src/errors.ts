@@ -75,6 +75,16 @@ export const ERROR_HINTS: Record<string, string> = {
   UNKNOWN_DEPOSIT: 'no such deposit is recorded (or it was reclaimed already): list them with `plasma-tree escape reclaim`',
   STALL_FREEZE_NOT_SUPPORTED: 'only a child of the root can be frozen for stalling; a chain under a chain is frozen by a fraud proof on its parent (docs/FRAUD.md §8)',
   PROOF_MISMATCH: 'the source holds another chain, or blocks the root never committed: use another node or data directory',
+  // the escape of holders inside a frozen chain's children (docs/FRAUD.md §4b): PlasmaNestedEscape and the SDK's checks
+  INVALID_LEDGER_ROOT: "the accounts and ledger roots must be the frozen chain's state at its head: rebuild the inputs from its data directory (`nestedEscapeSourceFromDataDirs`)",
+  INVALID_LEDGER_PROOF: "a proof against the frozen chain's ledger does not fold (`kind`: 0 Child, 1 SubtreeBalance, 2 Deposit, 3 Commitment, 4 SpentExit: A paid that exit itself, 9 EscapedSlot: A paid that slot itself, escape it with `plasma-tree escape exit <A>`): rebuild the proofs from the ledger at the root's head",
+  BAD_LEDGER_PROOF: 'a ledger proof has a missing or a surplus sibling for its bitmap: build it with core (LedgerTree.proof)',
+  NOT_LAST_FINAL: "the block given is not the child's last final block in the frozen chain's ledger: build FinalChild with core buildFinalChild (the highest block whose windowEnd <= the head's timestamp)",
+  NOT_FINAL: "the child's block was not final at the frozen head's time: only blocks whose windowEnd <= that time leave; later ones may still be disputed",
+  NOTHING_FINAL: "no block of the child is final in the frozen chain's ledger: there is no account to escape from; its deposits in flight are reclaimed (`plasma-tree escape nested … ` reclaims them)",
+  ALREADY_RECLAIMED: 'each deposit comes back once: check the depositor\'s L1 balance',
+  CHILD_DATA_DIR_REQUIRED: "a block of the child is final: its accounts and exits are read from a data directory of the child's node (--data-dir)",
+  COMMITMENT_UNKNOWN: "the data directory does not know the frozen chain's head as committed, or its children's commitments: read a node that followed the chain up to its head",
   // fraud proofs (docs/FRAUD.md §3): PlasmaRoot's checks of every proof, then PlasmaFraudVerifier's of its witnesses
   CHALLENGE_WINDOW_CLOSED: 'the block\'s challenge window has ended: it is final and no proof can undo it (object while now < windowEnd; a watcher objects as soon as it sees the commit)',
   WRONG_PREV_HEADER: 'pass the previous block\'s header and windowEnd exactly as committed (block 1: the all-zero header and 0)',

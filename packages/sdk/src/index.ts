@@ -29,6 +29,8 @@ export { readTree, planRoute, findChain, walkTree, treeToJson, RootContractSourc
 export type { TreeNode, TreeNodeJson, OpenWindow, TreeSource, ChildRecord, CommitmentRecord, RootContractSourceOptions, NodeTreeSourceOptions, ReadTreeOptions, Route, RouteHop, HopKind, RouteEstimates } from './tree.js';
 export { EscapeClient, escapeProofSource, nodeProofSource, escapeProofFromJson, checkWitness } from './escape.js';
 export { ChainEscapeClient } from './escape-chain.js';
+export { NestedEscapeClient, childOf } from './escape-nested.js';
+export type { NestedEscapeClientOptions, NestedEscapeInputs, NestedEscapeStatus, NestedPayment, NestedAccountResult, NestedExitResult, NestedReclaimResult, NestedEscapeAllResult } from './escape-nested.js';
 export { DataChallengeClient } from './data-challenge.js';
 export type { DataChallengeClientOptions, DataChallengeView, DataChallengeStatusName, DataChallenger } from './data-challenge.js';
 export { ChainDataChallengeClient } from './data-challenge-chain.js';

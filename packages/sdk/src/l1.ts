@@ -42,11 +42,12 @@ export function erc20(address: string, runner: ContractRunner): Contract {
 
 /**
  * The modules PlasmaRoot calls whose reverts come back through it unchanged: PlasmaFraudVerifier (a proof's witness
- * checks) and PlasmaDataAvailability (challenges and publications, docs/FRAUD.md §9). Without their artifacts only
- * PlasmaRoot's own errors are decoded.
+ * checks) and PlasmaDataAvailability (challenges and publications, docs/FRAUD.md §9); and PlasmaNestedEscape, called
+ * directly (the escape of holders inside a frozen chain's children, §4b). Without their artifacts only PlasmaRoot's own
+ * errors are decoded.
  */
 const moduleInterfaces = new Map<string, Interface | null>();
-function moduleInterface(name: 'PlasmaFraudVerifier' | 'PlasmaDataAvailability'): Interface | null {
+function moduleInterface(name: 'PlasmaFraudVerifier' | 'PlasmaDataAvailability' | 'PlasmaNestedEscape'): Interface | null {
   if (!moduleInterfaces.has(name)) {
     let iface: Interface | null = null;
     try {
@@ -60,7 +61,7 @@ function moduleInterface(name: 'PlasmaFraudVerifier' | 'PlasmaDataAvailability')
 /** Every ABI whose custom errors an L1 call of the SDK can revert with, PlasmaRoot first. */
 const ifaces = (): Interface[] => [
   plasmaRootInterface(),
-  ...[moduleInterface('PlasmaFraudVerifier'), moduleInterface('PlasmaDataAvailability')].filter((i): i is Interface => i !== null),
+  ...[moduleInterface('PlasmaFraudVerifier'), moduleInterface('PlasmaDataAvailability'), moduleInterface('PlasmaNestedEscape')].filter((i): i is Interface => i !== null),
   new Interface(ERC20_ABI),
 ];
 
@@ -204,10 +205,26 @@ function describeRevert(name: string, signature: string | undefined, a: Record<s
       return `the validators may publish until ${a.deadline} (now ${a.now}): the challenge cannot be resolved yet`;
     case 'ChallengeStillResolvable':
       return `the challenge of block ${a.number} can still convict it until its window ends at ${a.windowEnd}`;
+    // PlasmaNestedEscape (docs/FRAUD.md §4b): the proofs against the frozen chain's final ledger
+    case 'InvalidLedgerRoot':
+      return `the accounts and ledger roots given do not hash to the state root of ${a.chainId}'s head`;
+    case 'InvalidLedgerProof':
+      return `a proof of ${a.child}'s ${LEDGER_KIND_NAMES[Number(a.kind)] ?? `kind ${a.kind}`} entry does not fold to the frozen chain's ledger root`;
+    case 'NotLastFinal':
+      return `block ${a.number} of ${a.child} is not its last final block in the frozen chain's ledger`;
+    case 'NotFinal':
+      return `block ${a.number} of ${a.child} is not final: its windowEnd ${a.windowEnd} is after the frozen head's time ${a.time}`;
+    case 'NothingFinal':
+      return `no block of ${a.child} is final in the frozen chain's ledger: no account can escape (its deposits in flight can be reclaimed)`;
+    case 'NotTheHead':
+      return `block ${a.number} is not the frozen chain's head on the root (${a.head})`;
     default:
       return undefined;
   }
 }
+
+/** The ledger kinds InvalidLedgerProof names (core LedgerKind). */
+const LEDGER_KIND_NAMES: Record<number, string> = { 0: 'Child', 1: 'SubtreeBalance', 2: 'Deposit', 3: 'Commitment', 4: 'SpentExit', 9: 'EscapedSlot' };
 
 /**
  * Turns an ethers / L1 error into a PlasmaError: contract custom errors become their SCREAMING_SNAKE name

@@ -6,7 +6,7 @@ import type { Provider } from 'ethers';
 import { accountOptions, collect, connectionOptions, examples, jsonOption, print, printJson } from '../common.js';
 import type { AccountFlags, ConnectionFlags } from '../context.js';
 
-type Flags = ConnectionFlags & AccountFlags & { json?: boolean; owner?: string; token?: string | string[]; dataDir?: string; depositor?: string; parentNode?: string };
+type Flags = ConnectionFlags & AccountFlags & { json?: boolean; owner?: string; token?: string | string[]; dataDir?: string; depositor?: string; parentNode?: string; parentDataDir?: string };
 
 /**
  * `plasma-tree escape …`: the escape hatch of a frozen chain at any depth (docs/FRAUD.md §4, §8). A child of the root
@@ -67,6 +67,21 @@ export function registerEscapeCommands(program: Command): void {
   jsonOption(reclaim);
   examples(reclaim, ['plasma-tree escape reclaim A --account dev0', 'plasma-tree escape reclaim A --account dev0 --depositor dev3']);
   reclaim.action((chain: string, flags: Flags) => reclaimAction(chain, flags));
+
+  const nested = escape
+    .command('nested <child>')
+    .description("leave a child K of a frozen child A of the root on L1 (PlasmaNestedEscape, docs/FRAUD.md §4b): every slot of the owner at K's last final block in A's final ledger, K's exits to it that A never paid, its deposits to K in flight; read offline from A's and K's data directories (--account pays the gas)")
+    .option('--parent-data-dir <dir>', "a data directory of the frozen parent chain A's node (a stopped node, a backup; default: the devnet's)")
+    .option('--data-dir <dir>', "a data directory of K's node (default: the devnet's); needed once a block of K is final")
+    .option('--owner <address>', "whose slots, exits and deposits (default: --account's address)");
+  connectionOptions(nested, { chain: false, node: false, nodes: false });
+  accountOptions(nested);
+  jsonOption(nested);
+  examples(nested, [
+    'plasma-tree escape nested A1 --parent-data-dir .devnet/chains/A --data-dir .devnet/chains/A1 --account dev1',
+    'plasma-tree escape nested 0x<K id> --parent-data-dir /backup/A --data-dir /backup/K --account payer --owner 0xAb… --json',
+  ]);
+  nested.action((child: string, flags: Flags) => nestedAction(child, flags));
 }
 
 // ---- actions (loaded on use: --help never loads ethers or the protocol code) ----------------------------------
@@ -194,5 +209,67 @@ async function reclaimAction(chain: string, flags: Flags): Promise<void> {
     for (const d of r) print(`deposit ${d.nonce}: ${d.amount} of ${d.token} back to ${d.from} on ${ctx.hostName} (tx ${d.txHash})`);
   } finally {
     ctx.close();
+  }
+}
+
+/**
+ * `escape nested <child>`: the inputs from A's and K's data directories (node `nestedEscapeSourceFromDataDirs`), at the
+ * root's head of A, then every payment through the SDK's NestedEscapeClient (what the module paid already is skipped).
+ */
+async function nestedAction(child: string, flags: Flags): Promise<void> {
+  const { resolveL1, resolveChainArg, findDevnetChain, l1Provider, resolveWallet, resolveAddress } = await import('../context.js');
+  const { PlasmaError, ROOT_CHAIN_ID } = await import('@plasma-tree/core');
+  const { NestedEscapeClient, readTokenInfo, plasmaRoot } = await import('@plasma-tree/sdk');
+  // The node package reads data directories; the SDK sends (node and SDK never import each other).
+  const { nestedEscapeSourceFromDataDirs } = await import('@plasma-tree/node');
+  const { l1Url, rootContract, devnet } = resolveL1(flags);
+  if (!rootContract) throw new PlasmaError('MISSING_CONFIG', 'no root contract given', { hint: 'pass --root <address>, or start a devnet (`plasma-tree devnet`)' });
+  const { chainId: K, dev } = resolveChainArg(child, devnet);
+  const parentDev = dev ? findDevnetChain(devnet, dev.parentChainId) : undefined;
+  if (dev && dev.parentChainId.toLowerCase() === ROOT_CHAIN_ID) {
+    throw new PlasmaError('NOT_NESTED', `chain ${dev.name} is a child of the root: its holders leave with \`plasma-tree escape exit ${dev.name}\``, { hint: 'the nested escape is for a child of a frozen child of the root' });
+  }
+  const parentDataDir = flags.parentDataDir ?? parentDev?.dataDir;
+  const childDataDir = flags.dataDir ?? dev?.dataDir;
+  if (!parentDataDir) {
+    throw new PlasmaError('MISSING_PROOF_SOURCE', 'give the frozen parent chain\'s data directory: --parent-data-dir <dir>', { hint: "a stopped node's data directory of the parent chain (or a backup) holds its final ledger" });
+  }
+  const provider = await l1Provider(l1Url);
+  try {
+    const wallet = (await resolveWallet(flags, devnet)).connect(provider);
+    const owner = flags.owner !== undefined ? resolveAddress(flags.owner, devnet, '--owner') : (wallet.address.toLowerCase() as Address);
+    const read = (parentNumber?: number) => nestedEscapeSourceFromDataDirs({ parentDataDir, childDataDir, child: K, owner, ...(parentNumber === undefined ? {} : { parentNumber }) });
+    let source = await read();
+    // Prove against the root's head of A (the store may know later blocks, or a conviction rolled the head back).
+    const rootHead = Number((await plasmaRoot(rootContract, provider).chainInfo(source.parentChainId)).headNumber);
+    if (rootHead !== Number(source.head.number) && rootHead > 0) source = await read(rootHead);
+    const client = new NestedEscapeClient({ l1: wallet, rootContract });
+    const inputs = { frozen: source.frozen, final: source.final };
+    if (source.accounts.length + source.exits.length + source.deposits.length === 0) {
+      throw new PlasmaError('NOTHING_TO_ESCAPE', `${owner} holds nothing in ${dev?.name ?? K} at its last final block ${source.finalNumber} in ${parentDev?.name ?? source.parentChainId}'s final ledger, and has no exit or deposit in flight there`, {
+        hint: source.skipped.length > 0 ? `left out: ${source.skipped.map((x) => `${x.what}: ${x.reason}`).join('; ')}` : 'check --owner and the child chain',
+        data: { owner, child: K, lastFinalBlock: Number(source.finalNumber) },
+      });
+    }
+    const r = await client.escapeAll(inputs, source);
+    const out = { parentChainId: source.parentChainId, child: K, owner, parentHead: Number(source.head.number), lastFinalBlock: Number(source.finalNumber), paid: r.paid, skipped: [...r.skipped, ...source.skipped] };
+    if (flags.json) return printJson(out);
+    const { c, kv, table, formatAmount } = await import('../ui.js');
+    print(kv([
+      ['frozen chain', `${parentDev?.name ?? source.parentChainId} head #${source.head.number}`],
+      ['child', `${dev?.name ?? K}, last final block #${source.finalNumber}`],
+      ['owner', owner],
+    ]));
+    const rows: string[][] = [];
+    for (const p of r.paid) {
+      const info = await readTokenInfo(provider, p.token);
+      const what = p.kind === 'account' ? `slot ${p.slot}` : p.kind === 'exit' ? `exit ${p.index} of block ${p.number}` : `deposit ${p.nonce}`;
+      rows.push([p.kind, what, p.to, `${formatAmount(p.amount, info.decimals)} ${info.symbol}`, p.txHash]);
+    }
+    print();
+    print(rows.length ? table(rows, { head: ['paid', 'what', 'to', 'amount', 'tx'], alignRight: [3] }) : '  nothing paid');
+    for (const s of out.skipped) print(`  ${c.dim('skipped')} ${s.what}: ${'code' in s ? `${s.code} (${s.message})` : s.reason}`);
+  } finally {
+    provider.destroy();
   }
 }

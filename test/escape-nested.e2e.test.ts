@@ -1,0 +1,152 @@
+/**
+ * The escape of holders inside a frozen chain's children end to end (docs/FRAUD.md §4b, PlasmaNestedEscape): A is a
+ * child of the root with a short stall limit, K a child of A, each run by a real validator node. alice deposits to A
+ * on L1, then into K on A; on K she pays bob and withdraws (an exit A never pays); once A's clock is past that
+ * block's window, bob pays alice back a little in K's next block, which A commits and never sees final; K stops; a
+ * deposit to K is made on A that K never applies (in flight); A commits to L1 and stops. Anyone freezes A on the root after its stall limit; its head is final. Then K's holders
+ * leave on L1 with the inputs read offline from A's and K's data directories (node `nestedEscapeSourceFromDataDirs`):
+ * alice through the SDK's NestedEscapeClient (her slot, her exit, her deposit in flight), bob through the CLI
+ * (`plasma-tree escape nested`); a second escape is refused (ALREADY_ESCAPED, from the SDK's check and from the
+ * module's custom error). Both are paid their balances in K's last final block, not in K's head.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type JsonRpcProvider } from 'ethers';
+import { encodeEscapeNestedExitCall, type ChainId } from '@plasma-tree/core';
+import { EscapeClient, NestedEscapeClient, mapL1Error } from '@plasma-tree/sdk';
+import { nestedEscapeSourceFromDataDirs } from '@plasma-tree/node';
+import { ETH, Tree, expectCode, newSigner, waitForWallClock } from './helpers/tree.js';
+
+const ETHER = 10n ** 18n;
+/** A's challenge window and stall limit on the root (L1 seconds). */
+const A_WINDOW = 5;
+const A_STALL = 10;
+/** K's challenge window on A (A's clock: the wall clock). */
+const K_WINDOW = 4;
+
+const BIN = fileURLToPath(new URL('../packages/cli/bin/plasma-tree.js', import.meta.url));
+
+let tree: Tree;
+let provider: JsonRpcProvider;
+let cliDir: string;
+
+beforeAll(async () => {
+  tree = await Tree.start(
+    [
+      { name: 'A', challengeWindow: A_WINDOW, stallLimit: A_STALL },
+      { name: 'K', parent: 'A', challengeWindow: K_WINDOW, parentFinality: 'committed' },
+    ],
+    { challengeWindow: A_WINDOW },
+  );
+  provider = tree.provider;
+  cliDir = mkdtempSync(join(tmpdir(), 'pt-escape-nested-cli-'));
+}, 60_000);
+
+afterAll(async () => {
+  await tree?.close();
+  if (cliDir) rmSync(cliDir, { recursive: true, force: true });
+}, 30_000);
+
+/** `plasma-tree escape nested …` as a real process, dev0 paying the gas (no devnet.json: ids and directories by hand). */
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', PLASMA_TREE_PRIVATE_KEY: tree.account(0).key };
+  delete env.FORCE_COLOR;
+  const conn = ['--l1', tree.devnet.l1.url, '--root', tree.devnet.rootContract, '--devnet-dir', cliDir];
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, 'escape', 'nested', ...args, ...conn], { env, cwd: cliDir, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('PlasmaNestedEscape end to end: K\'s holders leave on L1 once A is frozen', () => {
+  it("alice (SDK) and bob (CLI) are paid K's last final block, alice's exit and her deposit in flight; once", async () => {
+    const t0 = Date.now();
+    const A = tree.chain('A');
+    const K = tree.chain('K');
+    const alice = tree.account(1);
+    const bob = newSigner('bob');
+    const payer = tree.l1Wallet(tree.account(0));
+
+    // alice: 2 ETH into A on L1, 1 ETH into K on A; on K 0.25 to bob and a 0.1 withdrawal (committed on A, never paid).
+    await tree.waitApplied(await tree.deposit('A', alice, ETH, 2n * ETHER));
+    await tree.waitApplied(await tree.deposit('K', alice, ETH, ETHER));
+    await tree.transfer('K', alice, bob, ETH, ETHER / 4n);
+    await tree.withdraw('K', alice, alice, ETH, ETHER / 10n);
+    const { head: kHead } = await tree.settle('K');
+    const kInfo = (await A.node.getChildInfo(K.chainId))!;
+    expect(kInfo.headNumber).toBe(kHead);
+    // A's clock passes the window of K's block kHead (final from now on in A's ledger), then K's block kHead + 1 (bob
+    // pays alice 0.05) is committed on A and never becomes final: A stops inside its window.
+    await waitForWallClock(Number(kInfo.headWindowEnd));
+    await tree.transfer('K', bob, alice, ETH, ETHER / 20n);
+    expect((await tree.settle('K')).head).toBe(kHead + 1);
+    await tree.stopNode('K');
+    // In flight: recorded on A for K, never applied.
+    const inFlight = await tree.deposit('K', alice, ETH, (3n * ETHER) / 10n);
+    await tree.settle('A');
+    await tree.stopNode('A');
+    console.log(`nested escape e2e: tree built and stopped in ${Date.now() - t0} ms`);
+
+    // Anyone freezes A once its stall limit passed (L1 time moved on); its head is final.
+    const escape = new EscapeClient({ l1: payer, rootContract: tree.devnet.rootContract, pollMs: 50 });
+    const nested = new NestedEscapeClient({ l1: payer, rootContract: tree.devnet.rootContract, pollMs: 50 });
+    const live = await escape.getChainStatus(A.chainId);
+    await provider.send('evm_increaseTime', [live.secondsUntilStallable + 1]);
+    await provider.send('evm_mine', []);
+    await escape.freezeStalled(A.chainId);
+    expect(await escape.getChainStatus(A.chainId)).toMatchObject({ status: 'frozen-stalled', headFinal: true });
+
+    // The inputs, offline, from A's and K's data directories.
+    const source = await nestedEscapeSourceFromDataDirs({ parentDataDir: A.dataDir, childDataDir: K.dataDir, child: K.chainId, owner: alice.address });
+    expect(source.parentChainId).toBe(A.chainId);
+    expect(Number(source.head.number)).toBe(live.headNumber);
+    // K's last final block is kHead (block kHead + 1's window was open at A's head): its `next` is proven too, and K's
+    // state at kHead is re-executed from K's stored blocks (its store's head is kHead + 1).
+    expect(source.finalNumber, `A's head at ${source.T}, K's block ${kHead + 1} window end ${source.blocks.get(BigInt(kHead + 1))?.windowEnd}`).toBe(BigInt(kHead));
+    expect(source.final.record.headNumber).toBe(BigInt(kHead + 1));
+    expect(source.final.nextWindowEnd).toBeGreaterThan(source.T);
+    const aliceInK = ETHER - ETHER / 4n - ETHER / 10n;
+    expect(source.accounts.map((p) => p.account.balance)).toEqual([aliceInK]);
+    expect(source.exits.map((p) => [p.exit.recipient, p.exit.amount])).toEqual([[alice.address, ETHER / 10n]]);
+    expect(source.deposits.map((p) => [p.nonce, p.amount])).toEqual([[BigInt(inFlight.nonce), (3n * ETHER) / 10n]]);
+    const inputs = { frozen: source.frozen, final: source.final };
+
+    const status = await nested.status(A.chainId, K.chainId as ChainId, { inputs, caps: new Map([[ETH, source.parentState.ledger.subtreeBalance(K.chainId, ETH)]]) });
+    expect(status).toMatchObject({ status: 'frozen-stalled', headFinal: true, inputsMatchRoot: true, lastFinalBlock: kHead, childHeadNumber: kHead + 1 });
+    expect(status.tokens).toEqual([{ token: ETH, cap: ETHER + (3n * ETHER) / 10n, paid: 0n, left: ETHER + (3n * ETHER) / 10n }]);
+
+    // alice through the SDK: her slot, her exit, her deposit in flight.
+    const before = await provider.getBalance(alice.address);
+    const r = await nested.escapeAll(inputs, source);
+    expect(r.paid.map((p) => [p.kind, p.amount])).toEqual([['account', aliceInK], ['exit', ETHER / 10n], ['deposit', (3n * ETHER) / 10n]]);
+    expect(await provider.getBalance(alice.address)).toBe(before + aliceInK + ETHER / 10n + (3n * ETHER) / 10n);
+
+    // A second escape: refused by the SDK's check, and by the module (its custom error mapped to the same code).
+    await expectCode(nested.escape(inputs, source.accounts[0]), 'ALREADY_ESCAPED');
+    const data = encodeEscapeNestedExitCall(inputs.frozen, inputs.final, source.accounts[0]);
+    const err = await payer.call({ to: await nested.module(), data }).then(() => undefined, (e: unknown) => mapL1Error(e, 'escapeNestedExit'));
+    expect(err?.code).toBe('ALREADY_ESCAPED');
+    expect(err?.hint).not.toBe('');
+    expect((await nested.escapeAll(inputs, source)).skipped.map((s) => s.code)).toEqual(['ALREADY_ESCAPED', 'ALREADY_WITHDRAWN', 'ALREADY_RECLAIMED']);
+
+    // bob through the CLI: his 0.25 ETH of K's last final block.
+    const paid = await cli([K.chainId, '--parent-data-dir', A.dataDir, '--data-dir', K.dataDir, '--owner', bob.address]);
+    expect(paid.code, paid.stderr).toBe(0);
+    expect(paid.stdout).toMatch(/account\s+slot \d+\s+0x[0-9a-f]{40}\s+0\.25 ETH/);
+    expect(await provider.getBalance(bob.address)).toBe(ETHER / 4n);
+    const again = await cli([K.chainId, '--parent-data-dir', A.dataDir, '--data-dir', K.dataDir, '--owner', bob.address, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ paid: [], skipped: [{ code: 'ALREADY_ESCAPED' }] });
+    const nothing = await cli([K.chainId, '--parent-data-dir', A.dataDir, '--data-dir', K.dataDir, '--owner', newSigner('eve').address]);
+    expect(nothing.stderr).toContain('NOTHING_TO_ESCAPE');
+
+    // K's cap in A's ledger: what was paid out of it, and nothing more.
+    expect((await nested.status(A.chainId, K.chainId as ChainId, { tokens: [ETH] })).tokens[0].paid).toBe(aliceInK + ETHER / 10n + (3n * ETHER) / 10n + ETHER / 4n);
+    console.log(`nested escape e2e: done in ${Date.now() - t0} ms`);
+  }, 120_000);
+});
