@@ -17,6 +17,7 @@ import { loadArtifact } from '@plasma-tree/contracts';
 import { FAULTS_FILE } from '@plasma-tree/node';
 import { PlasmaClient } from '@plasma-tree/sdk';
 import { readDevnetInfo, startDevnet, type Devnet, type DevnetChain } from '@plasma-tree/devnet';
+import { waitFor as waitForProbe } from './helpers/tree.js';
 
 const FAULTY = 1;
 const FAULTS = { kind: 'overspend', once: false } as const;
@@ -36,15 +37,9 @@ const rpc = async (url: string, method: string, params: unknown[] = []): Promise
   return body.result;
 };
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** The tree helpers' waitFor, with a probe that may fail while nodes start (an RPC not up yet counts as "not yet"). */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> =>
+  waitForProbe(what, () => probe().catch(() => undefined), timeoutMs);
 
 const alive = (pid: number) => {
   try {
