@@ -215,6 +215,17 @@ describe('3-of-4: one validator proposes forged blocks', () => {
     const boot = (await info(nodes[0])).p2p.addresses as string[];
     await startValidator(FAULTY, boot, { kind: 'skip-deposit', once: false });
     const forged = await untilForged('skip-deposit', async (i) => {
+      // The lie needs the deposit to reach the faulty proposer's turn: transfers move the chain on until the next
+      // height's first round is its own (left to chance, one step in four, the honest proposers took every deposit
+      // first and CI once ran out of steps), and it holds the head, so it proposes at once.
+      for (let k = 0; k < validators.length; k++) {
+        const head = (await info(nodes[0])).head.number as number;
+        if (proposerOf(validators, BigInt(head + 1), 0) === faultyAddress()) {
+          await converged(head);
+          break;
+        }
+        await transfer(i + k);
+      }
       const before = await balance(nodes[0], bob.address);
       await depositETH(l1, chainId, bob.address, parseEther('1'));
       deposited.bob += parseEther('1');
