@@ -100,9 +100,20 @@ export interface DeployedRoot extends Deployed {
 export async function deployRoot(signer: Signer, options: { verifier?: string } = {}): Promise<DeployedRoot> {
   const verifier = options.verifier
     ? { address: options.verifier, contract: new Contract(options.verifier, loadArtifact('PlasmaFraudVerifier').abi, signer) }
-    : await deployContract(signer, 'PlasmaFraudVerifier');
+    : await deployFraudVerifier(signer);
   const root = await deployContract(signer, 'PlasmaRoot', [verifier.address]);
   return { ...root, verifier };
+}
+
+/**
+ * Deploys PlasmaFraudVerifier with its ledger modules (docs/LEDGER-PROOFS.md §5.2): the stateless kind-group modules
+ * first, then the verifier that names them (registry, exits, objections, edges; address(0) for a group not built yet).
+ */
+export async function deployFraudVerifier(signer: Signer): Promise<Deployed> {
+  const registry = await deployContract(signer, 'PlasmaLedgerRegistry');
+  const exits = await deployContract(signer, 'PlasmaLedgerExits');
+  const none = '0x0000000000000000000000000000000000000000';
+  return deployContract(signer, 'PlasmaFraudVerifier', [[registry.address, exits.address, none, none]]);
 }
 
 /** Deploys an ERC-20 with an open `mint(to, amount)` (18 decimals), for tests and the devnet. */

@@ -49,6 +49,15 @@ contract PlasmaFraudVerifier {
     uint8 public constant FAULT_DEPOSIT_BEYOND_HEADER = 14;
     /// A deposit the parent did not record (forged): its depositHash is not the parent's record under its nonce.
     uint8 public constant FAULT_DEPOSIT_MISMATCH = 15;
+    /// A tx of kind 3-15 the STF refuses on its pre-state (its ledger module names the reason: {ledgerTransition}).
+    uint8 public constant FAULT_LEDGER_REFUSED = 16;
+
+    /// @notice The modules that re-execute the ledger kinds (docs/LEDGER-PROOFS.md §5.2), by kind group; address(0):
+    ///         that group is not provable yet (ProofKindNotSupported). Stateless, called with STATICCALL.
+    address public immutable ledgerRegistry; // 3 DEPOSIT_TO_CHILD, 4 COMMIT_CHILD, 6 SPAWN_CHILD, 13 FREEZE_STALLED_CHILD
+    address public immutable ledgerExits; // 5 FINALIZE_CHILD_EXIT, 11 ESCAPE_CHILD_EXIT, 12 RECLAIM_CHILD_DEPOSIT
+    address public immutable ledgerObjections; // 10 PROVE_CHILD_FRAUD, 14 CHALLENGE_CHILD_DATA, 15 CHILD_DATA_CALL
+    address public immutable ledgerEdges; // 7 EDGE_SEND, 8 EDGE_FROM_PARENT, 9 EDGE_FROM_CHILD
 
     /// @dev secp256k1n / 2 (EIP-2), as in PlasmaRoot and core's signature rules.
     uint256 private constant HALF_CURVE_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
@@ -74,6 +83,8 @@ contract PlasmaFraudVerifier {
     error BadNextTx(uint256 index, uint256 expected);
     error ExitIndexOutOfRange(uint256 index);
     error ExitNotInBlock(uint256 index);
+    /// @notice No module proves transitions of this tx kind yet (docs/LEDGER-PROOFS.md §7).
+    error ProofKindNotSupported(uint8 kind);
     // {verifyQuorum}: PlasmaRoot's errors of the same names
     error BadSignaturesLength(uint256 length);
     error NotEnoughSignatures(uint256 count, uint256 threshold);
@@ -82,6 +93,14 @@ contract PlasmaFraudVerifier {
     error InvalidSignature(uint256 position);
     error SignersNotSorted(uint256 position, address previous, address signer);
     error SignerNotValidator(uint256 position, address signer);
+
+    /// @param modules The ledger modules: registry, exits, objections, edges (address(0) for a group not deployed).
+    constructor(address[4] memory modules) {
+        ledgerRegistry = modules[0];
+        ledgerExits = modules[1];
+        ledgerObjections = modules[2];
+        ledgerEdges = modules[3];
+    }
 
     // ---------------------------------------------------------------------------------------------------------------
     // The proofs. Each takes the arguments of its PlasmaRoot entry point exactly as the root received them (`msg.data`
@@ -97,18 +116,68 @@ contract PlasmaFraudVerifier {
     ///      be `keccak256(accountsRoot ‖ ledgerRoot)`. `accounts[0]` opens the debited slot (kinds 1, 2) or the
     ///      credited one (kind 0) in `accountsRoot`; `accounts[1]` the credited slot of a transfer, in the accounts root
     ///      after the sender's update. A witness is only needed once a check reaches it (a bad signature needs none).
-    ///      Kinds 0-2 only: the caller refuses the others.
+    ///      Kinds 3-15 (docs/LEDGER-PROOFS.md): after the same checks of `t`, its pre-state and its form, the kind's
+    ///      ledger module re-executes it on the 11th argument, a LedgerTxWitness; a module's revert (a bad witness, out
+    ///      of gas) reverts the proof, so no refusal can be faked by starving it.
     /// @return fault A FAULT_* code, or VALID.
     /// @return postStateRoot The recomputed post-state root when every check passed (else 0).
     function transitionFault(TransitionInput calldata input, bytes calldata rootArgs)
         external
-        pure
+        view
         returns (uint8 fault, bytes32 postStateRoot)
     {
         (,,,,, TxWitness memory t, TxWitness memory preTx, bytes32 accountsRoot, bytes32 ledgerRoot, AccountWitness[] memory accounts)
         = abi.decode(rootArgs, (bytes32, Header, uint64, Header, uint64, TxWitness, TxWitness, bytes32, bytes32, AccountWitness[]));
-        return transition(input, t, preTx, accountsRoot, ledgerRoot, accounts);
+        if (t.tx.kind <= 2) return transition(input, t, preTx, accountsRoot, ledgerRoot, accounts);
+        address module = ledgerModuleOf(t.tx.kind); // first: a kind no module proves is refused as it always was
+        _checkPreState(input, t, preTx, accountsRoot, ledgerRoot);
+        if (isMalformed(t.tx, t.data)) return (FAULT_MALFORMED, 0);
+        bytes32 refusal;
+        (refusal, postStateRoot) = _ledgerCall(module, input.domainSeparator, rootArgs);
+        if (refusal != 0) return (FAULT_LEDGER_REFUSED, 0);
+        if (postStateRoot != t.postStateRoot) return (FAULT_POST_ROOT_MISMATCH, postStateRoot);
     }
+
+    /// @notice What the ledger module of `kind` says of the proof `rootArgs` (PlasmaRoot.proveInvalidTransition's 11
+    ///         arguments): keccak256 of core's refusal code (0 = valid) and the recomputed post-state root. It does not
+    ///         check the tx against the block: {transitionFault} does, before calling it.
+    function ledgerTransition(bytes32 domainSeparator, uint8 kind, bytes calldata rootArgs)
+        external
+        view
+        returns (bytes32 refusal, bytes32 postStateRoot)
+    {
+        return _ledgerCall(ledgerModuleOf(kind), domainSeparator, rootArgs);
+    }
+
+    /// @notice The module that proves transitions of tx `kind` (3-15); reverts ProofKindNotSupported when none does.
+    function ledgerModuleOf(uint8 kind) public view returns (address module) {
+        module = kind == 3 || kind == 4 || kind == 6 || kind == 13 ? ledgerRegistry
+            : kind == 5 || kind == 11 || kind == 12 ? ledgerExits
+            : kind == 10 || kind == 14 || kind == 15 ? ledgerObjections
+            : kind >= 7 && kind <= 9 ? ledgerEdges
+            : address(0);
+        if (module == address(0)) revert ProofKindNotSupported(kind);
+    }
+
+    function _ledgerCall(address module, bytes32 domainSeparator, bytes calldata rootArgs)
+        private
+        view
+        returns (bytes32 refusal, bytes32 postStateRoot)
+    {
+        // PlasmaLedgerModule.ledgerTransition(the 11 arguments), the domain separator one word after them.
+        (bool ok, bytes memory answer) = module.staticcall(abi.encodePacked(LEDGER_TRANSITION_SELECTOR, rootArgs, domainSeparator));
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(answer, 0x20), mload(answer))
+            }
+        }
+        (refusal, postStateRoot) = abi.decode(answer, (bytes32, bytes32));
+    }
+
+    /// @dev PlasmaLedgerModule.ledgerTransition's selector.
+    bytes4 private constant LEDGER_TRANSITION_SELECTOR = bytes4(keccak256(
+        "ledgerTransition(bytes32,(bytes32,uint64,bytes32,bytes32,bytes32,bytes32,uint64,uint64),uint64,(bytes32,uint64,bytes32,bytes32,bytes32,bytes32,uint64,uint64),uint64,((uint8,uint32,uint32,address,address,address,uint256,uint64,bytes32,bytes32,uint8),bytes,bytes32,uint64,uint256,bytes32[16]),((uint8,uint32,uint32,address,address,address,uint256,uint64,bytes32,bytes32,uint8),bytes,bytes32,uint64,uint256,bytes32[16]),bytes32,bytes32,(uint32,address,address,uint256,uint64,bytes32[32])[],((bytes,uint256,bytes32[])[],bytes))"
+    ));
 
     /// @notice {transitionFault} on decoded arguments (the shared vectors call it directly).
     function transition(
@@ -119,14 +188,7 @@ contract PlasmaFraudVerifier {
         bytes32 ledgerRoot,
         AccountWitness[] memory accounts
     ) public pure returns (uint8 fault, bytes32 postStateRoot) {
-        if (txRootOf(t) != input.txRoot) revert TxNotInBlock(t.index);
-        bytes32 pre = input.prevStateRoot;
-        if (t.index != 0) {
-            if (preTx.index != t.index - 1) revert BadPreTx(preTx.index, t.index - 1);
-            if (txRootOf(preTx) != input.txRoot) revert TxNotInBlock(preTx.index);
-            pre = preTx.postStateRoot;
-        }
-        if (PlasmaMerkle.hashPair(accountsRoot, ledgerRoot) != pre) revert PreStateMismatch(pre, accountsRoot, ledgerRoot);
+        _checkPreState(input, t, preTx, accountsRoot, ledgerRoot);
 
         BlockTx memory x = t.tx;
         if (isMalformed(x, t.data)) return (FAULT_MALFORMED, 0);
@@ -146,6 +208,22 @@ contract PlasmaFraudVerifier {
         if (fault != VALID) return (fault, 0);
         postStateRoot = PlasmaMerkle.hashPair(root, ledgerRoot);
         if (postStateRoot != t.postStateRoot) return (FAULT_POST_ROOT_MISMATCH, postStateRoot);
+    }
+
+    /// @dev Reverts unless `t` is in the block and its pre-state root (the previous header's, or `preTx`'s post-state
+    ///      root) is keccak256(accountsRoot ‖ ledgerRoot).
+    function _checkPreState(TransitionInput memory input, TxWitness memory t, TxWitness memory preTx, bytes32 accountsRoot, bytes32 ledgerRoot)
+        private
+        pure
+    {
+        if (txRootOf(t) != input.txRoot) revert TxNotInBlock(t.index);
+        bytes32 pre = input.prevStateRoot;
+        if (t.index != 0) {
+            if (preTx.index != t.index - 1) revert BadPreTx(preTx.index, t.index - 1);
+            if (txRootOf(preTx) != input.txRoot) revert TxNotInBlock(preTx.index);
+            pre = preTx.postStateRoot;
+        }
+        if (PlasmaMerkle.hashPair(accountsRoot, ledgerRoot) != pre) revert PreStateMismatch(pre, accountsRoot, ledgerRoot);
     }
 
     /// @dev TRANSFER and WITHDRAW: the sender checks, the debit, and for a transfer the credit.

@@ -67,6 +67,8 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     uint8 internal constant FRAUD_INVALID_EXITS = 7;
     uint8 internal constant FRAUD_UNAVAILABLE_DATA = 8;
     uint8 internal constant FRAUD_SKIPPED_DEPOSIT = 9;
+    /// A tx of kind 3-15 (a chain parent's ledger kinds) is an invalid transition (docs/LEDGER-PROOFS.md).
+    uint8 internal constant FRAUD_INVALID_LEDGER_TX = 10;
     /// @notice Largest validator set (bounds the gas of {spawnChain}; a commit pays per signature it carries). Internal,
     ///         like EXIT_TREE_DEPTH: core's MAX_VALIDATORS is the same number, and the root's code size has no room
     ///         for getters nobody reads on chain.
@@ -256,7 +258,6 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     // fraud proofs
     error ChallengeWindowClosed(uint64 windowEnd, uint256 now);
     error WrongPrevHeader(uint64 number);
-    error ProofKindNotSupported(uint8 kind);
     error NotFraud(uint8 kind, bytes32 reason);
     error AlreadyConvicted(bytes32 chainId);
     // escape hatch
@@ -721,9 +722,11 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
     // Fraud proofs (docs/FRAUD.md §3, phase 1: the root's direct children)
     // ---------------------------------------------------------------------------------------------------------------
 
-    /// @notice Proves that transaction `t` (kind 0 DEPOSIT, 1 TRANSFER or 2 WITHDRAW) of committed block `h` is refused by
-    ///         the state transition function, or that its post-state root is not what it claims. On success the chain
-    ///         is rolled back to `h.number - 1`, its bond slashed (half to the caller, half burned) and frozen.
+    /// @notice Proves that transaction `t` of committed block `h` is refused by the state transition function, or that
+    ///         its post-state root is not what it claims. On success the chain is rolled back to `h.number - 1`, its bond
+    ///         slashed (half to the caller, half burned) and frozen. A tx of kind 3-15 (the ledger kinds of a chain
+    ///         that is a parent, docs/LEDGER-PROOFS.md) takes an 11th argument the selector leaves out, a LedgerTxWitness
+    ///         that the verifier decodes from msg.data (FraudProven kind FRAUD_INVALID_LEDGER_TX).
     /// @param h The disputed block: committed, at most the head, its challenge window still open.
     /// @param windowEnd Its windowEnd (Committed event).
     /// @param prev The block before it, `prevWindowEnd` its windowEnd; for block 1 an all-zero header and 0.
@@ -748,11 +751,10 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
         Chain storage c = _chains[chainId];
         _checkDisputed(c, chainId, h, windowEnd, prev, prevWindowEnd);
         uint8 kind = t.tx.kind;
-        if (kind > 2) revert ProofKindNotSupported(kind);
         (uint8 fault,) =
             fraudVerifier.transitionFault(_transitionInput(c, chainId, h, prev, t), msg.data[4:]);
         if (fault == 0) revert NotFraud(kind, "TX_VALID");
-        _convict(c, chainId, h.number, prev.depositNonce, prevWindowEnd, kind, msg.sender);
+        _convict(c, chainId, h.number, prev.depositNonce, prevWindowEnd, kind > 2 ? FRAUD_INVALID_LEDGER_TX : kind, msg.sender);
     }
 
     /// @dev What the verifier needs to know of block `h` from this contract.

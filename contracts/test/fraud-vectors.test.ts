@@ -7,7 +7,7 @@
 import * as core from '@plasma-tree/core';
 import { AbiCoder, Contract, Interface, TypedDataEncoder, Wallet, id } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployContract, loadArtifact } from '../index.js';
+import { deployContract, deployFraudVerifier, loadArtifact } from '../index.js';
 import { setup, type Fixture } from './helpers.js';
 
 const CHAIN = core.chainIdOf(core.ROOT_CHAIN_ID, 7);
@@ -27,7 +27,7 @@ const ctx = (): core.BlockContext => ({ chainId: CHAIN, domain, depositRecord: (
 
 beforeAll(async () => {
   f = await setup();
-  verifier = (await deployContract(f.wallets[0], 'PlasmaFraudVerifier')).contract;
+  verifier = (await deployFraudVerifier(f.wallets[0])).contract;
   domain = core.plasmaDomain(31337n, f.rootAddress.toLowerCase() as core.Address);
   domainSeparator = TypedDataEncoder.hashDomain({ name: 'PlasmaTree', version: '1', chainId: 31337n, verifyingContract: f.rootAddress });
   [

@@ -93,6 +93,40 @@ library PlasmaLedgerTree {
         if (used != siblings.length) revert BadLedgerProof(siblings.length, used);
     }
 
+    /// @notice One write of key `k`: the roots with `oldLeaf` and with `newLeaf` under it, from one calldata proof (two
+    ///         hashes a level). The caller checks `oldRoot` against the root it holds and moves on to `newRoot`.
+    function updateCalldata(bytes32 k, bytes32 oldLeaf, bytes32 newLeaf, uint256 bitmap, bytes32[] calldata siblings, bytes32[] memory zeros)
+        internal
+        pure
+        returns (bytes32 oldRoot, bytes32 newRoot)
+    {
+        uint256 used;
+        assembly ("memory-safe") {
+            oldRoot := oldLeaf
+            newRoot := newLeaf
+            let next := siblings.offset
+            let z := add(zeros, 0x20)
+            let end := add(z, shl(5, DEPTH))
+            for {} lt(z, end) { z := add(z, 0x20) } {
+                let sibling := mload(z)
+                if and(bitmap, 1) {
+                    sibling := calldataload(next)
+                    next := add(next, 0x20)
+                }
+                bitmap := shr(1, bitmap)
+                let right := shl(5, and(k, 1))
+                k := shr(1, k)
+                mstore(xor(right, 0x20), sibling)
+                mstore(right, oldRoot)
+                oldRoot := keccak256(0x00, 0x40)
+                mstore(right, newRoot)
+                newRoot := keccak256(0x00, 0x40)
+            }
+            used := shr(5, sub(next, siblings.offset))
+        }
+        if (used != siblings.length) revert BadLedgerProof(siblings.length, used);
+    }
+
     function _popcount(uint256 x) private pure returns (uint256 n) {
         for (; x != 0; x &= x - 1) ++n;
     }

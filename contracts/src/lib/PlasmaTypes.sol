@@ -124,3 +124,21 @@ struct Cap {
     uint256 amount;
     LedgerProof proof;
 }
+
+// ---- transition proofs of the ledger kinds (tx kinds 3-15, docs/LEDGER-PROOFS.md) ---------------------------------
+
+/// @notice One ledger entry a disputed tx touches: its value BEFORE the tx (`abi.encode` of the entry's fields, core
+///         `ledgerEntryValue`; empty = the default, leaf 0) and its compressed proof (PlasmaLedgerTree), taken against
+///         the ledger root with the touch list's earlier keys already written (docs/LEDGER-PROOFS.md §1.3).
+struct LedgerEntryWitness {
+    bytes value;
+    uint256 bitmap;
+    bytes32[] siblings;
+}
+
+/// @notice The 11th argument of PlasmaRoot.proveInvalidTransition for a tx of kind 3-15: one witness per ledger key
+///         the tx touches, in its kind's touch order, and the kind's extra witness (empty for most kinds).
+struct LedgerTxWitness {
+    LedgerEntryWitness[] entries;
+    bytes extra;
+}

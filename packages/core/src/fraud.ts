@@ -16,6 +16,7 @@
  * | BadTimestamp | the header and its parent's | `proveBadTimestamp` |
  * | InvalidExits | one or two tx witnesses (each leaf carries its exit index) and one exit-tree leaf | `proveInvalidExits` |
  * | SkippedDeposit | the header and its parent's (the overdue record is the host's) | `proveSkippedDeposit` |
+ * | InvalidLedgerTx | as a transition, plus the ledger entries the tx touches (docs/LEDGER-PROOFS.md) | `proveInvalidTransition` (11th argument) |
  */
 import { decodeWords, WORD, type DecodedAbiValue, type StaticAbiType } from './abi.js';
 import { addressEnc, bytes32Enc, bytesEnc, callData, dynamicArrayEnc, fixedWordsEnc, headerEnc, staticEnc, tupleEnc, uintEnc, type Enc } from './abiEncoder.js';
@@ -28,6 +29,9 @@ import { isPlasmaError, PlasmaError } from './errors.js';
 import { MerkleTree } from './merkle.js';
 import { applyTx, checkBlockTxForm, type StfContext } from './stf.js';
 import { decodeEdgeSendData } from './txData.js';
+import { ledgerEntryValue, isDefaultLedgerEntry, type LedgerEntry } from './ledgerEntries.js';
+import { ledgerTouchPlan, PROVABLE_LEDGER_KINDS } from './ledgerFraud.js';
+import type { LedgerProof } from './ledgerTree.js';
 import { EXIT_TREE_DEPTH, TX_TREE_DEPTH, TxKind, ZERO_ADDRESS, type Address, type Block, type BlockTx, type ChainId, type ExitTreeLeaf, type Header, type Hex } from './types.js';
 
 /** PlasmaRoot.MIN_BOND: half of it pays the worst-case proof (500,000 gas at 200 gwei), docs/FRAUD.md §1. A chain's
@@ -57,6 +61,8 @@ export enum FraudKind {
   UnavailableData = 8,
   /** The block was committed more than the stall limit after the next down event it left out was recorded (§3). */
   SkippedDeposit = 9,
+  /** A tx of kind 3-15 (a parent's ledger kinds) that the STF refuses or whose post-state root is wrong (docs/LEDGER-PROOFS.md). */
+  InvalidLedgerTx = 10,
 }
 
 /** PlasmaRoot's chain status (chainStatus). */
@@ -84,6 +90,8 @@ export enum TransitionFault {
   DepositOutOfOrder = 13,
   DepositBeyondHeader = 14,
   DepositMismatch = 15,
+  /** A tx of kind 3-15 refused by the STF: its ledger module names the code (LedgerTransitionProof.refusal). */
+  LedgerRefused = 16,
 }
 
 const FAULT_OF_STF_CODE: Record<string, TransitionFault> = {
@@ -214,6 +222,34 @@ export interface TransitionProof extends OneBlockProof {
   accounts: AccountWitness[];
 }
 
+/** One ledger entry a tx of kind 3-15 touches: its value before the tx ('0x' = the default) and its proof (§1.3). */
+export interface LedgerEntryWitness {
+  value: Hex;
+  proof: LedgerProof;
+}
+
+/** Solidity `LedgerTxWitness`: the touch list's entries in order, and the kind's extra witness. */
+export interface LedgerTxWitness {
+  entries: LedgerEntryWitness[];
+  extra: Hex;
+}
+
+/**
+ * A tx of kind 3-15 is an invalid transition (docs/LEDGER-PROOFS.md): PlasmaRoot.proveInvalidTransition with the
+ * ledger witness as its 11th argument; FraudProven kind InvalidLedgerTx.
+ */
+export interface LedgerTransitionProof extends OneBlockProof {
+  kind: FraudKind.InvalidLedgerTx;
+  /** Core's error code when the STF refuses the tx (the module names the same); undefined: the post root is wrong. */
+  refusal?: string;
+  tx: TxWitness;
+  preTx: TxWitness;
+  accountsRoot: Hex;
+  ledgerRoot: Hex;
+  accounts: AccountWitness[];
+  ledger: LedgerTxWitness;
+}
+
 export interface MissingDownEventProof extends OneBlockProof {
   kind: FraudKind.MissingDownEvent;
   tx: TxWitness;
@@ -256,7 +292,15 @@ export interface EquivocationProof {
   prev: Header;
 }
 
-export type FraudProof = TransitionProof | MissingDownEventProof | MalformedTxProof | BadTimestampProof | SkippedDepositProof | EquivocationProof | InvalidExitsProof;
+export type FraudProof =
+  | TransitionProof
+  | MissingDownEventProof
+  | MalformedTxProof
+  | BadTimestampProof
+  | SkippedDepositProof
+  | EquivocationProof
+  | InvalidExitsProof
+  | LedgerTransitionProof;
 
 /** The windowEnds the root recorded: of the disputed block (for an equivocation: of whichever is committed, else 0)
  *  and of its parent (0 for block 1). */
@@ -399,10 +443,82 @@ export function buildTransitionProof(
       header: block.header,
       prev,
       tx: txWitness(block, txIndex, tree),
-      preTx: txIndex === 0 ? { tx: EMPTY_TX, postStateRoot: ZERO_BYTES32, exitIndex: 0, index: 0, proof: Array<Hex>(TX_TREE_DEPTH).fill(ZERO_BYTES32) } : txWitness(block, txIndex - 1, tree),
+      preTx: preTxWitness(block, txIndex, tree),
       accountsRoot: preState.accounts.root,
       ledgerRoot: preState.ledger.root,
       accounts,
+    };
+  });
+}
+
+/** The tx witness of the position before `txIndex` (an empty one for tx 0). */
+function preTxWitness(block: Block, txIndex: number, tree: MerkleTree): TxWitness {
+  return txIndex === 0 ? { tx: EMPTY_TX, postStateRoot: ZERO_BYTES32, exitIndex: 0, index: 0, proof: Array<Hex>(TX_TREE_DEPTH).fill(ZERO_BYTES32) } : txWitness(block, txIndex - 1, tree);
+}
+
+function ledgerValueHex(entry: Readonly<LedgerEntry> | undefined): Hex {
+  return entry === undefined || isDefaultLedgerEntry(entry) ? '0x' : bytesToHex(ledgerEntryValue(entry));
+}
+
+/**
+ * The proof that tx `txIndex` of `block`, of a ledger kind (3-15) PlasmaRoot judges (PROVABLE_LEDGER_KINDS), is
+ * invalid: the STF refuses it (the witnesses of its touch list against the pre-state ledger root: the module folds
+ * those its checks read) or its post-state root is not the claimed one (the witnesses in sequence, each against the
+ * root with the earlier keys written: docs/LEDGER-PROOFS.md §1.3). Options and errors as buildTransitionProof.
+ */
+export function buildLedgerTransitionProof(
+  block: Block,
+  txIndex: number,
+  parentHeader: Header | null,
+  preState: ChainState,
+  ctx: BlockContext,
+  options: { allowValid?: boolean } = {},
+): LedgerTransitionProof {
+  const tx = block.txs[txIndex];
+  if (tx === undefined) throw unavailable(`block ${block.header.number} has no tx ${txIndex}`, 'pick a tx of the block');
+  if (!PROVABLE_LEDGER_KINDS.has(tx.kind)) {
+    throw unavailable(`tx ${txIndex} is of kind ${tx.kind}: PlasmaRoot proves the transitions of kinds 0-2 and ${[...PROVABLE_LEDGER_KINDS].join(', ')}`, 'see docs/LEDGER-PROOFS.md §7 for the kinds to come', { kind: tx.kind });
+  }
+  if (isMalformedTx(tx)) throw unavailable(`tx ${txIndex} is malformed`, 'prove it with buildMalformedTxProof', { txIndex });
+  const tree = txTreeOf(block);
+  checkTxRoot(block, tree);
+  const prev = prevOf(parentHeader);
+  return atTx(block, txIndex, parentHeader, preState, ctx, (stf) => {
+    const { ledger } = preState;
+    const plan = ledgerTouchPlan(tx, ledger)!;
+    const before = new Map(plan.keys.map((key) => [key, ledger.entry(key)] as const));
+    const accountsRoot = preState.accounts.root;
+    const ledgerRoot = ledger.root;
+    const accounts = plan.slots.map((slot) => accountWitness(preState, slot));
+    // Against the pre-state root, taken before the tx runs: what a refusal's checks fold.
+    const atPreState = plan.keys.map((key) => ({ value: ledgerValueHex(before.get(key)), proof: ledger.proof(key) }));
+    let refusal: string | undefined;
+    let entries = atPreState;
+    preState.checkpoint();
+    try {
+      const outcome = applyTx(preState, tx, stf);
+      if (outcome.postRoot === block.postRoots[txIndex].toLowerCase() && !options.allowValid) {
+        throw notFraud(`tx ${txIndex} of block ${block.header.number} is valid`, 'a proof against a valid tx reverts with NotFraud', { txIndex });
+      }
+      const proofs = ledger.sequentialProofs(plan.keys, before);
+      entries = plan.keys.map((key, j) => ({ value: ledgerValueHex(before.get(key)), proof: proofs[j] }));
+    } catch (e) {
+      if (!isPlasmaError(e) || e.code === 'NOT_FRAUD') throw e;
+      refusal = e.code;
+    } finally {
+      preState.revert();
+    }
+    return {
+      kind: FraudKind.InvalidLedgerTx,
+      ...(refusal === undefined ? {} : { refusal }),
+      header: block.header,
+      prev,
+      tx: txWitness(block, txIndex, tree),
+      preTx: preTxWitness(block, txIndex, tree),
+      accountsRoot,
+      ledgerRoot,
+      accounts,
+      ledger: { entries, extra: plan.extra },
     };
   });
 }
@@ -561,6 +677,11 @@ export interface FindFraudContext extends BlockContext {
   exitLeaves?: readonly Hex[];
   /** The parent's record under `header.depositNonce + 1`, to check the skipped-deposit deadline (needs commitTime). */
   nextDownRecord?: NextDownRecord;
+  /**
+   * Who judges the block: PlasmaRoot (default), which proves the ledger kinds of PROVABLE_LEDGER_KINDS, or a chain
+   * parent's ledger, which proves kinds 0-2 only (a ledger-kind fault stays phase 2 there: docs/LEDGER-PROOFS.md §7).
+   */
+  host?: 'root' | 'chain';
 }
 
 /**
@@ -602,15 +723,23 @@ export function findFraud(block: Block, parentHeader: Header | null, preState: C
           return { provable: true, kind: tx.kind as number as FraudKind, txIndex: i, reason: TransitionFault[fault], proof };
         }
       }
+      const ledgerProvable = (ctx.host ?? 'root') === 'root' && PROVABLE_LEDGER_KINDS.has(tx.kind);
+      const ledgerFault = (reason: string): FraudFinding => {
+        if (!ledgerProvable) return { provable: false, kind: 'phase2', txIndex: i, reason };
+        // The witnesses are taken from a fresh replay up to tx i (the state here is the same).
+        preState.revert();
+        preState.checkpoint();
+        return { provable: true, kind: FraudKind.InvalidLedgerTx, txIndex: i, reason, proof: buildLedgerTransitionProof(block, i, parentHeader, preState, ctx) };
+      };
       let outcome;
       try {
         outcome = applyTx(preState, tx, stf);
       } catch (e) {
         if (!isPlasmaError(e)) throw e;
         if (e.code === 'DEPOSIT_UNKNOWN') throw unavailable(`the parent's record of event ${tx.nonce} is not known here`, 'sync the parent chain first');
-        return { provable: false, kind: 'phase2', txIndex: i, reason: e.code };
+        return ledgerFault(e.code);
       }
-      if (outcome.postRoot !== block.postRoots[i].toLowerCase()) return { provable: false, kind: 'phase2', txIndex: i, reason: 'POST_ROOT_MISMATCH' };
+      if (outcome.postRoot !== block.postRoots[i].toLowerCase()) return ledgerFault('POST_ROOT_MISMATCH');
       if (outcome.downNonce !== undefined) stf.lastDepositNonce = outcome.downNonce;
     }
     if (BigInt(block.txs.length) < downCount) {
@@ -671,6 +800,11 @@ function exitWitnessEnc(e: ExitWitness): Enc {
   return tupleEnc([bytes32Enc(e.leaf), uintEnc(e.index, 256), fixedWordsEnc(e.proof, EXIT_TREE_DEPTH, 'an exit witness')]);
 }
 
+function ledgerTxWitnessEnc(w: LedgerTxWitness): Enc {
+  const entry = (e: LedgerEntryWitness): Enc => tupleEnc([bytesEnc(e.value), bytes32Enc(e.proof.bitmap), dynamicArrayEnc(e.proof.siblings.map(bytes32Enc))]);
+  return tupleEnc([dynamicArrayEnc(w.entries.map(entry)), bytesEnc(w.extra)]);
+}
+
 function accountWitnessEnc(a: AccountWitness): Enc {
   return tupleEnc([uintEnc(a.slot, 32), addressEnc(a.owner), addressEnc(a.token), uintEnc(a.balance, 256), uintEnc(a.nonce, 64), fixedWordsEnc(a.proof, 32, 'an account witness')]);
 }
@@ -718,6 +852,22 @@ function fraudProofArgs(proof: FraudProofData, windows: ProofWindows): { signatu
       return {
         signature: FRAUD_SIGNATURES.proveInvalidTransition,
         args: [...common(p), txWitnessEnc(p.tx), txWitnessEnc(p.preTx), bytes32Enc(p.accountsRoot), bytes32Enc(p.ledgerRoot), dynamicArrayEnc(p.accounts.map(accountWitnessEnc))],
+      };
+    }
+    case FraudKind.InvalidLedgerTx: {
+      // The 11th argument rides under the 10-argument selector: PlasmaRoot ignores it, its verifier decodes it.
+      const p = proof as Omit<LedgerTransitionProof, 'fault'>;
+      return {
+        signature: FRAUD_SIGNATURES.proveInvalidTransition,
+        args: [
+          ...common(p),
+          txWitnessEnc(p.tx),
+          txWitnessEnc(p.preTx),
+          bytes32Enc(p.accountsRoot),
+          bytes32Enc(p.ledgerRoot),
+          dynamicArrayEnc(p.accounts.map(accountWitnessEnc)),
+          ledgerTxWitnessEnc(p.ledger),
+        ],
       };
     }
     case FraudKind.MissingDownEvent:

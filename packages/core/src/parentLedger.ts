@@ -353,6 +353,35 @@ export class ParentLedger {
     return this.tree.proof(key);
   }
 
+  /**
+   * The ledger witnesses of a transition proof (docs/LEDGER-PROOFS.md §1.3), taken on this ledger AFTER the tx: for
+   * each key of the touch list `keys`, in order, its proof against the root in which the keys before it hold their
+   * value now and the keys from it on their value in `before` (the entries before the tx; undefined = the default).
+   * Walking them with a running root from the pre-tx root, each old leaf folding to it and each new leaf moving it,
+   * ends at this root. The ledger is left as it was (write log included).
+   */
+  sequentialProofs(keys: readonly Hex[], before: ReadonlyMap<Hex, Readonly<LedgerEntry> | undefined>): LedgerProof[] {
+    const written = new Set(this.written);
+    const proofs: LedgerProof[] = new Array(keys.length);
+    this.checkpoint();
+    try {
+      // Backwards: restoring key j leaves the keys after it at `before` and those before it as they are now; its own
+      // leaf is not among its siblings, so one restore per key suffices.
+      for (let j = keys.length - 1; j >= 0; j--) {
+        const key = keys[j].toLowerCase() as Hex;
+        const journal = this.journals[this.journals.length - 1];
+        if (!journal.has(key)) journal.set(key, this.store.get(key));
+        this.put(key, before.get(key));
+        proofs[j] = this.tree.proof(key);
+      }
+    } finally {
+      this.revert();
+      this.written.clear();
+      for (const key of written) this.written.add(key);
+    }
+    return proofs;
+  }
+
   /** The entry under `key` (see ledgerKeys), undefined when it holds the default (an empty leaf). */
   entry(key: Hex): Readonly<LedgerEntry> | undefined {
     return this.store.get(key.toLowerCase() as Hex);
@@ -574,6 +603,9 @@ export class ParentLedger {
         if (reason !== undefined) throw refuse.notFraud(FraudKind.InvalidExits, reason);
         return this.convict(config, h.number, prev.depositNonce, windows.prevWindowEnd, FraudKind.InvalidExits, now);
       }
+      case FraudKind.InvalidLedgerTx:
+        // decodeFraudProofArgs never yields it: a chain parent judges transitions of kinds 0-2 only (docs/LEDGER-PROOFS.md §7).
+        throw refuse.proofKindNotSupported(proof.tx.tx.kind);
     }
   }
 

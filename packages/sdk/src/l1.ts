@@ -47,7 +47,7 @@ export function erc20(address: string, runner: ContractRunner): Contract {
  * errors are decoded.
  */
 const moduleInterfaces = new Map<string, Interface | null>();
-function moduleInterface(name: 'PlasmaFraudVerifier' | 'PlasmaDataAvailability' | 'PlasmaNestedEscape'): Interface | null {
+function moduleInterface(name: 'PlasmaFraudVerifier' | 'PlasmaLedgerExits' | 'PlasmaDataAvailability' | 'PlasmaNestedEscape'): Interface | null {
   if (!moduleInterfaces.has(name)) {
     let iface: Interface | null = null;
     try {
@@ -61,7 +61,8 @@ function moduleInterface(name: 'PlasmaFraudVerifier' | 'PlasmaDataAvailability' 
 /** Every ABI whose custom errors an L1 call of the SDK can revert with, PlasmaRoot first. */
 const ifaces = (): Interface[] => [
   plasmaRootInterface(),
-  ...[moduleInterface('PlasmaFraudVerifier'), moduleInterface('PlasmaDataAvailability'), moduleInterface('PlasmaNestedEscape')].filter((i): i is Interface => i !== null),
+  // PlasmaLedgerExits stands for every ledger module: they share PlasmaLedgerModule's errors.
+  ...[moduleInterface('PlasmaFraudVerifier'), moduleInterface('PlasmaLedgerExits'), moduleInterface('PlasmaDataAvailability'), moduleInterface('PlasmaNestedEscape')].filter((i): i is Interface => i !== null),
   new Interface(ERC20_ABI),
 ];
 
@@ -146,7 +147,14 @@ function describeRevert(name: string, signature: string | undefined, a: Record<s
     case 'WrongPrevHeader':
       return `the previous header given is not committed block ${BigInt(String(a.number)) - 1n} with that windowEnd`;
     case 'ProofKindNotSupported':
-      return `a transition proof against a tx of kind ${a.kind}: only kinds 0-2 are provable at the root`;
+      return `a transition proof against a tx of kind ${a.kind}: no ledger module proves that kind at the root yet`;
+    // The ledger modules (docs/LEDGER-PROOFS.md): the witnesses of a tx of kind 3-15
+    case 'MissingLedgerWitness':
+      return `the ledger witness at touch position ${a.position} is missing`;
+    case 'InvalidLedgerWitness':
+      return `the ledger witness at touch position ${a.position} does not fold to the ledger root it must (a wrong value, or a proof against another root)`;
+    case 'KindNotInModule':
+      return `the ledger module does not prove tx kind ${a.kind}`;
     case 'NotFraud':
       return `the proof does not prove fraud: ${FraudKind[Number(a.kind)] ?? `kind ${a.kind}`} (kind ${a.kind}), ${a.reasonText}`;
     case 'AlreadyConvicted':

@@ -13,6 +13,7 @@ import { ERROR_HINTS, bareMessage, decodeRevert, errorNameToCode, mapL1Error } f
 const rootIface = new Interface(loadArtifact('PlasmaRoot').abi);
 const verifierIface = new Interface(loadArtifact('PlasmaFraudVerifier').abi);
 const daIface = new Interface(loadArtifact('PlasmaDataAvailability').abi);
+const ledgerIface = new Interface(loadArtifact('PlasmaLedgerExits').abi);
 
 const ROOT = '0x' + '11'.repeat(20);
 const CHAIN = '0x' + 'c4'.repeat(32);
@@ -73,9 +74,9 @@ describe('mapL1Error: fraud proofs', () => {
     expect(bareMessage(prev)).toMatch(/not committed block 6 with that windowEnd$/);
     expect(prev.hint).toMatch(/all-zero header/);
 
-    const kind = mapped(rootIface, 'ProofKindNotSupported', [5]);
-    expect(kind).toMatchObject({ code: 'PROOF_KIND_NOT_SUPPORTED', data: { kind: '5' } });
-    expect(bareMessage(kind)).toMatch(/tx of kind 5: only kinds 0-2 are provable/);
+    const kind = mapped(verifierIface, 'ProofKindNotSupported', [7]);
+    expect(kind).toMatchObject({ code: 'PROOF_KIND_NOT_SUPPORTED', data: { kind: '7' } });
+    expect(bareMessage(kind)).toMatch(/tx of kind 7: no ledger module proves that kind/);
 
     const convicted = mapped(rootIface, 'AlreadyConvicted', [CHAIN]);
     expect(convicted).toMatchObject({ code: 'ALREADY_CONVICTED', data: { chainId: CHAIN, contractError: 'AlreadyConvicted' } });
@@ -172,10 +173,12 @@ describe('mapL1Error: data availability', () => {
 });
 
 describe('mapL1Error: every error of the fraud verifier and the data-availability module', () => {
-  const fraudErrorsOfRoot = ['UnknownCommitment', 'ChallengeWindowClosed', 'WrongPrevHeader', 'ProofKindNotSupported', 'NotFraud', 'AlreadyConvicted', 'BadProofLength', 'ExitIndexOutOfRange'];
+  const fraudErrorsOfRoot = ['UnknownCommitment', 'ChallengeWindowClosed', 'WrongPrevHeader', 'NotFraud', 'AlreadyConvicted', 'BadProofLength', 'ExitIndexOutOfRange'];
   const all = [
     ...errorsOf(verifierIface).map((f) => ({ iface: verifierIface, f })),
     ...errorsOf(daIface).map((f) => ({ iface: daIface, f })),
+    // The ledger modules' own (their account-witness errors are the verifier's, decoded above).
+    ...errorsOf(ledgerIface).filter((f) => verifierIface.getError(f.name) === null).map((f) => ({ iface: ledgerIface, f })),
     ...errorsOf(rootIface).filter((f) => fraudErrorsOfRoot.includes(f.name)).map((f) => ({ iface: rootIface, f })),
   ];
 
