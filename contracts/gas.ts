@@ -22,6 +22,7 @@ import { Contract, JsonRpcProvider, Wallet, id, parseEther, type ContractTransac
 import { deployContract, deployRoot, deployTestToken } from './deploy.js';
 import { hardhatAccounts, startHardhatNode } from './hardhat-node.js';
 import { measureDataAvailability, type DataAvailabilityGas } from './gas-da.js';
+import { measureLedgerProofs, type LedgerProofGas } from './gas-ledger.js';
 import { measureNestedEscape, type NestedEscapeGas } from './gas-nested.js';
 import {
   ETH_TOKEN,
@@ -40,9 +41,10 @@ import {
 
 /**
  * The data-availability paths (challengeData, publishBlockData, resolveDataChallenge) are measured in ./gas-da.ts, the
- * nested escape (escapeNestedExit, exitNested, reclaimNested) in ./gas-nested.ts.
+ * nested escape (escapeNestedExit, exitNested, reclaimNested) in ./gas-nested.ts, the transition proofs of the ledger
+ * kinds (ledger*) in ./gas-ledger.ts.
  */
-export interface GasReport extends DataAvailabilityGas, NestedEscapeGas {
+export interface GasReport extends DataAvailabilityGas, NestedEscapeGas, LedgerProofGas {
   depositETH: number;
   depositERC20: number;
   commit1of1: number;
@@ -157,11 +159,13 @@ export async function measureGas(options: { url?: string } = {}): Promise<GasRep
     const fraud = await measureObjections(provider, root, wallets);
     const dataAvailability = await measureDataAvailability(provider, root, wallets);
     const nested = await measureNestedEscape(provider, root, wallets);
+    const ledger = await measureLedgerProofs(provider, root, wallets);
 
     return {
       ...fraud,
       ...dataAvailability,
       ...nested,
+      ...ledger,
       depositETH,
       depositERC20,
       commit1of1,

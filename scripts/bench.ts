@@ -64,6 +64,11 @@ async function main(): Promise<void> {
       escapeNestedExit: 500_000,
       exitNested: 500_000,
       reclaimNested: 500_000,
+      // docs/LEDGER-PROOFS.md: transition proofs of the ledger kinds (a chain that is a parent lies in its own ledger)
+      ledgerFinalizeRefused: 500_000,
+      ledgerFinalizePostRoot: 500_000,
+      ledgerReclaimPostRoot: 500_000,
+      ledgerFreezeRefused: 500_000,
     };
     for (const [name, value] of Object.entries(gas)) {
       const target = gasTargets[name];

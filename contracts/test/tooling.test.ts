@@ -14,7 +14,9 @@ describe('loadArtifact', () => {
     // EIP-170: the root must stay deployable without allowUnlimitedContractSize (fraud proofs live in the verifier)
     expect((root.deployedBytecode.length - 2) / 2).toBeLessThanOrEqual(24_576);
     expect((loadArtifact('PlasmaFraudVerifier').deployedBytecode.length - 2) / 2).toBeLessThanOrEqual(24_576);
-    expect((loadArtifact('PlasmaDataAvailability').deployedBytecode.length - 2) / 2).toBeLessThanOrEqual(24_576);
+    for (const name of ['PlasmaDataAvailability', 'PlasmaNestedEscape', 'PlasmaLedgerRegistry', 'PlasmaLedgerExits']) {
+      expect((loadArtifact(name).deployedBytecode.length - 2) / 2, name).toBeLessThanOrEqual(24_576);
+    }
   });
 
   it('tells the user to build when an artifact is missing', () => {
@@ -78,6 +80,8 @@ describe('gas', () => {
       'challengeData', 'resolveDataChallenge',
       // docs/FRAUD.md §4b: the escape of holders inside a frozen child's children
       'escapeNestedExit', 'exitNested', 'reclaimNested',
+      // docs/LEDGER-PROOFS.md: transition proofs of the ledger kinds
+      'ledgerFinalizeRefused', 'ledgerFinalizePostRoot', 'ledgerReclaimPostRoot', 'ledgerFreezeRefused',
     ] as const;
     for (const name of objections) {
       expect(gas[name], name).toBeGreaterThan(21_000);
