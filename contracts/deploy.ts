@@ -106,14 +106,16 @@ export async function deployRoot(signer: Signer, options: { verifier?: string } 
 }
 
 /**
- * Deploys PlasmaFraudVerifier with its ledger modules (docs/LEDGER-PROOFS.md §5.2): the stateless kind-group modules
- * first, then the verifier that names them (registry, exits, objections, edges; address(0) for a group not built yet).
+ * Deploys PlasmaFraudVerifier with its ledger modules (docs/LEDGER-PROOFS.md §5.2): the zero-hash table they share
+ * (PlasmaZeroHashes), the stateless kind-group modules, then the verifier that names them (registry, exits, objections, edges).
  */
 export async function deployFraudVerifier(signer: Signer): Promise<Deployed> {
-  const registry = await deployContract(signer, 'PlasmaLedgerRegistry');
-  const exits = await deployContract(signer, 'PlasmaLedgerExits');
-  const none = '0x0000000000000000000000000000000000000000';
-  return deployContract(signer, 'PlasmaFraudVerifier', [[registry.address, exits.address, none, none]]);
+  const { address: zeroHashes } = await deployContract(signer, 'PlasmaZeroHashes');
+  const registry = await deployContract(signer, 'PlasmaLedgerRegistry', [zeroHashes]);
+  const exits = await deployContract(signer, 'PlasmaLedgerExits', [zeroHashes]);
+  const objections = await deployContract(signer, 'PlasmaLedgerObjections', [zeroHashes]);
+  const edges = await deployContract(signer, 'PlasmaLedgerEdges', [zeroHashes]);
+  return deployContract(signer, 'PlasmaFraudVerifier', [[registry.address, exits.address, objections.address, edges.address]]);
 }
 
 /** Deploys an ERC-20 with an open `mint(to, amount)` (18 decimals), for tests and the devnet. */

@@ -30,8 +30,9 @@ export class ChildChain {
   /** Committed headers by number, and their windowEnds. */
   readonly headers = new Map<bigint, core.Header>();
   readonly windowEnds = new Map<bigint, bigint>();
-  /** The parent's down stream as L1 recorded it. */
+  /** The parent's down stream as L1 recorded it: deposits, and down edge events (messages) under the same nonces. */
   readonly deposits = new Map<bigint, core.Deposit>();
+  readonly edgeEvents = new Map<bigint, core.EdgeDownEvent>();
   /** The last valid block committed (the parent of the next one). */
   head: core.Header | null = null;
   readonly domain: core.Eip712Domain;
@@ -58,7 +59,15 @@ export class ChildChain {
   }
 
   get ctx(): core.BlockContext {
-    return { chainId: this.chainId, domain: this.domain, depositRecord: (nonce) => (this.deposits.has(nonce) ? core.hashDeposit(this.deposits.get(nonce)!) : undefined) };
+    return {
+      chainId: this.chainId,
+      domain: this.domain,
+      depositRecord: (nonce) => {
+        if (this.deposits.has(nonce)) return core.hashDeposit(this.deposits.get(nonce)!);
+        const event = this.edgeEvents.get(nonce);
+        return event && core.edgeDownRecord({ ...event, child: this.chainId });
+      },
+    };
   }
 
   /** depositETH on L1 by `from` for `to`; the chain learns the record. */
@@ -68,6 +77,15 @@ export class ChildChain {
     const deposit: core.Deposit = { chainId: this.chainId, nonce: event.args.nonce as bigint, from: lower(from.address), to: lower(to), token: core.NATIVE_TOKEN, amount };
     this.deposits.set(deposit.nonce, deposit);
     return deposit;
+  }
+
+  /** sendMessage on L1 by `from` to `target` on this chain; the chain learns the down edge event. */
+  async sendMessage(from: Wallet, target: string, data: Hex): Promise<core.EdgeDownEvent> {
+    const receipt = (await (await (this.opts.root.connect(from) as Contract).sendMessage(this.chainId, target, data)).wait())!;
+    const event = receipt.logs.map((l: Log) => this.opts.root.interface.parseLog(l)).find((e: LogDescription | null) => e?.name === 'EdgeEventSent')!;
+    const sent: core.EdgeDownEvent = { nonce: event.args.nonce as bigint, fn: lower(event.args.fn), sender: lower(from.address), payload: lower(event.args.payload) };
+    this.edgeEvents.set(sent.nonce, sent);
+    return sent;
   }
 
   /** A user's signed transfer or withdrawal on this chain, from slot `slot`. */
@@ -93,9 +111,15 @@ export class ChildChain {
     return b.seal();
   }
 
-  /** The next block's down-stream txs: every recorded deposit after the head's depositNonce, in nonce order. */
+  /** The next block's down-stream txs: every recorded deposit and down edge event after the head's depositNonce, in nonce order. */
   pendingDeposits(b: core.BlockBuilder): void {
-    for (const nonce of [...this.deposits.keys()].sort((x, y) => (x < y ? -1 : 1))) if (nonce > b.depositNonce) b.addDeposit(this.deposits.get(nonce)!);
+    const nonces = [...this.deposits.keys(), ...this.edgeEvents.keys()].sort((x, y) => (x < y ? -1 : 1));
+    for (const nonce of nonces) {
+      if (nonce <= b.depositNonce) continue;
+      const deposit = this.deposits.get(nonce);
+      if (deposit) b.addDeposit(deposit);
+      else b.addEdgeFromParent(this.edgeEvents.get(nonce)!);
+    }
   }
 
   /**

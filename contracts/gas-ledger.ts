@@ -6,7 +6,11 @@
  * - ledgerFinalizeRefused: kind 5 paying a paid exit again (ALREADY_WITHDRAWN: 3 ledger reads, 1 account);
  * - ledgerFinalizePostRoot: kind 5 valid, its post-state root a lie (4 ledger keys, 2 written, 1 account);
  * - ledgerReclaimPostRoot: kind 12 valid, its post-state root a lie (4 ledger keys, 2 written, 1 account);
- * - ledgerFreezeRefused: kind 13 freezing a live child (NOT_STALLED: 2 ledger reads).
+ * - ledgerFreezeRefused: kind 13 freezing a live child (NOT_STALLED: 2 ledger reads);
+ * - ledgerDepositPostRoot: kind 3 valid, its post-state root a lie (4 ledger keys, 3 written, 1 account, a signature);
+ * - ledgerCommitForged: kind 4 committing a header of K signed by alice, not K's validator (SIGNER_NOT_VALIDATOR);
+ * - ledgerSpawnPostRoot: kind 6 valid (3 validators), its post-state root a lie (2 keys written, 1 account).
+ * The other kinds' figures (11, 14, 15, 9) are logged by contracts/test/ledger-fraud-*.test.ts.
  */
 import type { Contract, JsonRpcProvider, Wallet } from 'ethers';
 import type * as C from '@plasma-tree/core';
@@ -16,6 +20,9 @@ export interface LedgerProofGas {
   ledgerFinalizePostRoot: number;
   ledgerReclaimPostRoot: number;
   ledgerFreezeRefused: number;
+  ledgerDepositPostRoot: number;
+  ledgerCommitForged: number;
+  ledgerSpawnPostRoot: number;
 }
 
 export async function measureLedgerProofs(provider: JsonRpcProvider, root: Contract, wallets: Wallet[]): Promise<LedgerProofGas> {
@@ -49,5 +56,16 @@ export async function measureLedgerProofs(provider: JsonRpcProvider, root: Contr
   const reclaim: C.ReclaimChildDepositTx = { ...s.k2Deposit, kind: core.TxKind.ReclaimChildDeposit, chainId: s.A.chainId, child: s.K2 };
   const ledgerReclaimPostRoot = await convict(forged(reclaim, true));
   const ledgerFreezeRefused = await convict(forged({ kind: core.TxKind.FreezeStalledChild, chainId: s.A.chainId, child: s.K }, false));
-  return { ledgerFinalizeRefused, ledgerFinalizePostRoot, ledgerReclaimPostRoot, ledgerFreezeRefused };
+  const alice = s.alice;
+  const lower = (a: string) => a.toLowerCase() as C.Hex;
+  const deposit = s.signTx(alice, { kind: core.TxKind.DepositToChild, chainId: s.A.chainId, ...s.aliceNonce(), child: s.K, to: lower(alice.address), token: core.NATIVE_TOKEN, amount: 1n });
+  const ledgerDepositPostRoot = await convict(forged(deposit, true));
+  const k3 = { ...s.kBlock2.header, number: 3n, parentHash: core.hashHeader(s.kBlock2.header) };
+  const digest = core.commitmentDigest(s.A.domain, s.K, 3n, core.hashHeader(k3));
+  const forgedCommit: C.CommitChildTx = { kind: core.TxKind.CommitChild, chainId: s.A.chainId, child: s.K, header: k3, signatures: core.secp256k1Scheme.sign(digest, alice.privateKey as C.Hex) };
+  const ledgerCommitForged = await convict(forged(forgedCommit, false));
+  const validators = [wallets[16], wallets[17], wallets[15]].map((w) => lower(w.address));
+  const spawn = s.signTx(alice, { kind: core.TxKind.SpawnChild, chainId: s.A.chainId, ...s.aliceNonce(), validators, threshold: 2, challengeWindow: 100n, bond: core.MIN_BOND } as C.UnsignedTx);
+  const ledgerSpawnPostRoot = await convict(forged(spawn, true));
+  return { ledgerFinalizeRefused, ledgerFinalizePostRoot, ledgerReclaimPostRoot, ledgerFreezeRefused, ledgerDepositPostRoot, ledgerCommitForged, ledgerSpawnPostRoot };
 }

@@ -43,6 +43,9 @@ export class LedgerScenario {
   kWindowEnd!: bigint;
   /** alice's deposit into K2, never applied (K2 never committed). */
   k2Deposit!: core.Deposit;
+  /** K's state after its block 1 (block 2, the lie, claims another), and its BlockContext. */
+  kState!: core.ChainState;
+  kctx!: core.BlockContext;
 
   private constructor(readonly env: LedgerScenarioEnv) {}
 
@@ -164,6 +167,7 @@ export class LedgerScenario {
       kb.addSignedTx(this.signTx(alice, { kind: core.TxKind.Withdraw, chainId: K, slot: 0, to: lower(alice.address), token: ETH, amount, nonce }));
     }
     this.kBlock1 = kb.seal();
+    Object.assign(this, { kState, kctx });
     assert.equal(this.kBlock1.exits.length, 2);
     // K's block 2, a lie K's validator signs: one exit of 100 ETH to alice, from nothing.
     const mint: core.Exit = { recipient: lower(alice.address), token: ETH, amount: parseEther('100') };

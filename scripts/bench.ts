@@ -69,6 +69,9 @@ async function main(): Promise<void> {
       ledgerFinalizePostRoot: 500_000,
       ledgerReclaimPostRoot: 500_000,
       ledgerFreezeRefused: 500_000,
+      ledgerDepositPostRoot: 500_000,
+      ledgerCommitForged: 500_000,
+      ledgerSpawnPostRoot: 500_000,
     };
     for (const [name, value] of Object.entries(gas)) {
       const target = gasTargets[name];

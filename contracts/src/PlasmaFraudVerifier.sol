@@ -56,8 +56,8 @@ contract PlasmaFraudVerifier {
     ///         that group is not provable yet (ProofKindNotSupported). Stateless, called with STATICCALL.
     address public immutable ledgerRegistry; // 3 DEPOSIT_TO_CHILD, 4 COMMIT_CHILD, 6 SPAWN_CHILD, 13 FREEZE_STALLED_CHILD
     address public immutable ledgerExits; // 5 FINALIZE_CHILD_EXIT, 11 ESCAPE_CHILD_EXIT, 12 RECLAIM_CHILD_DEPOSIT
-    address public immutable ledgerObjections; // 10 PROVE_CHILD_FRAUD, 14 CHALLENGE_CHILD_DATA, 15 CHILD_DATA_CALL
-    address public immutable ledgerEdges; // 7 EDGE_SEND, 8 EDGE_FROM_PARENT, 9 EDGE_FROM_CHILD
+    address public immutable ledgerObjections; // 14 CHALLENGE_CHILD_DATA, 15 CHILD_DATA_CALL (10 PROVE_CHILD_FRAUD to come)
+    address public immutable ledgerEdges; // 8 EDGE_FROM_PARENT, 9 EDGE_FROM_CHILD (refusals only); 7 EDGE_SEND to come
 
     /// @dev secp256k1n / 2 (EIP-2), as in PlasmaRoot and core's signature rules.
     uint256 private constant HALF_CURVE_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
@@ -70,7 +70,7 @@ contract PlasmaFraudVerifier {
         bytes32 prevStateRoot; // the state root before tx 0: the previous header's, EMPTY_STATE_ROOT for block 1
         uint64 prevDepositNonce; // the previous header's depositNonce (0 for block 1)
         uint64 depositNonce; // the disputed header's
-        bytes32 depositRecord; // the root's record under tx.nonce (read for kind 0 only)
+        bytes32 depositRecord; // the root's record under tx.nonce (read by kinds 0 and 8)
     }
 
     error TxIndexOutOfRange(uint256 index);
@@ -133,39 +133,50 @@ contract PlasmaFraudVerifier {
         _checkPreState(input, t, preTx, accountsRoot, ledgerRoot);
         if (isMalformed(t.tx, t.data)) return (FAULT_MALFORMED, 0);
         bytes32 refusal;
-        (refusal, postStateRoot) = _ledgerCall(module, input.domainSeparator, rootArgs);
+        (refusal, postStateRoot) = _ledgerCall(module, input.domainSeparator, input.depositRecord, rootArgs);
         if (refusal != 0) return (FAULT_LEDGER_REFUSED, 0);
         if (postStateRoot != t.postStateRoot) return (FAULT_POST_ROOT_MISMATCH, postStateRoot);
     }
 
     /// @notice What the ledger module of `kind` says of the proof `rootArgs` (PlasmaRoot.proveInvalidTransition's 11
     ///         arguments): keccak256 of core's refusal code (0 = valid) and the recomputed post-state root. It does not
-    ///         check the tx against the block: {transitionFault} does, before calling it.
+    ///         check the tx against the block: {transitionFault} does, before calling it. The root's down-stream record
+    ///         is taken as 0 (only kind 8 reads it: {ledgerTransitionWithRecord}).
     function ledgerTransition(bytes32 domainSeparator, uint8 kind, bytes calldata rootArgs)
         external
         view
         returns (bytes32 refusal, bytes32 postStateRoot)
     {
-        return _ledgerCall(ledgerModuleOf(kind), domainSeparator, rootArgs);
+        return _ledgerCall(ledgerModuleOf(kind), domainSeparator, 0, rootArgs);
+    }
+
+    /// @notice {ledgerTransition} given the root's down-stream record under the tx's nonce.
+    function ledgerTransitionWithRecord(bytes32 domainSeparator, bytes32 depositRecord, uint8 kind, bytes calldata rootArgs)
+        external
+        view
+        returns (bytes32 refusal, bytes32 postStateRoot)
+    {
+        return _ledgerCall(ledgerModuleOf(kind), domainSeparator, depositRecord, rootArgs);
     }
 
     /// @notice The module that proves transitions of tx `kind` (3-15); reverts ProofKindNotSupported when none does.
     function ledgerModuleOf(uint8 kind) public view returns (address module) {
         module = kind == 3 || kind == 4 || kind == 6 || kind == 13 ? ledgerRegistry
             : kind == 5 || kind == 11 || kind == 12 ? ledgerExits
-            : kind == 10 || kind == 14 || kind == 15 ? ledgerObjections
-            : kind >= 7 && kind <= 9 ? ledgerEdges
+            : kind == 14 || kind == 15 ? ledgerObjections // 10 PROVE_CHILD_FRAUD: not yet (docs/LEDGER-PROOFS.md §7)
+            : kind == 8 || kind == 9 ? ledgerEdges
             : address(0);
         if (module == address(0)) revert ProofKindNotSupported(kind);
     }
 
-    function _ledgerCall(address module, bytes32 domainSeparator, bytes calldata rootArgs)
+    function _ledgerCall(address module, bytes32 domainSeparator, bytes32 depositRecord, bytes calldata rootArgs)
         private
         view
         returns (bytes32 refusal, bytes32 postStateRoot)
     {
-        // PlasmaLedgerModule.ledgerTransition(the 11 arguments), the domain separator one word after them.
-        (bool ok, bytes memory answer) = module.staticcall(abi.encodePacked(LEDGER_TRANSITION_SELECTOR, rootArgs, domainSeparator));
+        // PlasmaLedgerModule.ledgerTransition(the 11 arguments), then the domain separator and the record after them.
+        (bool ok, bytes memory answer) =
+            module.staticcall(abi.encodePacked(LEDGER_TRANSITION_SELECTOR, rootArgs, domainSeparator, depositRecord));
         if (!ok) {
             assembly ("memory-safe") {
                 revert(add(answer, 0x20), mload(answer))

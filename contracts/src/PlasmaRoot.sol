@@ -770,7 +770,7 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
             prevStateRoot: h.number == 1 ? EMPTY_STATE_ROOT : prev.stateRoot,
             prevDepositNonce: prev.depositNonce,
             depositNonce: h.depositNonce,
-            depositRecord: t.tx.kind == 0 ? c.depositRecord[t.tx.nonce] : bytes32(0)
+            depositRecord: c.depositRecord[t.tx.nonce] // kinds 0 and 8 check the down stream against it
         });
     }
 

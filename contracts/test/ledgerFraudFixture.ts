@@ -37,6 +37,9 @@ export interface LedgerTree {
   kWindowEnd: bigint;
   /** alice's deposit into K2, never applied (K2 never committed). */
   k2Deposit: core.Deposit;
+  /** K's state after its block 1, and its BlockContext (to build more of K's blocks). */
+  kState: core.ChainState;
+  kctx: core.BlockContext;
 }
 
 /** The fixture of this file's tests, once {@link buildLedgerTree} has run. */
@@ -63,11 +66,11 @@ export async function buildLedgerTree(): Promise<LedgerTree> {
   const alice = f.wallets[1];
   const kValidator = f.wallets[14];
   scenario = await LedgerScenario.build({ provider: f.provider, root: f.root, spawner: f.wallets[0], aValidator: f.wallets[10], kValidator, alice });
-  const { A, K, K2, kBlock1, kBlock2, kWindowEnd, k2Deposit } = scenario;
+  const { A, K, K2, kBlock1, kBlock2, kWindowEnd, k2Deposit, kState, kctx } = scenario;
   const relayer = f.wallets[7];
   const verifier = new Contract(await f.root.fraudVerifier(), loadArtifact('PlasmaFraudVerifier').abi, relayer);
   const domainSeparator = core.domainSeparator(f.domain as core.Eip712Domain);
-  Object.assign(t, { f, root: f.root, verifier, domainSeparator, alice, relayer, kValidator, A, K, K2, kBlock1, kBlock2, kWindowEnd, k2Deposit });
+  Object.assign(t, { f, root: f.root, verifier, domainSeparator, alice, relayer, kValidator, A, K, K2, kBlock1, kBlock2, kWindowEnd, k2Deposit, kState, kctx });
   return t;
 }
 
@@ -77,18 +80,21 @@ export function rootArgs(proof: core.FraudProofData): Hex {
   return `0x${core.encodeFraudProofCall(t.A.chainId, proof, windows).slice(10)}`;
 }
 
-function transitionInput(block: core.Block) {
+/** What PlasmaRoot hands its verifier for the block's tx 0: its records, the root's record under the tx's nonce. */
+async function transitionInput(block: core.Block) {
   return {
     domainSeparator: t.domainSeparator, chainId: t.A.chainId, txRoot: block.header.txRoot, prevStateRoot: t.A.head!.stateRoot,
-    prevDepositNonce: t.A.head!.depositNonce, depositNonce: block.header.depositNonce, depositRecord: ZeroHash,
+    prevDepositNonce: t.A.head!.depositNonce, depositNonce: block.header.depositNonce,
+    depositRecord: (await t.root.depositRecord(t.A.chainId, block.txs[0].nonce)) as string,
   };
 }
 
 /** What the contract says of the forged block's tx: the module's refusal and post root, the verifier's fault code. */
 export async function judge(block: core.Block, proof: core.FraudProofData = proofOf(block)) {
   const args = rootArgs(proof);
-  const [refusal, postStateRoot] = (await t.verifier.ledgerTransition(t.domainSeparator, block.txs[0].kind, args)) as [string, string];
-  const [fault] = (await t.verifier.transitionFault(transitionInput(block), args)) as [bigint, string];
+  const input = await transitionInput(block);
+  const [refusal, postStateRoot] = (await t.verifier.ledgerTransitionWithRecord(t.domainSeparator, input.depositRecord, block.txs[0].kind, args)) as [string, string];
+  const [fault] = (await t.verifier.transitionFault(input, args)) as [bigint, string];
   return { refusal, postStateRoot: postStateRoot.toLowerCase(), fault: Number(fault) };
 }
 

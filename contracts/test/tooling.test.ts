@@ -14,7 +14,7 @@ describe('loadArtifact', () => {
     // EIP-170: the root must stay deployable without allowUnlimitedContractSize (fraud proofs live in the verifier)
     expect((root.deployedBytecode.length - 2) / 2).toBeLessThanOrEqual(24_576);
     expect((loadArtifact('PlasmaFraudVerifier').deployedBytecode.length - 2) / 2).toBeLessThanOrEqual(24_576);
-    for (const name of ['PlasmaDataAvailability', 'PlasmaNestedEscape', 'PlasmaLedgerRegistry', 'PlasmaLedgerExits']) {
+    for (const name of ['PlasmaDataAvailability', 'PlasmaNestedEscape', 'PlasmaLedgerRegistry', 'PlasmaLedgerExits', 'PlasmaLedgerObjections', 'PlasmaLedgerEdges']) {
       expect((loadArtifact(name).deployedBytecode.length - 2) / 2, name).toBeLessThanOrEqual(24_576);
     }
   });
@@ -81,7 +81,8 @@ describe('gas', () => {
       // docs/FRAUD.md §4b: the escape of holders inside a frozen child's children
       'escapeNestedExit', 'exitNested', 'reclaimNested',
       // docs/LEDGER-PROOFS.md: transition proofs of the ledger kinds
-      'ledgerFinalizeRefused', 'ledgerFinalizePostRoot', 'ledgerReclaimPostRoot', 'ledgerFreezeRefused',
+      'ledgerFinalizeRefused', 'ledgerFinalizePostRoot', 'ledgerReclaimPostRoot', 'ledgerFreezeRefused', 'ledgerDepositPostRoot',
+      'ledgerCommitForged', 'ledgerSpawnPostRoot',
     ] as const;
     for (const name of objections) {
       expect(gas[name], name).toBeGreaterThan(21_000);

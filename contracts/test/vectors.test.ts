@@ -328,6 +328,16 @@ describe('SPEC vectors: Solidity = core = reference', () => {
     expect(await harness.ledgerRootOf(keys[0], id('not it'), proof.bitmap, proof.siblings)).not.toBe(tree.root);
   });
 
+  it('the ledger tree\'s 256 zero hashes: PlasmaZeroHashes\'s code is core\'s table', async () => {
+    const { address } = await deployContract(f.wallets[0], 'PlasmaZeroHashes');
+    const code = await f.provider.getCode(address);
+    const zeros: Uint8Array[] = [new Uint8Array(32)];
+    for (let i = 0; i < 255; i++) zeros.push(core.keccak256(core.concatBytes(zeros[i], zeros[i])));
+    // the same zeros as core's LedgerTree: one level above the last is the empty tree's root
+    expect(hex(core.keccak256(core.concatBytes(zeros[255], zeros[255])))).toBe(new core.LedgerTree().root);
+    expect(code).toBe(`0x${zeros.map((z) => hex(z).slice(2)).join('')}`);
+  });
+
   it('zero hashes 0..32', async () => {
     const sol = (await harness.zeroHashes(32)) as string[];
     expect(sol.length).toBe(33);

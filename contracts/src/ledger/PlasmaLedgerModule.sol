@@ -12,8 +12,8 @@ import {PlasmaMerkle} from "../lib/PlasmaMerkle.sol";
 ///         on the ledger entries and account slots it touches, and to say either why the STF refuses it (the core error
 ///         code, hashed) or the post-state root re-executing it gives.
 /// @dev PlasmaFraudVerifier calls {ledgerTransition} with PlasmaRoot.proveInvalidTransition's 11 arguments as the root
-///      received them, then the root's EIP-712 domain separator as one trailing word (read from the end of msg.data:
-///      the ABI decoder ignores it). The verifier has already checked the tx in the block, the pre-state split into
+///      received them, then two trailing words the ABI decoder ignores (read from the end of msg.data): the root's
+///      EIP-712 domain separator and the root's down-stream record under the tx's nonce (what kind 8 is checked against). The verifier has already checked the tx in the block, the pre-state split into
 ///      (accountsRoot, ledgerRoot) and the tx's form. A module trusts nothing else: every ledger value a check reads is
 ///      folded to the ledger root before any answer is returned, every account witness as soon as it is read.
 ///
@@ -38,6 +38,13 @@ abstract contract PlasmaLedgerModule {
     uint8 internal constant LEDGER_ESCAPED_SLOT = 9;
     uint8 internal constant LEDGER_DATA_CHALLENGE = 10;
 
+    /// @notice The PlasmaZeroHashes contract the ledger proofs fold with.
+    address public immutable zeroHashes;
+
+    constructor(address zeroHashes_) {
+        zeroHashes = zeroHashes_;
+    }
+
     /// @notice A witness the touch list needs is missing.
     error MissingLedgerWitness(uint256 position);
     /// @notice Ledger witness `position` does not fold to the root it must (its value or its proof is wrong).
@@ -61,6 +68,9 @@ abstract contract PlasmaLedgerModule {
         bytes32[] newLeaves;
         uint256 read;
         uint256 written;
+        uint64 prevDepositNonce; // the previous header's: the down events before this block
+        uint64 depositNonce; // the disputed header's
+        bytes32 depositRecord; // the root's record under the tx's nonce (kind 8)
     }
 
     /// @notice Re-executes tx `t` (kind 3-15) of block `h` of chain `chainId` on the witnesses.
@@ -71,7 +81,7 @@ abstract contract PlasmaLedgerModule {
         bytes32 chainId,
         Header calldata h,
         uint64,
-        Header calldata,
+        Header calldata prev,
         uint64,
         TxWitness calldata t,
         TxWitness calldata,
@@ -79,14 +89,17 @@ abstract contract PlasmaLedgerModule {
         bytes32 ledgerRoot,
         AccountWitness[] calldata accounts,
         LedgerTxWitness calldata ledger
-    ) external pure returns (bytes32 refusal, bytes32 postStateRoot) {
+    ) external view returns (bytes32 refusal, bytes32 postStateRoot) {
         Ctx memory c;
         c.chainId = chainId;
         c.now_ = h.timestamp;
-        c.domainSeparator = bytes32(msg.data[msg.data.length - 32:]);
+        c.domainSeparator = bytes32(msg.data[msg.data.length - 64:msg.data.length - 32]);
+        c.depositRecord = bytes32(msg.data[msg.data.length - 32:]);
+        c.prevDepositNonce = prev.depositNonce;
+        c.depositNonce = h.depositNonce;
         c.accountsRoot = accountsRoot;
         c.ledgerRoot = ledgerRoot;
-        c.zeros = PlasmaLedgerTree.zeroHashes();
+        c.zeros = PlasmaLedgerTree.zeroHashesFrom(zeroHashes);
         c.keys = new bytes32[](8);
         c.newLeaves = new bytes32[](8);
         return _transition(c, t, accounts, ledger);
@@ -199,6 +212,14 @@ abstract contract PlasmaLedgerModule {
     /// @dev keccak256(abi.encode(blockHash, uint64 windowEnd)): what a Commitment entry holds.
     function _commitmentRecord(bytes32 blockHash, uint64 windowEnd) internal pure returns (bytes32) {
         return keccak256(abi.encode(blockHash, windowEnd));
+    }
+
+    /// @dev The root of a depth-16 exit tree with `leaf` at `index` (PlasmaMerkle.computeRoot on a memory proof).
+    function _exitTreeRoot(bytes32 leaf, uint256 index, bytes32[] memory proof) internal pure returns (bytes32 node) {
+        node = leaf;
+        for (uint256 level; level < EXIT_TREE_DEPTH; ++level) {
+            node = (index >> level) & 1 == 1 ? PlasmaMerkle.hashPair(proof[level], node) : PlasmaMerkle.hashPair(node, proof[level]);
+        }
     }
 
     // ---- accounts -----------------------------------------------------------------------------------------------

@@ -51,6 +51,12 @@ describe('plasma-tree --help', () => {
     expect(d.stdout).not.toContain('--private-key');
   });
 
+  it('lists the fault kinds the node injects, every one of them', async () => {
+    const { FAULT_KINDS } = await import('../src/commands/node.js');
+    const { FAULT_KIND_NAMES } = await import('@plasma-tree/node');
+    expect(FAULT_KINDS.split(', ').sort()).toEqual([...FAULT_KIND_NAMES].sort());
+  });
+
   it('exits 1 on an unknown command or option', async () => {
     const r = await cli(['depositt']);
     expect(r.code).toBe(1);

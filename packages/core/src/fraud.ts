@@ -30,7 +30,7 @@ import { MerkleTree } from './merkle.js';
 import { applyTx, checkBlockTxForm, type StfContext } from './stf.js';
 import { decodeEdgeSendData } from './txData.js';
 import { ledgerEntryValue, isDefaultLedgerEntry, type LedgerEntry } from './ledgerEntries.js';
-import { ledgerTouchPlan, PROVABLE_LEDGER_KINDS } from './ledgerFraud.js';
+import { edgeLedgerRefusal, isProvableLedgerTx, ledgerTouchPlan, PROVABLE_LEDGER_KINDS } from './ledgerFraud.js';
 import type { LedgerProof } from './ledgerTree.js';
 import { EXIT_TREE_DEPTH, TX_TREE_DEPTH, TxKind, ZERO_ADDRESS, type Address, type Block, type BlockTx, type ChainId, type ExitTreeLeaf, type Header, type Hex } from './types.js';
 
@@ -494,6 +494,26 @@ export function buildLedgerTransitionProof(
     const atPreState = plan.keys.map((key) => ({ value: ledgerValueHex(before.get(key)), proof: ledger.proof(key) }));
     let refusal: string | undefined;
     let entries = atPreState;
+    const proofOf = (): LedgerTransitionProof => ({
+      kind: FraudKind.InvalidLedgerTx,
+      ...(refusal === undefined ? {} : { refusal }),
+      header: block.header,
+      prev,
+      tx: txWitness(block, txIndex, tree),
+      preTx: preTxWitness(block, txIndex, tree),
+      accountsRoot,
+      ledgerRoot,
+      accounts,
+      ledger: { entries, extra: plan.extra },
+    });
+    if (tx.kind === TxKind.EdgeFromParent || tx.kind === TxKind.EdgeFromChild) {
+      // L1 judges an edge tx by the checks that do not depend on the edge registry only (§4.1): their refusal.
+      refusal = edgeLedgerRefusal(tx, txIndex, block.header, prev, preState, stf);
+      if (refusal === undefined) {
+        throw unavailable(`tx ${txIndex} (kind ${tx.kind}) passes every check L1 can make: what its edge halves did is not provable there`, 'see docs/LEDGER-PROOFS.md §4.1', { txIndex });
+      }
+      return proofOf();
+    }
     preState.checkpoint();
     try {
       const outcome = applyTx(preState, tx, stf);
@@ -508,18 +528,7 @@ export function buildLedgerTransitionProof(
     } finally {
       preState.revert();
     }
-    return {
-      kind: FraudKind.InvalidLedgerTx,
-      ...(refusal === undefined ? {} : { refusal }),
-      header: block.header,
-      prev,
-      tx: txWitness(block, txIndex, tree),
-      preTx: preTxWitness(block, txIndex, tree),
-      accountsRoot,
-      ledgerRoot,
-      accounts,
-      ledger: { entries, extra: plan.extra },
-    };
+    return proofOf();
   });
 }
 
@@ -723,7 +732,7 @@ export function findFraud(block: Block, parentHeader: Header | null, preState: C
           return { provable: true, kind: tx.kind as number as FraudKind, txIndex: i, reason: TransitionFault[fault], proof };
         }
       }
-      const ledgerProvable = (ctx.host ?? 'root') === 'root' && PROVABLE_LEDGER_KINDS.has(tx.kind);
+      const ledgerProvable = (ctx.host ?? 'root') === 'root' && isProvableLedgerTx(tx, preState, stf);
       const ledgerFault = (reason: string): FraudFinding => {
         if (!ledgerProvable) return { provable: false, kind: 'phase2', txIndex: i, reason };
         // The witnesses are taken from a fresh replay up to tx i (the state here is the same).
@@ -731,6 +740,15 @@ export function findFraud(block: Block, parentHeader: Header | null, preState: C
         preState.checkpoint();
         return { provable: true, kind: FraudKind.InvalidLedgerTx, txIndex: i, reason, proof: buildLedgerTransitionProof(block, i, parentHeader, preState, ctx) };
       };
+      if ((ctx.host ?? 'root') === 'root' && (tx.kind === TxKind.EdgeFromParent || tx.kind === TxKind.EdgeFromChild)) {
+        // Before the STF: a down event beyond the header passes it (the header is the lie), yet L1 refuses it.
+        const reason = edgeLedgerRefusal(tx, i, header, prev, preState, stf);
+        if (reason !== undefined) {
+          preState.revert();
+          preState.checkpoint();
+          return { provable: true, kind: FraudKind.InvalidLedgerTx, txIndex: i, reason, proof: buildLedgerTransitionProof(block, i, parentHeader, preState, ctx) };
+        }
+      }
       let outcome;
       try {
         outcome = applyTx(preState, tx, stf);

@@ -23,6 +23,7 @@ export * from './ledgerEntries.js';
 export * from './parentLedger.js';
 export * from './edge.js';
 export * from './fraud.js';
+export * from './ledgerFraud.js';
 export * from './dataAvailability.js';
 export * from './nestedEscape.js';
 export * from './consensus/index.js';

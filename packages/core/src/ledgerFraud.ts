@@ -1,17 +1,43 @@
 /**
  * Which ledger entries and account slots a tx of kind 3-15 touches (docs/LEDGER-PROOFS.md §4): the touch plans that
  * fraud.ts's `buildLedgerTransitionProof` builds witnesses from, one per kind a contract module proves. The keys are
- * in the kind's touch order, the order in which PlasmaLedger{Registry,Exits,...} read them, which is the order in
- * which ParentLedger's checks first touch them; every key the kind writes is in the list (a test compares the list
- * with the keys ParentLedger writes, so a new write cannot slip by unproven).
+ * in the kind's touch order, the order in which PlasmaLedger{Registry,Exits,Objections,Edges} read them, which is the
+ * order in which ParentLedger's checks first touch them; every key the kind writes is in the list (the parity tests,
+ * contracts/test/ledger-fraud*.test.ts, compare the module's post-state root with core's: a write missing here fails
+ * them). Also which txs of those kinds PlasmaRoot can judge: isProvableLedgerTx, edgeLedgerRefusal.
  */
+import { addressEnc, dynamicArrayEnc, selectorOf, tupleEnc, uintEnc } from './abiEncoder.js';
+import { bytesToHex } from './bytes.js';
+import type { ChainState } from './chainState.js';
+import { DATA_AVAILABILITY_SIGNATURES, decodeDataAvailabilityCall, type DataAvailabilityCall } from './dataAvailability.js';
+import { chainIdOf, edgeDownRecord, recordIs } from './encoding.js';
+import { isPlasmaError, PlasmaError } from './errors.js';
+// fraud.ts imports this module too: a cycle, harmless as neither uses the other at load time.
+import { decodeEscapeChildExitData } from './fraud.js';
 import { ledgerKeys } from './ledgerEntries.js';
-import type { ParentLedger } from './parentLedger.js';
-import { decodeFinalizeChildExitData, decodeFreezeStalledChildData, decodeReclaimChildDepositData } from './txData.js';
-import { TxKind, type BlockTx, type Hex } from './types.js';
+import { MAX_VALIDATORS, type ParentLedger } from './parentLedger.js';
+import { applyTx, type StfContext } from './stf.js';
+import {
+  decodeChallengeChildDataData,
+  decodeChildDataCallData,
+  decodeCommitChildData,
+  decodeDepositToChildData,
+  decodeEdgeFromChildData,
+  decodeEdgeFromParentData,
+  decodeFinalizeChildExitData,
+  decodeFreezeStalledChildData,
+  decodeReclaimChildDepositData,
+  decodeSpawnChildData,
+} from './txData.js';
+import { TxKind, type BlockTx, type Header, type Hex } from './types.js';
 
 /** The tx kinds 3-15 whose transition PlasmaRoot can judge (the others: PROOF_KIND_NOT_SUPPORTED, §7). */
-export const PROVABLE_LEDGER_KINDS: ReadonlySet<TxKind> = new Set([TxKind.FinalizeChildExit, TxKind.ReclaimChildDeposit, TxKind.FreezeStalledChild]);
+export const PROVABLE_LEDGER_KINDS: ReadonlySet<TxKind> = new Set([
+  TxKind.DepositToChild, TxKind.CommitChild, TxKind.SpawnChild, TxKind.FinalizeChildExit, TxKind.EscapeChildExit, TxKind.ReclaimChildDeposit,
+  TxKind.FreezeStalledChild, TxKind.ChallengeChildData, TxKind.ChildDataCall,
+  // Their refusals of edgeLedgerRefusal only (docs/LEDGER-PROOFS.md §4.1).
+  TxKind.EdgeFromParent, TxKind.EdgeFromChild,
+]);
 
 export interface LedgerTouchPlan {
   /** The ledger keys, in touch order. */
@@ -26,12 +52,62 @@ export interface LedgerTouchPlan {
  * The plan of `tx` (well-formed: its data decodes) on `ledger` before it, or undefined when its kind is not provable
  * at the root yet.
  */
-export function ledgerTouchPlan(tx: BlockTx, _ledger: ParentLedger): LedgerTouchPlan | undefined {
+export function ledgerTouchPlan(tx: BlockTx, ledger: ParentLedger): LedgerTouchPlan | undefined {
   switch (tx.kind) {
+    case TxKind.DepositToChild: {
+      const child = decodeDepositToChildData(tx.data);
+      // The deposit's nonce is the child's next one (none known: the module refuses before it reads that key).
+      const nonce = ledger.hasChild(child) ? ledger.childInfo(child).depositCount + 1n : 1n;
+      return {
+        keys: [ledgerKeys.child(child), ledgerKeys.childStatus(child), ledgerKeys.subtreeBalance(child, tx.token), ledgerKeys.deposit(child, nonce)],
+        slots: [tx.slot],
+        extra: '0x',
+      };
+    }
+    case TxKind.CommitChild: {
+      const { child, header } = decodeCommitChildData(tx.data);
+      // The head's commitment is read only above block 1; the module reads it once the number is headNumber + 1.
+      const parent = header.number > 1n ? [ledgerKeys.commitment(child, header.number - 1n)] : [];
+      const validators = ledger.hasChild(child) ? ledger.childInfo(child).validators : [];
+      return {
+        keys: [ledgerKeys.child(child), ledgerKeys.childStatus(child), ...parent, ledgerKeys.commitment(child, header.number)],
+        slots: [],
+        extra: bytesToHex(tupleEnc([dynamicArrayEnc(validators.map(addressEnc))]).bytes),
+      };
+    }
+    case TxKind.SpawnChild: {
+      const { validators } = decodeSpawnChildData(tx.data);
+      // The permutation that sorts the validators (too many: refused before the module sorts).
+      const lowered = validators.map((v) => v.toLowerCase());
+      const order = lowered.length > MAX_VALIDATORS ? [] : lowered.map((_, i) => i).sort((i, j) => (lowered[i]! < lowered[j]! ? -1 : lowered[i]! > lowered[j]! ? 1 : i - j));
+      return {
+        keys: [ledgerKeys.childCount(), ledgerKeys.child(chainIdOf(ledger.selfId, ledger.childCount))],
+        slots: [tx.slot],
+        extra: bytesToHex(tupleEnc([dynamicArrayEnc(order.map((i) => uintEnc(i, 16)))]).bytes),
+      };
+    }
+    case TxKind.EdgeFromParent:
+      // Nothing of the ledger: the down stream is the root's records.
+      return { keys: [], slots: [], extra: '0x' };
+    case TxKind.EdgeFromChild: {
+      const { child, header, index } = decodeEdgeFromChildData(tx.data);
+      return { keys: [ledgerKeys.child(child), ledgerKeys.commitment(child, header.number), ledgerKeys.spentExit(child, header.number, index)], slots: [], extra: '0x' };
+    }
     case TxKind.FinalizeChildExit: {
       const { child, header, index } = decodeFinalizeChildExitData(tx.data);
       return {
         keys: [ledgerKeys.child(child), ledgerKeys.commitment(child, header.number), ledgerKeys.spentExit(child, header.number, index), ledgerKeys.subtreeBalance(child, tx.token)],
+        slots: [tx.toSlot],
+        extra: '0x',
+      };
+    }
+    case TxKind.EscapeChildExit: {
+      const { child, head, account } = decodeEscapeChildExitData(tx.data);
+      return {
+        keys: [
+          ledgerKeys.child(child), ledgerKeys.childStatus(child), ledgerKeys.commitment(child, head.number),
+          ledgerKeys.escapedSlot(child, account.slot), ledgerKeys.subtreeBalance(child, account.token),
+        ],
         slots: [tx.toSlot],
         extra: '0x',
       };
@@ -48,7 +124,120 @@ export function ledgerTouchPlan(tx: BlockTx, _ledger: ParentLedger): LedgerTouch
       const child = decodeFreezeStalledChildData(tx.data);
       return { keys: [ledgerKeys.child(child), ledgerKeys.childStatus(child)], slots: [], extra: '0x' };
     }
+    case TxKind.ChallengeChildData: {
+      const { child, header } = decodeChallengeChildDataData(tx.data);
+      return {
+        keys: [ledgerKeys.child(child), ledgerKeys.childStatus(child), ledgerKeys.commitment(child, header.number), ledgerKeys.dataChallenge(child, header.number)],
+        slots: [tx.slot],
+        extra: '0x',
+      };
+    }
+    case TxKind.ChildDataCall: {
+      const { child } = decodeChildDataCallData(tx.data);
+      const call = dataCallOf(tx);
+      // A call that does not decode is refused (MALFORMED_TX) before any key is read.
+      if (call === undefined) return { keys: [], slots: [tx.toSlot], extra: '0x' };
+      const { number } = call.header;
+      switch (call.method) {
+        case 'reclaimChallengeBond':
+          return { keys: [ledgerKeys.dataChallenge(child, number), ledgerKeys.commitment(child, number), ledgerKeys.child(child)], slots: [tx.toSlot], extra: '0x' };
+        case 'resolveDataChallenge':
+          // Block 1's previous commitment is Commitment(C, 0), never written: the module folds it as empty.
+          return {
+            keys: [
+              ledgerKeys.dataChallenge(child, number), ledgerKeys.child(child), ledgerKeys.commitment(child, number),
+              ledgerKeys.commitment(child, number > 0n ? number - 1n : 0n), ledgerKeys.childStatus(child),
+            ],
+            slots: [tx.toSlot],
+            extra: '0x',
+          };
+        default:
+          // The publish calls (not proven yet: isProvableLedgerTx).
+          return { keys: [ledgerKeys.child(child), ledgerKeys.commitment(child, number), ledgerKeys.dataChallenge(child, number)], slots: [tx.toSlot], extra: '0x' };
+      }
+    }
     default:
       return undefined;
   }
+}
+
+/** A CHILD_DATA_CALL's call, or undefined when it does not decode (the STF refuses it: MALFORMED_TX). */
+function dataCallOf(tx: BlockTx): DataAvailabilityCall | undefined {
+  try {
+    return decodeDataAvailabilityCall(decodeChildDataCallData(tx.data).call);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether PlasmaRoot can judge `tx` on `state` (the state before it, `stf` its block's context; left as it was): its
+ * kind is in PROVABLE_LEDGER_KINDS, except two CHILD_DATA_CALLs PlasmaLedgerObjections does not prove: a publish call
+ * (publishBlockData, publishExitData: not built yet), and a resolveDataChallenge that the STF accepts while the child
+ * still has a bond, whose burned half goes to a slot no word of the tx names (docs/LEDGER-PROOFS.md §4.2). Its
+ * refusals stay provable.
+ */
+export function isProvableLedgerTx(tx: BlockTx, state: ChainState, stf: StfContext): boolean {
+  if (!PROVABLE_LEDGER_KINDS.has(tx.kind)) return false;
+  // The edge kinds: only the refusals edgeLedgerRefusal finds, which findFraud checks before the STF runs.
+  if (tx.kind === TxKind.EdgeFromParent || tx.kind === TxKind.EdgeFromChild) return false;
+  if (tx.kind !== TxKind.ChildDataCall) return true;
+  let input: Hex;
+  try {
+    input = decodeChildDataCallData(tx.data).call;
+  } catch {
+    return true; // malformed: PlasmaFraudVerifier's isMalformed convicts it
+  }
+  const selector = input.slice(0, 10).toLowerCase();
+  const publish = [DATA_AVAILABILITY_SIGNATURES.publishBlockData, DATA_AVAILABILITY_SIGNATURES.publishExitData].map((sig) => bytesToHex(selectorOf(sig)));
+  if (publish.includes(selector as Hex)) return false;
+  const call = dataCallOf(tx);
+  if (call?.method !== 'resolveDataChallenge') return true;
+  state.checkpoint();
+  try {
+    applyTx(state, tx, stf);
+  } catch {
+    // Refused (every refusal comes before the burn but an overflow of the burn slot, which no real balance reaches).
+    return true;
+  } finally {
+    state.revert();
+  }
+  // Accepted: it burns bond - bond / 2 of the child's bond, which is not 0 unless the bond is.
+  return state.ledger.childInfo(call.chainId).bond === 0n;
+}
+
+/**
+ * The refusal L1 can prove of an edge tx (kind 8 or 9, docs/LEDGER-PROOFS.md §4.1: a check that does not depend on
+ * the chain's edge registry), as PlasmaLedgerEdges runs it, or undefined when the tx passes them all (then what its
+ * halves did is not provable, whatever the STF says of it). `state` is the state before tx `txIndex` of the block whose
+ * header is `header` (left as it was), `prev` the previous header.
+ * - 8 EDGE_FROM_PARENT, the down stream as kind 0 deposits: DEPOSIT_OUT_OF_ORDER (not event prev + index + 1),
+ *   DEPOSIT_BEYOND_HEADER, DEPOSIT_MISMATCH (not what the parent recorded under its nonce);
+ * - 9 EDGE_FROM_CHILD: ParentLedger.consumeEdgeEvent's refusals (the commitment, the window, the exit proof, spent).
+ */
+export function edgeLedgerRefusal(tx: BlockTx, txIndex: number, header: Header, prev: Header, state: ChainState, stf: StfContext): string | undefined {
+  if (tx.kind === TxKind.EdgeFromParent) {
+    if (tx.nonce !== prev.depositNonce + BigInt(txIndex) + 1n) return 'DEPOSIT_OUT_OF_ORDER';
+    if (tx.nonce > header.depositNonce) return 'DEPOSIT_BEYOND_HEADER';
+    const record = stf.depositRecord?.(tx.nonce);
+    if (record === undefined) {
+      throw new PlasmaError('FRAUD_PROOF_UNAVAILABLE', `the parent's record of event ${tx.nonce} is not known here`, { hint: 'sync the parent chain first: a missing record is not evidence' });
+    }
+    const { fn, payload } = decodeEdgeFromParentData(tx.data);
+    return recordIs(record, edgeDownRecord({ fn, child: state.chainId, nonce: tx.nonce, sender: tx.from, payload })) ? undefined : 'DEPOSIT_MISMATCH';
+  }
+  if (tx.kind === TxKind.EdgeFromChild) {
+    const { child, header: h, windowEnd, fn, payload, index, proof } = decodeEdgeFromChildData(tx.data);
+    state.checkpoint();
+    try {
+      state.ledger.consumeEdgeEvent({ child, header: h, windowEnd, fn, sender: tx.from, payload, index, proof, now: stf.timestamp });
+      return undefined;
+    } catch (e) {
+      if (!isPlasmaError(e)) throw e;
+      return e.code;
+    } finally {
+      state.revert();
+    }
+  }
+  return undefined;
 }

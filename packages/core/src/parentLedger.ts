@@ -1128,6 +1128,17 @@ export class ParentLedger {
     }
     return journal;
   }
+
+  // ---- fault injection only ---------------------------------------------------------------------------
+
+  /**
+   * Writes `entry` as it is, without any of the checks of the operation that would write it (an open checkpoint
+   * still journals it). For fault injection only (packages/node/src/faults, docs/LEDGER-PROOFS.md §6.4): the ledger
+   * write of a lying validator, so that tests get blocks with invalid ledger transitions. Never for applying a tx.
+   */
+  unsafeWrite(entry: LedgerEntry): void {
+    this.write(entry);
+  }
 }
 
 /** PlasmaRoot.sendEdgeEvent's rule on payloads, also applied to up calls: PayloadTooLarge(length, maximum). */

@@ -11,6 +11,7 @@ import {
   PlasmaError,
   TransitionFault,
   TxKind,
+  ZERO_ADDRESS,
   ZERO_BYTES32,
   applyTx,
   buildBadTimestampProof,
@@ -24,6 +25,7 @@ import {
   computeTxRoot,
   bytesToHex,
   encodeDepositToChildData,
+  encodeEdgeSendData,
   findFraud,
   hashHeader,
   isSkippedDeposit,
@@ -99,10 +101,16 @@ describe('findFraud', () => {
     expect(proof.accounts.map((a) => a.slot)).toEqual([1]); // bob cannot pay: no recipient witness needed
   });
 
-  it('calls a fault of kinds 3-9 or of the header\'s roots phase 2, without a proof', () => {
+  it('proves a ledger-kind fault at the root only (InvalidLedgerTx), and calls an unprovable one or the header\'s roots phase 2', () => {
     const { ctx, state, head } = start();
     const toUnknownChild: BlockTx = { ...placeSignedTx(state, signTx(alice, { slot: 0, to: bob.address, amount: 1n, nonce: 0n }), ctx), kind: TxKind.DepositToChild, toSlot: 0, data: encodeDepositToChildData(`0x${'77'.repeat(32)}`) };
-    expect(findFraud(forge(head, [toUnknownChild], [ZERO_BYTES32]), head, state, ctx)).toMatchObject({ provable: false, kind: 'phase2', txIndex: 0 });
+    const block = forge(head, [toUnknownChild], [ZERO_BYTES32]);
+    expect(findFraud(block, head, state, ctx)).toMatchObject({ provable: true, kind: FraudKind.InvalidLedgerTx, txIndex: 0, proof: { kind: FraudKind.InvalidLedgerTx } });
+    // A chain parent's ledger judges kinds 0-2 only (docs/LEDGER-PROOFS.md §7).
+    expect(findFraud(block, head, state, { ...ctx, host: 'chain' })).toMatchObject({ provable: false, kind: 'phase2', txIndex: 0 });
+    // An edge call's effects are the registry's: not provable at the root either (§4.1).
+    const edgeCall: BlockTx = { ...toUnknownChild, kind: TxKind.EdgeSend, amount: 0n, to: ZERO_ADDRESS, token: ZERO_ADDRESS, data: encodeEdgeSendData({ fn: `0x${'66'.repeat(32)}`, child: ZERO_BYTES32, payload: '0x' }) };
+    expect(findFraud(forge(head, [edgeCall], [ZERO_BYTES32]), head, state, ctx)).toMatchObject({ provable: false, kind: 'phase2', txIndex: 0 });
     expect(findFraud(forge(head, [], [], { stateRoot: `0x${'12'.repeat(32)}` }), head, state, ctx)).toEqual({ provable: false, kind: 'phase2', reason: 'STATE_ROOT_MISMATCH' });
   });
 

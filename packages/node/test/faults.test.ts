@@ -27,7 +27,7 @@ import {
   type InvalidBlockData,
 } from '@plasma-tree/core';
 import { FAULTS_FILE, PlasmaNode, faultWarning, optionsFromArgs, parseFaultSpec, resolveNodeOptions, type FaultKind, type FaultPlan } from '../src/index.js';
-import { ETH, User, nodeOptions, recordingLogger, rpc, rpcError, spawnChain, startL1, tempDir, txJson, validatorKey, waitFor, type L1 } from './helpers.js';
+import { ETH, User, nodeOptions, recordingLogger, rpc, rpcError, spawnChain, startL1, tempDir, txJson, validatorKey, waitFor, type L1, watcherContext, honestPreState, invalidBlockData } from './helpers.js';
 
 let l1: L1;
 beforeAll(async () => {
@@ -104,42 +104,16 @@ async function committedOnL1(chainId: ChainId, n: number): Promise<Hex> {
   return blockHash.toLowerCase() as Hex;
 }
 
-/** A watcher's context: the parent's deposit records as PlasmaRoot holds them. */
-async function watcherContext(chainId: ChainId): Promise<BlockContext> {
-  const records = new Map<bigint, Hex>();
-  const count = (await l1.root.chainInfo(chainId)).depositCount as bigint;
-  for (let nonce = 1n; nonce <= count; nonce++) records.set(nonce, (await l1.root.depositRecord(chainId, nonce)) as Hex);
-  return { chainId, domain: plasmaDomain(l1.l1ChainId, l1.rootAddress), depositRecord: (nonce) => records.get(nonce) };
-}
 
-/** Replays blocks 1..n-1 (each must be valid) and returns the state and header block `n` starts from. */
-async function honestPreState(run: Run, n: number, ctx: BlockContext): Promise<{ state: ChainState; parent: Header | null }> {
-  const state = new ChainState(run.chainId);
-  let parent: Header | null = null;
-  for (let i = 1; i < n; i++) {
-    const block = (await getBlock(run, i))!;
-    verifyBlock(block, parent, state, ctx);
-    parent = block.header;
-  }
-  return { state, parent };
-}
 
-function refusal(verify: () => void): InvalidBlockData {
-  try {
-    verify();
-  } catch (e) {
-    expect(e).toBeInstanceOf(PlasmaError);
-    expect((e as PlasmaError).code).toBe('INVALID_BLOCK');
-    return (e as PlasmaError<string, InvalidBlockData>).data;
-  }
-  throw new Error('verifyBlock accepted the faulty block');
-}
 
 const lastOf = (block: Block, kind: TxKind) => block.txs.map((tx) => tx.kind).lastIndexOf(kind);
 
 /** Per kind: the refusal verifyBlock gives, from the faulty block (block 1: [deposit, deposit]; block 2: [withdraw, transfer]).
- *  skip-deposit's blocks are valid to the STF: only its deadline convicts (test/watcher-skipped-deposit.e2e.test.ts). */
-const EXPECTED: Record<Exclude<FaultKind, 'equivocate' | 'withhold-data' | 'skip-deposit'>, { block: number; refusal: (b: Block) => Partial<InvalidBlockData> }> = {
+ *  skip-deposit's blocks are valid to the STF: only its deadline convicts (test/watcher-skipped-deposit.e2e.test.ts).
+ *  The ledger kinds' lies need a chain with a child: faults-ledger.test.ts. */
+type LedgerFaultKind = 'double-finalize' | 'ledger-post-root' | 'early-freeze';
+const EXPECTED: Record<Exclude<FaultKind, 'equivocate' | 'withhold-data' | 'skip-deposit' | LedgerFaultKind>, { block: number; refusal: (b: Block) => Partial<InvalidBlockData> }> = {
   'bad-signature': { block: 2, refusal: (b) => ({ reason: 'INVALID_TX', code: 'BAD_SIGNATURE', txIndex: lastOf(b, TxKind.Transfer) }) },
   'bad-nonce': { block: 2, refusal: (b) => ({ reason: 'INVALID_TX', code: 'NONCE_MISMATCH', txIndex: lastOf(b, TxKind.Transfer) }) },
   overspend: { block: 2, refusal: (b) => ({ reason: 'INVALID_TX', code: 'INSUFFICIENT_BALANCE', txIndex: lastOf(b, TxKind.Transfer) }) },
@@ -164,10 +138,10 @@ describe('fault injection: every faulty block is committed and refused by verify
         expect(n).toBe(expected.block);
         const block = (await getBlock(run, n))!;
         expect(await committedOnL1(run.chainId, n)).toBe(block.hash);
-        const ctx = await watcherContext(run.chainId);
-        const { state, parent } = await honestPreState(run, n, ctx);
+        const ctx = await watcherContext(l1, run.chainId);
+        const { state, parent } = await honestPreState(run.node.rpcUrl, run.chainId, n, ctx);
         const root = state.root;
-        expect(refusal(() => verifyBlock(block, parent, state, ctx))).toMatchObject({ ...expected.refusal(block), blockNumber: String(n) });
+        expect(invalidBlockData(() => verifyBlock(block, parent, state, ctx))).toMatchObject({ ...expected.refusal(block), blockNumber: String(n) });
         expect(state.root).toBe(root);
         // Every injected kind is provable on one tx or one fact, from what the node serves.
         expect(findFraud(block, parent, state, ctx)).toMatchObject({ provable: true });
@@ -199,8 +173,8 @@ describe('fault injection: every faulty block is committed and refused by verify
         expect(signers).toEqual([run.operator]); // threshold 1: a quorum
       }
       // Each block is valid on its own: the fraud is signing both.
-      const ctx = await watcherContext(run.chainId);
-      const { state, parent } = await honestPreState(run, n, ctx);
+      const ctx = await watcherContext(l1, run.chainId);
+      const { state, parent } = await honestPreState(run.node.rpcUrl, run.chainId, n, ctx);
       verifyBlock(blockFromJson(proof.other.block), parent, state, ctx, { dryRun: true });
       verifyBlock((await getBlock(run, n))!, parent, state, ctx);
       expect(await rpc(run.node.rpcUrl, 'pt_getEquivocation', [n + 1])).toBeNull();
@@ -236,9 +210,9 @@ describe('fault injection: options and lifecycle', () => {
     try {
       await scenario(run);
       await waitFor('committed', async () => (await info(run)).committed.number >= 2);
-      const ctx = await watcherContext(run.chainId);
+      const ctx = await watcherContext(l1, run.chainId);
       const head = (await info(run)).head.number;
-      const { state } = await honestPreState(run, head + 1, ctx);
+      const { state } = await honestPreState(run.node.rpcUrl, run.chainId, head + 1, ctx);
       expect(state.root).toBe((await getBlock(run, head))!.header.stateRoot);
       expect((await info(run)).faults).toBeUndefined();
       expect((await rpcError(run.node.rpcUrl, 'pt_getEquivocation', [1])).code).toBe(-32601);

@@ -4,9 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Contract, JsonRpcProvider, Wallet, parseEther } from 'ethers';
 import { deployRoot, startHardhatNode, type HardhatNode } from '@plasma-tree/contracts';
+import { expect } from 'vitest';
 import {
+  ChainState,
+  PlasmaError,
   TxKind,
+  blockFromJson,
   plasmaDomain,
+  verifyBlock,
+  type BlockContext,
+  type Header,
+  type InvalidBlockData,
   secp256k1Scheme,
   signedTxDigest,
   signedTxToJson,
@@ -280,4 +288,38 @@ export async function sendTx(url: string, tx: SignedTx): Promise<Hex> {
 /** Sends `tx` expecting a refusal, and returns the refusal's reason code. */
 export async function sendTxReason(url: string, tx: SignedTx): Promise<string | undefined> {
   return (await rpcError(url, 'pt_sendTransaction', [signedTxToJson(tx)])).data?.reason;
+}
+
+// ---- fault-injection tests (faults.test.ts, faults-ledger.test.ts) --------------------------------------------
+
+/** A watcher's context for chain `chainId`: the parent's deposit records as PlasmaRoot holds them. */
+export async function watcherContext(l1: L1, chainId: ChainId): Promise<BlockContext> {
+  const records = new Map<bigint, Hex>();
+  const count = (await l1.root.chainInfo(chainId)).depositCount as bigint;
+  for (let nonce = 1n; nonce <= count; nonce++) records.set(nonce, (await l1.root.depositRecord(chainId, nonce)) as Hex);
+  return { chainId, domain: plasmaDomain(l1.l1ChainId, l1.rootAddress), depositRecord: (nonce) => records.get(nonce) };
+}
+
+/** Replays blocks 1..n-1 that the node at `rpcUrl` serves (each must be valid): the state and header block `n` starts from. */
+export async function honestPreState(rpcUrl: string, chainId: ChainId, n: number, ctx: BlockContext): Promise<{ state: ChainState; parent: Header | null }> {
+  const state = new ChainState(chainId);
+  let parent: Header | null = null;
+  for (let i = 1; i < n; i++) {
+    const block = blockFromJson(await rpc(rpcUrl, 'pt_getBlockByNumber', [i]));
+    verifyBlock(block, parent, state, ctx);
+    parent = block.header;
+  }
+  return { state, parent };
+}
+
+/** What verifyBlock says of a faulty block: it must throw INVALID_BLOCK; its data. */
+export function invalidBlockData(verify: () => void): InvalidBlockData {
+  try {
+    verify();
+  } catch (e) {
+    expect(e).toBeInstanceOf(PlasmaError);
+    expect((e as PlasmaError).code).toBe('INVALID_BLOCK');
+    return (e as PlasmaError<string, InvalidBlockData>).data;
+  }
+  throw new Error('verifyBlock accepted the faulty block');
 }

@@ -47,7 +47,8 @@ export function erc20(address: string, runner: ContractRunner): Contract {
  * errors are decoded.
  */
 const moduleInterfaces = new Map<string, Interface | null>();
-function moduleInterface(name: 'PlasmaFraudVerifier' | 'PlasmaLedgerExits' | 'PlasmaDataAvailability' | 'PlasmaNestedEscape'): Interface | null {
+type ModuleName = 'PlasmaFraudVerifier' | 'PlasmaLedgerRegistry' | 'PlasmaLedgerExits' | 'PlasmaLedgerObjections' | 'PlasmaLedgerEdges' | 'PlasmaDataAvailability' | 'PlasmaNestedEscape';
+function moduleInterface(name: ModuleName): Interface | null {
   if (!moduleInterfaces.has(name)) {
     let iface: Interface | null = null;
     try {
@@ -61,8 +62,8 @@ function moduleInterface(name: 'PlasmaFraudVerifier' | 'PlasmaLedgerExits' | 'Pl
 /** Every ABI whose custom errors an L1 call of the SDK can revert with, PlasmaRoot first. */
 const ifaces = (): Interface[] => [
   plasmaRootInterface(),
-  // PlasmaLedgerExits stands for every ledger module: they share PlasmaLedgerModule's errors.
-  ...[moduleInterface('PlasmaFraudVerifier'), moduleInterface('PlasmaLedgerExits'), moduleInterface('PlasmaDataAvailability'), moduleInterface('PlasmaNestedEscape')].filter((i): i is Interface => i !== null),
+  // The ledger modules' reverts come back through the verifier (docs/LEDGER-PROOFS.md).
+  ...(['PlasmaFraudVerifier', 'PlasmaLedgerRegistry', 'PlasmaLedgerExits', 'PlasmaLedgerObjections', 'PlasmaLedgerEdges', 'PlasmaDataAvailability', 'PlasmaNestedEscape'] as const).map(moduleInterface).filter((i): i is Interface => i !== null),
   new Interface(ERC20_ABI),
 ];
 
@@ -155,6 +156,18 @@ function describeRevert(name: string, signature: string | undefined, a: Record<s
       return `the ledger witness at touch position ${a.position} does not fold to the ledger root it must (a wrong value, or a proof against another root)`;
     case 'KindNotInModule':
       return `the ledger module does not prove tx kind ${a.kind}`;
+    case 'ZeroHashesMissing':
+      return `${a.table} is not the PlasmaZeroHashes table the ledger modules fold proofs with`;
+    case 'BadValidatorWitness':
+      return 'the extra witness is not the child\'s validator set (its hash is not the Child entry\'s validatorSetHash)';
+    case 'BadSortWitness':
+      return 'the extra witness is not the permutation that sorts the spawned validators';
+    case 'EdgeEffectNotProvable':
+      return `the tx of kind ${a.kind} passes every check L1 can make: what its edge halves did is not provable there`;
+    case 'BurnNotProvable':
+      return 'the resolve burns half of a bond into a slot no word of the tx names: its post-state root is not provable';
+    case 'CallNotInModule':
+      return `the CHILD_DATA_CALL's call ${a.selector} is not one the module proves yet`;
     case 'NotFraud':
       return `the proof does not prove fraud: ${FraudKind[Number(a.kind)] ?? `kind ${a.kind}`} (kind ${a.kind}), ${a.reasonText}`;
     case 'AlreadyConvicted':

@@ -13,7 +13,7 @@ import { ERROR_HINTS, bareMessage, decodeRevert, errorNameToCode, mapL1Error } f
 const rootIface = new Interface(loadArtifact('PlasmaRoot').abi);
 const verifierIface = new Interface(loadArtifact('PlasmaFraudVerifier').abi);
 const daIface = new Interface(loadArtifact('PlasmaDataAvailability').abi);
-const ledgerIface = new Interface(loadArtifact('PlasmaLedgerExits').abi);
+const ledgerIfaces = ['PlasmaLedgerRegistry', 'PlasmaLedgerExits', 'PlasmaLedgerObjections', 'PlasmaLedgerEdges'].map((n) => new Interface(loadArtifact(n).abi));
 
 const ROOT = '0x' + '11'.repeat(20);
 const CHAIN = '0x' + 'c4'.repeat(32);
@@ -32,7 +32,7 @@ function mapped(iface: Interface, name: string, args: unknown[], action = 'prove
 /** Sample arguments for an error's inputs. */
 function sampleArgs(f: ErrorFragment): unknown[] {
   return f.inputs.map((input, i) =>
-    input.type === 'bytes32' ? CHAIN : input.type === 'address' ? CHALLENGER : input.type.startsWith('uint') ? BigInt(i + 3) : input.type === 'string' ? 'x' : null);
+    input.type === 'bytes32' ? CHAIN : input.type === 'bytes4' ? '0x12345678' : input.type === 'address' ? CHALLENGER : input.type.startsWith('uint') ? BigInt(i + 3) : input.type === 'string' ? 'x' : null);
 }
 
 const errorsOf = (iface: Interface): ErrorFragment[] => {
@@ -178,7 +178,7 @@ describe('mapL1Error: every error of the fraud verifier and the data-availabilit
     ...errorsOf(verifierIface).map((f) => ({ iface: verifierIface, f })),
     ...errorsOf(daIface).map((f) => ({ iface: daIface, f })),
     // The ledger modules' own (their account-witness errors are the verifier's, decoded above).
-    ...errorsOf(ledgerIface).filter((f) => verifierIface.getError(f.name) === null).map((f) => ({ iface: ledgerIface, f })),
+    ...ledgerIfaces.flatMap((iface) => errorsOf(iface).filter((f) => verifierIface.getError(f.name) === null).map((f) => ({ iface, f }))),
     ...errorsOf(rootIface).filter((f) => fraudErrorsOfRoot.includes(f.name)).map((f) => ({ iface: rootIface, f })),
   ];
 

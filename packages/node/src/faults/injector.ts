@@ -118,7 +118,7 @@ export class FaultInjector implements FaultHook {
 
     const txs = builder.transactions.slice();
     const { chain } = this.c;
-    const recipeInput = { txs, parent: input.parent, timestamp: builder.timestamp, chainId: chain.params.chainId, domain: chain.domain, operator: this.c.keys[0].address };
+    const recipeInput = { txs, parent: input.parent, timestamp: builder.timestamp, chainId: chain.params.chainId, domain: chain.domain, operator: this.c.keys[0].address, state: input.state };
     const recipe: Recipe | undefined = kind === 'equivocate' ? { items: txs.map((tx, from) => ({ from, step: honestStep(tx) })), target: 0 } : RECIPES[kind](recipeInput);
     if (recipe === undefined) return undefined;
 
@@ -152,11 +152,11 @@ export class FaultInjector implements FaultHook {
 
     // Hashes and indexes follow the transactions to their new positions.
     const position = new Map<number, number>();
-    recipe.items.forEach((item, i) => position.has(item.from) || position.set(item.from, i));
+    recipe.items.forEach((item, i) => item.from < 0 || position.has(item.from) || position.set(item.from, i));
     const touchedSlots = new Set([...input.touchedSlots, ...forged.extraSlots].filter((slot) => input.state.get(slot) !== undefined));
     return {
       block,
-      txHashes: recipe.items.map((item) => input.txHashes[item.from]),
+      txHashes: recipe.items.map((item) => item.hash ?? input.txHashes[item.from]),
       touchedSlots,
       childDeposits: input.childDeposits.map((d) => ({ ...d, index: position.get(d.index) ?? d.index })),
     };

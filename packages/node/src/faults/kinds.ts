@@ -4,11 +4,15 @@
  * returns undefined when the block lacks what the fault needs (the fault then waits for a later block).
  */
 import {
+  ChainStatus,
+  LedgerKind,
   NATIVE_TOKEN,
+  PROVABLE_LEDGER_KINDS,
   TxKind,
   bytesToHex,
   isDownStreamTx,
   makesExit,
+  placeSignedTx,
   secp256k1Scheme,
   transferDigest,
   type Account,
@@ -22,6 +26,7 @@ import {
   type Hex,
   type TxOutcome,
 } from '@plasma-tree/core';
+import { blockTxHash } from '../txHash.js';
 import { honestStep, type ForgeStep, type ForgeOptions } from './forge.js';
 import type { FaultKind } from './plan.js';
 
@@ -35,11 +40,16 @@ export interface RecipeInput {
   domain: Eip712Domain;
   /** The address the operator's lies pay (its first validator key). */
   operator: Address;
+  /** The state as the honest block leaves it (its ledger: which children there are): read, never written. */
+  state: ChainState;
 }
 
-/** A forged block: each position names the honest transaction it comes from (for hashes and indexes) and its step. */
+/**
+ * A forged block: each position names the honest transaction it comes from (for hashes and indexes) and its step;
+ * a transaction the lie adds (`from` -1) names the hash it is filed under.
+ */
 export interface Recipe {
-  items: { from: number; step: ForgeStep }[];
+  items: { from: number; step: ForgeStep; hash?: Hex }[];
   timestamp?: bigint;
   header?: ForgeOptions['header'];
   exits?: ForgeOptions['exits'];
@@ -92,8 +102,17 @@ const transferThen = (tx: BlockTx, shown: BlockTx, after?: (state: ChainState) =
   return { tx: shown, outcome: { ...outcome, postRoot: state.root } };
 };
 
+/** The tx applied as the STF would, then LIE_AMOUNT minted to the operator: the tx's post root is not the STF's. */
+const thenMint = (tx: BlockTx, operator: Address): ForgeStep => (state, ctx) => {
+  const { outcome } = honestStep(tx)(state, ctx);
+  const slot = state.slotOf(operator, NATIVE_TOKEN) ?? state.nextFreeSlot();
+  credit(state, slot, operator, NATIVE_TOKEN, LIE_AMOUNT);
+  return { tx, outcome: { ...outcome, postRoot: state.root }, slots: [slot] };
+};
+
 const isTransfer = (tx: BlockTx) => tx.kind === TxKind.Transfer;
 const isDeposit = (tx: BlockTx) => tx.kind === TxKind.Deposit;
+const isFinalize = (tx: BlockTx) => tx.kind === TxKind.FinalizeChildExit;
 
 export const RECIPES: Record<Exclude<FaultKind, 'equivocate' | 'withhold-data'>, (input: RecipeInput) => Recipe | undefined> = {
   'bad-signature': ({ txs, domain, chainId }) => {
@@ -137,12 +156,7 @@ export const RECIPES: Record<Exclude<FaultKind, 'equivocate' | 'withhold-data'>,
   'bad-post-root': ({ txs, operator }) => {
     if (txs.length === 0) return undefined;
     const i = txs.length - 1;
-    return replaced(txs, i, (state, ctx) => {
-      const { outcome } = honestStep(txs[i])(state, ctx);
-      const slot = state.slotOf(operator, NATIVE_TOKEN) ?? state.nextFreeSlot();
-      credit(state, slot, operator, NATIVE_TOKEN, LIE_AMOUNT);
-      return { tx: txs[i], outcome: { ...outcome, postRoot: state.root }, slots: [slot] };
-    });
+    return replaced(txs, i, thenMint(txs[i], operator));
   },
 
   'forged-deposit': ({ txs }) => {
@@ -206,5 +220,49 @@ export const RECIPES: Record<Exclude<FaultKind, 'equivocate' | 'withhold-data'>,
   'bad-timestamp': ({ txs, parent }) => {
     if (parent === null || parent.timestamp === 0n) return undefined;
     return { items: honest(txs), target: 0, timestamp: parent.timestamp - 1n };
+  },
+
+  'double-finalize': ({ txs }) => {
+    const i = lastIndex(txs, isFinalize);
+    if (i < 0) return undefined;
+    const tx = txs[i];
+    const items = honest(txs);
+    // Right after the honest payment, so that the copy finds the exit spent: the ledger is left as the payment left
+    // it (spent, the subtree balance lowered once) and only the recipient is credited again.
+    items.splice(i + 1, 0, {
+      from: i,
+      step: (state) => {
+        credit(state, tx.toSlot, tx.to, tx.token, tx.amount);
+        return { tx, outcome: { postRoot: state.root } };
+      },
+    });
+    return { items, target: i };
+  },
+
+  'ledger-post-root': ({ txs, operator }) => {
+    // A kind PlasmaRoot cannot judge yet would make a lie nobody can prove at the root.
+    const i = lastIndex(txs, (tx) => PROVABLE_LEDGER_KINDS.has(tx.kind));
+    if (i < 0) return undefined;
+    return replaced(txs, i, thenMint(txs[i], operator));
+  },
+
+  'early-freeze': ({ txs, state, timestamp, chainId, domain }) => {
+    const { ledger } = state;
+    // A stalled child may honestly be frozen: the lie needs one the stall rule protects.
+    const child = ledger.children().find((c) => ledger.childStatus(c).status === ChainStatus.Live && timestamp <= ledger.lastActivity(c) + ledger.stallLimit(c));
+    if (child === undefined) return undefined;
+    const tx = placeSignedTx(state, { kind: TxKind.FreezeStalledChild, chainId, child }, { chainId, domain });
+    const items: Recipe['items'] = honest(txs);
+    items.push({
+      from: -1,
+      hash: blockTxHash(tx, chainId, domain),
+      step: (lying, ctx) => {
+        // The entry ParentLedger.freezeStalled writes, without its NOT_STALLED check.
+        lying.ledger.unsafeWrite({ kind: LedgerKind.ChildStatus, child, status: ChainStatus.FrozenStalled, frozenAt: ctx.timestamp });
+        return { tx, outcome: { postRoot: lying.root } };
+      },
+    });
+    // The lie is about no honest tx: the log names the added one's position.
+    return { items, target: txs.length };
   },
 };

@@ -22,6 +22,9 @@ export const FAULT_KINDS = {
   'bad-timestamp': 'a block timestamp one second before the parent block\'s (from block 2 on)',
   equivocate: 'a second, different block (timestamp + 1 s) signed for the same height; served by pt_getEquivocation',
   'withhold-data': 'the block is committed, but pt_getBlockByNumber/ByHash answer null for it',
+  'double-finalize': 'the block\'s last FINALIZE_CHILD_EXIT followed by a copy of itself: the same child exit paid again (needs a chain with children)',
+  'ledger-post-root': 'after the block\'s last tx of a ledger kind PlasmaRoot proves, the operator mints itself 1000 ETH on the chain: that tx\'s post-state root is not the re-execution\'s',
+  'early-freeze': 'a FREEZE_STALLED_CHILD of a live child that is not stalled, after the block\'s last tx (needs a chain with children)',
 } as const;
 
 export type FaultKind = keyof typeof FAULT_KINDS;
@@ -33,7 +36,8 @@ export interface FaultPlan {
   kind: FaultKind;
   /**
    * The first block number that may be faulty. Default: the next block the node produces. The fault goes into
-   * the first block from there that has what it needs (a transfer, a deposit, two deposits, a parent block).
+   * the first block from there that has what it needs (a transfer, a deposit, two deposits, a parent block, a
+   * child exit finalized, a live child).
    */
   atBlock?: bigint | number | string;
   /** Inject into one block (default; skip-deposit: every block), or into every suitable block from `atBlock` on. */

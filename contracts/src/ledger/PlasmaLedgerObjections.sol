@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Header, BlockTx, TxWitness, AccountWitness, LedgerTxWitness, ChildRecord} from "../lib/PlasmaTypes.sol";
+import {PlasmaLedgerTree} from "../lib/PlasmaLedgerTree.sol";
+import {PlasmaLedgerModule} from "./PlasmaLedgerModule.sol";
+
+/// @title PlasmaLedgerObjections
+/// @notice Transition proofs of the kinds that object to a child's block inside a chain (docs/LEDGER-PROOFS.md §4,
+///         docs/FRAUD.md §9b): 14 CHALLENGE_CHILD_DATA and 15 CHILD_DATA_CALL (its reclaimChallengeBond and
+///         resolveDataChallenge calls). Checks and refusals are core's (`applyChallengeChildData` → challengeData,
+///         `applyChildDataCall` → reclaimChallengeBond / resolveDataChallenge), in their order.
+/// @dev Not proven here (core's findFraud keeps them phase 2, ledgerFraud.ts `isProvableLedgerTx`): kind 10, the
+///      publish calls of kind 15 (CallNotInModule), and a resolve that burns part of the child's bond: the burn slot is
+///      a node index, not a word of the tx (§4.2), so the post root cannot be recomputed (BurnNotProvable).
+contract PlasmaLedgerObjections is PlasmaLedgerModule {
+    constructor(address zeroHashes_) PlasmaLedgerModule(zeroHashes_) {}
+
+    /// @dev core CHILD_DATA_CHALLENGE_BOND (= MIN_BOND).
+    uint256 private constant CHILD_DATA_CHALLENGE_BOND = 0.01 ether;
+    /// @dev core EXIT_DATA_CHUNK_COUNT: 2^(EXIT_TREE_DEPTH − EXIT_DATA_CHUNK_LEVEL).
+    uint16 private constant EXIT_DATA_CHUNK_COUNT = 256;
+    uint256 private constant FROZEN_AT_BITS = 40;
+
+    // core DataChallengeStatus and ChainStatus.
+    uint8 private constant CHALLENGE_OPEN = 1;
+    uint8 private constant CHALLENGE_CONVICTED = 3;
+    uint8 private constant CHALLENGE_LAPSED = 4;
+    uint8 private constant STATUS_FROZEN_FRAUD = 1;
+
+    /// @dev keccak256(abi.encode(Header(0, …, 0))): the previous header of block 1 (PlasmaRoot.ZERO_HEADER_HASH).
+    bytes32 private constant ZERO_HEADER_HASH = 0xd397b3b043d87fcd6fad1291ff0bfd16401c274896d8c63a923727f077b8e0b5;
+
+    bytes32 private constant CHALLENGE_CHILD_DATA_TYPEHASH = keccak256(
+        "ChallengeChildData(bytes32 chainId,uint32 slot,bytes32 child,uint64 number,bytes32 blockHash,uint64 windowEnd,uint256 bond,uint64 nonce)"
+    );
+
+    // PlasmaDataAvailability's calls (core DATA_AVAILABILITY_SIGNATURES).
+    bytes4 private constant RESOLVE_SELECTOR = bytes4(keccak256(
+        "resolveDataChallenge(bytes32,(bytes32,uint64,bytes32,bytes32,bytes32,bytes32,uint64,uint64),uint64,(bytes32,uint64,bytes32,bytes32,bytes32,bytes32,uint64,uint64),uint64)"
+    ));
+    bytes4 private constant RECLAIM_SELECTOR =
+        bytes4(keccak256("reclaimChallengeBond(bytes32,(bytes32,uint64,bytes32,bytes32,bytes32,bytes32,uint64,uint64),uint64)"));
+    bytes4 private constant PUBLISH_BLOCK_SELECTOR = bytes4(keccak256(
+        "publishBlockData(bytes32,(bytes32,uint64,bytes32,bytes32,bytes32,bytes32,uint64,uint64),uint64,uint256,((uint8,uint32,uint32,address,address,address,uint256,uint64,bytes32,bytes32,uint8),bytes,bytes32,uint64)[],bytes32[])"
+    ));
+    bytes4 private constant PUBLISH_EXIT_SELECTOR =
+        bytes4(keccak256("publishExitData(bytes32,(bytes32,uint64,bytes32,bytes32,bytes32,bytes32,uint64,uint64),uint64,uint256,bytes32[],bytes32[])"));
+
+    /// @dev The argument words of the static calls, and which of them are uint64 (bit i = word i): a header's number,
+    ///      depositNonce, timestamp, then windowEnd (and prev's, prevWindowEnd).
+    uint256 private constant RECLAIM_WORDS = 10;
+    uint256 private constant RECLAIM_UINT64_WORDS = (1 << 2) | (1 << 7) | (1 << 8) | (1 << 9);
+    uint256 private constant RESOLVE_WORDS = 19;
+    uint256 private constant RESOLVE_UINT64_WORDS = RECLAIM_UINT64_WORDS | (1 << 11) | (1 << 16) | (1 << 17) | (1 << 18);
+
+    /// @notice A CHILD_DATA_CALL of a method this module does not prove (publishBlockData, publishExitData).
+    error CallNotInModule(bytes4 selector);
+    /// @notice The resolve is valid and burns part of the child's bond: its post root credits a slot no word names.
+    error BurnNotProvable();
+
+    /// @dev A DataChallenge value (core ledgerEntries.ts; uint16 and bool encode as core's uint32 and uint8 words).
+    struct DataChallenge {
+        address challenger;
+        uint64 deadline;
+        uint8 status;
+        uint256 bond;
+        uint16 nextChunk;
+        bool txsPublished;
+        uint16 nextExitChunk;
+    }
+
+    function _transition(Ctx memory c, TxWitness calldata t, AccountWitness[] calldata accounts, LedgerTxWitness calldata w)
+        internal
+        pure
+        override
+        returns (bytes32, bytes32)
+    {
+        uint8 kind = t.tx.kind;
+        if (kind == 14) return _challengeChildData(c, t, accounts, w);
+        if (kind == 15) return _childDataCall(c, t, accounts, w);
+        revert KindNotInModule(kind);
+    }
+
+    // ---- 14 CHALLENGE_CHILD_DATA --------------------------------------------------------------------------------
+
+    /// @dev Touch list: Child(C) R, ChildStatus(C) R, Commitment(C, number) R, DataChallenge(C, number) W.
+    ///      Accounts: [slot] debited by the bond.
+    function _challengeChildData(Ctx memory c, TxWitness calldata t, AccountWitness[] calldata accounts, LedgerTxWitness calldata w)
+        private
+        pure
+        returns (bytes32, bytes32)
+    {
+        (bytes32 child, Header memory header, uint64 windowEnd) = abi.decode(t.data, (bytes32, Header, uint64));
+        BlockTx calldata x = t.tx;
+        AccountWitness calldata sender = _account(accounts, 0, x.slot, c.accountsRoot);
+        string memory no = _senderRefusal(sender, x.from, x.token, x.amount, x.nonce);
+        if (bytes(no).length != 0) return _refuse(c, w, no);
+        bytes32 blockHash = keccak256(abi.encode(header));
+        bytes32 structHash = keccak256(
+            abi.encode(CHALLENGE_CHILD_DATA_TYPEHASH, c.chainId, x.slot, child, header.number, blockHash, windowEnd, x.amount, x.nonce)
+        );
+        if (!_signedBy(c, structHash, x.from, x.r, x.s, x.v)) return _refuse(c, w, "BAD_SIGNATURE");
+
+        // ParentLedger.challengeData.
+        if (x.amount != CHILD_DATA_CHALLENGE_BOND) return _refuse(c, w, "WRONG_BOND");
+        (bool known, ChildRecord memory record) = _child(_read(c, w, 0, _childKey(child)));
+        if (!known) return _refuse(c, w, "UNKNOWN_CHAIN");
+        if (_status(_read(c, w, 1, _statusKey(child))) != 0) return _refuse(c, w, "CHAIN_IS_FROZEN");
+        if (!_committed(c, w, 2, child, record, header.number, blockHash, windowEnd)) return _refuse(c, w, "UNKNOWN_COMMITMENT");
+        // Only in the first half of the block's window (core's signed arithmetic: a windowEnd below W/2 is always late).
+        uint256 half = record.challengeWindow / 2;
+        if (windowEnd < half || c.now_ >= windowEnd - half) return _refuse(c, w, "TOO_LATE_TO_CHALLENGE");
+        DataChallenge memory d = _dataChallenge(_read(c, w, 3, _dataChallengeKey(child, header.number)));
+        if (d.txsPublished && d.nextExitChunk == EXIT_DATA_CHUNK_COUNT) return _refuse(c, w, "DATA_ALREADY_PUBLISHED");
+        if (d.status != 0) return _refuse(c, w, "ALREADY_CHALLENGED");
+
+        d.challenger = x.from;
+        // Fits in uint64 (core's word): now < windowEnd − W/2, so now + W/4 < windowEnd.
+        d.deadline = uint64(uint256(c.now_) + record.challengeWindow / 4);
+        d.status = CHALLENGE_OPEN;
+        d.bond = x.amount;
+        _write(c, 3, keccak256(abi.encode(d)));
+        return _valid(c, w, _debit(sender, x.amount));
+    }
+
+    // ---- 15 CHILD_DATA_CALL -------------------------------------------------------------------------------------
+
+    /// @dev core applyChildDataCall: the call decodes strictly and names the tx's child (else MALFORMED_TX), `toSlot`
+    ///      can take (to, native), then the call.
+    function _childDataCall(Ctx memory c, TxWitness calldata t, AccountWitness[] calldata accounts, LedgerTxWitness calldata w)
+        private
+        pure
+        returns (bytes32, bytes32)
+    {
+        // t.data is canonical (the verifier checked the form): child, offset 0x40, length, the call.
+        bytes32 child = bytes32(t.data[0:32]);
+        bytes calldata call = t.data[96:96 + uint256(bytes32(t.data[64:96]))];
+        bytes4 selector = call.length < 4 ? bytes4(0) : bytes4(call[:4]);
+        if (selector == PUBLISH_BLOCK_SELECTOR || selector == PUBLISH_EXIT_SELECTOR) revert CallNotInModule(selector);
+        bool resolve = selector == RESOLVE_SELECTOR;
+        if (!resolve && selector != RECLAIM_SELECTOR) return _refuse(c, w, "MALFORMED_TX");
+        if (!_canonicalStatic(call, resolve ? RESOLVE_WORDS : RECLAIM_WORDS, resolve ? RESOLVE_UINT64_WORDS : RECLAIM_UINT64_WORDS)) {
+            return _refuse(c, w, "MALFORMED_TX");
+        }
+        if (bytes32(call[4:36]) != child) return _refuse(c, w, "MALFORMED_TX");
+        BlockTx calldata x = t.tx;
+        AccountWitness calldata payee = _account(accounts, 0, x.toSlot, c.accountsRoot);
+        (string memory no,) = _credit(payee, x.to, x.token, 0);
+        if (bytes(no).length != 0) return _refuse(c, w, no);
+        return resolve ? _resolveDataChallenge(c, x, call, payee, w) : _reclaimChallengeBond(c, x, call, payee, w);
+    }
+
+    /// @dev ParentLedger.reclaimChallengeBond, then the bond to the challenger. Touch list: DataChallenge(C, number) W,
+    ///      Commitment(C, number) R, Child(C) R. Accounts: [toSlot] credited.
+    function _reclaimChallengeBond(Ctx memory c, BlockTx calldata x, bytes calldata call, AccountWitness calldata payee, LedgerTxWitness calldata w)
+        private
+        pure
+        returns (bytes32, bytes32)
+    {
+        (bytes32 child, Header memory header, uint64 windowEnd) = abi.decode(call[4:], (bytes32, Header, uint64));
+        DataChallenge memory d = _dataChallenge(_read(c, w, 0, _dataChallengeKey(child, header.number)));
+        if (d.status != CHALLENGE_OPEN) return _refuse(c, w, "NO_OPEN_CHALLENGE");
+        bytes32 committed = bytes32(_word(_read(c, w, 1, _commitmentKey(child, header.number))));
+        if (committed != _commitmentRecord(keccak256(abi.encode(header)), windowEnd)) return _refuse(c, w, "UNKNOWN_COMMITMENT");
+        (bool known, ChildRecord memory record) = _child(_read(c, w, 2, _childKey(child)));
+        if (!known) return _refuse(c, w, "UNKNOWN_CHAIN");
+        if (header.number <= record.headNumber && c.now_ < windowEnd) return _refuse(c, w, "CHALLENGE_STILL_RESOLVABLE");
+        if (d.challenger != x.to) return _refuse(c, w, "NOT_THE_CHALLENGER");
+
+        uint256 bond = d.bond;
+        d.status = CHALLENGE_LAPSED;
+        d.bond = 0;
+        _write(c, 0, keccak256(abi.encode(d)));
+        return _pay(c, x, payee, w, bond);
+    }
+
+    /// @dev ParentLedger.resolveDataChallenge (the block convicted: rolled back, slashed, frozen), then the reward and
+    ///      the bond to the challenger. Touch list: DataChallenge(C, number) W, Child(C) W, Commitment(C, number) R,
+    ///      Commitment(C, number − 1) R (Commitment(C, 0), always empty, for block 1), ChildStatus(C) W.
+    ///      Accounts: [toSlot] credited.
+    function _resolveDataChallenge(Ctx memory c, BlockTx calldata x, bytes calldata call, AccountWitness calldata payee, LedgerTxWitness calldata w)
+        private
+        pure
+        returns (bytes32, bytes32)
+    {
+        (bytes32 child, Header memory header, uint64 windowEnd, Header memory prev, uint64 prevWindowEnd) =
+            abi.decode(call[4:], (bytes32, Header, uint64, Header, uint64));
+        uint64 number = header.number;
+        DataChallenge memory d = _dataChallenge(_read(c, w, 0, _dataChallengeKey(child, number)));
+        if (d.status != CHALLENGE_OPEN) return _refuse(c, w, "NO_OPEN_CHALLENGE");
+        if (c.now_ <= d.deadline) return _refuse(c, w, "RESPONSE_WINDOW_OPEN");
+        (bool known, ChildRecord memory record) = _child(_read(c, w, 1, _childKey(child)));
+        if (!known) return _refuse(c, w, "UNKNOWN_CHAIN");
+        if (!_committed(c, w, 2, child, record, number, keccak256(abi.encode(header)), windowEnd)) return _refuse(c, w, "UNKNOWN_COMMITMENT");
+        if (c.now_ >= windowEnd) return _refuse(c, w, "CHALLENGE_WINDOW_CLOSED");
+        bytes32 prevCommitted = bytes32(_word(_read(c, w, 3, _commitmentKey(child, number - 1))));
+        bool prevOk = number == 1
+            ? keccak256(abi.encode(prev)) == ZERO_HEADER_HASH && prevWindowEnd == 0
+            : prevCommitted == _commitmentRecord(keccak256(abi.encode(prev)), prevWindowEnd);
+        if (!prevOk) return _refuse(c, w, "WRONG_PREV_HEADER");
+
+        // convict + slashAndFreeze: ChildStatus becomes frozen by fraud unless it already is (frozenAt kept if frozen).
+        bytes calldata statusValue = _read(c, w, 4, _statusKey(child));
+        if (_status(statusValue) != STATUS_FROZEN_FRAUD) {
+            uint64 frozenAt = _status(statusValue) == 0 ? c.now_ : _frozenAt(statusValue);
+            if (uint256(frozenAt) >> FROZEN_AT_BITS != 0) return _refuse(c, w, "SAFE_CAST_OVERFLOWED_UINT_DOWNCAST");
+            _write(c, 4, keccak256(abi.encode(STATUS_FROZEN_FRAUD, frozenAt)));
+        }
+        if (d.challenger != x.to) return _refuse(c, w, "NOT_THE_CHALLENGER");
+
+        uint256 reward = record.bond / 2;
+        uint256 burned = record.bond - reward;
+        uint256 bond = d.bond;
+        d.status = CHALLENGE_CONVICTED;
+        d.bond = 0;
+        _write(c, 0, keccak256(abi.encode(d)));
+        record.headNumber = number - 1;
+        record.headWindowEnd = prevWindowEnd;
+        record.headDepositNonce = prev.depositNonce;
+        record.bond = 0;
+        _write(c, 1, _childLeaf(record));
+        // The credits come in core's order: a refusal of the payee's credit is still a provable refusal.
+        (string memory no, bytes32 accountsPost) = reward + bond == 0 ? ("", c.accountsRoot) : _credit(payee, x.to, x.token, reward + bond);
+        if (bytes(no).length != 0) return _refuse(c, w, no);
+        if (burned != 0) revert BurnNotProvable();
+        return _valid(c, w, accountsPost);
+    }
+
+    /// @dev Credits `amount` (when not 0) of the tx's token to `to` at `toSlot`, then the post root.
+    function _pay(Ctx memory c, BlockTx calldata x, AccountWitness calldata payee, LedgerTxWitness calldata w, uint256 amount)
+        private
+        pure
+        returns (bytes32, bytes32)
+    {
+        if (amount == 0) return _valid(c, w, c.accountsRoot);
+        (string memory no, bytes32 accountsPost) = _credit(payee, x.to, x.token, amount);
+        if (bytes(no).length != 0) return _refuse(c, w, no);
+        return _valid(c, w, accountsPost);
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------------------
+
+    /// @dev ParentLedger.checkCommitted: `0 < number <= head` and Commitment(C, number) (read at touch position `i`
+    ///      only then, as core) binds `blockHash` to `windowEnd`.
+    function _committed(
+        Ctx memory c,
+        LedgerTxWitness calldata w,
+        uint256 i,
+        bytes32 child,
+        ChildRecord memory record,
+        uint64 number,
+        bytes32 blockHash,
+        uint64 windowEnd
+    ) private pure returns (bool) {
+        if (number == 0 || number > record.headNumber) return false;
+        return bytes32(_word(_read(c, w, i, _commitmentKey(child, number)))) == _commitmentRecord(blockHash, windowEnd);
+    }
+
+    function _dataChallengeKey(bytes32 child, uint256 number) private pure returns (bytes32) {
+        return PlasmaLedgerTree.key(LEDGER_DATA_CHALLENGE, child, 0, number);
+    }
+
+    /// @dev A DataChallenge value (all zero when absent).
+    function _dataChallenge(bytes calldata value) private pure returns (DataChallenge memory d) {
+        if (value.length != 0) d = abi.decode(value, (DataChallenge));
+    }
+
+    function _frozenAt(bytes calldata statusValue) private pure returns (uint64 frozenAt) {
+        (, frozenAt) = abi.decode(statusValue, (uint8, uint64));
+    }
+
+    /// @dev core decodeDataAvailabilityCall on a call of static arguments: exactly `words` words after the selector,
+    ///      each word flagged in `uint64Words` below 2^64 (core decodes, encodes again and compares).
+    function _canonicalStatic(bytes calldata call, uint256 words, uint256 uint64Words) private pure returns (bool) {
+        if (call.length != 4 + words * 32) return false;
+        for (uint256 i; i < words; ++i) {
+            if ((uint64Words >> i) & 1 == 1 && uint256(bytes32(call[4 + i * 32:36 + i * 32])) >> 64 != 0) return false;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,268 @@
+/**
+ * Transition proofs of the data challenges inside a chain (docs/LEDGER-PROOFS.md §4 kinds 14, 15; docs/FRAUD.md §9b)
+ * on the tree of ./ledgerFraudFixture.ts: every CHALLENGE_CHILD_DATA and every reclaimChallengeBond and
+ * resolveDataChallenge CHILD_DATA_CALL that core's STF accepts or refuses is judged by PlasmaLedgerObjections as core
+ * judges it (the refusal's code, the post-state root). What the module does not prove stays phase 2 in findFraud: the
+ * publish calls, and a resolve that burns part of the child's bond (the burn slot is no word of the tx, §4.2).
+ *
+ * The story: A commits K's blocks 3, 4 and 5 (empty, so anyone can publish them) inside their window W; alice
+ * challenges 3 and 4, and K5's data is published. Then the challenge calls are judged against it; A resolves 4 (the
+ * burn, K rolled back to 3, slashed and frozen), after which the resolve of 3 burns nothing and is provable.
+ */
+import * as core from '@plasma-tree/core';
+import { Interface, id, parseEther, toBeHex, zeroPadValue } from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadArtifact } from '../index.js';
+import { sendCall } from '../fraud-scenario.js';
+import { expectRevert, increaseTime, latestTimestamp } from './helpers.js';
+import {
+  FAULT_LEDGER_REFUSED, K_WINDOW, aliceNonce, buildLedgerTree, commitA, commitChildTx, expectParity, forgeA, judge, proofOf,
+  reexecute, rootArgs, signTx, t,
+} from './ledgerFraudFixture.js';
+
+type Hex = core.Hex;
+const lower = (s: string): Hex => s.toLowerCase() as Hex;
+
+/** K's blocks 3-5 (empty txs and exits), A's timestamps of their commit and of the challenges, the deadline. */
+const k: { blocks: core.Header[]; windowEnd: bigint; committedAt: bigint; deadline: bigint } = { blocks: [], windowEnd: 0n, committedAt: 0n, deadline: 0n };
+const kHeader = (number: bigint) => k.blocks[Number(number) - 3]!;
+
+beforeAll(async () => {
+  await buildLedgerTree();
+  let parent = t.kBlock2.header;
+  for (const number of [3n, 4n, 5n]) {
+    const header: core.Header = {
+      ...parent, number, parentHash: core.hashHeader(parent), txRoot: core.bytesToHex(core.computeTxRoot([], [])), exitRoot: core.bytesToHex(core.computeExitRoot([])),
+    };
+    k.blocks.push(header);
+    parent = header;
+  }
+  const a = await commitA((b) => k.blocks.forEach((h) => b.addSignedTx(commitChildTx(t.K, h))));
+  k.committedAt = a.header.timestamp;
+  k.windowEnd = a.header.timestamp + K_WINDOW;
+}, 120_000);
+
+afterAll(async () => {
+  await t.f?.stop();
+});
+
+function challengeTx(over: Partial<core.ChallengeChildDataTx> = {}, signer = t.alice): core.SignedTx {
+  const unsigned = { kind: core.TxKind.ChallengeChildData, chainId: t.A.chainId, ...aliceNonce(), child: t.K, header: kHeader(3n), windowEnd: k.windowEnd, bond: core.CHILD_DATA_CHALLENGE_BOND, ...over };
+  return signTx(signer, unsigned as core.UnsignedTx);
+}
+
+function callTx(call: Hex, over: Partial<core.ChildDataCallTx> = {}): core.ChildDataCallTx {
+  return { kind: core.TxKind.ChildDataCall, chainId: t.A.chainId, child: t.K, call, to: lower(t.alice.address), ...over };
+}
+
+const reclaimTx = (number: bigint, over: { windowEnd?: bigint; to?: Hex } = {}) =>
+  callTx(core.encodeReclaimChallengeBondCall(t.K, kHeader(number), over.windowEnd ?? k.windowEnd), over.to === undefined ? {} : { to: over.to });
+
+const resolveTx = (number: bigint, over: { windowEnd?: bigint; to?: Hex; prev?: core.Header; prevWindowEnd?: bigint } = {}) =>
+  callTx(
+    core.encodeResolveDataChallengeCall(t.K, kHeader(number), over.windowEnd ?? k.windowEnd, over.prev ?? (number === 3n ? t.kBlock2.header : kHeader(number - 1n)), over.prevWindowEnd ?? (number === 3n ? t.kWindowEnd : k.windowEnd)),
+    over.to === undefined ? {} : { to: over.to },
+  );
+
+/** expectParity on a block tx as placed (a slot rule broken by hand). */
+async function expectBlockTxParity(tx: core.BlockTx, code: string, timestamp: bigint): Promise<void> {
+  const { refusal } = reexecute(tx, timestamp);
+  expect(refusal).toBe(code);
+  const block = t.A.forge([tx], [t.A.state.root], { timestamp });
+  const proof = proofOf(block);
+  expect(proof.refusal).toBe(code);
+  const verdict = await judge(block, proof);
+  expect(verdict.refusal).toBe(id(code));
+  expect(verdict.fault).toBe(FAULT_LEDGER_REFUSED);
+}
+
+/** The module's own custom error (not in helpers' interfaces). */
+async function expectModuleRevert(p: Promise<unknown>, name: string): Promise<void> {
+  const iface = new Interface(loadArtifact('PlasmaLedgerObjections').abi);
+  const error = await p.then(() => undefined, (e: unknown) => e);
+  expect(error, `expected a revert with ${name}`).toBeDefined();
+  const stack: unknown[] = [error];
+  const seen = new Set<unknown>();
+  let data: string | undefined;
+  while (stack.length && data === undefined) {
+    const cur = stack.pop() as Record<string, unknown> | undefined;
+    if (!cur || typeof cur !== 'object' || seen.has(cur)) continue;
+    seen.add(cur);
+    if (typeof cur.data === 'string' && /^0x[0-9a-f]{8}/i.test(cur.data)) data = cur.data;
+    for (const key of ['error', 'info', 'cause', 'data', 'payload']) stack.push(cur[key]);
+  }
+  expect(data && iface.parseError(data)?.name).toBe(name);
+}
+
+/** Gas of PlasmaFraudVerifier.transitionFault (the module's work and the tx/pre-state checks) on the proof of `tx`. */
+async function verifierGas(what: string, tx: core.SignedTx, timestamp?: bigint): Promise<void> {
+  const { block } = forgeA(tx, timestamp === undefined ? {} : { timestamp });
+  const input = {
+    domainSeparator: t.domainSeparator, chainId: t.A.chainId, txRoot: block.header.txRoot, prevStateRoot: t.A.head!.stateRoot,
+    prevDepositNonce: t.A.head!.depositNonce, depositNonce: block.header.depositNonce, depositRecord: core.ZERO_BYTES32,
+  };
+  const gas = await t.verifier.transitionFault.estimateGas(input, rootArgs(proofOf(block)));
+  console.log(`[ledger-fraud-objections] transitionFault (${what}): ${gas} gas`);
+}
+
+/** findFraud on a block of A holding only `tx` that claims a wrong post root (any tx: refused or not, it is a lie). */
+function findLie(tx: core.SignedTx, timestamp?: bigint) {
+  const { block } = forgeA(tx, { postRoot: core.bytesToHex(core.keccak256(new TextEncoder().encode('lie'))), ...(timestamp === undefined ? {} : { timestamp }) });
+  return core.findFraud(block, t.A.head, t.A.state, { ...t.A.ctx });
+}
+
+describe('kind 14 CHALLENGE_CHILD_DATA: PlasmaLedgerObjections judges it as core does', () => {
+  it("recomputes core's post-state root of a challenge (the bond into the ledger), and convicts a wrong one", async () => {
+    await expectParity(challengeTx(), undefined);
+    await verifierGas('kind 14, valid', challengeTx());
+  });
+
+  const refusals: [string, () => core.SignedTx, string, (() => bigint)?][] = [
+    ['a challenge from an empty slot', () => challengeTx({ slot: 99 }), 'UNKNOWN_SLOT'],
+    ["a challenge signed by another than the slot's owner", () => challengeTx({}, t.relayer), 'SLOT_OWNER_MISMATCH'],
+    ['a challenge with a stale nonce', () => challengeTx({ nonce: aliceNonce().nonce + 1n }), 'NONCE_MISMATCH'],
+    ['a bond the slot does not hold', () => challengeTx({ bond: parseEther('1000') }), 'INSUFFICIENT_BALANCE'],
+    ['a bond of another amount', () => challengeTx({ bond: core.CHILD_DATA_CHALLENGE_BOND + 1n }), 'WRONG_BOND'],
+    ['a challenge of no child', () => challengeTx({ child: core.chainIdOf(t.A.chainId, 9) }), 'UNKNOWN_CHAIN'],
+    ['a challenge of a frozen child', () => challengeTx({ child: t.K2 }), 'CHAIN_IS_FROZEN'],
+    ['a challenge under another windowEnd', () => challengeTx({ windowEnd: k.windowEnd + 1n }), 'UNKNOWN_COMMITMENT'],
+    ['a challenge of a block above the head', () => challengeTx({ header: { ...kHeader(5n), number: 6n } }), 'UNKNOWN_COMMITMENT'],
+    ['a challenge of block 0', () => challengeTx({ header: { ...kHeader(3n), number: 0n } }), 'UNKNOWN_COMMITMENT'],
+    ['a challenge in the second half of the window', () => challengeTx(), 'TOO_LATE_TO_CHALLENGE', () => k.windowEnd - K_WINDOW / 2n],
+    ['a challenge of a final block', () => challengeTx({ header: t.kBlock1.header, windowEnd: t.kWindowEnd }), 'TOO_LATE_TO_CHALLENGE'],
+  ];
+  for (const [what, tx, code, at] of refusals) {
+    it(`refuses ${what}: ${code}`, () => expectParity(tx(), code, at === undefined ? {} : { timestamp: at() }));
+  }
+
+  it('refuses a signature that recovers another signer: BAD_SIGNATURE', async () => {
+    const placed = core.placeSignedTx(t.A.state, challengeTx(), t.A.ctx);
+    await expectBlockTxParity({ ...placed, v: placed.v === 27 ? 28 : 27 }, 'BAD_SIGNATURE', t.A.head!.timestamp + 1n);
+  });
+
+  it('(A challenges K3 and K4, and K5 is published)', async () => {
+    const published = { header: kHeader(5n), hash: core.hashHeader(kHeader(5n)), txs: [], postRoots: [], exits: [] };
+    const [txChunk] = core.blockDataChunks(published);
+    const [exitChunk] = core.blockExitChunks(published);
+    const a = await commitA((b) => {
+      b.addSignedTx(challengeTx());
+      b.addSignedTx(challengeTx({ header: kHeader(4n) }));
+      b.addSignedTx(callTx(core.encodePublishBlockDataCall(t.K, kHeader(5n), k.windowEnd, txChunk!)));
+      b.addSignedTx(callTx(core.encodePublishExitDataCall(t.K, kHeader(5n), k.windowEnd, exitChunk!)));
+    });
+    k.deadline = a.header.timestamp + K_WINDOW / 4n;
+    expect(t.A.state.ledger.dataChallenge(t.K, 3n)).toMatchObject({ status: core.DataChallengeStatus.Open, bond: core.CHILD_DATA_CHALLENGE_BOND, deadline: k.deadline });
+    expect(a.header.timestamp).toBeLessThan(k.windowEnd - K_WINDOW / 2n);
+  });
+
+  it('refuses a second challenge: ALREADY_CHALLENGED', () => expectParity(challengeTx(), 'ALREADY_CHALLENGED'));
+  it('refuses the challenge of a published block: DATA_ALREADY_PUBLISHED', () => expectParity(challengeTx({ header: kHeader(5n) }), 'DATA_ALREADY_PUBLISHED'));
+});
+
+describe('kind 15 CHILD_DATA_CALL reclaimChallengeBond and its decoding', () => {
+  it("recomputes core's post-state root of a reclaim once the window passed, and convicts a wrong one", async () => {
+    await expectParity(reclaimTx(3n), undefined, { timestamp: k.windowEnd });
+    await verifierGas('kind 15 reclaimChallengeBond, valid', reclaimTx(3n), k.windowEnd);
+  });
+
+  const refusals: [string, () => core.SignedTx, string, (() => bigint)?][] = [
+    ['the reclaim of an unchallenged block', () => reclaimTx(5n), 'NO_OPEN_CHALLENGE', () => k.windowEnd],
+    ['a reclaim under another windowEnd', () => reclaimTx(3n, { windowEnd: k.windowEnd + 1n }), 'UNKNOWN_COMMITMENT', () => k.windowEnd],
+    ['a reclaim inside the window', () => reclaimTx(3n), 'CHALLENGE_STILL_RESOLVABLE'],
+    ['a reclaim that pays another than the challenger', () => reclaimTx(3n, { to: lower(t.relayer.address) }), 'NOT_THE_CHALLENGER', () => k.windowEnd],
+    ['a call for another child than the tx names', () => callTx(core.encodeReclaimChallengeBondCall(t.K2, kHeader(3n), k.windowEnd)), 'MALFORMED_TX'],
+    ['a call with a byte after its arguments', () => callTx(`${core.encodeReclaimChallengeBondCall(t.K, kHeader(3n), k.windowEnd)}00` as Hex), 'MALFORMED_TX'],
+    ['a call whose windowEnd is not a uint64', () => {
+      const call = core.encodeReclaimChallengeBondCall(t.K, kHeader(3n), k.windowEnd);
+      // word 9 after the selector: windowEnd
+      const at = 2 + 8 + 9 * 64;
+      return callTx(`${call.slice(0, at)}${zeroPadValue(toBeHex(1n << 64n), 32).slice(2)}${call.slice(at + 64)}` as Hex);
+    }, 'MALFORMED_TX'],
+    ['a call the ledger does not run (challengeData)', () => callTx(core.encodeChallengeDataCall(t.K, kHeader(3n), k.windowEnd)), 'MALFORMED_TX'],
+    ['a call of no method', () => callTx('0x12'), 'MALFORMED_TX'],
+  ];
+  for (const [what, tx, code, at] of refusals) {
+    it(`refuses ${what}: ${code}`, () => expectParity(tx(), code, at === undefined ? {} : { timestamp: at() }));
+  }
+
+  it('refuses a payment to a slot another account holds: SLOT_OCCUPIED', async () => {
+    const placed = core.placeSignedTx(t.A.state, reclaimTx(3n, { to: lower(t.relayer.address) }), t.A.ctx);
+    await expectBlockTxParity({ ...placed, toSlot: aliceNonce().slot }, 'SLOT_OCCUPIED', k.windowEnd);
+  });
+
+  it('reverts on a forged DataChallenge (a bigger bond) and on a missing witness', async () => {
+    const { block } = forgeA(reclaimTx(3n), { timestamp: k.windowEnd });
+    const proof = proofOf(block);
+    const entries = proof.ledger.entries;
+    const d = t.A.state.ledger.dataChallenge(t.K, 3n);
+    const richer = core.bytesToHex(core.ledgerEntryValue({ ...d, bond: parseEther('5') }));
+    const forged = { ...proof, ledger: { ...proof.ledger, entries: entries.map((e, i) => (i === 0 ? { ...e, value: richer } : e)) } };
+    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, 15, rootArgs(forged)), 'InvalidLedgerWitness', [0n]);
+    const bare = { ...proof, ledger: { entries: entries.slice(0, 2), extra: '0x' as Hex } };
+    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, 15, rootArgs(bare)), 'MissingLedgerWitness', [2n]);
+  });
+
+  it('leaves the publish calls to re-execution: findFraud says phase 2, the module reverts', async () => {
+    const [chunk] = core.blockDataChunks({ header: kHeader(5n), txs: [], postRoots: [] });
+    const publish = callTx(core.encodePublishBlockDataCall(t.K, kHeader(5n), k.windowEnd, chunk!));
+    expect(findLie(publish)).toMatchObject({ provable: false, kind: 'phase2', reason: 'DATA_ALREADY_PUBLISHED' });
+    const { block } = forgeA(publish);
+    await expectModuleRevert(t.verifier.ledgerTransition(t.domainSeparator, 15, rootArgs(proofOf(block))), 'CallNotInModule');
+  });
+});
+
+describe('kind 15 CHILD_DATA_CALL resolveDataChallenge', () => {
+  const refusals: [string, () => core.SignedTx, string, (() => bigint)?][] = [
+    ['the resolve of an unchallenged block', () => resolveTx(5n), 'NO_OPEN_CHALLENGE', () => k.deadline + 1n],
+    ['a resolve up to the deadline', () => resolveTx(3n), 'RESPONSE_WINDOW_OPEN', () => k.deadline],
+    ['a resolve under another windowEnd', () => resolveTx(3n, { windowEnd: k.windowEnd + 1n }), 'UNKNOWN_COMMITMENT', () => k.deadline + 1n],
+    ['a resolve once the window passed', () => resolveTx(3n), 'CHALLENGE_WINDOW_CLOSED', () => k.windowEnd],
+    ['a resolve with the wrong previous header', () => resolveTx(3n, { prev: t.kBlock1.header }), 'WRONG_PREV_HEADER', () => k.deadline + 1n],
+    ['a resolve that pays another than the challenger', () => resolveTx(3n, { to: lower(t.relayer.address) }), 'NOT_THE_CHALLENGER', () => k.deadline + 1n],
+  ];
+  for (const [what, tx, code, at] of refusals) {
+    it(`refuses ${what}: ${code}`, () => expectParity(tx(), code, at === undefined ? {} : { timestamp: at() }));
+  }
+
+  it('a refused resolve of a bonded child is provable (findFraud)', () => {
+    expect(findLie(resolveTx(3n, { to: lower(t.relayer.address) }), k.deadline + 1n)).toMatchObject({ provable: true, kind: core.FraudKind.InvalidLedgerTx, reason: 'NOT_THE_CHALLENGER' });
+  });
+
+  it('leaves a resolve that burns to re-execution (§4.2): findFraud says phase 2, the module reverts BurnNotProvable', async () => {
+    expect(reexecute(core.placeSignedTx(t.A.state, resolveTx(4n), t.A.ctx), k.deadline + 1n).refusal).toBeUndefined();
+    expect(findLie(resolveTx(4n), k.deadline + 1n)).toMatchObject({ provable: false, kind: 'phase2', reason: 'POST_ROOT_MISMATCH' });
+    const { block } = forgeA(resolveTx(4n), { timestamp: k.deadline + 1n });
+    await expectModuleRevert(t.verifier.ledgerTransition(t.domainSeparator, 15, rootArgs(proofOf(block))), 'BurnNotProvable');
+  });
+
+  it("recomputes core's post-state root of a resolve of a slashed child (nothing burned), and convicts a wrong one", async () => {
+    // A resolves K4 past its deadline: K rolled back to 3, its bond slashed (half burned), frozen.
+    const now = await latestTimestamp(t.f.provider);
+    if (now <= k.deadline) await increaseTime(t.f.provider, k.deadline + 1n - now);
+    await commitA((b) => b.addSignedTx(resolveTx(4n)));
+    expect(t.A.head!.timestamp).toBeLessThan(k.windowEnd);
+    expect(t.A.state.ledger.childInfo(t.K)).toMatchObject({ headNumber: 3n, bond: 0n });
+    expect(t.A.state.ledger.childStatus(t.K).status).toBe(core.ChainStatus.FrozenFraud);
+    // K3's resolve now pays the challenger its bond only and burns nothing.
+    await expectParity(resolveTx(3n), undefined);
+    await verifierGas('kind 15 resolveDataChallenge, valid', resolveTx(3n));
+    expect(findLie(resolveTx(3n))).toMatchObject({ provable: true, kind: core.FraudKind.InvalidLedgerTx, reason: 'POST_ROOT_MISMATCH' });
+  });
+
+  it('refuses a challenge of a child frozen by the resolve: CHAIN_IS_FROZEN', () => expectParity(challengeTx({ header: kHeader(3n) }), 'CHAIN_IS_FROZEN'));
+});
+
+describe('PlasmaRoot convicts a chain whose data call is invalid', () => {
+  it('convicts a block whose resolve claims a wrong post root (FraudProven kind 10)', async () => {
+    const { block } = forgeA(resolveTx(3n), { postRoot: core.bytesToHex(core.keccak256(new TextEncoder().encode('lie'))), timestamp: await latestTimestamp(t.f.provider) });
+    await t.A.commit(block, { valid: false });
+    const finding = core.findFraud(block, t.A.head, t.A.state, { ...t.A.ctx });
+    expect(finding).toMatchObject({ provable: true, kind: core.FraudKind.InvalidLedgerTx, txIndex: 0, reason: 'POST_ROOT_MISMATCH' });
+    const receipt = await sendCall(t.relayer, t.f.rootAddress, t.A.calldata((finding as { proof: core.FraudProof }).proof));
+    const [proven] = receipt.logs.map((l) => t.root.interface.parseLog(l)).filter((e) => e?.name === 'FraudProven');
+    expect(proven!.args.kind).toBe(10n);
+    expect(proven!.args.number).toBe(block.header.number);
+    expect(Number((await t.root.chainStatus(t.A.chainId)).status)).toBe(core.ChainStatus.FrozenFraud);
+    console.log(`[ledger-fraud-objections] proveInvalidTransition (kind 15 resolveDataChallenge, POST_ROOT_MISMATCH): ${receipt.gasUsed} gas`);
+  });
+});

@@ -1,0 +1,179 @@
+/**
+ * Fault injection in the ledger kinds (docs/LEDGER-PROOFS.md §6.4) against a real Hardhat L1: a validator node of a
+ * chain A (a child of the root) that is a parent lies in a tx it runs for its child A1. A1 has no node: its block is
+ * built here with core and committed on A by hand (COMMIT_CHILD), as packages/node/test/ledger.test.ts does. Per
+ * kind, A's faulty block is read over RPC and re-executed on the honest pre-state: verifyBlock refuses it, findFraud
+ * proves it as InvalidLedgerTx with the lie's reason, and PlasmaRoot convicts A with that proof (FraudProven kind 10).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Wallet, parseEther } from 'ethers';
+import {
+  BlockBuilder,
+  ChainState,
+  ChainStatus,
+  FraudKind,
+  PROVABLE_LEDGER_KINDS,
+  PlasmaError,
+  TxKind,
+  blockFromJson,
+  chainIdOf,
+  commitmentDigest,
+  encodeFraudProofCall,
+  exitProof,
+  findFraud,
+  plasmaDomain,
+  secp256k1Scheme,
+  verifyBlock,
+  type Address,
+  type Block,
+  type BlockContext,
+  type ChainId,
+  type Exit,
+  type FraudProof,
+  type Header,
+  type Hex,
+  type InvalidBlockData,
+  type SignedTx,
+} from '@plasma-tree/core';
+import { PlasmaNode, type FaultKind } from '../src/index.js';
+import { ETH, User, fund, nodeOptions, rpc, spawnChain, startL1, tempDir, validatorKey, waitFor, type L1, signTx as sign, sendTx as send, watcherContext, honestPreState, invalidBlockData } from './helpers.js';
+
+let l1: L1;
+beforeAll(async () => {
+  l1 = await startL1();
+}, 60_000);
+afterAll(async () => {
+  await l1?.stop();
+});
+
+/** A1's challenge window on A (seconds of A's block clock): the wait before its exit can be finalized. */
+const A1_WINDOW = 3n;
+
+/** A's validator node (threshold 1, confirmations 0, fast loops) on a fresh child of the root, with `kind`. */
+async function startParent(kind: FaultKind) {
+  const key = validatorKey(l1, 1);
+  const chainId = await spawnChain(l1, [key]);
+  const dir = await tempDir('plasma-faults-ledger-');
+  const node = await PlasmaNode.init(nodeOptions(l1, chainId, dir.path, { validatorKeys: [key], l1Confirmations: 0, blockTimeMs: 50, l1PollMs: 40, faults: { kind } }));
+  return { chainId, dir, node };
+}
+type Run = Awaited<ReturnType<typeof startParent>>;
+
+const info = (run: Run) => rpc(run.node.rpcUrl, 'pt_chainInfo');
+
+async function included(url: string, hash: Hex): Promise<{ blockNumber: number; index: number }> {
+  return waitFor(`tx ${hash} included`, async () => {
+    const receipt = await rpc(url, 'pt_getReceipt', [hash]);
+    if (receipt?.status === 'rejected') throw new Error(`rejected: ${receipt.reason} ${receipt.message}`);
+    return receipt && (receipt.status === 'included' || receipt.status === 'committed') ? receipt : undefined;
+  });
+}
+
+/** alice funded on A, then A1 spawned by her (a SPAWN_CHILD, validated by a fresh key). */
+async function spawnA1(run: Run) {
+  const url = run.node.rpcUrl;
+  const alice = new User(run.chainId, l1.l1ChainId, l1.rootAddress);
+  const slot = await fund(l1, url, alice, parseEther('1'));
+  const a1Validator = Wallet.createRandom();
+  const spawn = sign(alice, { kind: TxKind.SpawnChild, chainId: run.chainId, slot, validators: [a1Validator.address.toLowerCase() as Address], threshold: 1, challengeWindow: A1_WINDOW, bond: 10n ** 16n, nonce: 0n });
+  await included(url, await send(url, spawn));
+  return { url, alice, slot, a1: chainIdOf(run.chainId, 0), a1Validator };
+}
+
+/**
+ * Then alice deposits 1000 wei to bob on A1; A1's block 1 (built here) applies it and withdraws 400 to carol; it is
+ * committed on A and, once its window has passed, carol's exit is finalized on A (FINALIZE_CHILD_EXIT).
+ */
+async function finalizeA1Exit(run: Run): Promise<void> {
+  const { url, alice, slot, a1, a1Validator } = await spawnA1(run);
+  const bob = new User(a1, l1.l1ChainId, l1.rootAddress);
+  await included(url, await send(url, sign(alice, { kind: TxKind.DepositToChild, chainId: run.chainId, slot, child: a1, to: bob.address, token: ETH, amount: 1000n, nonce: 1n })));
+  const record = await rpc(url, 'pt_getDepositRecord', [a1, 1]);
+  const builder = new BlockBuilder({
+    parent: null,
+    state: new ChainState(a1),
+    ctx: { chainId: a1, domain: bob.domain, depositRecord: (n) => (n === 1n ? record.depositHash : undefined) },
+    timestamp: BigInt(Math.floor(Date.now() / 1000)),
+  });
+  const credited = builder.addDeposit({ chainId: a1, nonce: 1n, from: alice.address, to: bob.address, token: ETH, amount: 1000n });
+  const carol = Wallet.createRandom().address.toLowerCase() as Address;
+  builder.addSignedTx(bob.withdraw(credited.toSlot, carol, 400n, 0n));
+  const block = builder.seal();
+  const quorum = secp256k1Scheme.sign(commitmentDigest(bob.domain, a1, 1n, block.hash), a1Validator.privateKey as Hex);
+  await included(url, await send(url, { kind: TxKind.CommitChild, chainId: run.chainId, child: a1, header: block.header, signatures: quorum } as SignedTx));
+  const commitment = await rpc(url, 'pt_getCommitment', [a1, 1]);
+  await waitFor('A1 block 1 final on A', () => Date.now() / 1000 >= commitment.windowEnd + 1, 10_000);
+  const finalize = { kind: TxKind.FinalizeChildExit, chainId: run.chainId, child: a1, header: block.header, windowEnd: BigInt(commitment.windowEnd), exit: block.exits[0] as Exit, index: 0n, proof: exitProof(block, 0) };
+  await included(url, await send(url, finalize as SignedTx));
+}
+
+/** The block A's node reports it injected into, once it is committed on L1, with its windowEnd there. */
+async function faultyBlock(run: Run): Promise<{ n: number; windowEnd: bigint }> {
+  const n = await waitFor('the fault injected', async () => (await info(run)).faults.injected[0] as number | undefined, 30_000);
+  await waitFor(`block ${n} committed`, async () => (await info(run)).committed.number >= n);
+  return { n, windowEnd: await windowEndOnL1(run.chainId, n) };
+}
+
+async function windowEndOnL1(chainId: ChainId, n: number): Promise<bigint> {
+  if (n === 0) return 0n;
+  const [event] = await l1.root.queryFilter(l1.root.filters.Committed(chainId, n));
+  return (event as unknown as { args: { windowEnd: bigint } }).args.windowEnd;
+}
+
+async function getBlock(run: Run, n: number): Promise<Block> {
+  return blockFromJson(await rpc(run.node.rpcUrl, 'pt_getBlockByNumber', [n]));
+}
+
+
+
+
+/**
+ * Per kind: what makes A run the tx, the kind of the tx the lie is about, what verifyBlock says of it and findFraud's
+ * reason. ledger-post-root lies in the block's last tx of a kind PlasmaRoot proves: the finalize today; a kind made
+ * provable later (DEPOSIT_TO_CHILD, SPAWN_CHILD, COMMIT_CHILD) may take the lie to an earlier block of the scenario.
+ */
+const EXPECTED: Record<'double-finalize' | 'ledger-post-root' | 'early-freeze', { scenario: (run: Run) => Promise<unknown>; txKind?: TxKind; refusal: Partial<InvalidBlockData>; reason: string }> = {
+  'double-finalize': { scenario: finalizeA1Exit, txKind: TxKind.FinalizeChildExit, refusal: { reason: 'INVALID_TX', code: 'ALREADY_WITHDRAWN' }, reason: 'ALREADY_WITHDRAWN' },
+  'ledger-post-root': { scenario: finalizeA1Exit, refusal: { reason: 'POST_ROOT_MISMATCH' }, reason: 'POST_ROOT_MISMATCH' },
+  'early-freeze': { scenario: spawnA1, txKind: TxKind.FreezeStalledChild, refusal: { reason: 'INVALID_TX', code: 'NOT_STALLED' }, reason: 'NOT_STALLED' },
+};
+
+describe('fault injection in the ledger kinds: A\'s faulty block is refused, proven as InvalidLedgerTx and convicted at the root', () => {
+  for (const [kind, expected] of Object.entries(EXPECTED) as [FaultKind, (typeof EXPECTED)[keyof typeof EXPECTED]][]) {
+    it(kind, async () => {
+      const run = await startParent(kind);
+      try {
+        await expected.scenario(run);
+        const { n, windowEnd } = await faultyBlock(run);
+        const block = await getBlock(run, n);
+        const ctx = await watcherContext(l1, run.chainId);
+        const { state, parent } = await honestPreState(run.node.rpcUrl, run.chainId, n, ctx);
+        const root = state.root;
+        const refused = invalidBlockData(() => verifyBlock(block, parent, state, ctx));
+        expect(refused).toMatchObject({ ...expected.refusal, blockNumber: String(n) });
+        expect(state.root).toBe(root);
+
+        const finding = findFraud(block, parent, state, ctx);
+        expect(finding).toMatchObject({ provable: true, kind: FraudKind.InvalidLedgerTx, reason: expected.reason, txIndex: refused.txIndex });
+        expect(state.root).toBe(root);
+        const txKind = block.txs[(finding as { txIndex: number }).txIndex].kind;
+        expect(PROVABLE_LEDGER_KINDS.has(txKind)).toBe(true);
+        if (expected.txKind !== undefined) expect(txKind).toBe(expected.txKind);
+
+        // The proof PlasmaRoot takes: A convicted, rolled back to the block before and frozen.
+        const windows = { windowEnd, prevWindowEnd: await windowEndOnL1(run.chainId, n - 1) };
+        const call = encodeFraudProofCall(run.chainId, (finding as { proof: FraudProof }).proof, windows);
+        const receipt = await (await l1.deployer.sendTransaction({ to: l1.rootAddress, data: call })).wait();
+        const [proven] = receipt!.logs.map((log) => l1.root.interface.parseLog(log)).filter((e) => e?.name === 'FraudProven');
+        expect(proven!.args.kind).toBe(BigInt(FraudKind.InvalidLedgerTx));
+        expect(proven!.args.number).toBe(BigInt(n));
+        expect(Number((await l1.root.chainStatus(run.chainId))[0])).toBe(ChainStatus.FrozenFraud);
+        expect((await l1.root.chainInfo(run.chainId)).headNumber).toBe(BigInt(n - 1));
+        console.log(`[faults-ledger] ${kind}: block ${n} tx ${refused.txIndex} (kind ${txKind}) ${finding!.reason}, convicted at the root for ${receipt!.gasUsed} gas`);
+      } finally {
+        await run.node.close();
+        await run.dir.remove();
+      }
+    }, 60_000);
+  }
+});

@@ -1,0 +1,131 @@
+/**
+ * The watcher convicts a chain at the root for an invalid tx of a ledger kind (docs/LEDGER-PROOFS.md §6.4), end to
+ * end: one real Hardhat L1 and a tree root → A → A1, root → B → B1. A's validator node runs with `double-finalize`,
+ * B's with `ledger-post-root`; A1 and B1 are honest. A holder withdraws on A1; once A1's block is final on A, the
+ * exit is finalized on A (FINALIZE_CHILD_EXIT) and A's node pays it twice. B's node lies in the FREEZE_STALLED_CHILD
+ * of B1 (stalled on purpose: it commits nothing after its spawn) that this test sends. One watcher (the library, in
+ * this process) follows A and B from the root: it re-executes their blocks, objects on L1, and PlasmaRoot emits
+ * FraudProven kind 10 (InvalidLedgerTx) for each faulty block; A and B are frozen. The reaction time (commit →
+ * objection, in L1 blocks) is logged.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Wallet } from 'ethers';
+import { ChainStatus, FraudKind, TxKind, type Address, type Hex } from '@plasma-tree/core';
+import type { ChainStatusJson, FindingStatus } from '@plasma-tree/watcher';
+import { startTreeWatcher, type TreeWatcher } from './helpers/watcher.js';
+import { ETH, ROOT, Tree, newSigner, waitFor } from './helpers/tree.js';
+
+const ETHER = 10n ** 18n;
+/** A1's challenge window on A (seconds of A's clock, the wall clock): the wait before its exit is paid on A. */
+const A1_WINDOW = 5;
+/** B1's challenge window and stall limit on B: B1 commits nothing after its spawn, so it is stalled this soon. */
+const B1_STALL = 4;
+
+let tree: Tree;
+let treeWatcher: TreeWatcher | undefined;
+const watcherKey = Wallet.createRandom().privateKey as Hex;
+const watcherAddress = new Wallet(watcherKey).address.toLowerCase() as Address;
+
+beforeAll(async () => {
+  tree = await Tree.start(
+    [
+      { name: 'A', faults: { kind: 'double-finalize' } },
+      { name: 'A1', parent: 'A', challengeWindow: A1_WINDOW, parentFinality: 'committed' },
+      // From block 3 on: past B's funding and its SPAWN_CHILD of B1 (blocks 1-2), so that the lie is in the
+      // FREEZE_STALLED_CHILD this test sends, whatever other kinds the root proves by then.
+      { name: 'B', faults: { kind: 'ledger-post-root', atBlock: 3 } },
+      { name: 'B1', parent: 'B', challengeWindow: B1_STALL, stallLimit: B1_STALL, parentFinality: 'committed' },
+    ],
+    // The root's window on A and B: room to object.
+    { challengeWindow: 60 },
+  );
+  // Its objections are L1 transactions: gas from a dev account the test does not otherwise use.
+  await (await tree.l1Wallet(tree.account(3)).sendTransaction({ to: watcherAddress, value: ETHER })).wait();
+  treeWatcher = await startTreeWatcher(tree, { key: watcherKey, only: (c) => c.parent === ROOT });
+}, 60_000);
+
+afterAll(async () => {
+  await treeWatcher?.close();
+  await tree?.close();
+}, 60_000);
+
+const injected = async (name: string): Promise<number | undefined> =>
+  (await tree.chain(name).node.request<{ faults?: { injected: number[] } }>('pt_chainInfo', [])).faults?.injected[0];
+
+/** PlasmaRoot's FraudProven of `name`, with the L1 block it was emitted in. */
+async function fraudProven(name: string): Promise<{ number: bigint; kind: number; challenger: Address; blockNumber: number }> {
+  const { chainId } = tree.chain(name);
+  return waitFor(`FraudProven of ${name}`, async () => {
+    const [event] = await tree.root.queryFilter(tree.root.filters.FraudProven(chainId));
+    if (!event) return undefined;
+    const args = (event as unknown as { args: { number: bigint; kind: bigint; challenger: string } }).args;
+    return { number: args.number, kind: Number(args.kind), challenger: args.challenger.toLowerCase() as Address, blockNumber: event.blockNumber };
+  }, 45_000);
+}
+
+/**
+ * The conviction of `name`'s faulty block `n` at the root: FraudProven kind 10 by the watcher, the chain rolled back
+ * and frozen, the watcher's finding convicted and naming InvalidLedgerTx with `reason`; returns the finding.
+ */
+async function expectConvicted(name: string, n: number, reason: string): Promise<FindingStatus> {
+  const { chainId } = tree.chain(name);
+  const statusOf = () => treeWatcher!.watcher.status().chains.find((c) => c.name === name)!;
+  const proven = await fraudProven(name).catch((e: Error) => {
+    throw new Error(`${e.message}; the watcher's status of ${name}: ${JSON.stringify(statusOf())}`);
+  });
+  expect(proven).toMatchObject({ number: BigInt(n), kind: FraudKind.InvalidLedgerTx, challenger: watcherAddress });
+  expect(Number((await tree.root.chainStatus(chainId))[0])).toBe(ChainStatus.FrozenFraud);
+  expect((await tree.root.chainInfo(chainId)).headNumber).toBe(BigInt(n - 1));
+  const finding = await waitFor(`the watcher's record of ${name}`, () => {
+    const status: ChainStatusJson = statusOf();
+    return status.findings.find((f) => f.height === n && f.objection?.status === 'convicted');
+  }, 20_000);
+  expect(finding).toMatchObject({ kind: 'invalid_block', provable: true, objection: { host: 'root', status: 'convicted', l1Block: proven.blockNumber } });
+  // `<FraudKind>: <core's reason> (tx i)`.
+  expect(finding.reason.startsWith(`${FraudKind[FraudKind.InvalidLedgerTx]}: ${reason} `), finding.reason).toBe(true);
+  const [committed] = await tree.root.queryFilter(tree.root.filters.Committed(chainId, n));
+  expect(finding.objection!.reactionL1Blocks).toBe(proven.blockNumber - committed.blockNumber);
+  return finding;
+}
+
+describe('the watcher convicts a chain at the root for an invalid ledger-kind tx (FraudProven kind 10)', () => {
+  it('double-finalize on A: A1\'s exit paid twice on A, A convicted (ALREADY_WITHDRAWN)', async () => {
+    const t0 = Date.now();
+    const A = tree.chain('A');
+    const alice = tree.account(0);
+    const [bob, carol] = ['bob', 'carol'].map(newSigner);
+    await tree.waitApplied(await tree.deposit('A', alice, ETH, ETHER));
+    await tree.waitApplied(await tree.deposit('A1', alice, ETH, ETHER / 10n, bob.address));
+    const proof = await tree.withdraw('A1', bob, carol, ETH, ETHER / 20n);
+    expect(await injected('A')).toBeUndefined();
+    await tree.finalize('A1', proof);
+
+    const n = await waitFor('A injects its fault', () => injected('A'));
+    const block = (await A.node.getBlockByNumber(n))!;
+    const finalizes = block.txs.map((tx, i) => [tx, i] as const).filter(([tx]) => tx.kind === TxKind.FinalizeChildExit);
+    expect(finalizes.map(([, i]) => i), 'the finalize and its copy, back to back').toEqual([finalizes[0][1], finalizes[0][1] + 1]);
+    // A's node believes its own lie: carol holds the exit twice on A.
+    expect(await tree.balance('A', carol, ETH)).toBe(ETHER / 10n);
+
+    const finding = await expectConvicted('A', n, 'ALREADY_WITHDRAWN');
+    console.log(`watcher reaction double-finalize: A block ${n} committed in L1 block ${finding.commitL1Block}, objection in L1 block ${finding.objection!.l1Block}: ${finding.objection!.reactionL1Blocks} L1 blocks (${((Date.now() - t0) / 1000).toFixed(1)} s from the first deposit)`);
+  }, 60_000);
+
+  it('ledger-post-root on B: the operator mints itself 1000 ETH after a ledger-kind tx, B convicted (POST_ROOT_MISMATCH)', async () => {
+    const B = tree.chain('B');
+    const B1 = tree.chain('B1');
+    expect(await injected('B')).toBeUndefined();
+    await waitFor('B1 stalled on B', async () => {
+      const info = (await B.node.getChildInfo(B1.chainId))!;
+      return Date.now() / 1000 > (info.lastActivity ?? 0) + (info.stallLimit ?? B1_STALL) + 1;
+    }, 20_000, 250);
+    const { blockNumber } = await tree.receipt('B', await tree.send('B', { kind: TxKind.FreezeStalledChild, chainId: B.chainId, child: B1.chainId } as never));
+    const n = await waitFor('B injects its fault', () => injected('B'));
+    expect(n).toBe(blockNumber);
+    // B's node believes its own lie: the operator holds 1000 ETH on B.
+    expect(await tree.balance('B', B.validators[0].address.toLowerCase() as Address, ETH)).toBe(1000n * ETHER);
+    const finding = await expectConvicted('B', n, 'POST_ROOT_MISMATCH');
+    expect((await B.node.getBlockByNumber(n))!.txs[Number(/\(tx (\d+)\)/.exec(finding.reason)![1])].kind).toBe(TxKind.FreezeStalledChild);
+    console.log(`watcher reaction ledger-post-root: B block ${n} committed in L1 block ${finding.commitL1Block}, objection in L1 block ${finding.objection!.l1Block}: ${finding.objection!.reactionL1Blocks} L1 blocks`);
+  }, 60_000);
+});
