@@ -57,7 +57,7 @@ contract PlasmaFraudVerifier {
     address public immutable ledgerRegistry; // 3 DEPOSIT_TO_CHILD, 4 COMMIT_CHILD, 6 SPAWN_CHILD, 13 FREEZE_STALLED_CHILD
     address public immutable ledgerExits; // 5 FINALIZE_CHILD_EXIT, 11 ESCAPE_CHILD_EXIT, 12 RECLAIM_CHILD_DEPOSIT
     address public immutable ledgerObjections; // 14 CHALLENGE_CHILD_DATA, 15 CHILD_DATA_CALL (10 PROVE_CHILD_FRAUD to come)
-    address public immutable ledgerEdges; // 8 EDGE_FROM_PARENT, 9 EDGE_FROM_CHILD (refusals only); 7 EDGE_SEND to come
+    address public immutable ledgerEdges; // 7 EDGE_SEND, 8 EDGE_FROM_PARENT, 9 EDGE_FROM_CHILD (refusals only)
 
     /// @dev secp256k1n / 2 (EIP-2), as in PlasmaRoot and core's signature rules.
     uint256 private constant HALF_CURVE_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
@@ -164,7 +164,7 @@ contract PlasmaFraudVerifier {
         module = kind == 3 || kind == 4 || kind == 6 || kind == 13 ? ledgerRegistry
             : kind == 5 || kind == 11 || kind == 12 ? ledgerExits
             : kind == 14 || kind == 15 ? ledgerObjections // 10 PROVE_CHILD_FRAUD: not yet (docs/LEDGER-PROOFS.md §7)
-            : kind == 8 || kind == 9 ? ledgerEdges
+            : kind >= 7 && kind <= 9 ? ledgerEdges
             : address(0);
         if (module == address(0)) revert ProofKindNotSupported(kind);
     }

@@ -5,7 +5,9 @@
  *   out of order, or beyond the header's depositNonce: the refusal is core's, and the root convicts A;
  * - 9 EDGE_FROM_CHILD: an up message of K (an EDGE_SEND in K's block 3, committed on A and final) delivered on A a
  *   second time, early, under another commitment, or with a bad exit proof.
- * A delivery that passes every check L1 can make is not judged: its edge halves are node configuration
+ * - 7 EDGE_SEND: a call forged in alice's name, replayed, from an empty slot, too large, or down to a frozen or unknown
+ *   child.
+ * A call or delivery that passes every check L1 can make is not judged: its edge halves are node configuration
  * (EdgeEffectNotProvable), and findFraud does not call it provable.
  */
 import * as core from '@plasma-tree/core';
@@ -13,7 +15,7 @@ import { Wallet, id } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendCall } from '../fraud-scenario.js';
 import { expectRevert, increaseTime, latestTimestamp } from './helpers.js';
-import { FAULT_LEDGER_REFUSED, K_WINDOW, buildLedgerTree, commitA, commitChildTx, judge, proofOf, rootArgs, signTx, t } from './ledgerFraudFixture.js';
+import { FAULT_LEDGER_REFUSED, K_WINDOW, aliceNonce, buildLedgerTree, commitA, commitChildTx, judge, proofOf, rootArgs, signTx, t } from './ledgerFraudFixture.js';
 
 type Hex = core.Hex;
 const lower = (s: string): Hex => s.toLowerCase() as Hex;
@@ -105,6 +107,36 @@ describe('8 EDGE_FROM_PARENT: the down stream against the root\'s records', () =
     // the honest block's header and tx.
     const refused = { ...proofOf(forge([downTx()], { depositNonce: message.nonce })), header: block.header, tx: core.txWitness(block, 0) };
     await expectRevert(t.verifier.ledgerTransitionWithRecord(t.domainSeparator, await t.root.depositRecord(t.A.chainId, first.nonce), 8, rootArgs(refused)), 'EdgeEffectNotProvable', [8n]);
+  });
+});
+
+describe('7 EDGE_SEND: the sender, the signature, the payload and the child, against A\'s state', () => {
+  /** alice's signed call of the message function on A (`child` 0: up to the root), placed as A would. */
+  const call = (over: { slot?: number; nonce?: bigint; child?: Hex; payload?: Hex } = {}): core.BlockTx => {
+    const { slot, nonce } = aliceNonce();
+    const signed = signTx(t.alice, {
+      kind: core.TxKind.EdgeSend, chainId: t.A.chainId, slot: over.slot ?? slot, fn: core.MESSAGE_FN, child: over.child ?? core.ZERO_BYTES32,
+      payload: over.payload ?? core.encodeMessagePayload({ target, data: '0x01' }), nonce: over.nonce ?? nonce,
+    });
+    return core.placeSignedTx(t.A.state, signed, t.A.ctx);
+  };
+
+  it('a call whose payload is not the one alice signed: BAD_SIGNATURE', () => {
+    const forged = { ...call(), data: core.encodeEdgeSendData({ fn: core.MESSAGE_FN, child: core.ZERO_BYTES32, payload: core.encodeMessagePayload({ target, data: '0x02' }) }) };
+    return expectRefused(forge([forged]), 'BAD_SIGNATURE');
+  });
+  it('a call replayed (an old nonce): NONCE_MISMATCH', () => expectRefused(forge([call({ nonce: aliceNonce().nonce - 1n })]), 'NONCE_MISMATCH'));
+  it('a call from an empty slot: UNKNOWN_SLOT', () => expectRefused(forge([call({ slot: 77 })]), 'UNKNOWN_SLOT'));
+  it('a payload over 4096 bytes: PAYLOAD_TOO_LARGE', () => expectRefused(forge([call({ payload: `0x${'ab'.repeat(4097)}` })]), 'PAYLOAD_TOO_LARGE'));
+  it('down to a frozen child: CHAIN_IS_FROZEN', () => expectRefused(forge([call({ child: t.K2 })]), 'CHAIN_IS_FROZEN'));
+  it('down to no child: UNKNOWN_CHAIN', () => expectRefused(forge([call({ child: core.chainIdOf(t.A.chainId, 9) })]), 'UNKNOWN_CHAIN'));
+
+  it('an honest call is not judged (EdgeEffectNotProvable)', async () => {
+    const block = forge([call()]);
+    expect(() => proofOf(block)).toThrow(/not provable/);
+    expect(core.findFraud(block, t.A.head, t.A.state, { ...t.A.ctx })).toMatchObject({ provable: false, txIndex: 0, reason: 'POST_ROOT_MISMATCH' });
+    const replayed = proofOf(forge([call({ nonce: aliceNonce().nonce - 1n })]));
+    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, 7, rootArgs({ ...replayed, header: block.header, tx: core.txWitness(block, 0) })), 'EdgeEffectNotProvable', [7n]);
   });
 });
 

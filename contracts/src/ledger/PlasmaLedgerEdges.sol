@@ -16,6 +16,8 @@ import {PlasmaLedgerModule} from "./PlasmaLedgerModule.sol";
 ///           recorded under it): a down message the root never sent, sent twice or out of order.
 ///         - 9 EDGE_FROM_CHILD: ParentLedger.consumeUp's checks of the up event (committed block, window passed, exit
 ///           proof, spent set): an up message delivered twice, early, or one the child never sent.
+///         - 7 EDGE_SEND: the sender's slot and nonce, the EIP-712 signature, the payload's size, a down call's child
+///           (known, live, a nonce left): a call forged in a user's name, or replayed.
 /// @dev The refusal codes are core's (stf.ts applyNextDownEvent and fraud.ts for kind 8, parentLedger.ts consumeUp
 ///      for kind 9); core's edgeLedgerRefusal (ledgerFraud.ts) runs the same checks in the same order.
 contract PlasmaLedgerEdges is PlasmaLedgerModule {
@@ -24,16 +26,49 @@ contract PlasmaLedgerEdges is PlasmaLedgerModule {
     /// @notice The tx passes every check L1 can make of its kind; what its edge halves did is not provable (§4.1).
     error EdgeEffectNotProvable(uint8 kind);
 
-    function _transition(Ctx memory c, TxWitness calldata t, AccountWitness[] calldata, LedgerTxWitness calldata w)
+    /// @dev EIP-712 EdgeCall (core eip712.ts EDGE_CALL_TYPES): what a user signs for an EDGE_SEND.
+    bytes32 private constant EDGE_CALL_TYPEHASH =
+        keccak256("EdgeCall(bytes32 chainId,uint32 slot,bytes32 fn,bytes32 child,bytes32 payloadHash,uint64 nonce)");
+    /// @dev PlasmaRoot.MAX_EDGE_PAYLOAD, core MAX_EDGE_PAYLOAD.
+    uint256 private constant MAX_EDGE_PAYLOAD = 4096;
+    /// @dev A child's down-stream nonce is a uint48 (PlasmaRoot; core ParentLedger nextDownNonce).
+    uint256 private constant DOWN_NONCE_BITS = 48;
+
+    function _transition(Ctx memory c, TxWitness calldata t, AccountWitness[] calldata accounts, LedgerTxWitness calldata w)
         internal
         pure
         override
         returns (bytes32, bytes32)
     {
         uint8 kind = t.tx.kind;
+        if (kind == 7) return _edgeSend(c, t, accounts, w);
         if (kind == 8) return _edgeFromParent(c, t, w);
         if (kind == 9) return _edgeFromChild(c, t, w);
         revert KindNotInModule(kind);
+    }
+
+    /// @dev Touch list (a down call): Child(C) R, ChildStatus(C) R. Accounts: [slot], checked, not judged further.
+    function _edgeSend(Ctx memory c, TxWitness calldata t, AccountWitness[] calldata accounts, LedgerTxWitness calldata w)
+        private
+        pure
+        returns (bytes32, bytes32)
+    {
+        (bytes32 fn, bytes32 child, bytes memory payload) = abi.decode(t.data, (bytes32, bytes32, bytes));
+        BlockTx calldata x = t.tx;
+        AccountWitness calldata a = _account(accounts, 0, x.slot, c.accountsRoot);
+        // Any token will do: the call spends nothing, and the slot's nonce is the replay guard (core applyEdgeSend).
+        string memory no = _senderRefusal(a, x.from, a.token, 0, x.nonce);
+        if (bytes(no).length != 0) return _refuse(c, w, no);
+        bytes32 structHash = keccak256(abi.encode(EDGE_CALL_TYPEHASH, c.chainId, x.slot, fn, child, keccak256(payload), x.nonce));
+        if (!_signedBy(c, structHash, x.from, x.r, x.s, x.v)) return _refuse(c, w, "BAD_SIGNATURE");
+        if (payload.length > MAX_EDGE_PAYLOAD) return _refuse(c, w, "PAYLOAD_TOO_LARGE");
+        if (child != 0) {
+            (bool known, ChildRecord memory record) = _child(_read(c, w, 0, _childKey(child)));
+            if (!known) return _refuse(c, w, "UNKNOWN_CHAIN");
+            if (_status(_read(c, w, 1, _statusKey(child))) != 0) return _refuse(c, w, "CHAIN_IS_FROZEN");
+            if ((uint256(record.depositCount) + 1) >> DOWN_NONCE_BITS != 0) return _refuse(c, w, "ARITHMETIC_OVERFLOW");
+        }
+        revert EdgeEffectNotProvable(7);
     }
 
     /// @dev No ledger entry is read: the down stream is the root's own records.

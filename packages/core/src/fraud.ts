@@ -30,7 +30,7 @@ import { MerkleTree } from './merkle.js';
 import { applyTx, checkBlockTxForm, type StfContext } from './stf.js';
 import { decodeEdgeSendData } from './txData.js';
 import { ledgerEntryValue, isDefaultLedgerEntry, type LedgerEntry } from './ledgerEntries.js';
-import { edgeLedgerRefusal, isProvableLedgerTx, ledgerTouchPlan, PROVABLE_LEDGER_KINDS } from './ledgerFraud.js';
+import { edgeLedgerRefusal, isEdgeKind, isProvableLedgerTx, ledgerTouchPlan, PROVABLE_LEDGER_KINDS } from './ledgerFraud.js';
 import type { LedgerProof } from './ledgerTree.js';
 import { EXIT_TREE_DEPTH, TX_TREE_DEPTH, TxKind, ZERO_ADDRESS, type Address, type Block, type BlockTx, type ChainId, type ExitTreeLeaf, type Header, type Hex } from './types.js';
 
@@ -506,7 +506,7 @@ export function buildLedgerTransitionProof(
       accounts,
       ledger: { entries, extra: plan.extra },
     });
-    if (tx.kind === TxKind.EdgeFromParent || tx.kind === TxKind.EdgeFromChild) {
+    if (isEdgeKind(tx.kind)) {
       // L1 judges an edge tx by the checks that do not depend on the edge registry only (§4.1): their refusal.
       refusal = edgeLedgerRefusal(tx, txIndex, block.header, prev, preState, stf);
       if (refusal === undefined) {
@@ -740,7 +740,7 @@ export function findFraud(block: Block, parentHeader: Header | null, preState: C
         preState.checkpoint();
         return { provable: true, kind: FraudKind.InvalidLedgerTx, txIndex: i, reason, proof: buildLedgerTransitionProof(block, i, parentHeader, preState, ctx) };
       };
-      if ((ctx.host ?? 'root') === 'root' && (tx.kind === TxKind.EdgeFromParent || tx.kind === TxKind.EdgeFromChild)) {
+      if ((ctx.host ?? 'root') === 'root' && isEdgeKind(tx.kind)) {
         // Before the STF: a down event beyond the header passes it (the header is the lie), yet L1 refuses it.
         const reason = edgeLedgerRefusal(tx, i, header, prev, preState, stf);
         if (reason !== undefined) {

@@ -7,22 +7,23 @@
  * them). Also which txs of those kinds PlasmaRoot can judge: isProvableLedgerTx, edgeLedgerRefusal.
  */
 import { addressEnc, dynamicArrayEnc, selectorOf, tupleEnc, uintEnc } from './abiEncoder.js';
-import { bytesToHex } from './bytes.js';
+import { bytesToHex, ZERO_BYTES32 } from './bytes.js';
 import type { ChainState } from './chainState.js';
 import { DATA_AVAILABILITY_SIGNATURES, decodeDataAvailabilityCall, type DataAvailabilityCall } from './dataAvailability.js';
 import { chainIdOf, edgeDownRecord, recordIs } from './encoding.js';
 import { isPlasmaError, PlasmaError } from './errors.js';
 // fraud.ts imports this module too: a cycle, harmless as neither uses the other at load time.
-import { decodeEscapeChildExitData } from './fraud.js';
+import { ChainStatus, decodeEscapeChildExitData } from './fraud.js';
 import { ledgerKeys } from './ledgerEntries.js';
-import { MAX_VALIDATORS, type ParentLedger } from './parentLedger.js';
-import { applyTx, type StfContext } from './stf.js';
+import { checkEdgePayload, MAX_VALIDATORS, type ParentLedger } from './parentLedger.js';
+import { applyTx, checkBlockTxSigner, checkSender, type StfContext } from './stf.js';
 import {
   decodeChallengeChildDataData,
   decodeChildDataCallData,
   decodeCommitChildData,
   decodeDepositToChildData,
   decodeEdgeFromChildData,
+  decodeEdgeSendData,
   decodeEdgeFromParentData,
   decodeFinalizeChildExitData,
   decodeFreezeStalledChildData,
@@ -31,12 +32,15 @@ import {
 } from './txData.js';
 import { TxKind, type BlockTx, type Header, type Hex } from './types.js';
 
+/** A child's down stream is a uint48 nonce in PlasmaRoot (ParentLedger's nextDownNonce). */
+const DOWN_NONCE_BITS = 48n;
+
 /** The tx kinds 3-15 whose transition PlasmaRoot can judge (the others: PROOF_KIND_NOT_SUPPORTED, §7). */
 export const PROVABLE_LEDGER_KINDS: ReadonlySet<TxKind> = new Set([
   TxKind.DepositToChild, TxKind.CommitChild, TxKind.SpawnChild, TxKind.FinalizeChildExit, TxKind.EscapeChildExit, TxKind.ReclaimChildDeposit,
   TxKind.FreezeStalledChild, TxKind.ChallengeChildData, TxKind.ChildDataCall,
   // Their refusals of edgeLedgerRefusal only (docs/LEDGER-PROOFS.md §4.1).
-  TxKind.EdgeFromParent, TxKind.EdgeFromChild,
+  TxKind.EdgeSend, TxKind.EdgeFromParent, TxKind.EdgeFromChild,
 ]);
 
 export interface LedgerTouchPlan {
@@ -85,6 +89,11 @@ export function ledgerTouchPlan(tx: BlockTx, ledger: ParentLedger): LedgerTouchP
         slots: [tx.slot],
         extra: bytesToHex(tupleEnc([dynamicArrayEnc(order.map((i) => uintEnc(i, 16)))]).bytes),
       };
+    }
+    case TxKind.EdgeSend: {
+      // A down call reads its child's registry entry and status; the sender's slot is checked, never written (§4.1).
+      const { child } = decodeEdgeSendData(tx.data);
+      return { keys: child === ZERO_BYTES32 ? [] : [ledgerKeys.child(child), ledgerKeys.childStatus(child)], slots: [tx.slot], extra: '0x' };
     }
     case TxKind.EdgeFromParent:
       // Nothing of the ledger: the down stream is the root's records.
@@ -180,7 +189,7 @@ function dataCallOf(tx: BlockTx): DataAvailabilityCall | undefined {
 export function isProvableLedgerTx(tx: BlockTx, state: ChainState, stf: StfContext): boolean {
   if (!PROVABLE_LEDGER_KINDS.has(tx.kind)) return false;
   // The edge kinds: only the refusals edgeLedgerRefusal finds, which findFraud checks before the STF runs.
-  if (tx.kind === TxKind.EdgeFromParent || tx.kind === TxKind.EdgeFromChild) return false;
+  if (isEdgeKind(tx.kind)) return false;
   if (tx.kind !== TxKind.ChildDataCall) return true;
   let input: Hex;
   try {
@@ -206,14 +215,21 @@ export function isProvableLedgerTx(tx: BlockTx, state: ChainState, stf: StfConte
   return state.ledger.childInfo(call.chainId).bond === 0n;
 }
 
+/** The edge kinds 7-9: L1 judges their registry-independent checks only (edgeLedgerRefusal). */
+export function isEdgeKind(kind: TxKind): boolean {
+  return kind === TxKind.EdgeSend || kind === TxKind.EdgeFromParent || kind === TxKind.EdgeFromChild;
+}
+
 /**
- * The refusal L1 can prove of an edge tx (kind 8 or 9, docs/LEDGER-PROOFS.md §4.1: a check that does not depend on
+ * The refusal L1 can prove of an edge tx (kind 7, 8 or 9, docs/LEDGER-PROOFS.md §4.1: a check that does not depend on
  * the chain's edge registry), as PlasmaLedgerEdges runs it, or undefined when the tx passes them all (then what its
  * halves did is not provable, whatever the STF says of it). `state` is the state before tx `txIndex` of the block whose
  * header is `header` (left as it was), `prev` the previous header.
  * - 8 EDGE_FROM_PARENT, the down stream as kind 0 deposits: DEPOSIT_OUT_OF_ORDER (not event prev + index + 1),
  *   DEPOSIT_BEYOND_HEADER, DEPOSIT_MISMATCH (not what the parent recorded under its nonce);
- * - 9 EDGE_FROM_CHILD: ParentLedger.consumeEdgeEvent's refusals (the commitment, the window, the exit proof, spent).
+ * - 9 EDGE_FROM_CHILD: ParentLedger.consumeEdgeEvent's refusals (the commitment, the window, the exit proof, spent);
+ * - 7 EDGE_SEND: the sender's slot and nonce, the signature, the payload's size, and for a down call its child (known,
+ *   live, a down nonce left): a call forged in a user's name or replayed.
  */
 export function edgeLedgerRefusal(tx: BlockTx, txIndex: number, header: Header, prev: Header, state: ChainState, stf: StfContext): string | undefined {
   if (tx.kind === TxKind.EdgeFromParent) {
@@ -225,6 +241,25 @@ export function edgeLedgerRefusal(tx: BlockTx, txIndex: number, header: Header, 
     }
     const { fn, payload } = decodeEdgeFromParentData(tx.data);
     return recordIs(record, edgeDownRecord({ fn, child: state.chainId, nonce: tx.nonce, sender: tx.from, payload })) ? undefined : 'DEPOSIT_MISMATCH';
+  }
+  if (tx.kind === TxKind.EdgeSend) {
+    const { child, payload } = decodeEdgeSendData(tx.data);
+    const sender = state.accounts.get(tx.slot);
+    try {
+      // Any token will do: the call spends nothing, and the slot's nonce is the replay guard (stf.ts applyEdgeSend).
+      checkSender(tx.slot, sender, { from: tx.from, token: sender?.token ?? tx.token, nonce: tx.nonce, amount: 0n });
+      checkBlockTxSigner(tx, stf);
+      checkEdgePayload(payload);
+    } catch (e) {
+      if (!isPlasmaError(e)) throw e;
+      return e.code;
+    }
+    if (child === ZERO_BYTES32) return undefined;
+    const { ledger } = state;
+    if (!ledger.hasChild(child)) return 'UNKNOWN_CHAIN';
+    if (ledger.childStatus(child).status !== ChainStatus.Live) return 'CHAIN_IS_FROZEN';
+    if ((ledger.childInfo(child).depositCount + 1n) >> DOWN_NONCE_BITS !== 0n) return 'ARITHMETIC_OVERFLOW';
+    return undefined;
   }
   if (tx.kind === TxKind.EdgeFromChild) {
     const { child, header: h, windowEnd, fn, payload, index, proof } = decodeEdgeFromChildData(tx.data);

@@ -229,7 +229,7 @@ function applySpend(state: AccountState, tx: BlockTx, ctx: StfContext, options: 
   const sender = state.get(tx.slot);
   checkSender(tx.slot, sender, tx);
   const credited = isTransfer ? creditedAccount(state, tx) : undefined;
-  if (!options.signatureChecked) checkSigner(tx, ctx);
+  if (!options.signatureChecked) checkBlockTxSigner(tx, ctx);
 
   state.put(tx.slot, { owner: sender.owner, token: sender.token, balance: sender.balance - tx.amount, nonce: sender.nonce + 1n });
   if (credited !== undefined) state.put(tx.toSlot, credited);
@@ -241,7 +241,7 @@ function applyDepositToChild(state: ChainState, tx: BlockTx, ctx: StfContext, op
   if (tx.amount === 0n) throw stfError('ZERO_AMOUNT', 'the amount is 0', { hint: 'deposit a positive amount' });
   const sender = state.accounts.get(tx.slot);
   checkSender(tx.slot, sender, tx);
-  if (!options.signatureChecked) checkSigner(tx, ctx);
+  if (!options.signatureChecked) checkBlockTxSigner(tx, ctx);
   // The ledger checks everything before it writes; the debit below cannot fail after the checks above.
   state.ledger.deposit({ child, from: tx.from, to: tx.to, token: tx.token, amount: tx.amount, now: ctx.timestamp });
   state.accounts.put(tx.slot, debited(sender, tx.amount));
@@ -276,7 +276,7 @@ function applySpawnChild(state: ChainState, tx: BlockTx, ctx: StfContext, option
   const { validators, threshold, challengeWindow, stallLimit } = decodeSpawnChildData(tx.data);
   const sender = state.accounts.get(tx.slot);
   checkSender(tx.slot, sender, tx);
-  if (!options.signatureChecked) checkSigner(tx, ctx);
+  if (!options.signatureChecked) checkBlockTxSigner(tx, ctx);
   state.ledger.spawnChild({ validators, threshold, challengeWindow, bond: tx.amount, spawner: tx.from, now: ctx.timestamp, ...(stallLimit === 0n ? {} : { stallLimit }) });
   state.accounts.put(tx.slot, debited(sender, tx.amount));
 }
@@ -343,7 +343,7 @@ function applyChallengeChildData(state: ChainState, tx: BlockTx, ctx: StfContext
   const { child, header, windowEnd } = decodeChallengeChildDataData(tx.data);
   const sender = state.accounts.get(tx.slot);
   checkSender(tx.slot, sender, tx);
-  if (!options.signatureChecked) checkSigner(tx, ctx);
+  if (!options.signatureChecked) checkBlockTxSigner(tx, ctx);
   state.ledger.challengeData({ child, header, windowEnd, challenger: tx.from, bond: tx.amount, now: ctx.timestamp });
   state.accounts.put(tx.slot, debited(sender, tx.amount));
 }
@@ -432,7 +432,7 @@ function applyEdgeSend(state: ChainState, tx: BlockTx, ctx: StfContext, options:
   const sender = state.accounts.get(tx.slot);
   // Any token will do: the call spends nothing, and the slot's nonce is the replay guard.
   checkSender(tx.slot, sender, { from: tx.from, token: sender?.token ?? tx.token, nonce: tx.nonce, amount: 0n });
-  if (!options.signatureChecked) checkSigner(tx, ctx);
+  if (!options.signatureChecked) checkBlockTxSigner(tx, ctx);
   const direction: EdgeDirection = child === ZERO_BYTES32 ? 'up' : 'down';
   const edge = runnableEdge(ctx, fn, direction, 'called');
   checkEdgePayload(payload);
@@ -641,7 +641,8 @@ export function blockTxDigest(domain: Eip712Domain, chainId: ChainId, tx: BlockT
   return bytesToHex(signedTxDigestBytes(domain, unsignedOf(tx, chainId)));
 }
 
-function checkSigner(tx: BlockTx, ctx: SigningContext): void {
+/** Throws BAD_SIGNATURE unless the EIP-712 signature of user-signed block tx `tx` (kind 1, 2, 3, 6, 7 or 14) recovers `tx.from`. */
+export function checkBlockTxSigner(tx: BlockTx, ctx: SigningContext): void {
   const digest = signedTxDigestBytes(ctx.domain, unsignedOf(tx, ctx.chainId));
   const signature = new Uint8Array(65);
   writeHex(signature, 0, tx.r, 32);

@@ -11,7 +11,6 @@ import {
   PlasmaError,
   TransitionFault,
   TxKind,
-  ZERO_ADDRESS,
   ZERO_BYTES32,
   applyTx,
   buildBadTimestampProof,
@@ -25,7 +24,7 @@ import {
   computeTxRoot,
   bytesToHex,
   encodeDepositToChildData,
-  encodeEdgeSendData,
+  encodeProveChildFraudData,
   findFraud,
   hashHeader,
   isSkippedDeposit,
@@ -108,9 +107,9 @@ describe('findFraud', () => {
     expect(findFraud(block, head, state, ctx)).toMatchObject({ provable: true, kind: FraudKind.InvalidLedgerTx, txIndex: 0, proof: { kind: FraudKind.InvalidLedgerTx } });
     // A chain parent's ledger judges kinds 0-2 only (docs/LEDGER-PROOFS.md §7).
     expect(findFraud(block, head, state, { ...ctx, host: 'chain' })).toMatchObject({ provable: false, kind: 'phase2', txIndex: 0 });
-    // An edge call's effects are the registry's: not provable at the root either (§4.1).
-    const edgeCall: BlockTx = { ...toUnknownChild, kind: TxKind.EdgeSend, amount: 0n, to: ZERO_ADDRESS, token: ZERO_ADDRESS, data: encodeEdgeSendData({ fn: `0x${'66'.repeat(32)}`, child: ZERO_BYTES32, payload: '0x' }) };
-    expect(findFraud(forge(head, [edgeCall], [ZERO_BYTES32]), head, state, ctx)).toMatchObject({ provable: false, kind: 'phase2', txIndex: 0 });
+    // A fraud proof against a child (kind 10) is not provable at the root yet (docs/LEDGER-PROOFS.md "As implemented").
+    const objection: BlockTx = { ...EMPTY_TX, kind: TxKind.ProveChildFraud, to: bob.address, data: encodeProveChildFraudData({ child: `0x${'77'.repeat(32)}`, fraudKind: 1, args: '0x' }) };
+    expect(findFraud(forge(head, [objection], [ZERO_BYTES32]), head, state, ctx)).toMatchObject({ provable: false, kind: 'phase2', txIndex: 0 });
     expect(findFraud(forge(head, [], [], { stateRoot: `0x${'12'.repeat(32)}` }), head, state, ctx)).toEqual({ provable: false, kind: 'phase2', reason: 'STATE_ROOT_MISMATCH' });
   });
 

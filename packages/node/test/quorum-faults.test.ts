@@ -230,6 +230,10 @@ describe('3-of-4: one validator proposes forged blocks', () => {
       await depositETH(l1, chainId, bob.address, parseEther('1'));
       deposited.bob += parseEther('1');
       await mine(l1, 1);
+      // The transfer sets the proposer off: it must have seen the deposit by then, or its block holds none to leave
+      // out (a loaded CI machine polls L1 late: every step then gave an honest block).
+      const count = Number((await l1.root.chainInfo(chainId)).depositCount);
+      await waitFor('the faulty validator saw the deposit', () => nodes[FAULTY].metrics.depositsConfirmed.get() >= count, 10_000);
       await transfer(i);
       await waitFor('deposit applied', async () => (await balance(nodes[0], bob.address)) === before + parseEther('1.01'), 15_000);
     }, async (forged) => (await decided(forged)).length > 0);
