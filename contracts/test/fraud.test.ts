@@ -426,8 +426,9 @@ describe('attacks on the proofs', () => {
     await expectRevert(submit({ ...proof, ledgerRoot: junk('ledger') }), 'PreStateMismatch');
   });
 
-  it('a kind phase 1 does not prove', async () => {
-    await expectRevert(submit({ ...proof, tx: { ...proof.tx, tx: { ...proof.tx.tx, kind: core.TxKind.EdgeSend } } }), 'ProofKindNotSupported', [7n]);
+  it('a kind no module proves', async () => {
+    // Kind 10 (PROVE_CHILD_FRAUD): no ledger module proves it yet (docs/LEDGER-PROOFS.md "As implemented").
+    await expectRevert(submit({ ...proof, tx: { ...proof.tx, tx: { ...proof.tx.tx, kind: core.TxKind.ProveChildFraud } } }), 'ProofKindNotSupported', [10n]);
   });
 
   it('after the challenge window: ChallengeWindowClosed, and the block is final', async () => {
