@@ -139,19 +139,10 @@ contract PlasmaFraudVerifier {
     }
 
     /// @notice What the ledger module of `kind` says of the proof `rootArgs` (PlasmaRoot.proveInvalidTransition's 11
-    ///         arguments): keccak256 of core's refusal code (0 = valid) and the recomputed post-state root. It does not
-    ///         check the tx against the block: {transitionFault} does, before calling it. The root's down-stream record
-    ///         is taken as 0 (only kind 8 reads it: {ledgerTransitionWithRecord}).
-    function ledgerTransition(bytes32 domainSeparator, uint8 kind, bytes calldata rootArgs)
-        external
-        view
-        returns (bytes32 refusal, bytes32 postStateRoot)
-    {
-        return _ledgerCall(ledgerModuleOf(kind), domainSeparator, 0, rootArgs);
-    }
-
-    /// @notice {ledgerTransition} given the root's down-stream record under the tx's nonce.
-    function ledgerTransitionWithRecord(bytes32 domainSeparator, bytes32 depositRecord, uint8 kind, bytes calldata rootArgs)
+    ///         arguments), given the root's down-stream record under the tx's nonce (only kind 8 reads it): keccak256 of
+    ///         core's refusal code (0 = valid) and the recomputed post-state root. It does not check the tx against the
+    ///         block: {transitionFault} does, before calling it.
+    function ledgerTransition(bytes32 domainSeparator, bytes32 depositRecord, uint8 kind, bytes calldata rootArgs)
         external
         view
         returns (bytes32 refusal, bytes32 postStateRoot)

@@ -11,7 +11,7 @@
  * (EdgeEffectNotProvable), and findFraud does not call it provable.
  */
 import * as core from '@plasma-tree/core';
-import { Wallet, id } from 'ethers';
+import { Wallet, id, ZeroHash } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendCall } from '../fraud-scenario.js';
 import { expectRevert, increaseTime, latestTimestamp } from './helpers.js';
@@ -106,7 +106,7 @@ describe('8 EDGE_FROM_PARENT: the down stream against the root\'s records', () =
     // The contract says the same of a proof of it (built by hand: core builds none): the witnesses of a refused one,
     // the honest block's header and tx.
     const refused = { ...proofOf(forge([downTx()], { depositNonce: message.nonce })), header: block.header, tx: core.txWitness(block, 0) };
-    await expectRevert(t.verifier.ledgerTransitionWithRecord(t.domainSeparator, await t.root.depositRecord(t.A.chainId, first.nonce), 8, rootArgs(refused)), 'EdgeEffectNotProvable', [8n]);
+    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, await t.root.depositRecord(t.A.chainId, first.nonce), 8, rootArgs(refused)), 'EdgeEffectNotProvable', [8n]);
   });
 });
 
@@ -136,7 +136,7 @@ describe('7 EDGE_SEND: the sender, the signature, the payload and the child, aga
     expect(() => proofOf(block)).toThrow(/not provable/);
     expect(core.findFraud(block, t.A.head, t.A.state, { ...t.A.ctx })).toMatchObject({ provable: false, txIndex: 0, reason: 'POST_ROOT_MISMATCH' });
     const replayed = proofOf(forge([call({ nonce: aliceNonce().nonce - 1n })]));
-    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, 7, rootArgs({ ...replayed, header: block.header, tx: core.txWitness(block, 0) })), 'EdgeEffectNotProvable', [7n]);
+    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 7, rootArgs({ ...replayed, header: block.header, tx: core.txWitness(block, 0) })), 'EdgeEffectNotProvable', [7n]);
   });
 });
 

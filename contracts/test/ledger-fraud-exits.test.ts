@@ -140,17 +140,17 @@ describe('PlasmaLedgerExits judges kind 11 (ESCAPE_CHILD_EXIT) as core does', ()
     const proof = proofOf(block);
     const richer = core.bytesToHex(core.encodeWords(['uint256'], [parseEther('1000')]));
     const forged = { ...proof, ledger: { ...proof.ledger, entries: proof.ledger.entries.map((e, i) => (i === 4 ? { ...e, value: richer } : e)) } };
-    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ESCAPE, rootArgs(forged)), 'InvalidLedgerWitness', [4n]);
+    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, ESCAPE, rootArgs(forged)), 'InvalidLedgerWitness', [4n]);
 
     // t.K is live (no ChildStatus entry): a witness saying it is frozen cannot fold, even on the refusal path.
     const live = forgeA(escapeTx(ALICE_SLOT, { child: t.K }));
     const liveProof = proofOf(live.block);
     const frozen = core.bytesToHex(core.encodeWords(['uint8', 'uint64'], [core.ChainStatus.FrozenStalled, 1n]));
     const claimed = { ...liveProof, ledger: { ...liveProof.ledger, entries: liveProof.ledger.entries.map((e, i) => (i === 1 ? { ...e, value: frozen } : e)) } };
-    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ESCAPE, rootArgs(claimed)), 'InvalidLedgerWitness', [1n]);
+    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, ESCAPE, rootArgs(claimed)), 'InvalidLedgerWitness', [1n]);
 
     const bare = { ...liveProof, ledger: { entries: [], extra: '0x' as Hex } };
-    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ESCAPE, rootArgs(bare)), 'MissingLedgerWitness', [0n]);
+    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, ESCAPE, rootArgs(bare)), 'MissingLedgerWitness', [0n]);
   });
 
   it('refuses the second escape of a slot (ALREADY_ESCAPED) once A applied the first', async () => {

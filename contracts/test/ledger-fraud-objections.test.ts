@@ -10,7 +10,7 @@
  * burn, K rolled back to 3, slashed and frozen), after which the resolve of 3 burns nothing and is provable.
  */
 import * as core from '@plasma-tree/core';
-import { Interface, id, parseEther, toBeHex, zeroPadValue } from 'ethers';
+import { Interface, id, parseEther, toBeHex, zeroPadValue, ZeroHash } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifact } from '../index.js';
 import { sendCall } from '../fraud-scenario.js';
@@ -197,9 +197,9 @@ describe('kind 15 CHILD_DATA_CALL reclaimChallengeBond and its decoding', () => 
     const d = t.A.state.ledger.dataChallenge(t.K, 3n);
     const richer = core.bytesToHex(core.ledgerEntryValue({ ...d, bond: parseEther('5') }));
     const forged = { ...proof, ledger: { ...proof.ledger, entries: entries.map((e, i) => (i === 0 ? { ...e, value: richer } : e)) } };
-    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, 15, rootArgs(forged)), 'InvalidLedgerWitness', [0n]);
+    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 15, rootArgs(forged)), 'InvalidLedgerWitness', [0n]);
     const bare = { ...proof, ledger: { entries: entries.slice(0, 2), extra: '0x' as Hex } };
-    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, 15, rootArgs(bare)), 'MissingLedgerWitness', [2n]);
+    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 15, rootArgs(bare)), 'MissingLedgerWitness', [2n]);
   });
 
   it('leaves the publish calls to re-execution: findFraud says phase 2, the module reverts', async () => {
@@ -207,7 +207,7 @@ describe('kind 15 CHILD_DATA_CALL reclaimChallengeBond and its decoding', () => 
     const publish = callTx(core.encodePublishBlockDataCall(t.K, kHeader(5n), k.windowEnd, chunk!));
     expect(findLie(publish)).toMatchObject({ provable: false, kind: 'phase2', reason: 'DATA_ALREADY_PUBLISHED' });
     const { block } = forgeA(publish);
-    await expectModuleRevert(t.verifier.ledgerTransition(t.domainSeparator, 15, rootArgs(proofOf(block))), 'CallNotInModule');
+    await expectModuleRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 15, rootArgs(proofOf(block))), 'CallNotInModule');
   });
 });
 
@@ -232,7 +232,7 @@ describe('kind 15 CHILD_DATA_CALL resolveDataChallenge', () => {
     expect(reexecute(core.placeSignedTx(t.A.state, resolveTx(4n), t.A.ctx), k.deadline + 1n).refusal).toBeUndefined();
     expect(findLie(resolveTx(4n), k.deadline + 1n)).toMatchObject({ provable: false, kind: 'phase2', reason: 'POST_ROOT_MISMATCH' });
     const { block } = forgeA(resolveTx(4n), { timestamp: k.deadline + 1n });
-    await expectModuleRevert(t.verifier.ledgerTransition(t.domainSeparator, 15, rootArgs(proofOf(block))), 'BurnNotProvable');
+    await expectModuleRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 15, rootArgs(proofOf(block))), 'BurnNotProvable');
   });
 
   it("recomputes core's post-state root of a resolve of a slashed child (nothing burned), and convicts a wrong one", async () => {

@@ -8,7 +8,7 @@
  * for a COMMIT_CHILD of a header K's validators never signed.
  */
 import * as core from '@plasma-tree/core';
-import { Interface, ZeroAddress, id, parseEther, type Wallet } from 'ethers';
+import { Interface, ZeroAddress, id, parseEther, type Wallet, ZeroHash } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifact } from '../index.js';
 import { sendCall } from '../fraud-scenario.js';
@@ -167,9 +167,9 @@ describe('kind 3 DEPOSIT_TO_CHILD: PlasmaLedgerRegistry judges as core does', ()
   it('reverts on a subtree balance claimed other than it is, and on a deposit slot that is not empty', async () => {
     const word = (v: bigint): Hex => core.bytesToHex(core.encodeWords(['uint256'], [v]));
     const richer = editedProof(depositTx(), (l) => ({ ...l, entries: l.entries.map((e, i) => (i === 2 ? { ...e, value: word(1n) } : e)) }));
-    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, 3, richer), 'InvalidLedgerWitness', [2n]);
+    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 3, richer), 'InvalidLedgerWitness', [2n]);
     const taken = editedProof(depositTx(), (l) => ({ ...l, entries: l.entries.map((e, i) => (i === 3 ? { ...e, value: word(7n) } : e)) }));
-    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, 3, taken), 'InvalidLedgerWitness', [3n]);
+    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 3, taken), 'InvalidLedgerWitness', [3n]);
   });
 });
 
@@ -216,15 +216,15 @@ describe('kind 4 COMMIT_CHILD: PlasmaLedgerRegistry judges as core does', () => 
     // alice claims to be K's validator set: her own signature would then be a quorum.
     const tx = commitTx(t.K, k3Header(), signaturesOf(t.K, k3Header(), [t.alice]));
     const aliceSet = editedProof(tx, (l) => ({ ...l, extra: extra([lower(t.alice.address)]) }));
-    await expectRegistryRevert(t.verifier.ledgerTransition(t.domainSeparator, 4, aliceSet), 'BadValidatorWitness');
+    await expectRegistryRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 4, aliceSet), 'BadValidatorWitness');
     const none = editedProof(tx, (l) => ({ ...l, extra: extra([]) }));
-    await expectRegistryRevert(t.verifier.ledgerTransition(t.domainSeparator, 4, none), 'BadValidatorWitness');
+    await expectRegistryRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 4, none), 'BadValidatorWitness');
     // K's head claimed at block 3: block 4 would be next; the Child witness no longer folds.
     const info = t.A.state.ledger.childInfo(t.K);
     const { chainId: _c, parentChainId: _p, validators, ...rest } = info;
     const forged = core.bytesToHex(core.ledgerEntryValue({ kind: core.LedgerKind.Child, child: t.K, ...rest, validators, headNumber: 3n }));
     const ahead = editedProof(commitTx(t.K, k3Header({ number: 4n })), (l) => ({ ...l, entries: l.entries.map((e, i) => (i === 0 ? { ...e, value: forged } : e)) }));
-    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, 4, ahead), 'InvalidLedgerWitness', [0n]);
+    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 4, ahead), 'InvalidLedgerWitness', [0n]);
   });
 });
 
@@ -272,16 +272,16 @@ describe('kind 6 SPAWN_CHILD: PlasmaLedgerRegistry judges as core does', () => {
     const order = orderOf(proofOf(block).ledger.extra);
     for (const bad of [[...order].reverse(), [order[0]!, order[0]!, order[1]!], order.slice(1), [0, 1, 3]]) {
       const args = editedProof(spawnTx(), (l) => ({ ...l, extra: uint16Array(bad) }));
-      await expectRegistryRevert(t.verifier.ledgerTransition(t.domainSeparator, 6, args), 'BadSortWitness');
+      await expectRegistryRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 6, args), 'BadSortWitness');
     }
     // A duplicate hidden by a witness that is no sort still reverts (the order is checked before the duplicates).
     const twice = spawnTx({ validators: [lower(t.kValidator.address), lower(t.alice.address), lower(t.kValidator.address)] });
     const unsorted = editedProof(twice, (l) => ({ ...l, extra: uint16Array(orderOf(l.extra).reverse()) }));
-    await expectRegistryRevert(t.verifier.ledgerTransition(t.domainSeparator, 6, unsorted), 'BadSortWitness');
+    await expectRegistryRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 6, unsorted), 'BadSortWitness');
     // The child count claimed 1: the spawn would overwrite K2's record.
     const one = core.bytesToHex(core.encodeWords(['uint256'], [1n]));
     const recount = editedProof(spawnTx(), (l) => ({ ...l, entries: l.entries.map((e, i) => (i === 0 ? { ...e, value: one } : e)) }));
-    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, 6, recount), 'InvalidLedgerWitness', [0n]);
+    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 6, recount), 'InvalidLedgerWitness', [0n]);
   });
 });
 
@@ -297,7 +297,7 @@ describe('the gas of the valid shapes (every key folded, the written ones update
     ];
     for (const [what, tx] of txs) {
       const { block } = forgeBlock(tx());
-      const gas = await t.verifier.ledgerTransition.estimateGas(t.domainSeparator, block.txs[0]!.kind, rootArgs(proofOf(block)));
+      const gas = await t.verifier.ledgerTransition.estimateGas(t.domainSeparator, ZeroHash, block.txs[0]!.kind, rootArgs(proofOf(block)));
       expect(gas).toBeLessThan(500_000n);
       console.log(`[ledger-fraud-registry] ledgerTransition (${what}, valid): ${gas} gas (a call of its own: intrinsic and calldata included)`);
     }

@@ -15,8 +15,9 @@ type Hex = core.Hex;
 
 export { A_WINDOW, K_WINDOW } from '../ledger-scenario.js';
 export const ETH = core.NATIVE_TOKEN;
-export const FAULT_POST_ROOT_MISMATCH = 12;
-export const FAULT_LEDGER_REFUSED = 16;
+/** PlasmaFraudVerifier's fault codes the ledger kinds end in (core TransitionFault). */
+export const FAULT_POST_ROOT_MISMATCH = core.TransitionFault.PostRootMismatch;
+export const FAULT_LEDGER_REFUSED = core.TransitionFault.LedgerRefused;
 
 export interface LedgerTree {
   f: Fixture;
@@ -93,7 +94,7 @@ async function transitionInput(block: core.Block) {
 export async function judge(block: core.Block, proof: core.FraudProofData = proofOf(block)) {
   const args = rootArgs(proof);
   const input = await transitionInput(block);
-  const [refusal, postStateRoot] = (await t.verifier.ledgerTransitionWithRecord(t.domainSeparator, input.depositRecord, block.txs[0].kind, args)) as [string, string];
+  const [refusal, postStateRoot] = (await t.verifier.ledgerTransition(t.domainSeparator, input.depositRecord, block.txs[0].kind, args)) as [string, string];
   const [fault] = (await t.verifier.transitionFault(input, args)) as [bigint, string];
   return { refusal, postStateRoot: postStateRoot.toLowerCase(), fault: Number(fault) };
 }

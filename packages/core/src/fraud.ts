@@ -72,7 +72,7 @@ export enum ChainStatus {
   FrozenStalled = 2,
 }
 
-/** PlasmaFraudVerifier's FAULT_* codes: why the STF refuses a tx of kind 0-2 (0 = it does not). */
+/** PlasmaFraudVerifier's FAULT_* codes: why the STF refuses a tx (0 = it does not); kinds 3-15 all refuse as LedgerRefused. */
 export enum TransitionFault {
   Valid = 0,
   Malformed = 1,
@@ -490,11 +490,10 @@ export function buildLedgerTransitionProof(
     const accountsRoot = preState.accounts.root;
     const ledgerRoot = ledger.root;
     const accounts = plan.slots.map((slot) => accountWitness(preState, slot));
-    // Against the pre-state root, taken before the tx runs: what a refusal's checks fold.
-    const atPreState = plan.keys.map((key) => ({ value: ledgerValueHex(before.get(key)), proof: ledger.proof(key) }));
+    // A refusal's witnesses: each key against the pre-state root (what the module's checks fold).
+    const atPreState = () => plan.keys.map((key) => ({ value: ledgerValueHex(before.get(key)), proof: ledger.proof(key) }));
     let refusal: string | undefined;
-    let entries = atPreState;
-    const proofOf = (): LedgerTransitionProof => ({
+    const proofOf = (entries: LedgerEntryWitness[]): LedgerTransitionProof => ({
       kind: FraudKind.InvalidLedgerTx,
       ...(refusal === undefined ? {} : { refusal }),
       header: block.header,
@@ -512,23 +511,26 @@ export function buildLedgerTransitionProof(
       if (refusal === undefined) {
         throw unavailable(`tx ${txIndex} (kind ${tx.kind}) passes every check L1 can make: what its edge halves did is not provable there`, 'see docs/LEDGER-PROOFS.md §4.1', { txIndex });
       }
-      return proofOf();
+      return proofOf(atPreState());
     }
+    let sequential: LedgerEntryWitness[] | undefined;
     preState.checkpoint();
     try {
       const outcome = applyTx(preState, tx, stf);
       if (outcome.postRoot === block.postRoots[txIndex].toLowerCase() && !options.allowValid) {
         throw notFraud(`tx ${txIndex} of block ${block.header.number} is valid`, 'a proof against a valid tx reverts with NotFraud', { txIndex });
       }
+      // Taken on the post-tx ledger: each key against the root with the keys before it written.
       const proofs = ledger.sequentialProofs(plan.keys, before);
-      entries = plan.keys.map((key, j) => ({ value: ledgerValueHex(before.get(key)), proof: proofs[j] }));
+      sequential = plan.keys.map((key, j) => ({ value: ledgerValueHex(before.get(key)), proof: proofs[j] }));
     } catch (e) {
       if (!isPlasmaError(e) || e.code === 'NOT_FRAUD') throw e;
       refusal = e.code;
     } finally {
       preState.revert();
     }
-    return proofOf();
+    // Refused: the ledger is back at the pre-state, whose proofs the refusal needs.
+    return proofOf(sequential ?? atPreState());
   });
 }
 

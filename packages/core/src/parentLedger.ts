@@ -1307,7 +1307,7 @@ const refuse = {
   wrongPrevHeader: (number: bigint) =>
     refusal('WRONG_PREV_HEADER', `the previous header given is not committed block ${number - 1n} with that windowEnd`, { number }, 'pass the parent header and its windowEnd as committed (block 1: the zero header and 0)'),
   proofKindNotSupported: (kind: number) =>
-    refusal('PROOF_KIND_NOT_SUPPORTED', `a transition proof against a tx of kind ${kind}: only kinds 0-2 are provable (docs/FRAUD.md)`, { kind }, 'kinds 3-10 are re-executed by every validator; their proofs are phase 2'),
+    refusal('PROOF_KIND_NOT_SUPPORTED', `a transition proof against a tx of kind ${kind}: a chain parent judges kinds 0-2 only (docs/FRAUD.md)`, { kind }, 'report the block: its validators and watchers re-execute it, and PlasmaRoot judges the ledger kinds of its own children only (docs/LEDGER-PROOFS.md)'),
   notFraud: (kind: number, reason: string) =>
     refusal('NOT_FRAUD', `the proof does not prove fraud (${reason})`, { kind, reason: reasonWord(reason) }, 'check the block again: a valid block cannot be convicted'),
   alreadyConvicted: (chainId: ChainId) =>

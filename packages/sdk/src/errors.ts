@@ -88,7 +88,7 @@ export const ERROR_HINTS: Record<string, string> = {
   // fraud proofs (docs/FRAUD.md §3): PlasmaRoot's checks of every proof, then PlasmaFraudVerifier's of its witnesses
   CHALLENGE_WINDOW_CLOSED: 'the block\'s challenge window has ended: it is final and no proof can undo it (object while now < windowEnd; a watcher objects as soon as it sees the commit)',
   WRONG_PREV_HEADER: 'pass the previous block\'s header and windowEnd exactly as committed (block 1: the all-zero header and 0)',
-  PROOF_KIND_NOT_SUPPORTED: 'transition proofs exist for kinds 0-2 and the ledger kinds whose module is deployed (5, 12, 13: docs/LEDGER-PROOFS.md); the others are re-executed by every validator and watcher but not provable yet: report the block, and holders should exit while its window is open',
+  PROOF_KIND_NOT_SUPPORTED: 'PlasmaRoot proves kinds 0-9 and 11-15 (7-9 only their registry-independent refusals, 15 not its publish calls: docs/LEDGER-PROOFS.md); for the others (kind 10) report the block, and holders should exit while its window is open',
   NOT_FRAUD: 'the proof shows nothing wrong (the reason names the rule that holds): re-verify the committed block (core findFraud) and build the proof from its own transactions, not from what a node claims; a valid block cannot be convicted',
   ALREADY_CONVICTED: 'nothing to do: the chain is frozen and its bond already taken; its holders leave with `plasma-tree escape exit`',
   TX_NOT_IN_BLOCK: 'a tx witness does not open the block\'s txRoot: build the proof from the committed block\'s transactions and their post-state roots (core buildTransitionProof), with each tx at its own index',
