@@ -9,7 +9,10 @@
  * - ledgerFreezeRefused: kind 13 freezing a live child (NOT_STALLED: 2 ledger reads);
  * - ledgerDepositPostRoot: kind 3 valid, its post-state root a lie (4 ledger keys, 3 written, 1 account, a signature);
  * - ledgerCommitForged: kind 4 committing a header of K signed by alice, not K's validator (SIGNER_NOT_VALIDATOR);
- * - ledgerSpawnPostRoot: kind 6 valid (3 validators), its post-state root a lie (2 keys written, 1 account).
+ * - ledgerSpawnPostRoot: kind 6 valid (3 validators), its post-state root a lie (2 keys written, 1 account);
+ * - ledgerConvictHonest: kind 10 convicting an honest child with a transfer proof (NOT_FRAUD: 4 ledger reads, 1 account,
+ *   the args' canonical check and the nested transition check on 2 account witnesses): the lie that takes an honest
+ *   child's bond, its largest nested proof.
  * The other kinds' figures (11, 14, 15, 9) are logged by contracts/test/ledger-fraud-*.test.ts.
  */
 import type { Contract, JsonRpcProvider, Wallet } from 'ethers';
@@ -23,6 +26,7 @@ export interface LedgerProofGas {
   ledgerDepositPostRoot: number;
   ledgerCommitForged: number;
   ledgerSpawnPostRoot: number;
+  ledgerConvictHonest: number;
 }
 
 export async function measureLedgerProofs(provider: JsonRpcProvider, root: Contract, wallets: Wallet[]): Promise<LedgerProofGas> {
@@ -67,5 +71,13 @@ export async function measureLedgerProofs(provider: JsonRpcProvider, root: Contr
   const validators = [wallets[16], wallets[17], wallets[15]].map((w) => lower(w.address));
   const spawn = s.signTx(alice, { kind: core.TxKind.SpawnChild, chainId: s.A.chainId, ...s.aliceNonce(), validators, threshold: 2, challengeWindow: 100n, bond: core.MIN_BOND } as C.UnsignedTx);
   const ledgerSpawnPostRoot = await convict(forged(spawn, true));
-  return { ledgerFinalizeRefused, ledgerFinalizePostRoot, ledgerReclaimPostRoot, ledgerFreezeRefused, ledgerDepositPostRoot, ledgerCommitForged, ledgerSpawnPostRoot };
+  // Last: it commits blocks of A (a child spawned, funded and its block 1 committed) that the cases above must not see.
+  const honest = await s.spawnHonestChild();
+  const nested = core.buildTransitionProof(honest.block, 1, null, new core.ChainState(honest.chain), honest.ctx, { allowValid: true });
+  const convictHonest: C.ProveChildFraudTx = {
+    kind: core.TxKind.ProveChildFraud, chainId: s.A.chainId, child: honest.chain, fraudKind: core.FraudKind.InvalidTransfer,
+    args: core.encodeFraudProofArgs(nested, { windowEnd: honest.windowEnd, prevWindowEnd: 0n }), to: lower(alice.address),
+  };
+  const ledgerConvictHonest = await convict(forged(convictHonest, false));
+  return { ledgerFinalizeRefused, ledgerFinalizePostRoot, ledgerReclaimPostRoot, ledgerFreezeRefused, ledgerDepositPostRoot, ledgerCommitForged, ledgerSpawnPostRoot, ledgerConvictHonest };
 }

@@ -95,6 +95,32 @@ export class LedgerScenario {
     return { kind: core.TxKind.CommitChild, chainId: this.A.chainId, child, header, signatures: core.secp256k1Scheme.sign(digest, this.kValidator.privateKey as Hex) };
   }
 
+  /**
+   * Spawns another child of A (K's validator, window K_WINDOW), has alice deposit 1 ETH into it and A commit its honest
+   * block 1 (the deposit, then alice's transfer of 0.25 ETH to `to`) at the L1 time: a block still inside its window, for
+   * proofs against an honest child.
+   * Returns the child, its block 1, the windowEnd A recorded, and the child's BlockContext.
+   */
+  async spawnHonestChild(to: Hex = lower(this.kValidator.address)): Promise<{ chain: Hex; block: core.Block; windowEnd: bigint; ctx: core.BlockContext }> {
+    const { A, alice } = this;
+    const chain = core.chainIdOf(A.chainId, Number(A.state.ledger.childCount));
+    const amount = parseEther('1');
+    const funded = await this.commitA((b) => {
+      b.addSignedTx(this.signTx(alice, {
+        kind: core.TxKind.SpawnChild, chainId: A.chainId, ...this.aliceNonce(), validators: [lower(this.kValidator.address)], threshold: 1,
+        challengeWindow: K_WINDOW, bond: core.MIN_BOND,
+      } as core.UnsignedTx));
+      b.addSignedTx(this.signTx(alice, { kind: core.TxKind.DepositToChild, chainId: A.chainId, ...this.aliceNonce(), child: chain, to: lower(alice.address), token: ETH, amount }));
+    });
+    const ctx: core.BlockContext = { chainId: chain, domain: A.domain, depositRecord: core.childDepositRecords(A.state.ledger, chain), parentChainId: A.chainId };
+    const kb = new core.BlockBuilder({ parent: null, state: new core.ChainState(chain), ctx, timestamp: funded.header.timestamp });
+    kb.addDeposit({ chainId: chain, nonce: 1n, from: lower(alice.address), to: lower(alice.address), token: ETH, amount });
+    kb.addSignedTx(this.signTx(alice, { kind: core.TxKind.Transfer, chainId: chain, slot: 0, to, token: ETH, amount: amount / 4n, nonce: 0n }));
+    const block = kb.seal();
+    const committed = await this.commitA((b) => b.addSignedTx(this.commitChildTx(chain, block.header)));
+    return { chain, block, windowEnd: committed.header.timestamp + K_WINDOW, ctx };
+  }
+
   /** FINALIZE_CHILD_EXIT of exit `index` of K's block 1 (`over` changes any field). */
   finalizeTx(index: number, over: Partial<core.FinalizeChildExitTx> = {}): core.FinalizeChildExitTx {
     return {

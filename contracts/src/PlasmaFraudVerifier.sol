@@ -56,8 +56,9 @@ contract PlasmaFraudVerifier {
     ///         that group is not provable yet (ProofKindNotSupported). Stateless, called with STATICCALL.
     address public immutable ledgerRegistry; // 3 DEPOSIT_TO_CHILD, 4 COMMIT_CHILD, 6 SPAWN_CHILD, 13 FREEZE_STALLED_CHILD
     address public immutable ledgerExits; // 5 FINALIZE_CHILD_EXIT, 11 ESCAPE_CHILD_EXIT, 12 RECLAIM_CHILD_DEPOSIT
-    address public immutable ledgerObjections; // 14 CHALLENGE_CHILD_DATA, 15 CHILD_DATA_CALL (10 PROVE_CHILD_FRAUD to come)
+    address public immutable ledgerObjections; // 14 CHALLENGE_CHILD_DATA, 15 CHILD_DATA_CALL
     address public immutable ledgerEdges; // 7 EDGE_SEND, 8 EDGE_FROM_PARENT, 9 EDGE_FROM_CHILD (refusals only)
+    address public immutable ledgerChildFraud; // 10 PROVE_CHILD_FRAUD
 
     /// @dev secp256k1n / 2 (EIP-2), as in PlasmaRoot and core's signature rules.
     uint256 private constant HALF_CURVE_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
@@ -94,12 +95,14 @@ contract PlasmaFraudVerifier {
     error SignersNotSorted(uint256 position, address previous, address signer);
     error SignerNotValidator(uint256 position, address signer);
 
-    /// @param modules The ledger modules: registry, exits, objections, edges (address(0) for a group not deployed).
-    constructor(address[4] memory modules) {
+    /// @param modules The ledger modules: registry, exits, objections, edges, child fraud (address(0) for a group not
+    ///        deployed).
+    constructor(address[5] memory modules) {
         ledgerRegistry = modules[0];
         ledgerExits = modules[1];
         ledgerObjections = modules[2];
         ledgerEdges = modules[3];
+        ledgerChildFraud = modules[4];
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -154,8 +157,9 @@ contract PlasmaFraudVerifier {
     function ledgerModuleOf(uint8 kind) public view returns (address module) {
         module = kind == 3 || kind == 4 || kind == 6 || kind == 13 ? ledgerRegistry
             : kind == 5 || kind == 11 || kind == 12 ? ledgerExits
-            : kind == 14 || kind == 15 ? ledgerObjections // 10 PROVE_CHILD_FRAUD: not yet (docs/LEDGER-PROOFS.md §7)
+            : kind == 14 || kind == 15 ? ledgerObjections
             : kind >= 7 && kind <= 9 ? ledgerEdges
+            : kind == 10 ? ledgerChildFraud
             : address(0);
         if (module == address(0)) revert ProofKindNotSupported(kind);
     }

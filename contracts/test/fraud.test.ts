@@ -427,8 +427,8 @@ describe('attacks on the proofs', () => {
   });
 
   it('a kind no module proves', async () => {
-    // Kind 10 (PROVE_CHILD_FRAUD): no ledger module proves it yet (docs/LEDGER-PROOFS.md "As implemented").
-    await expectRevert(submit({ ...proof, tx: { ...proof.tx, tx: { ...proof.tx.tx, kind: core.TxKind.ProveChildFraud } } }), 'ProofKindNotSupported', [10n]);
+    // Every kind 3-15 has its ledger module (docs/LEDGER-PROOFS.md); kind 16 is none (a malformed tx: proveMalformedTx).
+    await expectRevert(submit({ ...proof, tx: { ...proof.tx, tx: { ...proof.tx.tx, kind: 16 as core.TxKind } } }), 'ProofKindNotSupported', [16n]);
   });
 
   it('after the challenge window: ChallengeWindowClosed, and the block is final', async () => {

@@ -137,7 +137,7 @@ let errorInterfaces: Interface[] | undefined;
 
 /** Every custom error the tests may meet: the root's, the token's, the guard's, the test receiver's. */
 function interfaces(): Interface[] {
-  errorInterfaces ??= ['PlasmaRoot', 'PlasmaFraudVerifier', 'PlasmaDataAvailability', 'PlasmaNestedEscape', 'PlasmaLedgerExits', 'PlasmaLedgerRegistry', 'PlasmaLedgerObjections', 'PlasmaLedgerEdges', 'TestToken', 'ReentrantRecipient', 'RecordingReceiver'].map((n) => new Interface(loadArtifact(n).abi));
+  errorInterfaces ??= ['PlasmaRoot', 'PlasmaFraudVerifier', 'PlasmaDataAvailability', 'PlasmaNestedEscape', 'PlasmaLedgerExits', 'PlasmaLedgerRegistry', 'PlasmaLedgerObjections', 'PlasmaLedgerEdges', 'PlasmaLedgerChildFraud', 'TestToken', 'ReentrantRecipient', 'RecordingReceiver'].map((n) => new Interface(loadArtifact(n).abi));
   return errorInterfaces;
 }
 

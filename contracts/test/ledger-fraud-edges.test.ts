@@ -13,9 +13,8 @@
 import * as core from '@plasma-tree/core';
 import { Wallet, id, ZeroHash } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendCall } from '../fraud-scenario.js';
 import { expectRevert, increaseTime, latestTimestamp } from './helpers.js';
-import { FAULT_LEDGER_REFUSED, K_WINDOW, aliceNonce, buildLedgerTree, commitA, commitChildTx, judge, proofOf, rootArgs, signTx, t } from './ledgerFraudFixture.js';
+import { FAULT_LEDGER_REFUSED, K_WINDOW, aliceNonce, buildLedgerTree, commitA, commitChildTx, convictAtRoot, judge, proofOf, rootArgs, signTx, t } from './ledgerFraudFixture.js';
 
 type Hex = core.Hex;
 const lower = (s: string): Hex => s.toLowerCase() as Hex;
@@ -155,12 +154,6 @@ describe('9 EDGE_FROM_CHILD: the up event against A\'s ledger', () => {
     expect(t.A.state.ledger.isWithdrawn(t.K, kBlock3.header.number, 0)).toBe(true);
     const again = deliver({}, await latestTimestamp(t.f.provider));
     await expectRefused(again, 'ALREADY_WITHDRAWN');
-    await t.A.commit(again, { valid: false });
-    const finding = core.findFraud(again, t.A.head, t.A.state, { ...t.A.ctx });
-    const receipt = await sendCall(t.relayer, t.f.rootAddress, t.A.calldata((finding as { proof: core.FraudProof }).proof));
-    const [proven] = receipt.logs.map((l) => t.root.interface.parseLog(l)).filter((e) => e?.name === 'FraudProven');
-    expect(proven!.args.kind).toBe(10n);
-    expect(Number((await t.root.chainStatus(t.A.chainId)).status)).toBe(core.ChainStatus.FrozenFraud);
-    console.log(`[ledger-fraud-edges] proveInvalidTransition (kind 9, ALREADY_WITHDRAWN): ${receipt.gasUsed} gas`);
+    await convictAtRoot(again, 'ALREADY_WITHDRAWN', 'ledger-fraud-edges', 'kind 9, ALREADY_WITHDRAWN');
   });
 });

@@ -10,10 +10,9 @@
 import * as core from '@plasma-tree/core';
 import { ZeroHash, id, parseEther } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendCall } from '../fraud-scenario.js';
 import { expectRevert, increaseTime, latestTimestamp } from './helpers.js';
 import {
-  ETH, FAULT_LEDGER_REFUSED, K_WINDOW, aliceNonce, buildLedgerTree, commitA, commitChildTx, expectParity, forgeA, judge, proofOf, reexecute,
+  ETH, FAULT_LEDGER_REFUSED, K_WINDOW, aliceNonce, buildLedgerTree, commitA, commitChildTx, convictAtRoot, expectParity, forgeA, judge, proofOf, reexecute,
   rootArgs, signTx, t,
 } from './ledgerFraudFixture.js';
 
@@ -164,26 +163,13 @@ describe('PlasmaLedgerExits judges kind 11 (ESCAPE_CHILD_EXIT) as core does', ()
 });
 
 describe('PlasmaRoot convicts a chain whose escape is invalid', () => {
-  /** Commits `block` (a lie of A) on the root and proves it with core's finding: the receipt. */
-  async function convict(block: core.Block, reason: string) {
-    await t.A.commit(block, { valid: false });
-    const finding = core.findFraud(block, t.A.head, t.A.state, { ...t.A.ctx });
-    expect(finding).toMatchObject({ provable: true, kind: core.FraudKind.InvalidLedgerTx, txIndex: 0, reason });
-    const receipt = await sendCall(t.relayer, t.f.rootAddress, t.A.calldata((finding as { proof: core.FraudProof }).proof));
-    const [proven] = receipt.logs.map((l) => t.root.interface.parseLog(l)).filter((e) => e?.name === 'FraudProven');
-    expect(proven!.args.kind).toBe(10n);
-    expect(proven!.args.number).toBe(block.header.number);
-    expect(Number((await t.root.chainStatus(t.A.chainId)).status)).toBe(core.ChainStatus.FrozenFraud);
-    return receipt;
-  }
-
   it("convicts a lying post-state root of bob's valid escape (the valid shape: 5 keys, 2 written), then undoes it", async () => {
     const snapshot = (await t.f.provider.send('evm_snapshot', [])) as string;
     try {
       const timestamp = await latestTimestamp(t.f.provider);
       const { honest } = forgeA(escapeTx(BOB_SLOT), { timestamp });
       const { block } = forgeA(escapeTx(BOB_SLOT), { timestamp, postRoot: core.bytesToHex(core.keccak256(core.hexToBytes(honest!))) });
-      const receipt = await convict(block, 'POST_ROOT_MISMATCH');
+      const receipt = await convictAtRoot(block, 'POST_ROOT_MISMATCH');
       console.log(`[ledger-fraud-exits] proveInvalidTransition (kind 11, POST_ROOT_MISMATCH): ${receipt.gasUsed} gas`);
     } finally {
       await t.f.provider.send('evm_revert', [snapshot]);
@@ -193,7 +179,7 @@ describe('PlasmaRoot convicts a chain whose escape is invalid', () => {
   it("convicts A for paying the minted escape of K3's lying head (FraudProven kind 10)", async () => {
     const { block, refusal } = forgeA(escapeTx(MALLORY_SLOT), { timestamp: await latestTimestamp(t.f.provider) });
     expect(refusal).toBe('SUBTREE_BALANCE_EXCEEDED');
-    const receipt = await convict(block, 'SUBTREE_BALANCE_EXCEEDED');
+    const receipt = await convictAtRoot(block, 'SUBTREE_BALANCE_EXCEEDED');
     console.log(`[ledger-fraud-exits] proveInvalidTransition (kind 11, SUBTREE_BALANCE_EXCEEDED): ${receipt.gasUsed} gas`);
   });
 });

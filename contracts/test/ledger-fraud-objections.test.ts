@@ -10,14 +10,12 @@
  * burn, K rolled back to 3, slashed and frozen), after which the resolve of 3 burns nothing and is provable.
  */
 import * as core from '@plasma-tree/core';
-import { Interface, id, parseEther, toBeHex, zeroPadValue, ZeroHash } from 'ethers';
+import { id, parseEther, toBeHex, zeroPadValue, ZeroHash } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadArtifact } from '../index.js';
-import { sendCall } from '../fraud-scenario.js';
 import { expectRevert, increaseTime, latestTimestamp } from './helpers.js';
 import {
   FAULT_LEDGER_REFUSED, K_WINDOW, aliceNonce, buildLedgerTree, commitA, commitChildTx, expectParity, forgeA, judge, proofOf,
-  reexecute, rootArgs, signTx, t,
+  convictAtRoot, expectModuleRevert, findLie, reexecute, rootArgs, signTx, verifierGas, t,
 } from './ledgerFraudFixture.js';
 
 type Hex = core.Hex;
@@ -76,45 +74,10 @@ async function expectBlockTxParity(tx: core.BlockTx, code: string, timestamp: bi
   expect(verdict.fault).toBe(FAULT_LEDGER_REFUSED);
 }
 
-/** The module's own custom error (not in helpers' interfaces). */
-async function expectModuleRevert(p: Promise<unknown>, name: string): Promise<void> {
-  const iface = new Interface(loadArtifact('PlasmaLedgerObjections').abi);
-  const error = await p.then(() => undefined, (e: unknown) => e);
-  expect(error, `expected a revert with ${name}`).toBeDefined();
-  const stack: unknown[] = [error];
-  const seen = new Set<unknown>();
-  let data: string | undefined;
-  while (stack.length && data === undefined) {
-    const cur = stack.pop() as Record<string, unknown> | undefined;
-    if (!cur || typeof cur !== 'object' || seen.has(cur)) continue;
-    seen.add(cur);
-    if (typeof cur.data === 'string' && /^0x[0-9a-f]{8}/i.test(cur.data)) data = cur.data;
-    for (const key of ['error', 'info', 'cause', 'data', 'payload']) stack.push(cur[key]);
-  }
-  expect(data && iface.parseError(data)?.name).toBe(name);
-}
-
-/** Gas of PlasmaFraudVerifier.transitionFault (the module's work and the tx/pre-state checks) on the proof of `tx`. */
-async function verifierGas(what: string, tx: core.SignedTx, timestamp?: bigint): Promise<void> {
-  const { block } = forgeA(tx, timestamp === undefined ? {} : { timestamp });
-  const input = {
-    domainSeparator: t.domainSeparator, chainId: t.A.chainId, txRoot: block.header.txRoot, prevStateRoot: t.A.head!.stateRoot,
-    prevDepositNonce: t.A.head!.depositNonce, depositNonce: block.header.depositNonce, depositRecord: core.ZERO_BYTES32,
-  };
-  const gas = await t.verifier.transitionFault.estimateGas(input, rootArgs(proofOf(block)));
-  console.log(`[ledger-fraud-objections] transitionFault (${what}): ${gas} gas`);
-}
-
-/** findFraud on a block of A holding only `tx` that claims a wrong post root (any tx: refused or not, it is a lie). */
-function findLie(tx: core.SignedTx, timestamp?: bigint) {
-  const { block } = forgeA(tx, { postRoot: core.bytesToHex(core.keccak256(new TextEncoder().encode('lie'))), ...(timestamp === undefined ? {} : { timestamp }) });
-  return core.findFraud(block, t.A.head, t.A.state, { ...t.A.ctx });
-}
-
 describe('kind 14 CHALLENGE_CHILD_DATA: PlasmaLedgerObjections judges it as core does', () => {
   it("recomputes core's post-state root of a challenge (the bond into the ledger), and convicts a wrong one", async () => {
     await expectParity(challengeTx(), undefined);
-    await verifierGas('kind 14, valid', challengeTx());
+    await verifierGas('ledger-fraud-objections', 'kind 14, valid', challengeTx());
   });
 
   const refusals: [string, () => core.SignedTx, string, (() => bigint)?][] = [
@@ -162,7 +125,7 @@ describe('kind 14 CHALLENGE_CHILD_DATA: PlasmaLedgerObjections judges it as core
 describe('kind 15 CHILD_DATA_CALL reclaimChallengeBond and its decoding', () => {
   it("recomputes core's post-state root of a reclaim once the window passed, and convicts a wrong one", async () => {
     await expectParity(reclaimTx(3n), undefined, { timestamp: k.windowEnd });
-    await verifierGas('kind 15 reclaimChallengeBond, valid', reclaimTx(3n), k.windowEnd);
+    await verifierGas('ledger-fraud-objections', 'kind 15 reclaimChallengeBond, valid', reclaimTx(3n), k.windowEnd);
   });
 
   const refusals: [string, () => core.SignedTx, string, (() => bigint)?][] = [
@@ -207,7 +170,7 @@ describe('kind 15 CHILD_DATA_CALL reclaimChallengeBond and its decoding', () => 
     const publish = callTx(core.encodePublishBlockDataCall(t.K, kHeader(5n), k.windowEnd, chunk!));
     expect(findLie(publish)).toMatchObject({ provable: false, kind: 'phase2', reason: 'DATA_ALREADY_PUBLISHED' });
     const { block } = forgeA(publish);
-    await expectModuleRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 15, rootArgs(proofOf(block))), 'CallNotInModule');
+    await expectModuleRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 15, rootArgs(proofOf(block))), 'PlasmaLedgerObjections', 'CallNotInModule');
   });
 });
 
@@ -232,7 +195,7 @@ describe('kind 15 CHILD_DATA_CALL resolveDataChallenge', () => {
     expect(reexecute(core.placeSignedTx(t.A.state, resolveTx(4n), t.A.ctx), k.deadline + 1n).refusal).toBeUndefined();
     expect(findLie(resolveTx(4n), k.deadline + 1n)).toMatchObject({ provable: false, kind: 'phase2', reason: 'POST_ROOT_MISMATCH' });
     const { block } = forgeA(resolveTx(4n), { timestamp: k.deadline + 1n });
-    await expectModuleRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 15, rootArgs(proofOf(block))), 'BurnNotProvable');
+    await expectModuleRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 15, rootArgs(proofOf(block))), 'PlasmaLedgerObjections', 'BurnNotProvable');
   });
 
   it("recomputes core's post-state root of a resolve of a slashed child (nothing burned), and convicts a wrong one", async () => {
@@ -245,7 +208,7 @@ describe('kind 15 CHILD_DATA_CALL resolveDataChallenge', () => {
     expect(t.A.state.ledger.childStatus(t.K).status).toBe(core.ChainStatus.FrozenFraud);
     // K3's resolve now pays the challenger its bond only and burns nothing.
     await expectParity(resolveTx(3n), undefined);
-    await verifierGas('kind 15 resolveDataChallenge, valid', resolveTx(3n));
+    await verifierGas('ledger-fraud-objections', 'kind 15 resolveDataChallenge, valid', resolveTx(3n));
     expect(findLie(resolveTx(3n))).toMatchObject({ provable: true, kind: core.FraudKind.InvalidLedgerTx, reason: 'POST_ROOT_MISMATCH' });
   });
 
@@ -255,14 +218,6 @@ describe('kind 15 CHILD_DATA_CALL resolveDataChallenge', () => {
 describe('PlasmaRoot convicts a chain whose data call is invalid', () => {
   it('convicts a block whose resolve claims a wrong post root (FraudProven kind 10)', async () => {
     const { block } = forgeA(resolveTx(3n), { postRoot: core.bytesToHex(core.keccak256(new TextEncoder().encode('lie'))), timestamp: await latestTimestamp(t.f.provider) });
-    await t.A.commit(block, { valid: false });
-    const finding = core.findFraud(block, t.A.head, t.A.state, { ...t.A.ctx });
-    expect(finding).toMatchObject({ provable: true, kind: core.FraudKind.InvalidLedgerTx, txIndex: 0, reason: 'POST_ROOT_MISMATCH' });
-    const receipt = await sendCall(t.relayer, t.f.rootAddress, t.A.calldata((finding as { proof: core.FraudProof }).proof));
-    const [proven] = receipt.logs.map((l) => t.root.interface.parseLog(l)).filter((e) => e?.name === 'FraudProven');
-    expect(proven!.args.kind).toBe(10n);
-    expect(proven!.args.number).toBe(block.header.number);
-    expect(Number((await t.root.chainStatus(t.A.chainId)).status)).toBe(core.ChainStatus.FrozenFraud);
-    console.log(`[ledger-fraud-objections] proveInvalidTransition (kind 15 resolveDataChallenge, POST_ROOT_MISMATCH): ${receipt.gasUsed} gas`);
+    await convictAtRoot(block, 'POST_ROOT_MISMATCH', 'ledger-fraud-objections', 'kind 15 resolveDataChallenge, POST_ROOT_MISMATCH');
   });
 });

@@ -11,10 +11,9 @@ import * as core from '@plasma-tree/core';
 import { Interface, ZeroAddress, id, parseEther, type Wallet, ZeroHash } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifact } from '../index.js';
-import { sendCall } from '../fraud-scenario.js';
 import { expectRevert, latestTimestamp } from './helpers.js';
 import {
-  ETH, FAULT_LEDGER_REFUSED, K_WINDOW, aliceNonce, buildLedgerTree, commitA, commitChildTx, expectParity, judge, proofOf, reexecute, rootArgs, signTx, t,
+  convictAtRoot, ETH, FAULT_LEDGER_REFUSED, K_WINDOW, aliceNonce, buildLedgerTree, commitA, commitChildTx, expectParity, judge, proofOf, reexecute, rootArgs, signTx, t,
 } from './ledgerFraudFixture.js';
 
 type Hex = core.Hex;
@@ -316,13 +315,6 @@ describe('PlasmaRoot convicts a chain whose COMMIT_CHILD is invalid', () => {
     })();
     expect(refusal).toBe('SIGNER_NOT_VALIDATOR');
     expect(block.header.timestamp).toBeLessThanOrEqual(await latestTimestamp(t.f.provider));
-    await t.A.commit(block, { valid: false });
-    const finding = core.findFraud(block, t.A.head, t.A.state, { ...t.A.ctx });
-    expect(finding).toMatchObject({ provable: true, kind: core.FraudKind.InvalidLedgerTx, txIndex: 0, reason: 'SIGNER_NOT_VALIDATOR' });
-    const receipt = await sendCall(t.relayer, t.f.rootAddress, t.A.calldata((finding as { proof: core.FraudProof }).proof));
-    const [proven] = receipt.logs.map((l) => t.root.interface.parseLog(l)).filter((e) => e?.name === 'FraudProven');
-    expect(proven!.args.kind).toBe(10n);
-    expect(Number((await t.root.chainStatus(t.A.chainId)).status)).toBe(core.ChainStatus.FrozenFraud);
-    console.log(`[ledger-fraud-registry] proveInvalidTransition (kind 4, SIGNER_NOT_VALIDATOR): ${receipt.gasUsed} gas`);
+    await convictAtRoot(block, 'SIGNER_NOT_VALIDATOR', 'ledger-fraud-registry', 'kind 4, SIGNER_NOT_VALIDATOR');
   });
 });

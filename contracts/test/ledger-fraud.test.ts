@@ -10,7 +10,7 @@ import { encodeBytes32String, parseEther, ZeroHash } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendCall } from '../fraud-scenario.js';
 import { expectRevert, latestTimestamp } from './helpers.js';
-import { ETH, K_WINDOW, buildLedgerTree, expectParity, finalizeTx, forgeA, judge, proofOf, rootArgs, t } from './ledgerFraudFixture.js';
+import { ETH, K_WINDOW, buildLedgerTree, convictAtRoot, expectParity, finalizeTx, forgeA, judge, proofOf, rootArgs, t } from './ledgerFraudFixture.js';
 
 type Hex = core.Hex;
 
@@ -93,15 +93,7 @@ describe('PlasmaRoot convicts a chain whose ledger tx is invalid', () => {
     // A's block 7, a lie: exit 0 paid a second time, 0.5 ETH minted to alice on A.
     const { block, refusal } = forgeA(finalizeTx(0), { timestamp: await latestTimestamp(t.f.provider) });
     expect(refusal).toBe('ALREADY_WITHDRAWN');
-    await t.A.commit(block, { valid: false });
-    const finding = core.findFraud(block, t.A.head, t.A.state, { ...t.A.ctx });
-    expect(finding).toMatchObject({ provable: true, kind: core.FraudKind.InvalidLedgerTx, txIndex: 0, reason: 'ALREADY_WITHDRAWN' });
-    const receipt = await sendCall(t.relayer, t.f.rootAddress, t.A.calldata((finding as { proof: core.FraudProof }).proof));
-    const [proven] = receipt.logs.map((l) => t.root.interface.parseLog(l)).filter((e) => e?.name === 'FraudProven');
-    expect(proven!.args.kind).toBe(10n);
-    expect(proven!.args.number).toBe(block.header.number);
-    expect(Number((await t.root.chainStatus(t.A.chainId)).status)).toBe(core.ChainStatus.FrozenFraud);
+    await convictAtRoot(block, 'ALREADY_WITHDRAWN', 'ledger-fraud', 'kind 5, ALREADY_WITHDRAWN');
     expect((await t.root.chainInfo(t.A.chainId)).headNumber).toBe(a6.header.number);
-    console.log(`[ledger-fraud] proveInvalidTransition (kind 5, ALREADY_WITHDRAWN): ${receipt.gasUsed} gas`);
   });
 });

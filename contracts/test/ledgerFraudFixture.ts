@@ -4,10 +4,10 @@
  * contract what it says of a forged block's tx: the ledger module's refusal and post-state root, the verifier's fault.
  */
 import * as core from '@plasma-tree/core';
-import { Contract, ZeroHash, id, type Wallet } from 'ethers';
+import { Contract, Interface, ZeroHash, id, type Wallet } from 'ethers';
 import { expect } from 'vitest';
 import { loadArtifact } from '../index.js';
-import type { ChildChain } from '../fraud-scenario.js';
+import { sendCall, type ChildChain } from '../fraud-scenario.js';
 import { LedgerScenario } from '../ledger-scenario.js';
 import { setup, type Fixture } from './helpers.js';
 
@@ -54,6 +54,8 @@ export const aliceNonce = () => scenario.aliceNonce();
 export const commitA = (fill: (b: core.BlockBuilder) => void): Promise<core.Block> => scenario.commitA(fill);
 /** COMMIT_CHILD of `header` of `child`, signed by K's validator over the root's domain. */
 export const commitChildTx = (child: Hex, header: core.Header): core.CommitChildTx => scenario.commitChildTx(child, header);
+/** Spawns another child of A and commits its honest block 1 (a deposit) inside its window (LedgerScenario). */
+export const spawnHonestChild = () => scenario.spawnHonestChild();
 /** FINALIZE_CHILD_EXIT of exit `index` of K's block 1 (`over` changes any field). */
 export const finalizeTx = (index: number, over: Partial<core.FinalizeChildExitTx> = {}): core.FinalizeChildExitTx => scenario.finalizeTx(index, over);
 /** A block of A on its head holding only `tx`, claiming `postRoot` (default: core's post root, or the pre-state root). */
@@ -118,4 +120,57 @@ export async function expectParity(tx: core.SignedTx, code: string | undefined, 
   expect(verdict).toEqual({ refusal: ZeroHash, postStateRoot: honest, fault: 0 });
   const lie = forgeA(tx, { ...options, postRoot: core.bytesToHex(core.keccak256(core.hexToBytes(honest!))) });
   expect(await judge(lie.block)).toEqual({ refusal: ZeroHash, postStateRoot: honest, fault: FAULT_POST_ROOT_MISMATCH });
+}
+
+/** Expects `p` to revert with the custom error `name` of the ledger module `module` (an artifact's name). */
+export async function expectModuleRevert(p: Promise<unknown>, module: string, name: string): Promise<void> {
+  const iface = new Interface(loadArtifact(module).abi);
+  const error = await p.then(() => undefined, (e: unknown) => e);
+  expect(error, `expected a revert with ${name}`).toBeDefined();
+  const stack: unknown[] = [error];
+  const seen = new Set<unknown>();
+  let data: string | undefined;
+  while (stack.length && data === undefined) {
+    const cur = stack.pop() as Record<string, unknown> | undefined;
+    if (!cur || typeof cur !== 'object' || seen.has(cur)) continue;
+    seen.add(cur);
+    if (typeof cur.data === 'string' && /^0x[0-9a-f]{8}/i.test(cur.data)) data = cur.data;
+    for (const key of ['error', 'info', 'cause', 'data', 'payload']) stack.push(cur[key]);
+  }
+  expect(data && iface.parseError(data)?.name).toBe(name);
+}
+
+/** findFraud on a block of A holding only `tx` that claims a wrong post root (any tx: refused or not, it is a lie). */
+export function findLie(tx: core.SignedTx, timestamp?: bigint) {
+  const { block } = forgeA(tx, { postRoot: core.bytesToHex(core.keccak256(new TextEncoder().encode('lie'))), ...(timestamp === undefined ? {} : { timestamp }) });
+  return core.findFraud(block, t.A.head, t.A.state, { ...t.A.ctx });
+}
+
+/** Logs (under `tag`) and returns the gas of PlasmaFraudVerifier.transitionFault (the module's work and the tx and pre-state checks) on the proof of `tx`. */
+export async function verifierGas(tag: string, what: string, tx: core.SignedTx, timestamp?: bigint): Promise<bigint> {
+  const { block } = forgeA(tx, timestamp === undefined ? {} : { timestamp });
+  const input = {
+    domainSeparator: t.domainSeparator, chainId: t.A.chainId, txRoot: block.header.txRoot, prevStateRoot: t.A.head!.stateRoot,
+    prevDepositNonce: t.A.head!.depositNonce, depositNonce: block.header.depositNonce, depositRecord: core.ZERO_BYTES32,
+  };
+  const gas = (await t.verifier.transitionFault.estimateGas(input, rootArgs(proofOf(block)))) as bigint;
+  console.log(`[${tag}] transitionFault (${what}): ${gas} gas`);
+  return gas;
+}
+
+/**
+ * Commits `block` (a lie of A) on the root, expects findFraud to prove it with `reason` and PlasmaRoot to convict A of
+ * block `block.header.number` (FraudProven kind 10, A frozen); logs the gas under `tag`, `what` when given. The receipt.
+ */
+export async function convictAtRoot(block: core.Block, reason: string, tag?: string, what?: string) {
+  await t.A.commit(block, { valid: false });
+  const finding = core.findFraud(block, t.A.head, t.A.state, { ...t.A.ctx });
+  expect(finding).toMatchObject({ provable: true, kind: core.FraudKind.InvalidLedgerTx, txIndex: 0, reason });
+  const receipt = await sendCall(t.relayer, t.f.rootAddress, t.A.calldata((finding as { proof: core.FraudProof }).proof));
+  const [proven] = receipt.logs.map((l) => t.root.interface.parseLog(l)).filter((e) => e?.name === 'FraudProven');
+  expect(proven!.args.kind).toBe(10n);
+  expect(proven!.args.number).toBe(block.header.number);
+  expect(Number((await t.root.chainStatus(t.A.chainId)).status)).toBe(core.ChainStatus.FrozenFraud);
+  if (tag !== undefined) console.log(`[${tag}] proveInvalidTransition (${what}): ${receipt.gasUsed} gas`);
+  return receipt;
 }

@@ -14,7 +14,7 @@ describe('loadArtifact', () => {
     // EIP-170: the root must stay deployable without allowUnlimitedContractSize (fraud proofs live in the verifier)
     expect((root.deployedBytecode.length - 2) / 2).toBeLessThanOrEqual(24_576);
     expect((loadArtifact('PlasmaFraudVerifier').deployedBytecode.length - 2) / 2).toBeLessThanOrEqual(24_576);
-    for (const name of ['PlasmaDataAvailability', 'PlasmaNestedEscape', 'PlasmaLedgerRegistry', 'PlasmaLedgerExits', 'PlasmaLedgerObjections', 'PlasmaLedgerEdges']) {
+    for (const name of ['PlasmaDataAvailability', 'PlasmaNestedEscape', 'PlasmaLedgerRegistry', 'PlasmaLedgerExits', 'PlasmaLedgerObjections', 'PlasmaLedgerEdges', 'PlasmaLedgerChildFraud']) {
       expect((loadArtifact(name).deployedBytecode.length - 2) / 2, name).toBeLessThanOrEqual(24_576);
     }
   });
@@ -82,7 +82,7 @@ describe('gas', () => {
       'escapeNestedExit', 'exitNested', 'reclaimNested',
       // docs/LEDGER-PROOFS.md: transition proofs of the ledger kinds
       'ledgerFinalizeRefused', 'ledgerFinalizePostRoot', 'ledgerReclaimPostRoot', 'ledgerFreezeRefused', 'ledgerDepositPostRoot',
-      'ledgerCommitForged', 'ledgerSpawnPostRoot',
+      'ledgerCommitForged', 'ledgerSpawnPostRoot', 'ledgerConvictHonest',
     ] as const;
     for (const name of objections) {
       expect(gas[name], name).toBeGreaterThan(21_000);

@@ -26,6 +26,7 @@ abstract contract PlasmaLedgerModule {
     uint256 internal constant HALF_CURVE_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
     uint256 internal constant STATE_TREE_DEPTH = 32;
     uint256 internal constant EXIT_TREE_DEPTH = 16;
+    uint256 internal constant SIGNATURE_BYTES = 65;
 
     // Ledger entry kinds (core ledgerEntries.ts LedgerKind).
     uint8 internal constant LEDGER_CHILD = 0;
@@ -108,7 +109,7 @@ abstract contract PlasmaLedgerModule {
     /// @dev The kind's checks, in the STF's order; returns {_refuse} or {_valid}.
     function _transition(Ctx memory c, TxWitness calldata t, AccountWitness[] calldata accounts, LedgerTxWitness calldata w)
         internal
-        pure
+        view
         virtual
         returns (bytes32 refusal, bytes32 postStateRoot);
 
@@ -292,5 +293,39 @@ abstract contract PlasmaLedgerModule {
         if (uint256(s) > HALF_CURVE_ORDER) return false;
         address signer = ecrecover(keccak256(abi.encodePacked(hex"1901", c.domainSeparator, structHash)), v, r, s);
         return signer != address(0) && signer == from;
+    }
+
+    /// @dev PlasmaFraudVerifier.verifyQuorum (PlasmaRoot.commit's rule, core verifyQuorum) in the same order, its
+    ///      errors as core's codes ("" when the quorum holds): shared by COMMIT_CHILD and an equivocation's two quorums.
+    function _quorumRefusal(address[] memory validatorSet, uint256 threshold, bytes32 digest, bytes memory signatures)
+        internal
+        pure
+        returns (string memory)
+    {
+        if (signatures.length % SIGNATURE_BYTES != 0) return "BAD_SIGNATURES_LENGTH";
+        uint256 count = signatures.length / SIGNATURE_BYTES;
+        if (count < threshold) return "NOT_ENOUGH_SIGNATURES";
+        address previous;
+        uint256 cursor;
+        for (uint256 i; i < count; ++i) {
+            bytes32 r;
+            bytes32 s;
+            uint8 v;
+            assembly ("memory-safe") {
+                let p := add(add(signatures, 0x20), mul(i, 65))
+                r := mload(p)
+                s := mload(add(p, 0x20))
+                v := and(mload(add(p, 0x21)), 0xff) // byte 64 of the signature, read without passing its end
+            }
+            if (v != 27 && v != 28) return "SIGNATURE_BAD_V";
+            if (uint256(s) > HALF_CURVE_ORDER) return "SIGNATURE_HIGH_S";
+            address signer = ecrecover(digest, v, r, s);
+            if (signer == address(0)) return "INVALID_SIGNATURE";
+            if (signer <= previous) return "SIGNERS_NOT_SORTED";
+            while (cursor < validatorSet.length && validatorSet[cursor] < signer) ++cursor;
+            if (cursor == validatorSet.length || validatorSet[cursor] != signer) return "SIGNER_NOT_VALIDATOR";
+            previous = signer;
+        }
+        return "";
     }
 }

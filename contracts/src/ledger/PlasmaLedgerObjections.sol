@@ -10,7 +10,7 @@ import {PlasmaLedgerModule} from "./PlasmaLedgerModule.sol";
 ///         docs/FRAUD.md §9b): 14 CHALLENGE_CHILD_DATA and 15 CHILD_DATA_CALL (its reclaimChallengeBond and
 ///         resolveDataChallenge calls). Checks and refusals are core's (`applyChallengeChildData` → challengeData,
 ///         `applyChildDataCall` → reclaimChallengeBond / resolveDataChallenge), in their order.
-/// @dev Not proven here (core's findFraud keeps them phase 2, ledgerFraud.ts `isProvableLedgerTx`): kind 10, the
+/// @dev Not proven here (core's findFraud keeps them phase 2, ledgerFraud.ts `isProvableLedgerTx`): the
 ///      publish calls of kind 15 (CallNotInModule), and a resolve that burns part of the child's bond: the burn slot is
 ///      a node index, not a word of the tx (§4.2), so the post root cannot be recomputed (BurnNotProvable).
 contract PlasmaLedgerObjections is PlasmaLedgerModule {

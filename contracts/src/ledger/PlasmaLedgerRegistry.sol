@@ -26,7 +26,6 @@ contract PlasmaLedgerRegistry is PlasmaLedgerModule {
     uint256 private constant MAX_VALIDATORS = 256;
     uint256 private constant MAX_CHALLENGE_WINDOW = 30 days;
     uint256 private constant DEFAULT_STALL_LIMIT = 7 days;
-    uint256 private constant SIGNATURE_BYTES = 65;
 
     /// @notice Kind 4's extra witness is not the child's validator set (keccak256(abi.encodePacked) ≠ validatorSetHash).
     error BadValidatorWitness();
@@ -224,40 +223,6 @@ contract PlasmaLedgerRegistry is PlasmaLedgerModule {
         }
         if (sorted[0] == address(0)) return "ZERO_ADDRESS_VALIDATOR";
         if (duplicate) return "DUPLICATE_VALIDATOR";
-        return "";
-    }
-
-    /// @dev PlasmaFraudVerifier.verifyQuorum (PlasmaRoot.commit's rule, core verifyQuorum) in the same order, its
-    ///      errors as core's codes ("" when the quorum holds): a module is pure, it cannot call the verifier.
-    function _quorumRefusal(address[] memory validatorSet, uint256 threshold, bytes32 digest, bytes memory signatures)
-        private
-        pure
-        returns (string memory)
-    {
-        if (signatures.length % SIGNATURE_BYTES != 0) return "BAD_SIGNATURES_LENGTH";
-        uint256 count = signatures.length / SIGNATURE_BYTES;
-        if (count < threshold) return "NOT_ENOUGH_SIGNATURES";
-        address previous;
-        uint256 cursor;
-        for (uint256 i; i < count; ++i) {
-            bytes32 r;
-            bytes32 s;
-            uint8 v;
-            assembly ("memory-safe") {
-                let p := add(add(signatures, 0x20), mul(i, 65))
-                r := mload(p)
-                s := mload(add(p, 0x20))
-                v := and(mload(add(p, 0x21)), 0xff) // byte 64 of the signature, read without passing its end
-            }
-            if (v != 27 && v != 28) return "SIGNATURE_BAD_V";
-            if (uint256(s) > HALF_CURVE_ORDER) return "SIGNATURE_HIGH_S";
-            address signer = ecrecover(digest, v, r, s);
-            if (signer == address(0)) return "INVALID_SIGNATURE";
-            if (signer <= previous) return "SIGNERS_NOT_SORTED";
-            while (cursor < validatorSet.length && validatorSet[cursor] < signer) ++cursor;
-            if (cursor == validatorSet.length || validatorSet[cursor] != signer) return "SIGNER_NOT_VALIDATOR";
-            previous = signer;
-        }
         return "";
     }
 }

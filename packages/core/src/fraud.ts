@@ -514,20 +514,23 @@ export function buildLedgerTransitionProof(
       return proofOf(atPreState());
     }
     let sequential: LedgerEntryWitness[] | undefined;
+    let valid = false;
     preState.checkpoint();
     try {
+      // Any PlasmaError here is the STF's refusal (NOT_FRAUD too: a PROVE_CHILD_FRAUD of an honest block).
       const outcome = applyTx(preState, tx, stf);
-      if (outcome.postRoot === block.postRoots[txIndex].toLowerCase() && !options.allowValid) {
-        throw notFraud(`tx ${txIndex} of block ${block.header.number} is valid`, 'a proof against a valid tx reverts with NotFraud', { txIndex });
-      }
+      valid = outcome.postRoot === block.postRoots[txIndex].toLowerCase();
       // Taken on the post-tx ledger: each key against the root with the keys before it written.
       const proofs = ledger.sequentialProofs(plan.keys, before);
       sequential = plan.keys.map((key, j) => ({ value: ledgerValueHex(before.get(key)), proof: proofs[j] }));
     } catch (e) {
-      if (!isPlasmaError(e) || e.code === 'NOT_FRAUD') throw e;
+      if (!isPlasmaError(e)) throw e;
       refusal = e.code;
     } finally {
       preState.revert();
+    }
+    if (valid && !options.allowValid) {
+      throw notFraud(`tx ${txIndex} of block ${block.header.number} is valid`, 'a proof against a valid tx reverts with NotFraud', { txIndex });
     }
     // Refused: the ledger is back at the pre-state, whose proofs the refusal needs.
     return proofOf(sequential ?? atPreState());

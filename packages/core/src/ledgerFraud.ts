@@ -13,7 +13,7 @@ import { DATA_AVAILABILITY_SIGNATURES, decodeDataAvailabilityCall, type DataAvai
 import { chainIdOf, edgeDownRecord, recordIs } from './encoding.js';
 import { isPlasmaError, PlasmaError } from './errors.js';
 // fraud.ts imports this module too: a cycle, harmless as neither uses the other at load time.
-import { ChainStatus, decodeEscapeChildExitData } from './fraud.js';
+import { ChainStatus, decodeEscapeChildExitData, decodeFraudProofArgs, FraudKind, type DecodedFraudProof } from './fraud.js';
 import { ledgerKeys } from './ledgerEntries.js';
 import { checkEdgePayload, MAX_VALIDATORS, type ParentLedger } from './parentLedger.js';
 import { applyTx, checkBlockTxSigner, checkSender, type StfContext } from './stf.js';
@@ -27,6 +27,7 @@ import {
   decodeEdgeFromParentData,
   decodeFinalizeChildExitData,
   decodeFreezeStalledChildData,
+  decodeProveChildFraudData,
   decodeReclaimChildDepositData,
   decodeSpawnChildData,
 } from './txData.js';
@@ -38,7 +39,7 @@ const DOWN_NONCE_BITS = 48n;
 /** The tx kinds 3-15 whose transition PlasmaRoot can judge (the others: PROOF_KIND_NOT_SUPPORTED, §7). */
 export const PROVABLE_LEDGER_KINDS: ReadonlySet<TxKind> = new Set([
   TxKind.DepositToChild, TxKind.CommitChild, TxKind.SpawnChild, TxKind.FinalizeChildExit, TxKind.EscapeChildExit, TxKind.ReclaimChildDeposit,
-  TxKind.FreezeStalledChild, TxKind.ChallengeChildData, TxKind.ChildDataCall,
+  TxKind.FreezeStalledChild, TxKind.ChallengeChildData, TxKind.ChildDataCall, TxKind.ProveChildFraud,
   // Their refusals of edgeLedgerRefusal only (docs/LEDGER-PROOFS.md §4.1).
   TxKind.EdgeSend, TxKind.EdgeFromParent, TxKind.EdgeFromChild,
 ]);
@@ -129,6 +130,27 @@ export function ledgerTouchPlan(tx: BlockTx, ledger: ParentLedger): LedgerTouchP
         extra: '0x',
       };
     }
+    case TxKind.ProveChildFraud: {
+      const { child, fraudKind, args } = decodeProveChildFraudData(tx.data);
+      const proof = fraudProofOf(fraudKind, args);
+      // Args that do not decode are refused (MALFORMED_TX) before any key is read; the reward's slot is checked first.
+      if (proof === undefined) return { keys: [], slots: [tx.toSlot], extra: '0x' };
+      // PlasmaLedgerChildFraud reads the whole list up front: the disputed block's commitment and its parent's, the
+      // down record a deposit proof (0) or a skipped-deposit proof (9) reads, the child's status.
+      const { number } = proof.proof.header;
+      const deposit = proof.proof.kind === FraudKind.InvalidDeposit ? [ledgerKeys.deposit(child, proof.proof.tx.tx.nonce)]
+        : proof.proof.kind === FraudKind.SkippedDeposit ? [ledgerKeys.deposit(child, proof.proof.header.depositNonce + 1n)]
+        : [];
+      const validators = fraudKind === FraudKind.Equivocation && ledger.hasChild(child) ? ledger.childInfo(child).validators : [];
+      return {
+        keys: [
+          ledgerKeys.child(child), ledgerKeys.commitment(child, number), ...(number >= 2n ? [ledgerKeys.commitment(child, number - 1n)] : []),
+          ...deposit, ledgerKeys.childStatus(child),
+        ],
+        slots: [tx.toSlot],
+        extra: bytesToHex(tupleEnc([dynamicArrayEnc(validators.map(addressEnc))]).bytes),
+      };
+    }
     case TxKind.FreezeStalledChild: {
       const child = decodeFreezeStalledChildData(tx.data);
       return { keys: [ledgerKeys.child(child), ledgerKeys.childStatus(child)], slots: [], extra: '0x' };
@@ -170,6 +192,15 @@ export function ledgerTouchPlan(tx: BlockTx, ledger: ParentLedger): LedgerTouchP
   }
 }
 
+/** A PROVE_CHILD_FRAUD's proof, or undefined when its args do not decode (the STF refuses it: MALFORMED_TX). */
+function fraudProofOf(fraudKind: number, args: Hex): DecodedFraudProof | undefined {
+  try {
+    return decodeFraudProofArgs(fraudKind, args);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A CHILD_DATA_CALL's call, or undefined when it does not decode (the STF refuses it: MALFORMED_TX). */
 function dataCallOf(tx: BlockTx): DataAvailabilityCall | undefined {
   try {
@@ -181,15 +212,16 @@ function dataCallOf(tx: BlockTx): DataAvailabilityCall | undefined {
 
 /**
  * Whether PlasmaRoot can judge `tx` on `state` (the state before it, `stf` its block's context; left as it was): its
- * kind is in PROVABLE_LEDGER_KINDS, except two CHILD_DATA_CALLs PlasmaLedgerObjections does not prove: a publish call
- * (publishBlockData, publishExitData: not built yet), and a resolveDataChallenge that the STF accepts while the child
- * still has a bond, whose burned half goes to a slot no word of the tx names (docs/LEDGER-PROOFS.md §4.2). Its
- * refusals stay provable.
+ * kind is in PROVABLE_LEDGER_KINDS, except a publish CHILD_DATA_CALL (publishBlockData, publishExitData: not built
+ * yet), and a conviction (a resolveDataChallenge call, a PROVE_CHILD_FRAUD) that the STF accepts while the child still
+ * has a bond, whose burned half goes to a slot no word of the tx names (docs/LEDGER-PROOFS.md §4.2). Their refusals
+ * stay provable.
  */
 export function isProvableLedgerTx(tx: BlockTx, state: ChainState, stf: StfContext): boolean {
   if (!PROVABLE_LEDGER_KINDS.has(tx.kind)) return false;
   // The edge kinds: only the refusals edgeLedgerRefusal finds, which findFraud checks before the STF runs.
   if (isEdgeKind(tx.kind)) return false;
+  if (tx.kind === TxKind.ProveChildFraud) return refusedOrBurnsNothing(tx, decodeProveChildFraudData(tx.data).child, state, stf);
   if (tx.kind !== TxKind.ChildDataCall) return true;
   let input: Hex;
   try {
@@ -202,6 +234,14 @@ export function isProvableLedgerTx(tx: BlockTx, state: ChainState, stf: StfConte
   if (publish.includes(selector as Hex)) return false;
   const call = dataCallOf(tx);
   if (call?.method !== 'resolveDataChallenge') return true;
+  return refusedOrBurnsNothing(tx, call.chainId, state, stf);
+}
+
+/**
+ * A conviction of `child` (a resolveDataChallenge, a PROVE_CHILD_FRAUD) is provable when the STF refuses it, or when it
+ * burns nothing: it burns bond - bond / 2 of the child's bond, which is not 0 unless the bond is.
+ */
+function refusedOrBurnsNothing(tx: BlockTx, child: Hex, state: ChainState, stf: StfContext): boolean {
   state.checkpoint();
   try {
     applyTx(state, tx, stf);
@@ -211,8 +251,7 @@ export function isProvableLedgerTx(tx: BlockTx, state: ChainState, stf: StfConte
   } finally {
     state.revert();
   }
-  // Accepted: it burns bond - bond / 2 of the child's bond, which is not 0 unless the bond is.
-  return state.ledger.childInfo(call.chainId).bond === 0n;
+  return state.ledger.childInfo(child).bond === 0n;
 }
 
 /** The edge kinds 7-9: L1 judges their registry-independent checks only (edgeLedgerRefusal). */

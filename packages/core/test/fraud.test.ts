@@ -107,9 +107,11 @@ describe('findFraud', () => {
     expect(findFraud(block, head, state, ctx)).toMatchObject({ provable: true, kind: FraudKind.InvalidLedgerTx, txIndex: 0, proof: { kind: FraudKind.InvalidLedgerTx } });
     // A chain parent's ledger judges kinds 0-2 only (docs/LEDGER-PROOFS.md §7).
     expect(findFraud(block, head, state, { ...ctx, host: 'chain' })).toMatchObject({ provable: false, kind: 'phase2', txIndex: 0 });
-    // A fraud proof against a child (kind 10) is not provable at the root yet (docs/LEDGER-PROOFS.md "As implemented").
-    const objection: BlockTx = { ...EMPTY_TX, kind: TxKind.ProveChildFraud, to: bob.address, data: encodeProveChildFraudData({ child: `0x${'77'.repeat(32)}`, fraudKind: 1, args: '0x' }) };
-    expect(findFraud(forge(head, [objection], [ZERO_BYTES32]), head, state, ctx)).toMatchObject({ provable: false, kind: 'phase2', txIndex: 0 });
+    // A fraud proof against a child (kind 10) whose args do not decode: refused, and the root proves the refusal.
+    const objection: BlockTx = { ...EMPTY_TX, kind: TxKind.ProveChildFraud, toSlot: 7, to: bob.address, data: encodeProveChildFraudData({ child: `0x${'77'.repeat(32)}`, fraudKind: 1, args: '0x' }) };
+    const lie = forge(head, [objection], [ZERO_BYTES32]);
+    expect(findFraud(lie, head, state, ctx)).toMatchObject({ provable: true, kind: FraudKind.InvalidLedgerTx, txIndex: 0, reason: 'MALFORMED_TX' });
+    expect(findFraud(lie, head, state, { ...ctx, host: 'chain' })).toMatchObject({ provable: false, kind: 'phase2', txIndex: 0, reason: 'MALFORMED_TX' });
     expect(findFraud(forge(head, [], [], { stateRoot: `0x${'12'.repeat(32)}` }), head, state, ctx)).toEqual({ provable: false, kind: 'phase2', reason: 'STATE_ROOT_MISMATCH' });
   });
 

@@ -47,7 +47,7 @@ export function erc20(address: string, runner: ContractRunner): Contract {
  * errors are decoded.
  */
 const moduleInterfaces = new Map<string, Interface | null>();
-type ModuleName = 'PlasmaFraudVerifier' | 'PlasmaLedgerRegistry' | 'PlasmaLedgerExits' | 'PlasmaLedgerObjections' | 'PlasmaLedgerEdges' | 'PlasmaDataAvailability' | 'PlasmaNestedEscape';
+type ModuleName = 'PlasmaFraudVerifier' | 'PlasmaLedgerRegistry' | 'PlasmaLedgerExits' | 'PlasmaLedgerObjections' | 'PlasmaLedgerEdges' | 'PlasmaLedgerChildFraud' | 'PlasmaDataAvailability' | 'PlasmaNestedEscape';
 function moduleInterface(name: ModuleName): Interface | null {
   if (!moduleInterfaces.has(name)) {
     let iface: Interface | null = null;
@@ -63,7 +63,7 @@ function moduleInterface(name: ModuleName): Interface | null {
 const ifaces = (): Interface[] => [
   plasmaRootInterface(),
   // The ledger modules' reverts come back through the verifier (docs/LEDGER-PROOFS.md).
-  ...(['PlasmaFraudVerifier', 'PlasmaLedgerRegistry', 'PlasmaLedgerExits', 'PlasmaLedgerObjections', 'PlasmaLedgerEdges', 'PlasmaDataAvailability', 'PlasmaNestedEscape'] as const).map(moduleInterface).filter((i): i is Interface => i !== null),
+  ...(['PlasmaFraudVerifier', 'PlasmaLedgerRegistry', 'PlasmaLedgerExits', 'PlasmaLedgerObjections', 'PlasmaLedgerEdges', 'PlasmaLedgerChildFraud', 'PlasmaDataAvailability', 'PlasmaNestedEscape'] as const).map(moduleInterface).filter((i): i is Interface => i !== null),
   new Interface(ERC20_ABI),
 ];
 
@@ -165,7 +165,9 @@ function describeRevert(name: string, signature: string | undefined, a: Record<s
     case 'EdgeEffectNotProvable':
       return `the tx of kind ${a.kind} passes every check L1 can make: what its edge halves did is not provable there`;
     case 'BurnNotProvable':
-      return 'the resolve burns half of a bond into a slot no word of the tx names: its post-state root is not provable';
+      return 'the conviction (a resolveDataChallenge call, a PROVE_CHILD_FRAUD) burns half of a bond into a slot no word of the tx names: its post-state root is not provable';
+    case 'ArgsCheckOutOfGas':
+      return "the check of the PROVE_CHILD_FRAUD's proof arguments ran out of gas";
     case 'CallNotInModule':
       return `the CHILD_DATA_CALL's call ${a.selector} is not one the module proves yet`;
     case 'NotFraud':

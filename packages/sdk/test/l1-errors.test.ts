@@ -13,7 +13,7 @@ import { ERROR_HINTS, bareMessage, decodeRevert, errorNameToCode, mapL1Error } f
 const rootIface = new Interface(loadArtifact('PlasmaRoot').abi);
 const verifierIface = new Interface(loadArtifact('PlasmaFraudVerifier').abi);
 const daIface = new Interface(loadArtifact('PlasmaDataAvailability').abi);
-const ledgerIfaces = ['PlasmaLedgerRegistry', 'PlasmaLedgerExits', 'PlasmaLedgerObjections', 'PlasmaLedgerEdges'].map((n) => new Interface(loadArtifact(n).abi));
+const ledgerIfaces = ['PlasmaLedgerRegistry', 'PlasmaLedgerExits', 'PlasmaLedgerObjections', 'PlasmaLedgerEdges', 'PlasmaLedgerChildFraud'].map((n) => new Interface(loadArtifact(n).abi));
 
 const ROOT = '0x' + '11'.repeat(20);
 const CHAIN = '0x' + 'c4'.repeat(32);
