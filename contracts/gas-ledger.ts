@@ -12,7 +12,9 @@
  * - ledgerSpawnPostRoot: kind 6 valid (3 validators), its post-state root a lie (2 keys written, 1 account);
  * - ledgerConvictHonest: kind 10 convicting an honest child with a transfer proof (NOT_FRAUD: 4 ledger reads, 1 account,
  *   the args' canonical check and the nested transition check on 2 account witnesses): the lie that takes an honest
- *   child's bond, its largest nested proof.
+ *   child's bond, its largest nested proof;
+ * - ledgerConvictPostRoot: kind 10 convicting that child's lying block 2 (an exit from nothing: InvalidExits), valid
+ *   (half the bond to the payee, half burned at the tx's slot: 5 ledger keys, 2 written, 2 accounts), its post root a lie.
  * The other kinds' figures (11, 14, 15, 9) are logged by contracts/test/ledger-fraud-*.test.ts.
  */
 import type { Contract, JsonRpcProvider, Wallet } from 'ethers';
@@ -27,6 +29,7 @@ export interface LedgerProofGas {
   ledgerCommitForged: number;
   ledgerSpawnPostRoot: number;
   ledgerConvictHonest: number;
+  ledgerConvictPostRoot: number;
 }
 
 export async function measureLedgerProofs(provider: JsonRpcProvider, root: Contract, wallets: Wallet[]): Promise<LedgerProofGas> {
@@ -79,5 +82,20 @@ export async function measureLedgerProofs(provider: JsonRpcProvider, root: Contr
     args: core.encodeFraudProofArgs(nested, { windowEnd: honest.windowEnd, prevWindowEnd: 0n }), to: lower(alice.address),
   };
   const ledgerConvictHonest = await convict(forged(convictHonest, false));
-  return { ledgerFinalizeRefused, ledgerFinalizePostRoot, ledgerReclaimPostRoot, ledgerFreezeRefused, ledgerDepositPostRoot, ledgerCommitForged, ledgerSpawnPostRoot, ledgerConvictHonest };
+  const mint: C.Exit = { recipient: lower(alice.address), token: core.NATIVE_TOKEN, amount: 100n * 10n ** 18n };
+  const lying: C.Header = {
+    ...honest.block.header, number: 2n, parentHash: core.hashHeader(honest.block.header), txRoot: core.bytesToHex(core.computeTxRoot([], [])),
+    exitRoot: core.bytesToHex(core.computeExitRoot([mint])),
+  };
+  const committed = await s.commitA((b) => b.addSignedTx(s.commitChildTx(honest.chain, lying)));
+  const exitsProof = core.buildInvalidExitsProof({ header: lying, hash: core.hashHeader(lying), txs: [], postRoots: [], exits: [mint] }, honest.block.header);
+  const convictLying: C.ProveChildFraudTx = {
+    ...convictHonest, fraudKind: core.FraudKind.InvalidExits,
+    args: core.encodeFraudProofArgs(exitsProof, { windowEnd: committed.header.timestamp + honest.windowEnd - honest.committedAt, prevWindowEnd: honest.windowEnd }),
+  };
+  const ledgerConvictPostRoot = await convict(forged(convictLying, true));
+  return {
+    ledgerFinalizeRefused, ledgerFinalizePostRoot, ledgerReclaimPostRoot, ledgerFreezeRefused, ledgerDepositPostRoot, ledgerCommitForged, ledgerSpawnPostRoot,
+    ledgerConvictHonest, ledgerConvictPostRoot,
+  };
 }

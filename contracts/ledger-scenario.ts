@@ -99,9 +99,9 @@ export class LedgerScenario {
    * Spawns another child of A (K's validator, window K_WINDOW), has alice deposit 1 ETH into it and A commit its honest
    * block 1 (the deposit, then alice's transfer of 0.25 ETH to `to`) at the L1 time: a block still inside its window, for
    * proofs against an honest child.
-   * Returns the child, its block 1, the windowEnd A recorded, and the child's BlockContext.
+   * Returns the child, its block 1, when A committed it and the windowEnd A recorded, and the child's BlockContext.
    */
-  async spawnHonestChild(to: Hex = lower(this.kValidator.address)): Promise<{ chain: Hex; block: core.Block; windowEnd: bigint; ctx: core.BlockContext }> {
+  async spawnHonestChild(to: Hex = lower(this.kValidator.address)): Promise<{ chain: Hex; block: core.Block; committedAt: bigint; windowEnd: bigint; ctx: core.BlockContext }> {
     const { A, alice } = this;
     const chain = core.chainIdOf(A.chainId, Number(A.state.ledger.childCount));
     const amount = parseEther('1');
@@ -118,7 +118,7 @@ export class LedgerScenario {
     kb.addSignedTx(this.signTx(alice, { kind: core.TxKind.Transfer, chainId: chain, slot: 0, to, token: ETH, amount: amount / 4n, nonce: 0n }));
     const block = kb.seal();
     const committed = await this.commitA((b) => b.addSignedTx(this.commitChildTx(chain, block.header)));
-    return { chain, block, windowEnd: committed.header.timestamp + K_WINDOW, ctx };
+    return { chain, block, committedAt: committed.header.timestamp, windowEnd: committed.header.timestamp + K_WINDOW, ctx };
   }
 
   /** FINALIZE_CHILD_EXIT of exit `index` of K's block 1 (`over` changes any field). */

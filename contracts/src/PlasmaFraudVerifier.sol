@@ -473,9 +473,9 @@ contract PlasmaFraudVerifier {
         // 13 FREEZE_STALLED_CHILD (§8): every word 0; the child is in data.
         if (k == 13) return x.slot != 0 || x.from != address(0) || !noValue || x.nonce != 0 || !noSignature;
         // 10 PROVE_CHILD_FRAUD (docs/FRAUD.md §7) and 15 CHILD_DATA_CALL (§9b): unsigned, `to` is who is paid, the payment
-        // is not a word.
-        return x.slot != 0 || x.from != address(0) || x.token != address(0) || x.to == address(0) || x.amount != 0
-            || x.nonce != 0 || !noSignature;
+        // is not a word; `slot` is where a slashed bond's burned half goes (0 when nothing burns, checked when applied).
+        return x.from != address(0) || x.token != address(0) || x.to == address(0) || x.amount != 0 || x.nonce != 0
+            || !noSignature;
     }
 
     /// @dev The head of kind `k`'s data (docs/SPEC.md, core txData.ts), one letter per head word: `w` any word (bytes32,

@@ -5,17 +5,18 @@
  * "convicts" an honest child (its bond is A's to take) and nobody could prove the lie at the root.
  *
  * The story: K's block 1 is honest (alice's deposit and two withdrawals), block 2 a lie (an exit of 100 ETH from
- * nothing). Every proof against block 1 is refused whatever its kind; the proof against block 2 is valid but burns
- * half of K's bond, which no word of the tx places (§4.2: phase 2). Then A spawns K3, commits its honest block 1 and a
- * lying block 2, and convicts block 2 (K3's bond is gone): an equivocation at height 1 is then a valid conviction whose
- * post root the module recomputes. Last, A "convicts" an honest child inside its window and PlasmaRoot convicts A.
+ * nothing). Every proof against block 1 is refused whatever its kind; the proof against block 2 is valid: half of K's
+ * bond to alice, half burned at the tx's `slot` (§4.2), and the module recomputes the post root. Then A spawns K3,
+ * commits its honest block 1 and a lying block 2, and convicts block 2 (K3's bond is gone): an equivocation at height
+ * 1 is then a valid conviction that burns nothing. Last, A "convicts" an honest child inside its window and PlasmaRoot
+ * convicts A.
  */
 import * as core from '@plasma-tree/core';
-import { id, parseEther, ZeroHash } from 'ethers';
+import { parseEther } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  FAULT_LEDGER_REFUSED, K_WINDOW, aliceNonce, buildLedgerTree, commitA, commitChildTx, expectParity, forgeA, judge, proofOf,
-  convictAtRoot, expectModuleRevert, findLie, reexecute, rootArgs, signTx, verifierGas, spawnHonestChild, t,
+  K_WINDOW, aliceNonce, buildLedgerTree, commitA, commitChildTx, convictAtRoot, expectBlockTxParity, expectParity, findLie, forgeA,
+  signTx, spawnHonestChild, t, verifierGas,
 } from './ledgerFraudFixture.js';
 
 type Hex = core.Hex;
@@ -44,20 +45,10 @@ const k1Windows = () => ({ windowEnd: t.kWindowEnd, prevWindowEnd: 0n });
 const inWindow = () => ({ timestamp: t.kWindowEnd - 1n });
 const transitionProof = (index: number) => core.buildTransitionProof(t.kBlock1, index, null, new core.ChainState(t.K), t.kctx, { allowValid: true });
 
-/**
- * Whether findFraud proves `tx` at the root when A's block at `timestamp` holds it (isProvableLedgerTx: a block forged
- * before A's head time would be convicted for its timestamp first).
- */
-function provableAt(tx: core.SignedTx, timestamp: bigint): boolean {
-  const placed = core.placeSignedTx(t.A.state, tx, t.A.ctx);
-  return core.isProvableLedgerTx(placed, t.A.state, { ...t.A.ctx, lastDepositNonce: t.A.head!.depositNonce, timestamp });
-}
-
 describe('kind 10 PROVE_CHILD_FRAUD against an honest block: every proof is refused as core refuses it', () => {
   it('refuses a transition proof against a valid withdrawal: NOT_FRAUD (A cannot take an honest bond)', async () => {
     const tx = convictTx(t.K, transitionProof(1), k1Windows());
     await expectParity(tx, 'NOT_FRAUD', inWindow());
-    expect(provableAt(tx, t.kWindowEnd - 1n)).toBe(true);
     await verifierGas('ledger-fraud-child', 'kind 10 transition proof, NOT_FRAUD', tx, t.kWindowEnd - 1n);
   });
 
@@ -135,28 +126,23 @@ describe('kind 10 PROVE_CHILD_FRAUD against an honest block: every proof is refu
     await expectParity(convictTx(t.K, equivocation(h1, other, sign(other, t.alice)), k1Windows()), 'SIGNER_NOT_VALIDATOR', inWindow());
   });
 
-  it('refuses a reward to a slot another holds: SLOT_OCCUPIED (before the proof is read)', async () => {
+  it('refuses a reward to a slot another holds: SLOT_OCCUPIED (before the proof is read)', () => {
     const placed = core.placeSignedTx(t.A.state, convictTx(t.K, transitionProof(1), k1Windows(), { to: lower(t.relayer.address) }), t.A.ctx);
-    const tx = { ...placed, toSlot: aliceNonce().slot };
-    const timestamp = t.kWindowEnd - 1n;
-    expect(reexecute(tx, timestamp).refusal).toBe('SLOT_OCCUPIED');
-    const block = t.A.forge([tx], [t.A.state.root], { timestamp });
-    const proof = proofOf(block);
-    expect(proof.refusal).toBe('SLOT_OCCUPIED');
-    const verdict = await judge(block, proof);
-    expect(verdict.refusal).toBe(id('SLOT_OCCUPIED'));
-    expect(verdict.fault).toBe(FAULT_LEDGER_REFUSED);
+    return expectBlockTxParity({ ...placed, toSlot: aliceNonce().slot }, 'SLOT_OCCUPIED', t.kWindowEnd - 1n);
   });
 });
 
 describe('a valid conviction: burned halves stay phase 2, a slashed child is provable', () => {
-  it("leaves the conviction of K's lying block 2 to re-execution (§4.2): findFraud says phase 2, the module reverts BurnNotProvable", async () => {
+  it("recomputes core's post-state root of the conviction of K's lying block 2 (half K's bond to alice, half burned at the tx's slot)", async () => {
     const lie = { header: t.kBlock2.header, hash: core.hashHeader(t.kBlock2.header), txs: [], postRoots: [], exits: [t.kBlock2.exit] };
     const tx = convictTx(t.K, core.buildInvalidExitsProof(lie, t.kBlock1.header), { windowEnd: t.kWindowEnd, prevWindowEnd: t.kWindowEnd });
-    expect(reexecute(core.placeSignedTx(t.A.state, tx, t.A.ctx), t.kWindowEnd - 1n).refusal).toBeUndefined();
-    expect(provableAt(tx, t.kWindowEnd - 1n)).toBe(false);
-    const { block } = forgeA(tx, inWindow());
-    await expectModuleRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 10, rootArgs(proofOf(block))), 'PlasmaLedgerChildFraud', 'BurnNotProvable');
+    const placed = core.placeSignedTx(t.A.state, tx, t.A.ctx);
+    expect(placed.slot).not.toBe(0);
+    expect(placed.slot).not.toBe(placed.toSlot);
+    await expectParity(tx, undefined, inWindow());
+    // The burn slot is a word now: one another holds is refused, and so is a slot named when nothing burns.
+    await expectBlockTxParity({ ...placed, slot: aliceNonce().slot }, 'SLOT_OCCUPIED', t.kWindowEnd - 1n);
+    await verifierGas('ledger-fraud-child', 'kind 10 invalid exits, valid, burns', tx, t.kWindowEnd - 1n);
   });
 
   /** K3: spawned by alice (K's validator), block 1 honest and empty, block 2 a lie; A convicts block 2. */
@@ -196,6 +182,12 @@ describe('a valid conviction: burned halves stay phase 2, a slashed child is pro
   });
 
   it('refuses an equivocation above the head of a child convicted before: ALREADY_CONVICTED', () => expectParity(equivocationTx(k3.block2), 'ALREADY_CONVICTED'));
+
+  it('refuses a burn slot when the bond is gone: BURN_SLOT_UNUSED', async () => {
+    const placed = core.placeSignedTx(t.A.state, equivocationTx(k3.block1), t.A.ctx);
+    expect(placed.slot).toBe(0);
+    await expectBlockTxParity({ ...placed, slot: 5 }, 'BURN_SLOT_UNUSED');
+  });
 
   it('PlasmaRoot convicts A when it convicts an honest child with a deposit proof (NOT_FRAUD, FraudProven kind 10)', async () => {
     const honest = await spawnHonestChild();

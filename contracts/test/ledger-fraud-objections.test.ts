@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectRevert, increaseTime, latestTimestamp } from './helpers.js';
 import {
   FAULT_LEDGER_REFUSED, K_WINDOW, aliceNonce, buildLedgerTree, commitA, commitChildTx, expectParity, forgeA, judge, proofOf,
-  convictAtRoot, expectModuleRevert, findLie, reexecute, rootArgs, signTx, verifierGas, t,
+  convictAtRoot, expectBlockTxParity, expectModuleRevert, findLie, reexecute, rootArgs, signTx, verifierGas, t,
 } from './ledgerFraudFixture.js';
 
 type Hex = core.Hex;
@@ -61,18 +61,6 @@ const resolveTx = (number: bigint, over: { windowEnd?: bigint; to?: Hex; prev?: 
     core.encodeResolveDataChallengeCall(t.K, kHeader(number), over.windowEnd ?? k.windowEnd, over.prev ?? (number === 3n ? t.kBlock2.header : kHeader(number - 1n)), over.prevWindowEnd ?? (number === 3n ? t.kWindowEnd : k.windowEnd)),
     over.to === undefined ? {} : { to: over.to },
   );
-
-/** expectParity on a block tx as placed (a slot rule broken by hand). */
-async function expectBlockTxParity(tx: core.BlockTx, code: string, timestamp: bigint): Promise<void> {
-  const { refusal } = reexecute(tx, timestamp);
-  expect(refusal).toBe(code);
-  const block = t.A.forge([tx], [t.A.state.root], { timestamp });
-  const proof = proofOf(block);
-  expect(proof.refusal).toBe(code);
-  const verdict = await judge(block, proof);
-  expect(verdict.refusal).toBe(id(code));
-  expect(verdict.fault).toBe(FAULT_LEDGER_REFUSED);
-}
 
 describe('kind 14 CHALLENGE_CHILD_DATA: PlasmaLedgerObjections judges it as core does', () => {
   it("recomputes core's post-state root of a challenge (the bond into the ledger), and convicts a wrong one", async () => {
@@ -191,11 +179,15 @@ describe('kind 15 CHILD_DATA_CALL resolveDataChallenge', () => {
     expect(findLie(resolveTx(3n, { to: lower(t.relayer.address) }), k.deadline + 1n)).toMatchObject({ provable: true, kind: core.FraudKind.InvalidLedgerTx, reason: 'NOT_THE_CHALLENGER' });
   });
 
-  it('leaves a resolve that burns to re-execution (§4.2): findFraud says phase 2, the module reverts BurnNotProvable', async () => {
-    expect(reexecute(core.placeSignedTx(t.A.state, resolveTx(4n), t.A.ctx), k.deadline + 1n).refusal).toBeUndefined();
-    expect(findLie(resolveTx(4n), k.deadline + 1n)).toMatchObject({ provable: false, kind: 'phase2', reason: 'POST_ROOT_MISMATCH' });
-    const { block } = forgeA(resolveTx(4n), { timestamp: k.deadline + 1n });
-    await expectModuleRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 15, rootArgs(proofOf(block))), 'PlasmaLedgerObjections', 'BurnNotProvable');
+  it("recomputes core's post-state root of a resolve that burns half the bond at the tx's slot (§4.2), and refuses a burn slot another holds", async () => {
+    const at = k.deadline + 1n;
+    expect(reexecute(core.placeSignedTx(t.A.state, resolveTx(4n), t.A.ctx), at).refusal).toBeUndefined();
+    await expectParity(resolveTx(4n), undefined, { timestamp: at });
+    expect(findLie(resolveTx(4n), at)).toMatchObject({ provable: true, kind: core.FraudKind.InvalidLedgerTx, reason: 'POST_ROOT_MISMATCH' });
+    const placed = core.placeSignedTx(t.A.state, resolveTx(4n), t.A.ctx);
+    expect(placed.slot).not.toBe(placed.toSlot);
+    await expectBlockTxParity({ ...placed, slot: aliceNonce().slot }, 'SLOT_OCCUPIED', at);
+    await verifierGas('ledger-fraud-objections', 'kind 15 resolveDataChallenge that burns, valid', resolveTx(4n), at);
   });
 
   it("recomputes core's post-state root of a resolve of a slashed child (nothing burned), and convicts a wrong one", async () => {
@@ -210,6 +202,9 @@ describe('kind 15 CHILD_DATA_CALL resolveDataChallenge', () => {
     await expectParity(resolveTx(3n), undefined);
     await verifierGas('ledger-fraud-objections', 'kind 15 resolveDataChallenge, valid', resolveTx(3n));
     expect(findLie(resolveTx(3n))).toMatchObject({ provable: true, kind: core.FraudKind.InvalidLedgerTx, reason: 'POST_ROOT_MISMATCH' });
+    // Nothing burns now: the tx must name no burn slot.
+    expect(core.placeSignedTx(t.A.state, resolveTx(3n), t.A.ctx).slot).toBe(0);
+    await expectBlockTxParity({ ...core.placeSignedTx(t.A.state, resolveTx(3n), t.A.ctx), slot: 5 }, 'BURN_SLOT_UNUSED');
   });
 
   it('refuses a challenge of a child frozen by the resolve: CHAIN_IS_FROZEN', () => expectParity(challengeTx({ header: kHeader(3n) }), 'CHAIN_IS_FROZEN'));

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifact } from '../index.js';
 import { expectRevert, latestTimestamp } from './helpers.js';
 import {
-  convictAtRoot, ETH, FAULT_LEDGER_REFUSED, K_WINDOW, aliceNonce, buildLedgerTree, commitA, commitChildTx, expectParity, judge, proofOf, reexecute, rootArgs, signTx, t,
+  convictAtRoot, expectBlockTxParity, ETH, FAULT_LEDGER_REFUSED, K_WINDOW, aliceNonce, buildLedgerTree, commitA, commitChildTx, expectParity, judge, proofOf, reexecute, rootArgs, signTx, t,
 } from './ledgerFraudFixture.js';
 
 type Hex = core.Hex;
@@ -87,18 +87,6 @@ function editedSignature(header: core.Header, edit: (sig: Uint8Array) => void): 
 // ---- verdicts ---------------------------------------------------------------------------------------------------
 
 const place = (tx: core.SignedTx): core.BlockTx => core.placeSignedTx(t.A.state, tx, t.A.ctx);
-
-/** expectParity for a block tx changed after placing (a signature that no longer recovers its `from`). */
-async function expectBlockTxParity(tx: core.BlockTx, code: string): Promise<void> {
-  const timestamp = t.A.head!.timestamp + 1n;
-  expect(reexecute(tx, timestamp).refusal).toBe(code);
-  const block = t.A.forge([tx], [t.A.state.root], { timestamp });
-  const proof = proofOf(block);
-  expect(proof.refusal).toBe(code);
-  const verdict = await judge(block, proof);
-  expect(verdict.refusal).toBe(id(code));
-  expect(verdict.fault).toBe(FAULT_LEDGER_REFUSED);
-}
 
 /** The proof of `tx` in a forged block, with its ledger witness changed by `edit`. */
 function editedProof(tx: core.SignedTx, edit: (ledger: core.LedgerTransitionProof['ledger']) => core.LedgerTransitionProof['ledger']): Hex {

@@ -174,3 +174,14 @@ export async function convictAtRoot(block: core.Block, reason: string, tag?: str
   if (tag !== undefined) console.log(`[${tag}] proveInvalidTransition (${what}): ${receipt.gasUsed} gas`);
   return receipt;
 }
+
+/** expectParity of a refusal on a block tx changed after placing (a slot rule or a signature broken by hand). */
+export async function expectBlockTxParity(tx: core.BlockTx, code: string, timestamp = t.A.head!.timestamp + 1n): Promise<void> {
+  expect(reexecute(tx, timestamp).refusal).toBe(code);
+  const block = t.A.forge([tx], [t.A.state.root], { timestamp });
+  const proof = proofOf(block);
+  expect(proof.refusal).toBe(code);
+  const verdict = await judge(block, proof);
+  expect(verdict.refusal).toBe(id(code));
+  expect(verdict.fault).toBe(FAULT_LEDGER_REFUSED);
+}

@@ -20,10 +20,9 @@ import {PlasmaLedgerModule} from "./PlasmaLedgerModule.sol";
 ///
 ///      Touch list (read up front, so a refusal folds them all): Child(C), Commitment(C, number), Commitment(C,
 ///      number − 1) when number ≥ 2, Deposit(C, n) for fraud kinds 0 (the nested deposit's nonce) and 9
-///      (h.depositNonce + 1), ChildStatus(C). Accounts: [toSlot]. `w.extra` = abi.encode(address[] validators), C's set
-///      ascending, for an equivocation (5). Not proven: a valid conviction that burns part of a bond (BurnNotProvable:
-///      the burn slot is a node index, not a word of the tx, §4.2); its refusals and a conviction of a child whose
-///      bond is already gone are.
+///      (h.depositNonce + 1), ChildStatus(C). `w.extra` = abi.encode(address[] validators), C's set
+///      ascending, for an equivocation (5). Accounts: [toSlot] credited with the reward, [slot] with the burned half
+///      (the burn slot is a word of the tx, §4.2).
 contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
     constructor(address zeroHashes_) PlasmaLedgerModule(zeroHashes_) {}
 
@@ -49,8 +48,6 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
     /// @dev Panic(uint256): 0x11 is a checked arithmetic overflow (core's ARITHMETIC_OVERFLOW).
     bytes4 private constant PANIC_SELECTOR = 0x4e487b71;
 
-    /// @notice The conviction is valid and burns part of the child's bond: its post root credits a slot no word names.
-    error BurnNotProvable();
     /// @notice The equivocation's extra witness is not the child's validator set.
     error BadValidatorWitness();
     /// @notice The canonical-form check of the proof's arguments ran out of gas: give the proof more.
@@ -91,14 +88,11 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
         (string memory no,) = _credit(payee, x.to, x.token, 0);
         if (bytes(no).length != 0) return _refuse(c, w, no);
         if (!_canonicalArgs(fraudKind, args)) return _refuse(c, w, "MALFORMED_TX");
-        if (fraudKind == FRAUD_EQUIVOCATION) return _equivocation(c, x, payee, w, child, args);
+        if (fraudKind == FRAUD_EQUIVOCATION) return _equivocation(c, x, accounts, w, child, args);
 
         Disputed memory d = abi.decode(args[:18 * 32], (Disputed));
         uint256 depositNonce;
-        if (fraudKind == FRAUD_DEPOSIT) {
-            (, TxWitness memory nested) = abi.decode(args, (Disputed, TxWitness));
-            depositNonce = nested.tx.nonce;
-        }
+        if (fraudKind == FRAUD_DEPOSIT) depositNonce = _nestedTxWord(args, 7);
         if (fraudKind == FRAUD_SKIPPED_DEPOSIT) depositNonce = uint256(d.h.depositNonce) + 1;
         Entries memory e = _readEntries(c, w, child, d.h.number, fraudKind == FRAUD_DEPOSIT || fraudKind == FRAUD_SKIPPED_DEPOSIT, depositNonce);
 
@@ -112,7 +106,7 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
 
         no = _nestedRefusal(c.domainSeparator, child, fraudKind, args, d, e);
         if (bytes(no).length != 0) return _refuse(c, w, no);
-        return _convict(c, x, payee, w, e, true, d.h.number, d.prev.depositNonce, d.prevWindowEnd);
+        return _convict(c, x, accounts, w, e, true, d.h.number, d.prev.depositNonce, d.prevWindowEnd);
     }
 
     /// @dev The fraud kind's own check of C's block (ParentLedger.proveFraud's switch): "" when the block is at fault.
@@ -123,9 +117,7 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
     {
         PlasmaFraudVerifier judge = PlasmaFraudVerifier(msg.sender);
         if (fraudKind <= FRAUD_WITHDRAW) {
-            (,,,, TxWitness memory t, TxWitness memory preTx, bytes32 accountsRoot, bytes32 ledgerRoot, AccountWitness[] memory accounts) =
-                abi.decode(args, (Header, uint64, Header, uint64, TxWitness, TxWitness, bytes32, bytes32, AccountWitness[]));
-            if (t.tx.kind > FRAUD_WITHDRAW) return "PROOF_KIND_NOT_SUPPORTED";
+            if (_nestedTxWord(args, 0) > FRAUD_WITHDRAW) return "PROOF_KIND_NOT_SUPPORTED";
             PlasmaFraudVerifier.TransitionInput memory input = PlasmaFraudVerifier.TransitionInput({
                 domainSeparator: domainSeparator, // the tree's one domain: C signs in it as A does
                 chainId: child,
@@ -135,7 +127,8 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
                 depositNonce: d.h.depositNonce,
                 depositRecord: e.deposit
             });
-            try judge.transition(input, t, preTx, accountsRoot, ledgerRoot, accounts) returns (uint8 fault, bytes32) {
+            // (Disputed, TxWitness t, TxWitness preTx, bytes32, bytes32, AccountWitness[] accounts): heads 18, 19, 22.
+            try judge.transitionFault(input, _rootArgs(child, args, (1 << 18) | (1 << 19) | (1 << 22))) returns (uint8 fault, bytes32) {
                 return fault == 0 ? "NOT_FRAUD" : "";
             } catch (bytes memory reason) {
                 return _witnessRefusal(reason);
@@ -153,17 +146,13 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
             uint256 recordedAt = uint256(e.deposit) & ((1 << RECORD_TIME_BITS) - 1);
             return recordedAt + e.record.stallLimit < d.windowEnd - e.record.challengeWindow ? "" : "NOT_FRAUD";
         }
-        // 3, 4, 7: the verifier's functions on PlasmaRoot's argument list for C.
-        bytes memory call;
-        if (fraudKind == FRAUD_INVALID_EXITS) {
-            (,,,, TxWitness memory t, TxWitness memory next, ExitWitness memory exit) =
-                abi.decode(args, (Header, uint64, Header, uint64, TxWitness, TxWitness, ExitWitness));
-            call = abi.encodeCall(judge.invalidExits, (abi.encode(child, d.h, d.windowEnd, d.prev, d.prevWindowEnd, t, next, exit)));
-        } else {
-            (,,,, TxWitness memory t) = abi.decode(args, (Header, uint64, Header, uint64, TxWitness));
-            bytes memory rootArgs = abi.encode(child, d.h, d.windowEnd, d.prev, d.prevWindowEnd, t);
-            call = fraudKind == FRAUD_MISSING_DOWN_EVENT ? abi.encodeCall(judge.missingDownEvent, (rootArgs)) : abi.encodeCall(judge.malformedTx, (rootArgs));
-        }
+        // 3, 4, 7: the verifier's functions on PlasmaRoot's argument list for C: (Disputed, TxWitness t, ...) with t's
+        // head at 18, and for 7 `next`'s at 19 (the ExitWitness is static, inline).
+        bytes memory call = fraudKind == FRAUD_INVALID_EXITS
+            ? abi.encodeCall(judge.invalidExits, (_rootArgs(child, args, (1 << 18) | (1 << 19))))
+            : fraudKind == FRAUD_MISSING_DOWN_EVENT
+                ? abi.encodeCall(judge.missingDownEvent, (_rootArgs(child, args, 1 << 18)))
+                : abi.encodeCall(judge.malformedTx, (_rootArgs(child, args, 1 << 18)));
         (bool ok, bytes memory answer) = address(judge).staticcall(call);
         if (!ok) return _witnessRefusal(answer);
         // missingDownEvent and invalidExits answer a reason (0 = at fault); malformedTx whether the tx is malformed.
@@ -174,7 +163,7 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
     // ---- 5 equivocation ------------------------------------------------------------------------------------------
 
     /// @dev ParentLedger.proveEquivocation: two headers of one height, each committed here or signed by C's quorum.
-    function _equivocation(Ctx memory c, BlockTx calldata x, AccountWitness calldata payee, LedgerTxWitness calldata w, bytes32 child, bytes calldata args)
+    function _equivocation(Ctx memory c, BlockTx calldata x, AccountWitness[] calldata accounts, LedgerTxWitness calldata w, bytes32 child, bytes calldata args)
         private
         pure
         returns (bytes32, bytes32)
@@ -194,11 +183,11 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
         bool rollBack = number != 0 && number <= e.record.headNumber && c.now_ < windowEnd && (e.commitment == record1 || e.commitment == record2);
         if (rollBack) {
             if (!_prevHolds(e, number, prev, prevWindowEnd)) return _refuse(c, w, "WRONG_PREV_HEADER");
-            return _convict(c, x, payee, w, e, true, number, prev.depositNonce, prevWindowEnd);
+            return _convict(c, x, accounts, w, e, true, number, prev.depositNonce, prevWindowEnd);
         }
         // Nothing to undo; a child convicted before has nothing left to slash either.
         if (_status(w.entries[e.statusPosition].value) == STATUS_FROZEN_FRAUD) return _refuse(c, w, "ALREADY_CONVICTED");
-        return _convict(c, x, payee, w, e, false, 0, 0, 0);
+        return _convict(c, x, accounts, w, e, false, 0, 0, 0);
     }
 
     /// @dev ParentLedger's quorumSigned: the header names C, and unless it is the recorded one C's quorum signed it.
@@ -224,11 +213,11 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
     // ---- the conviction -------------------------------------------------------------------------------------------
 
     /// @dev ParentLedger.convict (rolled back to `number − 1` when `rollBack`) and slashAndFreeze, then the reward to
-    ///      `toSlot`: bond / 2 to (to, native), the rest burned (BurnNotProvable unless 0).
+    ///      `toSlot`: bond / 2 to (to, native), the rest burned at `slot` (core applyProveChildFraud).
     function _convict(
         Ctx memory c,
         BlockTx calldata x,
-        AccountWitness calldata payee,
+        AccountWitness[] calldata accounts,
         LedgerTxWitness calldata w,
         Entries memory e,
         bool rollBack,
@@ -254,12 +243,13 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
         record.bond = 0;
         _write(c, 0, _childLeaf(record));
         bytes32 accountsPost = c.accountsRoot;
+        string memory no;
         if (reward != 0) {
-            string memory no;
-            (no, accountsPost) = _credit(payee, x.to, x.token, reward);
+            (no, accountsPost) = _credit(accounts[0], x.to, x.token, reward);
             if (bytes(no).length != 0) return _refuse(c, w, no);
         }
-        if (burned != 0) revert BurnNotProvable();
+        (no, accountsPost) = _burn(accounts, x, accountsPost, burned);
+        if (bytes(no).length != 0) return _refuse(c, w, no);
         return _valid(c, w, accountsPost);
     }
 
@@ -306,6 +296,26 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
         assembly ("memory-safe") {
             revert(add(reason, 0x20), mload(reason))
         }
+    }
+
+    /// @dev PlasmaRoot's argument list for C: `child`, then `args` (canonical), each top-level offset (bit i of
+    ///      `offsetHeads` = head word i of `args` is one) moved by the word put before it. No decoding, no copy but one.
+    function _rootArgs(bytes32 child, bytes calldata args, uint256 offsetHeads) private pure returns (bytes memory out) {
+        out = abi.encodePacked(child, args);
+        for (uint256 i = 18; i < 23; ++i) {
+            if ((offsetHeads >> i) & 1 == 0) continue;
+            assembly ("memory-safe") {
+                let at := add(out, add(0x40, mul(i, 0x20))) // past the length word and `child`
+                mstore(at, add(mload(at), 0x20))
+            }
+        }
+    }
+
+    /// @dev Word `i` of the nested tx (BlockTx, inline at the start of the TxWitness whose offset is head word 18):
+    ///      0 its kind, 7 its nonce. `args` is canonical, so the offset is in range.
+    function _nestedTxWord(bytes calldata args, uint256 i) private pure returns (uint256) {
+        uint256 at = uint256(bytes32(args[18 * 32:19 * 32])) + i * 32;
+        return uint256(bytes32(args[at:at + 32]));
     }
 
     function _slice(bytes memory data, uint256 offset) private pure returns (bytes32 word) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Header, TxWitness, AccountWitness, LedgerTxWitness, ChildRecord} from "../lib/PlasmaTypes.sol";
+import {Header, BlockTx, TxWitness, AccountWitness, LedgerTxWitness, ChildRecord} from "../lib/PlasmaTypes.sol";
 import {PlasmaEncoding} from "../lib/PlasmaEncoding.sol";
 import {PlasmaLedgerTree} from "../lib/PlasmaLedgerTree.sol";
 import {PlasmaMerkle} from "../lib/PlasmaMerkle.sol";
@@ -27,6 +27,8 @@ abstract contract PlasmaLedgerModule {
     uint256 internal constant STATE_TREE_DEPTH = 32;
     uint256 internal constant EXIT_TREE_DEPTH = 16;
     uint256 internal constant SIGNATURE_BYTES = 65;
+    /// @dev core BURN_ADDRESS: where the burned half of a slashed bond goes (a chain's accounts keep it).
+    address internal constant BURN_ADDRESS = 0x000000000000000000000000000000000000dEaD;
 
     // Ledger entry kinds (core ledgerEntries.ts LedgerKind).
     uint8 internal constant LEDGER_CHILD = 0;
@@ -265,6 +267,18 @@ abstract contract PlasmaLedgerModule {
         if (a.owner != to || a.token != token) return ("SLOT_OCCUPIED", 0);
         if (a.balance > type(uint256).max - amount) return ("BALANCE_OVERFLOW", 0);
         return ("", _accountsRootWith(a, PlasmaEncoding.accountHash(a.owner, a.token, a.balance + amount, a.nonce)));
+    }
+
+    /// @dev core `burn`: the burned half of a slashed bond credited to (BURN_ADDRESS, native) at `x.slot`, opened by
+    ///      `accounts[1]` in `root` (the accounts root after the payee's credit); nothing burned needs `x.slot` 0.
+    ///      The refusal ("" when none) and the accounts root after it.
+    function _burn(AccountWitness[] calldata accounts, BlockTx calldata x, bytes32 root, uint256 burned)
+        internal
+        pure
+        returns (string memory refusal, bytes32)
+    {
+        if (burned == 0) return (x.slot != 0 ? "BURN_SLOT_UNUSED" : "", root);
+        return _credit(_account(accounts, 1, x.slot, root), BURN_ADDRESS, address(0), burned);
     }
 
     /// @dev core `checkSender`: the refusal ("" when none) of spending `amount` of `token` from the witness's slot by

@@ -11,8 +11,7 @@ import {PlasmaLedgerModule} from "./PlasmaLedgerModule.sol";
 ///         resolveDataChallenge calls). Checks and refusals are core's (`applyChallengeChildData` → challengeData,
 ///         `applyChildDataCall` → reclaimChallengeBond / resolveDataChallenge), in their order.
 /// @dev Not proven here (core's findFraud keeps them phase 2, ledgerFraud.ts `isProvableLedgerTx`): the
-///      publish calls of kind 15 (CallNotInModule), and a resolve that burns part of the child's bond: the burn slot is
-///      a node index, not a word of the tx (§4.2), so the post root cannot be recomputed (BurnNotProvable).
+///      publish calls of kind 15 (CallNotInModule). A resolve burns half the child's bond at the tx's `slot` (§4.2).
 contract PlasmaLedgerObjections is PlasmaLedgerModule {
     constructor(address zeroHashes_) PlasmaLedgerModule(zeroHashes_) {}
 
@@ -56,8 +55,6 @@ contract PlasmaLedgerObjections is PlasmaLedgerModule {
 
     /// @notice A CHILD_DATA_CALL of a method this module does not prove (publishBlockData, publishExitData).
     error CallNotInModule(bytes4 selector);
-    /// @notice The resolve is valid and burns part of the child's bond: its post root credits a slot no word names.
-    error BurnNotProvable();
 
     /// @dev A DataChallenge value (core ledgerEntries.ts; uint16 and bool encode as core's uint32 and uint8 words).
     struct DataChallenge {
@@ -148,12 +145,12 @@ contract PlasmaLedgerObjections is PlasmaLedgerModule {
         AccountWitness calldata payee = _account(accounts, 0, x.toSlot, c.accountsRoot);
         (string memory no,) = _credit(payee, x.to, x.token, 0);
         if (bytes(no).length != 0) return _refuse(c, w, no);
-        return resolve ? _resolveDataChallenge(c, x, call, payee, w) : _reclaimChallengeBond(c, x, call, payee, w);
+        return resolve ? _resolveDataChallenge(c, x, call, accounts, w) : _reclaimChallengeBond(c, x, call, accounts, w);
     }
 
     /// @dev ParentLedger.reclaimChallengeBond, then the bond to the challenger. Touch list: DataChallenge(C, number) W,
     ///      Commitment(C, number) R, Child(C) R. Accounts: [toSlot] credited.
-    function _reclaimChallengeBond(Ctx memory c, BlockTx calldata x, bytes calldata call, AccountWitness calldata payee, LedgerTxWitness calldata w)
+    function _reclaimChallengeBond(Ctx memory c, BlockTx calldata x, bytes calldata call, AccountWitness[] calldata accounts, LedgerTxWitness calldata w)
         private
         pure
         returns (bytes32, bytes32)
@@ -172,14 +169,14 @@ contract PlasmaLedgerObjections is PlasmaLedgerModule {
         d.status = CHALLENGE_LAPSED;
         d.bond = 0;
         _write(c, 0, keccak256(abi.encode(d)));
-        return _pay(c, x, payee, w, bond);
+        return _pay(c, x, accounts, w, bond, 0);
     }
 
     /// @dev ParentLedger.resolveDataChallenge (the block convicted: rolled back, slashed, frozen), then the reward and
     ///      the bond to the challenger. Touch list: DataChallenge(C, number) W, Child(C) W, Commitment(C, number) R,
     ///      Commitment(C, number − 1) R (Commitment(C, 0), always empty, for block 1), ChildStatus(C) W.
-    ///      Accounts: [toSlot] credited.
-    function _resolveDataChallenge(Ctx memory c, BlockTx calldata x, bytes calldata call, AccountWitness calldata payee, LedgerTxWitness calldata w)
+    ///      Accounts: [toSlot] credited, [slot] the burned half.
+    function _resolveDataChallenge(Ctx memory c, BlockTx calldata x, bytes calldata call, AccountWitness[] calldata accounts, LedgerTxWitness calldata w)
         private
         pure
         returns (bytes32, bytes32)
@@ -220,21 +217,23 @@ contract PlasmaLedgerObjections is PlasmaLedgerModule {
         record.headDepositNonce = prev.depositNonce;
         record.bond = 0;
         _write(c, 1, _childLeaf(record));
-        // The credits come in core's order: a refusal of the payee's credit is still a provable refusal.
-        (string memory no, bytes32 accountsPost) = reward + bond == 0 ? ("", c.accountsRoot) : _credit(payee, x.to, x.token, reward + bond);
-        if (bytes(no).length != 0) return _refuse(c, w, no);
-        if (burned != 0) revert BurnNotProvable();
-        return _valid(c, w, accountsPost);
+        return _pay(c, x, accounts, w, reward + bond, burned);
     }
 
-    /// @dev Credits `amount` (when not 0) of the tx's token to `to` at `toSlot`, then the post root.
-    function _pay(Ctx memory c, BlockTx calldata x, AccountWitness calldata payee, LedgerTxWitness calldata w, uint256 amount)
+    /// @dev Credits `amount` (when not 0) of the tx's token to `to` at `toSlot` and burns `burned` at `slot` (core's
+    ///      order: a refusal of either credit is still a provable refusal), then the post root.
+    function _pay(Ctx memory c, BlockTx calldata x, AccountWitness[] calldata accounts, LedgerTxWitness calldata w, uint256 amount, uint256 burned)
         private
         pure
         returns (bytes32, bytes32)
     {
-        if (amount == 0) return _valid(c, w, c.accountsRoot);
-        (string memory no, bytes32 accountsPost) = _credit(payee, x.to, x.token, amount);
+        string memory no;
+        bytes32 accountsPost = c.accountsRoot;
+        if (amount != 0) {
+            (no, accountsPost) = _credit(accounts[0], x.to, x.token, amount);
+            if (bytes(no).length != 0) return _refuse(c, w, no);
+        }
+        (no, accountsPost) = _burn(accounts, x, accountsPost, burned);
         if (bytes(no).length != 0) return _refuse(c, w, no);
         return _valid(c, w, accountsPost);
     }

@@ -49,7 +49,9 @@ export type StfErrorCode =
   /** An edge function's half refused with an error that is not a PlasmaError (the message says why). */
   | 'EDGE_CALL_REFUSED'
   /** A payload that is not the canonical encoding its function decodes (e.g. the message function's). */
-  | 'MALFORMED_EDGE_PAYLOAD';
+  | 'MALFORMED_EDGE_PAYLOAD'
+  /** A conviction that burns nothing (the child's bond is already gone) names a burn slot: `slot` must be 0. */
+  | 'BURN_SLOT_UNUSED';
 
 /**
  * Refusals of the parent rules (ParentLedger, docs/TREE.md §1): each is a PlasmaRoot custom error, its name in

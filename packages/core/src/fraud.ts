@@ -30,7 +30,7 @@ import { MerkleTree } from './merkle.js';
 import { applyTx, checkBlockTxForm, type StfContext } from './stf.js';
 import { decodeEdgeSendData } from './txData.js';
 import { ledgerEntryValue, isDefaultLedgerEntry, type LedgerEntry } from './ledgerEntries.js';
-import { edgeLedgerRefusal, isEdgeKind, isProvableLedgerTx, ledgerTouchPlan, PROVABLE_LEDGER_KINDS } from './ledgerFraud.js';
+import { edgeLedgerRefusal, isEdgeKind, isProvableLedgerTx, ledgerTouchPlan, PROVABLE_LEDGER_KINDS, type LedgerTouchPlan } from './ledgerFraud.js';
 import type { LedgerProof } from './ledgerTree.js';
 import { EXIT_TREE_DEPTH, TX_TREE_DEPTH, TxKind, ZERO_ADDRESS, type Address, type Block, type BlockTx, type ChainId, type ExitTreeLeaf, type Header, type Hex } from './types.js';
 
@@ -489,7 +489,7 @@ export function buildLedgerTransitionProof(
     const before = new Map(plan.keys.map((key) => [key, ledger.entry(key)] as const));
     const accountsRoot = preState.accounts.root;
     const ledgerRoot = ledger.root;
-    const accounts = plan.slots.map((slot) => accountWitness(preState, slot));
+    const accounts = sequentialAccountWitnesses(preState, tx, plan);
     // A refusal's witnesses: each key against the pre-state root (what the module's checks fold).
     const atPreState = () => plan.keys.map((key) => ({ value: ledgerValueHex(before.get(key)), proof: ledger.proof(key) }));
     let refusal: string | undefined;
@@ -532,9 +532,35 @@ export function buildLedgerTransitionProof(
     if (valid && !options.allowValid) {
       throw notFraud(`tx ${txIndex} of block ${block.header.number} is valid`, 'a proof against a valid tx reverts with NotFraud', { txIndex });
     }
+    // A conviction refused before its burn never opens the burn slot: its witness (1.1 KB of calldata) is left out.
+    if (refusal !== undefined && plan.paidFirst !== undefined && refusal !== 'SLOT_OCCUPIED' && refusal !== 'BALANCE_OVERFLOW') accounts.splice(1);
     // Refused: the ledger is back at the pre-state, whose proofs the refusal needs.
     return proofOf(sequential ?? atPreState());
   });
+}
+
+/**
+ * The account witnesses of a ledger-kind tx's plan on `state` (left as it was): each slot in the accounts root the
+ * module opens it in. The first in the pre-state; a conviction's burn slot after the payment to `tx.to` at the first
+ * (`plan.paidFirst`), where the payment can be made (else the module refuses before it reads the burn slot).
+ */
+function sequentialAccountWitnesses(state: ChainState, tx: BlockTx, plan: LedgerTouchPlan): AccountWitness[] {
+  const [first, ...rest] = plan.slots;
+  if (first === undefined) return [];
+  const witnesses = [accountWitness(state, first)];
+  if (rest.length === 0) return witnesses;
+  state.checkpoint();
+  try {
+    const payee = state.accounts.get(first);
+    const paid = plan.paidFirst ?? 0n;
+    if (paid > 0n && (payee === undefined || (payee.owner === tx.to && payee.token === tx.token))) {
+      state.accounts.put(first, { owner: tx.to, token: tx.token, balance: (payee?.balance ?? 0n) + paid, nonce: payee?.nonce ?? 0n });
+    }
+    for (const slot of rest) witnesses.push(accountWitness(state, slot));
+    return witnesses;
+  } finally {
+    state.revert();
+  }
 }
 
 /**
@@ -737,7 +763,7 @@ export function findFraud(block: Block, parentHeader: Header | null, preState: C
           return { provable: true, kind: tx.kind as number as FraudKind, txIndex: i, reason: TransitionFault[fault], proof };
         }
       }
-      const ledgerProvable = (ctx.host ?? 'root') === 'root' && isProvableLedgerTx(tx, preState, stf);
+      const ledgerProvable = (ctx.host ?? 'root') === 'root' && isProvableLedgerTx(tx);
       const ledgerFault = (reason: string): FraudFinding => {
         if (!ledgerProvable) return { provable: false, kind: 'phase2', txIndex: i, reason };
         // The witnesses are taken from a fresh replay up to tx i (the state here is the same).

@@ -16,7 +16,7 @@ import { isPlasmaError, PlasmaError } from './errors.js';
 import { ChainStatus, decodeEscapeChildExitData, decodeFraudProofArgs, FraudKind, type DecodedFraudProof } from './fraud.js';
 import { ledgerKeys } from './ledgerEntries.js';
 import { checkEdgePayload, MAX_VALIDATORS, type ParentLedger } from './parentLedger.js';
-import { applyTx, checkBlockTxSigner, checkSender, type StfContext } from './stf.js';
+import { checkBlockTxSigner, checkSender, type StfContext } from './stf.js';
 import {
   decodeChallengeChildDataData,
   decodeChildDataCallData,
@@ -49,6 +49,11 @@ export interface LedgerTouchPlan {
   keys: Hex[];
   /** The account slots opened, in order, each in the accounts root after the previous one's update. */
   slots: number[];
+  /**
+   * A conviction's payment to `tx.to` at slots[0] before slots[1] (the burn slot) is opened: the accounts root that
+   * slot's witness is taken in (docs/LEDGER-PROOFS.md §4.2). Absent: slots[0] is not written before.
+   */
+  paidFirst?: bigint;
   /** The kind's extra witness (kind 4: the child's validators; most kinds: none). */
   extra: Hex;
 }
@@ -134,7 +139,7 @@ export function ledgerTouchPlan(tx: BlockTx, ledger: ParentLedger): LedgerTouchP
       const { child, fraudKind, args } = decodeProveChildFraudData(tx.data);
       const proof = fraudProofOf(fraudKind, args);
       // Args that do not decode are refused (MALFORMED_TX) before any key is read; the reward's slot is checked first.
-      if (proof === undefined) return { keys: [], slots: [tx.toSlot], extra: '0x' };
+      if (proof === undefined) return { keys: [], slots: [tx.toSlot, tx.slot], extra: '0x' };
       // PlasmaLedgerChildFraud reads the whole list up front: the disputed block's commitment and its parent's, the
       // down record a deposit proof (0) or a skipped-deposit proof (9) reads, the child's status.
       const { number } = proof.proof.header;
@@ -147,7 +152,9 @@ export function ledgerTouchPlan(tx: BlockTx, ledger: ParentLedger): LedgerTouchP
           ledgerKeys.child(child), ledgerKeys.commitment(child, number), ...(number >= 2n ? [ledgerKeys.commitment(child, number - 1n)] : []),
           ...deposit, ledgerKeys.childStatus(child),
         ],
-        slots: [tx.toSlot],
+        // The reward's slot, then the burn slot in the accounts root after the reward's credit.
+        slots: [tx.toSlot, tx.slot],
+        paidFirst: ledger.hasChild(child) ? ledger.childInfo(child).bond / 2n : 0n,
         extra: bytesToHex(tupleEnc([dynamicArrayEnc(validators.map(addressEnc))]).bytes),
       };
     }
@@ -179,7 +186,9 @@ export function ledgerTouchPlan(tx: BlockTx, ledger: ParentLedger): LedgerTouchP
               ledgerKeys.dataChallenge(child, number), ledgerKeys.child(child), ledgerKeys.commitment(child, number),
               ledgerKeys.commitment(child, number > 0n ? number - 1n : 0n), ledgerKeys.childStatus(child),
             ],
-            slots: [tx.toSlot],
+            slots: [tx.toSlot, tx.slot],
+            // The reward (half the bond) and the challenge's bond, then the burn.
+            paidFirst: (ledger.hasChild(child) ? ledger.childInfo(child).bond / 2n : 0n) + ledger.dataChallenge(child, number).bond,
             extra: '0x',
           };
         default:
@@ -211,17 +220,13 @@ function dataCallOf(tx: BlockTx): DataAvailabilityCall | undefined {
 }
 
 /**
- * Whether PlasmaRoot can judge `tx` on `state` (the state before it, `stf` its block's context; left as it was): its
- * kind is in PROVABLE_LEDGER_KINDS, except a publish CHILD_DATA_CALL (publishBlockData, publishExitData: not built
- * yet), and a conviction (a resolveDataChallenge call, a PROVE_CHILD_FRAUD) that the STF accepts while the child still
- * has a bond, whose burned half goes to a slot no word of the tx names (docs/LEDGER-PROOFS.md §4.2). Their refusals
- * stay provable.
+ * Whether PlasmaRoot can judge `tx`: its kind is in PROVABLE_LEDGER_KINDS, except a publish CHILD_DATA_CALL
+ * (publishBlockData, publishExitData: not built yet) and the edge kinds (edgeLedgerRefusal judges those).
  */
-export function isProvableLedgerTx(tx: BlockTx, state: ChainState, stf: StfContext): boolean {
+export function isProvableLedgerTx(tx: BlockTx): boolean {
   if (!PROVABLE_LEDGER_KINDS.has(tx.kind)) return false;
   // The edge kinds: only the refusals edgeLedgerRefusal finds, which findFraud checks before the STF runs.
   if (isEdgeKind(tx.kind)) return false;
-  if (tx.kind === TxKind.ProveChildFraud) return refusedOrBurnsNothing(tx, decodeProveChildFraudData(tx.data).child, state, stf);
   if (tx.kind !== TxKind.ChildDataCall) return true;
   let input: Hex;
   try {
@@ -231,27 +236,7 @@ export function isProvableLedgerTx(tx: BlockTx, state: ChainState, stf: StfConte
   }
   const selector = input.slice(0, 10).toLowerCase();
   const publish = [DATA_AVAILABILITY_SIGNATURES.publishBlockData, DATA_AVAILABILITY_SIGNATURES.publishExitData].map((sig) => bytesToHex(selectorOf(sig)));
-  if (publish.includes(selector as Hex)) return false;
-  const call = dataCallOf(tx);
-  if (call?.method !== 'resolveDataChallenge') return true;
-  return refusedOrBurnsNothing(tx, call.chainId, state, stf);
-}
-
-/**
- * A conviction of `child` (a resolveDataChallenge, a PROVE_CHILD_FRAUD) is provable when the STF refuses it, or when it
- * burns nothing: it burns bond - bond / 2 of the child's bond, which is not 0 unless the bond is.
- */
-function refusedOrBurnsNothing(tx: BlockTx, child: Hex, state: ChainState, stf: StfContext): boolean {
-  state.checkpoint();
-  try {
-    applyTx(state, tx, stf);
-  } catch {
-    // Refused (every refusal comes before the burn but an overflow of the burn slot, which no real balance reaches).
-    return true;
-  } finally {
-    state.revert();
-  }
-  return state.ledger.childInfo(child).bond === 0n;
+  return !publish.includes(selector as Hex);
 }
 
 /** The edge kinds 7-9: L1 judges their registry-independent checks only (edgeLedgerRefusal). */

@@ -295,10 +295,7 @@ function applyProveChildFraud(state: ChainState, tx: BlockTx, ctx: StfContext): 
   try {
     const { reward, burned } = state.ledger.proveFraud({ child, fraudKind, args, now: ctx.timestamp, domain: ctx.domain, scheme: ctx.scheme });
     if (reward > 0n) state.accounts.put(tx.toSlot, creditedAccount(state.accounts, { ...tx, amount: reward }));
-    if (burned > 0n) {
-      const burnSlot = state.accounts.slotOf(BURN_ADDRESS, NATIVE_TOKEN) ?? state.accounts.nextFreeSlot();
-      state.accounts.put(burnSlot, creditedAccount(state.accounts, { ...tx, toSlot: burnSlot, to: BURN_ADDRESS, amount: burned }));
-    }
+    burn(state, tx, burned);
     state.commit();
   } catch (e) {
     state.revert();
@@ -398,15 +395,43 @@ function applyChildDataCall(state: ChainState, tx: BlockTx, ctx: StfContext): vo
       }
     }
     if (paid > 0n) state.accounts.put(tx.toSlot, creditedAccount(state.accounts, { ...tx, amount: paid }));
-    if (burned > 0n) {
-      const burnSlot = state.accounts.slotOf(BURN_ADDRESS, NATIVE_TOKEN) ?? state.accounts.nextFreeSlot();
-      state.accounts.put(burnSlot, creditedAccount(state.accounts, { ...tx, toSlot: burnSlot, to: BURN_ADDRESS, amount: burned }));
-    }
+    burn(state, tx, burned);
     state.commit();
   } catch (e) {
     state.revert();
     throw e;
   }
+}
+
+/**
+ * The burned half of a slashed bond goes to BURN_ADDRESS's native account at `tx.slot` (empty or holding that pair, else
+ * SLOT_OCCUPIED): a word of the tx, so that PlasmaRoot can recompute the post-state root (docs/LEDGER-PROOFS.md §4.2).
+ * Nothing burned (the bond was taken before): `slot` must be 0 (BURN_SLOT_UNUSED), so a tx has one form.
+ */
+function burn(state: ChainState, tx: BlockTx, burned: bigint): void {
+  if (burned > 0n) {
+    state.accounts.put(tx.slot, creditedAccount(state.accounts, { ...tx, toSlot: tx.slot, to: BURN_ADDRESS, amount: burned }));
+  } else if (tx.slot !== 0) {
+    throw stfError('BURN_SLOT_UNUSED', `the tx burns nothing (the child's bond is already gone) yet names burn slot ${tx.slot}`, {
+      hint: 'place the tx with placeSignedTx: slot 0 when the child has no bond left',
+      data: { slot: tx.slot },
+    });
+  }
+}
+
+/** Where a conviction of `child` placed on `state` burns (placeSignedTx): BURN_ADDRESS's native slot, else a free slot that is not `toSlot`; 0 when the child has no bond to burn. */
+function burnSlotOf(state: SlotIndex, child: ChainId, toSlot: number): number {
+  const { ledger } = state;
+  if (ledger === undefined) {
+    throw new PlasmaError('LEDGER_REQUIRED', 'placing a conviction (kind 10, or a resolve of kind 15) needs the chain\'s ledger', { hint: 'pass the ChainState to placeSignedTx, not its accounts' });
+  }
+  if (!ledger.hasChild(child) || ledger.childInfo(child).bond === 0n) return 0;
+  const own = state.slotOf(BURN_ADDRESS, NATIVE_TOKEN);
+  if (own !== undefined) return own;
+  let free = state.nextFreeSlot();
+  // toSlot may be that free slot (the reward's recipient is new): the burn takes the next free one.
+  while (free === toSlot || state.get(free) !== undefined) free++;
+  return free;
 }
 
 function checkChallenger(challenger: Address, to: Address): void {
@@ -676,8 +701,11 @@ export function recoverSender(tx: UserSignedTx, ctx: SigningContext): Address {
   return (ctx.scheme ?? secp256k1Scheme).recover(signedTxDigestBytes(ctx.domain, tx), tx.signature);
 }
 
-/** What placing a transaction needs of the state: where a pair lives, and the next free slot. */
-export type SlotIndex = Pick<AccountState, 'slotOf' | 'nextFreeSlot'>;
+/**
+ * What placing a transaction needs of the state: where a pair lives, the next free slot, and for a conviction (kinds 10
+ * and 15) the chain's ledger (whether the child still has a bond to burn): a ChainState has all of it.
+ */
+export type SlotIndex = Pick<AccountState, 'slotOf' | 'nextFreeSlot' | 'get'> & { readonly ledger?: Pick<ParentLedger, 'hasChild' | 'childInfo'> };
 
 /**
  * Turns a SignedTx into its block form, choosing the recipient slot where it has one (a transfer, an exit paid
@@ -733,7 +761,7 @@ export function placeSignedTx(state: SlotIndex, tx: SignedTx, ctx: SigningContex
       const to = normalizeAddress(tx.to);
       const data = encodeProveChildFraudData({ child: lower(tx.child), fraudKind: tx.fraudKind, args: lower(tx.args) });
       const toSlot = state.slotOf(to, NATIVE_TOKEN) ?? state.nextFreeSlot();
-      return { ...unsignedWords(tx.kind), toSlot, to, data };
+      return { ...unsignedWords(tx.kind), slot: burnSlotOf(state, lower(tx.child), toSlot), toSlot, to, data };
     }
     case TxKind.EscapeChildExit: {
       const account = { ...tx.account, owner: normalizeAddress(tx.account.owner), token: normalizeAddress(tx.account.token), proof: tx.account.proof.map(lower) };
@@ -761,7 +789,14 @@ export function placeSignedTx(state: SlotIndex, tx: SignedTx, ctx: SigningContex
       const to = normalizeAddress(tx.to);
       const data = encodeChildDataCallData({ child: lower(tx.child), call: lower(tx.call) });
       const toSlot = state.slotOf(to, NATIVE_TOKEN) ?? state.nextFreeSlot();
-      return { ...unsignedWords(tx.kind), toSlot, to, data };
+      // Only a resolve burns (half the child's bond); the other calls leave slot 0.
+      let resolves = false;
+      try {
+        resolves = decodeDataAvailabilityCall(tx.call).method === 'resolveDataChallenge';
+      } catch {
+        // a call that does not decode is refused when applied (MALFORMED_TX)
+      }
+      return { ...unsignedWords(tx.kind), slot: resolves ? burnSlotOf(state, lower(tx.child), toSlot) : 0, toSlot, to, data };
     }
     case TxKind.FinalizeChildExit: {
       const exit: Exit = { recipient: normalizeAddress(tx.exit.recipient), token: normalizeAddress(tx.exit.token), amount: tx.exit.amount };
@@ -872,8 +907,8 @@ export function checkBlockTxForm(tx: BlockTx, stateDepth = 32): void {
     if (tx.token !== NATIVE_TOKEN) bad('token', `the native token (the zero address) in ${what}`, tx.token);
   };
   /** Unsigned, paying `to` (never address(0)) what the ledger releases at execution, which is not a word. */
+  // `slot` is where the slashed bond's burned half goes (0 when nothing burns: checked when applied).
   const unsignedPayment = (what: string): void => {
-    none('slot', what);
     zeroAddress('from', what);
     zeroAddress('token', what);
     if (tx.to === ZERO_ADDRESS) bad('to', `a non-zero recipient in ${what}`, tx.to);

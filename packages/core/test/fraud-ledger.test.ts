@@ -84,7 +84,10 @@ describe('PROVE_CHILD_FRAUD: A convicts its child A1 (docs/FRAUD.md §7)', () =>
     const replica = A.watcher;
     expect(replica.root).toBe(A.state.root);
     const placed = block.txs[0];
-    expect(placed).toMatchObject({ kind: TxKind.ProveChildFraud, slot: 0, from: '0x0000000000000000000000000000000000000000', to: watcher.address, token: ETH, amount: 0n, nonce: 0n });
+    expect(placed).toMatchObject({ kind: TxKind.ProveChildFraud, from: '0x0000000000000000000000000000000000000000', to: watcher.address, token: ETH, amount: 0n, nonce: 0n });
+    // The burned half's slot is a word of the tx (docs/LEDGER-PROOFS.md §4.2): 0xdead's account, where it went.
+    expect(placed.slot).not.toBe(placed.toSlot);
+    expect(A.state.get(placed.slot)).toMatchObject({ owner: BURN_ADDRESS, token: ETH });
     expect(decodeProveChildFraudData(placed.data)).toEqual({ child: A1.id, fraudKind: FraudKind.InvalidTransfer, args: tx.args });
     expect(blockFromJson(JSON.parse(JSON.stringify(blockToJson(block))))).toEqual(block);
 

@@ -76,13 +76,13 @@ export function createDryRun(
         case TxKind.ReclaimChildDeposit:
         case TxKind.FreezeStalledChild:
         case TxKind.ChildDataCall:
-          applyTx(state, placeSignedTx(state.accounts, t, ctx), ctx);
+          applyTx(state, placeSignedTx(state, t, ctx), ctx);
           return;
         case TxKind.EdgeSend: {
           const account = state.accounts.get(t.slot);
           // Transactions of the slot still waiting come first in the block; the pending nonce stands for them.
           if (account !== undefined && account.nonce !== t.nonce) state.accounts.put(t.slot, { ...account, nonce: t.nonce });
-          applyTx(state, placeSignedTx(state.accounts, t, ctx, from), ctx, { signatureChecked: true });
+          applyTx(state, placeSignedTx(state, t, ctx, from), ctx, { signatureChecked: true });
           return;
         }
         default:

@@ -102,7 +102,6 @@ export const ERROR_HINTS: Record<string, string> = {
   BAD_VALIDATOR_WITNESS: 'pass the child\'s validators, ascending, as the extra witness (core buildLedgerTransitionProof does)',
   BAD_SORT_WITNESS: 'pass the order that sorts the spawned validators ascending as the extra witness (core buildLedgerTransitionProof does)',
   EDGE_EFFECT_NOT_PROVABLE: 'nothing L1 can check is wrong with this edge tx: report the block (docs/LEDGER-PROOFS.md §4.1), and holders should exit while its window is open',
-  BURN_NOT_PROVABLE: 'a conviction that burns (a resolve, a PROVE_CHILD_FRAUD) is not provable at the root until the burn slot is a word of the tx (docs/LEDGER-PROOFS.md §4.2): report the block',
   ARGS_CHECK_OUT_OF_GAS: 'send the proof again with more gas (estimateGas on the call, not a fixed limit)',
   CALL_NOT_IN_MODULE: 'publishBlockData and publishExitData are not provable at the root yet: report the block',
   MISSING_ACCOUNT_WITNESS: 'the proof must open every account the tx reads or writes (sender, then recipient): build it with core buildTransitionProof',

@@ -164,8 +164,6 @@ function describeRevert(name: string, signature: string | undefined, a: Record<s
       return 'the extra witness is not the permutation that sorts the spawned validators';
     case 'EdgeEffectNotProvable':
       return `the tx of kind ${a.kind} passes every check L1 can make: what its edge halves did is not provable there`;
-    case 'BurnNotProvable':
-      return 'the conviction (a resolveDataChallenge call, a PROVE_CHILD_FRAUD) burns half of a bond into a slot no word of the tx names: its post-state root is not provable';
     case 'ArgsCheckOutOfGas':
       return "the check of the PROVE_CHILD_FRAUD's proof arguments ran out of gas";
     case 'CallNotInModule':
