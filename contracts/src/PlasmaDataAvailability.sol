@@ -1,19 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Header, BlockTx} from "./lib/PlasmaTypes.sol";
+import {Header, BlockTx, PublishedTx} from "./lib/PlasmaTypes.sol";
 import {PlasmaEncoding} from "./lib/PlasmaEncoding.sol";
 import {PlasmaMerkle} from "./lib/PlasmaMerkle.sol";
+import {PlasmaDataChunks} from "./lib/PlasmaDataChunks.sol";
 import {PlasmaRoot} from "./PlasmaRoot.sol";
-
-/// @notice One transaction of a published block: exactly the preimage of its transaction-tree leaf
-///         (`txLeafHash(tx, keccak256(data), postStateRoot, exitIndex)`, docs/SPEC.md).
-struct PublishedTx {
-    BlockTx tx;
-    bytes data;
-    bytes32 postStateRoot;
-    uint64 exitIndex; // exit-tree leaves made by the block's txs before this one
-}
 
 /// @title PlasmaDataAvailability
 /// @notice On-chain data-availability challenges for the root's children (docs/FRAUD.md §9). Anyone who cannot get the
@@ -182,7 +174,7 @@ contract PlasmaDataAvailability {
         if (proof.length != PROOF_LENGTH) revert BadProofLength(proof.length, PROOF_LENGTH);
         if (PlasmaMerkle.computeRoot(_chunkRoot(txs), chunk, proof) != h.txRoot) revert InvalidChunkProof(chainId, number, chunk);
         bool complete = txs.length < CHUNK_SIZE || chunk == CHUNK_COUNT - 1;
-        if (complete && !_emptyAfter(chunk, proof, CHUNK_LEVEL)) revert LeavesAfterLastChunk(chainId, number, chunk);
+        if (complete && !PlasmaDataChunks.emptyAfter(chunk, proof, CHUNK_LEVEL)) revert LeavesAfterLastChunk(chainId, number, chunk);
 
         if (complete) d.txsPublished = true;
         else d.nextChunk = uint16(chunk + 1); // < CHUNK_COUNT
@@ -214,11 +206,11 @@ contract PlasmaDataAvailability {
         if (open && block.timestamp > d.deadline) revert ResponseWindowClosed(d.deadline, block.timestamp);
         if (leaves.length > EXIT_CHUNK_SIZE) revert TooManyExitLeaves(leaves.length, EXIT_CHUNK_SIZE);
         if (proof.length != EXIT_PROOF_LENGTH) revert BadProofLength(proof.length, EXIT_PROOF_LENGTH);
-        if (PlasmaMerkle.computeRoot(_rootOf(leaves, EXIT_CHUNK_LEVEL), chunk, proof) != h.exitRoot) {
+        if (PlasmaMerkle.computeRoot(PlasmaDataChunks.rootOf(leaves, EXIT_CHUNK_LEVEL), chunk, proof) != h.exitRoot) {
             revert InvalidExitChunkProof(chainId, number, chunk);
         }
         bool complete = leaves.length < EXIT_CHUNK_SIZE || chunk == EXIT_CHUNK_COUNT - 1;
-        if (complete && !_emptyAfter(chunk, proof, EXIT_CHUNK_LEVEL)) revert ExitLeavesAfterLastChunk(chainId, number, chunk);
+        if (complete && !PlasmaDataChunks.emptyAfter(chunk, proof, EXIT_CHUNK_LEVEL)) revert ExitLeavesAfterLastChunk(chainId, number, chunk);
         // nextExitChunk == EXIT_CHUNK_COUNT marks the exit tree complete (its last chunk is EXIT_CHUNK_COUNT - 1).
         d.nextExitChunk = complete ? uint16(EXIT_CHUNK_COUNT) : uint16(chunk + 1);
         emit ExitDataPublished(chainId, number, chunk, complete);
@@ -356,35 +348,7 @@ contract PlasmaDataAvailability {
         for (uint256 i; i < n; ++i) {
             nodes[i] = _leaf(txs[i]);
         }
-        return _rootOf(nodes, CHUNK_LEVEL);
-    }
-
-    /// @dev Root of a subtree of height `height` whose first leaves are `nodes` (overwritten), the rest empty.
-    function _rootOf(bytes32[] memory nodes, uint256 height) private pure returns (bytes32) {
-        uint256 n = nodes.length;
-        bytes32 zero; // the empty subtree of the current level
-        for (uint256 level; level < height; ++level) {
-            uint256 m = (n + 1) >> 1;
-            for (uint256 i; i < m; ++i) {
-                uint256 j = i << 1;
-                nodes[i] = PlasmaMerkle.hashPair(nodes[j], j + 1 < n ? nodes[j + 1] : zero);
-            }
-            n = m;
-            zero = PlasmaMerkle.hashPair(zero, zero);
-        }
-        return n == 0 ? zero : nodes[0];
-    }
-
-    /// @dev Every subtree right of the chunk (of height `height`) is empty: where the chunk's path goes left, the sibling
-    ///      is the empty subtree of its height. So the last chunk leaves no leaf unpublished after it (a tree with a hole
-    ///      cannot be completed).
-    function _emptyAfter(uint256 chunk, bytes32[] calldata proof, uint256 height) private pure returns (bool) {
-        bytes32 zero = PlasmaMerkle.zeroHash(height);
-        for (uint256 level; level < proof.length; ++level) {
-            if ((chunk >> level) & 1 == 0 && proof[level] != zero) return false;
-            zero = PlasmaMerkle.hashPair(zero, zero);
-        }
-        return true;
+        return PlasmaDataChunks.rootOf(nodes, CHUNK_LEVEL);
     }
 
     function _trySend(address to, uint256 amount) private returns (bool ok) {

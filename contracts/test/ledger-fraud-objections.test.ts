@@ -1,13 +1,14 @@
 /**
  * Transition proofs of the data challenges inside a chain (docs/LEDGER-PROOFS.md §4 kinds 14, 15; docs/FRAUD.md §9b)
- * on the tree of ./ledgerFraudFixture.ts: every CHALLENGE_CHILD_DATA and every reclaimChallengeBond and
- * resolveDataChallenge CHILD_DATA_CALL that core's STF accepts or refuses is judged by PlasmaLedgerObjections as core
- * judges it (the refusal's code, the post-state root). What the module does not prove stays phase 2 in findFraud: the
- * publish calls, and a resolve that burns part of the child's bond (the burn slot is no word of the tx, §4.2).
+ * on the tree of ./ledgerFraudFixture.ts: every CHALLENGE_CHILD_DATA and every CHILD_DATA_CALL (publishBlockData,
+ * publishExitData, reclaimChallengeBond, resolveDataChallenge) that core's STF accepts or refuses is judged by
+ * PlasmaLedgerObjections as core judges it (the refusal's code, the post-state root), a resolve that burns half the
+ * child's bond at the tx's `slot` (§4.2) included.
  *
  * The story: A commits K's blocks 3, 4 and 5 (empty, so anyone can publish them) inside their window W; alice
- * challenges 3 and 4, and K5's data is published. Then the challenge calls are judged against it; A resolves 4 (the
- * burn, K rolled back to 3, slashed and frozen), after which the resolve of 3 burns nothing and is provable.
+ * challenges 3 and 4, K5's data is published, and K4's txs (its exit tree then answers the challenge). Then the
+ * challenge calls are judged against it; A resolves 4 (the burn, K rolled back to 3, slashed and frozen), after which
+ * the resolve of 3 burns nothing.
  */
 import * as core from '@plasma-tree/core';
 import { id, parseEther, toBeHex, zeroPadValue, ZeroHash } from 'ethers';
@@ -15,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectRevert, increaseTime, latestTimestamp } from './helpers.js';
 import {
   FAULT_LEDGER_REFUSED, K_WINDOW, aliceNonce, buildLedgerTree, commitA, commitChildTx, expectParity, forgeA, judge, proofOf,
-  convictAtRoot, expectBlockTxParity, expectModuleRevert, findLie, reexecute, rootArgs, signTx, verifierGas, t,
+  convictAtRoot, expectBlockTxParity, findLie, reexecute, rootArgs, signTx, verifierGas, t,
 } from './ledgerFraudFixture.js';
 
 type Hex = core.Hex;
@@ -100,6 +101,8 @@ describe('kind 14 CHALLENGE_CHILD_DATA: PlasmaLedgerObjections judges it as core
       b.addSignedTx(challengeTx({ header: kHeader(4n) }));
       b.addSignedTx(callTx(core.encodePublishBlockDataCall(t.K, kHeader(5n), k.windowEnd, txChunk!)));
       b.addSignedTx(callTx(core.encodePublishExitDataCall(t.K, kHeader(5n), k.windowEnd, exitChunk!)));
+      // K4's txs too (not its exit tree): the challenge stays open, and its exit chunk is the one that answers it.
+      b.addSignedTx(callTx(core.encodePublishBlockDataCall(t.K, kHeader(4n), k.windowEnd, core.blockDataChunks({ ...published, header: kHeader(4n) })[0]!)));
     });
     k.deadline = a.header.timestamp + K_WINDOW / 4n;
     expect(t.A.state.ledger.dataChallenge(t.K, 3n)).toMatchObject({ status: core.DataChallengeStatus.Open, bond: core.CHILD_DATA_CHALLENGE_BOND, deadline: k.deadline });
@@ -153,12 +156,47 @@ describe('kind 15 CHILD_DATA_CALL reclaimChallengeBond and its decoding', () => 
     await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 15, rootArgs(bare)), 'MissingLedgerWitness', [2n]);
   });
 
-  it('leaves the publish calls to re-execution: findFraud says phase 2, the module reverts', async () => {
-    const [chunk] = core.blockDataChunks({ header: kHeader(5n), txs: [], postRoots: [] });
-    const publish = callTx(core.encodePublishBlockDataCall(t.K, kHeader(5n), k.windowEnd, chunk!));
-    expect(findLie(publish)).toMatchObject({ provable: false, kind: 'phase2', reason: 'DATA_ALREADY_PUBLISHED' });
-    const { block } = forgeA(publish);
-    await expectModuleRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 15, rootArgs(proofOf(block))), 'PlasmaLedgerObjections', 'CallNotInModule');
+  describe('the publish calls', () => {
+    const emptyBlock = (number: bigint) => ({ header: kHeader(number), hash: core.hashHeader(kHeader(number)), txs: [], postRoots: [], exits: [] });
+    const txChunk = (number: bigint) => core.blockDataChunks(emptyBlock(number))[0]!;
+    const exitChunk = (number: bigint) => core.blockExitChunks(emptyBlock(number))[0]!;
+    const publishTxs = (number: bigint, over: Partial<ReturnType<typeof txChunk>> = {}, windowEnd = k.windowEnd) =>
+      callTx(core.encodePublishBlockDataCall(t.K, kHeader(number), windowEnd, { ...txChunk(number), ...over }));
+    const publishExits = (number: bigint, over: Partial<ReturnType<typeof exitChunk>> = {}) =>
+      callTx(core.encodePublishExitDataCall(t.K, kHeader(number), k.windowEnd, { ...exitChunk(number), ...over }));
+
+    it("recomputes core's post-state root of a chunk of a challenged block's txs, and convicts a wrong one", async () => {
+      await expectParity(publishTxs(3n), undefined);
+      await verifierGas('ledger-fraud-objections', 'kind 15 publishBlockData, an empty chunk, valid', publishTxs(3n));
+    });
+
+    const refusals: [string, () => core.SignedTx, string][] = [
+      ['the txs of a published block', () => publishTxs(5n), 'DATA_ALREADY_PUBLISHED'],
+      ['the exit tree of a published block', () => publishExits(5n), 'EXIT_DATA_ALREADY_PUBLISHED'],
+      ['a chunk out of order', () => publishTxs(3n, { chunk: 1 }), 'CHUNK_OUT_OF_ORDER'],
+      ['a chunk whose proof does not reach the txRoot', () => publishTxs(3n, { proof: [core.bytesToHex(core.keccak256(new Uint8Array(1))), ...txChunk(3n).proof.slice(1)] }), 'INVALID_CHUNK_PROOF'],
+      ['an exit chunk whose proof does not reach the exitRoot', () => publishExits(3n, { leaves: [core.bytesToHex(core.keccak256(new Uint8Array(1)))] }), 'INVALID_EXIT_CHUNK_PROOF'],
+      ['a proof of the wrong length', () => publishTxs(3n, { proof: txChunk(3n).proof.slice(1) }), 'BAD_PROOF_LENGTH'],
+      ['a block under another windowEnd', () => publishTxs(3n, {}, k.windowEnd + 1n), 'UNKNOWN_COMMITMENT'],
+      ['a chunk past the last one (core cannot decode it)', () => publishTxs(3n, { chunk: core.DATA_CHUNK_COUNT }), 'MALFORMED_TX'],
+      ['a proof longer than the tree (core cannot decode it)', () => publishTxs(3n, { proof: [...txChunk(3n).proof, ...txChunk(3n).proof] }), 'MALFORMED_TX'],
+    ];
+    for (const [what, tx, code] of refusals) {
+      it(`refuses ${what}: ${code}`, () => expectParity(tx(), code));
+    }
+
+    it('refuses a chunk of a challenged block after its deadline: RESPONSE_WINDOW_CLOSED', () => expectParity(publishTxs(3n), 'RESPONSE_WINDOW_CLOSED', { timestamp: k.deadline + 1n }));
+
+    it('refuses a burn slot in a publish call: BURN_SLOT_UNUSED', () => expectBlockTxParity({ ...core.placeSignedTx(t.A.state, publishTxs(3n), t.A.ctx), slot: 5 }, 'BURN_SLOT_UNUSED'));
+
+    it("recomputes core's post-state root of the chunk that answers a challenge (its bond to `to`)", async () => {
+      // K4's txs went in with the challenges: its exit tree completes it, by the deadline.
+      expect(t.A.state.ledger.dataChallenge(t.K, 4n)).toMatchObject({ status: core.DataChallengeStatus.Open, txsPublished: true });
+      const answer = publishExits(4n);
+      await expectParity(answer, undefined, { timestamp: k.deadline });
+      expect(forgeA(answer, { timestamp: k.deadline }).honest).not.toBe(forgeA(publishExits(3n), { timestamp: k.deadline }).honest);
+      await verifierGas('ledger-fraud-objections', 'kind 15 publishExitData that answers a challenge, valid', answer, k.deadline);
+    });
   });
 });
 

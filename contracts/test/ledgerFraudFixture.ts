@@ -4,7 +4,7 @@
  * contract what it says of a forged block's tx: the ledger module's refusal and post-state root, the verifier's fault.
  */
 import * as core from '@plasma-tree/core';
-import { Contract, Interface, ZeroHash, id, type Wallet } from 'ethers';
+import { Contract, ZeroHash, id, type Wallet } from 'ethers';
 import { expect } from 'vitest';
 import { loadArtifact } from '../index.js';
 import { sendCall, type ChildChain } from '../fraud-scenario.js';
@@ -120,24 +120,6 @@ export async function expectParity(tx: core.SignedTx, code: string | undefined, 
   expect(verdict).toEqual({ refusal: ZeroHash, postStateRoot: honest, fault: 0 });
   const lie = forgeA(tx, { ...options, postRoot: core.bytesToHex(core.keccak256(core.hexToBytes(honest!))) });
   expect(await judge(lie.block)).toEqual({ refusal: ZeroHash, postStateRoot: honest, fault: FAULT_POST_ROOT_MISMATCH });
-}
-
-/** Expects `p` to revert with the custom error `name` of the ledger module `module` (an artifact's name). */
-export async function expectModuleRevert(p: Promise<unknown>, module: string, name: string): Promise<void> {
-  const iface = new Interface(loadArtifact(module).abi);
-  const error = await p.then(() => undefined, (e: unknown) => e);
-  expect(error, `expected a revert with ${name}`).toBeDefined();
-  const stack: unknown[] = [error];
-  const seen = new Set<unknown>();
-  let data: string | undefined;
-  while (stack.length && data === undefined) {
-    const cur = stack.pop() as Record<string, unknown> | undefined;
-    if (!cur || typeof cur !== 'object' || seen.has(cur)) continue;
-    seen.add(cur);
-    if (typeof cur.data === 'string' && /^0x[0-9a-f]{8}/i.test(cur.data)) data = cur.data;
-    for (const key of ['error', 'info', 'cause', 'data', 'payload']) stack.push(cur[key]);
-  }
-  expect(data && iface.parseError(data)?.name).toBe(name);
 }
 
 /** findFraud on a block of A holding only `tx` that claims a wrong post root (any tx: refused or not, it is a lie). */

@@ -50,8 +50,6 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
 
     /// @notice The equivocation's extra witness is not the child's validator set.
     error BadValidatorWitness();
-    /// @notice The canonical-form check of the proof's arguments ran out of gas: give the proof more.
-    error ArgsCheckOutOfGas();
 
     /// @dev What every fraud kind's arguments start with (an equivocation's: h2, sigs and windows aside).
     struct Disputed {
@@ -325,17 +323,10 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
     }
 
     /// @dev core decodeFraudProofArgs: a known fraud kind (0-7, 9) and args that decode and encode back to themselves
-    ///      ({canonicalArgs} in a call of its own, so a decoding revert is an answer). A call that ran out of gas (at
-    ///      most 1/64 of the gas left) reverts the proof instead: starving it must not fake a refusal.
+    ///      ({canonicalArgs} in a call of its own, so a decoding revert is an answer).
     function _canonicalArgs(uint8 fraudKind, bytes calldata args) private view returns (bool) {
         if (fraudKind > FRAUD_SKIPPED_DEPOSIT || fraudKind == 8) return false;
-        uint256 before = gasleft();
-        try this.canonicalArgs(fraudKind, args) returns (bool canonical) {
-            return canonical;
-        } catch {
-            if (gasleft() <= before / 63) revert ArgsCheckOutOfGas();
-            return false;
-        }
+        return _selfCheck(abi.encodeCall(this.canonicalArgs, (fraudKind, args)));
     }
 
     /// @notice Whether `args` are the one canonical abi.encode of fraud kind `fraudKind`'s PlasmaRoot arguments after

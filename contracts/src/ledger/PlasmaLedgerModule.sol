@@ -57,6 +57,8 @@ abstract contract PlasmaLedgerModule {
     error MissingAccountWitness(uint256 position);
     error WrongWitnessSlot(uint256 position, uint32 slot, uint32 expected);
     error InvalidAccountProof(uint32 slot);
+    /// @notice A check that runs in a call of its own (a strict decode) ran out of gas: send the proof with more.
+    error CheckOutOfGas();
 
     /// @dev What every check of one proof shares. `keys[i]`/`newLeaves[i]` are the touch list as the checks reach it;
     ///      `read` the positions read so far; `written` bit i = position i is written (its new leaf set).
@@ -167,6 +169,19 @@ abstract contract PlasmaLedgerModule {
     /// @dev The leaf of a one-word value: 0 (the default) stays an empty leaf.
     function _wordLeaf(uint256 word) internal pure returns (bytes32) {
         return word == 0 ? bytes32(0) : keccak256(abi.encode(word));
+    }
+
+    /// @dev Runs `call`, a view of this module that answers a bool (a strict decode of prover-given bytes, which reverts
+    ///      on malformed input), in a call of its own, so that a revert is the answer false. A call that failed with at
+    ///      most 1/64 of the gas left ran out of it: that reverts the proof, as starving it must not fake a refusal.
+    function _selfCheck(bytes memory call) internal view returns (bool) {
+        uint256 before = gasleft();
+        (bool ok, bytes memory answer) = address(this).staticcall(call);
+        if (!ok) {
+            if (gasleft() <= before / 63) revert CheckOutOfGas();
+            return false;
+        }
+        return abi.decode(answer, (bool));
     }
 
     // ---- entries ------------------------------------------------------------------------------------------------

@@ -1,28 +1,40 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Header, BlockTx, TxWitness, AccountWitness, LedgerTxWitness, ChildRecord} from "../lib/PlasmaTypes.sol";
+import {Header, BlockTx, TxWitness, AccountWitness, LedgerTxWitness, ChildRecord, PublishedTx} from "../lib/PlasmaTypes.sol";
+import {PlasmaMerkle} from "../lib/PlasmaMerkle.sol";
+import {PlasmaDataChunks} from "../lib/PlasmaDataChunks.sol";
 import {PlasmaLedgerTree} from "../lib/PlasmaLedgerTree.sol";
 import {PlasmaLedgerModule} from "./PlasmaLedgerModule.sol";
 
 /// @title PlasmaLedgerObjections
 /// @notice Transition proofs of the kinds that object to a child's block inside a chain (docs/LEDGER-PROOFS.md §4,
-///         docs/FRAUD.md §9b): 14 CHALLENGE_CHILD_DATA and 15 CHILD_DATA_CALL (its reclaimChallengeBond and
-///         resolveDataChallenge calls). Checks and refusals are core's (`applyChallengeChildData` → challengeData,
-///         `applyChildDataCall` → reclaimChallengeBond / resolveDataChallenge), in their order.
-/// @dev Not proven here (core's findFraud keeps them phase 2, ledgerFraud.ts `isProvableLedgerTx`): the
-///      publish calls of kind 15 (CallNotInModule). A resolve burns half the child's bond at the tx's `slot` (§4.2).
+///         docs/FRAUD.md §9b): 14 CHALLENGE_CHILD_DATA and 15 CHILD_DATA_CALL (its publishBlockData, publishExitData,
+///         reclaimChallengeBond and resolveDataChallenge calls). Checks and refusals are core's
+///         (`applyChallengeChildData` → challengeData, `applyChildDataCall` → publishData / reclaimChallengeBond /
+///         resolveDataChallenge), in their order. A resolve burns half the child's bond at the tx's `slot` (§4.2).
 contract PlasmaLedgerObjections is PlasmaLedgerModule {
     constructor(address zeroHashes_) PlasmaLedgerModule(zeroHashes_) {}
 
     /// @dev core CHILD_DATA_CHALLENGE_BOND (= MIN_BOND).
     uint256 private constant CHILD_DATA_CHALLENGE_BOND = 0.01 ether;
-    /// @dev core EXIT_DATA_CHUNK_COUNT: 2^(EXIT_TREE_DEPTH − EXIT_DATA_CHUNK_LEVEL).
+    /// @dev core's chunks (PlasmaDataAvailability's): a tx chunk is a subtree of height 6 (64 txs) of the depth-16 tx
+    ///      tree, an exit chunk one of height 8 (256 leaves) of the depth-16 exit tree.
+    uint256 private constant DATA_CHUNK_LEVEL = 6;
+    uint256 private constant DATA_CHUNK_SIZE = 64;
+    uint256 private constant DATA_CHUNK_COUNT = 1024;
+    uint256 private constant DATA_CHUNK_PROOF_LENGTH = 10;
+    uint256 private constant EXIT_DATA_CHUNK_LEVEL = 8;
+    uint256 private constant EXIT_DATA_CHUNK_SIZE = 256;
     uint16 private constant EXIT_DATA_CHUNK_COUNT = 256;
+    uint256 private constant EXIT_DATA_CHUNK_PROOF_LENGTH = 8;
+    uint256 private constant TREE_DEPTH = 16;
+    uint256 private constant MAX_SAFE_INTEGER = 2 ** 53 - 1;
     uint256 private constant FROZEN_AT_BITS = 40;
 
     // core DataChallengeStatus and ChainStatus.
     uint8 private constant CHALLENGE_OPEN = 1;
+    uint8 private constant CHALLENGE_ANSWERED = 2;
     uint8 private constant CHALLENGE_CONVICTED = 3;
     uint8 private constant CHALLENGE_LAPSED = 4;
     uint8 private constant STATUS_FROZEN_FRAUD = 1;
@@ -53,8 +65,6 @@ contract PlasmaLedgerObjections is PlasmaLedgerModule {
     uint256 private constant RESOLVE_WORDS = 19;
     uint256 private constant RESOLVE_UINT64_WORDS = RECLAIM_UINT64_WORDS | (1 << 11) | (1 << 16) | (1 << 17) | (1 << 18);
 
-    /// @notice A CHILD_DATA_CALL of a method this module does not prove (publishBlockData, publishExitData).
-    error CallNotInModule(bytes4 selector);
 
     /// @dev A DataChallenge value (core ledgerEntries.ts; uint16 and bool encode as core's uint32 and uint8 words).
     struct DataChallenge {
@@ -69,7 +79,7 @@ contract PlasmaLedgerObjections is PlasmaLedgerModule {
 
     function _transition(Ctx memory c, TxWitness calldata t, AccountWitness[] calldata accounts, LedgerTxWitness calldata w)
         internal
-        pure
+        view
         override
         returns (bytes32, bytes32)
     {
@@ -127,25 +137,121 @@ contract PlasmaLedgerObjections is PlasmaLedgerModule {
     ///      can take (to, native), then the call.
     function _childDataCall(Ctx memory c, TxWitness calldata t, AccountWitness[] calldata accounts, LedgerTxWitness calldata w)
         private
-        pure
+        view
         returns (bytes32, bytes32)
     {
         // t.data is canonical (the verifier checked the form): child, offset 0x40, length, the call.
         bytes32 child = bytes32(t.data[0:32]);
         bytes calldata call = t.data[96:96 + uint256(bytes32(t.data[64:96]))];
         bytes4 selector = call.length < 4 ? bytes4(0) : bytes4(call[:4]);
-        if (selector == PUBLISH_BLOCK_SELECTOR || selector == PUBLISH_EXIT_SELECTOR) revert CallNotInModule(selector);
+        bool publish = selector == PUBLISH_BLOCK_SELECTOR || selector == PUBLISH_EXIT_SELECTOR;
         bool resolve = selector == RESOLVE_SELECTOR;
-        if (!resolve && selector != RECLAIM_SELECTOR) return _refuse(c, w, "MALFORMED_TX");
-        if (!_canonicalStatic(call, resolve ? RESOLVE_WORDS : RECLAIM_WORDS, resolve ? RESOLVE_UINT64_WORDS : RECLAIM_UINT64_WORDS)) {
-            return _refuse(c, w, "MALFORMED_TX");
-        }
-        if (bytes32(call[4:36]) != child) return _refuse(c, w, "MALFORMED_TX");
+        if (!publish && !resolve && selector != RECLAIM_SELECTOR) return _refuse(c, w, "MALFORMED_TX");
+        bool canonical = publish
+            ? _selfCheck(abi.encodeCall(this.canonicalPublishCall, (call)))
+            : _canonicalStatic(call, resolve ? RESOLVE_WORDS : RECLAIM_WORDS, resolve ? RESOLVE_UINT64_WORDS : RECLAIM_UINT64_WORDS);
+        if (!canonical || bytes32(call[4:36]) != child) return _refuse(c, w, "MALFORMED_TX");
         BlockTx calldata x = t.tx;
         AccountWitness calldata payee = _account(accounts, 0, x.toSlot, c.accountsRoot);
         (string memory no,) = _credit(payee, x.to, x.token, 0);
         if (bytes(no).length != 0) return _refuse(c, w, no);
+        if (publish) return _publishData(c, x, call, accounts, w);
         return resolve ? _resolveDataChallenge(c, x, call, accounts, w) : _reclaimChallengeBond(c, x, call, accounts, w);
+    }
+
+    /// @dev ParentLedger.publishData: one chunk of a committed block's txs or exit tree, in order; the chunk that
+    ///      completes both trees answers an open challenge, whose bond goes to `to`. Touch list: Child(C) R,
+    ///      Commitment(C, number) R, DataChallenge(C, number) W. Accounts: [toSlot] credited with the bond.
+    function _publishData(Ctx memory c, BlockTx calldata x, bytes calldata call, AccountWitness[] calldata accounts, LedgerTxWitness calldata w)
+        private
+        pure
+        returns (bytes32, bytes32)
+    {
+        bool blockData = bytes4(call[:4]) == PUBLISH_BLOCK_SELECTOR;
+        // Both calls start (chainId, Header h, uint64 windowEnd, uint256 chunk): 11 static words.
+        (bytes32 child, Header memory h, uint64 windowEnd, uint256 chunk) = abi.decode(call[4:4 + 11 * 32], (bytes32, Header, uint64, uint256));
+        (bool known, ChildRecord memory record) = _child(_read(c, w, 0, _childKey(child)));
+        if (!known) return _refuse(c, w, "UNKNOWN_CHAIN");
+        if (!_committed(c, w, 1, child, record, h.number, keccak256(abi.encode(h)), windowEnd)) return _refuse(c, w, "UNKNOWN_COMMITMENT");
+        DataChallenge memory d = _dataChallenge(_read(c, w, 2, _dataChallengeKey(child, h.number)));
+        bool open = d.status == CHALLENGE_OPEN;
+        string memory no = blockData ? _publishTxs(c, call, d, h, chunk, open) : _publishExits(c, call, d, h, chunk, open);
+        if (bytes(no).length != 0) return _refuse(c, w, no);
+        uint256 paid;
+        if (open && d.txsPublished && d.nextExitChunk == EXIT_DATA_CHUNK_COUNT) {
+            paid = d.bond;
+            d.status = CHALLENGE_ANSWERED;
+            d.bond = 0;
+        }
+        _write(c, 2, keccak256(abi.encode(d)));
+        return _pay(c, x, accounts, w, paid, 0);
+    }
+
+    /// @dev publishBlockData's checks ("" when it holds), and the progress it makes in `d`.
+    function _publishTxs(Ctx memory c, bytes calldata call, DataChallenge memory d, Header memory h, uint256 chunk, bool open)
+        private
+        pure
+        returns (string memory)
+    {
+        (,,,, PublishedTx[] memory txs, bytes32[] memory proof) = abi.decode(call[4:], (bytes32, Header, uint64, uint256, PublishedTx[], bytes32[]));
+        if (d.txsPublished) return "DATA_ALREADY_PUBLISHED";
+        if (chunk != d.nextChunk) return "CHUNK_OUT_OF_ORDER";
+        if (open && c.now_ > d.deadline) return "RESPONSE_WINDOW_CLOSED";
+        if (txs.length > DATA_CHUNK_SIZE) return "TOO_MANY_TXS";
+        if (proof.length != DATA_CHUNK_PROOF_LENGTH) return "BAD_PROOF_LENGTH";
+        bytes32[] memory leaves = new bytes32[](txs.length);
+        for (uint256 i; i < txs.length; ++i) {
+            // PlasmaEncoding.txLeafHash, on memory.
+            leaves[i] = keccak256(abi.encode(txs[i].tx, keccak256(txs[i].data), txs[i].postStateRoot, txs[i].exitIndex));
+        }
+        if (_chunkProofRoot(PlasmaDataChunks.rootOf(leaves, DATA_CHUNK_LEVEL), chunk, proof) != h.txRoot) return "INVALID_CHUNK_PROOF";
+        bool complete = txs.length < DATA_CHUNK_SIZE || chunk == DATA_CHUNK_COUNT - 1;
+        if (complete && !PlasmaDataChunks.emptyAfter(chunk, proof, DATA_CHUNK_LEVEL)) return "LEAVES_AFTER_LAST_CHUNK";
+        if (complete) d.txsPublished = true;
+        else d.nextChunk = uint16(chunk + 1);
+        return "";
+    }
+
+    /// @dev publishExitData's checks ("" when it holds), and the progress it makes in `d`.
+    function _publishExits(Ctx memory c, bytes calldata call, DataChallenge memory d, Header memory h, uint256 chunk, bool open)
+        private
+        pure
+        returns (string memory)
+    {
+        (,,,, bytes32[] memory leaves, bytes32[] memory proof) = abi.decode(call[4:], (bytes32, Header, uint64, uint256, bytes32[], bytes32[]));
+        // core: published (both trees) or the exit tree complete, which the first implies.
+        if (d.nextExitChunk == EXIT_DATA_CHUNK_COUNT) return "EXIT_DATA_ALREADY_PUBLISHED";
+        if (chunk != d.nextExitChunk) return "CHUNK_OUT_OF_ORDER";
+        if (open && c.now_ > d.deadline) return "RESPONSE_WINDOW_CLOSED";
+        if (leaves.length > EXIT_DATA_CHUNK_SIZE) return "TOO_MANY_EXIT_LEAVES";
+        if (proof.length != EXIT_DATA_CHUNK_PROOF_LENGTH) return "BAD_PROOF_LENGTH";
+        if (_chunkProofRoot(PlasmaDataChunks.rootOf(leaves, EXIT_DATA_CHUNK_LEVEL), chunk, proof) != h.exitRoot) return "INVALID_EXIT_CHUNK_PROOF";
+        bool complete = leaves.length < EXIT_DATA_CHUNK_SIZE || chunk == EXIT_DATA_CHUNK_COUNT - 1;
+        if (complete && !PlasmaDataChunks.emptyAfter(chunk, proof, EXIT_DATA_CHUNK_LEVEL)) return "EXIT_LEAVES_AFTER_LAST_CHUNK";
+        d.nextExitChunk = complete ? EXIT_DATA_CHUNK_COUNT : uint16(chunk + 1);
+        return "";
+    }
+
+    /// @notice Whether `call` is a publishBlockData or publishExitData call as core decodes it (decodeDataAvailabilityCall):
+    ///         in range (chunk below its count, at most a chunk of txs or leaves, at most 16 siblings, exit indexes below
+    ///         2^53) and its one canonical encoding. Reverts when it does not decode ({_selfCheck} makes that false).
+    function canonicalPublishCall(bytes calldata call) external pure returns (bool) {
+        bytes memory again;
+        if (bytes4(call[:4]) == PUBLISH_BLOCK_SELECTOR) {
+            (bytes32 id, Header memory h, uint64 windowEnd, uint256 chunk, PublishedTx[] memory txs, bytes32[] memory proof) =
+                abi.decode(call[4:], (bytes32, Header, uint64, uint256, PublishedTx[], bytes32[]));
+            if (chunk >= DATA_CHUNK_COUNT || txs.length > DATA_CHUNK_SIZE || proof.length > TREE_DEPTH) return false;
+            for (uint256 i; i < txs.length; ++i) {
+                if (txs[i].exitIndex > MAX_SAFE_INTEGER) return false;
+            }
+            again = abi.encodeWithSelector(PUBLISH_BLOCK_SELECTOR, id, h, windowEnd, chunk, txs, proof);
+        } else {
+            (bytes32 id, Header memory h, uint64 windowEnd, uint256 chunk, bytes32[] memory leaves, bytes32[] memory proof) =
+                abi.decode(call[4:], (bytes32, Header, uint64, uint256, bytes32[], bytes32[]));
+            if (chunk >= EXIT_DATA_CHUNK_COUNT || leaves.length > EXIT_DATA_CHUNK_SIZE || proof.length > TREE_DEPTH) return false;
+            again = abi.encodeWithSelector(PUBLISH_EXIT_SELECTOR, id, h, windowEnd, chunk, leaves, proof);
+        }
+        return keccak256(again) == keccak256(call);
     }
 
     /// @dev ParentLedger.reclaimChallengeBond, then the bond to the challenger. Touch list: DataChallenge(C, number) W,
@@ -254,6 +360,15 @@ contract PlasmaLedgerObjections is PlasmaLedgerModule {
     ) private pure returns (bool) {
         if (number == 0 || number > record.headNumber) return false;
         return bytes32(_word(_read(c, w, i, _commitmentKey(child, number)))) == _commitmentRecord(blockHash, windowEnd);
+    }
+
+    /// @dev The root of a chunk's subtree root `node` at `chunk` with its siblings `proof` (PlasmaMerkle.computeRoot on
+    ///      memory).
+    function _chunkProofRoot(bytes32 node, uint256 chunk, bytes32[] memory proof) private pure returns (bytes32) {
+        for (uint256 level; level < proof.length; ++level) {
+            node = (chunk >> level) & 1 == 1 ? PlasmaMerkle.hashPair(proof[level], node) : PlasmaMerkle.hashPair(node, proof[level]);
+        }
+        return node;
     }
 
     function _dataChallengeKey(bytes32 child, uint256 number) private pure returns (bytes32) {

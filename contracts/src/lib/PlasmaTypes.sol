@@ -51,6 +51,15 @@ struct TxWitness {
     bytes32[16] proof; // siblings from the leaf upward
 }
 
+/// @notice One transaction of a published block (PlasmaDataAvailability, a CHILD_DATA_CALL's publishBlockData): exactly
+///         the preimage of its transaction-tree leaf (`txLeafHash(tx, keccak256(data), postStateRoot, exitIndex)`).
+struct PublishedTx {
+    BlockTx tx;
+    bytes data;
+    bytes32 postStateRoot;
+    uint64 exitIndex; // exit-tree leaves made by the block's txs before this one
+}
+
 /// @notice One leaf of a block's exit tree with its place under `header.exitRoot` (0 = an empty position).
 struct ExitWitness {
     bytes32 leaf;

@@ -6,10 +6,10 @@
  * contracts/test/ledger-fraud*.test.ts, compare the module's post-state root with core's: a write missing here fails
  * them). Also which txs of those kinds PlasmaRoot can judge: isProvableLedgerTx, edgeLedgerRefusal.
  */
-import { addressEnc, dynamicArrayEnc, selectorOf, tupleEnc, uintEnc } from './abiEncoder.js';
+import { addressEnc, dynamicArrayEnc, tupleEnc, uintEnc } from './abiEncoder.js';
 import { bytesToHex, ZERO_BYTES32 } from './bytes.js';
 import type { ChainState } from './chainState.js';
-import { DATA_AVAILABILITY_SIGNATURES, decodeDataAvailabilityCall, type DataAvailabilityCall } from './dataAvailability.js';
+import { decodeDataAvailabilityCall, type DataAvailabilityCall } from './dataAvailability.js';
 import { chainIdOf, edgeDownRecord, recordIs } from './encoding.js';
 import { isPlasmaError, PlasmaError } from './errors.js';
 // fraud.ts imports this module too: a cycle, harmless as neither uses the other at load time.
@@ -192,7 +192,7 @@ export function ledgerTouchPlan(tx: BlockTx, ledger: ParentLedger): LedgerTouchP
             extra: '0x',
           };
         default:
-          // The publish calls (not proven yet: isProvableLedgerTx).
+          // publishBlockData, publishExitData.
           return { keys: [ledgerKeys.child(child), ledgerKeys.commitment(child, number), ledgerKeys.dataChallenge(child, number)], slots: [tx.toSlot], extra: '0x' };
       }
     }
@@ -220,23 +220,11 @@ function dataCallOf(tx: BlockTx): DataAvailabilityCall | undefined {
 }
 
 /**
- * Whether PlasmaRoot can judge `tx`: its kind is in PROVABLE_LEDGER_KINDS, except a publish CHILD_DATA_CALL
- * (publishBlockData, publishExitData: not built yet) and the edge kinds (edgeLedgerRefusal judges those).
+ * Whether PlasmaRoot can judge `tx` whatever its outcome: its kind is in PROVABLE_LEDGER_KINDS and is not an edge kind
+ * (edgeLedgerRefusal judges those: their registry-independent refusals only).
  */
 export function isProvableLedgerTx(tx: BlockTx): boolean {
-  if (!PROVABLE_LEDGER_KINDS.has(tx.kind)) return false;
-  // The edge kinds: only the refusals edgeLedgerRefusal finds, which findFraud checks before the STF runs.
-  if (isEdgeKind(tx.kind)) return false;
-  if (tx.kind !== TxKind.ChildDataCall) return true;
-  let input: Hex;
-  try {
-    input = decodeChildDataCallData(tx.data).call;
-  } catch {
-    return true; // malformed: PlasmaFraudVerifier's isMalformed convicts it
-  }
-  const selector = input.slice(0, 10).toLowerCase();
-  const publish = [DATA_AVAILABILITY_SIGNATURES.publishBlockData, DATA_AVAILABILITY_SIGNATURES.publishExitData].map((sig) => bytesToHex(selectorOf(sig)));
-  return !publish.includes(selector as Hex);
+  return PROVABLE_LEDGER_KINDS.has(tx.kind) && !isEdgeKind(tx.kind);
 }
 
 /** The edge kinds 7-9: L1 judges their registry-independent checks only (edgeLedgerRefusal). */

@@ -88,7 +88,7 @@ export const ERROR_HINTS: Record<string, string> = {
   // fraud proofs (docs/FRAUD.md §3): PlasmaRoot's checks of every proof, then PlasmaFraudVerifier's of its witnesses
   CHALLENGE_WINDOW_CLOSED: 'the block\'s challenge window has ended: it is final and no proof can undo it (object while now < windowEnd; a watcher objects as soon as it sees the commit)',
   WRONG_PREV_HEADER: 'pass the previous block\'s header and windowEnd exactly as committed (block 1: the all-zero header and 0)',
-  PROOF_KIND_NOT_SUPPORTED: 'PlasmaRoot proves every tx kind 0-15 (7-9 only their registry-independent refusals, 15 not its publish calls, 10 and 15 not a conviction that burns: docs/LEDGER-PROOFS.md); a kind above 15 is malformed: prove it with proveMalformedTx',
+  PROOF_KIND_NOT_SUPPORTED: 'PlasmaRoot proves every tx kind 0-15 (7-9 only their registry-independent refusals: docs/LEDGER-PROOFS.md); a kind above 15 is malformed: prove it with proveMalformedTx',
   NOT_FRAUD: 'the proof shows nothing wrong (the reason names the rule that holds): re-verify the committed block (core findFraud) and build the proof from its own transactions, not from what a node claims; a valid block cannot be convicted',
   ALREADY_CONVICTED: 'nothing to do: the chain is frozen and its bond already taken; its holders leave with `plasma-tree escape exit`',
   TX_NOT_IN_BLOCK: 'a tx witness does not open the block\'s txRoot: build the proof from the committed block\'s transactions and their post-state roots (core buildTransitionProof), with each tx at its own index',
@@ -102,8 +102,7 @@ export const ERROR_HINTS: Record<string, string> = {
   BAD_VALIDATOR_WITNESS: 'pass the child\'s validators, ascending, as the extra witness (core buildLedgerTransitionProof does)',
   BAD_SORT_WITNESS: 'pass the order that sorts the spawned validators ascending as the extra witness (core buildLedgerTransitionProof does)',
   EDGE_EFFECT_NOT_PROVABLE: 'nothing L1 can check is wrong with this edge tx: report the block (docs/LEDGER-PROOFS.md §4.1), and holders should exit while its window is open',
-  ARGS_CHECK_OUT_OF_GAS: 'send the proof again with more gas (estimateGas on the call, not a fixed limit)',
-  CALL_NOT_IN_MODULE: 'publishBlockData and publishExitData are not provable at the root yet: report the block',
+  CHECK_OUT_OF_GAS: 'send the proof again with more gas (estimateGas on the call, not a fixed limit)',
   MISSING_ACCOUNT_WITNESS: 'the proof must open every account the tx reads or writes (sender, then recipient): build it with core buildTransitionProof',
   WRONG_WITNESS_SLOT: 'account witnesses go in the order the tx touches its slots (sender, then recipient): build the proof with core buildTransitionProof',
   BAD_NEXT_TX: 'the next-position witness must be the tx at the disputed index + 1 (all zero when the disputed tx is the block\'s last)',

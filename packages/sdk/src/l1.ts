@@ -164,10 +164,8 @@ function describeRevert(name: string, signature: string | undefined, a: Record<s
       return 'the extra witness is not the permutation that sorts the spawned validators';
     case 'EdgeEffectNotProvable':
       return `the tx of kind ${a.kind} passes every check L1 can make: what its edge halves did is not provable there`;
-    case 'ArgsCheckOutOfGas':
-      return "the check of the PROVE_CHILD_FRAUD's proof arguments ran out of gas";
-    case 'CallNotInModule':
-      return `the CHILD_DATA_CALL's call ${a.selector} is not one the module proves yet`;
+    case 'CheckOutOfGas':
+      return 'a check the ledger module runs in a call of its own (the strict decode of a PROVE_CHILD_FRAUD\'s args or a CHILD_DATA_CALL\'s call) ran out of gas';
     case 'NotFraud':
       return `the proof does not prove fraud: ${FraudKind[Number(a.kind)] ?? `kind ${a.kind}`} (kind ${a.kind}), ${a.reasonText}`;
     case 'AlreadyConvicted':
