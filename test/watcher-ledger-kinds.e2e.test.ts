@@ -1,10 +1,11 @@
 /**
  * The watcher convicts a chain at the root for an invalid tx of a ledger kind (docs/LEDGER-PROOFS.md §6.4), end to
- * end: one real Hardhat L1 and a tree root → A → A1, root → B → B1. A's validator node runs with `double-finalize`,
- * B's with `ledger-post-root`; A1 and B1 are honest. A holder withdraws on A1; once A1's block is final on A, the
+ * end: one real Hardhat L1 and a tree root → A → A1, root → B → B1, root → C → C1. A's validator node runs with
+ * `double-finalize`, B's with `ledger-post-root`, C's with `false-conviction`; A1, B1 and C1 are honest. A holder withdraws on A1; once A1's block is final on A, the
  * exit is finalized on A (FINALIZE_CHILD_EXIT) and A's node pays it twice. B's node lies in the FREEZE_STALLED_CHILD
- * of B1 (stalled on purpose: it commits nothing after its spawn) that this test sends. One watcher (the library, in
- * this process) follows A and B from the root: it re-executes their blocks, objects on L1, and PlasmaRoot emits
+ * of B1 (stalled on purpose: it commits nothing after its spawn) that this test sends. C's node "convicts" C1 of its
+ * honest block 1 with a proof that proves nothing and takes its bond. One watcher (the library, in
+ * this process) follows A, B and C from the root: it re-executes their blocks, objects on L1, and PlasmaRoot emits
  * FraudProven kind 10 (InvalidLedgerTx) for each faulty block; A and B are frozen. The reaction time (commit →
  * objection, in L1 blocks) is logged.
  */
@@ -35,6 +36,8 @@ beforeAll(async () => {
       // FREEZE_STALLED_CHILD this test sends, whatever other kinds the root proves by then.
       { name: 'B', faults: { kind: 'ledger-post-root', atBlock: 3 } },
       { name: 'B1', parent: 'B', challengeWindow: B1_STALL, stallLimit: B1_STALL, parentFinality: 'committed' },
+      { name: 'C', faults: { kind: 'false-conviction' } },
+      { name: 'C1', parent: 'C', parentFinality: 'committed' },
     ],
     // The root's window on A and B: room to object.
     { challengeWindow: 60 },
@@ -127,5 +130,23 @@ describe('the watcher convicts a chain at the root for an invalid ledger-kind tx
     const finding = await expectConvicted('B', n, 'POST_ROOT_MISMATCH');
     expect((await B.node.getBlockByNumber(n))!.txs[Number(/\(tx (\d+)\)/.exec(finding.reason)![1])].kind).toBe(TxKind.FreezeStalledChild);
     console.log(`watcher reaction ledger-post-root: B block ${n} committed in L1 block ${finding.commitL1Block}, objection in L1 block ${finding.objection!.l1Block}: ${finding.objection!.reactionL1Blocks} L1 blocks`);
+  }, 60_000);
+
+  it('false-conviction on C: C convicts its honest child C1 and takes its bond, C convicted (NOT_FRAUD)', async () => {
+    const C = tree.chain('C');
+    const C1 = tree.chain('C1');
+    const alice = tree.account(0);
+    expect(await injected('C')).toBeUndefined();
+    // C1's first block (the deposit) is committed on C: the block C's node lies in.
+    await tree.waitApplied(await tree.deposit('C', alice, ETH, ETHER));
+    await tree.waitApplied(await tree.deposit('C1', alice, ETH, ETHER / 10n));
+    const n = await waitFor('C injects its fault', () => injected('C'));
+    const block = (await C.node.getBlockByNumber(n))!;
+    const kinds = block.txs.map((tx) => tx.kind);
+    expect(kinds.indexOf(TxKind.ProveChildFraud), 'the conviction right after the commit of C1\'s block 1').toBe(kinds.indexOf(TxKind.CommitChild) + 1);
+    // C's node believes its own lie: C1 frozen by fraud on C, its bond gone.
+    expect(await C.node.getChildInfo(C1.chainId)).toMatchObject({ status: ChainStatus.FrozenFraud, bond: 0n });
+    const finding = await expectConvicted('C', n, 'NOT_FRAUD');
+    console.log(`watcher reaction false-conviction: C block ${n} committed in L1 block ${finding.commitL1Block}, objection in L1 block ${finding.objection!.l1Block}: ${finding.objection!.reactionL1Blocks} L1 blocks`);
   }, 60_000);
 });

@@ -107,6 +107,21 @@ async function finalizeA1Exit(run: Run): Promise<void> {
   await included(url, await send(url, finalize as SignedTx));
 }
 
+/** A1 spawned, then its honest block 1 (empty, a few seconds old) committed on A (COMMIT_CHILD). */
+async function commitA1Block1(run: Run): Promise<void> {
+  const { url, alice, a1, a1Validator } = await spawnA1(run);
+  const builder = new BlockBuilder({
+    parent: null,
+    state: new ChainState(a1),
+    ctx: { chainId: a1, domain: alice.domain, depositRecord: () => undefined },
+    // Before A's clock at the commit: the block's timestamp is in order, so a bad-timestamp proof proves nothing.
+    timestamp: BigInt(Math.floor(Date.now() / 1000)) - 5n,
+  });
+  const block = builder.seal();
+  const quorum = secp256k1Scheme.sign(commitmentDigest(alice.domain, a1, 1n, block.hash), a1Validator.privateKey as Hex);
+  await included(url, await send(url, { kind: TxKind.CommitChild, chainId: run.chainId, child: a1, header: block.header, signatures: quorum } as SignedTx));
+}
+
 /** The block A's node reports it injected into, once it is committed on L1, with its windowEnd there. */
 async function faultyBlock(run: Run): Promise<{ n: number; windowEnd: bigint }> {
   const n = await waitFor('the fault injected', async () => (await info(run)).faults.injected[0] as number | undefined, 30_000);
@@ -132,10 +147,11 @@ async function getBlock(run: Run, n: number): Promise<Block> {
  * reason. ledger-post-root lies in the block's last tx of a kind PlasmaRoot proves: the finalize today; a kind made
  * provable later (DEPOSIT_TO_CHILD, SPAWN_CHILD, COMMIT_CHILD) may take the lie to an earlier block of the scenario.
  */
-const EXPECTED: Record<'double-finalize' | 'ledger-post-root' | 'early-freeze', { scenario: (run: Run) => Promise<unknown>; txKind?: TxKind; refusal: Partial<InvalidBlockData>; reason: string }> = {
+const EXPECTED: Record<'double-finalize' | 'ledger-post-root' | 'early-freeze' | 'false-conviction', { scenario: (run: Run) => Promise<unknown>; txKind?: TxKind; refusal: Partial<InvalidBlockData>; reason: string }> = {
   'double-finalize': { scenario: finalizeA1Exit, txKind: TxKind.FinalizeChildExit, refusal: { reason: 'INVALID_TX', code: 'ALREADY_WITHDRAWN' }, reason: 'ALREADY_WITHDRAWN' },
   'ledger-post-root': { scenario: finalizeA1Exit, refusal: { reason: 'POST_ROOT_MISMATCH' }, reason: 'POST_ROOT_MISMATCH' },
   'early-freeze': { scenario: spawnA1, txKind: TxKind.FreezeStalledChild, refusal: { reason: 'INVALID_TX', code: 'NOT_STALLED' }, reason: 'NOT_STALLED' },
+  'false-conviction': { scenario: commitA1Block1, txKind: TxKind.ProveChildFraud, refusal: { reason: 'INVALID_TX', code: 'NOT_FRAUD' }, reason: 'NOT_FRAUD' },
 };
 
 describe('fault injection in the ledger kinds: A\'s faulty block is refused, proven as InvalidLedgerTx and convicted at the root', () => {

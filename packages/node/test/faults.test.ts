@@ -112,7 +112,7 @@ const lastOf = (block: Block, kind: TxKind) => block.txs.map((tx) => tx.kind).la
 /** Per kind: the refusal verifyBlock gives, from the faulty block (block 1: [deposit, deposit]; block 2: [withdraw, transfer]).
  *  skip-deposit's blocks are valid to the STF: only its deadline convicts (test/watcher-skipped-deposit.e2e.test.ts).
  *  The ledger kinds' lies need a chain with a child: faults-ledger.test.ts. */
-type LedgerFaultKind = 'double-finalize' | 'ledger-post-root' | 'early-freeze';
+type LedgerFaultKind = 'double-finalize' | 'ledger-post-root' | 'early-freeze' | 'false-conviction';
 const EXPECTED: Record<Exclude<FaultKind, 'equivocate' | 'withhold-data' | 'skip-deposit' | LedgerFaultKind>, { block: number; refusal: (b: Block) => Partial<InvalidBlockData> }> = {
   'bad-signature': { block: 2, refusal: (b) => ({ reason: 'INVALID_TX', code: 'BAD_SIGNATURE', txIndex: lastOf(b, TxKind.Transfer) }) },
   'bad-nonce': { block: 2, refusal: (b) => ({ reason: 'INVALID_TX', code: 'NONCE_MISMATCH', txIndex: lastOf(b, TxKind.Transfer) }) },

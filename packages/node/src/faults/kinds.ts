@@ -5,7 +5,13 @@
  */
 import {
   ChainStatus,
+  FraudKind,
   LedgerKind,
+  ZERO_HEADER,
+  decodeCommitChildData,
+  encodeFraudProofArgs,
+  ledgerKeys,
+  type ChildEntry,
   NATIVE_TOKEN,
   PROVABLE_LEDGER_KINDS,
   TxKind,
@@ -264,5 +270,31 @@ export const RECIPES: Record<Exclude<FaultKind, 'equivocate' | 'withhold-data'>,
     });
     // The lie is about no honest tx: the log names the added one's position.
     return { items, target: txs.length };
+  },
+
+  'false-conviction': ({ txs, timestamp, chainId, domain, operator, state }) => {
+    // A block 1 committed in this very block: its header is known here and its previous one is the zero header.
+    const i = lastIndex(txs, (tx) => tx.kind === TxKind.CommitChild && decodeCommitChildData(tx.data).header.number === 1n);
+    if (i < 0) return undefined;
+    const { child, header } = decodeCommitChildData(txs[i].data);
+    // A proof that proves nothing: the honest block's timestamp is in order (ParentLedger refuses it, NOT_FRAUD).
+    const windowEnd = timestamp + state.ledger.childInfo(child).challengeWindow;
+    const proof = { kind: FraudKind.BadTimestamp, header, prev: ZERO_HEADER } as const;
+    const signed = { kind: TxKind.ProveChildFraud, chainId, child, fraudKind: FraudKind.BadTimestamp, args: encodeFraudProofArgs(proof, { windowEnd, prevWindowEnd: 0n }), to: operator } as const;
+    const items: Recipe['items'] = honest(txs);
+    items.splice(i + 1, 0, {
+      from: -1,
+      hash: blockTxHash(placeSignedTx(state, signed, { chainId, domain }), chainId, domain),
+      step: (lying, ctx) => {
+        const tx = placeSignedTx(lying, signed, { chainId, domain });
+        // ParentLedger.proveFraud's writes without its checks: frozen by fraud, the whole bond to the operator.
+        const entry = lying.ledger.entry(ledgerKeys.child(child)) as ChildEntry;
+        lying.ledger.unsafeWrite({ kind: LedgerKind.ChildStatus, child, status: ChainStatus.FrozenFraud, frozenAt: ctx.timestamp });
+        lying.ledger.unsafeWrite({ ...entry, bond: 0n });
+        credit(lying, tx.toSlot, operator, NATIVE_TOKEN, entry.bond);
+        return { tx, outcome: { postRoot: lying.root } };
+      },
+    });
+    return { items, target: i };
   },
 };

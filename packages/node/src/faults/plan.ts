@@ -25,6 +25,7 @@ export const FAULT_KINDS = {
   'double-finalize': 'the block\'s last FINALIZE_CHILD_EXIT followed by a copy of itself: the same child exit paid again (needs a chain with children)',
   'ledger-post-root': 'after the block\'s last tx of a ledger kind PlasmaRoot proves, the operator mints itself 1000 ETH on the chain: that tx\'s post-state root is not the re-execution\'s',
   'early-freeze': 'a FREEZE_STALLED_CHILD of a live child that is not stalled, after the block\'s last tx (needs a chain with children)',
+  'false-conviction': 'a PROVE_CHILD_FRAUD right after the block\'s last COMMIT_CHILD of a child\'s block 1, with a bad-timestamp proof of that honest block: the child frozen, its bond to the operator (needs a chain with children)',
 } as const;
 
 export type FaultKind = keyof typeof FAULT_KINDS;
