@@ -15,7 +15,9 @@ export type WatcherErrorCode =
   /** The database was written for another root contract or L1. */
   | 'STORE_MISMATCH'
   /** The database on disk is inconsistent (its state does not hash to the verified head's stateRoot). */
-  | 'STORE_CORRUPT';
+  | 'STORE_CORRUPT'
+  /** The watcher's key has too little ETH on L1 to pay for an objection's gas (retried once it is funded). */
+  | 'KEY_UNFUNDED';
 
 export function watcherError(code: WatcherErrorCode, message: string, hint: string, data: Record<string, unknown> = {}): PlasmaError<WatcherErrorCode> {
   return new PlasmaError(code, message, { data, hint });

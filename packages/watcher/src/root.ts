@@ -1,4 +1,4 @@
-import { Contract, Interface, JsonRpcProvider, Network, Wallet, keccak256, type Log, type TransactionReceipt } from 'ethers';
+import { Contract, Interface, JsonRpcProvider, Network, Wallet, formatEther, isError, keccak256, type Log, type TransactionReceipt } from 'ethers';
 import { loadArtifact, probeL1ChainId } from '@plasma-tree/contracts';
 import { ZERO_BYTES32, encodeFraudProofCall, type Address, type ChainId, type FraudProof, type Hex } from '@plasma-tree/core';
 import type { Host } from './host.js';
@@ -198,7 +198,7 @@ export class RootReader implements Host {
     } catch (e) {
       const reason = revertReason(e, errors);
       if (reason !== undefined) return { mined: false, reason };
-      throw e;
+      throw await this.unfundedOr(e);
     }
     // The hash is recorded before the broadcast: a tx that reverts on the way in (a node that mines at once and
     // answers the send with the revert, as Hardhat does) or a crash right after sending is still known and followed.
@@ -216,10 +216,33 @@ export class RootReader implements Host {
       if (reason !== undefined) return { mined: false, txHash, reason };
       // Turned away at the door (no funds for gas, a stale nonce): the L1 does not know it, so nothing was sent.
       if (onSent && !(await this.knows(txHash))) onSent(null);
-      throw e;
+      throw await this.unfundedOr(e);
     }
     if (!receipt) throw watcherError('L1_UNREACHABLE', `objection ${txHash} was not mined within ${SEND_TIMEOUT_MS / 1000} s`, 'the next round looks it up and sends it again if the L1 dropped it');
+    void this.keyBalance().catch(() => {});
     return { mined: true, txHash, l1Block: receipt.blockNumber, gasUsed: receipt.gasUsed };
+  }
+
+  /** The watcher key's L1 balance in wei when it was last read (at start, after each objection), for the status. */
+  lastKeyBalance: bigint | undefined;
+
+  /** Reads the watcher key's L1 balance in wei (undefined without a key). */
+  async keyBalance(): Promise<bigint | undefined> {
+    if (!this.wallet) return undefined;
+    this.lastKeyBalance = await this.provider.getBalance(this.wallet.address);
+    return this.lastKeyBalance;
+  }
+
+  /**
+   * `e`, or KEY_UNFUNDED when the L1 turned the objection away for want of gas money: a failure that says what to do
+   * (the caller retries every round, so funding the key is enough to resume).
+   */
+  private async unfundedOr(e: unknown): Promise<unknown> {
+    const message = e instanceof Error ? e.message : String(e);
+    if (!isError(e, 'INSUFFICIENT_FUNDS') && !/insufficient funds|enough funds/i.test(message)) return e;
+    const address = lower<Address>(this.wallet!.address);
+    const balance = await this.keyBalance().catch(() => undefined);
+    return watcherError('KEY_UNFUNDED', `the watcher's key ${address} has ${balance === undefined ? 'too little' : `${formatEther(balance)} ETH`} on L1: not enough to pay an objection's gas`, `send ETH to ${address} on L1 (an objection costs up to ~500,000 gas); the watcher retries every round`, { address, balance: balance?.toString() ?? null });
   }
 
   /** Whether the L1 knows `txHash` (pending or mined); an L1 that does not answer counts as knowing it (the safe side). */

@@ -83,6 +83,8 @@ export interface ChainStatusJson {
 
 export interface WatcherStatus {
   watcher: Address | null;
+  /** The watcher key's L1 balance (wei, decimal) when last read: at start and after each objection; null without a key. */
+  watcherBalanceWei: string | null;
   rootContract: Address;
   l1: { url: string; head: number; synced: number; confirmations: number; timestamp: number };
   chains: ChainStatusJson[];

@@ -109,6 +109,10 @@ export class Watcher {
       await initCore();
       const root = await RootReader.connect(o.l1RpcUrl, o.rootContract, { pollMs: o.pollMs, key: o.key }, signal);
       services.push({ name: 'L1 provider', stop: async () => root.destroy() });
+      // An unfunded key would only show when its first objection is turned away: say so at start.
+      if (root.sender !== undefined && (await root.keyBalance()) === 0n) {
+        logger.warn(`the watcher's key ${root.sender} has no ETH on L1: it finds faults but cannot object until it is funded`, { address: root.sender });
+      }
       const store = await WatcherStore.open(o.dataDir, { rootContract: root.address, l1ChainId: root.l1ChainId.toString() });
       services.push({ name: 'database', stop: () => store.close() });
       signal?.throwIfAborted();
@@ -211,12 +215,13 @@ export class Watcher {
   status(): WatcherStatus {
     return {
       watcher: this.root.sender ?? null,
+      watcherBalanceWei: this.root.lastKeyBalance?.toString() ?? null,
       rootContract: this.root.address,
       l1: { url: this.root.url, head: this.l1.head.number, synced: this.l1.cursor.number, confirmations: this.l1.confirmations, timestamp: this.l1.head.timestamp },
       chains: this.chains.map((c) => c.statusJson()),
       phase2: [
         `unavailable_data: ${PHASE2_UNAVAILABLE}`,
-        'invalid_exit, a wrong state root or depositNonce, and tx kinds 3-15 are reported with provable: false (phase 2 proofs)',
+        'invalid_exit, a wrong state root or depositNonce, the effects of edge txs (kinds 7-9) and tx kinds 3-15 below a chain are reported with provable: false (phase 2 proofs)',
         'chains below a chain: a rollback of a parent chain on its own parent is not replayed into its children\'s progress',
       ],
     };

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Wallet, parseEther } from 'ethers';
 import { ChainStatus, FraudKind, type ChainId, type Hex } from '@plasma-tree/core';
-import { Watcher } from '../src/index.js';
+import { Watcher, createLogger } from '../src/index.js';
 import {
   BOND,
   chainStatus,
@@ -166,6 +166,31 @@ describe('stalled chains and options', () => {
     } finally {
       await freezer.close();
       await reporter.close();
+    }
+  });
+
+  it('an unfunded key: a warning at start, its balance in the status, KEY_UNFUNDED when it objects; funded, it does', async () => {
+    const stalling = await spawnStalling(5, 5);
+    const key = Wallet.createRandom().privateKey as Hex;
+    const address = new Wallet(key).address.toLowerCase();
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', write: (line) => void lines.push(line) });
+    const w = await Watcher.init({ ...watcherOptions(l1, [], `${dir.path}/c`, { key, freezeStalled: true, status: false }), chains: [{ chainId: stalling, name: 'stalling', nodes: [DEAD_URL] }], logger });
+    try {
+      expect(w.status()).toMatchObject({ watcher: address, watcherBalanceWei: '0' });
+      expect(lines.some((l) => l.includes('has no ETH on L1'))).toBe(true);
+      await l1.provider.send('evm_increaseTime', [10]);
+      await l1.provider.send('evm_mine', []);
+      // The freeze is turned away for want of gas money: the retried round says why and what to do.
+      const unfunded = await waitFor('KEY_UNFUNDED', () => lines.find((l) => l.includes('KEY_UNFUNDED')));
+      expect(unfunded).toContain(`send ETH to ${address}`);
+      expect(Number((await l1.root.chainStatus(stalling))[0])).toBe(ChainStatus.Live);
+      await (await l1.deployer.sendTransaction({ to: address, value: parseEther('1') })).wait();
+      await waitFor('frozen once funded', async () => Number((await l1.root.chainStatus(stalling))[0]) === ChainStatus.FrozenStalled, 30_000);
+      const balance = await waitFor('the balance read after the freeze', () => (w.status().watcherBalanceWei !== '0' ? w.status().watcherBalanceWei : undefined));
+      expect(BigInt(balance!)).toBeLessThan(parseEther('1'));
+    } finally {
+      await w.close();
     }
   });
 
