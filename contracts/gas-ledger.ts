@@ -14,7 +14,9 @@
  *   the args' canonical check and the nested transition check on 2 account witnesses): the lie that takes an honest
  *   child's bond, its largest nested proof;
  * - ledgerConvictPostRoot: kind 10 convicting that child's lying block 2 (an exit from nothing: InvalidExits), valid
- *   (half the bond to the payee, half burned at the tx's slot: 5 ledger keys, 2 written, 2 accounts), its post root a lie.
+ *   (half the bond to the payee, half burned at the tx's slot: 5 ledger keys, 2 written, 2 accounts), its post root a lie;
+ * - ledgerResolveBurnPostRoot: kind 15 resolveDataChallenge of that child's unanswered block 1, valid (the conviction,
+ *   the challenger's reward and bond, the burn: 5 ledger keys, 3 written, 2 accounts), its post root a lie.
  * The other kinds' figures (11, 14, 15, 9) are logged by contracts/test/ledger-fraud-*.test.ts.
  */
 import type { Contract, JsonRpcProvider, Wallet } from 'ethers';
@@ -30,6 +32,7 @@ export interface LedgerProofGas {
   ledgerSpawnPostRoot: number;
   ledgerConvictHonest: number;
   ledgerConvictPostRoot: number;
+  ledgerResolveBurnPostRoot: number;
 }
 
 export async function measureLedgerProofs(provider: JsonRpcProvider, root: Contract, wallets: Wallet[]): Promise<LedgerProofGas> {
@@ -94,8 +97,23 @@ export async function measureLedgerProofs(provider: JsonRpcProvider, root: Contr
     args: core.encodeFraudProofArgs(exitsProof, { windowEnd: committed.header.timestamp + honest.windowEnd - honest.committedAt, prevWindowEnd: honest.windowEnd }),
   };
   const ledgerConvictPostRoot = await convict(forged(convictLying, true));
+  // alice challenges the data of the honest child's block 1; nobody answers; A resolves it past the deadline (valid:
+  // the child convicted, half its bond to alice with her bond back, half burned at the tx's slot), its post root a lie.
+  const challenge = s.signTx(alice, {
+    kind: core.TxKind.ChallengeChildData, chainId: s.A.chainId, ...s.aliceNonce(), child: honest.chain, header: honest.block.header, windowEnd: honest.windowEnd,
+    bond: core.CHILD_DATA_CHALLENGE_BOND,
+  } as C.UnsignedTx);
+  const challenged = await s.commitA((b) => b.addSignedTx(challenge));
+  const deadline = challenged.header.timestamp + (honest.windowEnd - honest.committedAt) / 4n;
+  await s.increaseTime(deadline + 2n - challenged.header.timestamp);
+  const resolve: C.ChildDataCallTx = {
+    kind: core.TxKind.ChildDataCall, chainId: s.A.chainId, child: honest.chain, to: lower(alice.address),
+    call: core.encodeResolveDataChallengeCall(honest.chain, honest.block.header, honest.windowEnd, core.ZERO_HEADER, 0n),
+  };
+  const at = { timestamp: deadline + 1n };
+  const ledgerResolveBurnPostRoot = await convict(s.forgeA(resolve, { ...at, postRoot: lie(s.forgeA(resolve, at).honest) }).block);
   return {
     ledgerFinalizeRefused, ledgerFinalizePostRoot, ledgerReclaimPostRoot, ledgerFreezeRefused, ledgerDepositPostRoot, ledgerCommitForged, ledgerSpawnPostRoot,
-    ledgerConvictHonest, ledgerConvictPostRoot,
+    ledgerConvictHonest, ledgerConvictPostRoot, ledgerResolveBurnPostRoot,
   };
 }

@@ -82,7 +82,7 @@ describe('gas', () => {
       'escapeNestedExit', 'exitNested', 'reclaimNested',
       // docs/LEDGER-PROOFS.md: transition proofs of the ledger kinds
       'ledgerFinalizeRefused', 'ledgerFinalizePostRoot', 'ledgerReclaimPostRoot', 'ledgerFreezeRefused', 'ledgerDepositPostRoot',
-      'ledgerCommitForged', 'ledgerSpawnPostRoot', 'ledgerConvictHonest', 'ledgerConvictPostRoot',
+      'ledgerCommitForged', 'ledgerSpawnPostRoot', 'ledgerConvictHonest', 'ledgerConvictPostRoot', 'ledgerResolveBurnPostRoot',
     ] as const;
     for (const name of objections) {
       expect(gas[name], name).toBeGreaterThan(21_000);
