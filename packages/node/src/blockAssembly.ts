@@ -1,4 +1,4 @@
-import { BURN_ADDRESS, BlockBuilder, NATIVE_TOKEN, TxKind, type Account, type Block, type BlockTx, type Hex, type LedgerEntry } from '@plasma-tree/core';
+import { BURN_ADDRESS, BlockBuilder, TxKind, type Account, type Block, type BlockTx, type Hex, type LedgerEntry } from '@plasma-tree/core';
 import type { Chain } from './chain.js';
 import type { BlockWrite, ChildCommitmentRecord, ChildDepositRecord, Rejection } from './db/chainStore.js';
 import { ledgerEffects } from './ledgerEffects.js';
@@ -65,11 +65,11 @@ export class BlockAssembly {
     const { chain, builder } = this;
     this.txHashes.push(hash);
     for (const slot of slotsWritten(placed)) this.touchedSlots.add(slot);
-    // PROVE_CHILD_FRAUD, CHILD_DATA_CALL: the payee's and the burned half's slots, where the STF wrote them (none for a 0 payment).
+    // PROVE_CHILD_FRAUD, CHILD_DATA_CALL: the payee's slot and the burn slot (the tx's `slot` word), where the STF
+    // wrote them (none for a 0 payment; `slot` is 0 when nothing burns).
     if (placed.kind === TxKind.ProveChildFraud || placed.kind === TxKind.ChildDataCall) {
-      for (const slot of [placed.toSlot, chain.state.slotOf(BURN_ADDRESS, NATIVE_TOKEN)]) {
-        if (slot !== undefined && chain.state.get(slot) !== undefined) this.touchedSlots.add(slot);
-      }
+      if (chain.state.get(placed.toSlot) !== undefined) this.touchedSlots.add(placed.toSlot);
+      if (chain.state.get(placed.slot)?.owner === BURN_ADDRESS) this.touchedSlots.add(placed.slot);
     }
     const effects = ledgerEffects(placed, chain.state.ledger);
     if (effects) {
