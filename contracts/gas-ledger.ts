@@ -16,7 +16,9 @@
  * - ledgerConvictPostRoot: kind 10 convicting that child's lying block 2 (an exit from nothing: InvalidExits), valid
  *   (half the bond to the payee, half burned at the tx's slot: 5 ledger keys, 2 written, 2 accounts), its post root a lie;
  * - ledgerResolveBurnPostRoot: kind 15 resolveDataChallenge of that child's unanswered block 1, valid (the conviction,
- *   the challenger's reward and bond, the burn: 5 ledger keys, 3 written, 2 accounts), its post root a lie.
+ *   the challenger's reward and bond, the burn: 5 ledger keys, 3 written, 2 accounts), its post root a lie;
+ * - ledgerEdgePostRoot: kind 8 delivering a message of the root to A (the message function's inbox: its stated effect,
+ *   2 writes, and the delivery's record: 3 ledger keys written, no account; SPEC v4 "Edge effects"), its post root a lie.
  * The other kinds' figures (11, 14, 15, 9) are logged by contracts/test/ledger-fraud-*.test.ts.
  */
 import type { Contract, JsonRpcProvider, Wallet } from 'ethers';
@@ -33,6 +35,7 @@ export interface LedgerProofGas {
   ledgerConvictHonest: number;
   ledgerConvictPostRoot: number;
   ledgerResolveBurnPostRoot: number;
+  ledgerEdgePostRoot: number;
 }
 
 export async function measureLedgerProofs(provider: JsonRpcProvider, root: Contract, wallets: Wallet[]): Promise<LedgerProofGas> {
@@ -112,8 +115,26 @@ export async function measureLedgerProofs(provider: JsonRpcProvider, root: Contr
   };
   const at = { timestamp: deadline + 1n };
   const ledgerResolveBurnPostRoot = await convict(s.forgeA(resolve, { ...at, postRoot: lie(s.forgeA(resolve, at).honest) }).block);
+  // Last: a message the root sends A (the next down event, A's head has not applied it), delivered with the effect the
+  // message function has (withEdgeEffect) in a block whose post root is a lie.
+  const message = await s.A.sendMessage(alice, alice.address, '0x1234');
+  if (message.nonce !== s.A.head!.depositNonce + 1n) throw new Error(`the message is down event ${message.nonce}, not the next one`);
+  const timestamp = await s.now();
+  const placed = core.placeEdgeFromParent(message);
+  s.A.state.checkpoint();
+  let delivery: C.BlockTx;
+  let delivered: C.Hex;
+  try {
+    const outcome = core.applyTx(s.A.state, placed, { ...s.A.ctx, lastDepositNonce: s.A.head!.depositNonce, timestamp }, { edgeEffect: 'fill' });
+    if (outcome.edgeEffect?.writes.length !== 2) throw new Error('the inbox: 2 writes');
+    delivery = core.withEdgeEffect(placed, outcome.edgeEffect);
+    delivered = outcome.postRoot;
+  } finally {
+    s.A.state.revert();
+  }
+  const ledgerEdgePostRoot = await convict(s.A.forge([delivery], [lie(delivered)], { timestamp, depositNonce: message.nonce }));
   return {
     ledgerFinalizeRefused, ledgerFinalizePostRoot, ledgerReclaimPostRoot, ledgerFreezeRefused, ledgerDepositPostRoot, ledgerCommitForged, ledgerSpawnPostRoot,
-    ledgerConvictHonest, ledgerConvictPostRoot, ledgerResolveBurnPostRoot,
+    ledgerConvictHonest, ledgerConvictPostRoot, ledgerResolveBurnPostRoot, ledgerEdgePostRoot,
   };
 }

@@ -1,17 +1,20 @@
 /**
  * The watcher convicts a chain at the root for an invalid tx of a ledger kind (docs/LEDGER-PROOFS.md §6.4), end to
- * end: one real Hardhat L1 and a tree root → A → A1, root → B → B1, root → C → C1. A's validator node runs with
- * `double-finalize`, B's with `ledger-post-root`, C's with `false-conviction`; A1, B1 and C1 are honest. A holder withdraws on A1; once A1's block is final on A, the
- * exit is finalized on A (FINALIZE_CHILD_EXIT) and A's node pays it twice. B's node lies in the FREEZE_STALLED_CHILD
- * of B1 (stalled on purpose: it commits nothing after its spawn) that this test sends. C's node "convicts" C1 of its
- * honest block 1 with a proof that proves nothing and takes its bond. One watcher (the library, in
- * this process) follows A, B and C from the root: it re-executes their blocks, objects on L1, and PlasmaRoot emits
- * FraudProven kind 10 (InvalidLedgerTx) for each faulty block; A and B are frozen. The reaction time (commit →
- * objection, in L1 blocks) is logged.
+ * end: one real Hardhat L1 and a tree root → A → A1, root → B → B1, root → C → C1, root → D. A's validator node runs
+ * with `double-finalize`, B's and D's with `ledger-post-root`, C's with `false-conviction`; A1, B1 and C1 are honest.
+ * A holder withdraws on A1; once A1's block is final on A, the exit is finalized on A (FINALIZE_CHILD_EXIT) and A's
+ * node pays it twice. B's node lies in the FREEZE_STALLED_CHILD of B1 (stalled on purpose: it commits nothing after
+ * its spawn) that this test sends. C's node "convicts" C1 of its honest block 1 with a proof that proves nothing and
+ * takes its bond. D's node lies in the EDGE_FROM_PARENT (kind 8) that delivers a message this test sends it from L1
+ * (PlasmaRoot.sendMessage): L1 recomputes an edge tx's post-state root from the effect it states (docs/SPEC.md "Edge
+ * effects"), so that lie is provable at the root. One watcher (the library, in this process) follows A, B, C and D
+ * from the root: it re-executes their blocks, objects on L1, and PlasmaRoot emits FraudProven kind 10
+ * (InvalidLedgerTx) for each faulty block; A, B, C and D are frozen. The reaction time (commit → objection, in L1
+ * blocks) is logged.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Wallet } from 'ethers';
-import { ChainStatus, FraudKind, TxKind, type Address, type Hex } from '@plasma-tree/core';
+import { Wallet, type Contract } from 'ethers';
+import { ChainStatus, FraudKind, TxKind, decodeEdgeFromParentData, type Address, type Hex } from '@plasma-tree/core';
 import type { ChainStatusJson, FindingStatus } from '@plasma-tree/watcher';
 import { startTreeWatcher, type TreeWatcher } from './helpers/watcher.js';
 import { ETH, ROOT, Tree, newSigner, waitFor } from './helpers/tree.js';
@@ -38,8 +41,10 @@ beforeAll(async () => {
       { name: 'B1', parent: 'B', challengeWindow: B1_STALL, stallLimit: B1_STALL, parentFinality: 'committed' },
       { name: 'C', faults: { kind: 'false-conviction' } },
       { name: 'C1', parent: 'C', parentFinality: 'committed' },
+      // Its first block with a tx of a kind the root proves is the delivery of the message the test sends it.
+      { name: 'D', faults: { kind: 'ledger-post-root' } },
     ],
-    // The root's window on A and B: room to object.
+    // The root's window on A, B, C and D: room to object.
     { challengeWindow: 60 },
   );
   // Its objections are L1 transactions: gas from a dev account the test does not otherwise use.
@@ -148,5 +153,23 @@ describe('the watcher convicts a chain at the root for an invalid ledger-kind tx
     expect(await C.node.getChildInfo(C1.chainId)).toMatchObject({ status: ChainStatus.FrozenFraud, bond: 0n });
     const finding = await expectConvicted('C', n, 'NOT_FRAUD');
     console.log(`watcher reaction false-conviction: C block ${n} committed in L1 block ${finding.commitL1Block}, objection in L1 block ${finding.objection!.l1Block}: ${finding.objection!.reactionL1Blocks} L1 blocks`);
+  }, 60_000);
+
+  it('ledger-post-root on D\'s edge tx: the operator mints itself 1000 ETH after the delivery of a message from L1, D convicted (POST_ROOT_MISMATCH)', async () => {
+    const t0 = Date.now();
+    const D = tree.chain('D');
+    expect(await injected('D')).toBeUndefined();
+    // To an address with no handler on D: the message is kept in D's inbox, a write the kind-8 tx states.
+    const root = tree.root.connect(tree.l1Wallet(tree.account(0))) as Contract;
+    await (await root.getFunction('sendMessage')(D.chainId, Wallet.createRandom().address, '0xc0ffee')).wait();
+    const n = await waitFor('D injects its fault', () => injected('D'));
+    // D's node believes its own lie: the operator holds 1000 ETH on D.
+    expect(await tree.balance('D', D.validators[0].address.toLowerCase() as Address, ETH)).toBe(1000n * ETHER);
+    const finding = await expectConvicted('D', n, 'POST_ROOT_MISMATCH');
+    const tx = (await D.node.getBlockByNumber(n))!.txs[Number(/\(tx (\d+)\)/.exec(finding.reason)![1])];
+    expect(tx.kind).toBe(TxKind.EdgeFromParent);
+    const { status, writes } = decodeEdgeFromParentData(tx.data);
+    expect({ status, written: writes.length > 0 }).toEqual({ status: 1, written: true });
+    console.log(`watcher reaction ledger-post-root (edge tx): D block ${n} committed in L1 block ${finding.commitL1Block}, objection in L1 block ${finding.objection!.l1Block}: ${finding.objection!.reactionL1Blocks} L1 blocks (${((Date.now() - t0) / 1000).toFixed(1)} s from the message)`);
   }, 60_000);
 });

@@ -22,6 +22,10 @@ contract PlasmaFraudVerifier {
     uint256 public constant EXIT_TREE_DEPTH = 16;
     /// @notice Depth of a chain's accounts tree.
     uint256 public constant STATE_TREE_DEPTH = 32;
+    /// @notice At most this many storage writes in an edge tx's stated effect (core MAX_EDGE_WRITES, docs/SPEC.md).
+    uint256 public constant MAX_EDGE_WRITES = 4;
+    /// @notice At most this many bytes of values in an edge tx's stated effect (core MAX_EDGE_WRITE_BYTES).
+    uint256 public constant MAX_EDGE_WRITE_BYTES = 8192;
     /// @notice State root before block 1: keccak256(zero[32] ‖ zero[256]) (SPEC "State").
     bytes32 public constant EMPTY_STATE_ROOT = 0xe794a7684aadbb880c2d6fd1d59b5f3cdb6382b60f5eb4f2ca9a47a463e21f3a;
 
@@ -464,7 +468,8 @@ contract PlasmaFraudVerifier {
         // 6 SPAWN_CHILD and 14 CHALLENGE_CHILD_DATA (docs/FRAUD.md §9b): a signed bond from the native slot.
         if (k == 6 || k == 14) return x.toSlot != 0 || x.to != address(0) || x.token != address(0);
         if (k == 7) return !noValue;
-        if (k == 8) return x.slot != 0 || !noValue || !noSignature;
+        // 8: the delivery's status is 1 (delivered) or 2 (failed) (core decodeEdgeFromParentData).
+        if (k == 8) return x.slot != 0 || !noValue || !noSignature || (_wordAt(data, 64) != 1 && _wordAt(data, 64) != 2);
         if (k == 9) return x.slot != 0 || !noValue || x.nonce != 0 || !noSignature;
         // 11 ESCAPE_CHILD_EXIT (docs/FRAUD.md §8): unsigned; to, token, amount repeat the account witness in data.
         if (k == 11) return x.slot != 0 || x.from != address(0) || x.nonce != 0 || !noSignature;
@@ -480,15 +485,17 @@ contract PlasmaFraudVerifier {
 
     /// @dev The head of kind `k`'s data (docs/SPEC.md, core txData.ts), one letter per head word: `w` any word (bytes32,
     ///      uint256), `a` an address, `1`/`4`/`8` a uint8/uint32/uint64, `B` a dynamic `bytes`, `X` a dynamic `bytes32[]`,
-    ///      `L` a dynamic `address[]`. A Header is `w8wwww88`, an Exit `aaw`, an AccountWitness `4aaw8` and 32 words.
+    ///      `L` a dynamic `address[]`, `W` a dynamic EdgeWrite[] (`(bytes32 keyHash, bytes value)[]`, at most
+    ///      MAX_EDGE_WRITES, MAX_EDGE_WRITE_BYTES of values). A Header is `w8wwww88`, an Exit `aaw`, an AccountWitness `4aaw8` and 32 words.
     function _dataLayout(uint8 k) private pure returns (bytes memory) {
         if (k == 3 || k == 12 || k == 13) return "w"; // child
         if (k == 4) return "ww8wwww88B"; // child, header, signatures
         if (k == 5) return "ww8wwww888aawwX"; // child, header, windowEnd, exit, index, proof
         if (k == 6) return "L188"; // validators, threshold, challengeWindow, stallLimit
-        if (k == 7) return "wwB"; // fn, child, payload
-        if (k == 8 || k == 15) return "wB"; // fn, payload / child, call
-        if (k == 9) return "ww8wwww888wBwX"; // child, header, windowEnd, fn, payload, index, proof
+        if (k == 7) return "wwBW"; // fn, child, payload, writes
+        if (k == 8) return "wB1W"; // fn, payload, status, writes
+        if (k == 15) return "wB"; // child, call
+        if (k == 9) return "ww8wwww888wBwXW"; // child, header, windowEnd, fn, payload, index, proof, writes
         if (k == 10) return "w1B"; // child, fraudKind, args
         if (k == 11) return "ww8wwww888w4aaw8wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"; // child, head, windowEnd, ledgerRoot, account
         return "ww8wwww888"; // 14: child, header, windowEnd
@@ -514,6 +521,11 @@ contract PlasmaFraudVerifier {
             uint256 count = _wordAt(data, tail);
             tail += 32;
             if (count > len) return false; // bounds every product below
+            if (t == "W") {
+                tail = _canonicalWrites(data, tail, count);
+                if (tail == 0) return false;
+                continue;
+            }
             uint256 size = t == "B" ? (count + 31) & ~uint256(31) : count * 32;
             if (tail + size > len) return false;
             if (t == "B") {
@@ -528,6 +540,35 @@ contract PlasmaFraudVerifier {
             tail += size;
         }
         return tail == len;
+    }
+
+    /// @dev The canonical EdgeWrite[] of `count` elements whose offsets start at `start`: each offset the running tail
+    ///      (counted from `start`), each element keyHash (none twice), the value's offset 64, its length, its zero-padded
+    ///      bytes.
+    ///      Returns where it ends, 0 when it is not canonical.
+    function _canonicalWrites(bytes memory data, uint256 start, uint256 count) private pure returns (uint256 tail) {
+        uint256 len = data.length;
+        if (count > MAX_EDGE_WRITES) return 0;
+        uint256 total; // bytes of values
+        tail = start + count * 32;
+        for (uint256 j; j < count; ++j) {
+            uint256 offset = _wordAt(data, start + j * 32);
+            if (tail + 96 > len || offset > len || start + offset != tail || _wordAt(data, tail + 32) != 64) return 0;
+            // Each key hash once (core decodeEdge…Data): L1 walks one ledger witness per key.
+            for (uint256 i; i < j; ++i) {
+                if (_wordAt(data, start + _wordAt(data, start + i * 32)) == _wordAt(data, tail)) return 0;
+            }
+            uint256 size = _wordAt(data, tail + 64);
+            if (size > len) return 0;
+            total += size;
+            if (total > MAX_EDGE_WRITE_BYTES) return 0;
+            uint256 end = tail + 96 + ((size + 31) & ~uint256(31));
+            if (end > len) return 0;
+            for (uint256 i = tail + 96 + size; i < end; ++i) {
+                if (data[i] != 0) return 0;
+            }
+            tail = end;
+        }
     }
 
     function _wordAt(bytes memory data, uint256 offset) private pure returns (uint256 w) {

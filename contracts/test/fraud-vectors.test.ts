@@ -223,10 +223,100 @@ describe('PlasmaFraudVerifier = core', () => {
     expect(checked - broken).toBeGreaterThan(100);
   });
 
+  it('the edge kinds\' stated effects (SPEC v4, EdgeWrite[]): isMalformed = core, and core\'s encoders = ethers', async () => {
+    const abi = AbiCoder.defaultAbiCoder();
+    const word = (label: string) => id(label) as core.Hex;
+    const header: core.Header = {
+      chainId: CHAIN, number: 7n, parentHash: word('p'), txRoot: word('t'), stateRoot: word('s'), exitRoot: word('e'), depositNonce: 3n, timestamp: 1_700_000_000n,
+    };
+    const proof = Array.from({ length: 16 }, (_, i) => word(`sibling ${i}`));
+    const writesOf = (n: number, offset = 0): core.EdgeWrite[] =>
+      Array.from({ length: n }, (_, i) => ({ keyHash: word(`key ${i + offset}`), value: i % 3 === 2 ? '0x' : (`0x${'5a'.repeat(i * 7 + 3)}` as core.Hex) }));
+    const WRITES = 'tuple(bytes32,bytes)[]';
+    const HEADER = 'tuple(bytes32,uint64,bytes32,bytes32,bytes32,bytes32,uint64,uint64)';
+    const tuples = (writes: readonly core.EdgeWrite[]) => writes.map((w) => [w.keyHash, w.value]);
+    // ethers' encodings (any writes: 17, a key twice), and where each kind's writes offset sits in its head.
+    const encode = {
+      7: (writes: readonly core.EdgeWrite[]) => abi.encode(['bytes32', 'bytes32', 'bytes', WRITES], [word('fn'), CHAIN, '0x0102', tuples(writes)]) as core.Hex,
+      8: (writes: readonly core.EdgeWrite[], status = 1) => abi.encode(['bytes32', 'bytes', 'uint8', WRITES], [word('fn'), `0x${'cd'.repeat(33)}`, status, tuples(writes)]) as core.Hex,
+      9: (writes: readonly core.EdgeWrite[]) => abi.encode(
+        ['bytes32', HEADER, 'uint64', 'bytes32', 'bytes', 'uint256', 'bytes32[]', WRITES],
+        [CHAIN, headerTuple(header), 99n, word('fn'), '0x05', 2n, proof, tuples(writes)],
+      ) as core.Hex,
+    };
+    const writesWord = { 7: 3, 8: 3, 9: 14 } as const;
+    const tx = (kind: 7 | 8 | 9, data: core.Hex): core.BlockTx => ({ ...core.EMPTY_TX, kind, data });
+    const agree = async (kind: 7 | 8 | 9, data: core.Hex, malformed: boolean | undefined, what: string) => {
+      const t = tx(kind, data);
+      const expected = core.isMalformedTx(t);
+      if (malformed !== undefined) expect(expected, `core: kind ${kind}, ${what}`).toBe(malformed);
+      expect(await verifier.isMalformed(txTuple(t), t.data), `kind ${kind}, ${what}`).toBe(expected);
+      return expected;
+    };
+
+    // Canonical: core's encoders are ethers' encodings; none, some (an empty value among them) and the most writes.
+    for (const n of [0, 1, 3, core.MAX_EDGE_WRITES]) {
+      const writes = writesOf(n);
+      expect(core.encodeEdgeSendData({ fn: word('fn'), child: CHAIN, payload: '0x0102', writes })).toBe(encode[7](writes));
+      expect(core.encodeEdgeFromParentData({ fn: word('fn'), payload: `0x${'cd'.repeat(33)}`, status: 1, writes })).toBe(encode[8](writes));
+      expect(core.encodeEdgeFromChildData({ child: CHAIN, header, windowEnd: 99n, fn: word('fn'), payload: '0x05', index: 2n, proof, writes })).toBe(encode[9](writes));
+      for (const kind of [7, 8, 9] as const) await agree(kind, encode[kind](writes), false, `${n} writes`);
+      await agree(8, encode[8](writes, 2), false, `${n} writes, status 2 (failed)`);
+      expect(core.decodeEdgeFromParentData(encode[8](writes)).writes).toEqual(writes);
+    }
+    // Refused by both: kind 8's status out of {1, 2}, more than MAX_EDGE_WRITES writes, a key hash twice.
+    for (const status of [0, 3, 255]) await agree(8, encode[8](writesOf(2), status), true, `status ${status}`);
+    const twice = [...writesOf(2), { keyHash: word('key 0'), value: '0x77' as core.Hex }];
+    for (const kind of [7, 8, 9] as const) {
+      await agree(kind, encode[kind](writesOf(core.MAX_EDGE_WRITES + 1)), true, `${core.MAX_EDGE_WRITES + 1} writes`);
+      await agree(kind, encode[kind](twice), true, 'a key hash twice');
+      // The same key hash with the same value twice, and twice in a row.
+      await agree(kind, encode[kind]([...writesOf(1), ...writesOf(1)]), true, 'an element repeated');
+    }
+
+    const at = (hex: core.Hex, offset: number) => Number(BigInt(`0x${hex.slice(2 + offset * 2, 2 + offset * 2 + 64)}`));
+    const withWord = (bytes: Uint8Array, offset: number, value: bigint) => bytes.set(core.hexToBytes(`0x${value.toString(16).padStart(64, '0')}` as core.Hex), offset);
+    let checked = 0;
+    let broken = 0;
+    for (const kind of [7, 8, 9] as const) {
+      const canonical = encode[kind](writesOf(3));
+      const array = at(canonical, writesWord[kind] * 32); // the array's length word
+      const element = (i: number) => array + 32 + at(canonical, array + 32 + i * 32);
+      // A non-canonical element offset: 32 zero bytes before element 0 and both offsets moved past them (ABI-decodable).
+      const gap = core.hexToBytes(canonical);
+      const moved = new Uint8Array(gap.length + 32);
+      moved.set(gap.subarray(0, element(0)));
+      moved.set(gap.subarray(element(0)), element(0) + 32);
+      for (let i = 0; i < 3; i++) withWord(moved, array + 32 + i * 32, BigInt(at(canonical, array + 32 + i * 32) + 32));
+      if (kind === 7) expect(abi.decode(['bytes32', 'bytes32', 'bytes', WRITES], core.bytesToHex(moved))[3]).toHaveLength(3); // ethers reads it
+      await agree(kind, core.bytesToHex(moved), true, 'an element offset past a gap');
+      // Element 1's value (10 bytes) with a dirty padding byte.
+      const dirty = core.hexToBytes(canonical);
+      dirty[element(1) + 96 + 31] = 0x01;
+      await agree(kind, core.bytesToHex(dirty), true, 'dirty value padding');
+      // Element 0's value offset not 64.
+      const valueAt = core.hexToBytes(canonical);
+      withWord(valueAt, element(0) + 32, 96n);
+      await agree(kind, core.bytesToHex(valueAt), true, 'a value offset of 96');
+      // Every word of the data: its top byte and its low byte changed (offsets, lengths, key hashes, values).
+      for (let i = 0; i < (canonical.length - 2) / 64; i++) {
+        for (const [offset, value] of [[i * 32, 0xff], [i * 32 + 31, 0x07]] as const) {
+          const bytes = core.hexToBytes(canonical);
+          bytes[offset] = value;
+          if (await agree(kind, core.bytesToHex(bytes), undefined, `byte ${offset} = ${value}`)) broken++;
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(150);
+    expect(broken).toBeGreaterThan(50);
+    expect(checked - broken).toBeGreaterThan(20);
+  });
+
   it('which txs make an exit and which leaf: makesExit and expectedExitLeaf = core (withdrawals, up and down edge calls)', async () => {
     const abi = AbiCoder.defaultAbiCoder();
     const fn = id('some edge function') as core.Hex;
-    const edge = (child: string, payload: string) => abi.encode(['bytes32', 'bytes32', 'bytes'], [fn, child, payload]) as core.Hex;
+    const edge = (child: string, payload: string) => abi.encode(['bytes32', 'bytes32', 'bytes', 'tuple(bytes32,bytes)[]'], [fn, child, payload, []]) as core.Hex;
     const txs: core.BlockTx[] = [
       { ...core.EMPTY_TX, kind: core.TxKind.Withdraw, to: addr(bob), token: TOKEN, amount: 5n },
       { ...core.EMPTY_TX, kind: core.TxKind.EdgeSend, from: addr(alice), data: edge(core.ZERO_BYTES32, '0x0102') },

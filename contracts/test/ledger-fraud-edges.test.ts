@@ -1,20 +1,25 @@
 /**
- * Transition proofs of the edge kinds at the root, as far as L1 can judge them (docs/LEDGER-PROOFS.md §4.1,
- * PlasmaLedgerEdges), on the tree of ./ledgerFraudFixture.ts:
+ * Transition proofs of the edge kinds at the root (docs/LEDGER-PROOFS.md §4.1, PlasmaLedgerEdges), on the tree of
+ * ./ledgerFraudFixture.ts. L1 judges an edge tx without the chain's edge registry: the refusals of the checks that do
+ * not depend on it, else the post-state root of the effect the tx states (SPEC v4 "Edge effects"):
  * - 8 EDGE_FROM_PARENT: a message the root sent to A (sendMessage) applied with another payload (a forged down event),
- *   out of order, or beyond the header's depositNonce: the refusal is core's, and the root convicts A;
+ *   out of order, or beyond the header's depositNonce: the refusal is core's, and the root convicts A; an honest
+ *   delivery (the message function's inbox writes, a handler's, a failed delivery): the module's post-state root is
+ *   core's, and a block hiding a mint in its post root is convicted;
  * - 9 EDGE_FROM_CHILD: an up message of K (an EDGE_SEND in K's block 3, committed on A and final) delivered on A a
- *   second time, early, under another commitment, or with a bad exit proof.
+ *   second time, early, under another commitment, or with a bad exit proof; delivered once: core's post-state root.
  * - 7 EDGE_SEND: a call forged in alice's name, replayed, from an empty slot, too large, or down to a frozen or unknown
- *   child.
- * A call or delivery that passes every check L1 can make is not judged: its edge halves are node configuration
- * (EdgeEffectNotProvable), and findFraud does not call it provable.
+ *   child; an honest call up (the message function) or down (a function of A's whose send half writes its storage,
+ *   up to MAX_EDGE_WRITES keys): core's post-state root.
  */
 import * as core from '@plasma-tree/core';
-import { Wallet, id, ZeroHash } from 'ethers';
+import { Wallet, id, parseEther, ZeroHash } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectRevert, increaseTime, latestTimestamp } from './helpers.js';
-import { FAULT_LEDGER_REFUSED, K_WINDOW, aliceNonce, buildLedgerTree, commitA, commitChildTx, convictAtRoot, judge, proofOf, rootArgs, signTx, t } from './ledgerFraudFixture.js';
+import { increaseTime, latestTimestamp } from './helpers.js';
+import {
+  FAULT_LEDGER_REFUSED, FAULT_POST_ROOT_MISMATCH, K_WINDOW, aliceNonce, blockVerifierGas, buildLedgerTree, commitA, commitChildTx, convictAtRoot, judge, proofOf,
+  signTx, statedRootWith, t, undone, withEffect,
+} from './ledgerFraudFixture.js';
 
 type Hex = core.Hex;
 const lower = (s: string): Hex => s.toLowerCase() as Hex;
@@ -75,6 +80,41 @@ async function expectRefused(block: core.Block, code: string): Promise<void> {
   expect(finding).toMatchObject({ provable: true, kind: core.FraudKind.InvalidLedgerTx, txIndex: 0, reason: code });
 }
 
+/**
+ * Edge tx `tx`, sealed with its effect (withEffect, on `edges`), in a block of A at `timestamp` claiming core's post
+ * root: core's proof of it finds it valid, and the contract recomputes that root (no refusal, no fault); under a wrong
+ * post root the contract recomputes it still (FAULT_POST_ROOT_MISMATCH) and findFraud proves it (POST_ROOT_MISMATCH).
+ * findFraud finds nothing in the honest block (`find`: not for an up call, whose exit a forged block does not hold).
+ * Returns the honest block.
+ */
+async function expectHonest(
+  placed: core.BlockTx,
+  options: { timestamp: bigint; depositNonce?: bigint; edges?: core.EdgeRegistry; writes: number; find?: boolean },
+): Promise<core.Block> {
+  const { timestamp, edges } = options;
+  const { tx, postRoot, effect } = withEffect(placed, timestamp, edges);
+  expect(effect.writes).toHaveLength(options.writes);
+  // L1's view (the stated effect, no half run) is the STF's.
+  expect(statedRootWith(tx, timestamp)).toBe(postRoot);
+  const at = { timestamp, ...(options.depositNonce === undefined ? {} : { depositNonce: options.depositNonce }) };
+  const block = t.A.forge([tx], [postRoot], at);
+  const proof = proofOf(block);
+  expect(proof.refusal).toBeUndefined();
+  expect(proof.ledger.entries).toHaveLength(core.ledgerTouchPlan(tx, t.A.state.ledger)!.keys.length);
+  expect(await judge(block, proof)).toEqual({ refusal: ZeroHash, postStateRoot: postRoot, fault: 0 });
+  const ctx = { ...t.A.ctx, ...(edges === undefined ? {} : { edges }) };
+  if (options.find ?? true) expect(core.findFraud(block, t.A.head, t.A.state, ctx)).toBeUndefined();
+  const lie = t.A.forge([tx], [core.bytesToHex(core.keccak256(core.hexToBytes(postRoot)))], at);
+  expect(await judge(lie)).toEqual({ refusal: ZeroHash, postStateRoot: postRoot, fault: FAULT_POST_ROOT_MISMATCH });
+  expect(core.findFraud(lie, t.A.head, t.A.state, ctx)).toMatchObject({ provable: true, kind: core.FraudKind.InvalidLedgerTx, txIndex: 0, reason: 'POST_ROOT_MISMATCH' });
+  return block;
+}
+
+/** The message function with a handler for `target` that sets `keys` keys of its storage (A's registry for some tests). */
+const handlerEdges = (keys: number) => core.createEdgeRegistry([], {
+  messageHandlers: { [target]: (ctx) => Array.from({ length: keys }, (_, i) => ctx.storage.set(`0x${i.toString(16).padStart(2, '0')}`, `0x${'ab'.repeat(i + 1)}`)) },
+});
+
 describe('8 EDGE_FROM_PARENT: the down stream against the root\'s records', () => {
   const downTx = (over: Partial<core.EdgeDownEvent> = {}) => core.placeEdgeFromParent({ ...message, ...over });
 
@@ -98,14 +138,48 @@ describe('8 EDGE_FROM_PARENT: the down stream against the root\'s records', () =
     await expectRefused(forge([core.placeEdgeFromParent(first)]), 'DEPOSIT_BEYOND_HEADER');
   });
 
-  it('an honest delivery is not judged (EdgeEffectNotProvable)', async () => {
+  /** The down event A's next block applies first, placed (its effect not stated yet). */
+  const nextDelivery = () => {
     const first = t.A.edgeEvents.get(t.A.head!.depositNonce + 1n)!;
-    const block = forge([core.placeEdgeFromParent(first)], { depositNonce: first.nonce });
-    expect(() => proofOf(block)).toThrow(/not provable|FRAUD_PROOF_UNAVAILABLE/);
-    // The contract says the same of a proof of it (built by hand: core builds none): the witnesses of a refused one,
-    // the honest block's header and tx.
-    const refused = { ...proofOf(forge([downTx()], { depositNonce: message.nonce })), header: block.header, tx: core.txWitness(block, 0) };
-    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, await t.root.depositRecord(t.A.chainId, first.nonce), 8, rootArgs(refused)), 'EdgeEffectNotProvable', [8n]);
+    return { first, placed: core.placeEdgeFromParent(first) };
+  };
+
+  it('an honest delivery (the inbox\'s 2 writes): the module\'s post-state root is core\'s', async () => {
+    const { first, placed } = nextDelivery();
+    const block = await expectHonest(placed, { timestamp: t.A.head!.timestamp + 1n, depositNonce: first.nonce, writes: 2 });
+    expect(core.decodeEdgeFromParentData(block.txs[0].data).status).toBe(core.EdgeDeliveryStatus.Delivered);
+  });
+
+  it('a delivery whose handler writes too (4 writes), and one the handler fails (no write, status 2)', async () => {
+    const { first, placed } = nextDelivery();
+    const at = { timestamp: t.A.head!.timestamp + 1n, depositNonce: first.nonce };
+    const four = await expectHonest(placed, { ...at, edges: handlerEdges(2), writes: 4 });
+    await blockVerifierGas('ledger-fraud-edges', 'kind 8, valid, 4 writes', four);
+    const failing = core.createEdgeRegistry([], { messageHandlers: { [target]: () => { throw new Error('the handler refuses'); } } });
+    const failed = await expectHonest(placed, { ...at, edges: failing, writes: 0 });
+    expect(core.decodeEdgeFromParentData(failed.txs[0].data).status).toBe(core.EdgeDeliveryStatus.Failed);
+  });
+
+  it(`the most writes a half may state (${core.MAX_EDGE_WRITES}: the inbox and ${core.MAX_EDGE_WRITES - 2} of the handler's)`, async () => {
+    const { first, placed } = nextDelivery();
+    const block = await expectHonest(placed, { timestamp: t.A.head!.timestamp + 1n, depositNonce: first.nonce, edges: handlerEdges(core.MAX_EDGE_WRITES - 2), writes: core.MAX_EDGE_WRITES });
+    await blockVerifierGas('ledger-fraud-edges', `kind 8, valid, ${core.MAX_EDGE_WRITES} writes`, block);
+  });
+
+  it('a delivery whose post root hides a mint: POST_ROOT_MISMATCH, and PlasmaRoot convicts A (FraudProven kind 10)', async () => {
+    const { first, placed } = nextDelivery();
+    const timestamp = await latestTimestamp(t.f.provider);
+    const { tx, postRoot } = withEffect(placed, timestamp, handlerEdges(2));
+    const { slot } = aliceNonce();
+    const minted = statedRootWith(tx, timestamp, (state) => {
+      const account = state.get(slot)!;
+      state.accounts.put(slot, { ...account, balance: account.balance + parseEther('100') });
+    });
+    expect(minted).not.toBe(postRoot);
+    const block = t.A.forge([tx], [minted], { timestamp, depositNonce: first.nonce });
+    expect(await judge(block)).toEqual({ refusal: ZeroHash, postStateRoot: postRoot, fault: FAULT_POST_ROOT_MISMATCH });
+    // Undone after: the tests below build on A.
+    await undone(() => convictAtRoot(block, 'POST_ROOT_MISMATCH', 'ledger-fraud-edges', 'kind 8, a mint hidden in the post root, 4 writes'));
   });
 });
 
@@ -128,14 +202,44 @@ describe('7 EDGE_SEND: the sender, the signature, the payload and the child, aga
   it('a call from an empty slot: UNKNOWN_SLOT', () => expectRefused(forge([call({ slot: 77 })]), 'UNKNOWN_SLOT'));
   it('a payload over 4096 bytes: PAYLOAD_TOO_LARGE', () => expectRefused(forge([call({ payload: `0x${'ab'.repeat(4097)}` })]), 'PAYLOAD_TOO_LARGE'));
   it('down to a frozen child: CHAIN_IS_FROZEN', () => expectRefused(forge([call({ child: t.K2 })]), 'CHAIN_IS_FROZEN'));
+  it('down, at a clock past the record\'s 40 bits: VALUE_OUT_OF_RANGE', () => expectRefused(forge([call({ child: t.K })], { timestamp: 1n << 40n }), 'VALUE_OUT_OF_RANGE'));
   it('down to no child: UNKNOWN_CHAIN', () => expectRefused(forge([call({ child: core.chainIdOf(t.A.chainId, 9) })]), 'UNKNOWN_CHAIN'));
 
-  it('an honest call is not judged (EdgeEffectNotProvable)', async () => {
-    const block = forge([call()]);
-    expect(() => proofOf(block)).toThrow(/not provable/);
-    expect(core.findFraud(block, t.A.head, t.A.state, { ...t.A.ctx })).toMatchObject({ provable: false, txIndex: 0, reason: 'POST_ROOT_MISMATCH' });
-    const replayed = proofOf(forge([call({ nonce: aliceNonce().nonce - 1n })]));
-    await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 7, rootArgs({ ...replayed, header: block.header, tx: core.txWitness(block, 0) })), 'EdgeEffectNotProvable', [7n]);
+  /**
+   * A down function of A's whose send half sets as many keys of its storage as its payload (a uint8) says, then one
+   * more it deletes again (stated as '0x').
+   */
+  const stamp = core.defineEdgeFunction({
+    name: 'plasma-tree/test/stamp/v1',
+    direction: 'down',
+    send(ctx, payload) {
+      const count = Number(BigInt(payload));
+      for (let i = 0; i < count; i++) ctx.storage.set(`0x${i.toString(16).padStart(2, '0')}`, `0x${'cd'.repeat(i + 1)}${ctx.nonce!.toString(16).padStart(2, '0')}`);
+      ctx.storage.set('0xff', '0x01');
+      ctx.storage.delete('0xff');
+    },
+    receive() {},
+  });
+  const edges = core.createEdgeRegistry([stamp]);
+  const stampCall = (count: number): core.BlockTx => {
+    const signed = signTx(t.alice, { kind: core.TxKind.EdgeSend, chainId: t.A.chainId, ...aliceNonce(), fn: stamp.fn, child: t.K, payload: `0x${count.toString(16).padStart(2, '0')}` });
+    return core.placeSignedTx(t.A.state, signed, t.A.ctx);
+  };
+
+  it('an honest call down (K\'s next down event recorded, 3 writes of the send half): the module\'s post-state root is core\'s', async () => {
+    const block = await expectHonest(stampCall(2), { timestamp: t.A.head!.timestamp + 1n, edges, writes: 3 });
+    const { writes } = core.decodeEdgeSendData(block.txs[0].data);
+    expect(writes[2]).toEqual({ keyHash: core.edgeStorageKeyHash('0xff'), value: '0x' });
+  });
+
+  it(`an honest call down stating ${core.MAX_EDGE_WRITES} writes (every touch position, ${3 + core.MAX_EDGE_WRITES})`, async () => {
+    const block = await expectHonest(stampCall(core.MAX_EDGE_WRITES - 1), { timestamp: t.A.head!.timestamp + 1n, edges, writes: core.MAX_EDGE_WRITES });
+    expect(proofOf(block).ledger.entries).toHaveLength(3 + core.MAX_EDGE_WRITES);
+    await blockVerifierGas('ledger-fraud-edges', `kind 7 down, valid, ${core.MAX_EDGE_WRITES} writes`, block);
+  });
+
+  it('an honest call up (the message function: no send half, no write)', async () => {
+    await expectHonest(call(), { timestamp: t.A.head!.timestamp + 1n, writes: 0, find: false });
   });
 });
 
@@ -148,6 +252,15 @@ describe('9 EDGE_FROM_CHILD: the up event against A\'s ledger', () => {
   it('another payload than the child sent: INVALID_EXIT_PROOF', () => expectRefused(deliver({ payload: core.encodeMessagePayload({ target, data: '0xdead' }) }), 'INVALID_EXIT_PROOF'));
   it('an index past the tree: EXIT_INDEX_OUT_OF_RANGE', () => expectRefused(deliver({ index: 1n << 16n }), 'EXIT_INDEX_OUT_OF_RANGE'));
   it('a short proof: BAD_PROOF_LENGTH', () => expectRefused(deliver({ proof: core.exitProof(kBlock3, 0).slice(1) }), 'BAD_PROOF_LENGTH'));
+
+  it('delivered once (the inbox\'s 2 writes): the module\'s post-state root is core\'s', async () => {
+    await expectHonest(core.placeSignedTx(t.A.state, deliverTx(), t.A.ctx), { timestamp: k3WindowEnd, writes: 2 });
+  });
+
+  it(`delivered once with the most writes (${core.MAX_EDGE_WRITES}: the inbox and the handler's)`, async () => {
+    const block = await expectHonest(core.placeSignedTx(t.A.state, deliverTx(), t.A.ctx), { timestamp: k3WindowEnd, edges: handlerEdges(core.MAX_EDGE_WRITES - 2), writes: core.MAX_EDGE_WRITES });
+    await blockVerifierGas('ledger-fraud-edges', `kind 9, valid, ${core.MAX_EDGE_WRITES} writes`, block);
+  });
 
   it('delivered twice: ALREADY_WITHDRAWN, and PlasmaRoot convicts A (FraudProven kind 10)', async () => {
     await commitA((b) => b.addSignedTx(deliverTx()));

@@ -167,3 +167,50 @@ export async function expectBlockTxParity(tx: core.BlockTx, code: string, timest
   expect(verdict.refusal).toBe(id(code));
   expect(verdict.fault).toBe(FAULT_LEDGER_REFUSED);
 }
+
+/**
+ * Edge tx `tx` (kind 7, 8 or 9, placed: its stated effect empty) as a producer seals it on A's head state at
+ * `timestamp`: with the effect its half has there (withEdgeEffect; `edges`: A's edge registry, the built-ins when
+ * absent), and core's post-state root of it. A's state is left as it was.
+ */
+export function withEffect(tx: core.BlockTx, timestamp: bigint, edges?: core.EdgeRegistry): { tx: core.BlockTx; postRoot: Hex; effect: core.EdgeEffect } {
+  const { state } = t.A;
+  state.checkpoint();
+  try {
+    const stf = { ...t.A.ctx, ...(edges === undefined ? {} : { edges }), lastDepositNonce: t.A.head!.depositNonce, timestamp };
+    const outcome = core.applyTx(state, tx, stf, { edgeEffect: 'fill' });
+    return { tx: core.withEdgeEffect(tx, outcome.edgeEffect!), postRoot: outcome.postRoot, effect: outcome.edgeEffect! };
+  } finally {
+    state.revert();
+  }
+}
+
+/** The post-state root of edge tx `tx` on A's head state at `timestamp` as L1 computes it (its stated effect), then `change` made to it. */
+export function statedRootWith(tx: core.BlockTx, timestamp: bigint, change: (state: core.ChainState) => void = () => {}): Hex {
+  const { state } = t.A;
+  state.checkpoint();
+  try {
+    core.applyTx(state, tx, { ...t.A.ctx, lastDepositNonce: t.A.head!.depositNonce, timestamp }, { edgeEffect: 'stated' });
+    change(state);
+    return state.root;
+  } finally {
+    state.revert();
+  }
+}
+
+/** Logs (under `tag`) and returns the gas of PlasmaFraudVerifier.transitionFault on core's proof of `block`'s tx 0 (the root's record under its nonce). */
+export async function blockVerifierGas(tag: string, what: string, block: core.Block): Promise<bigint> {
+  const gas = (await t.verifier.transitionFault.estimateGas(await transitionInput(block), rootArgs(proofOf(block)))) as bigint;
+  console.log(`[${tag}] transitionFault (${what}): ${gas} gas`);
+  return gas;
+}
+
+/** Runs `body` between an evm_snapshot and an evm_revert: a conviction that must not freeze A for the tests after it. */
+export async function undone<T>(body: () => Promise<T>): Promise<T> {
+  const snapshot = (await t.f.provider.send('evm_snapshot', [])) as string;
+  try {
+    return await body();
+  } finally {
+    await t.f.provider.send('evm_revert', [snapshot]);
+  }
+}

@@ -83,6 +83,8 @@ describe('gas', () => {
       // docs/LEDGER-PROOFS.md: transition proofs of the ledger kinds
       'ledgerFinalizeRefused', 'ledgerFinalizePostRoot', 'ledgerReclaimPostRoot', 'ledgerFreezeRefused', 'ledgerDepositPostRoot',
       'ledgerCommitForged', 'ledgerSpawnPostRoot', 'ledgerConvictHonest', 'ledgerConvictPostRoot', 'ledgerResolveBurnPostRoot',
+      // SPEC v4 "Edge effects": an edge tx's post root from the effect it states (a delivery with the inbox's 2 writes)
+      'ledgerEdgePostRoot',
     ] as const;
     for (const name of objections) {
       expect(gas[name], name).toBeGreaterThan(21_000);

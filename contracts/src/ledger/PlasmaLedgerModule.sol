@@ -105,9 +105,16 @@ abstract contract PlasmaLedgerModule {
         c.accountsRoot = accountsRoot;
         c.ledgerRoot = ledgerRoot;
         c.zeros = PlasmaLedgerTree.zeroHashesFrom(zeroHashes);
-        c.keys = new bytes32[](8);
-        c.newLeaves = new bytes32[](8);
+        uint256 positions = _touchPositions();
+        c.keys = new bytes32[](positions);
+        c.newLeaves = new bytes32[](positions);
         return _transition(c, t, accounts, ledger);
+    }
+
+    /// @dev The longest touch list of the module's kinds (8; PlasmaLedgerEdges: 3 + MAX_EDGE_WRITES): the size of
+    ///      Ctx.keys and Ctx.newLeaves, kept small where it can be (memory a proof pays for).
+    function _touchPositions() internal pure virtual returns (uint256) {
+        return 8;
     }
 
     /// @dev The kind's checks, in the STF's order; returns {_refuse} or {_valid}.

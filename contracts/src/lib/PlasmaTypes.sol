@@ -134,6 +134,15 @@ struct Cap {
     LedgerProof proof;
 }
 
+/// @notice One key of an edge function's storage as an edge tx's half left it (docs/SPEC.md "Edge effects", core
+///         txData.ts EdgeWrite): `keyHash` = keccak256 of the storage key, `value` its value after the half (empty =
+///         deleted). Kinds 7-9 state their effect as an `EdgeWrite[]` (at most 16, each key hash once, in first-write
+///         order): the ledger entry EdgeStorage(fn, keyHash) is set to it.
+struct EdgeWrite {
+    bytes32 keyHash;
+    bytes value;
+}
+
 // ---- transition proofs of the ledger kinds (tx kinds 3-15, docs/LEDGER-PROOFS.md) ---------------------------------
 
 /// @notice One ledger entry a disputed tx touches: its value BEFORE the tx (`abi.encode` of the entry's fields, core

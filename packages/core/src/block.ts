@@ -6,7 +6,7 @@ import { EMPTY_STATE_ROOT, type ChainState } from './chainState.js';
 import { exitTreeLeaf, hashHeader, makesExit, txExitIndexes, txLeaf } from './encoding.js';
 import { isPlasmaError, PlasmaError } from './errors.js';
 import { MerkleTree, merkleRoot } from './merkle.js';
-import { applyTx, placeDeposit, placeEdgeFromParent, placeSignedTx, type ApplyOptions, type StfContext, type TxOutcome } from './stf.js';
+import { applyTx, placeDeposit, placeEdgeFromParent, placeSignedTx, withEdgeEffect, type ApplyOptions, type StfContext, type TxOutcome } from './stf.js';
 import {
   EXIT_TREE_DEPTH,
   isEdgeUpEvent,
@@ -138,6 +138,8 @@ export class BlockBuilder {
       });
     }
     const outcome = applyTx(this.state, tx, this.ctx, options);
+    // A producer placing an edge tx ('fill') seals it with the effect its half had (docs/SPEC.md "Edge effects").
+    if (options?.edgeEffect === 'fill' && outcome.edgeEffect !== undefined) tx = withEdgeEffect(tx, outcome.edgeEffect);
     if (!down) this.pastDownStream = true;
     this.txs.push(tx);
     this.postRoots.push(outcome.postRoot);
@@ -150,8 +152,8 @@ export class BlockBuilder {
   addSignedTx(tx: SignedTx, from?: Address): BlockTx {
     this.checkOpen();
     const placed = placeSignedTx(this.state, tx, this.ctx, from);
-    this.add(placed, { signatureChecked: true });
-    return placed;
+    this.add(placed, { signatureChecked: true, edgeEffect: 'fill' });
+    return this.txs[this.txs.length - 1];
   }
 
   addDeposit(deposit: Deposit): BlockTx {
@@ -164,9 +166,8 @@ export class BlockBuilder {
   /** Applies the parent's next down edge event (a failing receive half is recorded as failed, not refused). */
   addEdgeFromParent(event: EdgeDownEvent): BlockTx {
     this.checkOpen();
-    const placed = placeEdgeFromParent(event);
-    this.add(placed);
-    return placed;
+    this.add(placeEdgeFromParent(event), { edgeEffect: 'fill' });
+    return this.txs[this.txs.length - 1];
   }
 
   /** Closes the block (with the timestamp given at the start) and keeps its state changes. */

@@ -48,6 +48,10 @@ export type StfErrorCode =
   | 'EDGE_DIRECTION_MISMATCH'
   /** An edge function's half refused with an error that is not a PlasmaError (the message says why). */
   | 'EDGE_CALL_REFUSED'
+  /** An edge tx states an effect (writes, a delivery's status) that is not what its half did (docs/SPEC.md "Edge effects"). */
+  | 'EDGE_EFFECT_MISMATCH'
+  /** An edge half set more than MAX_EDGE_WRITES keys of its storage, or values of more than MAX_EDGE_WRITE_BYTES in all. */
+  | 'EDGE_EFFECT_TOO_LARGE'
   /** A payload that is not the canonical encoding its function decodes (e.g. the message function's). */
   | 'MALFORMED_EDGE_PAYLOAD'
   /** A conviction that burns nothing (the child's bond is already gone) names a burn slot: `slot` must be 0. */

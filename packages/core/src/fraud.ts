@@ -505,20 +505,19 @@ export function buildLedgerTransitionProof(
       accounts,
       ledger: { entries, extra: plan.extra },
     });
-    if (isEdgeKind(tx.kind)) {
-      // L1 judges an edge tx by the checks that do not depend on the edge registry only (§4.1): their refusal.
+    // L1 judges an edge tx without the chain's edge registry (§4.1): the checks that do not depend on it, then the
+    // effect the tx states ('stated'); whether the halves did that is for re-execution (EDGE_EFFECT_MISMATCH).
+    const edge = isEdgeKind(tx.kind);
+    if (edge) {
       refusal = edgeLedgerRefusal(tx, txIndex, block.header, prev, preState, stf);
-      if (refusal === undefined) {
-        throw unavailable(`tx ${txIndex} (kind ${tx.kind}) passes every check L1 can make: what its edge halves did is not provable there`, 'see docs/LEDGER-PROOFS.md §4.1', { txIndex });
-      }
-      return proofOf(atPreState());
+      if (refusal !== undefined) return proofOf(atPreState());
     }
     let sequential: LedgerEntryWitness[] | undefined;
     let valid = false;
     preState.checkpoint();
     try {
       // Any PlasmaError here is the STF's refusal (NOT_FRAUD too: a PROVE_CHILD_FRAUD of an honest block).
-      const outcome = applyTx(preState, tx, stf);
+      const outcome = applyTx(preState, tx, stf, edge ? { edgeEffect: 'stated' } : {});
       valid = outcome.postRoot === block.postRoots[txIndex].toLowerCase();
       // Taken on the post-tx ledger: each key against the root with the keys before it written.
       const proofs = ledger.sequentialProofs(plan.keys, before);
@@ -530,13 +529,30 @@ export function buildLedgerTransitionProof(
       preState.revert();
     }
     if (valid && !options.allowValid) {
-      throw notFraud(`tx ${txIndex} of block ${block.header.number} is valid`, 'a proof against a valid tx reverts with NotFraud', { txIndex });
+      const what = edge ? 'L1 computes its post-state root from the effect it states' : 'valid';
+      throw notFraud(`tx ${txIndex} of block ${block.header.number} is ${what}`, 'a proof against a valid tx reverts with NotFraud', { txIndex });
+    }
+    if (edge && refusal !== undefined) {
+      throw unavailable(`tx ${txIndex} (kind ${tx.kind}) passes every check L1 makes, yet its stated effect does not apply (${refusal})`, 'see docs/LEDGER-PROOFS.md §4.1', { txIndex });
     }
     // A conviction refused before its burn never opens the burn slot: its witness (1.1 KB of calldata) is left out.
     if (refusal !== undefined && plan.paidFirst !== undefined && refusal !== 'SLOT_OCCUPIED' && refusal !== 'BALANCE_OVERFLOW') accounts.splice(1);
     // Refused: the ledger is back at the pre-state, whose proofs the refusal needs.
     return proofOf(sequential ?? atPreState());
   });
+}
+
+/** The post-state root L1 computes for edge tx `tx` on `state` (left as it was): its stated effect applied. */
+function statedPostRoot(state: ChainState, tx: BlockTx, stf: StfContext): Hex | undefined {
+  state.checkpoint();
+  try {
+    return applyTx(state, tx, stf, { edgeEffect: 'stated' }).postRoot;
+  } catch (e) {
+    if (!isPlasmaError(e)) throw e;
+    return undefined;
+  } finally {
+    state.revert();
+  }
 }
 
 /**
@@ -773,7 +789,14 @@ export function findFraud(block: Block, parentHeader: Header | null, preState: C
       };
       if ((ctx.host ?? 'root') === 'root' && isEdgeKind(tx.kind)) {
         // Before the STF: a down event beyond the header passes it (the header is the lie), yet L1 refuses it.
-        const reason = edgeLedgerRefusal(tx, i, header, prev, preState, stf);
+        let reason = edgeLedgerRefusal(tx, i, header, prev, preState, stf);
+        // L1 applies the effect the tx states (§4.1): a post-state root that is not that is provable, whatever the
+        // halves did (a lie in the effect too only moves the function's own storage).
+        if (reason === undefined) {
+          // undefined: the stated effect does not apply here (re-execution refuses the tx below, phase 2).
+          const l1Root = statedPostRoot(preState, tx, stf);
+          if (l1Root !== undefined && l1Root !== block.postRoots[i].toLowerCase()) reason = 'POST_ROOT_MISMATCH';
+        }
         if (reason !== undefined) {
           preState.revert();
           preState.checkpoint();

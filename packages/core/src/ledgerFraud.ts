@@ -4,17 +4,19 @@
  * in the kind's touch order, the order in which PlasmaLedger{Registry,Exits,Objections,Edges} read them, which is the
  * order in which ParentLedger's checks first touch them; every key the kind writes is in the list (the parity tests,
  * contracts/test/ledger-fraud*.test.ts, compare the module's post-state root with core's: a write missing here fails
- * them). Also which txs of those kinds PlasmaRoot can judge: isProvableLedgerTx, edgeLedgerRefusal.
+ * them). Also which txs of those kinds PlasmaRoot can judge: isProvableLedgerTx, edgeLedgerRefusal (the edge kinds are
+ * judged on the effect they state, SPEC v4: fraud.ts applies it with the STF's `edgeEffect: 'stated'`).
  */
 import { addressEnc, dynamicArrayEnc, tupleEnc, uintEnc } from './abiEncoder.js';
 import { bytesToHex, ZERO_BYTES32 } from './bytes.js';
 import type { ChainState } from './chainState.js';
 import { decodeDataAvailabilityCall, type DataAvailabilityCall } from './dataAvailability.js';
-import { chainIdOf, edgeDownRecord, recordIs } from './encoding.js';
+import { chainIdOf, edgeDownRecord, RECORD_TIME_BITS, recordIs } from './encoding.js';
 import { isPlasmaError, PlasmaError } from './errors.js';
 // fraud.ts imports this module too: a cycle, harmless as neither uses the other at load time.
 import { ChainStatus, decodeEscapeChildExitData, decodeFraudProofArgs, FraudKind, type DecodedFraudProof } from './fraud.js';
-import { ledgerKeys } from './ledgerEntries.js';
+import { ledgerKeys, LedgerKind } from './ledgerEntries.js';
+import { ledgerKey } from './ledgerTree.js';
 import { checkEdgePayload, MAX_VALIDATORS, type ParentLedger } from './parentLedger.js';
 import { checkBlockTxSigner, checkSender, type StfContext } from './stf.js';
 import {
@@ -30,6 +32,7 @@ import {
   decodeProveChildFraudData,
   decodeReclaimChildDepositData,
   decodeSpawnChildData,
+  type EdgeWrite,
 } from './txData.js';
 import { TxKind, type BlockTx, type Header, type Hex } from './types.js';
 
@@ -40,7 +43,7 @@ const DOWN_NONCE_BITS = 48n;
 export const PROVABLE_LEDGER_KINDS: ReadonlySet<TxKind> = new Set([
   TxKind.DepositToChild, TxKind.CommitChild, TxKind.SpawnChild, TxKind.FinalizeChildExit, TxKind.EscapeChildExit, TxKind.ReclaimChildDeposit,
   TxKind.FreezeStalledChild, TxKind.ChallengeChildData, TxKind.ChildDataCall, TxKind.ProveChildFraud,
-  // Their refusals of edgeLedgerRefusal only (docs/LEDGER-PROOFS.md §4.1).
+  // Judged without the edge registry (§4.1): edgeLedgerRefusal's refusals, else the post root of the stated effect.
   TxKind.EdgeSend, TxKind.EdgeFromParent, TxKind.EdgeFromChild,
 ]);
 
@@ -96,17 +99,23 @@ export function ledgerTouchPlan(tx: BlockTx, ledger: ParentLedger): LedgerTouchP
         extra: bytesToHex(tupleEnc([dynamicArrayEnc(order.map((i) => uintEnc(i, 16)))]).bytes),
       };
     }
+    // The edge kinds (§4.1): the fixed entries first, then each key of the stated effect, in its order.
     case TxKind.EdgeSend: {
-      // A down call reads its child's registry entry and status; the sender's slot is checked, never written (§4.1).
-      const { child } = decodeEdgeSendData(tx.data);
-      return { keys: child === ZERO_BYTES32 ? [] : [ledgerKeys.child(child), ledgerKeys.childStatus(child)], slots: [tx.slot], extra: '0x' };
+      // A down call reads its child's registry entry and status and stamps its record; the sender's nonce moves.
+      const { fn, child, writes } = decodeEdgeSendData(tx.data);
+      const nonce = ledger.hasChild(child) ? ledger.childInfo(child).depositCount + 1n : 1n;
+      const fixed = child === ZERO_BYTES32 ? [] : [ledgerKeys.child(child), ledgerKeys.childStatus(child), ledgerKeys.deposit(child, nonce)];
+      return { keys: [...fixed, ...edgeWriteKeys(fn, writes)], slots: [tx.slot], extra: '0x' };
     }
-    case TxKind.EdgeFromParent:
-      // Nothing of the ledger: the down stream is the root's records.
-      return { keys: [], slots: [], extra: '0x' };
+    case TxKind.EdgeFromParent: {
+      // The down stream is the root's records; the delivery's record is this chain's.
+      const { fn, writes } = decodeEdgeFromParentData(tx.data);
+      return { keys: [ledgerKeys.edgeDelivery(tx.nonce), ...edgeWriteKeys(fn, writes)], slots: [], extra: '0x' };
+    }
     case TxKind.EdgeFromChild: {
-      const { child, header, index } = decodeEdgeFromChildData(tx.data);
-      return { keys: [ledgerKeys.child(child), ledgerKeys.commitment(child, header.number), ledgerKeys.spentExit(child, header.number, index)], slots: [], extra: '0x' };
+      const { child, header, index, fn, writes } = decodeEdgeFromChildData(tx.data);
+      const fixed = [ledgerKeys.child(child), ledgerKeys.commitment(child, header.number), ledgerKeys.spentExit(child, header.number, index)];
+      return { keys: [...fixed, ...edgeWriteKeys(fn, writes)], slots: [], extra: '0x' };
     }
     case TxKind.FinalizeChildExit: {
       const { child, header, index } = decodeFinalizeChildExitData(tx.data);
@@ -201,6 +210,11 @@ export function ledgerTouchPlan(tx: BlockTx, ledger: ParentLedger): LedgerTouchP
   }
 }
 
+/** The ledger keys of an edge tx's stated writes: `fn`'s storage under each key hash. */
+function edgeWriteKeys(fn: Hex, writes: readonly EdgeWrite[]): Hex[] {
+  return writes.map((w) => ledgerKey(LedgerKind.EdgeStorage, fn, w.keyHash, 0n));
+}
+
 /** A PROVE_CHILD_FRAUD's proof, or undefined when its args do not decode (the STF refuses it: MALFORMED_TX). */
 function fraudProofOf(fraudKind: number, args: Hex): DecodedFraudProof | undefined {
   try {
@@ -221,22 +235,23 @@ function dataCallOf(tx: BlockTx): DataAvailabilityCall | undefined {
 
 /**
  * Whether PlasmaRoot can judge `tx` whatever its outcome: its kind is in PROVABLE_LEDGER_KINDS and is not an edge kind
- * (edgeLedgerRefusal judges those: their registry-independent refusals only).
+ * (L1 judges those without the edge registry: edgeLedgerRefusal's refusals and the post-state root of the effect
+ * they state, not whether the halves had that effect).
  */
 export function isProvableLedgerTx(tx: BlockTx): boolean {
   return PROVABLE_LEDGER_KINDS.has(tx.kind) && !isEdgeKind(tx.kind);
 }
 
-/** The edge kinds 7-9: L1 judges their registry-independent checks only (edgeLedgerRefusal). */
+/** The edge kinds 7-9: L1 judges their registry-independent checks (edgeLedgerRefusal) and their stated effect. */
 export function isEdgeKind(kind: TxKind): boolean {
   return kind === TxKind.EdgeSend || kind === TxKind.EdgeFromParent || kind === TxKind.EdgeFromChild;
 }
 
 /**
  * The refusal L1 can prove of an edge tx (kind 7, 8 or 9, docs/LEDGER-PROOFS.md §4.1: a check that does not depend on
- * the chain's edge registry), as PlasmaLedgerEdges runs it, or undefined when the tx passes them all (then what its
- * halves did is not provable, whatever the STF says of it). `state` is the state before tx `txIndex` of the block whose
- * header is `header` (left as it was), `prev` the previous header.
+ * the chain's edge registry), as PlasmaLedgerEdges runs it, or undefined when the tx passes them all (then L1 computes
+ * the post-state root of the effect the tx states). `state` is the state before tx `txIndex` of the block whose header
+ * is `header` (left as it was), `prev` the previous header.
  * - 8 EDGE_FROM_PARENT, the down stream as kind 0 deposits: DEPOSIT_OUT_OF_ORDER (not event prev + index + 1),
  *   DEPOSIT_BEYOND_HEADER, DEPOSIT_MISMATCH (not what the parent recorded under its nonce);
  * - 9 EDGE_FROM_CHILD: ParentLedger.consumeEdgeEvent's refusals (the commitment, the window, the exit proof, spent);
@@ -271,6 +286,8 @@ export function edgeLedgerRefusal(tx: BlockTx, txIndex: number, header: Header, 
     if (!ledger.hasChild(child)) return 'UNKNOWN_CHAIN';
     if (ledger.childStatus(child).status !== ChainStatus.Live) return 'CHAIN_IS_FROZEN';
     if ((ledger.childInfo(child).depositCount + 1n) >> DOWN_NONCE_BITS !== 0n) return 'ARITHMETIC_OVERFLOW';
+    // recordEdgeEvent stamps the record with the clock, a uint40 (uintInput): PlasmaLedgerEdges refuses a wider one.
+    if (stf.timestamp >> RECORD_TIME_BITS !== 0n) return 'VALUE_OUT_OF_RANGE';
     return undefined;
   }
   if (tx.kind === TxKind.EdgeFromChild) {

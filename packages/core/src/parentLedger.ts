@@ -1030,6 +1030,14 @@ export class ParentLedger {
     this.write({ kind: LedgerKind.EdgeStorage, fn: bytes32Input(fn, 'fn'), keyHash, value: hexInput(value, 'value') });
   }
 
+  /**
+   * Sets the key whose hash is `keyHash` in `fn`'s storage: an edge tx's stated effect as L1 applies it (the STF's
+   * `edgeEffect: 'stated'`), without the key itself.
+   */
+  setEdgeStorageAt(fn: Hex, keyHash: Hex, value: Hex): void {
+    this.write({ kind: LedgerKind.EdgeStorage, fn: bytes32Input(fn, 'fn'), keyHash: bytes32Input(keyHash, 'keyHash'), value: hexInput(value, 'value') });
+  }
+
   /** Records what became of down edge event `nonce` from this chain's parent. */
   recordEdgeDelivery(nonce: bigint, fn: Hex, status: EdgeDeliveryStatus): void {
     this.write({ kind: LedgerKind.EdgeDelivery, nonce: uintInput(nonce, 64, 'nonce'), fn: bytes32Input(fn, 'fn'), status });

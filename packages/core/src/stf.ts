@@ -14,11 +14,11 @@
  */
 import { bytesToHex, isCanonicalAddress, isHex, MAX_UINT256, normalizeAddress, writeHex, ZERO_BYTES32 } from './bytes.js';
 import type { ChainState } from './chainState.js';
-import { BUILT_IN_EDGES, edgeRuns, edgeStorageOf, type EdgeContext, type EdgeDirection, type EdgeFunction, type EdgeRegistry } from './edge.js';
+import { BUILT_IN_EDGES, edgeRuns, edgeStorageOf, type EdgeContext, type EdgeDirection, type EdgeFunction, type EdgeRegistry, type EdgeStorage } from './edge.js';
 import { signedTxDigestBytes, type Eip712Domain, type UnsignedTx } from './eip712.js';
 import { edgeDownRecord, hashDeposit, recordIs } from './encoding.js';
 import { PlasmaError, type StfErrorCode } from './errors.js';
-import { EdgeDeliveryStatus } from './ledgerEntries.js';
+import { EdgeDeliveryStatus, edgeStorageKeyHash } from './ledgerEntries.js';
 import { checkEdgePayload, type ParentLedger } from './parentLedger.js';
 import { decodeEscapeChildExitData, encodeEscapeChildExitData } from './fraud.js';
 import { secp256k1Scheme, splitSignature, type SignatureScheme } from './signature.js';
@@ -48,6 +48,9 @@ import {
   decodeChildDataCallData,
   encodeChallengeChildDataData,
   encodeChildDataCallData,
+  MAX_EDGE_WRITE_BYTES,
+  MAX_EDGE_WRITES,
+  type EdgeWrite,
 } from './txData.js';
 import { decodeDataAvailabilityCall, type DataAvailabilityCall } from './dataAvailability.js';
 import {
@@ -101,6 +104,21 @@ export interface StfContext extends SigningContext {
 export interface ApplyOptions {
   /** The caller already recovered the signer and it equals `tx.from` (e.g. in a worker thread). */
   signatureChecked?: boolean;
+  /**
+   * How an edge tx's stated effect (kinds 7-9: `writes`, kind 8's `status`; docs/SPEC.md "Edge effects") is used:
+   * - 'check' (the default): run the halves and refuse the tx (EDGE_EFFECT_MISMATCH) unless it states what they did;
+   * - 'fill': run the halves and return what they did in `TxOutcome.edgeEffect` (a producer placing the tx: withEdgeEffect);
+   * - 'stated': L1's view (PlasmaLedgerEdges): the checks that do not depend on the edge registry, then the stated
+   *   effect applied as it is, no half run. A fraud prover's way to the post-state root L1 computes.
+   */
+  edgeEffect?: 'check' | 'fill' | 'stated';
+}
+
+/** What an edge tx's half did: the storage keys it set, in first-write order, and a down delivery's status. */
+export interface EdgeEffect {
+  writes: EdgeWrite[];
+  /** Kind 8 only. */
+  status?: EdgeDeliveryStatus;
 }
 
 export interface TxOutcome {
@@ -110,6 +128,8 @@ export interface TxOutcome {
   exit?: ExitTreeLeaf;
   /** Set for a deposit and a down edge event: the parent nonce it consumed (the block's depositNonce moves to it). */
   downNonce?: bigint;
+  /** Set for kinds 7-9 (not in 'stated' mode): what the half did. */
+  edgeEffect?: EdgeEffect;
 }
 
 /**
@@ -141,15 +161,17 @@ export function applyTx(state: ChainState, tx: BlockTx, ctx: StfContext, options
       applySpawnChild(state, tx, ctx, options);
       return { postRoot: state.root };
     case TxKind.EdgeSend: {
-      const up = applyEdgeSend(state, tx, ctx, options);
-      return up === undefined ? { postRoot: state.root } : { postRoot: state.root, exit: up };
+      const { up, effect } = applyEdgeSend(state, tx, ctx, options);
+      return { postRoot: state.root, ...(up === undefined ? {} : { exit: up }), ...(effect === undefined ? {} : { edgeEffect: effect }) };
     }
-    case TxKind.EdgeFromParent:
-      applyEdgeFromParent(state, tx, ctx);
-      return { postRoot: state.root, downNonce: tx.nonce };
-    case TxKind.EdgeFromChild:
-      applyEdgeFromChild(state, tx, ctx);
-      return { postRoot: state.root };
+    case TxKind.EdgeFromParent: {
+      const effect = applyEdgeFromParent(state, tx, ctx, options);
+      return { postRoot: state.root, downNonce: tx.nonce, ...(effect === undefined ? {} : { edgeEffect: effect }) };
+    }
+    case TxKind.EdgeFromChild: {
+      const effect = applyEdgeFromChild(state, tx, ctx, options);
+      return { postRoot: state.root, ...(effect === undefined ? {} : { edgeEffect: effect }) };
+    }
     case TxKind.ProveChildFraud:
       applyProveChildFraud(state, tx, ctx);
       return { postRoot: state.root };
@@ -452,31 +474,35 @@ export const BURN_ADDRESS: Address = '0x000000000000000000000000000000000000dead
  * EDGE_SEND: the sender owns the slot (any token) and signed its nonce; the function runs this way; the payload
  * fits; the send half runs; then the down stream's record (down) or the exit-tree leaf (up, returned).
  */
-function applyEdgeSend(state: ChainState, tx: BlockTx, ctx: StfContext, options: ApplyOptions): EdgeUpEvent | undefined {
-  const { fn, child, payload } = decodeEdgeSendData(tx.data);
+function applyEdgeSend(state: ChainState, tx: BlockTx, ctx: StfContext, options: ApplyOptions): { up?: EdgeUpEvent; effect?: EdgeEffect } {
+  const { fn, child, payload, writes } = decodeEdgeSendData(tx.data);
   const sender = state.accounts.get(tx.slot);
   // Any token will do: the call spends nothing, and the slot's nonce is the replay guard.
   checkSender(tx.slot, sender, { from: tx.from, token: sender?.token ?? tx.token, nonce: tx.nonce, amount: 0n });
   if (!options.signatureChecked) checkBlockTxSigner(tx, ctx);
   const direction: EdgeDirection = child === ZERO_BYTES32 ? 'up' : 'down';
-  const edge = runnableEdge(ctx, fn, direction, 'called');
+  const stated = options.edgeEffect === 'stated';
+  const edge = stated ? undefined : runnableEdge(ctx, fn, direction, 'called');
   checkEdgePayload(payload);
   const ledger = state.ledger;
   const nextNonce = direction === 'down' && ledger.hasChild(child) ? ledger.childInfo(child).depositCount + 1n : undefined;
   const peer = direction === 'down' ? child : parentChainOf(ctx);
   let up: EdgeUpEvent | undefined;
+  let effect: EdgeEffect | undefined;
   ledger.checkpoint();
   try {
-    runEdgeHalf(edge, 'send', payload, { chainId: state.chainId, peer, sender: tx.from, timestamp: ctx.timestamp, nonce: nextNonce }, ledger);
+    if (edge === undefined) applyStatedWrites(ledger, fn, writes);
+    else effect = { writes: runEdgeHalf(edge, 'send', payload, { chainId: state.chainId, peer, sender: tx.from, timestamp: ctx.timestamp, nonce: nextNonce }, ledger) };
     if (direction === 'down') ledger.recordEdgeEvent({ child, fn, sender: tx.from, payload, now: ctx.timestamp });
     else up = { fn, sourceChain: state.chainId, sender: tx.from, payload };
+    if (effect !== undefined && options.edgeEffect !== 'fill') checkEdgeEffect(tx, { writes }, effect);
     ledger.commitCheckpoint();
   } catch (e) {
     ledger.revert();
     throw e;
   }
   state.accounts.put(tx.slot, debited(sender, 0n));
-  return up;
+  return { ...(up === undefined ? {} : { up }), ...(effect === undefined ? {} : { effect }) };
 }
 
 /**
@@ -484,38 +510,95 @@ function applyEdgeSend(state: ChainState, tx: BlockTx, ctx: StfContext, options:
  * event is consumed even when it cannot be delivered (unknown function, a half that throws): refusing it would
  * stall every later deposit. Its writes are undone and the delivery is recorded as failed.
  */
-function applyEdgeFromParent(state: ChainState, tx: BlockTx, ctx: StfContext): void {
-  const { fn, payload } = decodeEdgeFromParentData(tx.data);
+function applyEdgeFromParent(state: ChainState, tx: BlockTx, ctx: StfContext, options: ApplyOptions): EdgeEffect | undefined {
+  const { fn, payload, status: statedStatus, writes } = decodeEdgeFromParentData(tx.data);
   applyNextDownEvent(ctx, tx.nonce, edgeDownRecord({ fn, child: state.chainId, nonce: tx.nonce, sender: tx.from, payload }), DOWN_EDGE_EVENT);
-  const edge = (ctx.edges ?? BUILT_IN_EDGES).get(fn);
   const ledger = state.ledger;
-  let status = EdgeDeliveryStatus.Failed;
-  if (edge !== undefined && edgeRuns(edge, 'down')) {
-    ledger.checkpoint();
-    try {
-      runEdgeHalf(edge, 'receive', payload, { chainId: state.chainId, peer: parentChainOf(ctx), sender: tx.from, timestamp: ctx.timestamp, nonce: tx.nonce }, ledger);
-      ledger.commitCheckpoint();
-      status = EdgeDeliveryStatus.Delivered;
-    } catch {
-      ledger.revert();
-    }
+  if (options.edgeEffect === 'stated') {
+    applyStatedWrites(ledger, fn, writes);
+    ledger.recordEdgeDelivery(tx.nonce, fn, statedStatus);
+    return undefined;
   }
-  ledger.recordEdgeDelivery(tx.nonce, fn, status);
-}
-
-/** EDGE_FROM_CHILD: consumeEdgeEvent (proof, window, spent set), then the receive half; a refusal undoes both. */
-function applyEdgeFromChild(state: ChainState, tx: BlockTx, ctx: StfContext): void {
-  const { child, header, windowEnd, fn, payload, index, proof } = decodeEdgeFromChildData(tx.data);
-  const edge = runnableEdge(ctx, fn, 'up', 'received');
-  const ledger = state.ledger;
+  const edge = (ctx.edges ?? BUILT_IN_EDGES).get(fn);
+  let effect: EdgeEffect = { writes: [], status: EdgeDeliveryStatus.Failed };
   ledger.checkpoint();
   try {
-    ledger.consumeEdgeEvent({ child, header, windowEnd, fn, sender: tx.from, payload, index, proof, now: ctx.timestamp });
-    runEdgeHalf(edge, 'receive', payload, { chainId: state.chainId, peer: child, sender: tx.from, timestamp: ctx.timestamp }, ledger);
+    if (edge !== undefined && edgeRuns(edge, 'down')) {
+      ledger.checkpoint();
+      try {
+        const done = runEdgeHalf(edge, 'receive', payload, { chainId: state.chainId, peer: parentChainOf(ctx), sender: tx.from, timestamp: ctx.timestamp, nonce: tx.nonce }, ledger);
+        ledger.commitCheckpoint();
+        effect = { writes: done, status: EdgeDeliveryStatus.Delivered };
+      } catch {
+        ledger.revert();
+      }
+    }
+    if (options.edgeEffect !== 'fill') checkEdgeEffect(tx, { writes, status: statedStatus }, effect);
+    ledger.recordEdgeDelivery(tx.nonce, fn, effect.status!);
     ledger.commitCheckpoint();
   } catch (e) {
     ledger.revert();
     throw e;
+  }
+  return effect;
+}
+
+/** EDGE_FROM_CHILD: consumeEdgeEvent (proof, window, spent set), then the receive half; a refusal undoes both. */
+function applyEdgeFromChild(state: ChainState, tx: BlockTx, ctx: StfContext, options: ApplyOptions): EdgeEffect | undefined {
+  const { child, header, windowEnd, fn, payload, index, proof, writes } = decodeEdgeFromChildData(tx.data);
+  const stated = options.edgeEffect === 'stated';
+  const edge = stated ? undefined : runnableEdge(ctx, fn, 'up', 'received');
+  const ledger = state.ledger;
+  let effect: EdgeEffect | undefined;
+  ledger.checkpoint();
+  try {
+    ledger.consumeEdgeEvent({ child, header, windowEnd, fn, sender: tx.from, payload, index, proof, now: ctx.timestamp });
+    if (edge === undefined) applyStatedWrites(ledger, fn, writes);
+    else effect = { writes: runEdgeHalf(edge, 'receive', payload, { chainId: state.chainId, peer: child, sender: tx.from, timestamp: ctx.timestamp }, ledger) };
+    if (effect !== undefined && options.edgeEffect !== 'fill') checkEdgeEffect(tx, { writes }, effect);
+    ledger.commitCheckpoint();
+  } catch (e) {
+    ledger.revert();
+    throw e;
+  }
+  return effect;
+}
+
+/** L1's view of a half: the stated writes, each under its key hash in `fn`'s storage. */
+function applyStatedWrites(ledger: ParentLedger, fn: Hex, writes: readonly EdgeWrite[]): void {
+  for (const w of writes) ledger.setEdgeStorageAt(fn, w.keyHash, w.value);
+}
+
+/** EDGE_EFFECT_MISMATCH unless the tx states exactly what its half did (same keys, order, values; kind 8 its status). */
+function checkEdgeEffect(tx: BlockTx, stated: EdgeEffect, done: EdgeEffect): void {
+  const same =
+    stated.status === done.status &&
+    stated.writes.length === done.writes.length &&
+    stated.writes.every((w, i) => w.keyHash.toLowerCase() === done.writes[i].keyHash && w.value.toLowerCase() === done.writes[i].value);
+  if (!same) {
+    throw stfError('EDGE_EFFECT_MISMATCH', `the edge tx (kind ${tx.kind}) states an effect its half did not have: ${describeEffect(stated)} stated, ${describeEffect(done)} done`, {
+      hint: "a producer fills the effect when it places the tx (BlockBuilder, withEdgeEffect): every key the half set, in first-write order, with its value after",
+      data: { stated: describeEffect(stated), done: describeEffect(done) },
+    });
+  }
+}
+
+function describeEffect(effect: EdgeEffect): string {
+  const status = effect.status === undefined ? '' : `status ${effect.status}, `;
+  return `${status}${effect.writes.length} write(s) [${effect.writes.map((w) => w.keyHash.slice(0, 10)).join(', ')}]`;
+}
+
+/** `tx` (kind 7, 8 or 9) with `effect` as its stated effect: the block form a producer seals. */
+export function withEdgeEffect(tx: BlockTx, effect: EdgeEffect): BlockTx {
+  switch (tx.kind) {
+    case TxKind.EdgeSend:
+      return { ...tx, data: encodeEdgeSendData({ ...decodeEdgeSendData(tx.data), writes: effect.writes }) };
+    case TxKind.EdgeFromParent:
+      return { ...tx, data: encodeEdgeFromParentData({ ...decodeEdgeFromParentData(tx.data), writes: effect.writes, status: effect.status }) };
+    case TxKind.EdgeFromChild:
+      return { ...tx, data: encodeEdgeFromChildData({ ...decodeEdgeFromChildData(tx.data), writes: effect.writes }) };
+    default:
+      return tx;
   }
 }
 
@@ -539,11 +622,23 @@ function runnableEdge(ctx: StfContext, fn: Hex, direction: EdgeDirection, how: '
 }
 
 /**
- * Decodes `payload` and runs one half of `edge` with its own storage in `ledger`. A refusal is the half's
- * PlasmaError, or EDGE_CALL_REFUSED carrying the message of any other error.
+ * Decodes `payload` and runs one half of `edge` with its own storage in `ledger`; returns the keys it set (its
+ * effect). A refusal is the half's PlasmaError, or EDGE_CALL_REFUSED carrying the message of any other error.
  */
-function runEdgeHalf(edge: EdgeFunction, half: 'send' | 'receive', payload: Hex, base: Omit<EdgeContext, 'storage'>, ledger: ParentLedger): void {
-  const ctx: EdgeContext = Object.freeze({ ...base, storage: edgeStorageOf(ledger, edge.fn) });
+function runEdgeHalf(edge: EdgeFunction, half: 'send' | 'receive', payload: Hex, base: Omit<EdgeContext, 'storage'>, ledger: ParentLedger): EdgeWrite[] {
+  const storage = edgeStorageOf(ledger, edge.fn);
+  const keys = new Map<Hex, Hex>();
+  const set = (key: Hex, value: Hex): void => {
+    // The same key in another case is the same key (edgeStorageKeyHash hashes its bytes).
+    const lower = (isHex(key) ? key.toLowerCase() : key) as Hex;
+    storage.set(key, value);
+    if (!keys.has(lower)) {
+      if (keys.size === MAX_EDGE_WRITES) throw effectTooLarge(edge, half, `set more than ${MAX_EDGE_WRITES} keys`);
+      keys.set(lower, edgeStorageKeyHash(key));
+    }
+  };
+  const recorded: EdgeStorage = Object.freeze({ get: storage.get, set, delete: (key: Hex) => set(key, '0x') });
+  const ctx: EdgeContext = Object.freeze({ ...base, storage: recorded });
   try {
     const args = edge.decode(payload);
     if (half === 'send') edge.send?.(ctx, args);
@@ -556,6 +651,17 @@ function runEdgeHalf(edge: EdgeFunction, half: 'send' | 'receive', payload: Hex,
       cause: e,
     });
   }
+  const writes = [...keys].map(([key, keyHash]) => ({ keyHash, value: (storage.get(key) ?? '0x').toLowerCase() as Hex }));
+  const bytes = writes.reduce((n, w) => n + (w.value.length - 2) / 2, 0);
+  if (bytes > MAX_EDGE_WRITE_BYTES) throw effectTooLarge(edge, half, `left ${bytes} bytes of values`);
+  return writes;
+}
+
+function effectTooLarge(edge: EdgeFunction, half: 'send' | 'receive', what: string): PlasmaError {
+  return stfError('EDGE_EFFECT_TOO_LARGE', `the ${half} half of edge function ${edge.name} ${what}`, {
+    hint: `an edge half may set at most ${MAX_EDGE_WRITES} keys of its storage, ${MAX_EDGE_WRITE_BYTES} bytes of values in all (the tx states them; L1 proves each): store a hash of larger data`,
+    data: { fn: edge.fn, name: edge.name, half, maxWrites: MAX_EDGE_WRITES, maxBytes: MAX_EDGE_WRITE_BYTES },
+  });
 }
 
 function parentChainOf(ctx: StfContext): ChainId {

@@ -10,16 +10,24 @@
  * | 4 COMMIT_CHILD | `abi.encode(bytes32 child, Header header, bytes signatures)` |
  * | 5 FINALIZE_CHILD_EXIT | `abi.encode(bytes32 child, Header header, uint64 windowEnd, Exit exit, uint256 index, bytes32[] proof)` |
  * | 6 SPAWN_CHILD | `abi.encode(address[] validators, uint8 threshold, uint64 challengeWindow, uint64 stallLimit)`: `stallLimit` 0 = the default (max(7 days, challengeWindow)) |
- * | 7 EDGE_SEND | `abi.encode(bytes32 fn, bytes32 child, bytes payload)` |
- * | 8 EDGE_FROM_PARENT | `abi.encode(bytes32 fn, bytes payload)` |
- * | 9 EDGE_FROM_CHILD | `abi.encode(bytes32 child, Header header, uint64 windowEnd, bytes32 fn, bytes payload, uint256 index, bytes32[] proof)` |
+ * | 7 EDGE_SEND | `abi.encode(bytes32 fn, bytes32 child, bytes payload, EdgeWrite[] writes)` |
+ * | 8 EDGE_FROM_PARENT | `abi.encode(bytes32 fn, bytes payload, uint8 status, EdgeWrite[] writes)` |
+ * | 9 EDGE_FROM_CHILD | `abi.encode(bytes32 child, Header header, uint64 windowEnd, bytes32 fn, bytes payload, uint256 index, bytes32[] proof, EdgeWrite[] writes)` |
  * | 10 PROVE_CHILD_FRAUD | `abi.encode(bytes32 child, uint8 fraudKind, bytes args)`: `args` = the PlasmaRoot entry point's arguments after its chainId (fraud.ts `encodeFraudProofArgs`) |
  * | 12 RECLAIM_CHILD_DEPOSIT, 13 FREEZE_STALLED_CHILD | `abi.encode(bytes32 child)` (kind 3's layout) |
  * | 14 CHALLENGE_CHILD_DATA | `abi.encode(bytes32 child, Header header, uint64 windowEnd)` (PlasmaDataAvailability.challengeData's arguments) |
  * | 15 CHILD_DATA_CALL | `abi.encode(bytes32 child, bytes call)`: `call` = the calldata of a PlasmaDataAvailability call with chainId = child |
+ *
+ * The edge kinds state their effect (docs/SPEC.md "Edge effects", SPEC v4): `writes` (`struct EdgeWrite { bytes32
+ * keyHash; bytes value; }`) lists every key of the function's storage its half set or deleted, once (a key hash twice
+ * is malformed), in the order of its first write, with the value it holds after the half ('0x' = deleted), at most MAX_EDGE_WRITES keys and MAX_EDGE_WRITE_BYTES of values; kind 8's `status` is the delivery's
+ * EdgeDeliveryStatus (1 delivered, 2 failed). The producer fills them (the signed fields stay fn, child, payload); the
+ * STF refuses a tx whose effect is not what its half did (EDGE_EFFECT_MISMATCH), and L1 computes the post-state root
+ * from them without knowing the chain's edge registry.
  */
 import { decodeWords, WORD, writeAddressWord, writeBytes32Word, writeUintWord, type StaticAbiType } from './abi.js';
 import { bytesToHex, equalBytes, hexToBytes, isHex, wordToBigint } from './bytes.js';
+import { bytes32Enc, bytesEnc, dynamicArrayEnc, headerEnc, tupleEnc, uintEnc, type Enc } from './abiEncoder.js';
 import { encodeHeader, HEADER_BYTES } from './encoding.js';
 import { PlasmaError } from './errors.js';
 import type { Address, ChainId, Exit, Header, Hex } from './types.js';
@@ -48,16 +56,35 @@ export interface SpawnChildData {
   stallLimit?: bigint;
 }
 
+/** One key of an edge function's storage as a half left it (the effect an edge tx states). */
+export interface EdgeWrite {
+  /** keccak256 of the storage key (ledgerEntries.ts edgeStorageKeyHash). */
+  keyHash: Hex;
+  /** The value after the half; '0x' = deleted. */
+  value: Hex;
+}
+
+/** At most this many keys per half: each costs L1 a ledger witness (docs/SPEC.md "Edge effects"). */
+export const MAX_EDGE_WRITES = 4;
+/** At most this many bytes of values in one half's effect: the tx's data stays small enough to publish (DA) and prove. */
+export const MAX_EDGE_WRITE_BYTES = 8192;
+
 export interface EdgeSendData {
   fn: Hex;
   /** ZERO_BYTES32 for an up call. */
   child: ChainId;
   payload: Hex;
+  /** The send half's effect; [] when omitted (the producer fills it). */
+  writes?: EdgeWrite[];
 }
 
 export interface EdgeFromParentData {
   fn: Hex;
   payload: Hex;
+  /** EdgeDeliveryStatus: 1 delivered, 2 failed; 2 when omitted (the producer fills it). */
+  status?: number;
+  /** The receive half's effect; [] when omitted. */
+  writes?: EdgeWrite[];
 }
 
 export interface EdgeFromChildData {
@@ -68,6 +95,8 @@ export interface EdgeFromChildData {
   payload: Hex;
   index: bigint;
   proof: Hex[];
+  /** The receive half's effect; [] when omitted (the producer fills it). */
+  writes?: EdgeWrite[];
 }
 
 export interface ProveChildFraudData {
@@ -148,47 +177,33 @@ export function encodeSpawnChildData(d: SpawnChildData): Hex {
   return bytesToHex(out);
 }
 
-/** `abi.encode(bytes32 fn, bytes32 child, bytes payload)` */
+/** `abi.encode(bytes32 fn, bytes32 child, bytes payload, EdgeWrite[] writes)` */
 export function encodeEdgeSendData(d: EdgeSendData): Hex {
-  const payload = hexToBytes(d.payload);
-  const head = 3 * WORD;
-  const out = new Uint8Array(head + WORD + padded(payload.length));
-  writeBytes32Word(out, 0, d.fn);
-  writeBytes32Word(out, WORD, d.child);
-  writeUintWord(out, 2 * WORD, head, 256);
-  writeDynamicBytes(out, head, payload);
-  return bytesToHex(out);
+  return encoded([bytes32Enc(d.fn), bytes32Enc(d.child), bytesEnc(d.payload), writesEnc(d.writes)]);
 }
 
-/** `abi.encode(bytes32 fn, bytes payload)` */
+/** `abi.encode(bytes32 fn, bytes payload, uint8 status, EdgeWrite[] writes)` */
 export function encodeEdgeFromParentData(d: EdgeFromParentData): Hex {
-  const payload = hexToBytes(d.payload);
-  const head = 2 * WORD;
-  const out = new Uint8Array(head + WORD + padded(payload.length));
-  writeBytes32Word(out, 0, d.fn);
-  writeUintWord(out, WORD, head, 256);
-  writeDynamicBytes(out, head, payload);
-  return bytesToHex(out);
+  return encoded([bytes32Enc(d.fn), bytesEnc(d.payload), uintEnc(d.status ?? 2, 8), writesEnc(d.writes)]);
 }
 
-/** `abi.encode(bytes32 child, Header header, uint64 windowEnd, bytes32 fn, bytes payload, uint256 index, bytes32[] proof)` */
+/** `abi.encode(bytes32 child, Header header, uint64 windowEnd, bytes32 fn, bytes payload, uint256 index, bytes32[] proof, EdgeWrite[] writes)` */
 export function encodeEdgeFromChildData(d: EdgeFromChildData): Hex {
-  const payload = hexToBytes(d.payload);
-  const head = WORD + HEADER_BYTES + 5 * WORD;
-  const proofAt = head + WORD + padded(payload.length);
-  const out = new Uint8Array(proofAt + WORD + d.proof.length * WORD);
-  let at = 0;
-  writeBytes32Word(out, at, d.child);
-  out.set(encodeHeader(d.header), (at += WORD));
-  writeUintWord(out, (at += HEADER_BYTES), d.windowEnd, 64);
-  writeBytes32Word(out, (at += WORD), d.fn);
-  writeUintWord(out, (at += WORD), head, 256);
-  writeUintWord(out, (at += WORD), d.index, 256);
-  writeUintWord(out, (at += WORD), proofAt, 256);
-  writeDynamicBytes(out, head, payload);
-  writeUintWord(out, proofAt, d.proof.length, 256);
-  d.proof.forEach((sibling, i) => writeBytes32Word(out, proofAt + WORD + i * WORD, sibling));
-  return bytesToHex(out);
+  const proof = dynamicArrayEnc(d.proof.map(bytes32Enc));
+  return encoded([
+    bytes32Enc(d.child), headerEnc(d.header), uintEnc(d.windowEnd, 64), bytes32Enc(d.fn), bytesEnc(d.payload), uintEnc(d.index, 256), proof, writesEnc(d.writes),
+  ]);
+}
+
+/** `EdgeWrite[]`: each element the dynamic tuple (bytes32 keyHash, bytes value). */
+function writesEnc(writes: readonly EdgeWrite[] = []): Enc {
+  checkEffectSize(writes.length, writes.reduce((n, w) => n + hexToBytes(w.value).length, 0));
+  if (new Set(writes.map((w) => w.keyHash.toLowerCase())).size !== writes.length) throw new Error('a key hash written twice');
+  return dynamicArrayEnc(writes.map((w) => tupleEnc([bytes32Enc(w.keyHash), bytesEnc(w.value)])));
+}
+
+function encoded(parts: Enc[]): Hex {
+  return bytesToHex(tupleEnc(parts).bytes);
 }
 
 /** `abi.encode(bytes32 child, uint8 fraudKind, bytes args)` */
@@ -212,9 +227,9 @@ export function encodeChallengeChildDataData(d: ChallengeChildDataData): Hex {
   return bytesToHex(out);
 }
 
-/** `abi.encode(bytes32 child, bytes call)` (kind 8's layout) */
+/** `abi.encode(bytes32 child, bytes call)` */
 export function encodeChildDataCallData(d: ChildDataCallData): Hex {
-  return encodeEdgeFromParentData({ fn: d.child, payload: d.call });
+  return encoded([bytes32Enc(d.child), bytesEnc(d.call)]);
 }
 
 /** A `bytes` tail: its length word, then the bytes (the zero padding is already there). */
@@ -264,23 +279,25 @@ export function decodeSpawnChildData(data: Hex): SpawnChildData & { stallLimit: 
   }, encodeSpawnChildData);
 }
 
-export function decodeEdgeSendData(data: Hex): EdgeSendData {
-  return strictly(data, 'abi.encode(bytes32 fn, bytes32 child, bytes payload)', (bytes) => ({
+export function decodeEdgeSendData(data: Hex): EdgeSendData & { writes: EdgeWrite[] } {
+  return strictly(data, 'abi.encode(bytes32 fn, bytes32 child, bytes payload, EdgeWrite[] writes)', (bytes) => ({
     fn: bytesToHex(word(bytes, 0)),
     child: bytesToHex(word(bytes, WORD)) as ChainId,
     payload: bytesToHex(dynamicBytes(bytes, 2 * WORD)),
+    writes: edgeWrites(bytes, 3 * WORD),
   }), encodeEdgeSendData);
 }
 
-export function decodeEdgeFromParentData(data: Hex): EdgeFromParentData {
-  return strictly(data, 'abi.encode(bytes32 fn, bytes payload)', (bytes) => ({
-    fn: bytesToHex(word(bytes, 0)),
-    payload: bytesToHex(dynamicBytes(bytes, WORD)),
-  }), encodeEdgeFromParentData);
+export function decodeEdgeFromParentData(data: Hex): EdgeFromParentData & { status: number; writes: EdgeWrite[] } {
+  return strictly(data, 'abi.encode(bytes32 fn, bytes payload, uint8 status, EdgeWrite[] writes)', (bytes) => {
+    const [status] = decodeWords(['uint8'], word(bytes, 2 * WORD)) as [bigint];
+    if (status !== 1n && status !== 2n) throw new Error('status must be 1 (delivered) or 2 (failed)');
+    return { fn: bytesToHex(word(bytes, 0)), payload: bytesToHex(dynamicBytes(bytes, WORD)), status: Number(status), writes: edgeWrites(bytes, 3 * WORD) };
+  }, encodeEdgeFromParentData);
 }
 
-export function decodeEdgeFromChildData(data: Hex): EdgeFromChildData {
-  const layout = 'abi.encode(bytes32 child, Header header, uint64 windowEnd, bytes32 fn, bytes payload, uint256 index, bytes32[] proof)';
+export function decodeEdgeFromChildData(data: Hex): EdgeFromChildData & { writes: EdgeWrite[] } {
+  const layout = 'abi.encode(bytes32 child, Header header, uint64 windowEnd, bytes32 fn, bytes payload, uint256 index, bytes32[] proof, EdgeWrite[] writes)';
   return strictly(data, layout, (bytes) => {
     let at = 0;
     const child = bytesToHex(word(bytes, at)) as ChainId;
@@ -290,8 +307,29 @@ export function decodeEdgeFromChildData(data: Hex): EdgeFromChildData {
     const payload = bytesToHex(dynamicBytes(bytes, (at += WORD)));
     const index = wordToBigint(word(bytes, (at += WORD)));
     const proof = dynamicWords(bytes, (at += WORD)).map((w) => bytesToHex(w));
-    return { child, header, windowEnd, fn, payload, index, proof };
+    const writes = edgeWrites(bytes, (at += WORD));
+    return { child, header, windowEnd, fn, payload, index, proof, writes };
   }, encodeEdgeFromChildData);
+}
+
+/** The EdgeWrite[] a head word at `headOffset` points to (the strict re-encode checks every offset). */
+function edgeWrites(bytes: Uint8Array, headOffset: number): EdgeWrite[] {
+  const { start, length } = tail(bytes, headOffset);
+  if (length > MAX_EDGE_WRITES) throw new Error(`at most ${MAX_EDGE_WRITES} edge writes`);
+  const writes = Array.from({ length }, (_, i) => {
+    const element = start + Number(wordToBigint(word(bytes, start + i * WORD)));
+    const value = dynamicBytesAt(bytes, element, element + WORD);
+    return { keyHash: bytesToHex(word(bytes, element)), value: bytesToHex(value) };
+  });
+  // Each key once: a half's effect lists a key at its first write only, and L1 walks one witness per key.
+  if (new Set(writes.map((w) => w.keyHash)).size !== writes.length) throw new Error('a key hash written twice');
+  checkEffectSize(writes.length, writes.reduce((n, w) => n + (w.value.length - 2) / 2, 0));
+  return writes;
+}
+
+function checkEffectSize(count: number, bytes: number): void {
+  if (count > MAX_EDGE_WRITES) throw new Error(`at most ${MAX_EDGE_WRITES} edge writes`);
+  if (bytes > MAX_EDGE_WRITE_BYTES) throw new Error(`at most ${MAX_EDGE_WRITE_BYTES} bytes of edge write values`);
 }
 
 export function decodeProveChildFraudData(data: Hex): ProveChildFraudData {
@@ -386,6 +424,16 @@ function tail(bytes: Uint8Array, headOffset: number): { start: number; length: n
 function dynamicBytes(bytes: Uint8Array, headOffset: number): Uint8Array {
   const { start, length } = tail(bytes, headOffset);
   return slice(bytes, start, length).slice();
+}
+
+/** A `bytes` inside a tuple that starts at `base`: its offset word at `headOffset` counts from `base`. */
+function dynamicBytesAt(bytes: Uint8Array, base: number, headOffset: number): Uint8Array {
+  const offset = wordToBigint(word(bytes, headOffset));
+  if (offset > BigInt(bytes.length)) throw new Error('offset out of bounds');
+  const at = base + Number(offset);
+  const length = wordToBigint(word(bytes, at));
+  if (length > BigInt(bytes.length)) throw new Error('length out of bounds');
+  return slice(bytes, at + WORD, Number(length)).slice();
 }
 
 function dynamicWords(bytes: Uint8Array, headOffset: number): Uint8Array[] {

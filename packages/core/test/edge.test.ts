@@ -25,6 +25,17 @@ import {
   createEdgeRegistry,
   defineEdgeFunction,
   edgeDownRecord,
+  decodeEdgeFromParentData,
+  encodeEdgeFromParentData,
+  decodeEdgeSendData,
+  encodeEdgeSendData,
+  computeTxRoot,
+  findFraud,
+  FraudKind,
+  hexToBytes,
+  keccak256,
+  MAX_EDGE_WRITES,
+  type BlockTx,
   recordIs,
   edgeFunctionId,
   edgeUpLeaf,
@@ -453,8 +464,28 @@ describe('verifyBlock with edge transactions', () => {
     expectInvalid(verify({ ...down, txs }), 'INVALID_TX', 'DEPOSIT_MISMATCH');
     const exits = [{ ...down.exits[0], payload: '0xabce' as Hex }];
     expectInvalid(verify({ ...down, exits }), 'EXIT_MISMATCH');
-    // A watcher without the counter records the deliveries as failed: another post-state root.
-    expectInvalid(verify(down, beforeDown, { ...A1.ctx, edges: BUILT_IN_EDGES }), 'POST_ROOT_MISMATCH');
+    // A watcher without the counter records the delivery as failed: not the effect the block states.
+    expectInvalid(verify(down, beforeDown, { ...A1.ctx, edges: BUILT_IN_EDGES }), 'INVALID_TX', 'EDGE_EFFECT_MISMATCH');
+    // A stated effect that is not what the half did (a value, a dropped key, the status) is refused.
+    const stated = decodeEdgeFromParentData(down.txs[0].data);
+    expect(stated).toMatchObject({ status: EdgeDeliveryStatus.Delivered });
+    expect(stated.writes.length).toBeGreaterThan(0);
+    const restated = (d: Partial<typeof stated>) => {
+      const tampered = down.txs.slice();
+      tampered[0] = { ...down.txs[0], data: encodeEdgeFromParentData({ ...stated, ...d }) };
+      return { ...down, txs: tampered };
+    };
+    expectInvalid(verify(restated({ writes: [{ ...stated.writes[0], value: word(5n) }, ...stated.writes.slice(1)] })), 'INVALID_TX', 'EDGE_EFFECT_MISMATCH');
+    expectInvalid(verify(restated({ writes: stated.writes.slice(1) })), 'INVALID_TX', 'EDGE_EFFECT_MISMATCH');
+    expectInvalid(verify(restated({ status: EdgeDeliveryStatus.Failed })), 'INVALID_TX', 'EDGE_EFFECT_MISMATCH');
+    // L1's view ('stated': no registry, the stated writes) reaches the same post-state roots as the halves did.
+    const viewed = ChainState.fromEntries(beforeDown.chainId, [...beforeDown.accounts.entries()], [...beforeDown.ledger.entries()]);
+    const l1Ctx = { ...A1.ctx, edges: BUILT_IN_EDGES, timestamp: down.header.timestamp, lastDepositNonce: downParent!.depositNonce };
+    down.txs.forEach((tx, i) => {
+      const outcome = applyTx(viewed, tx, l1Ctx, { edgeEffect: 'stated' });
+      expect(outcome.postRoot).toBe(down.postRoots[i].toLowerCase());
+      if (outcome.downNonce !== undefined) l1Ctx.lastDepositNonce = outcome.downNonce;
+    });
 
     // Kind 9 on A: re-executed by A's watcher (A.block), and refused when its proof is tampered.
     A.block(tick(), (b) => commitPending(b, A, A1));
@@ -498,6 +529,72 @@ describe('the edge registry', () => {
     expect(transferToParent).toMatchObject({ direction: 'up', kinds: { send: [TxKind.Withdraw], receive: [TxKind.FinalizeChildExit] } });
   });
 
+  it('L1 judges an edge tx on the effect it states: a lying post root is provable, a lying effect alone is phase 2', () => {
+    const { A, A1, tick } = buildEdgeTree();
+    const before = snapshot(A);
+    const parent = A.head!;
+    const sent = A.block(tick(), (b) => edgeCall(b, A, alice, counter.fn, A1, word(7n)));
+    const i = sent.txs.findIndex((tx) => tx.kind === TxKind.EdgeSend);
+    const stated = decodeEdgeSendData(sent.txs[i].data);
+    expect(stated.writes).toEqual([{ keyHash: bytesToHex(keccak256(hexToBytes(SENT))), value: word(7n) }]);
+    const copy = () => ChainState.fromEntries(before.chainId, [...before.accounts.entries()], [...before.ledger.entries()]);
+    const forged = (txs: BlockTx[], postRoots: Hex[]): Block => {
+      const header = { ...sent.header, txRoot: bytesToHex(computeTxRoot(txs, postRoots)) };
+      return { ...sent, header, hash: hashHeader(header), txs, postRoots };
+    };
+    const find = (block: Block) => findFraud(block, parent, copy(), A.ctx);
+    expect(find(sent)).toBeUndefined();
+
+    // (a) The half's effect as stated, the post root a lie: L1 recomputes it.
+    const lyingRoot = `0x${'ab'.repeat(32)}` as Hex;
+    const roots = (root: Hex) => sent.postRoots.map((r, j) => (j === i ? root : r));
+    expect(find(forged(sent.txs, roots(lyingRoot)))).toMatchObject({ provable: true, kind: FraudKind.InvalidLedgerTx, reason: 'POST_ROOT_MISMATCH', txIndex: i });
+
+    // (b) An effect the half did not have, the post root L1's: only re-execution sees it (fn's own storage).
+    const lie = { ...sent.txs[i], data: encodeEdgeSendData({ ...stated, writes: [{ ...stated.writes[0], value: word(70n) }] }) };
+    const txs = sent.txs.map((tx, j) => (j === i ? lie : tx));
+    const ctx = { ...A.ctx, lastDepositNonce: parent.depositNonce, timestamp: sent.header.timestamp };
+    const l1View = copy();
+    sent.txs.slice(0, i).forEach((tx) => applyTx(l1View, tx, ctx));
+    const l1Root = applyTx(l1View, lie, ctx, { edgeEffect: 'stated' }).postRoot;
+    expect(l1Root).not.toBe(sent.postRoots[i].toLowerCase());
+    expect(find(forged(txs, roots(l1Root)))).toMatchObject({ provable: false, kind: 'phase2', reason: 'EDGE_EFFECT_MISMATCH', txIndex: i });
+    // (c) Both lies: the post root is still provable.
+    expect(find(forged(txs, roots(lyingRoot)))).toMatchObject({ provable: true, kind: FraudKind.InvalidLedgerTx, reason: 'POST_ROOT_MISMATCH', txIndex: i });
+  });
+
+  it('an edge half sets at most MAX_EDGE_WRITES keys, each listed once at its first write: more fails the delivery', () => {
+    const hog = defineEdgeFunction({
+      name: 'test/hog/v1',
+      direction: 'down',
+      decode: (payload) => Number(BigInt(payload)),
+      send(ctx, n) {
+        for (let k = 0; k < n; k++) ctx.storage.set(word(BigInt(k)), '0x01');
+      },
+      receive(ctx, n) {
+        for (let k = 0; k < n; k++) ctx.storage.set(word(BigInt(k)), '0x02');
+        ctx.storage.set(word(0n), '0x'); // a key set twice (here deleted) is listed once, at its first write
+      },
+    });
+    const state = new ChainState(chainIdOf(ROOT_CHAIN_ID, 0));
+    const ctx = { chainId: state.chainId, domain: DOMAIN, lastDepositNonce: 0n, timestamp: 1n, edges: createEdgeRegistry([hog]) };
+    const records = new Map<bigint, Hex>();
+    const deliver = (nonce: bigint, n: number) => {
+      const payload = word(BigInt(n));
+      records.set(nonce, edgeDownRecord({ fn: hog.fn, child: state.chainId, nonce, sender: alice.address, payload }));
+      const tx = placeEdgeFromParent({ nonce, fn: hog.fn, sender: alice.address, payload });
+      return applyTx(state, tx, { ...ctx, lastDepositNonce: nonce - 1n, depositRecord: (k) => records.get(k) }, { edgeEffect: 'fill' }).edgeEffect!;
+    };
+    const full = deliver(1n, MAX_EDGE_WRITES);
+    expect(full.status).toBe(EdgeDeliveryStatus.Delivered);
+    expect(full.writes.map((w) => w.value)).toEqual(['0x', ...Array(MAX_EDGE_WRITES - 1).fill('0x02')]);
+    expect(full.writes.map((w) => w.keyHash)).toEqual(Array.from({ length: MAX_EDGE_WRITES }, (_, k) => bytesToHex(keccak256(hexToBytes(word(BigInt(k)))))));
+    const over = deliver(2n, MAX_EDGE_WRITES + 1);
+    expect(over).toEqual({ status: EdgeDeliveryStatus.Failed, writes: [] });
+    expect(state.ledger.edgeStorage(hog.fn, word(1n))).toBe('0x02'); // the failed delivery wrote nothing
+    expect(state.ledger.edgeDelivery(2n)).toEqual({ fn: hog.fn, status: EdgeDeliveryStatus.Failed });
+  });
+
   it('gives each function its own storage, and each message handler its own part of the message storage', () => {
     const state = new ChainState(chainIdOf(ROOT_CHAIN_ID, 0));
     const registry: EdgeRegistry = createEdgeRegistry([counter], { messageHandlers });
@@ -506,7 +603,7 @@ describe('the edge registry', () => {
     const records = new Map<bigint, Hex>();
     const deliver = (nonce: bigint, fn: Hex, payload: Hex) => {
       records.set(nonce, edgeDownRecord({ fn, child: state.chainId, nonce, sender: alice.address, payload }));
-      applyTx(state, placeEdgeFromParent({ nonce, fn, sender: alice.address, payload }), { ...ctx, lastDepositNonce: nonce - 1n, depositRecord: (n) => records.get(n) });
+      applyTx(state, placeEdgeFromParent({ nonce, fn, sender: alice.address, payload }), { ...ctx, lastDepositNonce: nonce - 1n, depositRecord: (n) => records.get(n) }, { edgeEffect: 'fill' });
     };
     deliver(1n, counter.fn, word(2n));
     deliver(2n, MESSAGE_FN, encodeMessagePayload({ target: APP, data: '0x77' }));

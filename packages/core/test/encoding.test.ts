@@ -2,6 +2,9 @@ import { AbiCoder, getAddress, keccak256 as ethersKeccak } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import {
   MAX_UINT256,
+  MAX_EDGE_WRITES,
+  MAX_EDGE_WRITE_BYTES,
+  type EdgeWrite,
   ROOT_CHAIN_ID,
   TxKind,
   bigintToWord,
@@ -224,29 +227,52 @@ describe('edge encodings (docs/EDGE.md) match abi.encode (ethers)', () => {
   const HEADER_TUPLE = 'tuple(bytes32,uint64,bytes32,bytes32,bytes32,bytes32,uint64,uint64)';
   const headerValues = [header.chainId, header.number, header.parentHash, header.txRoot, header.stateRoot, header.exitRoot, header.depositNonce, header.timestamp];
 
-  it('the data of kinds 7, 8 and 9, decoded strictly', () => {
+  it('the data of kinds 7, 8 and 9 (their stated effect last), decoded strictly', () => {
     const payloads: Hex[] = ['0x', '0x01', bytesToHex(new Uint8Array(33).fill(7))];
+    const WRITE = '(bytes32 keyHash, bytes value)[]';
+    const writeSets: EdgeWrite[][] = [[], [{ keyHash: `0x${'0a'.repeat(32)}`, value: '0x' }, { keyHash: `0x${'0b'.repeat(32)}`, value: bytesToHex(new Uint8Array(33).fill(3)) }]];
+    const tuples = (writes: EdgeWrite[]) => writes.map((w) => [w.keyHash, w.value]);
     for (const payload of payloads) {
-      const send = encodeEdgeSendData({ fn, child: CHAIN_ID, payload });
-      expect(send).toBe(abi.encode(['bytes32', 'bytes32', 'bytes'], [fn, CHAIN_ID, payload]));
-      expect(decodeEdgeSendData(send)).toEqual({ fn, child: CHAIN_ID, payload });
-      const fromParent = encodeEdgeFromParentData({ fn, payload });
-      expect(fromParent).toBe(abi.encode(['bytes32', 'bytes'], [fn, payload]));
-      expect(decodeEdgeFromParentData(fromParent)).toEqual({ fn, payload });
-      const proof = [`0x${'01'.repeat(32)}`, `0x${'02'.repeat(32)}`] as Hex[];
-      const d = { child: CHAIN_ID, header, windowEnd: 1_700_000_100n, fn, payload, index: 5n, proof };
-      const fromChild = encodeEdgeFromChildData(d);
-      expect(fromChild).toBe(
-        abi.encode(['bytes32', HEADER_TUPLE, 'uint64', 'bytes32', 'bytes', 'uint256', 'bytes32[]'], [CHAIN_ID, headerValues, d.windowEnd, fn, payload, 5n, proof]),
-      );
-      expect(decodeEdgeFromChildData(fromChild)).toEqual(d);
+      for (const writes of writeSets) {
+        const send = encodeEdgeSendData({ fn, child: CHAIN_ID, payload, writes });
+        expect(send).toBe(abi.encode(['bytes32', 'bytes32', 'bytes', WRITE], [fn, CHAIN_ID, payload, tuples(writes)]));
+        expect(decodeEdgeSendData(send)).toEqual({ fn, child: CHAIN_ID, payload, writes });
+        const fromParent = encodeEdgeFromParentData({ fn, payload, status: 1, writes });
+        expect(fromParent).toBe(abi.encode(['bytes32', 'bytes', 'uint8', WRITE], [fn, payload, 1, tuples(writes)]));
+        expect(decodeEdgeFromParentData(fromParent)).toEqual({ fn, payload, status: 1, writes });
+        const proof = [`0x${'01'.repeat(32)}`, `0x${'02'.repeat(32)}`] as Hex[];
+        const d = { child: CHAIN_ID, header, windowEnd: 1_700_000_100n, fn, payload, index: 5n, proof, writes };
+        const fromChild = encodeEdgeFromChildData(d);
+        expect(fromChild).toBe(
+          abi.encode(['bytes32', HEADER_TUPLE, 'uint64', 'bytes32', 'bytes', 'uint256', 'bytes32[]', WRITE], [CHAIN_ID, headerValues, d.windowEnd, fn, payload, 5n, proof, tuples(writes)]),
+        );
+        expect(decodeEdgeFromChildData(fromChild)).toEqual(d);
+      }
     }
+    // Omitted, the effect encodes as none (and kind 8 as failed): what a producer fills in.
+    expect(decodeEdgeFromParentData(encodeEdgeFromParentData({ fn, payload: '0x' }))).toEqual({ fn, payload: '0x', status: 2, writes: [] });
     const send = encodeEdgeSendData({ fn, child: CHAIN_ID, payload: '0x01' });
-    const refused = (data: Hex) => expect(() => decodeEdgeSendData(data)).toThrow(expect.objectContaining({ code: 'MALFORMED_TX', data: { field: 'data' } }));
+    const refused = (data: Hex, decode: (data: Hex) => unknown = decodeEdgeSendData) =>
+      expect(() => decode(data)).toThrow(expect.objectContaining({ code: 'MALFORMED_TX', data: { field: 'data' } }));
     refused(`${send}00` as Hex); // a trailing byte
     refused(`${send.slice(0, -2)}01` as Hex); // dirty padding
     refused(send.slice(0, -64) as Hex); // cut short
     refused(`${send.slice(0, 130)}${word(0x40n).slice(2)}${send.slice(194)}` as Hex); // another offset
+    // A status other than delivered (1) or failed (2), and more than MAX_EDGE_WRITES writes.
+    refused(abi.encode(['bytes32', 'bytes', 'uint8', WRITE], [fn, '0x', 3, []]) as Hex, decodeEdgeFromParentData);
+    const many = Array.from({ length: MAX_EDGE_WRITES + 1 }, (_, i) => [word(BigInt(i + 1)), '0x01']);
+    refused(abi.encode(['bytes32', 'bytes32', 'bytes', WRITE], [fn, CHAIN_ID, '0x', many]) as Hex);
+    expect(() => encodeEdgeSendData({ fn, child: CHAIN_ID, payload: '0x', writes: many.map(([keyHash, value]) => ({ keyHash, value }) as EdgeWrite) })).toThrow();
+    // More than MAX_EDGE_WRITE_BYTES of values (at the bound it decodes).
+    const big = (n: number) => [[word(1n), bytesToHex(new Uint8Array(n).fill(1))], [word(2n), '0x01']];
+    expect(decodeEdgeSendData(abi.encode(['bytes32', 'bytes32', 'bytes', WRITE], [fn, CHAIN_ID, '0x', big(MAX_EDGE_WRITE_BYTES - 1)]) as Hex).writes).toHaveLength(2);
+    refused(abi.encode(['bytes32', 'bytes32', 'bytes', WRITE], [fn, CHAIN_ID, '0x', big(MAX_EDGE_WRITE_BYTES)]) as Hex);
+    // A key hash twice.
+    refused(abi.encode(['bytes32', 'bytes32', 'bytes', WRITE], [fn, CHAIN_ID, '0x', [[word(1n), '0x01'], [word(1n), '0x02']]]) as Hex);
+    // A write's value offset that is not the canonical one.
+    const one = abi.encode(['bytes32', 'bytes32', 'bytes', WRITE], [fn, CHAIN_ID, '0x', [[word(1n), '0x01']]]);
+    const at = one.indexOf(word(1n).slice(2));
+    refused(`${one.slice(0, at + 64)}${word(0x60n).slice(2)}${one.slice(at + 128)}` as Hex);
   });
 
   it('the message payload: abi.encode(address target, bytes data), decoded strictly', () => {

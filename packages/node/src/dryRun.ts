@@ -76,13 +76,14 @@ export function createDryRun(
         case TxKind.ReclaimChildDeposit:
         case TxKind.FreezeStalledChild:
         case TxKind.ChildDataCall:
-          applyTx(state, placeSignedTx(state, t, ctx), ctx);
+          // 'fill': the producer states an edge tx's effect when it places it (docs/SPEC.md "Edge effects").
+          applyTx(state, placeSignedTx(state, t, ctx), ctx, { edgeEffect: 'fill' });
           return;
         case TxKind.EdgeSend: {
           const account = state.accounts.get(t.slot);
           // Transactions of the slot still waiting come first in the block; the pending nonce stands for them.
           if (account !== undefined && account.nonce !== t.nonce) state.accounts.put(t.slot, { ...account, nonce: t.nonce });
-          applyTx(state, placeSignedTx(state, t, ctx, from), ctx, { signatureChecked: true });
+          applyTx(state, placeSignedTx(state, t, ctx, from), ctx, { signatureChecked: true, edgeEffect: 'fill' });
           return;
         }
         default:

@@ -1,6 +1,7 @@
 import {
   blockTxDigest,
   bytesToHex,
+  decodeEdgeFromChildData,
   decodeEdgeFromParentData,
   decodeReclaimChildDepositData,
   edgeDownRecord,
@@ -97,7 +98,7 @@ export function unsignedTxHash(
  * The hash a node files a block tx under (StoredBlock.txHashes), recomputed from the block form alone: what a
  * node importing a peer's block indexes receipts by. It equals what the producer filed: the user's EIP-712 digest
  * (kinds 1-3, 6, 7), the parent's record (kind 0 `hashDeposit`, kind 8 `edgeDownRecord`), `unsignedTxHash` for the
- * kinds nobody signs (their block `data` is the canonical data it hashes).
+ * kinds nobody signs (their block `data` is the canonical data it hashes; kind 9's without the effect it states).
  */
 export function blockTxHash(tx: BlockTx, chainId: ChainId, domain: Eip712Domain): Hex {
   const chain = hexToBytes(chainId, 32);
@@ -117,7 +118,8 @@ export function blockTxHash(tx: BlockTx, chainId: ChainId, domain: Eip712Domain)
     case TxKind.ChallengeChildData:
       return blockTxDigest(domain, chainId, tx);
     case TxKind.EdgeFromChild:
-      return hashed(hexToBytes(tx.from, 20), hexToBytes(tx.data));
+      // Without the effect the producer stated (docs/SPEC.md "Edge effects"): the hash of what was submitted.
+      return hashed(hexToBytes(tx.from, 20), hexToBytes(encodeEdgeFromChildData({ ...decodeEdgeFromChildData(tx.data), writes: [] })));
     case TxKind.ProveChildFraud:
     case TxKind.ChildDataCall:
       return hashed(hexToBytes(tx.to, 20), hexToBytes(tx.data));

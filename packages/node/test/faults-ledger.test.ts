@@ -1,9 +1,10 @@
 /**
  * Fault injection in the ledger kinds (docs/LEDGER-PROOFS.md §6.4) against a real Hardhat L1: a validator node of a
  * chain A (a child of the root) that is a parent lies in a tx it runs for its child A1. A1 has no node: its block is
- * built here with core and committed on A by hand (COMMIT_CHILD), as packages/node/test/ledger.test.ts does. Per
- * kind, A's faulty block is read over RPC and re-executed on the honest pre-state: verifyBlock refuses it, findFraud
- * proves it as InvalidLedgerTx with the lie's reason, and PlasmaRoot convicts A with that proof (FraudProven kind 10).
+ * built here with core and committed on A by hand (COMMIT_CHILD), as packages/node/test/ledger.test.ts does; one case
+ * lies in the delivery of a message from L1 instead (an edge tx, kind 8). Per case, A's faulty block is read over RPC
+ * and re-executed on the honest pre-state: verifyBlock refuses it, findFraud proves it as InvalidLedgerTx with the
+ * lie's reason, and PlasmaRoot convicts A with that proof (FraudProven kind 10).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Wallet, parseEther } from 'ethers';
@@ -18,6 +19,7 @@ import {
   blockFromJson,
   chainIdOf,
   commitmentDigest,
+  decodeEdgeFromParentData,
   encodeFraudProofCall,
   exitProof,
   findFraud,
@@ -139,25 +141,43 @@ async function getBlock(run: Run, n: number): Promise<Block> {
   return blockFromJson(await rpc(run.node.rpcUrl, 'pt_getBlockByNumber', [n]));
 }
 
-
-
+/**
+ * A message from L1 to A (PlasmaRoot.sendMessage) to an address with no handler there: A delivers it as an
+ * EDGE_FROM_PARENT (kind 8) that keeps it in the message function's inbox, so the tx states writes (SPEC v4 "Edge
+ * effects") and L1 recomputes its post-state root from them.
+ */
+async function messageFromL1(run: Run): Promise<void> {
+  const target = Wallet.createRandom().address;
+  await (await l1.root.sendMessage(run.chainId, target, '0xc0ffee')).wait();
+}
 
 /**
- * Per kind: what makes A run the tx, the kind of the tx the lie is about, what verifyBlock says of it and findFraud's
- * reason. ledger-post-root lies in the block's last tx of a kind PlasmaRoot proves: the finalize today; a kind made
- * provable later (DEPOSIT_TO_CHILD, SPAWN_CHILD, COMMIT_CHILD) may take the lie to an earlier block of the scenario.
+ * The cases, each a fault kind with what makes A run the tx, the kind of the tx the lie is about, what verifyBlock
+ * says of it and findFraud's reason. ledger-post-root lies in the block's last tx of a kind PlasmaRoot proves
+ * (PROVABLE_LEDGER_KINDS): in the finalize scenario an earlier kind (the SPAWN_CHILD) takes the lie; in the message
+ * scenario the only one is the kind-8 delivery, whose post-state root L1 computes from the effect it states.
  */
-const EXPECTED: Record<'double-finalize' | 'ledger-post-root' | 'early-freeze' | 'false-conviction', { scenario: (run: Run) => Promise<unknown>; txKind?: TxKind; refusal: Partial<InvalidBlockData>; reason: string }> = {
-  'double-finalize': { scenario: finalizeA1Exit, txKind: TxKind.FinalizeChildExit, refusal: { reason: 'INVALID_TX', code: 'ALREADY_WITHDRAWN' }, reason: 'ALREADY_WITHDRAWN' },
-  'ledger-post-root': { scenario: finalizeA1Exit, refusal: { reason: 'POST_ROOT_MISMATCH' }, reason: 'POST_ROOT_MISMATCH' },
-  'early-freeze': { scenario: spawnA1, txKind: TxKind.FreezeStalledChild, refusal: { reason: 'INVALID_TX', code: 'NOT_STALLED' }, reason: 'NOT_STALLED' },
-  'false-conviction': { scenario: commitA1Block1, txKind: TxKind.ProveChildFraud, refusal: { reason: 'INVALID_TX', code: 'NOT_FRAUD' }, reason: 'NOT_FRAUD' },
-};
+interface Case {
+  name: string;
+  kind: FaultKind;
+  scenario: (run: Run) => Promise<unknown>;
+  txKind?: TxKind;
+  refusal: Partial<InvalidBlockData>;
+  reason: string;
+}
+
+const CASES: Case[] = [
+  { name: 'double-finalize', kind: 'double-finalize', scenario: finalizeA1Exit, txKind: TxKind.FinalizeChildExit, refusal: { reason: 'INVALID_TX', code: 'ALREADY_WITHDRAWN' }, reason: 'ALREADY_WITHDRAWN' },
+  { name: 'ledger-post-root', kind: 'ledger-post-root', scenario: finalizeA1Exit, refusal: { reason: 'POST_ROOT_MISMATCH' }, reason: 'POST_ROOT_MISMATCH' },
+  { name: 'ledger-post-root on an edge tx (EDGE_FROM_PARENT)', kind: 'ledger-post-root', scenario: messageFromL1, txKind: TxKind.EdgeFromParent, refusal: { reason: 'POST_ROOT_MISMATCH' }, reason: 'POST_ROOT_MISMATCH' },
+  { name: 'early-freeze', kind: 'early-freeze', scenario: spawnA1, txKind: TxKind.FreezeStalledChild, refusal: { reason: 'INVALID_TX', code: 'NOT_STALLED' }, reason: 'NOT_STALLED' },
+  { name: 'false-conviction', kind: 'false-conviction', scenario: commitA1Block1, txKind: TxKind.ProveChildFraud, refusal: { reason: 'INVALID_TX', code: 'NOT_FRAUD' }, reason: 'NOT_FRAUD' },
+];
 
 describe('fault injection in the ledger kinds: A\'s faulty block is refused, proven as InvalidLedgerTx and convicted at the root', () => {
-  for (const [kind, expected] of Object.entries(EXPECTED) as [FaultKind, (typeof EXPECTED)[keyof typeof EXPECTED]][]) {
-    it(kind, async () => {
-      const run = await startParent(kind);
+  for (const expected of CASES) {
+    it(expected.name, async () => {
+      const run = await startParent(expected.kind);
       try {
         await expected.scenario(run);
         const { n, windowEnd } = await faultyBlock(run);
@@ -175,6 +195,12 @@ describe('fault injection in the ledger kinds: A\'s faulty block is refused, pro
         const txKind = block.txs[(finding as { txIndex: number }).txIndex].kind;
         expect(PROVABLE_LEDGER_KINDS.has(txKind)).toBe(true);
         if (expected.txKind !== undefined) expect(txKind).toBe(expected.txKind);
+        if (txKind === TxKind.EdgeFromParent) {
+          // The delivery states its effect: the message kept in the inbox (what L1 recomputes the post-state root from).
+          const { status, writes } = decodeEdgeFromParentData(block.txs[(finding as { txIndex: number }).txIndex].data);
+          expect(status).toBe(1);
+          expect(writes.length).toBeGreaterThan(0);
+        }
 
         // The proof PlasmaRoot takes: A convicted, rolled back to the block before and frozen.
         const windows = { windowEnd, prevWindowEnd: await windowEndOnL1(run.chainId, n - 1) };
@@ -185,7 +211,7 @@ describe('fault injection in the ledger kinds: A\'s faulty block is refused, pro
         expect(proven!.args.number).toBe(BigInt(n));
         expect(Number((await l1.root.chainStatus(run.chainId))[0])).toBe(ChainStatus.FrozenFraud);
         expect((await l1.root.chainInfo(run.chainId)).headNumber).toBe(BigInt(n - 1));
-        console.log(`[faults-ledger] ${kind}: block ${n} tx ${refused.txIndex} (kind ${txKind}) ${finding!.reason}, convicted at the root for ${receipt!.gasUsed} gas`);
+        console.log(`[faults-ledger] ${expected.name}: block ${n} tx ${refused.txIndex} (kind ${txKind}) ${finding!.reason}, convicted at the root for ${receipt!.gasUsed} gas`);
       } finally {
         await run.node.close();
         await run.dir.remove();

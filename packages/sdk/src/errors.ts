@@ -53,6 +53,8 @@ export const ERROR_HINTS: Record<string, string> = {
   EDGE_DIRECTION_MISMATCH: 'a down function is called with the child it goes to, an up function without one',
   EDGE_CALL_REFUSED: "the function's send half refused the call: check its arguments and what its storage holds",
   MALFORMED_EDGE_PAYLOAD: 'encode the payload the way the function decodes it (a message: abi.encode(address target, bytes data))',
+  EDGE_EFFECT_MISMATCH: "the block states an edge effect its half did not have: the chain's validators run another edge registry than this node (or lie); run the functions they run",
+  EDGE_EFFECT_TOO_LARGE: 'an edge half may set at most 4 keys of its storage (a message inbox takes 2) and 8192 bytes of values in all: store a hash of larger data, or split the call',
   PAYLOAD_TOO_LARGE: 'an edge event carries at most 4096 bytes: send a hash or a pointer instead',
   NOT_AN_EDGE: 'an edge call or a message crosses one edge: from a chain to its parent or to one of its children',
   NO_RECEIVE_HALF: 'L1 runs only the message function: send a message to an IPlasmaMessageReceiver contract instead',

@@ -162,8 +162,6 @@ function describeRevert(name: string, signature: string | undefined, a: Record<s
       return 'the extra witness is not the child\'s validator set (its hash is not the Child entry\'s validatorSetHash)';
     case 'BadSortWitness':
       return 'the extra witness is not the permutation that sorts the spawned validators';
-    case 'EdgeEffectNotProvable':
-      return `the tx of kind ${a.kind} passes every check L1 can make: what its edge halves did is not provable there`;
     case 'CheckOutOfGas':
       return 'a check the ledger module runs in a call of its own (the strict decode of a PROVE_CHILD_FRAUD\'s args or a CHILD_DATA_CALL\'s call) ran out of gas';
     case 'NotFraud':
