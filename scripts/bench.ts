@@ -72,6 +72,12 @@ async function main(): Promise<void> {
       ledgerDepositPostRoot: 500_000,
       ledgerCommitForged: 500_000,
       ledgerSpawnPostRoot: 500_000,
+      ledgerConvictHonest: 500_000,
+      ledgerConvictPostRoot: 500_000,
+      ledgerResolveBurnPostRoot: 500_000,
+      // SPEC v4 edge effects: kind 8 with the inbox's 2 writes (at 4 writes 457,952; kind 7 down and kind 9 at 4 writes
+      // pass the aim: ~605,000 and ~560,000, docs/LEDGER-PROOFS.md "As implemented (session 11)")
+      ledgerEdgePostRoot: 500_000,
     };
     for (const [name, value] of Object.entries(gas)) {
       const target = gasTargets[name];
