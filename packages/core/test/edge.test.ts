@@ -35,6 +35,7 @@ import {
   hexToBytes,
   keccak256,
   MAX_EDGE_WRITES,
+  MAX_EDGE_WRITE_BYTES,
   type BlockTx,
   recordIs,
   edgeFunctionId,
@@ -182,6 +183,16 @@ function relayTx(parent: TestChain, child: TestChain, block: Block, index: numbe
   if (!isEdgeUpEvent(leaf)) throw new Error(`leaf ${index} is a token exit`);
   const { fn, sender, payload } = leaf;
   return { kind: TxKind.EdgeFromChild, chainId: parent.id, child: child.id, header: block.header, windowEnd, fn, sender, payload, index: BigInt(index), proof: exitProof(block, index) };
+}
+
+/** The code a run is refused with, 'accepted' when it is not. */
+function code(run: () => unknown): string {
+  try {
+    run();
+  } catch (e) {
+    return (e as PlasmaError).code;
+  }
+  return 'accepted';
 }
 
 /** A copy of `chain`'s watcher state, to re-verify (tampered versions of) its next block. */
@@ -505,14 +516,6 @@ describe('the edge registry', () => {
     expect(rootEdges.functions.map((f) => f.fn)).toEqual([MESSAGE_FN, counter.fn, receipt.fn, announce.fn]);
     expect(rootEdges.get(counter.fn.toUpperCase().replace('0X', '0x') as Hex)).toBe(counter);
     expect(message).toMatchObject({ fn: MESSAGE_FN, direction: 'both' });
-    const code = (run: () => unknown) => {
-      try {
-        run();
-      } catch (e) {
-        return (e as PlasmaError).code;
-      }
-      return 'accepted';
-    };
     const again = defineEdgeFunction({ name: 'test/counter/v1', direction: 'up', receive() {} });
     expect(code(() => createEdgeRegistry([counter, again]))).toBe('DUPLICATE_EDGE_FUNCTION');
     expect(code(() => createEdgeRegistry([defineEdgeFunction({ name: 'plasma-tree/message/v1', direction: 'down', receive() {} })]))).toBe('DUPLICATE_EDGE_FUNCTION');
@@ -593,6 +596,32 @@ describe('the edge registry', () => {
     expect(over).toEqual({ status: EdgeDeliveryStatus.Failed, writes: [] });
     expect(state.ledger.edgeStorage(hog.fn, word(1n))).toBe('0x02'); // the failed delivery wrote nothing
     expect(state.ledger.edgeDelivery(2n)).toEqual({ fn: hog.fn, status: EdgeDeliveryStatus.Failed });
+  });
+
+  it('a send half past the bounds (a 5th key, more than MAX_EDGE_WRITE_BYTES of values) refuses the call: EDGE_EFFECT_TOO_LARGE', () => {
+    const big = defineEdgeFunction({
+      name: 'test/big/v1',
+      direction: 'up',
+      decode: (payload) => ({ keys: Number(BigInt(payload) >> 32n), bytes: Number(BigInt(payload) & 0xffffffffn) }),
+      send(ctx, { keys, bytes }) {
+        for (let k = 0; k < keys; k++) ctx.storage.set(word(BigInt(k)), bytesToHex(new Uint8Array(bytes).fill(1)));
+      },
+      receive() {},
+    });
+    const state = new ChainState(chainIdOf(ROOT_CHAIN_ID, 0));
+    state.accounts.put(0, { owner: alice.address, token: ETH, balance: 0n, nonce: 0n });
+    const ctx = { chainId: state.chainId, domain: DOMAIN, lastDepositNonce: 0n, timestamp: 1n, edges: createEdgeRegistry([big]) };
+    const call = (keys: number, bytes: number) => {
+      const payload = word((BigInt(keys) << 32n) | BigInt(bytes));
+      const signed = sign(alice, { kind: TxKind.EdgeSend, chainId: state.chainId, slot: 0, fn: big.fn, child: ZERO_BYTES32, payload, nonce: state.accounts.get(0)!.nonce });
+      return () => applyTx(state, placeSignedTx(state, signed, ctx), ctx, { edgeEffect: 'fill' });
+    };
+    const root = state.root;
+    expect(code(call(MAX_EDGE_WRITES + 1, 1))).toBe('EDGE_EFFECT_TOO_LARGE');
+    expect(code(call(2, MAX_EDGE_WRITE_BYTES / 2 + 1))).toBe('EDGE_EFFECT_TOO_LARGE');
+    expect(state.root).toBe(root); // refused: nothing written, the nonce unmoved
+    const done = call(2, MAX_EDGE_WRITE_BYTES / 2)();
+    expect(done.edgeEffect!.writes.map((w) => (w.value.length - 2) / 2)).toEqual([MAX_EDGE_WRITE_BYTES / 2, MAX_EDGE_WRITE_BYTES / 2]);
   });
 
   it('gives each function its own storage, and each message handler its own part of the message storage', () => {
