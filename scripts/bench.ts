@@ -76,7 +76,7 @@ async function main(): Promise<void> {
       ledgerConvictPostRoot: 500_000,
       ledgerResolveBurnPostRoot: 500_000,
       // SPEC v4 edge effects: kind 8 with the inbox's 2 writes (at 4 writes 457,952; kind 7 down and kind 9 at 4 writes
-      // pass the aim: ~605,000 and ~560,000, docs/LEDGER-PROOFS.md "As implemented (session 11)")
+      // pass the aim: 604,353 and 561,584, logged by contracts/test/ledger-fraud-edges.test.ts)
       ledgerEdgePostRoot: 500_000,
     };
     for (const [name, value] of Object.entries(gas)) {

@@ -110,6 +110,10 @@ async function expectHonest(
   return block;
 }
 
+/** `block` (one tx, forged on A's head) again with its post root a lie. */
+const lyingCopy = (block: core.Block): core.Block =>
+  t.A.forge(block.txs, [core.bytesToHex(core.keccak256(core.hexToBytes(block.postRoots[0])))], { timestamp: block.header.timestamp, depositNonce: block.header.depositNonce });
+
 /** The message function with a handler for `target` that sets `keys` keys of its storage (A's registry for some tests). */
 const handlerEdges = (keys: number) => core.createEdgeRegistry([], {
   messageHandlers: { [target]: (ctx) => Array.from({ length: keys }, (_, i) => ctx.storage.set(`0x${i.toString(16).padStart(2, '0')}`, `0x${'ab'.repeat(i + 1)}`)) },
@@ -236,6 +240,8 @@ describe('7 EDGE_SEND: the sender, the signature, the payload and the child, aga
     const block = await expectHonest(stampCall(core.MAX_EDGE_WRITES - 1), { timestamp: t.A.head!.timestamp + 1n, edges, writes: core.MAX_EDGE_WRITES });
     expect(proofOf(block).ledger.entries).toHaveLength(3 + core.MAX_EDGE_WRITES);
     await blockVerifierGas('ledger-fraud-edges', `kind 7 down, valid, ${core.MAX_EDGE_WRITES} writes`, block);
+    // The worst case of the edge kinds at the root: its post root a lie (docs/LEDGER-PROOFS.md, session 11).
+    await undone(() => convictAtRoot(lyingCopy(block), 'POST_ROOT_MISMATCH', 'ledger-fraud-edges', `kind 7 down, a lying post root, ${core.MAX_EDGE_WRITES} writes`));
   });
 
   it('an honest call up (the message function: no send half, no write)', async () => {
@@ -260,6 +266,7 @@ describe('9 EDGE_FROM_CHILD: the up event against A\'s ledger', () => {
   it(`delivered once with the most writes (${core.MAX_EDGE_WRITES}: the inbox and the handler's)`, async () => {
     const block = await expectHonest(core.placeSignedTx(t.A.state, deliverTx(), t.A.ctx), { timestamp: k3WindowEnd, edges: handlerEdges(core.MAX_EDGE_WRITES - 2), writes: core.MAX_EDGE_WRITES });
     await blockVerifierGas('ledger-fraud-edges', `kind 9, valid, ${core.MAX_EDGE_WRITES} writes`, block);
+    await undone(() => convictAtRoot(lyingCopy(block), 'POST_ROOT_MISMATCH', 'ledger-fraud-edges', `kind 9, a lying post root, ${core.MAX_EDGE_WRITES} writes`));
   });
 
   it('delivered twice: ALREADY_WITHDRAWN, and PlasmaRoot convicts A (FraudProven kind 10)', async () => {
