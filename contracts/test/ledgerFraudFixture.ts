@@ -92,13 +92,35 @@ async function transitionInput(block: core.Block) {
   };
 }
 
-/** What the contract says of the forged block's tx: the module's refusal and post root, the verifier's fault code. */
+/**
+ * What the contract says of the forged block's tx: the module's refusal and post root, the verifier's fault code.
+ * Core's judge of the same proof (ledgerTransitionFault: what a chain parent runs on a PROVE_CHILD_FRAUD of fraud kind
+ * 10) must say the same, word for word: every parity test of the ledger kinds is a parity test of it too.
+ */
 export async function judge(block: core.Block, proof: core.FraudProofData = proofOf(block)) {
   const args = rootArgs(proof);
   const input = await transitionInput(block);
   const [refusal, postStateRoot] = (await t.verifier.ledgerTransition(t.domainSeparator, input.depositRecord, block.txs[0].kind, args)) as [string, string];
-  const [fault] = (await t.verifier.transitionFault(input, args)) as [bigint, string];
-  return { refusal, postStateRoot: postStateRoot.toLowerCase(), fault: Number(fault) };
+  const [fault, faultRoot] = (await t.verifier.transitionFault(input, args)) as [bigint, string];
+  const verdict = { refusal, postStateRoot: postStateRoot.toLowerCase(), fault: Number(fault) };
+  expect(coreJudge(block, proof as core.LedgerTransitionProof, input.depositRecord as Hex)).toEqual({ ...verdict, faultRoot: faultRoot.toLowerCase() });
+  return verdict;
+}
+
+/** Core's verdict on `proof` in judge's shape (the refusal hashed as the module answers it). */
+function coreJudge(block: core.Block, proof: core.LedgerTransitionProof, depositRecord: Hex) {
+  const input: core.TransitionInput = {
+    domain: t.f.domain as core.Eip712Domain, chainId: t.A.chainId, txRoot: block.header.txRoot, prevStateRoot: t.A.head!.stateRoot,
+    prevDepositNonce: t.A.head!.depositNonce, depositNonce: block.header.depositNonce, depositRecord,
+  };
+  const verdict = core.ledgerTransition(input, proof);
+  const { fault, postStateRoot } = core.ledgerTransitionFault(input, proof);
+  return {
+    refusal: verdict.refusal === undefined ? ZeroHash : id(verdict.refusal),
+    postStateRoot: verdict.postStateRoot ?? ZeroHash,
+    fault,
+    faultRoot: postStateRoot,
+  };
 }
 
 /**

@@ -119,6 +119,11 @@ export type ParentLedgerErrorCode =
   | 'MISSING_ACCOUNT_WITNESS'
   | 'WRONG_WITNESS_SLOT'
   | 'INVALID_ACCOUNT_PROOF'
+  // a ledger-kind transition proof inside a chain parent (fraud kind 10, docs/LEDGER-PROOFS.md): the ledger modules' witness errors
+  | 'MISSING_LEDGER_WITNESS'
+  | 'INVALID_LEDGER_WITNESS'
+  | 'BAD_VALIDATOR_WITNESS'
+  | 'BAD_SORT_WITNESS'
   // the escape hatch inside a chain (escapeExit, reclaimDeposit, docs/FRAUD.md §8): PlasmaRoot's errors
   | 'CHAIN_NOT_FROZEN'
   | 'NOT_THE_HEAD'

@@ -733,11 +733,6 @@ export interface FindFraudContext extends BlockContext {
   exitLeaves?: readonly Hex[];
   /** The parent's record under `header.depositNonce + 1`, to check the skipped-deposit deadline (needs commitTime). */
   nextDownRecord?: NextDownRecord;
-  /**
-   * Who judges the block: PlasmaRoot (default), which proves the ledger kinds of PROVABLE_LEDGER_KINDS, or a chain
-   * parent's ledger, which proves kinds 0-2 only (a ledger-kind fault stays phase 2 there: docs/LEDGER-PROOFS.md §7).
-   */
-  host?: 'root' | 'chain';
 }
 
 /**
@@ -779,7 +774,7 @@ export function findFraud(block: Block, parentHeader: Header | null, preState: C
           return { provable: true, kind: tx.kind as number as FraudKind, txIndex: i, reason: TransitionFault[fault], proof };
         }
       }
-      const ledgerProvable = (ctx.host ?? 'root') === 'root' && isProvableLedgerTx(tx);
+      const ledgerProvable = isProvableLedgerTx(tx);
       const ledgerFault = (reason: string): FraudFinding => {
         if (!ledgerProvable) return { provable: false, kind: 'phase2', txIndex: i, reason };
         // The witnesses are taken from a fresh replay up to tx i (the state here is the same).
@@ -787,7 +782,7 @@ export function findFraud(block: Block, parentHeader: Header | null, preState: C
         preState.checkpoint();
         return { provable: true, kind: FraudKind.InvalidLedgerTx, txIndex: i, reason, proof: buildLedgerTransitionProof(block, i, parentHeader, preState, ctx) };
       };
-      if ((ctx.host ?? 'root') === 'root' && isEdgeKind(tx.kind)) {
+      if (isEdgeKind(tx.kind)) {
         // Before the STF: a down event beyond the header passes it (the header is the lie), yet L1 refuses it.
         let reason = edgeLedgerRefusal(tx, i, header, prev, preState, stf);
         // L1 applies the effect the tx states (§4.1): a post-state root that is not that is provable, whatever the
@@ -1060,6 +1055,22 @@ class AbiReader {
     return { leaf: this.word(at), index: Number(index), proof: this.siblings(at + 2 * WORD, EXIT_TREE_DEPTH) };
   }
 
+  /** A LedgerTxWitness `((bytes value, uint256 bitmap, bytes32[] siblings)[] entries, bytes extra)` whose head word is at `at`. */
+  ledgerTxWitness(base: number, at: number): LedgerTxWitness {
+    const start = this.offset(base, at);
+    const list = this.offset(start, start);
+    const count = this.uint(list);
+    if (count * BigInt(WORD) > BigInt(this.bytes.length)) throw new Error('length out of bounds');
+    const entries = Array.from({ length: Number(count) }, (_, i): LedgerEntryWitness => {
+      const e = this.offset(list + WORD, list + WORD + i * WORD);
+      const siblingsAt = this.offset(e, e + 2 * WORD);
+      const siblings = this.uint(siblingsAt);
+      if (siblings > 256n) throw new Error('more than 256 siblings');
+      return { value: this.dynamicBytes(e, e), proof: { bitmap: this.word(e + WORD), siblings: this.siblings(siblingsAt + WORD, Number(siblings)) } };
+    });
+    return { entries, extra: this.dynamicBytes(start, start + WORD) };
+  }
+
   accounts(base: number, at: number): AccountWitness[] {
     const start = this.offset(base, at);
     const length = this.uint(start);
@@ -1092,7 +1103,9 @@ export function decodeFraudProofArgs(fraudKind: number, args: Hex): DecodedFraud
     });
   };
   // 8 (unavailable data) is no proof: it is a challenge the validators fail to answer (docs/FRAUD.md §9).
-  if (!Number.isInteger(fraudKind) || fraudKind < FraudKind.InvalidDeposit || fraudKind > FraudKind.SkippedDeposit || fraudKind === FraudKind.UnavailableData) fail(`unknown fraud kind ${fraudKind}`);
+  // 10 is a transition proof against a ledger-kind tx, with its ledger witness (docs/LEDGER-PROOFS.md).
+  const known = fraudKind === FraudKind.InvalidLedgerTx || (fraudKind >= FraudKind.InvalidDeposit && fraudKind <= FraudKind.SkippedDeposit && fraudKind !== FraudKind.UnavailableData);
+  if (!Number.isInteger(fraudKind) || !known) fail(`unknown fraud kind ${fraudKind}`);
   let bytes: Uint8Array;
   try {
     bytes = hexToBytes(args);
@@ -1149,6 +1162,16 @@ function decodeArgs(r: AbiReader, fraudKind: FraudKind): DecodedFraudProof {
     case FraudKind.InvalidExits:
       // (..., TxWitness t, TxWitness next, ExitWitness e): e is static, in place after the two offsets.
       return { proof: { kind: FraudKind.InvalidExits, header, prev, tx: r.txWitness(0, at), next: r.txWitness(0, at + WORD), exit: r.exitWitness(at + 2 * WORD) }, windows };
+    case FraudKind.InvalidLedgerTx: {
+      // (..., TxWitness t, TxWitness preTx, bytes32 accountsRoot, bytes32 ledgerRoot, AccountWitness[] accounts, LedgerTxWitness ledger)
+      const tx = r.txWitness(0, at);
+      if (tx.tx.kind <= TxKind.Withdraw) throw new Error(`a ledger-kind proof against a tx of kind ${tx.tx.kind}`);
+      const proof: Omit<LedgerTransitionProof, 'fault'> = {
+        kind: FraudKind.InvalidLedgerTx, header, prev, tx, preTx: r.txWitness(0, at + WORD), accountsRoot: r.word(at + 2 * WORD), ledgerRoot: r.word(at + 3 * WORD),
+        accounts: r.accounts(0, at + 4 * WORD), ledger: r.ledgerTxWitness(0, at + 5 * WORD),
+      };
+      return { proof, windows };
+    }
     default: {
       // (..., TxWitness t, TxWitness preTx, bytes32 accountsRoot, bytes32 ledgerRoot, AccountWitness[] accounts)
       const tx = r.txWitness(0, at);

@@ -56,13 +56,13 @@ export interface TransitionInput {
   depositRecord: Hex;
 }
 
-function verifierError(code: ParentLedgerErrorCode, message: string, args: Record<string, bigint | number | string>, hint: string): PlasmaError {
+export function verifierError(code: ParentLedgerErrorCode, message: string, args: Record<string, bigint | number | string>, hint: string): PlasmaError {
   const data: Record<string, string> = {};
   for (const [name, value] of Object.entries(args)) data[name] = typeof value === 'string' ? value.toLowerCase() : String(value);
   return new PlasmaError(code, message, { data, hint });
 }
 
-const WITNESS_HINT = 'build the proof with core (findFraud, build…Proof) from the block and its pre-state';
+export const WITNESS_HINT = 'build the proof with core (findFraud, build…Proof) from the block and its pre-state';
 
 /** transitionFault: the fault code of tx `t` on its pre-state (VALID = 0) and, when valid so far, the post root. */
 export function transitionFault(
@@ -73,18 +73,7 @@ export function transitionFault(
   ledgerRoot: Hex,
   accounts: readonly AccountWitness[],
 ): { fault: number; postStateRoot: Hex } {
-  if (txRootOf(t) !== input.txRoot) throw txNotInBlock(t.index);
-  let pre = input.prevStateRoot;
-  if (t.index !== 0) {
-    if (preTx.index !== t.index - 1) {
-      throw verifierError('BAD_PRE_TX', `the pre-tx witness is tx ${preTx.index}, not ${t.index - 1}`, { index: preTx.index, expected: t.index - 1 }, WITNESS_HINT);
-    }
-    if (txRootOf(preTx) !== input.txRoot) throw txNotInBlock(preTx.index);
-    pre = preTx.postStateRoot;
-  }
-  if (chainStateRoot(accountsRoot, ledgerRoot) !== pre.toLowerCase()) {
-    throw verifierError('PRE_STATE_MISMATCH', `keccak256(accountsRoot ‖ ledgerRoot) is not the pre-state root ${pre}`, { preStateRoot: pre, accountsRoot, ledgerRoot }, WITNESS_HINT);
-  }
+  checkPreState(input, t, preTx, accountsRoot, ledgerRoot);
   const x = t.tx;
   if (isMalformed(t)) return { fault: FAULT.malformed, postStateRoot: ZERO_BYTES32 };
   let result: { fault: number; root: Hex };
@@ -102,6 +91,22 @@ export function transitionFault(
   const postStateRoot = chainStateRoot(result.root, ledgerRoot);
   if (postStateRoot !== t.postStateRoot.toLowerCase()) return { fault: FAULT.postRoot, postStateRoot };
   return { fault: VALID, postStateRoot };
+}
+
+/** PlasmaFraudVerifier._checkPreState: `t` is in the block and its pre-state root is keccak256(accountsRoot ‖ ledgerRoot). */
+export function checkPreState(input: TransitionInput, t: TxWitness, preTx: TxWitness, accountsRoot: Hex, ledgerRoot: Hex): void {
+  if (txRootOf(t) !== input.txRoot) throw txNotInBlock(t.index);
+  let pre = input.prevStateRoot;
+  if (t.index !== 0) {
+    if (preTx.index !== t.index - 1) {
+      throw verifierError('BAD_PRE_TX', `the pre-tx witness is tx ${preTx.index}, not ${t.index - 1}`, { index: preTx.index, expected: t.index - 1 }, WITNESS_HINT);
+    }
+    if (txRootOf(preTx) !== input.txRoot) throw txNotInBlock(preTx.index);
+    pre = preTx.postStateRoot;
+  }
+  if (chainStateRoot(accountsRoot, ledgerRoot) !== pre.toLowerCase()) {
+    throw verifierError('PRE_STATE_MISMATCH', `keccak256(accountsRoot ‖ ledgerRoot) is not the pre-state root ${pre}`, { preStateRoot: pre, accountsRoot, ledgerRoot }, WITNESS_HINT);
+  }
 }
 
 function spend(input: TransitionInput, t: TxWitness, accountsRoot: Hex, accounts: readonly AccountWitness[]): { fault: number; root: Hex } {
@@ -246,7 +251,7 @@ export function malformedTx(h: Header, t: TxWitness): boolean {
 }
 
 /** core's form rules (checkBlockTxForm): kind 10 is well formed here, unlike in the deployed verifier. */
-function isMalformed(t: TxWitness): boolean {
+export function isMalformed(t: TxWitness): boolean {
   try {
     checkBlockTxForm(t.tx);
     return false;
@@ -276,11 +281,11 @@ function txRootWith(t: TxWitness, leaf: Uint8Array): Hex {
   return fold(leaf, t.index, t.proof, TX_TREE_DEPTH);
 }
 
-function accountsRootOf(a: AccountWitness): Hex {
+export function accountsRootOf(a: AccountWitness): Hex {
   return accountsRootWith(a, isEmpty(a) ? new Uint8Array(32) : accountLeaf(a));
 }
 
-function accountsRootWith(a: AccountWitness, leaf: Uint8Array): Hex {
+export function accountsRootWith(a: AccountWitness, leaf: Uint8Array): Hex {
   return fold(leaf, a.slot, a.proof, STATE_TREE_DEPTH);
 }
 
@@ -293,7 +298,7 @@ function fold(leaf: Uint8Array, index: number, proof: readonly Hex[], depth: num
   return bytesToHex(node);
 }
 
-function isEmpty(a: AccountWitness): boolean {
+export function isEmpty(a: AccountWitness): boolean {
   return a.owner === ZERO_ADDRESS && a.token === ZERO_ADDRESS && a.balance === 0n && a.nonce === 0n;
 }
 
@@ -301,6 +306,6 @@ function txNotInBlock(index: number): PlasmaError {
   return verifierError('TX_NOT_IN_BLOCK', `tx ${index} with its witness is not in the block's tx tree`, { index }, WITNESS_HINT);
 }
 
-function invalidAccountProof(slot: number): PlasmaError {
+export function invalidAccountProof(slot: number): PlasmaError {
   return verifierError('INVALID_ACCOUNT_PROOF', `the witness of slot ${slot} does not open the accounts root`, { slot }, WITNESS_HINT);
 }

@@ -24,6 +24,7 @@ export * from './parentLedger.js';
 export * from './edge.js';
 export * from './fraud.js';
 export * from './ledgerFraud.js';
+export * from './ledgerVerifier.js';
 export * from './dataAvailability.js';
 export * from './nestedEscape.js';
 export * from './consensus/index.js';

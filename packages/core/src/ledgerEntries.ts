@@ -38,8 +38,9 @@
  * Values are 32 bytes, 384 (Child), 96 or more (storage) and 64 (EdgeDelivery, the layout docs/EDGE.md fixes); a leaf can
  * still never pass for an internal node because every ledger proof has exactly 256 levels (ledgerTree.ts).
  */
-import { encodeWords, WORD, writeAddressWord, writeUintWord, type StaticAbiType, type StaticAbiValue } from './abi.js';
-import { bigintToWord, bytesToHex, hexToBytes, ZERO_BYTES32 } from './bytes.js';
+import { decodeWords, encodeWords, WORD, writeAddressWord, writeUintWord, type StaticAbiType, type StaticAbiValue } from './abi.js';
+import { bigintToWord, bytesToHex, equalBytes, hexToBytes, ZERO_BYTES32 } from './bytes.js';
+import { PlasmaError } from './errors.js';
 import { keccak256 } from './hash.js';
 import { ledgerKey } from './ledgerTree.js';
 import { ZERO_ADDRESS, type Address, type ChainId, type Hex } from './types.js';
@@ -78,8 +79,13 @@ export interface ChildEntry {
   bond: bigint;
   threshold: number;
   challengeWindow: bigint;
-  /** Ascending, distinct, lowercase. */
+  /** Ascending, distinct, lowercase; UNKNOWN_VALIDATORS in an entry rebuilt from its value alone (ledgerEntryFromValue). */
   validators: readonly Address[];
+  /**
+   * Only in an entry rebuilt from its value (a witness of a transition proof, docs/LEDGER-PROOFS.md): the value holds
+   * the set's hash, not the set, and the entry keeps that hash so that it encodes to the same value.
+   */
+  validatorSetHash?: Hex;
   /** Number of the last committed block (0 = none). */
   headNumber: bigint;
   headWindowEnd: bigint;
@@ -216,7 +222,7 @@ export function edgeStorageKeyHash(key: Hex): Hex {
 
 const CHILD_COUNT_KEY = ledgerKey(LedgerKind.ChildCount, ZERO_BYTES32, ZERO_BYTES32, 0n);
 
-export function ledgerEntryKey(entry: LedgerEntry): Hex {
+export function ledgerEntryKey(entry: LedgerEntry | LedgerKeyRef): Hex {
   switch (entry.kind) {
     case LedgerKind.Child:
       return ledgerKeys.child(entry.child);
@@ -273,7 +279,7 @@ export function ledgerEntryValue(entry: LedgerEntry): Uint8Array {
     case LedgerKind.DataChallenge:
       return encodeWords(
         // uint16 and bool encode as these words do.
-        ['address', 'uint64', 'uint8', 'uint256', 'uint32', 'uint8', 'uint32'],
+        DATA_CHALLENGE_VALUE_TYPES,
         [entry.challenger, entry.deadline, entry.status, entry.bond, entry.nextChunk, entry.txsPublished ? 1 : 0, entry.nextExitChunk],
       );
   }
@@ -281,7 +287,7 @@ export function ledgerEntryValue(entry: LedgerEntry): Uint8Array {
 
 function childValue(e: ChildEntry): StaticAbiValue[] {
   return [
-    e.index, e.spawner, e.bond, e.threshold, e.challengeWindow, validatorSetHash(e.validators),
+    e.index, e.spawner, e.bond, e.threshold, e.challengeWindow, e.validatorSetHash ?? validatorSetHash(e.validators),
     e.headNumber, e.headWindowEnd, e.headDepositNonce, e.depositCount, e.spawnedAt, e.stallLimit,
   ];
 }
@@ -325,4 +331,121 @@ function addressWord(address: Address): Uint8Array {
   const out = new Uint8Array(WORD);
   writeAddressWord(out, 0, address);
   return out;
+}
+
+// ---- entries rebuilt from their values (the witnesses of a transition proof, docs/LEDGER-PROOFS.md) --------------
+
+const UNKNOWN = Symbol('unknown validators');
+
+/** What names an entry: its kind and the fields its key hashes (ledgerEntryKey takes it as it takes an entry). */
+export type LedgerKeyRef =
+  | { kind: LedgerKind.Child; child: ChainId }
+  | { kind: LedgerKind.SubtreeBalance; child: ChainId; token: Address }
+  | { kind: LedgerKind.Deposit; child: ChainId; nonce: bigint }
+  | { kind: LedgerKind.Commitment; child: ChainId; number: bigint }
+  | { kind: LedgerKind.SpentExit; child: ChainId; number: bigint; index: bigint | number }
+  | { kind: LedgerKind.ChildCount }
+  | { kind: LedgerKind.EdgeStorage; fn: Hex; keyHash: Hex }
+  | { kind: LedgerKind.EdgeDelivery; nonce: bigint }
+  | { kind: LedgerKind.ChildStatus; child: ChainId }
+  | { kind: LedgerKind.EscapedSlot; child: ChainId; slot: number }
+  | { kind: LedgerKind.DataChallenge; child: ChainId; number: bigint };
+
+/**
+ * The validator list of a Child entry rebuilt from its value, which holds only the set's hash: any use of it throws
+ * BAD_VALIDATOR_WITNESS (a proof that needs the set gives it in its `extra`, checked against the hash).
+ */
+export const UNKNOWN_VALIDATORS: readonly Address[] = unknownValidators(
+  () => new PlasmaError('BAD_VALIDATOR_WITNESS', "the child's validator set is needed but the proof does not give it", {
+    hint: "give the set in the witness's extra, as core's ledgerTouchPlan does (its hash must be the Child entry's)",
+  }),
+);
+
+/** A list like UNKNOWN_VALIDATORS whose every use throws `error()`. */
+export function unknownValidators(error: () => Error): readonly Address[] {
+  return new Proxy(Object.freeze([] as Address[]), {
+    get(_target, property) {
+      if (property === UNKNOWN) return true;
+      throw error();
+    },
+  });
+}
+
+/** True for UNKNOWN_VALIDATORS. */
+export function isUnknownValidators(validators: readonly Address[]): boolean {
+  return (validators as unknown as Record<symbol, unknown>)[UNKNOWN] === true;
+}
+
+const DATA_CHALLENGE_VALUE_TYPES: readonly StaticAbiType[] = ['address', 'uint64', 'uint8', 'uint256', 'uint32', 'uint8', 'uint32'];
+
+/**
+ * The entry `ref` names whose value is `value` (`abi.encode` of its fields; '0x' is the default: undefined). A Child
+ * entry's validators are UNKNOWN_VALIDATORS (its value holds their hash). INVALID_LEDGER_WITNESS unless `value` is the
+ * one encoding of such an entry (a field out of its range, a default written out, trailing bytes).
+ */
+export function ledgerEntryFromValue(ref: LedgerKeyRef, value: Hex): Readonly<LedgerEntry> | undefined {
+  const bytes = hexToBytes(value);
+  if (bytes.length === 0) return undefined;
+  let entry: LedgerEntry;
+  try {
+    entry = entryOf(ref, bytes);
+  } catch (cause) {
+    throw invalidValue(ref, cause);
+  }
+  if (isDefaultLedgerEntry(entry) || !equalBytes(ledgerEntryValue(entry), bytes)) throw invalidValue(ref);
+  return entry;
+}
+
+function entryOf(ref: LedgerKeyRef, bytes: Uint8Array): LedgerEntry {
+  const words = (types: readonly StaticAbiType[]) => decodeWords(types, bytes);
+  switch (ref.kind) {
+    case LedgerKind.Child: {
+      const [index, spawner, bond, threshold, challengeWindow, setHash, headNumber, headWindowEnd, headDepositNonce, depositCount, spawnedAt, stallLimit] =
+        words(CHILD_VALUE_TYPES) as [bigint, Address, bigint, bigint, bigint, Hex, bigint, bigint, bigint, bigint, bigint, bigint];
+      if (threshold > 0xffn) throw new Error('threshold');
+      return {
+        kind: LedgerKind.Child, child: ref.child, index, spawner, bond, threshold: Number(threshold), challengeWindow, validators: UNKNOWN_VALIDATORS,
+        validatorSetHash: setHash, headNumber, headWindowEnd, headDepositNonce, depositCount, spawnedAt, stallLimit,
+      };
+    }
+    case LedgerKind.SubtreeBalance:
+      return { ...ref, amount: words(['uint256'])[0] as bigint };
+    case LedgerKind.Deposit:
+      return { ...ref, depositHash: words(['bytes32'])[0] as Hex };
+    case LedgerKind.Commitment:
+      return { ...ref, record: words(['bytes32'])[0] as Hex };
+    case LedgerKind.SpentExit:
+      // The value is abi.encode(uint256(1)): the round trip refuses any other (and an index past 2^53 is never spent).
+      return { ...ref, index: Number(ref.index) };
+    case LedgerKind.EscapedSlot:
+      return { ...ref };
+    case LedgerKind.ChildCount:
+      return { ...ref, count: words(['uint256'])[0] as bigint };
+    case LedgerKind.EdgeStorage: {
+      if (bytes.length < 2 * WORD) throw new Error('short');
+      const length = Number(decodeWords(['uint32'], bytes.subarray(WORD, 2 * WORD))[0]);
+      return { ...ref, value: bytesToHex(bytes.subarray(2 * WORD, 2 * WORD + length)) };
+    }
+    case LedgerKind.EdgeDelivery: {
+      const [fn, status] = words(['bytes32', 'uint8']) as [Hex, bigint];
+      return { ...ref, fn, status: Number(status) as EdgeDeliveryStatus };
+    }
+    case LedgerKind.ChildStatus: {
+      const [status, frozenAt] = words(['uint8', 'uint64']) as [bigint, bigint];
+      return { ...ref, status: Number(status), frozenAt };
+    }
+    case LedgerKind.DataChallenge: {
+      const [challenger, deadline, status, bond, nextChunk, txsPublished, nextExitChunk] = words(DATA_CHALLENGE_VALUE_TYPES) as [Address, bigint, bigint, bigint, bigint, bigint, bigint];
+      if (nextChunk > 0xffffn || nextExitChunk > 0xffffn || txsPublished > 1n) throw new Error('range');
+      return { ...ref, challenger, deadline, status: Number(status), bond, nextChunk: Number(nextChunk), txsPublished: txsPublished === 1n, nextExitChunk: Number(nextExitChunk) };
+    }
+  }
+}
+
+function invalidValue(ref: LedgerKeyRef, cause?: unknown): PlasmaError {
+  return new PlasmaError('INVALID_LEDGER_WITNESS', `a ledger witness's value is not the encoding of a ${LedgerKind[ref.kind]} entry`, {
+    hint: "take the witnesses from the pre-state's ledger (buildLedgerTransitionProof)",
+    data: { kind: LedgerKind[ref.kind] },
+    ...(cause === undefined ? {} : { cause }),
+  });
 }

@@ -14,9 +14,8 @@ import { decodeDataAvailabilityCall, type DataAvailabilityCall } from './dataAva
 import { chainIdOf, edgeDownRecord, RECORD_TIME_BITS, recordIs } from './encoding.js';
 import { isPlasmaError, PlasmaError } from './errors.js';
 // fraud.ts imports this module too: a cycle, harmless as neither uses the other at load time.
-import { ChainStatus, decodeEscapeChildExitData, decodeFraudProofArgs, FraudKind, type DecodedFraudProof } from './fraud.js';
-import { ledgerKeys, LedgerKind } from './ledgerEntries.js';
-import { ledgerKey } from './ledgerTree.js';
+import { ChainStatus, decodeEscapeChildExitData, decodeFraudProofArgs, FraudKind, type DecodedFraudProof, type TxWitness } from './fraud.js';
+import { isUnknownValidators, ledgerEntryKey, LedgerKind, type LedgerKeyRef } from './ledgerEntries.js';
 import { checkEdgePayload, MAX_VALIDATORS, type ParentLedger } from './parentLedger.js';
 import { checkBlockTxSigner, checkSender, type StfContext } from './stf.js';
 import {
@@ -34,7 +33,7 @@ import {
   decodeSpawnChildData,
   type EdgeWrite,
 } from './txData.js';
-import { TxKind, type BlockTx, type Header, type Hex } from './types.js';
+import { TxKind, type Address, type BlockTx, type Header, type Hex } from './types.js';
 
 /** A child's down stream is a uint48 nonce in PlasmaRoot (ParentLedger's nextDownNonce). */
 const DOWN_NONCE_BITS = 48n;
@@ -50,6 +49,8 @@ export const PROVABLE_LEDGER_KINDS: ReadonlySet<TxKind> = new Set([
 export interface LedgerTouchPlan {
   /** The ledger keys, in touch order. */
   keys: Hex[];
+  /** The entries under them (what each key's witness value decodes to: ledgerEntryFromValue). */
+  refs: LedgerKeyRef[];
   /** The account slots opened, in order, each in the accounts root after the previous one's update. */
   slots: number[];
   /**
@@ -66,13 +67,18 @@ export interface LedgerTouchPlan {
  * at the root yet.
  */
 export function ledgerTouchPlan(tx: BlockTx, ledger: ParentLedger): LedgerTouchPlan | undefined {
+  const plan = touchPlan(tx, ledger);
+  return plan === undefined ? undefined : { ...plan, keys: plan.refs.map(ledgerEntryKey) };
+}
+
+function touchPlan(tx: BlockTx, ledger: ParentLedger): Omit<LedgerTouchPlan, 'keys'> | undefined {
   switch (tx.kind) {
     case TxKind.DepositToChild: {
       const child = decodeDepositToChildData(tx.data);
       // The deposit's nonce is the child's next one (none known: the module refuses before it reads that key).
       const nonce = ledger.hasChild(child) ? ledger.childInfo(child).depositCount + 1n : 1n;
       return {
-        keys: [ledgerKeys.child(child), ledgerKeys.childStatus(child), ledgerKeys.subtreeBalance(child, tx.token), ledgerKeys.deposit(child, nonce)],
+        refs: [ref.child(child), ref.childStatus(child), ref.subtreeBalance(child, tx.token), ref.deposit(child, nonce)],
         slots: [tx.slot],
         extra: '0x',
       };
@@ -80,10 +86,10 @@ export function ledgerTouchPlan(tx: BlockTx, ledger: ParentLedger): LedgerTouchP
     case TxKind.CommitChild: {
       const { child, header } = decodeCommitChildData(tx.data);
       // The head's commitment is read only above block 1; the module reads it once the number is headNumber + 1.
-      const parent = header.number > 1n ? [ledgerKeys.commitment(child, header.number - 1n)] : [];
-      const validators = ledger.hasChild(child) ? ledger.childInfo(child).validators : [];
+      const parent = header.number > 1n ? [ref.commitment(child, header.number - 1n)] : [];
+      const validators = knownValidators(ledger, child);
       return {
-        keys: [ledgerKeys.child(child), ledgerKeys.childStatus(child), ...parent, ledgerKeys.commitment(child, header.number)],
+        refs: [ref.child(child), ref.childStatus(child), ...parent, ref.commitment(child, header.number)],
         slots: [],
         extra: bytesToHex(tupleEnc([dynamicArrayEnc(validators.map(addressEnc))]).bytes),
       };
@@ -94,7 +100,7 @@ export function ledgerTouchPlan(tx: BlockTx, ledger: ParentLedger): LedgerTouchP
       const lowered = validators.map((v) => v.toLowerCase());
       const order = lowered.length > MAX_VALIDATORS ? [] : lowered.map((_, i) => i).sort((i, j) => (lowered[i]! < lowered[j]! ? -1 : lowered[i]! > lowered[j]! ? 1 : i - j));
       return {
-        keys: [ledgerKeys.childCount(), ledgerKeys.child(chainIdOf(ledger.selfId, ledger.childCount))],
+        refs: [ref.childCount(), ref.child(chainIdOf(ledger.selfId, ledger.childCount))],
         slots: [tx.slot],
         extra: bytesToHex(tupleEnc([dynamicArrayEnc(order.map((i) => uintEnc(i, 16)))]).bytes),
       };
@@ -103,24 +109,25 @@ export function ledgerTouchPlan(tx: BlockTx, ledger: ParentLedger): LedgerTouchP
     case TxKind.EdgeSend: {
       // A down call reads its child's registry entry and status and stamps its record; the sender's nonce moves.
       const { fn, child, writes } = decodeEdgeSendData(tx.data);
-      const nonce = ledger.hasChild(child) ? ledger.childInfo(child).depositCount + 1n : 1n;
-      const fixed = child === ZERO_BYTES32 ? [] : [ledgerKeys.child(child), ledgerKeys.childStatus(child), ledgerKeys.deposit(child, nonce)];
-      return { keys: [...fixed, ...edgeWriteKeys(fn, writes)], slots: [tx.slot], extra: '0x' };
+      // An up call (child 0) reads no registry entry.
+      const nonce = () => (ledger.hasChild(child) ? ledger.childInfo(child).depositCount + 1n : 1n);
+      const fixed = child === ZERO_BYTES32 ? [] : [ref.child(child), ref.childStatus(child), ref.deposit(child, nonce())];
+      return { refs: [...fixed, ...edgeWriteKeys(fn, writes)], slots: [tx.slot], extra: '0x' };
     }
     case TxKind.EdgeFromParent: {
       // The down stream is the root's records; the delivery's record is this chain's.
       const { fn, writes } = decodeEdgeFromParentData(tx.data);
-      return { keys: [ledgerKeys.edgeDelivery(tx.nonce), ...edgeWriteKeys(fn, writes)], slots: [], extra: '0x' };
+      return { refs: [ref.edgeDelivery(tx.nonce), ...edgeWriteKeys(fn, writes)], slots: [], extra: '0x' };
     }
     case TxKind.EdgeFromChild: {
       const { child, header, index, fn, writes } = decodeEdgeFromChildData(tx.data);
-      const fixed = [ledgerKeys.child(child), ledgerKeys.commitment(child, header.number), ledgerKeys.spentExit(child, header.number, index)];
-      return { keys: [...fixed, ...edgeWriteKeys(fn, writes)], slots: [], extra: '0x' };
+      const fixed = [ref.child(child), ref.commitment(child, header.number), ref.spentExit(child, header.number, index)];
+      return { refs: [...fixed, ...edgeWriteKeys(fn, writes)], slots: [], extra: '0x' };
     }
     case TxKind.FinalizeChildExit: {
       const { child, header, index } = decodeFinalizeChildExitData(tx.data);
       return {
-        keys: [ledgerKeys.child(child), ledgerKeys.commitment(child, header.number), ledgerKeys.spentExit(child, header.number, index), ledgerKeys.subtreeBalance(child, tx.token)],
+        refs: [ref.child(child), ref.commitment(child, header.number), ref.spentExit(child, header.number, index), ref.subtreeBalance(child, tx.token)],
         slots: [tx.toSlot],
         extra: '0x',
       };
@@ -128,9 +135,9 @@ export function ledgerTouchPlan(tx: BlockTx, ledger: ParentLedger): LedgerTouchP
     case TxKind.EscapeChildExit: {
       const { child, head, account } = decodeEscapeChildExitData(tx.data);
       return {
-        keys: [
-          ledgerKeys.child(child), ledgerKeys.childStatus(child), ledgerKeys.commitment(child, head.number),
-          ledgerKeys.escapedSlot(child, account.slot), ledgerKeys.subtreeBalance(child, account.token),
+        refs: [
+          ref.child(child), ref.childStatus(child), ref.commitment(child, head.number),
+          ref.escapedSlot(child, account.slot), ref.subtreeBalance(child, account.token),
         ],
         slots: [tx.toSlot],
         extra: '0x',
@@ -139,7 +146,7 @@ export function ledgerTouchPlan(tx: BlockTx, ledger: ParentLedger): LedgerTouchP
     case TxKind.ReclaimChildDeposit: {
       const child = decodeReclaimChildDepositData(tx.data);
       return {
-        keys: [ledgerKeys.child(child), ledgerKeys.childStatus(child), ledgerKeys.deposit(child, tx.nonce), ledgerKeys.subtreeBalance(child, tx.token)],
+        refs: [ref.child(child), ref.childStatus(child), ref.deposit(child, tx.nonce), ref.subtreeBalance(child, tx.token)],
         slots: [tx.toSlot],
         extra: '0x',
       };
@@ -148,18 +155,20 @@ export function ledgerTouchPlan(tx: BlockTx, ledger: ParentLedger): LedgerTouchP
       const { child, fraudKind, args } = decodeProveChildFraudData(tx.data);
       const proof = fraudProofOf(fraudKind, args);
       // Args that do not decode are refused (MALFORMED_TX) before any key is read; the reward's slot is checked first.
-      if (proof === undefined) return { keys: [], slots: [tx.toSlot, tx.slot], extra: '0x' };
+      if (proof === undefined) return { refs: [], slots: [tx.toSlot, tx.slot], extra: '0x' };
       // PlasmaLedgerChildFraud reads the whole list up front: the disputed block's commitment and its parent's, the
       // down record a deposit proof (0) or a skipped-deposit proof (9) reads, the child's status.
       const { number } = proof.proof.header;
-      const deposit = proof.proof.kind === FraudKind.InvalidDeposit ? [ledgerKeys.deposit(child, proof.proof.tx.tx.nonce)]
-        : proof.proof.kind === FraudKind.SkippedDeposit ? [ledgerKeys.deposit(child, proof.proof.header.depositNonce + 1n)]
+      // A ledger-kind proof (fraud kind 10) against an EDGE_FROM_PARENT reads its down record as a deposit proof does.
+      const nested = proof.proof.kind === FraudKind.InvalidLedgerTx && proof.proof.tx.tx.kind === TxKind.EdgeFromParent;
+      const deposit = proof.proof.kind === FraudKind.InvalidDeposit || nested ? [ref.deposit(child, (proof.proof as { tx: TxWitness }).tx.tx.nonce)]
+        : proof.proof.kind === FraudKind.SkippedDeposit ? [ref.deposit(child, proof.proof.header.depositNonce + 1n)]
         : [];
-      const validators = fraudKind === FraudKind.Equivocation && ledger.hasChild(child) ? ledger.childInfo(child).validators : [];
+      const validators = fraudKind === FraudKind.Equivocation ? knownValidators(ledger, child) : [];
       return {
-        keys: [
-          ledgerKeys.child(child), ledgerKeys.commitment(child, number), ...(number >= 2n ? [ledgerKeys.commitment(child, number - 1n)] : []),
-          ...deposit, ledgerKeys.childStatus(child),
+        refs: [
+          ref.child(child), ref.commitment(child, number), ...(number >= 2n ? [ref.commitment(child, number - 1n)] : []),
+          ...deposit, ref.childStatus(child),
         ],
         // The reward's slot, then the burn slot in the accounts root after the reward's credit.
         slots: [tx.toSlot, tx.slot],
@@ -169,12 +178,12 @@ export function ledgerTouchPlan(tx: BlockTx, ledger: ParentLedger): LedgerTouchP
     }
     case TxKind.FreezeStalledChild: {
       const child = decodeFreezeStalledChildData(tx.data);
-      return { keys: [ledgerKeys.child(child), ledgerKeys.childStatus(child)], slots: [], extra: '0x' };
+      return { refs: [ref.child(child), ref.childStatus(child)], slots: [], extra: '0x' };
     }
     case TxKind.ChallengeChildData: {
       const { child, header } = decodeChallengeChildDataData(tx.data);
       return {
-        keys: [ledgerKeys.child(child), ledgerKeys.childStatus(child), ledgerKeys.commitment(child, header.number), ledgerKeys.dataChallenge(child, header.number)],
+        refs: [ref.child(child), ref.childStatus(child), ref.commitment(child, header.number), ref.dataChallenge(child, header.number)],
         slots: [tx.slot],
         extra: '0x',
       };
@@ -183,17 +192,17 @@ export function ledgerTouchPlan(tx: BlockTx, ledger: ParentLedger): LedgerTouchP
       const { child } = decodeChildDataCallData(tx.data);
       const call = dataCallOf(tx);
       // A call that does not decode is refused (MALFORMED_TX) before any key is read.
-      if (call === undefined) return { keys: [], slots: [tx.toSlot], extra: '0x' };
+      if (call === undefined) return { refs: [], slots: [tx.toSlot], extra: '0x' };
       const { number } = call.header;
       switch (call.method) {
         case 'reclaimChallengeBond':
-          return { keys: [ledgerKeys.dataChallenge(child, number), ledgerKeys.commitment(child, number), ledgerKeys.child(child)], slots: [tx.toSlot], extra: '0x' };
+          return { refs: [ref.dataChallenge(child, number), ref.commitment(child, number), ref.child(child)], slots: [tx.toSlot], extra: '0x' };
         case 'resolveDataChallenge':
           // Block 1's previous commitment is Commitment(C, 0), never written: the module folds it as empty.
           return {
-            keys: [
-              ledgerKeys.dataChallenge(child, number), ledgerKeys.child(child), ledgerKeys.commitment(child, number),
-              ledgerKeys.commitment(child, number > 0n ? number - 1n : 0n), ledgerKeys.childStatus(child),
+            refs: [
+              ref.dataChallenge(child, number), ref.child(child), ref.commitment(child, number),
+              ref.commitment(child, number > 0n ? number - 1n : 0n), ref.childStatus(child),
             ],
             slots: [tx.toSlot, tx.slot],
             // The reward (half the bond) and the challenge's bond, then the burn.
@@ -202,7 +211,7 @@ export function ledgerTouchPlan(tx: BlockTx, ledger: ParentLedger): LedgerTouchP
           };
         default:
           // publishBlockData, publishExitData.
-          return { keys: [ledgerKeys.child(child), ledgerKeys.commitment(child, number), ledgerKeys.dataChallenge(child, number)], slots: [tx.toSlot], extra: '0x' };
+          return { refs: [ref.child(child), ref.commitment(child, number), ref.dataChallenge(child, number)], slots: [tx.toSlot], extra: '0x' };
       }
     }
     default:
@@ -210,10 +219,31 @@ export function ledgerTouchPlan(tx: BlockTx, ledger: ParentLedger): LedgerTouchP
   }
 }
 
-/** The ledger keys of an edge tx's stated writes: `fn`'s storage under each key hash. */
-function edgeWriteKeys(fn: Hex, writes: readonly EdgeWrite[]): Hex[] {
-  return writes.map((w) => ledgerKey(LedgerKind.EdgeStorage, fn, w.keyHash, 0n));
+/** The ledger entries of an edge tx's stated writes: `fn`'s storage under each key hash. */
+function edgeWriteKeys(fn: Hex, writes: readonly EdgeWrite[]): LedgerKeyRef[] {
+  return writes.map((w) => ({ kind: LedgerKind.EdgeStorage, fn, keyHash: w.keyHash }));
 }
+
+/** The child's validators, or none when it is unknown or its entry was rebuilt from a value (a proof's witness). */
+function knownValidators(ledger: ParentLedger, child: Hex): readonly Address[] {
+  if (!ledger.hasChild(child)) return [];
+  const { validators } = ledger.childInfo(child);
+  return isUnknownValidators(validators) ? [] : validators;
+}
+
+/** The entries a touch plan names, as ledgerKeys names their keys. */
+const ref = Object.freeze({
+  child: (child: Hex): LedgerKeyRef => ({ kind: LedgerKind.Child, child }),
+  subtreeBalance: (child: Hex, token: Address): LedgerKeyRef => ({ kind: LedgerKind.SubtreeBalance, child, token }),
+  deposit: (child: Hex, nonce: bigint): LedgerKeyRef => ({ kind: LedgerKind.Deposit, child, nonce }),
+  commitment: (child: Hex, number: bigint): LedgerKeyRef => ({ kind: LedgerKind.Commitment, child, number }),
+  spentExit: (child: Hex, number: bigint, index: bigint | number): LedgerKeyRef => ({ kind: LedgerKind.SpentExit, child, number, index }),
+  childCount: (): LedgerKeyRef => ({ kind: LedgerKind.ChildCount }),
+  edgeDelivery: (nonce: bigint): LedgerKeyRef => ({ kind: LedgerKind.EdgeDelivery, nonce }),
+  childStatus: (child: Hex): LedgerKeyRef => ({ kind: LedgerKind.ChildStatus, child }),
+  escapedSlot: (child: Hex, slot: number): LedgerKeyRef => ({ kind: LedgerKind.EscapedSlot, child, slot }),
+  dataChallenge: (child: Hex, number: bigint): LedgerKeyRef => ({ kind: LedgerKind.DataChallenge, child, number }),
+});
 
 /** A PROVE_CHILD_FRAUD's proof, or undefined when its args do not decode (the STF refuses it: MALFORMED_TX). */
 function fraudProofOf(fraudKind: number, args: Hex): DecodedFraudProof | undefined {

@@ -327,6 +327,16 @@ export function verifyLedgerProof(
   root: Hex | Uint8Array,
   hasher: Hasher = keccakHasher,
 ): boolean {
+  const node = ledgerProofRoot(key, leaf, proof, hasher);
+  return node !== undefined && equalBytes(node, toBytes(root, 32));
+}
+
+/**
+ * The root in which `proof` shows `leaf` under `key` (`leaf = null`: the key is empty), or undefined when the proof
+ * has the wrong shape (its bitmap names another number of siblings). Walking a transition proof's witnesses in
+ * sequence folds the old leaf and then the new one with the same proof (PlasmaLedgerTree.updateCalldata).
+ */
+export function ledgerProofRoot(key: Hex | Uint8Array, leaf: Hex | Uint8Array | null, proof: LedgerProof, hasher: Hasher = keccakHasher): Uint8Array | undefined {
   const k = toKey(key);
   const bitmap = toBytes(proof.bitmap, 32);
   const zeros = ledgerZeroHashes(hasher);
@@ -335,12 +345,12 @@ export function verifyLedgerProof(
   for (let level = 0; level < LEDGER_TREE_DEPTH; level++) {
     let sibling = zeros[level];
     if (keyBit(bitmap, level) === 1) {
-      if (used === proof.siblings.length) return false;
+      if (used === proof.siblings.length) return undefined;
       sibling = toBytes(proof.siblings[used++], 32);
     }
     node = keyBit(k, level) === 1 ? hasher.hashPair(sibling, node) : hasher.hashPair(node, sibling);
   }
-  return used === proof.siblings.length && equalBytes(node, toBytes(root, 32));
+  return used === proof.siblings.length ? node : undefined;
 }
 
 // ---- inputs -----------------------------------------------------------------------------------------------

@@ -36,10 +36,12 @@ import {
   type DataChallengeEntry,
   type EdgeDeliveryStatus,
   type LedgerEntry,
+  isUnknownValidators,
 } from './ledgerEntries.js';
 import { LedgerTree, type LedgerProof } from './ledgerTree.js';
 import { decodeFraudProofArgs, FraudKind, ChainStatus, isSkippedDeposit, type FraudProofData, type ProofWindows } from './fraud.js';
-import { escapeStateRoot, invalidExits, malformedTx, missingDownEvent, transitionFault } from './fraudVerifier.js';
+import { escapeStateRoot, invalidExits, malformedTx, missingDownEvent, transitionFault, type TransitionInput } from './fraudVerifier.js';
+import { ledgerTransitionFault } from './ledgerVerifier.js';
 import type { AccountWitness } from './fraud.js';
 import { EMPTY_STATE_ROOT } from './chainState.js';
 import {
@@ -309,6 +311,15 @@ export interface ChildInfo extends Omit<ChildEntry, 'kind' | 'child'> {
 
 // ---- the ledger -------------------------------------------------------------------------------------------
 
+export interface ParentLedgerOptions {
+  /**
+   * Where the entries live, by key (lowercase). A transition proof's re-execution passes a map that serves only the
+   * entries its witnesses open and throws on any other read (ledgerVerifier.ts); the tree's root is then not the
+   * ledger's, and nothing reads it.
+   */
+  store?: Map<Hex, Readonly<LedgerEntry>>;
+}
+
 /** Undo log of one checkpoint: each key's entry before its first write since the checkpoint. */
 type Journal = Map<Hex, Readonly<LedgerEntry> | undefined>;
 
@@ -316,15 +327,17 @@ export class ParentLedger {
   /** The chain hosting this ledger; its children are chainIdOf(selfId, index). */
   readonly selfId: ChainId;
   private readonly tree = new LedgerTree();
-  private readonly store = new Map<Hex, Readonly<LedgerEntry>>();
+  /** Every non-default entry by key (a witness-backed map in a transition proof's re-execution: ledgerVerifier.ts). */
+  private readonly store: Map<Hex, Readonly<LedgerEntry>>;
   private readonly journals: Journal[] = [];
   /** Keys written since the last `takeWrittenKeys()` (the write log a host persists per block). */
   private readonly written = new Set<Hex>();
   /** chainIdOf(selfId, i) for each i children() has listed (ids never change: this cache needs no undo). */
   private readonly childIds: ChainId[] = [];
 
-  constructor(selfId: ChainId) {
+  constructor(selfId: ChainId, options: ParentLedgerOptions = {}) {
     this.selfId = bytes32Input(selfId, 'selfId');
+    this.store = options.store ?? new Map();
   }
 
   /** Rebuilds a ledger from `entries()` (persistence); WRONG_CHAIN if they belong to another chain's ledger. */
@@ -556,23 +569,8 @@ export class ParentLedger {
       case FraudKind.InvalidWithdraw: {
         const kind = proof.tx.tx.kind;
         if (kind > TxKind.Withdraw) throw refuse.proofKindNotSupported(kind);
-        const { fault } = transitionFault(
-          {
-            domain: params.domain,
-            scheme,
-            chainId: child,
-            txRoot: h.txRoot,
-            prevStateRoot: h.number === 1n ? EMPTY_STATE_ROOT : prev.stateRoot,
-            prevDepositNonce: prev.depositNonce,
-            depositNonce: h.depositNonce,
-            depositRecord: kind === TxKind.Deposit ? this.depositRecord(child, proof.tx.tx.nonce) : ZERO_BYTES32,
-          },
-          proof.tx,
-          proof.preTx,
-          proof.accountsRoot,
-          proof.ledgerRoot,
-          proof.accounts,
-        );
+        const input = this.disputedInput(child, h, prev, kind === TxKind.Deposit ? proof.tx.tx.nonce : undefined, params.domain, scheme);
+        const { fault } = transitionFault(input, proof.tx, proof.preTx, proof.accountsRoot, proof.ledgerRoot, proof.accounts);
         if (fault === 0) throw refuse.notFraud(kind, 'TX_VALID');
         return this.convict(config, h.number, prev.depositNonce, windows.prevWindowEnd, kind as number as FraudKind, now);
       }
@@ -603,10 +601,29 @@ export class ParentLedger {
         if (reason !== undefined) throw refuse.notFraud(FraudKind.InvalidExits, reason);
         return this.convict(config, h.number, prev.depositNonce, windows.prevWindowEnd, FraudKind.InvalidExits, now);
       }
-      case FraudKind.InvalidLedgerTx:
-        // decodeFraudProofArgs never yields it: a chain parent judges transitions of kinds 0-2 only (docs/LEDGER-PROOFS.md §7).
-        throw refuse.proofKindNotSupported(proof.tx.tx.kind);
+      case FraudKind.InvalidLedgerTx: {
+        // A lie in a ledger kind (3-15) of a child that is itself a parent: PlasmaFraudVerifier's ledger modules, in
+        // core (ledgerVerifier.ts); an EDGE_FROM_PARENT is checked against this ledger's record of it (docs/LEDGER-PROOFS.md).
+        const { tx } = proof.tx;
+        const input = this.disputedInput(child, h, prev, tx.kind === TxKind.EdgeFromParent ? tx.nonce : undefined, params.domain, scheme);
+        if (ledgerTransitionFault(input, proof).fault === 0) throw refuse.notFraud(FraudKind.InvalidLedgerTx, 'TX_VALID');
+        return this.convict(config, h.number, prev.depositNonce, windows.prevWindowEnd, FraudKind.InvalidLedgerTx, now);
+      }
     }
+  }
+
+  /** PlasmaRoot's TransitionInput of `child`'s block `h`: this ledger's down record under `downNonce` (a down-stream tx's), else zero. */
+  private disputedInput(child: ChainId, h: Header, prev: Header, downNonce: bigint | undefined, domain: Eip712Domain, scheme: SignatureScheme): TransitionInput {
+    return {
+      domain,
+      scheme,
+      chainId: child,
+      txRoot: h.txRoot,
+      prevStateRoot: h.number === 1n ? EMPTY_STATE_ROOT : prev.stateRoot,
+      prevDepositNonce: prev.depositNonce,
+      depositNonce: h.depositNonce,
+      depositRecord: downNonce === undefined ? ZERO_BYTES32 : this.depositRecord(child, downNonce),
+    };
   }
 
   /** PlasmaRoot.proveEquivocation: rolls back when the committed block of that height is one of the two. */
@@ -1179,7 +1196,9 @@ export function hashCommitmentRecord(blockHash: Hex, windowEnd: bigint): Hex {
 
 /** A frozen copy: callers may keep mutating what they passed, and entries() hands out what is stored. */
 function freezeEntry(entry: Readonly<LedgerEntry>): Readonly<LedgerEntry> {
-  if (entry.kind === LedgerKind.Child) return Object.freeze({ ...entry, validators: Object.freeze([...entry.validators]) });
+  if (entry.kind === LedgerKind.Child) {
+    return Object.freeze({ ...entry, validators: isUnknownValidators(entry.validators) ? entry.validators : Object.freeze([...entry.validators]) });
+  }
   return Object.freeze({ ...entry });
 }
 
@@ -1315,7 +1334,7 @@ const refuse = {
   wrongPrevHeader: (number: bigint) =>
     refusal('WRONG_PREV_HEADER', `the previous header given is not committed block ${number - 1n} with that windowEnd`, { number }, 'pass the parent header and its windowEnd as committed (block 1: the zero header and 0)'),
   proofKindNotSupported: (kind: number) =>
-    refusal('PROOF_KIND_NOT_SUPPORTED', `a transition proof against a tx of kind ${kind}: a chain parent judges kinds 0-2 only (docs/FRAUD.md)`, { kind }, 'report the block: its validators and watchers re-execute it, and PlasmaRoot judges the ledger kinds of its own children only (docs/LEDGER-PROOFS.md)'),
+    refusal('PROOF_KIND_NOT_SUPPORTED', `a transition proof of kinds 0-2 against a tx of kind ${kind}`, { kind }, 'prove a lie in a ledger-kind tx (3-15) with fraud kind 10, its ledger witness included (buildLedgerTransitionProof)'),
   notFraud: (kind: number, reason: string) =>
     refusal('NOT_FRAUD', `the proof does not prove fraud (${reason})`, { kind, reason: reasonWord(reason) }, 'check the block again: a valid block cannot be convicted'),
   alreadyConvicted: (chainId: ChainId) =>

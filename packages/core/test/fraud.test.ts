@@ -100,18 +100,15 @@ describe('findFraud', () => {
     expect(proof.accounts.map((a) => a.slot)).toEqual([1]); // bob cannot pay: no recipient witness needed
   });
 
-  it('proves a ledger-kind fault at the root only (InvalidLedgerTx), and calls an unprovable one or the header\'s roots phase 2', () => {
+  it('proves a ledger-kind fault (InvalidLedgerTx: the root and a chain parent judge it alike), and calls the header\'s roots phase 2', () => {
     const { ctx, state, head } = start();
     const toUnknownChild: BlockTx = { ...placeSignedTx(state, signTx(alice, { slot: 0, to: bob.address, amount: 1n, nonce: 0n }), ctx), kind: TxKind.DepositToChild, toSlot: 0, data: encodeDepositToChildData(`0x${'77'.repeat(32)}`) };
     const block = forge(head, [toUnknownChild], [ZERO_BYTES32]);
     expect(findFraud(block, head, state, ctx)).toMatchObject({ provable: true, kind: FraudKind.InvalidLedgerTx, txIndex: 0, proof: { kind: FraudKind.InvalidLedgerTx } });
-    // A chain parent's ledger judges kinds 0-2 only (docs/LEDGER-PROOFS.md §7).
-    expect(findFraud(block, head, state, { ...ctx, host: 'chain' })).toMatchObject({ provable: false, kind: 'phase2', txIndex: 0 });
     // A fraud proof against a child (kind 10) whose args do not decode: refused, and the root proves the refusal.
     const objection: BlockTx = { ...EMPTY_TX, kind: TxKind.ProveChildFraud, toSlot: 7, to: bob.address, data: encodeProveChildFraudData({ child: `0x${'77'.repeat(32)}`, fraudKind: 1, args: '0x' }) };
     const lie = forge(head, [objection], [ZERO_BYTES32]);
     expect(findFraud(lie, head, state, ctx)).toMatchObject({ provable: true, kind: FraudKind.InvalidLedgerTx, txIndex: 0, reason: 'MALFORMED_TX' });
-    expect(findFraud(lie, head, state, { ...ctx, host: 'chain' })).toMatchObject({ provable: false, kind: 'phase2', txIndex: 0, reason: 'MALFORMED_TX' });
     expect(findFraud(forge(head, [], [], { stateRoot: `0x${'12'.repeat(32)}` }), head, state, ctx)).toEqual({ provable: false, kind: 'phase2', reason: 'STATE_ROOT_MISMATCH' });
   });
 

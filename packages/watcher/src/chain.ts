@@ -482,7 +482,7 @@ export class ChainWatch {
     try {
       // A block rebuilt from L1 carries the exit leaves its header commits to (docs/FRAUD.md §9).
       const exitLeaves = (block as Partial<PublishedBlock>).exitLeaves;
-      fraud = findFraud(block, parent, this.state, { ...this.ctx(), commitTime, host: this.s.root.id === 'root' ? 'root' : 'chain', ...(exitLeaves ? { exitLeaves } : {}) });
+      fraud = findFraud(block, parent, this.state, { ...this.ctx(), commitTime, ...(exitLeaves ? { exitLeaves } : {}) });
     } catch (e) {
       // A record the L1 view does not hold yet: not evidence, try again next round.
       if (isPlasmaError(e, 'FRAUD_PROOF_UNAVAILABLE') && /sync the parent/.test(e.message)) throw e;
