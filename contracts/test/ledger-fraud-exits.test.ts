@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectRevert, increaseTime, latestTimestamp } from './helpers.js';
 import {
   ETH, K_WINDOW, aliceNonce, buildLedgerTree, commitA, commitChildTx, convictAtRoot, expectBlockTxParity, expectParity, forgeA, proofOf,
-  rootArgs, signTx, t,
+  rootArgs, signTx, t, expectCoreWitnessError
 } from './ledgerFraudFixture.js';
 
 type Hex = core.Hex;
@@ -124,6 +124,7 @@ describe('PlasmaLedgerExits judges kind 11 (ESCAPE_CHILD_EXIT) as core does', ()
     const richer = core.bytesToHex(core.encodeWords(['uint256'], [parseEther('1000')]));
     const forged = { ...proof, ledger: { ...proof.ledger, entries: proof.ledger.entries.map((e, i) => (i === 4 ? { ...e, value: richer } : e)) } };
     await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, ESCAPE, rootArgs(forged)), 'InvalidLedgerWitness', [4n]);
+    expectCoreWitnessError(rootArgs(forged), 'INVALID_LEDGER_WITNESS', 4n);
 
     // t.K is live (no ChildStatus entry): a witness saying it is frozen cannot fold, even on the refusal path.
     const live = forgeA(escapeTx(ALICE_SLOT, { child: t.K }));
@@ -131,9 +132,11 @@ describe('PlasmaLedgerExits judges kind 11 (ESCAPE_CHILD_EXIT) as core does', ()
     const frozen = core.bytesToHex(core.encodeWords(['uint8', 'uint64'], [core.ChainStatus.FrozenStalled, 1n]));
     const claimed = { ...liveProof, ledger: { ...liveProof.ledger, entries: liveProof.ledger.entries.map((e, i) => (i === 1 ? { ...e, value: frozen } : e)) } };
     await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, ESCAPE, rootArgs(claimed)), 'InvalidLedgerWitness', [1n]);
+    expectCoreWitnessError(rootArgs(claimed), 'INVALID_LEDGER_WITNESS', 1n);
 
     const bare = { ...liveProof, ledger: { entries: [], extra: '0x' as Hex } };
     await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, ESCAPE, rootArgs(bare)), 'MissingLedgerWitness', [0n]);
+    expectCoreWitnessError(rootArgs(bare), 'MISSING_LEDGER_WITNESS', 0n);
   });
 
   it('refuses the second escape of a slot (ALREADY_ESCAPED) once A applied the first', async () => {

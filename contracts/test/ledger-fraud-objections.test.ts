@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectRevert, increaseTime, latestTimestamp } from './helpers.js';
 import {
   FAULT_LEDGER_REFUSED, K_WINDOW, aliceNonce, buildLedgerTree, commitA, commitChildTx, expectParity, forgeA, judge, proofOf,
-  convictAtRoot, expectBlockTxParity, findLie, reexecute, rootArgs, signTx, verifierGas, t,
+  convictAtRoot, expectBlockTxParity, findLie, reexecute, rootArgs, signTx, verifierGas, t, expectCoreWitnessError
 } from './ledgerFraudFixture.js';
 
 type Hex = core.Hex;
@@ -152,8 +152,10 @@ describe('kind 15 CHILD_DATA_CALL reclaimChallengeBond and its decoding', () => 
     const richer = core.bytesToHex(core.ledgerEntryValue({ ...d, bond: parseEther('5') }));
     const forged = { ...proof, ledger: { ...proof.ledger, entries: entries.map((e, i) => (i === 0 ? { ...e, value: richer } : e)) } };
     await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 15, rootArgs(forged)), 'InvalidLedgerWitness', [0n]);
+    expectCoreWitnessError(rootArgs(forged), 'INVALID_LEDGER_WITNESS', 0n);
     const bare = { ...proof, ledger: { entries: entries.slice(0, 2), extra: '0x' as Hex } };
     await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 15, rootArgs(bare)), 'MissingLedgerWitness', [2n]);
+    expectCoreWitnessError(rootArgs(bare), 'MISSING_LEDGER_WITNESS', 2n);
   });
 
   describe('the publish calls', () => {

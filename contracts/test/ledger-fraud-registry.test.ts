@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifact } from '../index.js';
 import { expectRevert, latestTimestamp } from './helpers.js';
 import {
-  convictAtRoot, expectBlockTxParity, ETH, FAULT_LEDGER_REFUSED, K_WINDOW, aliceNonce, buildLedgerTree, commitA, commitChildTx, expectParity, judge, proofOf, reexecute, rootArgs, signTx, t,
+  convictAtRoot, expectBlockTxParity, ETH, FAULT_LEDGER_REFUSED, K_WINDOW, aliceNonce, buildLedgerTree, commitA, commitChildTx, expectParity, judge, proofOf, reexecute, rootArgs, signTx, t, expectCoreWitnessError
 } from './ledgerFraudFixture.js';
 
 type Hex = core.Hex;
@@ -155,8 +155,10 @@ describe('kind 3 DEPOSIT_TO_CHILD: PlasmaLedgerRegistry judges as core does', ()
     const word = (v: bigint): Hex => core.bytesToHex(core.encodeWords(['uint256'], [v]));
     const richer = editedProof(depositTx(), (l) => ({ ...l, entries: l.entries.map((e, i) => (i === 2 ? { ...e, value: word(1n) } : e)) }));
     await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 3, richer), 'InvalidLedgerWitness', [2n]);
+    expectCoreWitnessError(richer, 'INVALID_LEDGER_WITNESS', 2n);
     const taken = editedProof(depositTx(), (l) => ({ ...l, entries: l.entries.map((e, i) => (i === 3 ? { ...e, value: word(7n) } : e)) }));
     await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 3, taken), 'InvalidLedgerWitness', [3n]);
+    expectCoreWitnessError(taken, 'INVALID_LEDGER_WITNESS', 3n);
   });
 });
 
@@ -204,14 +206,17 @@ describe('kind 4 COMMIT_CHILD: PlasmaLedgerRegistry judges as core does', () => 
     const tx = commitTx(t.K, k3Header(), signaturesOf(t.K, k3Header(), [t.alice]));
     const aliceSet = editedProof(tx, (l) => ({ ...l, extra: extra([lower(t.alice.address)]) }));
     await expectRegistryRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 4, aliceSet), 'BadValidatorWitness');
+    expectCoreWitnessError(aliceSet, 'BAD_VALIDATOR_WITNESS');
     const none = editedProof(tx, (l) => ({ ...l, extra: extra([]) }));
     await expectRegistryRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 4, none), 'BadValidatorWitness');
+    expectCoreWitnessError(none, 'BAD_VALIDATOR_WITNESS');
     // K's head claimed at block 3: block 4 would be next; the Child witness no longer folds.
     const info = t.A.state.ledger.childInfo(t.K);
     const { chainId: _c, parentChainId: _p, validators, ...rest } = info;
     const forged = core.bytesToHex(core.ledgerEntryValue({ kind: core.LedgerKind.Child, child: t.K, ...rest, validators, headNumber: 3n }));
     const ahead = editedProof(commitTx(t.K, k3Header({ number: 4n })), (l) => ({ ...l, entries: l.entries.map((e, i) => (i === 0 ? { ...e, value: forged } : e)) }));
     await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 4, ahead), 'InvalidLedgerWitness', [0n]);
+    expectCoreWitnessError(ahead, 'INVALID_LEDGER_WITNESS', 0n);
   });
 });
 
@@ -260,15 +265,18 @@ describe('kind 6 SPAWN_CHILD: PlasmaLedgerRegistry judges as core does', () => {
     for (const bad of [[...order].reverse(), [order[0]!, order[0]!, order[1]!], order.slice(1), [0, 1, 3]]) {
       const args = editedProof(spawnTx(), (l) => ({ ...l, extra: uint16Array(bad) }));
       await expectRegistryRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 6, args), 'BadSortWitness');
+      expectCoreWitnessError(args, 'BAD_SORT_WITNESS');
     }
     // A duplicate hidden by a witness that is no sort still reverts (the order is checked before the duplicates).
     const twice = spawnTx({ validators: [lower(t.kValidator.address), lower(t.alice.address), lower(t.kValidator.address)] });
     const unsorted = editedProof(twice, (l) => ({ ...l, extra: uint16Array(orderOf(l.extra).reverse()) }));
     await expectRegistryRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 6, unsorted), 'BadSortWitness');
+    expectCoreWitnessError(unsorted, 'BAD_SORT_WITNESS');
     // The child count claimed 1: the spawn would overwrite K2's record.
     const one = core.bytesToHex(core.encodeWords(['uint256'], [1n]));
     const recount = editedProof(spawnTx(), (l) => ({ ...l, entries: l.entries.map((e, i) => (i === 0 ? { ...e, value: one } : e)) }));
     await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 6, recount), 'InvalidLedgerWitness', [0n]);
+    expectCoreWitnessError(recount, 'INVALID_LEDGER_WITNESS', 0n);
   });
 });
 

@@ -10,7 +10,7 @@ import { encodeBytes32String, parseEther, ZeroHash } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendCall } from '../fraud-scenario.js';
 import { expectRevert, latestTimestamp } from './helpers.js';
-import { ETH, K_WINDOW, buildLedgerTree, convictAtRoot, expectParity, finalizeTx, forgeA, judge, proofOf, rootArgs, t } from './ledgerFraudFixture.js';
+import { ETH, K_WINDOW, buildLedgerTree, convictAtRoot, expectParity, finalizeTx, forgeA, judge, proofOf, rootArgs, t, expectCoreWitnessError } from './ledgerFraudFixture.js';
 
 type Hex = core.Hex;
 
@@ -66,15 +66,18 @@ describe('the ledger modules judge kinds 5, 12 and 13 as core does', () => {
     const richer = core.bytesToHex(core.encodeWords(['uint256'], [parseEther('1000')]));
     const forged = { ...proof, ledger: { ...proof.ledger, entries: entries.map((e, i) => (i === 3 ? { ...e, value: richer } : e)) } };
     await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 5, rootArgs(forged)), 'InvalidLedgerWitness', [3n]);
+    expectCoreWitnessError(rootArgs(forged), 'INVALID_LEDGER_WITNESS', 3n);
     // The last key's proof taken against the pre-state root, not the root after the spent mark.
     t.A.state.checkpoint();
     const stale = { ...proof, ledger: { ...proof.ledger, entries: entries.map((e, i) => (i === 3 ? { ...e, proof: t.A.state.ledger.proof(core.ledgerKeys.subtreeBalance(t.K, ETH)) } : e)) } };
     t.A.state.revert();
     await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 5, rootArgs(stale)), 'InvalidLedgerWitness', [3n]);
+    expectCoreWitnessError(rootArgs(stale), 'INVALID_LEDGER_WITNESS', 3n);
     // A refusal needs the witnesses its checks read: none given.
     const double = forgeA(finalizeTx(0));
     const bare = { ...proofOf(double.block), ledger: { entries: [], extra: '0x' as Hex } };
     await expectRevert(t.verifier.ledgerTransition(t.domainSeparator, ZeroHash, 5, rootArgs(bare)), 'MissingLedgerWitness', [0n]);
+    expectCoreWitnessError(rootArgs(bare), 'MISSING_LEDGER_WITNESS', 0n);
   });
 });
 

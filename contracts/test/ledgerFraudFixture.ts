@@ -80,8 +80,12 @@ export async function buildLedgerTree(): Promise<LedgerTree> {
 /** The proof's arguments as PlasmaRoot forwards them (its calldata without the selector). */
 export function rootArgs(proof: core.FraudProofData): Hex {
   const windows = { windowEnd: 0n, prevWindowEnd: t.A.windowEnds.get(t.A.head!.number)! };
-  return `0x${core.encodeFraudProofCall(t.A.chainId, proof, windows).slice(10)}`;
+  const args: Hex = `0x${core.encodeFraudProofCall(t.A.chainId, proof, windows).slice(10)}`;
+  encoded.set(args, proof);
+  return args;
 }
+/** The proof each rootArgs result encodes (its offsets count chainId's word: it does not decode as a kind 10's args). */
+const encoded = new Map<Hex, core.FraudProofData>();
 
 /** What PlasmaRoot hands its verifier for the block's tx 0: its records, the root's record under the tx's nonce. */
 async function transitionInput(block: core.Block) {
@@ -105,6 +109,20 @@ export async function judge(block: core.Block, proof: core.FraudProofData = proo
   const verdict = { refusal, postStateRoot: postStateRoot.toLowerCase(), fault: Number(fault) };
   expect(coreJudge(block, proof as core.LedgerTransitionProof, input.depositRecord as Hex)).toEqual({ ...verdict, faultRoot: faultRoot.toLowerCase() });
   return verdict;
+}
+
+/**
+ * Core's judge of `args` (PlasmaRoot's argument list of a ledger-kind proof, as `rootArgs` gives it) throws the witness
+ * error the module reverts with: `code` (core's name of the module's error) at `position` when given.
+ */
+export function expectCoreWitnessError(args: Hex, code: string, position?: bigint): void {
+  const p = encoded.get(args) as core.LedgerTransitionProof;
+  const input: core.TransitionInput = {
+    domain: t.f.domain as core.Eip712Domain, chainId: t.A.chainId, txRoot: p.header.txRoot, prevStateRoot: p.prev.stateRoot,
+    prevDepositNonce: p.prev.depositNonce, depositNonce: p.header.depositNonce, depositRecord: ZeroHash as Hex,
+  };
+  const data = position === undefined ? {} : { data: expect.objectContaining({ position: String(position) }) };
+  expect(() => core.ledgerTransition(input, p)).toThrow(expect.objectContaining({ code, ...data }));
 }
 
 /** Core's verdict on `proof` in judge's shape (the refusal hashed as the module answers it). */

@@ -31,6 +31,7 @@ import { ledgerProofRoot } from './ledgerTree.js';
 import { ParentLedger } from './parentLedger.js';
 import { AccountState } from './state.js';
 import { applyTx, type StfContext } from './stf.js';
+import { decodeSpawnChildData } from './txData.js';
 import { TxKind, type Account, type Address, type Hex } from './types.js';
 
 /** The highest tx kind (CHILD_DATA_CALL): a kind past it has no module (ProofKindNotSupported). */
@@ -122,6 +123,10 @@ export function ledgerTransition(input: TransitionInput, proof: Omit<LedgerTrans
     if (!isPlasmaError(e) || (e instanceof LedgerWitnessError && e.judgement === judgement)) throw e;
     refusal = e.code;
   }
+  // A spawn's checks reach the validators' sort (the witness's order) once the configuration passed.
+  if (tx.kind === TxKind.SpawnChild && (refusal === undefined || AFTER_THE_SORT.has(refusal)) && !sortsValidators(tx.data, proof.ledger.extra)) {
+    throw witnessError('BAD_SORT_WITNESS', "the extra is not the permutation that sorts the spawn's validators", {});
+  }
 
   const ledgerRoot = hexToBytes(proof.ledgerRoot, 32);
   if (refusal !== undefined) {
@@ -153,6 +158,24 @@ function invalidLedgerWitness(witnessError: WitnessErrorOf, position: number): L
 function leafOfValue(value: Hex): Uint8Array | null {
   const bytes = hexToBytes(value);
   return bytes.length === 0 ? null : keccak256(bytes);
+}
+
+/** A spawn's refusals PlasmaLedgerRegistry reaches after sorting the validators with the witness's order. */
+const AFTER_THE_SORT: ReadonlySet<string> = new Set(['ZERO_ADDRESS_VALIDATOR', 'DUPLICATE_VALIDATOR', 'SAFE_CAST_OVERFLOWED_UINT_DOWNCAST']);
+
+/** Whether `extra`, abi.encode(uint16[] order), lists each validator of the spawn once, in ascending address order. */
+function sortsValidators(data: Hex, extra: Hex): boolean {
+  try {
+    const { validators } = decodeSpawnChildData(data);
+    const bytes = hexToBytes(extra);
+    const [offset, count] = decodeWords(['uint256', 'uint256'], bytes.subarray(0, 64)) as [bigint, bigint];
+    if (offset !== 32n || count !== BigInt(validators.length) || bytes.length !== 64 + validators.length * 32) return false;
+    const order = validators.map((_, i) => Number(decodeWords(['uint32'], bytes.subarray(64 + i * 32, 96 + i * 32))[0]));
+    if (new Set(order).size !== order.length || order.some((j) => j >= validators.length)) return false;
+    return order.every((j, i) => i === 0 || validators[order[i - 1]].toLowerCase() <= validators[j].toLowerCase());
+  } catch {
+    return false;
+  }
 }
 
 /** Kinds 4 (COMMIT_CHILD) and 10 (an equivocation) give the child's validators in `extra`: abi.encode(address[]). */
