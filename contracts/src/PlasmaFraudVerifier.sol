@@ -90,6 +90,9 @@ contract PlasmaFraudVerifier {
     error ExitNotInBlock(uint256 index);
     /// @notice No module proves transitions of this tx kind yet (docs/LEDGER-PROOFS.md §7).
     error ProofKindNotSupported(uint8 kind);
+    /// @notice A ledger module's call ran out of gas (it failed with at most 1/64 of the gas left): send the proof with
+    ///         more. Typed, so that a caller judging a nested proof never takes it for a witness that does not decode.
+    error CheckOutOfGas();
     // {verifyQuorum}: PlasmaRoot's errors of the same names
     error BadSignaturesLength(uint256 length);
     error NotEnoughSignatures(uint256 count, uint256 threshold);
@@ -174,9 +177,11 @@ contract PlasmaFraudVerifier {
         returns (bytes32 refusal, bytes32 postStateRoot)
     {
         // PlasmaLedgerModule.ledgerTransition(the 11 arguments), then the domain separator and the record after them.
+        uint256 before = gasleft();
         (bool ok, bytes memory answer) =
             module.staticcall(abi.encodePacked(LEDGER_TRANSITION_SELECTOR, rootArgs, domainSeparator, depositRecord));
         if (!ok) {
+            if (gasleft() <= before / 63) revert CheckOutOfGas();
             assembly ("memory-safe") {
                 revert(add(answer, 0x20), mload(answer))
             }

@@ -245,6 +245,19 @@ export async function blockVerifierGas(tag: string, what: string, block: core.Bl
   return gas;
 }
 
+/**
+ * PlasmaFraudVerifier.transitionFault on core's proof of `block`'s tx 0 with only `gasLimit` gas: its fault code, or
+ * 'reverted' (a starved proof must revert, never answer otherwise than with enough gas).
+ */
+export async function transitionFaultWithGas(block: core.Block, gasLimit: bigint): Promise<number | 'reverted'> {
+  try {
+    const [fault] = (await t.verifier.transitionFault.staticCall(await transitionInput(block), rootArgs(proofOf(block)), { gasLimit })) as [bigint, string];
+    return Number(fault);
+  } catch {
+    return 'reverted';
+  }
+}
+
 /** Runs `body` between an evm_snapshot and an evm_revert: a conviction that must not freeze A for the tests after it. */
 export async function undone<T>(body: () => Promise<T>): Promise<T> {
   const snapshot = (await t.f.provider.send('evm_snapshot', [])) as string;

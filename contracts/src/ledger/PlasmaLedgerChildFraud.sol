@@ -5,6 +5,8 @@ import {Header, BlockTx, TxWitness, ExitWitness, AccountWitness, LedgerTxWitness
 import {PlasmaEncoding} from "../lib/PlasmaEncoding.sol";
 import {PlasmaFraudVerifier} from "../PlasmaFraudVerifier.sol";
 import {PlasmaLedgerModule} from "./PlasmaLedgerModule.sol";
+import {PlasmaLedgerRegistry} from "./PlasmaLedgerRegistry.sol";
+import {PlasmaLedgerTree} from "../lib/PlasmaLedgerTree.sol";
 
 /// @title PlasmaLedgerChildFraud
 /// @notice Transition proofs of 10 PROVE_CHILD_FRAUD (docs/LEDGER-PROOFS.md §4, docs/FRAUD.md §7): a chain A convicts
@@ -17,11 +19,16 @@ import {PlasmaLedgerModule} from "./PlasmaLedgerModule.sol";
 ///      whatever contract it is, which binds nobody: only the verifier's answer reaches PlasmaRoot. The verifier's
 ///      witness errors (TxNotInBlock, InvalidAccountProof, ...) are refusals of A's tx, as ParentLedger throws them;
 ///      any other revert (out of gas) reverts the proof, so no refusal can be faked by starving a call.
+///      Fraud kind 10 (InvalidLedgerTx: C's tx of a ledger kind, 3-15) goes through the verifier's `transitionFault`
+///      too, which hands it to the kind's ledger module (this one again for a nested kind 10) with C's 11 arguments
+///      and the two trailing words (the tree's domain separator, A's Deposit(C, nonce) record for a kind 8); the
+///      modules' witness errors (MissingLedgerWitness, InvalidLedgerWitness and the tree's BadLedgerProof,
+///      BadValidatorWitness, BadSortWitness) are refusals as well, CheckOutOfGas reverts the proof.
 ///
 ///      Touch list (read up front, so a refusal folds them all): Child(C), Commitment(C, number), Commitment(C,
-///      number − 1) when number ≥ 2, Deposit(C, n) for fraud kinds 0 (the nested deposit's nonce) and 9
-///      (h.depositNonce + 1), ChildStatus(C). `w.extra` = abi.encode(address[] validators), C's set
-///      ascending, for an equivocation (5). Accounts: [toSlot] credited with the reward, [slot] with the burned half
+///      number − 1) when number ≥ 2, Deposit(C, n) for fraud kinds 0 (the nested deposit's nonce), 9
+///      (h.depositNonce + 1) and 10 when the nested tx is a kind 8 EDGE_FROM_PARENT (its nonce), ChildStatus(C).
+///      `w.extra` = abi.encode(address[] validators), C's set ascending, for an equivocation (5). Accounts: [toSlot] credited with the reward, [slot] with the burned half
 ///      (the burn slot is a word of the tx, §4.2).
 contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
     constructor(address zeroHashes_) PlasmaLedgerModule(zeroHashes_) {}
@@ -35,6 +42,10 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
     uint8 private constant FRAUD_BAD_TIMESTAMP = 6;
     uint8 private constant FRAUD_INVALID_EXITS = 7;
     uint8 private constant FRAUD_SKIPPED_DEPOSIT = 9;
+    uint8 private constant FRAUD_INVALID_LEDGER_TX = 10;
+
+    /// @dev The tx kind whose transition reads the parent's down-stream record (EDGE_FROM_PARENT).
+    uint8 private constant KIND_EDGE_FROM_PARENT = 8;
 
     uint8 private constant STATUS_LIVE = 0;
     uint8 private constant STATUS_FROZEN_FRAUD = 1;
@@ -47,6 +58,11 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
     bytes32 private constant EMPTY_STATE_ROOT = 0xe794a7684aadbb880c2d6fd1d59b5f3cdb6382b60f5eb4f2ca9a47a463e21f3a;
     /// @dev Panic(uint256): 0x11 is a checked arithmetic overflow (core's ARITHMETIC_OVERFLOW).
     bytes4 private constant PANIC_SELECTOR = 0x4e487b71;
+    /// @dev core's decoder reads a witness's tx index, exit index and an exit's index as JS numbers: above 2^53 − 1
+    ///      the args are MALFORMED_TX (decodeFraudProofArgs), not an index out of range.
+    uint256 private constant MAX_SAFE_INTEGER = 2 ** 53 - 1;
+    /// @dev core's decoder takes at most 256 siblings in a nested ledger witness (the tree's depth).
+    uint256 private constant MAX_LEDGER_SIBLINGS = 256;
 
     /// @notice The equivocation's extra witness is not the child's validator set.
     error BadValidatorWitness();
@@ -65,7 +81,7 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
         ChildRecord record;
         bytes32 commitment; // Commitment(C, number)
         bytes32 prevCommitment; // Commitment(C, number − 1), 0 below block 2
-        bytes32 deposit; // Deposit(C, n) for fraud kinds 0 and 9
+        bytes32 deposit; // Deposit(C, n) for fraud kinds 0, 9 and 10 of a kind 8 (else 0)
         uint256 statusPosition;
     }
 
@@ -89,10 +105,13 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
         if (fraudKind == FRAUD_EQUIVOCATION) return _equivocation(c, x, accounts, w, child, args);
 
         Disputed memory d = abi.decode(args[:18 * 32], (Disputed));
+        // The nested tx's own deposit record: a deposit's (0), or a kind 8's down-stream record (10); both by its nonce.
+        bool nestedDeposit = fraudKind == FRAUD_DEPOSIT
+            || (fraudKind == FRAUD_INVALID_LEDGER_TX && _nestedTxWord(args, 0) == KIND_EDGE_FROM_PARENT);
         uint256 depositNonce;
-        if (fraudKind == FRAUD_DEPOSIT) depositNonce = _nestedTxWord(args, 7);
+        if (nestedDeposit) depositNonce = _nestedTxWord(args, 7);
         if (fraudKind == FRAUD_SKIPPED_DEPOSIT) depositNonce = uint256(d.h.depositNonce) + 1;
-        Entries memory e = _readEntries(c, w, child, d.h.number, fraudKind == FRAUD_DEPOSIT || fraudKind == FRAUD_SKIPPED_DEPOSIT, depositNonce);
+        Entries memory e = _readEntries(c, w, child, d.h.number, nestedDeposit || fraudKind == FRAUD_SKIPPED_DEPOSIT, depositNonce);
 
         // ParentLedger.checkDisputed.
         bytes32 blockHash = keccak256(abi.encode(d.h));
@@ -114,8 +133,12 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
         returns (string memory)
     {
         PlasmaFraudVerifier judge = PlasmaFraudVerifier(msg.sender);
-        if (fraudKind <= FRAUD_WITHDRAW) {
-            if (_nestedTxWord(args, 0) > FRAUD_WITHDRAW) return "PROOF_KIND_NOT_SUPPORTED";
+        if (fraudKind <= FRAUD_WITHDRAW || fraudKind == FRAUD_INVALID_LEDGER_TX) {
+            // (Disputed, TxWitness t, TxWitness preTx, bytes32, bytes32, AccountWitness[] accounts): heads 18, 19, 22;
+            // fraud kind 10's 11th argument, the LedgerTxWitness of C's ledger-kind tx: head 23.
+            uint256 heads = (1 << 18) | (1 << 19) | (1 << 22);
+            if (fraudKind == FRAUD_INVALID_LEDGER_TX) heads |= 1 << 23;
+            else if (_nestedTxWord(args, 0) > FRAUD_WITHDRAW) return "PROOF_KIND_NOT_SUPPORTED";
             PlasmaFraudVerifier.TransitionInput memory input = PlasmaFraudVerifier.TransitionInput({
                 domainSeparator: domainSeparator, // the tree's one domain: C signs in it as A does
                 chainId: child,
@@ -123,12 +146,14 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
                 prevStateRoot: d.h.number == 1 ? EMPTY_STATE_ROOT : d.prev.stateRoot,
                 prevDepositNonce: d.prev.depositNonce,
                 depositNonce: d.h.depositNonce,
-                depositRecord: e.deposit
+                depositRecord: e.deposit // 0 unless the nested tx is a deposit or a kind 8
             });
-            // (Disputed, TxWitness t, TxWitness preTx, bytes32, bytes32, AccountWitness[] accounts): heads 18, 19, 22.
-            try judge.transitionFault(input, _rootArgs(child, args, (1 << 18) | (1 << 19) | (1 << 22))) returns (uint8 fault, bytes32) {
+            // A ledger kind goes on to its module with the domain separator and the record appended (_ledgerCall).
+            uint256 before = gasleft();
+            try judge.transitionFault(input, _rootArgs(child, args, heads)) returns (uint8 fault, bytes32) {
                 return fault == 0 ? "NOT_FRAUD" : "";
             } catch (bytes memory reason) {
+                _outOfGas(before);
                 return _witnessRefusal(reason);
             }
         }
@@ -151,8 +176,12 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
             : fraudKind == FRAUD_MISSING_DOWN_EVENT
                 ? abi.encodeCall(judge.missingDownEvent, (_rootArgs(child, args, 1 << 18)))
                 : abi.encodeCall(judge.malformedTx, (_rootArgs(child, args, 1 << 18)));
+        uint256 gasBefore = gasleft();
         (bool ok, bytes memory answer) = address(judge).staticcall(call);
-        if (!ok) return _witnessRefusal(answer);
+        if (!ok) {
+            _outOfGas(gasBefore);
+            return _witnessRefusal(answer);
+        }
         // missingDownEvent and invalidExits answer a reason (0 = at fault); malformedTx whether the tx is malformed.
         if (fraudKind == FRAUD_MALFORMED_TX) return abi.decode(answer, (bool)) ? "" : "NOT_FRAUD";
         return abi.decode(answer, (bytes32)) == 0 ? "" : "NOT_FRAUD";
@@ -276,9 +305,13 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
         return number == 1 ? prevHash == ZERO_HEADER_HASH && prevWindowEnd == 0 : e.prevCommitment == _commitmentRecord(prevHash, prevWindowEnd);
     }
 
-    /// @dev core's code of a witness error of PlasmaFraudVerifier (ParentLedger throws them as refusals); any other
-    ///      revert (out of gas: empty data) reverts the proof.
+    /// @dev core's code of a witness error of PlasmaFraudVerifier or of a ledger module (ParentLedger throws them as
+    ///      refusals); any other revert (CheckOutOfGas, a panic) reverts the proof.
     function _witnessRefusal(bytes memory reason) private pure returns (string memory) {
+        // Out of gas is CheckOutOfGas at every level ({_outOfGas}, the verifier's _ledgerCall), so an empty revert is a
+        // witness that does not decode (a ledger value, an extra): core's INVALID_LEDGER_WITNESS. So is a decoder's
+        // Panic(0x41), an array length past 2^64 in an extra.
+        if (reason.length == 0) return "INVALID_LEDGER_WITNESS";
         bytes4 selector = reason.length >= 4 ? bytes4(reason) : bytes4(0);
         if (selector == PlasmaFraudVerifier.TxNotInBlock.selector) return "TX_NOT_IN_BLOCK";
         if (selector == PlasmaFraudVerifier.BadPreTx.selector) return "BAD_PRE_TX";
@@ -290,17 +323,32 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
         if (selector == PlasmaFraudVerifier.ExitIndexOutOfRange.selector) return "EXIT_INDEX_OUT_OF_RANGE";
         if (selector == PlasmaFraudVerifier.ExitNotInBlock.selector) return "EXIT_NOT_IN_BLOCK";
         if (selector == PlasmaFraudVerifier.TxIndexOutOfRange.selector) return "TX_INDEX_OUT_OF_RANGE";
+        if (selector == PlasmaFraudVerifier.ProofKindNotSupported.selector) return "PROOF_KIND_NOT_SUPPORTED";
+        // The ledger modules' (fraud kind 10); their account errors have the verifier's signatures, so its selectors.
+        if (selector == MissingLedgerWitness.selector) return "MISSING_LEDGER_WITNESS";
+        if (selector == InvalidLedgerWitness.selector) return "INVALID_LEDGER_WITNESS";
+        if (selector == BadValidatorWitness.selector) return "BAD_VALIDATOR_WITNESS";
+        if (selector == PlasmaLedgerRegistry.BadSortWitness.selector) return "BAD_SORT_WITNESS";
+        // A nested ledger proof whose sibling count is not its bitmap's: core's ledgerProofRoot folds it to nothing.
+        if (selector == PlasmaLedgerTree.BadLedgerProof.selector) return "INVALID_LEDGER_WITNESS";
         if (selector == PANIC_SELECTOR && reason.length == 36 && uint256(bytes32(_slice(reason, 4))) == 0x11) return "ARITHMETIC_OVERFLOW";
+        if (selector == PANIC_SELECTOR && reason.length == 36 && uint256(bytes32(_slice(reason, 4))) == 0x41) return "INVALID_LEDGER_WITNESS";
         assembly ("memory-safe") {
             revert(add(reason, 0x20), mload(reason))
         }
+    }
+
+    /// @dev A nested call that failed with at most 1/64 of the gas it had left ran out of it: that reverts the proof
+    ///      (CheckOutOfGas), as starving a call must not fake a refusal.
+    function _outOfGas(uint256 before) private view {
+        if (gasleft() <= before / 63) revert CheckOutOfGas();
     }
 
     /// @dev PlasmaRoot's argument list for C: `child`, then `args` (canonical), each top-level offset (bit i of
     ///      `offsetHeads` = head word i of `args` is one) moved by the word put before it. No decoding, no copy but one.
     function _rootArgs(bytes32 child, bytes calldata args, uint256 offsetHeads) private pure returns (bytes memory out) {
         out = abi.encodePacked(child, args);
-        for (uint256 i = 18; i < 23; ++i) {
+        for (uint256 i = 18; i < 24; ++i) {
             if ((offsetHeads >> i) & 1 == 0) continue;
             assembly ("memory-safe") {
                 let at := add(out, add(0x40, mul(i, 0x20))) // past the length word and `child`
@@ -322,15 +370,16 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
         }
     }
 
-    /// @dev core decodeFraudProofArgs: a known fraud kind (0-7, 9) and args that decode and encode back to themselves
+    /// @dev core decodeFraudProofArgs: a known fraud kind (0-7, 9, 10) and args that decode and encode back to themselves
     ///      ({canonicalArgs} in a call of its own, so a decoding revert is an answer).
     function _canonicalArgs(uint8 fraudKind, bytes calldata args) private view returns (bool) {
-        if (fraudKind > FRAUD_SKIPPED_DEPOSIT || fraudKind == 8) return false;
+        if (fraudKind > FRAUD_INVALID_LEDGER_TX || fraudKind == 8) return false;
         return _selfCheck(abi.encodeCall(this.canonicalArgs, (fraudKind, args)));
     }
 
     /// @notice Whether `args` are the one canonical abi.encode of fraud kind `fraudKind`'s PlasmaRoot arguments after
-    ///         chainId (core encodeFraudProofArgs); reverts when they do not decode.
+    ///         chainId (core encodeFraudProofArgs) within core decoder's bounds (a tx witness's indexes and an exit's
+    ///         at most 2^53 − 1, a ledger witness's siblings at most 256); reverts when they do not decode.
     function canonicalArgs(uint8 fraudKind, bytes calldata args) external pure returns (bool) {
         bytes memory again;
         if (fraudKind <= FRAUD_WITHDRAW) {
@@ -338,7 +387,18 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
                 abi.decode(args, (Disputed, TxWitness, TxWitness, bytes32, bytes32, AccountWitness[]));
             // The proof is against a tx of its own kind, or of a ledger kind (core: PROOF_KIND_NOT_SUPPORTED then).
             if (t.tx.kind != fraudKind && t.tx.kind <= FRAUD_WITHDRAW) return false;
+            if (_unsafeIndex(t) || _unsafeIndex(preTx)) return false;
             again = abi.encode(d, t, preTx, accountsRoot, ledgerRoot, accounts);
+        } else if (fraudKind == FRAUD_INVALID_LEDGER_TX) {
+            // PlasmaRoot.proveInvalidTransition's arguments for a ledger-kind tx: the 10 and C's LedgerTxWitness.
+            (Disputed memory d, TxWitness memory t, TxWitness memory preTx, bytes32 accountsRoot, bytes32 ledgerRoot, AccountWitness[] memory accounts, LedgerTxWitness memory ledger) =
+                abi.decode(args, (Disputed, TxWitness, TxWitness, bytes32, bytes32, AccountWitness[], LedgerTxWitness));
+            if (t.tx.kind <= FRAUD_WITHDRAW) return false; // a tx of kind 0-2 is fraud kind 0-2's
+            if (_unsafeIndex(t) || _unsafeIndex(preTx)) return false;
+            for (uint256 i; i < ledger.entries.length; ++i) {
+                if (ledger.entries[i].siblings.length > MAX_LEDGER_SIBLINGS) return false;
+            }
+            again = abi.encode(d, t, preTx, accountsRoot, ledgerRoot, accounts, ledger);
         } else if (fraudKind == FRAUD_EQUIVOCATION) {
             (Header memory h1, bytes memory sigs1, Header memory h2, bytes memory sigs2, uint64 windowEnd, Header memory prev, uint64 prevWindowEnd) =
                 abi.decode(args, (Header, bytes, Header, bytes, uint64, Header, uint64));
@@ -346,14 +406,21 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
         } else if (fraudKind == FRAUD_INVALID_EXITS) {
             (Disputed memory d, TxWitness memory t, TxWitness memory next, ExitWitness memory exit) =
                 abi.decode(args, (Disputed, TxWitness, TxWitness, ExitWitness));
+            if (_unsafeIndex(t) || _unsafeIndex(next) || exit.index > MAX_SAFE_INTEGER) return false;
             again = abi.encode(d, t, next, exit);
         } else if (fraudKind == FRAUD_MISSING_DOWN_EVENT || fraudKind == FRAUD_MALFORMED_TX) {
             (Disputed memory d, TxWitness memory t) = abi.decode(args, (Disputed, TxWitness));
+            if (_unsafeIndex(t)) return false;
             again = abi.encode(d, t);
         } else {
             again = abi.encode(abi.decode(args, (Disputed)));
         }
         return keccak256(again) == keccak256(args);
+    }
+
+    /// @dev A tx witness's index or exit index past core's decoder (MAX_SAFE_INTEGER).
+    function _unsafeIndex(TxWitness memory t) private pure returns (bool) {
+        return t.index > MAX_SAFE_INTEGER || t.exitIndex > MAX_SAFE_INTEGER;
     }
 
     function _frozenAt(bytes calldata statusValue) private pure returns (uint64 frozenAt) {

@@ -84,7 +84,10 @@ export function ledgerTransition(input: TransitionInput, proof: Omit<LedgerTrans
   const chainId = input.chainId.toLowerCase() as Hex;
   const entries = proof.ledger.entries;
   const extraValidators = validatorsOf(tx.kind, proof.ledger.extra);
-  const unknown = unknownValidators(() => witnessError('BAD_VALIDATOR_WITNESS', "the child's validator set is needed and the extra does not give it", {}));
+  // The set is read where the module reads it: an extra that does not decode is its decoder's revert, another set its BadValidatorWitness.
+  const unknown = unknownValidators(() => extraValidators === null
+    ? witnessError('INVALID_LEDGER_WITNESS', "the extra does not decode as the child's validator set (address[])", { position: entries.length })
+    : witnessError('BAD_VALIDATOR_WITNESS', "the child's validator set is needed and the extra gives another", {}));
   const decode = (ref: LedgerKeyRef, position: number): Readonly<LedgerEntry> | undefined => {
     let entry: Readonly<LedgerEntry> | undefined;
     try {
@@ -94,7 +97,7 @@ export function ledgerTransition(input: TransitionInput, proof: Omit<LedgerTrans
       throw witnessError('INVALID_LEDGER_WITNESS', `ledger witness ${position} is not an entry's value`, { position });
     }
     if (entry?.kind !== LedgerKind.Child) return entry;
-    const known = extraValidators !== undefined && validatorSetHash(extraValidators) === entry.validatorSetHash;
+    const known = extraValidators !== undefined && extraValidators !== null && validatorSetHash(extraValidators) === entry.validatorSetHash;
     return { ...entry, validators: known ? extraValidators : unknown };
   };
   const stf: StfContext = {
@@ -124,8 +127,10 @@ export function ledgerTransition(input: TransitionInput, proof: Omit<LedgerTrans
     refusal = e.code;
   }
   // A spawn's checks reach the validators' sort (the witness's order) once the configuration passed.
-  if (tx.kind === TxKind.SpawnChild && (refusal === undefined || AFTER_THE_SORT.has(refusal)) && !sortsValidators(tx.data, proof.ledger.extra)) {
-    throw witnessError('BAD_SORT_WITNESS', "the extra is not the permutation that sorts the spawn's validators", {});
+  if (tx.kind === TxKind.SpawnChild && (refusal === undefined || AFTER_THE_SORT.has(refusal))) {
+    const sorts = sortsValidators(tx.data, proof.ledger.extra);
+    if (sorts === undefined) throw witnessError('INVALID_LEDGER_WITNESS', 'the extra does not decode as a sort order (uint16[])', { position: entries.length });
+    if (!sorts) throw witnessError('BAD_SORT_WITNESS', "the extra is not the permutation that sorts the spawn's validators", {});
   }
 
   const ledgerRoot = hexToBytes(proof.ledgerRoot, 32);
@@ -163,32 +168,47 @@ function leafOfValue(value: Hex): Uint8Array | null {
 /** A spawn's refusals PlasmaLedgerRegistry reaches after sorting the validators with the witness's order. */
 const AFTER_THE_SORT: ReadonlySet<string> = new Set(['ZERO_ADDRESS_VALIDATOR', 'DUPLICATE_VALIDATOR', 'SAFE_CAST_OVERFLOWED_UINT_DOWNCAST']);
 
-/** Whether `extra`, abi.encode(uint16[] order), lists each validator of the spawn once, in ascending address order. */
-function sortsValidators(data: Hex, extra: Hex): boolean {
-  try {
-    const { validators } = decodeSpawnChildData(data);
-    const bytes = hexToBytes(extra);
-    const [offset, count] = decodeWords(['uint256', 'uint256'], bytes.subarray(0, 64)) as [bigint, bigint];
-    if (offset !== 32n || count !== BigInt(validators.length) || bytes.length !== 64 + validators.length * 32) return false;
-    const order = validators.map((_, i) => Number(decodeWords(['uint32'], bytes.subarray(64 + i * 32, 96 + i * 32))[0]));
-    if (new Set(order).size !== order.length || order.some((j) => j >= validators.length)) return false;
-    return order.every((j, i) => i === 0 || validators[order[i - 1]].toLowerCase() <= validators[j].toLowerCase());
-  } catch {
-    return false;
+const MAX_UINT64 = (1n << 64n) - 1n;
+
+/**
+ * Solidity's `abi.decode(extra, (uintN[]))` (an address is a uint160): undefined where the decoder reverts (a head
+ * or an array past the data, a word wider than `bits`); bytes after the array are ignored, as it ignores them.
+ */
+function decodeWordArray(extra: Hex, bits: number): bigint[] | undefined {
+  const bytes = hexToBytes(extra);
+  const word = (at: bigint): bigint => BigInt(bytesToHex(bytes.subarray(Number(at), Number(at) + 32)));
+  const length = BigInt(bytes.length);
+  if (length < 32n) return undefined;
+  const offset = word(0n);
+  if (offset > MAX_UINT64 || offset + 32n > length) return undefined;
+  const count = word(offset);
+  if (count > MAX_UINT64 || offset + 32n + count * 32n > length) return undefined;
+  const out: bigint[] = [];
+  for (let i = 0n; i < count; i++) {
+    const value = word(offset + 32n + i * 32n);
+    if (value >> BigInt(bits) !== 0n) return undefined;
+    out.push(value);
   }
+  return out;
 }
 
-/** Kinds 4 (COMMIT_CHILD) and 10 (an equivocation) give the child's validators in `extra`: abi.encode(address[]). */
-function validatorsOf(kind: TxKind, extra: Hex): readonly Address[] | undefined {
+/** Whether `extra`, abi.encode(uint16[] order), lists each validator of the spawn once, in ascending address order (undefined: it does not decode). */
+function sortsValidators(data: Hex, extra: Hex): boolean | undefined {
+  const order = decodeWordArray(extra, 16)?.map(Number);
+  if (order === undefined) return undefined;
+  const { validators } = decodeSpawnChildData(data);
+  if (order.length !== validators.length || new Set(order).size !== order.length || order.some((j) => j >= validators.length)) return false;
+  return order.every((j, i) => i === 0 || validators[order[i - 1]].toLowerCase() <= validators[j].toLowerCase());
+}
+
+/**
+ * Kinds 4 (COMMIT_CHILD) and 10 (an equivocation) give the child's validators in `extra`: abi.encode(address[]);
+ * null when it does not decode (the module's decoder reverts), undefined for the other kinds.
+ */
+function validatorsOf(kind: TxKind, extra: Hex): readonly Address[] | null | undefined {
   if (kind !== TxKind.CommitChild && kind !== TxKind.ProveChildFraud) return undefined;
-  try {
-    const bytes = hexToBytes(extra);
-    const [offset, count] = decodeWords(['uint256', 'uint256'], bytes.subarray(0, 64)) as [bigint, bigint];
-    if (offset !== 32n || bytes.length !== 64 + Number(count) * 32) return undefined;
-    return Array.from({ length: Number(count) }, (_, i) => decodeWords(['address'], bytes.subarray(64 + i * 32, 96 + i * 32))[0] as Address);
-  } catch {
-    return undefined;
-  }
+  const words = decodeWordArray(extra, 160);
+  return words === undefined ? null : words.map((w) => `0x${w.toString(16).padStart(40, '0')}` as Address);
 }
 
 /**
