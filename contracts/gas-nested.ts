@@ -7,7 +7,9 @@
  * - escapeNestedExit: bob's slot of K's block 1 (an address that holds no ETH yet);
  * - exitNested: alice's exit of K's block 1;
  * - reclaimNested: the deposit in flight, back to alice.
- * Every call folds five or six ledger proofs of 256 levels against A's ledger root.
+ * The path of one level (A → K, core buildNestedPath); every call folds four or five ledger proofs of 256 levels against
+ * A's ledger root (exitNested of block n reuses the FinalChild's proof of n's Commitment entry). The two-level calls
+ * (A → K → J) are measured by contracts/test/nested-escape.test.ts.
  */
 import { Contract, Wallet, parseEther, type JsonRpcProvider } from 'ethers';
 import type * as C from '@plasma-tree/core';
@@ -91,20 +93,19 @@ export async function measureNestedEscape(provider: JsonRpcProvider, root: Contr
   await (await root.freezeStalled(A.chainId)).wait();
   await advance(aWindow + 1n);
 
-  const T = A.head!.timestamp;
   const blockOf = (n: bigint) => {
     if (n !== 1n) throw new Error(`K has no block ${n} here`);
     return k1Committed;
   };
   const a = core.frozenHead(A.state, A.head!, A.windowEnds.get(A.head!.number)!);
-  const c = core.buildFinalChild(A.state.ledger, K, T, blockOf);
+  const path = core.buildNestedPath(a, A.state.ledger, [{ child: K, blockOf }]);
   const gasOf = async (data: string): Promise<number> => {
     const receipt = await (await deployer.sendTransaction({ to: await module_.getAddress(), data })).wait();
     if (!receipt || receipt.status !== 1) throw new Error('measured transaction failed');
     return Number(receipt.gasUsed);
   };
-  const escapeNestedExit = await gasOf(core.encodeEscapeNestedExitCall(a, c, core.buildNestedAccountProof(A.state.ledger, c, kState, kState.slotOf(lower(bob.address), ETH)!)));
-  const exitNested = await gasOf(core.encodeExitNestedCall(a, c, core.buildNestedExitProof(A.state.ledger, k1Committed, k1.exits[0] as C.Exit, 0n, core.exitProof(k1, 0))));
-  const reclaimNested = await gasOf(core.encodeReclaimNestedCall(a, c, core.buildNestedDepositProof(A.state.ledger, K, inFlight)));
+  const escapeNestedExit = await gasOf(core.encodeEscapeNestedExitCall(path, core.buildNestedAccountProof(path, kState, kState.slotOf(lower(bob.address), ETH)!)));
+  const exitNested = await gasOf(core.encodeExitNestedCall(path, core.buildNestedExitProof(path, k1Committed, k1.exits[0] as C.Exit, 0n, core.exitProof(k1, 0))));
+  const reclaimNested = await gasOf(core.encodeReclaimNestedCall(path, core.buildNestedDepositProof(path, inFlight)));
   return { escapeNestedExit, exitNested, reclaimNested };
 }

@@ -9,17 +9,16 @@
  * (`plasma-tree escape nested`); a second escape is refused (ALREADY_ESCAPED, from the SDK's check and from the
  * module's custom error). Both are paid their balances in K's last final block, not in K's head.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JsonRpcProvider } from 'ethers';
 import { encodeEscapeNestedExitCall, type ChainId } from '@plasma-tree/core';
 import { EscapeClient, NestedEscapeClient, mapL1Error } from '@plasma-tree/sdk';
 import { nestedEscapeSourceFromDataDirs } from '@plasma-tree/node';
 import { ETH, Tree, expectCode, newSigner, waitForWallClock } from './helpers/tree.js';
+import { runCli, type CliResult } from './helpers/cli.js';
 
 const ETHER = 10n ** 18n;
 /** A's challenge window and stall limit on the root (L1 seconds). */
@@ -28,7 +27,6 @@ const A_STALL = 10;
 /** K's challenge window on A (A's clock: the wall clock). */
 const K_WINDOW = 4;
 
-const BIN = fileURLToPath(new URL('../packages/cli/bin/plasma-tree.js', import.meta.url));
 
 let tree: Tree;
 let provider: JsonRpcProvider;
@@ -52,15 +50,8 @@ afterAll(async () => {
 }, 30_000);
 
 /** `plasma-tree escape nested …` as a real process, dev0 paying the gas (no devnet.json: ids and directories by hand). */
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', PLASMA_TREE_PRIVATE_KEY: tree.account(0).key };
-  delete env.FORCE_COLOR;
-  const conn = ['--l1', tree.devnet.l1.url, '--root', tree.devnet.rootContract, '--devnet-dir', cliDir];
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, 'escape', 'nested', ...args, ...conn], { env, cwd: cliDir, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
+function cli(args: string[]): Promise<CliResult> {
+  return runCli(tree, cliDir, ['escape', 'nested', ...args], { key: tree.account(0).key, timeoutMs: 60_000 });
 }
 
 describe('PlasmaNestedEscape end to end: K\'s holders leave on L1 once A is frozen', () => {
@@ -114,7 +105,7 @@ describe('PlasmaNestedEscape end to end: K\'s holders leave on L1 once A is froz
     expect(source.accounts.map((p) => p.account.balance)).toEqual([aliceInK]);
     expect(source.exits.map((p) => [p.exit.recipient, p.exit.amount])).toEqual([[alice.address, ETHER / 10n]]);
     expect(source.deposits.map((p) => [p.nonce, p.amount])).toEqual([[BigInt(inFlight.nonce), (3n * ETHER) / 10n]]);
-    const inputs = { frozen: source.frozen, final: source.final };
+    const inputs = { frozen: source.frozen, via: source.via, final: source.final };
 
     const status = await nested.status(A.chainId, K.chainId as ChainId, { inputs, caps: new Map([[ETH, source.parentState.ledger.subtreeBalance(K.chainId, ETH)]]) });
     expect(status).toMatchObject({ status: 'frozen-stalled', headFinal: true, inputsMatchRoot: true, lastFinalBlock: kHead, childHeadNumber: kHead + 1 });
@@ -128,7 +119,7 @@ describe('PlasmaNestedEscape end to end: K\'s holders leave on L1 once A is froz
 
     // A second escape: refused by the SDK's check, and by the module (its custom error mapped to the same code).
     await expectCode(nested.escape(inputs, source.accounts[0]), 'ALREADY_ESCAPED');
-    const data = encodeEscapeNestedExitCall(inputs.frozen, inputs.final, source.accounts[0]);
+    const data = encodeEscapeNestedExitCall(inputs, source.accounts[0]);
     const err = await payer.call({ to: await nested.module(), data }).then(() => undefined, (e: unknown) => mapL1Error(e, 'escapeNestedExit'));
     expect(err?.code).toBe('ALREADY_ESCAPED');
     expect(err?.hint).not.toBe('');

@@ -6,17 +6,16 @@
  * from the stopped validator's data directory or from a read-only node restarted on it (both agree); the
  * in-flight deposit goes back to its depositor; a second exit is refused; the live chain B is untouched.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Contract, Wallet, parseEther, type JsonRpcProvider } from 'ethers';
 import { chainStateRoot, accountLeaf, computeMerkleRoot, encodeEscapeExitCall, type Address, type ChainId } from '@plasma-tree/core';
 import { PlasmaNode, dataDirEscapeProofSource, escapeProofFromDataDir, silentLogger } from '@plasma-tree/node';
 import { EscapeClient, NodeClient, PlasmaClient, mapL1Error, nodeProofSource, type EscapeProofAnswer } from '@plasma-tree/sdk';
 import { ETH, Tree, expectCode, newSigner, waitFor, type Signer } from './helpers/tree.js';
+import { runCli, type CliResult } from './helpers/cli.js';
 
 const WINDOW = 5;
 const STALL = 20;
@@ -44,18 +43,10 @@ const fClient = (s: Signer) => new PlasmaClient({ l1: tree.l1Wallet(s), rootCont
 const l1Balance = async (a: Address, token: Address = ETH) =>
   token === ETH ? provider.getBalance(a) : BigInt(await new Contract(token, ['function balanceOf(address) view returns (uint256)'], provider).balanceOf(a));
 
-const BIN = fileURLToPath(new URL('../packages/cli/bin/plasma-tree.js', import.meta.url));
 
 /** `plasma-tree escape …` as a real process, paying with dev0's key. */
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', PLASMA_TREE_PRIVATE_KEY: tree.account(0).key };
-  delete env.FORCE_COLOR;
-  const conn = ['--l1', tree.devnet.l1.url, '--root', tree.devnet.rootContract, '--devnet-dir', dir];
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, 'escape', ...args, ...conn], { env, cwd: dir, timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
+function cli(args: string[]): Promise<CliResult> {
+  return runCli(tree, dir, ['escape', ...args], { key: tree.account(0).key });
 }
 
 beforeAll(async () => {

@@ -7,17 +7,16 @@
  * A's node). Then A1's holder escapes on A (kind 11, the witness read offline from the stopped validator's data
  * directory) and the deposit in flight comes back (kind 12). Nothing is slashed; L1 sees nothing of it.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Wallet } from 'ethers';
 import { ChainStatus, TxKind, type Address, type Hex } from '@plasma-tree/core';
 import { dataDirEscapeProofSource } from '@plasma-tree/node';
 import { ChainEscapeClient, TreeClient } from '@plasma-tree/sdk';
 import { ETH, Tree, expectCode, newSigner, waitFor, waitForWallClock } from './helpers/tree.js';
+import { runCli, type CliResult } from './helpers/cli.js';
 import { startTreeWatcher, type TreeWatcher } from './helpers/watcher.js';
 
 const ETHER = 10n ** 18n;
@@ -42,19 +41,11 @@ beforeAll(async () => {
   treeWatcher = await startTreeWatcher(tree, { key: watcherKey, only: (c) => c.name !== 'A1', freezeStalled: true });
 }, 60_000);
 
-const BIN = fileURLToPath(new URL('../packages/cli/bin/plasma-tree.js', import.meta.url));
 const cliDir = mkdtempSync(join(tmpdir(), 'pt-stall-deep-cli-'));
 
 /** `plasma-tree escape …` as a real process, for a chain below A (`--parent-node`: no devnet.json, no account). */
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  delete env.FORCE_COLOR;
-  const conn = ['--l1', tree.devnet.l1.url, '--root', tree.devnet.rootContract, '--devnet-dir', cliDir, '--parent-node', tree.chain('A').nodeUrl];
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, 'escape', ...args, ...conn], { env, cwd: cliDir, timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
+function cli(args: string[]): Promise<CliResult> {
+  return runCli(tree, cliDir, ['escape', ...args], { extra: ['--parent-node', tree.chain('A').nodeUrl] });
 }
 
 /** The block form of A's transaction `hash` (kind 13: every word 0, data = the child), with its block number. */

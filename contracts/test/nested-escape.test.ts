@@ -220,8 +220,8 @@ function frozenHead(over: Partial<{ chainId: Hex; head: core.Header; windowEnd: 
   };
 }
 
-function childRecord(child: Hex) {
-  const entry = A.state.ledger.entry(core.ledgerKeys.child(child));
+function childRecord(child: Hex, ledger: core.ParentLedger = A.state.ledger) {
+  const entry = ledger.entry(core.ledgerKeys.child(child));
   if (entry?.kind !== core.LedgerKind.Child) throw new Error('no such child');
   return {
     index: entry.index, spawner: entry.spawner, bond: entry.bond, threshold: entry.threshold, challengeWindow: entry.challengeWindow,
@@ -230,10 +230,9 @@ function childRecord(child: Hex) {
   };
 }
 
-/** FinalChild of `child` claiming block `n` as its last final one (`blocks`: the child's committed blocks). */
-function finalChild(child: Hex, n: bigint, blocks: Map<bigint, Committed>, over: Record<string, unknown> = {}) {
-  const ledger = A.state.ledger;
-  const record = childRecord(child);
+/** FinalChild of `child` in `ledger` (A's by default) claiming block `n` as its last final one (`blocks`: the child's committed blocks). */
+function finalChild(child: Hex, n: bigint, blocks: Map<bigint, Committed>, over: Record<string, unknown> = {}, ledger: core.ParentLedger = A.state.ledger) {
+  const record = childRecord(child, ledger);
   const block = blocks.get(n);
   const next = n < record.headNumber ? blocks.get(n + 1n)! : undefined;
   return {
@@ -259,11 +258,12 @@ const escapedProof = (child: Hex, slot: number) => A.state.ledger.proof(core.led
 function escapeArgs(account: core.AccountWitness, over: { a?: object; c?: object; childLedgerRoot?: Hex; escaped?: object; cap?: object } = {}) {
   return [
     over.a ?? frozenHead(),
+    [],
     over.c ?? kFinal(),
     over.childLedgerRoot ?? kState1.ledgerRoot,
     account,
     over.escaped ?? escapedProof(K, account.slot),
-    over.cap ?? cap(K, account.token),
+    [over.cap ?? cap(K, account.token)],
   ] as const;
 }
 
@@ -273,6 +273,7 @@ function exitArgs(index: number, over: { a?: object; c?: object; block?: Committ
   const i = over.index ?? BigInt(index);
   return [
     over.a ?? frozenHead(),
+    [],
     over.c ?? kFinal(),
     block.header,
     block.windowEnd,
@@ -281,7 +282,7 @@ function exitArgs(index: number, over: { a?: object; c?: object; block?: Committ
     i,
     over.proof ?? core.exitProof(kBlock1, index),
     over.spent ?? A.state.ledger.proof(core.ledgerKeys.spentExit(K, block.header.number, i)),
-    cap(K, exit.token),
+    [cap(K, exit.token)],
   ] as const;
 }
 
@@ -290,6 +291,7 @@ function reclaimArgs(child: Hex, nonce: bigint, c: object, over: { amount?: bigi
   const d = depositOf(child, nonce);
   return [
     frozenHead(),
+    [],
     c,
     nonce,
     d.from,
@@ -298,7 +300,7 @@ function reclaimArgs(child: Hex, nonce: bigint, c: object, over: { amount?: bigi
     over.amount ?? d.amount,
     over.record ?? record,
     over.proof ?? A.state.ledger.proof(core.ledgerKeys.deposit(child, nonce)),
-    cap(child, d.token),
+    [cap(child, d.token)],
   ] as const;
 }
 
@@ -386,22 +388,24 @@ describe('PlasmaNestedEscape', () => {
   it("core's builders and encoders (nestedEscape.ts) make exactly these calls: the same calldata, byte for byte", async () => {
     const blockOf = (n: bigint) => kBlocks.get(n)!;
     const a = core.frozenHead(A.state, A.head!, A.windowEnds.get(A.head!.number)!);
-    const c = core.buildFinalChild(A.state.ledger, K, T, blockOf);
+    const path = core.buildNestedPath(a, A.state.ledger, [{ child: K, blockOf }]);
+    expect(path.via).toEqual([]);
+    expect(core.nestedChildOf(path)).toBe(K);
     expect(core.lastFinalChildBlock(A.state.ledger, K, T, blockOf)).toBe(1n);
     // K's state at block 1, replayed from the block (the deposit records are A's ledger's).
     const atBlock1 = new core.ChainState(K);
     core.verifyBlock(kBlock1, null, atBlock1, { chainId: K, domain: A.domain, depositRecord: core.childDepositRecords(A.state.ledger, K), parentChainId: A.chainId });
     const bobs = kState1.witness(bob, ETH);
-    const account = core.buildNestedAccountProof(A.state.ledger, c, atBlock1, bobs.slot);
-    expect(core.encodeEscapeNestedExitCall(a, c, account)).toBe(module_.interface.encodeFunctionData('escapeNestedExit', escapeArgs(bobs)));
-    const exit = core.buildNestedExitProof(A.state.ledger, blockOf(1n), kBlock1.exits[0] as core.Exit, 0n, core.exitProof(kBlock1, 0));
-    expect(core.encodeExitNestedCall(a, c, exit)).toBe(module_.interface.encodeFunctionData('exitNested', exitArgs(0)));
-    const deposit = core.buildNestedDepositProof(A.state.ledger, K, { nonce: 3n, ...depositOf(K, 3n) });
-    expect(core.encodeReclaimNestedCall(a, c, deposit)).toBe(module_.interface.encodeFunctionData('reclaimNested', reclaimArgs(K, 3n, kFinal())));
+    const account = core.buildNestedAccountProof(path, atBlock1, bobs.slot);
+    expect(core.encodeEscapeNestedExitCall(path, account)).toBe(module_.interface.encodeFunctionData('escapeNestedExit', escapeArgs(bobs)));
+    const exit = core.buildNestedExitProof(path, blockOf(1n), kBlock1.exits[0] as core.Exit, 0n, core.exitProof(kBlock1, 0));
+    expect(core.encodeExitNestedCall(path, exit)).toBe(module_.interface.encodeFunctionData('exitNested', exitArgs(0)));
+    const deposit = core.buildNestedDepositProof(path, { nonce: 3n, ...depositOf(K, 3n) });
+    expect(core.encodeReclaimNestedCall(path, deposit)).toBe(module_.interface.encodeFunctionData('reclaimNested', reclaimArgs(K, 3n, kFinal())));
     for (const [name, signature] of Object.entries(core.NESTED_ESCAPE_SIGNATURES)) expect(module_.interface.getFunction(name)!.format('sighash'), name).toBe(signature);
     // What the builders refuse before anything is sent: a slot or an exit A already paid itself.
-    expect(() => core.buildNestedExitProof(A.state.ledger, blockOf(1n), kBlock1.exits[1] as core.Exit, 1n, core.exitProof(kBlock1, 1))).toThrow(/paid on the frozen chain/);
-    expect(() => core.buildNestedAccountProof(A.state.ledger, core.buildFinalChild(A.state.ledger, K2, T, () => k2Block), k2Lie, 1)).toThrow(/paid on the frozen chain/);
+    expect(() => core.buildNestedExitProof(path, blockOf(1n), kBlock1.exits[1] as core.Exit, 1n, core.exitProof(kBlock1, 1))).toThrow(/paid on its parent chain/);
+    expect(() => core.buildNestedAccountProof(core.buildNestedPath(a, A.state.ledger, [{ child: K2, blockOf: () => k2Block }]), k2Lie, 1)).toThrow(/paid on its parent chain/);
   });
 
   it("pays the accounts of K's last final block once each (ETH and ERC-20), from K's cap", async () => {
@@ -487,7 +491,7 @@ describe('PlasmaNestedEscape', () => {
   it('with nothing of a child final (n = 0): no account escape, every deposit in flight', async () => {
     const none = finalChild(K3, 0n, new Map());
     const some = core.accountWitness(k2Lie, 0);
-    await expectRevert(module_.escapeNestedExit.staticCall(frozenHead(), none, ZeroHash, some, escapedProof(K3, 0), cap(K3, ETH)), 'NothingFinal', [K3]);
+    await expectRevert(module_.escapeNestedExit.staticCall(frozenHead(), [], none, ZeroHash, some, escapedProof(K3, 0), [cap(K3, ETH)]), 'NothingFinal', [K3]);
     const before = await f.provider.getBalance(alice.address);
     await send('reclaimNested', reclaimArgs(K3, 1n, none));
     expect(await f.provider.getBalance(alice.address)).toBe(before + parseEther('0.5'));
@@ -496,7 +500,7 @@ describe('PlasmaNestedEscape', () => {
   it("caps a lying child's final block by its subtree balance in A's ledger; a slot A paid is not paid again", async () => {
     const k2Blocks = new Map([[1n, k2Block]]);
     const c = finalChild(K2, 1n, k2Blocks);
-    const args = (slot: number) => [frozenHead(), c, k2Lie.ledger.root, core.accountWitness(k2Lie, slot), escapedProof(K2, slot), cap(K2, ETH)] as const;
+    const args = (slot: number) => [frozenHead(), [], c, k2Lie.ledger.root, core.accountWitness(k2Lie, slot), escapedProof(K2, slot), [cap(K2, ETH)]] as const;
     // carol's slot was paid on A (ESCAPE_CHILD_EXIT): the EscapedSlot entry is in A's ledger
     await expectRevert(module_.escapeNestedExit.staticCall(...args(1)), 'InvalidLedgerProof', [K2, 9n]);
     // alice's 100 ETH against the 0.6 left of K2's subtree balance
@@ -525,6 +529,293 @@ describe('PlasmaNestedEscape', () => {
     for (const name of ['escapeNestedExit', 'exitNested', 'reclaimNested']) {
       expect(gas[name], name).toBeGreaterThan(21_000);
       expect(gas[name], name).toBeLessThan(500_000);
+    }
+  });
+});
+
+// ---- two levels down: root → A → K → J ---------------------------------------------------------------------------
+//
+// A second tree on the same node: A2 (a child of the root) spawns K (A2's block 2) and deposits 6 ETH into it; K's
+// block 1 applies it, spawns J and deposits 2 ETH into J; J's block 1 applies that, alice sends bob 0.5 ETH, alice
+// withdraws 0.5 (exit 0), bob 0.25 (exit 1), and J's validators lie: dave holds 5 ETH (J's subtree balance in K's
+// ledger is never more than 3). K's block 2 commits J's block 1 and deposits 1 ETH for carol on J (in flight for ever);
+// K's block 3 comes after J's block-1 window (J's block 1 is final by K's clock), pays bob's exit 1 of J on K and
+// commits J's block 2 (not final at K's block 3). A2 commits K's blocks 1-3, its head comes after K's block-3 window
+// (K's last final block is its head, 3), and A2 is frozen for its stall. J's holders leave along A2 → K → J.
+
+const J_WINDOW = 100n; // J's in K's ledger (K's clock)
+
+describe('PlasmaNestedEscape, two levels down: the holders of J (root → A → K → J) leave along the path', () => {
+  let A2: ChildChain;
+  let K: Hex;
+  let J: Hex;
+  let kState: core.ChainState; // K after its block 3: its last final block in A2's ledger
+  let jState: core.ChainState; // J after its block 1 (the lie included): its last final block in K's ledger
+  let jBlock1: core.Block; // as J built it (its exits); the header K committed is jBlocks.get(1n)
+  const kBlocks = new Map<bigint, Committed>();
+  const jBlocks = new Map<bigint, Committed>();
+  let TA: bigint; // A2's clock at its head
+  let TK: bigint; // K's clock at its block 3
+  const gas2: Record<string, number> = {};
+  const LIE = 7; // dave's slot in J's lying state
+
+  beforeAll(async () => {
+    const quorum = f.wallets.slice(10, 14);
+    const kValidators = f.wallets.slice(14, 17);
+    const jValidators = [0, 1, 2].map(() => new Wallet(Wallet.createRandom().privateKey));
+    A2 = await ChildChain.spawn({ root, provider: f.provider, validators: quorum, threshold: 3, window: A_WINDOW, bond: core.ROOT_MIN_BOND, stallLimit: 10n * A_WINDOW, spawner: f.wallets[0] });
+    const sign = (w: Wallet, tx: core.UnsignedTx): core.SignedTx => ({ ...tx, signature: core.secp256k1Scheme.sign(core.signedTxDigest(A2.domain, tx), w.privateKey as Hex) }) as core.SignedTx;
+    const commitTx = (parent: Hex, child: Hex, header: core.Header, signers: Wallet[]): core.CommitChildTx => {
+      const digest = core.commitmentDigest(A2.domain, child, header.number, core.hashHeader(header));
+      const sorted = [...signers].sort((x, y) => (BigInt(x.address) < BigInt(y.address) ? -1 : 1));
+      const signatures = core.bytesToHex(core.concatBytes(...sorted.map((s) => core.hexToBytes(core.secp256k1Scheme.sign(digest, s.privateKey as Hex)))));
+      return { kind: core.TxKind.CommitChild, chainId: parent, child, header, signatures };
+    };
+    const commitA = async (fill: (b: core.BlockBuilder) => void) => {
+      const block = A2.build(await latestTimestamp(f.provider), fill);
+      await A2.commit(block);
+      return block;
+    };
+    const spawn = (b: core.BlockBuilder, state: core.ChainState, validators: Wallet[], window: bigint) =>
+      b.addSignedTx(sign(alice, {
+        kind: core.TxKind.SpawnChild, chainId: state.chainId, ...slotNonce(state, alice, ETH), validators: validators.map((v) => lower(v.address)), threshold: 2,
+        challengeWindow: window, bond: core.MIN_BOND,
+      } as core.UnsignedTx));
+    const toChild = (b: core.BlockBuilder, state: core.ChainState, child: Hex, amount: bigint, to: Wallet): core.Deposit => {
+      b.addSignedTx(sign(alice, { kind: core.TxKind.DepositToChild, chainId: state.chainId, ...slotNonce(state, alice, ETH), child, to: lower(to.address), token: ETH, amount }));
+      return { chainId: child, nonce: state.ledger.childInfo(child).depositCount, from: lower(alice.address), to: lower(to.address), token: ETH, amount };
+    };
+
+    // A2: alice's 10 ETH; K spawned; 6 ETH to K.
+    await A2.deposit(alice, alice.address, parseEther('10'));
+    await commitA((b) => A2.pendingDeposits(b));
+    await commitA((b) => spawn(b, A2.state, kValidators, K_WINDOW));
+    K = core.chainIdOf(A2.chainId, 0);
+    let toK!: core.Deposit;
+    const a3 = await commitA((b) => {
+      toK = toChild(b, A2.state, K, parseEther('6'), alice);
+    });
+
+    // K's block 1: the 6 ETH, J spawned, 2 ETH to J.
+    kState = new core.ChainState(K);
+    const kctx: core.BlockContext = { chainId: K, domain: A2.domain, depositRecord: core.childDepositRecords(A2.state.ledger, K), parentChainId: A2.chainId };
+    const kBlock = (parent: core.Header | null, timestamp: bigint, fill: (b: core.BlockBuilder) => void) => {
+      const b = new core.BlockBuilder({ parent, state: kState, ctx: kctx, timestamp });
+      fill(b);
+      return b.seal();
+    };
+    let toJ!: core.Deposit;
+    const k1 = kBlock(null, a3.header.timestamp, (b) => {
+      b.addDeposit(toK);
+      spawn(b, kState, jValidators, J_WINDOW);
+      J = core.chainIdOf(K, 0);
+      toJ = toChild(b, kState, J, parseEther('2'), alice);
+    });
+
+    // J's block 1: the 2 ETH, a transfer, two withdrawals; then the lie (dave's 5 ETH) in the state root K commits.
+    jState = new core.ChainState(J);
+    const jctx: core.BlockContext = { chainId: J, domain: A2.domain, depositRecord: core.childDepositRecords(kState.ledger, J), parentChainId: K };
+    const jb = new core.BlockBuilder({ parent: null, state: jState, ctx: jctx, timestamp: k1.header.timestamp });
+    const jSpend = (w: Wallet, kind: core.TxKind.Transfer | core.TxKind.Withdraw, to: Wallet, amount: bigint) =>
+      sign(w, { kind, chainId: J, ...slotNonce(jState, w, ETH), to: lower(to.address), token: ETH, amount } as core.UnsignedTx);
+    jb.addDeposit(toJ);
+    jb.addSignedTx(jSpend(alice, core.TxKind.Transfer, bob, parseEther('0.5')));
+    jb.addSignedTx(jSpend(alice, core.TxKind.Withdraw, alice, parseEther('0.5')));
+    jb.addSignedTx(jSpend(bob, core.TxKind.Withdraw, bob, parseEther('0.25')));
+    jBlock1 = jb.seal();
+    jState.accounts.put(LIE, { owner: lower(dave.address), token: ETH, balance: parseEther('5'), nonce: 0n });
+    const jHeader1: core.Header = { ...jBlock1.header, stateRoot: jState.root };
+
+    // K's block 2 commits J's block 1 (window from K's block-2 time) and sends carol 1 ETH on J (never applied).
+    const k2 = kBlock(k1.header, await latestTimestamp(f.provider), (b) => {
+      b.addSignedTx(commitTx(K, J, jHeader1, jValidators.slice(0, 2)));
+      toChild(b, kState, J, parseEther('1'), carol);
+    });
+    jBlocks.set(1n, { header: jHeader1, windowEnd: k2.header.timestamp + J_WINDOW });
+    // A2's block 4 commits K's blocks 1 and 2.
+    const a4 = await commitA((b) => {
+      b.addSignedTx(commitTx(A2.chainId, K, k1.header, kValidators.slice(0, 2)));
+      b.addSignedTx(commitTx(A2.chainId, K, k2.header, kValidators.slice(1, 3)));
+    });
+    kBlocks.set(1n, { header: k1.header, windowEnd: a4.header.timestamp + K_WINDOW });
+    kBlocks.set(2n, { header: k2.header, windowEnd: a4.header.timestamp + K_WINDOW });
+
+    // Past J's block-1 window: K's block 3 pays bob's exit 1 of J on K and commits J's block 2 (final only after TK).
+    await increaseTime(f.provider, J_WINDOW + 10n);
+    const jBlock2 = new core.BlockBuilder({ parent: jHeader1, state: jState, ctx: jctx, timestamp: k2.header.timestamp }).seal();
+    const k3 = kBlock(k2.header, await latestTimestamp(f.provider), (b) => {
+      b.addSignedTx({
+        kind: core.TxKind.FinalizeChildExit, chainId: K, child: J, header: jHeader1, windowEnd: jBlocks.get(1n)!.windowEnd,
+        exit: jBlock1.exits[1] as core.Exit, index: 1n, proof: core.exitProof(jBlock1, 1),
+      });
+      b.addSignedTx(commitTx(K, J, jBlock2.header, jValidators.slice(1, 3)));
+    });
+    jBlocks.set(2n, { header: jBlock2.header, windowEnd: k3.header.timestamp + J_WINDOW });
+    TK = k3.header.timestamp;
+    const a5 = await commitA((b) => b.addSignedTx(commitTx(A2.chainId, K, k3.header, kValidators.slice(0, 2))));
+    kBlocks.set(3n, { header: k3.header, windowEnd: a5.header.timestamp + K_WINDOW });
+
+    // A2's head comes after K's block-3 window; then A2 stalls, is frozen, and its head's window passes.
+    await increaseTime(f.provider, K_WINDOW + 10n);
+    await commitA(() => {});
+    TA = A2.head!.timestamp;
+    await increaseTime(f.provider, 10n * A_WINDOW + 1n);
+    await mined((root.connect(relayer) as Contract).freezeStalled(A2.chainId));
+
+    expect(jState.root).toBe(jHeader1.stateRoot); // J's block 2 changed nothing
+    expect(kBlocks.get(3n)!.windowEnd).toBeLessThanOrEqual(TA);
+    expect(jBlocks.get(1n)!.windowEnd).toBeLessThanOrEqual(TK);
+    expect(jBlocks.get(2n)!.windowEnd).toBeGreaterThan(TK);
+    expect(A2.state.ledger.childInfo(K)).toMatchObject({ headNumber: 3n, depositCount: 1n });
+    expect(kState.ledger.childInfo(J)).toMatchObject({ headNumber: 2n, headDepositNonce: 1n, depositCount: 2n });
+    expect(A2.state.ledger.subtreeBalance(K, ETH)).toBe(parseEther('6'));
+    expect(kState.ledger.subtreeBalance(J, ETH)).toBe(parseEther('2.75')); // 2 + 1 in flight - bob's 0.25 paid on K
+    expect(kState.ledger.isWithdrawn(J, 1n, 1n)).toBe(true);
+  }, 120_000);
+
+  // ---- the arguments: A2's head, the level K (its FinalChild in A2's ledger and the halves of block 3's state root), J
+
+  const aHead = (over: Record<string, unknown> = {}) => ({
+    chainId: A2.chainId, head: A2.head!, windowEnd: A2.windowEnds.get(A2.head!.number)!, accountsRoot: A2.state.accounts.root, ledgerRoot: A2.state.ledger.root, ...over,
+  });
+
+  const finalIn = (ledger: core.ParentLedger, child: Hex, n: bigint, blocks: Map<bigint, Committed>, over: Record<string, unknown> = {}) =>
+    finalChild(child, n, blocks, over, ledger);
+
+  const kLevel = (over: Record<string, unknown> = {}) => ({
+    child: finalIn(A2.state.ledger, K, 3n, kBlocks), accountsRoot: kState.accounts.root, ledgerRoot: kState.ledger.root, ...over,
+  });
+  const jFinal = (over: Record<string, unknown> = {}) => finalIn(kState.ledger, J, 1n, jBlocks, over);
+  const capIn = (ledger: core.ParentLedger, child: Hex, amount = ledger.subtreeBalance(child, ETH)) => ({ amount, proof: ledger.proof(core.ledgerKeys.subtreeBalance(child, ETH)) });
+  const caps = () => [capIn(A2.state.ledger, K), capIn(kState.ledger, J)];
+  const jWitness = (slot: number) => core.accountWitness(jState, slot);
+  const jSlot = (w: Wallet) => jState.slotOf(lower(w.address), ETH)!;
+
+  function escape2(slot: number, over: { via?: object[]; c?: object; childLedgerRoot?: Hex; escaped?: object; caps?: object[] } = {}) {
+    return [aHead(), over.via ?? [kLevel()], over.c ?? jFinal(), over.childLedgerRoot ?? jState.ledger.root, jWitness(slot),
+      over.escaped ?? kState.ledger.proof(core.ledgerKeys.escapedSlot(J, slot)), over.caps ?? caps()] as const;
+  }
+  function exit2(index: number, over: { via?: object[]; c?: object } = {}) {
+    const block = jBlocks.get(1n)!;
+    return [aHead(), over.via ?? [kLevel()], over.c ?? jFinal(), block.header, block.windowEnd, kState.ledger.proof(core.ledgerKeys.commitment(J, 1n)),
+      jBlock1.exits[index] as core.Exit, BigInt(index), core.exitProof(jBlock1, index), kState.ledger.proof(core.ledgerKeys.spentExit(J, 1n, BigInt(index))), caps()] as const;
+  }
+  function reclaim2(nonce: bigint, d: { from: Wallet; to: Wallet; amount: bigint }) {
+    return [aHead(), [kLevel()], jFinal(), nonce, lower(d.from.address), lower(d.to.address), ETH, d.amount, kState.ledger.depositRecord(J, nonce),
+      kState.ledger.proof(core.ledgerKeys.deposit(J, nonce)), caps()] as const;
+  }
+  const carolsDeposit = () => ({ from: alice, to: carol, amount: parseEther('1') });
+
+  it("core's path builder and encoders make exactly these two-level calls, byte for byte", () => {
+    const a = core.frozenHead(A2.state, A2.head!, A2.windowEnds.get(A2.head!.number)!);
+    const path = core.buildNestedPath(a, A2.state.ledger, [
+      { child: K, blockOf: (n) => kBlocks.get(n)!, stateAt: (n) => (n === 3n ? kState : new core.ChainState(K)) },
+      { child: J, blockOf: (n) => jBlocks.get(n)! },
+    ]);
+    expect(path.via.map((l) => l.child.block.number)).toEqual([3n]);
+    expect(path.final.block.number).toBe(1n);
+    expect(core.nestedChildOf(path)).toBe(J);
+    expect(path.levels.map((l) => l.child)).toEqual([K, J]);
+    const alices = core.buildNestedAccountProof(path, jState, jSlot(alice));
+    expect(alices.caps.map((c) => c.amount)).toEqual([parseEther('6'), parseEther('2.75')]);
+    expect(core.encodeEscapeNestedExitCall(path, alices)).toBe(module_.interface.encodeFunctionData('escapeNestedExit', escape2(jSlot(alice))));
+    const exit = core.buildNestedExitProof(path, jBlocks.get(1n)!, jBlock1.exits[0] as core.Exit, 0n, core.exitProof(jBlock1, 0));
+    expect(core.encodeExitNestedCall(path, exit)).toBe(module_.interface.encodeFunctionData('exitNested', exit2(0)));
+    const deposit = core.buildNestedDepositProof(path, { nonce: 2n, from: lower(alice.address), to: lower(carol.address), token: ETH, amount: parseEther('1') });
+    expect(core.encodeReclaimNestedCall(path, deposit)).toBe(module_.interface.encodeFunctionData('reclaimNested', reclaim2(2n, carolsDeposit())));
+    // What the builders refuse: bob's exit 1 (paid on K), a level's state that is not its block's, J's block 2 as a level.
+    expect(() => core.buildNestedExitProof(path, jBlocks.get(1n)!, jBlock1.exits[1] as core.Exit, 1n, core.exitProof(jBlock1, 1))).toThrow(/paid on its parent chain/);
+    expect(() => core.buildNestedPath(a, A2.state.ledger, [{ child: K, blockOf: (n) => kBlocks.get(n)!, stateAt: () => jState }, { child: J, blockOf: (n) => jBlocks.get(n)! }])).toThrow(/not block 3/);
+    expect(() => core.buildNestedPath(a, A2.state.ledger, [{ child: J, blockOf: (n) => jBlocks.get(n)! }])).toThrow(/not a child/);
+  });
+
+  it('refuses a path that is not one: a child that is not the outer chain\'s, a forged inner ledger, J\'s block 2 (not final by K\'s clock)', async () => {
+    const alices = jSlot(alice);
+    // J proved in A2's ledger (K skipped): the module reads index 0 of A2, which is K, and J's record does not fold there
+    await expectRevert(module_.escapeNestedExit.staticCall(...escape2(alices, { via: [], caps: [capIn(A2.state.ledger, K)] })), 'InvalidLedgerProof', [K, 0n]);
+    // K's own record as the child of K: its id is J's, its record is not J's in K's ledger
+    await expectRevert(module_.escapeNestedExit.staticCall(...escape2(alices, { c: finalIn(A2.state.ledger, K, 3n, kBlocks) })), 'InvalidLedgerProof', [J, 0n]);
+    // a forged inner ledger: K's split that is not block 3's state root; J's record proved with a tampered proof
+    await expectRevert(module_.escapeNestedExit.staticCall(...escape2(alices, { via: [kLevel({ ledgerRoot: id('ledger') })] })), 'InvalidLedgerRoot', [K]);
+    await expectRevert(module_.escapeNestedExit.staticCall(...escape2(alices, { via: [kLevel({ accountsRoot: A2.state.accounts.root })] })), 'InvalidLedgerRoot', [K]);
+    await expectRevert(module_.escapeNestedExit.staticCall(...escape2(alices, { c: jFinal({ recordProof: tamper(kState.ledger.proof(core.ledgerKeys.child(J))) }) })), 'InvalidLedgerProof', [J, 0n]);
+    // J's cap claimed larger than K's ledger holds, or proved against A2's ledger
+    await expectRevert(module_.escapeNestedExit.staticCall(...escape2(alices, { caps: [capIn(A2.state.ledger, K), capIn(kState.ledger, J, parseEther('100'))] })), 'InvalidLedgerProof', [J, 1n]);
+    await expectRevert(module_.escapeNestedExit.staticCall(...escape2(alices, { caps: [capIn(A2.state.ledger, K), capIn(A2.state.ledger, K)] })), 'InvalidLedgerProof', [J, 1n]);
+    // one cap per level
+    await expectRevert(module_.escapeNestedExit.staticCall(...escape2(alices, { caps: [capIn(kState.ledger, J)] })), 'BadProofLength', [1n, 2n]);
+    // J's block 2 was committed by K's block 3: its window ends after K's clock at 3
+    await expectRevert(module_.escapeNestedExit.staticCall(...escape2(alices, { c: finalIn(kState.ledger, J, 2n, jBlocks) })), 'NotFinal', [J, 2n, jBlocks.get(2n)!.windowEnd, TK]);
+    // K's block 2 as K's last final one (3 was final by A2's clock)
+    await expectRevert(module_.escapeNestedExit.staticCall(...escape2(alices, { via: [kLevel({ child: finalIn(A2.state.ledger, K, 2n, kBlocks) })] })), 'NotLastFinal', [K, 2n]);
+  });
+
+  it("caps J's lying block at J's subtree balance in K's ledger (the inner level), under K's in A2's", async () => {
+    await expectRevert(module_.escapeNestedExit.staticCall(...escape2(LIE)), 'SubtreeBalanceExceeded', [J, ETH, parseEther('5'), parseEther('2.75')]);
+  });
+
+  it("pays J's accounts at its last final block, once each; both caps count", async () => {
+    const slot = jSlot(bob);
+    const before = await f.provider.getBalance(bob.address);
+    const receipt = await send('escapeNestedExit', escape2(slot));
+    gas2.escapeNestedExit = Number(receipt.gasUsed);
+    expect(await f.provider.getBalance(bob.address)).toBe(before + parseEther('0.25'));
+    const [event] = eventsOf(module_, receipt, 'NestedEscapeExit');
+    expect([event.chainId, event.child, event.slot, event.owner, event.amount]).toEqual([A2.chainId, J, BigInt(slot), bob.address, parseEther('0.25')]);
+    expect(await module_.isNestedEscaped(A2.chainId, J, slot)).toBe(true);
+    expect(await module_.isNestedEscaped(A2.chainId, K, slot)).toBe(false);
+    // the same slot twice, along the same path
+    await expectRevert(module_.escapeNestedExit.staticCall(...escape2(slot)), 'AlreadyEscaped', [J, BigInt(slot)]);
+    const aliceBefore = await f.provider.getBalance(alice.address);
+    await send('escapeNestedExit', escape2(jSlot(alice)));
+    expect(await f.provider.getBalance(alice.address)).toBe(aliceBefore + parseEther('1')); // 2 - 0.5 - 0.5
+    expect(await module_.nestedPaid(A2.chainId, J, ETH)).toBe(parseEther('1.25'));
+    expect(await module_.nestedPaid(A2.chainId, K, ETH)).toBe(parseEther('1.25'));
+  });
+
+  it("pays an exit of J's final block that K never paid, once; refuses the one K paid", async () => {
+    await expectRevert(module_.exitNested.staticCall(...exit2(1)), 'InvalidLedgerProof', [J, 4n]);
+    const before = await f.provider.getBalance(alice.address);
+    const receipt = await send('exitNested', exit2(0));
+    gas2.exitNested = Number(receipt.gasUsed);
+    expect(await f.provider.getBalance(alice.address)).toBe(before + parseEther('0.5'));
+    const [event] = eventsOf(module_, receipt, 'NestedExitPaid');
+    expect([event.chainId, event.child, event.number, event.index, event.recipient, event.amount]).toEqual([A2.chainId, J, 1n, 0n, alice.address, parseEther('0.5')]);
+    expect(await module_.isNestedExitPaid(A2.chainId, J, 1n, 0n)).toBe(true);
+    await expectRevert(module_.exitNested.staticCall(...exit2(0)), 'AlreadyWithdrawn', [J, 1n, 0n]);
+  });
+
+  it('gives back a deposit K sent J that J never applied, to its depositor, once', async () => {
+    await expectRevert(module_.reclaimNested.staticCall(...reclaim2(1n, { from: alice, to: alice, amount: parseEther('2') })), 'DepositApplied', [J, 1n, 1n]);
+    const before = await f.provider.getBalance(alice.address);
+    const receipt = await send('reclaimNested', reclaim2(2n, carolsDeposit()));
+    gas2.reclaimNested = Number(receipt.gasUsed);
+    expect(await f.provider.getBalance(alice.address)).toBe(before + parseEther('1'));
+    const [event] = eventsOf(module_, receipt, 'NestedDepositReclaimed');
+    expect([event.chainId, event.child, event.nonce, event.from, event.amount]).toEqual([A2.chainId, J, 2n, alice.address, parseEther('1')]);
+    await expectRevert(module_.reclaimNested.staticCall(...reclaim2(2n, carolsDeposit())), 'UnknownDeposit', [J, 2n]);
+    // J's cap is spent exactly (0.25 + 1 + 0.5 + 1 = 2.75); the lie is now refused at the outer level first (the caps are
+    // checked A2's child first): 5 ETH against the 6 - 2.75 left of K's
+    expect(await module_.nestedPaid(A2.chainId, J, ETH)).toBe(parseEther('2.75'));
+    await expectRevert(module_.escapeNestedExit.staticCall(...escape2(LIE)), 'SubtreeBalanceExceeded', [K, ETH, parseEther('5'), parseEther('3.25')]);
+  });
+
+  it("K's own holders leave along the one-level path, from the same cap of K in A2's ledger", async () => {
+    const kWitness = core.accountWitness(kState, kState.slotOf(lower(bob.address), ETH)!); // bob's exit 1 of J, paid on K
+    const c = finalIn(A2.state.ledger, K, 3n, kBlocks);
+    const args = [aHead(), [], c, kState.ledger.root, kWitness, A2.state.ledger.proof(core.ledgerKeys.escapedSlot(K, kWitness.slot)), [capIn(A2.state.ledger, K)]] as const;
+    const before = await f.provider.getBalance(bob.address);
+    await send('escapeNestedExit', args);
+    expect(await f.provider.getBalance(bob.address)).toBe(before + parseEther('0.25'));
+    expect(await module_.nestedPaid(A2.chainId, K, ETH)).toBe(parseEther('3')); // J's 2.75 and bob's 0.25
+    expect(await module_.nestedPaid(A2.chainId, J, ETH)).toBe(parseEther('2.75'));
+  });
+
+  it('reports the gas of the two-level calls (each under 500,000; a third level would not be)', () => {
+    console.log('PlasmaNestedEscape gas, two levels (A → K → J)', gas2);
+    for (const name of ['escapeNestedExit', 'exitNested', 'reclaimNested']) {
+      expect(gas2[name], name).toBeGreaterThan(gas[name] ?? 21_000); // more than the one-level call
+      expect(gas2[name], name).toBeLessThan(500_000);
     }
   });
 });

@@ -16,6 +16,7 @@ import {
   buildNestedAccountProof,
   buildNestedDepositProof,
   buildNestedExitProof,
+  buildNestedPath,
   chainIdOf,
   encodeEscapeNestedExitCall,
   encodeExitNestedCall,
@@ -25,6 +26,7 @@ import {
   hashCommitmentRecord,
   hashHeader,
   lastFinalChildBlock,
+  nestedChildOf,
   ledgerEntryLeaf,
   ledgerKeys,
   ChainState,
@@ -101,37 +103,39 @@ describe('PlasmaNestedEscape arguments, built in core', () => {
   it("the account, exit and deposit proofs: K's state at block 1, bob's unpaid exit, carol's deposit in flight", () => {
     const { A, K, k1, head, T, blockOf } = tree();
     const ledger = A.state.ledger;
-    const c = buildFinalChild(ledger, K.id, T, blockOf);
+    const path = buildNestedPath(frozenHead(A.state, head, 99n), ledger, [{ child: K.id, blockOf }]);
+    expect(path.final).toEqual(buildFinalChild(ledger, K.id, T, blockOf));
+    expect([path.via, path.levels.map((l) => l.child), nestedChildOf(path)]).toEqual([[], [K.id], K.id]);
     const atBlock1 = new ChainState(K.id);
     verifyBlock(k1, null, atBlock1, K.ctx);
     const slot = atBlock1.slotOf(bob.address, ETH)!;
-    const account = buildNestedAccountProof(ledger, c, atBlock1, slot);
+    const account = buildNestedAccountProof(path, atBlock1, slot);
     expect(account.account).toMatchObject({ owner: bob.address, token: ETH, balance: 1_000n - 100n - 50n });
-    expect(account.cap.amount).toBe(1_007n);
-    expect(verifyLedgerProof(ledgerKeys.subtreeBalance(K.id, ETH), ledgerEntryLeaf({ kind: LedgerKind.SubtreeBalance, child: K.id, token: ETH, amount: 1_007n }), account.cap.proof, ledger.root)).toBe(true);
-    expect(() => buildNestedAccountProof(ledger, c, K.state, slot)).toThrow(/not its block 1/);
+    expect(account.caps.map((c) => c.amount)).toEqual([1_007n]);
+    expect(verifyLedgerProof(ledgerKeys.subtreeBalance(K.id, ETH), ledgerEntryLeaf({ kind: LedgerKind.SubtreeBalance, child: K.id, token: ETH, amount: 1_007n }), account.caps[0].proof, ledger.root)).toBe(true);
+    expect(() => buildNestedAccountProof(path, K.state, slot)).toThrow(/not its block 1/);
 
-    const exit = buildNestedExitProof(ledger, blockOf(1n), { recipient: bob.address, token: ETH, amount: 50n }, 0n, exitProof(k1, 0));
+    const exit = buildNestedExitProof(path, blockOf(1n), { recipient: bob.address, token: ETH, amount: 50n }, 0n, exitProof(k1, 0));
     expect(verifyLedgerProof(ledgerKeys.spentExit(K.id, 1n, 0n), null, exit.spentProof, ledger.root)).toBe(true);
 
-    const deposit = buildNestedDepositProof(ledger, K.id, { nonce: 2n, from: carol.address, to: carol.address, token: ETH, amount: 7n });
+    const deposit = buildNestedDepositProof(path, { nonce: 2n, from: carol.address, to: carol.address, token: ETH, amount: 7n });
     expect(deposit.record).not.toBe(ZERO_BYTES32);
     expect(verifyLedgerProof(ledgerKeys.deposit(K.id, 2n), ledgerEntryLeaf({ kind: LedgerKind.Deposit, child: K.id, nonce: 2n, depositHash: deposit.record }), deposit.depositProof, ledger.root)).toBe(true);
 
     // The calldata is the ABI encoding ethers makes of the same values.
-    const a = frozenHead(A.state, head, 99n);
     const iface = new Interface(Object.values(NESTED_ESCAPE_SIGNATURES).map((s) => `function ${s}`));
     for (const [name, data] of [
-      ['escapeNestedExit', encodeEscapeNestedExitCall(a, c, account)],
-      ['exitNested', encodeExitNestedCall(a, c, exit)],
-      ['reclaimNested', encodeReclaimNestedCall(a, c, deposit)],
+      ['escapeNestedExit', encodeEscapeNestedExitCall(path, account)],
+      ['exitNested', encodeExitNestedCall(path, exit)],
+      ['reclaimNested', encodeReclaimNestedCall(path, deposit)],
     ] as const) {
       const decoded = iface.decodeFunctionData(name, data);
       expect(iface.encodeFunctionData(name, decoded as unknown as unknown[]), name).toBe(data);
     }
-    const args = iface.decodeFunctionData('reclaimNested', encodeReclaimNestedCall(a, c, deposit));
-    expect([args[2], args[3].toLowerCase(), args[6]]).toEqual([2n, carol.address, 7n]);
-    // K's Child record: its index among A's children (0) and its head (2).
-    expect([args[1][0][0], args[1][0][6]]).toEqual([0n, 2n]);
+    const args = iface.decodeFunctionData('reclaimNested', encodeReclaimNestedCall(path, deposit));
+    expect([args[3], args[4].toLowerCase(), args[7]]).toEqual([2n, carol.address, 7n]);
+    // no level between A and K; K's Child record: its index among A's children (0) and its head (2).
+    expect(args[1]).toHaveLength(0);
+    expect([args[2][0][0], args[2][0][6]]).toEqual([0n, 2n]);
   });
 });

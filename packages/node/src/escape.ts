@@ -35,10 +35,10 @@ import {
 } from '@plasma-tree/core';
 import {
   ZERO_HEADER,
-  buildFinalChild,
   buildNestedAccountProof,
   buildNestedDepositProof,
   buildNestedExitProof,
+  buildNestedPath,
   decodeCommitChildData,
   exitProof as coreExitProof,
   frozenHead as coreFrozenHead,
@@ -51,6 +51,10 @@ import {
   type NestedAccountProof,
   type NestedDepositProof,
   type NestedExitProof,
+  type NestedLevel,
+  type NestedPath,
+  type NestedStep,
+  type ParentLedger,
 } from '@plasma-tree/core';
 import { ChainStore } from './db/chainStore.js';
 
@@ -229,19 +233,28 @@ export function dataDirEscapeProofSource(dataDir: string, opts: { edges?: EdgeRe
 
 // ---- the escape of holders inside a frozen chain's children (docs/FRAUD.md §4b, PlasmaNestedEscape) -------------
 
-/** What `nestedEscapeSourceFromDataDirs` reads: A's data directory (the frozen child of the root), K's (A's child). */
+/**
+ * What `nestedEscapeSourceFromDataDirs` reads: A's data directory (the frozen child of the root), those of the chains
+ * between A and K when K is deeper (`viaDataDirs`), and K's.
+ */
 export interface NestedEscapeSourceQuery {
-  /** A stopped node's data directory of A (or a backup): A's state at its head, its COMMIT_CHILD index of K. */
+  /** A stopped node's data directory of A (or a backup): A's state at its head, its COMMIT_CHILD index of its children. */
   parentDataDir: string;
+  /**
+   * The data directories of the chains between A and K, A's child first (default none: K is A's child). Each chain is
+   * read at its last final block in its parent's ledger: its state there (re-executed when it is below the store's head)
+   * holds the ledger the next chain is proved in, and its store's index of its children's commitments and deposits.
+   */
+  viaDataDirs?: readonly string[];
   /** A stopped node's data directory of K: K's state at its last final block, its exits. Optional when nothing of K is final. */
   childDataDir?: string;
-  /** K. */
+  /** K: a child of A, or of the last chain of `viaDataDirs`. */
   child: ChainId;
   /** A's head to prove against: the root's `chainInfo(A).headNumber` (default: the newest block A's store knows committed). */
   parentNumber?: number;
   /** Only this owner's slots, the exits paid to it and its deposits in flight (default: everyone's). */
   owner?: Address;
-  /** K's edge functions, to re-execute its blocks when its state at n is rebuilt (default: the built-ins). */
+  /** The chains' edge functions, to re-execute their blocks when a state at n is rebuilt (default: the built-ins). */
   edges?: EdgeRegistry;
 }
 
@@ -259,7 +272,7 @@ export interface NestedEscapeSource {
   head: Header;
   /** H's windowEnd on the root (L1 time). */
   windowEnd: bigint;
-  /** A's clock at H: K's blocks whose windowEnd <= T are final. */
+  /** The clock of K's parent (A's at H, or the last via chain's at its last final block): K's blocks whose windowEnd <= T are final. */
   T: bigint;
   /** K's committed blocks 1..min(n + 1, K's head in A's ledger), header and windowEnd as A's ledger records them. */
   blocks: Map<bigint, CommittedChildBlock>;
@@ -268,7 +281,11 @@ export interface NestedEscapeSource {
   /** K's state at block n (undefined when n = 0). */
   childState: ChainState | undefined;
   frozen: FrozenHead;
+  /** The levels between A and K (one per `viaDataDirs`). With `frozen` and `final`, the SDK's NestedEscapeInputs. */
+  via: NestedLevel[];
   final: FinalChild;
+  /** The route and the ledgers core's builders read (the last: K's parent's ledger at the path's snapshot). */
+  path: NestedPath;
   /** escapeNestedExit's proofs: every slot of K at n with a balance (of `owner`), minus the slots A paid itself. */
   accounts: NestedAccountProof[];
   /** exitNested's proofs: token exits of K's blocks 1..n (to `owner`) that A never paid. */
@@ -311,16 +328,58 @@ async function childHeader(parent: ChainStore, child: ChainStore | undefined, K:
     "pass the child's data directory, or restore the parent's", { child: K, number: m.toString(), blockHash });
 }
 
+/** A parent on the path at the path's snapshot: its store, its block `number` there, its ledger and clock. */
+interface PathParent {
+  store: ChainStore;
+  chainId: ChainId;
+  dir: string;
+  number: number;
+  ledger: ParentLedger;
+  T: bigint;
+}
+
+/** `child`'s committed blocks as `at`'s ledger records them (its store's COMMIT_CHILD index), its last final block n. */
+async function committedChildBlocks(at: PathParent, K: ChainId, childStore: ChainStore | undefined) {
+  const { ledger, store, number } = at;
+  const info = ledger.childInfo(K);
+  const windowEnds = new Map<bigint, { blockHash: Hex; windowEnd: bigint; aBlock: number }>();
+  for (let m = 1n; m <= info.headNumber; m++) {
+    const rec = await store.getChildCommitment(K, m);
+    if (!rec || rec.blockNumber > number || ledger.commitmentRecord(K, m) !== hashCommitmentRecord(rec.blockHash, rec.windowEnd)) {
+      throw escapeError('COMMITMENT_UNKNOWN', `${at.dir} does not index the commitment of block ${m} of ${K} that ${at.chainId}'s ledger holds at its block ${number}`,
+        `restore the data directory of ${at.chainId} (a node that applied every block up to ${number})`, { child: K, number: m.toString() });
+    }
+    windowEnds.set(m, { blockHash: rec.blockHash.toLowerCase() as Hex, windowEnd: rec.windowEnd, aBlock: rec.blockNumber });
+  }
+  let n = 0n;
+  for (let m = info.headNumber; m > 0n; m--) if (windowEnds.get(m)!.windowEnd <= at.T) { n = m; break; }
+  const blocks = new Map<bigint, CommittedChildBlock>();
+  for (let m = 1n; m <= n + 1n && m <= info.headNumber; m++) {
+    const w = windowEnds.get(m)!;
+    blocks.set(m, { header: await childHeader(store, childStore, K, m, w.blockHash, w.aBlock), windowEnd: w.windowEnd });
+  }
+  // Blocks above n + 1 are only read for their windowEnd (core's lastFinalChildBlock).
+  const blockOf = (m: bigint): CommittedChildBlock => blocks.get(m) ?? { header: { ...ZERO_HEADER, chainId: K, number: m }, windowEnd: windowEnds.get(m)!.windowEnd };
+  return { info, n, blocks, windowEnds, blockOf };
+}
+
+/** Refuses a chain that is not a child of `at` at the snapshot. */
+function requireChild(at: PathParent, K: ChainId): void {
+  if (!at.ledger.hasChild(K)) throw escapeError('UNKNOWN_CHAIN', `chain ${K} is not a child of ${at.chainId} at its block ${at.number}`, 'name a child of the frozen chain (or of the last --via chain)', { child: K });
+}
+
 /**
  * The nested escape's inputs (docs/FRAUD.md §4b) from stopped nodes' data directories: A's (`parentDataDir`, the frozen
- * child of the root) and K's (`childDataDir`, A's child). Opens each store read-only, one after the other (LevelDB
- * admits one opener), and closes them before returning. Refuses a state that does not hash to its header, K's blocks
- * that A's ledger did not commit, and (core) a slot or an exit A paid itself.
+ * child of the root), the chains' between A and K (`viaDataDirs`, each read at its last final block in its parent's
+ * ledger) and K's (`childDataDir`). Opens each store read-only (LevelDB admits one opener per directory), and closes
+ * them before returning. Refuses a state that does not hash to its header, blocks that the parent's ledger did not
+ * commit, a via chain with no final block, and (core) a slot or an exit K's parent paid itself.
  */
 export async function nestedEscapeSourceFromDataDirs(query: NestedEscapeSourceQuery): Promise<NestedEscapeSource> {
   const K = query.child.toLowerCase() as ChainId;
   const owner = query.owner === undefined ? undefined : normalizeAddress(query.owner);
   const parent = await ChainStore.openReadOnly(query.parentDataDir);
+  const opened: { store: ChainStore }[] = [];
   let child: Awaited<ReturnType<typeof ChainStore.openReadOnly>> | undefined;
   try {
     const parentSrc: EscapeProofStore = { store: parent.store, chainId: parent.chainId, rootContract: parent.rootContract };
@@ -337,38 +396,42 @@ export async function nestedEscapeSourceFromDataDirs(query: NestedEscapeSourceQu
     }
     const windowEnd = BigInt(commitment.windowEnd);
     const frozen = coreFrozenHead(parentState, head, windowEnd);
-    const ledger = parentState.ledger;
-    if (!ledger.hasChild(K)) throw escapeError('UNKNOWN_CHAIN', `chain ${K} is not a child of ${parent.chainId} at its block ${number}`, 'name a child of the frozen chain', { child: K });
-    const info = ledger.childInfo(K);
-    const T = head.timestamp;
 
+    // The chains between A and K, each at its last final block in its parent's ledger.
+    let at: PathParent = { store: parent.store, chainId: parent.chainId.toLowerCase() as ChainId, dir: query.parentDataDir, number, ledger: parentState.ledger, T: head.timestamp };
+    const steps: NestedStep[] = [];
+    for (const dir of query.viaDataDirs ?? []) {
+      const level = await ChainStore.openReadOnly(dir);
+      opened.push(level);
+      const id = level.chainId.toLowerCase() as ChainId;
+      requireChild(at, id);
+      const { n, blocks, blockOf } = await committedChildBlocks(at, id, level.store);
+      if (n === 0n) {
+        throw escapeError('NOTHING_FINAL', `no block of ${id} is final in ${at.chainId}'s ledger at its block ${at.number}: nothing below it can leave`,
+          `its own deposits in flight are reclaimed with a path that ends at it (drop the --via chains from ${dir} on)`, { child: id });
+      }
+      const src: EscapeProofStore = { store: level.store, chainId: id, rootContract: level.rootContract, parentChainId: at.chainId, edges: query.edges };
+      const final = await stateAt(src, Number(n));
+      if (hashHeader(final.header) !== hashHeader(blocks.get(n)!.header)) {
+        throw escapeError('COMMITMENT_CONFLICT', `${dir} holds another block ${n} of ${id} than ${at.chainId} committed`, 'read the data directory of an honest node of that chain', { number: n.toString() });
+      }
+      steps.push({ child: id, blockOf, stateAt: () => final.state });
+      at = { store: level.store, chainId: id, dir, number: Number(n), ledger: final.state.ledger, T: final.header.timestamp };
+    }
+
+    const ledger = at.ledger;
+    requireChild(at, K);
+    const T = at.T;
     if (query.childDataDir !== undefined) {
       child = await ChainStore.openReadOnly(query.childDataDir);
       if (child.chainId.toLowerCase() !== K) {
         throw escapeError('STORE_MISMATCH', `the data directory ${query.childDataDir} holds chain ${child.chainId}, not ${K}`, "point at the data directory of that chain's node", { found: child.chainId, expected: K });
       }
     }
-
-    // K's committed blocks as A recorded them (its COMMIT_CHILD index, checked against A's ledger at H).
-    const windowEnds = new Map<bigint, { blockHash: Hex; windowEnd: bigint; aBlock: number }>();
-    for (let m = 1n; m <= info.headNumber; m++) {
-      const rec = await parent.store.getChildCommitment(K, m);
-      if (!rec || rec.blockNumber > number || ledger.commitmentRecord(K, m) !== hashCommitmentRecord(rec.blockHash, rec.windowEnd)) {
-        throw escapeError('COMMITMENT_UNKNOWN', `${query.parentDataDir} does not index the commitment of block ${m} of ${K} that A's ledger holds at its block ${number}`,
-          "restore the frozen chain's data directory (a node that applied every block up to its head)", { child: K, number: m.toString() });
-      }
-      windowEnds.set(m, { blockHash: rec.blockHash.toLowerCase() as Hex, windowEnd: rec.windowEnd, aBlock: rec.blockNumber });
-    }
-    let n = 0n;
-    for (let m = info.headNumber; m > 0n; m--) if (windowEnds.get(m)!.windowEnd <= T) { n = m; break; }
-    const blocks = new Map<bigint, CommittedChildBlock>();
-    for (let m = 1n; m <= n + 1n && m <= info.headNumber; m++) {
-      const w = windowEnds.get(m)!;
-      blocks.set(m, { header: await childHeader(parent.store, child?.store, K, m, w.blockHash, w.aBlock), windowEnd: w.windowEnd });
-    }
-    // Blocks above n + 1 are only read for their windowEnd (core's lastFinalChildBlock).
-    const blockOf = (m: bigint): CommittedChildBlock => blocks.get(m) ?? { header: { ...ZERO_HEADER, chainId: K, number: m }, windowEnd: windowEnds.get(m)!.windowEnd };
-    const final = buildFinalChild(ledger, K, T, blockOf);
+    // K's committed blocks as its parent recorded them (its COMMIT_CHILD index, checked against the ledger).
+    const { info, n, blocks, windowEnds, blockOf } = await committedChildBlocks(at, K, child?.store);
+    const path = buildNestedPath(frozen, parentState.ledger, [...steps, { child: K, blockOf }]);
+    const final = path.final;
 
     const skipped: NestedEscapeSource['skipped'] = [];
     const accounts: NestedAccountProof[] = [];
@@ -376,56 +439,57 @@ export async function nestedEscapeSourceFromDataDirs(query: NestedEscapeSourceQu
     let childState: ChainState | undefined;
     if (n > 0n) {
       if (!child) {
-        throw escapeError('CHILD_DATA_DIR_REQUIRED', `block ${n} of ${K} is final in ${parent.chainId}'s ledger: its accounts and exits are read from a data directory of ${K}`,
+        throw escapeError('CHILD_DATA_DIR_REQUIRED', `block ${n} of ${K} is final in ${at.chainId}'s ledger: its accounts and exits are read from a data directory of ${K}`,
           `pass the data directory of a node of ${K} (--data-dir)`, { child: K, number: n.toString() });
       }
-      const childSrc: EscapeProofStore = { store: child.store, chainId: K, rootContract: child.rootContract, parentChainId: parent.chainId, edges: query.edges };
-      const at = await stateAt(childSrc, Number(n));
-      if (hashHeader(at.header) !== hashHeader(blocks.get(n)!.header)) {
-        throw escapeError('COMMITMENT_CONFLICT', `${query.childDataDir} holds another block ${n} of ${K} than ${parent.chainId} committed`, 'read the data directory of an honest node of the child', { number: n.toString() });
+      const childSrc: EscapeProofStore = { store: child.store, chainId: K, rootContract: child.rootContract, parentChainId: at.chainId, edges: query.edges };
+      const kAt = await stateAt(childSrc, Number(n));
+      if (hashHeader(kAt.header) !== hashHeader(blocks.get(n)!.header)) {
+        throw escapeError('COMMITMENT_CONFLICT', `${query.childDataDir} holds another block ${n} of ${K} than ${at.chainId} committed`, 'read the data directory of an honest node of the child', { number: n.toString() });
       }
-      childState = at.state;
+      childState = kAt.state;
       for (const [slot, account] of childState.accounts.entries()) {
         if (account.balance === 0n || (owner !== undefined && account.owner.toLowerCase() !== owner)) continue;
         if (ledger.isEscaped(K, slot)) {
-          skipped.push({ what: `slot ${slot} (${account.owner}, ${account.token})`, reason: `paid on ${parent.chainId} already (ESCAPE_CHILD_EXIT): it leaves with that chain's escapeExit` });
+          skipped.push({ what: `slot ${slot} (${account.owner}, ${account.token})`, reason: `paid on ${at.chainId} already (ESCAPE_CHILD_EXIT): it leaves one level up, as that chain's (escapeExit when it is A)` });
           continue;
         }
-        accounts.push(buildNestedAccountProof(ledger, final, childState, slot));
+        accounts.push(buildNestedAccountProof(path, childState, slot));
       }
       for (let m = 1n; m <= n; m++) {
         const stored = await child.store.getBlock(Number(m));
         if (!stored || stored.block.hash.toLowerCase() !== windowEnds.get(m)!.blockHash) {
-          throw escapeError('COMMITMENT_CONFLICT', `${query.childDataDir} does not hold block ${m} of ${K} as ${parent.chainId} committed it`, 'read the data directory of an honest node of the child', { number: m.toString() });
+          throw escapeError('COMMITMENT_CONFLICT', `${query.childDataDir} does not hold block ${m} of ${K} as ${at.chainId} committed it`, 'read the data directory of an honest node of the child', { number: m.toString() });
         }
         stored.block.exits.forEach((leaf, i) => {
           if (!('recipient' in leaf) || leaf.amount === 0n || (owner !== undefined && leaf.recipient.toLowerCase() !== owner)) return;
           if (ledger.isWithdrawn(K, m, BigInt(i))) {
-            skipped.push({ what: `exit ${i} of block ${m}`, reason: `paid on ${parent.chainId} already (FINALIZE_CHILD_EXIT)` });
+            skipped.push({ what: `exit ${i} of block ${m}`, reason: `paid on ${at.chainId} already (FINALIZE_CHILD_EXIT)` });
             return;
           }
-          exits.push(buildNestedExitProof(ledger, blocks.get(m)!, { recipient: leaf.recipient, token: leaf.token, amount: leaf.amount }, BigInt(i), coreExitProof(stored.block, i)));
+          exits.push(buildNestedExitProof(path, blocks.get(m)!, { recipient: leaf.recipient, token: leaf.token, amount: leaf.amount }, BigInt(i), coreExitProof(stored.block, i)));
         });
       }
     }
 
-    // Deposits in flight: recorded by A for K above block n's depositNonce, their record still in A's ledger.
+    // Deposits in flight: recorded by K's parent for K above block n's depositNonce, their record still in its ledger.
     const deposits: NestedDepositProof[] = [];
     const applied = n > 0n ? blocks.get(n)!.header.depositNonce : 0n;
     if (info.depositCount > applied) {
-      for (const d of await parent.store.getChildDeposits(K, applied + 1n, info.depositCount)) {
-        if (d.kind !== 'deposit' || d.blockNumber > number || (owner !== undefined && d.from.toLowerCase() !== owner)) continue;
+      for (const d of await at.store.getChildDeposits(K, applied + 1n, info.depositCount)) {
+        if (d.kind !== 'deposit' || d.blockNumber > at.number || (owner !== undefined && d.from.toLowerCase() !== owner)) continue;
         const deposit = { nonce: d.nonce, from: normalizeAddress(d.from), to: normalizeAddress(d.to), token: normalizeAddress(d.token), amount: d.amount };
         if (!recordIs(ledger.depositRecord(K, d.nonce), hashDeposit({ chainId: K, ...deposit }))) {
-          skipped.push({ what: `deposit ${d.nonce}`, reason: `its record is gone from ${parent.chainId}'s ledger (given back there already)` });
+          skipped.push({ what: `deposit ${d.nonce}`, reason: `its record is gone from ${at.chainId}'s ledger (given back there already)` });
           continue;
         }
-        deposits.push(buildNestedDepositProof(ledger, K, deposit));
+        deposits.push(buildNestedDepositProof(path, deposit));
       }
     }
-    return { parentChainId: parent.chainId, child: K, parentState, head, windowEnd, T, blocks, finalNumber: n, childState, frozen, final, accounts, exits, deposits, skipped };
+    return { parentChainId: parent.chainId, child: K, parentState, head, windowEnd, T, blocks, finalNumber: n, childState, frozen, via: path.via, final, path, accounts, exits, deposits, skipped };
   } finally {
     await child?.store.close();
+    for (const level of opened.reverse()) await level.store.close();
     await parent.store.close();
   }
 }

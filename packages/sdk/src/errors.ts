@@ -78,8 +78,8 @@ export const ERROR_HINTS: Record<string, string> = {
   STALL_FREEZE_NOT_SUPPORTED: 'only a child of the root can be frozen for stalling; a chain under a chain is frozen by a fraud proof on its parent (docs/FRAUD.md §8)',
   PROOF_MISMATCH: 'the source holds another chain, or blocks the root never committed: use another node or data directory',
   // the escape of holders inside a frozen chain's children (docs/FRAUD.md §4b): PlasmaNestedEscape and the SDK's checks
-  INVALID_LEDGER_ROOT: "the accounts and ledger roots must be the frozen chain's state at its head: rebuild the inputs from its data directory (`nestedEscapeSourceFromDataDirs`)",
-  INVALID_LEDGER_PROOF: "a proof against the frozen chain's ledger does not fold (`kind`: 0 Child, 1 SubtreeBalance, 2 Deposit, 3 Commitment, 4 SpentExit: A paid that exit itself, 9 EscapedSlot: A paid that slot itself, escape it with `plasma-tree escape exit <A>`): rebuild the proofs from the ledger at the root's head",
+  INVALID_LEDGER_ROOT: "the accounts and ledger roots must be the frozen chain's state at its head, and each level's at its last final block: rebuild the inputs from the data directories (`nestedEscapeSourceFromDataDirs`)",
+  INVALID_LEDGER_PROOF: "a proof against the ledger of the child's parent does not fold (`kind`: 0 Child, 1 SubtreeBalance, 2 Deposit, 3 Commitment, 4 SpentExit: the parent paid that exit itself, 9 EscapedSlot: the parent paid that slot itself, escape it one level up): rebuild the proofs from the ledgers of the path at the root's head",
   BAD_LEDGER_PROOF: 'a ledger proof has a missing or a surplus sibling for its bitmap: build it with core (LedgerTree.proof)',
   NOT_LAST_FINAL: "the block given is not the child's last final block in the frozen chain's ledger: build FinalChild with core buildFinalChild (the highest block whose windowEnd <= the head's timestamp)",
   NOT_FINAL: "the child's block was not final at the frozen head's time: only blocks whose windowEnd <= that time leave; later ones may still be disputed",

@@ -1,30 +1,31 @@
 /**
- * The escape of holders inside a frozen chain's children (docs/FRAUD.md §4b): A is a frozen child of the root whose
- * head H is final; K is a child of A. K's holders leave on L1 through PlasmaRoot's PlasmaNestedEscape module from K's
- * last final block in A's ledger at H: their accounts (escapeNestedExit), K's exits A never paid (exitNested) and the
- * deposits A recorded for K that K never applied (reclaimNested), each capped by SubtreeBalance(K) in A's ledger.
+ * The escape of holders inside a frozen chain's descendants (docs/FRAUD.md §4b): A is a frozen child of the root whose
+ * head H is final; K is a descendant of A, reached along a path A → K1 → … → K (K1 a child of A, each next chain a child
+ * of the one before; K = K1 when it is A's child). K's holders leave on L1 through PlasmaRoot's PlasmaNestedEscape
+ * module from K's last final block in its parent's ledger, each level judged at its parent's last final block: their
+ * accounts (escapeNestedExit), K's exits its parent never paid (exitNested) and the deposits the parent recorded for K
+ * that K never applied (reclaimNested), each capped at every level by that level's SubtreeBalance in its parent's ledger.
  *
- * The client takes core's builder outputs (core nestedEscape.ts: `frozenHead`, `buildFinalChild`,
+ * The client takes core's builder outputs (core nestedEscape.ts: `frozenHead`, `buildNestedPath`,
  * `buildNestedAccountProof`, `buildNestedExitProof`, `buildNestedDepositProof`); `@plasma-tree/node`'s
  * `nestedEscapeSourceFromDataDirs` builds them from stopped nodes' data directories (the SDK never loads the node's
  * database code: the CLI joins them). Every call is checked against the root and the module before gas is spent.
  */
 import { AbiCoder, Contract, Interface, keccak256 as ethersKeccak, type Provider, type Signer, type TransactionReceipt, type TransactionResponse } from 'ethers';
 import {
-  chainIdOf,
   encodeEscapeNestedExitCall,
   encodeExitNestedCall,
   encodeReclaimNestedCall,
   hashHeader,
+  nestedChildOf,
   normalizeAddress,
   type Address,
   type ChainId,
-  type FinalChild,
-  type FrozenHead,
   type Hex,
   type NestedAccountProof,
   type NestedDepositProof,
   type NestedExitProof,
+  type NestedRoute,
   type PlasmaError,
 } from '@plasma-tree/core';
 import { loadArtifact } from '@plasma-tree/contracts';
@@ -35,11 +36,11 @@ import type { ChainStatusName } from './escape.js';
 const STATUS_NAMES: readonly ChainStatusName[] = ['live', 'frozen-fraud', 'frozen-stalled'];
 const abi = AbiCoder.defaultAbiCoder();
 
-/** A at its final head and K's last final block in A's ledger: what every call of the module starts with. */
-export interface NestedEscapeInputs {
-  frozen: FrozenHead;
-  final: FinalChild;
-}
+/**
+ * What every call of the module starts with (core's NestedRoute, e.g. a `buildNestedPath`): A at its final head, the
+ * levels between A and K (`via`, empty when K is A's child) and K's last final block in its parent's ledger (`final`).
+ */
+export type NestedEscapeInputs = NestedRoute;
 
 /** What a holder of K reads before leaving: A's status on the root, K's last final block, the caps and what was paid. */
 export interface NestedEscapeStatus {
@@ -57,10 +58,10 @@ export interface NestedEscapeStatus {
   now: number;
   /** From the inputs (when given): whether they are the root's head with its windowEnd (else they are stale). */
   inputsMatchRoot: boolean | null;
-  /** K's last final block in A's ledger at H (from the inputs; null without them), and K's head there. */
+  /** K's last final block in its parent's ledger (from the inputs; null without them), and K's head there. */
   lastFinalBlock: number | null;
   childHeadNumber: number | null;
-  /** Per token: SubtreeBalance(K) in A's ledger at H (when given), what the module paid so far, what is left. */
+  /** Per token: SubtreeBalance(K) in its parent's ledger (when given), what the module paid through K so far, what is left. */
   tokens: { token: Address; cap: bigint | null; paid: bigint; left: bigint | null }[];
 }
 
@@ -157,8 +158,9 @@ export class NestedEscapeClient {
   // ---------------------------------------------------------------------------------------------- status
 
   /**
-   * A's status on the root (frozen? head final?), and for K: its last final block and head in A's ledger (from
-   * `inputs`), and per token the cap (`caps`: SubtreeBalance(K, token) in A's ledger at H), what the module paid
+   * A's status on the root (frozen? head final?), and for K (A's child or a deeper descendant): its last final block
+   * and head in its parent's ledger (from `inputs`), and per token the cap (`caps`: SubtreeBalance(K, token) in its
+   * parent's ledger at the path's snapshot), what the module paid through K
    * (nestedPaid) and what is left.
    */
   async status(parentChainId: ChainId, child: ChainId, opts: { inputs?: NestedEscapeInputs; caps?: ReadonlyMap<Address, bigint>; tokens?: readonly string[] } = {}): Promise<NestedEscapeStatus> {
@@ -216,13 +218,13 @@ export class NestedEscapeClient {
   async escape(inputs: NestedEscapeInputs, proof: NestedAccountProof): Promise<NestedAccountResult> {
     const { A, K } = await this.ready(inputs);
     if (inputs.final.block.number === 0n) {
-      throw nestedError('NOTHING_FINAL', `no block of ${K} is final in ${A}'s ledger at its head: no account to escape from`, { parentChainId: A, child: K });
+      throw nestedError('NOTHING_FINAL', `no block of ${K} is final in its parent's ledger (below ${A}'s final head): no account to escape from`, { parentChainId: A, child: K });
     }
     const slot = proof.account.slot;
     if (await this.isEscaped(A, K, slot)) {
       throw nestedError('ALREADY_ESCAPED', `slot ${slot} of ${K} (${proof.account.owner}, ${proof.account.token}) was already paid by escapeNestedExit`, { parentChainId: A, child: K, slot });
     }
-    const receipt = await this.send('escapeNestedExit', encodeEscapeNestedExitCall(inputs.frozen, inputs.final, proof));
+    const receipt = await this.send('escapeNestedExit', encodeEscapeNestedExitCall(inputs, proof));
     return { kind: 'account', slot, to: normalizeAddress(proof.account.owner), token: normalizeAddress(proof.account.token), amount: proof.account.balance, ...paid(receipt) };
   }
 
@@ -233,7 +235,7 @@ export class NestedEscapeClient {
     if (await this.isExitPaid(A, K, number, proof.index)) {
       throw nestedError('ALREADY_WITHDRAWN', `exit ${proof.index} of block ${number} of ${K} was already paid by exitNested`, { parentChainId: A, child: K, number: number.toString(), index: proof.index.toString() });
     }
-    const receipt = await this.send('exitNested', encodeExitNestedCall(inputs.frozen, inputs.final, proof));
+    const receipt = await this.send('exitNested', encodeExitNestedCall(inputs, proof));
     return { kind: 'exit', number, index: proof.index, to: normalizeAddress(proof.exit.recipient), token: normalizeAddress(proof.exit.token), amount: proof.exit.amount, ...paid(receipt) };
   }
 
@@ -243,7 +245,7 @@ export class NestedEscapeClient {
     if (await this.isReclaimed(A, K, proof.nonce)) {
       throw nestedError('ALREADY_RECLAIMED', `deposit ${proof.nonce} to ${K} was already given back by reclaimNested`, { parentChainId: A, child: K, nonce: proof.nonce.toString() });
     }
-    const receipt = await this.send('reclaimNested', encodeReclaimNestedCall(inputs.frozen, inputs.final, proof));
+    const receipt = await this.send('reclaimNested', encodeReclaimNestedCall(inputs, proof));
     return { kind: 'deposit', nonce: proof.nonce, to: normalizeAddress(proof.from), token: normalizeAddress(proof.token), amount: proof.amount, ...paid(receipt) };
   }
 
@@ -310,9 +312,9 @@ export class NestedEscapeClient {
   }
 }
 
-/** K: A's child at index record.index (its Child entry in A's ledger). */
+/** K: the holder's chain of the path, A's descendant through each level's Child record index. */
 export function childOf(inputs: NestedEscapeInputs): ChainId {
-  return chainIdOf(inputs.frozen.chainId, inputs.final.record.index).toLowerCase() as ChainId;
+  return nestedChildOf(inputs);
 }
 
 function paid(receipt: TransactionReceipt): { txHash: Hex; gasUsed: bigint; blockNumber: number } {

@@ -222,17 +222,17 @@ function describeRevert(name: string, signature: string | undefined, a: Record<s
       return `the validators may publish until ${a.deadline} (now ${a.now}): the challenge cannot be resolved yet`;
     case 'ChallengeStillResolvable':
       return `the challenge of block ${a.number} can still convict it until its window ends at ${a.windowEnd}`;
-    // PlasmaNestedEscape (docs/FRAUD.md §4b): the proofs against the frozen chain's final ledger
+    // PlasmaNestedEscape (docs/FRAUD.md §4b): the proofs along the path from the frozen chain's final ledger down
     case 'InvalidLedgerRoot':
-      return `the accounts and ledger roots given do not hash to the state root of ${a.chainId}'s head`;
+      return `the accounts and ledger roots given do not hash to the state root of ${a.chainId}'s block (the frozen head, or a level's last final block)`;
     case 'InvalidLedgerProof':
-      return `a proof of ${a.child}'s ${LEDGER_KIND_NAMES[Number(a.kind)] ?? `kind ${a.kind}`} entry does not fold to the frozen chain's ledger root`;
+      return `a proof of ${a.child}'s ${LEDGER_KIND_NAMES[Number(a.kind)] ?? `kind ${a.kind}`} entry does not fold to its parent's ledger root`;
     case 'NotLastFinal':
-      return `block ${a.number} of ${a.child} is not its last final block in the frozen chain's ledger`;
+      return `block ${a.number} of ${a.child} is not its last final block in its parent's ledger`;
     case 'NotFinal':
-      return `block ${a.number} of ${a.child} is not final: its windowEnd ${a.windowEnd} is after the frozen head's time ${a.time}`;
+      return `block ${a.number} of ${a.child} is not final: its windowEnd ${a.windowEnd} is after its parent's time ${a.time}`;
     case 'NothingFinal':
-      return `no block of ${a.child} is final in the frozen chain's ledger: no account can escape (its deposits in flight can be reclaimed)`;
+      return `no block of ${a.child} is final in its parent's ledger: no account can escape, nothing below it can leave (its deposits in flight can be reclaimed)`;
     case 'NotTheHead':
       return `block ${a.number} is not the frozen chain's head on the root (${a.head})`;
     default:

@@ -6,7 +6,7 @@ import type { Provider } from 'ethers';
 import { accountOptions, collect, connectionOptions, examples, jsonOption, print, printJson } from '../common.js';
 import type { AccountFlags, ConnectionFlags } from '../context.js';
 
-type Flags = ConnectionFlags & AccountFlags & { json?: boolean; owner?: string; token?: string | string[]; dataDir?: string; depositor?: string; parentNode?: string; parentDataDir?: string };
+type Flags = ConnectionFlags & AccountFlags & { json?: boolean; owner?: string; token?: string | string[]; dataDir?: string; depositor?: string; parentNode?: string; parentDataDir?: string; viaDataDir?: string[] };
 
 /**
  * `plasma-tree escape …`: the escape hatch of a frozen chain at any depth (docs/FRAUD.md §4, §8). A child of the root
@@ -70,8 +70,9 @@ export function registerEscapeCommands(program: Command): void {
 
   const nested = escape
     .command('nested <child>')
-    .description("leave a child K of a frozen child A of the root on L1 (PlasmaNestedEscape, docs/FRAUD.md §4b): every slot of the owner at K's last final block in A's final ledger, K's exits to it that A never paid, its deposits to K in flight; read offline from A's and K's data directories (--account pays the gas)")
-    .option('--parent-data-dir <dir>', "a data directory of the frozen parent chain A's node (a stopped node, a backup; default: the devnet's)")
+    .description("leave a descendant K of a frozen child A of the root on L1 (PlasmaNestedEscape, docs/FRAUD.md §4b): every slot of the owner at K's last final block in its parent's ledger, K's exits to it that the parent never paid, its deposits to K in flight; along the path A → … → K, read offline from the chains' data directories (--account pays the gas)")
+    .option('--parent-data-dir <dir>', "a data directory of the frozen chain A's node, A a child of the root (a stopped node, a backup; default: the devnet's)")
+    .option('--via-data-dir <dir>', "a data directory of a chain between A and K, A's child first (repeatable; default: the devnet's; none when K is A's child)", collect)
     .option('--data-dir <dir>', "a data directory of K's node (default: the devnet's); needed once a block of K is final")
     .option('--owner <address>', "whose slots, exits and deposits (default: --account's address)");
   connectionOptions(nested, { chain: false, node: false, nodes: false });
@@ -80,6 +81,7 @@ export function registerEscapeCommands(program: Command): void {
   examples(nested, [
     'plasma-tree escape nested A1 --parent-data-dir .devnet/chains/A --data-dir .devnet/chains/A1 --account dev1',
     'plasma-tree escape nested 0x<K id> --parent-data-dir /backup/A --data-dir /backup/K --account payer --owner 0xAb… --json',
+    'plasma-tree escape nested 0x<J id> --parent-data-dir /backup/A --via-data-dir /backup/K --data-dir /backup/J --account payer',
   ]);
   nested.action((child: string, flags: Flags) => nestedAction(child, flags));
 }
@@ -225,11 +227,15 @@ async function nestedAction(child: string, flags: Flags): Promise<void> {
   const { l1Url, rootContract, devnet } = resolveL1(flags);
   if (!rootContract) throw new PlasmaError('MISSING_CONFIG', 'no root contract given', { hint: 'pass --root <address>, or start a devnet (`plasma-tree devnet`)' });
   const { chainId: K, dev } = resolveChainArg(child, devnet);
-  const parentDev = dev ? findDevnetChain(devnet, dev.parentChainId) : undefined;
   if (dev && dev.parentChainId.toLowerCase() === ROOT_CHAIN_ID) {
-    throw new PlasmaError('NOT_NESTED', `chain ${dev.name} is a child of the root: its holders leave with \`plasma-tree escape exit ${dev.name}\``, { hint: 'the nested escape is for a child of a frozen child of the root' });
+    throw new PlasmaError('NOT_NESTED', `chain ${dev.name} is a child of the root: its holders leave with \`plasma-tree escape exit ${dev.name}\``, { hint: 'the nested escape is for a descendant of a frozen child of the root' });
   }
+  // The devnet's path: K's ancestors up to A, the child of the root (the frozen chain); the ones below A are the via chains.
+  const ancestors: NonNullable<ReturnType<typeof findDevnetChain>>[] = [];
+  for (let p = dev ? findDevnetChain(devnet, dev.parentChainId) : undefined; p; p = p.parentChainId.toLowerCase() === ROOT_CHAIN_ID ? undefined : findDevnetChain(devnet, p.parentChainId)) ancestors.unshift(p);
+  const parentDev = ancestors[0];
   const parentDataDir = flags.parentDataDir ?? parentDev?.dataDir;
+  const viaDataDirs = flags.viaDataDir ?? (flags.parentDataDir === undefined ? ancestors.slice(1).map((d) => d.dataDir) : []);
   const childDataDir = flags.dataDir ?? dev?.dataDir;
   if (!parentDataDir) {
     throw new PlasmaError('MISSING_PROOF_SOURCE', 'give the frozen parent chain\'s data directory: --parent-data-dir <dir>', { hint: "a stopped node's data directory of the parent chain (or a backup) holds its final ledger" });
@@ -238,26 +244,28 @@ async function nestedAction(child: string, flags: Flags): Promise<void> {
   try {
     const wallet = (await resolveWallet(flags, devnet)).connect(provider);
     const owner = flags.owner !== undefined ? resolveAddress(flags.owner, devnet, '--owner') : (wallet.address.toLowerCase() as Address);
-    const read = (parentNumber?: number) => nestedEscapeSourceFromDataDirs({ parentDataDir, childDataDir, child: K, owner, ...(parentNumber === undefined ? {} : { parentNumber }) });
+    const read = (parentNumber?: number) => nestedEscapeSourceFromDataDirs({ parentDataDir, viaDataDirs, childDataDir, child: K, owner, ...(parentNumber === undefined ? {} : { parentNumber }) });
     let source = await read();
     // Prove against the root's head of A (the store may know later blocks, or a conviction rolled the head back).
     const rootHead = Number((await plasmaRoot(rootContract, provider).chainInfo(source.parentChainId)).headNumber);
     if (rootHead !== Number(source.head.number) && rootHead > 0) source = await read(rootHead);
     const client = new NestedEscapeClient({ l1: wallet, rootContract });
-    const inputs = { frozen: source.frozen, final: source.final };
+    const inputs = { frozen: source.frozen, via: source.via, final: source.final };
     if (source.accounts.length + source.exits.length + source.deposits.length === 0) {
-      throw new PlasmaError('NOTHING_TO_ESCAPE', `${owner} holds nothing in ${dev?.name ?? K} at its last final block ${source.finalNumber} in ${parentDev?.name ?? source.parentChainId}'s final ledger, and has no exit or deposit in flight there`, {
+      throw new PlasmaError('NOTHING_TO_ESCAPE', `${owner} holds nothing in ${dev?.name ?? K} at its last final block ${source.finalNumber} in its parent's ledger (below ${parentDev?.name ?? source.parentChainId}'s final head), and has no exit or deposit in flight there`, {
         hint: source.skipped.length > 0 ? `left out: ${source.skipped.map((x) => `${x.what}: ${x.reason}`).join('; ')}` : 'check --owner and the child chain',
         data: { owner, child: K, lastFinalBlock: Number(source.finalNumber) },
       });
     }
     const r = await client.escapeAll(inputs, source);
-    const out = { parentChainId: source.parentChainId, child: K, owner, parentHead: Number(source.head.number), lastFinalBlock: Number(source.finalNumber), paid: r.paid, skipped: [...r.skipped, ...source.skipped] };
+    const path = [source.parentChainId, ...source.path.levels.map((l) => l.child)];
+    const out = { parentChainId: source.parentChainId, child: K, path, owner, parentHead: Number(source.head.number), lastFinalBlock: Number(source.finalNumber), paid: r.paid, skipped: [...r.skipped, ...source.skipped] };
     if (flags.json) return printJson(out);
     const { c, kv, table, formatAmount } = await import('../ui.js');
     print(kv([
       ['frozen chain', `${parentDev?.name ?? source.parentChainId} head #${source.head.number}`],
       ['child', `${dev?.name ?? K}, last final block #${source.finalNumber}`],
+      ...(path.length > 2 ? [['path', path.map((id) => findDevnetChain(devnet, id)?.name ?? id).join(' → ')] as [string, string]] : []),
       ['owner', owner],
     ]));
     const rows: string[][] = [];
