@@ -19,6 +19,8 @@
  *   the challenger's reward and bond, the burn: 5 ledger keys, 3 written, 2 accounts), its post root a lie;
  * - ledgerEdgePostRoot: kind 8 delivering a message of the root to A (the message function's inbox: its stated effect,
  *   2 writes, and the delivery's record: 3 ledger keys written, no account; SPEC v4 "Edge effects"), its post root a lie.
+ * - ledgerConvictNested: kind 10 with fraud kind 10 (a ledger-kind proof, docs/LEDGER-PROOFS.md item 10) convicting an
+ *   honest child H of its block 2, a message up (EDGE_SEND): the proof of a proof, NOT_FRAUD.
  * The other kinds' figures (11, 14, 15, 9) are logged by contracts/test/ledger-fraud-*.test.ts.
  */
 import type { Contract, JsonRpcProvider, Wallet } from 'ethers';
@@ -36,6 +38,7 @@ export interface LedgerProofGas {
   ledgerConvictPostRoot: number;
   ledgerResolveBurnPostRoot: number;
   ledgerEdgePostRoot: number;
+  ledgerConvictNested: number;
 }
 
 export async function measureLedgerProofs(provider: JsonRpcProvider, root: Contract, wallets: Wallet[]): Promise<LedgerProofGas> {
@@ -115,6 +118,26 @@ export async function measureLedgerProofs(provider: JsonRpcProvider, root: Contr
   };
   const at = { timestamp: deadline + 1n };
   const ledgerResolveBurnPostRoot = await convict(s.forgeA(resolve, { ...at, postRoot: lie(s.forgeA(resolve, at).honest) }).block);
+  // Fraud kind 10 (docs/LEDGER-PROOFS.md item 10): A "convicts" another honest child H of its block 2, alice's message up
+  // (EDGE_SEND, a ledger kind), with a ledger-kind proof: the module judges the nested proof through the verifier and
+  // PlasmaLedgerEdges, finds the tx valid (NOT_FRAUD), and PlasmaRoot convicts A.
+  const h = await s.spawnHonestChild();
+  const hState = new core.ChainState(h.chain);
+  core.verifyBlock(h.block, null, hState, h.ctx);
+  const hAfter1 = core.ChainState.fromEntries(h.chain, [...hState.accounts.entries()], [...hState.ledger.entries()]);
+  const hb = new core.BlockBuilder({ parent: h.block.header, state: hState, ctx: h.ctx, timestamp: await s.now() });
+  hb.addSignedTx(s.signTx(alice, {
+    kind: core.TxKind.EdgeSend, chainId: h.chain, slot: 0, nonce: 1n, fn: core.MESSAGE_FN, child: core.ZERO_BYTES32,
+    payload: core.encodeMessagePayload({ target: lower(alice.address), data: '0x01' }),
+  } as C.UnsignedTx));
+  const hBlock2 = hb.seal();
+  const h2Committed = await s.commitA((b) => b.addSignedTx(s.commitChildTx(h.chain, hBlock2.header)));
+  const nestedLedger = core.buildLedgerTransitionProof(hBlock2, 0, h.block.header, hAfter1, h.ctx, { allowValid: true });
+  const convictNested: C.ProveChildFraudTx = {
+    ...convictHonest, child: h.chain, fraudKind: core.FraudKind.InvalidLedgerTx,
+    args: core.encodeFraudProofArgs(nestedLedger, { windowEnd: h2Committed.header.timestamp + h.windowEnd - h.committedAt, prevWindowEnd: h.windowEnd }),
+  };
+  const ledgerConvictNested = await convict(forged(convictNested, false));
   // Last: a message the root sends A (the next down event, A's head has not applied it), delivered with the effect the
   // message function has (withEdgeEffect) in a block whose post root is a lie.
   const message = await s.A.sendMessage(alice, alice.address, '0x1234');
@@ -135,6 +158,6 @@ export async function measureLedgerProofs(provider: JsonRpcProvider, root: Contr
   const ledgerEdgePostRoot = await convict(s.A.forge([delivery], [lie(delivered)], { timestamp, depositNonce: message.nonce }));
   return {
     ledgerFinalizeRefused, ledgerFinalizePostRoot, ledgerReclaimPostRoot, ledgerFreezeRefused, ledgerDepositPostRoot, ledgerCommitForged, ledgerSpawnPostRoot,
-    ledgerConvictHonest, ledgerConvictPostRoot, ledgerResolveBurnPostRoot, ledgerEdgePostRoot,
+    ledgerConvictHonest, ledgerConvictPostRoot, ledgerResolveBurnPostRoot, ledgerEdgePostRoot, ledgerConvictNested,
   };
 }

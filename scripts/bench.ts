@@ -78,6 +78,9 @@ async function main(): Promise<void> {
       // SPEC v4 edge effects: kind 8 with the inbox's 2 writes (at 4 writes 457,952; kind 7 down and kind 9 at 4 writes
       // pass the aim: 604,353 and 561,584, logged by contracts/test/ledger-fraud-edges.test.ts)
       ledgerEdgePostRoot: 500_000,
+      // fraud kind 10: a chain's false conviction of its child's honest ledger-kind tx (a message up), a ledger proof inside
+      // a ledger proof (with a spawn or a 4-write edge tx nested it passes the aim: docs/LEDGER-PROOFS.md, session 12)
+      ledgerConvictNested: 500_000,
     };
     for (const [name, value] of Object.entries(gas)) {
       const target = gasTargets[name];

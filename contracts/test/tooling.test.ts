@@ -85,6 +85,8 @@ describe('gas', () => {
       'ledgerCommitForged', 'ledgerSpawnPostRoot', 'ledgerConvictHonest', 'ledgerConvictPostRoot', 'ledgerResolveBurnPostRoot',
       // SPEC v4 "Edge effects": an edge tx's post root from the effect it states (a delivery with the inbox's 2 writes)
       'ledgerEdgePostRoot',
+      // fraud kind 10: a chain's false conviction of its child's honest ledger-kind tx (a message up), a proof in a proof
+      'ledgerConvictNested',
     ] as const;
     for (const name of objections) {
       expect(gas[name], name).toBeGreaterThan(21_000);
