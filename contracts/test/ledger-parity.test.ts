@@ -295,8 +295,12 @@ const VECTORS: readonly Step[] = [
 const STALL_RULE = ['BadStallLimit', 'NotStalled'];
 /** The custom errors the fraud section below saw both sides raise (the coverage check counts them). */
 const fraudRaised = new Set<string>();
-/** PlasmaRoot's custom errors that need coins to move, so no ledger can raise them (see the top of the file), and STALL_RULE. */
-const NOT_MIRRORED = ['NotAnERC20', 'EthTransferFailed', 'SafeERC20FailedOperation', 'ReentrancyGuardReentrantCall', 'InvalidShortString', 'StringTooLong', ...STALL_RULE];
+/**
+ * PlasmaRoot's custom errors that need coins to move, so no ledger can raise them (see the top of the file), STALL_RULE,
+ * and the verifier's CheckOutOfGas (a ledger has no gas: a starved proof is reverted, never judged; its tests are
+ * contracts/test/ledger-fraud-child.test.ts's).
+ */
+const NOT_MIRRORED = ['NotAnERC20', 'EthTransferFailed', 'SafeERC20FailedOperation', 'ReentrancyGuardReentrantCall', 'InvalidShortString', 'StringTooLong', 'CheckOutOfGas', ...STALL_RULE];
 
 // ---- the runner -------------------------------------------------------------------------------------------
 
