@@ -111,7 +111,8 @@ export class ConsensusService {
       if (height !== this.height) this.enter(height);
       // An idle chain makes no empty blocks: a height starts once there is work here or a peer's message for it.
       if (this.engine && !this.started && this.c.producer.hasWork()) await this.start(signal);
-      const event = this.queue.shift();
+      // While the height's record is read the engine does not exist yet: its events wait, in their order.
+      const event = this.engine === undefined ? undefined : this.queue.shift();
       if (!event) {
         await new Promise<void>((resolve) => {
           this.notify = resolve;
@@ -127,7 +128,11 @@ export class ConsensusService {
   private enter(height: number): void {
     const { params } = this.c.chain;
     this.height = height;
+    // The head moved: events of the old height are dead, but a message for this one may have come in (receive routes by
+    // the head) before this loop got here; dropping it would cost the height a round.
+    const current = this.queue.filter((e) => e.kind === 'message' && Number(e.message.height) === height);
     this.queue.length = 0;
+    this.queue.push(...current);
     for (const h of [...this.future.keys()]) if (h < height) this.future.delete(h);
     const pending = this.future.get(height) ?? [];
     this.future.delete(height);
@@ -164,13 +169,7 @@ export class ConsensusService {
   }
 
   private async handle(event: Event, signal: AbortSignal): Promise<void> {
-    const engine = this.engine;
-    if (!engine) {
-      // The record of this height is still being read: keep the event for when the engine exists.
-      if (event.kind === 'message') this.queue.push(event);
-      await sleep(5, signal).catch(() => undefined);
-      return;
-    }
+    const engine = this.engine!; // run() hands events only to an existing engine
     if (event.kind === 'imported') return; // run() enters the next height
     if (event.kind === 'timeout') {
       if (event.height === this.height && event.round === engine.round) {
