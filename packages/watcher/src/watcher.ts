@@ -221,7 +221,7 @@ export class Watcher {
       chains: this.chains.map((c) => c.statusJson()),
       phase2: [
         `unavailable_data: ${PHASE2_UNAVAILABLE}`,
-        'invalid_exit, a wrong state root or depositNonce, an edge tx (kinds 7-9) whose stated effect is not what its halves did (EDGE_EFFECT_MISMATCH: L1 applies the stated effect) and tx kinds 3-15 below a chain are reported with provable: false (phase 2 proofs)',
+        'invalid_exit, a wrong state root or depositNonce, and an edge tx (kinds 7-9) whose stated effect is not what its halves did (EDGE_EFFECT_MISMATCH: L1 applies the stated effect) are reported with provable: false (phase 2 proofs)',
         'chains below a chain: a rollback of a parent chain on its own parent is not replayed into its children\'s progress',
       ],
     };
