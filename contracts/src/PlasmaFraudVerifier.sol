@@ -26,6 +26,10 @@ contract PlasmaFraudVerifier {
     uint256 public constant MAX_EDGE_WRITES = 4;
     /// @notice At most this many bytes of values in an edge tx's stated effect (core MAX_EDGE_WRITE_BYTES).
     uint256 public constant MAX_EDGE_WRITE_BYTES = 8192;
+    /// @notice At most this many bytes of a tx's data (core MAX_TX_DATA_BYTES): a tx takes at most 65,536 bytes in a
+    ///         publication call (its 16 fixed words and its padded data, core publicationSize) at every depth, so that
+    ///         a data chunk always fits one tx of its host (docs/LEDGER-PROOFS.md "A size rule for block data").
+    uint256 public constant MAX_TX_DATA_BYTES = 65_024;
     /// @notice State root before block 1: keccak256(zero[32] ‖ zero[256]) (SPEC "State").
     bytes32 public constant EMPTY_STATE_ROOT = 0xe794a7684aadbb880c2d6fd1d59b5f3cdb6382b60f5eb4f2ca9a47a463e21f3a;
 
@@ -457,11 +461,12 @@ contract PlasmaFraudVerifier {
     // ---------------------------------------------------------------------------------------------------------------
 
     /// @notice Whether the words break the kind's form (docs/SPEC.md "Transactions inside a block", core's
-    ///         checkBlockTxForm): kind > 15, a word the kind must leave 0 that is not 0, non-empty data in kinds 0-2, or
-    ///         data of kinds 3-15 that is not its kind's one canonical abi.encode (core's strict decoders, txData.ts).
+    ///         checkBlockTxForm): kind > 15, data over MAX_TX_DATA_BYTES, a word the kind must leave 0 that is not 0,
+    ///         non-empty data in kinds 0-2, or data of kinds 3-15 that is not its kind's one canonical abi.encode (core's
+    ///         strict decoders, txData.ts).
     function isMalformed(BlockTx memory x, bytes memory data) public pure returns (bool) {
         uint8 k = x.kind;
-        if (k > 15) return true;
+        if (k > 15 || data.length > MAX_TX_DATA_BYTES) return true;
         if (k <= 2 ? data.length != 0 : !_canonical(data, _dataLayout(k))) return true;
         bool noSignature = x.r == 0 && x.s == 0 && x.v == 0;
         bool noValue = x.toSlot == 0 && x.to == address(0) && x.token == address(0) && x.amount == 0;

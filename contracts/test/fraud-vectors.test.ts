@@ -223,6 +223,49 @@ describe('PlasmaFraudVerifier = core', () => {
     expect(checked - broken).toBeGreaterThan(100);
   });
 
+  it('the size rule (docs/LEDGER-PROOFS.md): data of exactly MAX_TX_DATA_BYTES is well formed, one byte or one word more is malformed, on both sides', async () => {
+    expect(await verifier.MAX_TX_DATA_BYTES()).toBe(BigInt(core.MAX_TX_DATA_BYTES));
+    expect(core.MAX_TX_DATA_BYTES + core.PUBLISHED_TX_FIXED_BYTES).toBe(core.MAX_TX_PUBLICATION_BYTES);
+    const zeros = (n: number) => `0x${'00'.repeat(n)}` as core.Hex;
+    const bytes = (hex: core.Hex) => (hex.length - 2) / 2;
+    // Kinds 10 (args) and 15 (call): the unbounded ones, at the bound in their canonical encodings (3 head words and
+    // the length word before args; 2 and the length word before call).
+    const at = {
+      10: core.encodeProveChildFraudData({ child: CHAIN, fraudKind: 3, args: zeros(core.MAX_TX_DATA_BYTES - 128) }),
+      15: core.encodeChildDataCallData({ child: CHAIN, call: zeros(core.MAX_TX_DATA_BYTES - 96) }),
+    };
+    const over = {
+      10: core.encodeProveChildFraudData({ child: CHAIN, fraudKind: 3, args: zeros(core.MAX_TX_DATA_BYTES - 128 + 1) }),
+      15: core.encodeChildDataCallData({ child: CHAIN, call: zeros(core.MAX_TX_DATA_BYTES - 96 + 1) }),
+    };
+    for (const kind of [10, 15] as const) {
+      const words = { ...core.EMPTY_TX, kind, to: addr(alice) };
+      const cases: [string, core.Hex, boolean][] = [
+        ['exactly at the bound', at[kind], false],
+        ['one byte more (not canonical either)', `${at[kind]}00` as core.Hex, true],
+        ['one byte more of its bytes (a canonical word more)', over[kind], true],
+        ['a word less', kind === 10 ? core.encodeProveChildFraudData({ child: CHAIN, fraudKind: 3, args: zeros(core.MAX_TX_DATA_BYTES - 160) }) : core.encodeChildDataCallData({ child: CHAIN, call: zeros(core.MAX_TX_DATA_BYTES - 128) }), false],
+      ];
+      for (const [what, data, malformed] of cases) {
+        const t = { ...words, data };
+        if (what === 'exactly at the bound') {
+          expect(bytes(data)).toBe(core.MAX_TX_DATA_BYTES);
+          expect(core.publicationSize(t)).toBe(core.MAX_TX_PUBLICATION_BYTES);
+        }
+        expect(core.isMalformedTx(t), `core: kind ${kind}, ${what}`).toBe(malformed);
+        expect(await verifier.isMalformed(txTuple(t), t.data), `verifier: kind ${kind}, ${what}`).toBe(malformed);
+      }
+    }
+    // Every kind with data over the bound (kinds 0-2 too), and a short one, agree.
+    for (let kind = 0; kind <= 15; kind++) {
+      for (const data of [zeros(core.MAX_TX_DATA_BYTES + 1), zeros(core.MAX_TX_DATA_BYTES + 64)]) {
+        const t = { ...core.EMPTY_TX, kind, data };
+        expect(core.isMalformedTx(t), `kind ${kind}`).toBe(true);
+        expect(await verifier.isMalformed(txTuple(t), t.data), `kind ${kind}`).toBe(true);
+      }
+    }
+  });
+
   it('the edge kinds\' stated effects (SPEC v4, EdgeWrite[]): isMalformed = core, and core\'s encoders = ethers', async () => {
     const abi = AbiCoder.defaultAbiCoder();
     const word = (label: string) => id(label) as core.Hex;

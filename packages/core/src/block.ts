@@ -5,8 +5,9 @@ import { bytesToHex, ZERO_BYTES32 } from './bytes.js';
 import { EMPTY_STATE_ROOT, type ChainState } from './chainState.js';
 import { exitTreeLeaf, hashHeader, makesExit, txExitIndexes, txLeaf } from './encoding.js';
 import { isPlasmaError, PlasmaError } from './errors.js';
+import { DATA_CHUNK_SIZE, MAX_TX_PUBLICATION_BYTES, chunkSizes, publicationSize } from './dataAvailability.js';
 import { MerkleTree, merkleRoot } from './merkle.js';
-import { applyTx, placeDeposit, placeEdgeFromParent, placeSignedTx, withEdgeEffect, type ApplyOptions, type StfContext, type TxOutcome } from './stf.js';
+import { applyTx, checkBlockTxForm, placeDeposit, placeEdgeFromParent, placeSignedTx, withEdgeEffect, type ApplyOptions, type StfContext, type TxOutcome } from './stf.js';
 import {
   EXIT_TREE_DEPTH,
   isEdgeUpEvent,
@@ -25,7 +26,14 @@ import {
 } from './types.js';
 
 /** What a block needs to know of its chain: the StfContext less what each block sets (deposit nonce, clock). */
-export type BlockContext = Omit<StfContext, 'lastDepositNonce' | 'timestamp'>;
+export type BlockContext = Omit<StfContext, 'lastDepositNonce' | 'timestamp'> & {
+  /**
+   * The most bytes of txs one data chunk (DATA_CHUNK_SIZE txs, an aligned subtree of the tx tree) may hold: the sum
+   * of its txs' publicationSize, `chunkByteBudget(depth)` of the chain (docs/LEDGER-PROOFS.md "A size rule for block
+   * data"). BlockBuilder and verifyBlock enforce it when given (their own option first); absent, chunks are unbounded.
+   */
+  chunkBudget?: number;
+};
 
 export interface BlockBuilderOptions {
   /** The parent block's header; null for block 1. */
@@ -38,6 +46,8 @@ export interface BlockBuilderOptions {
    * (commitments of children, their challenge windows). Never before the parent's.
    */
   timestamp: bigint;
+  /** The chunk byte budget (chunkByteBudget of the chain's depth); defaults to `ctx.chunkBudget`, absent: unbounded. */
+  chunkBudget?: number;
 }
 
 interface BlockStart {
@@ -78,8 +88,12 @@ export class BlockBuilder {
   /** Whether a transaction other than a down event (kinds 0, 8) is in: the down stream must come first. */
   private pastDownStream = false;
   private open = true;
+  /** The chunk byte budget, if any (BlockBuilderOptions.chunkBudget). */
+  readonly chunkBudget: number | undefined;
+  /** Bytes of the current (last, open) chunk's txs: the sum of their publicationSize. */
+  private chunkBytes = 0;
 
-  constructor({ parent, state, ctx, timestamp }: BlockBuilderOptions) {
+  constructor({ parent, state, ctx, timestamp, chunkBudget }: BlockBuilderOptions) {
     const start = childOf(parent);
     if (parent !== null && parent.chainId.toLowerCase() !== ctx.chainId.toLowerCase()) {
       throw new PlasmaError('WRONG_CHAIN', `the parent block is on chain ${parent.chainId}, the builder on ${ctx.chainId}`);
@@ -105,6 +119,13 @@ export class BlockBuilder {
     this.timestamp = timestamp;
     this.state = state;
     this.ctx = { ...ctx, lastDepositNonce: start.depositNonce, timestamp };
+    const budget = chunkBudget ?? ctx.chunkBudget;
+    if (budget !== undefined && (!Number.isSafeInteger(budget) || budget <= 0)) {
+      throw new PlasmaError('INVALID_BLOCK', `the chunk budget must be a positive number of bytes, got ${String(budget)}`, {
+        hint: 'use chunkByteBudget(depth) of the chain', data: { reason: 'BAD_CHUNK_BUDGET' },
+      });
+    }
+    this.chunkBudget = budget;
     state.checkpoint();
   }
 
@@ -122,7 +143,16 @@ export class BlockBuilder {
     return this.ctx.lastDepositNonce;
   }
 
-  /** Applies a transaction in block form; on error nothing changes and the builder stays usable. */
+  /** Bytes of the open chunk so far (the sum of its txs' publicationSize; 0 when the next tx starts a chunk). */
+  get currentChunkBytes(): number {
+    return this.chunkBytes;
+  }
+
+  /**
+   * Applies a transaction in block form; on error nothing changes and the builder stays usable. With a chunk budget,
+   * a tx that would push its chunk over it is refused CHUNK_FULL (it fits the next block, which starts a chunk), and
+   * one over the budget on its own TX_TOO_LARGE.
+   */
   add(tx: BlockTx, options?: ApplyOptions): TxOutcome {
     this.checkOpen();
     if (this.txs.length >= MAX_TXS_PER_BLOCK) {
@@ -137,15 +167,61 @@ export class BlockBuilder {
         data: { reason: 'DOWN_STREAM_NOT_FIRST', txIndex: this.txs.length },
       });
     }
-    const outcome = applyTx(this.state, tx, this.ctx, options);
-    // A producer placing an edge tx ('fill') seals it with the effect its half had (docs/SPEC.md "Edge effects").
-    if (options?.edgeEffect === 'fill' && outcome.edgeEffect !== undefined) tx = withEdgeEffect(tx, outcome.edgeEffect);
-    if (!down) this.pastDownStream = true;
-    this.txs.push(tx);
+    if (this.chunkBudget !== undefined) this.checkChunkRoom(tx);
+    if (this.chunkBudget === undefined || options?.edgeEffect !== 'fill') {
+      const outcome = applyTx(this.state, tx, this.ctx, options);
+      // A producer placing an edge tx ('fill') seals it with the effect its half had (docs/SPEC.md "Edge effects").
+      const placed = options?.edgeEffect === 'fill' && outcome.edgeEffect !== undefined ? withEdgeEffect(tx, outcome.edgeEffect) : tx;
+      return this.record(tx, placed, outcome);
+    }
+    // With a budget, an edge tx placed with 'fill' grows by the effect it states: checked again once applied, and
+    // undone when it no longer fits.
+    this.state.checkpoint();
+    let outcome: TxOutcome;
+    let placed: BlockTx;
+    try {
+      outcome = applyTx(this.state, tx, this.ctx, options);
+      placed = outcome.edgeEffect !== undefined ? withEdgeEffect(tx, outcome.edgeEffect) : tx;
+      this.checkChunkRoom(placed);
+    } catch (e) {
+      this.state.revert();
+      throw e;
+    }
+    this.state.commit();
+    return this.record(tx, placed, outcome);
+  }
+
+  private record(tx: BlockTx, placed: BlockTx, outcome: TxOutcome): TxOutcome {
+    if (!isDownStreamTx(tx)) this.pastDownStream = true;
+    this.txs.push(placed);
     this.postRoots.push(outcome.postRoot);
     if (outcome.exit !== undefined) this.exits.push(outcome.exit);
     if (outcome.downNonce !== undefined) this.ctx.lastDepositNonce = outcome.downNonce;
+    this.chunkBytes = this.txs.length % DATA_CHUNK_SIZE === 0 ? 0 : this.chunkBytes + publicationSize(placed);
     return outcome;
+  }
+
+  /** CHUNK_FULL or TX_TOO_LARGE when `tx` does not fit the rest of the open chunk's budget. */
+  private checkChunkRoom(tx: BlockTx): void {
+    const budget = this.chunkBudget!;
+    const size = publicationSize(tx);
+    // Over M at any depth: the form's refusal (MALFORMED_TX), whatever the budget.
+    if (size > MAX_TX_PUBLICATION_BYTES) checkBlockTxForm(tx);
+    const index = this.txs.length;
+    const chunk = Math.floor(index / DATA_CHUNK_SIZE);
+    const data = { size, budget, chunk, chunkBytes: this.chunkBytes, txIndex: index };
+    if (size > budget) {
+      throw new PlasmaError('TX_TOO_LARGE', `block ${this.number}: the tx takes ${size} bytes in a publication call, over this chain's chunk budget of ${budget}`, {
+        hint: 'no block of this chain can hold it (its data chunk could not be published): make it smaller',
+        data,
+      });
+    }
+    if (this.chunkBytes + size > budget) {
+      throw new PlasmaError('CHUNK_FULL', `block ${this.number}: the tx (${size} bytes) would bring chunk ${chunk} to ${this.chunkBytes + size} bytes, over its budget of ${budget}`, {
+        hint: 'seal this block: the tx waits for the next block, which starts a new chunk',
+        data,
+      });
+    }
   }
 
   /** Places a tx (choosing the recipient slot) and applies it; `from` skips a user-signed tx's recovery when already done. */
@@ -240,7 +316,12 @@ export type InvalidBlockReason =
   /** The timestamp is before the parent's (the clock of a chain never runs backwards). */
   | 'WRONG_TIMESTAMP'
   /** A transaction the STF refuses; `data.code` holds the STF's code. */
-  | 'INVALID_TX';
+  | 'INVALID_TX'
+  /**
+   * A data chunk (DATA_CHUNK_SIZE txs) holds more bytes than the chain's chunk budget (chunkByteBudget): it could not
+   * be published in one tx of the host, so its validators would be convicted on a data challenge. `data.chunk`.
+   */
+  | 'CHUNK_OVER_BUDGET';
 
 export interface InvalidBlockData {
   reason: InvalidBlockReason;
@@ -248,6 +329,8 @@ export interface InvalidBlockData {
   txIndex?: number;
   /** The STF error code when reason = INVALID_TX. */
   code?: string;
+  /** The chunk over its budget when reason = CHUNK_OVER_BUDGET. */
+  chunk?: number;
   expected?: string;
   found?: string;
 }
@@ -257,6 +340,8 @@ export interface VerifyBlockOptions {
   dryRun?: boolean;
   /** Skip signature recovery (only for blocks this node verified before, e.g. replaying its own store). */
   trustSignatures?: boolean;
+  /** The chunk byte budget (chunkByteBudget of the chain's depth); defaults to `ctx.chunkBudget`, absent: unchecked. */
+  chunkBudget?: number;
 }
 
 /**
@@ -296,6 +381,17 @@ export function verifyBlock(block: Block, parent: Header | null, preState: Chain
     throw new PlasmaError('STATE_ROOT_MISMATCH', `the state to verify on has root ${preRoot}, the parent's is ${start.preStateRoot}`, {
       hint: 'pass the state as it was right after the parent block',
       data: { expected: start.preStateRoot, found: preRoot },
+    });
+  }
+
+  // The size rule (docs/LEDGER-PROOFS.md "A size rule for block data"): stateless, before re-execution.
+  const chunkBudget = options.chunkBudget ?? ctx.chunkBudget;
+  if (chunkBudget !== undefined) {
+    chunkSizes(block.txs).forEach((bytes, chunk) => {
+      if (bytes > chunkBudget) {
+        throw invalid({ reason: 'CHUNK_OVER_BUDGET', chunk, txIndex: chunk * DATA_CHUNK_SIZE, expected: `<= ${chunkBudget} bytes`, found: `${bytes} bytes` },
+          `data chunk ${chunk} (txs ${chunk * DATA_CHUNK_SIZE}..${Math.min(block.txs.length, (chunk + 1) * DATA_CHUNK_SIZE) - 1}) takes ${bytes} bytes in a publication call, over the chain's chunk budget of ${chunkBudget}: it could not be published on a data challenge`);
+      }
     });
   }
 

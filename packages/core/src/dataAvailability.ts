@@ -33,6 +33,69 @@ export const EXIT_DATA_CHUNK_PROOF_LENGTH = EXIT_TREE_DEPTH - EXIT_DATA_CHUNK_LE
 /** What a data-availability challenge takes (PlasmaDataAvailability.DATA_CHALLENGE_BOND): 0.2 ether. */
 export const DATA_CHALLENGE_BOND = 2n * 10n ** 17n;
 
+// ---- the size rule of block data (docs/LEDGER-PROOFS.md "A size rule for block data") ---------------------------
+
+/**
+ * A tx's size is its encoding in a publication call (`publishBlockData`'s PublishedTx[] argument, what
+ * `encodePublishBlockDataCall` writes for it): the array's offset word, the tuple's head (the 11 BlockTx words, the
+ * data's offset, postStateRoot, exitIndex: 14 words), the data's length word, then the data zero-padded to whole
+ * words. Only `data` varies: publicationSize(tx) = PUBLISHED_TX_FIXED_BYTES + ceil(data.length / 32) * 32.
+ */
+export const PUBLISHED_TX_FIXED_BYTES = 16 * 32;
+/** M: the most bytes a tx may take in a publication call, at every depth (a form rule: a bigger tx is MALFORMED_TX). */
+export const MAX_TX_PUBLICATION_BYTES = 64 * 1024;
+/**
+ * The bound of M on `data` alone (the other words are fixed): 65,536 − 512 = 65,024 bytes, a multiple of 32, so
+ * `data.length <= MAX_TX_DATA_BYTES` is exactly `publicationSize(tx) <= MAX_TX_PUBLICATION_BYTES`
+ * (PlasmaFraudVerifier.MAX_TX_DATA_BYTES, isMalformed).
+ */
+export const MAX_TX_DATA_BYTES = MAX_TX_PUBLICATION_BYTES - PUBLISHED_TX_FIXED_BYTES;
+/** B(1): the most bytes of txs in one chunk of a child of the root (one L1 transaction carries the call). */
+export const ROOT_CHILD_CHUNK_BYTES = 120 * 1024;
+/**
+ * O: what wrapping a chunk in a CHILD_DATA_CALL (kind 15) on the parent chain adds at most. The call's fixed part is
+ * 804 bytes (selector, chainId, header, windowEnd, chunk, two offsets, the txs' count, the proof's 10 siblings and its
+ * length: PUBLICATION_CALL_FIXED_BYTES), the kind-15 data's `abi.encode(bytes32 child, bytes call)` adds 96 and pads
+ * the call to 832, and the tx itself PUBLISHED_TX_FIXED_BYTES: 1,440 bytes, under O.
+ */
+export const CHUNK_WRAPPING_BYTES = 2 * 1024;
+/** The bytes of a `publishBlockData` call besides its txs' encodings (the proof has DATA_CHUNK_PROOF_LENGTH siblings). */
+export const PUBLICATION_CALL_FIXED_BYTES = 4 + 13 * 32 + 32 + 32 + DATA_CHUNK_PROOF_LENGTH * 32;
+/** The deepest chain the rule leaves a budget of at least CHUNK_WRAPPING_BYTES to: B(32) = 2,048 (B(33) would be 0). */
+export const MAX_CHAIN_DEPTH = Math.floor((MAX_TX_PUBLICATION_BYTES - CHUNK_WRAPPING_BYTES) / CHUNK_WRAPPING_BYTES) + 1;
+
+/** The bytes `tx` takes in a publication call (PUBLISHED_TX_FIXED_BYTES + its data padded to whole words). */
+export function publicationSize(tx: Pick<BlockTx, 'data'>): number {
+  // Not hex at all: the fixed part only (the form check refuses the tx anyway, MALFORMED_TX).
+  const bytes = typeof tx.data === 'string' ? Math.max(0, tx.data.length - 2) / 2 : 0;
+  return PUBLISHED_TX_FIXED_BYTES + Math.ceil(bytes / 32) * 32;
+}
+
+/**
+ * B(d): the most bytes of txs (the sum of their publicationSize) one chunk of a chain at depth `depth` may hold: a
+ * child of the root (depth 1) ROOT_CHILD_CHUNK_BYTES, deeper M − (d − 1) · O, so that a chunk of depth d + 1 wrapped in
+ * a CHILD_DATA_CALL (≤ B(d + 1) + O = B(d) ≤ M) is one tx of depth d that fits a chunk of its own.
+ */
+export function chunkByteBudget(depth: number): number {
+  if (!Number.isInteger(depth) || depth < 1 || depth > MAX_CHAIN_DEPTH) {
+    throw new PlasmaError('INVALID_DEPTH', `a chain's depth is an integer in 1..${MAX_CHAIN_DEPTH}, got ${String(depth)}`, {
+      hint: 'a child of the root is depth 1, a child of a chain one deeper than its parent',
+      data: { depth: String(depth) },
+    });
+  }
+  return depth === 1 ? ROOT_CHILD_CHUNK_BYTES : MAX_TX_PUBLICATION_BYTES - (depth - 1) * CHUNK_WRAPPING_BYTES;
+}
+
+/** The size of each chunk of a block holding `txs` (the sum of its txs' publicationSize; a trailing empty chunk not listed). */
+export function chunkSizes(txs: readonly Pick<BlockTx, 'data'>[]): number[] {
+  const sizes: number[] = [];
+  txs.forEach((tx, i) => {
+    const chunk = Math.floor(i / DATA_CHUNK_SIZE);
+    sizes[chunk] = (sizes[chunk] ?? 0) + publicationSize(tx);
+  });
+  return sizes;
+}
+
 /** PlasmaDataAvailability's challenge status (challengeOf). */
 export enum DataChallengeStatus {
   None = 0,

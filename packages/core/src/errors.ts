@@ -161,6 +161,12 @@ export type CoreErrorCode =
   | 'MALFORMED_BLOCK'
   | 'INVALID_BLOCK'
   | 'BLOCK_FULL'
+  /** BlockBuilder: the tx does not fit the rest of its chunk's byte budget (chunkByteBudget): it waits for the next block. */
+  | 'CHUNK_FULL'
+  /** BlockBuilder: the tx alone is over the chunk's byte budget: no block of this chain can hold it. */
+  | 'TX_TOO_LARGE'
+  /** chunkByteBudget: a chain's depth outside 1..MAX_CHAIN_DEPTH. */
+  | 'INVALID_DEPTH'
   | 'STATE_ROOT_MISMATCH'
   | 'STATE_FULL'
   | 'INVALID_ACCOUNT'

@@ -52,7 +52,7 @@ import {
   MAX_EDGE_WRITES,
   type EdgeWrite,
 } from './txData.js';
-import { decodeDataAvailabilityCall, type DataAvailabilityCall } from './dataAvailability.js';
+import { MAX_TX_DATA_BYTES, MAX_TX_PUBLICATION_BYTES, decodeDataAvailabilityCall, type DataAvailabilityCall } from './dataAvailability.js';
 import {
   NATIVE_TOKEN,
   ROOT_CHAIN_ID,
@@ -988,6 +988,15 @@ export function checkBlockTxForm(tx: BlockTx, stateDepth = 32): void {
   if (!isHex(tx.s, 32)) bad('s', '32 bytes of 0x-hex', tx.s);
   if (!Number.isInteger(tx.v) || tx.v < 0 || tx.v > 255) bad('v', 'a uint8', tx.v);
   if (!isHex(tx.data)) bad('data', '0x-hex bytes', tx.data);
+  // The size rule (docs/LEDGER-PROOFS.md "A size rule for block data"): a tx takes at most MAX_TX_PUBLICATION_BYTES
+  // in a publication call at every depth, i.e. its data at most MAX_TX_DATA_BYTES (PlasmaFraudVerifier.isMalformed).
+  const dataBytes = (tx.data.length - 2) / 2;
+  if (dataBytes > MAX_TX_DATA_BYTES) {
+    throw stfError('MALFORMED_TX', `tx.data must be at most ${MAX_TX_DATA_BYTES} bytes (a tx takes at most ${MAX_TX_PUBLICATION_BYTES} bytes in a publication call), got ${dataBytes}`, {
+      hint: 'a tx that big cannot be published in a data chunk: split what it carries over several txs',
+      data: { field: 'data', bytes: dataBytes, max: MAX_TX_DATA_BYTES },
+    });
+  }
   const none = (field: 'slot' | 'toSlot', what: string): void => {
     if (tx[field] !== 0) bad(field, `0 in ${what}`, tx[field]);
   };

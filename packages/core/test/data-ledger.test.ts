@@ -15,7 +15,6 @@ import {
   FraudKind,
   LedgerKind,
   MIN_BOND,
-  ROOT_CHAIN_ID,
   TxKind,
   ZERO_BYTES32,
   blockDataChunks,
@@ -42,48 +41,10 @@ import {
   type Hex,
   type SignedTx,
 } from '../src/index.js';
-import { ETH, FakeParent, alice, bob, carol, user } from './fixtures.js';
-import { TestChain, WINDOW, commitTx, depositToChild, expectRefused, sign, spawnChild, spend, submit, validatorsA1 } from './treeHarness.js';
+import { ETH, carol } from './fixtures.js';
+import { buildDataTree, dave, publisher } from './dataTree.js';
+import { TestChain, WINDOW, expectRefused, sign, submit } from './treeHarness.js';
 
-const dave = user('dave');
-const publisher = validatorsA1[0];
-
-/** A (funded by the root) spawns K; K applies a deposit and makes a transfer and a withdrawal in block 1; A commits it. */
-function setup() {
-  let now = 1_000n;
-  const tick = (seconds = 5n) => (now += seconds);
-  const root = new FakeParent();
-  const A = new TestChain(chainIdOf(ROOT_CHAIN_ID, 0), 'A', root.depositRecord);
-  A.block(tick(), (b) => {
-    for (const who of [alice, carol, dave]) b.addDeposit(root.deposit(who.address, ETH, 10n ** 18n));
-  });
-  let K!: TestChain;
-  A.block(tick(), (b) => {
-    K = spawnChild(b, A, alice, validatorsA1, 2, 'K');
-  });
-  A.block(tick(), (b) => depositToChild(b, A, K, alice, bob, ETH, 1_000n));
-  K.block(tick(), (b) => {
-    K.applyInbox(b);
-  });
-  K.block(tick(), (b) => {
-    submit(b, spend(K, bob, TxKind.Transfer, carol, ETH, 100n));
-    submit(b, spend(K, bob, TxKind.Withdraw, bob, ETH, 50n));
-  });
-  const commitAll = () => {
-    const at = tick();
-    A.block(at, (b) => {
-      const head = Number(A.state.ledger.childInfo(K.id).headNumber);
-      for (const block of K.blocks.slice(head)) submit(b, commitTx(A, K, block));
-    });
-    return at;
-  };
-  const committedAt = commitAll();
-  const windowEnd = committedAt + WINDOW;
-  /** The invariant of A's ETH: what the root holds for A is all of A's holdings (accounts, K's subtree, bonds). */
-  const expectConserved = () => expect(checkSubtreeInvariant(A.state, ETH).total).toBe(3n * 10n ** 18n);
-  expectConserved();
-  return { A, K, tick, now: () => now, windowEnd, commitAll, expectConserved };
-}
 
 function challengeTx(A: TestChain, K: TestChain, challenger: typeof carol, header: Header, windowEnd: bigint, bond = CHILD_DATA_CHALLENGE_BOND, child = K.id): SignedTx {
   return sign(challenger, {
@@ -105,7 +66,7 @@ function publicationCalls(K: TestChain, block: Block, windowEnd: bigint): Hex[] 
 
 describe('data challenges on a chain parent (CHALLENGE_CHILD_DATA, CHILD_DATA_CALL)', () => {
   it('a challenge answered in time: the bond moves into the ledger, the publisher that completes both trees takes it', () => {
-    const { A, K, tick, windowEnd, expectConserved } = setup();
+    const { A, K, tick, windowEnd, expectConserved } = buildDataTree();
     const [, block] = K.blocks;
     const number = block.header.number;
     const before = A.balance(carol, ETH);
@@ -146,7 +107,7 @@ describe('data challenges on a chain parent (CHALLENGE_CHILD_DATA, CHILD_DATA_CA
   });
 
   it('an unanswered challenge is resolved after its deadline: K rolls back, is slashed and frozen; the challenger takes the reward and its bond', () => {
-    const { A, K, tick, now, windowEnd, expectConserved } = setup();
+    const { A, K, tick, now, windowEnd, expectConserved } = buildDataTree();
     const [first, block] = K.blocks;
     A.block(tick(), (b) => submit(b, challengeTx(A, K, carol, block.header, windowEnd)));
     const { deadline } = A.state.ledger.dataChallenge(K.id, 2n);
@@ -180,7 +141,7 @@ describe('data challenges on a chain parent (CHALLENGE_CHILD_DATA, CHILD_DATA_CA
   });
 
   it('a challenge nobody resolves lapses at windowEnd: the bond goes back with reclaimChallengeBond, the block is final', () => {
-    const { A, K, tick, windowEnd, expectConserved } = setup();
+    const { A, K, tick, windowEnd, expectConserved } = buildDataTree();
     const [, block] = K.blocks;
     // The first half of the window only.
     expectRefused(A.state, 'TOO_LATE_TO_CHALLENGE', () => A.block(windowEnd - WINDOW / 2n, (b) => submit(b, challengeTx(A, K, carol, block.header, windowEnd))));
@@ -197,7 +158,7 @@ describe('data challenges on a chain parent (CHALLENGE_CHILD_DATA, CHILD_DATA_CA
   });
 
   it('refuses what the module refuses: an unknown chain or commitment, a chunk out of order or not in the block, a short chunk before the end', () => {
-    const { A, K, tick, windowEnd } = setup();
+    const { A, K, tick, windowEnd } = buildDataTree();
     const [, block] = K.blocks;
     const other = chainIdOf(A.id, 5);
     expectRefused(A.state, 'UNKNOWN_CHAIN', () => A.block(tick(), (b) => submit(b, challengeTx(A, K, carol, block.header, windowEnd, CHILD_DATA_CHALLENGE_BOND, other))));
@@ -225,7 +186,7 @@ describe('data challenges on a chain parent (CHALLENGE_CHILD_DATA, CHILD_DATA_CA
   });
 
   it('forms and codecs: kinds 14 and 15 round-trip through JSON, the block form is checked word by word, the call decodes strictly', () => {
-    const { A, K, windowEnd } = setup();
+    const { A, K, windowEnd } = buildDataTree();
     const [, block] = K.blocks;
     const challenge = challengeTx(A, K, carol, block.header, windowEnd);
     expect(signedTxFromJson(JSON.parse(JSON.stringify(signedTxToJson(challenge))))).toEqual(challenge);

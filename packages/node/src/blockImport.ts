@@ -47,7 +47,10 @@ function replay(chain: Chain, block: Block, depositRecord: (nonce: bigint) => He
         assembly.addBlockTx(tx, blockTxHash(tx, chain.params.chainId, chain.domain));
       } catch (e) {
         if (isRetryableBlockError(e) || !isPlasmaError(e)) throw e;
-        throw invalid(block, e.code, `transaction ${index} is refused: ${e.message}`, index);
+        // The chain's chunk byte budget (docs/LEDGER-PROOFS.md "A size rule for block data"): a chunk over it could
+        // not be published on a data challenge, so the block is refused as verifyBlock refuses it.
+        const reason = e.code === 'CHUNK_FULL' || e.code === 'TX_TOO_LARGE' ? 'CHUNK_OVER_BUDGET' : e.code;
+        throw invalid(block, reason, `transaction ${index} is refused: ${e.message}`, index);
       }
     }
     const sealed = assembly.builder.seal();

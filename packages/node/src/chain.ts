@@ -3,6 +3,7 @@ import {
   ChainState,
   EMPTY_STATE_ROOT,
   ZERO_BYTES32,
+  chunkByteBudget,
   plasmaDomain,
   type Account,
   type Address,
@@ -31,6 +32,12 @@ export interface ChainParams {
   threshold: number;
   /** Seconds between a commitment and the first withdrawal from it. */
   challengeWindow: number;
+  /**
+   * How deep the chain is in the tree: 1 for a child of the root contract, its parent's depth + 1 below a chain
+   * (absent: 1). It sets the chain's chunk byte budget (core chunkByteBudget, docs/LEDGER-PROOFS.md "A size rule for
+   * block data"), which every block this node builds or imports keeps to.
+   */
+  depth?: number;
 }
 
 /**
@@ -65,7 +72,24 @@ export class Chain {
    * the parent's records of the down stream (deposits, down edge events).
    */
   blockContext(depositRecord?: (nonce: bigint) => Hex | undefined): BlockContext {
-    return { chainId: this.params.chainId, domain: this.domain, edges: this.edges, parentChainId: this.params.parentChainId, ...(depositRecord ? { depositRecord } : {}) };
+    return {
+      chainId: this.params.chainId,
+      domain: this.domain,
+      edges: this.edges,
+      parentChainId: this.params.parentChainId,
+      chunkBudget: this.chunkBudget,
+      ...(depositRecord ? { depositRecord } : {}),
+    };
+  }
+
+  /** The chain's depth in the tree (ChainParams.depth; 1, a child of the root, when absent). */
+  get depth(): number {
+    return this.params.depth ?? 1;
+  }
+
+  /** The most bytes of txs one data chunk of this chain's blocks may hold (core chunkByteBudget of its depth). */
+  get chunkBudget(): number {
+    return chunkByteBudget(this.depth);
   }
 
   /**
@@ -100,6 +124,7 @@ export class Chain {
       throw nodeError('STORE_CORRUPT', `the ${state.size} stored accounts and ${ledger.length} ledger entries hash to ${state.root}, but head block ${head.number} has stateRoot ${expected}`,
         'restore the data directory from a backup, or start from an empty one', { head, stateRoot: state.root, expected });
     }
+    chunkByteBudget(params.depth ?? 1); // an impossible depth is refused at start, not at the first block
     return new Chain(params, store, state, headHeader, edges);
   }
 

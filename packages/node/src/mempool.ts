@@ -220,6 +220,21 @@ export class Mempool {
     if (entry.count === 0) this.pendingBySlot.delete(slot);
   }
 
+  /**
+   * Puts taken transactions back at the front of the queue, in their order, as they were before `take` (not
+   * settled: still pending in their slots, still known): a block ended before them (its data chunk was full) and
+   * the next block takes them first.
+   */
+  requeue(pendings: readonly PendingTx[]): void {
+    if (pendings.length === 0) return;
+    if (this.head >= pendings.length) {
+      this.head -= pendings.length;
+      for (let i = 0; i < pendings.length; i++) this.queue[this.head + i] = pendings[i];
+    } else {
+      this.queue.splice(this.head, 0, ...pendings);
+    }
+  }
+
   /** Up to `max` of the oldest queued transactions, left in the queue (a proposer's dry build). */
   peek(max: number): PendingTx[] {
     return this.queue.slice(this.head, Math.min(this.queue.length, this.head + max));

@@ -76,27 +76,38 @@ export class BlockProducer {
     const { chain, mempool, metrics } = this.c;
     const assembly = new BlockAssembly(chain, (nonce) => this.c.deposits.record(nonce), this.timestamp());
     const { builder } = assembly;
-    this.addDownStream(assembly);
+    // A data chunk at its byte budget (CHUNK_FULL) ends the block: what did not fit waits for the next one.
+    let full = this.addDownStream(assembly);
 
     // Taken in chunks with a yield in between: RPC keeps admitting (and the signature workers keep working)
     // while a large block is built, and what arrives meanwhile can still join the block.
     const taken: Hex[] = [];
     const rejected: [Hex, Omit<Rejection, 'blockNumber'>][] = [];
     try {
-      for (let chunk = mempool.take(this.chunkSize(builder)); chunk.length > 0; chunk = mempool.take(this.chunkSize(builder))) {
-        for (const pending of chunk) {
-          taken.push(pending.hash);
+      while (!full) {
+        const chunk = mempool.take(this.chunkSize(builder));
+        if (chunk.length === 0) break;
+        for (let i = 0; i < chunk.length; i++) {
+          const pending = chunk[i];
           try {
             assembly.addPending(pending);
           } catch (e) {
             if (!isPlasmaError(e)) throw e;
+            if (e.code === 'CHUNK_FULL') {
+              // Not the tx's fault: it and those taken after it go back to the queue's front, in order, still
+              // pending (per-slot nonces keep their order), for the next block, which starts a new chunk.
+              mempool.requeue(chunk.slice(i));
+              full = true;
+              break;
+            }
             rejected.push([pending.hash, { reason: e.code, message: e.message }]);
             metrics.txsDropped.inc(1, e.code);
           }
+          taken.push(pending.hash);
           // In the same tick as the state change: admission sees either the tx pending or applied, never both.
           mempool.settle(pending);
         }
-        await new Promise((resolve) => setImmediate(resolve));
+        if (!full) await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (e) {
       // Not a transaction's fault but a bug or a broken state: stop rather than build on it.
@@ -146,12 +157,14 @@ export class BlockProducer {
     try {
       const assembly = new BlockAssembly(chain, (nonce) => this.c.deposits.record(nonce), this.timestamp());
       const { builder } = assembly;
-      this.addDownStream(assembly);
-      for (const pending of mempool.peek(Math.min(maxTxs, this.opts.maxBlockTxs) - builder.txCount)) {
+      const full = this.addDownStream(assembly);
+      for (const pending of full ? [] : mempool.peek(Math.min(maxTxs, this.opts.maxBlockTxs) - builder.txCount)) {
         try {
           assembly.addPending(pending);
         } catch (e) {
           if (!isPlasmaError(e)) throw e;
+          // Its chunk is at its byte budget: the proposal ends here, the rest waits in the mempool.
+          if (e.code === 'CHUNK_FULL') break;
           rejected.push(pending);
           errors.push([pending.hash, { reason: e.code, message: e.message }]);
           metrics.txsDropped.inc(1, e.code);
@@ -176,17 +189,22 @@ export class BlockProducer {
     return block;
   }
 
-  /** The parent's down stream first (confirmed deposits and down edge events, in nonce order: kinds 0 and 8). */
-  private addDownStream(assembly: BlockAssembly): void {
+  /**
+   * The parent's down stream first (confirmed deposits and down edge events, in nonce order: kinds 0 and 8). True
+   * when a data chunk reached its byte budget (CHUNK_FULL): the block ends there, the rest of the stream waits.
+   */
+  private addDownStream(assembly: BlockAssembly): boolean {
     for (const event of this.c.deposits.next(assembly.builder.depositNonce, this.opts.maxBlockTxs)) {
       try {
         assembly.addDownEvent(event);
       } catch (e) {
+        if (isPlasmaError(e, 'CHUNK_FULL')) return true;
         // The down stream cannot be skipped (nonces are consecutive): later events wait behind this one.
         this.c.logger.error(`${event.kind === 'deposit' ? 'deposit' : 'edge event'} from the parent cannot be applied; the down stream is stalled`, { nonce: event.nonce, error: e });
         break;
       }
     }
+    return false;
   }
 
   private logSealed(block: Block, assembly: BlockAssembly, rejected: number, started: number): void {

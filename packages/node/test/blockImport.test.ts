@@ -132,3 +132,37 @@ it('refuses a proposal that leaves out a down event this validator has seen conf
   expect(isPlasmaError(error, 'INVALID_BLOCK')).toBe(true);
   expect((error as { data: { reason: string } }).data.reason).toBe('SKIPS_DOWN_EVENT');
 });
+
+it('refuses a peer\'s block with a data chunk over this chain\'s budget (CHUNK_OVER_BUDGET), nothing applied', async () => {
+  // The producer runs as a child of the root (120 KiB a chunk), the importer knows the chain is at depth 32 (2 KiB:
+  // four deposits): a block of five deposits could not be published there on a data challenge.
+  const producing = await localChain(dirs[0].path, [validator[0].address]);
+  const importing = await localChain(dirs[1].path, [validator[0].address], undefined, 32);
+  expect([producing.chunkBudget, importing.chunkBudget]).toEqual([120 * 1024, 2048]);
+  const metrics = createNodeMetrics();
+  const mempool = new Mempool({ chainId: producing.params.chainId, domain: producing.domain, account: (slot) => producing.state.get(slot), recoverSigners: (items) => pool.recover(items), metrics }, { maxTxs: 100 });
+  const deposits = new FakeDeposits(producing.params.chainId);
+  const producer = new BlockProducer({ chain: producing, mempool, deposits, validatorKeys: validator, logger: silentLogger, metrics }, { blockTimeMs: 1000, maxBlockTxs: 100 });
+  const user = () => new User(producing.params.chainId, producing.params.l1ChainId, producing.params.rootContract);
+  const record = (nonce: bigint) => deposits.record(nonce);
+  for (let i = 0; i < 4; i++) deposits.add(user().address, 1n);
+  const fits = (await producer.produce())!;
+  await importBlock(importing, fits, [], record);
+  for (let i = 0; i < 5; i++) deposits.add(user().address, 1n);
+  const over = (await producer.produce())!;
+  expect(over.txs).toHaveLength(5);
+  const error = await (async () => {
+    try {
+      await importBlock(importing, over, [], record);
+    } catch (e) {
+      return e;
+    }
+  })();
+  expect(isPlasmaError(error, 'INVALID_BLOCK')).toBe(true);
+  expect((error as { data: unknown }).data).toMatchObject({ reason: 'CHUNK_OVER_BUDGET', txIndex: 4 });
+  expect(importing.head.number).toBe(1);
+  expect(importing.state.root).toBe(fits.header.stateRoot);
+  expect(importing.state.checkpointDepth).toBe(0);
+  await producing.store.close();
+  await importing.store.close();
+});

@@ -226,9 +226,10 @@ export function recordingLogger(): { logger: Logger; lines: Array<Record<string,
   return { logger: createLogger({ level: 'debug', write: (line) => lines.push(JSON.parse(line)) }), lines };
 }
 
-/** A chain held in a temporary store, without any L1: for unit tests of the store, mempool and producer. */
-export async function localChain(dataDir: string, validators: Address[] = [], edges?: EdgeRegistry): Promise<Chain> {
+/** A chain held in a temporary store, without any L1: for unit tests of the store, mempool and producer (`depth`: ChainParams.depth). */
+export async function localChain(dataDir: string, validators: Address[] = [], edges?: EdgeRegistry, depth?: number): Promise<Chain> {
   const params: ChainParams = {
+    ...(depth === undefined ? {} : { depth }),
     chainId: `0x${'c1'.repeat(32)}`,
     parentChainId: `0x${'00'.repeat(32)}`,
     l1ChainId: 31337n,

@@ -87,6 +87,9 @@ describe('PlasmaNode.init', () => {
         validators: [new Wallet(validatorKey(l1, 1)).address.toLowerCase()],
         threshold: 1,
         challengeWindow: 60,
+        // A child of the root: depth 1, 120 KiB of txs a data chunk (docs/LEDGER-PROOFS.md "A size rule for block data").
+        depth: 1,
+        chunkBudget: 120 * 1024,
         head: { number: 0, hash: ZERO_BYTES32 },
         committed: { number: 0, hash: ZERO_BYTES32 },
         final: { number: 0, hash: ZERO_BYTES32 },

@@ -1,13 +1,14 @@
 /** BlockProducer, ChainStore and Chain.load without an L1: blocks, atomic persistence, restart checks. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Wallet } from 'ethers';
-import { TxKind, commitmentDigest, isPlasmaError, secp256k1Scheme, type Account, type Address, type Hex } from '@plasma-tree/core';
+import { TxKind, ZERO_BYTES32, chunkByteBudget, chunkSizes, commitmentDigest, isPlasmaError, publicationSize, secp256k1Scheme, type Account, type Address, type Hex, type SignedTx } from '@plasma-tree/core';
 import { Chain } from '../src/chain.js';
 import { toValidatorKeys } from '../src/l1/signatureCollector.js';
 import { ChainStore, Mempool, SignaturePool, createNodeMetrics, silentLogger } from '../src/index.js';
 import { BlockProducer } from '../src/producer.js';
 import { createRpcMethods } from '../src/rpc/methods.js';
-import { ETH, FakeDeposits, User, localChain, tempDir } from './helpers.js';
+import { note as noteFn, registry } from './fixtures/edges.js';
+import { ETH, FakeDeposits, User, localChain, signTx, tempDir } from './helpers.js';
 
 const VALIDATOR_KEY = `0x${'a1'.repeat(32)}` as Hex;
 const validator = toValidatorKeys([VALIDATOR_KEY]);
@@ -98,6 +99,81 @@ describe('BlockProducer', () => {
     expect(await producer.produce()).toBeUndefined();
     expect(chain.head.number).toBe(2);
     expect(await rpc.pt_getReceipt([(again as { hash: Hex }).hash])).toMatchObject({ status: 'rejected', reason: 'INSUFFICIENT_BALANCE' });
+    await chain.store.close();
+  });
+});
+
+describe('BlockProducer and the chunk budget (docs/LEDGER-PROOFS.md "A size rule for block data")', () => {
+  const note = (from: User, payload: Hex, nonce: bigint, slot = 0): SignedTx =>
+    signTx(from, { kind: TxKind.EdgeSend, chainId: from.chainId, slot, fn: noteFn.fn, child: ZERO_BYTES32, payload, nonce });
+
+  it('ends the block when the next tx would pass its chunk\'s budget: that tx and those after it wait in the mempool for the next block', async () => {
+    // Depth 30: a chunk holds 65,536 − 29 · 2,048 = 6,144 bytes; a note of 4,000 bytes takes 4,864 with its effect.
+    const chain = await localChain(dir.path, [validator[0].address], registry, 30);
+    expect([chain.depth, chain.chunkBudget, chain.blockContext().chunkBudget]).toEqual([30, chunkByteBudget(30), 6_144]);
+    const { mempool, deposits, producer, metrics, user } = setup(chain);
+    const alice = user();
+    const bob = user();
+    deposits.add(alice.address, 100n);
+    await producer.produce();
+
+    const sent = await mempool.submit([
+      note(alice, `0x${'11'.repeat(4_000)}`, 0n),
+      alice.transfer(0, bob.address, 1n, 1n),
+      note(alice, `0x${'22'.repeat(4_000)}`, 2n), // does not fit the rest of chunk 0
+      alice.transfer(0, bob.address, 1n, 3n),
+    ]);
+    const hashes = sent.map((r) => (r as { hash: Hex }).hash);
+    const block2 = (await producer.produce())!;
+    expect(block2.txs.map((tx) => [tx.kind, tx.nonce])).toEqual([[TxKind.EdgeSend, 0n], [TxKind.Transfer, 1n]]);
+    expect(publicationSize(block2.txs[0])).toBe(4_864);
+    expect(chunkSizes(block2.txs)).toEqual([4_864 + 512]);
+    // Still pending, in order, their nonces still counted; nothing dropped.
+    expect(mempool.queued).toBe(2);
+    expect(mempool.pendingNonce(0)).toBe(4n);
+    const rpc = createRpcMethods({ chain, mempool });
+    expect(await rpc.pt_getReceipt([hashes[2]])).toMatchObject({ status: 'pending' });
+    expect(metrics.txsDropped.get('CHUNK_FULL')).toBe(0);
+    expect(await rpc.pt_chainInfo([])).toMatchObject({ depth: 30, chunkBudget: 6_144 });
+
+    const block3 = (await producer.produce())!;
+    expect(block3.txs.map((tx) => [tx.kind, tx.nonce])).toEqual([[TxKind.EdgeSend, 2n], [TxKind.Transfer, 3n]]);
+    expect(mempool.size).toBe(0);
+    expect(await rpc.pt_getReceipt([hashes[2]])).toMatchObject({ status: 'included', blockNumber: 3, index: 0 });
+    expect(await rpc.pt_getReceipt([hashes[3]])).toMatchObject({ status: 'included', blockNumber: 3, index: 1 });
+    expect(chain.state.get(1)).toMatchObject({ owner: bob.address, balance: 2n });
+    await chain.store.close();
+  });
+
+  it('drops a tx over the budget on its own (TX_TOO_LARGE) as it drops other invalid txs; a proposal stops at a full chunk too', async () => {
+    // Depth 32: 2,048 bytes a chunk, four plain transfers.
+    const chain = await localChain(dir.path, [validator[0].address], registry, 32);
+    const { mempool, deposits, producer, metrics, user } = setup(chain);
+    const alice = user();
+    const bob = user();
+    const carol = user();
+    deposits.add(alice.address, 100n);
+    deposits.add(bob.address, 100n);
+    await producer.produce();
+
+    const [big] = await mempool.submit([note(bob, `0x${'33'.repeat(2_000)}`, 0n, 1)]);
+    expect(big).toHaveProperty('hash');
+    await mempool.submit(Array.from({ length: 6 }, (_, i) => alice.transfer(0, carol.address, 1n, BigInt(i))));
+    const block2 = (await producer.produce())!;
+    expect(block2.txs.map((tx) => [tx.kind, tx.nonce])).toEqual([0n, 1n, 2n, 3n].map((n) => [TxKind.Transfer, n]));
+    const rpc = createRpcMethods({ chain, mempool });
+    expect(await rpc.pt_getReceipt([(big as { hash: Hex }).hash])).toMatchObject({ status: 'rejected', reason: 'TX_TOO_LARGE' });
+    expect(metrics.txsDropped.get('TX_TOO_LARGE')).toBe(1);
+    expect(mempool.queued).toBe(2);
+
+    // A validator's proposal (a dry build) stops at the chunk's end too, and leaves the mempool as it was.
+    await mempool.submit(Array.from({ length: 4 }, (_, i) => alice.transfer(0, carol.address, 1n, BigInt(6 + i))));
+    const proposal = (await producer.propose())!;
+    expect(proposal.txs.map((tx) => tx.nonce)).toEqual([4n, 5n, 6n, 7n]);
+    expect(mempool.queued).toBe(6);
+    expect((await producer.produce())!.txs.map((tx) => tx.nonce)).toEqual([4n, 5n, 6n, 7n]);
+    expect((await producer.produce())!.txs.map((tx) => tx.nonce)).toEqual([8n, 9n]);
+    expect(mempool.size).toBe(0);
     await chain.store.close();
   });
 });

@@ -1,6 +1,7 @@
 import { ConfirmedDeposits, depositEvent, downEventRecord, edgeEvent, type DownEvent } from './confirmedDeposits.js';
 import {
   PlasmaError,
+  ROOT_CHAIN_ID,
   TxKind,
   recordIs,
   signedTxToJson,
@@ -94,6 +95,10 @@ interface ChildInfoJson {
 
 interface ParentChainInfoJson {
   chainId: ChainId;
+  /** The parent's own parent (ROOT_CHAIN_ID: the parent is a child of the root, depth 1). */
+  parentChainId?: ChainId;
+  /** The parent's depth in the tree (1: a child of the root); older nodes leave it out. */
+  depth?: number;
   l1ChainId: number;
   rootContract: Address;
   committed: { number: number; hash: Hex };
@@ -109,6 +114,22 @@ interface CommitmentJson {
   number: number;
   blockHash: Hex;
   windowEnd: number;
+}
+
+/**
+ * The parent chain's depth in the tree, from its pt_chainInfo: `depth`, or 1 when it only says that its own parent is
+ * the root. A chain's chunk budget shrinks with depth (core chunkByteBudget), so a depth that cannot be known is an error.
+ */
+function parentDepth(parent: ParentChainInfoJson, url: string): number {
+  if (parent.depth !== undefined) {
+    if (!Number.isInteger(parent.depth) || parent.depth < 1) {
+      throw nodeError('BAD_CONFIG', `the parent node at ${url} reports depth ${JSON.stringify(parent.depth)}`, 'parent.nodeUrl must be a Plasma Tree node', { depth: parent.depth });
+    }
+    return parent.depth;
+  }
+  if (parent.parentChainId !== undefined && parent.parentChainId.toLowerCase() === ROOT_CHAIN_ID) return 1;
+  throw nodeError('BAD_CONFIG', `the parent node at ${url} does not report its depth in the tree (pt_chainInfo.depth)`,
+    'upgrade the parent chain\'s node: a chain below a chain takes its chunk budget from its depth', { url });
 }
 
 /**
@@ -142,6 +163,7 @@ export class ChildParent implements ParentChain {
         'check chainId and parent.nodeUrl: the chain must have been spawned on that parent (SPAWN_CHILD; see pt_getChildren)', { chainId, parentChainId: parent.chainId });
     }
     this.parentChainId = parent.chainId.toLowerCase() as ChainId;
+    const depth = parentDepth(parent, this.url) + 1;
     return {
       chainId,
       parentChainId: this.parentChainId,
@@ -150,6 +172,7 @@ export class ChildParent implements ParentChain {
       validators: info.validators.map((v) => v.toLowerCase() as Address),
       threshold: info.threshold,
       challengeWindow: Number(info.challengeWindow),
+      depth,
     };
   }
 

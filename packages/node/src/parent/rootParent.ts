@@ -63,6 +63,8 @@ export class RootParent implements ParentChain {
       validators,
       threshold: info.threshold,
       challengeWindow: info.challengeWindow,
+      // The root contract's chains are its children (spawnChain): depth 1.
+      depth: 1,
     };
   }
 

@@ -97,6 +97,9 @@ export function createRpcMethods({ chain, mempool, faults, p2p, evidence }: RpcC
       validators: params.validators,
       threshold: params.threshold,
       challengeWindow: params.challengeWindow,
+      // The size rule (docs/LEDGER-PROOFS.md): a child of this chain is one deeper, its chunk budget smaller.
+      depth: chain.depth,
+      chunkBudget: chain.chunkBudget,
       head: chain.head,
       committed: store.committed,
       final: chain.final,
