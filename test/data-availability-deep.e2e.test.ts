@@ -29,6 +29,7 @@ import {
   decodeChildDataCallData,
   decodeDataAvailabilityCall,
   blockDataChunks,
+  chunkByteBudget,
   blockExitChunks,
   encodePublishBlockDataCall,
   encodePublishExitDataCall,
@@ -208,6 +209,9 @@ describe('published data below a chain', () => {
     const r = await tree.receipt('H', await tree.send('H', await tree.signFromSlot('H', bob, { kind: TxKind.Transfer, to: newSigner('carol').address, token: ETH, amount: ETHER / 100n })));
     const n = r.blockNumber!;
     const block = (await H.node.getBlockByNumber(n))!;
+    // Each chain knows its depth and its data chunks' size budget (docs/SPEC.md "Size"): H's chunk fits one kind-15 tx of A.
+    expect(await A.node.chainInfo()).toMatchObject({ depth: 1, chunkBudget: chunkByteBudget(1) });
+    expect(await H.node.chainInfo()).toMatchObject({ depth: 2, chunkBudget: chunkByteBudget(2) });
     const commitment = await waitFor(`A commits H's block ${n}`, async () => (await A.node.request<{ windowEnd: number } | null>('pt_getCommitment', [H.chainId, n])) ?? undefined, 30_000);
 
     // Published on A (nobody challenged it: publication is open to anyone), transactions then exit tree.

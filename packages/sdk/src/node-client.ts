@@ -21,6 +21,10 @@ import { plasmaError, hintFor } from './errors.js';
 export interface ChainInfo {
   chainId: ChainId;
   parentChainId: ChainId;
+  /** Depth in the tree: 1 for a child of the root (docs/SPEC.md "Size"). */
+  depth: number;
+  /** The most bytes one data chunk of a block may hold (core chunkByteBudget(depth)): a tx's publicationSize must fit it. */
+  chunkBudget: number;
   l1ChainId: number;
   rootContract: Address;
   validators: Address[];
@@ -414,6 +418,8 @@ export class NodeClient {
     return {
       chainId: r.chainId,
       parentChainId: r.parentChainId,
+      depth: Number(r.depth),
+      chunkBudget: Number(r.chunkBudget),
       l1ChainId: num(r.l1ChainId, 'l1ChainId'),
       rootContract: r.rootContract,
       validators: r.validators ?? [],
