@@ -45,8 +45,7 @@ afterAll(async () => {
   await tree?.close();
 }, 60_000);
 
-const injected = async (name: string): Promise<number | undefined> =>
-  (await tree.chain(name).node.request<{ faults?: { injected: number[] } }>('pt_chainInfo', [])).faults?.injected[0];
+const injected = (name: string) => tree.injectedFault(name);
 
 /**
  * The conviction of `name`'s faulty block `n` on P: P's ledger has it rolled back to n − 1, slashed and frozen; the
@@ -79,20 +78,10 @@ describe('the watcher convicts a chain below a chain for an invalid ledger-kind 
     const t0 = Date.now();
     const P = tree.chain('P');
     const E = tree.chain('E');
-    const E1 = tree.chain('E1');
-    expect(await injected('E')).toBeUndefined();
     const bond = (await P.node.getChildInfo(E.chainId))!.bond;
-    await waitFor('E1 stalled on E', async () => {
-      const info = (await E.node.getChildInfo(E1.chainId))!;
-      return Date.now() / 1000 > (info.lastActivity ?? 0) + (info.stallLimit ?? E1_STALL) + 1;
-    }, 20_000, 250);
-    const { blockNumber } = await tree.receipt('E', await tree.send('E', { kind: TxKind.FreezeStalledChild, chainId: E.chainId, child: E1.chainId } as never));
-    const n = await waitFor('E injects its fault', () => injected('E'));
-    expect(n).toBe(blockNumber);
-    // E's node believes its own lie: the operator holds 1000 ETH on E.
-    expect(await tree.balance('E', E.validators[0].address.toLowerCase() as Address, ETH)).toBe(1000n * ETHER);
+    const n = await tree.lieInFreezeOfStalledChild('E', 'E1', E1_STALL);
     const finding = await expectConvictedOnP('E', n, 'POST_ROOT_MISMATCH');
-    expect((await E.node.getBlockByNumber(n))!.txs[Number(/\(tx (\d+)\)/.exec(finding.reason)![1])].kind).toBe(TxKind.FreezeStalledChild);
+    expect((await tree.txOfFinding('E', n, finding.reason)).kind).toBe(TxKind.FreezeStalledChild);
     expect(await tree.balance('P', watcherAddress, ETH)).toBe(bond / 2n);
     console.log(`[watcher-ledger-deep] ledger-post-root (E under P): block ${n} committed in P block ${finding.commitL1Block}, objection in P block ${finding.objection!.l1Block}: ${finding.objection!.reactionL1Blocks} P blocks (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   }, 90_000);
@@ -115,7 +104,7 @@ describe('the watcher convicts a chain below a chain for an invalid ledger-kind 
     // F's node believes its own lie: F1 frozen by fraud on F, its bond gone.
     expect(await F.node.getChildInfo(F1.chainId)).toMatchObject({ status: ChainStatus.FrozenFraud, bond: 0n });
     const finding = await expectConvictedOnP('F', n, 'NOT_FRAUD');
-    expect((await F.node.getBlockByNumber(n))!.txs[Number(/\(tx (\d+)\)/.exec(finding.reason)![1])].kind).toBe(TxKind.ProveChildFraud);
+    expect((await tree.txOfFinding('F', n, finding.reason)).kind).toBe(TxKind.ProveChildFraud);
     expect(await tree.balance('P', watcherAddress, ETH)).toBe(before + bond / 2n);
     // P's holders and P itself: untouched.
     expect(await tree.balance('P', alice, ETH)).toBe(aliceOnP);

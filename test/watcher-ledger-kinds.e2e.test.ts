@@ -57,8 +57,7 @@ afterAll(async () => {
   await tree?.close();
 }, 60_000);
 
-const injected = async (name: string): Promise<number | undefined> =>
-  (await tree.chain(name).node.request<{ faults?: { injected: number[] } }>('pt_chainInfo', [])).faults?.injected[0];
+const injected = (name: string) => tree.injectedFault(name);
 
 /** PlasmaRoot's FraudProven of `name`, with the L1 block it was emitted in. */
 async function fraudProven(name: string): Promise<{ number: bigint; kind: number; challenger: Address; blockNumber: number }> {
@@ -120,20 +119,9 @@ describe('the watcher convicts a chain at the root for an invalid ledger-kind tx
   }, 60_000);
 
   it('ledger-post-root on B: the operator mints itself 1000 ETH after a ledger-kind tx, B convicted (POST_ROOT_MISMATCH)', async () => {
-    const B = tree.chain('B');
-    const B1 = tree.chain('B1');
-    expect(await injected('B')).toBeUndefined();
-    await waitFor('B1 stalled on B', async () => {
-      const info = (await B.node.getChildInfo(B1.chainId))!;
-      return Date.now() / 1000 > (info.lastActivity ?? 0) + (info.stallLimit ?? B1_STALL) + 1;
-    }, 20_000, 250);
-    const { blockNumber } = await tree.receipt('B', await tree.send('B', { kind: TxKind.FreezeStalledChild, chainId: B.chainId, child: B1.chainId } as never));
-    const n = await waitFor('B injects its fault', () => injected('B'));
-    expect(n).toBe(blockNumber);
-    // B's node believes its own lie: the operator holds 1000 ETH on B.
-    expect(await tree.balance('B', B.validators[0].address.toLowerCase() as Address, ETH)).toBe(1000n * ETHER);
+    const n = await tree.lieInFreezeOfStalledChild('B', 'B1', B1_STALL);
     const finding = await expectConvicted('B', n, 'POST_ROOT_MISMATCH');
-    expect((await B.node.getBlockByNumber(n))!.txs[Number(/\(tx (\d+)\)/.exec(finding.reason)![1])].kind).toBe(TxKind.FreezeStalledChild);
+    expect((await tree.txOfFinding('B', n, finding.reason)).kind).toBe(TxKind.FreezeStalledChild);
     console.log(`watcher reaction ledger-post-root: B block ${n} committed in L1 block ${finding.commitL1Block}, objection in L1 block ${finding.objection!.l1Block}: ${finding.objection!.reactionL1Blocks} L1 blocks`);
   }, 60_000);
 
@@ -166,7 +154,7 @@ describe('the watcher convicts a chain at the root for an invalid ledger-kind tx
     // D's node believes its own lie: the operator holds 1000 ETH on D.
     expect(await tree.balance('D', D.validators[0].address.toLowerCase() as Address, ETH)).toBe(1000n * ETHER);
     const finding = await expectConvicted('D', n, 'POST_ROOT_MISMATCH');
-    const tx = (await D.node.getBlockByNumber(n))!.txs[Number(/\(tx (\d+)\)/.exec(finding.reason)![1])];
+    const tx = await tree.txOfFinding('D', n, finding.reason);
     expect(tx.kind).toBe(TxKind.EdgeFromParent);
     const { status, writes } = decodeEdgeFromParentData(tx.data);
     expect({ status, written: writes.length > 0 }).toEqual({ status: 1, written: true });

@@ -23,6 +23,7 @@ import {
   signedTxDigest,
   type Address,
   type Block,
+  type BlockTx,
   type ChainId,
   type CommitChildTx,
   type Eip712Domain,
@@ -245,6 +246,36 @@ export class Tree {
     const record = records.find((d) => d.blockNumber === r.blockNumber && d.index === r.index);
     if (!record) throw new Error(`no deposit record of block ${r.blockNumber} index ${r.index} on ${c.parent} for ${child}`);
     return { chain: child, nonce: record.nonce, blockNumber: r.blockNumber!, tx };
+  }
+
+  /** The first block the node of `name` injected its fault in (pt_chainInfo.faults), if any yet. */
+  async injectedFault(name: string): Promise<number | undefined> {
+    return (await this.chain(name).node.request<{ faults?: { injected: number[] } }>('pt_chainInfo', [])).faults?.injected[0];
+  }
+
+  /**
+   * `parent` (its node runs `ledger-post-root`) freezes its stalled child `child` once the stall limit passed (a
+   * FREEZE_STALLED_CHILD this sends); returns the block the node lied in, which must be that tx's, after checking the
+   * lie (the operator holds 1000 ETH on `parent`).
+   */
+  async lieInFreezeOfStalledChild(parent: string, child: string, stallSeconds: number): Promise<number> {
+    const P = this.chain(parent);
+    const C = this.chain(child);
+    expect(await this.injectedFault(parent)).toBeUndefined();
+    await waitFor(`${child} stalled on ${parent}`, async () => {
+      const info = (await P.node.getChildInfo(C.chainId))!;
+      return Date.now() / 1000 > (info.lastActivity ?? 0) + (info.stallLimit ?? stallSeconds) + 1;
+    }, 20_000, 250);
+    const { blockNumber } = await this.receipt(parent, await this.send(parent, { kind: TxKind.FreezeStalledChild, chainId: P.chainId, child: C.chainId } as never));
+    const n = await waitFor(`${parent} injects its fault`, () => this.injectedFault(parent));
+    expect(n).toBe(blockNumber);
+    expect(await this.balance(parent, P.validators[0].address.toLowerCase() as Address, ETH)).toBe(1000n * 10n ** 18n);
+    return n;
+  }
+
+  /** The tx of `name`'s block `n` that a watcher finding's reason names (`… (tx i)`). */
+  async txOfFinding(name: string, n: number, reason: string): Promise<BlockTx> {
+    return (await this.chain(name).node.getBlockByNumber(n))!.txs[Number(/\(tx (\d+)\)/.exec(reason)![1])];
   }
 
   /** Waits until the child chain applied its parent's deposit `nonce` (its head's deposit nonce reached it). */
