@@ -10,16 +10,13 @@
  * exit, her deposit in flight), bob through the CLI (`plasma-tree escape nested J --via-data-dir <K's dir>`); what went
  * out is counted against both caps (J's in K's ledger, K's in A's).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JsonRpcProvider } from 'ethers';
 import { type ChainId } from '@plasma-tree/core';
 import { EscapeClient, NestedEscapeClient, childOf } from '@plasma-tree/sdk';
 import { nestedEscapeSourceFromDataDirs } from '@plasma-tree/node';
 import { ETH, Tree, expectCode, newSigner, waitForWallClock } from './helpers/tree.js';
-import { runCli, type CliResult } from './helpers/cli.js';
+import { runCli, startTreeWithCli, type CliResult } from './helpers/cli.js';
 
 const ETHER = 10n ** 18n;
 /** A's challenge window and stall limit on the root (L1 seconds). */
@@ -29,28 +26,25 @@ const A_STALL = 10;
 const K_WINDOW = 4;
 const J_WINDOW = 4;
 
-
 let tree: Tree;
 let provider: JsonRpcProvider;
 let cliDir: string;
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  tree = await Tree.start(
+  ({ tree, dir: cliDir, close } = await startTreeWithCli(
     [
       { name: 'A', challengeWindow: A_WINDOW, stallLimit: A_STALL },
       { name: 'K', parent: 'A', challengeWindow: K_WINDOW, parentFinality: 'committed' },
       { name: 'J', parent: 'K', challengeWindow: J_WINDOW, parentFinality: 'committed' },
     ],
     { challengeWindow: A_WINDOW },
-  );
+    'escape-nested-path',
+  ));
   provider = tree.provider;
-  cliDir = mkdtempSync(join(tmpdir(), 'pt-escape-nested-path-cli-'));
 }, 60_000);
 
-afterAll(async () => {
-  await tree?.close();
-  if (cliDir) rmSync(cliDir, { recursive: true, force: true });
-}, 30_000);
+afterAll(() => close?.(), 30_000);
 
 /** `plasma-tree escape nested …` as a real process, dev0 paying the gas (no devnet.json: ids and directories by hand). */
 function cli(args: string[]): Promise<CliResult> {

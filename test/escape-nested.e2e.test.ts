@@ -9,16 +9,13 @@
  * (`plasma-tree escape nested`); a second escape is refused (ALREADY_ESCAPED, from the SDK's check and from the
  * module's custom error). Both are paid their balances in K's last final block, not in K's head.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JsonRpcProvider } from 'ethers';
 import { encodeEscapeNestedExitCall, type ChainId } from '@plasma-tree/core';
 import { EscapeClient, NestedEscapeClient, mapL1Error } from '@plasma-tree/sdk';
 import { nestedEscapeSourceFromDataDirs } from '@plasma-tree/node';
 import { ETH, Tree, expectCode, newSigner, waitForWallClock } from './helpers/tree.js';
-import { runCli, type CliResult } from './helpers/cli.js';
+import { runCli, startTreeWithCli, type CliResult } from './helpers/cli.js';
 
 const ETHER = 10n ** 18n;
 /** A's challenge window and stall limit on the root (L1 seconds). */
@@ -27,27 +24,24 @@ const A_STALL = 10;
 /** K's challenge window on A (A's clock: the wall clock). */
 const K_WINDOW = 4;
 
-
 let tree: Tree;
 let provider: JsonRpcProvider;
 let cliDir: string;
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  tree = await Tree.start(
+  ({ tree, dir: cliDir, close } = await startTreeWithCli(
     [
       { name: 'A', challengeWindow: A_WINDOW, stallLimit: A_STALL },
       { name: 'K', parent: 'A', challengeWindow: K_WINDOW, parentFinality: 'committed' },
     ],
     { challengeWindow: A_WINDOW },
-  );
+    'escape-nested',
+  ));
   provider = tree.provider;
-  cliDir = mkdtempSync(join(tmpdir(), 'pt-escape-nested-cli-'));
 }, 60_000);
 
-afterAll(async () => {
-  await tree?.close();
-  if (cliDir) rmSync(cliDir, { recursive: true, force: true });
-}, 30_000);
+afterAll(() => close?.(), 30_000);
 
 /** `plasma-tree escape nested …` as a real process, dev0 paying the gas (no devnet.json: ids and directories by hand). */
 function cli(args: string[]): Promise<CliResult> {

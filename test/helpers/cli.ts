@@ -3,8 +3,12 @@
  * in its own working directory, without colours. What the e2e tests of the CLI share.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Tree } from './tree.js';
+import type { ChainSpec } from '@plasma-tree/devnet';
+import { Tree } from './tree.js';
 
 const BIN = fileURLToPath(new URL('../../packages/cli/bin/plasma-tree.js', import.meta.url));
 
@@ -27,4 +31,24 @@ export function runCli(tree: Tree, dir: string, args: string[], opts: { key?: st
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
+}
+
+/**
+ * A test tree (Tree.start) and a scratch directory for the CLI to run in (its working and devnet directory);
+ * `close` stops the tree and removes the directory.
+ */
+export async function startTreeWithCli(chains: ChainSpec[], opts: Parameters<typeof Tree.start>[1], tag: string): Promise<{ tree: Tree; dir: string; close(): Promise<void> }> {
+  const tree = await Tree.start(chains, opts);
+  const dir = mkdtempSync(join(tmpdir(), `pt-${tag}-cli-`));
+  return {
+    tree,
+    dir,
+    async close() {
+      try {
+        await tree.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
 }
