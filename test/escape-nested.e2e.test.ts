@@ -8,12 +8,24 @@
  * alice through the SDK's NestedEscapeClient (her slot, her exit, her deposit in flight), bob through the CLI
  * (`plasma-tree escape nested`); a second escape is refused (ALREADY_ESCAPED, from the SDK's check and from the
  * module's custom error). Both are paid their balances in K's last final block, not in K's head.
+ *
+ * Then the escape of holders two levels below a frozen child of the root, on a tree of its own (docs/FRAUD.md §4b "As implemented" 6,
+ * PlasmaNestedEscape's paths): A is a child of the root with a short stall limit, K a child of A, J a child of K, each
+ * run by a real validator node. alice deposits to A on L1, into K on A, into J on K; on J she pays bob and withdraws (an
+ * exit K never pays); once K's clock is past J's head window, J stops and a deposit to J is made on K that J never
+ * applies (in flight: K's block that records it is the one that makes J's head final); once A's clock is past that K
+ * block's window, K stops, A makes one more block, commits to L1 and stops. Anyone freezes A on the root after its stall
+ * limit. Then J's holders leave on L1 along the path A → K → J, the inputs read offline from the three data directories
+ * (node `nestedEscapeSourceFromDataDirs` with `viaDataDirs`): alice through the SDK's NestedEscapeClient (her slot, her
+ * exit, her deposit in flight), bob through the CLI (`plasma-tree escape nested J --via-data-dir <K's dir>`); what went
+ * out is counted against both caps (J's in K's ledger, K's in A's).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JsonRpcProvider } from 'ethers';
 import { encodeEscapeNestedExitCall, type ChainId } from '@plasma-tree/core';
-import { EscapeClient, NestedEscapeClient, mapL1Error } from '@plasma-tree/sdk';
+import { EscapeClient, NestedEscapeClient, childOf, mapL1Error } from '@plasma-tree/sdk';
 import { nestedEscapeSourceFromDataDirs } from '@plasma-tree/node';
+import type { ChainSpec } from '@plasma-tree/devnet';
 import { ETH, Tree, expectCode, newSigner, waitForWallClock } from './helpers/tree.js';
 import { runCli, startTreeWithCli, type CliResult } from './helpers/cli.js';
 
@@ -21,27 +33,26 @@ const ETHER = 10n ** 18n;
 /** A's challenge window and stall limit on the root (L1 seconds). */
 const A_WINDOW = 5;
 const A_STALL = 10;
-/** K's challenge window on A (A's clock: the wall clock). */
+/** K's challenge window on A (A's clock), J's on K (K's clock): the wall clock. */
 const K_WINDOW = 4;
+const J_WINDOW = 4;
 
 let tree: Tree;
 let provider: JsonRpcProvider;
 let cliDir: string;
-let close: (() => Promise<void>) | undefined;
 
-beforeAll(async () => {
-  ({ tree, dir: cliDir, close } = await startTreeWithCli(
-    [
-      { name: 'A', challengeWindow: A_WINDOW, stallLimit: A_STALL },
-      { name: 'K', parent: 'A', challengeWindow: K_WINDOW, parentFinality: 'committed' },
-    ],
-    { challengeWindow: A_WINDOW },
-    'escape-nested',
-  ));
-  provider = tree.provider;
-}, 60_000);
+/** Starts `chains` for the tests of the describe this is called in (the variables above point at it), stops it after. */
+function withTree(chains: ChainSpec[], tag: string): void {
+  let close: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    ({ tree, dir: cliDir, close } = await startTreeWithCli(chains, { challengeWindow: A_WINDOW }, tag));
+    provider = tree.provider;
+  }, 60_000);
+  afterAll(() => close?.(), 30_000);
+}
 
-afterAll(() => close?.(), 30_000);
+const A_SPEC: ChainSpec = { name: 'A', challengeWindow: A_WINDOW, stallLimit: A_STALL };
+const K_SPEC: ChainSpec = { name: 'K', parent: 'A', challengeWindow: K_WINDOW, parentFinality: 'committed' };
 
 /** `plasma-tree escape nested …` as a real process, dev0 paying the gas (no devnet.json: ids and directories by hand). */
 function cli(args: string[]): Promise<CliResult> {
@@ -49,6 +60,8 @@ function cli(args: string[]): Promise<CliResult> {
 }
 
 describe('PlasmaNestedEscape end to end: K\'s holders leave on L1 once A is frozen', () => {
+  withTree([A_SPEC, K_SPEC], 'escape-nested');
+
   it("alice (SDK) and bob (CLI) are paid K's last final block, alice's exit and her deposit in flight; once", async () => {
     const t0 = Date.now();
     const A = tree.chain('A');
@@ -134,4 +147,91 @@ describe('PlasmaNestedEscape end to end: K\'s holders leave on L1 once A is froz
     expect((await nested.status(A.chainId, K.chainId as ChainId, { tokens: [ETH] })).tokens[0].paid).toBe(aliceInK + ETHER / 10n + (3n * ETHER) / 10n + ETHER / 4n);
     console.log(`nested escape e2e: done in ${Date.now() - t0} ms`);
   }, 120_000);
+});
+
+describe("PlasmaNestedEscape end to end, two levels down: J's holders leave along A → K → J once A is frozen", () => {
+  withTree([A_SPEC, K_SPEC, { name: 'J', parent: 'K', challengeWindow: J_WINDOW, parentFinality: 'committed' }], 'escape-nested-path');
+
+  it("alice (SDK) and bob (CLI) are paid J's last final block, alice's exit and her deposit in flight; once", async () => {
+    const t0 = Date.now();
+    const A = tree.chain('A');
+    const K = tree.chain('K');
+    const J = tree.chain('J');
+    const alice = tree.account(1);
+    const bob = newSigner('bob');
+    const carol = newSigner('carol');
+    const payer = tree.l1Wallet(tree.account(0));
+
+    // alice: 3 ETH into A on L1, 2 ETH into K on A, 1 ETH into J on K; on J 0.25 to bob and a 0.1 withdrawal (never paid).
+    await tree.waitApplied(await tree.deposit('A', alice, ETH, 3n * ETHER));
+    await tree.waitApplied(await tree.deposit('K', alice, ETH, 2n * ETHER));
+    await tree.waitApplied(await tree.deposit('J', alice, ETH, ETHER));
+    await tree.transfer('J', alice, bob, ETH, ETHER / 4n);
+    await tree.withdraw('J', alice, alice, ETH, ETHER / 10n);
+    const { head: jHead } = await tree.settle('J');
+    const jInfo = (await K.node.getChildInfo(J.chainId))!;
+    expect(jInfo.headNumber).toBe(jHead);
+    // K's clock passes J's head window; J stops; K records a deposit to J that J never applies (in flight), in a block
+    // after that window: the block that makes J's head final in K's ledger.
+    await waitForWallClock(Number(jInfo.headWindowEnd));
+    await tree.stopNode('J');
+    const inFlight = await tree.deposit('J', alice, ETH, (3n * ETHER) / 10n);
+    await tree.settle('K');
+    const kInfo = (await A.node.getChildInfo(K.chainId))!;
+    // A's clock passes K's head window; K stops; A makes one more block (alice pays carol on A) and stops.
+    await waitForWallClock(Number(kInfo.headWindowEnd));
+    await tree.stopNode('K');
+    await tree.transfer('A', alice, carol, ETH, ETHER / 10n);
+    await tree.settle('A');
+    await tree.stopNode('A');
+    console.log(`nested escape (path) e2e: tree built and stopped in ${Date.now() - t0} ms`);
+
+    // Anyone freezes A once its stall limit passed; its head is final.
+    const escape = new EscapeClient({ l1: payer, rootContract: tree.devnet.rootContract, pollMs: 50 });
+    const nested = new NestedEscapeClient({ l1: payer, rootContract: tree.devnet.rootContract, pollMs: 50 });
+    const live = await escape.getChainStatus(A.chainId);
+    await provider.send('evm_increaseTime', [live.secondsUntilStallable + 1]);
+    await provider.send('evm_mine', []);
+    await escape.freezeStalled(A.chainId);
+    expect(await escape.getChainStatus(A.chainId)).toMatchObject({ status: 'frozen-stalled', headFinal: true });
+
+    // The inputs, offline, from A's, K's and J's data directories.
+    const source = await nestedEscapeSourceFromDataDirs({ parentDataDir: A.dataDir, viaDataDirs: [K.dataDir], childDataDir: J.dataDir, child: J.chainId, owner: alice.address });
+    expect(source.path.levels.map((l) => l.child)).toEqual([K.chainId, J.chainId].map((c) => c.toLowerCase()));
+    expect(source.via).toHaveLength(1);
+    expect(source.via[0].child.block.number).toBeGreaterThanOrEqual(BigInt(kInfo.headNumber)); // K's last final block in A's ledger
+    expect(source.finalNumber).toBe(BigInt(jHead)); // J's head is final by K's clock at that block
+    expect(childOf(source)).toBe(J.chainId.toLowerCase());
+    const aliceInJ = ETHER - ETHER / 4n - ETHER / 10n;
+    expect(source.accounts.map((p) => p.account.balance)).toEqual([aliceInJ]);
+    expect(source.exits.map((p) => [p.exit.recipient, p.exit.amount])).toEqual([[alice.address, ETHER / 10n]]);
+    expect(source.deposits.map((p) => [p.nonce, p.amount])).toEqual([[BigInt(inFlight.nonce), (3n * ETHER) / 10n]]);
+    const jCap = ETHER + (3n * ETHER) / 10n; // J's subtree balance in K's ledger
+    const kCap = source.parentState.ledger.subtreeBalance(K.chainId.toLowerCase() as ChainId, ETH); // K's in A's ledger
+    expect(kCap).toBeGreaterThanOrEqual(2n * ETHER);
+    expect(source.accounts[0].caps.map((c) => c.amount)).toEqual([kCap, jCap]);
+
+    // alice through the SDK: her slot, her exit, her deposit in flight, along the path.
+    const before = await provider.getBalance(alice.address);
+    const r = await nested.escapeAll(source, source);
+    expect(r.paid.map((p) => [p.kind, p.amount])).toEqual([['account', aliceInJ], ['exit', ETHER / 10n], ['deposit', (3n * ETHER) / 10n]]);
+    expect(await provider.getBalance(alice.address)).toBe(before + aliceInJ + ETHER / 10n + (3n * ETHER) / 10n);
+    await expectCode(nested.escape(source, source.accounts[0]), 'ALREADY_ESCAPED');
+
+    // bob through the CLI: his 0.25 ETH of J's last final block.
+    const paid = await cli([J.chainId, '--parent-data-dir', A.dataDir, '--via-data-dir', K.dataDir, '--data-dir', J.dataDir, '--owner', bob.address]);
+    expect(paid.code, paid.stderr).toBe(0);
+    expect(paid.stdout).toMatch(/account\s+slot \d+\s+0x[0-9a-f]{40}\s+0\.25 ETH/);
+    expect(await provider.getBalance(bob.address)).toBe(ETHER / 4n);
+    const again = await cli([J.chainId, '--parent-data-dir', A.dataDir, '--via-data-dir', K.dataDir, '--data-dir', J.dataDir, '--owner', bob.address, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ path: [A.chainId, K.chainId, J.chainId].map((c) => c.toLowerCase()), paid: [], skipped: [{ code: 'ALREADY_ESCAPED' }] });
+
+    // Both caps counted what went out: J's in K's ledger (all of it) and K's in A's.
+    const out = aliceInJ + ETHER / 10n + (3n * ETHER) / 10n + ETHER / 4n;
+    expect(out).toBe(jCap);
+    expect((await nested.status(A.chainId, J.chainId as ChainId, { tokens: [ETH] })).tokens[0].paid).toBe(out);
+    expect((await nested.status(A.chainId, K.chainId as ChainId, { tokens: [ETH] })).tokens[0].paid).toBe(out);
+    console.log(`nested escape (path) e2e: done in ${Date.now() - t0} ms`);
+  }, 150_000);
 });
