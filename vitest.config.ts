@@ -24,6 +24,9 @@ export default defineConfig({
     // CI reads the JSON report (.ci/run prints `N passed, N failed` from it); it sums both projects.
     reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]],
     env: { HARDHAT_CONFIG: new URL('./contracts/hardhat.config.cjs', import.meta.url).pathname },
+    // One Hardhat node per worker slot for the whole run, reset per file instead of spawned (startTestL1).
+    globalSetup: ['test/setup/l1-pool.global.ts'],
+    setupFiles: ['test/setup/l1-pool.ts'],
     projects: [
       {
         extends: true,

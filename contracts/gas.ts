@@ -20,7 +20,7 @@
 import { pathToFileURL } from 'node:url';
 import { Contract, JsonRpcProvider, Wallet, id, parseEther, type ContractTransactionResponse, type TransactionResponse } from 'ethers';
 import { deployContract, deployRoot, deployTestToken } from './deploy.js';
-import { hardhatAccounts, startHardhatNode } from './hardhat-node.js';
+import { hardhatAccounts, startTestL1 } from './hardhat-node.js';
 import { measureDataAvailability, type DataAvailabilityGas } from './gas-da.js';
 import { measureLedgerProofs, type LedgerProofGas } from './gas-ledger.js';
 import { measureNestedEscape, type NestedEscapeGas } from './gas-nested.js';
@@ -79,7 +79,7 @@ async function gasOf(tx: Promise<ContractTransactionResponse | TransactionRespon
  * unless `url` names a running one whose first 20 accounts are Hardhat's default accounts.
  */
 export async function measureGas(options: { url?: string } = {}): Promise<GasReport> {
-  const node = options.url ? undefined : await startHardhatNode();
+  const node = options.url ? undefined : await startTestL1();
   const provider = new JsonRpcProvider(options.url ?? node!.url, undefined, { cacheTimeout: -1, staticNetwork: true });
   try {
     const wallets = hardhatAccounts().map((a) => new Wallet(a.privateKey, provider));

@@ -115,6 +115,75 @@ export async function startHardhatNode(options: StartHardhatNodeOptions = {}): P
   throw lastError;
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// A pooled node for test files (the test runner's setup registers one per worker)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** This process's pooled node (usePooledL1), kept on globalThis so that every copy of this module sees the same one. */
+const POOL = Symbol.for('plasma-tree.pooledL1');
+interface PooledL1 {
+  url: string;
+  port: number;
+  busy: boolean;
+}
+const poolSlot = globalThis as { [POOL]?: PooledL1 };
+
+/**
+ * Makes startTestL1 hand out the node at `url` (a `hardhat node` this process did not start and must not stop) instead
+ * of spawning one: the test runner's setup calls it with its worker's node (test/setup/l1-pool.ts).
+ */
+export function usePooledL1(url: string): void {
+  poolSlot[POOL] = { url, port: Number(new URL(url).port), busy: false };
+}
+
+/**
+ * A fresh L1 for a test: the pooled node (usePooledL1) reset to its genesis with `hardhat_reset` (~50 ms: balances,
+ * nonces, clock and mining mode as a new node's) when there is one and nobody in this process holds it, else a
+ * new node (startHardhatNode, ~2 s). `stop()` of a pooled node hands it back without killing it: a test that needs
+ * its L1 to die calls startHardhatNode.
+ */
+export async function startTestL1(): Promise<HardhatNode> {
+  const pooled = poolSlot[POOL];
+  if (!pooled || pooled.busy) return startHardhatNode();
+  pooled.busy = true;
+  try {
+    await resetNode(pooled.url);
+  } catch (e) {
+    pooled.busy = false;
+    throw new Error(`the pooled hardhat node at ${pooled.url} did not reset: ${(e as Error).message}`);
+  }
+  let held = true;
+  return {
+    url: pooled.url,
+    port: pooled.port,
+    accounts: hardhatAccounts(),
+    stop: async () => {
+      if (held) pooled.busy = held = false;
+    },
+  };
+}
+
+async function resetNode(url: string): Promise<void> {
+  await rpcCall(url, 'hardhat_reset', []);
+  // A reset node's clock restarts at its first genesis: it would lag the wall clock by the node's age (minutes, late
+  // in a run), where a new node's is about now. Move it forward by the lag, as a new node would be.
+  const pending = (await rpcCall(url, 'eth_getBlockByNumber', ['pending', false])) as { timestamp: string };
+  const lag = Math.floor(Date.now() / 1000) - Number(pending.timestamp);
+  if (lag > 0) await rpcCall(url, 'evm_increaseTime', [lag]);
+}
+
+async function rpcCall(url: string, method: string, params: unknown[]): Promise<unknown> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await res.json()) as { result?: unknown; error?: { message?: string } };
+  if (body.error || body.result === undefined) throw new Error(`${method}: ${body.error?.message ?? `unexpected answer ${JSON.stringify(body)}`}`);
+  return body.result;
+}
+
 async function startOnce(port: number, options: StartHardhatNodeOptions): Promise<HardhatNode> {
   const cli = require.resolve('hardhat/internal/cli/cli.js');
   const child = spawn(

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { ContractFactory, JsonRpcProvider, Wallet, type Contract } from 'ethers';
 import { groth16, zKey } from 'snarkjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHardhatNode, type HardhatNode } from '@plasma-tree/contracts';
+import { startTestL1, type HardhatNode } from '@plasma-tree/contracts';
 import { createGroth16Prover, type Groth16Proof, type Groth16Prover } from '@plasma-tree/prover';
 import { devFixture, stopFfjavascript, tempDir, type Fixture } from '../packages/prover/test/helpers/circuits.js';
 
@@ -63,7 +63,7 @@ beforeAll(async () => {
   if (errors.length) throw new Error(errors.map((e) => e.formattedMessage).join('\n'));
   const { abi, evm } = out.contracts['Groth16Verifier.sol'].Groth16Verifier;
 
-  node = await startHardhatNode();
+  node = await startTestL1();
   provider = new JsonRpcProvider(node.url, undefined, { cacheTimeout: -1, staticNetwork: true });
   const deployer = new Wallet(node.accounts[0].privateKey, provider);
   const deployed = await new ContractFactory(abi as never, `0x${evm.bytecode.object}`, deployer).deploy();

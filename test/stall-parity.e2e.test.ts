@@ -13,7 +13,7 @@
 import * as core from '@plasma-tree/core';
 import { Contract, Interface, JsonRpcProvider, Wallet, toQuantity, type TransactionReceipt } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployRoot, startHardhatNode, type HardhatNode } from '@plasma-tree/contracts';
+import { deployRoot, startTestL1, type HardhatNode } from '@plasma-tree/contracts';
 
 const GAS_LIMIT = 15_000_000n; // fixed, so that a reverting transaction is mined at the step's timestamp, not estimated
 const WINDOW = 100n;
@@ -32,7 +32,7 @@ let domain: core.Eip712Domain;
 let clock: bigint;
 
 beforeAll(async () => {
-  node = await startHardhatNode();
+  node = await startTestL1();
   rpc = new JsonRpcProvider(node.url, undefined, { cacheTimeout: -1, staticNetwork: true, batchStallTime: 0 });
   const wallets = node.accounts.map((a) => new Wallet(a.privateKey, rpc));
   deployer = wallets[0];

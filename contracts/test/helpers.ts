@@ -20,7 +20,7 @@ import {
   deployRoot,
   deployTestToken,
   loadArtifact,
-  startHardhatNode,
+  startTestL1,
   type HardhatNode,
 } from '../index.js';
 import { COMMITMENT_TYPES, ZERO_BYTES32, hashHeader, plasmaDomain, type HeaderStruct } from '../encoding.js';
@@ -39,7 +39,7 @@ export interface Fixture {
 }
 
 export async function setup(): Promise<Fixture> {
-  const node = await startHardhatNode();
+  const node = await startTestL1();
   const provider = new JsonRpcProvider(node.url, undefined, { cacheTimeout: -1, staticNetwork: true });
   const wallets = node.accounts.map((a) => new Wallet(a.privateKey, provider));
   const { address: rootAddress, contract: root } = await deployRoot(wallets[0]);

@@ -1,8 +1,8 @@
 /** The package's tooling: artifacts, the spawned Hardhat node, the dev accounts, and the gas budget. */
 import { JsonRpcProvider, parseEther } from 'ethers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { rootMinBond } from '@plasma-tree/core';
-import { HARDHAT_MNEMONIC, hardhatAccounts, loadArtifact, measureGas, startHardhatNode } from '../index.js';
+import { HARDHAT_MNEMONIC, hardhatAccounts, loadArtifact, measureGas, startHardhatNode, startTestL1 } from '../index.js';
 
 describe('loadArtifact', () => {
   it('loads compiled contracts by name or fully qualified name', () => {
@@ -50,6 +50,39 @@ describe('startHardhatNode', () => {
     expect(HARDHAT_MNEMONIC).toBe('test test test test test test test test test test test junk');
     const accounts = hardhatAccounts();
     expect(accounts[1].privateKey).toBe('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d');
+  });
+});
+
+describe('startTestL1 (the test runner\'s pooled node, test/setup/l1-pool.ts)', () => {
+  it('hands out this worker\'s node reset to genesis, gets it back on stop, and gives a second holder a node of its own', async () => {
+    const pooled = inject('l1Pool')[Number(process.env.VITEST_POOL_ID) - 1];
+    expect(pooled).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const rpc = async (url: string, method: string, params: unknown[] = []) => {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+      return ((await res.json()) as { result: unknown }).result;
+    };
+    const a = await startTestL1();
+    expect(a.url).toBe(pooled);
+    await rpc(a.url, 'evm_increaseTime', [1_000_000]);
+    await rpc(a.url, 'evm_mine');
+    await a.stop();
+    expect(await rpc(a.url, 'eth_blockNumber')).toBe('0x1'); // handed back, not killed
+
+    const b = await startTestL1();
+    const other = await startTestL1(); // b holds the pooled node
+    try {
+      expect(b.url).toBe(pooled);
+      expect(other.url).not.toBe(pooled);
+      expect(await rpc(b.url, 'eth_blockNumber')).toBe('0x0');
+      await rpc(b.url, 'evm_mine');
+      const mined = (await rpc(b.url, 'eth_getBlockByNumber', ['latest', false])) as { timestamp: string };
+      // The clock is a new node's: the new block is stamped about now, neither ~11.6 days ahead (the offset before the
+      // reset) nor behind by the pooled node's age.
+      expect(Math.abs(Number(mined.timestamp) - Date.now() / 1000)).toBeLessThan(5);
+    } finally {
+      await Promise.all([b.stop(), other.stop()]);
+    }
+    await expect(fetch(other.url, { method: 'POST', body: '{}' })).rejects.toThrow();
   });
 });
 

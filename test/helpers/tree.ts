@@ -34,7 +34,7 @@ import {
   type SignedTx,
   type UnsignedTx,
 } from '@plasma-tree/core';
-import { loadArtifact, packSignatures } from '@plasma-tree/contracts';
+import { loadArtifact, packSignatures, startTestL1 } from '@plasma-tree/contracts';
 import { startDevnet, type ChainSpec, type Devnet, type DevnetAccount, type DevnetChain, type DevnetOptions } from '@plasma-tree/devnet';
 import { NodeClient, PlasmaClient, mapL1Error, type Receipt, type WithdrawalProof } from '@plasma-tree/sdk';
 
@@ -130,6 +130,7 @@ export class Tree {
         dataDir,
         chains,
         l1Port: 0,
+        startL1: startTestL1,
         rpcPort: 0,
         blockTimeMs: 100,
         fundAccounts: 4,

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JsonRpcProvider, parseEther } from 'ethers';
 import { startDevnet, type Devnet } from '@plasma-tree/devnet';
 import { NodeClient, readTree, sleep } from '@plasma-tree/sdk';
+import { startTestL1 } from '@plasma-tree/contracts';
 
 const BIN = fileURLToPath(new URL('../bin/plasma-tree.js', import.meta.url));
 
@@ -106,7 +107,7 @@ describe('against a devnet', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'plasma-cli-'));
     keystore = join(dir, 'keystore');
-    devnet = await startDevnet({ dataDir: dir, chains: [{ name: 'A' }, { name: 'B' }], l1Port: 0, rpcPort: 0, challengeWindow: 120, blockTimeMs: 200, fundAccounts: 3 });
+    devnet = await startDevnet({ dataDir: dir, chains: [{ name: 'A' }, { name: 'B' }], l1Port: 0, startL1: startTestL1, rpcPort: 0, challengeWindow: 120, blockTimeMs: 200, fundAccounts: 3 });
   }, 120_000);
 
   afterAll(async () => {
@@ -260,7 +261,7 @@ describe('challenge at any depth: a chain under a chain (docs/FRAUD.md §9b)', (
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'plasma-cli-dc-'));
     devnet = await startDevnet({
-      dataDir: dir, l1Port: 0, rpcPort: 0, challengeWindow: 120, blockTimeMs: 200, fundAccounts: 2,
+      dataDir: dir, l1Port: 0, startL1: startTestL1, rpcPort: 0, challengeWindow: 120, blockTimeMs: 200, fundAccounts: 2,
       chains: [{ name: 'A' }, { name: 'A1', parent: 'A', challengeWindow: 120, parentFinality: 'committed' }],
     });
   }, 120_000);

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Contract, ContractFactory, JsonRpcProvider, Wallet, parseEther } from 'ethers';
 import { createEdgeRegistry, type Address } from '@plasma-tree/core';
-import { loadArtifact } from '@plasma-tree/contracts';
+import { loadArtifact, startTestL1 } from '@plasma-tree/contracts';
 import { startDevnet, type Devnet } from '@plasma-tree/devnet';
 import { TreeClient } from '@plasma-tree/sdk';
 
@@ -78,6 +78,7 @@ describe('plasma-tree message on a devnet', () => {
     devnetDir = join(work, 'devnet');
     devnet = await startDevnet({
       dataDir: devnetDir,
+      startL1: startTestL1,
       chains: [{ name: 'A' }, { name: 'A1', parent: 'A' }],
       challengeWindow: 2,
       blockTimeMs: 100,

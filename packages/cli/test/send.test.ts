@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JsonRpcProvider, Wallet, parseUnits } from 'ethers';
 import { startDevnet, type Devnet } from '@plasma-tree/devnet';
 import { TreeClient, readRouteState } from '@plasma-tree/sdk';
+import { startTestL1 } from '@plasma-tree/contracts';
 
 const BIN = fileURLToPath(new URL('../bin/plasma-tree.js', import.meta.url));
 
@@ -85,6 +86,7 @@ describe('plasma-tree send on a devnet', () => {
     devnetDir = join(work, 'devnet');
     devnet = await startDevnet({
       dataDir: devnetDir,
+      startL1: startTestL1,
       chains: [{ name: 'A' }, { name: 'B' }, { name: 'A1', parent: 'A' }, { name: 'A2', parent: 'A' }],
       challengeWindow: 2,
       blockTimeMs: 100,

@@ -19,7 +19,7 @@ import {
   type UnsignedTx,
 } from '@plasma-tree/core';
 import { NodeClient } from '@plasma-tree/sdk';
-import { deployRoot, deployTestToken, startHardhatNode, HARDHAT_MNEMONIC } from '@plasma-tree/contracts';
+import { deployRoot, deployTestToken, startHardhatNode, HARDHAT_MNEMONIC, type HardhatNode } from '@plasma-tree/contracts';
 import { PlasmaNode, createLogger, loadEdgeModule, type LogLevel } from '@plasma-tree/node';
 import { Watcher, DEFAULT_STATUS_PORT } from '@plasma-tree/watcher';
 import { resolveLayout, ROOT, type ChainSpec, type ResolvedChainSpec } from './layout.js';
@@ -52,6 +52,11 @@ export interface DevnetOptions {
   blockTimeMs?: number;
   /** Port of the Hardhat node (default 8545; 0 = any free port). */
   l1Port?: number;
+  /**
+   * Starts the L1 node instead of `startHardhatNode` on `l1Port`: tests pass `startTestL1` (their worker's pooled
+   * node, reset to genesis). The devnet stops what it returns when it closes.
+   */
+  startL1?: () => Promise<HardhatNode>;
   /** L1 block time, ms: Hardhat mines on every transaction and also every this often, so L1 time moves on
    * (challenge windows end without traffic). 0 = only on transactions. Default 1000. */
   l1BlockTimeMs?: number;
@@ -250,7 +255,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       validatorPorts.set(c.name, Array.from({ length: c.validators }, (_, i) => (i === 0 ? c.rpcPort : rpcPort === 0 ? 0 : next++)));
     }
   }
-  await checkPort(l1Port, 'L1 node', '--l1-port');
+  if (!opts.startL1) await checkPort(l1Port, 'L1 node', '--l1-port');
   for (const c of layout) {
     for (const [i, port] of (validatorPorts.get(c.name) ?? [c.rpcPort]).entries()) {
       await checkPort(port, processes ? `validator ${i} of chain ${c.name}` : `node of chain ${c.name}`, '--rpc-port');
@@ -291,7 +296,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     // ---- L1
     progress('l1', `starting Hardhat node on 127.0.0.1:${l1Port || '(any free port)'}`);
     // Port 0: startHardhatNode picks a free port itself (and retries if another process takes it first).
-    const hh = await startHardhatNode(l1Port === 0 ? {} : { port: l1Port });
+    const hh = opts.startL1 ? await opts.startL1() : await startHardhatNode(l1Port === 0 ? {} : { port: l1Port });
     closers.push({ name: 'hardhat', close: () => hh.stop() });
     const provider = new JsonRpcProvider(hh.url, undefined, { cacheTimeout: -1, pollingInterval: 250 });
     closers.push({ name: 'provider', close: () => provider.destroy() });

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Contract, JsonRpcProvider, Wallet, parseEther } from 'ethers';
-import { deployRoot, startHardhatNode, type HardhatNode } from '@plasma-tree/contracts';
+import { deployRoot, startTestL1, type HardhatNode } from '@plasma-tree/contracts';
 import { expect } from 'vitest';
 import {
   ChainState,
@@ -46,7 +46,7 @@ export interface L1 {
 }
 
 export async function startL1(): Promise<L1> {
-  const hardhat = await startHardhatNode();
+  const hardhat = await startTestL1();
   const provider = new JsonRpcProvider(hardhat.url, undefined, { cacheTimeout: -1, staticNetwork: true });
   const deployer = new Wallet(hardhat.accounts[0].privateKey, provider);
   const { address, contract } = await deployRoot(deployer);

@@ -25,7 +25,7 @@ import {
   type Hex,
   type SpendTx,
 } from '@plasma-tree/core';
-import { startHardhatNode, deployRoot, deployTestToken, type HardhatNode } from '@plasma-tree/contracts';
+import { startTestL1, deployRoot, deployTestToken, type HardhatNode } from '@plasma-tree/contracts';
 import { PlasmaClient, spawnChain, plasmaRoot, type WithdrawalStatus } from '@plasma-tree/sdk';
 import { fakeNode, rejection, type FakeNode } from './helpers.js';
 
@@ -46,7 +46,7 @@ function chainInfoFor(id: ChainId) {
 }
 
 beforeAll(async () => {
-  hh = await startHardhatNode();
+  hh = await startTestL1();
   provider = new JsonRpcProvider(hh.url, undefined, { cacheTimeout: -1 });
   user = new Wallet(hh.accounts[1].privateKey, provider);
   validator = new Wallet(hh.accounts[2].privateKey, provider);

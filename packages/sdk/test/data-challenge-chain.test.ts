@@ -16,6 +16,7 @@ import { BURN_ADDRESS, CHILD_DATA_CHALLENGE_BOND, ChainStatus, NATIVE_TOKEN, TxK
 import { startDevnet, type Devnet } from '@plasma-tree/devnet';
 import { ChainDataChallengeClient, DataChallengeClient, NodeClient, PlasmaClient, TreeClient, sleep } from '../src/index.js';
 import { rejection } from './helpers.js';
+import { startTestL1 } from '@plasma-tree/contracts';
 
 /** K's challenge window on A (seconds of A's clock): a challenge in the first 12 s, answered within 6 s. */
 const W = 24;
@@ -27,7 +28,7 @@ let provider: JsonRpcProvider;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'plasma-dc-chain-'));
   devnet = await startDevnet({
-    dataDir: dir, l1Port: 0, rpcPort: 0, writeConfig: false, challengeWindow: 60, blockTimeMs: 200, fundAccounts: 2,
+    dataDir: dir, l1Port: 0, startL1: startTestL1, rpcPort: 0, writeConfig: false, challengeWindow: 60, blockTimeMs: 200, fundAccounts: 2,
     chains: [{ name: 'A' }, { name: 'K', parent: 'A', challengeWindow: W, parentFinality: 'committed' }, { name: 'J', parent: 'A', challengeWindow: W, parentFinality: 'committed' }],
   });
   provider = new JsonRpcProvider(devnet.l1.url, undefined, { cacheTimeout: -1 });

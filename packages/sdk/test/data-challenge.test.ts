@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JsonRpcProvider, Wallet, parseEther } from 'ethers';
-import { deployRoot, startHardhatNode, type HardhatNode } from '@plasma-tree/contracts';
+import { deployRoot, startTestL1, type HardhatNode } from '@plasma-tree/contracts';
 import { FraudKind, PlasmaError, commitmentDigest, hashHeader, keccak256, bytesToHex, plasmaDomain, secp256k1Scheme, type Address, type ChainId, type Header, type Hex } from '@plasma-tree/core';
 import { DataChallengeClient, spawnChain } from '../src/index.js';
 import { plasmaRoot } from '../src/l1.js';
@@ -37,7 +37,7 @@ async function commitWithheld(number: bigint, parent: Header | null): Promise<He
 }
 
 beforeAll(async () => {
-  hh = await startHardhatNode();
+  hh = await startTestL1();
   provider = new JsonRpcProvider(hh.url, undefined, { cacheTimeout: -1 });
   const deployer = new Wallet(hh.accounts[0].privateKey, provider);
   holder = new Wallet(hh.accounts[1].privateKey, provider);

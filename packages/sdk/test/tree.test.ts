@@ -22,6 +22,7 @@ import {
   type TreeNode,
   type TreeSource,
 } from '@plasma-tree/sdk';
+import { startTestL1 } from '@plasma-tree/contracts';
 
 // ------------------------------------------------------------------------------------------------ synthetic trees
 
@@ -184,7 +185,7 @@ describe('readTree against a devnet with chains A and B', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'plasma-tree-'));
     devnet = await startDevnet({
-      dataDir: dir, chains: [{ name: 'A' }, { name: 'B' }], l1Port: 0, rpcPort: 0, writeConfig: false,
+      dataDir: dir, chains: [{ name: 'A' }, { name: 'B' }], l1Port: 0, startL1: startTestL1, rpcPort: 0, writeConfig: false,
       challengeWindow: WINDOW, blockTimeMs: 200, fundAccounts: 1,
     });
     provider = new JsonRpcProvider(devnet.l1.url, undefined, { cacheTimeout: -1 });
