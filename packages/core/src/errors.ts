@@ -130,6 +130,14 @@ export type ParentLedgerErrorCode =
   | 'ALREADY_ESCAPED'
   | 'DEPOSIT_APPLIED'
   | 'UNKNOWN_DEPOSIT'
+  // the nested escape inside a chain (NESTED_ESCAPE_CALL, docs/FRAUD.md §4c): PlasmaNestedEscape's errors
+  | 'INVALID_LEDGER_ROOT'
+  | 'INVALID_LEDGER_PROOF'
+  | 'NOT_LAST_FINAL'
+  | 'NOT_FINAL'
+  | 'NOTHING_FINAL'
+  /** PlasmaLedgerTree's BadLedgerProof(siblings, bitsSet): a compressed proof whose bitmap names another number of siblings. */
+  | 'BAD_LEDGER_PROOF'
   // data availability inside a chain (CHALLENGE_CHILD_DATA, CHILD_DATA_CALL, docs/FRAUD.md §9b): PlasmaDataAvailability's errors
   | 'WRONG_BOND'
   | 'TOO_LATE_TO_CHALLENGE'

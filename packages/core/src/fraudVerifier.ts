@@ -6,7 +6,7 @@
  * its arguments; a tx the rules refuse is a fault code (TransitionFault), not an error.
  *
  * The form of a tx (isMalformed) is core's checkBlockTxForm; the deployed verifier's isMalformed knows the same kinds
- * (0-15: kind 13 FREEZE_STALLED_CHILD has every word zero, 14 has a spawn's form, 15 a fraud proof's) and the same forms, checked kind by kind in
+ * (0-16: kind 13 FREEZE_STALLED_CHILD has every word zero, 14 has a spawn's form, 15 a fraud proof's, 16 an escape's) and the same forms, checked kind by kind in
  * contracts/test/fraud-vectors.test.ts.
  */
 import { bytesToHex, MAX_UINT256, toBytes, wordToBigint, ZERO_BYTES32 } from './bytes.js';

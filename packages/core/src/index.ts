@@ -27,5 +27,6 @@ export * from './ledgerFraud.js';
 export * from './ledgerVerifier.js';
 export * from './dataAvailability.js';
 export * from './nestedEscape.js';
+export * from './nestedEscapeCall.js';
 export * from './consensus/index.js';
 export { initCore, type CoreBackends } from './init.js';

@@ -33,7 +33,8 @@ export type SignedTxKindJson =
   | 'reclaimChildDeposit'
   | 'freezeStalledChild'
   | 'challengeChildData'
-  | 'childDataCall';
+  | 'childDataCall'
+  | 'nestedEscapeCall';
 /** The kinds nobody submits (they come from the parent) and the submitted ones. */
 export type BlockTxKindJson = 'deposit' | 'edgeFromParent' | SignedTxKindJson;
 
@@ -204,7 +205,16 @@ export interface ChildDataCallTxJson {
   to: Address;
 }
 
+/** A nested escape paid by this chain (kind 16, docs/FRAUD.md §4c): the frozen child and the PlasmaNestedEscape call. */
+export interface NestedEscapeCallTxJson {
+  kind: 'nestedEscapeCall';
+  chainId: ChainId;
+  frozen: ChainId;
+  call: Hex;
+}
+
 export type SignedTxJson =
+  | NestedEscapeCallTxJson
   | ChallengeChildDataTxJson
   | ChildDataCallTxJson
   | FreezeStalledChildTxJson
@@ -276,6 +286,7 @@ const KIND_TO_JSON: Record<TxKind, BlockTxKindJson> = {
   [TxKind.FreezeStalledChild]: 'freezeStalledChild',
   [TxKind.ChallengeChildData]: 'challengeChildData',
   [TxKind.ChildDataCall]: 'childDataCall',
+  [TxKind.NestedEscapeCall]: 'nestedEscapeCall',
 };
 const KIND_FROM_JSON: Record<string, TxKind> = Object.fromEntries(Object.entries(KIND_TO_JSON).map(([kind, json]) => [json, Number(kind) as TxKind]));
 /** Every kind but 0 and 8: deposits and edge events from the parent are not submitted, they come from the parent. */
@@ -416,6 +427,8 @@ export function signedTxToJson(tx: SignedTx): SignedTxJson {
       };
     case TxKind.ChildDataCall:
       return { kind: 'childDataCall', chainId: tx.chainId, child: tx.child, call: tx.call, to: tx.to };
+    case TxKind.NestedEscapeCall:
+      return { kind: 'nestedEscapeCall', chainId: tx.chainId, frozen: tx.frozen, call: tx.call };
   }
 }
 
@@ -590,6 +603,7 @@ const SIGNED_TX_KEYS: Record<SignedTxKindJson, readonly string[]> = {
   freezeStalledChild: ['kind', 'chainId', 'child'],
   challengeChildData: ['kind', 'chainId', 'slot', 'child', 'header', 'windowEnd', 'bond', 'nonce', 'signature'],
   childDataCall: ['kind', 'chainId', 'child', 'call', 'to'],
+  nestedEscapeCall: ['kind', 'chainId', 'frozen', 'call'],
 };
 const ACCOUNT_WITNESS_KEYS = ['slot', 'owner', 'token', 'balance', 'nonce', 'proof'] as const;
 const HEADER_KEYS = ['chainId', 'number', 'parentHash', 'txRoot', 'stateRoot', 'exitRoot', 'depositNonce', 'timestamp'] as const;
@@ -747,6 +761,8 @@ export function signedTxFromJson(json: unknown): SignedTx {
       };
     case TxKind.ChildDataCall:
       return { kind, chainId: r.hex32('chainId'), child: r.hex32('child'), call: r.bytes('call'), to: r.address('to') };
+    case TxKind.NestedEscapeCall:
+      return { kind, chainId: r.hex32('chainId'), frozen: r.hex32('frozen'), call: r.bytes('call') };
     default:
       return r.fail(r.at('kind'), 'a submitted kind', kind);
   }

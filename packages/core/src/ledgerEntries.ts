@@ -17,6 +17,10 @@
  * | 8 ChildStatus | `(child, 0, 0)` | `(uint8 status, uint64 frozenAt)` |
  * | 9 EscapedSlot | `(child, 0, slot)` | `(uint256 1)` |
  * | 10 DataChallenge | `(child, 0, number)` | `(address challenger, uint64 deadline, uint8 status, uint256 bond, uint16 nextChunk, bool txsPublished, uint16 nextExitChunk)` |
+ * | 11 NestedEscaped | `(child, 0, slot)` | `(uint256 1)` |
+ * | 12 NestedExitPaid | `(child, bytes32(number), index)` | `(uint256 1)` |
+ * | 13 NestedReclaimed | `(child, 0, nonce)` | `(uint256 1)` |
+ * | 14 NestedPaid | `(child, bytes32(token), 0)` | `(uint256 amount)` |
  *
  * Child holds what PlasmaRoot packs into one storage slot (configuration and head) plus the registry fields, and
  * last the two of the stall rule (docs/FRAUD.md §2, §8): `spawnedAt`, the host's time of the spawn (the last activity
@@ -35,6 +39,9 @@
  * it holds while open) and its publication progress (`nextExitChunk == EXIT_DATA_CHUNK_COUNT`: the exit tree is in); a
  * block nobody challenged or published has no entry. A reclaimed deposit
  * (RECLAIM_CHILD_DEPOSIT) deletes its Deposit entry, as the root deletes its record: a zero depositHash is the default.
+ * Kinds 11-14 are PlasmaNestedEscape's storage kept by a chain whose frozen child's descendants leave through it
+ * (NESTED_ESCAPE_CALL, docs/FRAUD.md §4c), keyed by the descendant (its id is the hash of its path, so it names the
+ * frozen child too): the slots, exits and deposits paid, and what was paid through each chain of a path.
  * Values are 32 bytes, 384 (Child), 96 or more (storage) and 64 (EdgeDelivery, the layout docs/EDGE.md fixes); a leaf can
  * still never pass for an internal node because every ledger proof has exactly 256 levels (ledgerTree.ts).
  */
@@ -60,6 +67,14 @@ export enum LedgerKind {
   EscapedSlot = 9,
   /** A child block's data challenge and publication progress (CHALLENGE_CHILD_DATA, CHILD_DATA_CALL, docs/FRAUD.md §9b). */
   DataChallenge = 10,
+  /** An account slot of a frozen child's descendant paid by NESTED_ESCAPE_CALL (docs/FRAUD.md §4c). */
+  NestedEscaped = 11,
+  /** An exit of a frozen child's descendant paid by NESTED_ESCAPE_CALL. */
+  NestedExitPaid = 12,
+  /** A deposit in flight to a frozen child's descendant given back by NESTED_ESCAPE_CALL. */
+  NestedReclaimed = 13,
+  /** What NESTED_ESCAPE_CALL paid of a token through a chain of a path (at most its SubtreeBalance in its parent's ledger). */
+  NestedPaid = 14,
 }
 
 /** What became of a down edge event on the child (docs/EDGE.md): it is consumed either way. */
@@ -186,6 +201,36 @@ export interface DataChallengeEntry {
   nextExitChunk: number;
 }
 
+/** PlasmaNestedEscape's isNestedEscaped(A, child, slot), kept in the ledger of A's parent. */
+export interface NestedEscapedEntry {
+  kind: LedgerKind.NestedEscaped;
+  child: ChainId;
+  slot: number;
+}
+
+/** PlasmaNestedEscape's isNestedExitPaid(A, child, number, index). */
+export interface NestedExitPaidEntry {
+  kind: LedgerKind.NestedExitPaid;
+  child: ChainId;
+  number: bigint;
+  index: number;
+}
+
+/** PlasmaNestedEscape's isNestedReclaimed(A, child, nonce). */
+export interface NestedReclaimedEntry {
+  kind: LedgerKind.NestedReclaimed;
+  child: ChainId;
+  nonce: bigint;
+}
+
+/** PlasmaNestedEscape's nestedPaid(A, child, token). */
+export interface NestedPaidEntry {
+  kind: LedgerKind.NestedPaid;
+  child: ChainId;
+  token: Address;
+  amount: bigint;
+}
+
 export type LedgerEntry =
   | ChildEntry
   | SubtreeBalanceEntry
@@ -197,7 +242,11 @@ export type LedgerEntry =
   | EdgeDeliveryEntry
   | ChildStatusEntry
   | EscapedSlotEntry
-  | DataChallengeEntry;
+  | DataChallengeEntry
+  | NestedEscapedEntry
+  | NestedExitPaidEntry
+  | NestedReclaimedEntry
+  | NestedPaidEntry;
 
 /** The key of each kind of entry (the table at the top of this file). */
 export const ledgerKeys = Object.freeze({
@@ -213,6 +262,11 @@ export const ledgerKeys = Object.freeze({
   childStatus: (child: ChainId): Hex => ledgerKey(LedgerKind.ChildStatus, child, ZERO_BYTES32, 0n),
   escapedSlot: (child: ChainId, slot: number): Hex => ledgerKey(LedgerKind.EscapedSlot, child, ZERO_BYTES32, BigInt(slot)),
   dataChallenge: (child: ChainId, number: bigint): Hex => ledgerKey(LedgerKind.DataChallenge, child, ZERO_BYTES32, number),
+  nestedEscaped: (child: ChainId, slot: number): Hex => ledgerKey(LedgerKind.NestedEscaped, child, ZERO_BYTES32, BigInt(slot)),
+  nestedExitPaid: (child: ChainId, number: bigint, index: bigint | number): Hex =>
+    ledgerKey(LedgerKind.NestedExitPaid, child, bigintToWord(number), index),
+  nestedReclaimed: (child: ChainId, nonce: bigint): Hex => ledgerKey(LedgerKind.NestedReclaimed, child, ZERO_BYTES32, nonce),
+  nestedPaid: (child: ChainId, token: Address): Hex => ledgerKey(LedgerKind.NestedPaid, child, addressWord(token), 0n),
 });
 
 /** `keccak256(key)`: where an edge function's storage key lives (keys may be any length). */
@@ -246,6 +300,14 @@ export function ledgerEntryKey(entry: LedgerEntry | LedgerKeyRef): Hex {
       return ledgerKeys.escapedSlot(entry.child, entry.slot);
     case LedgerKind.DataChallenge:
       return ledgerKeys.dataChallenge(entry.child, entry.number);
+    case LedgerKind.NestedEscaped:
+      return ledgerKeys.nestedEscaped(entry.child, entry.slot);
+    case LedgerKind.NestedExitPaid:
+      return ledgerKeys.nestedExitPaid(entry.child, entry.number, entry.index);
+    case LedgerKind.NestedReclaimed:
+      return ledgerKeys.nestedReclaimed(entry.child, entry.nonce);
+    case LedgerKind.NestedPaid:
+      return ledgerKeys.nestedPaid(entry.child, entry.token);
   }
 }
 
@@ -275,7 +337,12 @@ export function ledgerEntryValue(entry: LedgerEntry): Uint8Array {
     case LedgerKind.ChildStatus:
       return encodeWords(['uint8', 'uint64'], [entry.status, entry.frozenAt]);
     case LedgerKind.EscapedSlot:
+    case LedgerKind.NestedEscaped:
+    case LedgerKind.NestedExitPaid:
+    case LedgerKind.NestedReclaimed:
       return encodeWords(['uint256'], [1n]);
+    case LedgerKind.NestedPaid:
+      return encodeWords(['uint256'], [entry.amount]);
     case LedgerKind.DataChallenge:
       return encodeWords(
         // uint16 and bool encode as these words do.
@@ -300,7 +367,7 @@ export function ledgerEntryLeaf(entry: LedgerEntry): Uint8Array {
 /** True for the values the tree leaves empty (they equal a key that was never written). */
 export function isDefaultLedgerEntry(entry: LedgerEntry): boolean {
   return (
-    (entry.kind === LedgerKind.SubtreeBalance && entry.amount === 0n) ||
+    ((entry.kind === LedgerKind.SubtreeBalance || entry.kind === LedgerKind.NestedPaid) && entry.amount === 0n) ||
     (entry.kind === LedgerKind.ChildCount && entry.count === 0n) ||
     (entry.kind === LedgerKind.Deposit && entry.depositHash === ZERO_BYTES32) ||
     (entry.kind === LedgerKind.EdgeStorage && entry.value === '0x') ||
@@ -349,7 +416,11 @@ export type LedgerKeyRef =
   | { kind: LedgerKind.EdgeDelivery; nonce: bigint }
   | { kind: LedgerKind.ChildStatus; child: ChainId }
   | { kind: LedgerKind.EscapedSlot; child: ChainId; slot: number }
-  | { kind: LedgerKind.DataChallenge; child: ChainId; number: bigint };
+  | { kind: LedgerKind.DataChallenge; child: ChainId; number: bigint }
+  | { kind: LedgerKind.NestedEscaped; child: ChainId; slot: number }
+  | { kind: LedgerKind.NestedExitPaid; child: ChainId; number: bigint; index: bigint | number }
+  | { kind: LedgerKind.NestedReclaimed; child: ChainId; nonce: bigint }
+  | { kind: LedgerKind.NestedPaid; child: ChainId; token: Address };
 
 /**
  * The validator list of a Child entry rebuilt from its value, which holds only the set's hash: any use of it throws
@@ -418,7 +489,13 @@ function entryOf(ref: LedgerKeyRef, bytes: Uint8Array): LedgerEntry {
       // The value is abi.encode(uint256(1)): the round trip refuses any other (and an index past 2^53 is never spent).
       return { ...ref, index: Number(ref.index) };
     case LedgerKind.EscapedSlot:
+    case LedgerKind.NestedEscaped:
+    case LedgerKind.NestedReclaimed:
       return { ...ref };
+    case LedgerKind.NestedExitPaid:
+      return { ...ref, index: Number(ref.index) };
+    case LedgerKind.NestedPaid:
+      return { ...ref, amount: words(['uint256'])[0] as bigint };
     case LedgerKind.ChildCount:
       return { ...ref, count: words(['uint256'])[0] as bigint };
     case LedgerKind.EdgeStorage: {

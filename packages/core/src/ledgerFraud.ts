@@ -31,8 +31,10 @@ import {
   decodeProveChildFraudData,
   decodeReclaimChildDepositData,
   decodeSpawnChildData,
+  decodeNestedEscapeCallData,
   type EdgeWrite,
 } from './txData.js';
+import { decodeNestedEscapeCall, nestedCallTouches, type NestedEscapeCall } from './nestedEscapeCall.js';
 import { TxKind, type Address, type BlockTx, type Header, type Hex } from './types.js';
 
 /** A child's down stream is a uint48 nonce in PlasmaRoot (ParentLedger's nextDownNonce). */
@@ -44,6 +46,7 @@ export const PROVABLE_LEDGER_KINDS: ReadonlySet<TxKind> = new Set([
   TxKind.FreezeStalledChild, TxKind.ChallengeChildData, TxKind.ChildDataCall, TxKind.ProveChildFraud,
   // Judged without the edge registry (§4.1): edgeLedgerRefusal's refusals, else the post root of the stated effect.
   TxKind.EdgeSend, TxKind.EdgeFromParent, TxKind.EdgeFromChild,
+  TxKind.NestedEscapeCall,
 ]);
 
 export interface LedgerTouchPlan {
@@ -138,6 +141,21 @@ function touchPlan(tx: BlockTx, ledger: ParentLedger): Omit<LedgerTouchPlan, 'ke
         refs: [
           ref.child(child), ref.childStatus(child), ref.commitment(child, head.number),
           ref.escapedSlot(child, account.slot), ref.subtreeBalance(child, account.token),
+        ],
+        slots: [tx.toSlot],
+        extra: '0x',
+      };
+    }
+    case TxKind.NestedEscapeCall: {
+      // A call that does not decode (or is about another chain) is refused (MALFORMED_TX) before any key is read.
+      const call = nestedCallOf(tx);
+      if (call === undefined) return { refs: [], slots: [tx.toSlot], extra: '0x' };
+      const a = call.route.frozen.chainId.toLowerCase() as Hex;
+      const { children, mark, token } = nestedCallTouches(call);
+      return {
+        refs: [
+          ref.child(a), ref.childStatus(a), ref.commitment(a, call.route.frozen.head.number), mark,
+          ...children.map((c) => ref.nestedPaid(c, token)), ref.subtreeBalance(a, token),
         ],
         slots: [tx.toSlot],
         extra: '0x',
@@ -243,7 +261,19 @@ const ref = Object.freeze({
   childStatus: (child: Hex): LedgerKeyRef => ({ kind: LedgerKind.ChildStatus, child }),
   escapedSlot: (child: Hex, slot: number): LedgerKeyRef => ({ kind: LedgerKind.EscapedSlot, child, slot }),
   dataChallenge: (child: Hex, number: bigint): LedgerKeyRef => ({ kind: LedgerKind.DataChallenge, child, number }),
+  nestedPaid: (child: Hex, token: Address): LedgerKeyRef => ({ kind: LedgerKind.NestedPaid, child, token }),
 });
+
+/** A NESTED_ESCAPE_CALL's call, or undefined when it does not decode or names another frozen chain (MALFORMED_TX). */
+function nestedCallOf(tx: BlockTx): NestedEscapeCall | undefined {
+  try {
+    const { frozen, call } = decodeNestedEscapeCallData(tx.data);
+    const decoded = decodeNestedEscapeCall(call);
+    return decoded.route.frozen.chainId.toLowerCase() === frozen.toLowerCase() ? decoded : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** A PROVE_CHILD_FRAUD's proof, or undefined when its args do not decode (the STF refuses it: MALFORMED_TX). */
 function fraudProofOf(fraudKind: number, args: Hex): DecodedFraudProof | undefined {

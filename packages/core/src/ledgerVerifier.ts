@@ -35,7 +35,7 @@ import { decodeSpawnChildData } from './txData.js';
 import { TxKind, type Account, type Address, type Hex } from './types.js';
 
 /** The highest tx kind (CHILD_DATA_CALL): a kind past it has no module (ProofKindNotSupported). */
-const LAST_TX_KIND = TxKind.ChildDataCall;
+const LAST_TX_KIND = TxKind.NestedEscapeCall;
 
 /** A witness error of one judgement: the proof is bad (a module reverts), not the tx. */
 export class LedgerWitnessError extends PlasmaError {

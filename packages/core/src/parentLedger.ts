@@ -42,6 +42,7 @@ import { LedgerTree, type LedgerProof } from './ledgerTree.js';
 import { decodeFraudProofArgs, FraudKind, ChainStatus, isSkippedDeposit, type FraudProofData, type ProofWindows } from './fraud.js';
 import { escapeStateRoot, invalidExits, malformedTx, missingDownEvent, transitionFault, type TransitionInput } from './fraudVerifier.js';
 import { ledgerTransitionFault } from './ledgerVerifier.js';
+import { judgeNestedEscapeCall, type NestedEscapeCall } from './nestedEscapeCall.js';
 import type { AccountWitness } from './fraud.js';
 import { EMPTY_STATE_ROOT } from './chainState.js';
 import {
@@ -904,6 +905,52 @@ export class ParentLedger {
     this.write({ kind: LedgerKind.Deposit, child, nonce, depositHash: ZERO_BYTES32 });
     this.write({ kind: LedgerKind.SubtreeBalance, child, token, amount: available - amount });
     return { to: from, token, amount };
+  }
+
+  /**
+   * NESTED_ESCAPE_CALL (docs/FRAUD.md §4c): pays a holder of a descendant of frozen child `call.route.frozen.chainId`
+   * with the PlasmaNestedEscape call it would send the root, judged against this ledger. A must be frozen here with
+   * that head, final by `now`; then every check of the call's own proofs (judgeNestedEscapeCall); then the slot, exit
+   * or deposit must not have been paid here, what was paid through each chain of the path stays within its cap, and A's
+   * subtree balance covers it. Marks it paid, adds the amount to every chain's paid sum, lowers A's subtree balance and
+   * returns the payment (crediting `to` is the host's part).
+   */
+  nestedEscapeCall(call: NestedEscapeCall, now: bigint): EscapePayment {
+    const a = call.route.frozen;
+    const child = bytes32Input(a.chainId, 'frozen');
+    const config = this.frozenChild(child);
+    const head = headerInput(a.head);
+    if (head.number !== config.headNumber || config.headNumber === 0n) throw refuse.notTheHead(head.number, config.headNumber);
+    if (this.commitmentRecord(child, head.number) !== hashCommitmentRecord(hashHeader(head), a.windowEnd)) throw refuse.unknownCommitment(child, head.number);
+    if (now < a.windowEnd) throw refuse.challengeWindowOpen(a.windowEnd, now);
+    const judged = judgeNestedEscapeCall(call);
+    const token = normalizeAddress(judged.token);
+    const { mark, amount } = judged;
+    if (this.store.has(ledgerEntryKey(mark))) {
+      if (mark.kind === LedgerKind.NestedEscaped) throw refuse.alreadyEscaped(mark.child, mark.slot);
+      if (mark.kind === LedgerKind.NestedExitPaid) throw refuse.alreadyWithdrawn(mark.child, mark.number, BigInt(mark.index));
+      if (mark.kind === LedgerKind.NestedReclaimed) throw refuse.unknownDeposit(mark.child, mark.nonce);
+    }
+    const paid = judged.children.map((levelChild, i) => {
+      const entry = this.store.get(ledgerKeys.nestedPaid(levelChild, token));
+      const sum = entry?.kind === LedgerKind.NestedPaid ? entry.amount : 0n;
+      const cap = judged.caps[i];
+      if (sum + amount > cap) throw refuse.subtreeBalanceExceeded(levelChild, token, amount, cap > sum ? cap - sum : 0n);
+      return sum;
+    });
+    const available = this.subtreeBalance(child, token);
+    if (amount > available) throw refuse.subtreeBalanceExceeded(child, token, amount, available);
+
+    this.write({ ...mark, ...(mark.kind === LedgerKind.NestedExitPaid ? { index: Number(mark.index) } : {}) } as LedgerEntry);
+    judged.children.forEach((levelChild, i) => this.write({ kind: LedgerKind.NestedPaid, child: levelChild, token, amount: paid[i] + amount }));
+    this.write({ kind: LedgerKind.SubtreeBalance, child, token, amount: available - amount });
+    return { to: judged.to, token, amount };
+  }
+
+  /** What NESTED_ESCAPE_CALL paid here of `token` through `child` (a descendant of a frozen child; PlasmaNestedEscape.nestedPaid). */
+  nestedPaid(child: ChainId, token: Address): bigint {
+    const entry = this.store.get(ledgerKeys.nestedPaid(bytes32Input(child, 'child'), normalizeAddress(token)));
+    return entry?.kind === LedgerKind.NestedPaid ? entry.amount : 0n;
   }
 
   // ---- exits (PlasmaRoot.finalizeWithdrawal) ----------------------------------------------------------

@@ -21,6 +21,7 @@ import { PlasmaError, type StfErrorCode } from './errors.js';
 import { EdgeDeliveryStatus, edgeStorageKeyHash } from './ledgerEntries.js';
 import { checkEdgePayload, type ParentLedger } from './parentLedger.js';
 import { decodeEscapeChildExitData, encodeEscapeChildExitData } from './fraud.js';
+import { decodeNestedEscapeCall, nestedPaymentOf } from './nestedEscapeCall.js';
 import { secp256k1Scheme, splitSignature, type SignatureScheme } from './signature.js';
 import type { AccountState } from './state.js';
 import {
@@ -48,6 +49,8 @@ import {
   decodeChildDataCallData,
   encodeChallengeChildDataData,
   encodeChildDataCallData,
+  decodeNestedEscapeCallData,
+  encodeNestedEscapeCallData,
   MAX_EDGE_WRITE_BYTES,
   MAX_EDGE_WRITES,
   type EdgeWrite,
@@ -190,6 +193,9 @@ export function applyTx(state: ChainState, tx: BlockTx, ctx: StfContext, options
       return { postRoot: state.root };
     case TxKind.ChildDataCall:
       applyChildDataCall(state, tx, ctx);
+      return { postRoot: state.root };
+    case TxKind.NestedEscapeCall:
+      applyNestedEscapeCall(state, tx, ctx);
       return { postRoot: state.root };
   }
 }
@@ -340,6 +346,32 @@ function applyEscapeChildExit(state: ChainState, tx: BlockTx, ctx: StfContext): 
   }
   const credited = creditedAccount(state.accounts, tx);
   state.ledger.escapeExit({ child, head, windowEnd, ledgerRoot, account, now: ctx.timestamp });
+  state.accounts.put(tx.toSlot, credited);
+}
+
+/**
+ * NESTED_ESCAPE_CALL (docs/FRAUD.md §4c): `data` holds the frozen child A and a PlasmaNestedEscape call about A's
+ * descendants; the call decodes strictly and is about A, and `to`, `token`, `amount` repeat who it pays (else
+ * MALFORMED_TX); ParentLedger.nestedEscapeCall judges it; the amount goes to (to, token) at `toSlot`.
+ */
+function applyNestedEscapeCall(state: ChainState, tx: BlockTx, ctx: StfContext): void {
+  const { frozen, call: input } = decodeNestedEscapeCallData(tx.data);
+  const call = decodeNestedEscapeCall(input);
+  if (call.route.frozen.chainId.toLowerCase() !== frozen.toLowerCase()) {
+    throw stfError('MALFORMED_TX', `the call is about frozen chain ${call.route.frozen.chainId}, the transaction names ${frozen}`, {
+      hint: "name the call's frozen chain (route.frozen.chainId) in the transaction",
+      data: { field: 'data' },
+    });
+  }
+  const pay = nestedPaymentOf(call);
+  if (normalizeAddress(pay.to) !== tx.to || normalizeAddress(pay.token) !== tx.token || pay.amount !== tx.amount) {
+    throw stfError('MALFORMED_TX', `tx.to, tx.token and tx.amount must repeat who the call pays (${pay.to}, ${pay.token}, ${pay.amount})`, {
+      hint: 'build the transaction with placeSignedTx',
+      data: { field: 'data' },
+    });
+  }
+  const credited = creditedAccount(state.accounts, tx);
+  state.ledger.nestedEscapeCall(call, ctx.timestamp);
   state.accounts.put(tx.toSlot, credited);
 }
 
@@ -884,6 +916,13 @@ export function placeSignedTx(state: SlotIndex, tx: SignedTx, ctx: SigningContex
     }
     case TxKind.FreezeStalledChild:
       return { ...unsignedWords(tx.kind), data: encodeFreezeStalledChildData(lower(tx.child)) };
+    case TxKind.NestedEscapeCall: {
+      const pay = nestedPaymentOf(decodeNestedEscapeCall(tx.call));
+      const to = normalizeAddress(pay.to);
+      const token = normalizeAddress(pay.token);
+      const toSlot = state.slotOf(to, token) ?? state.nextFreeSlot();
+      return { ...unsignedWords(tx.kind), toSlot, to, token, amount: pay.amount, data: encodeNestedEscapeCallData({ frozen: lower(tx.frozen), call: lower(tx.call) }) };
+    }
     case TxKind.ChallengeChildData: {
       const { r, s, v } = splitSignature(tx.signature);
       const sender = from ?? recoverSender(tx, ctx);
@@ -976,7 +1015,7 @@ export function checkBlockTxForm(tx: BlockTx, stateDepth = 32): void {
     });
   };
   const kind = tx.kind;
-  if (!Number.isInteger(kind) || kind < TxKind.Deposit || kind > TxKind.ChildDataCall) bad('kind', 'an integer in 0..15', kind);
+  if (!Number.isInteger(kind) || kind < TxKind.Deposit || kind > TxKind.NestedEscapeCall) bad('kind', 'an integer in 0..16', kind);
   if (!Number.isInteger(tx.slot) || tx.slot < 0 || tx.slot >= maxSlot) bad('slot', `a slot in 0..2^${stateDepth}-1`, tx.slot);
   if (!Number.isInteger(tx.toSlot) || tx.toSlot < 0 || tx.toSlot >= maxSlot) bad('toSlot', `a slot in 0..2^${stateDepth}-1`, tx.toSlot);
   if (!isCanonicalAddress(tx.from)) bad('from', 'a lowercase 0x address', tx.from);
@@ -1110,6 +1149,13 @@ export function checkBlockTxForm(tx: BlockTx, stateDepth = 32): void {
       // What leaves the ledger goes to `to`: a fraud proof's form.
       unsignedPayment('a data call');
       break;
+    case TxKind.NestedEscapeCall:
+      // An escape's form: to, token, amount are who the call pays (checked against data when applied).
+      none('slot', 'a nested escape');
+      zeroAddress('from', 'a nested escape');
+      if (tx.nonce !== 0n) bad('nonce', '0 in a nested escape', tx.nonce);
+      noSignature('a nested escape');
+      break;
   }
 }
 
@@ -1150,6 +1196,9 @@ function checkTxData(kind: TxKind, data: Hex): void {
       return;
     case TxKind.ChildDataCall:
       decodeChildDataCallData(data);
+      return;
+    case TxKind.NestedEscapeCall:
+      decodeNestedEscapeCallData(data);
       return;
     default:
       return;

@@ -354,6 +354,22 @@ export function decodeChildDataCallData(data: Hex): ChildDataCallData {
   }), encodeChildDataCallData);
 }
 
+/** NESTED_ESCAPE_CALL's data (kind 16, docs/FRAUD.md §4c): `abi.encode(bytes32 frozen, bytes call)`, kind 15's layout. */
+export interface NestedEscapeCallData {
+  frozen: ChainId;
+  /** A PlasmaNestedEscape call with its selector (core nestedEscapeCall.ts decodes it). */
+  call: Hex;
+}
+
+export function encodeNestedEscapeCallData(d: NestedEscapeCallData): Hex {
+  return encodeChildDataCallData({ child: d.frozen, call: d.call });
+}
+
+export function decodeNestedEscapeCallData(data: Hex): NestedEscapeCallData {
+  const { child, call } = decodeChildDataCallData(data);
+  return { frozen: child, call };
+}
+
 /** RECLAIM_CHILD_DEPOSIT's data, `abi.encode(bytes32 child)` (kind 3's layout; the deposit itself is in the words). */
 export const encodeReclaimChildDepositData = encodeDepositToChildData;
 export const decodeReclaimChildDepositData = decodeDepositToChildData;

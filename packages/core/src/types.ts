@@ -45,6 +45,11 @@ export enum TxKind {
   ChallengeChildData = 14,
   /** A call of the chain's data-availability ledger: a chunk published, a challenge resolved or its bond reclaimed (docs/FRAUD.md §9b). */
   ChildDataCall = 15,
+  /**
+   * A holder of a frozen child's descendant is paid here with the PlasmaNestedEscape call it would send the root
+   * (ParentLedger.nestedEscapeCall, docs/FRAUD.md §4c).
+   */
+  NestedEscapeCall = 16,
 }
 
 export interface Header {
@@ -290,6 +295,16 @@ export interface ChildDataCallTx {
   to: Address;
 }
 
+/** NESTED_ESCAPE_CALL (kind 16, docs/FRAUD.md §4c): unsigned; the call fixes who is paid, what and how much. */
+export interface NestedEscapeCallTx {
+  kind: TxKind.NestedEscapeCall;
+  chainId: ChainId;
+  /** The frozen child A whose descendants' holder is paid (the call's FrozenHead chain). */
+  frozen: ChainId;
+  /** A PlasmaNestedEscape call's calldata (core `encodeEscapeNestedExitCall`, `encodeExitNestedCall`, `encodeReclaimNestedCall`). */
+  call: Hex;
+}
+
 /** The transactions a user signs with EIP-712. */
 export type UserSignedTx = SpendTx | DepositToChildTx | SpawnChildTx | EdgeCallTx | ChallengeChildDataTx;
 
@@ -303,7 +318,8 @@ export type SignedTx =
   | EscapeChildExitTx
   | ReclaimChildDepositTx
   | FreezeStalledChildTx
-  | ChildDataCallTx;
+  | ChildDataCallTx
+  | NestedEscapeCallTx;
 
 /** The uniform form of every transaction inside a block: 11 words and `data` (docs/SPEC.md). */
 export interface BlockTx {

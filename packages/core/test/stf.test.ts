@@ -248,7 +248,7 @@ describe('applyTx: every refusal, state untouched', () => {
     const tx = aliceTransfer(state, ctx);
     const deposit = placeDeposit(state, parent.deposit(bob.address, ETH, 1n));
     const cases: [BlockTx, string][] = [
-      [{ ...tx, kind: 16 as TxKind }, 'kind'], // 10-15: PROVE_CHILD_FRAUD … CHILD_DATA_CALL
+      [{ ...tx, kind: 17 as TxKind }, 'kind'], // 10-16: PROVE_CHILD_FRAUD … NESTED_ESCAPE_CALL
       [{ ...tx, data: '0x00' }, 'data'],
       [{ ...tx, data: 'zz' as never }, 'data'],
       [{ ...tx, slot: -1 }, 'slot'],

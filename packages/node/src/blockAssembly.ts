@@ -118,6 +118,7 @@ function slotsWritten(tx: BlockTx): number[] {
     case TxKind.FinalizeChildExit:
     case TxKind.EscapeChildExit:
     case TxKind.ReclaimChildDeposit:
+    case TxKind.NestedEscapeCall:
       return [tx.toSlot];
     default:
       // COMMIT_CHILD, EDGE_FROM_CHILD, FREEZE_STALLED_CHILD: the ledger only; PROVE_CHILD_FRAUD: see `track` (the slots depend on the bond).

@@ -76,6 +76,7 @@ export function createDryRun(
         case TxKind.ReclaimChildDeposit:
         case TxKind.FreezeStalledChild:
         case TxKind.ChildDataCall:
+        case TxKind.NestedEscapeCall:
           // 'fill': the producer states an edge tx's effect when it places it (docs/SPEC.md "Edge effects").
           applyTx(state, placeSignedTx(state, t, ctx), ctx, { edgeEffect: 'fill' });
           return;

@@ -12,6 +12,7 @@ import {
   encodeEscapeChildExitData,
   encodeFreezeStalledChildData,
   encodeChildDataCallData,
+  encodeNestedEscapeCallData,
   encodeProveChildFraudData,
   hashDeposit,
   hexToBytes,
@@ -27,6 +28,7 @@ import {
   type FinalizeChildExitTx,
   type FreezeStalledChildTx,
   type ChildDataCallTx,
+  type NestedEscapeCallTx,
   type Hex,
   type ProveChildFraudTx,
   type ReclaimChildDepositTx,
@@ -45,9 +47,9 @@ import {
  * submission always has the same hash.
  */
 export function unsignedTxHash(
-  tx: CommitChildTx | FinalizeChildExitTx | EdgeFromChildTx | ProveChildFraudTx | EscapeChildExitTx | ReclaimChildDepositTx | FreezeStalledChildTx | ChildDataCallTx,
+  tx: CommitChildTx | FinalizeChildExitTx | EdgeFromChildTx | ProveChildFraudTx | EscapeChildExitTx | ReclaimChildDepositTx | FreezeStalledChildTx | ChildDataCallTx | NestedEscapeCallTx,
 ): Hex {
-  const child = tx.child.toLowerCase() as ChainId;
+  const child = (tx.kind === TxKind.NestedEscapeCall ? tx.frozen : tx.child).toLowerCase() as ChainId;
   const lower = (hex: Hex) => hex.toLowerCase() as Hex;
   let prefix = hexToBytes(tx.chainId, 32);
   let data: Hex;
@@ -90,6 +92,10 @@ export function unsignedTxHash(
       prefix = concatBytes(prefix, hexToBytes(normalizeAddress(tx.to), 20));
       data = encodeChildDataCallData({ child, call: lower(tx.call) });
       break;
+    case TxKind.NestedEscapeCall:
+      // The plain form: the call fixes who is paid, so one call is one transaction.
+      data = encodeNestedEscapeCallData({ frozen: child, call: lower(tx.call) });
+      break;
   }
   return bytesToHex(keccak256(concatBytes(Uint8Array.of(tx.kind), prefix, hexToBytes(data))));
 }
@@ -128,7 +134,7 @@ export function blockTxHash(tx: BlockTx, chainId: ChainId, domain: Eip712Domain)
       return hashed(hexToBytes(hashDeposit({ chainId: child, nonce: tx.nonce, from: tx.from, to: tx.to, token: tx.token, amount: tx.amount })));
     }
     default:
-      // COMMIT_CHILD, FINALIZE_CHILD_EXIT, ESCAPE_CHILD_EXIT, FREEZE_STALLED_CHILD: the block data is the canonical data.
+      // COMMIT_CHILD, FINALIZE_CHILD_EXIT, ESCAPE_CHILD_EXIT, FREEZE_STALLED_CHILD, NESTED_ESCAPE_CALL: the block data is the canonical data.
       return hashed(hexToBytes(tx.data));
   }
 }
