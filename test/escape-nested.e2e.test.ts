@@ -19,11 +19,16 @@
  * (node `nestedEscapeSourceFromDataDirs` with `viaDataDirs`): alice through the SDK's NestedEscapeClient (her slot, her
  * exit, her deposit in flight), bob through the CLI (`plasma-tree escape nested J --via-data-dir <K's dir>`); what went
  * out is counted against both caps (J's in K's ledger, K's in A's).
+ *
+ * Last, the same inside a chain parent's ledger (docs/FRAUD.md §4c, NESTED_ESCAPE_CALL): P a child of the root, A a
+ * child of P with a short stall limit, K a child of A. A stops and is frozen on P (FREEZE_STALLED_CHILD) while P runs
+ * on; K's holders are paid on P, free, with the same inputs: alice through the SDK's ChainNestedEscapeClient, bob
+ * through the CLI (`--host-node <P's node>`), out of what P holds for A.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JsonRpcProvider } from 'ethers';
-import { encodeEscapeNestedExitCall, type ChainId } from '@plasma-tree/core';
-import { EscapeClient, NestedEscapeClient, childOf, mapL1Error } from '@plasma-tree/sdk';
+import { encodeEscapeNestedExitCall, type Address, type ChainId } from '@plasma-tree/core';
+import { ChainEscapeClient, ChainNestedEscapeClient, EscapeClient, NestedEscapeClient, childOf, mapL1Error } from '@plasma-tree/sdk';
 import { nestedEscapeSourceFromDataDirs } from '@plasma-tree/node';
 import type { ChainSpec } from '@plasma-tree/devnet';
 import { ETH, Tree, expectCode, newSigner, waitForWallClock } from './helpers/tree.js';
@@ -234,4 +239,73 @@ describe("PlasmaNestedEscape end to end, two levels down: J's holders leave alon
     expect((await nested.status(A.chainId, K.chainId as ChainId, { tokens: [ETH] })).tokens[0].paid).toBe(out);
     console.log(`nested escape (path) e2e: done in ${Date.now() - t0} ms`);
   }, 150_000);
+});
+
+describe("the nested escape inside a chain parent's ledger: K's holders leave on P once A is frozen there (NESTED_ESCAPE_CALL, docs/FRAUD.md §4c)", () => {
+  withTree([
+    { name: 'P' },
+    { name: 'A', parent: 'P', challengeWindow: A_WINDOW, stallLimit: A_STALL, parentFinality: 'committed' },
+    { name: 'K', parent: 'A', challengeWindow: K_WINDOW, parentFinality: 'committed' },
+  ], 'escape-nested-chain');
+
+  it("alice (SDK) and bob (CLI) are paid on P K's last final block, alice's exit and her deposit in flight; once", async () => {
+    const t0 = Date.now();
+    const [P, A, K] = [tree.chain('P'), tree.chain('A'), tree.chain('K')];
+    const alice = tree.account(1);
+    const bob = newSigner('bob');
+    const onP = async (who: { address: Address }) => (await P.node.getAccount(who.address, ETH)).balance;
+
+    // alice: 3 ETH into P on L1, 2 into A on P, 1 into K on A; on K 0.25 to bob and a 0.1 withdrawal (never paid by A).
+    await tree.waitApplied(await tree.deposit('P', alice, ETH, 3n * ETHER));
+    await tree.waitApplied(await tree.deposit('A', alice, ETH, 2n * ETHER));
+    await tree.waitApplied(await tree.deposit('K', alice, ETH, ETHER));
+    await tree.transfer('K', alice, bob, ETH, ETHER / 4n);
+    await tree.withdraw('K', alice, alice, ETH, ETHER / 10n);
+    const { head: kHead } = await tree.settle('K');
+    // A's clock passes the window of K's head; K stops; A records a deposit to K that K never applies (in flight), in
+    // the block that makes K's head final in A's ledger; A commits it on P and stops.
+    await waitForWallClock(Number((await A.node.getChildInfo(K.chainId))!.headWindowEnd));
+    await tree.stopNode('K');
+    const inFlight = await tree.deposit('K', alice, ETH, (3n * ETHER) / 10n);
+    await tree.settle('A');
+    await tree.stopNode('A');
+
+    // Anyone freezes A on P once P's clock (the wall clock) is past A's stall limit; its head is then final on P.
+    const hatch = new ChainEscapeClient({ parentNode: P.nodeUrl, pollMs: 50 });
+    await waitForWallClock((await hatch.getChainStatus(A.chainId)).stallableAt! + 1);
+    await hatch.freezeStalled(A.chainId);
+    const frozen = await hatch.getChainStatus(A.chainId);
+    expect(frozen.status).toBe('frozen-stalled');
+    await waitForWallClock(frozen.headWindowEnd + 1);
+
+    // The inputs, offline, from A's and K's data directories: the same as for a child of the root.
+    const source = await nestedEscapeSourceFromDataDirs({ parentDataDir: A.dataDir, childDataDir: K.dataDir, child: K.chainId, owner: alice.address });
+    expect([Number(source.head.number), source.finalNumber]).toEqual([frozen.headNumber, BigInt(kHead)]);
+    const aliceInK = ETHER - ETHER / 4n - ETHER / 10n;
+    expect(source.deposits.map((p) => [p.nonce, p.amount])).toEqual([[BigInt(inFlight.nonce), (3n * ETHER) / 10n]]);
+    const inputs = { frozen: source.frozen, via: source.via, final: source.final };
+    const nested = new ChainNestedEscapeClient({ parentNode: P.nodeUrl, pollMs: 50 });
+    const cap = source.parentState.ledger.subtreeBalance(K.chainId, ETH);
+    const status = await nested.status(A.chainId, K.chainId as ChainId, { inputs, caps: new Map([[ETH, cap]]) });
+    expect(status).toMatchObject({ host: 'chain', hostChainId: P.chainId, inputsMatchHost: true, lastFinalBlock: kHead, frozen: { status: 'frozen-stalled', headFinal: true } });
+    expect(status.tokens).toEqual([{ token: ETH, cap, paid: 0n, left: cap }]);
+
+    // alice through the SDK: three NESTED_ESCAPE_CALL txs on P, free; P's subtree balance of A pays them.
+    const [before, heldForA] = [await onP(alice), await P.node.getSubtreeBalance(A.chainId, ETH)];
+    const r = await nested.escapeAll(inputs, source);
+    expect(r.paid.map((p) => [p.kind, p.amount])).toEqual([['account', aliceInK], ['exit', ETHER / 10n], ['deposit', (3n * ETHER) / 10n]]);
+    const aliceOut = aliceInK + ETHER / 10n + (3n * ETHER) / 10n;
+    expect(await onP(alice)).toBe(before + aliceOut);
+    expect(await P.node.getSubtreeBalance(A.chainId, ETH)).toBe(heldForA - aliceOut);
+    // Once: the SDK's checks read P's ledger marks.
+    expect((await nested.escapeAll(inputs, source)).skipped.map((s) => s.code)).toEqual(['ALREADY_ESCAPED', 'ALREADY_WITHDRAWN', 'ALREADY_RECLAIMED']);
+
+    // bob through the CLI: its 0.25 ETH of K's last final block, paid on P (the host node from --host-node).
+    const paid = await cli([K.chainId, '--parent-data-dir', A.dataDir, '--data-dir', K.dataDir, '--owner', bob.address, '--host-node', P.nodeUrl]);
+    expect(paid.code, paid.stderr).toBe(0);
+    expect(paid.stdout).toMatch(/account\s+slot \d+\s+0x[0-9a-f]{40}\s+0\.25 ETH/);
+    expect(await onP(bob)).toBe(ETHER / 4n);
+    expect(await nested.paid(K.chainId as ChainId, ETH)).toBe(aliceOut + ETHER / 4n);
+    console.log(`nested escape in a chain parent e2e: done in ${Date.now() - t0} ms`);
+  }, 120_000);
 });

@@ -271,8 +271,11 @@ export class ChainEscapeClient implements EscapeHatch {
     return proof;
   }
 
-  /** Sends an unsigned kind 11/12/13 to P's node (its dry run refuses with the ledger's code) and waits until P includes it. */
-  private async submit(what: string, tx: SignedTx, remap: (e: PlasmaError) => PlasmaError = (e) => e): Promise<Receipt> {
+  /**
+   * Sends an unsigned parent-ledger tx (kinds 11-13, and 16 for ChainNestedEscapeClient) to P's node (its dry run
+   * refuses with the ledger's code) and waits until P includes it.
+   */
+  async submit(what: string, tx: SignedTx, remap: (e: PlasmaError) => PlasmaError = (e) => e): Promise<Receipt> {
     let hash: Hex;
     try {
       hash = (await this.node.sendTransaction(tx)).hash;

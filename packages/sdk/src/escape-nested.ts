@@ -250,24 +250,10 @@ export class NestedEscapeClient {
   }
 
   /**
-   * Every account, exit and deposit given, one call each, skipping what the module paid already (a second run pays
-   * nothing and says why); any other refusal throws.
+   * Every account, exit and deposit given, one call each, skipping what the module paid already (payAll).
    */
-  async escapeAll(inputs: NestedEscapeInputs, proofs: { accounts?: readonly NestedAccountProof[]; exits?: readonly NestedExitProof[]; deposits?: readonly NestedDepositProof[] }): Promise<NestedEscapeAllResult> {
-    const out: NestedEscapeAllResult = { paid: [], skipped: [] };
-    const run = async <T extends NestedPayment>(kind: T['kind'], what: string, call: () => Promise<T>): Promise<void> => {
-      try {
-        out.paid.push(await call());
-      } catch (e) {
-        const err = e as PlasmaError;
-        if (!['ALREADY_ESCAPED', 'ALREADY_WITHDRAWN', 'ALREADY_RECLAIMED'].includes(err?.code)) throw e;
-        out.skipped.push({ kind, what, code: err.code, message: err.message });
-      }
-    };
-    for (const p of proofs.accounts ?? []) await run('account', `slot ${p.account.slot}`, () => this.escape(inputs, p));
-    for (const p of proofs.exits ?? []) await run('exit', `exit ${p.index} of block ${p.exitBlock.header.number}`, () => this.exit(inputs, p));
-    for (const p of proofs.deposits ?? []) await run('deposit', `deposit ${p.nonce}`, () => this.reclaim(inputs, p));
-    return out;
+  async escapeAll(inputs: NestedEscapeInputs, proofs: NestedProofs): Promise<NestedEscapeAllResult> {
+    return payAll(this, inputs, proofs);
   }
 
   // ---------------------------------------------------------------------------------------------- internals
@@ -310,6 +296,41 @@ export class NestedEscapeClient {
     const to = await this.module();
     return sendChecked(this.provider, this.pollMs, action, () => signer.call({ to, data }), (): Promise<TransactionResponse> => signer.sendTransaction({ to, data }));
   }
+}
+
+/** The accounts, exits and deposits a holder leaves with (core's builders, or nestedEscapeSourceFromDataDirs). */
+export interface NestedProofs {
+  accounts?: readonly NestedAccountProof[];
+  exits?: readonly NestedExitProof[];
+  deposits?: readonly NestedDepositProof[];
+}
+
+/** Who pays a nested escape: the root's module (NestedEscapeClient) or a chain parent's ledger (ChainNestedEscapeClient). */
+export interface NestedEscapeHost {
+  escape(inputs: NestedEscapeInputs, proof: NestedAccountProof): Promise<NestedAccountResult>;
+  exit(inputs: NestedEscapeInputs, proof: NestedExitProof): Promise<NestedExitResult>;
+  reclaim(inputs: NestedEscapeInputs, proof: NestedDepositProof): Promise<NestedReclaimResult>;
+}
+
+/**
+ * Every account, exit and deposit given, one call each on `host`, skipping what it paid already (a second run pays
+ * nothing and says why); any other refusal throws.
+ */
+export async function payAll(host: NestedEscapeHost, inputs: NestedEscapeInputs, proofs: NestedProofs): Promise<NestedEscapeAllResult> {
+  const out: NestedEscapeAllResult = { paid: [], skipped: [] };
+  const run = async <T extends NestedPayment>(kind: T['kind'], what: string, call: () => Promise<T>): Promise<void> => {
+    try {
+      out.paid.push(await call());
+    } catch (e) {
+      const err = e as PlasmaError;
+      if (!['ALREADY_ESCAPED', 'ALREADY_WITHDRAWN', 'ALREADY_RECLAIMED'].includes(err?.code)) throw e;
+      out.skipped.push({ kind, what, code: err.code, message: err.message });
+    }
+  };
+  for (const p of proofs.accounts ?? []) await run('account', `slot ${p.account.slot}`, () => host.escape(inputs, p));
+  for (const p of proofs.exits ?? []) await run('exit', `exit ${p.index} of block ${p.exitBlock.header.number}`, () => host.exit(inputs, p));
+  for (const p of proofs.deposits ?? []) await run('deposit', `deposit ${p.nonce}`, () => host.reclaim(inputs, p));
+  return out;
 }
 
 /** K: the holder's chain of the path, A's descendant through each level's Child record index. */

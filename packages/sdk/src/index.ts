@@ -29,8 +29,10 @@ export { readTree, planRoute, findChain, walkTree, treeToJson, RootContractSourc
 export type { TreeNode, TreeNodeJson, OpenWindow, TreeSource, ChildRecord, CommitmentRecord, RootContractSourceOptions, NodeTreeSourceOptions, ReadTreeOptions, Route, RouteHop, HopKind, RouteEstimates } from './tree.js';
 export { EscapeClient, escapeProofSource, nodeProofSource, escapeProofFromJson, checkWitness } from './escape.js';
 export { ChainEscapeClient } from './escape-chain.js';
-export { NestedEscapeClient, childOf } from './escape-nested.js';
-export type { NestedEscapeClientOptions, NestedEscapeInputs, NestedEscapeStatus, NestedPayment, NestedAccountResult, NestedExitResult, NestedReclaimResult, NestedEscapeAllResult } from './escape-nested.js';
+export { NestedEscapeClient, childOf, payAll } from './escape-nested.js';
+export type { NestedEscapeClientOptions, NestedEscapeHost, NestedEscapeInputs, NestedEscapeStatus, NestedPayment, NestedProofs, NestedAccountResult, NestedExitResult, NestedReclaimResult, NestedEscapeAllResult } from './escape-nested.js';
+export { ChainNestedEscapeClient } from './escape-nested-chain.js';
+export type { ChainNestedEscapeStatus } from './escape-nested-chain.js';
 export { DataChallengeClient } from './data-challenge.js';
 export type { DataChallengeClientOptions, DataChallengeView, DataChallengeStatusName, DataChallenger } from './data-challenge.js';
 export { ChainDataChallengeClient } from './data-challenge-chain.js';

@@ -6,7 +6,7 @@ import type { Provider } from 'ethers';
 import { accountOptions, collect, connectionOptions, examples, jsonOption, print, printJson } from '../common.js';
 import type { AccountFlags, ConnectionFlags } from '../context.js';
 
-type Flags = ConnectionFlags & AccountFlags & { json?: boolean; owner?: string; token?: string | string[]; dataDir?: string; depositor?: string; parentNode?: string; parentDataDir?: string; viaDataDir?: string[] };
+type Flags = ConnectionFlags & AccountFlags & { json?: boolean; owner?: string; token?: string | string[]; dataDir?: string; depositor?: string; parentNode?: string; parentDataDir?: string; viaDataDir?: string[]; frozen?: string; hostNode?: string };
 
 /**
  * `plasma-tree escape …`: the escape hatch of a frozen chain at any depth (docs/FRAUD.md §4, §8). A child of the root
@@ -70,8 +70,10 @@ export function registerEscapeCommands(program: Command): void {
 
   const nested = escape
     .command('nested <child>')
-    .description("leave a descendant K of a frozen child A of the root on L1 (PlasmaNestedEscape, docs/FRAUD.md §4b): every slot of the owner at K's last final block in its parent's ledger, K's exits to it that the parent never paid, its deposits to K in flight; along the path A → … → K, read offline from the chains' data directories (--account pays the gas)")
-    .option('--parent-data-dir <dir>', "a data directory of the frozen chain A's node, A a child of the root (a stopped node, a backup; default: the devnet's)")
+    .description("leave a descendant K of a frozen chain A (PlasmaNestedEscape, docs/FRAUD.md §4b, §4c): every slot of the owner at K's last final block in its parent's ledger, K's exits to it that the parent never paid, its deposits to K in flight; along the path A → … → K, read offline from the chains' data directories. Paid on L1 when A is a child of the root (--account pays the gas), on A's parent chain when A is under a chain (free: NESTED_ESCAPE_CALL)")
+    .option('--frozen <chain>', "the frozen ancestor A of K (default: K's ancestor that is a child of the root)")
+    .option('--host-node <url>', "a node of A's parent when it is a chain, whose ledger pays (default: the devnet's; without it A is taken as a child of the root)")
+    .option('--parent-data-dir <dir>', "a data directory of the frozen chain A's node (a stopped node, a backup; default: the devnet's)")
     .option('--via-data-dir <dir>', "a data directory of a chain between A and K, A's child first (repeatable; default: the devnet's; none when K is A's child)", collect)
     .option('--data-dir <dir>', "a data directory of K's node (default: the devnet's); needed once a block of K is final")
     .option('--owner <address>', "whose slots, exits and deposits (default: --account's address)");
@@ -82,6 +84,8 @@ export function registerEscapeCommands(program: Command): void {
     'plasma-tree escape nested A1 --parent-data-dir .devnet/chains/A --data-dir .devnet/chains/A1 --account dev1',
     'plasma-tree escape nested 0x<K id> --parent-data-dir /backup/A --data-dir /backup/K --account payer --owner 0xAb… --json',
     'plasma-tree escape nested 0x<J id> --parent-data-dir /backup/A --via-data-dir /backup/K --data-dir /backup/J --account payer',
+    'plasma-tree escape nested K --frozen A --owner dev2   # A under chain P: paid on P (its node from devnet.json)',
+    'plasma-tree escape nested 0x<K id> --parent-data-dir /backup/A --data-dir /backup/K --host-node http://127.0.0.1:8645 --owner 0xAb…',
   ]);
   nested.action((child: string, flags: Flags) => nestedAction(child, flags));
 }
@@ -215,41 +219,55 @@ async function reclaimAction(chain: string, flags: Flags): Promise<void> {
 }
 
 /**
- * `escape nested <child>`: the inputs from A's and K's data directories (node `nestedEscapeSourceFromDataDirs`), at the
- * root's head of A, then every payment through the SDK's NestedEscapeClient (what the module paid already is skipped).
+ * `escape nested <child>`: the inputs from the frozen chain A's, the via chains' and K's data directories (node
+ * `nestedEscapeSourceFromDataDirs`), at A's head on its host, then every payment through the SDK: NestedEscapeClient on
+ * L1 when A is a child of the root, ChainNestedEscapeClient (NESTED_ESCAPE_CALL on A's parent chain) when it is not.
+ * What the host paid already is skipped.
  */
 async function nestedAction(child: string, flags: Flags): Promise<void> {
   const { resolveL1, resolveChainArg, findDevnetChain, l1Provider, resolveWallet, resolveAddress } = await import('../context.js');
   const { PlasmaError, ROOT_CHAIN_ID } = await import('@plasma-tree/core');
-  const { NestedEscapeClient, readTokenInfo, plasmaRoot } = await import('@plasma-tree/sdk');
+  const { ChainNestedEscapeClient, NestedEscapeClient, readTokenInfo, plasmaRoot } = await import('@plasma-tree/sdk');
   // The node package reads data directories; the SDK sends (node and SDK never import each other).
   const { nestedEscapeSourceFromDataDirs } = await import('@plasma-tree/node');
   const { l1Url, rootContract, devnet } = resolveL1(flags);
-  if (!rootContract) throw new PlasmaError('MISSING_CONFIG', 'no root contract given', { hint: 'pass --root <address>, or start a devnet (`plasma-tree devnet`)' });
   const { chainId: K, dev } = resolveChainArg(child, devnet);
   if (dev && dev.parentChainId.toLowerCase() === ROOT_CHAIN_ID) {
-    throw new PlasmaError('NOT_NESTED', `chain ${dev.name} is a child of the root: its holders leave with \`plasma-tree escape exit ${dev.name}\``, { hint: 'the nested escape is for a descendant of a frozen child of the root' });
+    throw new PlasmaError('NOT_NESTED', `chain ${dev.name} is a child of the root: its holders leave with \`plasma-tree escape exit ${dev.name}\``, { hint: 'the nested escape is for a descendant of a frozen chain' });
   }
-  // The devnet's path: K's ancestors up to A, the child of the root (the frozen chain); the ones below A are the via chains.
+  // The devnet's path: K's ancestors up to the child of the root; the frozen chain A is one of them (--frozen, default
+  // the child of the root), the ones below A are the via chains.
   const ancestors: NonNullable<ReturnType<typeof findDevnetChain>>[] = [];
   for (let p = dev ? findDevnetChain(devnet, dev.parentChainId) : undefined; p; p = p.parentChainId.toLowerCase() === ROOT_CHAIN_ID ? undefined : findDevnetChain(devnet, p.parentChainId)) ancestors.unshift(p);
-  const parentDev = ancestors[0];
+  const frozenAt = flags.frozen === undefined ? 0 : ancestors.findIndex((a) => a.name === flags.frozen || a.chainId.toLowerCase() === flags.frozen!.toLowerCase());
+  if (frozenAt < 0) {
+    throw new PlasmaError('NOT_AN_ANCESTOR', `${flags.frozen} is not a chain above ${dev?.name ?? K} in the devnet`, { hint: `name one of ${ancestors.map((a) => a.name).join(', ') || 'its ancestors'}, or pass --parent-data-dir` });
+  }
+  const parentDev = ancestors[frozenAt];
   const parentDataDir = flags.parentDataDir ?? parentDev?.dataDir;
-  const viaDataDirs = flags.viaDataDir ?? (flags.parentDataDir === undefined ? ancestors.slice(1).map((d) => d.dataDir) : []);
+  const viaDataDirs = flags.viaDataDir ?? (flags.parentDataDir === undefined ? ancestors.slice(frozenAt + 1).map((d) => d.dataDir) : []);
   const childDataDir = flags.dataDir ?? dev?.dataDir;
   if (!parentDataDir) {
     throw new PlasmaError('MISSING_PROOF_SOURCE', 'give the frozen parent chain\'s data directory: --parent-data-dir <dir>', { hint: "a stopped node's data directory of the parent chain (or a backup) holds its final ledger" });
   }
+  // Where A's holders' holders are paid: A's parent chain when it is a chain (its node), else L1.
+  const hostDev = parentDev && parentDev.parentChainId.toLowerCase() !== ROOT_CHAIN_ID ? findDevnetChain(devnet, parentDev.parentChainId) : undefined;
+  const hostNode = flags.hostNode ?? hostDev?.nodeUrl;
+  if (!hostNode && !rootContract) throw new PlasmaError('MISSING_CONFIG', 'no root contract given', { hint: 'pass --root <address>, or start a devnet (`plasma-tree devnet`)' });
   const provider = await l1Provider(l1Url);
   try {
-    const wallet = (await resolveWallet(flags, devnet)).connect(provider);
-    const owner = flags.owner !== undefined ? resolveAddress(flags.owner, devnet, '--owner') : (wallet.address.toLowerCase() as Address);
+    const wallet = hostNode ? undefined : (await resolveWallet(flags, devnet)).connect(provider);
+    const owner = flags.owner !== undefined ? resolveAddress(flags.owner, devnet, '--owner') : wallet ? (wallet.address.toLowerCase() as Address) : undefined;
+    if (!owner) throw new PlasmaError('MISSING_OWNER', 'whose slots, exits and deposits? pass --owner <address> (or --account)', { hint: 'on a chain host nothing is signed: --owner is enough' });
     const read = (parentNumber?: number) => nestedEscapeSourceFromDataDirs({ parentDataDir, viaDataDirs, childDataDir, child: K, owner, ...(parentNumber === undefined ? {} : { parentNumber }) });
     let source = await read();
-    // Prove against the root's head of A (the store may know later blocks, or a conviction rolled the head back).
-    const rootHead = Number((await plasmaRoot(rootContract, provider).chainInfo(source.parentChainId)).headNumber);
-    if (rootHead !== Number(source.head.number) && rootHead > 0) source = await read(rootHead);
-    const client = new NestedEscapeClient({ l1: wallet, rootContract });
+    const chainHost = hostNode ? new ChainNestedEscapeClient({ parentNode: hostNode, ...(hostDev ? { parentChainId: hostDev.chainId } : {}) }) : undefined;
+    // Prove against the host's head of A (the store may know later blocks, or a conviction rolled the head back).
+    const hostHead = chainHost
+      ? Number((await chainHost.node.getChildInfo(source.parentChainId))?.headNumber ?? 0)
+      : Number((await plasmaRoot(rootContract!, provider).chainInfo(source.parentChainId)).headNumber);
+    if (hostHead !== Number(source.head.number) && hostHead > 0) source = await read(hostHead);
+    const client = chainHost ?? new NestedEscapeClient({ l1: wallet!, rootContract: rootContract! });
     const inputs = { frozen: source.frozen, via: source.via, final: source.final };
     if (source.accounts.length + source.exits.length + source.deposits.length === 0) {
       throw new PlasmaError('NOTHING_TO_ESCAPE', `${owner} holds nothing in ${dev?.name ?? K} at its last final block ${source.finalNumber} in its parent's ledger (below ${parentDev?.name ?? source.parentChainId}'s final head), and has no exit or deposit in flight there`, {
@@ -259,11 +277,12 @@ async function nestedAction(child: string, flags: Flags): Promise<void> {
     }
     const r = await client.escapeAll(inputs, source);
     const path = [source.parentChainId, ...source.path.levels.map((l) => l.child)];
-    const out = { parentChainId: source.parentChainId, child: K, path, owner, parentHead: Number(source.head.number), lastFinalBlock: Number(source.finalNumber), paid: r.paid, skipped: [...r.skipped, ...source.skipped] };
+    const out = { parentChainId: source.parentChainId, host: chainHost ? hostDev?.chainId ?? 'chain' : 'L1', child: K, path, owner, parentHead: Number(source.head.number), lastFinalBlock: Number(source.finalNumber), paid: r.paid, skipped: [...r.skipped, ...source.skipped] };
     if (flags.json) return printJson(out);
     const { c, kv, table, formatAmount } = await import('../ui.js');
     print(kv([
       ['frozen chain', `${parentDev?.name ?? source.parentChainId} head #${source.head.number}`],
+      ['paid on', chainHost ? `chain ${hostDev?.name ?? hostNode}` : 'L1'],
       ['child', `${dev?.name ?? K}, last final block #${source.finalNumber}`],
       ...(path.length > 2 ? [['path', path.map((id) => findDevnetChain(devnet, id)?.name ?? id).join(' → ')] as [string, string]] : []),
       ['owner', owner],
