@@ -107,7 +107,7 @@ export async function deployRoot(signer: Signer, options: { verifier?: string } 
 
 /**
  * Deploys PlasmaFraudVerifier with its ledger modules (docs/LEDGER-PROOFS.md §5.2): the zero-hash table they share
- * (PlasmaZeroHashes), the stateless kind-group modules, then the verifier that names them (registry, exits, objections, edges, child fraud).
+ * (PlasmaZeroHashes), the stateless kind-group modules, then the verifier that names them (registry, exits, objections, edges, child fraud, nested escape).
  */
 export async function deployFraudVerifier(signer: Signer): Promise<Deployed> {
   const { address: zeroHashes } = await deployContract(signer, 'PlasmaZeroHashes');
@@ -116,7 +116,8 @@ export async function deployFraudVerifier(signer: Signer): Promise<Deployed> {
   const objections = await deployContract(signer, 'PlasmaLedgerObjections', [zeroHashes]);
   const edges = await deployContract(signer, 'PlasmaLedgerEdges', [zeroHashes]);
   const childFraud = await deployContract(signer, 'PlasmaLedgerChildFraud', [zeroHashes]);
-  return deployContract(signer, 'PlasmaFraudVerifier', [[registry.address, exits.address, objections.address, edges.address, childFraud.address]]);
+  const nested = await deployContract(signer, 'PlasmaLedgerNested', [zeroHashes]);
+  return deployContract(signer, 'PlasmaFraudVerifier', [[registry.address, exits.address, objections.address, edges.address, childFraud.address, nested.address]]);
 }
 
 /** Deploys an ERC-20 with an open `mint(to, amount)` (18 decimals), for tests and the devnet. */

@@ -67,6 +67,7 @@ contract PlasmaFraudVerifier {
     address public immutable ledgerObjections; // 14 CHALLENGE_CHILD_DATA, 15 CHILD_DATA_CALL
     address public immutable ledgerEdges; // 7 EDGE_SEND, 8 EDGE_FROM_PARENT, 9 EDGE_FROM_CHILD (refusals only)
     address public immutable ledgerChildFraud; // 10 PROVE_CHILD_FRAUD
+    address public immutable ledgerNested; // 16 NESTED_ESCAPE_CALL
 
     /// @dev secp256k1n / 2 (EIP-2), as in PlasmaRoot and core's signature rules.
     uint256 private constant HALF_CURVE_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
@@ -106,14 +107,15 @@ contract PlasmaFraudVerifier {
     error SignersNotSorted(uint256 position, address previous, address signer);
     error SignerNotValidator(uint256 position, address signer);
 
-    /// @param modules The ledger modules: registry, exits, objections, edges, child fraud (address(0) for a group not
-    ///        deployed).
-    constructor(address[5] memory modules) {
+    /// @param modules The ledger modules: registry, exits, objections, edges, child fraud, nested escape (address(0) for
+    ///        a group not deployed).
+    constructor(address[6] memory modules) {
         ledgerRegistry = modules[0];
         ledgerExits = modules[1];
         ledgerObjections = modules[2];
         ledgerEdges = modules[3];
         ledgerChildFraud = modules[4];
+        ledgerNested = modules[5];
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -164,13 +166,14 @@ contract PlasmaFraudVerifier {
         return _ledgerCall(ledgerModuleOf(kind), domainSeparator, depositRecord, rootArgs);
     }
 
-    /// @notice The module that proves transitions of tx `kind` (3-15); reverts ProofKindNotSupported when none does.
+    /// @notice The module that proves transitions of tx `kind` (3-16); reverts ProofKindNotSupported when none does.
     function ledgerModuleOf(uint8 kind) public view returns (address module) {
         module = kind == 3 || kind == 4 || kind == 6 || kind == 13 ? ledgerRegistry
             : kind == 5 || kind == 11 || kind == 12 ? ledgerExits
             : kind == 14 || kind == 15 ? ledgerObjections
             : kind >= 7 && kind <= 9 ? ledgerEdges
             : kind == 10 ? ledgerChildFraud
+            : kind == 16 ? ledgerNested
             : address(0);
         if (module == address(0)) revert ProofKindNotSupported(kind);
     }
@@ -461,12 +464,12 @@ contract PlasmaFraudVerifier {
     // ---------------------------------------------------------------------------------------------------------------
 
     /// @notice Whether the words break the kind's form (docs/SPEC.md "Transactions inside a block", core's
-    ///         checkBlockTxForm): kind > 15, data over MAX_TX_DATA_BYTES, a word the kind must leave 0 that is not 0,
+    ///         checkBlockTxForm): kind > 16, data over MAX_TX_DATA_BYTES, a word the kind must leave 0 that is not 0,
     ///         non-empty data in kinds 0-2, or data of kinds 3-15 that is not its kind's one canonical abi.encode (core's
     ///         strict decoders, txData.ts).
     function isMalformed(BlockTx memory x, bytes memory data) public pure returns (bool) {
         uint8 k = x.kind;
-        if (k > 15 || data.length > MAX_TX_DATA_BYTES) return true;
+        if (k > 16 || data.length > MAX_TX_DATA_BYTES) return true;
         if (k <= 2 ? data.length != 0 : !_canonical(data, _dataLayout(k))) return true;
         bool noSignature = x.r == 0 && x.s == 0 && x.v == 0;
         bool noValue = x.toSlot == 0 && x.to == address(0) && x.token == address(0) && x.amount == 0;
@@ -482,7 +485,8 @@ contract PlasmaFraudVerifier {
         if (k == 8) return x.slot != 0 || !noValue || !noSignature || (_wordAt(data, 64) != 1 && _wordAt(data, 64) != 2);
         if (k == 9) return x.slot != 0 || !noValue || x.nonce != 0 || !noSignature;
         // 11 ESCAPE_CHILD_EXIT (docs/FRAUD.md §8): unsigned; to, token, amount repeat the account witness in data.
-        if (k == 11) return x.slot != 0 || x.from != address(0) || x.nonce != 0 || !noSignature;
+        // 16 NESTED_ESCAPE_CALL (§4c): the same form; to, token, amount are who the call in data pays.
+        if (k == 11 || k == 16) return x.slot != 0 || x.from != address(0) || x.nonce != 0 || !noSignature;
         // 12 RECLAIM_CHILD_DEPOSIT (§8): unsigned; from, to, token, amount, nonce are the deposit given back.
         if (k == 12) return x.slot != 0 || !noSignature;
         // 13 FREEZE_STALLED_CHILD (§8): every word 0; the child is in data.
@@ -504,7 +508,7 @@ contract PlasmaFraudVerifier {
         if (k == 6) return "L188"; // validators, threshold, challengeWindow, stallLimit
         if (k == 7) return "wwBW"; // fn, child, payload, writes
         if (k == 8) return "wB1W"; // fn, payload, status, writes
-        if (k == 15) return "wB"; // child, call
+        if (k == 15 || k == 16) return "wB"; // child (16: the frozen chain), call
         if (k == 9) return "ww8wwww888wBwXW"; // child, header, windowEnd, fn, payload, index, proof, writes
         if (k == 10) return "w1B"; // child, fraudKind, args
         if (k == 11) return "ww8wwww888w4aaw8wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"; // child, head, windowEnd, ledgerRoot, account

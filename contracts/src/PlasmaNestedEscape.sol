@@ -1,21 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Header, Exit, AccountWitness, LedgerProof, ChildRecord, FrozenHead, FinalChild, Cap} from "./lib/PlasmaTypes.sol";
+import {Header, Exit, AccountWitness, LedgerProof, ChildRecord, FrozenHead, FinalChild, Cap, NestedLevel} from "./lib/PlasmaTypes.sol";
+import {PlasmaNestedPaths} from "./lib/PlasmaNestedPaths.sol";
 import {PlasmaEncoding} from "./lib/PlasmaEncoding.sol";
-import {PlasmaMerkle} from "./lib/PlasmaMerkle.sol";
 import {PlasmaLedgerTree} from "./lib/PlasmaLedgerTree.sol";
 import {PlasmaRoot} from "./PlasmaRoot.sol";
-
-/// @notice A chain between the frozen chain A and the holder's chain on a nested path (docs/FRAUD.md §4b): `child` in
-///         its parent's ledger (A's at its head for the first level, the previous level's ledger after that) with its
-///         last final block n > 0, and the two halves of n's state root (keccak256(accountsRoot ‖ ledgerRoot) =
-///         child.block.stateRoot): `ledgerRoot` is the ledger the next level is proved in.
-struct NestedLevel {
-    FinalChild child;
-    bytes32 accountsRoot;
-    bytes32 ledgerRoot;
-}
 
 /// @title PlasmaNestedEscape
 /// @notice The escape of holders inside a frozen chain's descendants (docs/FRAUD.md §4b, §4 phase 2). A is a frozen
@@ -35,15 +25,7 @@ struct NestedLevel {
 ///      constructor (its immutable `nestedEscape`), the one caller of {PlasmaRoot.payNested}; reads the root through
 ///      its views. Every state change comes before the root pays (which is nonReentrant).
 contract PlasmaNestedEscape {
-    // Ledger kinds (core ledgerEntries.ts): the second argument of InvalidLedgerProof.
-    uint8 internal constant KIND_CHILD = 0;
-    uint8 internal constant KIND_SUBTREE_BALANCE = 1;
-    uint8 internal constant KIND_DEPOSIT = 2;
-    uint8 internal constant KIND_COMMITMENT = 3;
-    uint8 internal constant KIND_SPENT_EXIT = 4;
-    uint8 internal constant KIND_ESCAPED_SLOT = 9;
     uint256 internal constant EXIT_TREE_DEPTH = 16;
-    uint256 internal constant STATE_TREE_DEPTH = 32;
 
     /// @notice The PlasmaRoot that created this module.
     PlasmaRoot public immutable root;
@@ -58,51 +40,21 @@ contract PlasmaNestedEscape {
     ///      SubtreeBalance(K, token) in K's parent's ledger.
     mapping(bytes32 chainId => mapping(bytes32 child => mapping(address token => uint256))) private _paid;
 
-    /// @dev The path a call walked: the holder's chain, its last final block n and n's depositNonce, the clock and the
-    ///      ledger root of its parent, and per level (A's child first) the child and the ledger root it is proved in.
-    struct Path {
-        bytes32 child;
-        uint64 n;
-        uint64 depositNonce;
-        uint64 time;
-        bytes32 ledgerRoot;
-        bytes32[] children;
-        bytes32[] ledgerRoots;
-    }
-
     event NestedEscapeExit(bytes32 indexed chainId, bytes32 indexed child, uint32 slot, address owner, address token, uint256 amount);
     event NestedExitPaid(
         bytes32 indexed chainId, bytes32 indexed child, uint64 number, uint256 index, address recipient, address token, uint256 amount
     );
     event NestedDepositReclaimed(bytes32 indexed chainId, bytes32 indexed child, uint64 nonce, address from, address token, uint256 amount);
 
-    // PlasmaRoot's, where the meaning is the same (UnknownChain comes from the root itself)
+    // PlasmaRoot's, where the meaning is the same (UnknownChain comes from the root itself); the checks of the path and
+    // of each method's proofs revert with PlasmaNestedPaths' errors (shared with PlasmaLedgerNested)
     error ChainNotFrozen(bytes32 chainId);
     error NotTheHead(uint64 number, uint64 head);
-    error UnknownCommitment(bytes32 chainId, uint64 number);
     error ChallengeWindowOpen(uint64 windowEnd, uint256 now);
-    error ZeroAmount();
-    error InvalidAccountProof(bytes32 chainId, uint32 slot);
     error AlreadyEscaped(bytes32 chainId, uint32 slot);
-    error ExitIndexOutOfRange(uint256 index);
-    error BadProofLength(uint256 length, uint256 expected);
-    error InvalidExitProof(bytes32 chainId, uint64 number, uint256 index);
     error AlreadyWithdrawn(bytes32 chainId, uint64 number, uint256 index);
     error SubtreeBalanceExceeded(bytes32 chainId, address token, uint256 requested, uint256 available);
-    error DepositApplied(bytes32 chainId, uint64 nonce, uint64 headDepositNonce);
-    error UnknownDeposit(bytes32 chainId, uint64 nonce);
     // this module's
-    /// @notice keccak256(accountsRoot ‖ ledgerRoot) is not the state root of `chainId`'s block: the frozen head, or a
-    ///         level's last final block.
-    error InvalidLedgerRoot(bytes32 chainId);
-    /// @notice An entry of `kind` about `child` does not fold to the ledger root of `child`'s parent.
-    error InvalidLedgerProof(bytes32 child, uint8 kind);
-    /// @notice Block `number` of `child` is not its last final block at its parent's time.
-    error NotLastFinal(bytes32 child, uint64 number);
-    /// @notice Block `number` of `child` was not final at `time` (its parent's clock): `windowEnd > time`.
-    error NotFinal(bytes32 child, uint64 number, uint64 windowEnd, uint64 time);
-    /// @notice No block of `child` was final at its parent's time: no account to escape from, no ledger below it.
-    error NothingFinal(bytes32 child);
 
     constructor() {
         root = PlasmaRoot(msg.sender);
@@ -128,20 +80,11 @@ contract PlasmaNestedEscape {
         Cap[] calldata caps
     ) external {
         bytes32[] memory zeros = PlasmaLedgerTree.zeroHashes();
-        Path memory p = _path(a, via, c, caps.length, zeros);
+        PlasmaNestedPaths.Path memory p = _path(a, via, c, caps.length, zeros);
         bytes32 child = p.child;
-        if (p.n == 0) revert NothingFinal(child);
+        PlasmaNestedPaths.checkAccount(p, c, childLedgerRoot, account, escapedProof, zeros);
         uint256 amount = account.balance;
         uint32 slot = account.slot;
-        if (amount == 0) revert ZeroAmount();
-        // The accounts root of the witness (PlasmaFraudVerifier.accountsRootOf of a non-empty slot), folded here.
-        bytes32 node = PlasmaEncoding.accountHash(account.owner, account.token, amount, account.nonce);
-        for (uint256 level; level < STATE_TREE_DEPTH; ++level) {
-            bytes32 sibling = account.proof[level];
-            node = (slot >> level) & 1 == 1 ? PlasmaMerkle.hashPair(sibling, node) : PlasmaMerkle.hashPair(node, sibling);
-        }
-        if (PlasmaMerkle.hashPair(node, childLedgerRoot) != c.block.stateRoot) revert InvalidAccountProof(child, slot);
-        _fold(p.ledgerRoot, child, KIND_ESCAPED_SLOT, PlasmaLedgerTree.key(KIND_ESCAPED_SLOT, child, 0, slot), 0, escapedProof, zeros);
         mapping(uint256 => uint256) storage escaped = _escaped[a.chainId][child];
         uint256 bit = 1 << (slot & 0xff);
         uint256 bits = escaped[slot >> 8];
@@ -170,23 +113,10 @@ contract PlasmaNestedEscape {
         Cap[] calldata caps
     ) external {
         bytes32[] memory zeros = PlasmaLedgerTree.zeroHashes();
-        Path memory p = _path(a, via, c, caps.length, zeros);
+        PlasmaNestedPaths.Path memory p = _path(a, via, c, caps.length, zeros);
         bytes32 child = p.child;
         uint64 m = exitBlock.number;
-        // n's window bounds every earlier block's: windows grow with commit time.
-        if (m == 0 || m > p.n) revert NotFinal(child, m, exitWindowEnd, p.time);
-        if (exitBlock.chainId != child) revert InvalidLedgerProof(child, KIND_COMMITMENT);
-        bytes32 exitBlockHash = PlasmaEncoding.blockHash(exitBlock);
-        // Block n's Commitment entry was folded by _path: only another block's is proved here.
-        if (m != p.n || exitWindowEnd != c.windowEnd || exitBlockHash != PlasmaEncoding.blockHash(c.block)) {
-            _fold(p.ledgerRoot, child, KIND_COMMITMENT, PlasmaLedgerTree.key(KIND_COMMITMENT, child, 0, m), _commitmentLeaf(exitBlockHash, exitWindowEnd), exitBlockProof, zeros);
-        }
-        if (exitProof.length != EXIT_TREE_DEPTH) revert BadProofLength(exitProof.length, EXIT_TREE_DEPTH);
-        if (index >> EXIT_TREE_DEPTH != 0) revert ExitIndexOutOfRange(index);
-        if (PlasmaMerkle.computeRoot(PlasmaEncoding.exitHash(exit), index, exitProof) != exitBlock.exitRoot) {
-            revert InvalidExitProof(child, m, index);
-        }
-        _fold(p.ledgerRoot, child, KIND_SPENT_EXIT, PlasmaLedgerTree.key(KIND_SPENT_EXIT, child, bytes32(uint256(m)), index), 0, spentProof, zeros);
+        PlasmaNestedPaths.checkExit(p, c, exitBlock, exitWindowEnd, exitBlockProof, exit, index, exitProof, spentProof, zeros);
         mapping(uint256 => uint256) storage paid = _exitPaid[a.chainId][child];
         uint256 word = (uint256(m) << 8) | (index >> 8);
         uint256 bit = 1 << (index & 0xff);
@@ -216,20 +146,13 @@ contract PlasmaNestedEscape {
         Cap[] calldata caps
     ) external {
         bytes32[] memory zeros = PlasmaLedgerTree.zeroHashes();
-        Path memory p = _path(a, via, c, caps.length, zeros);
+        PlasmaNestedPaths.Path memory p = _path(a, via, c, caps.length, zeros);
         bytes32 child = p.child;
-        uint64 applied = p.depositNonce;
-        if (nonce <= applied) revert DepositApplied(child, nonce, applied);
-        if (
-            !PlasmaEncoding.recordIs(record, PlasmaEncoding.depositHash(child, nonce, from, to, token, amount))
-                || PlasmaLedgerTree.rootOfCalldata(
-                    PlasmaLedgerTree.key(KIND_DEPOSIT, child, 0, nonce), keccak256(abi.encode(record)), depositProof.bitmap, depositProof.siblings, zeros
-                ) != p.ledgerRoot
-        ) revert UnknownDeposit(child, nonce);
+        PlasmaNestedPaths.checkDeposit(p, nonce, from, to, token, amount, record, depositProof, zeros);
         mapping(uint256 => uint256) storage reclaimed = _reclaimed[a.chainId][child];
         uint256 bit = 1 << (nonce & 0xff);
         uint256 bits = reclaimed[nonce >> 8];
-        if (bits & bit != 0) revert UnknownDeposit(child, nonce);
+        if (bits & bit != 0) revert PlasmaNestedPaths.UnknownDeposit(child, nonce);
         reclaimed[nonce >> 8] = bits | bit;
         _capped(a.chainId, p, token, amount, caps, zeros);
         emit NestedDepositReclaimed(a.chainId, child, nonce, from, token, amount);
@@ -266,9 +189,9 @@ contract PlasmaNestedEscape {
     // Checks
     // ---------------------------------------------------------------------------------------------------------------
 
-    /// @dev A is frozen, `a.head` is its head with its record, final, and split into its accounts and ledger roots.
-    ///      Returns T, A's clock at its head.
-    function _frozenHead(FrozenHead calldata a) private view returns (uint64) {
+    /// @dev A is frozen at the root and `a.head` is its head with its record, final (the split of its state root is
+    ///      PlasmaNestedPaths.walk's first check).
+    function _frozenHead(FrozenHead calldata a) private view {
         bytes32 chainId = a.chainId;
         (uint8 status,) = root.chainStatus(chainId); // UnknownChain from the root
         if (status == 0) revert ChainNotFrozen(chainId);
@@ -277,108 +200,31 @@ contract PlasmaNestedEscape {
         if (number != headNumber || headNumber == 0) revert NotTheHead(number, headNumber);
         uint64 windowEnd = a.windowEnd;
         if (root.commitmentRecord(chainId, number) != PlasmaEncoding.commitmentRecord(PlasmaEncoding.blockHash(a.head), windowEnd)) {
-            revert UnknownCommitment(chainId, number);
+            revert PlasmaNestedPaths.UnknownCommitment(chainId, number);
         }
         if (block.timestamp < windowEnd) revert ChallengeWindowOpen(windowEnd, block.timestamp);
-        if (PlasmaMerkle.hashPair(a.accountsRoot, a.ledgerRoot) != a.head.stateRoot) revert InvalidLedgerRoot(chainId);
-        return a.head.timestamp;
     }
 
-    /// @dev Walks the path from A's frozen head: each level of `via` is a child of the previous one (of A first) with a
-    ///      last final block n > 0 whose state root splits into (accountsRoot, ledgerRoot); the next level is proved in
-    ///      that ledger at n's timestamp; `c` is the holder's chain, the last level.
+    /// @dev The root's checks of A, then the path (PlasmaNestedPaths.walk).
     function _path(FrozenHead calldata a, NestedLevel[] calldata via, FinalChild calldata c, uint256 capCount, bytes32[] memory zeros)
         private
         view
-        returns (Path memory p)
+        returns (PlasmaNestedPaths.Path memory)
     {
-        p.time = _frozenHead(a);
-        uint256 depth = via.length;
-        if (capCount != depth + 1) revert BadProofLength(capCount, depth + 1);
-        p.children = new bytes32[](depth + 1);
-        p.ledgerRoots = new bytes32[](depth + 1);
-        bytes32 parent = a.chainId;
-        p.ledgerRoot = a.ledgerRoot;
-        for (uint256 i;; ++i) {
-            // one _finalChild for every level (the holder's chain `c` last) keeps the module's code small
-            FinalChild calldata fc = i < depth ? via[i].child : c;
-            (bytes32 child, uint64 n, uint64 depositNonce) = _finalChild(parent, p.ledgerRoot, p.time, fc, zeros);
-            p.children[i] = child;
-            p.ledgerRoots[i] = p.ledgerRoot;
-            if (i == depth) return Path(child, n, depositNonce, p.time, p.ledgerRoot, p.children, p.ledgerRoots);
-            if (n == 0) revert NothingFinal(child);
-            NestedLevel calldata level = via[i];
-            if (PlasmaMerkle.hashPair(level.accountsRoot, level.ledgerRoot) != fc.block.stateRoot) revert InvalidLedgerRoot(child);
-            parent = child;
-            p.ledgerRoot = level.ledgerRoot;
-            p.time = fc.block.timestamp;
-        }
-    }
-
-    /// @dev The Child entry of `parent`'s child `c.record.index` in `ledgerRoot`, and its last final block n at `time`:
-    ///      n <= head with windowEnd <= time, and block n + 1 (when n < head) with windowEnd > time. Returns the child,
-    ///      n and n's depositNonce (0 when n = 0).
-    function _finalChild(bytes32 parent, bytes32 ledgerRoot, uint64 time, FinalChild calldata c, bytes32[] memory zeros)
-        private
-        pure
-        returns (bytes32 child, uint64 n, uint64 depositNonce)
-    {
-        child = PlasmaEncoding.childChainId(parent, c.record.index);
-        _fold(ledgerRoot, child, KIND_CHILD, PlasmaLedgerTree.key(KIND_CHILD, child, 0, 0), keccak256(abi.encode(c.record)), c.recordProof, zeros);
-        n = c.block.number;
-        uint64 head = c.record.headNumber;
-        if (n > head) revert NotLastFinal(child, n);
-        if (n > 0) {
-            if (c.block.chainId != child) revert UnknownCommitment(child, n);
-            _fold(ledgerRoot, child, KIND_COMMITMENT, PlasmaLedgerTree.key(KIND_COMMITMENT, child, 0, n), _commitmentLeaf(PlasmaEncoding.blockHash(c.block), c.windowEnd), c.blockProof, zeros);
-            if (c.windowEnd > time) revert NotFinal(child, n, c.windowEnd, time);
-            depositNonce = c.block.depositNonce;
-        }
-        if (n < head) {
-            _fold(ledgerRoot, child, KIND_COMMITMENT, PlasmaLedgerTree.key(KIND_COMMITMENT, child, 0, n + 1), _commitmentLeaf(c.nextHash, c.nextWindowEnd), c.nextProof, zeros);
-            if (c.nextWindowEnd <= time) revert NotLastFinal(child, n);
-        }
+        _frozenHead(a);
+        return PlasmaNestedPaths.walk(a, via, c, capCount, zeros);
     }
 
     /// @dev At every level of the path, SubtreeBalance(child, token) in its parent's ledger is `caps[i].amount`, and
     ///      what this module paid through that child of the token stays within it.
-    function _capped(bytes32 chainId, Path memory p, address token, uint256 amount, Cap[] calldata caps, bytes32[] memory zeros) private {
-        bytes32 tokenWord = bytes32(uint256(uint160(token)));
+    function _capped(bytes32 chainId, PlasmaNestedPaths.Path memory p, address token, uint256 amount, Cap[] calldata caps, bytes32[] memory zeros) private {
         for (uint256 i; i < caps.length; ++i) {
+            PlasmaNestedPaths.foldCap(p, i, token, caps[i], zeros);
             bytes32 child = p.children[i];
             uint256 available = caps[i].amount;
-            _fold(
-                p.ledgerRoots[i],
-                child,
-                KIND_SUBTREE_BALANCE,
-                PlasmaLedgerTree.key(KIND_SUBTREE_BALANCE, child, tokenWord, 0),
-                available == 0 ? bytes32(0) : keccak256(abi.encode(available)),
-                caps[i].proof,
-                zeros
-            );
             uint256 paid = _paid[chainId][child][token];
             if (paid + amount > available) revert SubtreeBalanceExceeded(child, token, amount, available > paid ? available - paid : 0);
             _paid[chainId][child][token] = paid + amount;
         }
-    }
-
-    /// @dev Reverts unless `leaf` under `key` folds to `ledgerRoot` with `proof`.
-    function _fold(
-        bytes32 ledgerRoot,
-        bytes32 child,
-        uint8 kind,
-        bytes32 key,
-        bytes32 leaf,
-        LedgerProof calldata proof,
-        bytes32[] memory zeros
-    ) private pure {
-        if (PlasmaLedgerTree.rootOfCalldata(key, leaf, proof.bitmap, proof.siblings, zeros) != ledgerRoot) {
-            revert InvalidLedgerProof(child, kind);
-        }
-    }
-
-    /// @dev The leaf of a Commitment entry: keccak256 of its value, the record keccak256(abi.encode(blockHash, windowEnd)).
-    function _commitmentLeaf(bytes32 blockHash, uint64 windowEnd) private pure returns (bytes32) {
-        return keccak256(abi.encode(PlasmaEncoding.commitmentRecord(blockHash, windowEnd)));
     }
 }

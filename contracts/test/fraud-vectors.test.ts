@@ -151,7 +151,7 @@ describe('PlasmaFraudVerifier = core', () => {
     const base = core.EMPTY_TX;
     const w = (n: bigint) => `0x${n.toString(16).padStart(64, '0')}` as core.Hex;
     const variants: core.BlockTx[] = [];
-    for (let kind = 0; kind <= 16; kind++) {
+    for (let kind = 0; kind <= 17; kind++) {
       variants.push({ ...base, kind });
       variants.push({ ...base, kind, slot: 1 }, { ...base, kind, toSlot: 1 }, { ...base, kind, from: addr(alice) }, { ...base, kind, to: addr(alice) });
       variants.push({ ...base, kind, token: TOKEN }, { ...base, kind, amount: 1n }, { ...base, kind, nonce: 1n }, { ...base, kind, r: w(1n) }, { ...base, kind, v: 27 });
@@ -164,7 +164,7 @@ describe('PlasmaFraudVerifier = core', () => {
     expect(variants.filter((t) => core.isMalformedTx(t)).length).toBeGreaterThan(40);
   });
 
-  it('the data of kinds 3-15: isMalformed = core on the canonical encoding and on every kind of broken one', async () => {
+  it('the data of kinds 3-16: isMalformed = core on the canonical encoding and on every kind of broken one', async () => {
     const word = (label: string) => id(label) as core.Hex;
     const header: core.Header = {
       chainId: CHAIN, number: 7n, parentHash: word('p'), txRoot: word('t'), stateRoot: word('s'), exitRoot: word('e'), depositNonce: 3n, timestamp: 1_700_000_000n,
@@ -185,6 +185,7 @@ describe('PlasmaFraudVerifier = core', () => {
       13: core.encodeFreezeStalledChildData(CHAIN),
       14: core.encodeChallengeChildDataData({ child: CHAIN, header, windowEnd: 99n }),
       15: core.encodeChildDataCallData({ child: CHAIN, call: '0x12345678' }),
+      16: core.encodeNestedEscapeCallData({ frozen: CHAIN, call: '0x12345678' }),
     };
     const setByte = (hex: core.Hex, at: number, value: number) => {
       const bytes = core.hexToBytes(hex);

@@ -427,8 +427,8 @@ describe('attacks on the proofs', () => {
   });
 
   it('a kind no module proves', async () => {
-    // Every kind 3-15 has its ledger module (docs/LEDGER-PROOFS.md); kind 16 is none (a malformed tx: proveMalformedTx).
-    await expectRevert(submit({ ...proof, tx: { ...proof.tx, tx: { ...proof.tx.tx, kind: 16 as core.TxKind } } }), 'ProofKindNotSupported', [16n]);
+    // Every kind 3-16 has its ledger module (docs/LEDGER-PROOFS.md); kind 17 is none (a malformed tx: proveMalformedTx).
+    await expectRevert(submit({ ...proof, tx: { ...proof.tx, tx: { ...proof.tx.tx, kind: 17 as core.TxKind } } }), 'ProofKindNotSupported', [17n]);
   });
 
   it('after the challenge window: ChallengeWindowClosed, and the block is final', async () => {

@@ -568,20 +568,20 @@ describe('fraud proofs: ParentLedger.proveFraud = PlasmaRoot.prove* (docs/FRAUD.
     await expectSameViews();
   });
 
-  it('a forged deposit (InvalidDeposit) and a transition against a tx of kind 16 (ProofKindNotSupported: no kind, no module)', async () => {
+  it('a forged deposit (InvalidDeposit) and a transition against a tx of kind 17 (ProofKindNotSupported: no kind, no module)', async () => {
     const D = await newChain('FD');
     await commit(D, honestBlock1(D));
     await deposit(D.id, 'bob', 'ETH', 1n);
     const b1 = D.blocks[0];
     const pre = stateAfter1(D);
     const forgedDeposit = core.placeDeposit(pre, { chainId: D.id, nonce: 3n, from: address('alice'), to: address('carol'), token: ETH_TOKEN as core.Address, amount: 1000n });
-    const objection = { ...core.EMPTY_TX, kind: 16 as core.TxKind };
+    const objection = { ...core.EMPTY_TX, kind: 17 as core.TxKind };
     const roots = [text('d1'), text('d2')];
     const bad = forged(b1.header, [forgedDeposit, objection], roots, { depositNonce: 3n, timestamp: clock });
     await commit(D, bad);
     const w = windowsOf(D, 2);
-    const kind16 = { ...(transition(D, bad, 0, b1.header, stateAfter1(D)) as core.TransitionProof), kind: core.FraudKind.InvalidTransfer as const, tx: core.txWitness(bad, 1), preTx: core.txWitness(bad, 0) };
-    await prove(D, kind16, w, 'ProofKindNotSupported');
+    const kind17 = { ...(transition(D, bad, 0, b1.header, stateAfter1(D)) as core.TransitionProof), kind: core.FraudKind.InvalidTransfer as const, tx: core.txWitness(bad, 1), preTx: core.txWitness(bad, 0) };
+    await prove(D, kind17, w, 'ProofKindNotSupported');
     const proof = transition(D, bad, 0, b1.header, stateAfter1(D));
     expect(proof.fault).toBe(core.TransitionFault.DepositMismatch);
     expect(await prove(D, proof, w)).toEqual({ ok: true, value: { number: 2n, kind: core.FraudKind.InvalidDeposit, reward: core.ROOT_MIN_BOND / 2n } });

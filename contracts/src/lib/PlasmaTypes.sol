@@ -128,6 +128,16 @@ struct FinalChild {
     LedgerProof nextProof;
 }
 
+/// @notice A chain between the frozen chain A and the holder's chain on a nested path (docs/FRAUD.md §4b): `child` in
+///         its parent's ledger (A's at its head for the first level, the previous level's ledger after that) with its
+///         last final block n > 0, and the two halves of n's state root (keccak256(accountsRoot ‖ ledgerRoot) =
+///         child.block.stateRoot): `ledgerRoot` is the ledger the next level is proved in.
+struct NestedLevel {
+    FinalChild child;
+    bytes32 accountsRoot;
+    bytes32 ledgerRoot;
+}
+
 /// @notice SubtreeBalance(K, token) in the frozen chain's ledger with its proof (amount 0: the entry is absent).
 struct Cap {
     uint256 amount;

@@ -273,11 +273,11 @@ export function judgeNestedEscapeCall(call: NestedEscapeCall): NestedJudgement {
   } else {
     const { nonce, from, to, token, amount, record } = call;
     if (nonce <= p.depositNonce) throw refuse.depositApplied(child, nonce, p.depositNonce);
+    // The record first, then its proof (PlasmaNestedPaths.checkDeposit's short-circuit).
+    if (!recordIs(record, hashDeposit({ chainId: child, nonce, from, to, token, amount }))) throw refuse.unknownDeposit(child, nonce);
     const folded = ledgerProofRoot(ledgerKeys.deposit(child, nonce), keccak256(hexToBytes(record)), call.depositProof);
     if (folded === undefined) throw refuse.badLedgerProof(call.depositProof);
-    if (!recordIs(record, hashDeposit({ chainId: child, nonce, from, to, token, amount })) || bytesToHex(folded) !== p.ledgerRoot.toLowerCase()) {
-      throw refuse.unknownDeposit(child, nonce);
-    }
+    if (bytesToHex(folded) !== p.ledgerRoot.toLowerCase()) throw refuse.unknownDeposit(child, nonce);
     mark = { kind: LedgerKind.NestedReclaimed, child, nonce };
   }
   // _capped's proofs: SubtreeBalance(child, token) of every level in its parent's ledger (the paid sums are the host's).
