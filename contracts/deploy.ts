@@ -106,17 +106,16 @@ export async function deployRoot(signer: Signer, options: { verifier?: string } 
 }
 
 /**
- * Deploys PlasmaFraudVerifier with its ledger modules (docs/LEDGER-PROOFS.md §5.2): the zero-hash table they share
- * (PlasmaZeroHashes), the stateless kind-group modules, then the verifier that names them (registry, exits, objections, edges, child fraud, nested escape).
+ * Deploys PlasmaFraudVerifier with its ledger modules (docs/LEDGER-PROOFS.md §5.2): the stateless kind-group modules,
+ * then the verifier that names them (registry, exits, objections, edges, child fraud, nested escape).
  */
 export async function deployFraudVerifier(signer: Signer): Promise<Deployed> {
-  const { address: zeroHashes } = await deployContract(signer, 'PlasmaZeroHashes');
-  const registry = await deployContract(signer, 'PlasmaLedgerRegistry', [zeroHashes]);
-  const exits = await deployContract(signer, 'PlasmaLedgerExits', [zeroHashes]);
-  const objections = await deployContract(signer, 'PlasmaLedgerObjections', [zeroHashes]);
-  const edges = await deployContract(signer, 'PlasmaLedgerEdges', [zeroHashes]);
-  const childFraud = await deployContract(signer, 'PlasmaLedgerChildFraud', [zeroHashes]);
-  const nested = await deployContract(signer, 'PlasmaLedgerNested', [zeroHashes]);
+  const registry = await deployContract(signer, 'PlasmaLedgerRegistry');
+  const exits = await deployContract(signer, 'PlasmaLedgerExits');
+  const objections = await deployContract(signer, 'PlasmaLedgerObjections');
+  const edges = await deployContract(signer, 'PlasmaLedgerEdges');
+  const childFraud = await deployContract(signer, 'PlasmaLedgerChildFraud');
+  const nested = await deployContract(signer, 'PlasmaLedgerNested');
   return deployContract(signer, 'PlasmaFraudVerifier', [[registry.address, exits.address, objections.address, edges.address, childFraud.address, nested.address]]);
 }
 

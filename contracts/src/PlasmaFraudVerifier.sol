@@ -31,7 +31,7 @@ contract PlasmaFraudVerifier {
     ///         a data chunk always fits one tx of its host (docs/LEDGER-PROOFS.md "A size rule for block data").
     uint256 public constant MAX_TX_DATA_BYTES = 65_024;
     /// @notice State root before block 1: keccak256(zero[32] ‖ zero[256]) (SPEC "State").
-    bytes32 public constant EMPTY_STATE_ROOT = 0xe794a7684aadbb880c2d6fd1d59b5f3cdb6382b60f5eb4f2ca9a47a463e21f3a;
+    bytes32 public constant EMPTY_STATE_ROOT = 0xa116e19a7984f21055d07b606c55628a5ffbf8ae1261c1e9f4e3a61620cf810a;
 
     // Fault codes of {transitionFault}: why the STF refuses the transaction (0 = it does not).
     uint8 public constant VALID = 0;

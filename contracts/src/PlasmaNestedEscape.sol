@@ -79,10 +79,9 @@ contract PlasmaNestedEscape {
         LedgerProof calldata escapedProof,
         Cap[] calldata caps
     ) external {
-        bytes32[] memory zeros = PlasmaLedgerTree.zeroHashes();
-        PlasmaNestedPaths.Path memory p = _path(a, via, c, caps.length, zeros);
+        PlasmaNestedPaths.Path memory p = _path(a, via, c, caps.length);
         bytes32 child = p.child;
-        PlasmaNestedPaths.checkAccount(p, c, childLedgerRoot, account, escapedProof, zeros);
+        PlasmaNestedPaths.checkAccount(p, c, childLedgerRoot, account, escapedProof);
         uint256 amount = account.balance;
         uint32 slot = account.slot;
         mapping(uint256 => uint256) storage escaped = _escaped[a.chainId][child];
@@ -90,7 +89,7 @@ contract PlasmaNestedEscape {
         uint256 bits = escaped[slot >> 8];
         if (bits & bit != 0) revert AlreadyEscaped(child, slot);
         escaped[slot >> 8] = bits | bit;
-        _capped(a.chainId, p, account.token, amount, caps, zeros);
+        _capped(a.chainId, p, account.token, amount, caps);
         emit NestedEscapeExit(a.chainId, child, slot, account.owner, account.token, amount);
         root.payNested(a.chainId, account.token, account.owner, amount);
     }
@@ -112,18 +111,17 @@ contract PlasmaNestedEscape {
         LedgerProof calldata spentProof,
         Cap[] calldata caps
     ) external {
-        bytes32[] memory zeros = PlasmaLedgerTree.zeroHashes();
-        PlasmaNestedPaths.Path memory p = _path(a, via, c, caps.length, zeros);
+        PlasmaNestedPaths.Path memory p = _path(a, via, c, caps.length);
         bytes32 child = p.child;
         uint64 m = exitBlock.number;
-        PlasmaNestedPaths.checkExit(p, c, exitBlock, exitWindowEnd, exitBlockProof, exit, index, exitProof, spentProof, zeros);
+        PlasmaNestedPaths.checkExit(p, c, exitBlock, exitWindowEnd, exitBlockProof, exit, index, exitProof, spentProof);
         mapping(uint256 => uint256) storage paid = _exitPaid[a.chainId][child];
         uint256 word = (uint256(m) << 8) | (index >> 8);
         uint256 bit = 1 << (index & 0xff);
         uint256 bits = paid[word];
         if (bits & bit != 0) revert AlreadyWithdrawn(child, m, index);
         paid[word] = bits | bit;
-        _capped(a.chainId, p, exit.token, exit.amount, caps, zeros);
+        _capped(a.chainId, p, exit.token, exit.amount, caps);
         emit NestedExitPaid(a.chainId, child, m, index, exit.recipient, exit.token, exit.amount);
         root.payNested(a.chainId, exit.token, exit.recipient, exit.amount);
     }
@@ -145,16 +143,15 @@ contract PlasmaNestedEscape {
         LedgerProof calldata depositProof,
         Cap[] calldata caps
     ) external {
-        bytes32[] memory zeros = PlasmaLedgerTree.zeroHashes();
-        PlasmaNestedPaths.Path memory p = _path(a, via, c, caps.length, zeros);
+        PlasmaNestedPaths.Path memory p = _path(a, via, c, caps.length);
         bytes32 child = p.child;
-        PlasmaNestedPaths.checkDeposit(p, nonce, from, to, token, amount, record, depositProof, zeros);
+        PlasmaNestedPaths.checkDeposit(p, nonce, from, to, token, amount, record, depositProof);
         mapping(uint256 => uint256) storage reclaimed = _reclaimed[a.chainId][child];
         uint256 bit = 1 << (nonce & 0xff);
         uint256 bits = reclaimed[nonce >> 8];
         if (bits & bit != 0) revert PlasmaNestedPaths.UnknownDeposit(child, nonce);
         reclaimed[nonce >> 8] = bits | bit;
-        _capped(a.chainId, p, token, amount, caps, zeros);
+        _capped(a.chainId, p, token, amount, caps);
         emit NestedDepositReclaimed(a.chainId, child, nonce, from, token, amount);
         root.payNested(a.chainId, token, from, amount);
     }
@@ -206,20 +203,20 @@ contract PlasmaNestedEscape {
     }
 
     /// @dev The root's checks of A, then the path (PlasmaNestedPaths.walk).
-    function _path(FrozenHead calldata a, NestedLevel[] calldata via, FinalChild calldata c, uint256 capCount, bytes32[] memory zeros)
+    function _path(FrozenHead calldata a, NestedLevel[] calldata via, FinalChild calldata c, uint256 capCount)
         private
         view
         returns (PlasmaNestedPaths.Path memory)
     {
         _frozenHead(a);
-        return PlasmaNestedPaths.walk(a, via, c, capCount, zeros);
+        return PlasmaNestedPaths.walk(a, via, c, capCount);
     }
 
     /// @dev At every level of the path, SubtreeBalance(child, token) in its parent's ledger is `caps[i].amount`, and
     ///      what this module paid through that child of the token stays within it.
-    function _capped(bytes32 chainId, PlasmaNestedPaths.Path memory p, address token, uint256 amount, Cap[] calldata caps, bytes32[] memory zeros) private {
+    function _capped(bytes32 chainId, PlasmaNestedPaths.Path memory p, address token, uint256 amount, Cap[] calldata caps) private {
         for (uint256 i; i < caps.length; ++i) {
-            PlasmaNestedPaths.foldCap(p, i, token, caps[i], zeros);
+            PlasmaNestedPaths.foldCap(p, i, token, caps[i]);
             bytes32 child = p.children[i];
             uint256 available = caps[i].amount;
             uint256 paid = _paid[chainId][child][token];

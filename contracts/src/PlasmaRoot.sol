@@ -91,7 +91,7 @@ contract PlasmaRoot is EIP712, ReentrancyGuardTransient, IValidatorSetSource {
 
     /// @dev keccak256 of 256 zero bytes: the hash of the all-zero header a proof about block 1 gives as its `prev`.
     /// @dev The state root before block 1 (docs/SPEC.md "State").
-    bytes32 private constant EMPTY_STATE_ROOT = 0xe794a7684aadbb880c2d6fd1d59b5f3cdb6382b60f5eb4f2ca9a47a463e21f3a;
+    bytes32 private constant EMPTY_STATE_ROOT = 0xa116e19a7984f21055d07b606c55628a5ffbf8ae1261c1e9f4e3a61620cf810a;
     bytes32 private constant ZERO_HEADER_HASH = 0xd397b3b043d87fcd6fad1291ff0bfd16401c274896d8c63a923727f077b8e0b5;
 
     /// @dev Hash of the (constant) init code of validator-set contracts: with the chain id it gives their address.

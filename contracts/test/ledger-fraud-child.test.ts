@@ -305,8 +305,9 @@ describe("fraud kind 10: A judges K's ledger-kind txs", () => {
     // A sibling more than the bitmap names (the module's BadLedgerProof; core folds it to nothing).
     const { proof: p0 } = entries[0]!;
     await expectParity(convictTx(t.K, withEntry0({ proof: { ...p0, siblings: [...p0.siblings, core.ZERO_BYTES32] } }), windows3()), 'INVALID_LEDGER_WITNESS');
-    // More than 256 siblings: core's decoder refuses the args.
-    await expectParity(convictTx(t.K, withEntry0({ proof: { ...p0, siblings: Array<Hex>(257).fill(core.ZERO_BYTES32) } }), windows3()), 'MALFORMED_TX');
+    // More than MAX_LEDGER_PROOF_WORDS (257) words: core's decoder refuses the args; 257 decode (and do not fold).
+    await expectParity(convictTx(t.K, withEntry0({ proof: { ...p0, siblings: Array<Hex>(core.MAX_LEDGER_PROOF_WORDS + 1).fill(core.ZERO_BYTES32) } }), windows3()), 'MALFORMED_TX');
+    await expectParity(convictTx(t.K, withEntry0({ proof: { ...p0, siblings: Array<Hex>(core.MAX_LEDGER_PROOF_WORDS).fill(core.ZERO_BYTES32) } }), windows3()), 'INVALID_LEDGER_WITNESS');
   });
 
   it("refuses nested witnesses that do not decode at all (the module's decoder reverts): INVALID_LEDGER_WITNESS, so a lying A is still provable", async () => {

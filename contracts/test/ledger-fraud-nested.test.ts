@@ -118,7 +118,7 @@ describe('PlasmaLedgerNested judges kind 16 (NESTED_ESCAPE_CALL) as core does', 
     ['one cap too many', () => tx(escapeCall({ caps: [...account().caps, ...account().caps] })), 'BAD_PROOF_LENGTH'],
     ['a cap that does not fold', () => tx(escapeCall({ caps: [{ ...account().caps[0], amount: 1n }] })), 'INVALID_LEDGER_PROOF'],
     ['a cap proof of the wrong shape', () => tx(escapeCall({ caps: [{ ...account().caps[0], proof: { ...account().caps[0].proof, siblings: [] } }] })), 'BAD_LEDGER_PROOF'],
-    ['an account of another ledger root', () => tx(escapeCall({ childLedgerRoot: ZeroHash as Hex })), 'INVALID_ACCOUNT_PROOF'],
+    ['an account of another ledger root', () => tx(escapeCall({ childLedgerRoot: core.bytesToHex(core.keccak256(new TextEncoder().encode('another ledger'))) })), 'INVALID_ACCOUNT_PROOF'], // (0 is G's own: its ledger is empty)
     ['an exit of another index', () => tx(exitCall({ index: 1n })), 'INVALID_EXIT_PROOF'],
     ['a deposit G applied', () => tx(reclaimCall(1n, 1_000n, s.carol)), 'DEPOSIT_APPLIED'],
     ['a deposit nobody made', () => tx(reclaimCall(2n, 8n)), 'UNKNOWN_DEPOSIT'],

@@ -22,7 +22,7 @@ type Hex = core.Hex;
 const A_WINDOW = 100n; // A's challenge window at the root (L1 seconds)
 const K_WINDOW = 100n; // K's, K2's and K3's in A's ledger (A's clock)
 const ETH = core.NATIVE_TOKEN;
-const EMPTY_PROOF = { bitmap: 0n, siblings: [] as Hex[] };
+const EMPTY_PROOF = { bitmap: 1n, siblings: [] as Hex[] }; // depth 0, no words: well formed, folds to nothing here
 const lower = (s: string): Hex => s.toLowerCase() as Hex;
 
 interface Committed {
@@ -317,7 +317,12 @@ function depositOf(child: Hex, nonce: bigint): { from: Hex; to: Hex; token: Hex;
 }
 
 const send = async (method: string, args: readonly unknown[]): Promise<ContractTransactionReceipt> => mined(module_[method](...args));
-const tamper = (p: core.LedgerProof) => ({ ...p, siblings: p.siblings.map((s, i) => (i === 0 ? id('not a sibling') : s)) });
+// The topmost listed sibling of a present key's proof (the deepest is checked by the opening: BadLedgerProof).
+const tamper = (p: core.LedgerProof) => {
+  const topmost = p.siblings.length - 3;
+  if (topmost < 1) throw new Error('tamper needs a proof with two listed siblings');
+  return { ...p, siblings: p.siblings.map((s, i) => (i === topmost ? id('not a sibling') : s)) };
+};
 
 // ---- the tests ---------------------------------------------------------------------------------------------------
 
@@ -383,6 +388,8 @@ describe('PlasmaNestedEscape', () => {
     const capProof = A.state.ledger.proof(core.ledgerKeys.subtreeBalance(K, ETH));
     await expectRevert(module_.escapeNestedExit.staticCall(...escapeArgs(bobs, { cap: { amount: parseEther('4.75'), proof: tamper(capProof) } })), 'InvalidLedgerProof', [K, 1n]);
     await expectRevert(module_.escapeNestedExit.staticCall(...escapeArgs(bobs, { cap: { amount: parseEther('4.75'), proof: { ...capProof, siblings: [...capProof.siblings, ZeroHash] } } })), 'BadLedgerProof');
+    // an opening that does not hash to the deepest sibling is malformed too
+    await expectRevert(module_.escapeNestedExit.staticCall(...escapeArgs(bobs, { cap: { amount: parseEther('4.75'), proof: { ...capProof, siblings: [...capProof.siblings.slice(0, -1), ZeroHash] } } })), 'BadLedgerProof');
   });
 
   it("core's builders and encoders (nestedEscape.ts) make exactly these calls: the same calldata, byte for byte", async () => {

@@ -290,52 +290,57 @@ describe('SPEC vectors: Solidity = core = reference', () => {
     }
   });
 
-  it('the ledger tree: keys, and the root a compressed proof folds to, for present, absent and updated keys (PlasmaLedgerTree)', async () => {
+  it('the ledger tree: keys, leaf nodes, and the roots a compact proof folds to before and after every write (PlasmaLedgerTree)', async () => {
     // Entries of every ledger kind, with keys near each other (one child, consecutive numbers) and far apart.
     const tree = new core.LedgerTree();
     const keys: core.Hex[] = [];
     for (let i = 0; i < 40; i++) {
       const key = core.ledgerKey(i % 11, CHAIN as core.ChainId, i % 3 === 0 ? ZERO_BYTES32_HEX : (id(`a ${i}`) as core.Hex), BigInt(i));
       expect(await harness.ledgerKey(i % 11, CHAIN, i % 3 === 0 ? ZERO_BYTES32_HEX : id(`a ${i}`), i)).toBe(key);
-      tree.set(key, id(`leaf ${i}`) as core.Hex);
       keys.push(key);
     }
-    const absent = core.ledgerKey(3, CHAIN as core.ChainId, ZERO_BYTES32_HEX, 10_000n);
-    for (const key of [...keys.slice(0, 12), absent]) {
+    expect(await harness.ledgerLeafNode(keys[0], id('leaf'))).toBe(hex(core.ledgerLeafNode(core.hexToBytes(keys[0], 32), core.hexToBytes(id('leaf') as core.Hex, 32))));
+    // Every write, checked on both sides against core's tree: inserts (at empty endpoints and splits of another
+    // entry's), updates, deletions (with a rising leaf or not), from the empty tree back to the empty tree.
+    const write = async (key: core.Hex, leaf: core.Hex | null): Promise<void> => {
       const proof = tree.proof(key);
-      const leaf = tree.get(key) ?? ZERO_BYTES32_HEX;
-      expect(await harness.ledgerRootOf(key, leaf, proof.bitmap, proof.siblings), `key ${key}`).toBe(tree.root);
-      // rootOfCalldata (PlasmaNestedEscape's fold: calldata siblings, the zero hashes computed once) agrees.
-      expect(await harness.ledgerRootOfCalldata(key, leaf, proof.bitmap, proof.siblings), `key ${key}`).toBe(tree.root);
-      expect(await harness.ledgerRootOfCalldata(key, id('written'), proof.bitmap, proof.siblings)).toBe(await harness.ledgerRootOf(key, id('written'), proof.bitmap, proof.siblings));
-      // The same proof with another leaf gives the root after that write (an update, or an insertion for the absent key).
-      const next = new core.LedgerTree();
-      for (const [k, v] of tree.entries()) next.set(k, v);
-      next.set(key, id('written') as core.Hex);
-      expect(await harness.ledgerRootOf(key, id('written'), proof.bitmap, proof.siblings)).toBe(next.root);
-    }
-    // The empty tree: no siblings, root zero[256].
-    expect(await harness.ledgerRootOf(absent, ZERO_BYTES32_HEX, 0, [])).toBe(new core.LedgerTree().root);
-    expect(await harness.ledgerRootOfCalldata(absent, ZERO_BYTES32_HEX, 0, [])).toBe(new core.LedgerTree().root);
-    // A sibling too many or too few is refused, not folded.
-    const proof = tree.proof(keys[0]);
-    await expect(harness.ledgerRootOf(keys[0], tree.get(keys[0]), proof.bitmap, [...proof.siblings, id('extra')])).rejects.toThrow(/BadLedgerProof|revert/);
-    await expect(harness.ledgerRootOf(keys[0], tree.get(keys[0]), proof.bitmap, proof.siblings.slice(1))).rejects.toThrow(/BadLedgerProof|revert/);
-    const bits = proof.siblings.length;
-    await expectRevert(harness.ledgerRootOfCalldata(keys[0], tree.get(keys[0]), proof.bitmap, [...proof.siblings, id('extra')]), 'BadLedgerProof', [BigInt(bits + 1), BigInt(bits)]);
-    await expectRevert(harness.ledgerRootOfCalldata(keys[0], tree.get(keys[0]), proof.bitmap, proof.siblings.slice(1)), 'BadLedgerProof', [BigInt(bits - 1), BigInt(bits)]);
-    // A wrong leaf folds to another root.
-    expect(await harness.ledgerRootOf(keys[0], id('not it'), proof.bitmap, proof.siblings)).not.toBe(tree.root);
-  });
+      const old = tree.get(key) ?? ZERO_BYTES32_HEX;
+      const before = tree.root;
+      expect(await harness.ledgerRootOfCalldata(key, old, proof.bitmap, proof.siblings), `read ${key}`).toBe(before);
+      if (leaf === null) tree.delete(key);
+      else tree.set(key, leaf);
+      const [oldRoot, newRoot] = (await harness.ledgerUpdate(key, old, leaf ?? ZERO_BYTES32_HEX, proof.bitmap, proof.siblings)) as [string, string];
+      expect(oldRoot).toBe(before);
+      expect(newRoot, `write ${key}`).toBe(tree.root);
+      const moved = core.ledgerProofUpdate(key, old, leaf, proof)!;
+      expect([hex(moved.before), hex(moved.after)]).toEqual([oldRoot, newRoot]);
+    };
+    for (const [i, key] of keys.entries()) await write(key, id(`leaf ${i}`) as core.Hex);
+    for (const [i, key] of keys.entries()) if (i % 4 === 0) await write(key, id(`leaf ${i} again`) as core.Hex);
+    const absent = core.ledgerKey(3, CHAIN as core.ChainId, ZERO_BYTES32_HEX, 10_000n);
+    await write(absent, null); // absent stays absent
+    for (const [i, key] of keys.entries()) if (i % 2 === 0) await write(key, null);
+    for (const [i, key] of keys.entries()) if (i % 2 === 1) await write(key, null);
+    expect(tree.root).toBe(ZERO_BYTES32_HEX);
+    // The empty tree: depth 0, no words, root 0.
+    expect(await harness.ledgerRootOfCalldata(absent, ZERO_BYTES32_HEX, 1, [])).toBe(ZERO_BYTES32_HEX);
 
-  it('the ledger tree\'s 256 zero hashes: PlasmaZeroHashes\'s code is core\'s table', async () => {
-    const { address } = await deployContract(f.wallets[0], 'PlasmaZeroHashes');
-    const code = await f.provider.getCode(address);
-    const zeros: Uint8Array[] = [new Uint8Array(32)];
-    for (let i = 0; i < 255; i++) zeros.push(core.keccak256(core.concatBytes(zeros[i], zeros[i])));
-    // the same zeros as core's LedgerTree: one level above the last is the empty tree's root
-    expect(hex(core.keccak256(core.concatBytes(zeros[255], zeros[255])))).toBe(new core.LedgerTree().root);
-    expect(code).toBe(`0x${zeros.map((z) => hex(z).slice(2)).join('')}`);
+    // Refusals, the same on both sides: no endpoint, a word too many or too few, a false opening.
+    for (const [i, key] of keys.entries()) tree.set(key, id(`leaf ${i}`) as core.Hex);
+    const proof = tree.proof(keys[0]);
+    const leaf = tree.get(keys[0])!;
+    const words = proof.siblings.length;
+    const refused = async (bitmap: core.Hex, siblings: core.Hex[], reason: bigint): Promise<void> => {
+      expect(core.ledgerProofRoot(keys[0], leaf, { bitmap, siblings })).toBeUndefined();
+      await expectRevert(harness.ledgerRootOfCalldata(keys[0], leaf, bitmap, siblings), 'BadLedgerProof', [reason, BigInt(siblings.length)]);
+    };
+    await refused(ZERO_BYTES32_HEX, proof.siblings, 1n);
+    await refused(proof.bitmap, [...proof.siblings, id('extra') as core.Hex], 2n);
+    await refused(proof.bitmap, proof.siblings.slice(1), 2n);
+    await refused(proof.bitmap, [...proof.siblings.slice(0, -1), id('forged opening') as core.Hex], 3n);
+    expect(words).toBeGreaterThan(2);
+    // A wrong leaf folds to another root.
+    expect(await harness.ledgerRootOfCalldata(keys[0], id('not it'), proof.bitmap, proof.siblings)).not.toBe(tree.root);
   });
 
   it('zero hashes 0..32', async () => {

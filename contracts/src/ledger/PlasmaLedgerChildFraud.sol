@@ -31,7 +31,6 @@ import {PlasmaLedgerTree} from "../lib/PlasmaLedgerTree.sol";
 ///      `w.extra` = abi.encode(address[] validators), C's set ascending, for an equivocation (5). Accounts: [toSlot] credited with the reward, [slot] with the burned half
 ///      (the burn slot is a word of the tx, §4.2).
 contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
-    constructor(address zeroHashes_) PlasmaLedgerModule(zeroHashes_) {}
 
     // core FraudKind.
     uint8 private constant FRAUD_DEPOSIT = 0;
@@ -55,14 +54,15 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
     /// @dev keccak256(abi.encode(Header(0, …, 0))): the previous header of block 1 (PlasmaRoot.ZERO_HEADER_HASH).
     bytes32 private constant ZERO_HEADER_HASH = 0xd397b3b043d87fcd6fad1291ff0bfd16401c274896d8c63a923727f077b8e0b5;
     /// @dev The state root before block 1 (PlasmaFraudVerifier.EMPTY_STATE_ROOT).
-    bytes32 private constant EMPTY_STATE_ROOT = 0xe794a7684aadbb880c2d6fd1d59b5f3cdb6382b60f5eb4f2ca9a47a463e21f3a;
+    bytes32 private constant EMPTY_STATE_ROOT = 0xa116e19a7984f21055d07b606c55628a5ffbf8ae1261c1e9f4e3a61620cf810a;
     /// @dev Panic(uint256): 0x11 is a checked arithmetic overflow (core's ARITHMETIC_OVERFLOW).
     bytes4 private constant PANIC_SELECTOR = 0x4e487b71;
     /// @dev core's decoder reads a witness's tx index, exit index and an exit's index as JS numbers: above 2^53 − 1
     ///      the args are MALFORMED_TX (decodeFraudProofArgs), not an index out of range.
     uint256 private constant MAX_SAFE_INTEGER = 2 ** 53 - 1;
-    /// @dev core's decoder takes at most 256 siblings in a nested ledger witness (the tree's depth).
-    uint256 private constant MAX_LEDGER_SIBLINGS = 256;
+    /// @dev core's decoder takes at most 257 words in a nested ledger witness's proof (MAX_LEDGER_PROOF_WORDS: a sibling
+    ///      at each of 255 levels, then a two-word opening).
+    uint256 private constant MAX_LEDGER_SIBLINGS = 257;
 
     /// @notice The equivocation's extra witness is not the child's validator set.
     error BadValidatorWitness();
@@ -379,7 +379,7 @@ contract PlasmaLedgerChildFraud is PlasmaLedgerModule {
 
     /// @notice Whether `args` are the one canonical abi.encode of fraud kind `fraudKind`'s PlasmaRoot arguments after
     ///         chainId (core encodeFraudProofArgs) within core decoder's bounds (a tx witness's indexes and an exit's
-    ///         at most 2^53 − 1, a ledger witness's siblings at most 256); reverts when they do not decode.
+    ///         at most 2^53 − 1, a ledger witness's proof at most 257 words); reverts when they do not decode.
     function canonicalArgs(uint8 fraudKind, bytes calldata args) external pure returns (bool) {
         bytes memory again;
         if (fraudKind <= FRAUD_WITHDRAW) {

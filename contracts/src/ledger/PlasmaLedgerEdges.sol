@@ -30,7 +30,6 @@ import {PlasmaLedgerModule} from "./PlasmaLedgerModule.sol";
 ///      ledgerTouchPlan lists the touch positions in this contract's order. The tx's form (at most MAX_EDGE_WRITES
 ///      writes, each key hash once, kind 8's status 1 or 2) was checked by PlasmaFraudVerifier.isMalformed.
 contract PlasmaLedgerEdges is PlasmaLedgerModule {
-    constructor(address zeroHashes_) PlasmaLedgerModule(zeroHashes_) {}
 
     /// @dev EIP-712 EdgeCall (core eip712.ts EDGE_CALL_TYPES): what a user signs for an EDGE_SEND.
     bytes32 private constant EDGE_CALL_TYPEHASH =

@@ -15,7 +15,6 @@ import {PlasmaLedgerModule} from "./PlasmaLedgerModule.sol";
 ///         `applyReclaimChildDeposit` → reclaimDeposit), in their order; contracts/test/ledger-fraud*.test.ts compare
 ///         both sides.
 contract PlasmaLedgerExits is PlasmaLedgerModule {
-    constructor(address zeroHashes_) PlasmaLedgerModule(zeroHashes_) {}
 
     function _transition(Ctx memory c, TxWitness calldata t, AccountWitness[] calldata accounts, LedgerTxWitness calldata w)
         internal

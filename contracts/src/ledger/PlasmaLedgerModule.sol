@@ -41,16 +41,10 @@ abstract contract PlasmaLedgerModule {
     uint8 internal constant LEDGER_ESCAPED_SLOT = 9;
     uint8 internal constant LEDGER_DATA_CHALLENGE = 10;
 
-    /// @notice The PlasmaZeroHashes contract the ledger proofs fold with.
-    address public immutable zeroHashes;
-
-    constructor(address zeroHashes_) {
-        zeroHashes = zeroHashes_;
-    }
-
     /// @notice A witness the touch list needs is missing.
     error MissingLedgerWitness(uint256 position);
-    /// @notice Ledger witness `position` does not fold to the root it must (its value or its proof is wrong).
+    /// @notice Ledger witness `position` does not fold to the root it must (its value or its proof is wrong, or the proof is
+    ///         not well formed: PlasmaLedgerTree's refusal, named by position here).
     error InvalidLedgerWitness(uint256 position);
     /// @notice The kind is not one this module proves.
     error KindNotInModule(uint8 kind);
@@ -68,7 +62,6 @@ abstract contract PlasmaLedgerModule {
         bytes32 domainSeparator;
         bytes32 accountsRoot; // before the tx
         bytes32 ledgerRoot; // before the tx
-        bytes32[] zeros;
         bytes32[] keys;
         bytes32[] newLeaves;
         uint256 read;
@@ -104,7 +97,6 @@ abstract contract PlasmaLedgerModule {
         c.depositNonce = h.depositNonce;
         c.accountsRoot = accountsRoot;
         c.ledgerRoot = ledgerRoot;
-        c.zeros = PlasmaLedgerTree.zeroHashesFrom(zeroHashes);
         uint256 positions = _touchPositions();
         c.keys = new bytes32[](positions);
         c.newLeaves = new bytes32[](positions);
@@ -143,9 +135,8 @@ abstract contract PlasmaLedgerModule {
     /// @dev The STF refuses the tx with core error `code`: every value read so far must be the pre-state's.
     function _refuse(Ctx memory c, LedgerTxWitness calldata w, string memory code) internal pure returns (bytes32, bytes32) {
         for (uint256 i; i < c.read; ++i) {
-            if (PlasmaLedgerTree.rootOfCalldata(c.keys[i], _leaf(w.entries[i].value), w.entries[i].bitmap, w.entries[i].siblings, c.zeros) != c.ledgerRoot) {
-                revert InvalidLedgerWitness(i);
-            }
+            (uint256 refused, bytes32 root) = PlasmaLedgerTree.tryRootOfCalldata(c.keys[i], _leaf(w.entries[i].value), w.entries[i].bitmap, w.entries[i].siblings);
+            if (refused != 0 || root != c.ledgerRoot) revert InvalidLedgerWitness(i);
         }
         return (keccak256(bytes(code)), 0);
     }
@@ -155,15 +146,16 @@ abstract contract PlasmaLedgerModule {
         bytes32 root = c.ledgerRoot;
         for (uint256 i; i < c.read; ++i) {
             bytes32 oldLeaf = _leaf(w.entries[i].value);
+            uint256 refused;
             bytes32 before;
             if ((c.written >> i) & 1 == 1) {
                 bytes32 after_;
-                (before, after_) = PlasmaLedgerTree.updateCalldata(c.keys[i], oldLeaf, c.newLeaves[i], w.entries[i].bitmap, w.entries[i].siblings, c.zeros);
-                if (before != root) revert InvalidLedgerWitness(i);
+                (refused, before, after_) = PlasmaLedgerTree.tryUpdateCalldata(c.keys[i], oldLeaf, c.newLeaves[i], w.entries[i].bitmap, w.entries[i].siblings);
+                if (refused != 0 || before != root) revert InvalidLedgerWitness(i);
                 root = after_;
             } else {
-                before = PlasmaLedgerTree.rootOfCalldata(c.keys[i], oldLeaf, w.entries[i].bitmap, w.entries[i].siblings, c.zeros);
-                if (before != root) revert InvalidLedgerWitness(i);
+                (refused, before) = PlasmaLedgerTree.tryRootOfCalldata(c.keys[i], oldLeaf, w.entries[i].bitmap, w.entries[i].siblings);
+                if (refused != 0 || before != root) revert InvalidLedgerWitness(i);
             }
         }
         return (0, PlasmaMerkle.hashPair(accountsPost, root));

@@ -41,7 +41,6 @@ contract PlasmaLedgerNested is PlasmaLedgerModule {
         uint8 method; // 0 escape, 1 exit, 2 reclaim: the mark's refusal
     }
 
-    constructor(address zeroHashes_) PlasmaLedgerModule(zeroHashes_) {}
 
     function _transition(Ctx memory c, TxWitness calldata t, AccountWitness[] calldata accounts, LedgerTxWitness calldata w)
         internal
@@ -116,10 +115,9 @@ contract PlasmaLedgerNested is PlasmaLedgerModule {
         Cap[] calldata caps
     ) external view returns (Judged memory j) {
         _strict(abi.encodeCall(this.escapeNestedExit, (a, via, c, childLedgerRoot, account, escapedProof, caps)), a.chainId, account.owner, account.token, account.balance);
-        bytes32[] memory zeros = PlasmaLedgerTree.zeroHashesFrom(zeroHashes);
-        PlasmaNestedPaths.Path memory p = PlasmaNestedPaths.walk(a, via, c, caps.length, zeros);
-        PlasmaNestedPaths.checkAccount(p, c, childLedgerRoot, account, escapedProof, zeros);
-        return _judged(p, account.token, caps, zeros, PlasmaLedgerTree.key(LEDGER_NESTED_ESCAPED, p.child, 0, account.slot), 0);
+        PlasmaNestedPaths.Path memory p = PlasmaNestedPaths.walk(a, via, c, caps.length);
+        PlasmaNestedPaths.checkAccount(p, c, childLedgerRoot, account, escapedProof);
+        return _judged(p, account.token, caps, PlasmaLedgerTree.key(LEDGER_NESTED_ESCAPED, p.child, 0, account.slot), 0);
     }
 
     function exitNested(
@@ -139,10 +137,9 @@ contract PlasmaLedgerNested is PlasmaLedgerModule {
             abi.encodeCall(this.exitNested, (a, via, c, exitBlock, exitWindowEnd, exitBlockProof, exit, index, exitProof, spentProof, caps)),
             a.chainId, exit.recipient, exit.token, exit.amount
         );
-        bytes32[] memory zeros = PlasmaLedgerTree.zeroHashesFrom(zeroHashes);
-        PlasmaNestedPaths.Path memory p = PlasmaNestedPaths.walk(a, via, c, caps.length, zeros);
-        PlasmaNestedPaths.checkExit(p, c, exitBlock, exitWindowEnd, exitBlockProof, exit, index, exitProof, spentProof, zeros);
-        return _judged(p, exit.token, caps, zeros, PlasmaLedgerTree.key(LEDGER_NESTED_EXIT_PAID, p.child, bytes32(uint256(exitBlock.number)), index), 1);
+        PlasmaNestedPaths.Path memory p = PlasmaNestedPaths.walk(a, via, c, caps.length);
+        PlasmaNestedPaths.checkExit(p, c, exitBlock, exitWindowEnd, exitBlockProof, exit, index, exitProof, spentProof);
+        return _judged(p, exit.token, caps, PlasmaLedgerTree.key(LEDGER_NESTED_EXIT_PAID, p.child, bytes32(uint256(exitBlock.number)), index), 1);
     }
 
     function reclaimNested(
@@ -159,10 +156,9 @@ contract PlasmaLedgerNested is PlasmaLedgerModule {
         Cap[] calldata caps
     ) external view returns (Judged memory j) {
         _strict(abi.encodeCall(this.reclaimNested, (a, via, c, nonce, from, to, token, amount, record, depositProof, caps)), a.chainId, from, token, amount);
-        bytes32[] memory zeros = PlasmaLedgerTree.zeroHashesFrom(zeroHashes);
-        PlasmaNestedPaths.Path memory p = PlasmaNestedPaths.walk(a, via, c, caps.length, zeros);
-        PlasmaNestedPaths.checkDeposit(p, nonce, from, to, token, amount, record, depositProof, zeros);
-        return _judged(p, token, caps, zeros, PlasmaLedgerTree.key(LEDGER_NESTED_RECLAIMED, p.child, 0, nonce), 2);
+        PlasmaNestedPaths.Path memory p = PlasmaNestedPaths.walk(a, via, c, caps.length);
+        PlasmaNestedPaths.checkDeposit(p, nonce, from, to, token, amount, record, depositProof);
+        return _judged(p, token, caps, PlasmaLedgerTree.key(LEDGER_NESTED_RECLAIMED, p.child, 0, nonce), 2);
     }
 
     // ---- internals ------------------------------------------------------------------------------------------------
@@ -177,14 +173,14 @@ contract PlasmaLedgerNested is PlasmaLedgerModule {
     }
 
     /// @dev The caps' proofs (PlasmaNestedPaths.foldCap), then the answer.
-    function _judged(PlasmaNestedPaths.Path memory p, address token, Cap[] calldata caps, bytes32[] memory zeros, bytes32 mark, uint8 method)
+    function _judged(PlasmaNestedPaths.Path memory p, address token, Cap[] calldata caps, bytes32 mark, uint8 method)
         private
         pure
         returns (Judged memory j)
     {
         j.caps = new uint256[](caps.length);
         for (uint256 i; i < caps.length; ++i) {
-            PlasmaNestedPaths.foldCap(p, i, token, caps[i], zeros);
+            PlasmaNestedPaths.foldCap(p, i, token, caps[i]);
             j.caps[i] = caps[i].amount;
         }
         (j.children, j.mark, j.method) = (p.children, mark, method);

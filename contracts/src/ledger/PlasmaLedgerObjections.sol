@@ -14,7 +14,6 @@ import {PlasmaLedgerModule} from "./PlasmaLedgerModule.sol";
 ///         (`applyChallengeChildData` → challengeData, `applyChildDataCall` → publishData / reclaimChallengeBond /
 ///         resolveDataChallenge), in their order. A resolve burns half the child's bond at the tx's `slot` (§4.2).
 contract PlasmaLedgerObjections is PlasmaLedgerModule {
-    constructor(address zeroHashes_) PlasmaLedgerModule(zeroHashes_) {}
 
     /// @dev core CHILD_DATA_CHALLENGE_BOND (= MIN_BOND).
     uint256 private constant CHILD_DATA_CHALLENGE_BOND = 0.01 ether;

@@ -11,7 +11,6 @@ import {PlasmaLedgerModule} from "./PlasmaLedgerModule.sol";
 ///         3 DEPOSIT_TO_CHILD, 4 COMMIT_CHILD, 6 SPAWN_CHILD and 13 FREEZE_STALLED_CHILD. Checks and refusals are
 ///         core's (stf.ts apply*, then ParentLedger.deposit, commit, spawnChild, freezeStalled), in their order.
 contract PlasmaLedgerRegistry is PlasmaLedgerModule {
-    constructor(address zeroHashes_) PlasmaLedgerModule(zeroHashes_) {}
 
     /// @dev ChildStatus 2: frozen because it stalled (core ChainStatus.FrozenStalled).
     uint8 private constant STATUS_FROZEN_STALLED = 2;

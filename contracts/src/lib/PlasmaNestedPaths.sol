@@ -52,7 +52,7 @@ library PlasmaNestedPaths {
     /// @dev A's head splits into (accountsRoot, ledgerRoot); then each level of `via` is a child of the previous one (of
     ///      A first) with a last final block n > 0 whose state root splits into (accountsRoot, ledgerRoot); the next
     ///      level is proved in that ledger at n's timestamp; `c` is the holder's chain, the last level. One cap per level.
-    function walk(FrozenHead calldata a, NestedLevel[] calldata via, FinalChild calldata c, uint256 capCount, bytes32[] memory zeros)
+    function walk(FrozenHead calldata a, NestedLevel[] calldata via, FinalChild calldata c, uint256 capCount)
         internal
         pure
         returns (Path memory p)
@@ -68,7 +68,7 @@ library PlasmaNestedPaths {
         for (uint256 i;; ++i) {
             // one finalChild for every level (the holder's chain `c` last) keeps the code small
             FinalChild calldata fc = i < depth ? via[i].child : c;
-            (bytes32 child, uint64 n, uint64 depositNonce) = finalChild(parent, p.ledgerRoot, p.time, fc, zeros);
+            (bytes32 child, uint64 n, uint64 depositNonce) = finalChild(parent, p.ledgerRoot, p.time, fc);
             p.children[i] = child;
             p.ledgerRoots[i] = p.ledgerRoot;
             if (i == depth) {
@@ -87,31 +87,31 @@ library PlasmaNestedPaths {
     /// @dev The Child entry of `parent`'s child `c.record.index` in `ledgerRoot`, and its last final block n at `time`:
     ///      n <= head with windowEnd <= time, and block n + 1 (when n < head) with windowEnd > time. Returns the child,
     ///      n and n's depositNonce (0 when n = 0).
-    function finalChild(bytes32 parent, bytes32 ledgerRoot, uint64 time, FinalChild calldata c, bytes32[] memory zeros)
+    function finalChild(bytes32 parent, bytes32 ledgerRoot, uint64 time, FinalChild calldata c)
         internal
         pure
         returns (bytes32 child, uint64 n, uint64 depositNonce)
     {
         child = PlasmaEncoding.childChainId(parent, c.record.index);
-        fold(ledgerRoot, child, KIND_CHILD, PlasmaLedgerTree.key(KIND_CHILD, child, 0, 0), keccak256(abi.encode(c.record)), c.recordProof, zeros);
+        fold(ledgerRoot, child, KIND_CHILD, PlasmaLedgerTree.key(KIND_CHILD, child, 0, 0), keccak256(abi.encode(c.record)), c.recordProof);
         n = c.block.number;
         uint64 head = c.record.headNumber;
         if (n > head) revert NotLastFinal(child, n);
         if (n > 0) {
             if (c.block.chainId != child) revert UnknownCommitment(child, n);
-            fold(ledgerRoot, child, KIND_COMMITMENT, PlasmaLedgerTree.key(KIND_COMMITMENT, child, 0, n), commitmentLeaf(PlasmaEncoding.blockHash(c.block), c.windowEnd), c.blockProof, zeros);
+            fold(ledgerRoot, child, KIND_COMMITMENT, PlasmaLedgerTree.key(KIND_COMMITMENT, child, 0, n), commitmentLeaf(PlasmaEncoding.blockHash(c.block), c.windowEnd), c.blockProof);
             if (c.windowEnd > time) revert NotFinal(child, n, c.windowEnd, time);
             depositNonce = c.block.depositNonce;
         }
         if (n < head) {
-            fold(ledgerRoot, child, KIND_COMMITMENT, PlasmaLedgerTree.key(KIND_COMMITMENT, child, 0, n + 1), commitmentLeaf(c.nextHash, c.nextWindowEnd), c.nextProof, zeros);
+            fold(ledgerRoot, child, KIND_COMMITMENT, PlasmaLedgerTree.key(KIND_COMMITMENT, child, 0, n + 1), commitmentLeaf(c.nextHash, c.nextWindowEnd), c.nextProof);
             if (c.nextWindowEnd <= time) revert NotLastFinal(child, n);
         }
     }
 
     /// @dev escapeNestedExit's own proofs: a final block, a paying slot of its accounts tree, and the EscapedSlot entry
     ///      ABSENT from its parent's ledger (a slot the parent paid itself is in the parent's accounts).
-    function checkAccount(Path memory p, FinalChild calldata c, bytes32 childLedgerRoot, AccountWitness calldata account, LedgerProof calldata escapedProof, bytes32[] memory zeros)
+    function checkAccount(Path memory p, FinalChild calldata c, bytes32 childLedgerRoot, AccountWitness calldata account, LedgerProof calldata escapedProof)
         internal
         pure
     {
@@ -125,7 +125,7 @@ library PlasmaNestedPaths {
             node = (slot >> level) & 1 == 1 ? PlasmaMerkle.hashPair(sibling, node) : PlasmaMerkle.hashPair(node, sibling);
         }
         if (PlasmaMerkle.hashPair(node, childLedgerRoot) != c.block.stateRoot) revert InvalidAccountProof(child, slot);
-        fold(p.ledgerRoot, child, KIND_ESCAPED_SLOT, PlasmaLedgerTree.key(KIND_ESCAPED_SLOT, child, 0, slot), 0, escapedProof, zeros);
+        fold(p.ledgerRoot, child, KIND_ESCAPED_SLOT, PlasmaLedgerTree.key(KIND_ESCAPED_SLOT, child, 0, slot), 0, escapedProof);
     }
 
     /// @dev exitNested's own proofs: block m (0 < m <= n, so final) with its Commitment entry, the exit under its exit
@@ -139,8 +139,7 @@ library PlasmaNestedPaths {
         Exit calldata exit,
         uint256 index,
         bytes32[] calldata exitProof,
-        LedgerProof calldata spentProof,
-        bytes32[] memory zeros
+        LedgerProof calldata spentProof
     ) internal pure {
         bytes32 child = p.child;
         uint64 m = exitBlock.number;
@@ -150,14 +149,14 @@ library PlasmaNestedPaths {
         bytes32 exitBlockHash = PlasmaEncoding.blockHash(exitBlock);
         // Block n's Commitment entry was folded by walk: only another block's is proved here.
         if (m != p.n || exitWindowEnd != c.windowEnd || exitBlockHash != PlasmaEncoding.blockHash(c.block)) {
-            fold(p.ledgerRoot, child, KIND_COMMITMENT, PlasmaLedgerTree.key(KIND_COMMITMENT, child, 0, m), commitmentLeaf(exitBlockHash, exitWindowEnd), exitBlockProof, zeros);
+            fold(p.ledgerRoot, child, KIND_COMMITMENT, PlasmaLedgerTree.key(KIND_COMMITMENT, child, 0, m), commitmentLeaf(exitBlockHash, exitWindowEnd), exitBlockProof);
         }
         if (exitProof.length != EXIT_TREE_DEPTH) revert BadProofLength(exitProof.length, EXIT_TREE_DEPTH);
         if (index >> EXIT_TREE_DEPTH != 0) revert ExitIndexOutOfRange(index);
         if (PlasmaMerkle.computeRoot(PlasmaEncoding.exitHash(exit), index, exitProof) != exitBlock.exitRoot) {
             revert InvalidExitProof(child, m, index);
         }
-        fold(p.ledgerRoot, child, KIND_SPENT_EXIT, PlasmaLedgerTree.key(KIND_SPENT_EXIT, child, bytes32(uint256(m)), index), 0, spentProof, zeros);
+        fold(p.ledgerRoot, child, KIND_SPENT_EXIT, PlasmaLedgerTree.key(KIND_SPENT_EXIT, child, bytes32(uint256(m)), index), 0, spentProof);
     }
 
     /// @dev reclaimNested's own proofs: a deposit above n's depositNonce whose Deposit entry (the stamped record) folds.
@@ -169,21 +168,19 @@ library PlasmaNestedPaths {
         address token,
         uint256 amount,
         bytes32 record,
-        LedgerProof calldata depositProof,
-        bytes32[] memory zeros
+        LedgerProof calldata depositProof
     ) internal pure {
         bytes32 child = p.child;
         if (nonce <= p.depositNonce) revert DepositApplied(child, nonce, p.depositNonce);
         if (
             !PlasmaEncoding.recordIs(record, PlasmaEncoding.depositHash(child, nonce, from, to, token, amount))
                 || PlasmaLedgerTree.rootOfCalldata(
-                    PlasmaLedgerTree.key(KIND_DEPOSIT, child, 0, nonce), keccak256(abi.encode(record)), depositProof.bitmap, depositProof.siblings, zeros
-                ) != p.ledgerRoot
+                    PlasmaLedgerTree.key(KIND_DEPOSIT, child, 0, nonce), keccak256(abi.encode(record)), depositProof.bitmap, depositProof.siblings) != p.ledgerRoot
         ) revert UnknownDeposit(child, nonce);
     }
 
     /// @dev SubtreeBalance(child i, token) in its parent's ledger is `cap.amount`.
-    function foldCap(Path memory p, uint256 i, address token, Cap calldata cap, bytes32[] memory zeros) internal pure {
+    function foldCap(Path memory p, uint256 i, address token, Cap calldata cap) internal pure {
         bytes32 child = p.children[i];
         uint256 available = cap.amount;
         fold(
@@ -192,17 +189,15 @@ library PlasmaNestedPaths {
             KIND_SUBTREE_BALANCE,
             PlasmaLedgerTree.key(KIND_SUBTREE_BALANCE, child, bytes32(uint256(uint160(token))), 0),
             available == 0 ? bytes32(0) : keccak256(abi.encode(available)),
-            cap.proof,
-            zeros
-        );
+            cap.proof);
     }
 
     /// @dev Reverts unless `leaf` under `key` folds to `ledgerRoot` with `proof`.
-    function fold(bytes32 ledgerRoot, bytes32 child, uint8 kind, bytes32 key, bytes32 leaf, LedgerProof calldata proof, bytes32[] memory zeros)
+    function fold(bytes32 ledgerRoot, bytes32 child, uint8 kind, bytes32 key, bytes32 leaf, LedgerProof calldata proof)
         internal
         pure
     {
-        if (PlasmaLedgerTree.rootOfCalldata(key, leaf, proof.bitmap, proof.siblings, zeros) != ledgerRoot) {
+        if (PlasmaLedgerTree.rootOfCalldata(key, leaf, proof.bitmap, proof.siblings) != ledgerRoot) {
             revert InvalidLedgerProof(child, kind);
         }
     }

@@ -264,17 +264,25 @@ contract EncodingHarness {
         return keccak256(abi.encodePacked("\x19\x01", domainSeparator(verifyingContract), structHash));
     }
 
-    // The ledger tree (docs/TREE.md §2): keys and compressed proofs, as core's LedgerTree makes them.
+    // The ledger tree (docs/TREE.md §2): keys, compact proofs and one-proof writes, as core's LedgerTree makes them.
 
     function ledgerKey(uint8 kind, bytes32 child, bytes32 a, uint256 b) external pure returns (bytes32) {
         return PlasmaLedgerTree.key(kind, child, a, b);
     }
 
-    function ledgerRootOf(bytes32 k, bytes32 leaf, uint256 bitmap, bytes32[] calldata siblings) external pure returns (bytes32) {
-        return PlasmaLedgerTree.rootOf(k, leaf, bitmap, siblings);
+    function ledgerRootOfCalldata(bytes32 k, bytes32 leaf, uint256 bitmap, bytes32[] calldata siblings) external pure returns (bytes32) {
+        return PlasmaLedgerTree.rootOfCalldata(k, leaf, bitmap, siblings);
     }
 
-    function ledgerRootOfCalldata(bytes32 k, bytes32 leaf, uint256 bitmap, bytes32[] calldata siblings) external pure returns (bytes32) {
-        return PlasmaLedgerTree.rootOfCalldata(k, leaf, bitmap, siblings, PlasmaLedgerTree.zeroHashes());
+    function ledgerUpdate(bytes32 k, bytes32 oldLeaf, bytes32 newLeaf, uint256 bitmap, bytes32[] calldata siblings)
+        external
+        pure
+        returns (bytes32 oldRoot, bytes32 newRoot)
+    {
+        return PlasmaLedgerTree.updateCalldata(k, oldLeaf, newLeaf, bitmap, siblings);
+    }
+
+    function ledgerLeafNode(bytes32 k, bytes32 leaf) external pure returns (bytes32) {
+        return PlasmaLedgerTree.leafNode(k, leaf);
     }
 }

@@ -136,7 +136,7 @@ export type ParentLedgerErrorCode =
   | 'NOT_LAST_FINAL'
   | 'NOT_FINAL'
   | 'NOTHING_FINAL'
-  /** PlasmaLedgerTree's BadLedgerProof(siblings, bitsSet): a compressed proof whose bitmap names another number of siblings. */
+  /** PlasmaLedgerTree's BadLedgerProof(reason, words): a ledger proof with no endpoint, the wrong number of words, or a false opening. */
   | 'BAD_LEDGER_PROOF'
   // data availability inside a chain (CHALLENGE_CHILD_DATA, CHILD_DATA_CALL, docs/FRAUD.md §9b): PlasmaDataAvailability's errors
   | 'WRONG_BOND'

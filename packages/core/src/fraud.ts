@@ -31,7 +31,7 @@ import { applyTx, checkBlockTxForm, type StfContext } from './stf.js';
 import { decodeEdgeSendData } from './txData.js';
 import { ledgerEntryValue, isDefaultLedgerEntry, type LedgerEntry } from './ledgerEntries.js';
 import { edgeLedgerRefusal, isEdgeKind, isProvableLedgerTx, ledgerTouchPlan, PROVABLE_LEDGER_KINDS, type LedgerTouchPlan } from './ledgerFraud.js';
-import type { LedgerProof } from './ledgerTree.js';
+import { MAX_LEDGER_PROOF_WORDS, type LedgerProof } from './ledgerTree.js';
 import { EXIT_TREE_DEPTH, TX_TREE_DEPTH, TxKind, ZERO_ADDRESS, type Address, type Block, type BlockTx, type ChainId, type ExitTreeLeaf, type Header, type Hex } from './types.js';
 
 /** PlasmaRoot.MIN_BOND: half of it pays the worst-case proof (500,000 gas at 200 gwei), docs/FRAUD.md §1. A chain's
@@ -1065,7 +1065,7 @@ class AbiReader {
       const e = this.offset(list + WORD, list + WORD + i * WORD);
       const siblingsAt = this.offset(e, e + 2 * WORD);
       const siblings = this.uint(siblingsAt);
-      if (siblings > 256n) throw new Error('more than 256 siblings');
+      if (siblings > BigInt(MAX_LEDGER_PROOF_WORDS)) throw new Error(`more than ${MAX_LEDGER_PROOF_WORDS} words in a ledger proof`);
       return { value: this.dynamicBytes(e, e), proof: { bitmap: this.word(e + WORD), siblings: this.siblings(siblingsAt + WORD, Number(siblings)) } };
     });
     return { entries, extra: this.dynamicBytes(start, start + WORD) };

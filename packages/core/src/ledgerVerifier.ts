@@ -27,7 +27,7 @@ import { accountsRootOf, accountsRootWith, checkPreState, isEmpty, isMalformed, 
 import { keccak256 } from './hash.js';
 import { isDefaultLedgerEntry, ledgerEntryFromValue, ledgerEntryLeaf, LedgerKind, unknownValidators, validatorSetHash, type LedgerEntry, type LedgerKeyRef } from './ledgerEntries.js';
 import { edgeLedgerRefusal, isEdgeKind, ledgerTouchPlan } from './ledgerFraud.js';
-import { ledgerProofRoot } from './ledgerTree.js';
+import { ledgerProofRoot, ledgerProofUpdate } from './ledgerTree.js';
 import { ParentLedger } from './parentLedger.js';
 import { AccountState } from './state.js';
 import { applyTx, type StfContext } from './stf.js';
@@ -145,10 +145,11 @@ export function ledgerTransition(input: TransitionInput, proof: Omit<LedgerTrans
   // _valid: each old leaf folds to the running root, each entry as the tx left it moves it.
   let root: Uint8Array = ledgerRoot;
   for (let i = 0; i < store.read; i++) {
-    const before = ledgerProofRoot(plan.keys[i], leafOfValue(entries[i].value), entries[i].proof);
-    if (before === undefined || bytesToHex(before) !== bytesToHex(root)) throw invalidLedgerWitness(witnessError, i);
     const after = store.current(plan.keys[i]);
-    root = ledgerProofRoot(plan.keys[i], after === undefined || isDefaultLedgerEntry(after) ? null : ledgerEntryLeaf(after), entries[i].proof)!;
+    const newLeaf = after === undefined || isDefaultLedgerEntry(after) ? null : ledgerEntryLeaf(after);
+    const moved = ledgerProofUpdate(plan.keys[i], leafOfValue(entries[i].value), newLeaf, entries[i].proof);
+    if (moved === undefined || bytesToHex(moved.before) !== bytesToHex(root)) throw invalidLedgerWitness(witnessError, i);
+    root = moved.after;
   }
   return { postStateRoot: chainStateRoot(accounts.postRoot(), root) };
 }

@@ -91,7 +91,8 @@ export interface NestedStep {
   stateAt?: (n: bigint) => ChainState;
 }
 
-const EMPTY_PROOF: LedgerProof = { bitmap: ZERO_BYTES32, siblings: [] };
+/** Where a proof is not checked (no block final, or none after it): the empty tree's well-formed proof. */
+const EMPTY_PROOF: LedgerProof = { bitmap: `0x${'0'.repeat(63)}1`, siblings: [] };
 
 /** A frozen chain's final head and the split of its state root (checked: keccak256(accounts ‖ ledger) = head.stateRoot). */
 export function frozenHead(state: ChainState, head: Header, windowEnd: bigint): FrozenHead {

@@ -382,7 +382,7 @@ const refuse = {
   invalidLedgerProof: (child: ChainId, kind: LedgerKind) =>
     refusal('INVALID_LEDGER_PROOF', `a proof of ${child}'s ${LedgerKind[kind]} entry does not fold to its parent's ledger root`, { child, kind: Number(kind) }, LEDGER_HINT),
   badLedgerProof: (proof: LedgerProof) =>
-    refusal('BAD_LEDGER_PROOF', `a ledger proof of ${proof.siblings.length} siblings whose bitmap names another number`, { siblings: proof.siblings.length }, LEDGER_HINT),
+    refusal('BAD_LEDGER_PROOF', `a ledger proof of ${proof.siblings.length} words that is not well formed (its bitmap, its word count or its opening)`, { siblings: proof.siblings.length }, LEDGER_HINT),
   notLastFinal: (child: ChainId, number: bigint) =>
     refusal('NOT_LAST_FINAL', `block ${number} of ${child} is not its last final block in its parent's ledger`, { child, number }, LEDGER_HINT),
   notFinal: (child: ChainId, number: bigint, windowEnd: bigint, time: bigint) =>

@@ -1,5 +1,5 @@
 /**
- * The ledger tree (depth-256 sparse Merkle tree, compressed proofs) and ParentLedger, the child-chain host of
+ * The ledger tree (compact sparse Merkle tree, its proofs and one-proof writes) and ParentLedger, the child-chain host of
  * PlasmaRoot's parent rules: every refusal, in the contract's order, with the contract's arguments as data.
  * contracts/test/ledger-parity.test.ts runs the same rules against PlasmaRoot itself.
  */
@@ -25,14 +25,12 @@ import {
   bytesToHex,
   chainIdOf,
   commitmentDigest,
-  compressLedgerProof,
   concatBytes,
   edgeDownRecord,
   stampRecord,
   edgeUpLeaf,
   encodeWords,
   exitLeaf,
-  expandLedgerProof,
   hashCommitmentRecord,
   hashDeposit,
   hashHeader,
@@ -47,6 +45,7 @@ import {
   plasmaDomain,
   secp256k1Scheme,
   validatorSetHash,
+  ledgerProofUpdate,
   verifyLedgerProof,
   zeroHashes,
   type Address,
@@ -65,54 +64,77 @@ const TOP = 1n << 255n;
 
 // ---- an independent reading of the ledger tree: recursion over the key set; the verifier on noble keccak ----
 
-const ZEROS: Uint8Array[] = [new Uint8Array(32)];
-for (let i = 0; i < LEDGER_TREE_DEPTH; i++) ZEROS.push(nobleKeccakHasher.hashPair(ZEROS[i], ZEROS[i]));
+const ZERO32 = new Uint8Array(32);
+const leafNodeOf = (key: bigint, leaf: Uint8Array): Uint8Array => {
+  const preimage = new Uint8Array(65);
+  preimage.set(hexToBytes(word(key), 32), 0);
+  preimage.set(leaf, 32);
+  preimage[64] = 1;
+  return nobleKeccakHasher.hash(preimage);
+};
 
+/** The compact tree's definition, read literally: 0, one entry's leafNode at any depth, or the pair of halves. */
 function referenceRoot(entries: ReadonlyMap<bigint, Uint8Array>): Hex {
-  const subtree = (items: [bigint, Uint8Array][], height: number): Uint8Array => {
-    if (items.length === 0) return ZEROS[height];
-    if (height === 0) return items[0][1];
-    const bit = 1n << BigInt(height - 1);
+  const subtree = (items: [bigint, Uint8Array][], depth: number): Uint8Array => {
+    if (items.length === 0) return ZERO32;
+    if (items.length === 1) return leafNodeOf(items[0][0], items[0][1]);
+    const bit = 1n << BigInt(255 - depth);
     const left = items.filter(([key]) => (key & bit) === 0n);
     const right = items.filter(([key]) => (key & bit) !== 0n);
-    return keccakHasher.hashPair(subtree(left, height - 1), subtree(right, height - 1));
+    return nobleKeccakHasher.hashPair(subtree(left, depth + 1), subtree(right, depth + 1));
   };
-  return bytesToHex(subtree([...entries], LEDGER_TREE_DEPTH));
+  return bytesToHex(subtree([...entries], 0));
 }
 
-/** The verifier exactly as ledgerTree.ts documents it for Solidity (z folded along, bigint key). */
+/** A read as ledgerTree.ts documents the proof for Solidity (bigint key and bitmap, the opening checked). */
 function referenceVerify(key: bigint, leaf: Uint8Array | null, proof: LedgerProof, root: Hex): boolean {
   const bitmap = BigInt(proof.bitmap);
-  let node = leaf ?? new Uint8Array(32);
-  let z: Uint8Array = new Uint8Array(32);
-  let j = 0;
-  for (let i = 0n; i < 256n; i++) {
-    let sibling = z;
-    if ((bitmap >> i) & 1n) {
-      if (j === proof.siblings.length) return false;
-      sibling = hexToBytes(proof.siblings[j++], 32);
+  if (bitmap === 0n) return false;
+  const depth = bitmap.toString(2).length - 1;
+  const words = proof.siblings.map((s) => hexToBytes(s, 32));
+  const listed = [...bitmap.toString(2)].filter((c) => c === '1').length - 1;
+  const opened = leaf !== null ? depth > 0 : words.length === listed + 2;
+  if (words.length !== listed + (opened ? 2 : 0)) return false;
+  let node: Uint8Array;
+  if (leaf !== null) {
+    node = leafNodeOf(key, leaf);
+    if (opened) {
+      const deepest = bitmap & 1n ? words[0] : ZERO32;
+      const [a, b] = [words[listed], words[listed + 1]];
+      if (bytesToHex(leafNodeOf(BigInt(bytesToHex(a)), b)) !== bytesToHex(deepest) && bytesToHex(nobleKeccakHasher.hashPair(a, b)) !== bytesToHex(deepest)) return false;
     }
-    node = (key >> i) & 1n ? nobleKeccakHasher.hashPair(sibling, node) : nobleKeccakHasher.hashPair(node, sibling);
-    z = nobleKeccakHasher.hashPair(z, z);
+  } else if (opened) {
+    if (BigInt(bytesToHex(words[listed])) === key) return false;
+    node = leafNodeOf(BigInt(bytesToHex(words[listed])), words[listed + 1]);
+  } else node = ZERO32;
+  let used = 0;
+  for (let j = 0; j < depth; j++) {
+    const sibling = (bitmap >> BigInt(j)) & 1n ? words[used++] : ZERO32;
+    node = (key >> BigInt(256 - depth + j)) & 1n ? nobleKeccakHasher.hashPair(sibling, node) : nobleKeccakHasher.hashPair(node, sibling);
   }
-  return j === proof.siblings.length && bytesToHex(node) === root;
+  return bytesToHex(node) === root;
 }
 
 const keyHex = (key: bigint): Hex => word(key);
 const leafOf = (n: number): Uint8Array => keccak256(encodeWords(['uint256'], [BigInt(n) + 1n]));
+const depthOf = (proof: LedgerProof): number => BigInt(proof.bitmap).toString(2).length - 1;
 
-/** Keys that stress the radix structure: extremes, long shared prefixes, neighbours at bit 0 and bit 255. */
-const EDGE_KEYS = [0n, 1n, 2n, 3n, TOP, TOP + 1n, MAX_UINT256, MAX_UINT256 - 1n, 1n << 128n, (1n << 128n) + 1n, 0xffn << 100n];
+/**
+ * Keys that stress the radix structure: extremes, long shared prefixes (0 and 2 agree on 254 bits: leaves at depth
+ * 255, the deepest a proof names), neighbours at bit 1 and bit 255.
+ */
+const EDGE_KEYS = [0n, 2n, 4n, 6n, TOP, TOP + 2n, MAX_UINT256, MAX_UINT256 - 2n, 1n << 128n, (1n << 128n) + 2n, 0xffn << 100n];
 const RANDOM_KEYS = Array.from({ length: 24 }, (_, i) => BigInt(text(`ledger key ${i}`)));
 
 describe('LedgerTree', () => {
-  it('is empty at zero[256] and knows nothing', () => {
+  it('is empty at 0 and knows nothing', () => {
     const tree = new LedgerTree();
-    expect(tree.root).toBe(bytesToHex(ZEROS[256]));
+    expect(tree.root).toBe(ZERO_BYTES32);
     expect(tree.size).toBe(0);
     expect(tree.get(keyHex(5n))).toBeNull();
     expect(tree.delete(keyHex(5n))).toBe(false);
     expect([...tree.entries()]).toEqual([]);
+    expect(tree.proof(keyHex(5n))).toEqual({ bitmap: word(1n), siblings: [] });
   });
 
   it('has the root of the plain recursive definition after every insert, update and delete', () => {
@@ -139,21 +161,28 @@ describe('LedgerTree', () => {
     expect(tree.size).toBe(reference.size);
     for (const key of [...reference.keys()]) tree.set(keyHex(key), ZERO_BYTES32); // a zero leaf empties the key
     expect(tree.size).toBe(0);
-    expect(tree.root).toBe(bytesToHex(ZEROS[256]));
+    expect(tree.root).toBe(ZERO_BYTES32);
   });
 
-  it('uses the index convention of the SPEC trees: keys below 2^32 sit where the depth-32 state tree puts slots', () => {
-    const ledger = new LedgerTree();
-    const state = new SparseMerkleTree({ depth: 32 });
-    for (const [i, slot] of [0, 1, 2, 7, 1024, 2 ** 32 - 1].entries()) {
-      ledger.set(keyHex(BigInt(slot)), leafOf(i));
-      state.set(slot, leafOf(i));
-    }
-    // Above level 32 such keys only ever go left, next to empty subtrees.
-    let node = state.root;
-    for (let level = 32; level < LEDGER_TREE_DEPTH; level++) node = nobleKeccakHasher.hashPair(node, ZEROS[level]);
-    expect(ledger.root).toBe(bytesToHex(node));
-    expect(bytesToHex(ZEROS[32])).toBe(bytesToHex(zeroHashes(32)[32]));
+  it('holds one entry as its leafNode at the root, whatever the key', () => {
+    const tree = new LedgerTree();
+    tree.set(keyHex(TOP + 9n), leafOf(0));
+    expect(tree.root).toBe(bytesToHex(leafNodeOf(TOP + 9n, leafOf(0))));
+    const proof = tree.proof(keyHex(TOP + 9n));
+    expect(proof).toEqual({ bitmap: word(1n), siblings: [] }); // depth 0, no sibling, no opening
+    expect(verifyLedgerProof(keyHex(TOP + 9n), leafOf(0), proof, tree.root)).toBe(true);
+    // An absent key ends at the same endpoint: the other entry is its opening.
+    const absent = tree.proof(keyHex(5n));
+    expect(absent).toEqual({ bitmap: word(1n), siblings: [keyHex(TOP + 9n), bytesToHex(leafOf(0))] });
+    expect(verifyLedgerProof(keyHex(5n), null, absent, tree.root)).toBe(true);
+  });
+
+  it('refuses a key that agrees with another on its first 255 bits (its leaf would be at depth 256)', () => {
+    const tree = new LedgerTree();
+    tree.set(keyHex(6n), leafOf(0));
+    expect(() => tree.set(keyHex(7n), leafOf(1))).toThrow(/first 255 bits/);
+    expect(tree.get(keyHex(7n))).toBeNull();
+    expect(tree.size).toBe(1);
   });
 
   it('does not depend on the order of writes; entries() come in key order and rebuild the tree', () => {
@@ -169,7 +198,29 @@ describe('LedgerTree', () => {
     expect(a.get(keyHex(TOP))).toBe(bytesToHex(leafOf(keys.indexOf(TOP))));
   });
 
-  it('proves inclusion of every leaf and exclusion of absent keys, compressed to the non-empty siblings', () => {
+  it('proves inclusion of every leaf and exclusion of absent keys in about log2(entries) levels', () => {
+    const tree = new LedgerTree();
+    RANDOM_KEYS.forEach((key, i) => tree.set(keyHex(key), leafOf(i)));
+    const root = tree.root;
+    RANDOM_KEYS.forEach((key, i) => {
+      const proof = tree.proof(keyHex(key));
+      expect(verifyLedgerProof(keyHex(key), leafOf(i), proof, root)).toBe(true);
+      expect(referenceVerify(key, leafOf(i), proof, root)).toBe(true);
+      expect(verifyLedgerProof(keyHex(key), null, proof, root)).toBe(false);
+      expect(verifyLedgerProof(keyHex(key), leafOf(i + 1), proof, root)).toBe(false);
+      expect(depthOf(proof)).toBeLessThan(12); // 24 random keys: ~log2(24) levels, not 256
+      // the set bits below the sentinel name the listed siblings; then the opening's two words
+      expect(proof.siblings.length).toBe([...BigInt(proof.bitmap).toString(2)].filter((c) => c === '1').length - 1 + 2);
+    });
+    for (const absent of [4n, TOP + 2n, MAX_UINT256 - 2n, 12345n << 77n, BigInt(text('not a key'))]) {
+      const proof = tree.proof(keyHex(absent));
+      expect(verifyLedgerProof(keyHex(absent), null, proof, root)).toBe(true);
+      expect(referenceVerify(absent, null, proof, root)).toBe(true);
+      expect(verifyLedgerProof(keyHex(absent), leafOf(0), proof, root)).toBe(false);
+    }
+  });
+
+  it('proves keys with long shared prefixes: single-child levels are unset bits, the depth reaches 255', () => {
     const tree = new LedgerTree();
     const keys = [...EDGE_KEYS, ...RANDOM_KEYS];
     keys.forEach((key, i) => tree.set(keyHex(key), leafOf(i)));
@@ -178,49 +229,41 @@ describe('LedgerTree', () => {
       const proof = tree.proof(keyHex(key));
       expect(verifyLedgerProof(keyHex(key), leafOf(i), proof, root)).toBe(true);
       expect(referenceVerify(key, leafOf(i), proof, root)).toBe(true);
-      expect(verifyLedgerProof(keyHex(key), null, proof, root)).toBe(false);
-      expect(verifyLedgerProof(keyHex(key), leafOf(i + 1), proof, root)).toBe(false);
-      expect(proof.siblings.length).toBeLessThan(12); // ~log2(35) branch points, not 256 siblings
     });
-    // absent keys next to present ones (diverging at bit 0, bit 255, and in the middle) and far away
-    for (const absent of [4n, TOP + 2n, MAX_UINT256 - 2n, (1n << 128n) + 2n, 12345n << 77n]) {
+    expect(depthOf(tree.proof(keyHex(0n)))).toBe(255);
+    expect(depthOf(tree.proof(keyHex(2n)))).toBe(255);
+    // 0 and 2 are each other's deepest sibling: the opening is the other's (key, leaf)
+    expect(tree.proof(keyHex(0n)).siblings.slice(-2)).toEqual([keyHex(2n), bytesToHex(leafOf(1))]);
+    for (const absent of [1n, 3n, 8n, TOP + 4n, MAX_UINT256 - 4n, (1n << 128n) + 4n]) {
       const proof = tree.proof(keyHex(absent));
       expect(verifyLedgerProof(keyHex(absent), null, proof, root)).toBe(true);
       expect(referenceVerify(absent, null, proof, root)).toBe(true);
-      expect(verifyLedgerProof(keyHex(absent), leafOf(0), proof, root)).toBe(false);
     }
   });
 
-  it('round-trips the compressed format through the 256 plain siblings', () => {
+  it('moves the root exactly as the tree does for every write from one proof: insert, split, update, delete, rise', () => {
     const tree = new LedgerTree();
-    RANDOM_KEYS.slice(0, 9).forEach((key, i) => tree.set(keyHex(key), leafOf(i)));
-    tree.set(keyHex(RANDOM_KEYS[0] ^ 1n), leafOf(99)); // a sibling at level 0
-    for (const key of [RANDOM_KEYS[0], RANDOM_KEYS[5], 77n]) {
+    const keys = [...EDGE_KEYS, ...RANDOM_KEYS];
+    const write = (key: bigint, leaf: Uint8Array | null): void => {
+      const before = tree.root;
+      const old = tree.get(keyHex(key));
       const proof = tree.proof(keyHex(key));
-      const full = expandLedgerProof(proof);
-      expect(full.length).toBe(256);
-      expect(compressLedgerProof(full)).toEqual(proof);
-      // the plain proof folds to the root exactly as the SPEC's fixed-depth trees do
-      let node = tree.get(keyHex(key)) === null ? new Uint8Array(32) : hexToBytes(tree.get(keyHex(key))!, 32);
-      full.forEach((sibling, level) => {
-        const s = hexToBytes(sibling, 32);
-        node = (key >> BigInt(level)) & 1n ? nobleKeccakHasher.hashPair(s, node) : nobleKeccakHasher.hashPair(node, s);
-      });
-      expect(bytesToHex(node)).toBe(tree.root);
-      // bit i of the bitmap <=> sibling i is not zero[i]
-      full.forEach((sibling, level) => {
-        expect(((BigInt(proof.bitmap) >> BigInt(level)) & 1n) === 1n).toBe(sibling !== bytesToHex(ZEROS[level]));
-      });
-    }
-    const level0 = tree.proof(keyHex(RANDOM_KEYS[0]));
-    expect(BigInt(level0.bitmap) & 1n).toBe(1n);
-    expect(level0.siblings[0]).toBe(bytesToHex(leafOf(99)));
-    expect(() => expandLedgerProof({ ...level0, siblings: level0.siblings.slice(1) })).toThrow(PlasmaError);
-    expect(() => expandLedgerProof({ ...level0, siblings: [...level0.siblings, ZERO_BYTES32] })).toThrow(PlasmaError);
-    expect(() => compressLedgerProof(expandLedgerProof(level0).slice(1))).toThrow(PlasmaError);
+      const moved = ledgerProofUpdate(keyHex(key), old, leaf, proof);
+      if (leaf === null) tree.delete(keyHex(key));
+      else tree.set(keyHex(key), leaf);
+      expect(moved, `key ${key}`).toBeDefined();
+      expect(bytesToHex(moved!.before)).toBe(before);
+      expect(bytesToHex(moved!.after), `key ${key}`).toBe(tree.root);
+    };
+    keys.forEach((key, i) => write(key, leafOf(i))); // inserts at empty endpoints and at other entries' (splits)
+    keys.forEach((key, i) => i % 3 === 0 && write(key, leafOf(500 + i))); // updates
+    write(BigInt(text('never written')), null); // absent stays absent
+    keys.forEach((key, i) => i % 2 === 0 && write(key, null)); // deletions, some letting a leaf rise
+    keys.forEach((key, i) => i % 2 === 1 && write(key, null));
+    expect(tree.root).toBe(ZERO_BYTES32);
   });
 
-  it('refuses tampered proofs: bitmap, sibling, surplus or missing sibling, another key, another root', () => {
+  it('refuses tampered proofs: bitmap, sentinel, sibling, opening, surplus or missing word, another key, another root', () => {
     const tree = new LedgerTree();
     RANDOM_KEYS.forEach((key, i) => tree.set(keyHex(key), leafOf(i)));
     const key = RANDOM_KEYS[3];
@@ -228,11 +271,13 @@ describe('LedgerTree', () => {
     const proof = tree.proof(keyHex(key));
     const root = tree.root;
     const flip = (bitmap: Hex, level: number): Hex => word(BigInt(bitmap) ^ (1n << BigInt(level)));
-    const highest = BigInt(proof.bitmap).toString(2).length - 1; // the topmost non-empty sibling
+    const depth = depthOf(proof);
     const tampered: LedgerProof[] = [
       { ...proof, bitmap: flip(proof.bitmap, 0) },
-      { ...proof, bitmap: flip(proof.bitmap, highest) },
+      { ...proof, bitmap: flip(proof.bitmap, depth) },
+      { ...proof, bitmap: ZERO_BYTES32 },
       { ...proof, siblings: [text('forged'), ...proof.siblings.slice(1)] },
+      { ...proof, siblings: [...proof.siblings.slice(0, -1), text('forged opening')] },
       { ...proof, siblings: [...proof.siblings, ZERO_BYTES32] },
       { ...proof, siblings: proof.siblings.slice(0, -1) },
       { ...proof, bitmap: flip(proof.bitmap, 200) },
@@ -244,6 +289,11 @@ describe('LedgerTree', () => {
     }
     expect(verifyLedgerProof(keyHex(key ^ 1n), leaf, proof, root)).toBe(false);
     expect(verifyLedgerProof(keyHex(key), leaf, proof, text('another root'))).toBe(false);
+    // A present key's own leaf passed off as "another entry at the endpoint" cannot prove it absent.
+    const single = new LedgerTree();
+    single.set(keyHex(key), leaf);
+    expect(verifyLedgerProof(keyHex(key), null, { bitmap: word(1n), siblings: [keyHex(key), bytesToHex(leaf)] }, single.root)).toBe(false);
+    expect(ledgerProofUpdate(keyHex(key), null, leafOf(9), { bitmap: word(1n), siblings: [keyHex(key), bytesToHex(leaf)] })).toBeUndefined();
   });
 
   it('refuses keys and leaves that are not 32 bytes', () => {

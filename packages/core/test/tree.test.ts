@@ -161,7 +161,7 @@ function buildTree() {
 describe('ChainState: accounts and ledger under one root', () => {
   it('root = keccak256(accountsRoot ‖ ledgerRoot); the genesis root is pinned', () => {
     const state = new ChainState(chainIdOf(ROOT_CHAIN_ID, 0));
-    expect(EMPTY_STATE_ROOT).toBe('0xe794a7684aadbb880c2d6fd1d59b5f3cdb6382b60f5eb4f2ca9a47a463e21f3a');
+    expect(EMPTY_STATE_ROOT).toBe('0xa116e19a7984f21055d07b606c55628a5ffbf8ae1261c1e9f4e3a61620cf810a');
     expect(state.root).toBe(EMPTY_STATE_ROOT);
     expect(EMPTY_STATE_ROOT).toBe(keccak256(concat([EMPTY_ACCOUNTS_ROOT, new LedgerTree().root])));
     state.accounts.put(0, { owner: alice.address, token: ETH, balance: 10n ** 18n, nonce: 0n });

@@ -80,7 +80,7 @@ export const ERROR_HINTS: Record<string, string> = {
   // the escape of holders inside a frozen chain's children (docs/FRAUD.md §4b): PlasmaNestedEscape and the SDK's checks
   INVALID_LEDGER_ROOT: "the accounts and ledger roots must be the frozen chain's state at its head, and each level's at its last final block: rebuild the inputs from the data directories (`nestedEscapeSourceFromDataDirs`)",
   INVALID_LEDGER_PROOF: "a proof against the ledger of the child's parent does not fold (`kind`: 0 Child, 1 SubtreeBalance, 2 Deposit, 3 Commitment, 4 SpentExit: the parent paid that exit itself, 9 EscapedSlot: the parent paid that slot itself, escape it one level up): rebuild the proofs from the ledgers of the path at the root's head",
-  BAD_LEDGER_PROOF: 'a ledger proof has a missing or a surplus sibling for its bitmap: build it with core (LedgerTree.proof)',
+  BAD_LEDGER_PROOF: 'a ledger proof is not well formed (no endpoint in its bitmap, another number of words than it needs, or an opening that does not hash to its sibling): build it with core (LedgerTree.proof) against the tree as it is before the write',
   NOT_LAST_FINAL: "the block given is not the child's last final block in the frozen chain's ledger: build FinalChild with core buildFinalChild (the highest block whose windowEnd <= the head's timestamp)",
   NOT_FINAL: "the child's block was not final at the frozen head's time: only blocks whose windowEnd <= that time leave; later ones may still be disputed",
   NOTHING_FINAL: "no block of the child is final in the frozen chain's ledger: there is no account to escape from; its deposits in flight are reclaimed (`plasma-tree escape nested … ` reclaims them)",
@@ -100,7 +100,6 @@ export const ERROR_HINTS: Record<string, string> = {
   MISSING_LEDGER_WITNESS: 'a proof against a tx of kind 3-15 carries one ledger witness per entry its kind touches: build it with core buildLedgerTransitionProof',
   INVALID_LEDGER_WITNESS: 'build the ledger witnesses from the state before the disputed tx, each against the root after the earlier keys are written (core buildLedgerTransitionProof)',
   KIND_NOT_IN_MODULE: 'a bug in the verifier\'s dispatch: report it with the calldata',
-  ZERO_HASHES_MISSING: 'a deployment error: deploy the ledger modules with deployFraudVerifier (contracts), which deploys PlasmaZeroHashes first',
   BAD_VALIDATOR_WITNESS: 'pass the child\'s validators, ascending, as the extra witness (core buildLedgerTransitionProof does)',
   BAD_SORT_WITNESS: 'pass the order that sorts the spawned validators ascending as the extra witness (core buildLedgerTransitionProof does)',
   EDGE_EFFECT_NOT_PROVABLE: 'nothing L1 can check is wrong with this edge tx: report the block (docs/LEDGER-PROOFS.md §4.1), and holders should exit while its window is open',

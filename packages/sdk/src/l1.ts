@@ -156,8 +156,6 @@ function describeRevert(name: string, signature: string | undefined, a: Record<s
       return `the ledger witness at touch position ${a.position} does not fold to the ledger root it must (a wrong value, or a proof against another root)`;
     case 'KindNotInModule':
       return `the ledger module does not prove tx kind ${a.kind}`;
-    case 'ZeroHashesMissing':
-      return `${a.table} is not the PlasmaZeroHashes table the ledger modules fold proofs with`;
     case 'BadValidatorWitness':
       return 'the extra witness is not the child\'s validator set (its hash is not the Child entry\'s validatorSetHash)';
     case 'BadSortWitness':
