@@ -18,7 +18,7 @@
  * ## Proof format (PlasmaLedgerTree takes it as `(uint256 bitmap, bytes32[] siblings)`)
  * A key's path ends at depth d, the *endpoint*: the first node on it whose subtree holds at most one entry (that
  * entry may be the key's own, or another key's, or none).
- * - `bitmap`: its highest set bit is d (a sentinel; 0 ≤ d ≤ 254 in practice, see MAX_LEDGER_DEPTH); bit j < d is 1
+ * - `bitmap`: its highest set bit is d (a sentinel; 0 ≤ d ≤ MAX_LEDGER_DEPTH = 255); bit j < d is 1
  *   iff the sibling j levels above the endpoint (the other child at depth d − j) is not empty.
  * - `siblings`: those non-empty siblings, deepest first; then the *opening*, two words or none:
  *   - the key present (d ≥ 1): the preimage of the endpoint's own sibling (j = 0): (key′, leaf′) when that sibling is
