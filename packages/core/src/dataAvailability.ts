@@ -53,15 +53,16 @@ export const MAX_TX_DATA_BYTES = MAX_TX_PUBLICATION_BYTES - PUBLISHED_TX_FIXED_B
 /** B(1): the most bytes of txs in one chunk of a child of the root (one L1 transaction carries the call). */
 export const ROOT_CHILD_CHUNK_BYTES = 120 * 1024;
 /**
- * O: what wrapping a chunk in a CHILD_DATA_CALL (kind 15) on the parent chain adds at most. The call's fixed part is
+ * O: what wrapping a chunk in a CHILD_DATA_CALL (kind 15) on the parent chain adds, exactly. The call's fixed part is
  * 804 bytes (selector, chainId, header, windowEnd, chunk, two offsets, the txs' count, the proof's 10 siblings and its
  * length: PUBLICATION_CALL_FIXED_BYTES), the kind-15 data's `abi.encode(bytes32 child, bytes call)` adds 96 and pads
- * the call to 832, and the tx itself PUBLISHED_TX_FIXED_BYTES: 1,440 bytes, under O.
+ * the call to 832, and the tx itself PUBLISHED_TX_FIXED_BYTES: 1,440 bytes. Exact, so a chunk of depth d + 1 at its
+ * budget wraps to exactly B(d) (d ≥ 2), and one byte over it wraps to a tx its parent's producer refuses (TX_TOO_LARGE).
  */
-export const CHUNK_WRAPPING_BYTES = 2 * 1024;
+export const CHUNK_WRAPPING_BYTES = 1_440;
 /** The bytes of a `publishBlockData` call besides its txs' encodings (the proof has DATA_CHUNK_PROOF_LENGTH siblings). */
 export const PUBLICATION_CALL_FIXED_BYTES = 4 + 13 * 32 + 32 + 32 + DATA_CHUNK_PROOF_LENGTH * 32;
-/** The deepest chain the rule leaves a budget of at least CHUNK_WRAPPING_BYTES to: B(32) = 2,048 (B(33) would be 0). */
+/** The deepest chain the rule leaves a budget of at least CHUNK_WRAPPING_BYTES to: B(45) = 2,176 (B(46) would be 736). */
 export const MAX_CHAIN_DEPTH = Math.floor((MAX_TX_PUBLICATION_BYTES - CHUNK_WRAPPING_BYTES) / CHUNK_WRAPPING_BYTES) + 1;
 
 /** The bytes `tx` takes in a publication call (PUBLISHED_TX_FIXED_BYTES + its data padded to whole words). */

@@ -1,7 +1,7 @@
 /**
  * The size rule of block data (docs/LEDGER-PROOFS.md "A size rule for block data"): a tx takes at most M = 64 KiB in a
  * publication call at every depth (a form rule: MALFORMED_TX), a data chunk of depth d at most B(d) (B(1) = 120 KiB,
- * B(d) = M − (d − 1) · O below, O = 2 KiB), so a chunk of depth d + 1 wrapped in a CHILD_DATA_CALL is one tx of depth d
+ * B(d) = M − (d − 1) · O below, O = 1,440 bytes: exactly what the wrapping adds), so a chunk of depth d + 1 wrapped in a CHILD_DATA_CALL is one tx of depth d
  * that fits a chunk of its own. BlockBuilder ends a chunk (CHUNK_FULL, TX_TOO_LARGE); verifyBlock refuses a block with a
  * chunk over its budget (CHUNK_OVER_BUDGET).
  */
@@ -70,19 +70,19 @@ function depositBlock(count: number) {
 }
 
 describe('the size rule: M, B(d), publicationSize', () => {
-  it('the constants: M = 64 KiB (data ≤ 65,024), B(1) = 120 KiB, B(d) = M − (d − 1) · 2 KiB down to B(32) = 2 KiB', () => {
+  it('the constants: M = 64 KiB (data ≤ 65,024), B(1) = 120 KiB, B(d) = M − (d − 1) · 1,440 down to B(45) = 2,176', () => {
     expect(MAX_TX_PUBLICATION_BYTES).toBe(65_536);
     expect(PUBLISHED_TX_FIXED_BYTES).toBe(512);
     expect(MAX_TX_DATA_BYTES).toBe(65_024);
     expect(MAX_TX_DATA_BYTES % 32).toBe(0);
     expect(ROOT_CHILD_CHUNK_BYTES).toBe(120 * KIB);
-    expect(CHUNK_WRAPPING_BYTES).toBe(2 * KIB);
+    expect(CHUNK_WRAPPING_BYTES).toBe(1_440);
     expect(chunkByteBudget(1)).toBe(122_880);
-    expect(chunkByteBudget(2)).toBe(63_488);
-    expect(chunkByteBudget(3)).toBe(61_440);
-    expect(MAX_CHAIN_DEPTH).toBe(32);
-    expect(chunkByteBudget(32)).toBe(2_048);
-    for (const depth of [0, 33, 1.5, -1, Number.NaN]) expect(() => chunkByteBudget(depth), String(depth)).toThrow(expect.objectContaining({ code: 'INVALID_DEPTH' }));
+    expect(chunkByteBudget(2)).toBe(64_096);
+    expect(chunkByteBudget(3)).toBe(62_656);
+    expect(MAX_CHAIN_DEPTH).toBe(45);
+    expect(chunkByteBudget(45)).toBe(2_176);
+    for (const depth of [0, 46, 1.5, -1, Number.NaN]) expect(() => chunkByteBudget(depth), String(depth)).toThrow(expect.objectContaining({ code: 'INVALID_DEPTH' }));
   });
 
   it('publicationSize is what a tx adds to publishBlockData; a plain transfer is 512 bytes, 64 of them fit a chunk at depths 1 and 2', () => {
@@ -106,17 +106,33 @@ describe('the size rule: M, B(d), publicationSize', () => {
     const transfer = placeSignedTx(stateWithAlice(), signTx(alice, { slot: 0, to: bob.address, amount: 1n, nonce: 0n }), blockContext(new FakeParent()));
     expect(publicationSize(transfer)).toBe(512);
     expect(Math.floor(chunkByteBudget(1) / publicationSize(transfer))).toBe(240);
-    expect(Math.floor(chunkByteBudget(2) / publicationSize(transfer))).toBe(124);
+    expect(Math.floor(chunkByteBudget(2) / publicationSize(transfer))).toBe(125);
     expect(DATA_CHUNK_SIZE * publicationSize(transfer)).toBeLessThanOrEqual(chunkByteBudget(2));
   });
 
-  it('a chunk of depth d + 1 at its budget, wrapped in a CHILD_DATA_CALL, is one tx of at most M that fits a chunk of depth d', () => {
+  it('a chunk of depth d + 1 at its budget, wrapped in a CHILD_DATA_CALL, is one tx of at most M that fits a chunk of depth d: exactly, below depth 1', () => {
     for (let d = 1; d < MAX_CHAIN_DEPTH; d++) {
       const call = zeros(PUBLICATION_CALL_FIXED_BYTES + chunkByteBudget(d + 1));
       const wrapped = { data: encodeChildDataCallData({ child: CHAIN_ID, call }) };
-      expect(publicationSize(wrapped) - chunkByteBudget(d + 1)).toBe(1_440); // ≤ O
+      expect(publicationSize(wrapped) - chunkByteBudget(d + 1)).toBe(CHUNK_WRAPPING_BYTES);
+      if (d > 1) expect(publicationSize(wrapped), `depth ${d}`).toBe(chunkByteBudget(d));
       expect(publicationSize(wrapped), `depth ${d}`).toBeLessThanOrEqual(chunkByteBudget(d));
       expect(publicationSize(wrapped), `depth ${d}`).toBeLessThanOrEqual(MAX_TX_PUBLICATION_BYTES);
+    }
+  });
+
+  it("the grandchild attack, bounded: a chunk over B(d + 1) wrapped as a CHILD_DATA_CALL is TX_TOO_LARGE for its parent's producer (d ≥ 2)", () => {
+    const parent = new FakeParent();
+    for (const d of [2, 3, 17, MAX_CHAIN_DEPTH - 1]) {
+      const atBudget = { ...EMPTY_TX, kind: TxKind.ChildDataCall, to: alice.address, data: encodeChildDataCallData({ child: CHAIN_ID, call: zeros(PUBLICATION_CALL_FIXED_BYTES + chunkByteBudget(d + 1)) }) };
+      const over = { ...atBudget, data: encodeChildDataCallData({ child: CHAIN_ID, call: zeros(PUBLICATION_CALL_FIXED_BYTES + chunkByteBudget(d + 1) + 32) }) };
+      expect(publicationSize(over)).toBe(chunkByteBudget(d) + 32);
+      // The host of depth d: the wrapped chunk at B(d + 1) passes the size check (and goes on to the STF's own
+      // checks of the call); 32 bytes more are refused before anything else, so honest validators never carry it.
+      const state = new ChainState(CHAIN_ID);
+      const host = new BlockBuilder({ parent: null, state, ctx: blockContext(parent), timestamp: 1n, chunkBudget: chunkByteBudget(d) });
+      expect(() => host.add(atBudget)).not.toThrow(expect.objectContaining({ code: expect.stringMatching(/^(TX_TOO_LARGE|CHUNK_FULL)$/) }));
+      expectRefused(state, 'TX_TOO_LARGE', () => host.add(over));
     }
   });
 

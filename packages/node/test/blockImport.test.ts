@@ -134,11 +134,11 @@ it('refuses a proposal that leaves out a down event this validator has seen conf
 });
 
 it('refuses a peer\'s block with a data chunk over this chain\'s budget (CHUNK_OVER_BUDGET), nothing applied', async () => {
-  // The producer runs as a child of the root (120 KiB a chunk), the importer knows the chain is at depth 32 (2 KiB:
-  // four deposits): a block of five deposits could not be published there on a data challenge.
+  // The producer runs as a child of the root (120 KiB a chunk), the importer knows the chain is at depth 45 (2,176
+  // bytes: four deposits): a block of five deposits could not be published there on a data challenge.
   const producing = await localChain(dirs[0].path, [validator[0].address]);
-  const importing = await localChain(dirs[1].path, [validator[0].address], undefined, 32);
-  expect([producing.chunkBudget, importing.chunkBudget]).toEqual([120 * 1024, 2048]);
+  const importing = await localChain(dirs[1].path, [validator[0].address], undefined, 45);
+  expect([producing.chunkBudget, importing.chunkBudget]).toEqual([120 * 1024, 2_176]);
   const metrics = createNodeMetrics();
   const mempool = new Mempool({ chainId: producing.params.chainId, domain: producing.domain, account: (slot) => producing.state.get(slot), recoverSigners: (items) => pool.recover(items), metrics }, { maxTxs: 100 });
   const deposits = new FakeDeposits(producing.params.chainId);

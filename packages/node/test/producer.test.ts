@@ -108,9 +108,9 @@ describe('BlockProducer and the chunk budget (docs/LEDGER-PROOFS.md "A size rule
     signTx(from, { kind: TxKind.EdgeSend, chainId: from.chainId, slot, fn: noteFn.fn, child: ZERO_BYTES32, payload, nonce });
 
   it('ends the block when the next tx would pass its chunk\'s budget: that tx and those after it wait in the mempool for the next block', async () => {
-    // Depth 30: a chunk holds 65,536 − 29 · 2,048 = 6,144 bytes; a note of 4,000 bytes takes 4,864 with its effect.
-    const chain = await localChain(dir.path, [validator[0].address], registry, 30);
-    expect([chain.depth, chain.chunkBudget, chain.blockContext().chunkBudget]).toEqual([30, chunkByteBudget(30), 6_144]);
+    // Depth 42: a chunk holds 65,536 − 41 · 1,440 = 6,496 bytes; a note of 4,000 bytes takes 4,864 with its effect.
+    const chain = await localChain(dir.path, [validator[0].address], registry, 42);
+    expect([chain.depth, chain.chunkBudget, chain.blockContext().chunkBudget]).toEqual([42, chunkByteBudget(42), 6_496]);
     const { mempool, deposits, producer, metrics, user } = setup(chain);
     const alice = user();
     const bob = user();
@@ -134,7 +134,7 @@ describe('BlockProducer and the chunk budget (docs/LEDGER-PROOFS.md "A size rule
     const rpc = createRpcMethods({ chain, mempool });
     expect(await rpc.pt_getReceipt([hashes[2]])).toMatchObject({ status: 'pending' });
     expect(metrics.txsDropped.get('CHUNK_FULL')).toBe(0);
-    expect(await rpc.pt_chainInfo([])).toMatchObject({ depth: 30, chunkBudget: 6_144 });
+    expect(await rpc.pt_chainInfo([])).toMatchObject({ depth: 42, chunkBudget: 6_496 });
 
     const block3 = (await producer.produce())!;
     expect(block3.txs.map((tx) => [tx.kind, tx.nonce])).toEqual([[TxKind.EdgeSend, 2n], [TxKind.Transfer, 3n]]);
@@ -146,8 +146,8 @@ describe('BlockProducer and the chunk budget (docs/LEDGER-PROOFS.md "A size rule
   });
 
   it('drops a tx over the budget on its own (TX_TOO_LARGE) as it drops other invalid txs; a proposal stops at a full chunk too', async () => {
-    // Depth 32: 2,048 bytes a chunk, four plain transfers.
-    const chain = await localChain(dir.path, [validator[0].address], registry, 32);
+    // Depth 45 (the deepest): 2,176 bytes a chunk, four plain transfers.
+    const chain = await localChain(dir.path, [validator[0].address], registry, 45);
     const { mempool, deposits, producer, metrics, user } = setup(chain);
     const alice = user();
     const bob = user();
