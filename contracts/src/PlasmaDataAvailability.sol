@@ -33,6 +33,10 @@ contract PlasmaDataAvailability {
     uint256 public constant CHUNK_COUNT = 1024;
     /// @dev Siblings from a chunk's root up to the transaction root.
     uint256 private constant PROOF_LENGTH = 10;
+    /// @notice B(1): the most bytes one chunk's txs may take in a publishBlockData call (core ROOT_CHILD_CHUNK_BYTES).
+    uint256 public constant CHUNK_BYTE_BUDGET = 122_880;
+    /// @dev What a tx takes in the call besides its data (core PUBLISHED_TX_FIXED_BYTES).
+    uint256 private constant PUBLISHED_TX_FIXED_BYTES = 512;
     /// @notice An exit chunk is the aligned subtree of 2^EXIT_CHUNK_LEVEL leaves of the block's exit tree (leaves are
     ///         32-byte hashes: 256 of them cost less calldata than one chunk of transactions).
     uint256 public constant EXIT_CHUNK_LEVEL = 8;
@@ -104,6 +108,9 @@ contract PlasmaDataAvailability {
     // publishBlockData
     error ChunkOutOfOrder(uint256 chunk, uint256 expected);
     error TooManyTxs(uint256 count, uint256 maximum);
+    /// @notice The chunk's txs take `bytes_` of the call, over B(1) (docs/LEDGER-PROOFS.md "A size rule for block data"):
+    ///         honest validators never make such a block, so a challenged one cannot be answered and convicts.
+    error ChunkOverBudget(uint256 bytes_, uint256 budget);
     error InvalidChunkProof(bytes32 chainId, uint64 number, uint256 chunk);
     error LeavesAfterLastChunk(bytes32 chainId, uint64 number, uint256 chunk);
     error TooManyExitLeaves(uint256 count, uint256 maximum);
@@ -171,6 +178,7 @@ contract PlasmaDataAvailability {
         bool open = d.status == CHALLENGE_OPEN;
         if (open && block.timestamp > d.deadline) revert ResponseWindowClosed(d.deadline, block.timestamp);
         if (txs.length > CHUNK_SIZE) revert TooManyTxs(txs.length, CHUNK_SIZE);
+        _checkChunkBudget(txs);
         if (proof.length != PROOF_LENGTH) revert BadProofLength(proof.length, PROOF_LENGTH);
         if (PlasmaMerkle.computeRoot(_chunkRoot(txs), chunk, proof) != h.txRoot) revert InvalidChunkProof(chainId, number, chunk);
         bool complete = txs.length < CHUNK_SIZE || chunk == CHUNK_COUNT - 1;
@@ -339,6 +347,14 @@ contract PlasmaDataAvailability {
     /// @dev The transaction-tree leaf of `t` (docs/SPEC.md "Transactions inside a block"): the one place the leaf is made.
     function _leaf(PublishedTx calldata t) private pure returns (bytes32) {
         return PlasmaEncoding.txLeafHash(t.tx, t.data, t.postStateRoot, t.exitIndex);
+    }
+
+    /// @dev B(1), what one chunk of a child of the root may take (core ROOT_CHILD_CHUNK_BYTES), by core's publicationSize:
+    ///      each tx PUBLISHED_TX_FIXED_BYTES (its words in this call) plus its data padded to whole words.
+    function _checkChunkBudget(PublishedTx[] calldata txs) private pure {
+        uint256 size;
+        for (uint256 i; i < txs.length; ++i) size += PUBLISHED_TX_FIXED_BYTES + ((txs[i].data.length + 31) & ~uint256(31));
+        if (size > CHUNK_BYTE_BUDGET) revert ChunkOverBudget(size, CHUNK_BYTE_BUDGET);
     }
 
     /// @dev Root of the chunk's subtree (height CHUNK_LEVEL): `txs`' leaves, then empty leaves.

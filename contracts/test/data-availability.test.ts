@@ -219,6 +219,29 @@ describe('publishBlockData', () => {
     expect(core.exitLeavesFromPublishedData(block.header, [exitInput])).toEqual([]);
   });
 
+  it('refuses a chunk whose txs take more than B(1) = 122,880 bytes of the call (ChunkOverBudget): the size rule at the root', async () => {
+    const chain = await fresh();
+    // 64 txs of 1,408 bytes of data take 64 × (512 + 1,408) = 122,880 bytes: exactly the budget; 32 more are over.
+    const placed = transfers(chain, 64).map((t) => chain.place(t, alice));
+    const sized = (extra: number) => placed.map((tx, i) => ({ ...tx, data: `0x${'ab'.repeat(1_408 + (i === 63 ? extra : 0))}` as Hex }));
+    const post = placed.map((_, i) => core.bytesToHex(core.keccak256(new TextEncoder().encode(`post ${i}`))));
+    const commitForged = async (txs: core.BlockTx[], parent?: core.Header) => {
+      const after = parent ? { number: parent.number + 1n, parentHash: core.hashHeader(parent) } : {};
+      const block = chain.forge(txs, post, { ...after, timestamp: await latestTimestamp(f.provider) });
+      return { block, windowEnd: await chain.commit(block, { valid: false }) };
+    };
+    const at = await commitForged(sized(0));
+    expect(core.chunkSizes(at.block.txs)).toEqual([core.ROOT_CHILD_CHUNK_BYTES]);
+    expect(await da.CHUNK_BYTE_BUDGET()).toBe(BigInt(core.chunkByteBudget(1)));
+    const taken = await publish(chain, at.block, at.windowEnd, core.blockDataChunks(at.block)[0]);
+    expect(await da.publication(chain.chainId, at.block.header.number)).toEqual([1n, false]);
+    console.log(`publishBlockData gas: a chunk of 64 txs at the byte budget ${taken.gasUsed}`);
+
+    const over = await commitForged(sized(32), at.block.header);
+    expect(core.chunkSizes(over.block.txs)).toEqual([core.ROOT_CHILD_CHUNK_BYTES + 32]);
+    await expectRevert(publish(chain, over.block, over.windowEnd, core.blockDataChunks(over.block)[0]), 'ChunkOverBudget', [BigInt(core.ROOT_CHILD_CHUNK_BYTES + 32), BigInt(core.ROOT_CHILD_CHUNK_BYTES)]);
+  });
+
   it('a block of exactly 64 transactions ends with an empty chunk 1; an empty block with an empty chunk 0', async () => {
     const chain = await fresh();
     const { block, windowEnd } = await nextBlock(chain, 64);

@@ -118,6 +118,7 @@ export const ERROR_HINTS: Record<string, string> = {
   EXIT_DATA_ALREADY_PUBLISHED: 'the block\'s exit tree is on L1 already: nothing left to publish (core exitLeavesFromPublishedData reads it back)',
   CHUNK_OUT_OF_ORDER: 'publish chunks in order, from 0: send chunk `expected` next (`publication(chainId, number)` / `exitPublication` give the next one)',
   TOO_MANY_TXS: 'a chunk holds at most 64 transactions: split the block with core blockDataChunks',
+  CHUNK_OVER_BUDGET: 'this block cannot be published: its chunk is over the size rule (docs/LEDGER-PROOFS.md "A size rule for block data"); honest validators never make one, and a data challenge convicts the validators who did',
   TOO_MANY_EXIT_LEAVES: 'an exit chunk holds at most 256 leaves: split the exit tree with core blockExitChunks',
   INVALID_CHUNK_PROOF: 'the chunk\'s transactions and siblings do not give the header\'s txRoot: publish the committed block\'s own transactions, built with core blockDataChunks',
   INVALID_EXIT_CHUNK_PROOF: 'the exit chunk\'s leaves and siblings do not give the header\'s exitRoot: publish the committed block\'s exit tree, built with core blockExitChunks',

@@ -202,6 +202,8 @@ function describeRevert(name: string, signature: string | undefined, a: Record<s
       return `chunk ${a.chunk} sent, the next one to publish is ${a.expected}`;
     case 'TooManyTxs':
       return `a chunk of ${a.count} transactions; a chunk holds at most ${a.maximum}`;
+    case 'ChunkOverBudget':
+      return `the chunk's transactions take ${a.bytes_} bytes of the call, over the ${a.budget} a chunk of a child of the root may take`;
     case 'TooManyExitLeaves':
       return `an exit chunk of ${a.count} leaves; a chunk holds at most ${a.maximum}`;
     case 'InvalidChunkProof':
