@@ -20,8 +20,10 @@ export class BlockAssembly {
   depositCount = 0;
   edgeEventCount = 0;
 
-  constructor(private readonly chain: Chain, depositRecord: (nonce: bigint) => Hex | undefined, timestamp: bigint) {
-    this.builder = new BlockBuilder({ parent: chain.headHeader, state: chain.state, ctx: chain.blockContext(depositRecord), timestamp });
+  /** `unbudgeted`: built without the chunk byte budget (fault injection only: oversized-chunk). */
+  constructor(private readonly chain: Chain, depositRecord: (nonce: bigint) => Hex | undefined, timestamp: bigint, unbudgeted = false) {
+    const ctx = chain.blockContext(depositRecord);
+    this.builder = new BlockBuilder({ parent: chain.headHeader, state: chain.state, ctx: unbudgeted ? { ...ctx, chunkBudget: undefined } : ctx, timestamp });
   }
 
   /** The parent's next down event (kind 0 or 8); throws when it cannot be applied (nothing changes then). */

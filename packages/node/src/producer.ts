@@ -74,7 +74,8 @@ export class BlockProducer {
   async produce(): Promise<Block | undefined> {
     const started = performance.now();
     const { chain, mempool, metrics } = this.c;
-    const assembly = new BlockAssembly(chain, (nonce) => this.c.deposits.record(nonce), this.timestamp());
+    const unbudgeted = this.c.faults?.ignoresChunkBudget((chain.headHeader?.number ?? 0n) + 1n) ?? false;
+    const assembly = new BlockAssembly(chain, (nonce) => this.c.deposits.record(nonce), this.timestamp(), unbudgeted);
     const { builder } = assembly;
     // A data chunk at its byte budget (CHUNK_FULL) ends the block: what did not fit waits for the next one.
     let full = this.addDownStream(assembly);

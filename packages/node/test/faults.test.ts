@@ -6,12 +6,20 @@
  * commitment. The same scenario without faults gives valid blocks only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AbiCoder, Wallet, keccak256, parseEther } from 'ethers';
+import { AbiCoder, Wallet, id, keccak256, parseEther } from 'ethers';
 import {
   ChainState,
   PlasmaError,
+  MESSAGE_FN,
   TxKind,
+  ZERO_BYTES32,
+  blockDataChunks,
   blockFromJson,
+  chunkByteBudget,
+  chunkSizes,
+  encodeMessagePayload,
+  encodePublishBlockDataCall,
+  signedTxToJson,
   commitmentDigest,
   headerFromJson,
   plasmaDomain,
@@ -27,7 +35,7 @@ import {
   type InvalidBlockData,
 } from '@plasma-tree/core';
 import { FAULTS_FILE, PlasmaNode, faultWarning, optionsFromArgs, parseFaultSpec, resolveNodeOptions, type FaultKind, type FaultPlan } from '../src/index.js';
-import { ETH, User, nodeOptions, recordingLogger, rpc, rpcError, spawnChain, startL1, tempDir, txJson, validatorKey, waitFor, type L1, watcherContext, honestPreState, invalidBlockData } from './helpers.js';
+import { ETH, User, nodeOptions, recordingLogger, rpc, rpcError, signTx, spawnChain, startL1, tempDir, txJson, validatorKey, waitFor, type L1, watcherContext, honestPreState, invalidBlockData } from './helpers.js';
 
 let l1: L1;
 beforeAll(async () => {
@@ -113,7 +121,7 @@ const lastOf = (block: Block, kind: TxKind) => block.txs.map((tx) => tx.kind).la
  *  skip-deposit's blocks are valid to the STF: only its deadline convicts (test/watcher-skipped-deposit.e2e.test.ts).
  *  The ledger kinds' lies need a chain with a child: faults-ledger.test.ts. */
 type LedgerFaultKind = 'double-finalize' | 'ledger-post-root' | 'early-freeze' | 'false-conviction';
-const EXPECTED: Record<Exclude<FaultKind, 'equivocate' | 'withhold-data' | 'skip-deposit' | LedgerFaultKind>, { block: number; refusal: (b: Block) => Partial<InvalidBlockData> }> = {
+const EXPECTED: Record<Exclude<FaultKind, 'equivocate' | 'withhold-data' | 'oversized-chunk' | 'skip-deposit' | LedgerFaultKind>, { block: number; refusal: (b: Block) => Partial<InvalidBlockData> }> = {
   'bad-signature': { block: 2, refusal: (b) => ({ reason: 'INVALID_TX', code: 'BAD_SIGNATURE', txIndex: lastOf(b, TxKind.Transfer) }) },
   'bad-nonce': { block: 2, refusal: (b) => ({ reason: 'INVALID_TX', code: 'NONCE_MISMATCH', txIndex: lastOf(b, TxKind.Transfer) }) },
   overspend: { block: 2, refusal: (b) => ({ reason: 'INVALID_TX', code: 'INSUFFICIENT_BALANCE', txIndex: lastOf(b, TxKind.Transfer) }) },
@@ -197,6 +205,42 @@ describe('fault injection: every faulty block is committed and refused by verify
       expect(await getBlock(run, n + 1)).not.toBeNull();
       // Only the equivocating node has pt_getEquivocation.
       expect((await rpcError(run.node.rpcUrl, 'pt_getEquivocation', [n])).code).toBe(-32601);
+    } finally {
+      await run.node.close();
+      await run.dir.remove();
+    }
+  });
+
+  it('oversized-chunk: every queued message goes in one block, its chunk over the budget: valid to the STF, refused by the size rule, its data never publishable on L1', async () => {
+    // A slow block time, so the 30 messages of one batch are all queued when the block is built.
+    const run = await startChain({ kind: 'oversized-chunk' }, { blockTimeMs: 1_500 });
+    try {
+      const alice = new User(run.chainId, l1.l1ChainId, l1.rootAddress);
+      await depositsInOneL1Block(run.chainId, [alice.address], parseEther('1'));
+      await waitFor('block 1', async () => (await info(run)).head.number >= 1);
+      const { slot } = await rpc<{ slot: number }>(run.node.rpcUrl, 'pt_getAccount', [alice.address, ETH]);
+      const payload = encodeMessagePayload({ target: alice.address, data: `0x${'5a'.repeat(3_900)}` });
+      const message = (nonce: bigint) => signTx(alice, { kind: TxKind.EdgeSend, chainId: run.chainId, slot, fn: MESSAGE_FN, child: ZERO_BYTES32, payload, nonce });
+      await rpc(run.node.rpcUrl, 'pt_sendTransactions', [Array.from({ length: 30 }, (_, i) => signedTxToJson(message(BigInt(i))))]);
+      const n = await faultyBlockNumber(run);
+      const block = (await getBlock(run, n))!;
+      expect(await committedOnL1(run.chainId, n)).toBe(block.hash);
+      const [first] = chunkSizes(block.txs);
+      expect(first).toBeGreaterThan(chunkByteBudget(1));
+      expect(block.txs.filter((tx) => tx.kind === TxKind.EdgeSend)).toHaveLength(30);
+      // The STF takes it; only the size rule refuses it (a validator's import and the watcher check it).
+      const ctx = await watcherContext(l1, run.chainId);
+      const unbudgeted = await honestPreState(run.node.rpcUrl, run.chainId, n, ctx);
+      expect(() => verifyBlock(block, unbudgeted.parent, unbudgeted.state, { ...ctx, chunkBudget: undefined })).not.toThrow();
+      const { state, parent } = await honestPreState(run.node.rpcUrl, run.chainId, n, ctx);
+      expect(invalidBlockData(() => verifyBlock(block, parent, state, { ...ctx, chunkBudget: chunkByteBudget(1) }))).toMatchObject({ reason: 'CHUNK_OVER_BUDGET', chunk: 0, found: `${first} bytes` });
+      // On L1 its first chunk cannot be published: a data challenge of it can only convict.
+      const [event] = await l1.root.queryFilter(l1.root.filters.Committed(run.chainId, n));
+      const call = encodePublishBlockDataCall(run.chainId, block.header, (event as unknown as { args: { windowEnd: bigint } }).args.windowEnd, blockDataChunks(block)[0]);
+      const refused = await l1.provider.call({ to: (await l1.root.dataAvailability()) as string, data: call }).then(() => '0x', (e: { data?: string }) => e.data ?? 'no revert data');
+      expect(refused.slice(0, 10)).toBe(id('ChunkOverBudget(uint256,uint256)').slice(0, 10));
+      // Once: the next blocks keep to the budget again.
+      expect((await info(run)).faults).toEqual({ kind: 'oversized-chunk', atBlock: null, once: true, injected: [n] });
     } finally {
       await run.node.close();
       await run.dir.remove();

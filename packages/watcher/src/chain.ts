@@ -1,5 +1,6 @@
 import {
   BUILT_IN_EDGES,
+  chunkSizes,
   computeExitRoot,
   exitsOfTxs,
   ChainState,
@@ -97,6 +98,11 @@ interface Shared {
    * ledger (§9b); undefined: unavailable data reported only.
    */
   da?: DataAvailabilityHost;
+  /**
+   * The chain's chunk byte budget, B(depth) (docs/LEDGER-PROOFS.md "A size rule for block data"): a block with a chunk
+   * over it can never be published where the chain is judged, so it is challenged at once. Undefined: not checked.
+   */
+  chunkBudget?: number;
 }
 
 /** A tiny mutex: the L1 follower and the verifier of one chain take turns on its state. */
@@ -414,6 +420,13 @@ export class ChainWatch {
       await this.dataMissing(commit);
       return false;
     }
+    // The size rule: a chunk over the budget cannot be published on a challenge, so the validators who made it lose one.
+    const over = this.s.chunkBudget === undefined ? -1 : chunkSizes(block.txs).findIndex((bytes) => bytes > this.s.chunkBudget!);
+    if (over >= 0) {
+      const bytes = chunkSizes(block.txs)[over];
+      await this.challengeData(commit, `chunk ${over} takes ${bytes} bytes, over this chain's budget of ${this.s.chunkBudget}: it can never be published`);
+      return false;
+    }
     const unavailable = this.findings.get(`unavailable_data@${n}`);
     if (unavailable && !unavailable.resolved) {
       const where = this.s.da?.where ?? 'L1';
@@ -503,17 +516,21 @@ export class ChainWatch {
     await this.raise(kind, commit, false, fraud ? fraud.reason : reasonOfVerify, PHASE2_PROOF);
   }
 
-  /**
-   * No node serves the committed block: after the grace period, an unavailable_data finding, challenged and followed where
-   * the chain is judged (./dataAvailability.ts); reported only without a data-availability host.
-   */
+  /** No node serves the committed block: after the grace period, it is challenged (challengeData). */
   private async dataMissing(commit: CommitRecord): Promise<void> {
     // Wall clock of this process: the L1 clock may stand still between blocks (a devnet without traffic).
     const now = Date.now() / 1000;
     const since = this.missingSince.get(commit.number) ?? now;
     this.missingSince.set(commit.number, since);
     if (now - since < this.s.unavailableGraceSec) return;
-    const reason = `no node of ${this.nodes.urls.length} serves block ${commit.number} (${commit.blockHash})`;
+    await this.challengeData(commit, `no node of ${this.nodes.urls.length} serves block ${commit.number} (${commit.blockHash})`);
+  }
+
+  /**
+   * An unavailable_data finding at `commit`, challenged and followed where the chain is judged (./dataAvailability.ts);
+   * reported only without a data-availability host. Called every round while the chain waits at that block.
+   */
+  private async challengeData(commit: CommitRecord, reason: string): Promise<void> {
     const da = this.s.da;
     const existing = this.findings.get(`unavailable_data@${commit.number}`);
     if (!da) {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { Wallet } from 'ethers';
-import { ROOT_CHAIN_ID, initCore, isPlasmaError, type Address, type ChainId, type Hex } from '@plasma-tree/core';
+import { ROOT_CHAIN_ID, chunkByteBudget, initCore, isPlasmaError, type Address, type ChainId, type Hex } from '@plasma-tree/core';
 import { ChainWatch, PHASE2_UNAVAILABLE, type ReorgRescan } from './chain.js';
 import { RootDataAvailability } from './dataAvailability.js';
 import { watcherError } from './errors.js';
@@ -147,7 +147,7 @@ export class Watcher {
       const da = new RootDataAvailability(root);
       for (const c of [...configs].sort((a, b) => depth(a) - depth(b))) {
         if (c.parent === 'root') {
-          chains.push(await ChainWatch.load(c.chainId, c.name, c.nodes, { ...shared, da, logger: logger.child(c.name) }, o.edges));
+          chains.push(await ChainWatch.load(c.chainId, c.name, c.nodes, { ...shared, da, chunkBudget: chunkByteBudget(1), logger: logger.child(c.name) }, o.edges));
           continue;
         }
         const p = byId.get(c.parent!)!;
@@ -160,7 +160,7 @@ export class Watcher {
           parentDa.set(p.chainId, new ParentDataAvailability(host));
         }
         const f = follower;
-        const hostShared = { ...shared, root: f.host, da: parentDa.get(p.chainId)!, l1: () => ({ head: f.head, synced: f.head.number }), logger: logger.child(c.name) };
+        const hostShared = { ...shared, root: f.host, da: parentDa.get(p.chainId)!, chunkBudget: chunkByteBudget(depth(c)), l1: () => ({ head: f.head, synced: f.head.number }), logger: logger.child(c.name) };
         const chain = await ChainWatch.load(c.chainId, c.name, c.nodes, hostShared, o.edges);
         f.chains.push(chain);
         chains.push(chain);

@@ -33,11 +33,11 @@ export interface RunningChain {
   bob: User;
 }
 
-export async function startChain(l1: L1, name: string, keyIndex: number, faults?: FaultPlan): Promise<RunningChain> {
+export async function startChain(l1: L1, name: string, keyIndex: number, faults?: FaultPlan, options: { blockTimeMs?: number } = {}): Promise<RunningChain> {
   const key = validatorKey(l1, keyIndex);
   const chainId = await spawnChain(l1, [key], 1, WINDOW);
   const dir = await tempDir(`plasma-watcher-node-${name}-`);
-  const node = await PlasmaNode.init(nodeOptions(l1, chainId, dir.path, { validatorKeys: [key], l1Confirmations: 0, blockTimeMs: 200, l1PollMs: 250, ...(faults ? { faults } : {}) }));
+  const node = await PlasmaNode.init(nodeOptions(l1, chainId, dir.path, { validatorKeys: [key], l1Confirmations: 0, blockTimeMs: options.blockTimeMs ?? 200, l1PollMs: 250, ...(faults ? { faults } : {}) }));
   return { name, chainId, node, dir, faults, alice: new User(chainId, l1.l1ChainId, l1.rootAddress), bob: new User(chainId, l1.l1ChainId, l1.rootAddress) };
 }
 

@@ -7,7 +7,7 @@ const load = () => import('../actions/node.js');
  * The fault kinds of NodeOptions `faults` (packages/node/src/faults/plan.ts FAULT_KIND_NAMES; the action validates the
  * name). Spelled out so that --help does not load the node; cli.test.ts keeps it equal to the node's list.
  */
-export const FAULT_KINDS = 'bad-signature, bad-nonce, overspend, wrong-amount, bad-post-root, forged-deposit, duplicate-deposit, deposit-out-of-order, missing-down-event, skip-deposit, bad-exit-root, wrong-exit, bad-timestamp, equivocate, withhold-data, double-finalize, ledger-post-root, early-freeze, false-conviction';
+export const FAULT_KINDS = 'bad-signature, bad-nonce, overspend, wrong-amount, bad-post-root, forged-deposit, duplicate-deposit, deposit-out-of-order, missing-down-event, skip-deposit, bad-exit-root, wrong-exit, bad-timestamp, equivocate, withhold-data, oversized-chunk, double-finalize, ledger-post-root, early-freeze, false-conviction';
 
 /** `<kind>[@block]`: the form only (loading the node to check the kind would slow every --help down). */
 function faultSpec(value: string): string {

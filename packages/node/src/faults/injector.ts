@@ -12,6 +12,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   blockFromJson,
+  chunkSizes,
   blockToJson,
   type Block,
   type BlockBuilder,
@@ -52,6 +53,8 @@ export interface Sealed {
 export interface FaultHook {
   /** The forged block when `builder`'s block is due for the fault; undefined: seal `builder` honestly. */
   seal(builder: BlockBuilder, input: SealInput): Sealed | undefined;
+  /** True when block `number` is built without the chain's chunk byte budget (oversized-chunk). */
+  ignoresChunkBudget(number: bigint): boolean;
 }
 
 /** A second block this node signed for a height it committed another block at. */
@@ -115,6 +118,16 @@ export class FaultInjector implements FaultHook {
       this.c.logger.error(`FAULT INJECTED: withhold-data: block ${number} will be committed but never served`, { number });
       return undefined;
     }
+    if (kind === 'oversized-chunk') {
+      // Built without the budget (ignoresChunkBudget): the fault is in only if a chunk came out over it.
+      const budget = this.c.chain.chunkBudget;
+      const sizes = chunkSizes(builder.transactions);
+      const over = sizes.findIndex((bytes) => bytes > budget);
+      if (over < 0) return undefined;
+      this.record({ kind, number });
+      this.c.logger.error(`FAULT INJECTED: oversized-chunk: chunk ${over} of block ${number} takes ${sizes[over]} bytes, over the chain's budget of ${budget}`, { number, chunk: over, bytes: sizes[over], budget });
+      return undefined;
+    }
 
     const txs = builder.transactions.slice();
     const { chain } = this.c;
@@ -160,6 +173,10 @@ export class FaultInjector implements FaultHook {
       touchedSlots,
       childDeposits: input.childDeposits.map((d) => ({ ...d, index: position.get(d.index) ?? d.index })),
     };
+  }
+
+  ignoresChunkBudget(number: bigint): boolean {
+    return this.plan.kind === 'oversized-chunk' && this.due(Number(number));
   }
 
   private due(number: number): boolean {

@@ -120,7 +120,7 @@ const isTransfer = (tx: BlockTx) => tx.kind === TxKind.Transfer;
 const isDeposit = (tx: BlockTx) => tx.kind === TxKind.Deposit;
 const isFinalize = (tx: BlockTx) => tx.kind === TxKind.FinalizeChildExit;
 
-export const RECIPES: Record<Exclude<FaultKind, 'equivocate' | 'withhold-data'>, (input: RecipeInput) => Recipe | undefined> = {
+export const RECIPES: Record<Exclude<FaultKind, 'equivocate' | 'withhold-data' | 'oversized-chunk'>, (input: RecipeInput) => Recipe | undefined> = {
   'bad-signature': ({ txs, domain, chainId }) => {
     const i = lastIndex(txs, isTransfer);
     if (i < 0) return undefined;

@@ -22,6 +22,7 @@ export const FAULT_KINDS = {
   'bad-timestamp': 'a block timestamp one second before the parent block\'s (from block 2 on)',
   equivocate: 'a second, different block (timestamp + 1 s) signed for the same height; served by pt_getEquivocation',
   'withhold-data': 'the block is committed, but pt_getBlockByNumber/ByHash answer null for it',
+  'oversized-chunk': 'the block ignores the chain\'s chunk byte budget, so its first chunk takes more bytes than B(depth) and can never be published on a data challenge (needs a mempool holding more bytes than a chunk may: e.g. 30 messages of 4,000 bytes)',
   'double-finalize': 'the block\'s last FINALIZE_CHILD_EXIT followed by a copy of itself: the same child exit paid again (needs a chain with children)',
   'ledger-post-root': 'after the block\'s last tx of a ledger kind PlasmaRoot proves, the operator mints itself 1000 ETH on the chain: that tx\'s post-state root is not the re-execution\'s',
   'early-freeze': 'a FREEZE_STALLED_CHILD of a live child that is not stalled, after the block\'s last tx (needs a chain with children)',
