@@ -10,6 +10,7 @@ import {
   TxKind,
   chainIdOf,
   checkSubtreeInvariant,
+  chunkByteBudget,
   commitmentDigest,
   headerFromJson,
   secp256k1Scheme,
@@ -110,8 +111,10 @@ describe('a node whose parent is a child chain', () => {
       expect(await rpc(urlA, 'pt_getChildInfo', [a1])).toMatchObject({ headNumber: committed.blockNumber, headDepositNonce: 1 });
       expect((await rpc(urlA1, 'pt_chainInfo')).committed.number).toBe(committed.blockNumber);
       // The size rule (docs/LEDGER-PROOFS.md): A is a child of the root, A1 one deeper, with a smaller chunk budget.
-      expect(await rpc(urlA, 'pt_chainInfo')).toMatchObject({ depth: 1, chunkBudget: 120 * 1024 });
-      expect(await rpc(urlA1, 'pt_chainInfo')).toMatchObject({ depth: 2, chunkBudget: 64 * 1024 - 2 * 1024 });
+      expect(await rpc(urlA, 'pt_chainInfo')).toMatchObject({ depth: 1, chunkBudget: chunkByteBudget(1) });
+      expect(chunkByteBudget(1)).toBe(120 * 1024);
+      expect(await rpc(urlA1, 'pt_chainInfo')).toMatchObject({ depth: 2, chunkBudget: chunkByteBudget(2) });
+      expect(chunkByteBudget(2)).toBeLessThan(chunkByteBudget(1));
 
       // A COMMIT_CHILD of A1's block for another child is refused; so is A1's block committed a second time.
       const a1Header = headerFromJson(a1Block.header);
