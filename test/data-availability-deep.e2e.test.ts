@@ -72,11 +72,6 @@ afterAll(async () => {
   await tree?.close();
 }, 60_000);
 
-async function watcherStatus(): Promise<WatcherStatus> {
-  const res = await fetch(tree.devnet.watcher!.statusUrl);
-  return (await res.json()) as WatcherStatus;
-}
-
 const chainOf = (s: WatcherStatus, name: string): ChainStatusJson => s.chains.find((c) => c.name === name)!;
 
 describe('data availability inside a chain: the watcher challenges and resolves on the parent (docs/FRAUD.md §9b)', () => {
@@ -105,7 +100,7 @@ describe('data availability inside a chain: the watcher challenges and resolves 
 
     // The watcher raises unavailable_data@2 and challenges it on A with its bond, in the first half of K's window.
     const challenged = await waitFor('the watcher challenges block 2 on A', async () => {
-      const f = chainOf(await watcherStatus(), 'K').findings.find((x) => x.id === `unavailable_data@${withheld}`);
+      const f = (await tree.watcherChain('K')).findings.find((x) => x.id === `unavailable_data@${withheld}`);
       return f?.objection?.dataChallenge && f;
     }, 20_000);
     expect(challenged).toMatchObject({
@@ -113,7 +108,7 @@ describe('data availability inside a chain: the watcher challenges and resolves 
       objection: { status: 'mined', host: A.chainId },
     });
     expect(challenged.phase2).toBeUndefined();
-    expect(chainOf(await watcherStatus(), 'K')).toMatchObject({ headVerified: withheld - 1, haltedAt: { height: withheld, reason: 'data unavailable' } });
+    expect((await tree.watcherChain('K'))).toMatchObject({ headVerified: withheld - 1, haltedAt: { height: withheld, reason: 'data unavailable' } });
     const challengeTx = challenged.objection!.tx!;
     const challengeBlock = (await A.node.getBlockByNumber(challenged.objection!.l1Block!))!;
     const kind14 = challengeBlock.txs.filter((tx) => tx.kind === TxKind.ChallengeChildData && tx.from === watcher);
@@ -140,7 +135,7 @@ describe('data availability inside a chain: the watcher challenges and resolves 
     expect(settled).toMatchObject({ challenger: watcher, status: DataChallengeStatus.Convicted, bond: '0', published: false });
 
     const final: FindingStatus = await waitFor('the watcher records the conviction', async () => {
-      const f = chainOf(await watcherStatus(), 'K').findings.find((x) => x.id === `unavailable_data@${withheld}`);
+      const f = (await tree.watcherChain('K')).findings.find((x) => x.id === `unavailable_data@${withheld}`);
       return f?.objection?.status === 'convicted' && f;
     }, 20_000);
     expect(final.resolved).toBe(`convicted by this watcher (block ${withheld})`);
@@ -154,7 +149,7 @@ describe('data availability inside a chain: the watcher challenges and resolves 
     expect(calls).toHaveLength(1);
     expect(calls[0].to).toBe(watcher);
     expect(decodeDataAvailabilityCall(decodeChildDataCallData(calls[0].data).call)).toMatchObject({ method: 'resolveDataChallenge', chainId: K.chainId });
-    const k = chainOf(await watcherStatus(), 'K');
+    const k = (await tree.watcherChain('K'));
     expect(k).toMatchObject({ parent: A.chainId, status: 'frozen-fraud', headVerified: withheld - 1 });
     expect(k.haltedAt).toBeUndefined();
 
@@ -165,7 +160,7 @@ describe('data availability inside a chain: the watcher challenges and resolves 
     expect(metrics).toContain('plasma_watcher_findings_total{kind="unavailable_data"} 1');
     // A and its holders are untouched.
     expect(Number((await tree.root.chainStatus(A.chainId))[0])).toBe(ChainStatus.Live);
-    expect(chainOf(await watcherStatus(), 'A')).toMatchObject({ status: 'live', findings: [] });
+    expect((await tree.watcherChain('A'))).toMatchObject({ status: 'live', findings: [] });
 
     const resolveLag = resolved.blockNumber! - commitment.blockNumber;
     console.log(`[data-availability-deep] K's block ${withheld} committed in A block ${commitment.blockNumber}; challenged in A block ${challenged.objection!.l1Block} ` +

@@ -9,7 +9,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChainStatus, DataChallengeStatus, MESSAGE_FN, TxKind, ZERO_BYTES32, blockFromJson, chunkByteBudget, chunkSizes, encodeMessagePayload, signedTxToJson, type Address, type SignedTx } from '@plasma-tree/core';
 import { WATCHER_NATIVE_FUNDS } from '@plasma-tree/devnet';
-import type { ChainStatusJson, WatcherStatus } from '@plasma-tree/watcher';
 import { ETH, Tree, newSigner, waitFor } from './helpers/tree.js';
 
 const ETHER = 10n ** 18n;
@@ -32,11 +31,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await tree?.close();
 }, 60_000);
-
-async function kStatus(): Promise<ChainStatusJson> {
-  const status = (await (await fetch(tree.devnet.watcher!.statusUrl)).json()) as WatcherStatus;
-  return status.chains.find((c) => c.name === 'K')!;
-}
 
 describe('a chunk over the size rule below a chain', () => {
   it("K's over-budget block is challenged on A at once, cannot be published, and K is convicted on A", async () => {
@@ -62,7 +56,7 @@ describe('a chunk over the size rule below a chain', () => {
     const commitment = await waitFor(`A commits K's block ${n}`, async () => (await A.node.request<{ blockNumber: number; windowEnd: number } | null>('pt_getCommitment', [K.chainId, n])) ?? undefined, 30_000);
 
     const challenged = await waitFor('the watcher challenges on A', async () => {
-      const f = (await kStatus()).findings.find((x) => x.id === `unavailable_data@${n}`);
+      const f = (await tree.watcherChain('K')).findings.find((x) => x.id === `unavailable_data@${n}`);
       return f?.objection?.dataChallenge && f;
     }, 20_000);
     expect(challenged).toMatchObject({ kind: 'unavailable_data', height: n, provable: true, objection: { status: 'mined', host: A.chainId } });

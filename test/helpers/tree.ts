@@ -37,6 +37,7 @@ import {
 import { loadArtifact, packSignatures, startTestL1 } from '@plasma-tree/contracts';
 import { startDevnet, type ChainSpec, type Devnet, type DevnetAccount, type DevnetChain, type DevnetOptions } from '@plasma-tree/devnet';
 import { NodeClient, PlasmaClient, mapL1Error, type Receipt, type WithdrawalProof } from '@plasma-tree/sdk';
+import type { ChainStatusJson, WatcherStatus } from '@plasma-tree/watcher';
 
 export const ETH: Address = NATIVE_TOKEN;
 
@@ -183,6 +184,15 @@ export class Tree {
 
   isStopped(name: string): boolean {
     return this.stopped.has(name);
+  }
+
+  /** What the devnet's watcher reports of chain `name`, read from its status endpoint (started with `watcher: {...}`). */
+  async watcherChain(name: string): Promise<ChainStatusJson> {
+    if (!this.devnet.watcher) throw new Error('this tree runs no watcher: start it with { watcher: { port: 0 } }');
+    const status = (await (await fetch(this.devnet.watcher.statusUrl)).json()) as WatcherStatus;
+    const chain = status.chains.find((c) => c.name === name);
+    if (!chain) throw new Error(`the watcher does not watch ${name}`);
+    return chain;
   }
 
   // ------------------------------------------------------------------------------------------------ transactions
