@@ -79,12 +79,11 @@ describe('data availability inside a chain: the watcher challenges and resolves 
     const t0 = Date.now();
     const A = tree.chain('A');
     const K = tree.chain('K');
-    const watcher = tree.devnet.watcher!.address.toLowerCase() as Address;
     const alice = tree.account(0);
     const bob = newSigner('bob');
 
     // The devnet funded the watcher on A, the parent of K (an L1 deposit): the bond of a challenge.
-    await waitFor('the watcher funded on A', async () => (await tree.balance('A', watcher, ETH)) === WATCHER_NATIVE_FUNDS, 20_000);
+    const watcher = await tree.watcherFunded('A');
     const kBond = (await A.node.getChildInfo(K.chainId))!.bond;
 
     // K's block 1: bob's deposit (served); block 2: bob's transfer, withheld.

@@ -8,7 +8,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChainStatus, DataChallengeStatus, MESSAGE_FN, TxKind, ZERO_BYTES32, blockFromJson, chunkByteBudget, chunkSizes, encodeMessagePayload, signedTxToJson, type Address, type SignedTx } from '@plasma-tree/core';
-import { WATCHER_NATIVE_FUNDS } from '@plasma-tree/devnet';
 import { ETH, Tree, newSigner, waitFor } from './helpers/tree.js';
 
 const ETHER = 10n ** 18n;
@@ -36,10 +35,9 @@ describe('a chunk over the size rule below a chain', () => {
   it("K's over-budget block is challenged on A at once, cannot be published, and K is convicted on A", async () => {
     const A = tree.chain('A');
     const K = tree.chain('K');
-    const watcher = tree.devnet.watcher!.address.toLowerCase() as Address;
     const alice = tree.account(0);
     const bob = newSigner('bob');
-    await waitFor('the watcher funded on A', async () => (await tree.balance('A', watcher, ETH)) === WATCHER_NATIVE_FUNDS, 20_000);
+    const watcher = await tree.watcherFunded('A');
 
     await tree.waitApplied(await tree.deposit('A', alice, ETH, ETHER));
     await tree.waitApplied(await tree.deposit('K', alice, ETH, ETHER / 10n, bob.address));

@@ -35,7 +35,7 @@ import {
   type UnsignedTx,
 } from '@plasma-tree/core';
 import { loadArtifact, packSignatures, startTestL1 } from '@plasma-tree/contracts';
-import { startDevnet, type ChainSpec, type Devnet, type DevnetAccount, type DevnetChain, type DevnetOptions } from '@plasma-tree/devnet';
+import { WATCHER_NATIVE_FUNDS, startDevnet, type ChainSpec, type Devnet, type DevnetAccount, type DevnetChain, type DevnetOptions } from '@plasma-tree/devnet';
 import { NodeClient, PlasmaClient, mapL1Error, type Receipt, type WithdrawalProof } from '@plasma-tree/sdk';
 import type { ChainStatusJson, WatcherStatus } from '@plasma-tree/watcher';
 
@@ -184,6 +184,14 @@ export class Tree {
 
   isStopped(name: string): boolean {
     return this.stopped.has(name);
+  }
+
+  /** Waits until the devnet has funded its watcher on chain `name` (the bond of a data challenge of a child); its address. */
+  async watcherFunded(name: string): Promise<Address> {
+    if (!this.devnet.watcher) throw new Error('this tree runs no watcher: start it with { watcher: { port: 0 } }');
+    const watcher = this.devnet.watcher.address.toLowerCase() as Address;
+    await waitFor(`the watcher funded on ${name}`, async () => (await this.balance(name, watcher, NATIVE_TOKEN)) === WATCHER_NATIVE_FUNDS, 20_000);
+    return watcher;
   }
 
   /** What the devnet's watcher reports of chain `name`, read from its status endpoint (started with `watcher: {...}`). */
